@@ -1,0 +1,106 @@
+import { Project, StructureKind, VariableDeclarationKind, type SourceFile } from "ts-morph";
+
+/** A property of a generated interface. */
+export interface PropertySpec {
+  readonly name: string;
+  readonly type: string;
+  readonly doc?: string | undefined;
+  readonly optional?: boolean;
+}
+
+/** A generated function: its body is a list of statements (or nested statement lists). */
+export interface FunctionSpec {
+  readonly name: string;
+  readonly doc?: string | undefined;
+  readonly params: readonly { name: string; type: string }[];
+  readonly returns: string;
+  readonly body: readonly string[];
+}
+
+/**
+ * The one place that talks to ts-morph. Emitters say what to declare (`import`, `interface`,
+ * `function`, `constant`, `typeAlias`) in the order the output should read; the facade keeps the
+ * imports deduplicated and sorted, and renders the file. Emitters never build source text for
+ * declarations themselves.
+ */
+export class GeneratedFile {
+  private readonly imports = new Map<string, Map<string, boolean>>();
+  private readonly file: SourceFile;
+
+  constructor(
+    project: Project,
+    readonly path: string,
+    private readonly preamble: string,
+  ) {
+    this.file = project.createSourceFile(path, "", { overwrite: true });
+  }
+
+  /** Imports `name` from `from`; type-only unless some use needs the value. */
+  import(from: string, name: string, typeOnly = false): void {
+    let names = this.imports.get(from);
+    if (names === undefined) this.imports.set(from, (names = new Map()));
+    names.set(name, (names.get(name) ?? true) && typeOnly);
+  }
+
+  interface(name: string, doc: string | undefined, properties: readonly PropertySpec[]): void {
+    this.file.addInterface({
+      name,
+      isExported: true,
+      docs: doc === undefined ? [] : [doc],
+      properties: properties.map((p) => ({ name: p.name, type: p.type, hasQuestionToken: p.optional ?? false, docs: p.doc === undefined ? [] : [p.doc] })),
+    });
+  }
+
+  typeAlias(name: string, doc: string | undefined, type: string): void {
+    this.file.addTypeAlias({ name, isExported: true, type, docs: doc === undefined ? [] : [doc] });
+  }
+
+  constant(name: string, doc: string | undefined, init: string, type?: string, exported = true): void {
+    this.file.addVariableStatement({
+      kind: StructureKind.VariableStatement,
+      isExported: exported,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: doc === undefined ? [] : [doc],
+      declarations: [{ name, initializer: init, ...(type === undefined ? {} : { type }) }],
+    });
+  }
+
+  function(spec: FunctionSpec): void {
+    this.file.addFunction({
+      name: spec.name,
+      isExported: true,
+      docs: spec.doc === undefined ? [] : [spec.doc],
+      parameters: spec.params.map((p) => ({ name: p.name, type: p.type })),
+      returnType: spec.returns,
+      statements: spec.body.join("\n"),
+    });
+  }
+
+  /** Re-exports everything of another module. */
+  exportAll(from: string): void {
+    this.file.addExportDeclaration({ moduleSpecifier: from });
+  }
+
+  /** The file's text: preamble, sorted imports, then the declarations in the order they were added. */
+  render(): string {
+    const specifiers = [...this.imports.keys()].sort();
+    this.file.insertImportDeclarations(
+      0,
+      specifiers.map((from) => {
+        const names = [...this.imports.get(from)!.entries()].sort(([a], [b]) => a.localeCompare(b));
+        const allTypes = names.every(([, t]) => t);
+        return {
+          moduleSpecifier: from,
+          isTypeOnly: allTypes,
+          namedImports: names.map(([name, t]) => ({ name, isTypeOnly: !allTypes && t })),
+        };
+      }),
+    );
+    return `${this.preamble}\n${this.file.getFullText()}`;
+  }
+}
+
+/** A ts-morph project that lives in memory: the generator writes files itself, after formatting. */
+export function createProject(): Project {
+  return new Project({ useInMemoryFileSystem: true, compilerOptions: { strict: true } });
+}

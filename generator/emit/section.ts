@@ -1,0 +1,125 @@
+import type { ContainerDecl, SectionBody, SectionDecl, SectionVariant } from "../model/model.js";
+import type { ModuleEmitter } from "./module-emitter.js";
+import { camel, literal, pascal, str } from "./names.js";
+import { emitStruct } from "./struct.js";
+
+/**
+ * Sections: the body type (`XBody`) and a `SectionCodec` object (`xSection`) that the container drives.
+ * A section with variants picks its layout from the image header, in generated code.
+ */
+
+/** The name of the generated codec object of a section. */
+export function sectionCodecName(section: SectionDecl): string {
+  return `${camel(section.name)}Section`;
+}
+
+/** The name of the generated body type of a section. */
+export function sectionBodyName(section: SectionDecl): string {
+  return `${pascal(section.name)}Body`;
+}
+
+/** True when the struct was declared inline under this section (and so is emitted with it). */
+function isInline(section: SectionDecl, body: SectionBody): boolean {
+  return body.kind === "struct" && body.struct.module === section.module && body.struct.source.path.startsWith(section.source.path);
+}
+
+function bodyTsType(m: ModuleEmitter, body: SectionBody): string {
+  switch (body.kind) {
+    case "empty":
+      return "null";
+    case "struct":
+      return m.ref(body.struct, pascal(body.struct.name), true);
+    case "entries":
+      return `${m.ref(body.struct, pascal(body.struct.name), true)}[]`;
+  }
+}
+
+function entriesField(body: SectionBody) {
+  return body.kind === "struct" ? body.struct.fields.find((f) => f.count?.kind === "entries") : undefined;
+}
+
+function decodeBody(m: ModuleEmitter, body: SectionBody): string {
+  switch (body.kind) {
+    case "empty":
+      return "return null;";
+    case "struct": {
+      const fn = m.ref(body.struct, `decode${pascal(body.struct.name)}`);
+      return `return ${fn}(r${entriesField(body) !== undefined ? ", ctx" : ""});`;
+    }
+    case "entries":
+      return `return ${m.runtime("decodeEntries")}(r, ctx, ${body.entrySize}, ${m.ref(body.struct, `decode${pascal(body.struct.name)}`)});`;
+  }
+}
+
+function encodeBody(m: ModuleEmitter, body: SectionBody, value: string): string[] {
+  switch (body.kind) {
+    case "empty":
+      return [`return ${m.runtime("NOT_AN_ARRAY")};`];
+    case "struct": {
+      const out = [`${m.ref(body.struct, `encode${pascal(body.struct.name)}`)}(w, ${value});`];
+      const counted = entriesField(body);
+      if (counted === undefined) return [...out, `return ${m.runtime("NOT_AN_ARRAY")};`];
+      const size = counted.type.kind === "struct" ? counted.type.size : undefined;
+      return [...out, `return { entryCount: BigInt(${value}.${camel(counted.name)}.length), entrySize: ${size ?? 0} };`];
+    }
+    case "entries":
+      return [`return ${m.runtime("encodeEntries")}(w, ${value}, ${body.entrySize}, ${m.ref(body.struct, `encode${pascal(body.struct.name)}`)});`];
+  }
+}
+
+function condition(variant: SectionVariant, header: string): string {
+  return variant.when.map((c) => `${header}.${camel(c.field.name)} === ${literal(c.value.value)}`).join(" && ");
+}
+
+function describeContext(section: SectionDecl, header: string): string {
+  const fields = [...new Set(section.variants.flatMap((v) => v.when.map((c) => c.field.name)))];
+  return "`no layout of " + section.name + " for " + fields.map((f) => `${f} \${${header}.${camel(f)}}`).join(", ") + "`";
+}
+
+/** Emits a section: any inline body structs, the body type and the codec object. */
+export function emitSection(m: ModuleEmitter, section: SectionDecl, container: ContainerDecl): void {
+  for (const v of section.variants) {
+    if (isInline(section, v.body) && v.body.kind === "struct") emitStruct(m, v.body.struct, v.doc ?? section.doc);
+  }
+  const bodyName = sectionBodyName(section);
+  const variantTypes = [...new Set(section.variants.map((v) => bodyTsType(m, v.body)))];
+  m.file.typeAlias(bodyName, `The decoded body of a ${section.name} section.`, variantTypes.join(" | "));
+
+  const headerType = m.ref(container.header, pascal(container.header.name), true);
+  const codecType = `${m.runtime("SectionCodec", true)}<${bodyName}, ${headerType}>`;
+  const only = section.variants.length === 1 && section.variants[0]!.when.length === 0 ? section.variants[0]! : undefined;
+  let decode: string[];
+  let encode: string[];
+  if (only !== undefined) {
+    decode = [decodeBody(m, only.body)];
+    encode = encodeBody(m, only.body, "body");
+  } else {
+    decode = section.variants.map((v) => `if (${condition(v, "ctx.header")}) { ${decodeBody(m, v.body)} }`);
+    decode.push(`return r.fail(${describeContext(section, "ctx.header")});`);
+    encode = section.variants.map(
+      (v) => `if (${condition(v, "header")}) { ${encodeBody(m, v.body, `(body as ${bodyTsType(m, v.body)})`).join(" ")} }`,
+    );
+    encode.push(`return w.fail(${describeContext(section, "header")});`);
+  }
+  const init = [
+    "{",
+    `name: ${str(section.name)},`,
+    `id: ${literal(section.id)},`,
+    `optional: ${section.optional},`,
+    `align: ${section.align},`,
+    `since: ${section.since},`,
+    "decode(r, ctx) {",
+    ...decode,
+    "},",
+    "encode(w, body, header) {",
+    ...encode,
+    "},",
+    "}",
+  ];
+  const docLines = [
+    section.doc,
+    "",
+    `Type id ${literal(section.id)}${section.optional ? " (optional: unknown-type readers skip it)" : " (mandatory)"}; body aligned to ${section.align} bytes.`,
+  ];
+  m.file.constant(sectionCodecName(section), docLines.join("\n"), init.join("\n"), codecType);
+}

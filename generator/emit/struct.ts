@@ -1,0 +1,301 @@
+import type { Count, Field, StructDecl } from "../model/model.js";
+import type { ModuleEmitter } from "./module-emitter.js";
+import { camel, constant, literal, local, pascal, str } from "./names.js";
+import { floatMethod, intBase, intMethod, intTsType, magicConstant } from "./scalars.js";
+
+/**
+ * Structs: an interface of the visible fields, `decodeX(r)` and `encodeX(w, v)` as straight-line code
+ * over runtime methods, and `X_SIZE` when the size is fixed. Arrays, byte runs and strings are fields
+ * with a count, so they live here too.
+ */
+
+/** The size of one element of a field, when fixed (used to bound counts read from the input). */
+function elementSize(field: Field): number | undefined {
+  const t = field.type;
+  const base = intBase(t);
+  if (base !== undefined) return base.size;
+  if (t.kind === "float") return t.size;
+  if (t.kind === "struct") return t.size;
+  if (t.kind === "bytes") return t.elementSize ?? 1;
+  if (t.kind === "string") return 1;
+  return undefined;
+}
+
+/** True when `count` makes the field an array of elements (rather than one byte run or string). */
+function isArray(field: Field): boolean {
+  if (field.count === undefined) return false;
+  return !(field.type.kind === "bytes" && field.type.elementSize === undefined) && field.type.kind !== "string";
+}
+
+/** The TypeScript type of one element of a field. */
+function elementTsType(m: ModuleEmitter, field: Field): string {
+  const t = field.type;
+  switch (t.kind) {
+    case "int":
+      return intTsType(field, t);
+    case "float":
+      return "number";
+    case "enum":
+    case "flags":
+    case "bits":
+    case "struct":
+      return m.ref(t, pascal(t.name), true);
+    case "bytes":
+      return "Uint8Array";
+    case "string":
+      return "string";
+    default:
+      return "never";
+  }
+}
+
+/** The TypeScript type of a field's value. */
+export function fieldTsType(m: ModuleEmitter, field: Field): string {
+  const element = elementTsType(m, field);
+  return isArray(field) ? `${element}[]` : element;
+}
+
+/** An expression that reads one element of `field`. */
+function readElement(m: ModuleEmitter, field: Field): string {
+  const t = field.type;
+  switch (t.kind) {
+    case "int":
+    case "enum":
+    case "flags":
+      return `r.${intMethod(field, intBase(t)!)}()`;
+    case "bits":
+      return `${m.ref(t, `unpack${pascal(t.name)}`)}(r.${intMethod(field, t.base)}(), r)`;
+    case "float":
+      return `r.${floatMethod(field, t.size)}()`;
+    case "struct":
+      return `${m.ref(t, `decode${pascal(t.name)}`)}(r)`;
+    case "bytes":
+      return `r.bytesView(${t.elementSize ?? 1})`;
+    default:
+      throw new Error(`no element reader for ${t.kind}`);
+  }
+}
+
+/** A statement that writes one element `value` of `field`. */
+function writeElement(m: ModuleEmitter, field: Field, value: string): string {
+  const t = field.type;
+  switch (t.kind) {
+    case "int":
+    case "enum":
+    case "flags":
+      return `w.${intMethod(field, intBase(t)!)}(${value});`;
+    case "bits":
+      return `w.${intMethod(field, t.base)}(${m.ref(t, `pack${pascal(t.name)}`)}(${value}, w));`;
+    case "float":
+      return `w.${floatMethod(field, t.size)}(${value});`;
+    case "struct":
+      return `${m.ref(t, `encode${pascal(t.name)}`)}(w, ${value});`;
+    case "bytes":
+      return `w.bytes(${value}, ${t.elementSize ?? 1});`;
+    default:
+      throw new Error(`no element writer for ${t.kind}`);
+  }
+}
+
+/** The module constant holding the enum values a `count_of` counts. */
+function countedValues(struct: StructDecl, field: Field): string {
+  return `${constant(struct.name)}_${constant(field.name)}_COUNTED`;
+}
+
+/** Statements that count, into `into`, the elements of `array` whose bit field is one of the counted values. */
+function countOf(struct: StructDecl, field: Field, count: Extract<Count, { kind: "count_of" }>, array: string, into: string): string[] {
+  const prop = camel(count.bitField.name);
+  return [`let ${into} = 0;`, `for (const x of ${array}) if (${countedValues(struct, field)}.has(x.${prop})) ${into}++;`];
+}
+
+/** Decoding: statements that leave the field's value in its local (or just consume it when hidden). */
+function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
+  const t = field.type;
+  const name = local(field.name);
+  const check = field.reserved !== "ignore";
+  if (t.kind === "pad") return [`r.zeros(${t.size}, ${check});`];
+  if (t.kind === "align") return [`r.alignTo(${t.alignment}, start, ${check});`];
+  if (field.constValue !== undefined) {
+    if (Array.isArray(field.constValue)) return [`r.expectBytes(${magicConstant(struct.name, field.name)});`];
+    const base = intBase(t)!;
+    return [`r.expect(r.${intMethod(field, base)}(), ${literal(field.constValue as number | bigint)}, ${base.size});`];
+  }
+  if (field.reserved !== undefined && field.size !== undefined) return [`r.zeros(${field.size}, ${check});`];
+
+  const count = field.count;
+  if (t.kind === "string") {
+    const ascii = t.encoding === "ascii";
+    const n = count === undefined ? "1" : count.kind === "rest" ? "r.remaining" : countExpr(struct, field, count, 1, []);
+    return [`const ${name} = r.string(${n}, ${ascii});`];
+  }
+  if (t.kind === "bytes" && t.elementSize === undefined) {
+    if (count?.kind === "rest") return [`const ${name} = r.rest();`];
+    const pre: string[] = [];
+    const n = countExpr(struct, field, count!, 1, pre);
+    return [...pre, `const ${name} = r.bytesView(${n});`];
+  }
+  if (count === undefined) return [`const ${name} = ${readElement(m, field)};`];
+
+  const type = elementTsType(m, field);
+  const size = elementSize(field);
+  if (count.kind === "rest") {
+    const out: string[] = [];
+    if (size !== undefined) {
+      out.push(`if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`);`);
+    }
+    out.push(`const ${name}: ${type}[] = [];`, `for (index = 0; r.remaining > 0; index++) ${name}.push(${readElement(m, field)});`, "index = -1;");
+    return out;
+  }
+  const pre: string[] = [];
+  const n = countExpr(struct, field, count, size ?? 1, pre);
+  const bound = count.kind === "field" || count.kind === "entries" ? `${name}Count` : n;
+  if (bound !== n) pre.push(`const ${bound} = ${n};`);
+  return [...pre, `const ${name}: ${type}[] = [];`, `for (index = 0; index < ${bound}; index++) ${name}.push(${readElement(m, field)});`, "index = -1;"];
+}
+
+/** An expression for a count while decoding; input-supplied counts are bounded by the bytes left. */
+function countExpr(struct: StructDecl, field: Field, count: Count, elementBytes: number, pre: string[]): string {
+  switch (count.kind) {
+    case "fixed":
+      return String(count.value);
+    case "field":
+      return `r.count(${local(count.field.name)}, ${elementBytes})`;
+    case "entries":
+      return `r.count(ctx.entryCount, ${elementBytes})`;
+    case "count_of": {
+      const into = `${local(field.name)}Selected`;
+      pre.push(...countOf(struct, field, count, local(count.array.name), into));
+      return into;
+    }
+    case "rest":
+      return "r.remaining";
+  }
+}
+
+/** The fields whose count reads `field` (it is then computed on encode). */
+function countedBy(struct: StructDecl, field: Field): Field[] {
+  return struct.fields.filter((f) => f.count?.kind === "field" && f.count.field === field);
+}
+
+/** The length the encoder writes for a computed count field. */
+function lengthOf(field: Field, value: string): string {
+  return field.type.kind === "string" ? `utf8Length(${value})` : `${value}.length`;
+}
+
+/** Encoding: statements that write the field from `v`. */
+function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
+  const t = field.type;
+  const value = `v.${camel(field.name)}`;
+  if (t.kind === "pad") return [`w.zeros(${t.size});`];
+  if (t.kind === "align") return [`w.alignTo(${t.alignment}, start);`];
+  if (field.constValue !== undefined) {
+    if (Array.isArray(field.constValue)) return [`w.bytes(${magicConstant(struct.name, field.name)});`];
+    return [`w.${intMethod(field, intBase(t)!)}(${literal(field.constValue as number | bigint)});`];
+  }
+  if (field.reserved !== undefined && field.size !== undefined) return [`w.zeros(${field.size});`];
+  if (field.computed) {
+    const users = countedBy(struct, field);
+    if (users.some((u) => u.type.kind === "string")) m.runtime("utf8Length");
+    const [first, ...others] = users.map((u) => lengthOf(u, `v.${camel(u.name)}`));
+    const out = others.map(
+      (other, i) => `if (${other} !== ${first}) w.fail(${str(`${users[i + 1]!.name} and ${users[0]!.name} share the count ${field.name} but differ in length`)});`,
+    );
+    const base = intBase(t)!;
+    return [...out, `w.${intMethod(field, base)}(${first});`];
+  }
+  const count = field.count;
+  if (t.kind === "string") {
+    const n = count?.kind === "fixed" ? String(count.value) : "undefined";
+    return [`w.string(${value}, ${n}, ${t.encoding === "ascii"});`];
+  }
+  if (t.kind === "bytes" && t.elementSize === undefined) {
+    return [count?.kind === "fixed" ? `w.bytes(${value}, ${count.value});` : `w.bytes(${value});`];
+  }
+  if (count === undefined) return [writeElement(m, field, value)];
+  const out: string[] = [`if (!Array.isArray(${value})) w.fail("an array is expected");`];
+  if (count.kind === "fixed") {
+    out.push(`if (${value}.length !== ${count.value}) w.fail(\`\${${value}.length} elements given, exactly ${count.value} expected\`);`);
+  } else if (count.kind === "count_of") {
+    const into = `${local(field.name)}Selected`;
+    out.push(...countOf(struct, field, count, `v.${camel(count.array.name)}`, into));
+    out.push(`if (${value}.length !== ${into}) w.fail(\`\${${value}.length} elements given, ${count.array.name} calls for \${${into}}\`);`);
+  }
+  out.push(`for (index = 0; index < ${value}.length; index++) ${writeElement(m, field, `${value}[index]!`)}`, "index = -1;");
+  return out;
+}
+
+/** Wraps statements so an error escaping them names the field (and element) being read or written. */
+function guarded(m: ModuleEmitter, body: string[], usesIndex: boolean): string[] {
+  const atField = m.runtime("atField");
+  const where = usesIndex ? "index < 0 ? at : `${at}[${index}]`" : "at";
+  return [
+    'let at = "";',
+    ...(usesIndex ? ["let index = -1;"] : []),
+    "try {",
+    ...body,
+    "} catch (e) {",
+    `throw ${atField}(e, ${where});`,
+    "}",
+  ];
+}
+
+function fieldDoc(field: Field): string | undefined {
+  const parts = [field.doc, field.units === undefined ? undefined : `Units: ${field.units}.`];
+  const text = parts.filter((p) => p !== undefined).join(" ");
+  return text === "" ? undefined : text;
+}
+
+/** Emits one struct: interface, size constant, magic constants, decoder and encoder. */
+export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.doc): void {
+  const name = pascal(struct.name);
+  const visible = struct.fields.filter((f) => !f.hidden);
+  m.file.interface(
+    name,
+    doc,
+    visible.map((f) => ({ name: camel(f.name), type: fieldTsType(m, f), doc: fieldDoc(f) })),
+  );
+  if (struct.size !== undefined) m.file.constant(`${constant(struct.name)}_SIZE`, `The size of ${struct.name} in bytes.`, String(struct.size));
+  for (const f of struct.fields) {
+    if (f.count?.kind === "count_of") {
+      const values = f.count.values.map((v) => literal(v.value)).join(", ");
+      m.file.constant(countedValues(struct, f), undefined, `new Set<number>([${values}])`, undefined, false);
+    }
+    if (Array.isArray(f.constValue)) {
+      m.file.constant(magicConstant(struct.name, f.name), undefined, `Uint8Array.of(${(f.constValue as number[]).map((b) => literal(b)).join(", ")})`, undefined, false);
+    }
+  }
+  const usesStart = struct.fields.some((f) => f.type.kind === "align");
+  const usesIndex = struct.fields.some((f) => isArray(f));
+  const usesCtx = struct.fields.some((f) => f.count?.kind === "entries");
+
+  const decode: string[] = [];
+  if (usesStart) decode.push("const start = r.pos;");
+  const body: string[] = [];
+  for (const f of struct.fields) {
+    if (f.type.kind !== "pad" && f.type.kind !== "align") body.push(`at = ${str(f.name)};`);
+    body.push(...decodeField(m, struct, f));
+  }
+  body.push(`return { ${visible.map((f) => (camel(f.name) === local(f.name) ? camel(f.name) : `${camel(f.name)}: ${local(f.name)}`)).join(", ")} };`);
+  const params = [{ name: "r", type: m.runtime("ByteReader", true) }];
+  if (usesCtx) params.push({ name: "ctx", type: `${m.runtime("SectionContext", true)}<unknown>` });
+  m.file.function({ name: `decode${name}`, doc: `Reads one ${struct.name}.`, params, returns: name, body: [...decode, ...guarded(m, body, usesIndex)] });
+
+  const encode: string[] = [];
+  if (usesStart) encode.push("const start = w.pos;");
+  const ebody: string[] = [];
+  for (const f of struct.fields) {
+    if (f.type.kind !== "pad" && f.type.kind !== "align") ebody.push(`at = ${str(f.name)};`);
+    ebody.push(...encodeField(m, struct, f));
+  }
+  m.file.function({
+    name: `encode${name}`,
+    doc: `Writes one ${struct.name}; a value out of range or of the wrong length is an EncodeError naming the field.`,
+    params: [
+      { name: "w", type: m.runtime("ByteWriter", true) },
+      { name: "v", type: name },
+    ],
+    returns: "void",
+    body: [...encode, ...guarded(m, ebody, usesIndex)],
+  });
+}
+

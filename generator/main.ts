@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * `npm run generate`: compiles schema/*.yaml into generated/. With `--check`, writes nothing and exits 1
+ * when the committed output differs from what the schemas produce (CI and the tests use that).
+ */
+import { readFileSync } from "node:fs";
+import { formatDiagnostic } from "./diagnostics.js";
+import { generate } from "./pipeline.js";
+
+const USAGE = `usage: generate [--check] [--schema DIR] [--out DIR]
+
+Compiles the YAML schemas into TypeScript codecs.
+
+  --check        compare with the files on disk; write nothing; exit 1 if they differ
+  --schema DIR   the schema folder (default: schema)
+  --out DIR      the output folder (default: generated)
+
+Exit codes: 0 done, 1 schema problems or (with --check) stale output, 2 usage error.`;
+
+/** Runs the generator command line; returns the exit code. */
+export async function runGenerator(args: readonly string[], log = console.log, error = console.error): Promise<number> {
+  let check = false;
+  let schemaDir = "schema";
+  let outDir = "generated";
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--check") check = true;
+    else if (a === "--schema" && args[i + 1] !== undefined) schemaDir = args[++i]!;
+    else if (a === "--out" && args[i + 1] !== undefined) outDir = args[++i]!;
+    else if (a === "--help" || a === "-h") {
+      log(USAGE);
+      return 0;
+    } else {
+      error(`generate: unknown argument ${a}\n${USAGE}`);
+      return 2;
+    }
+  }
+  const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  const result = await generate({ schemaDir, outDir, version, check });
+  if (result.diagnostics.length > 0) {
+    for (const d of result.diagnostics) error(formatDiagnostic(d));
+    error(`${result.diagnostics.length} problem${result.diagnostics.length === 1 ? "" : "s"} in the schemas`);
+    return 1;
+  }
+  if (check) {
+    if (result.changed.length === 0) return 0;
+    error(`generated code is stale: ${result.changed.join(", ")}\nrun: npm run generate`);
+    return 1;
+  }
+  log(result.changed.length === 0 ? "generated/ is up to date" : `wrote ${result.changed.join(", ")}`);
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("generator/main.ts")) {
+  process.exitCode = await runGenerator(process.argv.slice(2));
+}

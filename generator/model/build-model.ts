@@ -1,0 +1,672 @@
+import { alternatives, type Diagnostic } from "../diagnostics.js";
+import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
+import type {
+  BitField,
+  BitsDecl,
+  Condition,
+  ContainerDecl,
+  Count,
+  Decl,
+  Endian,
+  EnumDecl,
+  EnumValue,
+  Field,
+  FieldType,
+  FlagsDecl,
+  IntName,
+  IntType,
+  FloatType,
+  Model,
+  ModuleDecl,
+  SectionBody,
+  SectionDecl,
+  SectionVariant,
+  Source,
+  StructDecl,
+} from "./model.js";
+
+// The raw shapes the meta-schema has already guaranteed.
+interface RawField {
+  name?: string;
+  doc?: string;
+  units?: string;
+  example?: unknown;
+  type?: string;
+  bytes?: RawCount;
+  string?: RawCount;
+  pad?: number;
+  align?: number;
+  count?: RawCount;
+  endian?: "little" | "big";
+  const?: number | string | number[];
+  reserved?: true | "ignore";
+  repr?: "number" | "bigint";
+  encoding?: "ascii" | "utf8";
+}
+type RawCount = number | string | { count_of: string; where: { field: string; in: string[] } };
+interface RawDecl {
+  doc: string;
+  size?: number;
+  fields?: RawField[] & RawBitField[];
+  enum?: IntName;
+  flags?: IntName;
+  bits?: IntName;
+  values?: { name: string; value?: number; bit?: number; doc?: string }[];
+}
+interface RawBitField {
+  name: string;
+  doc?: string;
+  bits: [number, number];
+  type?: string;
+  reserved?: true | "ignore";
+  repr?: "number" | "bigint";
+}
+interface RawBody {
+  type?: string;
+  fields?: RawField[];
+  entries?: string;
+  entry_size?: number;
+  empty?: true;
+}
+interface RawSection extends RawBody {
+  id: number;
+  optional?: boolean;
+  doc: string;
+  align?: number;
+  since?: number;
+  variants?: (RawBody & { when: Record<string, string>; doc?: string })[];
+}
+interface RawFile {
+  doc: string;
+  imports?: string[];
+  endian?: "little" | "big";
+  container?: { doc: string; header: string; entry: string; end: string; version: number };
+  types?: Record<string, RawDecl>;
+  sections?: Record<string, RawSection>;
+}
+
+const INTS: Record<IntName, IntType> = {
+  u8: { kind: "int", name: "u8", size: 1, signed: false },
+  u16: { kind: "int", name: "u16", size: 2, signed: false },
+  u32: { kind: "int", name: "u32", size: 4, signed: false },
+  u64: { kind: "int", name: "u64", size: 8, signed: false },
+  i8: { kind: "int", name: "i8", size: 1, signed: true },
+  i16: { kind: "int", name: "i16", size: 2, signed: true },
+  i32: { kind: "int", name: "i32", size: 4, signed: true },
+  i64: { kind: "int", name: "i64", size: 8, signed: true },
+};
+const FLOATS: Record<string, FloatType> = {
+  f32: { kind: "float", name: "f32", size: 4 },
+  f64: { kind: "float", name: "f64", size: 8 },
+};
+const PRIMITIVES = [...Object.keys(INTS), ...Object.keys(FLOATS)];
+
+/** Names that generated code uses itself; a field may not take them. */
+const RESERVED_FIELD_NAMES = new Set(["entries", "rest", "unknown"]);
+
+/** The fields the runtime container reads and fills in, with the integer type each must have. */
+export const CONTAINER_HEADER_FIELDS: Record<string, IntName> = {
+  byte_order: "u8",
+  format_version: "u16",
+  header_size: "u32",
+  section_table_offset: "u64",
+  section_count: "u32",
+  section_entry_size: "u32",
+  header_crc: "u32",
+};
+export const CONTAINER_ENTRY_FIELDS: Record<string, IntName> = {
+  type: "u32",
+  flags: "u32",
+  offset: "u64",
+  size: "u64",
+  entry_count: "u64",
+  entry_size: "u32",
+  align: "u32",
+  crc: "u32",
+};
+
+function intRange(t: IntType): [bigint, bigint] {
+  const bits = BigInt(t.size * 8);
+  return t.signed ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+/** Edit distance, to suggest the name a maintainer probably meant. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+function suggest(name: string, candidates: readonly string[]): string {
+  const close = candidates.filter((c) => distance(name, c) <= Math.max(2, Math.floor(c.length / 3)));
+  const list = (close.length > 0 ? close : candidates).slice().sort();
+  if (list.length === 0) return "";
+  return close.length > 0 ? `; did you mean ${alternatives(list)}?` : `; known: ${alternatives(list.slice(0, 12))}${list.length > 12 ? ", …" : ""}`;
+}
+
+interface Located<T> {
+  readonly raw: T;
+  readonly file: SchemaFile;
+  readonly path: YamlPath;
+}
+
+type MutableField = { -readonly [K in keyof Field]: Field[K] };
+
+/**
+ * Builds the model from validated schema files: resolves references (within a file and across its
+ * imports), computes sizes and offsets, and checks what the meta-schema cannot (unknown references,
+ * duplicates, sizes that disagree, values that overflow their container). Every problem found is
+ * pushed to `diagnostics`; the returned model is only meaningful when none were.
+ */
+export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic[]): Model | undefined {
+  const report = (where: Source, message: string) =>
+    diagnostics.push({ file: where.file, line: where.line, col: where.col, path: where.path, message });
+
+  const rawFiles = new Map<string, Located<RawFile>>();
+  for (const file of files) rawFiles.set(file.name, { raw: file.data as RawFile, file, path: [] });
+
+  // Pass 1: every declaration and section name, globally unique (they share one generated namespace).
+  const declSites = new Map<string, Located<RawDecl>>();
+  const sectionSites = new Map<string, Located<RawSection>>();
+  const nameOwner = new Map<string, Source>();
+  for (const { raw, file } of rawFiles.values()) {
+    const claim = (name: string, path: YamlPath) => {
+      const where = file.locate(path);
+      const first = nameOwner.get(name);
+      if (first !== undefined) {
+        report(where, `"${name}" is already declared at ${first.file}:${first.line}:${first.col}`);
+        return false;
+      }
+      nameOwner.set(name, where);
+      return true;
+    };
+    for (const [name, decl] of Object.entries(raw.types ?? {})) {
+      if (PRIMITIVES.includes(name)) report(file.locate(["types", name]), `"${name}" is a built-in type name`);
+      else if (claim(name, ["types", name])) declSites.set(name, { raw: decl, file, path: ["types", name] });
+    }
+    for (const [name, section] of Object.entries(raw.sections ?? {})) {
+      if (RESERVED_FIELD_NAMES.has(name)) report(file.locate(["sections", name]), `"${name}" is reserved`);
+      else if (claim(name, ["sections", name])) sectionSites.set(name, { raw: section, file, path: ["sections", name] });
+    }
+    for (const [i, imported] of (raw.imports ?? []).entries()) {
+      if (!rawFiles.has(imported)) {
+        report(file.locate(["imports", i]), `unknown import "${imported}"${suggest(imported, [...rawFiles.keys()])}`);
+      }
+    }
+  }
+
+  const built = new Map<string, Decl>();
+  const building = new Set<string>();
+
+  /** Resolves a type name as seen from `from` (its own declarations and its imports). */
+  function resolveType(name: string, from: SchemaFile, where: Source): FieldType | undefined {
+    const int = INTS[name as IntName];
+    if (int !== undefined) return int;
+    const float = FLOATS[name];
+    if (float !== undefined) return float;
+    const site = declSites.get(name);
+    const visible = [from.name, ...(rawFiles.get(from.name)?.raw.imports ?? [])];
+    if (site === undefined) {
+      const known = [...PRIMITIVES, ...[...declSites.entries()].filter(([, s]) => visible.includes(s.file.name)).map(([n]) => n)];
+      report(where, `unknown type "${name}"${suggest(name, known)}`);
+      return undefined;
+    }
+    if (!visible.includes(site.file.name)) {
+      report(where, `type "${name}" is declared in ${site.file.file}, which this file does not import (add it to imports)`);
+      return undefined;
+    }
+    return buildDecl(name, where);
+  }
+
+  function buildDecl(name: string, usedAt?: Source): Decl | undefined {
+    const done = built.get(name);
+    if (done !== undefined) return done;
+    const site = declSites.get(name);
+    if (site === undefined) return undefined;
+    if (building.has(name)) {
+      report(usedAt ?? site.file.locate(site.path), `type "${name}" contains itself`);
+      return undefined;
+    }
+    building.add(name);
+    const { raw, file, path } = site;
+    const source = file.locate(path);
+    let decl: Decl | undefined;
+    if (raw.enum !== undefined) decl = buildEnum(name, raw, file, path, source);
+    else if (raw.flags !== undefined) decl = buildFlags(name, raw, file, path, source);
+    else if (raw.bits !== undefined) decl = buildBits(name, raw, file, path, source);
+    else decl = buildStruct(name, raw.doc, raw.fields ?? [], file, path, source, raw.size);
+    building.delete(name);
+    if (decl !== undefined) built.set(name, decl);
+    return decl;
+  }
+
+  function buildEnum(name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): EnumDecl {
+    const base = INTS[raw.enum!];
+    const [min, max] = intRange(base);
+    const values: EnumValue[] = [];
+    const seenNames = new Set<string>();
+    const seenValues = new Map<bigint, string>();
+    for (const [i, v] of (raw.values ?? []).entries()) {
+      const where = file.locate([...path, "values", i]);
+      const value = BigInt(v.value!);
+      if (value < min || value > max) report(where, `value ${v.value} does not fit ${base.name}`);
+      if (seenNames.has(v.name)) report(where, `duplicate value name "${v.name}"`);
+      const other = seenValues.get(value);
+      if (other !== undefined) report(where, `value ${v.value} is already named "${other}"`);
+      seenNames.add(v.name);
+      seenValues.set(value, v.name);
+      values.push({ name: v.name, value: base.size === 8 ? value : Number(value), doc: v.doc, source: where });
+    }
+    return { kind: "enum", name, doc: raw.doc, module: file.name, source, base, values };
+  }
+
+  function buildFlags(name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): FlagsDecl {
+    const base = INTS[raw.flags!];
+    const bits = [];
+    const seen = new Map<number, string>();
+    for (const [i, v] of (raw.values ?? []).entries()) {
+      const where = file.locate([...path, "values", i]);
+      if (v.bit! >= base.size * 8) report(where, `bit ${v.bit} does not fit ${base.name} (bits 0-${base.size * 8 - 1})`);
+      const other = seen.get(v.bit!);
+      if (other !== undefined) report(where, `bit ${v.bit} is already named "${other}"`);
+      seen.set(v.bit!, v.name);
+      bits.push({ name: v.name, bit: v.bit!, doc: v.doc, source: where });
+    }
+    return { kind: "flags", name, doc: raw.doc, module: file.name, source, base, bits };
+  }
+
+  function buildBits(name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): BitsDecl {
+    const base = INTS[raw.bits!];
+    const width = base.size * 8;
+    const fields: BitField[] = [];
+    let used = 0n;
+    for (const [i, f] of ((raw.fields ?? []) as RawBitField[]).entries()) {
+      const where = file.locate([...path, "fields", i]);
+      const [high, low] = f.bits;
+      if (high < low) report(where, `bits must be [high, low]; got [${high}, ${low}]`);
+      if (high >= width) report(where, `bits [${high}, ${low}] overflow ${base.name} (bits 0-${width - 1})`);
+      const w = Math.max(0, high - low + 1);
+      const mask = ((1n << BigInt(w)) - 1n) << BigInt(low);
+      if ((used & mask) !== 0n) report(where, `bits [${high}, ${low}] overlap an earlier bit field`);
+      used |= mask;
+      let enumType: EnumDecl | undefined;
+      if (f.type !== undefined) {
+        const t = resolveType(f.type, file, file.locate([...path, "fields", i, "type"]));
+        if (t !== undefined && t.kind !== "enum") report(where, `a bit field's type must be an enum; "${f.type}" is a ${t.kind}`);
+        else if (t !== undefined) {
+          enumType = t;
+          for (const v of t.values) {
+            if (BigInt(v.value) < 0n || BigInt(v.value) >= 1n << BigInt(w)) {
+              report(where, `enum value ${t.name}.${v.name} = ${v.value} does not fit ${w} bits`);
+            }
+          }
+        }
+      }
+      if (f.repr === "number" && w > 53) report(where, `repr: number needs a width of at most 53 bits; this one has ${w}`);
+      const repr = f.repr ?? (w <= 32 ? "number" : "bigint");
+      if (repr === "number" && w > 53) report(where, `a bit field of ${w} bits cannot be a number`);
+      fields.push({ name: f.name, doc: f.doc, high, low, width: w, enumType, reserved: reservedMode(f.reserved), repr, source: where });
+    }
+    return { kind: "bits", name, doc: raw.doc, module: file.name, source, base, fields };
+  }
+
+  function reservedMode(r: true | "ignore" | undefined): "check" | "ignore" | undefined {
+    return r === true ? "check" : r === "ignore" ? "ignore" : undefined;
+  }
+
+  function buildStruct(
+    name: string,
+    doc: string,
+    rawFields: RawField[],
+    file: SchemaFile,
+    path: YamlPath,
+    source: Source,
+    declaredSize: number | undefined,
+    inSection = false,
+  ): StructDecl {
+    const fields: MutableField[] = [];
+    const fileEndian = rawFiles.get(file.name)?.raw.endian;
+    let offset: number | undefined = 0;
+    let needsSection = false;
+    let afterRest: string | undefined;
+    const names = new Set<string>();
+    for (const [i, f] of rawFields.entries()) {
+      const fpath = [...path, "fields", i];
+      const where = file.locate(fpath);
+      const at = (key: string) => file.locate(fpath, key);
+      const fieldName = f.name ?? `_pad${i}`;
+      if (f.name !== undefined) {
+        if (names.has(f.name)) report(file.locate([...fpath, "name"]), `duplicate field name "${f.name}"`);
+        if (RESERVED_FIELD_NAMES.has(f.name)) report(file.locate([...fpath, "name"]), `"${f.name}" is reserved as a count keyword`);
+        names.add(f.name);
+      }
+      if (afterRest !== undefined) report(where, `field follows "${afterRest}", which takes the rest of the section`);
+
+      let type: FieldType | undefined;
+      let rawCount: RawCount | undefined = f.count;
+      if (f.type !== undefined) type = resolveType(f.type, file, file.locate([...fpath, "type"]));
+      else if (f.bytes !== undefined) {
+        if (f.count !== undefined) {
+          // `bytes: N` with a count: an array of N-byte runs (e.g. pages).
+          if (typeof f.bytes !== "number") report(at("bytes"), "with count, bytes must be a fixed number");
+          type = { kind: "bytes", elementSize: typeof f.bytes === "number" ? f.bytes : 1 };
+        } else {
+          type = { kind: "bytes" };
+          rawCount = f.bytes;
+        }
+      } else if (f.string !== undefined) {
+        type = { kind: "string", encoding: f.encoding ?? "utf8" };
+        rawCount = f.string;
+        if (f.count !== undefined) report(at("count"), "a string cannot have a count; use a struct");
+      } else if (f.pad !== undefined) type = { kind: "pad", size: f.pad };
+      else if (f.align !== undefined) {
+        if (!isPowerOfTwo(f.align)) report(at("align"), `alignment ${f.align} is not a power of two`);
+        type = { kind: "align", alignment: f.align };
+      }
+      if (type === undefined) {
+        offset = undefined;
+        continue;
+      }
+
+      if (f.encoding !== undefined && type.kind !== "string") report(at("encoding"), "encoding applies to strings only");
+      const isInt = type.kind === "int" || type.kind === "enum" || type.kind === "flags" || type.kind === "bits";
+      if (f.endian !== undefined && !(isInt || type.kind === "float")) report(at("endian"), "endian applies to numbers only");
+      const intBase = type.kind === "int" ? type : type.kind === "enum" || type.kind === "flags" || type.kind === "bits" ? type.base : undefined;
+      if (f.repr !== undefined && intBase?.size !== 8) report(at("repr"), "repr applies to 64-bit integers only");
+      if (type.kind === "struct" && type.needsSection) {
+        report(file.locate([...fpath, "type"]), `struct "${type.name}" reads the section's entries or rest and can only be a section body`);
+      }
+
+      // The count.
+      let count: Count | undefined;
+      if (rawCount !== undefined) {
+        const countWhere = at(f.count !== undefined ? "count" : f.bytes !== undefined ? "bytes" : "string");
+        if (typeof rawCount === "number") count = { kind: "fixed", value: rawCount };
+        else if (rawCount === "entries" || rawCount === "rest") {
+          if (!inSection) report(countWhere, `"${rawCount}" can only be used in a section body`);
+          needsSection = true;
+          count = { kind: rawCount };
+          if (rawCount === "rest") afterRest = fieldName;
+        } else if (typeof rawCount === "string") {
+          const ref = fields.find((x) => x.name === rawCount);
+          const refBase = ref?.type.kind === "int" ? ref.type : undefined;
+          if (ref === undefined) {
+            report(countWhere, `count "${rawCount}" names no earlier field${suggest(rawCount, fields.filter((x) => x.type.kind === "int").map((x) => x.name))}`);
+          } else if (refBase === undefined || refBase.signed || ref.count !== undefined || ref.constValue !== undefined) {
+            report(countWhere, `count field "${rawCount}" must be an unsigned integer field (not an array or constant)`);
+          } else {
+            ref.computed = true;
+            ref.hidden = true;
+            count = { kind: "field", field: ref };
+          }
+        } else {
+          const array = fields.find((x) => x.name === rawCount.count_of);
+          const bits = array?.type.kind === "bits" ? array.type : undefined;
+          const bitField = bits?.fields.find((b) => b.name === rawCount.where.field);
+          if (array === undefined || array.count === undefined || bits === undefined) {
+            report(countWhere, `count_of "${rawCount.count_of}" must name an earlier array of a bits type`);
+          } else if (bitField === undefined || bitField.enumType === undefined) {
+            report(countWhere, `"${rawCount.where.field}" is not an enum-typed bit field of ${bits.name}${suggest(rawCount.where.field, bits.fields.filter((b) => b.enumType).map((b) => b.name))}`);
+          } else {
+            const values: EnumValue[] = [];
+            for (const v of rawCount.where.in) {
+              const ev = bitField.enumType.values.find((x) => x.name === v);
+              if (ev === undefined) report(countWhere, `"${v}" is not a value of ${bitField.enumType.name}${suggest(v, bitField.enumType.values.map((x) => x.name))}`);
+              else values.push(ev);
+            }
+            count = { kind: "count_of", array, bitField, values };
+          }
+        }
+      }
+      if (f.count !== undefined && !(type.kind !== "pad" && type.kind !== "align")) report(at("count"), "pad and align take no count");
+
+      // Constants and reserved values.
+      let constValue: Field["constValue"];
+      if (f.const !== undefined) {
+        if (Array.isArray(f.const)) {
+          if (type.kind !== "bytes" || count?.kind !== "fixed" || count.value !== f.const.length) {
+            report(at("const"), `a byte-list constant needs a "bytes: ${f.const.length}" field`);
+          }
+          constValue = f.const;
+        } else if (intBase !== undefined && type.kind === "int" && count === undefined) {
+          const value = BigInt(f.const);
+          const [min, max] = intRange(intBase);
+          if (value < min || value > max) report(at("const"), `constant ${String(f.const)} does not fit ${intBase.name}`);
+          constValue = intBase.size === 8 && f.repr !== "number" ? value : Number(value);
+        } else report(at("const"), "const applies to a plain integer or a fixed byte run");
+      }
+      const reserved = reservedMode(f.reserved);
+      if (reserved !== undefined && !(type.kind === "int" || type.kind === "bytes" || type.kind === "pad" || type.kind === "align")) {
+        report(at("reserved"), "reserved applies to integers, byte runs and padding");
+      }
+
+      // Size and offset.
+      let size: number | undefined;
+      const fixedCount = count === undefined ? 1 : count.kind === "fixed" ? count.value : undefined;
+      switch (type.kind) {
+        case "int":
+        case "float":
+          size = fixedCount === undefined ? undefined : type.size * fixedCount;
+          break;
+        case "enum":
+        case "flags":
+        case "bits":
+          size = fixedCount === undefined ? undefined : type.base.size * fixedCount;
+          break;
+        case "struct":
+          size = fixedCount === undefined || type.size === undefined ? undefined : type.size * fixedCount;
+          break;
+        case "bytes":
+          size = fixedCount === undefined ? undefined : (type.elementSize ?? 1) * fixedCount;
+          break;
+        case "string":
+          size = fixedCount;
+          break;
+        case "pad":
+          size = type.size;
+          break;
+        case "align":
+          size = offset === undefined ? undefined : (type.alignment - (offset % type.alignment)) % type.alignment;
+          break;
+      }
+      const endian: Endian = f.endian ?? fileEndian ?? "context";
+      const repr = f.repr ?? "bigint";
+      const hidden = type.kind === "pad" || type.kind === "align" || constValue !== undefined || reserved !== undefined;
+      fields.push({
+        name: fieldName,
+        doc: f.doc,
+        units: f.units,
+        example: f.example,
+        type,
+        count,
+        endian,
+        constValue,
+        reserved: reserved ?? (type.kind === "pad" || type.kind === "align" ? "check" : undefined),
+        repr,
+        offset,
+        size,
+        computed: false,
+        hidden,
+        source: where,
+      });
+      offset = offset === undefined || size === undefined ? undefined : offset + size;
+    }
+    const size = offset;
+    if (declaredSize !== undefined && size !== declaredSize) {
+      report(
+        file.locate(path, "size"),
+        size === undefined ? `declared size ${declaredSize}, but the struct has a variable size` : `declared size ${declaredSize}, but the fields add up to ${size}`,
+      );
+    }
+    return { kind: "struct", name, doc, module: file.name, source, fields, size, needsSection };
+  }
+
+  // Pass 2: declarations, in file then name order so the output is stable.
+  for (const name of declSites.keys()) buildDecl(name);
+
+  // The container first: section variants refer to its header.
+  let container: ContainerDecl | undefined;
+  let containerSite: Located<RawFile> | undefined;
+  for (const site of rawFiles.values()) {
+    if (site.raw.container === undefined) continue;
+    if (containerSite !== undefined) {
+      report(site.file.locate(["container"]), `only one file may declare the container; ${containerSite.file.file} already does`);
+      continue;
+    }
+    containerSite = site;
+  }
+
+  const sections = new Map<string, SectionDecl>();
+  const ids = new Map<number, string>();
+  function bodyOf(raw: RawBody, name: string, file: SchemaFile, path: YamlPath, doc: string): SectionBody | undefined {
+    if (raw.empty) return { kind: "empty" };
+    if (raw.fields !== undefined) {
+      const struct = buildStruct(name, doc, raw.fields, file, path, file.locate(path), undefined, true);
+      return { kind: "struct", struct };
+    }
+    const ref = raw.type ?? raw.entries!;
+    const key = raw.type !== undefined ? "type" : "entries";
+    const t = resolveType(ref, file, file.locate([...path, key]));
+    if (t === undefined) return undefined;
+    if (t.kind !== "struct") {
+      report(file.locate([...path, key]), `a section body must be a struct; "${ref}" is a ${t.kind}`);
+      return undefined;
+    }
+    if (raw.type !== undefined) return { kind: "struct", struct: t };
+    if (t.size === undefined || t.needsSection) {
+      report(file.locate([...path, "entries"]), `entries must be a fixed-size struct; "${ref}" is variable`);
+      return undefined;
+    }
+    if (raw.entry_size !== t.size) {
+      report(file.locate([...path, "entry_size"]), `entry_size ${raw.entry_size} does not match ${ref}, which is ${t.size} bytes`);
+    }
+    return { kind: "entries", struct: t, entrySize: t.size };
+  }
+
+  let headerDecl: StructDecl | undefined;
+  if (containerSite !== undefined) {
+    const c = containerSite.raw.container!;
+    const h = resolveType(c.header, containerSite.file, containerSite.file.locate(["container", "header"]));
+    if (h?.kind === "struct") headerDecl = h;
+    else if (h !== undefined) report(containerSite.file.locate(["container", "header"]), `the header must be a struct`);
+  }
+
+  for (const [name, { raw, file, path }] of sectionSites) {
+    const where = file.locate(path);
+    const other = ids.get(raw.id);
+    if (other !== undefined) report(file.locate(path, "id"), `section id 0x${raw.id.toString(16)} is already used by "${other}"`);
+    ids.set(raw.id, name);
+    if (raw.align !== undefined && !isPowerOfTwo(raw.align)) report(file.locate(path, "align"), `alignment ${raw.align} is not a power of two`);
+    const variants: SectionVariant[] = [];
+    if (raw.variants === undefined) {
+      const body = bodyOf(raw, name, file, path, raw.doc);
+      if (body !== undefined) variants.push({ when: [], doc: undefined, body, source: where });
+    } else {
+      for (const [i, v] of raw.variants.entries()) {
+        const vpath = [...path, "variants", i];
+        const when: Condition[] = [];
+        for (const [key, valueName] of Object.entries(v.when)) {
+          const cwhere = file.locate([...vpath, "when"], key);
+          const field = headerDecl?.fields.find((f) => f.name === key && !f.hidden);
+          if (headerDecl === undefined) {
+            report(cwhere, "variants need a container header to select on");
+            continue;
+          }
+          if (field === undefined || field.type.kind !== "enum") {
+            const enums = headerDecl.fields.filter((f) => f.type.kind === "enum").map((f) => f.name);
+            report(cwhere, `"${key}" is not an enum field of the header${suggest(key, enums)}`);
+            continue;
+          }
+          const value = field.type.values.find((x) => x.name === valueName);
+          if (value === undefined) {
+            report(cwhere, `"${valueName}" is not a value of ${field.type.name}${suggest(valueName, field.type.values.map((x) => x.name))}`);
+            continue;
+          }
+          when.push({ field, value });
+        }
+        const body = bodyOf(v, `${name}_${Object.values(v.when).join("_")}`, file, vpath, v.doc ?? raw.doc);
+        if (body !== undefined) variants.push({ when, doc: v.doc, body, source: file.locate(vpath) });
+      }
+    }
+    sections.set(name, {
+      kind: "section",
+      name,
+      doc: raw.doc,
+      module: file.name,
+      source: where,
+      id: raw.id,
+      optional: raw.optional ?? false,
+      align: raw.align ?? 8,
+      since: raw.since ?? 1,
+      variants,
+    });
+  }
+
+  if (containerSite === undefined) {
+    const first = files[0];
+    if (first !== undefined) report(first.locate([]), "no file declares the container (header, entry, end, version)");
+  } else {
+    const { raw, file } = containerSite;
+    const c = raw.container!;
+    const e = resolveType(c.entry, file, file.locate(["container", "entry"]));
+    const end = sections.get(c.end);
+    if (end === undefined) report(file.locate(["container", "end"]), `unknown section "${c.end}"${suggest(c.end, [...sections.keys()])}`);
+    const checkRoles = (s: StructDecl | undefined, roles: Record<string, IntName>, what: string, key: string) => {
+      if (s === undefined) return;
+      if (s.size === undefined) report(file.locate(["container", key]), `the ${what} must have a fixed size`);
+      for (const [role, intName] of Object.entries(roles)) {
+        const f = s.fields.find((x) => x.name === role);
+        const base = f === undefined ? undefined : f.type.kind === "int" ? f.type : f.type.kind === "enum" || f.type.kind === "flags" ? f.type.base : undefined;
+        if (f === undefined || base?.name !== intName || f.count !== undefined || f.hidden || f.repr === "number") {
+          report(file.locate(["container", key]), `the ${what} "${s.name}" needs a field "${role}" of type ${intName}`);
+        }
+      }
+    };
+    if (e !== undefined && e.kind !== "struct") report(file.locate(["container", "entry"]), "the entry must be a struct");
+    checkRoles(headerDecl, CONTAINER_HEADER_FIELDS, "header", "header");
+    checkRoles(e?.kind === "struct" ? e : undefined, CONTAINER_ENTRY_FIELDS, "entry", "entry");
+    const byteOrder = headerDecl?.fields.find((f) => f.name === "byte_order");
+    if (byteOrder !== undefined && (byteOrder.type.kind !== "enum" || !["little", "big"].every((n) => (byteOrder.type as EnumDecl).values.some((v) => v.name === n)))) {
+      report(byteOrder.source, `byte_order must be an enum with the values "little" and "big"`);
+    }
+    if (end !== undefined && !(end.variants.length === 1 && end.variants[0]!.body.kind === "empty")) {
+      report(file.locate(["container", "end"]), `the end section must be empty`);
+    }
+    if (headerDecl !== undefined && e?.kind === "struct" && end !== undefined) {
+      container = { doc: c.doc, version: c.version, header: headerDecl, entry: e, end, module: file.name, source: file.locate(["container"]) };
+    }
+  }
+
+  if (container === undefined) return undefined;
+  const modules: ModuleDecl[] = files.map((f) => {
+    const raw = rawFiles.get(f.name)!.raw;
+    return {
+      name: f.name,
+      file: f.file,
+      doc: raw.doc,
+      imports: raw.imports ?? [],
+      decls: [...declSites.keys()].flatMap((n) => {
+        const d = built.get(n);
+        return d !== undefined && d.module === f.name ? [d] : [];
+      }),
+      sections: [...sections.values()].filter((s) => s.module === f.name),
+    };
+  });
+  return {
+    modules,
+    container,
+    sections: [...sections.values()].sort((a, b) => a.id - b.id),
+  };
+}

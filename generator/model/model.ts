@@ -1,0 +1,225 @@
+/**
+ * The typed model every emitter reads: references resolved, sizes and offsets computed, names checked.
+ * It is readonly and kind-tagged; emitters never look at YAML. Every node keeps where it came from so
+ * later passes can report problems at the schema's line and column.
+ */
+
+/** Where a model node was declared: the file, its YAML path, and the line and column (1-based). */
+export interface Source {
+  readonly file: string;
+  readonly path: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Byte order of a field: pinned, or `context` (the image header's `byte_order` decides). */
+export type Endian = "little" | "big" | "context";
+
+export type IntName = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64";
+export type FloatName = "f32" | "f64";
+
+/** A fixed-width integer type. */
+export interface IntType {
+  readonly kind: "int";
+  readonly name: IntName;
+  readonly size: 1 | 2 | 4 | 8;
+  readonly signed: boolean;
+}
+
+/** An IEEE 754 float. */
+export interface FloatType {
+  readonly kind: "float";
+  readonly name: FloatName;
+  readonly size: 4 | 8;
+}
+
+/** What every named declaration has. */
+interface DeclBase {
+  readonly name: string;
+  readonly doc: string;
+  /** The schema file (without `.yaml`) that declared it: decides the generated module. */
+  readonly module: string;
+  readonly source: Source;
+}
+
+/** One named value of an enum. */
+export interface EnumValue {
+  readonly name: string;
+  readonly value: number | bigint;
+  readonly doc: string | undefined;
+  readonly source: Source;
+}
+
+/** An open enum over an integer type: unknown values decode as plain numbers and survive a round trip. */
+export interface EnumDecl extends DeclBase {
+  readonly kind: "enum";
+  readonly base: IntType;
+  readonly values: readonly EnumValue[];
+}
+
+/** One named bit of a flags type. */
+export interface FlagBit {
+  readonly name: string;
+  readonly bit: number;
+  readonly doc: string | undefined;
+  readonly source: Source;
+}
+
+/** A set of single-bit flags; the field holds the whole integer, the declaration names the bits. */
+export interface FlagsDecl extends DeclBase {
+  readonly kind: "flags";
+  readonly base: IntType;
+  readonly bits: readonly FlagBit[];
+}
+
+/** One bit field inside an integer: bits `high` … `low`, inclusive. */
+export interface BitField {
+  readonly name: string;
+  readonly doc: string | undefined;
+  readonly high: number;
+  readonly low: number;
+  readonly width: number;
+  /** An enum the sub-field's value belongs to, if any. */
+  readonly enumType: EnumDecl | undefined;
+  readonly reserved: "check" | "ignore" | undefined;
+  /** How TypeScript holds it: `number` up to 32 bits (or 53 with `repr: number`), else `bigint`. */
+  readonly repr: "number" | "bigint";
+  readonly source: Source;
+}
+
+/** An integer split into bit fields (e.g. a page-frame word: type in 63–60, frame number in 51–0). */
+export interface BitsDecl extends DeclBase {
+  readonly kind: "bits";
+  readonly base: IntType;
+  readonly fields: readonly BitField[];
+}
+
+/** How many elements an array (or bytes in a byte run or string) has. */
+export type Count =
+  | { readonly kind: "fixed"; readonly value: number }
+  /** Read from an earlier integer field of the same struct, which becomes computed. */
+  | { readonly kind: "field"; readonly field: Field }
+  /** The section table's entry count. */
+  | { readonly kind: "entries" }
+  /** Whatever is left of the section body. */
+  | { readonly kind: "rest" }
+  /** How many elements of an earlier array have a bit field whose value lies in a set. */
+  | {
+      readonly kind: "count_of";
+      readonly array: Field;
+      readonly bitField: BitField;
+      readonly values: readonly EnumValue[];
+    };
+
+/** What a field holds. */
+export type FieldType =
+  | IntType
+  | FloatType
+  | EnumDecl
+  | FlagsDecl
+  | BitsDecl
+  | StructDecl
+  /** Raw bytes; with `elementSize`, an array of byte runs of that size (e.g. pages). */
+  | { readonly kind: "bytes"; readonly elementSize?: number }
+  | { readonly kind: "string"; readonly encoding: "ascii" | "utf8" }
+  | { readonly kind: "pad"; readonly size: number }
+  | { readonly kind: "align"; readonly alignment: number };
+
+/** A field of a struct. */
+export interface Field {
+  readonly name: string;
+  readonly doc: string | undefined;
+  readonly units: string | undefined;
+  readonly example: unknown;
+  readonly type: FieldType;
+  /** Present for arrays, byte runs and strings. */
+  readonly count: Count | undefined;
+  readonly endian: Endian;
+  /** A magic value: written on encode, checked on decode, not in the interface. */
+  readonly constValue: number | bigint | readonly number[] | undefined;
+  readonly reserved: "check" | "ignore" | undefined;
+  /** For 64-bit integers: `number` when the schema opted in (range-checked), else `bigint`. */
+  readonly repr: "number" | "bigint";
+  /** Offset from the struct's start when every field before it has a fixed size. */
+  readonly offset: number | undefined;
+  /** Size in bytes when fixed. */
+  readonly size: number | undefined;
+  /** Another field's count reads this field: the encoder fills it in and it is not in the interface. */
+  readonly computed: boolean;
+  /** True when the value is not part of the TypeScript interface (pad, align, const, reserved, computed). */
+  readonly hidden: boolean;
+  readonly source: Source;
+}
+
+/** A struct: fields in order, no implicit padding. */
+export interface StructDecl extends DeclBase {
+  readonly kind: "struct";
+  readonly fields: readonly Field[];
+  /** Size in bytes when every field is fixed. */
+  readonly size: number | undefined;
+  /** True when some field reads `entries` or `rest`: it can only be a section body. */
+  readonly needsSection: boolean;
+}
+
+/** A named declaration. */
+export type Decl = EnumDecl | FlagsDecl | BitsDecl | StructDecl;
+
+/** What a section body (or one variant of it) is. */
+export type SectionBody =
+  | { readonly kind: "struct"; readonly struct: StructDecl }
+  | { readonly kind: "entries"; readonly struct: StructDecl; readonly entrySize: number }
+  | { readonly kind: "empty" };
+
+/** A condition on the image header: every named header field must hold the given enum value. */
+export interface Condition {
+  readonly field: Field;
+  readonly value: EnumValue;
+}
+
+/** One layout of a section, chosen by header context. */
+export interface SectionVariant {
+  readonly when: readonly Condition[];
+  readonly doc: string | undefined;
+  readonly body: SectionBody;
+  readonly source: Source;
+}
+
+/** A section type: its id, optional bit and body layout(s). */
+export interface SectionDecl extends DeclBase {
+  readonly kind: "section";
+  readonly id: number;
+  readonly optional: boolean;
+  readonly align: number;
+  readonly since: number;
+  /** One unconditional variant, or several chosen by the header. */
+  readonly variants: readonly SectionVariant[];
+}
+
+/** The image container: which structs are the header and the table entry, and the END section. */
+export interface ContainerDecl {
+  readonly doc: string;
+  readonly version: number;
+  readonly header: StructDecl;
+  readonly entry: StructDecl;
+  readonly end: SectionDecl;
+  readonly module: string;
+  readonly source: Source;
+}
+
+/** One schema file, as a generated module. */
+export interface ModuleDecl {
+  readonly name: string;
+  readonly file: string;
+  readonly doc: string;
+  readonly imports: readonly string[];
+  readonly decls: readonly Decl[];
+  readonly sections: readonly SectionDecl[];
+}
+
+/** The whole format. */
+export interface Model {
+  readonly modules: readonly ModuleDecl[];
+  readonly container: ContainerDecl;
+  /** All sections of all modules, by ascending id. */
+  readonly sections: readonly SectionDecl[];
+}

@@ -1,0 +1,77 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Diagnostic } from "./diagnostics.js";
+import { emitCodecs } from "./emit/codecs.js";
+import type { Model } from "./model/model.js";
+import { buildModel } from "./model/build-model.js";
+import { loadSchemas, type SchemaFile } from "./parse/load-schemas.js";
+import { validateSchemas } from "./validate/validate.js";
+
+/** What compiling the schemas produced: the model when there were no problems, and every problem. */
+export interface CompileResult {
+  readonly model: Model | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Parse → validate → model, over already-loaded files. Stops before the model if validation failed. */
+export function compileFiles(files: readonly SchemaFile[], diagnostics: Diagnostic[] = []): CompileResult {
+  if (!validateSchemas(files, diagnostics) || diagnostics.length > 0) return { model: undefined, diagnostics };
+  const model = buildModel(files, diagnostics);
+  return { model: diagnostics.length > 0 ? undefined : model, diagnostics };
+}
+
+/** Compiles every schema file of a folder into the model. */
+export function compileSchemas(schemaDir: string): CompileResult {
+  const diagnostics: Diagnostic[] = [];
+  const files = loadSchemas(schemaDir, diagnostics);
+  return compileFiles(files, diagnostics);
+}
+
+/** Options of {@link generate}. */
+export interface GenerateOptions {
+  readonly schemaDir: string;
+  /** Where the codecs go (default `generated`). */
+  readonly outDir: string;
+  readonly version: string;
+  /** Compare with what is on disk instead of writing. */
+  readonly check?: boolean;
+}
+
+/** The result of {@link generate}: problems, and which files were (or, with `check`, would be) changed. */
+export interface GenerateResult {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly changed: readonly string[];
+}
+
+/**
+ * Compiles the schemas and writes the codecs. Each file is written to a temporary name and renamed, and
+ * files the schemas no longer produce are removed, so `generated/` always matches the schemas exactly.
+ */
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  const { model, diagnostics } = compileSchemas(options.schemaDir);
+  if (model === undefined) return { diagnostics, changed: [] };
+  const output = await emitCodecs(model, { version: options.version });
+  mkdirSync(options.outDir, { recursive: true });
+  const existing = new Set(readdirSync(options.outDir).filter((f) => f.endsWith(".ts")));
+  const changed: string[] = [];
+  for (const [name, text] of output) {
+    existing.delete(name);
+    const path = join(options.outDir, name);
+    let old: string | undefined;
+    try {
+      old = readFileSync(path, "utf8");
+    } catch {
+      old = undefined;
+    }
+    if (old === text) continue;
+    changed.push(path);
+    if (options.check) continue;
+    writeFileSync(`${path}.tmp`, text);
+    renameSync(`${path}.tmp`, path);
+  }
+  for (const stale of existing) {
+    changed.push(join(options.outDir, stale));
+    if (!options.check) rmSync(join(options.outDir, stale));
+  }
+  return { diagnostics, changed: changed.sort() };
+}

@@ -1,0 +1,217 @@
+/**
+ * The meta-schema: a JSON Schema (draft 2020-12) for schema/*.yaml files. `ajv` enforces it before the
+ * model is built, so every later stage can trust the shape of what it reads. It is also published with
+ * the docs so editors (yaml-language-server) can complete and check keys as a maintainer types.
+ */
+
+const identifier = { type: "string", pattern: "^[a-z][a-z0-9_]*$" } as const;
+const doc = { type: "string", minLength: 1 } as const;
+const positiveInt = { type: "integer", minimum: 1 } as const;
+/** Integers in YAML may be written as decimal or 0x-hex; the yaml library turns both into numbers. */
+const integer = { type: "integer" } as const;
+/** A u64 constant too large for a double is written as a quoted string ("0xffffffffffffffff"). */
+const bigIntegerString = { type: "string", pattern: "^(0x[0-9a-fA-F]+|[0-9]+)$" } as const;
+
+/** How many elements an array, byte run or string holds. */
+const countSpec = {
+  title: "a count: a number, an earlier field's name, `entries`, `rest`, or { count_of, where }",
+  oneOf: [
+    positiveInt,
+    { type: "integer", const: 0 },
+    {
+      description:
+        "The name of an earlier integer field of the same struct, or `entries` (the section's entry count), or `rest` (whatever is left of the enclosing section).",
+      ...identifier,
+    },
+    {
+      type: "object",
+      description: "The number of elements of an earlier array whose bit field lies in a set of enum values.",
+      additionalProperties: false,
+      required: ["count_of", "where"],
+      properties: {
+        count_of: identifier,
+        where: {
+          type: "object",
+          additionalProperties: false,
+          required: ["field", "in"],
+          properties: { field: identifier, in: { type: "array", items: identifier, minItems: 1 } },
+        },
+      },
+    },
+  ],
+} as const;
+
+const constValue = {
+  title: "a constant: an integer, a quoted big integer, or a list of bytes",
+  oneOf: [integer, bigIntegerString, { type: "array", items: { type: "integer", minimum: 0, maximum: 255 } }],
+} as const;
+
+const field = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    name: identifier,
+    doc,
+    units: { type: "string" },
+    example: {},
+    type: { type: "string", description: "A primitive (u8…u64, i8…i64, f32, f64) or a declared type's name." },
+    bytes: countSpec,
+    string: countSpec,
+    pad: positiveInt,
+    align: positiveInt,
+    count: countSpec,
+    endian: { enum: ["little", "big"] },
+    const: constValue,
+    reserved: { enum: [true, "ignore"] },
+    repr: { enum: ["number", "bigint"] },
+    encoding: { enum: ["ascii", "utf8"] },
+  },
+  oneOf: [
+    { required: ["name", "type"] },
+    { required: ["name", "bytes"] },
+    { required: ["name", "string"] },
+    { required: ["pad"] },
+    { required: ["align"] },
+  ],
+} as const;
+
+const fields = { type: "array", items: field, minItems: 1 } as const;
+
+const enumValue = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "value"],
+  properties: { name: identifier, value: integer, doc },
+} as const;
+
+const flagValue = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "bit"],
+  properties: { name: identifier, bit: { type: "integer", minimum: 0, maximum: 63 }, doc },
+} as const;
+
+const bitField = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "bits"],
+  properties: {
+    name: identifier,
+    doc,
+    bits: {
+      description: "[high, low], inclusive, bit 0 the least significant.",
+      type: "array",
+      items: { type: "integer", minimum: 0, maximum: 63 },
+      minItems: 2,
+      maxItems: 2,
+    },
+    type: { type: "string" },
+    reserved: { enum: [true, "ignore"] },
+    repr: { enum: ["number", "bigint"] },
+  },
+} as const;
+
+const intTypeName = { enum: ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"] } as const;
+
+const typeDecl = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    doc,
+    size: { type: "integer", minimum: 0, description: "The expected fixed size in bytes, checked." },
+    fields: { type: "array", minItems: 1 },
+    enum: intTypeName,
+    flags: intTypeName,
+    bits: intTypeName,
+    values: { type: "array", minItems: 1 },
+  },
+  required: ["doc"],
+  // Which kind of declaration: exactly one kind key. The branches only test presence, so a failure
+  // reads as "needs exactly one of …"; what each kind's keys must hold is checked by `allOf` below.
+  oneOf: [
+    { required: ["fields"], not: { anyOf: [{ required: ["enum"] }, { required: ["flags"] }, { required: ["bits"] }] } },
+    { required: ["enum"] },
+    { required: ["flags"] },
+    { required: ["bits"] },
+  ],
+  allOf: [
+    { if: { required: ["enum"] }, then: { required: ["values"], properties: { values: { items: enumValue } } } },
+    { if: { required: ["flags"] }, then: { required: ["values"], properties: { values: { items: flagValue } } } },
+    { if: { required: ["bits"] }, then: { required: ["fields"], properties: { fields: { items: bitField } } } },
+    { if: { not: { required: ["bits"] } }, then: { properties: { fields } } },
+  ],
+} as const;
+
+/** What a section body (or one variant of it) is. */
+const bodyShape = {
+  type: { type: "string", description: "A declared struct: the body is one of it." },
+  fields,
+  entries: { type: "string", description: "A declared fixed-size struct: the body is an array of it." },
+  entry_size: { type: "integer", minimum: 1, description: "The entry size, checked against the struct." },
+} as const;
+const oneBody = {
+  oneOf: [{ required: ["type"] }, { required: ["fields"] }, { required: ["entries", "entry_size"] }, { required: ["empty"] }],
+} as const;
+
+const section = {
+  type: "object",
+  additionalProperties: false,
+  required: ["id", "doc"],
+  properties: {
+    id: { type: "integer", minimum: 0, maximum: 0x7fffffff },
+    optional: { type: "boolean" },
+    doc,
+    align: { type: "integer", minimum: 1 },
+    since: { type: "integer", minimum: 1 },
+    empty: { const: true },
+    ...bodyShape,
+    variants: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["when"],
+        properties: {
+          when: { type: "object", additionalProperties: { type: "string" }, minProperties: 1 },
+          doc,
+          empty: { const: true },
+          ...bodyShape,
+        },
+        ...oneBody,
+      },
+    },
+  },
+  oneOf: [...oneBody.oneOf, { required: ["variants"] }],
+} as const;
+
+const container = {
+  type: "object",
+  additionalProperties: false,
+  required: ["header", "entry", "end", "version", "doc"],
+  properties: {
+    doc,
+    header: { type: "string", description: "The struct that is the file header." },
+    entry: { type: "string", description: "The struct that is one section table entry." },
+    end: { type: "string", description: "The section that ends an image." },
+    version: { type: "integer", minimum: 1, description: "The format version this schema describes." },
+  },
+} as const;
+
+/** The JSON Schema every file under schema/ must satisfy. */
+export const metaSchema = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $id: "https://xenimage.invalid/schema-language/v1.json",
+  title: "xenimage schema file",
+  type: "object",
+  additionalProperties: false,
+  required: ["doc"],
+  properties: {
+    doc,
+    imports: { type: "array", items: identifier, uniqueItems: true },
+    endian: { enum: ["little", "big"] },
+    container,
+    types: { type: "object", propertyNames: identifier, additionalProperties: typeDecl },
+    sections: { type: "object", propertyNames: identifier, additionalProperties: section },
+  },
+} as const;

@@ -1,0 +1,259 @@
+import { DecodeError } from "./errors.js";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const TWO_32 = 0x1_0000_0000;
+
+/** Options for {@link ByteReader}. */
+export interface ByteReaderOptions {
+  /** Byte order of fields whose schema does not pin one. Default: little-endian. */
+  readonly littleEndian?: boolean;
+  /** The absolute offset of `bytes[0]` in the whole image, so errors name real file offsets. Default 0. */
+  readonly base?: number;
+}
+
+/**
+ * Reads schema types from bytes, front to back. Method names follow the schema's type names (`u32`,
+ * `i64`, `bytes`); `…le`/`…be` variants pin the byte order, the plain ones follow `littleEndian`. Every
+ * read is bounds-checked and fails with a {@link DecodeError} naming the absolute offset; nothing here
+ * allocates more than the bytes it was given justify. Byte runs are views, not copies.
+ */
+export class ByteReader {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly base: number;
+  littleEndian: boolean;
+  /** The next byte to read, relative to `bytes`. */
+  pos = 0;
+
+  constructor(bytes: Uint8Array, options: ByteReaderOptions = {}) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.littleEndian = options.littleEndian ?? true;
+    this.base = options.base ?? 0;
+  }
+
+  /** Bytes left to read. */
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  /** The absolute offset of the next byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Throws a {@link DecodeError} at the current offset (or `at`, relative to `bytes`). */
+  fail(reason: string, at: number = this.pos): never {
+    throw new DecodeError("invalid", reason, { offset: this.base + at });
+  }
+
+  /** Claims `n` bytes and returns where they start: one bounds check for a whole fixed-size run. */
+  take(n: number): number {
+    const at = this.pos;
+    if (n > this.bytes.length - at) {
+      throw new DecodeError("truncated", `needs ${n} bytes, ${this.bytes.length - at} left`, { offset: this.base + at });
+    }
+    this.pos = at + n;
+    return at;
+  }
+
+  /** Checks that `n` bytes are left without claiming them: one check before a fixed-size struct. */
+  ensure(n: number): void {
+    if (n > this.bytes.length - this.pos) {
+      throw new DecodeError("truncated", `needs ${n} bytes, ${this.bytes.length - this.pos} left`, { offset: this.base + this.pos });
+    }
+  }
+
+  /** Fails unless the value just read (`width` bytes) equals a schema constant. */
+  expect(actual: number | bigint, expected: number | bigint, width: number): void {
+    if (actual !== expected) {
+      this.fail(`expected 0x${expected.toString(16)}, found 0x${actual.toString(16)}`, this.pos - width);
+    }
+  }
+
+  /** Reads a byte-string constant (a magic number) and fails unless it matches. */
+  expectBytes(expected: Uint8Array): void {
+    const at = this.take(expected.length);
+    for (let i = 0; i < expected.length; i++) {
+      if (this.bytes[at + i] !== expected[i]) {
+        const found = Array.from(this.bytes.subarray(at, at + expected.length), (b) => b.toString(16).padStart(2, "0")).join(" ");
+        const wanted = Array.from(expected, (b) => b.toString(16).padStart(2, "0")).join(" ");
+        this.fail(`bad magic: expected ${wanted}, found ${found}`, at);
+      }
+    }
+  }
+
+  u8(): number {
+    return this.bytes[this.take(1)]!;
+  }
+  i8(): number {
+    return this.view.getInt8(this.take(1));
+  }
+  u16(): number {
+    return this.view.getUint16(this.take(2), this.littleEndian);
+  }
+  u16le(): number {
+    return this.view.getUint16(this.take(2), true);
+  }
+  u16be(): number {
+    return this.view.getUint16(this.take(2), false);
+  }
+  i16(): number {
+    return this.view.getInt16(this.take(2), this.littleEndian);
+  }
+  i16le(): number {
+    return this.view.getInt16(this.take(2), true);
+  }
+  i16be(): number {
+    return this.view.getInt16(this.take(2), false);
+  }
+  u32(): number {
+    return this.view.getUint32(this.take(4), this.littleEndian);
+  }
+  u32le(): number {
+    return this.view.getUint32(this.take(4), true);
+  }
+  u32be(): number {
+    return this.view.getUint32(this.take(4), false);
+  }
+  i32(): number {
+    return this.view.getInt32(this.take(4), this.littleEndian);
+  }
+  i32le(): number {
+    return this.view.getInt32(this.take(4), true);
+  }
+  i32be(): number {
+    return this.view.getInt32(this.take(4), false);
+  }
+  f32(): number {
+    return this.view.getFloat32(this.take(4), this.littleEndian);
+  }
+  f32le(): number {
+    return this.view.getFloat32(this.take(4), true);
+  }
+  f32be(): number {
+    return this.view.getFloat32(this.take(4), false);
+  }
+  f64(): number {
+    return this.view.getFloat64(this.take(8), this.littleEndian);
+  }
+  f64le(): number {
+    return this.view.getFloat64(this.take(8), true);
+  }
+  f64be(): number {
+    return this.view.getFloat64(this.take(8), false);
+  }
+
+  // 64-bit integers are read as two 32-bit halves: in Node 20 that is faster than getBigUint64, and a
+  // value whose high half is zero (most of them) skips the shift entirely.
+  private u64from(at: number, le: boolean): bigint {
+    const lo = this.view.getUint32(le ? at : at + 4, le);
+    const hi = this.view.getUint32(le ? at + 4 : at, le);
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+  }
+  u64(): bigint {
+    return this.u64from(this.take(8), this.littleEndian);
+  }
+  u64le(): bigint {
+    return this.u64from(this.take(8), true);
+  }
+  u64be(): bigint {
+    return this.u64from(this.take(8), false);
+  }
+  i64(): bigint {
+    return BigInt.asIntN(64, this.u64());
+  }
+  i64le(): bigint {
+    return BigInt.asIntN(64, this.u64le());
+  }
+  i64be(): bigint {
+    return BigInt.asIntN(64, this.u64be());
+  }
+
+  private u64numberFrom(at: number, le: boolean): number {
+    const lo = this.view.getUint32(le ? at : at + 4, le);
+    const hi = this.view.getUint32(le ? at + 4 : at, le);
+    if (hi >= 0x20_0000) this.fail(`value 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} exceeds 2^53-1`, at);
+    return hi * TWO_32 + lo;
+  }
+  /** A u64 the schema declared `repr: number`: exact up to 2^53 − 1, rejected above. */
+  u64n(): number {
+    return this.u64numberFrom(this.take(8), this.littleEndian);
+  }
+  u64nle(): number {
+    return this.u64numberFrom(this.take(8), true);
+  }
+  u64nbe(): number {
+    return this.u64numberFrom(this.take(8), false);
+  }
+  private i64number(v: bigint): number {
+    if (v > 0x1f_ffff_ffff_ffffn || v < -0x1f_ffff_ffff_ffffn) this.fail(`value ${v} is outside ±(2^53-1)`, this.pos - 8);
+    return Number(v);
+  }
+  /** An i64 declared `repr: number`: exact within ±(2^53 − 1), rejected outside. */
+  i64n(): number {
+    return this.i64number(this.i64());
+  }
+  i64nle(): number {
+    return this.i64number(this.i64le());
+  }
+  i64nbe(): number {
+    return this.i64number(this.i64be());
+  }
+
+  /** `n` raw bytes as a view into the input (zero-copy). */
+  bytesView(n: number): Uint8Array {
+    const at = this.take(n);
+    return this.bytes.subarray(at, at + n);
+  }
+
+  /** Everything left, as a view. */
+  rest(): Uint8Array {
+    return this.bytesView(this.remaining);
+  }
+
+  /** A NUL-padded string of `n` bytes. Bytes after the first NUL must be zero, so a round trip is exact. */
+  string(n: number, ascii = false): string {
+    const at = this.take(n);
+    const raw = this.bytes.subarray(at, at + n);
+    let end = raw.indexOf(0);
+    if (end < 0) end = n;
+    for (let i = end; i < n; i++) if (raw[i] !== 0) this.fail("non-zero byte after the string's terminating NUL", at + i);
+    if (ascii) {
+      for (let i = 0; i < end; i++) if (raw[i]! > 0x7f) this.fail("non-ASCII byte in an ASCII string", at + i);
+    }
+    try {
+      return utf8.decode(raw.subarray(0, end));
+    } catch {
+      return this.fail("string is not valid UTF-8", at);
+    }
+  }
+
+  /** Skips `n` bytes that must all be zero (padding, reserved); `check: false` only skips them. */
+  zeros(n: number, check = true): void {
+    const at = this.take(n);
+    if (!check) return;
+    for (let i = at; i < at + n; i++) if (this.bytes[i] !== 0) this.fail("padding or reserved byte is not zero", i);
+  }
+
+  /** Skips zero padding up to the next multiple of `alignment`, counted from `start` (relative to `bytes`). */
+  alignTo(alignment: number, start = 0, check = true): void {
+    const over = (this.pos - start) % alignment;
+    if (over !== 0) this.zeros(alignment - over, check);
+  }
+
+  /** Checks that an array count read from the input fits the bytes left (so no huge allocation). */
+  count(n: number | bigint, elementSize: number): number {
+    const left = this.remaining;
+    if (typeof n === "bigint") n = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+    if (elementSize > 0 && n > left / elementSize) {
+      this.fail(`count ${n} needs ${n * elementSize} bytes, ${left} left`);
+    }
+    return n;
+  }
+
+  /** Fails unless every byte was read: a section body must be exactly its fields. */
+  expectEnd(): void {
+    if (this.pos !== this.bytes.length) this.fail(`${this.bytes.length - this.pos} unexpected trailing bytes`);
+  }
+}

@@ -1,0 +1,240 @@
+import { EncodeError } from "./errors.js";
+
+const utf8 = new TextEncoder();
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+const I64_MIN = -0x8000_0000_0000_0000n;
+const I64_MAX = 0x7fff_ffff_ffff_ffffn;
+
+/** Options for {@link ByteWriter}. */
+export interface ByteWriterOptions {
+  /** Byte order of fields whose schema does not pin one. Default: little-endian. */
+  readonly littleEndian?: boolean;
+  /** First buffer size in bytes; it doubles as needed. Default 4096. */
+  readonly initialCapacity?: number;
+}
+
+/**
+ * Writes schema types into a growable buffer (pre-allocated, doubling). Every value is range-checked:
+ * an out-of-range number is an {@link EncodeError}, never a silent wrap-around as DataView would do.
+ */
+export class ByteWriter {
+  private buffer: Uint8Array;
+  private view: DataView;
+  littleEndian: boolean;
+  /** Bytes written so far; the next write goes here. */
+  pos = 0;
+
+  constructor(options: ByteWriterOptions = {}) {
+    this.buffer = new Uint8Array(options.initialCapacity ?? 4096);
+    this.view = new DataView(this.buffer.buffer);
+    this.littleEndian = options.littleEndian ?? true;
+  }
+
+  /** Throws an {@link EncodeError} at the current offset. */
+  fail(reason: string): never {
+    throw new EncodeError("invalid-value", reason, { offset: this.pos });
+  }
+
+  /** Makes room for `n` more bytes and returns where they start. */
+  reserve(n: number): number {
+    const at = this.pos;
+    const needed = at + n;
+    if (needed > this.buffer.length) {
+      let size = this.buffer.length * 2;
+      while (size < needed) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.buffer.subarray(0, at));
+      this.buffer = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    this.pos = needed;
+    return at;
+  }
+
+  private int(v: number, min: number, max: number, type: string): void {
+    if (!(Number.isInteger(v) && v >= min && v <= max)) this.fail(`${String(v)} is not a valid ${type}`);
+  }
+
+  u8(v: number): void {
+    this.int(v, 0, 0xff, "u8");
+    this.buffer[this.reserve(1)] = v;
+  }
+  i8(v: number): void {
+    this.int(v, -0x80, 0x7f, "i8");
+    this.view.setInt8(this.reserve(1), v);
+  }
+  u16(v: number, le = this.littleEndian): void {
+    this.int(v, 0, 0xffff, "u16");
+    this.view.setUint16(this.reserve(2), v, le);
+  }
+  u16le(v: number): void {
+    this.u16(v, true);
+  }
+  u16be(v: number): void {
+    this.u16(v, false);
+  }
+  i16(v: number, le = this.littleEndian): void {
+    this.int(v, -0x8000, 0x7fff, "i16");
+    this.view.setInt16(this.reserve(2), v, le);
+  }
+  i16le(v: number): void {
+    this.i16(v, true);
+  }
+  i16be(v: number): void {
+    this.i16(v, false);
+  }
+  u32(v: number, le = this.littleEndian): void {
+    this.int(v, 0, 0xffff_ffff, "u32");
+    this.view.setUint32(this.reserve(4), v, le);
+  }
+  u32le(v: number): void {
+    this.u32(v, true);
+  }
+  u32be(v: number): void {
+    this.u32(v, false);
+  }
+  i32(v: number, le = this.littleEndian): void {
+    this.int(v, -0x8000_0000, 0x7fff_ffff, "i32");
+    this.view.setInt32(this.reserve(4), v, le);
+  }
+  i32le(v: number): void {
+    this.i32(v, true);
+  }
+  i32be(v: number): void {
+    this.i32(v, false);
+  }
+  f32(v: number, le = this.littleEndian): void {
+    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f32`);
+    this.view.setFloat32(this.reserve(4), v, le);
+  }
+  f32le(v: number): void {
+    this.f32(v, true);
+  }
+  f32be(v: number): void {
+    this.f32(v, false);
+  }
+  f64(v: number, le = this.littleEndian): void {
+    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f64`);
+    this.view.setFloat64(this.reserve(8), v, le);
+  }
+  f64le(v: number): void {
+    this.f64(v, true);
+  }
+  f64be(v: number): void {
+    this.f64(v, false);
+  }
+
+  private halves(lo: number, hi: number, le: boolean): void {
+    const at = this.reserve(8);
+    this.view.setUint32(le ? at : at + 4, lo, le);
+    this.view.setUint32(le ? at + 4 : at, hi, le);
+  }
+  // Two 32-bit halves: setBigUint64 is markedly slower in Node 20.
+  u64(v: bigint, le = this.littleEndian): void {
+    if (typeof v !== "bigint" || v < 0n || v > U64_MAX) this.fail(`${String(v)} is not a valid u64 (a bigint is expected)`);
+    this.halves(Number(v & 0xffff_ffffn), Number(v >> 32n), le);
+  }
+  u64le(v: bigint): void {
+    this.u64(v, true);
+  }
+  u64be(v: bigint): void {
+    this.u64(v, false);
+  }
+  i64(v: bigint, le = this.littleEndian): void {
+    if (typeof v !== "bigint" || v < I64_MIN || v > I64_MAX) this.fail(`${String(v)} is not a valid i64 (a bigint is expected)`);
+    this.u64(BigInt.asUintN(64, v), le);
+  }
+  i64le(v: bigint): void {
+    this.i64(v, true);
+  }
+  i64be(v: bigint): void {
+    this.i64(v, false);
+  }
+  /** A u64 the schema declared `repr: number`. */
+  u64n(v: number, le = this.littleEndian): void {
+    this.int(v, 0, Number.MAX_SAFE_INTEGER, "u64 (number)");
+    this.halves(v % 0x1_0000_0000, Math.floor(v / 0x1_0000_0000), le);
+  }
+  u64nle(v: number): void {
+    this.u64n(v, true);
+  }
+  u64nbe(v: number): void {
+    this.u64n(v, false);
+  }
+  i64n(v: number, le = this.littleEndian): void {
+    this.int(v, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "i64 (number)");
+    this.i64(BigInt(v), le);
+  }
+  i64nle(v: number): void {
+    this.i64n(v, true);
+  }
+  i64nbe(v: number): void {
+    this.i64n(v, false);
+  }
+
+  /** Checks that a bit field's value fits `width` bits and returns it as a bigint (for 64-bit words). */
+  bits64(v: number | bigint, width: number): bigint {
+    const b = typeof v === "bigint" ? v : Number.isInteger(v) ? BigInt(v) : -1n;
+    if (b < 0n || b >= 1n << BigInt(width)) this.fail(`${String(v)} does not fit ${width} bits`);
+    return b;
+  }
+
+  /** Checks that a bit field's value fits `width` (≤ 32) bits. */
+  bits32(v: number, width: number): number {
+    if (!(Number.isInteger(v) && v >= 0 && v < 2 ** width)) this.fail(`${String(v)} does not fit ${width} bits`);
+    return v;
+  }
+
+  /** Raw bytes; with `length`, they must be exactly that long. */
+  bytes(v: Uint8Array, length?: number): void {
+    if (!(v instanceof Uint8Array)) this.fail("a Uint8Array is expected");
+    if (length !== undefined && v.length !== length) this.fail(`${v.length} bytes given, exactly ${length} expected`);
+    this.buffer.set(v, this.reserve(v.length));
+  }
+
+  /** A string NUL-padded to `n` bytes (it may fill them all); `n` undefined: exactly its own bytes. */
+  string(v: string, n?: number, ascii = false): void {
+    if (typeof v !== "string") this.fail("a string is expected");
+    const encoded = utf8.encode(v);
+    if (encoded.includes(0)) this.fail("the string contains a NUL character");
+    if (ascii && encoded.some((b) => b > 0x7f)) this.fail("the string is not ASCII");
+    if (n !== undefined && encoded.length > n) this.fail(`the string needs ${encoded.length} bytes, at most ${n} fit`);
+    const at = this.reserve(n ?? encoded.length);
+    this.buffer.set(encoded, at);
+    if (n !== undefined) this.buffer.fill(0, at + encoded.length, at + n);
+  }
+
+  /** `n` zero bytes (padding, reserved fields). */
+  zeros(n: number): void {
+    const at = this.reserve(n);
+    this.buffer.fill(0, at, at + n);
+  }
+
+  /** Zero padding up to the next multiple of `alignment`, counted from `start`. */
+  alignTo(alignment: number, start = 0): void {
+    const over = (this.pos - start) % alignment;
+    if (over !== 0) this.zeros(alignment - over);
+  }
+
+  /** Overwrites a u32 already written (a CRC or a count known only later). */
+  patchU32(at: number, v: number, le = this.littleEndian): void {
+    this.view.setUint32(at, v >>> 0, le);
+  }
+
+  /** Overwrites a u64 already written. */
+  patchU64(at: number, v: bigint, le = this.littleEndian): void {
+    this.view.setUint32(le ? at : at + 4, Number(v & 0xffff_ffffn), le);
+    this.view.setUint32(le ? at + 4 : at, Number(v >> 32n), le);
+  }
+
+
+  /** The bytes written, as a view of exactly that length. */
+  finish(): Uint8Array {
+    return this.buffer.subarray(0, this.pos);
+  }
+}
+
+/** The UTF-8 byte length of a string: what a length field before it must hold. */
+export function utf8Length(s: string): number {
+  return utf8.encode(s).length;
+}

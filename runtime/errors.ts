@@ -1,0 +1,87 @@
+/**
+ * The error family. Every error that bad bytes or bad values can cause is one of these, and each says
+ * where: the byte offset (hex), the section, and the field path. Callers can branch on the class or on
+ * `code`; people read `message`.
+ */
+
+/** Where in an image something went wrong. Every part is optional: say what is known. */
+export interface Location {
+  /** Absolute byte offset in the image or stream. */
+  readonly offset?: number;
+  /** The section's name (or `type 0x…` when unknown), with its index in the table when there is one. */
+  readonly section?: string;
+  /** The field path inside the section body, e.g. `user_regs.rip` or `trap_ctxt[3].cs`. */
+  readonly path?: string;
+}
+
+/** Formats an offset the way every message in xenimage does: `0x` and lower-case hex. */
+export function hex(offset: number | bigint): string {
+  return "0x" + offset.toString(16);
+}
+
+function describe(where: Location): string {
+  const parts: string[] = [];
+  if (where.section !== undefined) parts.push(`section ${where.section}`);
+  if (where.path !== undefined && where.path !== "") parts.push(`field ${where.path}`);
+  if (where.offset !== undefined) parts.push(`offset ${hex(where.offset)}`);
+  return parts.length === 0 ? "" : ` (${parts.join(", ")})`;
+}
+
+/** The base of every error xenimage throws on purpose. */
+export class XenImageError extends Error {
+  /** A stable, machine-readable error kind. */
+  readonly code: string;
+  /** The problem without the location suffix. */
+  readonly reason: string;
+  readonly offset: number | undefined;
+  readonly section: string | undefined;
+  readonly path: string | undefined;
+
+  constructor(code: string, reason: string, where: Location = {}) {
+    super(reason + describe(where));
+    this.name = new.target.name;
+    this.code = code;
+    this.reason = reason;
+    this.offset = where.offset;
+    this.section = where.section;
+    this.path = where.path;
+  }
+
+  /** The same error with missing location parts filled in from `outer` (inner details win). */
+  within(outer: Location): this {
+    const merged: Location = {
+      offset: this.offset ?? outer.offset,
+      section: this.section ?? outer.section,
+      path: joinPath(outer.path, this.path),
+    };
+    const copy = Object.create(Object.getPrototypeOf(this)) as this;
+    Object.assign(copy, this);
+    const self = copy as unknown as { message: string; offset?: number; section?: string; path?: string };
+    self.offset = merged.offset;
+    self.section = merged.section;
+    self.path = merged.path;
+    self.message = this.reason + describe(merged);
+    copy.stack = `${copy.name}: ${copy.message}`;
+    return copy;
+  }
+}
+
+function joinPath(outer: string | undefined, inner: string | undefined): string | undefined {
+  if (outer === undefined || outer === "") return inner;
+  if (inner === undefined || inner === "") return outer;
+  return inner.startsWith("[") ? outer + inner : `${outer}.${inner}`;
+}
+
+/** Bytes that do not decode: truncated, out of range, a wrong magic, a CRC mismatch, … */
+export class DecodeError extends XenImageError {}
+
+/** A value that cannot be encoded: out of range for its type, the wrong length, missing. */
+export class EncodeError extends XenImageError {}
+
+/**
+ * Adds one path segment (a field name or `[index]`) to an error escaping a generated codec. Errors
+ * that are not ours (a bug) pass through untouched so their stack survives.
+ */
+export function atField(error: unknown, segment: string): unknown {
+  return error instanceof XenImageError ? error.within({ path: segment }) : error;
+}

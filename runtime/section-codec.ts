@@ -1,0 +1,69 @@
+import type { ByteReader } from "./byte-reader.js";
+import type { ByteWriter } from "./byte-writer.js";
+import { atField } from "./errors.js";
+
+/** What a section decoder knows besides its bytes: the image header and its table entry. */
+export interface SectionContext<H> {
+  readonly header: H;
+  /** The entry count from the section table (array sections). */
+  readonly entryCount: bigint;
+  /** The entry size from the section table (array sections). */
+  readonly entrySize: number;
+}
+
+/** What a section encoder reports for the table: entry count and size (0 for non-array sections). */
+export interface EntryShape {
+  readonly entryCount: bigint;
+  readonly entrySize: number;
+}
+
+/** The table values of a section that is not an array. */
+export const NOT_AN_ARRAY: EntryShape = { entryCount: 0n, entrySize: 0 };
+
+/**
+ * A generated codec for one section type. The runtime drives images through these and knows nothing
+ * about any particular section.
+ */
+export interface SectionCodec<T, H> {
+  readonly name: string;
+  readonly id: number;
+  readonly optional: boolean;
+  /** Alignment of the body's offset in a seekable image. */
+  readonly align: number;
+  /** The format version that introduced the section. */
+  readonly since: number;
+  decode(r: ByteReader, ctx: SectionContext<H>): T;
+  encode(w: ByteWriter, body: T, header: H): EntryShape;
+}
+
+/** Decodes an array section: `entryCount` entries of exactly `entrySize` bytes each. */
+export function decodeEntries<T, H>(
+  r: ByteReader,
+  ctx: SectionContext<H>,
+  entrySize: number,
+  decode: (r: ByteReader) => T,
+): T[] {
+  if (ctx.entrySize !== entrySize) r.fail(`entry size ${ctx.entrySize} in the table, ${entrySize} expected`);
+  const count = r.count(ctx.entryCount, entrySize);
+  if (count * entrySize !== r.remaining) r.fail(`${count} entries of ${entrySize} bytes do not fill the ${r.remaining}-byte body`);
+  const out: T[] = [];
+  let i = 0;
+  try {
+    for (; i < count; i++) out.push(decode(r));
+  } catch (e) {
+    throw atField(e, `[${i}]`);
+  }
+  return out;
+}
+
+/** Encodes an array section and reports its entry count and size. */
+export function encodeEntries<T>(w: ByteWriter, body: readonly T[], entrySize: number, encode: (w: ByteWriter, v: T) => void): EntryShape {
+  if (!Array.isArray(body)) w.fail("an array of entries is expected");
+  let i = 0;
+  try {
+    for (; i < body.length; i++) encode(w, body[i]!);
+  } catch (e) {
+    throw atField(e, `[${i}]`);
+  }
+  return { entryCount: BigInt(body.length), entrySize };
+}
