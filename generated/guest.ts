@@ -2,7 +2,6 @@
 // Regenerate with: npm run generate
 
 import {
-  atField,
   type ByteReader,
   type ByteWriter,
   decodeEntries,
@@ -108,7 +107,7 @@ export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
     const edx = r.u32();
     return { leaf, subleaf, eax, ebx, ecx, edx };
   } catch (e) {
-    throw atField(e, at);
+    throw r.rethrow(e, at);
   }
 }
 
@@ -129,7 +128,7 @@ export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
     at = "edx";
     w.u32(v.edx);
   } catch (e) {
-    throw atField(e, at);
+    throw w.rethrow(e, at);
   }
 }
 
@@ -147,7 +146,7 @@ export function decodeGuestConfig(r: ByteReader): GuestConfig {
     const config = r.string(r.remaining, false);
     return { config };
   } catch (e) {
-    throw atField(e, at);
+    throw r.rethrow(e, at);
   }
 }
 
@@ -158,7 +157,7 @@ export function encodeGuestConfig(w: ByteWriter, v: GuestConfig): void {
     at = "config";
     w.string(v.config, undefined, false);
   } catch (e) {
-    throw atField(e, at);
+    throw w.rethrow(e, at);
   }
 }
 
@@ -269,7 +268,7 @@ export function decodePageData(r: ByteReader): PageData {
     index = -1;
     return { pfns, pages };
   } catch (e) {
-    throw atField(e, index < 0 ? at : `${at}[${index}]`);
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
@@ -296,7 +295,7 @@ export function encodePageData(w: ByteWriter, v: PageData): void {
     for (index = 0; index < v.pages.length; index++) w.bytes(v.pages[index]!, 4096);
     index = -1;
   } catch (e) {
-    throw atField(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 

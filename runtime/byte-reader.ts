@@ -1,4 +1,4 @@
-import { DecodeError } from "./errors.js";
+import { asDecodeError, DecodeError, type XenImageError } from "./errors.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const TWO_32 = 0x1_0000_0000;
@@ -45,6 +45,11 @@ export class ByteReader {
   /** Throws a {@link DecodeError} at the current offset (or `at`, relative to `bytes`). */
   fail(reason: string, at: number = this.pos): never {
     throw new DecodeError("invalid", reason, { offset: this.base + at });
+  }
+
+  /** The error to throw for anything that escaped a generated decoder while it read field `path`. */
+  rethrow(error: unknown, path: string): XenImageError {
+    return asDecodeError(error, path, this.offset);
   }
 
   /** Claims `n` bytes and returns where they start: one bounds check for a whole fixed-size run. */

@@ -1,4 +1,4 @@
-import { EncodeError } from "./errors.js";
+import { asEncodeError, EncodeError, type XenImageError } from "./errors.js";
 
 const utf8 = new TextEncoder();
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -35,7 +35,16 @@ export class ByteWriter {
     throw new EncodeError("invalid-value", reason, { offset: this.pos });
   }
 
-  /** Makes room for `n` more bytes and returns where they start. */
+  /** The error to throw for anything that escaped a generated encoder while it wrote field `path`. */
+  rethrow(error: unknown, path: string): XenImageError {
+    return asEncodeError(error, path, this.pos);
+  }
+
+  /**
+   * Makes room for `n` more bytes and returns where they start. Growing replaces `buffer` and `view`,
+   * so callers reserve first and only then touch them (`this.view.set…(this.reserve(…))` would write
+   * into the old buffer: the member is evaluated before the argument).
+   */
   reserve(n: number): number {
     const at = this.pos;
     const needed = at + n;
@@ -57,15 +66,18 @@ export class ByteWriter {
 
   u8(v: number): void {
     this.int(v, 0, 0xff, "u8");
-    this.buffer[this.reserve(1)] = v;
+    const at = this.reserve(1);
+    this.buffer[at] = v;
   }
   i8(v: number): void {
     this.int(v, -0x80, 0x7f, "i8");
-    this.view.setInt8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setInt8(at, v);
   }
   u16(v: number, le = this.littleEndian): void {
     this.int(v, 0, 0xffff, "u16");
-    this.view.setUint16(this.reserve(2), v, le);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, le);
   }
   u16le(v: number): void {
     this.u16(v, true);
@@ -75,7 +87,8 @@ export class ByteWriter {
   }
   i16(v: number, le = this.littleEndian): void {
     this.int(v, -0x8000, 0x7fff, "i16");
-    this.view.setInt16(this.reserve(2), v, le);
+    const at = this.reserve(2);
+    this.view.setInt16(at, v, le);
   }
   i16le(v: number): void {
     this.i16(v, true);
@@ -85,7 +98,8 @@ export class ByteWriter {
   }
   u32(v: number, le = this.littleEndian): void {
     this.int(v, 0, 0xffff_ffff, "u32");
-    this.view.setUint32(this.reserve(4), v, le);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v, le);
   }
   u32le(v: number): void {
     this.u32(v, true);
@@ -95,7 +109,8 @@ export class ByteWriter {
   }
   i32(v: number, le = this.littleEndian): void {
     this.int(v, -0x8000_0000, 0x7fff_ffff, "i32");
-    this.view.setInt32(this.reserve(4), v, le);
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, le);
   }
   i32le(v: number): void {
     this.i32(v, true);
@@ -105,7 +120,8 @@ export class ByteWriter {
   }
   f32(v: number, le = this.littleEndian): void {
     if (typeof v !== "number") this.fail(`${String(v)} is not a valid f32`);
-    this.view.setFloat32(this.reserve(4), v, le);
+    const at = this.reserve(4);
+    this.view.setFloat32(at, v, le);
   }
   f32le(v: number): void {
     this.f32(v, true);
@@ -115,7 +131,8 @@ export class ByteWriter {
   }
   f64(v: number, le = this.littleEndian): void {
     if (typeof v !== "number") this.fail(`${String(v)} is not a valid f64`);
-    this.view.setFloat64(this.reserve(8), v, le);
+    const at = this.reserve(8);
+    this.view.setFloat64(at, v, le);
   }
   f64le(v: number): void {
     this.f64(v, true);
@@ -189,7 +206,8 @@ export class ByteWriter {
   bytes(v: Uint8Array, length?: number): void {
     if (!(v instanceof Uint8Array)) this.fail("a Uint8Array is expected");
     if (length !== undefined && v.length !== length) this.fail(`${v.length} bytes given, exactly ${length} expected`);
-    this.buffer.set(v, this.reserve(v.length));
+    const at = this.reserve(v.length);
+    this.buffer.set(v, at);
   }
 
   /** A string NUL-padded to `n` bytes (it may fill them all); `n` undefined: exactly its own bytes. */

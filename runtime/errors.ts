@@ -37,8 +37,8 @@ export class XenImageError extends Error {
   readonly section: string | undefined;
   readonly path: string | undefined;
 
-  constructor(code: string, reason: string, where: Location = {}) {
-    super(reason + describe(where));
+  constructor(code: string, reason: string, where: Location = {}, cause?: unknown) {
+    super(reason + describe(where), cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
     this.reason = reason;
@@ -79,9 +79,20 @@ export class DecodeError extends XenImageError {}
 export class EncodeError extends XenImageError {}
 
 /**
- * Adds one path segment (a field name or `[index]`) to an error escaping a generated codec. Errors
- * that are not ours (a bug) pass through untouched so their stack survives.
+ * Turns anything a decoder throws into a {@link DecodeError} at `offset` with one more path segment:
+ * callers see a typed error with a location, never a bare TypeError (the original is the `cause`).
  */
-export function atField(error: unknown, segment: string): unknown {
-  return error instanceof XenImageError ? error.within({ path: segment }) : error;
+export function asDecodeError(error: unknown, segment: string, offset: number): XenImageError {
+  const e = error instanceof XenImageError ? error : new DecodeError("internal", `decoder failed: ${String(error)}`, { offset }, error);
+  return e.within({ path: segment });
+}
+
+/**
+ * Turns anything an encoder throws into an {@link EncodeError} at `offset` with one more path segment.
+ * A value of the wrong shape (a missing property, a number where a bigint belongs) ends up here.
+ */
+export function asEncodeError(error: unknown, segment: string, offset: number): XenImageError {
+  const reason = error instanceof Error ? error.message : String(error);
+  const e = error instanceof XenImageError ? error : new EncodeError("invalid-value", `bad value: ${reason}`, { offset }, error);
+  return e.within({ path: segment });
 }

@@ -1,6 +1,5 @@
 import type { ByteReader } from "./byte-reader.js";
 import type { ByteWriter } from "./byte-writer.js";
-import { atField } from "./errors.js";
 
 /** What a section decoder knows besides its bytes: the image header and its table entry. */
 export interface SectionContext<H> {
@@ -51,7 +50,7 @@ export function decodeEntries<T, H>(
   try {
     for (; i < count; i++) out.push(decode(r));
   } catch (e) {
-    throw atField(e, `[${i}]`);
+    throw r.rethrow(e, `[${i}]`);
   }
   return out;
 }
@@ -63,7 +62,7 @@ export function encodeEntries<T>(w: ByteWriter, body: readonly T[], entrySize: n
   try {
     for (; i < body.length; i++) encode(w, body[i]!);
   } catch (e) {
-    throw atField(e, `[${i}]`);
+    throw w.rethrow(e, `[${i}]`);
   }
   return { entryCount: BigInt(body.length), entrySize };
 }

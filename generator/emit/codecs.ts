@@ -11,6 +11,8 @@ import { emitStruct } from "./struct.js";
 export interface EmitOptions {
   /** The generator's version, named in every file's preamble. */
   readonly version: string;
+  /** The module specifier generated code imports the runtime from. Default `../runtime/index.js`. */
+  readonly runtimeModule?: string;
 }
 
 /** Prettier settings for generated code; fixed here so output does not depend on the user's config. */
@@ -34,7 +36,7 @@ export async function emitCodecs(model: Model, options: EmitOptions): Promise<Ma
   const files = new Map<string, string>();
   for (const module of model.modules) {
     const file = new GeneratedFile(project, `${module.name}.ts`, preamble(options.version, module.file));
-    const m = new ModuleEmitter(file, module);
+    const m = new ModuleEmitter(file, module, options.runtimeModule);
     for (const decl of module.decls) {
       if (decl.kind === "enum") emitEnum(m, decl);
       else if (decl.kind === "flags") emitFlags(m, decl);
@@ -57,7 +59,7 @@ function emitRegistry(project: ReturnType<typeof createProject>, model: Model, o
   const { container } = model;
   const sources = model.modules.map((m) => m.file).join(", ");
   const file = new GeneratedFile(project, "index.ts", preamble(options.version, sources));
-  const m = new ModuleEmitter(file, { name: "index", file: "", doc: "", imports: [], decls: [], sections: [] });
+  const m = new ModuleEmitter(file, { name: "index", file: "", doc: "", imports: [], decls: [], sections: [] }, options.runtimeModule);
   for (const module of model.modules) file.exportAll(`./${module.name}.js`);
 
   const codecs = model.sections.map((s) => m.ref(s, sectionCodecName(s)));

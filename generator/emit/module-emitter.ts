@@ -1,7 +1,7 @@
 import type { Decl, ModuleDecl, SectionDecl } from "../model/model.js";
 import type { GeneratedFile } from "./generated-file.js";
 
-/** Where generated modules import the runtime from (they sit in generated/, the runtime in runtime/). */
+/** Where generated modules import the runtime from by default (they sit in generated/, it in runtime/). */
 export const RUNTIME_MODULE = "../runtime/index.js";
 
 /**
@@ -12,11 +12,12 @@ export class ModuleEmitter {
   constructor(
     readonly file: GeneratedFile,
     readonly module: ModuleDecl,
+    private readonly runtimeModule = RUNTIME_MODULE,
   ) {}
 
   /** Uses a runtime export; returns its name. */
   runtime(name: string, typeOnly = false): string {
-    this.file.import(RUNTIME_MODULE, name, typeOnly);
+    this.file.import(this.runtimeModule, name, typeOnly);
     return name;
   }
 

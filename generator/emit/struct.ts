@@ -224,19 +224,13 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   return out;
 }
 
-/** Wraps statements so an error escaping them names the field (and element) being read or written. */
-function guarded(m: ModuleEmitter, body: string[], usesIndex: boolean): string[] {
-  const atField = m.runtime("atField");
+/**
+ * Wraps statements so an error escaping them is typed and names the field (and element) being read or
+ * written; `io` is the reader or writer.
+ */
+function guarded(body: string[], usesIndex: boolean, io: "r" | "w"): string[] {
   const where = usesIndex ? "index < 0 ? at : `${at}[${index}]`" : "at";
-  return [
-    'let at = "";',
-    ...(usesIndex ? ["let index = -1;"] : []),
-    "try {",
-    ...body,
-    "} catch (e) {",
-    `throw ${atField}(e, ${where});`,
-    "}",
-  ];
+  return ['let at = "";', ...(usesIndex ? ["let index = -1;"] : []), "try {", ...body, "} catch (e) {", `throw ${io}.rethrow(e, ${where});`, "}"];
 }
 
 function fieldDoc(field: Field): string | undefined {
@@ -278,7 +272,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
   body.push(`return { ${visible.map((f) => (camel(f.name) === local(f.name) ? camel(f.name) : `${camel(f.name)}: ${local(f.name)}`)).join(", ")} };`);
   const params = [{ name: "r", type: m.runtime("ByteReader", true) }];
   if (usesCtx) params.push({ name: "ctx", type: `${m.runtime("SectionContext", true)}<unknown>` });
-  m.file.function({ name: `decode${name}`, doc: `Reads one ${struct.name}.`, params, returns: name, body: [...decode, ...guarded(m, body, usesIndex)] });
+  m.file.function({ name: `decode${name}`, doc: `Reads one ${struct.name}.`, params, returns: name, body: [...decode, ...guarded(body, usesIndex, "r")] });
 
   const encode: string[] = [];
   if (usesStart) encode.push("const start = w.pos;");
@@ -295,7 +289,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
       { name: "v", type: name },
     ],
     returns: "void",
-    body: [...encode, ...guarded(m, ebody, usesIndex)],
+    body: [...encode, ...guarded(ebody, usesIndex, "w")],
   });
 }
 

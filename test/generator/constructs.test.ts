@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import {
+  BigEnum,
+  Color,
+  decodeEverything,
+  encodeEverything,
+  Perms,
+  tailSection,
+  WideFlags,
+  type Everything,
+} from "./fixtures/golden/expected/constructs.js";
+import { ByteOrder, Shape } from "./fixtures/golden/expected/box.js";
+import { decodeImage, encodeImage, type ImageInit } from "./fixtures/golden/expected/index.js";
+import { ByteReader, ByteWriter, DecodeError, EncodeError } from "../../runtime/index.js";
+
+// The golden module of every construct is real generated code: these tests run it.
+
+const sample: Everything = {
+  be16: 0x1234,
+  le32: 0xdeadbeef,
+  signed8: -5,
+  ratio: 1.5,
+  precise: Math.PI,
+  id64: 0xffff_ffff_ffff_fffen,
+  small64: 2 ** 53 - 1,
+  neg64: -(2n ** 63n),
+  color: Color.green,
+  big: BigEnum.huge,
+  perms: Perms.read | Perms.write,
+  wide: WideFlags.top | 1n,
+  frame: { color: Color.red, number: 2 ** 52 - 1 },
+  small: { low: 0xf, mid: 0xab },
+  halves: { lo: 0xffff, hi: 0xffff },
+  origin: { x: -1, y: -2, z: 3, w: -4n },
+  corners: [
+    { x: 1, y: 2, z: 3, w: 4n },
+    { x: 5, y: 6, z: 7, w: 8n },
+  ],
+  tag: "TAG",
+  uuid: Uint8Array.from({ length: 16 }, (_, i) => i),
+  items: [1, 2, 0xffff_ffff],
+  blob: Uint8Array.of(9, 8, 7),
+  label: "héllo",
+};
+
+function encode(v: Everything, littleEndian = true): Uint8Array {
+  const w = new ByteWriter({ littleEndian });
+  encodeEverything(w, v);
+  return w.finish();
+}
+
+describe("struct of every field kind", () => {
+  const bytes = encode(sample);
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+
+  it("round-trips", () => {
+    expect(decodeEverything(new ByteReader(bytes))).toEqual(sample);
+  });
+
+  it("writes constants, pinned byte orders and computed counts where the schema says", () => {
+    expect(view.getUint32(0, true)).toBe(0xcafe);
+    expect(view.getUint16(4, false)).toBe(0x1234);
+    expect(view.getUint32(6, true)).toBe(0xdeadbeef);
+    expect(view.getFloat64(15, false)).toBe(Math.PI);
+    // After the align: n_items (u16) then n_bytes (u32) hold the lengths of items and blob.
+    const afterAlign = bytes.length - (2 + 4 + 3 * 4 + 3 + 1 + 6);
+    expect(afterAlign % 8).toBe(0);
+    expect(view.getUint16(afterAlign, true)).toBe(3);
+    expect(view.getUint32(afterAlign + 2, true)).toBe(3);
+    expect(bytes[bytes.length - 7]).toBe(6); // "héllo" is 6 UTF-8 bytes
+  });
+
+  it("follows the reader's byte order for unpinned fields only", () => {
+    const be = encode(sample, false);
+    const v = new DataView(be.buffer, be.byteOffset);
+    expect(v.getUint32(0, false)).toBe(0xcafe);
+    expect(v.getUint16(4, false)).toBe(0x1234); // pinned big either way
+    expect(v.getUint32(6, true)).toBe(0xdeadbeef); // pinned little either way
+    expect(decodeEverything(new ByteReader(be, { littleEndian: false }))).toEqual(sample);
+  });
+
+  it("rejects a wrong constant, naming the field", () => {
+    const bad = bytes.slice();
+    bad[0] = 0;
+    expect(() => decodeEverything(new ByteReader(bad))).toThrowError(/expected 0xcafe, found 0xca00.*field version, offset 0x0/);
+  });
+
+  it("rejects non-zero reserved bits in a bit-field word and uncovered bits", () => {
+    const frameAt = 4 + 2 + 4 + 1 + 4 + 8 + 8 + 8 + 8 + 2 + 8 + 1 + 8;
+    const bad = bytes.slice();
+    bad[frameAt + 6]! |= 0x10; // bit 52: reserved
+    expect(() => decodeEverything(new ByteReader(bad))).toThrowError(/reserved bits of frame.*field frame/);
+    const bad2 = bytes.slice();
+    bad2[frameAt + 9]! |= 0x80; // bit 15 of small_bits: not covered by any field
+    expect(() => decodeEverything(new ByteReader(bad2))).toThrowError(/reserved bits of small_bits.*field small/);
+  });
+
+  it("checks `reserved: true` but not `reserved: ignore` fields", () => {
+    const keptAt = bytes.length - (2 + 4 + 3 * 4 + 3 + 1 + 6) - 8;
+    const ignored = bytes.slice();
+    ignored[keptAt] = 0xff; // kept (ignore)
+    expect(() => decodeEverything(new ByteReader(ignored))).not.toThrow();
+    const checked = bytes.slice();
+    checked[keptAt + 2] = 0xff; // zero (checked)
+    expect(() => decodeEverything(new ByteReader(checked))).toThrowError(/not zero.*field zero/);
+  });
+
+  it("names the field and element of a bad value to encode", () => {
+    expect(() => encode({ ...sample, items: [1, -1] })).toThrowError(/field items\[1\]/);
+    expect(() => encode({ ...sample, corners: [sample.origin] })).toThrowError(/1 elements given, exactly 2 expected.*field corners/);
+    expect(() => encode({ ...sample, frame: { color: 16, number: 0 } })).toThrowError(/16 does not fit 4 bits.*field frame/);
+    expect(() => encode({ ...sample, tag: "TOO LONG!" })).toThrowError(/at most 8 fit.*field tag/);
+    expect(() => encode({ ...sample, id64: 1 as unknown as bigint })).toThrowError(EncodeError);
+    expect(() => encode({ ...sample, corners: undefined as unknown as [] })).toThrowError(/field corners/);
+  });
+
+  it("names the field where a truncated input ends", () => {
+    const bytesCut = bytes.subarray(0, 90); // origin (16 bytes at 80) is cut inside its field w (at 88)
+    const e = (() => {
+      try {
+        decodeEverything(new ByteReader(bytesCut));
+      } catch (err) {
+        return err as DecodeError;
+      }
+    })();
+    expect(e).toBeInstanceOf(DecodeError);
+    expect(e!.code).toBe("truncated");
+    expect(e!.path).toBe("origin.w");
+    expect(e!.offset).toBe(88);
+  });
+
+  it("does not allocate for a count larger than the input", () => {
+    const bad = bytes.slice();
+    const afterAlign = bytes.length - (2 + 4 + 3 * 4 + 3 + 1 + 6);
+    new DataView(bad.buffer).setUint16(afterAlign, 0xffff, true);
+    expect(() => decodeEverything(new ByteReader(bad))).toThrowError(/count 65535 needs 262140 bytes.*field items/);
+  });
+});
+
+describe("sections of every body kind, through the generated container", () => {
+  const base: ImageInit = {
+    header: { byteOrder: ByteOrder.little, shape: Shape.round },
+    sections: [
+      { type: "all_fields", body: sample },
+      { type: "points", body: [sample.origin, ...sample.corners] },
+      { type: "frames", body: { frames: [{ color: Color.red, number: 1 }, { color: Color.green, number: 2 }, { color: Color.red, number: 3 }], blocks: [new Uint8Array(64).fill(1), new Uint8Array(64).fill(3)] } },
+      { type: "tail", body: { first: 1, others: [2, 3, 4] } },
+      { type: "counted", body: { points: sample.corners } },
+      { type: "shaped", body: sample.corners },
+      { type: "text", body: { text: "free text ✓" } },
+      { type: "marker", body: null },
+    ],
+  };
+
+  it("round-trips an image byte for byte", () => {
+    const bytes = encodeImage(base);
+    const decoded = decodeImage(bytes);
+    expect(decoded.header.formatVersion).toBe(2);
+    expect(decoded.sections).toEqual(base.sections);
+    expect(Buffer.from(encodeImage(decoded)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("selects a variant from the header", () => {
+    const square: ImageInit = { header: { ...base.header, shape: Shape.square }, sections: [{ type: "shaped", body: { side: 9 } }] };
+    expect(decodeImage(encodeImage(square)).sections).toEqual(square.sections);
+    const none: ImageInit = { header: { ...base.header, shape: 7 }, sections: [{ type: "shaped", body: { side: 9 } }] };
+    expect(() => encodeImage(none)).toThrowError(/no layout of shaped for shape 7.*section shaped #0/);
+  });
+
+  it("checks a count_of array against the elements it counts", () => {
+    const frames = base.sections[2]!;
+    const bad: ImageInit = { ...base, sections: [{ ...frames, body: { ...(frames.body as object), blocks: [] } } as typeof frames] };
+    expect(() => encodeImage(bad)).toThrowError(/0 elements given, frames calls for 2.*field blocks/);
+  });
+
+  it("rejects a rest-of-section array that does not divide evenly", () => {
+    const ctx = { header: base.header as never, entryCount: 0n, entrySize: 0 };
+    expect(tailSection.decode(new ByteReader(Uint8Array.of(1, 0, 2, 0, 3, 0)), ctx)).toEqual({ first: 1, others: [2, 3] });
+    expect(() => tailSection.decode(new ByteReader(Uint8Array.of(1, 0, 2, 0, 3)), ctx)).toThrowError(/3 bytes left, not a multiple of 2 \(field others, offset 0x2\)/);
+  });
+});
