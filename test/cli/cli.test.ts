@@ -1,0 +1,113 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// These tests run the built command (dist/, made by `npm run build`, which `npm test` runs first),
+// as an operator would: separate process, real files, exit codes and stderr.
+const BIN = join(process.cwd(), "dist/cli/main.js");
+
+function run(args: string[], input?: Uint8Array) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: "buffer", timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+let dir: string;
+let image: string;
+beforeAll(() => {
+  expect(existsSync(BIN), "build first: npm run build").toBe(true);
+  dir = mkdtempSync(join(tmpdir(), "xenimage-cli-"));
+  const demo = run(["demo", "--out", dir]);
+  expect(demo.code, demo.stderr).toBe(0);
+  image = join(dir, "pv-x86_64-save.img");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("xenimage demo", () => {
+  it("writes the sample image and nothing else under the output folder", () => {
+    expect(readdirSync(dir)).toEqual(["pv-x86_64-save.img"]);
+  });
+});
+
+describe("xenimage inspect", () => {
+  it("lists the header and every section with its CRC status", () => {
+    const r = run(["inspect", image]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/save \(1\) image/);
+    expect(r.stdout).toMatch(/guest:\s+pv \(1\), x86_64 \(2\)/);
+    expect(r.stdout).toMatch(/vcpus:\s+2/);
+    for (const name of ["guest_config", "cpuid", "page_data", "vcpu_context", "end"]) expect(r.stdout).toMatch(new RegExp(`\\] +${name} .* ok$`, "m"));
+    expect(r.stdout).toMatch(/vcpu_context +0x20 +0x[0-9a-f]+ +10336 +2 +5168/);
+  });
+
+  it("--json gives 64-bit values as decimal strings", () => {
+    const r = run(["inspect", "--json", image]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { header: Record<string, unknown>; sections: Record<string, unknown>[] };
+    expect(report.header.memorySize).toBe(String(4 * 1024 * 1024));
+    expect(typeof report.header.sectionTableOffset).toBe("string");
+    expect(report.sections.map((s) => s.name)).toEqual(["guest_config", "cpuid", "page_data", "vcpu_context", "end"]);
+    expect(report.sections.every((s) => s.status === "ok")).toBe(true);
+  });
+
+  it("a flipped byte in a section body: exit 1, one line naming the section and the CRC mismatch", () => {
+    const bytes = new Uint8Array(readFileSync(image));
+    const report = JSON.parse(run(["inspect", "--json", image]).stdout) as { sections: { name: string; offset: string }[] };
+    const cpuid = report.sections.find((s) => s.name === "cpuid")!;
+    bytes[Number(cpuid.offset) + 5]! ^= 0x20;
+    const bad = join(dir, "flipped.img");
+    writeFileSync(bad, bytes);
+    try {
+      const r = run(["inspect", bad]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n")).toEqual([`xenimage: ${bad}: section cpuid #1 at offset 0x${Number(cpuid.offset).toString(16)}: CRC mismatch`]);
+      expect(r.stdout).toMatch(/cpuid .* CRC mismatch$/m);
+    } finally {
+      rmSync(bad);
+    }
+  });
+
+  const failures: [string, () => string, number, RegExp][] = [
+    ["a missing file", () => join(dir, "nope.img"), 3, /nope\.img: no such file$/],
+    ["a directory", () => dir, 3, /is a directory$/],
+    ["a truncated file", () => writeTemp("trunc.img", readFileSync(image).subarray(0, 64)), 1, /needs 152 bytes, the input has 64/],
+    ["a wrong magic", () => writeTemp("magic.img", Buffer.from("#!/bin/sh\n".repeat(40))), 1, /bad magic: expected 7f 58 45 4e 49 4d 47 00.*field magic/],
+  ];
+  function writeTemp(name: string, bytes: Uint8Array): string {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    return path;
+  }
+  it.each(failures)("%s: documented exit code and one line, no stack trace", (_, file, code, message) => {
+    const r = run(["inspect", file()]);
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^xenimage: /);
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("usage", () => {
+  it("--help documents the commands and exit codes", () => {
+    const r = run(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/inspect FILE/);
+    expect(r.stdout).toMatch(/2 +usage error/);
+  });
+  it("an unknown command or option is a usage error (exit 2)", () => {
+    expect(run(["frobnicate"]).code).toBe(2);
+    const r = run(["inspect", "--nope", image]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^xenimage: .*--nope/);
+  });
+  it("--version prints the package version", () => {
+    const r = run(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe((JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version);
+  });
+});

@@ -1,0 +1,33 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+// The README's TypeScript example must run as written: it imports the package by name (Node resolves
+// a package's own name from inside it, through the exports map, to the built dist/).
+describe("README", () => {
+  const readme = readFileSync("README.md", "utf8");
+
+  it("its TypeScript example runs and prints what its comment says", () => {
+    const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const file = "readme-example.tmp.ts";
+    writeFileSync(file, example!);
+    try {
+      const r = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", file], { encoding: "utf8", timeout: 60_000 });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe("756e6547");
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it("its quick start is exactly two commands: the main job and the tests", () => {
+    const quick = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const commands = quick.split("\n").filter((l) => l.trim() !== "").map((l) => l.replace(/#.*/, "").trim());
+    expect(commands).toEqual(["npm run demo", "npm test"]);
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts.demo).toMatch(/^npm ci\b/);
+    expect(readFileSync(".ci/run", "utf8")).toMatch(/npm ci[\s\S]*npm test/);
+  });
+});
