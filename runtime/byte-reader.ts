@@ -1,6 +1,7 @@
 import { asDecodeError, DecodeError, type XenImageError } from "./errors.js";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading U+FEFF is text like any other; dropping it would break exact round trips.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const TWO_32 = 0x1_0000_0000;
 
 /** Options for {@link ByteReader}. */

@@ -49,7 +49,7 @@ export class ByteWriter {
     const at = this.pos;
     const needed = at + n;
     if (needed > this.buffer.length) {
-      let size = this.buffer.length * 2;
+      let size = Math.max(64, this.buffer.length * 2);
       while (size < needed) size *= 2;
       const grown = new Uint8Array(size);
       grown.set(this.buffer.subarray(0, at));
@@ -236,11 +236,13 @@ export class ByteWriter {
 
   /** Overwrites a u32 already written (a CRC or a count known only later). */
   patchU32(at: number, v: number, le = this.littleEndian): void {
-    this.view.setUint32(at, v >>> 0, le);
+    this.int(v, 0, 0xffff_ffff, "u32");
+    this.view.setUint32(at, v, le);
   }
 
   /** Overwrites a u64 already written. */
   patchU64(at: number, v: bigint, le = this.littleEndian): void {
+    if (typeof v !== "bigint" || v < 0n || v > U64_MAX) this.fail(`${String(v)} is not a valid u64`);
     this.view.setUint32(le ? at : at + 4, Number(v & 0xffff_ffffn), le);
     this.view.setUint32(le ? at + 4 : at, Number(v >> 32n), le);
   }

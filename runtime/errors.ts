@@ -56,6 +56,8 @@ export class XenImageError extends Error {
     };
     const copy = Object.create(Object.getPrototypeOf(this)) as this;
     Object.assign(copy, this);
+    // `cause` is not enumerable, so Object.assign skips it.
+    if (this.cause !== undefined) Object.defineProperty(copy, "cause", { value: this.cause, writable: true, configurable: true });
     const self = copy as unknown as { message: string; offset?: number; section?: string; path?: string };
     self.offset = merged.offset;
     self.section = merged.section;
