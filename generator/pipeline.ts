@@ -15,7 +15,7 @@ export interface CompileResult {
 
 /** Parse → validate → model, over already-loaded files. Stops before the model if validation failed. */
 export function compileFiles(files: readonly SchemaFile[], diagnostics: Diagnostic[] = []): CompileResult {
-  if (!validateSchemas(files, diagnostics) || diagnostics.length > 0) return { model: undefined, diagnostics };
+  if (!validateSchemas(files, diagnostics)) return { model: undefined, diagnostics };
   const model = buildModel(files, diagnostics);
   return { model: diagnostics.length > 0 ? undefined : model, diagnostics };
 }

@@ -130,6 +130,11 @@ function intRange(t: IntType): [bigint, bigint] {
   return t.signed ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
 }
 
+/** "a struct", "an enum": for messages that name a declaration's kind. */
+function kindName(kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind === "int" ? "integer" : kind}`;
+}
+
 function isPowerOfTwo(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
@@ -150,7 +155,9 @@ function distance(a: string, b: string): number {
 }
 
 function suggest(name: string, candidates: readonly string[]): string {
-  const close = candidates.filter((c) => distance(name, c) <= Math.max(2, Math.floor(c.length / 3)));
+  const scored = candidates.map((c) => [c, distance(name, c)] as const).filter(([c, d]) => d <= Math.max(2, Math.floor(c.length / 3)));
+  const best = Math.min(...scored.map(([, d]) => d));
+  const close = scored.filter(([, d]) => d === best).map(([c]) => c);
   const list = (close.length > 0 ? close : candidates).slice().sort();
   if (list.length === 0) return "";
   return close.length > 0 ? `; did you mean ${alternatives(list)}?` : `; known: ${alternatives(list.slice(0, 12))}${list.length > 12 ? ", …" : ""}`;
@@ -183,7 +190,7 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
   const nameOwner = new Map<string, Source>();
   for (const { raw, file } of rawFiles.values()) {
     const claim = (name: string, path: YamlPath) => {
-      const where = file.locate(path);
+      const where = file.locate(path.slice(0, -1), name);
       const first = nameOwner.get(name);
       if (first !== undefined) {
         report(where, `"${name}" is already declared at ${first.file}:${first.line}:${first.col}`);
@@ -193,11 +200,11 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
       return true;
     };
     for (const [name, decl] of Object.entries(raw.types ?? {})) {
-      if (PRIMITIVES.includes(name)) report(file.locate(["types", name]), `"${name}" is a built-in type name`);
+      if (PRIMITIVES.includes(name)) report(file.locate(["types"], name), `"${name}" is a built-in type name`);
       else if (claim(name, ["types", name])) declSites.set(name, { raw: decl, file, path: ["types", name] });
     }
     for (const [name, section] of Object.entries(raw.sections ?? {})) {
-      if (RESERVED_FIELD_NAMES.has(name)) report(file.locate(["sections", name]), `"${name}" is reserved`);
+      if (RESERVED_FIELD_NAMES.has(name)) report(file.locate(["sections"], name), `"${name}" is reserved`);
       else if (claim(name, ["sections", name])) sectionSites.set(name, { raw: section, file, path: ["sections", name] });
     }
     for (const [i, imported] of (raw.imports ?? []).entries()) {
@@ -246,6 +253,7 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
     if (raw.enum !== undefined) decl = buildEnum(name, raw, file, path, source);
     else if (raw.flags !== undefined) decl = buildFlags(name, raw, file, path, source);
     else if (raw.bits !== undefined) decl = buildBits(name, raw, file, path, source);
+    // A declared struct may read the section's entries or rest; where it is used decides if that fits.
     else decl = buildStruct(name, raw.doc, raw.fields ?? [], file, path, source, raw.size);
     building.delete(name);
     if (decl !== undefined) built.set(name, decl);
@@ -303,8 +311,9 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
       used |= mask;
       let enumType: EnumDecl | undefined;
       if (f.type !== undefined) {
-        const t = resolveType(f.type, file, file.locate([...path, "fields", i, "type"]));
-        if (t !== undefined && t.kind !== "enum") report(where, `a bit field's type must be an enum; "${f.type}" is a ${t.kind}`);
+        const typeWhere = file.locate([...path, "fields", i, "type"]);
+        const t = resolveType(f.type, file, typeWhere);
+        if (t !== undefined && t.kind !== "enum") report(typeWhere, `a bit field's type must be an enum; "${f.type}" is ${kindName(t.kind)}`);
         else if (t !== undefined) {
           enumType = t;
           for (const v of t.values) {
@@ -316,7 +325,6 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
       }
       if (f.repr === "number" && w > 53) report(where, `repr: number needs a width of at most 53 bits; this one has ${w}`);
       const repr = f.repr ?? (w <= 32 ? "number" : "bigint");
-      if (repr === "number" && w > 53) report(where, `a bit field of ${w} bits cannot be a number`);
       fields.push({ name: f.name, doc: f.doc, high, low, width: w, enumType, reserved: reservedMode(f.reserved), repr, source: where });
     }
     return { kind: "bits", name, doc: raw.doc, module: file.name, source, base, fields };
@@ -334,7 +342,6 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
     path: YamlPath,
     source: Source,
     declaredSize: number | undefined,
-    inSection = false,
   ): StructDecl {
     const fields: MutableField[] = [];
     const fileEndian = rawFiles.get(file.name)?.raw.endian;
@@ -369,7 +376,6 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
       } else if (f.string !== undefined) {
         type = { kind: "string", encoding: f.encoding ?? "utf8" };
         rawCount = f.string;
-        if (f.count !== undefined) report(at("count"), "a string cannot have a count; use a struct");
       } else if (f.pad !== undefined) type = { kind: "pad", size: f.pad };
       else if (f.align !== undefined) {
         if (!isPowerOfTwo(f.align)) report(at("align"), `alignment ${f.align} is not a power of two`);
@@ -380,11 +386,10 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
         continue;
       }
 
-      if (f.encoding !== undefined && type.kind !== "string") report(at("encoding"), "encoding applies to strings only");
       const isInt = type.kind === "int" || type.kind === "enum" || type.kind === "flags" || type.kind === "bits";
-      if (f.endian !== undefined && !(isInt || type.kind === "float")) report(at("endian"), "endian applies to numbers only");
+      if (f.endian !== undefined && f.type !== undefined && !(isInt || type.kind === "float")) report(at("endian"), "endian applies to numbers only");
       const intBase = type.kind === "int" ? type : type.kind === "enum" || type.kind === "flags" || type.kind === "bits" ? type.base : undefined;
-      if (f.repr !== undefined && intBase?.size !== 8) report(at("repr"), "repr applies to 64-bit integers only");
+      if (f.repr !== undefined && f.type !== undefined && intBase?.size !== 8) report(at("repr"), "repr applies to 64-bit integers only");
       if (type.kind === "struct" && type.needsSection) {
         report(file.locate([...fpath, "type"]), `struct "${type.name}" reads the section's entries or rest and can only be a section body`);
       }
@@ -395,7 +400,6 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
         const countWhere = at(f.count !== undefined ? "count" : f.bytes !== undefined ? "bytes" : "string");
         if (typeof rawCount === "number") count = { kind: "fixed", value: rawCount };
         else if (rawCount === "entries" || rawCount === "rest") {
-          if (!inSection) report(countWhere, `"${rawCount}" can only be used in a section body`);
           needsSection = true;
           count = { kind: rawCount };
           if (rawCount === "rest") afterRest = fieldName;
@@ -403,7 +407,13 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
           const ref = fields.find((x) => x.name === rawCount);
           const refBase = ref?.type.kind === "int" ? ref.type : undefined;
           if (ref === undefined) {
-            report(countWhere, `count "${rawCount}" names no earlier field${suggest(rawCount, fields.filter((x) => x.type.kind === "int").map((x) => x.name))}`);
+            const later = rawFields.slice(i + 1).some((x) => x.name === rawCount);
+            report(
+              countWhere,
+              later
+                ? `count "${rawCount}" names a field that comes later; a count must be read before what it counts`
+                : `count "${rawCount}" names no earlier field${suggest(rawCount, fields.filter((x) => x.type.kind === "int").map((x) => x.name))}`,
+            );
           } else if (refBase === undefined || refBase.signed || ref.count !== undefined || ref.constValue !== undefined) {
             report(countWhere, `count field "${rawCount}" must be an unsigned integer field (not an array or constant)`);
           } else {
@@ -522,7 +532,7 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
   for (const site of rawFiles.values()) {
     if (site.raw.container === undefined) continue;
     if (containerSite !== undefined) {
-      report(site.file.locate(["container"]), `only one file may declare the container; ${containerSite.file.file} already does`);
+      report(site.file.locate([], "container"), `only one file may declare the container; ${containerSite.file.file} already does`);
       continue;
     }
     containerSite = site;
@@ -533,7 +543,7 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
   function bodyOf(raw: RawBody, name: string, file: SchemaFile, path: YamlPath, doc: string): SectionBody | undefined {
     if (raw.empty) return { kind: "empty" };
     if (raw.fields !== undefined) {
-      const struct = buildStruct(name, doc, raw.fields, file, path, file.locate(path), undefined, true);
+      const struct = buildStruct(name, doc, raw.fields, file, path, file.locate(path), undefined);
       return { kind: "struct", struct };
     }
     const ref = raw.type ?? raw.entries!;
@@ -541,7 +551,7 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
     const t = resolveType(ref, file, file.locate([...path, key]));
     if (t === undefined) return undefined;
     if (t.kind !== "struct") {
-      report(file.locate([...path, key]), `a section body must be a struct; "${ref}" is a ${t.kind}`);
+      report(file.locate([...path, key]), `a section body must be a struct; "${ref}" is ${kindName(t.kind)}`);
       return undefined;
     }
     if (raw.type !== undefined) return { kind: "struct", struct: t };
@@ -591,7 +601,7 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
           }
           const value = field.type.values.find((x) => x.name === valueName);
           if (value === undefined) {
-            report(cwhere, `"${valueName}" is not a value of ${field.type.name}${suggest(valueName, field.type.values.map((x) => x.name))}`);
+            report(file.locate([...vpath, "when", key]), `"${valueName}" is not a value of ${field.type.name}${suggest(valueName, field.type.values.map((x) => x.name))}`);
             continue;
           }
           when.push({ field, value });

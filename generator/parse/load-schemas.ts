@@ -45,9 +45,11 @@ export function parseSchemaFile(text: string, file: string, name: string, diagno
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number) => lineCounter.linePos(offset);
-  for (const error of [...doc.errors, ...doc.warnings]) {
-    const { line, col } = position(error.pos[0]);
-    diagnostics.push({ file, line, col, path: "", message: `YAML: ${error.message.split("\n")[0]}` });
+  // Only the first YAML error: the parser's later ones are mostly echoes of it.
+  const first = doc.errors[0] ?? doc.warnings[0];
+  if (first !== undefined) {
+    const { line, col } = position(first.pos[0]);
+    diagnostics.push({ file, line, col, path: "", message: `YAML: ${first.message.split("\n")[0]}` });
   }
   const locate = (path: YamlPath, key?: string): Source => {
     let offset = 0;
