@@ -44,6 +44,14 @@ export const sectionCodecs = [
   vcpuContextSection,
   pageDataSection,
 ] as const;
+/** The section registry by type id (without the optional bit). */
+export const sectionCodecById: ReadonlyMap<number, (typeof sectionCodecs)[number]> = new Map(
+  sectionCodecs.map((c) => [c.id, c]),
+);
+/** The section registry by schema name. */
+export const sectionCodecByName: ReadonlyMap<string, (typeof sectionCodecs)[number]> = new Map(
+  sectionCodecs.map((c) => [c.name, c]),
+);
 
 /** A section of a type this format knows, with its decoded body. */
 export type KnownSection =

@@ -64,6 +64,18 @@ function emitRegistry(project: ReturnType<typeof createProject>, model: Model, o
 
   const codecs = model.sections.map((s) => m.ref(s, sectionCodecName(s)));
   file.constant("sectionCodecs", "Every section type this format knows, by ascending type id.", `[${codecs.join(", ")}] as const`);
+  file.constant(
+    "sectionCodecById",
+    "The section registry by type id (without the optional bit).",
+    "new Map(sectionCodecs.map((c) => [c.id, c]))",
+    `ReadonlyMap<number, (typeof sectionCodecs)[number]>`,
+  );
+  file.constant(
+    "sectionCodecByName",
+    "The section registry by schema name.",
+    "new Map(sectionCodecs.map((c) => [c.name, c]))",
+    `ReadonlyMap<string, (typeof sectionCodecs)[number]>`,
+  );
 
   const members = model.sections
     .filter((s) => s !== container.end)

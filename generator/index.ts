@@ -1,0 +1,11 @@
+/**
+ * The schema compiler as a library (`xenimage/generator`): compile YAML schemas into the typed model,
+ * emit codecs, and report problems as diagnostics. `npm run generate` is a thin command over this.
+ */
+export { compileFiles, compileSchemas, generate, type CompileResult, type GenerateOptions, type GenerateResult } from "./pipeline.js";
+export { emitCodecs, type EmitOptions } from "./emit/codecs.js";
+export { formatDiagnostic, sortDiagnostics, SchemaError, type Diagnostic } from "./diagnostics.js";
+export { loadSchemas, parseSchemaFile, type SchemaFile } from "./parse/load-schemas.js";
+export { metaSchema } from "./validate/meta-schema.js";
+export { runGenerator } from "./main.js";
+export type * from "./model/model.js";
