@@ -59,7 +59,7 @@ function emitRegistry(project: ReturnType<typeof createProject>, model: Model, o
   const { container } = model;
   const sources = model.modules.map((m) => m.file).join(", ");
   const file = new GeneratedFile(project, "index.ts", preamble(options.version, sources));
-  const m = new ModuleEmitter(file, { name: "index", file: "", doc: "", imports: [], decls: [], sections: [] }, options.runtimeModule);
+  const m = new ModuleEmitter(file, { name: "index", file: "", doc: "", imports: [], decls: [], sections: [], rules: [] }, options.runtimeModule);
   for (const module of model.modules) file.exportAll(`./${module.name}.js`);
 
   const codecs = model.sections.map((s) => m.ref(s, sectionCodecName(s)));

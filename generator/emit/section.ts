@@ -68,7 +68,13 @@ function encodeBody(m: ModuleEmitter, body: SectionBody, value: string): string[
 }
 
 function condition(variant: SectionVariant, header: string): string {
-  return variant.when.map((c) => `${header}.${camel(c.field.name)} === ${literal(c.value.value)}`).join(" && ");
+  return variant.when
+    .map((c) => {
+      const field = `${header}.${camel(c.field.name)}`;
+      const tests = c.values.map((v) => `${field} === ${literal(v.value)}`);
+      return tests.length === 1 ? tests[0]! : `(${tests.join(" || ")})`;
+    })
+    .join(" && ");
 }
 
 function describeContext(section: SectionDecl, header: string): string {

@@ -14,8 +14,10 @@ import type {
   FieldType,
   FlagsDecl,
   IntName,
+  ImageRule,
   IntType,
   FloatType,
+  Presence,
   Model,
   ModuleDecl,
   SectionBody,
@@ -74,7 +76,14 @@ interface RawSection extends RawBody {
   doc: string;
   align?: number;
   since?: number;
-  variants?: (RawBody & { when: Record<string, string>; doc?: string })[];
+  variants?: (RawBody & { when: Record<string, string | string[]>; doc?: string })[];
+}
+interface RawRule {
+  doc: string;
+  when: Record<string, string | string[]>;
+  sections: Record<string, Presence>;
+  order?: (string | string[])[];
+  phases?: { marker: string; sections: string[] };
 }
 interface RawFile {
   doc: string;
@@ -83,6 +92,7 @@ interface RawFile {
   container?: { doc: string; header: string; entry: string; end: string; version: number };
   types?: Record<string, RawDecl>;
   sections?: Record<string, RawSection>;
+  rules?: Record<string, RawRule>;
 }
 
 const INTS: Record<IntName, IntType> = {
@@ -573,6 +583,37 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
     else if (h !== undefined) report(containerSite.file.locate(["container", "header"]), `the header must be a struct`);
   }
 
+  /** `{header_field: value | [values]}` → conditions on the header's enum fields. */
+  function conditions(raw: Record<string, string | string[]>, file: SchemaFile, path: YamlPath): Condition[] {
+    const out: Condition[] = [];
+    for (const [key, rawValues] of Object.entries(raw)) {
+      const keyWhere = file.locate(path, key);
+      if (headerDecl === undefined) {
+        report(keyWhere, "conditions need a container header to select on");
+        continue;
+      }
+      const field = headerDecl.fields.find((f) => f.name === key && !f.hidden);
+      if (field === undefined || field.type.kind !== "enum") {
+        const enums = headerDecl.fields.filter((f) => f.type.kind === "enum").map((f) => f.name);
+        report(keyWhere, `"${key}" is not an enum field of the header${suggest(key, enums)}`);
+        continue;
+      }
+      const enumType = field.type;
+      const values: EnumValue[] = [];
+      const names = Array.isArray(rawValues) ? rawValues : [rawValues];
+      names.forEach((valueName, i) => {
+        const value = enumType.values.find((x) => x.name === valueName);
+        if (value !== undefined) values.push(value);
+        else {
+          const at = file.locate(Array.isArray(rawValues) ? [...path, key, i] : [...path, key]);
+          report(at, `"${valueName}" is not a value of ${enumType.name}${suggest(valueName, enumType.values.map((x) => x.name))}`);
+        }
+      });
+      if (values.length > 0) out.push({ field, values });
+    }
+    return out;
+  }
+
   for (const [name, { raw, file, path }] of sectionSites) {
     const where = file.locate(path);
     const other = ids.get(raw.id);
@@ -586,27 +627,8 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
     } else {
       for (const [i, v] of raw.variants.entries()) {
         const vpath = [...path, "variants", i];
-        const when: Condition[] = [];
-        for (const [key, valueName] of Object.entries(v.when)) {
-          const cwhere = file.locate([...vpath, "when"], key);
-          const field = headerDecl?.fields.find((f) => f.name === key && !f.hidden);
-          if (headerDecl === undefined) {
-            report(cwhere, "variants need a container header to select on");
-            continue;
-          }
-          if (field === undefined || field.type.kind !== "enum") {
-            const enums = headerDecl.fields.filter((f) => f.type.kind === "enum").map((f) => f.name);
-            report(cwhere, `"${key}" is not an enum field of the header${suggest(key, enums)}`);
-            continue;
-          }
-          const value = field.type.values.find((x) => x.name === valueName);
-          if (value === undefined) {
-            report(file.locate([...vpath, "when", key]), `"${valueName}" is not a value of ${field.type.name}${suggest(valueName, field.type.values.map((x) => x.name))}`);
-            continue;
-          }
-          when.push({ field, value });
-        }
-        const body = bodyOf(v, `${name}_${Object.values(v.when).join("_")}`, file, vpath, v.doc ?? raw.doc);
+        const when = conditions(v.when, file, [...vpath, "when"]);
+        const body = bodyOf(v, `${name}_${Object.values(v.when).flat().join("_")}`, file, vpath, v.doc ?? raw.doc);
         if (body !== undefined) variants.push({ when, doc: v.doc, body, source: file.locate(vpath) });
       }
     }
@@ -659,6 +681,56 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
     }
   }
 
+  const rules: ImageRule[] = [];
+  const ruleNames = new Map<string, Source>();
+  for (const { raw, file } of rawFiles.values()) {
+    for (const [name, rule] of Object.entries(raw.rules ?? {})) {
+      const path = ["rules", name];
+      const where = file.locate(path);
+      const first = ruleNames.get(name);
+      if (first !== undefined) report(file.locate(["rules"], name), `rule "${name}" is already declared at ${first.file}:${first.line}:${first.col}`);
+      ruleNames.set(name, where);
+      const section = (sectionName: string, at: Source) => {
+        const s = sections.get(sectionName);
+        if (s === undefined) report(at, `unknown section "${sectionName}"${suggest(sectionName, [...sections.keys()])}`);
+        else if (container !== undefined && s === container.end) report(at, `the end section is implied; rules do not list it`);
+        return s === container?.end ? undefined : s;
+      };
+      const presences = Object.entries(rule.sections).flatMap(([sectionName, presence]) => {
+        const s = section(sectionName, file.locate([...path, "sections"], sectionName));
+        return s === undefined ? [] : [{ section: s, presence, source: file.locate([...path, "sections", sectionName]) }];
+      });
+      const listed = new Set(presences.filter((p) => p.presence !== "forbidden").map((p) => p.section));
+      const order = (rule.order ?? []).map((group, i) => {
+        const names = Array.isArray(group) ? group : [group];
+        return names.flatMap((n, j) => {
+          const at = file.locate(Array.isArray(group) ? [...path, "order", i, j] : [...path, "order", i]);
+          const s = section(n, at);
+          if (s !== undefined && !listed.has(s)) report(at, `"${n}" is ordered but the rule does not allow it in its sections`);
+          return s === undefined ? [] : [s];
+        });
+      });
+      const seen = new Set<SectionDecl>();
+      for (const s of order.flat()) {
+        if (seen.has(s)) report(file.locate([...path, "order"]), `"${s.name}" appears twice in the order`);
+        seen.add(s);
+      }
+      let phases: ImageRule["phases"];
+      if (rule.phases !== undefined) {
+        const marker = section(rule.phases.marker, file.locate([...path, "phases", "marker"]));
+        const inPhase = rule.phases.sections.flatMap((n, i) => {
+          const at = file.locate([...path, "phases", "sections", i]);
+          const s = section(n, at);
+          if (s !== undefined && !listed.has(s)) report(at, `"${n}" may repeat in a phase but the rule does not allow it in its sections`);
+          return s === undefined ? [] : [s];
+        });
+        if (marker !== undefined && !listed.has(marker)) report(file.locate([...path, "phases", "marker"]), `the phase marker "${marker.name}" must be allowed in the rule's sections`);
+        if (marker !== undefined) phases = { marker, sections: inPhase };
+      }
+      rules.push({ name, doc: rule.doc, when: conditions(rule.when, file, [...path, "when"]), sections: presences, order, phases, module: file.name, source: where });
+    }
+  }
+
   if (container === undefined) return undefined;
   const modules: ModuleDecl[] = files.map((f) => {
     const raw = rawFiles.get(f.name)!.raw;
@@ -672,11 +744,13 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
         return d !== undefined && d.module === f.name ? [d] : [];
       }),
       sections: [...sections.values()].filter((s) => s.module === f.name),
+      rules: rules.filter((r) => r.module === f.name),
     };
   });
   return {
     modules,
     container,
     sections: [...sections.values()].sort((a, b) => a.id - b.id),
+    rules,
   };
 }

@@ -170,10 +170,10 @@ export type SectionBody =
   | { readonly kind: "entries"; readonly struct: StructDecl; readonly entrySize: number }
   | { readonly kind: "empty" };
 
-/** A condition on the image header: every named header field must hold the given enum value. */
+/** A condition on the image header: the named header field holds one of the given enum values. */
 export interface Condition {
   readonly field: Field;
-  readonly value: EnumValue;
+  readonly values: readonly EnumValue[];
 }
 
 /** One layout of a section, chosen by header context. */
@@ -206,6 +206,37 @@ export interface ContainerDecl {
   readonly source: Source;
 }
 
+/** How many times a section may appear in the images a rule covers. */
+export type Presence = "required" | "optional" | "repeatable" | "required_repeatable" | "forbidden";
+
+/** One section's presence under a rule. */
+export interface SectionPresence {
+  readonly section: SectionDecl;
+  readonly presence: Presence;
+  readonly source: Source;
+}
+
+/**
+ * Which sections one kind of image holds (selected by header values: image type, guest type, arch),
+ * how often, and in what order. Known sections a rule does not list are forbidden; unknown optional
+ * sections are always allowed (that is what the optional bit is for).
+ */
+export interface ImageRule {
+  readonly name: string;
+  readonly doc: string;
+  readonly when: readonly Condition[];
+  readonly sections: readonly SectionPresence[];
+  /** Groups in order: every section of a group comes before any section of a later group. */
+  readonly order: readonly (readonly SectionDecl[])[];
+  /**
+   * Streams with checkpoints (Remus/COLO): after each `marker` section a new phase starts, in which only
+   * `sections` may appear (any number of times) and the order applies again.
+   */
+  readonly phases: { readonly marker: SectionDecl; readonly sections: readonly SectionDecl[] } | undefined;
+  readonly module: string;
+  readonly source: Source;
+}
+
 /** One schema file, as a generated module. */
 export interface ModuleDecl {
   readonly name: string;
@@ -214,6 +245,7 @@ export interface ModuleDecl {
   readonly imports: readonly string[];
   readonly decls: readonly Decl[];
   readonly sections: readonly SectionDecl[];
+  readonly rules: readonly ImageRule[];
 }
 
 /** The whole format. */
@@ -222,4 +254,6 @@ export interface Model {
   readonly container: ContainerDecl;
   /** All sections of all modules, by ascending id. */
   readonly sections: readonly SectionDecl[];
+  /** All image-type rules, in schema order. */
+  readonly rules: readonly ImageRule[];
 }

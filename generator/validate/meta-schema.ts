@@ -142,6 +142,17 @@ const typeDecl = {
   ],
 } as const;
 
+/** Header conditions: `{ header_field: enum_value | [enum_values] }`. */
+const when = {
+  type: "object",
+  minProperties: 1,
+  propertyNames: identifier,
+  additionalProperties: {
+    title: "an enum value's name or a list of them",
+    oneOf: [identifier, { type: "array", items: identifier, minItems: 1, uniqueItems: true }],
+  },
+} as const;
+
 /** What a section body (or one variant of it) is. */
 const bodyShape = {
   type: { type: "string", description: "A declared struct: the body is one of it." },
@@ -173,7 +184,7 @@ const section = {
         additionalProperties: false,
         required: ["when"],
         properties: {
-          when: { type: "object", additionalProperties: { type: "string" }, minProperties: 1 },
+          when,
           doc,
           empty: { const: true },
           ...bodyShape,
@@ -198,6 +209,28 @@ const container = {
   },
 } as const;
 
+const rule = {
+  type: "object",
+  additionalProperties: false,
+  required: ["doc", "when", "sections"],
+  properties: {
+    doc,
+    when,
+    sections: {
+      type: "object",
+      propertyNames: identifier,
+      additionalProperties: { enum: ["required", "optional", "repeatable", "required_repeatable", "forbidden"] },
+    },
+    order: { type: "array", items: { oneOf: [identifier, { type: "array", items: identifier, minItems: 1 }] } },
+    phases: {
+      type: "object",
+      additionalProperties: false,
+      required: ["marker", "sections"],
+      properties: { marker: identifier, sections: { type: "array", items: identifier, minItems: 1 } },
+    },
+  },
+} as const;
+
 /** The JSON Schema every file under schema/ must satisfy. */
 export const metaSchema = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -213,5 +246,6 @@ export const metaSchema = {
     container,
     types: { type: "object", propertyNames: identifier, additionalProperties: typeDecl },
     sections: { type: "object", propertyNames: identifier, additionalProperties: section },
+    rules: { type: "object", propertyNames: identifier, additionalProperties: rule },
   },
 } as const;
