@@ -213,6 +213,15 @@ export class ByteReader {
     return this.bytes.subarray(at, at + n);
   }
 
+  /**
+   * A reader over the next `n` bytes (a view, same byte order, offsets still absolute), and skips them
+   * here: a length-prefixed body is decoded inside it and cannot read past its own end.
+   */
+  sub(n: number): ByteReader {
+    const at = this.take(n);
+    return new ByteReader(this.bytes.subarray(at, at + n), { littleEndian: this.littleEndian, base: this.base + at });
+  }
+
   /** Everything left, as a view. */
   rest(): Uint8Array {
     return this.bytesView(this.remaining);

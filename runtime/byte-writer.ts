@@ -234,6 +234,18 @@ export class ByteWriter {
     if (over !== 0) this.zeros(alignment - over);
   }
 
+  /** Overwrites a u8 already written (a length known only later). */
+  patchU8(at: number, v: number): void {
+    this.int(v, 0, 0xff, "u8");
+    this.buffer[at] = v;
+  }
+
+  /** Overwrites a u16 already written. */
+  patchU16(at: number, v: number, le = this.littleEndian): void {
+    this.int(v, 0, 0xffff, "u16");
+    this.view.setUint16(at, v, le);
+  }
+
   /** Overwrites a u32 already written (a CRC or a count known only later). */
   patchU32(at: number, v: number, le = this.littleEndian): void {
     this.int(v, 0, 0xffff_ffff, "u32");

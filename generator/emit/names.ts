@@ -21,7 +21,7 @@ export function constant(name: string): string {
 }
 
 /** Identifiers generated functions use for themselves; a local named after a field must avoid them. */
-const TAKEN = new Set(["r", "w", "v", "at", "index", "start", "ctx", "e", "n", "raw", "body", "header"]);
+const TAKEN = new Set(["r", "w", "v", "at", "index", "start", "ctx", "e", "n", "raw"]);
 
 /** The local variable holding a field's value inside a generated function. */
 export function local(fieldName: string): string {

@@ -2,6 +2,7 @@ import type { Count, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, local, pascal, str } from "./names.js";
 import { floatMethod, intBase, intMethod, intTsType, magicConstant } from "./scalars.js";
+import { decodeSwitch, emitSwitchTypes, encodeSwitch, encodeSwitchPart, switchTypeName, switchUsing } from "./switch.js";
 
 /**
  * Structs: an interface of the visible fields, `decodeX(r)` and `encodeX(w, v)` as straight-line code
@@ -115,6 +116,7 @@ function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   const check = field.reserved !== "ignore";
   if (t.kind === "pad") return [`r.zeros(${t.size}, ${check});`];
   if (t.kind === "align") return [`r.alignTo(${t.alignment}, start, ${check});`];
+  if (t.kind === "switch") return decodeSwitch(m, struct, field);
   if (field.constValue !== undefined) {
     if (Array.isArray(field.constValue)) return [`r.expectBytes(${magicConstant(struct.name, field.name)});`];
     const base = intBase(t)!;
@@ -193,6 +195,9 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
     return [`w.${intMethod(field, intBase(t)!)}(${literal(field.constValue as number | bigint)});`];
   }
   if (field.reserved !== undefined && field.size !== undefined) return [`w.zeros(${field.size});`];
+  if (t.kind === "switch") return encodeSwitch(m, field);
+  const switchField = field.computed ? switchUsing(struct, field) : undefined;
+  if (switchField !== undefined) return encodeSwitchPart(m, struct, field, switchField);
   if (field.computed) {
     const users = countedBy(struct, field);
     if (users.some((u) => u.type.kind === "string")) m.runtime("utf8Length");
@@ -243,10 +248,11 @@ function fieldDoc(field: Field): string | undefined {
 export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.doc): void {
   const name = pascal(struct.name);
   const visible = struct.fields.filter((f) => !f.hidden);
+  for (const f of struct.fields) if (f.type.kind === "switch") emitSwitchTypes(m, struct, f);
   m.file.interface(
     name,
     doc,
-    visible.map((f) => ({ name: camel(f.name), type: fieldTsType(m, f), doc: fieldDoc(f) })),
+    visible.map((f) => ({ name: camel(f.name), type: f.type.kind === "switch" ? switchTypeName(struct, f) : fieldTsType(m, f), doc: fieldDoc(f) })),
   );
   if (struct.size !== undefined) m.file.constant(`${constant(struct.name)}_SIZE`, `The size of ${struct.name} in bytes.`, String(struct.size));
   for (const f of struct.fields) {

@@ -25,6 +25,7 @@ import type {
   SectionVariant,
   Source,
   StructDecl,
+  SwitchCase,
 } from "./model.js";
 
 // The raw shapes the meta-schema has already guaranteed.
@@ -44,6 +45,10 @@ interface RawField {
   reserved?: true | "ignore";
   repr?: "number" | "bigint";
   encoding?: "ascii" | "utf8";
+  switch?: string;
+  size?: string;
+  cases?: Record<string, string>;
+  default?: "bytes" | "error";
 }
 type RawCount = number | string | { count_of: string; where: { field: string; in: string[] } };
 interface RawDecl {
@@ -113,6 +118,15 @@ const PRIMITIVES = [...Object.keys(INTS), ...Object.keys(FLOATS)];
 
 /** Names that generated code uses itself; a field may not take them. */
 const RESERVED_FIELD_NAMES = new Set(["entries", "rest", "unknown"]);
+
+/**
+ * Declaration names whose TypeScript form would shadow a global that generated code or its users rely
+ * on (a struct `record` would become an interface `Record`).
+ */
+const SHADOWED_GLOBALS = new Set([
+  "array", "array_buffer", "big_int", "boolean", "data_view", "date", "error", "function", "json", "map", "math",
+  "number", "object", "promise", "readonly", "readonly_map", "record", "set", "string", "symbol", "uint8_array",
+]);
 
 /** The fields the runtime container reads and fills in, with the integer type each must have. */
 export const CONTAINER_HEADER_FIELDS: Record<string, IntName> = {
@@ -210,6 +224,7 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
       return true;
     };
     for (const [name, decl] of Object.entries(raw.types ?? {})) {
+      if (SHADOWED_GLOBALS.has(name)) report(file.locate(["types"], name), `"${name}" would shadow TypeScript's built-in of that name in generated code; choose another name`);
       if (PRIMITIVES.includes(name)) report(file.locate(["types"], name), `"${name}" is a built-in type name`);
       else if (claim(name, ["types", name])) declSites.set(name, { raw: decl, file, path: ["types", name] });
     }
@@ -344,6 +359,68 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
     return r === true ? "check" : r === "ignore" ? "ignore" : undefined;
   }
 
+  /** A `switch` field: resolves the selector and size fields (earlier ones) and every case's struct. */
+  function buildSwitch(f: RawField, earlier: MutableField[], file: SchemaFile, fpath: YamlPath): FieldType | undefined {
+    const at = (key: string) => file.locate(fpath, key);
+    const earlierField = (name: string, key: string, what: string) => {
+      const ref = earlier.find((x) => x.name === name);
+      if (ref === undefined) {
+        report(at(key), `${what} "${name}" names no earlier field${suggest(name, earlier.map((x) => x.name))}`);
+        return undefined;
+      }
+      const base = ref.type.kind === "int" ? ref.type : ref.type.kind === "enum" ? ref.type.base : undefined;
+      if (base === undefined || ref.count !== undefined || ref.constValue !== undefined || ref.reserved !== undefined) {
+        report(at(key), `${what} "${name}" must be a plain integer or enum field`);
+        return undefined;
+      }
+      return ref;
+    };
+    const selector = earlierField(f.switch!, "switch", "switch");
+    const size = f.size === undefined ? undefined : earlierField(f.size, "size", "size");
+    if (size !== undefined && (size.type.kind !== "int" || size.type.signed)) {
+      report(at("size"), `size "${size.name}" must be an unsigned integer field`);
+    }
+    const fallback = f.default ?? (size === undefined ? "error" : "bytes");
+    if (fallback === "bytes" && size === undefined) report(at("default"), "default: bytes needs a size field to know how many bytes to keep");
+    if (selector === undefined) return undefined;
+    const enumType = selector.type.kind === "enum" ? selector.type : undefined;
+    const cases: SwitchCase[] = [];
+    const seen = new Set<bigint>();
+    for (const [key, typeName] of Object.entries(f.cases ?? {})) {
+      const where = file.locate([...fpath, "cases"], key);
+      let value: number | bigint | undefined;
+      let caseName = key;
+      if (enumType !== undefined) {
+        value = enumType.values.find((v) => v.name === key)?.value;
+        if (value === undefined) report(where, `"${key}" is not a value of ${enumType.name}${suggest(key, enumType.values.map((v) => v.name))}`);
+      } else if (/^(0x[0-9a-f]+|\d+)$/i.test(key)) {
+        value = Number(key);
+        caseName = `case_${key}`;
+      } else report(where, `a case of a plain integer selector must be a number; "${key}" is not`);
+      if (value === undefined) continue;
+      if (seen.has(BigInt(value))) report(where, `case ${key} repeats an earlier case`);
+      seen.add(BigInt(value));
+      let struct: StructDecl | undefined;
+      if (typeName !== "empty") {
+        const t = resolveType(typeName, file, file.locate([...fpath, "cases", key]));
+        if (t === undefined) continue;
+        if (t.kind !== "struct" || t.needsSection) {
+          report(file.locate([...fpath, "cases", key]), `a case must be a struct (or "empty"); "${typeName}" is ${kindName(t.kind)}`);
+          continue;
+        }
+        struct = t;
+      }
+      cases.push({ name: caseName, value, struct, source: where });
+    }
+    selector.computed = true;
+    selector.hidden = true;
+    if (size !== undefined) {
+      size.computed = true;
+      size.hidden = true;
+    }
+    return { kind: "switch", selector, size, cases, fallback };
+  }
+
   function buildStruct(
     name: string,
     doc: string,
@@ -386,6 +463,8 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
       } else if (f.string !== undefined) {
         type = { kind: "string", encoding: f.encoding ?? "utf8" };
         rawCount = f.string;
+      } else if (f.switch !== undefined) {
+        type = buildSwitch(f, fields, file, fpath);
       } else if (f.pad !== undefined) type = { kind: "pad", size: f.pad };
       else if (f.align !== undefined) {
         if (!isPowerOfTwo(f.align)) report(at("align"), `alignment ${f.align} is not a power of two`);
@@ -500,6 +579,11 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
         case "align":
           size = offset === undefined ? undefined : (type.alignment - (offset % type.alignment)) % type.alignment;
           break;
+        case "switch": {
+          const sizes = new Set(type.cases.map((c) => (c.struct === undefined ? 0 : c.struct.size)));
+          size = sizes.size === 1 && type.fallback === "error" ? [...sizes][0] : undefined;
+          break;
+        }
       }
       const endian: Endian = f.endian ?? fileEndian ?? "context";
       const repr = f.repr ?? "bigint";

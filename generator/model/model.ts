@@ -122,8 +122,32 @@ export type FieldType =
   /** Raw bytes; with `elementSize`, an array of byte runs of that size (e.g. pages). */
   | { readonly kind: "bytes"; readonly elementSize?: number }
   | { readonly kind: "string"; readonly encoding: "ascii" | "utf8" }
+  | SwitchType
   | { readonly kind: "pad"; readonly size: number }
   | { readonly kind: "align"; readonly alignment: number };
+
+/** One case of a switch: a selector value and the struct it selects (undefined: an empty body). */
+export interface SwitchCase {
+  /** The name of the case in TypeScript's union (`type: "…"`): the enum value's name, or `case_N`. */
+  readonly name: string;
+  readonly value: number | bigint;
+  readonly struct: StructDecl | undefined;
+  readonly source: Source;
+}
+
+/**
+ * A tagged union: an earlier field (the selector) says which struct follows, and optionally an earlier
+ * field gives its size in bytes (then unknown selectors can keep their bytes). Both earlier fields are
+ * computed on encode.
+ */
+export interface SwitchType {
+  readonly kind: "switch";
+  readonly selector: Field;
+  readonly size: Field | undefined;
+  readonly cases: readonly SwitchCase[];
+  /** What an unknown selector gets: its bytes kept (needs `size`), or a decode error. */
+  readonly fallback: "bytes" | "error";
+}
 
 /** A field of a struct. */
 export interface Field {

@@ -65,6 +65,15 @@ const field = {
     reserved: { enum: [true, "ignore"] },
     repr: { enum: ["number", "bigint"] },
     encoding: { enum: ["ascii", "utf8"] },
+    switch: { ...identifier, description: "An earlier integer or enum field whose value selects one of `cases`." },
+    size: { ...identifier, description: "With switch: an earlier unsigned field holding the body's size in bytes." },
+    cases: {
+      type: "object",
+      minProperties: 1,
+      description: "Selector value (an enum value's name, or an integer) → a struct type, or `empty`.",
+      additionalProperties: { type: "string" },
+    },
+    default: { enum: ["bytes", "error"], description: "With switch: what an unknown selector gets (bytes needs size)." },
   },
   oneOf: [
     { required: ["name", "type"] },
@@ -72,6 +81,7 @@ const field = {
     { required: ["name", "string"] },
     { required: ["pad"] },
     { required: ["align"] },
+    { required: ["name", "switch", "cases"] },
   ],
 } as const;
 

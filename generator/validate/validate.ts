@@ -121,6 +121,7 @@ const FIELD_KEYS: Record<string, readonly string[]> = {
   string: ["name", "doc", "units", "example", "string", "encoding"],
   pad: ["name", "doc", "pad", "reserved"],
   align: ["name", "doc", "align", "reserved"],
+  switch: ["name", "doc", "switch", "size", "cases", "default"],
 };
 const DECL_KEYS: Record<string, readonly string[]> = {
   enum: ["doc", "enum", "values"],

@@ -5,7 +5,9 @@ import {
   decodeEverything,
   encodeEverything,
   Perms,
+  recordsSection,
   tailSection,
+  taggedValuesSection,
   WideFlags,
   type Everything,
 } from "./fixtures/golden/expected/constructs.js";
@@ -177,5 +179,53 @@ describe("sections of every body kind, through the generated container", () => {
     const ctx = { header: base.header as never, entryCount: 0n, entrySize: 0 };
     expect(tailSection.decode(new ByteReader(Uint8Array.of(1, 0, 2, 0, 3, 0)), ctx)).toEqual({ first: 1, others: [2, 3] });
     expect(() => tailSection.decode(new ByteReader(Uint8Array.of(1, 0, 2, 0, 3)), ctx)).toThrowError(/3 bytes left, not a multiple of 2 \(field others, offset 0x2\)/);
+  });
+});
+
+describe("switch: tagged unions selected by an earlier field", () => {
+  const records = [
+    { body: { type: "red", value: { x: 1, y: 2, z: 3, w: 4n } } },
+    { body: { type: "green" } },
+    { body: { type: "unknown", selector: 9, bytes: Uint8Array.of(0xaa, 0xbb, 0xcc) } },
+  ] as const;
+
+  function encodeRecords(value: unknown): Uint8Array {
+    const w = new ByteWriter();
+    recordsSection.encode(w, value as never, {} as never);
+    return w.finish();
+  }
+
+  it("writes the selector and the computed length before each body, and keeps unknown bodies", () => {
+    const bytes = encodeRecords({ records });
+    const v = new DataView(bytes.buffer, bytes.byteOffset);
+    expect([v.getUint16(0, true), v.getUint16(2, true)]).toEqual([Color.red, 16]);
+    expect([v.getUint16(20, true), v.getUint16(22, true)]).toEqual([Color.green, 0]);
+    expect([v.getUint16(24, true), v.getUint16(26, true)]).toEqual([9, 3]);
+    expect(bytes.length).toBe(4 + 16 + 4 + 4 + 3);
+    const ctx = { header: {} as never, entryCount: 0n, entrySize: 0 };
+    expect(recordsSection.decode(new ByteReader(bytes), ctx)).toEqual({ records });
+  });
+
+  it("decodes a body inside its own length: a case that does not fill it is an error", () => {
+    const bytes = encodeRecords({ records: [records[0]] });
+    const longer = new Uint8Array(bytes.length + 2);
+    longer.set(bytes);
+    new DataView(longer.buffer).setUint16(2, 18, true);
+    const ctx = { header: {} as never, entryCount: 0n, entrySize: 0 };
+    expect(() => recordsSection.decode(new ByteReader(longer), ctx)).toThrowError(/2 unexpected trailing bytes.*field records\[0\]\.body, offset 0x14/);
+  });
+
+  it("without a size, an unknown selector is an error naming it", () => {
+    const ctx = { header: {} as never, entryCount: 0n, entrySize: 0 };
+    const ok = Uint8Array.of(1, 2, 4, 0, 0, 0);
+    const w = new ByteWriter();
+    taggedValuesSection.encode(w, { items: [{ value: { type: "case_2", value: { small: 4 } } }] }, {} as never);
+    expect(Array.from(w.finish())).toEqual(Array.from(Uint8Array.of(1, 2, 4, 0, 0, 0)));
+    expect(taggedValuesSection.decode(new ByteReader(ok), ctx)).toEqual({ items: [{ value: { type: "case_2", value: { small: 4 } } }] });
+    expect(() => taggedValuesSection.decode(new ByteReader(Uint8Array.of(1, 7, 0)), ctx)).toThrowError(/unknown tag 7.*field items\[0\]\.value, offset 0x1/);
+  });
+
+  it("refuses a case name it does not know", () => {
+    expect(() => encodeRecords({ records: [{ body: { type: "blue" } }] })).toThrowError(/unknown case "blue".*field records\[0\]\.typecode/);
   });
 });
