@@ -4,9 +4,11 @@ import {
   GuestTypeNames,
   ImageTypeNames,
   imageFormat,
+  imageRules,
+  verifyImage,
   type ImageHeader,
 } from "../generated/index.js";
-import { crc32c, decodeLayout, decodeSection, hex, OPTIONAL_BIT, XenImageError, type ImageLayout } from "../runtime/index.js";
+import { crc32c, decodeLayout, decodeSection, hex, OPTIONAL_BIT, ruleFor, XenImageError, type ImageLayout, type RuleViolation } from "../runtime/index.js";
 
 /** One row of the section table as `inspect` reports it. */
 export interface SectionReport {
@@ -25,10 +27,13 @@ export interface SectionReport {
   readonly status: string;
 }
 
-/** What `inspect` finds in an image: the header, every table entry, and every problem. */
+/** What `inspect` finds in an image: the header, every table entry, the rule check, and every problem. */
 export interface InspectReport {
   readonly header: ImageHeader;
   readonly sections: readonly SectionReport[];
+  /** The image-type rule the header selects, if any. */
+  readonly rule: string | undefined;
+  readonly violations: readonly RuleViolation[];
   readonly problems: readonly string[];
 }
 
@@ -71,7 +76,10 @@ export function inspectImage(bytes: Uint8Array): InspectReport {
       status,
     };
   });
-  return { header: layout.header, sections, problems };
+  const named = sections.slice(0, -1).map((s) => ({ type: s.name }));
+  const violations = verifyImage({ header: layout.header, sections: named });
+  for (const v of violations) problems.push(`rule ${v.rule}: ${v.message}`);
+  return { header: layout.header, sections, rule: ruleFor(imageRules, layout.header)?.name, violations, problems };
 }
 
 function uuid(bytes: Uint8Array): string {
@@ -111,5 +119,8 @@ export function formatInspect(report: InspectReport, file: string): string {
     );
   }
   lines.push("", "Type ids marked * are optional: readers that do not know them skip them.");
+  lines.push("", `Image-type rule: ${report.rule ?? "none covers this image"}`);
+  if (report.violations.length === 0 && report.rule !== undefined) lines.push("  every section is where the rule wants it");
+  for (const v of report.violations) lines.push(`  violation: ${v.message}`);
   return lines.join("\n");
 }

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeImage } from "../generated/index.js";
 import { XenImageError } from "../runtime/index.js";
-import { syntheticPvGuest } from "../synthetic/guest.js";
+import { ImageType } from "../generated/index.js";
+import { syntheticCoreImage, syntheticGuest } from "../synthetic/guest.js";
 import { writeFileAtomic } from "./files.js";
 import { formatInspect, inspectImage } from "./inspect.js";
 import { stringify } from "./json.js";
@@ -19,8 +20,10 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, io: 3 } as const;
 const HELP = `usage: xenimage <command> [options]
 
 Commands:
-  inspect FILE [--json]   print the header and the section table, with each body's CRC status
-  demo [--out DIR]        write sample images of synthetic guests to DIR (default: demo) and inspect them
+  inspect FILE [--json]   print the header and the section table, with each body's CRC status, and
+                          check the sections against the image-type rule
+  demo [--out DIR]        write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and ARM guests
+                          and a core image to DIR (default: demo), and inspect each
 
 Options:
   --json      machine-readable output (64-bit integers as decimal strings, bytes as hex)
@@ -71,7 +74,14 @@ async function demo(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { out: { type: "string", default: "demo" } } });
   const dir = values.out!;
   await mkdir(dir, { recursive: true });
-  const samples = [{ file: "pv-x86_64-save.img", image: syntheticPvGuest({ seed: 1, vcpus: 2, name: "demo-pv64" }) }];
+  const options = { seed: 1, vcpus: 2 };
+  const samples = [
+    { file: "pv-x86_64-save.img", image: syntheticGuest("pv-x86_64", { ...options, name: "demo-pv64" }, ImageType.save) },
+    { file: "pv-x86_32-save.img", image: syntheticGuest("pv-x86_32", { ...options, name: "demo-pv32" }, ImageType.save) },
+    { file: "hvm-x86_64-save.img", image: syntheticGuest("hvm-x86_64", { ...options, name: "demo-hvm64" }, ImageType.save) },
+    { file: "arm64-save.img", image: syntheticGuest("arm64", { ...options, name: "demo-arm64" }, ImageType.save) },
+    { file: "pv-x86_64-core.img", image: syntheticCoreImage("pv-x86_64", { ...options, name: "demo-pv64" }) },
+  ];
   let code: number = EXIT.ok;
   for (const { file, image } of samples) {
     const path = join(dir, file);

@@ -9,8 +9,21 @@ import {
   NOT_AN_ARRAY,
   type SectionCodec,
 } from "../runtime/index.js";
+import { decodeVcpuGuestContextArm, encodeVcpuGuestContextArm, type VcpuGuestContextArm } from "./arch_arm.js";
+import { decodeVcpuGuestContextX8632, encodeVcpuGuestContextX8632, type VcpuGuestContextX8632 } from "./arch_x86_32.js";
 import { decodeVcpuGuestContextX8664, encodeVcpuGuestContextX8664, type VcpuGuestContextX8664 } from "./arch_x86_64.js";
 import type { ImageHeader } from "./image.js";
+import {
+  decodeSharedInfoPageArm,
+  decodeSharedInfoPageX8632,
+  decodeSharedInfoPageX8664,
+  encodeSharedInfoPageArm,
+  encodeSharedInfoPageX8632,
+  encodeSharedInfoPageX8664,
+  type SharedInfoPageArm,
+  type SharedInfoPageX8632,
+  type SharedInfoPageX8664,
+} from "./shared_info.js";
 
 /** What a guest page holds, from the hypervisor's page-type tracking (XEN_DOMCTL_PFINFO_*, shifted down into bits 3-0). Page-table pages matter to PV guests, whose page tables hold machine frame numbers that the restorer rewrites. */
 export const PageType = {
@@ -70,63 +83,43 @@ export function packPfnWord(v: PfnWord, w: ByteWriter): bigint {
   return (w.bits64(v.type, 4) << 60n) | (w.bits64(v.pfn, 52) << 0n);
 }
 
-/** One CPUID leaf of the guest's policy (xen_cpuid_leaf_t). */
-export interface CpuidLeaf {
-  /** The leaf (the EAX input). */
-  leaf: number;
-  /** The subleaf (the ECX input); 0xffffffff when the leaf has none. */
-  subleaf: number;
-  /** The EAX output. */
-  eax: number;
-  /** The EBX output. */
-  ebx: number;
-  /** The ECX output. */
-  ecx: number;
-  /** The EDX output. */
-  edx: number;
+/**
+ * What the legacy extended-info block of a PV save file announced beyond the guest's width.
+ *
+ * Bit masks; the field holds the whole u16, unknown bits included.
+ */
+export const ExtendedInfoFlags = { extended_cr3: 0x1, vcpu_extended: 0x2, xsave: 0x4 } as const;
+
+/** What the legacy extended-info block of a PV save file announced beyond the guest's width. */
+export type ExtendedInfoFlags = number;
+
+/** One guest page frame number. */
+export interface PfnEntry {
+  /** The guest pfn. */
+  pfn: bigint;
 }
 
-/** The size of cpuid_leaf in bytes. */
-export const CPUID_LEAF_SIZE = 24;
+/** The size of pfn_entry in bytes. */
+export const PFN_ENTRY_SIZE = 8;
 
-/** Reads one cpuid_leaf. */
-export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
+/** Reads one pfn_entry. */
+export function decodePfnEntry(r: ByteReader): PfnEntry {
   let at = "";
   try {
-    at = "leaf";
-    const leaf = r.u32();
-    at = "subleaf";
-    const subleaf = r.u32();
-    at = "eax";
-    const eax = r.u32();
-    at = "ebx";
-    const ebx = r.u32();
-    at = "ecx";
-    const ecx = r.u32();
-    at = "edx";
-    const edx = r.u32();
-    return { leaf, subleaf, eax, ebx, ecx, edx };
+    at = "pfn";
+    const pfn = r.u64();
+    return { pfn };
   } catch (e) {
     throw r.rethrow(e, at);
   }
 }
 
-/** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
+/** Writes one pfn_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodePfnEntry(w: ByteWriter, v: PfnEntry): void {
   let at = "";
   try {
-    at = "leaf";
-    w.u32(v.leaf);
-    at = "subleaf";
-    w.u32(v.subleaf);
-    at = "eax";
-    w.u32(v.eax);
-    at = "ebx";
-    w.u32(v.ebx);
-    at = "ecx";
-    w.u32(v.ecx);
-    at = "edx";
-    w.u32(v.edx);
+    at = "pfn";
+    w.u64(v.pfn);
   } catch (e) {
     throw w.rethrow(e, at);
   }
@@ -184,30 +177,249 @@ export const guestConfigSection: SectionCodec<GuestConfigBody, ImageHeader> = {
   },
 };
 
-/** The decoded body of a cpuid section. */
-export type CpuidBody = CpuidLeaf[];
+/** The decoded body of a checkpoint section. */
+export type CheckpointBody = null;
 
 /**
- * The guest's CPUID policy: what each leaf reported to the guest. Architecture-specific, so it has its own section (x86 only).
+ * Ends one phase of a checkpointed stream (Remus/COLO): the receiver applies what it has and waits for the next phase, which repeats the dirty pages and the vcpu state. Its body is empty.
  *
- * Type id 0x10 (mandatory); body aligned to 8 bytes.
+ * Type id 0x2 (mandatory); body aligned to 8 bytes.
  */
-export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = {
-  name: "cpuid",
-  id: 0x10,
+export const checkpointSection: SectionCodec<CheckpointBody, ImageHeader> = {
+  name: "checkpoint",
+  id: 0x2,
   optional: false,
   align: 8,
   since: 1,
   decode(r, ctx) {
-    return decodeEntries(r, ctx, 24, decodeCpuidLeaf);
+    return null;
   },
   encode(w, body, header) {
-    return encodeEntries(w, body, 24, encodeCpuidLeaf);
+    return NOT_AN_ARRAY;
+  },
+};
+
+/** What a PV guest's save file states before its memory: the guest's width and page-table depth, and the features the legacy extended-info block (added in Xen 3.0.3 for extended-CR3 guests) carried as "vcpu", "extv" and "xcnt" blocks. */
+export interface ExtendedInfo {
+  /** The guest's word size: 4 (32-bit) or 8 (64-bit). Units: bytes. */
+  guestWidth: number;
+  /** Page-table levels: 3 (PAE) or 4. */
+  ptLevels: number;
+  /** The features announced. */
+  flags: ExtendedInfoFlags;
+  /** The size of one vcpu context (2800 or 5168 on x86), the legacy "vcpu" block's size. Units: bytes. */
+  vcpuContextSize: number;
+  /** The size of each vcpu's xsave data plus 16, as the legacy "xcnt" block stated; 0 without xsave. Units: bytes. */
+  xsaveSize: number;
+}
+
+/** The size of extended_info in bytes. */
+export const EXTENDED_INFO_SIZE = 16;
+
+/** Reads one extended_info. */
+export function decodeExtendedInfo(r: ByteReader): ExtendedInfo {
+  let at = "";
+  try {
+    at = "guest_width";
+    const guestWidth = r.u8();
+    at = "pt_levels";
+    const ptLevels = r.u8();
+    at = "flags";
+    const flags = r.u16();
+    at = "vcpu_context_size";
+    const vcpuContextSize = r.u32();
+    at = "xsave_size";
+    const xsaveSize = r.u32();
+    at = "reserved";
+    r.zeros(4, true);
+    return { guestWidth, ptLevels, flags, vcpuContextSize, xsaveSize };
+  } catch (e) {
+    throw r.rethrow(e, at);
+  }
+}
+
+/** Writes one extended_info; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo): void {
+  let at = "";
+  try {
+    at = "guest_width";
+    w.u8(v.guestWidth);
+    at = "pt_levels";
+    w.u8(v.ptLevels);
+    at = "flags";
+    w.u16(v.flags);
+    at = "vcpu_context_size";
+    w.u32(v.vcpuContextSize);
+    at = "xsave_size";
+    w.u32(v.xsaveSize);
+    at = "reserved";
+    w.zeros(4);
+  } catch (e) {
+    throw w.rethrow(e, at);
+  }
+}
+
+/** The decoded body of a extended_info section. */
+export type ExtendedInfoBody = ExtendedInfo;
+
+/**
+ * What a PV guest's save file states before its memory: the guest's width and page-table depth, and the features the legacy extended-info block (added in Xen 3.0.3 for extended-CR3 guests) carried as "vcpu", "extv" and "xcnt" blocks.
+ *
+ * Type id 0x30 (mandatory); body aligned to 8 bytes.
+ */
+export const extendedInfoSection: SectionCodec<ExtendedInfoBody, ImageHeader> = {
+  name: "extended_info",
+  id: 0x30,
+  optional: false,
+  align: 8,
+  since: 1,
+  decode(r, ctx) {
+    return decodeExtendedInfo(r);
+  },
+  encode(w, body, header) {
+    encodeExtendedInfo(w, body);
+    return NOT_AN_ARRAY;
+  },
+};
+
+/** The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). */
+export interface P2mFrameList {
+  /** The first pfn the frames cover. */
+  startPfn: bigint;
+  /** The last pfn the frames cover (inclusive). */
+  endPfn: bigint;
+  /** The pfns of the frames that hold the guest's p2m table for start_pfn … end_pfn. */
+  frames: bigint[];
+}
+
+/** Reads one p2m_frame_list. */
+export function decodeP2mFrameList(r: ByteReader): P2mFrameList {
+  let at = "";
+  let index = -1;
+  try {
+    at = "start_pfn";
+    const startPfn = r.u64();
+    at = "end_pfn";
+    const endPfn = r.u64();
+    at = "frames";
+    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`);
+    const frames: bigint[] = [];
+    for (index = 0; r.remaining > 0; index++) frames.push(r.u64());
+    index = -1;
+    return { startPfn, endPfn, frames };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one p2m_frame_list; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeP2mFrameList(w: ByteWriter, v: P2mFrameList): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "start_pfn";
+    w.u64(v.startPfn);
+    at = "end_pfn";
+    w.u64(v.endPfn);
+    at = "frames";
+    if (!Array.isArray(v.frames)) w.fail("an array is expected");
+    for (index = 0; index < v.frames.length; index++) w.u64(v.frames[index]!);
+    index = -1;
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** The decoded body of a p2m_frame_list section. */
+export type P2mFrameListBody = P2mFrameList;
+
+/**
+ * The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES).
+ *
+ * Type id 0x31 (mandatory); body aligned to 8 bytes.
+ */
+export const p2mFrameListSection: SectionCodec<P2mFrameListBody, ImageHeader> = {
+  name: "p2m_frame_list",
+  id: 0x31,
+  optional: false,
+  align: 8,
+  since: 1,
+  decode(r, ctx) {
+    return decodeP2mFrameList(r);
+  },
+  encode(w, body, header) {
+    encodeP2mFrameList(w, body);
+    return NOT_AN_ARRAY;
+  },
+};
+
+/** The decoded body of a shared_info section. */
+export type SharedInfoBody = SharedInfoPageX8664 | SharedInfoPageX8632 | SharedInfoPageArm;
+
+/**
+ * The guest's shared-info page: event-channel bitmaps, per-vcpu event and time state, the wall clock and, on x86, what the guest publishes about its own p2m table. One page, decoded per architecture.
+ *
+ * Type id 0x32 (mandatory); body aligned to 8 bytes.
+ */
+export const sharedInfoSection: SectionCodec<SharedInfoBody, ImageHeader> = {
+  name: "shared_info",
+  id: 0x32,
+  optional: false,
+  align: 8,
+  since: 1,
+  decode(r, ctx) {
+    if (ctx.header.arch === 0x2) {
+      return decodeSharedInfoPageX8664(r);
+    }
+    if (ctx.header.arch === 0x1) {
+      return decodeSharedInfoPageX8632(r);
+    }
+    if (ctx.header.arch === 0x3 || ctx.header.arch === 0x4) {
+      return decodeSharedInfoPageArm(r);
+    }
+    return r.fail(`no layout of shared_info for arch ${ctx.header.arch}`);
+  },
+  encode(w, body, header) {
+    if (header.arch === 0x2) {
+      encodeSharedInfoPageX8664(w, body as SharedInfoPageX8664);
+      return NOT_AN_ARRAY;
+    }
+    if (header.arch === 0x1) {
+      encodeSharedInfoPageX8632(w, body as SharedInfoPageX8632);
+      return NOT_AN_ARRAY;
+    }
+    if (header.arch === 0x3 || header.arch === 0x4) {
+      encodeSharedInfoPageArm(w, body as SharedInfoPageArm);
+      return NOT_AN_ARRAY;
+    }
+    return w.fail(`no layout of shared_info for arch ${header.arch}`);
+  },
+};
+
+/** The decoded body of a unwritten_pages section. */
+export type UnwrittenPagesBody = PfnEntry[];
+
+/**
+ * The pfns the saver did not write (the legacy format's "unmapped pfns" tail): the restorer frees them. Optional: an older reader can ignore it and only leak those pages.
+ *
+ * Type id 0x33 (optional: unknown-type readers skip it); body aligned to 8 bytes.
+ */
+export const unwrittenPagesSection: SectionCodec<UnwrittenPagesBody, ImageHeader> = {
+  name: "unwritten_pages",
+  id: 0x33,
+  optional: true,
+  align: 8,
+  since: 1,
+  decode(r, ctx) {
+    return decodeEntries(r, ctx, 8, decodePfnEntry);
+  },
+  encode(w, body, header) {
+    return encodeEntries(w, body, 8, encodePfnEntry);
   },
 };
 
 /** The decoded body of a vcpu_context section. */
-export type VcpuContextBody = VcpuGuestContextX8664[];
+export type VcpuContextBody = VcpuGuestContextX8664[] | VcpuGuestContextX8632[] | VcpuGuestContextArm[];
 
 /**
  * The register state of every vcpu, one entry per vcpu in vcpu id order; the table's entry count is the number of vcpus and its entry size the size of one context, as in ELF.
@@ -221,16 +433,28 @@ export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = {
   align: 8,
   since: 1,
   decode(r, ctx) {
-    if (ctx.header.arch === 0x2 && ctx.header.guestType === 0x1) {
+    if (ctx.header.arch === 0x2) {
       return decodeEntries(r, ctx, 5168, decodeVcpuGuestContextX8664);
     }
-    return r.fail(`no layout of vcpu_context for arch ${ctx.header.arch}, guest_type ${ctx.header.guestType}`);
+    if (ctx.header.arch === 0x1) {
+      return decodeEntries(r, ctx, 2800, decodeVcpuGuestContextX8632);
+    }
+    if (ctx.header.arch === 0x3 || ctx.header.arch === 0x4) {
+      return decodeEntries(r, ctx, 352, decodeVcpuGuestContextArm);
+    }
+    return r.fail(`no layout of vcpu_context for arch ${ctx.header.arch}`);
   },
   encode(w, body, header) {
-    if (header.arch === 0x2 && header.guestType === 0x1) {
+    if (header.arch === 0x2) {
       return encodeEntries(w, body as VcpuGuestContextX8664[], 5168, encodeVcpuGuestContextX8664);
     }
-    return w.fail(`no layout of vcpu_context for arch ${header.arch}, guest_type ${header.guestType}`);
+    if (header.arch === 0x1) {
+      return encodeEntries(w, body as VcpuGuestContextX8632[], 2800, encodeVcpuGuestContextX8632);
+    }
+    if (header.arch === 0x3 || header.arch === 0x4) {
+      return encodeEntries(w, body as VcpuGuestContextArm[], 352, encodeVcpuGuestContextArm);
+    }
+    return w.fail(`no layout of vcpu_context for arch ${header.arch}`);
   },
 };
 

@@ -8,3 +8,4 @@ export * from "./byte-writer.js";
 export * from "./crc32c.js";
 export * from "./section-codec.js";
 export * from "./container.js";
+export * from "./rules.js";

@@ -2,7 +2,7 @@ import * as prettier from "prettier";
 import type { Model } from "../model/model.js";
 import { createProject, GeneratedFile } from "./generated-file.js";
 import { ModuleEmitter } from "./module-emitter.js";
-import { constant, literal, pascal } from "./names.js";
+import { camel as camelName, constant, literal, pascal } from "./names.js";
 import { emitBits, emitEnum, emitFlags } from "./scalars.js";
 import { emitSection, sectionBodyName, sectionCodecName } from "./section.js";
 import { emitStruct } from "./struct.js";
@@ -120,6 +120,24 @@ function emitRegistry(project: ReturnType<typeof createProject>, model: Model, o
     "}",
   ];
   file.constant("imageFormat", container.doc, descriptor.join("\n"), `${m.runtime("ContainerFormat", true)}<${headerRef}>`);
+
+  const rules = model.rules.map((rule) => {
+    const when = rule.when
+      .map((c) => `{ field: ${JSON.stringify(camelName(c.field.name))}, schemaField: ${JSON.stringify(c.field.name)}, values: [${c.values.map((v) => literal(v.value)).join(", ")}] }`)
+      .join(", ");
+    const sections = rule.sections.map((p) => `${JSON.stringify(p.section.name)}: ${JSON.stringify(p.presence)}`).join(", ");
+    const order = rule.order.map((g) => `[${g.map((s) => JSON.stringify(s.name)).join(", ")}]`).join(", ");
+    const phases = rule.phases === undefined ? "" : `, phases: { marker: ${JSON.stringify(rule.phases.marker.name)}, sections: [${rule.phases.sections.map((s) => JSON.stringify(s.name)).join(", ")}] }`;
+    return `{ name: ${JSON.stringify(rule.name)}, when: [${when}], sections: { ${sections} }, order: [${order}]${phases} }`;
+  });
+  file.constant("imageRules", "The image-type rules: which sections each kind of image holds, how often, in what order.", `[${rules.join(", ")}]`, `readonly ${m.runtime("ImageRuleData", true)}[]`);
+  file.function({
+    name: "verifyImage",
+    doc: "Checks an image's sections against the rule its header selects; returns every violation (none: it conforms).",
+    params: [{ name: "image", type: "{ readonly header: object; readonly sections: readonly { readonly type: string }[] }" }],
+    returns: `${m.runtime("RuleViolation", true)}[]`,
+    body: [`return ${m.runtime("verifySections")}(imageRules, image.header, image.sections);`],
+  });
 
   file.function({
     name: "encodeImage",

@@ -48,13 +48,18 @@ export function decodeSwitch(m: ModuleEmitter, struct: StructDecl, field: Field)
   const out: string[] = [];
   if (sw.size !== undefined) out.push(`const ${reader} = r.sub(r.count(${local(sw.size.name)}, 1));`);
   out.push(`let ${name}: ${switchTypeName(struct, field)};`, `switch (${selector}) {`);
+  const unknown = `{ type: "unknown", selector: ${selector}, bytes: ${reader}.rest() } as const`;
   for (const c of sw.cases) {
     const value = c.struct === undefined ? `{ type: ${str(c.name)} } as const` : `{ type: ${str(c.name)}, value: ${m.ref(c.struct, `decode${pascal(c.struct.name)}`)}(${reader}) } as const`;
-    out.push(`case ${literal(c.value)}: ${name} = ${value}; break;`);
+    // A body of another size than the case's (an older, shorter layout) keeps its bytes: nothing is lost.
+    const expected = c.struct === undefined ? 0 : c.struct.size;
+    if (sw.size !== undefined && sw.fallback === "bytes" && expected !== undefined) {
+      out.push(`case ${literal(c.value)}: ${name} = ${reader}.remaining === ${expected} ? ${value} : ${unknown}; break;`);
+    } else out.push(`case ${literal(c.value)}: ${name} = ${value}; break;`);
   }
   out.push(
     sw.fallback === "bytes"
-      ? `default: ${name} = { type: "unknown", selector: ${selector}, bytes: ${reader}.rest() } as const;`
+      ? `default: ${name} = ${unknown};`
       : `default: ${name} = ${reader}.fail(\`unknown ${sw.selector.name} \${${selector}}\`, ${reader}.pos - ${intBase(sw.selector.type)!.size});`,
     "}",
   );

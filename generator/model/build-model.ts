@@ -404,8 +404,14 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
       if (typeName !== "empty") {
         const t = resolveType(typeName, file, file.locate([...fpath, "cases", key]));
         if (t === undefined) continue;
-        if (t.kind !== "struct" || t.needsSection) {
+        if (t.kind !== "struct") {
           report(file.locate([...fpath, "cases", key]), `a case must be a struct (or "empty"); "${typeName}" is ${kindName(t.kind)}`);
+          continue;
+        }
+        // Inside a sized body, `rest` means the rest of the body; `entries` has no meaning there.
+        const readsEntries = t.fields.some((x) => x.count?.kind === "entries");
+        if (t.needsSection && (size === undefined || readsEntries)) {
+          report(file.locate([...fpath, "cases", key]), `struct "${typeName}" reads ${readsEntries ? "the section's entries" : "the rest of its body"}, which needs ${readsEntries ? "a section" : "a size field on the switch"}`);
           continue;
         }
         struct = t;
@@ -812,6 +818,19 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
         if (marker !== undefined) phases = { marker, sections: inPhase };
       }
       rules.push({ name, doc: rule.doc, when: conditions(rule.when, file, [...path, "when"]), sections: presences, order, phases, module: file.name, source: where });
+    }
+  }
+
+  // Two rules must never cover the same image: for some header field both constrain, their values differ.
+  for (let a = 0; a < rules.length; a++) {
+    for (let b = a + 1; b < rules.length; b++) {
+      const ra = rules[a]!;
+      const rb = rules[b]!;
+      const disjoint = ra.when.some((ca) => {
+        const cb = rb.when.find((c) => c.field === ca.field);
+        return cb !== undefined && !ca.values.some((v) => cb.values.includes(v));
+      });
+      if (!disjoint) report(rb.source, `rule "${rb.name}" covers images that rule "${ra.name}" covers too; make their "when" values differ`);
     }
   }
 

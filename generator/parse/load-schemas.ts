@@ -43,7 +43,8 @@ function nodeAt(doc: Document, path: YamlPath): Node | undefined {
 /** Parses one file; YAML syntax errors become diagnostics. */
 export function parseSchemaFile(text: string, file: string, name: string, diagnostics: Diagnostic[]): SchemaFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML merge keys (`<<: *anchor`) let a rule extend another without repeating it.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const position = (offset: number) => lineCounter.linePos(offset);
   // Only the first YAML error: the parser's later ones are mostly echoes of it.
   const first = doc.errors[0] ?? doc.warnings[0];

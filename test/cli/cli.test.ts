@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeImage } from "../../generated/index.js";
+import { syntheticGuest } from "../../synthetic/guest.js";
 
 // These tests run the built command (dist/, made by `npm run build`, which `npm test` runs first),
 // as an operator would: separate process, real files, exit codes and stderr.
@@ -24,9 +26,17 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const DEMO_FILES = ["arm64-save.img", "hvm-x86_64-save.img", "pv-x86_32-save.img", "pv-x86_64-core.img", "pv-x86_64-save.img"];
+
 describe("xenimage demo", () => {
-  it("writes the sample image and nothing else under the output folder", () => {
-    expect(readdirSync(dir)).toEqual(["pv-x86_64-save.img"]);
+  it("writes save images of four guest kinds and a core image, and nothing else", () => {
+    expect(readdirSync(dir).sort()).toEqual(DEMO_FILES);
+  });
+
+  it.each(DEMO_FILES)("%s follows its image-type rule", (file) => {
+    const r = run(["inspect", join(dir, file)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Image-type rule: \w+\n  every section is where the rule wants it/);
   });
 });
 
@@ -38,8 +48,10 @@ describe("xenimage inspect", () => {
     expect(r.stdout).toMatch(/save \(1\) image/);
     expect(r.stdout).toMatch(/guest:\s+pv \(1\), x86_64 \(2\)/);
     expect(r.stdout).toMatch(/vcpus:\s+2/);
-    for (const name of ["guest_config", "cpuid", "page_data", "vcpu_context", "end"]) expect(r.stdout).toMatch(new RegExp(`\\] +${name} .* ok$`, "m"));
-    expect(r.stdout).toMatch(/vcpu_context +0x20 +0x[0-9a-f]+ +10336 +2 +5168/);
+    for (const name of ["guest_config", "cpuid", "extended_info", "p2m_frame_list", "page_data", "shared_info", "vcpu_context", "end"]) {
+      expect(r.stdout).toMatch(new RegExp(`\\] +${name} .* ok$`, "m"));
+    }
+    expect(r.stdout).toMatch(/vcpu_context +0x20 +0x[0-9a-f]+ +10336 +2 +5168 +8 /);
   });
 
   it("--json gives 64-bit values as decimal strings", () => {
@@ -48,7 +60,12 @@ describe("xenimage inspect", () => {
     const report = JSON.parse(r.stdout) as { header: Record<string, unknown>; sections: Record<string, unknown>[] };
     expect(report.header.memorySize).toBe(String(4 * 1024 * 1024));
     expect(typeof report.header.sectionTableOffset).toBe("string");
-    expect(report.sections.map((s) => s.name)).toEqual(["guest_config", "cpuid", "page_data", "vcpu_context", "end"]);
+    expect(report.sections.map((s) => s.name)).toEqual([
+      "guest_config", "cpuid", "msr_policy", "extended_info", "p2m_frame_list", "page_data", "unwritten_pages", "tsc_info",
+      "shared_info", "vcpu_context", "vcpu_extended", "vcpu_msrs", "vcpu_extended", "vcpu_msrs", "end",
+    ]);
+    expect(report.rule).toBe("pv_x86_save");
+    expect(report.violations).toEqual([]);
     expect(report.sections.every((s) => s.status === "ok")).toBe(true);
   });
 
@@ -67,6 +84,15 @@ describe("xenimage inspect", () => {
     } finally {
       rmSync(bad);
     }
+  });
+
+  it("an image that breaks its rule: exit 1, the violation named", () => {
+    const image = syntheticGuest("pv-x86_64", { vcpus: 1, memoryBytes: 16 * 4096 });
+    const path = writeTemp("no-shared-info.img", encodeImage({ ...image, sections: image.sections.filter((s) => s.type !== "shared_info") }));
+    const r = run(["inspect", path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`xenimage: ${path}: rule pv_x86_save: shared_info is missing; pv_x86_save requires it exactly once`);
+    expect(r.stdout).toMatch(/violation: shared_info is missing/);
   });
 
   const failures: [string, () => string, number, RegExp][] = [

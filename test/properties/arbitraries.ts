@@ -1,0 +1,129 @@
+import fc from "fast-check";
+import type { BitsDecl, Field, IntType, SectionBody, StructDecl } from "../../generator/model/model.js";
+import { camel } from "../../generator/emit/names.js";
+
+/**
+ * fast-check arbitraries derived from the schema model, so every section is property-tested the day
+ * it is added: no arbitrary here names a particular section or struct.
+ */
+
+const utf8 = new TextEncoder();
+
+function intArbitrary(t: IntType, asNumber: boolean): fc.Arbitrary<number | bigint> {
+  const bits = t.size * 8;
+  if (bits === 64) {
+    if (asNumber) return t.signed ? fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }) : fc.maxSafeNat();
+    return t.signed ? fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }) : fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+  }
+  return t.signed ? fc.integer({ min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 }) : fc.integer({ min: 0, max: 2 ** bits - 1 });
+}
+
+function bitsArbitrary(decl: BitsDecl): fc.Arbitrary<Record<string, unknown>> {
+  const shape: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const f of decl.fields) {
+    if (f.reserved !== undefined) continue;
+    const max = (1n << BigInt(f.width)) - 1n;
+    const any = f.repr === "number" ? fc.integer({ min: 0, max: Number(max) > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Number(max) }) : fc.bigInt({ min: 0n, max });
+    if (f.enumType !== undefined) {
+      const named = f.enumType.values.map((v) => (f.repr === "number" ? Number(v.value) : BigInt(v.value)));
+      shape[camel(f.name)] = fc.oneof(fc.constantFrom(...named), any);
+    } else shape[camel(f.name)] = any;
+  }
+  return fc.record(shape);
+}
+
+/** Strings that fit `maxBytes` UTF-8 bytes and hold no NUL (the terminator of fixed strings). */
+function stringArbitrary(maxBytes: number, ascii: boolean): fc.Arbitrary<string> {
+  const chars = ascii ? fc.string({ unit: "binary-ascii", maxLength: maxBytes }) : fc.string({ unit: "grapheme", maxLength: maxBytes });
+  return chars.map((s) => s.replace(/\0/g, "")).filter((s) => utf8.encode(s).length <= maxBytes);
+}
+
+const MAX_VARIABLE = 4;
+
+/** One element of a field (ignoring its count). */
+function elementArbitrary(field: Field): fc.Arbitrary<unknown> {
+  const t = field.type;
+  switch (t.kind) {
+    case "int":
+      return intArbitrary(t, t.size === 8 && field.repr === "number");
+    case "float":
+      return t.size === 4 ? fc.float() : fc.double();
+    case "enum":
+      return fc.oneof(fc.constantFrom(...t.values.map((v) => v.value)), intArbitrary(t.base, false));
+    case "flags":
+      return intArbitrary(t.base, false);
+    case "bits":
+      return bitsArbitrary(t);
+    case "struct":
+      return structArbitrary(t);
+    case "bytes":
+      return fc.uint8Array({ minLength: t.elementSize ?? 0, maxLength: t.elementSize ?? 64 });
+    default:
+      throw new Error(`no element arbitrary for ${t.kind}`);
+  }
+}
+
+function isArray(field: Field): boolean {
+  const t = field.type;
+  return field.count !== undefined && !(t.kind === "bytes" && t.elementSize === undefined) && t.kind !== "string";
+}
+
+function fieldArbitrary(field: Field, struct: StructDecl): fc.Arbitrary<unknown> {
+  const t = field.type;
+  if (t.kind === "string") {
+    const n = field.count?.kind === "fixed" ? field.count.value : 48;
+    return stringArbitrary(n, t.encoding === "ascii");
+  }
+  if (t.kind === "bytes" && t.elementSize === undefined) {
+    const n = field.count?.kind === "fixed" ? field.count.value : undefined;
+    return fc.uint8Array({ minLength: n ?? 0, maxLength: n ?? 64 });
+  }
+  if (t.kind === "switch") {
+    const cases = t.cases.map((c) => (c.struct === undefined ? fc.constant({ type: c.name }) : structArbitrary(c.struct).map((value) => ({ type: c.name, value }))));
+    if (t.fallback === "bytes") {
+      const used = new Set(t.cases.map((c) => BigInt(c.value)));
+      const selector = intArbitrary(t.selector.type.kind === "enum" ? t.selector.type.base : (t.selector.type as IntType), false).filter((v) => !used.has(BigInt(v)));
+      cases.push(fc.record({ type: fc.constant("unknown"), selector, bytes: fc.uint8Array({ maxLength: 32 }) }));
+    }
+    return fc.oneof(...cases);
+  }
+  if (!isArray(field)) return elementArbitrary(field);
+  const count = field.count!;
+  if (count.kind === "fixed") return fc.array(elementArbitrary(field), { minLength: count.value, maxLength: count.value });
+  if (count.kind === "count_of") throw new Error("count_of arrays are built with their counted array");
+  void struct;
+  return fc.array(elementArbitrary(field), { maxLength: MAX_VARIABLE });
+}
+
+/** Values of a struct: every visible field; arrays counted by another array are sized to match. */
+export function structArbitrary(struct: StructDecl): fc.Arbitrary<Record<string, unknown>> {
+  const visible = struct.fields.filter((f) => !f.hidden);
+  const dependent = visible.filter((f) => f.count?.kind === "count_of");
+  const independent: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const f of visible) if (!dependent.includes(f)) independent[camel(f.name)] = fieldArbitrary(f, struct);
+  const base = fc.record(independent);
+  if (dependent.length === 0) return base;
+  return base.chain((value) => {
+    const extra: Record<string, fc.Arbitrary<unknown>> = {};
+    for (const f of dependent) {
+      const count = f.count as Extract<NonNullable<Field["count"]>, { kind: "count_of" }>;
+      const selected = new Set(count.values.map((v) => Number(v.value)));
+      const array = value[camel(count.array.name)] as Record<string, unknown>[];
+      const n = array.filter((x) => selected.has(Number(x[camel(count.bitField.name)]))).length;
+      extra[camel(f.name)] = fc.array(elementArbitrary(f), { minLength: n, maxLength: n });
+    }
+    return fc.record(extra).map((more) => ({ ...value, ...more }));
+  });
+}
+
+/** Values of a section body in one of its layouts. */
+export function bodyArbitrary(body: SectionBody): fc.Arbitrary<unknown> {
+  switch (body.kind) {
+    case "empty":
+      return fc.constant(null);
+    case "struct":
+      return structArbitrary(body.struct);
+    case "entries":
+      return fc.array(structArbitrary(body.struct), { maxLength: MAX_VARIABLE });
+  }
+}
