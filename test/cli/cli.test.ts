@@ -11,7 +11,7 @@ import { syntheticGuest } from "../../synthetic/guest.js";
 const BIN = join(process.cwd(), "dist/cli/main.js");
 
 function run(args: string[], input?: Uint8Array) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: "buffer", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: "buffer", timeout: 120_000 });
   return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
@@ -23,7 +23,7 @@ beforeAll(() => {
   const demo = run(["demo", "--out", dir]);
   expect(demo.code, demo.stderr).toBe(0);
   image = join(dir, "pv-x86_64-save.img");
-});
+}, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const DEMO_FILES = ["arm64-save.img", "hvm-x86_64-save.img", "pv-x86_32-save.img", "pv-x86_64-core.img", "pv-x86_64-save.img"];
