@@ -6,10 +6,12 @@ import {
   type ByteWriter,
   decodeEntries,
   encodeEntries,
+  EncodeError,
+  type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
 } from "../runtime/index.js";
-import { decodePfnEntry, encodePfnEntry, type PfnEntry } from "./guest.js";
+import { decodePfnEntry, encodePfnEntry, type PfnEntry, pfnEntryShape } from "./guest.js";
 import type { ImageHeader } from "./image.js";
 
 /** How and where the hypervisor was built (struct xen_compile_info, from XENVER_compile_info). Each text is NUL-padded and silently cut off at its field's length. */
@@ -26,6 +28,11 @@ export interface XenCompileInfo {
 
 /** The size of xen_compile_info in bytes. */
 export const XEN_COMPILE_INFO_SIZE = 144;
+/** How xen_compile_info values map to JSON. */
+export const xenCompileInfoShape: JsonShape = {
+  kind: "struct",
+  fields: { compiler: "string", compileBy: "string", compileDomain: "string", compileDate: "string" },
+};
 
 /** Reads one xen_compile_info. */
 export function decodeXenCompileInfo(r: ByteReader): XenCompileInfo {
@@ -84,6 +91,20 @@ export interface XenVersionInfo {
 
 /** The size of xen_version_info in bytes. */
 export const XEN_VERSION_INFO_SIZE = 1280;
+/** How xen_version_info values map to JSON. */
+export const xenVersionInfoShape: JsonShape = {
+  kind: "struct",
+  fields: {
+    majorVersion: "bigint",
+    minorVersion: "bigint",
+    extraVersion: "string",
+    compileInfo: { kind: "lazy", get: () => xenCompileInfoShape },
+    capabilities: "string",
+    changeset: "string",
+    virtStart: "bigint",
+    pagesize: "bigint",
+  },
+};
 
 /** Reads one xen_version_info. */
 export function decodeXenVersionInfo(r: ByteReader): XenVersionInfo {
@@ -146,6 +167,8 @@ export interface PfnGmfn {
 
 /** The size of pfn_gmfn in bytes. */
 export const PFN_GMFN_SIZE = 16;
+/** How pfn_gmfn values map to JSON. */
+export const pfnGmfnShape: JsonShape = { kind: "struct", fields: { pfn: "bigint", gmfn: "bigint" } };
 
 /** Reads one pfn_gmfn. */
 export function decodePfnGmfn(r: ByteReader): PfnGmfn {
@@ -195,6 +218,9 @@ export const xenVersionSection: SectionCodec<XenVersionBody, ImageHeader> = {
     encodeXenVersionInfo(w, body);
     return NOT_AN_ARRAY;
   },
+  shape(header) {
+    return { kind: "lazy", get: () => xenVersionInfoShape };
+  },
 };
 
 /** The decoded body of a pfn_map section. */
@@ -228,5 +254,10 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = {
       return encodeEntries(w, body as PfnEntry[], 8, encodePfnEntry);
     }
     return w.fail(`no layout of pfn_map for guest_type ${header.guestType}`);
+  },
+  shape(header) {
+    if (header.guestType === 0x1) return { kind: "array", of: { kind: "lazy", get: () => pfnGmfnShape } };
+    if (header.guestType === 0x2) return { kind: "array", of: { kind: "lazy", get: () => pfnEntryShape } };
+    throw new EncodeError("no-variant", `no layout of pfn_map for guest_type ${header.guestType}`);
   },
 };

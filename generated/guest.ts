@@ -6,12 +6,29 @@ import {
   type ByteWriter,
   decodeEntries,
   encodeEntries,
+  EncodeError,
+  type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
 } from "../runtime/index.js";
-import { decodeVcpuGuestContextArm, encodeVcpuGuestContextArm, type VcpuGuestContextArm } from "./arch_arm.js";
-import { decodeVcpuGuestContextX8632, encodeVcpuGuestContextX8632, type VcpuGuestContextX8632 } from "./arch_x86_32.js";
-import { decodeVcpuGuestContextX8664, encodeVcpuGuestContextX8664, type VcpuGuestContextX8664 } from "./arch_x86_64.js";
+import {
+  decodeVcpuGuestContextArm,
+  encodeVcpuGuestContextArm,
+  type VcpuGuestContextArm,
+  vcpuGuestContextArmShape,
+} from "./arch_arm.js";
+import {
+  decodeVcpuGuestContextX8632,
+  encodeVcpuGuestContextX8632,
+  type VcpuGuestContextX8632,
+  vcpuGuestContextX8632Shape,
+} from "./arch_x86_32.js";
+import {
+  decodeVcpuGuestContextX8664,
+  encodeVcpuGuestContextX8664,
+  type VcpuGuestContextX8664,
+  vcpuGuestContextX8664Shape,
+} from "./arch_x86_64.js";
 import type { ImageHeader } from "./image.js";
 import {
   decodeSharedInfoPageArm,
@@ -21,8 +38,11 @@ import {
   encodeSharedInfoPageX8632,
   encodeSharedInfoPageX8664,
   type SharedInfoPageArm,
+  sharedInfoPageArmShape,
   type SharedInfoPageX8632,
+  sharedInfoPageX8632Shape,
   type SharedInfoPageX8664,
+  sharedInfoPageX8664Shape,
 } from "./shared_info.js";
 
 /** What a guest page holds, from the hypervisor's page-type tracking (XEN_DOMCTL_PFINFO_*, shifted down into bits 3-0). Page-table pages matter to PV guests, whose page tables hold machine frame numbers that the restorer rewrites. */
@@ -101,6 +121,8 @@ export interface PfnEntry {
 
 /** The size of pfn_entry in bytes. */
 export const PFN_ENTRY_SIZE = 8;
+/** How pfn_entry values map to JSON. */
+export const pfnEntryShape: JsonShape = { kind: "struct", fields: { pfn: "bigint" } };
 
 /** Reads one pfn_entry. */
 export function decodePfnEntry(r: ByteReader): PfnEntry {
@@ -130,6 +152,9 @@ export interface GuestConfig {
   /** The configuration text, UTF-8; the body's size is its length (no NUL needed). */
   config: string;
 }
+
+/** How guest_config values map to JSON. */
+export const guestConfigShape: JsonShape = { kind: "struct", fields: { config: "string" } };
 
 /** Reads one guest_config. */
 export function decodeGuestConfig(r: ByteReader): GuestConfig {
@@ -175,6 +200,9 @@ export const guestConfigSection: SectionCodec<GuestConfigBody, ImageHeader> = {
     encodeGuestConfig(w, body);
     return NOT_AN_ARRAY;
   },
+  shape(header) {
+    return { kind: "lazy", get: () => guestConfigShape };
+  },
 };
 
 /** The decoded body of a checkpoint section. */
@@ -197,6 +225,9 @@ export const checkpointSection: SectionCodec<CheckpointBody, ImageHeader> = {
   encode(w, body, header) {
     return NOT_AN_ARRAY;
   },
+  shape(header) {
+    return "null";
+  },
 };
 
 /** What a PV guest's save file states before its memory: the guest's width and page-table depth, and the features the legacy extended-info block (added in Xen 3.0.3 for extended-CR3 guests) carried as "vcpu", "extv" and "xcnt" blocks. */
@@ -215,6 +246,11 @@ export interface ExtendedInfo {
 
 /** The size of extended_info in bytes. */
 export const EXTENDED_INFO_SIZE = 16;
+/** How extended_info values map to JSON. */
+export const extendedInfoShape: JsonShape = {
+  kind: "struct",
+  fields: { guestWidth: "number", ptLevels: "number", flags: "number", vcpuContextSize: "number", xsaveSize: "number" },
+};
 
 /** Reads one extended_info. */
 export function decodeExtendedInfo(r: ByteReader): ExtendedInfo {
@@ -280,6 +316,9 @@ export const extendedInfoSection: SectionCodec<ExtendedInfoBody, ImageHeader> = 
     encodeExtendedInfo(w, body);
     return NOT_AN_ARRAY;
   },
+  shape(header) {
+    return { kind: "lazy", get: () => extendedInfoShape };
+  },
 };
 
 /** The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). */
@@ -291,6 +330,12 @@ export interface P2mFrameList {
   /** The pfns of the frames that hold the guest's p2m table for start_pfn … end_pfn. */
   frames: bigint[];
 }
+
+/** How p2m_frame_list values map to JSON. */
+export const p2mFrameListShape: JsonShape = {
+  kind: "struct",
+  fields: { startPfn: "bigint", endPfn: "bigint", frames: { kind: "array", of: "bigint" } },
+};
 
 /** Reads one p2m_frame_list. */
 export function decodeP2mFrameList(r: ByteReader): P2mFrameList {
@@ -351,6 +396,9 @@ export const p2mFrameListSection: SectionCodec<P2mFrameListBody, ImageHeader> = 
     encodeP2mFrameList(w, body);
     return NOT_AN_ARRAY;
   },
+  shape(header) {
+    return { kind: "lazy", get: () => p2mFrameListShape };
+  },
 };
 
 /** The decoded body of a shared_info section. */
@@ -394,6 +442,12 @@ export const sharedInfoSection: SectionCodec<SharedInfoBody, ImageHeader> = {
     }
     return w.fail(`no layout of shared_info for arch ${header.arch}`);
   },
+  shape(header) {
+    if (header.arch === 0x2) return { kind: "lazy", get: () => sharedInfoPageX8664Shape };
+    if (header.arch === 0x1) return { kind: "lazy", get: () => sharedInfoPageX8632Shape };
+    if (header.arch === 0x3 || header.arch === 0x4) return { kind: "lazy", get: () => sharedInfoPageArmShape };
+    throw new EncodeError("no-variant", `no layout of shared_info for arch ${header.arch}`);
+  },
 };
 
 /** The decoded body of a unwritten_pages section. */
@@ -415,6 +469,9 @@ export const unwrittenPagesSection: SectionCodec<UnwrittenPagesBody, ImageHeader
   },
   encode(w, body, header) {
     return encodeEntries(w, body, 8, encodePfnEntry);
+  },
+  shape(header) {
+    return { kind: "array", of: { kind: "lazy", get: () => pfnEntryShape } };
   },
 };
 
@@ -456,6 +513,13 @@ export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = {
     }
     return w.fail(`no layout of vcpu_context for arch ${header.arch}`);
   },
+  shape(header) {
+    if (header.arch === 0x2) return { kind: "array", of: { kind: "lazy", get: () => vcpuGuestContextX8664Shape } };
+    if (header.arch === 0x1) return { kind: "array", of: { kind: "lazy", get: () => vcpuGuestContextX8632Shape } };
+    if (header.arch === 0x3 || header.arch === 0x4)
+      return { kind: "array", of: { kind: "lazy", get: () => vcpuGuestContextArmShape } };
+    throw new EncodeError("no-variant", `no layout of vcpu_context for arch ${header.arch}`);
+  },
 };
 
 /** A batch of guest pages: the page-frame words, then the contents of each page whose type carries data, page-aligned so a reader can map them in place. An image has as many batches as it needs. */
@@ -466,6 +530,14 @@ export interface PageData {
   pages: Uint8Array[];
 }
 
+/** How page_data values map to JSON. */
+export const pageDataShape: JsonShape = {
+  kind: "struct",
+  fields: {
+    pfns: { kind: "array", of: { kind: "struct", fields: { type: "number", pfn: "number" } } },
+    pages: { kind: "array", of: "bytes" },
+  },
+};
 const PAGE_DATA_PAGES_COUNTED = new Set<number>([0x0, 0x1, 0x2, 0x3, 0x4, 0x9, 0xa, 0xb, 0xc]);
 
 /** Reads one page_data. */
@@ -543,5 +615,8 @@ export const pageDataSection: SectionCodec<PageDataBody, ImageHeader> = {
   encode(w, body, header) {
     encodePageData(w, body);
     return NOT_AN_ARRAY;
+  },
+  shape(header) {
+    return { kind: "lazy", get: () => pageDataShape };
   },
 };

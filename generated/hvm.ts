@@ -6,6 +6,7 @@ import {
   type ByteWriter,
   decodeEntries,
   encodeEntries,
+  type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
 } from "../runtime/index.js";
@@ -51,25 +52,45 @@ import {
   encodeHvmViridianVcpuContext,
   encodeHvmVmceVcpu,
   type HvmHwCpu,
+  hvmHwCpuShape,
   type HvmHwCpuXsave,
+  hvmHwCpuXsaveShape,
   type HvmHwHpet,
+  hvmHwHpetShape,
   type HvmHwIsaIrqs,
+  hvmHwIsaIrqsShape,
   type HvmHwLapic,
   type HvmHwLapicRegs,
+  hvmHwLapicRegsShape,
+  hvmHwLapicShape,
   type HvmHwMtrr,
+  hvmHwMtrrShape,
   type HvmHwPciIrqs,
+  hvmHwPciIrqsShape,
   type HvmHwPciLink,
+  hvmHwPciLinkShape,
   type HvmHwPit,
+  hvmHwPitShape,
   type HvmHwPmtimer,
+  hvmHwPmtimerShape,
   type HvmHwRtc,
+  hvmHwRtcShape,
   type HvmHwVioapic,
+  hvmHwVioapicShape,
   type HvmHwVpic,
+  hvmHwVpicShape,
   type HvmMsr,
+  hvmMsrShape,
   type HvmSaveHeader,
+  hvmSaveHeaderShape,
   type HvmTscAdjust,
+  hvmTscAdjustShape,
   type HvmViridianDomainContext,
+  hvmViridianDomainContextShape,
   type HvmViridianVcpuContext,
+  hvmViridianVcpuContextShape,
   type HvmVmceVcpu,
+  hvmVmceVcpuShape,
 } from "./hvm_records.js";
 import type { ImageHeader } from "./image.js";
 
@@ -133,6 +154,41 @@ export interface HvmRecord {
   /** The record's body. */
   body: HvmRecordBody;
 }
+
+/** How hvm_record values map to JSON. */
+export const hvmRecordShape: JsonShape = {
+  kind: "struct",
+  fields: {
+    instance: "number",
+    body: {
+      kind: "union",
+      selector: "number",
+      cases: {
+        end: null,
+        header: { kind: "lazy", get: () => hvmSaveHeaderShape },
+        cpu: { kind: "lazy", get: () => hvmHwCpuShape },
+        pic: { kind: "lazy", get: () => hvmHwVpicShape },
+        ioapic: { kind: "lazy", get: () => hvmHwVioapicShape },
+        lapic: { kind: "lazy", get: () => hvmHwLapicShape },
+        lapic_regs: { kind: "lazy", get: () => hvmHwLapicRegsShape },
+        pci_irq: { kind: "lazy", get: () => hvmHwPciIrqsShape },
+        isa_irq: { kind: "lazy", get: () => hvmHwIsaIrqsShape },
+        pci_link: { kind: "lazy", get: () => hvmHwPciLinkShape },
+        pit: { kind: "lazy", get: () => hvmHwPitShape },
+        rtc: { kind: "lazy", get: () => hvmHwRtcShape },
+        hpet: { kind: "lazy", get: () => hvmHwHpetShape },
+        pmtimer: { kind: "lazy", get: () => hvmHwPmtimerShape },
+        mtrr: { kind: "lazy", get: () => hvmHwMtrrShape },
+        viridian_domain: { kind: "lazy", get: () => hvmViridianDomainContextShape },
+        cpu_xsave: { kind: "lazy", get: () => hvmHwCpuXsaveShape },
+        viridian_vcpu: { kind: "lazy", get: () => hvmViridianVcpuContextShape },
+        vmce_vcpu: { kind: "lazy", get: () => hvmVmceVcpuShape },
+        tsc_adjust: { kind: "lazy", get: () => hvmTscAdjustShape },
+        cpu_msr: { kind: "lazy", get: () => hvmMsrShape },
+      },
+    },
+  },
+};
 
 /** Reads one hvm_record. */
 export function decodeHvmRecord(r: ByteReader): HvmRecord {
@@ -427,6 +483,8 @@ export interface HvmParam {
 
 /** The size of hvm_param in bytes. */
 export const HVM_PARAM_SIZE = 16;
+/** How hvm_param values map to JSON. */
+export const hvmParamShape: JsonShape = { kind: "struct", fields: { index: "bigint", value: "bigint" } };
 
 /** Reads one hvm_param. */
 export function decodeHvmParam(r: ByteReader): HvmParam {
@@ -460,6 +518,12 @@ export interface HvmContext {
   /** The records. */
   records: HvmRecord[];
 }
+
+/** How hvm_context values map to JSON. */
+export const hvmContextShape: JsonShape = {
+  kind: "struct",
+  fields: { records: { kind: "array", of: { kind: "lazy", get: () => hvmRecordShape } } },
+};
 
 /** Reads one hvm_context. */
 export function decodeHvmContext(r: ByteReader): HvmContext {
@@ -511,6 +575,9 @@ export const hvmContextSection: SectionCodec<HvmContextBody, ImageHeader> = {
     encodeHvmContext(w, body);
     return NOT_AN_ARRAY;
   },
+  shape(header) {
+    return { kind: "lazy", get: () => hvmContextShape };
+  },
 };
 
 /** The decoded body of a hvm_params section. */
@@ -532,5 +599,8 @@ export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = {
   },
   encode(w, body, header) {
     return encodeEntries(w, body, 16, encodeHvmParam);
+  },
+  shape(header) {
+    return { kind: "array", of: { kind: "lazy", get: () => hvmParamShape } };
   },
 };

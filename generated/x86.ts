@@ -6,6 +6,7 @@ import {
   type ByteWriter,
   decodeEntries,
   encodeEntries,
+  type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
 } from "../runtime/index.js";
@@ -29,6 +30,11 @@ export interface CpuidLeaf {
 
 /** The size of cpuid_leaf in bytes. */
 export const CPUID_LEAF_SIZE = 24;
+/** How cpuid_leaf values map to JSON. */
+export const cpuidLeafShape: JsonShape = {
+  kind: "struct",
+  fields: { leaf: "number", subleaf: "number", eax: "number", ebx: "number", ecx: "number", edx: "number" },
+};
 
 /** Reads one cpuid_leaf. */
 export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
@@ -83,6 +89,8 @@ export interface MsrEntry {
 
 /** The size of msr_entry in bytes. */
 export const MSR_ENTRY_SIZE = 16;
+/** How msr_entry values map to JSON. */
+export const msrEntryShape: JsonShape = { kind: "struct", fields: { index: "number", value: "bigint" } };
 
 /** Reads one msr_entry. */
 export function decodeMsrEntry(r: ByteReader): MsrEntry {
@@ -153,6 +161,9 @@ export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = {
   encode(w, body, header) {
     return encodeEntries(w, body, 24, encodeCpuidLeaf);
   },
+  shape(header) {
+    return { kind: "array", of: { kind: "lazy", get: () => cpuidLeafShape } };
+  },
 };
 
 /** The decoded body of a msr_policy section. */
@@ -175,6 +186,9 @@ export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = {
   encode(w, body, header) {
     return encodeEntries(w, body, 16, encodeMsrEntry);
   },
+  shape(header) {
+    return { kind: "array", of: { kind: "lazy", get: () => msrEntryShape } };
+  },
 };
 
 /** The guest's TSC mode and frequency, so the restorer can keep its clock consistent. */
@@ -191,6 +205,11 @@ export interface TscInfo {
 
 /** The size of tsc_info in bytes. */
 export const TSC_INFO_SIZE = 24;
+/** How tsc_info values map to JSON. */
+export const tscInfoShape: JsonShape = {
+  kind: "struct",
+  fields: { mode: "number", khz: "number", nsec: "bigint", incarnation: "number" },
+};
 
 /** Reads one tsc_info. */
 export function decodeTscInfo(r: ByteReader): TscInfo {
@@ -252,6 +271,9 @@ export const tscInfoSection: SectionCodec<TscInfoBody, ImageHeader> = {
     encodeTscInfo(w, body);
     return NOT_AN_ARRAY;
   },
+  shape(header) {
+    return { kind: "lazy", get: () => tscInfoShape };
+  },
 };
 
 /** One PV vcpu's extended context (xen_domctl_ext_vcpucontext), kept as the hypervisor returned it. */
@@ -261,6 +283,9 @@ export interface VcpuExtended {
   /** The extended context (64 bytes in current Xen, 128 in legacy streams). */
   context: Uint8Array;
 }
+
+/** How vcpu_extended values map to JSON. */
+export const vcpuExtendedShape: JsonShape = { kind: "struct", fields: { vcpuId: "number", context: "bytes" } };
 
 /** Reads one vcpu_extended. */
 export function decodeVcpuExtended(r: ByteReader): VcpuExtended {
@@ -314,6 +339,9 @@ export const vcpuExtendedSection: SectionCodec<VcpuExtendedBody, ImageHeader> = 
     encodeVcpuExtended(w, body);
     return NOT_AN_ARRAY;
   },
+  shape(header) {
+    return { kind: "lazy", get: () => vcpuExtendedShape };
+  },
 };
 
 /** One PV vcpu's extended FPU state (the xsave area). */
@@ -327,6 +355,12 @@ export interface VcpuXsave {
   /** The xsave area, uncompressed format. */
   area: Uint8Array;
 }
+
+/** How vcpu_xsave values map to JSON. */
+export const vcpuXsaveShape: JsonShape = {
+  kind: "struct",
+  fields: { vcpuId: "number", xcr0: "bigint", xcr0Accum: "bigint", area: "bytes" },
+};
 
 /** Reads one vcpu_xsave. */
 export function decodeVcpuXsave(r: ByteReader): VcpuXsave {
@@ -388,6 +422,9 @@ export const vcpuXsaveSection: SectionCodec<VcpuXsaveBody, ImageHeader> = {
     encodeVcpuXsave(w, body);
     return NOT_AN_ARRAY;
   },
+  shape(header) {
+    return { kind: "lazy", get: () => vcpuXsaveShape };
+  },
 };
 
 /** One PV vcpu's MSRs that are not part of its basic context. */
@@ -397,6 +434,12 @@ export interface VcpuMsrs {
   /** The MSRs. */
   msrs: MsrEntry[];
 }
+
+/** How vcpu_msrs values map to JSON. */
+export const vcpuMsrsShape: JsonShape = {
+  kind: "struct",
+  fields: { vcpuId: "number", msrs: { kind: "array", of: { kind: "lazy", get: () => msrEntryShape } } },
+};
 
 /** Reads one vcpu_msrs. */
 export function decodeVcpuMsrs(r: ByteReader): VcpuMsrs {
@@ -456,5 +499,8 @@ export const vcpuMsrsSection: SectionCodec<VcpuMsrsBody, ImageHeader> = {
   encode(w, body, header) {
     encodeVcpuMsrs(w, body);
     return NOT_AN_ARRAY;
+  },
+  shape(header) {
+    return { kind: "lazy", get: () => vcpuMsrsShape };
   },
 };

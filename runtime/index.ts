@@ -9,3 +9,4 @@ export * from "./crc32c.js";
 export * from "./section-codec.js";
 export * from "./container.js";
 export * from "./rules.js";
+export * from "./json-shape.js";

@@ -1,5 +1,6 @@
 import type { ByteReader } from "./byte-reader.js";
 import type { ByteWriter } from "./byte-writer.js";
+import type { JsonShape } from "./json-shape.js";
 
 /** What a section decoder knows besides its bytes: the image header and its table entry. */
 export interface SectionContext<H> {
@@ -33,6 +34,8 @@ export interface SectionCodec<T, H> {
   readonly since: number;
   decode(r: ByteReader, ctx: SectionContext<H>): T;
   encode(w: ByteWriter, body: T, header: H): EntryShape;
+  /** How the body maps to JSON, for the layout this header selects. */
+  shape(header: H): JsonShape;
 }
 
 /** Decodes an array section: `entryCount` entries of exactly `entrySize` bytes each. */

@@ -1,6 +1,7 @@
 import type { ContainerDecl, SectionBody, SectionDecl, SectionVariant } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, literal, pascal, str } from "./names.js";
+import { bodyShape } from "./json-shape.js";
 import { emitStruct } from "./struct.js";
 
 /**
@@ -96,10 +97,14 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
   const only = section.variants.length === 1 && section.variants[0]!.when.length === 0 ? section.variants[0]! : undefined;
   let decode: string[];
   let encode: string[];
+  let shape: string[];
   if (only !== undefined) {
     decode = [decodeBody(m, only.body)];
     encode = encodeBody(m, only.body, "body");
+    shape = [`return ${bodyShape(m, only.body)};`];
   } else {
+    shape = section.variants.map((v) => `if (${condition(v, "header")}) return ${bodyShape(m, v.body)};`);
+    shape.push(`throw new ${m.runtime("EncodeError")}("no-variant", ${describeContext(section, "header")});`);
     decode = section.variants.map((v) => `if (${condition(v, "ctx.header")}) { ${decodeBody(m, v.body)} }`);
     decode.push(`return r.fail(${describeContext(section, "ctx.header")});`);
     encode = section.variants.map(
@@ -119,6 +124,9 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
     "},",
     "encode(w, body, header) {",
     ...encode,
+    "},",
+    "shape(header) {",
+    ...shape,
     "},",
     "}",
   ];

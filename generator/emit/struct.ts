@@ -2,6 +2,7 @@ import type { Count, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, local, pascal, str } from "./names.js";
 import { floatMethod, intBase, intMethod, intTsType, magicConstant } from "./scalars.js";
+import { emitStructShape } from "./json-shape.js";
 import { decodeSwitch, emitSwitchTypes, encodeSwitch, encodeSwitchPart, switchTypeName, switchUsing } from "./switch.js";
 
 /**
@@ -255,6 +256,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
     visible.map((f) => ({ name: camel(f.name), type: f.type.kind === "switch" ? switchTypeName(struct, f) : fieldTsType(m, f), doc: fieldDoc(f) })),
   );
   if (struct.size !== undefined) m.file.constant(`${constant(struct.name)}_SIZE`, `The size of ${struct.name} in bytes.`, String(struct.size));
+  emitStructShape(m, struct);
   for (const f of struct.fields) {
     if (f.count?.kind === "count_of") {
       const values = f.count.values.map((v) => literal(v.value)).join(", ");

@@ -11,7 +11,7 @@ import { syntheticGuest } from "../../synthetic/guest.js";
 const BIN = join(process.cwd(), "dist/cli/main.js");
 
 function run(args: string[], input?: Uint8Array) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: "buffer", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: "buffer", timeout: 120_000, maxBuffer: 1 << 28 });
   return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
@@ -135,5 +135,106 @@ describe("usage", () => {
     const r = run(["--version"]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe((JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version);
+  });
+});
+
+describe("dump and build", () => {
+  it.each(DEMO_FILES)("dump --pages then build reproduces %s byte for byte", (file) => {
+    const source = join(dir, file);
+    const json = join(dir, `${file}.json`);
+    const rebuilt = join(dir, `${file}.rebuilt`);
+    try {
+      const d = run(["dump", "--pages", source, "-o", json]);
+      expect(d.code, d.stderr).toBe(0);
+      const b = run(["build", json, "-o", rebuilt]);
+      expect(b.code, b.stderr).toBe(0);
+      expect(readFileSync(rebuilt).equals(readFileSync(source))).toBe(true);
+    } finally {
+      rmSync(json, { force: true });
+      rmSync(rebuilt, { force: true });
+    }
+  });
+
+  it("dump gives 64-bit integers as decimal strings and says how bytes are encoded", () => {
+    const r = run(["dump", image, "--section", "vcpu_context"]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { encoding: unknown; partial: string; sections: { type: string; body: { userRegs: { rip: unknown; cs: unknown } }[] }[] };
+    expect(doc.encoding).toEqual({ u64: "decimal-string", bytes: "base64" });
+    expect(doc.sections.map((s) => s.type)).toEqual(["vcpu_context"]);
+    expect(doc.sections[0]!.body[0]!.userRegs.rip).toMatch(/^\d+$/);
+    expect(doc.sections[0]!.body[0]!.userRegs.cs).toBe(0xe033);
+    expect(doc.partial).toMatch(/only the sections vcpu_context/);
+  });
+
+  it("build refuses a partial dump, and names the JSON path of a bad value", () => {
+    const partial = join(dir, "partial.json");
+    writeFileSync(partial, run(["dump", image]).stdout);
+    const r = run(["build", partial, "-o", join(dir, "never.img")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/partial \(page contents left out.*cannot be built back/);
+    expect(existsSync(join(dir, "never.img"))).toBe(false);
+    const full = JSON.parse(run(["dump", "--pages", image]).stdout) as { sections: { type: string; body: { userRegs: { rip: unknown } }[] }[] };
+    const vcpu = full.sections.findIndex((s) => s.type === "vcpu_context");
+    full.sections[vcpu]!.body[1]!.userRegs.rip = 12;
+    writeFileSync(partial, JSON.stringify(full));
+    const bad = run(["build", partial, "-o", join(dir, "never.img")]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(`xenimage: ${partial}: expected a decimal string (a 64-bit integer), found number (field sections[${vcpu}].body[1].userRegs.rip)`);
+    expect(existsSync(join(dir, "never.img"))).toBe(false);
+    rmSync(partial);
+  });
+
+  it("reads standard input and writes standard output with -", () => {
+    const json = run(["dump", "--pages", "-"], readFileSync(image)).stdout;
+    const r = spawnSync(process.execPath, [BIN, "build", "-", "-o", "-"], { input: json, timeout: 120_000, maxBuffer: 1 << 28 });
+    expect(r.status).toBe(0);
+    expect(Buffer.from(r.stdout).equals(readFileSync(image))).toBe(true);
+  });
+});
+
+describe("verify", () => {
+  it("a clean image: exit 0", () => {
+    const r = run(["verify", image]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`${image}: ok`);
+  });
+
+  it("prints every problem, not only the first: exit 1", () => {
+    const bytes = new Uint8Array(readFileSync(image));
+    const report = JSON.parse(run(["inspect", "--json", image]).stdout) as { sections: { name: string; offset: string; size: string }[] };
+    for (const name of ["cpuid", "shared_info"]) {
+      const s = report.sections.find((x) => x.name === name)!;
+      bytes[Number(s.offset) + 3]! ^= 1;
+    }
+    const bad = join(dir, "two-bad.img");
+    writeFileSync(bad, bytes);
+    const r = run(["verify", "--json", bad]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { valid: boolean; problems: string[] };
+    expect(out.valid).toBe(false);
+    expect(out.problems).toHaveLength(2);
+    expect(out.problems[0]).toMatch(/section cpuid #1 .*CRC mismatch/);
+    expect(out.problems[1]).toMatch(/section shared_info #\d+ .*CRC mismatch/);
+    rmSync(bad);
+  });
+});
+
+describe("pages", () => {
+  it("lists every page with its type and extracts chosen ones", () => {
+    const list = JSON.parse(run(["pages", "--json", image]).stdout) as { pfn: number; type: string; hasData: boolean }[];
+    expect(list).toHaveLength(1024);
+    expect(list[1]).toEqual({ pfn: 1, type: "l4_table_pinned", section: 5, hasData: true });
+    const out = join(dir, "pages-out");
+    const r = run(["pages", image, "--pfn", "0x10", "--pfn", "17", "-o", out]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["pfn-00000010.page", "pfn-00000011.page"]);
+    expect(readFileSync(join(out, "pfn-00000010.page")).length).toBe(4096);
+    rmSync(out, { recursive: true });
+  });
+
+  it("a pfn the image does not hold: exit 1, named", () => {
+    const r = run(["pages", image, "--pfn", "0x999999"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`xenimage: ${image}: no page with pfn 0x999999`);
   });
 });

@@ -7,8 +7,12 @@ import {
   imageRules,
   verifyImage,
   type ImageHeader,
-} from "../generated/index.js";
-import { crc32c, decodeLayout, decodeSection, hex, OPTIONAL_BIT, ruleFor, XenImageError, type ImageLayout, type RuleViolation } from "../runtime/index.js";
+} from "../../generated/index.js";
+import { parseArgs } from "node:util";
+import { EXIT, inFile } from "../errors.js";
+import { displayName, onePositional, readInput, type Io } from "../io.js";
+import { stringify } from "../json.js";
+import { crc32c, decodeLayout, decodeSection, hex, OPTIONAL_BIT, ruleFor, XenImageError, type ImageLayout, type RuleViolation } from "../../runtime/index.js";
 
 /** One row of the section table as `inspect` reports it. */
 export interface SectionReport {
@@ -123,4 +127,21 @@ export function formatInspect(report: InspectReport, file: string): string {
   if (report.violations.length === 0 && report.rule !== undefined) lines.push("  every section is where the rule wants it");
   for (const v of report.violations) lines.push(`  violation: ${v.message}`);
   return lines.join("\n");
+}
+
+/** `xenimage inspect FILE [--json]`: the header, the table with each body's status, and the rule check. */
+export async function inspect(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
+  const file = onePositional(positionals, "inspect");
+  const name = displayName(file);
+  const bytes = await readInput(file, io);
+  let report: InspectReport;
+  try {
+    report = inspectImage(bytes);
+  } catch (e) {
+    throw inFile(e, name);
+  }
+  io.out(values.json ? stringify(report) : formatInspect(report, name));
+  for (const p of report.problems) io.err(`xenimage: ${name}: ${p}`);
+  return report.problems.length === 0 ? EXIT.ok : EXIT.invalid;
 }

@@ -1,0 +1,27 @@
+import { parseArgs } from "node:util";
+import { decodeImage } from "../../generated/index.js";
+import { EXIT, inFile } from "../errors.js";
+import { writeFileAtomic } from "../files.js";
+import { imageToJson } from "../image-json.js";
+import { displayName, onePositional, readInput, type Io } from "../io.js";
+
+/** `xenimage dump FILE [--pages] [--section NAME…] [-o OUT]`: the whole image as JSON. */
+export async function dump(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { pages: { type: "boolean" }, section: { type: "string", multiple: true }, output: { type: "string", short: "o" }, json: { type: "boolean" } },
+    allowPositionals: true,
+  });
+  const file = onePositional(positionals, "dump");
+  const bytes = await readInput(file, io);
+  let image;
+  try {
+    image = decodeImage(bytes);
+  } catch (e) {
+    throw inFile(e, displayName(file));
+  }
+  const text = JSON.stringify(imageToJson(image, { pages: values.pages, ...(values.section ? { sections: values.section } : {}) }), null, 2);
+  if (values.output === undefined || values.output === "-") io.out(text);
+  else await writeFileAtomic(values.output, new TextEncoder().encode(text + "\n"));
+  return EXIT.ok;
+}

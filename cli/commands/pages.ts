@@ -1,0 +1,62 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { decodeImage, PageTypeNames } from "../../generated/index.js";
+import { EXIT, inFile, UsageError } from "../errors.js";
+import { writeFileAtomic } from "../files.js";
+import { displayName, onePositional, readInput, type Io } from "../io.js";
+import { progress } from "../progress.js";
+
+/** Page types that carry contents (the rest are markers). */
+const HAS_DATA = new Set([0, 1, 2, 3, 4, 9, 10, 11, 12]);
+
+function parsePfn(text: string): number {
+  const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--pfn takes a number (decimal or 0x-hex), not "${text}"`);
+  return n;
+}
+
+/** `xenimage pages FILE [--pfn N…] [-o DIR] [--json]`: list the guest's pages, or extract them. */
+export async function pages(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { pfn: { type: "string", multiple: true }, output: { type: "string", short: "o" }, json: { type: "boolean" } },
+    allowPositionals: true,
+  });
+  const file = onePositional(positionals, "pages");
+  const wanted = values.pfn === undefined ? undefined : new Set(values.pfn.map(parsePfn));
+  let image;
+  try {
+    image = decodeImage(await readInput(file, io));
+  } catch (e) {
+    throw inFile(e, displayName(file));
+  }
+  const rows: { pfn: number; type: string; section: number; data?: Uint8Array }[] = [];
+  image.sections.forEach((s, index) => {
+    if (s.type !== "page_data") return;
+    let next = 0;
+    for (const word of s.body.pfns) {
+      const data = HAS_DATA.has(word.type) ? s.body.pages[next++] : undefined;
+      if (wanted !== undefined && !wanted.has(word.pfn)) continue;
+      rows.push({ pfn: word.pfn, type: PageTypeNames.get(word.type) ?? `type ${word.type}`, section: index, ...(data ? { data } : {}) });
+    }
+  });
+  const missing = wanted === undefined ? [] : [...wanted].filter((p) => !rows.some((r) => r.pfn === p));
+  if (values.output !== undefined) {
+    await mkdir(values.output, { recursive: true });
+    const bar = progress(io.interactive, "extracting", rows.length);
+    let done = 0;
+    for (const row of rows) {
+      if (row.data !== undefined) await writeFileAtomic(join(values.output, `pfn-${row.pfn.toString(16).padStart(8, "0")}.page`), row.data);
+      bar.update(++done);
+    }
+    bar.stop();
+  }
+  if (values.json) {
+    io.out(JSON.stringify(rows.map(({ pfn, type, section, data }) => ({ pfn, type, section, hasData: data !== undefined })), null, 2));
+  } else {
+    for (const r of rows) io.out(`0x${r.pfn.toString(16).padStart(8, "0")}  ${r.type.padEnd(16)} section #${r.section}${r.data ? "" : "  (no contents)"}`);
+  }
+  for (const p of missing) io.err(`xenimage: ${displayName(file)}: no page with pfn 0x${p.toString(16)}`);
+  return missing.length === 0 ? EXIT.ok : EXIT.invalid;
+}

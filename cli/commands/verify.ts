@@ -1,0 +1,28 @@
+import { parseArgs } from "node:util";
+import { XenImageError } from "../../runtime/index.js";
+import { EXIT } from "../errors.js";
+import { displayName, onePositional, readInput, type Io } from "../io.js";
+import { inspectImage } from "./inspect.js";
+
+/**
+ * `xenimage verify FILE [--json]`: structure, every CRC, every section's decoding and the image-type
+ * rules; prints every problem (not only the first). Exit 0 clean, 1 invalid.
+ */
+export async function verify(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
+  const file = onePositional(positionals, "verify");
+  const name = displayName(file);
+  const bytes = await readInput(file, io);
+  let problems: readonly string[];
+  try {
+    problems = inspectImage(bytes).problems;
+  } catch (e) {
+    if (!(e instanceof XenImageError)) throw e;
+    // The header or the table is broken: nothing past it can be checked.
+    problems = [e.message];
+  }
+  if (values.json) io.out(JSON.stringify({ file: name, valid: problems.length === 0, problems }, null, 2));
+  else if (problems.length === 0) io.out(`${name}: ok`);
+  else for (const p of problems) io.err(`xenimage: ${name}: ${p}`);
+  return problems.length === 0 ? EXIT.ok : EXIT.invalid;
+}
