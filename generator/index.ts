@@ -4,6 +4,7 @@
  */
 export { compileFiles, compileSchemas, generate, type CompileResult, type GenerateOptions, type GenerateResult } from "./pipeline.js";
 export { emitCodecs, type EmitOptions } from "./emit/codecs.js";
+export { emitDocs } from "./emit/docs/emit-docs.js";
 export { formatDiagnostic, sortDiagnostics, SchemaError, type Diagnostic } from "./diagnostics.js";
 export { loadSchemas, parseSchemaFile, type SchemaFile } from "./parse/load-schemas.js";
 export { metaSchema } from "./validate/meta-schema.js";

@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 /**
- * `npm run generate`: compiles schema/*.yaml into generated/. With `--check`, writes nothing and exits 1
- * when the committed output differs from what the schemas produce (CI and the tests use that).
+ * `npm run generate`: compiles schema/*.yaml into generated/ and docs/ (`npm run docs`: docs/ alone).
+ * With `--check`, writes nothing and exits 1 when the committed output differs from what the schemas
+ * produce (CI and the tests use that).
  */
 import { readFileSync } from "node:fs";
 import { formatDiagnostic } from "./diagnostics.js";
 import { generate } from "./pipeline.js";
 
-const USAGE = `usage: generate [--check] [--schema DIR] [--out DIR]
+const USAGE = `usage: generate [--check] [--docs-only | --codecs-only] [--schema DIR] [--out DIR] [--docs DIR]
 
-Compiles the YAML schemas into TypeScript codecs.
+Compiles the YAML schemas into TypeScript codecs and the published specification.
 
   --check        compare with the files on disk; write nothing; exit 1 if they differ
+  --docs-only    write only the specification (npm run docs); its hex dump uses generated/ as it is
+  --codecs-only  write only the codecs
   --schema DIR   the schema folder (default: schema)
-  --out DIR      the output folder (default: generated)
+  --out DIR      the codecs' folder (default: generated)
+  --docs DIR     the specification's folder (default: docs)
 
 Exit codes: 0 done, 1 schema problems or (with --check) stale output, 2 usage error.`;
 
@@ -22,11 +26,16 @@ export async function runGenerator(args: readonly string[], log = console.log, e
   let check = false;
   let schemaDir = "schema";
   let outDir = "generated";
+  let docsDir = "docs";
+  let only: "codecs" | "docs" | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--check") check = true;
     else if (a === "--schema" && args[i + 1] !== undefined) schemaDir = args[++i]!;
     else if (a === "--out" && args[i + 1] !== undefined) outDir = args[++i]!;
+    else if (a === "--docs" && args[i + 1] !== undefined) docsDir = args[++i]!;
+    else if (a === "--docs-only" && only === undefined) only = "docs";
+    else if (a === "--codecs-only" && only === undefined) only = "codecs";
     else if (a === "--help" || a === "-h") {
       log(USAGE);
       return 0;
@@ -36,7 +45,14 @@ export async function runGenerator(args: readonly string[], log = console.log, e
     }
   }
   const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  const result = await generate({ schemaDir, outDir, version, check });
+  let result;
+  try {
+    result = await generate({ schemaDir, outDir, version, check, docsDir, ...(only === undefined ? {} : { only }) });
+  } catch (e) {
+    // The docs step imports the generated codecs to make its sample image; say what failed, not a trace.
+    error(`generate: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
   if (result.diagnostics.length > 0) {
     for (const d of result.diagnostics) error(formatDiagnostic(d));
     error(`${result.diagnostics.length} problem${result.diagnostics.length === 1 ? "" : "s"} in the schemas`);
@@ -44,10 +60,10 @@ export async function runGenerator(args: readonly string[], log = console.log, e
   }
   if (check) {
     if (result.changed.length === 0) return 0;
-    error(`generated code is stale: ${result.changed.join(", ")}\nrun: npm run generate`);
+    error(`generated code or docs are stale: ${result.changed.join(", ")}\nrun: npm run generate`);
     return 1;
   }
-  log(result.changed.length === 0 ? "generated/ is up to date" : `wrote ${result.changed.join(", ")}`);
+  log(result.changed.length === 0 ? "generated/ and docs/ are up to date" : `wrote ${result.changed.join(", ")}`);
   return 0;
 }
 

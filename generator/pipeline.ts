@@ -2,10 +2,13 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
 import { emitCodecs } from "./emit/codecs.js";
+import { DOCS_MARKER, emitDocs } from "./emit/docs/emit-docs.js";
+import { buildSampleImage } from "./emit/docs/sample-image.js";
 import type { Model } from "./model/model.js";
 import { buildModel } from "./model/build-model.js";
 import { loadSchemas, type SchemaFile } from "./parse/load-schemas.js";
 import { validateSchemas } from "./validate/validate.js";
+import { writeTree } from "./write-tree.js";
 
 /** What compiling the schemas produced: the model when there were no problems, and every problem. */
 export interface CompileResult {
@@ -35,6 +38,13 @@ export interface GenerateOptions {
   readonly version: string;
   /** Compare with what is on disk instead of writing. */
   readonly check?: boolean;
+  /** Where the specification goes: Markdown, the static site under `site/`, the JSON Schema (default `docs`). */
+  readonly docsDir?: string;
+  /**
+   * Emit only the codecs or only the docs (default both). The docs' hex dump is made by the codecs in
+   * the repository's `generated/`, so docs alone use the codecs as they are on disk.
+   */
+  readonly only?: "codecs" | "docs";
 }
 
 /** The result of {@link generate}: problems, and which files were (or, with `check`, would be) changed. */
@@ -44,12 +54,29 @@ export interface GenerateResult {
 }
 
 /**
- * Compiles the schemas and writes the codecs. Each file is written to a temporary name and renamed, and
- * files the schemas no longer produce are removed, so `generated/` always matches the schemas exactly.
+ * Compiles the schemas and writes the codecs and the docs. Each file is written to a temporary name and
+ * renamed, and files the schemas no longer produce are removed, so `generated/` and the generated files
+ * of `docs/` always match the schemas exactly.
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const { model, diagnostics } = compileSchemas(options.schemaDir);
   if (model === undefined) return { diagnostics, changed: [] };
+  const changed: string[] = [];
+  if (options.only !== "docs") changed.push(...(await writeCodecs(model, options)));
+  if (options.only !== "codecs") {
+    // After the codecs: the sample image of the hex dump is made by the freshly written ones.
+    const docs = emitDocs(model, { sample: await buildSampleImage() });
+    const docsDir = options.docsDir ?? "docs";
+    try {
+      changed.push(...writeTree(docsDir, docs, { check: options.check ?? false, owned: (text) => text.slice(0, 512).includes(DOCS_MARKER) }));
+    } catch (e) {
+      throw new Error(`docs: cannot write ${docsDir} (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+    }
+  }
+  return { diagnostics, changed: changed.sort() };
+}
+
+async function writeCodecs(model: Model, options: GenerateOptions): Promise<string[]> {
   const output = await emitCodecs(model, { version: options.version });
   mkdirSync(options.outDir, { recursive: true });
   const existing = new Set(readdirSync(options.outDir).filter((f) => f.endsWith(".ts")));
@@ -73,5 +100,5 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     changed.push(join(options.outDir, stale));
     if (!options.check) rmSync(join(options.outDir, stale));
   }
-  return { diagnostics, changed: changed.sort() };
+  return changed;
 }

@@ -1,0 +1,118 @@
+import type { Decl, Field, Model } from "../../model/model.js";
+import { code, heading, link, list, para, type Block, type Page, type Text } from "./doc-tree.js";
+import { sectionPageId } from "./rules-page.js";
+import { collectTypes, declBlocks, structBlocks, typeAnchor, type RenderContext } from "./type-blocks.js";
+
+/**
+ * The two structs every image shares: the header and the section-table entry. Their fields' docs come
+ * from the schema; what the container does with the fields it manages (sizes, offsets, CRCs) is the
+ * runtime's contract, stated here next to the numbers the schema gives.
+ */
+
+/** The all-ones value a streamed image puts where a seekable one has offsets. */
+export const SENTINEL = "0xffffffffffffffff";
+
+/** The types the header page describes. */
+export function headerTypes(model: Model): Set<Decl> {
+  const out = new Set<Decl>([model.container.header]);
+  collectTypes(model.container.header, out);
+  return out;
+}
+
+/** The types the section-table page describes. */
+export function entryTypes(model: Model): Set<Decl> {
+  const out = new Set<Decl>([model.container.entry]);
+  collectTypes(model.container.entry, out);
+  return out;
+}
+
+function headerNotes(model: Model): (field: Field) => Text | undefined {
+  const { header, entry, version } = model.container;
+  const notes: Record<string, Text> = {
+    byte_order: ["decides the byte order of every field marked “header” in this specification"],
+    format_version: [`written as ${version}; readers reject 0 and versions above the highest they know`],
+    header_size: [`at least ${header.size}; readers reject a smaller value or one past the end of the image, and skip header bytes they do not know`],
+    section_table_offset: ["seekable: at least header_size, with the whole table inside the image; streamed: ", code(SENTINEL)],
+    section_count: ["seekable: at least 1 (the end section is counted); streamed: 0, as the writer cannot know it (a reader that finds another value checks it against the sections it read)"],
+    section_entry_size: [`at least ${entry.size}; readers read entries this far apart and ignore bytes past the fields they know`],
+    header_crc: ["CRC32C (see the overview) of the first header_size bytes with these 4 bytes taken as zero"],
+  };
+  return (field) => notes[field.name];
+}
+
+function entryNotes(): (field: Field) => Text | undefined {
+  const notes: Record<string, Text> = {
+    type: ["bits 30–0: the section type id (see the ", link("registry", "registry"), "); bit 31: set for an optional section"],
+    offset: ["seekable: a multiple of align, at least header_size, with the body before the table; streamed: ", code(SENTINEL)],
+    size: ["0 for the end section"],
+    entry_count: ["array sections: the number of entries, and size = entry_count × entry_size; other sections: 0"],
+    entry_size: ["array sections: the entry size the section's page gives; other sections: 0"],
+    align: ["a power of two: the section type's alignment (its page says which)"],
+    crc: ["CRC32C of the size body bytes; 0 for an empty body"],
+  };
+  return (field) => notes[field.name];
+}
+
+/** The header page. */
+export function headerPage(model: Model, ctx: RenderContext): Page {
+  const { header } = model.container;
+  const nested = [...headerTypes(model)].filter((d) => d !== header);
+  const blocks: Block[] = [
+    para(header.doc),
+    para(
+      `Every image starts with this header at offset 0. Fields marked “header” in the byte-order column follow the byte_order field; byte_order itself is one byte, so a reader reads it first. Fields that the writer fills in (sizes, counts, offsets, the CRC) are listed with the rule a reader checks.`,
+    ),
+    heading(2, [code(header.name)], typeAnchor(header)),
+    ...structBlocks(header, ctx, headerNotes(model)),
+    heading(2, "Reading a header"),
+    list(
+      [
+        ["Check the magic (the first field)."],
+        ["Read byte_order and take the byte order it names for every multi-byte field marked “header”."],
+        ["Check format_version and header_size as the table says; a longer header comes from a later version, whose extra fields this version ignores."],
+        ["Compute the CRC32C of the first header_size bytes with header_crc taken as zero, and compare."],
+        ["If section_table_offset is ", code(SENTINEL), " the image is streamed; otherwise read the table (see ", link("Section table", "section-table"), ")."],
+      ],
+      true,
+    ),
+  ];
+  if (nested.length > 0) {
+    blocks.push(heading(2, "Types used"));
+    for (const decl of nested) blocks.push(...declBlocks(decl, ctx));
+  }
+  return { id: "header", title: "The image header", navLabel: "Header", group: "format", blocks };
+}
+
+/** The section-table page. */
+export function sectionTablePage(model: Model, ctx: RenderContext): Page {
+  const { entry, end } = model.container;
+  const nested = [...entryTypes(model)].filter((d) => d !== entry);
+  const blocks: Block[] = [
+    para(entry.doc),
+    para(
+      "A seekable image has a table of these entries, one per section in the order the bodies appear, the end section last; the header's section_table_offset, section_count and section_entry_size say where it is, how many entries it has and how far apart they are. A streamed image has no table: each entry comes right before its body.",
+    ),
+    heading(2, [code(entry.name)], typeAnchor(entry)),
+    ...structBlocks(entry, ctx, entryNotes()),
+    heading(2, "Rules a reader checks"),
+    list([
+      ["align is a power of two and offset a multiple of it."],
+      ["Every body lies between the end of the header (header_size) and the start of the table."],
+      [
+        "The last entry, and only the last, is the end section (",
+        link([code(end.name)], sectionPageId(end)),
+        `, type 0x${end.id.toString(16)}), with size 0. A writer gives it the offset where the table starts.`,
+      ],
+      ["The body's CRC32C equals crc."],
+      [
+        "A type the reader knows must carry the optional bit its registry entry gives; a type it does not know is skipped when the bit is set, and makes the image invalid when it is clear.",
+      ],
+      ["For an array section, entry_size equals the entry size its page gives, and size = entry_count × entry_size."],
+    ]),
+  ];
+  if (nested.length > 0) {
+    blocks.push(heading(2, "Types used"));
+    for (const decl of nested) blocks.push(...declBlocks(decl, ctx));
+  }
+  return { id: "section-table", title: "The section table", navLabel: "Section table", group: "format", blocks };
+}

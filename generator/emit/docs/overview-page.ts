@@ -1,0 +1,244 @@
+import type { EnumDecl, Model } from "../../model/model.js";
+import { SENTINEL } from "./container-pages.js";
+import { code, heading, joinText, link, list, para, strong, type Block, type Page, type Text } from "./doc-tree.js";
+import { sectionPageId } from "./rules-page.js";
+import { typeAnchor } from "./type-blocks.js";
+
+/**
+ * The overview (the site's front page): what the format is for, the image types, the seekable and the
+ * streamed layout with a picture of each, the conventions every page relies on (byte order, offsets,
+ * CRC32C, padding), and how to read and write an image step by step.
+ */
+
+/**
+ * In a streamed image the header and each body are followed by zeros up to this multiple, so every
+ * entry starts aligned (the runtime's STREAM_ALIGN; a test checks they agree).
+ */
+export const STREAM_PADDING = 8;
+/** A seekable image's table (and the end section) starts at a multiple of this (the runtime's TABLE_ALIGN). */
+export const TABLE_ALIGNMENT = 8;
+
+/** The seekable layout, drawn with the model's sizes. */
+function seekablePicture(model: Model): string {
+  const { header, entry } = model.container;
+  const w = 44;
+  const box = (s: string) => `| ${s.padEnd(w - 4)} |`;
+  const rule = `+${"-".repeat(w - 2)}+`;
+  const rows: [string, string, string][] = [
+    ["0x0", rule, ""],
+    ["", box(`header (${header.size} bytes)`), "section_table_offset ---+"],
+    ["", rule, "                        |"],
+    ["", box("zero padding up to the body's alignment"), "                        |"],
+    ["entry 0 offset", rule, "                        |"],
+    ["", box("body of section 0"), "                        |"],
+    ["", rule, "                        |"],
+    ["", box("... more bodies, each aligned ..."), "                        |"],
+    ["", rule, "                        |"],
+    ["", box(`zero padding up to a multiple of ${TABLE_ALIGNMENT}`), "                        |"],
+    ["table offset", rule, "<-----------------------+"],
+    ["", box(`entry 0 (${entry.size} bytes)`), ""],
+    ["", box("entry 1 ..."), ""],
+    ["", box("entry n-1: the end section, size 0"), ""],
+    ["end of file", rule, ""],
+  ];
+  return rows.map(([l, m, r]) => `${l.padStart(15)}  ${m}  ${r}`.trimEnd()).join("\n");
+}
+
+/** The streamed layout. */
+function streamedPicture(model: Model): string {
+  const { header, entry, end } = model.container;
+  const w = 60;
+  const box = (s: string) => `| ${s.padEnd(w - 4)} |`;
+  const rule = `+${"-".repeat(w - 2)}+`;
+  return [
+    rule,
+    box(`header (${header.size} bytes), section_table_offset = all ones,`),
+    box(`section_count = 0; zero padding up to a multiple of ${STREAM_PADDING}`),
+    rule,
+    box(`entry of section 0 (${entry.size} bytes), offset = all ones`),
+    box("body of section 0 (the entry's size bytes)"),
+    box(`zero padding up to a multiple of ${STREAM_PADDING}`),
+    rule,
+    box("entry, body, padding of section 1"),
+    box("..."),
+    rule,
+    box(`entry of the end section (type 0x${end.id.toString(16)}, size 0)`),
+    rule,
+  ].join("\n");
+}
+
+/** ` (page_data at 4096, so pages can be mapped in place)`: the sections aligned beyond 8 bytes. */
+function alignedNote(model: Model): Text {
+  const wide = model.sections.filter((s) => s.align > 8);
+  if (wide.length === 0) return [];
+  const named = joinText(wide.map((s): Text => [link([code(s.name)], sectionPageId(s)), ` at ${s.align}`]), ", ");
+  return [" (", ...named, ", so pages can be mapped in place)"];
+}
+
+/** The enum of a header field, if the header has that field and it is an enum. */
+function headerEnum(model: Model, name: string): EnumDecl | undefined {
+  const t = model.container.header.fields.find((f) => f.name === name)?.type;
+  return t?.kind === "enum" ? t : undefined;
+}
+
+/** The overview page (`index`). `pages` lists every other page for the contents. */
+export function overviewPage(model: Model, pages: readonly { id: string; title: string }[]): Page {
+  const { container } = model;
+  const module = model.modules.find((m) => m.name === container.module);
+  const blocks: Block[] = [];
+  if (module !== undefined) blocks.push(para(module.doc));
+  blocks.push(
+    para(container.doc),
+    para(
+      "This specification is generated from the schemas (",
+      code("schema/*.yaml"),
+      ") that also generate the reference encoder and decoder, so the two cannot disagree. It is enough to write a conforming reader and writer: every byte of the header, the section table and each section is described on these pages, and the ",
+      link("annotated hex dump", "hex-dump"),
+      " walks through a real image made by the reference encoder.",
+    ),
+  );
+
+  const imageType = headerEnum(model, "image_type");
+  if (imageType !== undefined) {
+    blocks.push(heading(2, "Image types"), para(imageType.doc));
+    blocks.push({
+      kind: "table",
+      head: [["image_type"], ["Name"], ["What it is"]],
+      rows: imageType.values.map((v) => ({ cells: [[String(v.value)], [code(v.name)], [v.doc ?? ""]] })),
+    });
+  }
+  const others = container.header.fields.filter((f) => f.type.kind === "enum" && f.name !== "image_type" && !f.hidden);
+  if (others.length > 0) {
+    blocks.push(
+      para(
+        "The header also says ",
+        ...joinText(
+          others.map((f): Text => [link([code(f.name)], "header", typeAnchor(f.type as EnumDecl))]),
+          ", ",
+        ),
+        "; sections whose layout differs between guests (the vcpu context, for instance) pick their layout from these fields, and the ",
+        link("image-type rules", "rules"),
+        " say which sections each kind of image holds.",
+      ),
+    );
+  }
+
+  blocks.push(
+    heading(2, "Two layouts: seekable and streamed"),
+    para(
+      strong("Seekable"),
+      " (save and core files): the header, then the section bodies, each starting at its section's alignment",
+      ...alignedNote(model),
+      ", then the ",
+      link("section table", "section-table"),
+      ", whose offset the header gives. A writer streams the bodies to disk, writes the table last and then patches the header, so it never holds a whole image in memory.",
+    ),
+    { kind: "pre", className: "picture", text: seekablePicture(model) },
+    para(
+      strong("Streamed"),
+      " (migration): offsets are not known in advance, so the header's section_table_offset is the sentinel ",
+      code(SENTINEL),
+      ` (all ones) and section_count is 0. Each section is sent as its table entry (offset also all ones), then its body, then zeros up to a multiple of ${STREAM_PADDING} bytes counted from the start of the stream; the end section's entry ends the stream. The entries carry everything a seekable table would (type, size, entry count and size, alignment, CRC) except the offsets.`,
+    ),
+    para(
+      `A streamed body is not aligned to its section's alignment (it starts ${STREAM_PADDING}-aligned, right after its entry). Alignment inside a body (page_data's pages) counts from the body's start, so a body is the same bytes in both layouts, and converting between them needs no decoding of any body: a converter copies entries and bodies, and recomputes only offsets, padding and the header.`,
+    ),
+    { kind: "pre", className: "picture", text: streamedPicture(model) },
+  );
+
+  blocks.push(
+    heading(2, "Conventions"),
+    list([
+      [
+        strong("Byte order."),
+        " A field's byte order is given in its table: ",
+        code("header"),
+        " means the order the header's byte_order names (little or big endian, for the whole image); ",
+        code("little"),
+        " or ",
+        code("big"),
+        " is fixed by the schema (architecture state keeps its CPU's order); ",
+        code("—"),
+        " is a single byte or a byte run.",
+      ],
+      [strong("Offsets and sizes."), " Offsets are hex, from the start of the struct the table describes; sizes are decimal bytes. Structs have no implicit padding: every byte is a listed field."],
+      [strong("Bits."), " Bit 0 is the least significant bit of an integer, whatever the byte order."],
+      [strong("Padding and reserved fields."), " Written as zero; the field table says whether a reader rejects non-zero values or ignores them."],
+      [
+        strong("Enums"),
+        " are open: a reader keeps a value it does not know. ",
+        strong("Flags"),
+        " name single bits of an integer; unknown bits are kept.",
+      ],
+      [
+        strong("CRC32C."),
+        " The Castagnoli CRC used for every body and for the header: reflected polynomial ",
+        code("0x82F63B78"),
+        ", initial value ",
+        code("0xFFFFFFFF"),
+        ", final XOR ",
+        code("0xFFFFFFFF"),
+        " (as in iSCSI and ext4); the CRC32C of the ASCII bytes ",
+        code("123456789"),
+        " is ",
+        code("0xE3069283"),
+        ", of no bytes 0.",
+      ],
+      [strong("Strings"), " are UTF-8 unless a field says ASCII; a fixed-size string is NUL-padded and may fill its field with no NUL."],
+    ]),
+  );
+
+  blocks.push(
+    heading(2, "Reading a seekable image"),
+    list(
+      [
+        ["Read and check the ", link("header", "header"), "."],
+        ["Read section_count entries of the ", link("section table", "section-table"), ", section_entry_size bytes apart, from section_table_offset."],
+        ["For each entry but the last (the end section): check its bounds and CRC, look its type up in the ", link("registry", "registry"), ", and decode the body with the layout its page gives (or skip it if the type is unknown and optional)."],
+        ["Check the sections against the ", link("image-type rules", "rules"), "."],
+      ],
+      true,
+    ),
+    heading(2, "Writing a seekable image"),
+    list(
+      [
+        ["Reserve the header's bytes (zeros) at offset 0."],
+        ["For each section: write zeros up to its alignment, then its body; remember offset, size, entry_count, entry_size, alignment and the body's CRC32C."],
+        [`Write zeros up to a multiple of ${TABLE_ALIGNMENT}; that is where the table starts. Add the end section's entry there (size 0, CRC 0, alignment ${TABLE_ALIGNMENT}).`],
+        ["Write the table, then the header with the table's offset, the entry count and size, and its CRC."],
+      ],
+      true,
+    ),
+    heading(2, "Reading a streamed image"),
+    list(
+      [
+        ["Read and check the header; skip the zeros up to a multiple of ", String(STREAM_PADDING), "."],
+        ["Read an entry. If it is the end section's, the stream is complete."],
+        ["Read the entry's size bytes of body, check the CRC and decode it as for a seekable image; skip the zeros up to the next multiple of ", String(STREAM_PADDING), " (counted from the start of the stream); go back to the previous step."],
+      ],
+      true,
+    ),
+    heading(2, "Contents"),
+    list(pages.map((p): Text => [link(p.title, p.id)])),
+    para(
+      "The schema language itself is described by a JSON Schema, ",
+      { kind: "asset", text: [code("schema-language.json")], file: "schema-language.json" },
+      "; every schema file names it in a ",
+      code("# yaml-language-server: $schema=…"),
+      " line so that editors complete and check keys as a maintainer types.",
+    ),
+  );
+  const end = container.end;
+  blocks.push(
+    para(
+      `Format version ${container.version}. ${model.sections.length} section types are defined, from `,
+      link([code(model.sections[0]!.name)], sectionPageId(model.sections[0]!)),
+      " to ",
+      link([code(model.sections[model.sections.length - 1]!.name)], sectionPageId(model.sections[model.sections.length - 1]!)),
+      `; the end section is `,
+      link([code(end.name)], sectionPageId(end)),
+      ".",
+    ),
+  );
+  return { id: "index", title: `The xenimage format, version ${container.version}`, navLabel: "Overview", group: "format", blocks };
+}

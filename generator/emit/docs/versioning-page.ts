@@ -1,0 +1,66 @@
+import type { Model } from "../../model/model.js";
+import { code, heading, joinText, link, list, para, type Page, type Text } from "./doc-tree.js";
+import { sectionPageId } from "./rules-page.js";
+
+/**
+ * How the format grows without breaking readers: new sections, the optional bit, appended header and
+ * entry fields, open enums, reserved fields, and which version introduced what.
+ */
+
+/** The versioning and extensibility page. */
+export function versioningPage(model: Model): Page {
+  const { container } = model;
+  const versions = [...new Set(model.sections.map((s) => s.since))].sort((a, b) => a - b);
+  return {
+    id: "versioning",
+    title: "Extensibility and versioning",
+    navLabel: "Versioning",
+    group: "format",
+    blocks: [
+      para(
+        `This is format version ${container.version}. The header's format_version names the version an image follows; a reader accepts versions 1 to the highest it knows and rejects later ones. Within a version, and from one version to the next, the format grows only in ways an older reader can live with:`,
+      ),
+      list([
+        [
+          "New section types take new ids. A section type is ",
+          code("optional"),
+          " when a reader that does not know it may skip it (its data is an extra), and mandatory when an image cannot be understood without it. The optional bit (bit 31 of the table's type field) lets a reader decide without knowing the type.",
+        ],
+        ["The header grows only by appending fields. header_size says how long it is; a reader uses the fields it knows and skips the rest (the header CRC still covers every byte)."],
+        ["Section-table entries grow the same way: section_entry_size says how far apart entries are; a reader ignores bytes past the fields it knows."],
+        ["Entry flags are reserved for later versions; version ", String(container.version), " defines none, and readers keep what they find."],
+        ["Enums are open: a reader keeps values it does not know. Flag bits without a name are kept too."],
+        ["Reserved fields are written as zero; a later version may give them a meaning, with zero keeping today's."],
+        ["A section whose layout depends on the guest (architecture, guest type) gains layouts for new guests without changing existing ones."],
+        ["Existing fields never change meaning, size or position; a changed layout is a new section type."],
+      ]),
+      heading(2, "Sections by version"),
+      {
+        kind: "table",
+        head: [["Since version"], ["Sections"]],
+        rows: versions.map((v) => ({
+          cells: [
+            [String(v)],
+            joinText(
+              model.sections.filter((s) => s.since === v).map((s): Text => [link([code(s.name)], sectionPageId(s))]),
+              ", ",
+            ),
+          ],
+        })),
+      },
+      heading(2, "Changing the format"),
+      para(
+        "The schemas in ",
+        code("schema/"),
+        " are the single source of truth: a maintainer edits them and runs ",
+        code("npm run generate"),
+        ", which rewrites the codecs and these pages together. The schema language is described by a JSON Schema, ",
+        { kind: "asset", text: [code("schema-language.json")], file: "schema-language.json" },
+        ", that editors use through the ",
+        code("# yaml-language-server: $schema=../docs/schema-language.json"),
+        " line at the top of each schema file.",
+      ),
+      para("See also the ", link("section registry", "registry"), " and the ", link("image-type rules", "rules"), "."),
+    ],
+  };
+}

@@ -1,0 +1,76 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
+import { describe, expect, it } from "vitest";
+
+/**
+ * Opens the committed site from disk in headless Chromium (Debian's package; `.ci/run` installs it),
+ * follows the navigation to a section page and checks what a reader sees. Never skipped: without a
+ * browser the test fails and says how to install one.
+ */
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = "test-output/docs-site-vcpu_context.png";
+
+describe("the docs site in a browser", () => {
+  it("opens from disk, navigates to a section page with its diagram and field table, and logs no errors", async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
+    const profile = mkdtempSync(join(tmpdir(), "xenimage-chromium-"));
+    // playwright wants the profile folder as an argument of its own rather than --user-data-dir.
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    const problems: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on("console", (m) => {
+        if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+      });
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+      page.on("request", (r) => {
+        if (!r.url().startsWith("file:")) problems.push(`network request: ${r.url()}`);
+      });
+
+      await page.goto(pathToFileURL(resolve("docs/site/index.html")).href);
+      expect(await page.locator("h1").textContent()).toContain("xenimage format");
+      // The stylesheet loaded from disk: the sidebar is laid out beside the content.
+      expect(await page.locator("nav.sidebar").evaluate((n) => getComputedStyle(n).position)).toBe("sticky");
+
+      await page.locator("nav.sidebar a", { hasText: /^vcpu_context$/ }).click();
+      await page.waitForURL(/\/sections\/vcpu_context\.html$/);
+      expect(await page.locator("h1").textContent()).toMatch(/^Section vcpu_context \(0x[0-9a-f]+\)$/);
+      expect(await page.locator('nav.sidebar a[aria-current="page"]').textContent()).toBe("vcpu_context");
+
+      const diagram = page.locator("table.octets").first();
+      await expect.poll(() => diagram.isVisible()).toBe(true);
+      expect(await diagram.locator("thead th").allTextContents()).toEqual(["offset", "0", "1", "2", "3", "4", "5", "6", "7"]);
+      expect(await diagram.locator("tbody tr").count()).toBeGreaterThan(3);
+      const table = page.locator("table.fields").first();
+      expect(await table.isVisible()).toBe(true);
+      expect(await table.locator("thead th").allTextContents()).toEqual(["Offset", "Size", "Field", "Type", "Byte order", "Units", "Values", "Meaning"]);
+      expect(await table.locator("tbody tr").count()).toBeGreaterThan(3);
+
+      // A diagram cell links to its row in the field table.
+      const cell = diagram.locator("tbody a").first();
+      const target = (await cell.getAttribute("href"))!;
+      await cell.click();
+      expect(new URL(page.url()).hash).toBe(target);
+      expect(await page.locator(`tr${target}`).count()).toBe(1);
+
+      await diagram.scrollIntoViewIfNeeded();
+      mkdirSync("test-output", { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: false });
+      expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    } finally {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+    expect(problems).toEqual([]);
+  });
+});
