@@ -149,229 +149,153 @@ export const vcpuGuestCoreRegsArmShape: JsonShape = {
   },
 };
 
+/** Reads one vcpu_guest_core_regs_arm at a position already claimed (`r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE)`). */
+export function decodeVcpuGuestCoreRegsArmAt(r: ByteReader, o: number): VcpuGuestCoreRegsArm {
+  return {
+    x0: r.u64At(o, true),
+    x1: r.u64At(o + 8, true),
+    x2: r.u64At(o + 16, true),
+    x3: r.u64At(o + 24, true),
+    x4: r.u64At(o + 32, true),
+    x5: r.u64At(o + 40, true),
+    x6: r.u64At(o + 48, true),
+    x7: r.u64At(o + 56, true),
+    x8: r.u64At(o + 64, true),
+    x9: r.u64At(o + 72, true),
+    x10: r.u64At(o + 80, true),
+    x11: r.u64At(o + 88, true),
+    x12: r.u64At(o + 96, true),
+    x13: r.u64At(o + 104, true),
+    x14: r.u64At(o + 112, true),
+    x15: r.u64At(o + 120, true),
+    x16: r.u64At(o + 128, true),
+    x17: r.u64At(o + 136, true),
+    x18: r.u64At(o + 144, true),
+    x19: r.u64At(o + 152, true),
+    x20: r.u64At(o + 160, true),
+    x21: r.u64At(o + 168, true),
+    x22: r.u64At(o + 176, true),
+    x23: r.u64At(o + 184, true),
+    x24: r.u64At(o + 192, true),
+    x25: r.u64At(o + 200, true),
+    x26: r.u64At(o + 208, true),
+    x27: r.u64At(o + 216, true),
+    x28: r.u64At(o + 224, true),
+    x29: r.u64At(o + 232, true),
+    x30: r.u64At(o + 240, true),
+    pc64: r.u64At(o + 248, true),
+    cpsr: r.u64At(o + 256, true),
+    spsrEl1: r.u64At(o + 264, true),
+    spsrFiq: r.u32At(o + 272, true),
+    spsrIrq: r.u32At(o + 276, true),
+    spsrUnd: r.u32At(o + 280, true),
+    spsrAbt: r.u32At(o + 284, true),
+    spEl0: r.u64At(o + 288, true),
+    spEl1: r.u64At(o + 296, true),
+    elrEl1: r.u64At(o + 304, true),
+  };
+}
+
 /** Reads one vcpu_guest_core_regs_arm. */
 export function decodeVcpuGuestCoreRegsArm(r: ByteReader): VcpuGuestCoreRegsArm {
+  return decodeVcpuGuestCoreRegsArmAt(r, r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE));
+}
+
+/** Writes one vcpu_guest_core_regs_arm at a reserved position (`w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeVcpuGuestCoreRegsArmAt(w: ByteWriter, o: number, v: VcpuGuestCoreRegsArm): void {
   let at = "";
+  let index = -1;
   try {
     at = "x0";
-    const x0 = r.u64le();
+    w.u64At(o, v.x0, true);
     at = "x1";
-    const x1 = r.u64le();
+    w.u64At(o + 8, v.x1, true);
     at = "x2";
-    const x2 = r.u64le();
+    w.u64At(o + 16, v.x2, true);
     at = "x3";
-    const x3 = r.u64le();
+    w.u64At(o + 24, v.x3, true);
     at = "x4";
-    const x4 = r.u64le();
+    w.u64At(o + 32, v.x4, true);
     at = "x5";
-    const x5 = r.u64le();
+    w.u64At(o + 40, v.x5, true);
     at = "x6";
-    const x6 = r.u64le();
+    w.u64At(o + 48, v.x6, true);
     at = "x7";
-    const x7 = r.u64le();
+    w.u64At(o + 56, v.x7, true);
     at = "x8";
-    const x8 = r.u64le();
+    w.u64At(o + 64, v.x8, true);
     at = "x9";
-    const x9 = r.u64le();
+    w.u64At(o + 72, v.x9, true);
     at = "x10";
-    const x10 = r.u64le();
+    w.u64At(o + 80, v.x10, true);
     at = "x11";
-    const x11 = r.u64le();
+    w.u64At(o + 88, v.x11, true);
     at = "x12";
-    const x12 = r.u64le();
+    w.u64At(o + 96, v.x12, true);
     at = "x13";
-    const x13 = r.u64le();
+    w.u64At(o + 104, v.x13, true);
     at = "x14";
-    const x14 = r.u64le();
+    w.u64At(o + 112, v.x14, true);
     at = "x15";
-    const x15 = r.u64le();
+    w.u64At(o + 120, v.x15, true);
     at = "x16";
-    const x16 = r.u64le();
+    w.u64At(o + 128, v.x16, true);
     at = "x17";
-    const x17 = r.u64le();
+    w.u64At(o + 136, v.x17, true);
     at = "x18";
-    const x18 = r.u64le();
+    w.u64At(o + 144, v.x18, true);
     at = "x19";
-    const x19 = r.u64le();
+    w.u64At(o + 152, v.x19, true);
     at = "x20";
-    const x20 = r.u64le();
+    w.u64At(o + 160, v.x20, true);
     at = "x21";
-    const x21 = r.u64le();
+    w.u64At(o + 168, v.x21, true);
     at = "x22";
-    const x22 = r.u64le();
+    w.u64At(o + 176, v.x22, true);
     at = "x23";
-    const x23 = r.u64le();
+    w.u64At(o + 184, v.x23, true);
     at = "x24";
-    const x24 = r.u64le();
+    w.u64At(o + 192, v.x24, true);
     at = "x25";
-    const x25 = r.u64le();
+    w.u64At(o + 200, v.x25, true);
     at = "x26";
-    const x26 = r.u64le();
+    w.u64At(o + 208, v.x26, true);
     at = "x27";
-    const x27 = r.u64le();
+    w.u64At(o + 216, v.x27, true);
     at = "x28";
-    const x28 = r.u64le();
+    w.u64At(o + 224, v.x28, true);
     at = "x29";
-    const x29 = r.u64le();
+    w.u64At(o + 232, v.x29, true);
     at = "x30";
-    const x30 = r.u64le();
+    w.u64At(o + 240, v.x30, true);
     at = "pc64";
-    const pc64 = r.u64le();
+    w.u64At(o + 248, v.pc64, true);
     at = "cpsr";
-    const cpsr = r.u64le();
+    w.u64At(o + 256, v.cpsr, true);
     at = "spsr_el1";
-    const spsrEl1 = r.u64le();
+    w.u64At(o + 264, v.spsrEl1, true);
     at = "spsr_fiq";
-    const spsrFiq = r.u32le();
+    w.u32At(o + 272, v.spsrFiq, true);
     at = "spsr_irq";
-    const spsrIrq = r.u32le();
+    w.u32At(o + 276, v.spsrIrq, true);
     at = "spsr_und";
-    const spsrUnd = r.u32le();
+    w.u32At(o + 280, v.spsrUnd, true);
     at = "spsr_abt";
-    const spsrAbt = r.u32le();
+    w.u32At(o + 284, v.spsrAbt, true);
     at = "sp_el0";
-    const spEl0 = r.u64le();
+    w.u64At(o + 288, v.spEl0, true);
     at = "sp_el1";
-    const spEl1 = r.u64le();
+    w.u64At(o + 296, v.spEl1, true);
     at = "elr_el1";
-    const elrEl1 = r.u64le();
-    return {
-      x0,
-      x1,
-      x2,
-      x3,
-      x4,
-      x5,
-      x6,
-      x7,
-      x8,
-      x9,
-      x10,
-      x11,
-      x12,
-      x13,
-      x14,
-      x15,
-      x16,
-      x17,
-      x18,
-      x19,
-      x20,
-      x21,
-      x22,
-      x23,
-      x24,
-      x25,
-      x26,
-      x27,
-      x28,
-      x29,
-      x30,
-      pc64,
-      cpsr,
-      spsrEl1,
-      spsrFiq,
-      spsrIrq,
-      spsrUnd,
-      spsrAbt,
-      spEl0,
-      spEl1,
-      elrEl1,
-    };
+    w.u64At(o + 304, v.elrEl1, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one vcpu_guest_core_regs_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestCoreRegsArm(w: ByteWriter, v: VcpuGuestCoreRegsArm): void {
-  let at = "";
-  try {
-    at = "x0";
-    w.u64le(v.x0);
-    at = "x1";
-    w.u64le(v.x1);
-    at = "x2";
-    w.u64le(v.x2);
-    at = "x3";
-    w.u64le(v.x3);
-    at = "x4";
-    w.u64le(v.x4);
-    at = "x5";
-    w.u64le(v.x5);
-    at = "x6";
-    w.u64le(v.x6);
-    at = "x7";
-    w.u64le(v.x7);
-    at = "x8";
-    w.u64le(v.x8);
-    at = "x9";
-    w.u64le(v.x9);
-    at = "x10";
-    w.u64le(v.x10);
-    at = "x11";
-    w.u64le(v.x11);
-    at = "x12";
-    w.u64le(v.x12);
-    at = "x13";
-    w.u64le(v.x13);
-    at = "x14";
-    w.u64le(v.x14);
-    at = "x15";
-    w.u64le(v.x15);
-    at = "x16";
-    w.u64le(v.x16);
-    at = "x17";
-    w.u64le(v.x17);
-    at = "x18";
-    w.u64le(v.x18);
-    at = "x19";
-    w.u64le(v.x19);
-    at = "x20";
-    w.u64le(v.x20);
-    at = "x21";
-    w.u64le(v.x21);
-    at = "x22";
-    w.u64le(v.x22);
-    at = "x23";
-    w.u64le(v.x23);
-    at = "x24";
-    w.u64le(v.x24);
-    at = "x25";
-    w.u64le(v.x25);
-    at = "x26";
-    w.u64le(v.x26);
-    at = "x27";
-    w.u64le(v.x27);
-    at = "x28";
-    w.u64le(v.x28);
-    at = "x29";
-    w.u64le(v.x29);
-    at = "x30";
-    w.u64le(v.x30);
-    at = "pc64";
-    w.u64le(v.pc64);
-    at = "cpsr";
-    w.u64le(v.cpsr);
-    at = "spsr_el1";
-    w.u64le(v.spsrEl1);
-    at = "spsr_fiq";
-    w.u32le(v.spsrFiq);
-    at = "spsr_irq";
-    w.u32le(v.spsrIrq);
-    at = "spsr_und";
-    w.u32le(v.spsrUnd);
-    at = "spsr_abt";
-    w.u32le(v.spsrAbt);
-    at = "sp_el0";
-    w.u64le(v.spEl0);
-    at = "sp_el1";
-    w.u64le(v.spEl1);
-    at = "elr_el1";
-    w.u64le(v.elrEl1);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeVcpuGuestCoreRegsArmAt(w, w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE), v);
 }
 
 /** The state of one ARM vcpu (struct vcpu_guest_context for arm32 and arm64): online flag, core registers and the EL1 translation and system control registers. */
@@ -405,49 +329,58 @@ export const vcpuGuestContextArmShape: JsonShape = {
   },
 };
 
+/** Reads one vcpu_guest_context_arm at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_ARM_SIZE)`). */
+export function decodeVcpuGuestContextArmAt(r: ByteReader, o: number): VcpuGuestContextArm {
+  let at = "";
+  let index = -1;
+  try {
+    at = "_pad1";
+    r.zerosAt(o + 4, 4);
+    at = "_pad4";
+    r.zerosAt(o + 324, 4);
+    return {
+      flags: r.u32At(o, true),
+      userRegs: decodeVcpuGuestCoreRegsArmAt(r, o + 8),
+      sctlr: r.u32At(o + 320, true),
+      ttbcr: r.u64At(o + 328, true),
+      ttbr0: r.u64At(o + 336, true),
+      ttbr1: r.u64At(o + 344, true),
+    };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one vcpu_guest_context_arm. */
 export function decodeVcpuGuestContextArm(r: ByteReader): VcpuGuestContextArm {
+  return decodeVcpuGuestContextArmAt(r, r.take(VCPU_GUEST_CONTEXT_ARM_SIZE));
+}
+
+/** Writes one vcpu_guest_context_arm at a reserved position (`w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeVcpuGuestContextArmAt(w: ByteWriter, o: number, v: VcpuGuestContextArm): void {
   let at = "";
+  let index = -1;
   try {
     at = "flags";
-    const flags = r.u32le();
-    r.zeros(4, true);
+    w.u32At(o, v.flags, true);
+    w.zerosAt(o + 4, 4);
     at = "user_regs";
-    const userRegs = decodeVcpuGuestCoreRegsArm(r);
+    encodeVcpuGuestCoreRegsArmAt(w, o + 8, v.userRegs);
     at = "sctlr";
-    const sctlr = r.u32le();
-    r.zeros(4, true);
+    w.u32At(o + 320, v.sctlr, true);
+    w.zerosAt(o + 324, 4);
     at = "ttbcr";
-    const ttbcr = r.u64le();
+    w.u64At(o + 328, v.ttbcr, true);
     at = "ttbr0";
-    const ttbr0 = r.u64le();
+    w.u64At(o + 336, v.ttbr0, true);
     at = "ttbr1";
-    const ttbr1 = r.u64le();
-    return { flags, userRegs, sctlr, ttbcr, ttbr0, ttbr1 };
+    w.u64At(o + 344, v.ttbr1, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one vcpu_guest_context_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestContextArm(w: ByteWriter, v: VcpuGuestContextArm): void {
-  let at = "";
-  try {
-    at = "flags";
-    w.u32le(v.flags);
-    w.zeros(4);
-    at = "user_regs";
-    encodeVcpuGuestCoreRegsArm(w, v.userRegs);
-    at = "sctlr";
-    w.u32le(v.sctlr);
-    w.zeros(4);
-    at = "ttbcr";
-    w.u64le(v.ttbcr);
-    at = "ttbr0";
-    w.u64le(v.ttbr0);
-    at = "ttbr1";
-    w.u64le(v.ttbr1);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeVcpuGuestContextArmAt(w, w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE), v);
 }

@@ -39,39 +39,37 @@ export const trapInfoX8632Shape: JsonShape = {
   fields: { vector: "number", flags: "number", cs: "number", address: "number" },
 };
 
+/** Reads one trap_info_x86_32 at a position already claimed (`r.take(TRAP_INFO_X86_32_SIZE)`). */
+export function decodeTrapInfoX8632At(r: ByteReader, o: number): TrapInfoX8632 {
+  return { vector: r.u8At(o), flags: r.u8At(o + 1), cs: r.u16At(o + 2, true), address: r.u32At(o + 4, true) };
+}
+
 /** Reads one trap_info_x86_32. */
 export function decodeTrapInfoX8632(r: ByteReader): TrapInfoX8632 {
+  return decodeTrapInfoX8632At(r, r.take(TRAP_INFO_X86_32_SIZE));
+}
+
+/** Writes one trap_info_x86_32 at a reserved position (`w.reserve(TRAP_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeTrapInfoX8632At(w: ByteWriter, o: number, v: TrapInfoX8632): void {
   let at = "";
+  let index = -1;
   try {
     at = "vector";
-    const vector = r.u8();
+    w.u8At(o, v.vector);
     at = "flags";
-    const flags = r.u8();
+    w.u8At(o + 1, v.flags);
     at = "cs";
-    const cs = r.u16le();
+    w.u16At(o + 2, v.cs, true);
     at = "address";
-    const address = r.u32le();
-    return { vector, flags, cs, address };
+    w.u32At(o + 4, v.address, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one trap_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTrapInfoX8632(w: ByteWriter, v: TrapInfoX8632): void {
-  let at = "";
-  try {
-    at = "vector";
-    w.u8(v.vector);
-    at = "flags";
-    w.u8(v.flags);
-    at = "cs";
-    w.u16le(v.cs);
-    at = "address";
-    w.u32le(v.address);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeTrapInfoX8632At(w, w.reserve(TRAP_INFO_X86_32_SIZE), v);
 }
 
 /** The general-purpose register frame of a 32-bit PV vcpu (struct cpu_user_regs in xen-x86_32.h). */
@@ -144,131 +142,111 @@ export const cpuUserRegsX8632Shape: JsonShape = {
   },
 };
 
-/** Reads one cpu_user_regs_x86_32. */
-export function decodeCpuUserRegsX8632(r: ByteReader): CpuUserRegsX8632 {
+/** Reads one cpu_user_regs_x86_32 at a position already claimed (`r.take(CPU_USER_REGS_X86_32_SIZE)`). */
+export function decodeCpuUserRegsX8632At(r: ByteReader, o: number): CpuUserRegsX8632 {
   let at = "";
+  let index = -1;
   try {
-    at = "ebx";
-    const ebx = r.u32le();
-    at = "ecx";
-    const ecx = r.u32le();
-    at = "edx";
-    const edx = r.u32le();
-    at = "esi";
-    const esi = r.u32le();
-    at = "edi";
-    const edi = r.u32le();
-    at = "ebp";
-    const ebp = r.u32le();
-    at = "eax";
-    const eax = r.u32le();
-    at = "error_code";
-    const errorCode = r.u16le();
-    at = "entry_vector";
-    const entryVector = r.u16le();
-    at = "eip";
-    const eip = r.u32le();
-    at = "cs";
-    const cs = r.u16le();
-    at = "saved_upcall_mask";
-    const savedUpcallMask = r.u8();
-    r.zeros(1, true);
-    at = "eflags";
-    const eflags = r.u32le();
-    at = "esp";
-    const esp = r.u32le();
-    at = "ss";
-    const ss = r.u16le();
-    r.zeros(2, true);
-    at = "es";
-    const es = r.u16le();
-    r.zeros(2, true);
-    at = "ds";
-    const ds = r.u16le();
-    r.zeros(2, true);
-    at = "fs";
-    const fs = r.u16le();
-    r.zeros(2, true);
-    at = "gs";
-    const gs = r.u16le();
-    r.zeros(2, true);
+    at = "_pad12";
+    r.zerosAt(o + 39, 1);
+    at = "_pad16";
+    r.zerosAt(o + 50, 2);
+    at = "_pad18";
+    r.zerosAt(o + 54, 2);
+    at = "_pad20";
+    r.zerosAt(o + 58, 2);
+    at = "_pad22";
+    r.zerosAt(o + 62, 2);
+    at = "_pad24";
+    r.zerosAt(o + 66, 2);
     return {
-      ebx,
-      ecx,
-      edx,
-      esi,
-      edi,
-      ebp,
-      eax,
-      errorCode,
-      entryVector,
-      eip,
-      cs,
-      savedUpcallMask,
-      eflags,
-      esp,
-      ss,
-      es,
-      ds,
-      fs,
-      gs,
+      ebx: r.u32At(o, true),
+      ecx: r.u32At(o + 4, true),
+      edx: r.u32At(o + 8, true),
+      esi: r.u32At(o + 12, true),
+      edi: r.u32At(o + 16, true),
+      ebp: r.u32At(o + 20, true),
+      eax: r.u32At(o + 24, true),
+      errorCode: r.u16At(o + 28, true),
+      entryVector: r.u16At(o + 30, true),
+      eip: r.u32At(o + 32, true),
+      cs: r.u16At(o + 36, true),
+      savedUpcallMask: r.u8At(o + 38),
+      eflags: r.u32At(o + 40, true),
+      esp: r.u32At(o + 44, true),
+      ss: r.u16At(o + 48, true),
+      es: r.u16At(o + 52, true),
+      ds: r.u16At(o + 56, true),
+      fs: r.u16At(o + 60, true),
+      gs: r.u16At(o + 64, true),
     };
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Reads one cpu_user_regs_x86_32. */
+export function decodeCpuUserRegsX8632(r: ByteReader): CpuUserRegsX8632 {
+  return decodeCpuUserRegsX8632At(r, r.take(CPU_USER_REGS_X86_32_SIZE));
+}
+
+/** Writes one cpu_user_regs_x86_32 at a reserved position (`w.reserve(CPU_USER_REGS_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeCpuUserRegsX8632At(w: ByteWriter, o: number, v: CpuUserRegsX8632): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "ebx";
+    w.u32At(o, v.ebx, true);
+    at = "ecx";
+    w.u32At(o + 4, v.ecx, true);
+    at = "edx";
+    w.u32At(o + 8, v.edx, true);
+    at = "esi";
+    w.u32At(o + 12, v.esi, true);
+    at = "edi";
+    w.u32At(o + 16, v.edi, true);
+    at = "ebp";
+    w.u32At(o + 20, v.ebp, true);
+    at = "eax";
+    w.u32At(o + 24, v.eax, true);
+    at = "error_code";
+    w.u16At(o + 28, v.errorCode, true);
+    at = "entry_vector";
+    w.u16At(o + 30, v.entryVector, true);
+    at = "eip";
+    w.u32At(o + 32, v.eip, true);
+    at = "cs";
+    w.u16At(o + 36, v.cs, true);
+    at = "saved_upcall_mask";
+    w.u8At(o + 38, v.savedUpcallMask);
+    w.zerosAt(o + 39, 1);
+    at = "eflags";
+    w.u32At(o + 40, v.eflags, true);
+    at = "esp";
+    w.u32At(o + 44, v.esp, true);
+    at = "ss";
+    w.u16At(o + 48, v.ss, true);
+    w.zerosAt(o + 50, 2);
+    at = "es";
+    w.u16At(o + 52, v.es, true);
+    w.zerosAt(o + 54, 2);
+    at = "ds";
+    w.u16At(o + 56, v.ds, true);
+    w.zerosAt(o + 58, 2);
+    at = "fs";
+    w.u16At(o + 60, v.fs, true);
+    w.zerosAt(o + 62, 2);
+    at = "gs";
+    w.u16At(o + 64, v.gs, true);
+    w.zerosAt(o + 66, 2);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one cpu_user_regs_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuUserRegsX8632(w: ByteWriter, v: CpuUserRegsX8632): void {
-  let at = "";
-  try {
-    at = "ebx";
-    w.u32le(v.ebx);
-    at = "ecx";
-    w.u32le(v.ecx);
-    at = "edx";
-    w.u32le(v.edx);
-    at = "esi";
-    w.u32le(v.esi);
-    at = "edi";
-    w.u32le(v.edi);
-    at = "ebp";
-    w.u32le(v.ebp);
-    at = "eax";
-    w.u32le(v.eax);
-    at = "error_code";
-    w.u16le(v.errorCode);
-    at = "entry_vector";
-    w.u16le(v.entryVector);
-    at = "eip";
-    w.u32le(v.eip);
-    at = "cs";
-    w.u16le(v.cs);
-    at = "saved_upcall_mask";
-    w.u8(v.savedUpcallMask);
-    w.zeros(1);
-    at = "eflags";
-    w.u32le(v.eflags);
-    at = "esp";
-    w.u32le(v.esp);
-    at = "ss";
-    w.u16le(v.ss);
-    w.zeros(2);
-    at = "es";
-    w.u16le(v.es);
-    w.zeros(2);
-    at = "ds";
-    w.u16le(v.ds);
-    w.zeros(2);
-    at = "fs";
-    w.u16le(v.fs);
-    w.zeros(2);
-    at = "gs";
-    w.u16le(v.gs);
-    w.zeros(2);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeCpuUserRegsX8632At(w, w.reserve(CPU_USER_REGS_X86_32_SIZE), v);
 }
 
 /** The complete state of one 32-bit x86 PV vcpu (struct vcpu_guest_context as built for i386): FPU image, registers, virtual IDT, descriptor tables, control and debug registers and callbacks. The body of X86_PV_VCPU_BASIC for 32-bit guests. */
@@ -335,129 +313,115 @@ export const vcpuGuestContextX8632Shape: JsonShape = {
   },
 };
 
-/** Reads one vcpu_guest_context_x86_32. */
-export function decodeVcpuGuestContextX8632(r: ByteReader): VcpuGuestContextX8632 {
+/** Reads one vcpu_guest_context_x86_32 at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE)`). */
+export function decodeVcpuGuestContextX8632At(r: ByteReader, o: number): VcpuGuestContextX8632 {
   let at = "";
   let index = -1;
   try {
-    at = "fpu_ctxt";
-    const fpuCtxt = r.bytesView(512);
-    at = "flags";
-    const flags = r.u32le();
     at = "user_regs";
-    const userRegs = decodeCpuUserRegsX8632(r);
+    const userRegs = decodeCpuUserRegsX8632At(r, o + 516);
     at = "trap_ctxt";
     const trapCtxt: TrapInfoX8632[] = [];
-    for (index = 0; index < 256; index++) trapCtxt.push(decodeTrapInfoX8632(r));
+    for (index = 0; index < 256; index++) trapCtxt.push(decodeTrapInfoX8632At(r, o + 584 + index * 8));
     index = -1;
-    at = "ldt_base";
-    const ldtBase = r.u32le();
-    at = "ldt_ents";
-    const ldtEnts = r.u32le();
     at = "gdt_frames";
     const gdtFrames: number[] = [];
-    for (index = 0; index < 16; index++) gdtFrames.push(r.u32le());
+    for (index = 0; index < 16; index++) gdtFrames.push(r.u32At(o + 2640 + index * 4, true));
     index = -1;
-    at = "gdt_ents";
-    const gdtEnts = r.u32le();
-    at = "kernel_ss";
-    const kernelSs = r.u32le();
-    at = "kernel_sp";
-    const kernelSp = r.u32le();
     at = "ctrlreg";
     const ctrlreg: number[] = [];
-    for (index = 0; index < 8; index++) ctrlreg.push(r.u32le());
+    for (index = 0; index < 8; index++) ctrlreg.push(r.u32At(o + 2716 + index * 4, true));
     index = -1;
     at = "debugreg";
     const debugreg: number[] = [];
-    for (index = 0; index < 8; index++) debugreg.push(r.u32le());
+    for (index = 0; index < 8; index++) debugreg.push(r.u32At(o + 2748 + index * 4, true));
     index = -1;
-    at = "event_callback_cs";
-    const eventCallbackCs = r.u32le();
-    at = "event_callback_eip";
-    const eventCallbackEip = r.u32le();
-    at = "failsafe_callback_cs";
-    const failsafeCallbackCs = r.u32le();
-    at = "failsafe_callback_eip";
-    const failsafeCallbackEip = r.u32le();
-    at = "vm_assist";
-    const vmAssist = r.u32le();
     return {
-      fpuCtxt,
-      flags,
+      fpuCtxt: r.bytesAt(o, 512),
+      flags: r.u32At(o + 512, true),
       userRegs,
       trapCtxt,
-      ldtBase,
-      ldtEnts,
+      ldtBase: r.u32At(o + 2632, true),
+      ldtEnts: r.u32At(o + 2636, true),
       gdtFrames,
-      gdtEnts,
-      kernelSs,
-      kernelSp,
+      gdtEnts: r.u32At(o + 2704, true),
+      kernelSs: r.u32At(o + 2708, true),
+      kernelSp: r.u32At(o + 2712, true),
       ctrlreg,
       debugreg,
-      eventCallbackCs,
-      eventCallbackEip,
-      failsafeCallbackCs,
-      failsafeCallbackEip,
-      vmAssist,
+      eventCallbackCs: r.u32At(o + 2780, true),
+      eventCallbackEip: r.u32At(o + 2784, true),
+      failsafeCallbackCs: r.u32At(o + 2788, true),
+      failsafeCallbackEip: r.u32At(o + 2792, true),
+      vmAssist: r.u32At(o + 2796, true),
     };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one vcpu_guest_context_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuGuestContextX8632(w: ByteWriter, v: VcpuGuestContextX8632): void {
+/** Reads one vcpu_guest_context_x86_32. */
+export function decodeVcpuGuestContextX8632(r: ByteReader): VcpuGuestContextX8632 {
+  return decodeVcpuGuestContextX8632At(r, r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE));
+}
+
+/** Writes one vcpu_guest_context_x86_32 at a reserved position (`w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeVcpuGuestContextX8632At(w: ByteWriter, o: number, v: VcpuGuestContextX8632): void {
   let at = "";
   let index = -1;
   try {
     at = "fpu_ctxt";
-    w.bytes(v.fpuCtxt, 512);
+    w.bytesAt(o, v.fpuCtxt, 512);
     at = "flags";
-    w.u32le(v.flags);
+    w.u32At(o + 512, v.flags, true);
     at = "user_regs";
-    encodeCpuUserRegsX8632(w, v.userRegs);
+    encodeCpuUserRegsX8632At(w, o + 516, v.userRegs);
     at = "trap_ctxt";
-    if (!Array.isArray(v.trapCtxt)) w.fail("an array is expected");
-    if (v.trapCtxt.length !== 256) w.fail(`${v.trapCtxt.length} elements given, exactly 256 expected`);
-    for (index = 0; index < v.trapCtxt.length; index++) encodeTrapInfoX8632(w, v.trapCtxt[index]!);
+    if (!Array.isArray(v.trapCtxt) || v.trapCtxt.length !== 256)
+      w.fail(`${Array.isArray(v.trapCtxt) ? v.trapCtxt.length : "no"} elements given, exactly 256 expected`, o + 584);
+    for (index = 0; index < 256; index++) encodeTrapInfoX8632At(w, o + 584 + index * 8, v.trapCtxt[index]!);
     index = -1;
     at = "ldt_base";
-    w.u32le(v.ldtBase);
+    w.u32At(o + 2632, v.ldtBase, true);
     at = "ldt_ents";
-    w.u32le(v.ldtEnts);
+    w.u32At(o + 2636, v.ldtEnts, true);
     at = "gdt_frames";
-    if (!Array.isArray(v.gdtFrames)) w.fail("an array is expected");
-    if (v.gdtFrames.length !== 16) w.fail(`${v.gdtFrames.length} elements given, exactly 16 expected`);
-    for (index = 0; index < v.gdtFrames.length; index++) w.u32le(v.gdtFrames[index]!);
+    if (!Array.isArray(v.gdtFrames) || v.gdtFrames.length !== 16)
+      w.fail(`${Array.isArray(v.gdtFrames) ? v.gdtFrames.length : "no"} elements given, exactly 16 expected`, o + 2640);
+    for (index = 0; index < 16; index++) w.u32At(o + 2640 + index * 4, v.gdtFrames[index]!, true);
     index = -1;
     at = "gdt_ents";
-    w.u32le(v.gdtEnts);
+    w.u32At(o + 2704, v.gdtEnts, true);
     at = "kernel_ss";
-    w.u32le(v.kernelSs);
+    w.u32At(o + 2708, v.kernelSs, true);
     at = "kernel_sp";
-    w.u32le(v.kernelSp);
+    w.u32At(o + 2712, v.kernelSp, true);
     at = "ctrlreg";
-    if (!Array.isArray(v.ctrlreg)) w.fail("an array is expected");
-    if (v.ctrlreg.length !== 8) w.fail(`${v.ctrlreg.length} elements given, exactly 8 expected`);
-    for (index = 0; index < v.ctrlreg.length; index++) w.u32le(v.ctrlreg[index]!);
+    if (!Array.isArray(v.ctrlreg) || v.ctrlreg.length !== 8)
+      w.fail(`${Array.isArray(v.ctrlreg) ? v.ctrlreg.length : "no"} elements given, exactly 8 expected`, o + 2716);
+    for (index = 0; index < 8; index++) w.u32At(o + 2716 + index * 4, v.ctrlreg[index]!, true);
     index = -1;
     at = "debugreg";
-    if (!Array.isArray(v.debugreg)) w.fail("an array is expected");
-    if (v.debugreg.length !== 8) w.fail(`${v.debugreg.length} elements given, exactly 8 expected`);
-    for (index = 0; index < v.debugreg.length; index++) w.u32le(v.debugreg[index]!);
+    if (!Array.isArray(v.debugreg) || v.debugreg.length !== 8)
+      w.fail(`${Array.isArray(v.debugreg) ? v.debugreg.length : "no"} elements given, exactly 8 expected`, o + 2748);
+    for (index = 0; index < 8; index++) w.u32At(o + 2748 + index * 4, v.debugreg[index]!, true);
     index = -1;
     at = "event_callback_cs";
-    w.u32le(v.eventCallbackCs);
+    w.u32At(o + 2780, v.eventCallbackCs, true);
     at = "event_callback_eip";
-    w.u32le(v.eventCallbackEip);
+    w.u32At(o + 2784, v.eventCallbackEip, true);
     at = "failsafe_callback_cs";
-    w.u32le(v.failsafeCallbackCs);
+    w.u32At(o + 2788, v.failsafeCallbackCs, true);
     at = "failsafe_callback_eip";
-    w.u32le(v.failsafeCallbackEip);
+    w.u32At(o + 2792, v.failsafeCallbackEip, true);
     at = "vm_assist";
-    w.u32le(v.vmAssist);
+    w.u32At(o + 2796, v.vmAssist, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one vcpu_guest_context_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeVcpuGuestContextX8632(w: ByteWriter, v: VcpuGuestContextX8632): void {
+  encodeVcpuGuestContextX8632At(w, w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE), v);
 }

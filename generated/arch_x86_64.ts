@@ -39,41 +39,46 @@ export const trapInfoX8664Shape: JsonShape = {
   fields: { vector: "number", flags: "number", cs: "number", address: "bigint" },
 };
 
+/** Reads one trap_info_x86_64 at a position already claimed (`r.take(TRAP_INFO_X86_64_SIZE)`). */
+export function decodeTrapInfoX8664At(r: ByteReader, o: number): TrapInfoX8664 {
+  let at = "";
+  let index = -1;
+  try {
+    at = "_pad3";
+    r.zerosAt(o + 4, 4);
+    return { vector: r.u8At(o), flags: r.u8At(o + 1), cs: r.u16At(o + 2, true), address: r.u64At(o + 8, true) };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one trap_info_x86_64. */
 export function decodeTrapInfoX8664(r: ByteReader): TrapInfoX8664 {
+  return decodeTrapInfoX8664At(r, r.take(TRAP_INFO_X86_64_SIZE));
+}
+
+/** Writes one trap_info_x86_64 at a reserved position (`w.reserve(TRAP_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeTrapInfoX8664At(w: ByteWriter, o: number, v: TrapInfoX8664): void {
   let at = "";
+  let index = -1;
   try {
     at = "vector";
-    const vector = r.u8();
+    w.u8At(o, v.vector);
     at = "flags";
-    const flags = r.u8();
+    w.u8At(o + 1, v.flags);
     at = "cs";
-    const cs = r.u16le();
-    r.zeros(4, true);
+    w.u16At(o + 2, v.cs, true);
+    w.zerosAt(o + 4, 4);
     at = "address";
-    const address = r.u64le();
-    return { vector, flags, cs, address };
+    w.u64At(o + 8, v.address, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one trap_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTrapInfoX8664(w: ByteWriter, v: TrapInfoX8664): void {
-  let at = "";
-  try {
-    at = "vector";
-    w.u8(v.vector);
-    at = "flags";
-    w.u8(v.flags);
-    at = "cs";
-    w.u16le(v.cs);
-    w.zeros(4);
-    at = "address";
-    w.u64le(v.address);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeTrapInfoX8664At(w, w.reserve(TRAP_INFO_X86_64_SIZE), v);
 }
 
 /** The general-purpose register frame of a 64-bit PV vcpu (struct cpu_user_regs in xen-x86_64.h). Xen declares rax/eax, rbx/ebx and the like as unions of two names for one 64-bit slot; here each slot has the 64-bit register's name. */
@@ -170,173 +175,138 @@ export const cpuUserRegsX8664Shape: JsonShape = {
   },
 };
 
-/** Reads one cpu_user_regs_x86_64. */
-export function decodeCpuUserRegsX8664(r: ByteReader): CpuUserRegsX8664 {
+/** Reads one cpu_user_regs_x86_64 at a position already claimed (`r.take(CPU_USER_REGS_X86_64_SIZE)`). */
+export function decodeCpuUserRegsX8664At(r: ByteReader, o: number): CpuUserRegsX8664 {
   let at = "";
+  let index = -1;
   try {
-    at = "r15";
-    const r15 = r.u64le();
-    at = "r14";
-    const r14 = r.u64le();
-    at = "r13";
-    const r13 = r.u64le();
-    at = "r12";
-    const r12 = r.u64le();
-    at = "rbp";
-    const rbp = r.u64le();
-    at = "rbx";
-    const rbx = r.u64le();
-    at = "r11";
-    const r11 = r.u64le();
-    at = "r10";
-    const r10 = r.u64le();
-    at = "r9";
-    const r9 = r.u64le();
-    at = "r8";
-    const r8 = r.u64le();
-    at = "rax";
-    const rax = r.u64le();
-    at = "rcx";
-    const rcx = r.u64le();
-    at = "rdx";
-    const rdx = r.u64le();
-    at = "rsi";
-    const rsi = r.u64le();
-    at = "rdi";
-    const rdi = r.u64le();
-    at = "error_code";
-    const errorCode = r.u32le();
-    at = "entry_vector";
-    const entryVector = r.u32le();
-    at = "rip";
-    const rip = r.u64le();
-    at = "cs";
-    const cs = r.u16le();
-    r.zeros(2, true);
-    at = "saved_upcall_mask";
-    const savedUpcallMask = r.u8();
-    r.zeros(3, true);
-    at = "rflags";
-    const rflags = r.u64le();
-    at = "rsp";
-    const rsp = r.u64le();
-    at = "ss";
-    const ss = r.u16le();
-    r.zeros(6, true);
-    at = "es";
-    const es = r.u16le();
-    r.zeros(6, true);
-    at = "ds";
-    const ds = r.u16le();
-    r.zeros(6, true);
-    at = "fs";
-    const fs = r.u16le();
-    r.zeros(6, true);
-    at = "gs";
-    const gs = r.u16le();
-    r.zeros(6, true);
+    at = "_pad19";
+    r.zerosAt(o + 138, 2);
+    at = "_pad21";
+    r.zerosAt(o + 141, 3);
+    at = "_pad25";
+    r.zerosAt(o + 162, 6);
+    at = "_pad27";
+    r.zerosAt(o + 170, 6);
+    at = "_pad29";
+    r.zerosAt(o + 178, 6);
+    at = "_pad31";
+    r.zerosAt(o + 186, 6);
+    at = "_pad33";
+    r.zerosAt(o + 194, 6);
     return {
-      r15,
-      r14,
-      r13,
-      r12,
-      rbp,
-      rbx,
-      r11,
-      r10,
-      r9,
-      r8,
-      rax,
-      rcx,
-      rdx,
-      rsi,
-      rdi,
-      errorCode,
-      entryVector,
-      rip,
-      cs,
-      savedUpcallMask,
-      rflags,
-      rsp,
-      ss,
-      es,
-      ds,
-      fs,
-      gs,
+      r15: r.u64At(o, true),
+      r14: r.u64At(o + 8, true),
+      r13: r.u64At(o + 16, true),
+      r12: r.u64At(o + 24, true),
+      rbp: r.u64At(o + 32, true),
+      rbx: r.u64At(o + 40, true),
+      r11: r.u64At(o + 48, true),
+      r10: r.u64At(o + 56, true),
+      r9: r.u64At(o + 64, true),
+      r8: r.u64At(o + 72, true),
+      rax: r.u64At(o + 80, true),
+      rcx: r.u64At(o + 88, true),
+      rdx: r.u64At(o + 96, true),
+      rsi: r.u64At(o + 104, true),
+      rdi: r.u64At(o + 112, true),
+      errorCode: r.u32At(o + 120, true),
+      entryVector: r.u32At(o + 124, true),
+      rip: r.u64At(o + 128, true),
+      cs: r.u16At(o + 136, true),
+      savedUpcallMask: r.u8At(o + 140),
+      rflags: r.u64At(o + 144, true),
+      rsp: r.u64At(o + 152, true),
+      ss: r.u16At(o + 160, true),
+      es: r.u16At(o + 168, true),
+      ds: r.u16At(o + 176, true),
+      fs: r.u16At(o + 184, true),
+      gs: r.u16At(o + 192, true),
     };
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Reads one cpu_user_regs_x86_64. */
+export function decodeCpuUserRegsX8664(r: ByteReader): CpuUserRegsX8664 {
+  return decodeCpuUserRegsX8664At(r, r.take(CPU_USER_REGS_X86_64_SIZE));
+}
+
+/** Writes one cpu_user_regs_x86_64 at a reserved position (`w.reserve(CPU_USER_REGS_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeCpuUserRegsX8664At(w: ByteWriter, o: number, v: CpuUserRegsX8664): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "r15";
+    w.u64At(o, v.r15, true);
+    at = "r14";
+    w.u64At(o + 8, v.r14, true);
+    at = "r13";
+    w.u64At(o + 16, v.r13, true);
+    at = "r12";
+    w.u64At(o + 24, v.r12, true);
+    at = "rbp";
+    w.u64At(o + 32, v.rbp, true);
+    at = "rbx";
+    w.u64At(o + 40, v.rbx, true);
+    at = "r11";
+    w.u64At(o + 48, v.r11, true);
+    at = "r10";
+    w.u64At(o + 56, v.r10, true);
+    at = "r9";
+    w.u64At(o + 64, v.r9, true);
+    at = "r8";
+    w.u64At(o + 72, v.r8, true);
+    at = "rax";
+    w.u64At(o + 80, v.rax, true);
+    at = "rcx";
+    w.u64At(o + 88, v.rcx, true);
+    at = "rdx";
+    w.u64At(o + 96, v.rdx, true);
+    at = "rsi";
+    w.u64At(o + 104, v.rsi, true);
+    at = "rdi";
+    w.u64At(o + 112, v.rdi, true);
+    at = "error_code";
+    w.u32At(o + 120, v.errorCode, true);
+    at = "entry_vector";
+    w.u32At(o + 124, v.entryVector, true);
+    at = "rip";
+    w.u64At(o + 128, v.rip, true);
+    at = "cs";
+    w.u16At(o + 136, v.cs, true);
+    w.zerosAt(o + 138, 2);
+    at = "saved_upcall_mask";
+    w.u8At(o + 140, v.savedUpcallMask);
+    w.zerosAt(o + 141, 3);
+    at = "rflags";
+    w.u64At(o + 144, v.rflags, true);
+    at = "rsp";
+    w.u64At(o + 152, v.rsp, true);
+    at = "ss";
+    w.u16At(o + 160, v.ss, true);
+    w.zerosAt(o + 162, 6);
+    at = "es";
+    w.u16At(o + 168, v.es, true);
+    w.zerosAt(o + 170, 6);
+    at = "ds";
+    w.u16At(o + 176, v.ds, true);
+    w.zerosAt(o + 178, 6);
+    at = "fs";
+    w.u16At(o + 184, v.fs, true);
+    w.zerosAt(o + 186, 6);
+    at = "gs";
+    w.u16At(o + 192, v.gs, true);
+    w.zerosAt(o + 194, 6);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one cpu_user_regs_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuUserRegsX8664(w: ByteWriter, v: CpuUserRegsX8664): void {
-  let at = "";
-  try {
-    at = "r15";
-    w.u64le(v.r15);
-    at = "r14";
-    w.u64le(v.r14);
-    at = "r13";
-    w.u64le(v.r13);
-    at = "r12";
-    w.u64le(v.r12);
-    at = "rbp";
-    w.u64le(v.rbp);
-    at = "rbx";
-    w.u64le(v.rbx);
-    at = "r11";
-    w.u64le(v.r11);
-    at = "r10";
-    w.u64le(v.r10);
-    at = "r9";
-    w.u64le(v.r9);
-    at = "r8";
-    w.u64le(v.r8);
-    at = "rax";
-    w.u64le(v.rax);
-    at = "rcx";
-    w.u64le(v.rcx);
-    at = "rdx";
-    w.u64le(v.rdx);
-    at = "rsi";
-    w.u64le(v.rsi);
-    at = "rdi";
-    w.u64le(v.rdi);
-    at = "error_code";
-    w.u32le(v.errorCode);
-    at = "entry_vector";
-    w.u32le(v.entryVector);
-    at = "rip";
-    w.u64le(v.rip);
-    at = "cs";
-    w.u16le(v.cs);
-    w.zeros(2);
-    at = "saved_upcall_mask";
-    w.u8(v.savedUpcallMask);
-    w.zeros(3);
-    at = "rflags";
-    w.u64le(v.rflags);
-    at = "rsp";
-    w.u64le(v.rsp);
-    at = "ss";
-    w.u16le(v.ss);
-    w.zeros(6);
-    at = "es";
-    w.u16le(v.es);
-    w.zeros(6);
-    at = "ds";
-    w.u16le(v.ds);
-    w.zeros(6);
-    at = "fs";
-    w.u16le(v.fs);
-    w.zeros(6);
-    at = "gs";
-    w.u16le(v.gs);
-    w.zeros(6);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeCpuUserRegsX8664At(w, w.reserve(CPU_USER_REGS_X86_64_SIZE), v);
 }
 
 /** The complete state of one 64-bit x86 PV vcpu (struct vcpu_guest_context as built for x86_64): FPU image, registers, virtual IDT, descriptor tables, control and debug registers, callbacks and segment bases. The body of X86_PV_VCPU_BASIC for 64-bit guests and of each .xen_prstatus entry in an x86 core file. */
@@ -409,139 +379,121 @@ export const vcpuGuestContextX8664Shape: JsonShape = {
   },
 };
 
-/** Reads one vcpu_guest_context_x86_64. */
-export function decodeVcpuGuestContextX8664(r: ByteReader): VcpuGuestContextX8664 {
+/** Reads one vcpu_guest_context_x86_64 at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE)`). */
+export function decodeVcpuGuestContextX8664At(r: ByteReader, o: number): VcpuGuestContextX8664 {
   let at = "";
   let index = -1;
   try {
-    at = "fpu_ctxt";
-    const fpuCtxt = r.bytesView(512);
-    at = "flags";
-    const flags = r.u64le();
     at = "user_regs";
-    const userRegs = decodeCpuUserRegsX8664(r);
+    const userRegs = decodeCpuUserRegsX8664At(r, o + 520);
     at = "trap_ctxt";
     const trapCtxt: TrapInfoX8664[] = [];
-    for (index = 0; index < 256; index++) trapCtxt.push(decodeTrapInfoX8664(r));
+    for (index = 0; index < 256; index++) trapCtxt.push(decodeTrapInfoX8664At(r, o + 720 + index * 16));
     index = -1;
-    at = "ldt_base";
-    const ldtBase = r.u64le();
-    at = "ldt_ents";
-    const ldtEnts = r.u64le();
     at = "gdt_frames";
     const gdtFrames: bigint[] = [];
-    for (index = 0; index < 16; index++) gdtFrames.push(r.u64le());
+    for (index = 0; index < 16; index++) gdtFrames.push(r.u64At(o + 4832 + index * 8, true));
     index = -1;
-    at = "gdt_ents";
-    const gdtEnts = r.u64le();
-    at = "kernel_ss";
-    const kernelSs = r.u64le();
-    at = "kernel_sp";
-    const kernelSp = r.u64le();
     at = "ctrlreg";
     const ctrlreg: bigint[] = [];
-    for (index = 0; index < 8; index++) ctrlreg.push(r.u64le());
+    for (index = 0; index < 8; index++) ctrlreg.push(r.u64At(o + 4984 + index * 8, true));
     index = -1;
     at = "debugreg";
     const debugreg: bigint[] = [];
-    for (index = 0; index < 8; index++) debugreg.push(r.u64le());
+    for (index = 0; index < 8; index++) debugreg.push(r.u64At(o + 5048 + index * 8, true));
     index = -1;
-    at = "event_callback_eip";
-    const eventCallbackEip = r.u64le();
-    at = "failsafe_callback_eip";
-    const failsafeCallbackEip = r.u64le();
-    at = "syscall_callback_eip";
-    const syscallCallbackEip = r.u64le();
-    at = "vm_assist";
-    const vmAssist = r.u64le();
-    at = "fs_base";
-    const fsBase = r.u64le();
-    at = "gs_base_kernel";
-    const gsBaseKernel = r.u64le();
-    at = "gs_base_user";
-    const gsBaseUser = r.u64le();
     return {
-      fpuCtxt,
-      flags,
+      fpuCtxt: r.bytesAt(o, 512),
+      flags: r.u64At(o + 512, true),
       userRegs,
       trapCtxt,
-      ldtBase,
-      ldtEnts,
+      ldtBase: r.u64At(o + 4816, true),
+      ldtEnts: r.u64At(o + 4824, true),
       gdtFrames,
-      gdtEnts,
-      kernelSs,
-      kernelSp,
+      gdtEnts: r.u64At(o + 4960, true),
+      kernelSs: r.u64At(o + 4968, true),
+      kernelSp: r.u64At(o + 4976, true),
       ctrlreg,
       debugreg,
-      eventCallbackEip,
-      failsafeCallbackEip,
-      syscallCallbackEip,
-      vmAssist,
-      fsBase,
-      gsBaseKernel,
-      gsBaseUser,
+      eventCallbackEip: r.u64At(o + 5112, true),
+      failsafeCallbackEip: r.u64At(o + 5120, true),
+      syscallCallbackEip: r.u64At(o + 5128, true),
+      vmAssist: r.u64At(o + 5136, true),
+      fsBase: r.u64At(o + 5144, true),
+      gsBaseKernel: r.u64At(o + 5152, true),
+      gsBaseUser: r.u64At(o + 5160, true),
     };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one vcpu_guest_context_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuGuestContextX8664(w: ByteWriter, v: VcpuGuestContextX8664): void {
+/** Reads one vcpu_guest_context_x86_64. */
+export function decodeVcpuGuestContextX8664(r: ByteReader): VcpuGuestContextX8664 {
+  return decodeVcpuGuestContextX8664At(r, r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE));
+}
+
+/** Writes one vcpu_guest_context_x86_64 at a reserved position (`w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeVcpuGuestContextX8664At(w: ByteWriter, o: number, v: VcpuGuestContextX8664): void {
   let at = "";
   let index = -1;
   try {
     at = "fpu_ctxt";
-    w.bytes(v.fpuCtxt, 512);
+    w.bytesAt(o, v.fpuCtxt, 512);
     at = "flags";
-    w.u64le(v.flags);
+    w.u64At(o + 512, v.flags, true);
     at = "user_regs";
-    encodeCpuUserRegsX8664(w, v.userRegs);
+    encodeCpuUserRegsX8664At(w, o + 520, v.userRegs);
     at = "trap_ctxt";
-    if (!Array.isArray(v.trapCtxt)) w.fail("an array is expected");
-    if (v.trapCtxt.length !== 256) w.fail(`${v.trapCtxt.length} elements given, exactly 256 expected`);
-    for (index = 0; index < v.trapCtxt.length; index++) encodeTrapInfoX8664(w, v.trapCtxt[index]!);
+    if (!Array.isArray(v.trapCtxt) || v.trapCtxt.length !== 256)
+      w.fail(`${Array.isArray(v.trapCtxt) ? v.trapCtxt.length : "no"} elements given, exactly 256 expected`, o + 720);
+    for (index = 0; index < 256; index++) encodeTrapInfoX8664At(w, o + 720 + index * 16, v.trapCtxt[index]!);
     index = -1;
     at = "ldt_base";
-    w.u64le(v.ldtBase);
+    w.u64At(o + 4816, v.ldtBase, true);
     at = "ldt_ents";
-    w.u64le(v.ldtEnts);
+    w.u64At(o + 4824, v.ldtEnts, true);
     at = "gdt_frames";
-    if (!Array.isArray(v.gdtFrames)) w.fail("an array is expected");
-    if (v.gdtFrames.length !== 16) w.fail(`${v.gdtFrames.length} elements given, exactly 16 expected`);
-    for (index = 0; index < v.gdtFrames.length; index++) w.u64le(v.gdtFrames[index]!);
+    if (!Array.isArray(v.gdtFrames) || v.gdtFrames.length !== 16)
+      w.fail(`${Array.isArray(v.gdtFrames) ? v.gdtFrames.length : "no"} elements given, exactly 16 expected`, o + 4832);
+    for (index = 0; index < 16; index++) w.u64At(o + 4832 + index * 8, v.gdtFrames[index]!, true);
     index = -1;
     at = "gdt_ents";
-    w.u64le(v.gdtEnts);
+    w.u64At(o + 4960, v.gdtEnts, true);
     at = "kernel_ss";
-    w.u64le(v.kernelSs);
+    w.u64At(o + 4968, v.kernelSs, true);
     at = "kernel_sp";
-    w.u64le(v.kernelSp);
+    w.u64At(o + 4976, v.kernelSp, true);
     at = "ctrlreg";
-    if (!Array.isArray(v.ctrlreg)) w.fail("an array is expected");
-    if (v.ctrlreg.length !== 8) w.fail(`${v.ctrlreg.length} elements given, exactly 8 expected`);
-    for (index = 0; index < v.ctrlreg.length; index++) w.u64le(v.ctrlreg[index]!);
+    if (!Array.isArray(v.ctrlreg) || v.ctrlreg.length !== 8)
+      w.fail(`${Array.isArray(v.ctrlreg) ? v.ctrlreg.length : "no"} elements given, exactly 8 expected`, o + 4984);
+    for (index = 0; index < 8; index++) w.u64At(o + 4984 + index * 8, v.ctrlreg[index]!, true);
     index = -1;
     at = "debugreg";
-    if (!Array.isArray(v.debugreg)) w.fail("an array is expected");
-    if (v.debugreg.length !== 8) w.fail(`${v.debugreg.length} elements given, exactly 8 expected`);
-    for (index = 0; index < v.debugreg.length; index++) w.u64le(v.debugreg[index]!);
+    if (!Array.isArray(v.debugreg) || v.debugreg.length !== 8)
+      w.fail(`${Array.isArray(v.debugreg) ? v.debugreg.length : "no"} elements given, exactly 8 expected`, o + 5048);
+    for (index = 0; index < 8; index++) w.u64At(o + 5048 + index * 8, v.debugreg[index]!, true);
     index = -1;
     at = "event_callback_eip";
-    w.u64le(v.eventCallbackEip);
+    w.u64At(o + 5112, v.eventCallbackEip, true);
     at = "failsafe_callback_eip";
-    w.u64le(v.failsafeCallbackEip);
+    w.u64At(o + 5120, v.failsafeCallbackEip, true);
     at = "syscall_callback_eip";
-    w.u64le(v.syscallCallbackEip);
+    w.u64At(o + 5128, v.syscallCallbackEip, true);
     at = "vm_assist";
-    w.u64le(v.vmAssist);
+    w.u64At(o + 5136, v.vmAssist, true);
     at = "fs_base";
-    w.u64le(v.fsBase);
+    w.u64At(o + 5144, v.fsBase, true);
     at = "gs_base_kernel";
-    w.u64le(v.gsBaseKernel);
+    w.u64At(o + 5152, v.gsBaseKernel, true);
     at = "gs_base_user";
-    w.u64le(v.gsBaseUser);
+    w.u64At(o + 5160, v.gsBaseUser, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one vcpu_guest_context_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeVcpuGuestContextX8664(w: ByteWriter, v: VcpuGuestContextX8664): void {
+  encodeVcpuGuestContextX8664At(w, w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE), v);
 }

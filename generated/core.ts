@@ -34,39 +34,51 @@ export const xenCompileInfoShape: JsonShape = {
   fields: { compiler: "string", compileBy: "string", compileDomain: "string", compileDate: "string" },
 };
 
-/** Reads one xen_compile_info. */
-export function decodeXenCompileInfo(r: ByteReader): XenCompileInfo {
+/** Reads one xen_compile_info at a position already claimed (`r.take(XEN_COMPILE_INFO_SIZE)`). */
+export function decodeXenCompileInfoAt(r: ByteReader, o: number): XenCompileInfo {
   let at = "";
+  let index = -1;
   try {
     at = "compiler";
-    const compiler = r.string(64, false);
+    const compiler = r.stringAt(o, 64, false);
     at = "compile_by";
-    const compileBy = r.string(16, false);
+    const compileBy = r.stringAt(o + 64, 16, false);
     at = "compile_domain";
-    const compileDomain = r.string(32, false);
+    const compileDomain = r.stringAt(o + 80, 32, false);
     at = "compile_date";
-    const compileDate = r.string(32, false);
+    const compileDate = r.stringAt(o + 112, 32, false);
     return { compiler, compileBy, compileDomain, compileDate };
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Reads one xen_compile_info. */
+export function decodeXenCompileInfo(r: ByteReader): XenCompileInfo {
+  return decodeXenCompileInfoAt(r, r.take(XEN_COMPILE_INFO_SIZE));
+}
+
+/** Writes one xen_compile_info at a reserved position (`w.reserve(XEN_COMPILE_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeXenCompileInfoAt(w: ByteWriter, o: number, v: XenCompileInfo): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "compiler";
+    w.stringAt(o, v.compiler, 64, false);
+    at = "compile_by";
+    w.stringAt(o + 64, v.compileBy, 16, false);
+    at = "compile_domain";
+    w.stringAt(o + 80, v.compileDomain, 32, false);
+    at = "compile_date";
+    w.stringAt(o + 112, v.compileDate, 32, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one xen_compile_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenCompileInfo(w: ByteWriter, v: XenCompileInfo): void {
-  let at = "";
-  try {
-    at = "compiler";
-    w.string(v.compiler, 64, false);
-    at = "compile_by";
-    w.string(v.compileBy, 16, false);
-    at = "compile_domain";
-    w.string(v.compileDomain, 32, false);
-    at = "compile_date";
-    w.string(v.compileDate, 32, false);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeXenCompileInfoAt(w, w.reserve(XEN_COMPILE_INFO_SIZE), v);
 }
 
 /** Description of the DUMPCORE_XEN_VERSION note (struct xen_dumpcore_elfnote_xen_version_desc): the version and build of the hypervisor the dumped domain ran on. 1280 bytes as a 64-bit toolstack writes it (and on ARM). A 32-bit x86 toolstack has a 4-byte virt_start and packs pagesize right after it, giving 1276 bytes. A 64-bit toolstack dumping a 32-bit PV guest keeps descsz 1280 but copies pagesize 4 bytes earlier, to offset 1268, over the upper half of virt_start; read with this layout such a note shows the page size in virt_start's upper 32 bits and 0 in pagesize. Readers should check descsz and the guest width before trusting the last 16 bytes. */
@@ -106,55 +118,68 @@ export const xenVersionInfoShape: JsonShape = {
   },
 };
 
+/** Reads one xen_version_info at a position already claimed (`r.take(XEN_VERSION_INFO_SIZE)`). */
+export function decodeXenVersionInfoAt(r: ByteReader, o: number): XenVersionInfo {
+  let at = "";
+  let index = -1;
+  try {
+    at = "extra_version";
+    const extraVersion = r.stringAt(o + 16, 16, false);
+    at = "compile_info";
+    const compileInfo = decodeXenCompileInfoAt(r, o + 32);
+    at = "capabilities";
+    const capabilities = r.stringAt(o + 176, 1024, false);
+    at = "changeset";
+    const changeset = r.stringAt(o + 1200, 64, false);
+    return {
+      majorVersion: r.u64At(o, true),
+      minorVersion: r.u64At(o + 8, true),
+      extraVersion,
+      compileInfo,
+      capabilities,
+      changeset,
+      virtStart: r.u64At(o + 1264, true),
+      pagesize: r.u64At(o + 1272, true),
+    };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one xen_version_info. */
 export function decodeXenVersionInfo(r: ByteReader): XenVersionInfo {
+  return decodeXenVersionInfoAt(r, r.take(XEN_VERSION_INFO_SIZE));
+}
+
+/** Writes one xen_version_info at a reserved position (`w.reserve(XEN_VERSION_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeXenVersionInfoAt(w: ByteWriter, o: number, v: XenVersionInfo): void {
   let at = "";
+  let index = -1;
   try {
     at = "major_version";
-    const majorVersion = r.u64le();
+    w.u64At(o, v.majorVersion, true);
     at = "minor_version";
-    const minorVersion = r.u64le();
+    w.u64At(o + 8, v.minorVersion, true);
     at = "extra_version";
-    const extraVersion = r.string(16, false);
+    w.stringAt(o + 16, v.extraVersion, 16, false);
     at = "compile_info";
-    const compileInfo = decodeXenCompileInfo(r);
+    encodeXenCompileInfoAt(w, o + 32, v.compileInfo);
     at = "capabilities";
-    const capabilities = r.string(1024, false);
+    w.stringAt(o + 176, v.capabilities, 1024, false);
     at = "changeset";
-    const changeset = r.string(64, false);
+    w.stringAt(o + 1200, v.changeset, 64, false);
     at = "virt_start";
-    const virtStart = r.u64le();
+    w.u64At(o + 1264, v.virtStart, true);
     at = "pagesize";
-    const pagesize = r.u64le();
-    return { majorVersion, minorVersion, extraVersion, compileInfo, capabilities, changeset, virtStart, pagesize };
+    w.u64At(o + 1272, v.pagesize, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one xen_version_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenVersionInfo(w: ByteWriter, v: XenVersionInfo): void {
-  let at = "";
-  try {
-    at = "major_version";
-    w.u64le(v.majorVersion);
-    at = "minor_version";
-    w.u64le(v.minorVersion);
-    at = "extra_version";
-    w.string(v.extraVersion, 16, false);
-    at = "compile_info";
-    encodeXenCompileInfo(w, v.compileInfo);
-    at = "capabilities";
-    w.string(v.capabilities, 1024, false);
-    at = "changeset";
-    w.string(v.changeset, 64, false);
-    at = "virt_start";
-    w.u64le(v.virtStart);
-    at = "pagesize";
-    w.u64le(v.pagesize);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeXenVersionInfoAt(w, w.reserve(XEN_VERSION_INFO_SIZE), v);
 }
 
 /** One entry of the .xen_p2m section of a PV guest's core file (struct xen_dumpcore_p2m): which machine frame held a guest page. Entries are in ascending pfn order; an entry whose pfn is all ones is invalid (its page is zero). */
@@ -170,31 +195,33 @@ export const PFN_GMFN_SIZE = 16;
 /** How pfn_gmfn values map to JSON. */
 export const pfnGmfnShape: JsonShape = { kind: "struct", fields: { pfn: "bigint", gmfn: "bigint" } };
 
+/** Reads one pfn_gmfn at a position already claimed (`r.take(PFN_GMFN_SIZE)`). */
+export function decodePfnGmfnAt(r: ByteReader, o: number): PfnGmfn {
+  return { pfn: r.u64At(o, true), gmfn: r.u64At(o + 8, true) };
+}
+
 /** Reads one pfn_gmfn. */
 export function decodePfnGmfn(r: ByteReader): PfnGmfn {
+  return decodePfnGmfnAt(r, r.take(PFN_GMFN_SIZE));
+}
+
+/** Writes one pfn_gmfn at a reserved position (`w.reserve(PFN_GMFN_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodePfnGmfnAt(w: ByteWriter, o: number, v: PfnGmfn): void {
   let at = "";
+  let index = -1;
   try {
     at = "pfn";
-    const pfn = r.u64le();
+    w.u64At(o, v.pfn, true);
     at = "gmfn";
-    const gmfn = r.u64le();
-    return { pfn, gmfn };
+    w.u64At(o + 8, v.gmfn, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one pfn_gmfn; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn): void {
-  let at = "";
-  try {
-    at = "pfn";
-    w.u64le(v.pfn);
-    at = "gmfn";
-    w.u64le(v.gmfn);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodePfnGmfnAt(w, w.reserve(PFN_GMFN_SIZE), v);
 }
 
 /** The decoded body of a xen_version section. */

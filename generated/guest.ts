@@ -92,15 +92,23 @@ export interface PfnWord {
   pfn: number;
 }
 
-/** Splits a pfn_word word into its fields. */
-export function unpackPfnWord(raw: bigint, r: ByteReader): PfnWord {
-  if ((raw & 0xff0000000000000n) !== 0n) r.fail("reserved bits of pfn_word are not zero", r.pos - 8);
-  return { type: Number(raw >> 60n), pfn: Number(raw & 0xfffffffffffffn) };
+/** Reads a pfn_word word at a claimed position and splits it into its fields. */
+export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littleEndian): PfnWord {
+  const lo = r.lo32At(at, le);
+  const hi = r.hi32At(at, le);
+  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at);
+  return { type: (hi >>> 28) & 0xf, pfn: (hi & 0xfffff) * 0x100000000 + lo };
 }
 
-/** Joins pfn_word fields into one word; a value too wide for its bits is an EncodeError. */
-export function packPfnWord(v: PfnWord, w: ByteWriter): bigint {
-  return (w.bits64(v.type, 4) << 60n) | (w.bits64(v.pfn, 52) << 0n);
+/** Writes pfn_word fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+export function packPfnWordAt(w: ByteWriter, at: number, v: PfnWord, le: boolean = w.littleEndian): void {
+  let lo = 0;
+  let hi = 0;
+  hi += w.bits32(v.type, 4) * 0x10000000;
+  const pfnValue = w.bits32(v.pfn, 52);
+  lo += (pfnValue % 0x100000000) * 0x1;
+  hi += Math.floor(pfnValue / 0x100000000);
+  w.halvesAt(at, lo, hi, le);
 }
 
 /**
@@ -124,27 +132,31 @@ export const PFN_ENTRY_SIZE = 8;
 /** How pfn_entry values map to JSON. */
 export const pfnEntryShape: JsonShape = { kind: "struct", fields: { pfn: "bigint" } };
 
+/** Reads one pfn_entry at a position already claimed (`r.take(PFN_ENTRY_SIZE)`). */
+export function decodePfnEntryAt(r: ByteReader, o: number): PfnEntry {
+  return { pfn: r.u64At(o) };
+}
+
 /** Reads one pfn_entry. */
 export function decodePfnEntry(r: ByteReader): PfnEntry {
+  return decodePfnEntryAt(r, r.take(PFN_ENTRY_SIZE));
+}
+
+/** Writes one pfn_entry at a reserved position (`w.reserve(PFN_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodePfnEntryAt(w: ByteWriter, o: number, v: PfnEntry): void {
   let at = "";
+  let index = -1;
   try {
     at = "pfn";
-    const pfn = r.u64();
-    return { pfn };
+    w.u64At(o, v.pfn);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one pfn_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePfnEntry(w: ByteWriter, v: PfnEntry): void {
-  let at = "";
-  try {
-    at = "pfn";
-    w.u64(v.pfn);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodePfnEntryAt(w, w.reserve(PFN_ENTRY_SIZE), v);
 }
 
 /** The guest's configuration as the toolstack keeps it (for xl, the JSON domain configuration), so an image restores without the original config file. */
@@ -252,47 +264,55 @@ export const extendedInfoShape: JsonShape = {
   fields: { guestWidth: "number", ptLevels: "number", flags: "number", vcpuContextSize: "number", xsaveSize: "number" },
 };
 
+/** Reads one extended_info at a position already claimed (`r.take(EXTENDED_INFO_SIZE)`). */
+export function decodeExtendedInfoAt(r: ByteReader, o: number): ExtendedInfo {
+  let at = "";
+  let index = -1;
+  try {
+    at = "reserved";
+    r.zerosAt(o + 12, 4);
+    return {
+      guestWidth: r.u8At(o),
+      ptLevels: r.u8At(o + 1),
+      flags: r.u16At(o + 2),
+      vcpuContextSize: r.u32At(o + 4),
+      xsaveSize: r.u32At(o + 8),
+    };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one extended_info. */
 export function decodeExtendedInfo(r: ByteReader): ExtendedInfo {
+  return decodeExtendedInfoAt(r, r.take(EXTENDED_INFO_SIZE));
+}
+
+/** Writes one extended_info at a reserved position (`w.reserve(EXTENDED_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
   let at = "";
+  let index = -1;
   try {
     at = "guest_width";
-    const guestWidth = r.u8();
+    w.u8At(o, v.guestWidth);
     at = "pt_levels";
-    const ptLevels = r.u8();
+    w.u8At(o + 1, v.ptLevels);
     at = "flags";
-    const flags = r.u16();
+    w.u16At(o + 2, v.flags);
     at = "vcpu_context_size";
-    const vcpuContextSize = r.u32();
+    w.u32At(o + 4, v.vcpuContextSize);
     at = "xsave_size";
-    const xsaveSize = r.u32();
+    w.u32At(o + 8, v.xsaveSize);
     at = "reserved";
-    r.zeros(4, true);
-    return { guestWidth, ptLevels, flags, vcpuContextSize, xsaveSize };
+    w.zerosAt(o + 12, 4);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one extended_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo): void {
-  let at = "";
-  try {
-    at = "guest_width";
-    w.u8(v.guestWidth);
-    at = "pt_levels";
-    w.u8(v.ptLevels);
-    at = "flags";
-    w.u16(v.flags);
-    at = "vcpu_context_size";
-    w.u32(v.vcpuContextSize);
-    at = "xsave_size";
-    w.u32(v.xsaveSize);
-    at = "reserved";
-    w.zeros(4);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeExtendedInfoAt(w, w.reserve(EXTENDED_INFO_SIZE), v);
 }
 
 /** The decoded body of a extended_info section. */
@@ -553,7 +573,7 @@ export function decodePageData(r: ByteReader): PageData {
     at = "pfns";
     const pfnsCount = r.count(count, 8);
     const pfns: PfnWord[] = [];
-    for (index = 0; index < pfnsCount; index++) pfns.push(unpackPfnWord(r.u64(), r));
+    for (index = 0; index < pfnsCount; index++) pfns.push(unpackPfnWordAt(r, r.take(8)));
     index = -1;
     r.alignTo(4096, start, true);
     at = "pages";
@@ -580,7 +600,7 @@ export function encodePageData(w: ByteWriter, v: PageData): void {
     w.zeros(4);
     at = "pfns";
     if (!Array.isArray(v.pfns)) w.fail("an array is expected");
-    for (index = 0; index < v.pfns.length; index++) w.u64(packPfnWord(v.pfns[index]!, w));
+    for (index = 0; index < v.pfns.length; index++) packPfnWordAt(w, w.reserve(8), v.pfns[index]!);
     index = -1;
     w.alignTo(4096, start);
     at = "pages";

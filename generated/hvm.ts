@@ -486,31 +486,33 @@ export const HVM_PARAM_SIZE = 16;
 /** How hvm_param values map to JSON. */
 export const hvmParamShape: JsonShape = { kind: "struct", fields: { index: "bigint", value: "bigint" } };
 
+/** Reads one hvm_param at a position already claimed (`r.take(HVM_PARAM_SIZE)`). */
+export function decodeHvmParamAt(r: ByteReader, o: number): HvmParam {
+  return { index: r.u64At(o), value: r.u64At(o + 8) };
+}
+
 /** Reads one hvm_param. */
 export function decodeHvmParam(r: ByteReader): HvmParam {
+  return decodeHvmParamAt(r, r.take(HVM_PARAM_SIZE));
+}
+
+/** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
   let at = "";
+  let index = -1;
   try {
     at = "index";
-    const index_ = r.u64();
+    w.u64At(o, v.index);
     at = "value";
-    const value = r.u64();
-    return { index: index_, value };
+    w.u64At(o + 8, v.value);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
-  let at = "";
-  try {
-    at = "index";
-    w.u64(v.index);
-    at = "value";
-    w.u64(v.value);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
 }
 
 /** The HVM guest's emulated CPU and device state: the records of the hypervisor's HVM context blob, in order, from the header record to the end record, packed with no padding between them. */

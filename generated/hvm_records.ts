@@ -82,43 +82,45 @@ export const hvmSaveHeaderShape: JsonShape = {
   fields: { magic: "number", version: "number", changeset: "bigint", cpuid: "number", gtscKhz: "number" },
 };
 
+/** Reads one hvm_save_header at a position already claimed (`r.take(HVM_SAVE_HEADER_SIZE)`). */
+export function decodeHvmSaveHeaderAt(r: ByteReader, o: number): HvmSaveHeader {
+  return {
+    magic: r.u32At(o, true),
+    version: r.u32At(o + 4, true),
+    changeset: r.u64At(o + 8, true),
+    cpuid: r.u32At(o + 16, true),
+    gtscKhz: r.u32At(o + 20, true),
+  };
+}
+
 /** Reads one hvm_save_header. */
 export function decodeHvmSaveHeader(r: ByteReader): HvmSaveHeader {
+  return decodeHvmSaveHeaderAt(r, r.take(HVM_SAVE_HEADER_SIZE));
+}
+
+/** Writes one hvm_save_header at a reserved position (`w.reserve(HVM_SAVE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmSaveHeaderAt(w: ByteWriter, o: number, v: HvmSaveHeader): void {
   let at = "";
+  let index = -1;
   try {
     at = "magic";
-    const magic = r.u32le();
+    w.u32At(o, v.magic, true);
     at = "version";
-    const version = r.u32le();
+    w.u32At(o + 4, v.version, true);
     at = "changeset";
-    const changeset = r.u64le();
+    w.u64At(o + 8, v.changeset, true);
     at = "cpuid";
-    const cpuid = r.u32le();
+    w.u32At(o + 16, v.cpuid, true);
     at = "gtsc_khz";
-    const gtscKhz = r.u32le();
-    return { magic, version, changeset, cpuid, gtscKhz };
+    w.u32At(o + 20, v.gtscKhz, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_save_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmSaveHeader(w: ByteWriter, v: HvmSaveHeader): void {
-  let at = "";
-  try {
-    at = "magic";
-    w.u32le(v.magic);
-    at = "version";
-    w.u32le(v.version);
-    at = "changeset";
-    w.u64le(v.changeset);
-    at = "cpuid";
-    w.u32le(v.cpuid);
-    at = "gtsc_khz";
-    w.u32le(v.gtscKhz);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmSaveHeaderAt(w, w.reserve(HVM_SAVE_HEADER_SIZE), v);
 }
 
 /**
@@ -384,426 +386,279 @@ export const hvmHwCpuShape: JsonShape = {
   },
 };
 
-/** Reads one hvm_hw_cpu. */
-export function decodeHvmHwCpu(r: ByteReader): HvmHwCpu {
+/** Reads one hvm_hw_cpu at a position already claimed (`r.take(HVM_HW_CPU_SIZE)`). */
+export function decodeHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpu {
   let at = "";
+  let index = -1;
   try {
-    at = "fpu_regs";
-    const fpuRegs = r.bytesView(512);
-    at = "rax";
-    const rax = r.u64le();
-    at = "rbx";
-    const rbx = r.u64le();
-    at = "rcx";
-    const rcx = r.u64le();
-    at = "rdx";
-    const rdx = r.u64le();
-    at = "rbp";
-    const rbp = r.u64le();
-    at = "rsi";
-    const rsi = r.u64le();
-    at = "rdi";
-    const rdi = r.u64le();
-    at = "rsp";
-    const rsp = r.u64le();
-    at = "r8";
-    const r8 = r.u64le();
-    at = "r9";
-    const r9 = r.u64le();
-    at = "r10";
-    const r10 = r.u64le();
-    at = "r11";
-    const r11 = r.u64le();
-    at = "r12";
-    const r12 = r.u64le();
-    at = "r13";
-    const r13 = r.u64le();
-    at = "r14";
-    const r14 = r.u64le();
-    at = "r15";
-    const r15 = r.u64le();
-    at = "rip";
-    const rip = r.u64le();
-    at = "rflags";
-    const rflags = r.u64le();
-    at = "cr0";
-    const cr0 = r.u64le();
-    at = "cr2";
-    const cr2 = r.u64le();
-    at = "cr3";
-    const cr3 = r.u64le();
-    at = "cr4";
-    const cr4 = r.u64le();
-    at = "dr0";
-    const dr0 = r.u64le();
-    at = "dr1";
-    const dr1 = r.u64le();
-    at = "dr2";
-    const dr2 = r.u64le();
-    at = "dr3";
-    const dr3 = r.u64le();
-    at = "dr6";
-    const dr6 = r.u64le();
-    at = "dr7";
-    const dr7 = r.u64le();
-    at = "cs_sel";
-    const csSel = r.u32le();
-    at = "ds_sel";
-    const dsSel = r.u32le();
-    at = "es_sel";
-    const esSel = r.u32le();
-    at = "fs_sel";
-    const fsSel = r.u32le();
-    at = "gs_sel";
-    const gsSel = r.u32le();
-    at = "ss_sel";
-    const ssSel = r.u32le();
-    at = "tr_sel";
-    const trSel = r.u32le();
-    at = "ldtr_sel";
-    const ldtrSel = r.u32le();
-    at = "cs_limit";
-    const csLimit = r.u32le();
-    at = "ds_limit";
-    const dsLimit = r.u32le();
-    at = "es_limit";
-    const esLimit = r.u32le();
-    at = "fs_limit";
-    const fsLimit = r.u32le();
-    at = "gs_limit";
-    const gsLimit = r.u32le();
-    at = "ss_limit";
-    const ssLimit = r.u32le();
-    at = "tr_limit";
-    const trLimit = r.u32le();
-    at = "ldtr_limit";
-    const ldtrLimit = r.u32le();
-    at = "idtr_limit";
-    const idtrLimit = r.u32le();
-    at = "gdtr_limit";
-    const gdtrLimit = r.u32le();
-    at = "cs_base";
-    const csBase = r.u64le();
-    at = "ds_base";
-    const dsBase = r.u64le();
-    at = "es_base";
-    const esBase = r.u64le();
-    at = "fs_base";
-    const fsBase = r.u64le();
-    at = "gs_base";
-    const gsBase = r.u64le();
-    at = "ss_base";
-    const ssBase = r.u64le();
-    at = "tr_base";
-    const trBase = r.u64le();
-    at = "ldtr_base";
-    const ldtrBase = r.u64le();
-    at = "idtr_base";
-    const idtrBase = r.u64le();
-    at = "gdtr_base";
-    const gdtrBase = r.u64le();
-    at = "cs_arbytes";
-    const csArbytes = r.u32le();
-    at = "ds_arbytes";
-    const dsArbytes = r.u32le();
-    at = "es_arbytes";
-    const esArbytes = r.u32le();
-    at = "fs_arbytes";
-    const fsArbytes = r.u32le();
-    at = "gs_arbytes";
-    const gsArbytes = r.u32le();
-    at = "ss_arbytes";
-    const ssArbytes = r.u32le();
-    at = "tr_arbytes";
-    const trArbytes = r.u32le();
-    at = "ldtr_arbytes";
-    const ldtrArbytes = r.u32le();
-    at = "sysenter_cs";
-    const sysenterCs = r.u64le();
-    at = "sysenter_esp";
-    const sysenterEsp = r.u64le();
-    at = "sysenter_eip";
-    const sysenterEip = r.u64le();
-    at = "shadow_gs";
-    const shadowGs = r.u64le();
-    at = "msr_flags";
-    const msrFlags = r.u64le();
-    at = "msr_lstar";
-    const msrLstar = r.u64le();
-    at = "msr_star";
-    const msrStar = r.u64le();
-    at = "msr_cstar";
-    const msrCstar = r.u64le();
-    at = "msr_syscall_mask";
-    const msrSyscallMask = r.u64le();
-    at = "msr_efer";
-    const msrEfer = r.u64le();
-    at = "msr_tsc_aux";
-    const msrTscAux = r.u64le();
-    at = "tsc";
-    const tsc = r.u64le();
-    at = "pending_event";
-    const pendingEvent = r.u32le();
-    at = "error_code";
-    const errorCode = r.u32le();
-    at = "flags";
-    const flags = r.u32le();
-    r.zeros(4, true);
+    at = "_pad80";
+    r.zerosAt(o + 1028, 4);
     return {
-      fpuRegs,
-      rax,
-      rbx,
-      rcx,
-      rdx,
-      rbp,
-      rsi,
-      rdi,
-      rsp,
-      r8,
-      r9,
-      r10,
-      r11,
-      r12,
-      r13,
-      r14,
-      r15,
-      rip,
-      rflags,
-      cr0,
-      cr2,
-      cr3,
-      cr4,
-      dr0,
-      dr1,
-      dr2,
-      dr3,
-      dr6,
-      dr7,
-      csSel,
-      dsSel,
-      esSel,
-      fsSel,
-      gsSel,
-      ssSel,
-      trSel,
-      ldtrSel,
-      csLimit,
-      dsLimit,
-      esLimit,
-      fsLimit,
-      gsLimit,
-      ssLimit,
-      trLimit,
-      ldtrLimit,
-      idtrLimit,
-      gdtrLimit,
-      csBase,
-      dsBase,
-      esBase,
-      fsBase,
-      gsBase,
-      ssBase,
-      trBase,
-      ldtrBase,
-      idtrBase,
-      gdtrBase,
-      csArbytes,
-      dsArbytes,
-      esArbytes,
-      fsArbytes,
-      gsArbytes,
-      ssArbytes,
-      trArbytes,
-      ldtrArbytes,
-      sysenterCs,
-      sysenterEsp,
-      sysenterEip,
-      shadowGs,
-      msrFlags,
-      msrLstar,
-      msrStar,
-      msrCstar,
-      msrSyscallMask,
-      msrEfer,
-      msrTscAux,
-      tsc,
-      pendingEvent,
-      errorCode,
-      flags,
+      fpuRegs: r.bytesAt(o, 512),
+      rax: r.u64At(o + 512, true),
+      rbx: r.u64At(o + 520, true),
+      rcx: r.u64At(o + 528, true),
+      rdx: r.u64At(o + 536, true),
+      rbp: r.u64At(o + 544, true),
+      rsi: r.u64At(o + 552, true),
+      rdi: r.u64At(o + 560, true),
+      rsp: r.u64At(o + 568, true),
+      r8: r.u64At(o + 576, true),
+      r9: r.u64At(o + 584, true),
+      r10: r.u64At(o + 592, true),
+      r11: r.u64At(o + 600, true),
+      r12: r.u64At(o + 608, true),
+      r13: r.u64At(o + 616, true),
+      r14: r.u64At(o + 624, true),
+      r15: r.u64At(o + 632, true),
+      rip: r.u64At(o + 640, true),
+      rflags: r.u64At(o + 648, true),
+      cr0: r.u64At(o + 656, true),
+      cr2: r.u64At(o + 664, true),
+      cr3: r.u64At(o + 672, true),
+      cr4: r.u64At(o + 680, true),
+      dr0: r.u64At(o + 688, true),
+      dr1: r.u64At(o + 696, true),
+      dr2: r.u64At(o + 704, true),
+      dr3: r.u64At(o + 712, true),
+      dr6: r.u64At(o + 720, true),
+      dr7: r.u64At(o + 728, true),
+      csSel: r.u32At(o + 736, true),
+      dsSel: r.u32At(o + 740, true),
+      esSel: r.u32At(o + 744, true),
+      fsSel: r.u32At(o + 748, true),
+      gsSel: r.u32At(o + 752, true),
+      ssSel: r.u32At(o + 756, true),
+      trSel: r.u32At(o + 760, true),
+      ldtrSel: r.u32At(o + 764, true),
+      csLimit: r.u32At(o + 768, true),
+      dsLimit: r.u32At(o + 772, true),
+      esLimit: r.u32At(o + 776, true),
+      fsLimit: r.u32At(o + 780, true),
+      gsLimit: r.u32At(o + 784, true),
+      ssLimit: r.u32At(o + 788, true),
+      trLimit: r.u32At(o + 792, true),
+      ldtrLimit: r.u32At(o + 796, true),
+      idtrLimit: r.u32At(o + 800, true),
+      gdtrLimit: r.u32At(o + 804, true),
+      csBase: r.u64At(o + 808, true),
+      dsBase: r.u64At(o + 816, true),
+      esBase: r.u64At(o + 824, true),
+      fsBase: r.u64At(o + 832, true),
+      gsBase: r.u64At(o + 840, true),
+      ssBase: r.u64At(o + 848, true),
+      trBase: r.u64At(o + 856, true),
+      ldtrBase: r.u64At(o + 864, true),
+      idtrBase: r.u64At(o + 872, true),
+      gdtrBase: r.u64At(o + 880, true),
+      csArbytes: r.u32At(o + 888, true),
+      dsArbytes: r.u32At(o + 892, true),
+      esArbytes: r.u32At(o + 896, true),
+      fsArbytes: r.u32At(o + 900, true),
+      gsArbytes: r.u32At(o + 904, true),
+      ssArbytes: r.u32At(o + 908, true),
+      trArbytes: r.u32At(o + 912, true),
+      ldtrArbytes: r.u32At(o + 916, true),
+      sysenterCs: r.u64At(o + 920, true),
+      sysenterEsp: r.u64At(o + 928, true),
+      sysenterEip: r.u64At(o + 936, true),
+      shadowGs: r.u64At(o + 944, true),
+      msrFlags: r.u64At(o + 952, true),
+      msrLstar: r.u64At(o + 960, true),
+      msrStar: r.u64At(o + 968, true),
+      msrCstar: r.u64At(o + 976, true),
+      msrSyscallMask: r.u64At(o + 984, true),
+      msrEfer: r.u64At(o + 992, true),
+      msrTscAux: r.u64At(o + 1000, true),
+      tsc: r.u64At(o + 1008, true),
+      pendingEvent: r.u32At(o + 1016, true),
+      errorCode: r.u32At(o + 1020, true),
+      flags: r.u32At(o + 1024, true),
     };
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Reads one hvm_hw_cpu. */
+export function decodeHvmHwCpu(r: ByteReader): HvmHwCpu {
+  return decodeHvmHwCpuAt(r, r.take(HVM_HW_CPU_SIZE));
+}
+
+/** Writes one hvm_hw_cpu at a reserved position (`w.reserve(HVM_HW_CPU_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwCpuAt(w: ByteWriter, o: number, v: HvmHwCpu): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "fpu_regs";
+    w.bytesAt(o, v.fpuRegs, 512);
+    at = "rax";
+    w.u64At(o + 512, v.rax, true);
+    at = "rbx";
+    w.u64At(o + 520, v.rbx, true);
+    at = "rcx";
+    w.u64At(o + 528, v.rcx, true);
+    at = "rdx";
+    w.u64At(o + 536, v.rdx, true);
+    at = "rbp";
+    w.u64At(o + 544, v.rbp, true);
+    at = "rsi";
+    w.u64At(o + 552, v.rsi, true);
+    at = "rdi";
+    w.u64At(o + 560, v.rdi, true);
+    at = "rsp";
+    w.u64At(o + 568, v.rsp, true);
+    at = "r8";
+    w.u64At(o + 576, v.r8, true);
+    at = "r9";
+    w.u64At(o + 584, v.r9, true);
+    at = "r10";
+    w.u64At(o + 592, v.r10, true);
+    at = "r11";
+    w.u64At(o + 600, v.r11, true);
+    at = "r12";
+    w.u64At(o + 608, v.r12, true);
+    at = "r13";
+    w.u64At(o + 616, v.r13, true);
+    at = "r14";
+    w.u64At(o + 624, v.r14, true);
+    at = "r15";
+    w.u64At(o + 632, v.r15, true);
+    at = "rip";
+    w.u64At(o + 640, v.rip, true);
+    at = "rflags";
+    w.u64At(o + 648, v.rflags, true);
+    at = "cr0";
+    w.u64At(o + 656, v.cr0, true);
+    at = "cr2";
+    w.u64At(o + 664, v.cr2, true);
+    at = "cr3";
+    w.u64At(o + 672, v.cr3, true);
+    at = "cr4";
+    w.u64At(o + 680, v.cr4, true);
+    at = "dr0";
+    w.u64At(o + 688, v.dr0, true);
+    at = "dr1";
+    w.u64At(o + 696, v.dr1, true);
+    at = "dr2";
+    w.u64At(o + 704, v.dr2, true);
+    at = "dr3";
+    w.u64At(o + 712, v.dr3, true);
+    at = "dr6";
+    w.u64At(o + 720, v.dr6, true);
+    at = "dr7";
+    w.u64At(o + 728, v.dr7, true);
+    at = "cs_sel";
+    w.u32At(o + 736, v.csSel, true);
+    at = "ds_sel";
+    w.u32At(o + 740, v.dsSel, true);
+    at = "es_sel";
+    w.u32At(o + 744, v.esSel, true);
+    at = "fs_sel";
+    w.u32At(o + 748, v.fsSel, true);
+    at = "gs_sel";
+    w.u32At(o + 752, v.gsSel, true);
+    at = "ss_sel";
+    w.u32At(o + 756, v.ssSel, true);
+    at = "tr_sel";
+    w.u32At(o + 760, v.trSel, true);
+    at = "ldtr_sel";
+    w.u32At(o + 764, v.ldtrSel, true);
+    at = "cs_limit";
+    w.u32At(o + 768, v.csLimit, true);
+    at = "ds_limit";
+    w.u32At(o + 772, v.dsLimit, true);
+    at = "es_limit";
+    w.u32At(o + 776, v.esLimit, true);
+    at = "fs_limit";
+    w.u32At(o + 780, v.fsLimit, true);
+    at = "gs_limit";
+    w.u32At(o + 784, v.gsLimit, true);
+    at = "ss_limit";
+    w.u32At(o + 788, v.ssLimit, true);
+    at = "tr_limit";
+    w.u32At(o + 792, v.trLimit, true);
+    at = "ldtr_limit";
+    w.u32At(o + 796, v.ldtrLimit, true);
+    at = "idtr_limit";
+    w.u32At(o + 800, v.idtrLimit, true);
+    at = "gdtr_limit";
+    w.u32At(o + 804, v.gdtrLimit, true);
+    at = "cs_base";
+    w.u64At(o + 808, v.csBase, true);
+    at = "ds_base";
+    w.u64At(o + 816, v.dsBase, true);
+    at = "es_base";
+    w.u64At(o + 824, v.esBase, true);
+    at = "fs_base";
+    w.u64At(o + 832, v.fsBase, true);
+    at = "gs_base";
+    w.u64At(o + 840, v.gsBase, true);
+    at = "ss_base";
+    w.u64At(o + 848, v.ssBase, true);
+    at = "tr_base";
+    w.u64At(o + 856, v.trBase, true);
+    at = "ldtr_base";
+    w.u64At(o + 864, v.ldtrBase, true);
+    at = "idtr_base";
+    w.u64At(o + 872, v.idtrBase, true);
+    at = "gdtr_base";
+    w.u64At(o + 880, v.gdtrBase, true);
+    at = "cs_arbytes";
+    w.u32At(o + 888, v.csArbytes, true);
+    at = "ds_arbytes";
+    w.u32At(o + 892, v.dsArbytes, true);
+    at = "es_arbytes";
+    w.u32At(o + 896, v.esArbytes, true);
+    at = "fs_arbytes";
+    w.u32At(o + 900, v.fsArbytes, true);
+    at = "gs_arbytes";
+    w.u32At(o + 904, v.gsArbytes, true);
+    at = "ss_arbytes";
+    w.u32At(o + 908, v.ssArbytes, true);
+    at = "tr_arbytes";
+    w.u32At(o + 912, v.trArbytes, true);
+    at = "ldtr_arbytes";
+    w.u32At(o + 916, v.ldtrArbytes, true);
+    at = "sysenter_cs";
+    w.u64At(o + 920, v.sysenterCs, true);
+    at = "sysenter_esp";
+    w.u64At(o + 928, v.sysenterEsp, true);
+    at = "sysenter_eip";
+    w.u64At(o + 936, v.sysenterEip, true);
+    at = "shadow_gs";
+    w.u64At(o + 944, v.shadowGs, true);
+    at = "msr_flags";
+    w.u64At(o + 952, v.msrFlags, true);
+    at = "msr_lstar";
+    w.u64At(o + 960, v.msrLstar, true);
+    at = "msr_star";
+    w.u64At(o + 968, v.msrStar, true);
+    at = "msr_cstar";
+    w.u64At(o + 976, v.msrCstar, true);
+    at = "msr_syscall_mask";
+    w.u64At(o + 984, v.msrSyscallMask, true);
+    at = "msr_efer";
+    w.u64At(o + 992, v.msrEfer, true);
+    at = "msr_tsc_aux";
+    w.u64At(o + 1000, v.msrTscAux, true);
+    at = "tsc";
+    w.u64At(o + 1008, v.tsc, true);
+    at = "pending_event";
+    w.u32At(o + 1016, v.pendingEvent, true);
+    at = "error_code";
+    w.u32At(o + 1020, v.errorCode, true);
+    at = "flags";
+    w.u32At(o + 1024, v.flags, true);
+    w.zerosAt(o + 1028, 4);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_hw_cpu; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu): void {
-  let at = "";
-  try {
-    at = "fpu_regs";
-    w.bytes(v.fpuRegs, 512);
-    at = "rax";
-    w.u64le(v.rax);
-    at = "rbx";
-    w.u64le(v.rbx);
-    at = "rcx";
-    w.u64le(v.rcx);
-    at = "rdx";
-    w.u64le(v.rdx);
-    at = "rbp";
-    w.u64le(v.rbp);
-    at = "rsi";
-    w.u64le(v.rsi);
-    at = "rdi";
-    w.u64le(v.rdi);
-    at = "rsp";
-    w.u64le(v.rsp);
-    at = "r8";
-    w.u64le(v.r8);
-    at = "r9";
-    w.u64le(v.r9);
-    at = "r10";
-    w.u64le(v.r10);
-    at = "r11";
-    w.u64le(v.r11);
-    at = "r12";
-    w.u64le(v.r12);
-    at = "r13";
-    w.u64le(v.r13);
-    at = "r14";
-    w.u64le(v.r14);
-    at = "r15";
-    w.u64le(v.r15);
-    at = "rip";
-    w.u64le(v.rip);
-    at = "rflags";
-    w.u64le(v.rflags);
-    at = "cr0";
-    w.u64le(v.cr0);
-    at = "cr2";
-    w.u64le(v.cr2);
-    at = "cr3";
-    w.u64le(v.cr3);
-    at = "cr4";
-    w.u64le(v.cr4);
-    at = "dr0";
-    w.u64le(v.dr0);
-    at = "dr1";
-    w.u64le(v.dr1);
-    at = "dr2";
-    w.u64le(v.dr2);
-    at = "dr3";
-    w.u64le(v.dr3);
-    at = "dr6";
-    w.u64le(v.dr6);
-    at = "dr7";
-    w.u64le(v.dr7);
-    at = "cs_sel";
-    w.u32le(v.csSel);
-    at = "ds_sel";
-    w.u32le(v.dsSel);
-    at = "es_sel";
-    w.u32le(v.esSel);
-    at = "fs_sel";
-    w.u32le(v.fsSel);
-    at = "gs_sel";
-    w.u32le(v.gsSel);
-    at = "ss_sel";
-    w.u32le(v.ssSel);
-    at = "tr_sel";
-    w.u32le(v.trSel);
-    at = "ldtr_sel";
-    w.u32le(v.ldtrSel);
-    at = "cs_limit";
-    w.u32le(v.csLimit);
-    at = "ds_limit";
-    w.u32le(v.dsLimit);
-    at = "es_limit";
-    w.u32le(v.esLimit);
-    at = "fs_limit";
-    w.u32le(v.fsLimit);
-    at = "gs_limit";
-    w.u32le(v.gsLimit);
-    at = "ss_limit";
-    w.u32le(v.ssLimit);
-    at = "tr_limit";
-    w.u32le(v.trLimit);
-    at = "ldtr_limit";
-    w.u32le(v.ldtrLimit);
-    at = "idtr_limit";
-    w.u32le(v.idtrLimit);
-    at = "gdtr_limit";
-    w.u32le(v.gdtrLimit);
-    at = "cs_base";
-    w.u64le(v.csBase);
-    at = "ds_base";
-    w.u64le(v.dsBase);
-    at = "es_base";
-    w.u64le(v.esBase);
-    at = "fs_base";
-    w.u64le(v.fsBase);
-    at = "gs_base";
-    w.u64le(v.gsBase);
-    at = "ss_base";
-    w.u64le(v.ssBase);
-    at = "tr_base";
-    w.u64le(v.trBase);
-    at = "ldtr_base";
-    w.u64le(v.ldtrBase);
-    at = "idtr_base";
-    w.u64le(v.idtrBase);
-    at = "gdtr_base";
-    w.u64le(v.gdtrBase);
-    at = "cs_arbytes";
-    w.u32le(v.csArbytes);
-    at = "ds_arbytes";
-    w.u32le(v.dsArbytes);
-    at = "es_arbytes";
-    w.u32le(v.esArbytes);
-    at = "fs_arbytes";
-    w.u32le(v.fsArbytes);
-    at = "gs_arbytes";
-    w.u32le(v.gsArbytes);
-    at = "ss_arbytes";
-    w.u32le(v.ssArbytes);
-    at = "tr_arbytes";
-    w.u32le(v.trArbytes);
-    at = "ldtr_arbytes";
-    w.u32le(v.ldtrArbytes);
-    at = "sysenter_cs";
-    w.u64le(v.sysenterCs);
-    at = "sysenter_esp";
-    w.u64le(v.sysenterEsp);
-    at = "sysenter_eip";
-    w.u64le(v.sysenterEip);
-    at = "shadow_gs";
-    w.u64le(v.shadowGs);
-    at = "msr_flags";
-    w.u64le(v.msrFlags);
-    at = "msr_lstar";
-    w.u64le(v.msrLstar);
-    at = "msr_star";
-    w.u64le(v.msrStar);
-    at = "msr_cstar";
-    w.u64le(v.msrCstar);
-    at = "msr_syscall_mask";
-    w.u64le(v.msrSyscallMask);
-    at = "msr_efer";
-    w.u64le(v.msrEfer);
-    at = "msr_tsc_aux";
-    w.u64le(v.msrTscAux);
-    at = "tsc";
-    w.u64le(v.tsc);
-    at = "pending_event";
-    w.u32le(v.pendingEvent);
-    at = "error_code";
-    w.u32le(v.errorCode);
-    at = "flags";
-    w.u32le(v.flags);
-    w.zeros(4);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmHwCpuAt(w, w.reserve(HVM_HW_CPU_SIZE), v);
 }
 
 /** Byte 4 of hvm_hw_vpic, two 4-bit fields in C. */
@@ -814,14 +669,15 @@ export interface PicInitByte {
   priorityAdd: number;
 }
 
-/** Splits a pic_init_byte word into its fields. */
-export function unpackPicInitByte(raw: number, r: ByteReader): PicInitByte {
+/** Reads a pic_init_byte word at a claimed position and splits it into its fields. */
+export function unpackPicInitByteAt(r: ByteReader, at: number): PicInitByte {
+  const raw = r.u8At(at);
   return { initState: raw & 0xf, priorityAdd: (raw >>> 4) & 0xf };
 }
 
-/** Joins pic_init_byte fields into one word; a value too wide for its bits is an EncodeError. */
-export function packPicInitByte(v: PicInitByte, w: ByteWriter): number {
-  return w.bits32(v.initState, 4) * 0x1 + w.bits32(v.priorityAdd, 4) * 0x10;
+/** Writes pic_init_byte fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+export function packPicInitByteAt(w: ByteWriter, at: number, v: PicInitByte): void {
+  w.u8At(at, w.bits32(v.initState, 4) * 0x1 + w.bits32(v.priorityAdd, 4) * 0x10);
 }
 
 /** Byte 5 of hvm_hw_vpic, seven 1-bit fields in C and one unused bit. */
@@ -842,8 +698,9 @@ export interface PicModeByte {
   isMaster: number;
 }
 
-/** Splits a pic_mode_byte word into its fields. */
-export function unpackPicModeByte(raw: number, r: ByteReader): PicModeByte {
+/** Reads a pic_mode_byte word at a claimed position and splits it into its fields. */
+export function unpackPicModeByteAt(r: ByteReader, at: number): PicModeByte {
+  const raw = r.u8At(at);
   return {
     readselIsr: raw & 0x1,
     poll: (raw >>> 1) & 0x1,
@@ -855,16 +712,17 @@ export function unpackPicModeByte(raw: number, r: ByteReader): PicModeByte {
   };
 }
 
-/** Joins pic_mode_byte fields into one word; a value too wide for its bits is an EncodeError. */
-export function packPicModeByte(v: PicModeByte, w: ByteWriter): number {
-  return (
+/** Writes pic_mode_byte fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+export function packPicModeByteAt(w: ByteWriter, at: number, v: PicModeByte): void {
+  w.u8At(
+    at,
     w.bits32(v.readselIsr, 1) * 0x1 +
-    w.bits32(v.poll, 1) * 0x2 +
-    w.bits32(v.autoEoi, 1) * 0x4 +
-    w.bits32(v.rotateOnAutoEoi, 1) * 0x8 +
-    w.bits32(v.specialFullyNestedMode, 1) * 0x10 +
-    w.bits32(v.specialMaskMode, 1) * 0x20 +
-    w.bits32(v.isMaster, 1) * 0x40
+      w.bits32(v.poll, 1) * 0x2 +
+      w.bits32(v.autoEoi, 1) * 0x4 +
+      w.bits32(v.rotateOnAutoEoi, 1) * 0x8 +
+      w.bits32(v.specialFullyNestedMode, 1) * 0x10 +
+      w.bits32(v.specialMaskMode, 1) * 0x20 +
+      w.bits32(v.isMaster, 1) * 0x40,
   );
 }
 
@@ -916,55 +774,64 @@ export const hvmHwVpicShape: JsonShape = {
   },
 };
 
+/** Reads one hvm_hw_vpic at a position already claimed (`r.take(HVM_HW_VPIC_SIZE)`). */
+export function decodeHvmHwVpicAt(r: ByteReader, o: number): HvmHwVpic {
+  let at = "";
+  let index = -1;
+  try {
+    at = "init";
+    const init = unpackPicInitByteAt(r, o + 4);
+    at = "mode";
+    const mode = unpackPicModeByteAt(r, o + 5);
+    return {
+      irr: r.u8At(o),
+      imr: r.u8At(o + 1),
+      isr: r.u8At(o + 2),
+      irqBase: r.u8At(o + 3),
+      init,
+      mode,
+      elcr: r.u8At(o + 6),
+      intOutput: r.u8At(o + 7),
+    };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one hvm_hw_vpic. */
 export function decodeHvmHwVpic(r: ByteReader): HvmHwVpic {
+  return decodeHvmHwVpicAt(r, r.take(HVM_HW_VPIC_SIZE));
+}
+
+/** Writes one hvm_hw_vpic at a reserved position (`w.reserve(HVM_HW_VPIC_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwVpicAt(w: ByteWriter, o: number, v: HvmHwVpic): void {
   let at = "";
+  let index = -1;
   try {
     at = "irr";
-    const irr = r.u8();
+    w.u8At(o, v.irr);
     at = "imr";
-    const imr = r.u8();
+    w.u8At(o + 1, v.imr);
     at = "isr";
-    const isr = r.u8();
+    w.u8At(o + 2, v.isr);
     at = "irq_base";
-    const irqBase = r.u8();
+    w.u8At(o + 3, v.irqBase);
     at = "init";
-    const init = unpackPicInitByte(r.u8(), r);
+    packPicInitByteAt(w, o + 4, v.init);
     at = "mode";
-    const mode = unpackPicModeByte(r.u8(), r);
+    packPicModeByteAt(w, o + 5, v.mode);
     at = "elcr";
-    const elcr = r.u8();
+    w.u8At(o + 6, v.elcr);
     at = "int_output";
-    const intOutput = r.u8();
-    return { irr, imr, isr, irqBase, init, mode, elcr, intOutput };
+    w.u8At(o + 7, v.intOutput);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_hw_vpic; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic): void {
-  let at = "";
-  try {
-    at = "irr";
-    w.u8(v.irr);
-    at = "imr";
-    w.u8(v.imr);
-    at = "isr";
-    w.u8(v.isr);
-    at = "irq_base";
-    w.u8(v.irqBase);
-    at = "init";
-    w.u8(packPicInitByte(v.init, w));
-    at = "mode";
-    w.u8(packPicModeByte(v.mode, w));
-    at = "elcr";
-    w.u8(v.elcr);
-    at = "int_output";
-    w.u8(v.intOutput);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmHwVpicAt(w, w.reserve(HVM_HW_VPIC_SIZE), v);
 }
 
 /** One IO-APIC redirection table entry (union vioapic_redir_entry: a u64 overlaid by a bit-field struct). The reserved bits are kept as read because a guest may have written anything into them. */
@@ -993,38 +860,48 @@ export interface VioapicRedirEntry {
   destId: number;
 }
 
-/** Splits a vioapic_redir_entry word into its fields. */
-export function unpackVioapicRedirEntry(raw: bigint, r: ByteReader): VioapicRedirEntry {
+/** Reads a vioapic_redir_entry word at a claimed position and splits it into its fields. */
+export function unpackVioapicRedirEntryAt(r: ByteReader, at: number, le: boolean = r.littleEndian): VioapicRedirEntry {
+  const lo = r.lo32At(at, le);
+  const hi = r.hi32At(at, le);
   return {
-    vector: Number(raw & 0xffn),
-    deliveryMode: Number((raw >> 8n) & 0x7n),
-    destMode: Number((raw >> 11n) & 0x1n),
-    deliveryStatus: Number((raw >> 12n) & 0x1n),
-    polarity: Number((raw >> 13n) & 0x1n),
-    remoteIrr: Number((raw >> 14n) & 0x1n),
-    trigMode: Number((raw >> 15n) & 0x1n),
-    mask: Number((raw >> 16n) & 0x1n),
-    reserve: Number((raw >> 17n) & 0x7fn),
-    reserved: Number((raw >> 24n) & 0xffffffffn),
-    destId: Number(raw >> 56n),
+    vector: lo & 0xff,
+    deliveryMode: (lo >>> 8) & 0x7,
+    destMode: (lo >>> 11) & 0x1,
+    deliveryStatus: (lo >>> 12) & 0x1,
+    polarity: (lo >>> 13) & 0x1,
+    remoteIrr: (lo >>> 14) & 0x1,
+    trigMode: (lo >>> 15) & 0x1,
+    mask: (lo >>> 16) & 0x1,
+    reserve: (lo >>> 17) & 0x7f,
+    reserved: (hi & 0xffffff) * 0x100 + (lo >>> 24),
+    destId: (hi >>> 24) & 0xff,
   };
 }
 
-/** Joins vioapic_redir_entry fields into one word; a value too wide for its bits is an EncodeError. */
-export function packVioapicRedirEntry(v: VioapicRedirEntry, w: ByteWriter): bigint {
-  return (
-    (w.bits64(v.vector, 8) << 0n) |
-    (w.bits64(v.deliveryMode, 3) << 8n) |
-    (w.bits64(v.destMode, 1) << 11n) |
-    (w.bits64(v.deliveryStatus, 1) << 12n) |
-    (w.bits64(v.polarity, 1) << 13n) |
-    (w.bits64(v.remoteIrr, 1) << 14n) |
-    (w.bits64(v.trigMode, 1) << 15n) |
-    (w.bits64(v.mask, 1) << 16n) |
-    (w.bits64(v.reserve, 7) << 17n) |
-    (w.bits64(v.reserved, 32) << 24n) |
-    (w.bits64(v.destId, 8) << 56n)
-  );
+/** Writes vioapic_redir_entry fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+export function packVioapicRedirEntryAt(
+  w: ByteWriter,
+  at: number,
+  v: VioapicRedirEntry,
+  le: boolean = w.littleEndian,
+): void {
+  let lo = 0;
+  let hi = 0;
+  lo += w.bits32(v.vector, 8) * 0x1;
+  lo += w.bits32(v.deliveryMode, 3) * 0x100;
+  lo += w.bits32(v.destMode, 1) * 0x800;
+  lo += w.bits32(v.deliveryStatus, 1) * 0x1000;
+  lo += w.bits32(v.polarity, 1) * 0x2000;
+  lo += w.bits32(v.remoteIrr, 1) * 0x4000;
+  lo += w.bits32(v.trigMode, 1) * 0x8000;
+  lo += w.bits32(v.mask, 1) * 0x10000;
+  lo += w.bits32(v.reserve, 7) * 0x20000;
+  const reservedValue = w.bits32(v.reserved, 32);
+  lo += (reservedValue % 0x100) * 0x1000000;
+  hi += Math.floor(reservedValue / 0x100);
+  hi += w.bits32(v.destId, 8) * 0x1000000;
+  w.halvesAt(at, lo, hi, le);
 }
 
 /** Body of an IOAPIC record (struct hvm_hw_vioapic): the guest's single emulated IO-APIC with 48 pins. */
@@ -1070,46 +947,50 @@ export const hvmHwVioapicShape: JsonShape = {
   },
 };
 
-/** Reads one hvm_hw_vioapic. */
-export function decodeHvmHwVioapic(r: ByteReader): HvmHwVioapic {
+/** Reads one hvm_hw_vioapic at a position already claimed (`r.take(HVM_HW_VIOAPIC_SIZE)`). */
+export function decodeHvmHwVioapicAt(r: ByteReader, o: number): HvmHwVioapic {
   let at = "";
   let index = -1;
   try {
-    at = "base_address";
-    const baseAddress = r.u64le();
-    at = "ioregsel";
-    const ioregsel = r.u32le();
-    at = "id";
-    const id = r.u32le();
     at = "redirtbl";
     const redirtbl: VioapicRedirEntry[] = [];
-    for (index = 0; index < 48; index++) redirtbl.push(unpackVioapicRedirEntry(r.u64le(), r));
+    for (index = 0; index < 48; index++) redirtbl.push(unpackVioapicRedirEntryAt(r, o + 16 + index * 8, true));
     index = -1;
-    return { baseAddress, ioregsel, id, redirtbl };
+    return { baseAddress: r.u64At(o, true), ioregsel: r.u32At(o + 8, true), id: r.u32At(o + 12, true), redirtbl };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one hvm_hw_vioapic; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic): void {
+/** Reads one hvm_hw_vioapic. */
+export function decodeHvmHwVioapic(r: ByteReader): HvmHwVioapic {
+  return decodeHvmHwVioapicAt(r, r.take(HVM_HW_VIOAPIC_SIZE));
+}
+
+/** Writes one hvm_hw_vioapic at a reserved position (`w.reserve(HVM_HW_VIOAPIC_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwVioapicAt(w: ByteWriter, o: number, v: HvmHwVioapic): void {
   let at = "";
   let index = -1;
   try {
     at = "base_address";
-    w.u64le(v.baseAddress);
+    w.u64At(o, v.baseAddress, true);
     at = "ioregsel";
-    w.u32le(v.ioregsel);
+    w.u32At(o + 8, v.ioregsel, true);
     at = "id";
-    w.u32le(v.id);
+    w.u32At(o + 12, v.id, true);
     at = "redirtbl";
-    if (!Array.isArray(v.redirtbl)) w.fail("an array is expected");
-    if (v.redirtbl.length !== 48) w.fail(`${v.redirtbl.length} elements given, exactly 48 expected`);
-    for (index = 0; index < v.redirtbl.length; index++) w.u64le(packVioapicRedirEntry(v.redirtbl[index]!, w));
+    if (!Array.isArray(v.redirtbl) || v.redirtbl.length !== 48)
+      w.fail(`${Array.isArray(v.redirtbl) ? v.redirtbl.length : "no"} elements given, exactly 48 expected`, o + 16);
+    for (index = 0; index < 48; index++) packVioapicRedirEntryAt(w, o + 16 + index * 8, v.redirtbl[index]!, true);
     index = -1;
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one hvm_hw_vioapic; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic): void {
+  encodeHvmHwVioapicAt(w, w.reserve(HVM_HW_VIOAPIC_SIZE), v);
 }
 
 /** Body of a LAPIC record (struct hvm_hw_lapic): local APIC state that does not live in the register page. 32 bytes as an x86_64 hypervisor writes it (28 if the struct were built for i386, which has no tail padding). Older hypervisors wrote 24 bytes (no pending_esr) and earlier still 16 (no tdt_msr); Xen zero-extends such bodies. */
@@ -1134,45 +1015,54 @@ export const hvmHwLapicShape: JsonShape = {
   fields: { apicBaseMsr: "bigint", disabled: "number", timerDivisor: "number", tdtMsr: "bigint", pendingEsr: "number" },
 };
 
+/** Reads one hvm_hw_lapic at a position already claimed (`r.take(HVM_HW_LAPIC_SIZE)`). */
+export function decodeHvmHwLapicAt(r: ByteReader, o: number): HvmHwLapic {
+  let at = "";
+  let index = -1;
+  try {
+    at = "_pad5";
+    r.zerosAt(o + 28, 4);
+    return {
+      apicBaseMsr: r.u64At(o, true),
+      disabled: r.u32At(o + 8, true),
+      timerDivisor: r.u32At(o + 12, true),
+      tdtMsr: r.u64At(o + 16, true),
+      pendingEsr: r.u32At(o + 24, true),
+    };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one hvm_hw_lapic. */
 export function decodeHvmHwLapic(r: ByteReader): HvmHwLapic {
+  return decodeHvmHwLapicAt(r, r.take(HVM_HW_LAPIC_SIZE));
+}
+
+/** Writes one hvm_hw_lapic at a reserved position (`w.reserve(HVM_HW_LAPIC_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwLapicAt(w: ByteWriter, o: number, v: HvmHwLapic): void {
   let at = "";
+  let index = -1;
   try {
     at = "apic_base_msr";
-    const apicBaseMsr = r.u64le();
+    w.u64At(o, v.apicBaseMsr, true);
     at = "disabled";
-    const disabled = r.u32le();
+    w.u32At(o + 8, v.disabled, true);
     at = "timer_divisor";
-    const timerDivisor = r.u32le();
+    w.u32At(o + 12, v.timerDivisor, true);
     at = "tdt_msr";
-    const tdtMsr = r.u64le();
+    w.u64At(o + 16, v.tdtMsr, true);
     at = "pending_esr";
-    const pendingEsr = r.u32le();
-    r.zeros(4, true);
-    return { apicBaseMsr, disabled, timerDivisor, tdtMsr, pendingEsr };
+    w.u32At(o + 24, v.pendingEsr, true);
+    w.zerosAt(o + 28, 4);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_hw_lapic; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic): void {
-  let at = "";
-  try {
-    at = "apic_base_msr";
-    w.u64le(v.apicBaseMsr);
-    at = "disabled";
-    w.u32le(v.disabled);
-    at = "timer_divisor";
-    w.u32le(v.timerDivisor);
-    at = "tdt_msr";
-    w.u64le(v.tdtMsr);
-    at = "pending_esr";
-    w.u32le(v.pendingEsr);
-    w.zeros(4);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmHwLapicAt(w, w.reserve(HVM_HW_LAPIC_SIZE), v);
 }
 
 /** Body of a LAPIC_REGS record (struct hvm_hw_lapic_regs): the local APIC's register page. */
@@ -1186,27 +1076,31 @@ export const HVM_HW_LAPIC_REGS_SIZE = 1024;
 /** How hvm_hw_lapic_regs values map to JSON. */
 export const hvmHwLapicRegsShape: JsonShape = { kind: "struct", fields: { data: "bytes" } };
 
+/** Reads one hvm_hw_lapic_regs at a position already claimed (`r.take(HVM_HW_LAPIC_REGS_SIZE)`). */
+export function decodeHvmHwLapicRegsAt(r: ByteReader, o: number): HvmHwLapicRegs {
+  return { data: r.bytesAt(o, 1024) };
+}
+
 /** Reads one hvm_hw_lapic_regs. */
 export function decodeHvmHwLapicRegs(r: ByteReader): HvmHwLapicRegs {
+  return decodeHvmHwLapicRegsAt(r, r.take(HVM_HW_LAPIC_REGS_SIZE));
+}
+
+/** Writes one hvm_hw_lapic_regs at a reserved position (`w.reserve(HVM_HW_LAPIC_REGS_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwLapicRegsAt(w: ByteWriter, o: number, v: HvmHwLapicRegs): void {
   let at = "";
+  let index = -1;
   try {
     at = "data";
-    const data = r.bytesView(1024);
-    return { data };
+    w.bytesAt(o, v.data, 1024);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_hw_lapic_regs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwLapicRegs(w: ByteWriter, v: HvmHwLapicRegs): void {
-  let at = "";
-  try {
-    at = "data";
-    w.bytes(v.data, 1024);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmHwLapicRegsAt(w, w.reserve(HVM_HW_LAPIC_REGS_SIZE), v);
 }
 
 /** Body of a PCI_IRQ record (struct hvm_hw_pci_irqs): levels of the 128 virtual INTx wires of PCI bus 0, wire number device * 4 + INTx (INTA = 0). In C a union of an unsigned long bitmap i[] and uint64_t pad[2]; both views give the same little-endian bit order. */
@@ -1220,14 +1114,14 @@ export const HVM_HW_PCI_IRQS_SIZE = 16;
 /** How hvm_hw_pci_irqs values map to JSON. */
 export const hvmHwPciIrqsShape: JsonShape = { kind: "struct", fields: { i: { kind: "array", of: "bigint" } } };
 
-/** Reads one hvm_hw_pci_irqs. */
-export function decodeHvmHwPciIrqs(r: ByteReader): HvmHwPciIrqs {
+/** Reads one hvm_hw_pci_irqs at a position already claimed (`r.take(HVM_HW_PCI_IRQS_SIZE)`). */
+export function decodeHvmHwPciIrqsAt(r: ByteReader, o: number): HvmHwPciIrqs {
   let at = "";
   let index = -1;
   try {
     at = "i";
     const i: bigint[] = [];
-    for (index = 0; index < 2; index++) i.push(r.u64le());
+    for (index = 0; index < 2; index++) i.push(r.u64At(o + index * 8, true));
     index = -1;
     return { i };
   } catch (e) {
@@ -1235,19 +1129,29 @@ export function decodeHvmHwPciIrqs(r: ByteReader): HvmHwPciIrqs {
   }
 }
 
-/** Writes one hvm_hw_pci_irqs; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs): void {
+/** Reads one hvm_hw_pci_irqs. */
+export function decodeHvmHwPciIrqs(r: ByteReader): HvmHwPciIrqs {
+  return decodeHvmHwPciIrqsAt(r, r.take(HVM_HW_PCI_IRQS_SIZE));
+}
+
+/** Writes one hvm_hw_pci_irqs at a reserved position (`w.reserve(HVM_HW_PCI_IRQS_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPciIrqsAt(w: ByteWriter, o: number, v: HvmHwPciIrqs): void {
   let at = "";
   let index = -1;
   try {
     at = "i";
-    if (!Array.isArray(v.i)) w.fail("an array is expected");
-    if (v.i.length !== 2) w.fail(`${v.i.length} elements given, exactly 2 expected`);
-    for (index = 0; index < v.i.length; index++) w.u64le(v.i[index]!);
+    if (!Array.isArray(v.i) || v.i.length !== 2)
+      w.fail(`${Array.isArray(v.i) ? v.i.length : "no"} elements given, exactly 2 expected`, o);
+    for (index = 0; index < 2; index++) w.u64At(o + index * 8, v.i[index]!, true);
     index = -1;
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one hvm_hw_pci_irqs; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs): void {
+  encodeHvmHwPciIrqsAt(w, w.reserve(HVM_HW_PCI_IRQS_SIZE), v);
 }
 
 /** Body of an ISA_IRQ record (struct hvm_hw_isa_irqs): levels of the 16 virtual ISA IRQ wires. In C a union of an unsigned long bitmap i[1] and uint64_t pad[1]. */
@@ -1261,27 +1165,31 @@ export const HVM_HW_ISA_IRQS_SIZE = 8;
 /** How hvm_hw_isa_irqs values map to JSON. */
 export const hvmHwIsaIrqsShape: JsonShape = { kind: "struct", fields: { i: "bigint" } };
 
+/** Reads one hvm_hw_isa_irqs at a position already claimed (`r.take(HVM_HW_ISA_IRQS_SIZE)`). */
+export function decodeHvmHwIsaIrqsAt(r: ByteReader, o: number): HvmHwIsaIrqs {
+  return { i: r.u64At(o, true) };
+}
+
 /** Reads one hvm_hw_isa_irqs. */
 export function decodeHvmHwIsaIrqs(r: ByteReader): HvmHwIsaIrqs {
+  return decodeHvmHwIsaIrqsAt(r, r.take(HVM_HW_ISA_IRQS_SIZE));
+}
+
+/** Writes one hvm_hw_isa_irqs at a reserved position (`w.reserve(HVM_HW_ISA_IRQS_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwIsaIrqsAt(w: ByteWriter, o: number, v: HvmHwIsaIrqs): void {
   let at = "";
+  let index = -1;
   try {
     at = "i";
-    const i = r.u64le();
-    return { i };
+    w.u64At(o, v.i, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_hw_isa_irqs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs): void {
-  let at = "";
-  try {
-    at = "i";
-    w.u64le(v.i);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmHwIsaIrqsAt(w, w.reserve(HVM_HW_ISA_IRQS_SIZE), v);
 }
 
 /** Body of a PCI_LINK record (struct hvm_hw_pci_link): the PCI-to-ISA interrupt router. Device d's INTx pin feeds link (d + x) & 3, and each link is routed to one ISA IRQ. */
@@ -1295,36 +1203,47 @@ export const HVM_HW_PCI_LINK_SIZE = 8;
 /** How hvm_hw_pci_link values map to JSON. */
 export const hvmHwPciLinkShape: JsonShape = { kind: "struct", fields: { route: { kind: "array", of: "number" } } };
 
-/** Reads one hvm_hw_pci_link. */
-export function decodeHvmHwPciLink(r: ByteReader): HvmHwPciLink {
+/** Reads one hvm_hw_pci_link at a position already claimed (`r.take(HVM_HW_PCI_LINK_SIZE)`). */
+export function decodeHvmHwPciLinkAt(r: ByteReader, o: number): HvmHwPciLink {
   let at = "";
   let index = -1;
   try {
     at = "route";
     const route: number[] = [];
-    for (index = 0; index < 4; index++) route.push(r.u8());
+    for (index = 0; index < 4; index++) route.push(r.u8At(o + index * 1));
     index = -1;
-    r.zeros(4, true);
+    at = "_pad1";
+    r.zerosAt(o + 4, 4);
     return { route };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one hvm_hw_pci_link; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink): void {
+/** Reads one hvm_hw_pci_link. */
+export function decodeHvmHwPciLink(r: ByteReader): HvmHwPciLink {
+  return decodeHvmHwPciLinkAt(r, r.take(HVM_HW_PCI_LINK_SIZE));
+}
+
+/** Writes one hvm_hw_pci_link at a reserved position (`w.reserve(HVM_HW_PCI_LINK_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPciLinkAt(w: ByteWriter, o: number, v: HvmHwPciLink): void {
   let at = "";
   let index = -1;
   try {
     at = "route";
-    if (!Array.isArray(v.route)) w.fail("an array is expected");
-    if (v.route.length !== 4) w.fail(`${v.route.length} elements given, exactly 4 expected`);
-    for (index = 0; index < v.route.length; index++) w.u8(v.route[index]!);
+    if (!Array.isArray(v.route) || v.route.length !== 4)
+      w.fail(`${Array.isArray(v.route) ? v.route.length : "no"} elements given, exactly 4 expected`, o);
+    for (index = 0; index < 4; index++) w.u8At(o + index * 1, v.route[index]!);
     index = -1;
-    w.zeros(4);
+    w.zerosAt(o + 4, 4);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one hvm_hw_pci_link; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink): void {
+  encodeHvmHwPciLinkAt(w, w.reserve(HVM_HW_PCI_LINK_SIZE), v);
 }
 
 /** One counter of the 8254 (struct hvm_hw_pit_channel inside hvm_hw_pit). */
@@ -1376,84 +1295,66 @@ export const hvmHwPitChannelShape: JsonShape = {
   },
 };
 
+/** Reads one hvm_hw_pit_channel at a position already claimed (`r.take(HVM_HW_PIT_CHANNEL_SIZE)`). */
+export function decodeHvmHwPitChannelAt(r: ByteReader, o: number): HvmHwPitChannel {
+  return {
+    count: r.u32At(o, true),
+    latchedCount: r.u16At(o + 4, true),
+    countLatched: r.u8At(o + 6),
+    statusLatched: r.u8At(o + 7),
+    status: r.u8At(o + 8),
+    readState: r.u8At(o + 9),
+    writeState: r.u8At(o + 10),
+    writeLatch: r.u8At(o + 11),
+    rwMode: r.u8At(o + 12),
+    mode: r.u8At(o + 13),
+    bcd: r.u8At(o + 14),
+    gate: r.u8At(o + 15),
+  };
+}
+
 /** Reads one hvm_hw_pit_channel. */
 export function decodeHvmHwPitChannel(r: ByteReader): HvmHwPitChannel {
+  return decodeHvmHwPitChannelAt(r, r.take(HVM_HW_PIT_CHANNEL_SIZE));
+}
+
+/** Writes one hvm_hw_pit_channel at a reserved position (`w.reserve(HVM_HW_PIT_CHANNEL_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPitChannelAt(w: ByteWriter, o: number, v: HvmHwPitChannel): void {
   let at = "";
+  let index = -1;
   try {
     at = "count";
-    const count = r.u32le();
+    w.u32At(o, v.count, true);
     at = "latched_count";
-    const latchedCount = r.u16le();
+    w.u16At(o + 4, v.latchedCount, true);
     at = "count_latched";
-    const countLatched = r.u8();
+    w.u8At(o + 6, v.countLatched);
     at = "status_latched";
-    const statusLatched = r.u8();
+    w.u8At(o + 7, v.statusLatched);
     at = "status";
-    const status = r.u8();
+    w.u8At(o + 8, v.status);
     at = "read_state";
-    const readState = r.u8();
+    w.u8At(o + 9, v.readState);
     at = "write_state";
-    const writeState = r.u8();
+    w.u8At(o + 10, v.writeState);
     at = "write_latch";
-    const writeLatch = r.u8();
+    w.u8At(o + 11, v.writeLatch);
     at = "rw_mode";
-    const rwMode = r.u8();
+    w.u8At(o + 12, v.rwMode);
     at = "mode";
-    const mode = r.u8();
+    w.u8At(o + 13, v.mode);
     at = "bcd";
-    const bcd = r.u8();
+    w.u8At(o + 14, v.bcd);
     at = "gate";
-    const gate = r.u8();
-    return {
-      count,
-      latchedCount,
-      countLatched,
-      statusLatched,
-      status,
-      readState,
-      writeState,
-      writeLatch,
-      rwMode,
-      mode,
-      bcd,
-      gate,
-    };
+    w.u8At(o + 15, v.gate);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_hw_pit_channel; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPitChannel(w: ByteWriter, v: HvmHwPitChannel): void {
-  let at = "";
-  try {
-    at = "count";
-    w.u32le(v.count);
-    at = "latched_count";
-    w.u16le(v.latchedCount);
-    at = "count_latched";
-    w.u8(v.countLatched);
-    at = "status_latched";
-    w.u8(v.statusLatched);
-    at = "status";
-    w.u8(v.status);
-    at = "read_state";
-    w.u8(v.readState);
-    at = "write_state";
-    w.u8(v.writeState);
-    at = "write_latch";
-    w.u8(v.writeLatch);
-    at = "rw_mode";
-    w.u8(v.rwMode);
-    at = "mode";
-    w.u8(v.mode);
-    at = "bcd";
-    w.u8(v.bcd);
-    at = "gate";
-    w.u8(v.gate);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmHwPitChannelAt(w, w.reserve(HVM_HW_PIT_CHANNEL_SIZE), v);
 }
 
 /** Body of a PIT record (struct hvm_hw_pit): the 8254 programmable interval timer and the speaker gate. */
@@ -1475,40 +1376,49 @@ export const hvmHwPitShape: JsonShape = {
   },
 };
 
-/** Reads one hvm_hw_pit. */
-export function decodeHvmHwPit(r: ByteReader): HvmHwPit {
+/** Reads one hvm_hw_pit at a position already claimed (`r.take(HVM_HW_PIT_SIZE)`). */
+export function decodeHvmHwPitAt(r: ByteReader, o: number): HvmHwPit {
   let at = "";
   let index = -1;
   try {
     at = "channels";
     const channels: HvmHwPitChannel[] = [];
-    for (index = 0; index < 3; index++) channels.push(decodeHvmHwPitChannel(r));
+    for (index = 0; index < 3; index++) channels.push(decodeHvmHwPitChannelAt(r, o + index * 16));
     index = -1;
-    at = "speaker_data_on";
-    const speakerDataOn = r.u32le();
-    r.zeros(4, true);
-    return { channels, speakerDataOn };
+    at = "_pad2";
+    r.zerosAt(o + 52, 4);
+    return { channels, speakerDataOn: r.u32At(o + 48, true) };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one hvm_hw_pit; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit): void {
+/** Reads one hvm_hw_pit. */
+export function decodeHvmHwPit(r: ByteReader): HvmHwPit {
+  return decodeHvmHwPitAt(r, r.take(HVM_HW_PIT_SIZE));
+}
+
+/** Writes one hvm_hw_pit at a reserved position (`w.reserve(HVM_HW_PIT_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPitAt(w: ByteWriter, o: number, v: HvmHwPit): void {
   let at = "";
   let index = -1;
   try {
     at = "channels";
-    if (!Array.isArray(v.channels)) w.fail("an array is expected");
-    if (v.channels.length !== 3) w.fail(`${v.channels.length} elements given, exactly 3 expected`);
-    for (index = 0; index < v.channels.length; index++) encodeHvmHwPitChannel(w, v.channels[index]!);
+    if (!Array.isArray(v.channels) || v.channels.length !== 3)
+      w.fail(`${Array.isArray(v.channels) ? v.channels.length : "no"} elements given, exactly 3 expected`, o);
+    for (index = 0; index < 3; index++) encodeHvmHwPitChannelAt(w, o + index * 16, v.channels[index]!);
     index = -1;
     at = "speaker_data_on";
-    w.u32le(v.speakerDataOn);
-    w.zeros(4);
+    w.u32At(o + 48, v.speakerDataOn, true);
+    w.zerosAt(o + 52, 4);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one hvm_hw_pit; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit): void {
+  encodeHvmHwPitAt(w, w.reserve(HVM_HW_PIT_SIZE), v);
 }
 
 /** Body of an RTC record (struct hvm_hw_rtc): the MC146818 CMOS real-time clock. */
@@ -1529,37 +1439,44 @@ export const hvmHwRtcShape: JsonShape = {
   fields: { cmosData: "bytes", cmosIndex: "number", rtcOffset: "bigint" },
 };
 
+/** Reads one hvm_hw_rtc at a position already claimed (`r.take(HVM_HW_RTC_SIZE)`). */
+export function decodeHvmHwRtcAt(r: ByteReader, o: number): HvmHwRtc {
+  let at = "";
+  let index = -1;
+  try {
+    at = "_pad2";
+    r.zerosAt(o + 15, 1);
+    return { cmosData: r.bytesAt(o, 14), cmosIndex: r.u8At(o + 14), rtcOffset: r.i64At(o + 16, true) };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one hvm_hw_rtc. */
 export function decodeHvmHwRtc(r: ByteReader): HvmHwRtc {
+  return decodeHvmHwRtcAt(r, r.take(HVM_HW_RTC_SIZE));
+}
+
+/** Writes one hvm_hw_rtc at a reserved position (`w.reserve(HVM_HW_RTC_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwRtcAt(w: ByteWriter, o: number, v: HvmHwRtc): void {
   let at = "";
+  let index = -1;
   try {
     at = "cmos_data";
-    const cmosData = r.bytesView(14);
+    w.bytesAt(o, v.cmosData, 14);
     at = "cmos_index";
-    const cmosIndex = r.u8();
-    r.zeros(1, true);
+    w.u8At(o + 14, v.cmosIndex);
+    w.zerosAt(o + 15, 1);
     at = "rtc_offset";
-    const rtcOffset = r.i64le();
-    return { cmosData, cmosIndex, rtcOffset };
+    w.i64At(o + 16, v.rtcOffset, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_hw_rtc; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc): void {
-  let at = "";
-  try {
-    at = "cmos_data";
-    w.bytes(v.cmosData, 14);
-    at = "cmos_index";
-    w.u8(v.cmosIndex);
-    w.zeros(1);
-    at = "rtc_offset";
-    w.i64le(v.rtcOffset);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmHwRtcAt(w, w.reserve(HVM_HW_RTC_SIZE), v);
 }
 
 /** One comparator of the HPET register block (the anonymous timers[] struct in hvm_hw_hpet). */
@@ -1580,37 +1497,44 @@ export const hvmHwHpetTimerShape: JsonShape = {
   fields: { config: "bigint", cmp: "bigint", fsb: "bigint" },
 };
 
+/** Reads one hvm_hw_hpet_timer at a position already claimed (`r.take(HVM_HW_HPET_TIMER_SIZE)`). */
+export function decodeHvmHwHpetTimerAt(r: ByteReader, o: number): HvmHwHpetTimer {
+  let at = "";
+  let index = -1;
+  try {
+    at = "_pad3";
+    r.zerosAt(o + 24, 8);
+    return { config: r.u64At(o, true), cmp: r.u64At(o + 8, true), fsb: r.u64At(o + 16, true) };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one hvm_hw_hpet_timer. */
 export function decodeHvmHwHpetTimer(r: ByteReader): HvmHwHpetTimer {
+  return decodeHvmHwHpetTimerAt(r, r.take(HVM_HW_HPET_TIMER_SIZE));
+}
+
+/** Writes one hvm_hw_hpet_timer at a reserved position (`w.reserve(HVM_HW_HPET_TIMER_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwHpetTimerAt(w: ByteWriter, o: number, v: HvmHwHpetTimer): void {
   let at = "";
+  let index = -1;
   try {
     at = "config";
-    const config = r.u64le();
+    w.u64At(o, v.config, true);
     at = "cmp";
-    const cmp = r.u64le();
+    w.u64At(o + 8, v.cmp, true);
     at = "fsb";
-    const fsb = r.u64le();
-    r.zeros(8, true);
-    return { config, cmp, fsb };
+    w.u64At(o + 16, v.fsb, true);
+    w.zerosAt(o + 24, 8);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_hw_hpet_timer; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwHpetTimer(w: ByteWriter, v: HvmHwHpetTimer): void {
-  let at = "";
-  try {
-    at = "config";
-    w.u64le(v.config);
-    at = "cmp";
-    w.u64le(v.cmp);
-    at = "fsb";
-    w.u64le(v.fsb);
-    w.zeros(8);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmHwHpetTimerAt(w, w.reserve(HVM_HW_HPET_TIMER_SIZE), v);
 }
 
 /** Body of an HPET record (struct hvm_hw_hpet): an image of the 1 KiB HPET MMIO register block with 3 timers, followed by hidden state. */
@@ -1644,69 +1568,83 @@ export const hvmHwHpetShape: JsonShape = {
   },
 };
 
-/** Reads one hvm_hw_hpet. */
-export function decodeHvmHwHpet(r: ByteReader): HvmHwHpet {
+/** Reads one hvm_hw_hpet at a position already claimed (`r.take(HVM_HW_HPET_SIZE)`). */
+export function decodeHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpet {
   let at = "";
   let index = -1;
   try {
-    at = "capability";
-    const capability = r.u64le();
-    r.zeros(8, true);
-    at = "config";
-    const config = r.u64le();
-    r.zeros(8, true);
-    at = "isr";
-    const isr = r.u64le();
-    r.zeros(200, true);
-    at = "mc64";
-    const mc64 = r.u64le();
-    r.zeros(8, true);
+    at = "_pad1";
+    r.zerosAt(o + 8, 8);
+    at = "_pad3";
+    r.zerosAt(o + 24, 8);
+    at = "_pad5";
+    r.zerosAt(o + 40, 200);
+    at = "_pad7";
+    r.zerosAt(o + 248, 8);
     at = "timers";
     const timers: HvmHwHpetTimer[] = [];
-    for (index = 0; index < 3; index++) timers.push(decodeHvmHwHpetTimer(r));
+    for (index = 0; index < 3; index++) timers.push(decodeHvmHwHpetTimerAt(r, o + 256 + index * 32));
     index = -1;
-    r.zeros(672, true);
+    at = "_pad9";
+    r.zerosAt(o + 352, 672);
     at = "period";
     const period: bigint[] = [];
-    for (index = 0; index < 3; index++) period.push(r.u64le());
+    for (index = 0; index < 3; index++) period.push(r.u64At(o + 1024 + index * 8, true));
     index = -1;
-    return { capability, config, isr, mc64, timers, period };
+    return {
+      capability: r.u64At(o, true),
+      config: r.u64At(o + 16, true),
+      isr: r.u64At(o + 32, true),
+      mc64: r.u64At(o + 240, true),
+      timers,
+      period,
+    };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one hvm_hw_hpet; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet): void {
+/** Reads one hvm_hw_hpet. */
+export function decodeHvmHwHpet(r: ByteReader): HvmHwHpet {
+  return decodeHvmHwHpetAt(r, r.take(HVM_HW_HPET_SIZE));
+}
+
+/** Writes one hvm_hw_hpet at a reserved position (`w.reserve(HVM_HW_HPET_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwHpetAt(w: ByteWriter, o: number, v: HvmHwHpet): void {
   let at = "";
   let index = -1;
   try {
     at = "capability";
-    w.u64le(v.capability);
-    w.zeros(8);
+    w.u64At(o, v.capability, true);
+    w.zerosAt(o + 8, 8);
     at = "config";
-    w.u64le(v.config);
-    w.zeros(8);
+    w.u64At(o + 16, v.config, true);
+    w.zerosAt(o + 24, 8);
     at = "isr";
-    w.u64le(v.isr);
-    w.zeros(200);
+    w.u64At(o + 32, v.isr, true);
+    w.zerosAt(o + 40, 200);
     at = "mc64";
-    w.u64le(v.mc64);
-    w.zeros(8);
+    w.u64At(o + 240, v.mc64, true);
+    w.zerosAt(o + 248, 8);
     at = "timers";
-    if (!Array.isArray(v.timers)) w.fail("an array is expected");
-    if (v.timers.length !== 3) w.fail(`${v.timers.length} elements given, exactly 3 expected`);
-    for (index = 0; index < v.timers.length; index++) encodeHvmHwHpetTimer(w, v.timers[index]!);
+    if (!Array.isArray(v.timers) || v.timers.length !== 3)
+      w.fail(`${Array.isArray(v.timers) ? v.timers.length : "no"} elements given, exactly 3 expected`, o + 256);
+    for (index = 0; index < 3; index++) encodeHvmHwHpetTimerAt(w, o + 256 + index * 32, v.timers[index]!);
     index = -1;
-    w.zeros(672);
+    w.zerosAt(o + 352, 672);
     at = "period";
-    if (!Array.isArray(v.period)) w.fail("an array is expected");
-    if (v.period.length !== 3) w.fail(`${v.period.length} elements given, exactly 3 expected`);
-    for (index = 0; index < v.period.length; index++) w.u64le(v.period[index]!);
+    if (!Array.isArray(v.period) || v.period.length !== 3)
+      w.fail(`${Array.isArray(v.period) ? v.period.length : "no"} elements given, exactly 3 expected`, o + 1024);
+    for (index = 0; index < 3; index++) w.u64At(o + 1024 + index * 8, v.period[index]!, true);
     index = -1;
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one hvm_hw_hpet; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet): void {
+  encodeHvmHwHpetAt(w, w.reserve(HVM_HW_HPET_SIZE), v);
 }
 
 /** Body of a PMTIMER record (struct hvm_hw_pmtimer): the ACPI PM timer and the PM1a event registers. */
@@ -1727,35 +1665,35 @@ export const hvmHwPmtimerShape: JsonShape = {
   fields: { tmrVal: "number", pm1aSts: "number", pm1aEn: "number" },
 };
 
+/** Reads one hvm_hw_pmtimer at a position already claimed (`r.take(HVM_HW_PMTIMER_SIZE)`). */
+export function decodeHvmHwPmtimerAt(r: ByteReader, o: number): HvmHwPmtimer {
+  return { tmrVal: r.u32At(o, true), pm1aSts: r.u16At(o + 4, true), pm1aEn: r.u16At(o + 6, true) };
+}
+
 /** Reads one hvm_hw_pmtimer. */
 export function decodeHvmHwPmtimer(r: ByteReader): HvmHwPmtimer {
+  return decodeHvmHwPmtimerAt(r, r.take(HVM_HW_PMTIMER_SIZE));
+}
+
+/** Writes one hvm_hw_pmtimer at a reserved position (`w.reserve(HVM_HW_PMTIMER_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPmtimerAt(w: ByteWriter, o: number, v: HvmHwPmtimer): void {
   let at = "";
+  let index = -1;
   try {
     at = "tmr_val";
-    const tmrVal = r.u32le();
+    w.u32At(o, v.tmrVal, true);
     at = "pm1a_sts";
-    const pm1aSts = r.u16le();
+    w.u16At(o + 4, v.pm1aSts, true);
     at = "pm1a_en";
-    const pm1aEn = r.u16le();
-    return { tmrVal, pm1aSts, pm1aEn };
+    w.u16At(o + 6, v.pm1aEn, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_hw_pmtimer; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer): void {
-  let at = "";
-  try {
-    at = "tmr_val";
-    w.u32le(v.tmrVal);
-    at = "pm1a_sts";
-    w.u16le(v.pm1aSts);
-    at = "pm1a_en";
-    w.u16le(v.pm1aEn);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmHwPmtimerAt(w, w.reserve(HVM_HW_PMTIMER_SIZE), v);
 }
 
 /** Body of an MTRR record (struct hvm_hw_mtrr): one vcpu's page-attribute and memory-type-range MSRs. */
@@ -1786,55 +1724,68 @@ export const hvmHwMtrrShape: JsonShape = {
   },
 };
 
-/** Reads one hvm_hw_mtrr. */
-export function decodeHvmHwMtrr(r: ByteReader): HvmHwMtrr {
+/** Reads one hvm_hw_mtrr at a position already claimed (`r.take(HVM_HW_MTRR_SIZE)`). */
+export function decodeHvmHwMtrrAt(r: ByteReader, o: number): HvmHwMtrr {
   let at = "";
   let index = -1;
   try {
-    at = "msr_pat_cr";
-    const msrPatCr = r.u64le();
     at = "msr_mtrr_var";
     const msrMtrrVar: bigint[] = [];
-    for (index = 0; index < 16; index++) msrMtrrVar.push(r.u64le());
+    for (index = 0; index < 16; index++) msrMtrrVar.push(r.u64At(o + 8 + index * 8, true));
     index = -1;
     at = "msr_mtrr_fixed";
     const msrMtrrFixed: bigint[] = [];
-    for (index = 0; index < 11; index++) msrMtrrFixed.push(r.u64le());
+    for (index = 0; index < 11; index++) msrMtrrFixed.push(r.u64At(o + 136 + index * 8, true));
     index = -1;
-    at = "msr_mtrr_cap";
-    const msrMtrrCap = r.u64le();
-    at = "msr_mtrr_def_type";
-    const msrMtrrDefType = r.u64le();
-    return { msrPatCr, msrMtrrVar, msrMtrrFixed, msrMtrrCap, msrMtrrDefType };
+    return {
+      msrPatCr: r.u64At(o, true),
+      msrMtrrVar,
+      msrMtrrFixed,
+      msrMtrrCap: r.u64At(o + 224, true),
+      msrMtrrDefType: r.u64At(o + 232, true),
+    };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one hvm_hw_mtrr; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr): void {
+/** Reads one hvm_hw_mtrr. */
+export function decodeHvmHwMtrr(r: ByteReader): HvmHwMtrr {
+  return decodeHvmHwMtrrAt(r, r.take(HVM_HW_MTRR_SIZE));
+}
+
+/** Writes one hvm_hw_mtrr at a reserved position (`w.reserve(HVM_HW_MTRR_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmHwMtrrAt(w: ByteWriter, o: number, v: HvmHwMtrr): void {
   let at = "";
   let index = -1;
   try {
     at = "msr_pat_cr";
-    w.u64le(v.msrPatCr);
+    w.u64At(o, v.msrPatCr, true);
     at = "msr_mtrr_var";
-    if (!Array.isArray(v.msrMtrrVar)) w.fail("an array is expected");
-    if (v.msrMtrrVar.length !== 16) w.fail(`${v.msrMtrrVar.length} elements given, exactly 16 expected`);
-    for (index = 0; index < v.msrMtrrVar.length; index++) w.u64le(v.msrMtrrVar[index]!);
+    if (!Array.isArray(v.msrMtrrVar) || v.msrMtrrVar.length !== 16)
+      w.fail(`${Array.isArray(v.msrMtrrVar) ? v.msrMtrrVar.length : "no"} elements given, exactly 16 expected`, o + 8);
+    for (index = 0; index < 16; index++) w.u64At(o + 8 + index * 8, v.msrMtrrVar[index]!, true);
     index = -1;
     at = "msr_mtrr_fixed";
-    if (!Array.isArray(v.msrMtrrFixed)) w.fail("an array is expected");
-    if (v.msrMtrrFixed.length !== 11) w.fail(`${v.msrMtrrFixed.length} elements given, exactly 11 expected`);
-    for (index = 0; index < v.msrMtrrFixed.length; index++) w.u64le(v.msrMtrrFixed[index]!);
+    if (!Array.isArray(v.msrMtrrFixed) || v.msrMtrrFixed.length !== 11)
+      w.fail(
+        `${Array.isArray(v.msrMtrrFixed) ? v.msrMtrrFixed.length : "no"} elements given, exactly 11 expected`,
+        o + 136,
+      );
+    for (index = 0; index < 11; index++) w.u64At(o + 136 + index * 8, v.msrMtrrFixed[index]!, true);
     index = -1;
     at = "msr_mtrr_cap";
-    w.u64le(v.msrMtrrCap);
+    w.u64At(o + 224, v.msrMtrrCap, true);
     at = "msr_mtrr_def_type";
-    w.u64le(v.msrMtrrDefType);
+    w.u64At(o + 232, v.msrMtrrDefType, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one hvm_hw_mtrr; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr): void {
+  encodeHvmHwMtrrAt(w, w.reserve(HVM_HW_MTRR_SIZE), v);
 }
 
 /** Body of a VIRIDIAN_DOMAIN record (struct hvm_viridian_domain_context): domain-wide Hyper-V enlightenment MSRs. */
@@ -1857,39 +1808,42 @@ export const hvmViridianDomainContextShape: JsonShape = {
   fields: { hypercallGpa: "bigint", guestOsId: "bigint", timeRefCount: "bigint", referenceTsc: "bigint" },
 };
 
+/** Reads one hvm_viridian_domain_context at a position already claimed (`r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE)`). */
+export function decodeHvmViridianDomainContextAt(r: ByteReader, o: number): HvmViridianDomainContext {
+  return {
+    hypercallGpa: r.u64At(o, true),
+    guestOsId: r.u64At(o + 8, true),
+    timeRefCount: r.u64At(o + 16, true),
+    referenceTsc: r.u64At(o + 24, true),
+  };
+}
+
 /** Reads one hvm_viridian_domain_context. */
 export function decodeHvmViridianDomainContext(r: ByteReader): HvmViridianDomainContext {
+  return decodeHvmViridianDomainContextAt(r, r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE));
+}
+
+/** Writes one hvm_viridian_domain_context at a reserved position (`w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmViridianDomainContextAt(w: ByteWriter, o: number, v: HvmViridianDomainContext): void {
   let at = "";
+  let index = -1;
   try {
     at = "hypercall_gpa";
-    const hypercallGpa = r.u64le();
+    w.u64At(o, v.hypercallGpa, true);
     at = "guest_os_id";
-    const guestOsId = r.u64le();
+    w.u64At(o + 8, v.guestOsId, true);
     at = "time_ref_count";
-    const timeRefCount = r.u64le();
+    w.u64At(o + 16, v.timeRefCount, true);
     at = "reference_tsc";
-    const referenceTsc = r.u64le();
-    return { hypercallGpa, guestOsId, timeRefCount, referenceTsc };
+    w.u64At(o + 24, v.referenceTsc, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_viridian_domain_context; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmViridianDomainContext(w: ByteWriter, v: HvmViridianDomainContext): void {
-  let at = "";
-  try {
-    at = "hypercall_gpa";
-    w.u64le(v.hypercallGpa);
-    at = "guest_os_id";
-    w.u64le(v.guestOsId);
-    at = "time_ref_count";
-    w.u64le(v.timeRefCount);
-    at = "reference_tsc";
-    w.u64le(v.referenceTsc);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmViridianDomainContextAt(w, w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE), v);
 }
 
 /** Body of a VIRIDIAN_VCPU record (struct hvm_viridian_vcpu_context): one vcpu's Hyper-V enlightenment MSRs. */
@@ -1923,66 +1877,84 @@ export const hvmViridianVcpuContextShape: JsonShape = {
   },
 };
 
-/** Reads one hvm_viridian_vcpu_context. */
-export function decodeHvmViridianVcpuContext(r: ByteReader): HvmViridianVcpuContext {
+/** Reads one hvm_viridian_vcpu_context at a position already claimed (`r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE)`). */
+export function decodeHvmViridianVcpuContextAt(r: ByteReader, o: number): HvmViridianVcpuContext {
   let at = "";
   let index = -1;
   try {
-    at = "vp_assist_msr";
-    const vpAssistMsr = r.u64le();
-    at = "apic_assist_pending";
-    const apicAssistPending = r.u8();
-    r.zeros(7, true);
-    at = "simp_msr";
-    const simpMsr = r.u64le();
+    at = "_pad2";
+    r.zerosAt(o + 9, 7);
     at = "sint_msr";
     const sintMsr: bigint[] = [];
-    for (index = 0; index < 16; index++) sintMsr.push(r.u64le());
+    for (index = 0; index < 16; index++) sintMsr.push(r.u64At(o + 24 + index * 8, true));
     index = -1;
     at = "stimer_config_msr";
     const stimerConfigMsr: bigint[] = [];
-    for (index = 0; index < 4; index++) stimerConfigMsr.push(r.u64le());
+    for (index = 0; index < 4; index++) stimerConfigMsr.push(r.u64At(o + 152 + index * 8, true));
     index = -1;
     at = "stimer_count_msr";
     const stimerCountMsr: bigint[] = [];
-    for (index = 0; index < 4; index++) stimerCountMsr.push(r.u64le());
+    for (index = 0; index < 4; index++) stimerCountMsr.push(r.u64At(o + 184 + index * 8, true));
     index = -1;
-    return { vpAssistMsr, apicAssistPending, simpMsr, sintMsr, stimerConfigMsr, stimerCountMsr };
+    return {
+      vpAssistMsr: r.u64At(o, true),
+      apicAssistPending: r.u8At(o + 8),
+      simpMsr: r.u64At(o + 16, true),
+      sintMsr,
+      stimerConfigMsr,
+      stimerCountMsr,
+    };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one hvm_viridian_vcpu_context; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmViridianVcpuContext(w: ByteWriter, v: HvmViridianVcpuContext): void {
+/** Reads one hvm_viridian_vcpu_context. */
+export function decodeHvmViridianVcpuContext(r: ByteReader): HvmViridianVcpuContext {
+  return decodeHvmViridianVcpuContextAt(r, r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE));
+}
+
+/** Writes one hvm_viridian_vcpu_context at a reserved position (`w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmViridianVcpuContextAt(w: ByteWriter, o: number, v: HvmViridianVcpuContext): void {
   let at = "";
   let index = -1;
   try {
     at = "vp_assist_msr";
-    w.u64le(v.vpAssistMsr);
+    w.u64At(o, v.vpAssistMsr, true);
     at = "apic_assist_pending";
-    w.u8(v.apicAssistPending);
-    w.zeros(7);
+    w.u8At(o + 8, v.apicAssistPending);
+    w.zerosAt(o + 9, 7);
     at = "simp_msr";
-    w.u64le(v.simpMsr);
+    w.u64At(o + 16, v.simpMsr, true);
     at = "sint_msr";
-    if (!Array.isArray(v.sintMsr)) w.fail("an array is expected");
-    if (v.sintMsr.length !== 16) w.fail(`${v.sintMsr.length} elements given, exactly 16 expected`);
-    for (index = 0; index < v.sintMsr.length; index++) w.u64le(v.sintMsr[index]!);
+    if (!Array.isArray(v.sintMsr) || v.sintMsr.length !== 16)
+      w.fail(`${Array.isArray(v.sintMsr) ? v.sintMsr.length : "no"} elements given, exactly 16 expected`, o + 24);
+    for (index = 0; index < 16; index++) w.u64At(o + 24 + index * 8, v.sintMsr[index]!, true);
     index = -1;
     at = "stimer_config_msr";
-    if (!Array.isArray(v.stimerConfigMsr)) w.fail("an array is expected");
-    if (v.stimerConfigMsr.length !== 4) w.fail(`${v.stimerConfigMsr.length} elements given, exactly 4 expected`);
-    for (index = 0; index < v.stimerConfigMsr.length; index++) w.u64le(v.stimerConfigMsr[index]!);
+    if (!Array.isArray(v.stimerConfigMsr) || v.stimerConfigMsr.length !== 4)
+      w.fail(
+        `${Array.isArray(v.stimerConfigMsr) ? v.stimerConfigMsr.length : "no"} elements given, exactly 4 expected`,
+        o + 152,
+      );
+    for (index = 0; index < 4; index++) w.u64At(o + 152 + index * 8, v.stimerConfigMsr[index]!, true);
     index = -1;
     at = "stimer_count_msr";
-    if (!Array.isArray(v.stimerCountMsr)) w.fail("an array is expected");
-    if (v.stimerCountMsr.length !== 4) w.fail(`${v.stimerCountMsr.length} elements given, exactly 4 expected`);
-    for (index = 0; index < v.stimerCountMsr.length; index++) w.u64le(v.stimerCountMsr[index]!);
+    if (!Array.isArray(v.stimerCountMsr) || v.stimerCountMsr.length !== 4)
+      w.fail(
+        `${Array.isArray(v.stimerCountMsr) ? v.stimerCountMsr.length : "no"} elements given, exactly 4 expected`,
+        o + 184,
+      );
+    for (index = 0; index < 4; index++) w.u64At(o + 184 + index * 8, v.stimerCountMsr[index]!, true);
     index = -1;
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one hvm_viridian_vcpu_context; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeHvmViridianVcpuContext(w: ByteWriter, v: HvmViridianVcpuContext): void {
+  encodeHvmViridianVcpuContextAt(w, w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE), v);
 }
 
 /** Body of a VMCE_VCPU record (struct hvm_vmce_vcpu): one vcpu's virtual machine-check architecture MSRs. */
@@ -2005,39 +1977,42 @@ export const hvmVmceVcpuShape: JsonShape = {
   fields: { caps: "bigint", mciCtl2Bank0: "bigint", mciCtl2Bank1: "bigint", mcgExtCtl: "bigint" },
 };
 
+/** Reads one hvm_vmce_vcpu at a position already claimed (`r.take(HVM_VMCE_VCPU_SIZE)`). */
+export function decodeHvmVmceVcpuAt(r: ByteReader, o: number): HvmVmceVcpu {
+  return {
+    caps: r.u64At(o, true),
+    mciCtl2Bank0: r.u64At(o + 8, true),
+    mciCtl2Bank1: r.u64At(o + 16, true),
+    mcgExtCtl: r.u64At(o + 24, true),
+  };
+}
+
 /** Reads one hvm_vmce_vcpu. */
 export function decodeHvmVmceVcpu(r: ByteReader): HvmVmceVcpu {
+  return decodeHvmVmceVcpuAt(r, r.take(HVM_VMCE_VCPU_SIZE));
+}
+
+/** Writes one hvm_vmce_vcpu at a reserved position (`w.reserve(HVM_VMCE_VCPU_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmVmceVcpuAt(w: ByteWriter, o: number, v: HvmVmceVcpu): void {
   let at = "";
+  let index = -1;
   try {
     at = "caps";
-    const caps = r.u64le();
+    w.u64At(o, v.caps, true);
     at = "mci_ctl2_bank0";
-    const mciCtl2Bank0 = r.u64le();
+    w.u64At(o + 8, v.mciCtl2Bank0, true);
     at = "mci_ctl2_bank1";
-    const mciCtl2Bank1 = r.u64le();
+    w.u64At(o + 16, v.mciCtl2Bank1, true);
     at = "mcg_ext_ctl";
-    const mcgExtCtl = r.u64le();
-    return { caps, mciCtl2Bank0, mciCtl2Bank1, mcgExtCtl };
+    w.u64At(o + 24, v.mcgExtCtl, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_vmce_vcpu; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu): void {
-  let at = "";
-  try {
-    at = "caps";
-    w.u64le(v.caps);
-    at = "mci_ctl2_bank0";
-    w.u64le(v.mciCtl2Bank0);
-    at = "mci_ctl2_bank1";
-    w.u64le(v.mciCtl2Bank1);
-    at = "mcg_ext_ctl";
-    w.u64le(v.mcgExtCtl);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmVmceVcpuAt(w, w.reserve(HVM_VMCE_VCPU_SIZE), v);
 }
 
 /** Body of a TSC_ADJUST record (struct hvm_tsc_adjust). */
@@ -2051,27 +2026,31 @@ export const HVM_TSC_ADJUST_SIZE = 8;
 /** How hvm_tsc_adjust values map to JSON. */
 export const hvmTscAdjustShape: JsonShape = { kind: "struct", fields: { tscAdjust: "bigint" } };
 
+/** Reads one hvm_tsc_adjust at a position already claimed (`r.take(HVM_TSC_ADJUST_SIZE)`). */
+export function decodeHvmTscAdjustAt(r: ByteReader, o: number): HvmTscAdjust {
+  return { tscAdjust: r.u64At(o, true) };
+}
+
 /** Reads one hvm_tsc_adjust. */
 export function decodeHvmTscAdjust(r: ByteReader): HvmTscAdjust {
+  return decodeHvmTscAdjustAt(r, r.take(HVM_TSC_ADJUST_SIZE));
+}
+
+/** Writes one hvm_tsc_adjust at a reserved position (`w.reserve(HVM_TSC_ADJUST_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmTscAdjustAt(w: ByteWriter, o: number, v: HvmTscAdjust): void {
   let at = "";
+  let index = -1;
   try {
     at = "tsc_adjust";
-    const tscAdjust = r.u64le();
-    return { tscAdjust };
+    w.u64At(o, v.tscAdjust, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_tsc_adjust; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust): void {
-  let at = "";
-  try {
-    at = "tsc_adjust";
-    w.u64le(v.tscAdjust);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmTscAdjustAt(w, w.reserve(HVM_TSC_ADJUST_SIZE), v);
 }
 
 /** Body of a CPU_XSAVE record (struct hvm_hw_cpu_xsave): one vcpu's XSAVE-managed state. Variable length: 24 bytes of control registers, then the save area. */
@@ -2140,35 +2119,43 @@ export const HVM_MSR_ENTRY_SIZE = 16;
 /** How hvm_msr_entry values map to JSON. */
 export const hvmMsrEntryShape: JsonShape = { kind: "struct", fields: { index: "number", value: "bigint" } };
 
+/** Reads one hvm_msr_entry at a position already claimed (`r.take(HVM_MSR_ENTRY_SIZE)`). */
+export function decodeHvmMsrEntryAt(r: ByteReader, o: number): HvmMsrEntry {
+  let at = "";
+  let index = -1;
+  try {
+    at = "reserved";
+    r.zerosAt(o + 4, 4);
+    return { index: r.u32At(o, true), value: r.u64At(o + 8, true) };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one hvm_msr_entry. */
 export function decodeHvmMsrEntry(r: ByteReader): HvmMsrEntry {
+  return decodeHvmMsrEntryAt(r, r.take(HVM_MSR_ENTRY_SIZE));
+}
+
+/** Writes one hvm_msr_entry at a reserved position (`w.reserve(HVM_MSR_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeHvmMsrEntryAt(w: ByteWriter, o: number, v: HvmMsrEntry): void {
   let at = "";
+  let index = -1;
   try {
     at = "index";
-    const index_ = r.u32le();
+    w.u32At(o, v.index, true);
     at = "reserved";
-    r.zeros(4, true);
+    w.zerosAt(o + 4, 4);
     at = "value";
-    const value = r.u64le();
-    return { index: index_, value };
+    w.u64At(o + 8, v.value, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one hvm_msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmMsrEntry(w: ByteWriter, v: HvmMsrEntry): void {
-  let at = "";
-  try {
-    at = "index";
-    w.u32le(v.index);
-    at = "reserved";
-    w.zeros(4);
-    at = "value";
-    w.u64le(v.value);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeHvmMsrEntryAt(w, w.reserve(HVM_MSR_ENTRY_SIZE), v);
 }
 
 /** Body of a CPU_MSR record (struct hvm_msr): one vcpu's MSRs that have no fixed place in another record, as index/value pairs. Variable length: 8 + 16 * count bytes. */

@@ -135,124 +135,103 @@ export const imageHeaderShape: JsonShape = {
 };
 const IMAGE_HEADER_MAGIC = Uint8Array.of(0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0);
 
-/** Reads one image_header. */
-export function decodeImageHeader(r: ByteReader): ImageHeader {
+/** Reads one image_header at a position already claimed (`r.take(IMAGE_HEADER_SIZE)`). */
+export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
   let at = "";
+  let index = -1;
   try {
     at = "magic";
-    r.expectBytes(IMAGE_HEADER_MAGIC);
-    at = "byte_order";
-    const byteOrder = r.u8();
-    r.zeros(1, true);
-    at = "format_version";
-    const formatVersion = r.u16();
-    at = "header_size";
-    const headerSize = r.u32();
-    at = "image_type";
-    const imageType = r.u16();
-    at = "guest_type";
-    const guestType = r.u16();
-    at = "arch";
-    const arch = r.u16();
-    at = "page_shift";
-    const pageShift = r.u16();
-    at = "xen_major";
-    const xenMajor = r.u32();
-    at = "xen_minor";
-    const xenMinor = r.u32();
-    at = "domain_id";
-    const domainId = r.u32();
-    at = "vcpu_count";
-    const vcpuCount = r.u32();
-    at = "memory_size";
-    const memorySize = r.u64();
-    at = "uuid";
-    const uuid = r.bytesView(16);
+    r.expectBytesAt(o, IMAGE_HEADER_MAGIC);
+    at = "_pad2";
+    r.zerosAt(o + 9, 1);
     at = "name";
-    const name = r.string(64, false);
-    at = "section_table_offset";
-    const sectionTableOffset = r.u64();
-    at = "section_count";
-    const sectionCount = r.u32();
-    at = "section_entry_size";
-    const sectionEntrySize = r.u32();
+    const name = r.stringAt(o + 64, 64, false);
     at = "reserved";
-    r.zeros(4, true);
-    at = "header_crc";
-    const headerCrc = r.u32();
+    r.zerosAt(o + 144, 4);
     return {
-      byteOrder,
-      formatVersion,
-      headerSize,
-      imageType,
-      guestType,
-      arch,
-      pageShift,
-      xenMajor,
-      xenMinor,
-      domainId,
-      vcpuCount,
-      memorySize,
-      uuid,
+      byteOrder: r.u8At(o + 8),
+      formatVersion: r.u16At(o + 10),
+      headerSize: r.u32At(o + 12),
+      imageType: r.u16At(o + 16),
+      guestType: r.u16At(o + 18),
+      arch: r.u16At(o + 20),
+      pageShift: r.u16At(o + 22),
+      xenMajor: r.u32At(o + 24),
+      xenMinor: r.u32At(o + 28),
+      domainId: r.u32At(o + 32),
+      vcpuCount: r.u32At(o + 36),
+      memorySize: r.u64At(o + 40),
+      uuid: r.bytesAt(o + 48, 16),
       name,
-      sectionTableOffset,
-      sectionCount,
-      sectionEntrySize,
-      headerCrc,
+      sectionTableOffset: r.u64At(o + 128),
+      sectionCount: r.u32At(o + 136),
+      sectionEntrySize: r.u32At(o + 140),
+      headerCrc: r.u32At(o + 148),
     };
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Reads one image_header. */
+export function decodeImageHeader(r: ByteReader): ImageHeader {
+  return decodeImageHeaderAt(r, r.take(IMAGE_HEADER_SIZE));
+}
+
+/** Writes one image_header at a reserved position (`w.reserve(IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "magic";
+    w.bytesAt(o, IMAGE_HEADER_MAGIC, 8);
+    at = "byte_order";
+    w.u8At(o + 8, v.byteOrder);
+    w.zerosAt(o + 9, 1);
+    at = "format_version";
+    w.u16At(o + 10, v.formatVersion);
+    at = "header_size";
+    w.u32At(o + 12, v.headerSize);
+    at = "image_type";
+    w.u16At(o + 16, v.imageType);
+    at = "guest_type";
+    w.u16At(o + 18, v.guestType);
+    at = "arch";
+    w.u16At(o + 20, v.arch);
+    at = "page_shift";
+    w.u16At(o + 22, v.pageShift);
+    at = "xen_major";
+    w.u32At(o + 24, v.xenMajor);
+    at = "xen_minor";
+    w.u32At(o + 28, v.xenMinor);
+    at = "domain_id";
+    w.u32At(o + 32, v.domainId);
+    at = "vcpu_count";
+    w.u32At(o + 36, v.vcpuCount);
+    at = "memory_size";
+    w.u64At(o + 40, v.memorySize);
+    at = "uuid";
+    w.bytesAt(o + 48, v.uuid, 16);
+    at = "name";
+    w.stringAt(o + 64, v.name, 64, false);
+    at = "section_table_offset";
+    w.u64At(o + 128, v.sectionTableOffset);
+    at = "section_count";
+    w.u32At(o + 136, v.sectionCount);
+    at = "section_entry_size";
+    w.u32At(o + 140, v.sectionEntrySize);
+    at = "reserved";
+    w.zerosAt(o + 144, 4);
+    at = "header_crc";
+    w.u32At(o + 148, v.headerCrc);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeImageHeader(w: ByteWriter, v: ImageHeader): void {
-  let at = "";
-  try {
-    at = "magic";
-    w.bytes(IMAGE_HEADER_MAGIC);
-    at = "byte_order";
-    w.u8(v.byteOrder);
-    w.zeros(1);
-    at = "format_version";
-    w.u16(v.formatVersion);
-    at = "header_size";
-    w.u32(v.headerSize);
-    at = "image_type";
-    w.u16(v.imageType);
-    at = "guest_type";
-    w.u16(v.guestType);
-    at = "arch";
-    w.u16(v.arch);
-    at = "page_shift";
-    w.u16(v.pageShift);
-    at = "xen_major";
-    w.u32(v.xenMajor);
-    at = "xen_minor";
-    w.u32(v.xenMinor);
-    at = "domain_id";
-    w.u32(v.domainId);
-    at = "vcpu_count";
-    w.u32(v.vcpuCount);
-    at = "memory_size";
-    w.u64(v.memorySize);
-    at = "uuid";
-    w.bytes(v.uuid, 16);
-    at = "name";
-    w.string(v.name, 64, false);
-    at = "section_table_offset";
-    w.u64(v.sectionTableOffset);
-    at = "section_count";
-    w.u32(v.sectionCount);
-    at = "section_entry_size";
-    w.u32(v.sectionEntrySize);
-    at = "reserved";
-    w.zeros(4);
-    at = "header_crc";
-    w.u32(v.headerCrc);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeImageHeaderAt(w, w.reserve(IMAGE_HEADER_SIZE), v);
 }
 
 /** One section-table entry, like an ELF section header. The type's bit 31 says whether a reader that does not know the type may skip the section (set) or must reject the image (clear). */
@@ -292,59 +271,64 @@ export const sectionEntryShape: JsonShape = {
   },
 };
 
+/** Reads one section_entry at a position already claimed (`r.take(SECTION_ENTRY_SIZE)`). */
+export function decodeSectionEntryAt(r: ByteReader, o: number): SectionEntry {
+  let at = "";
+  let index = -1;
+  try {
+    at = "reserved";
+    r.zerosAt(o + 44, 4);
+    return {
+      type: r.u32At(o),
+      flags: r.u32At(o + 4),
+      offset: r.u64At(o + 8),
+      size: r.u64At(o + 16),
+      entryCount: r.u64At(o + 24),
+      entrySize: r.u32At(o + 32),
+      align: r.u32At(o + 36),
+      crc: r.u32At(o + 40),
+    };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one section_entry. */
 export function decodeSectionEntry(r: ByteReader): SectionEntry {
+  return decodeSectionEntryAt(r, r.take(SECTION_ENTRY_SIZE));
+}
+
+/** Writes one section_entry at a reserved position (`w.reserve(SECTION_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeSectionEntryAt(w: ByteWriter, o: number, v: SectionEntry): void {
   let at = "";
+  let index = -1;
   try {
     at = "type";
-    const type = r.u32();
+    w.u32At(o, v.type);
     at = "flags";
-    const flags = r.u32();
+    w.u32At(o + 4, v.flags);
     at = "offset";
-    const offset = r.u64();
+    w.u64At(o + 8, v.offset);
     at = "size";
-    const size = r.u64();
+    w.u64At(o + 16, v.size);
     at = "entry_count";
-    const entryCount = r.u64();
+    w.u64At(o + 24, v.entryCount);
     at = "entry_size";
-    const entrySize = r.u32();
+    w.u32At(o + 32, v.entrySize);
     at = "align";
-    const align = r.u32();
+    w.u32At(o + 36, v.align);
     at = "crc";
-    const crc = r.u32();
+    w.u32At(o + 40, v.crc);
     at = "reserved";
-    r.zeros(4, true);
-    return { type, flags, offset, size, entryCount, entrySize, align, crc };
+    w.zerosAt(o + 44, 4);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one section_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSectionEntry(w: ByteWriter, v: SectionEntry): void {
-  let at = "";
-  try {
-    at = "type";
-    w.u32(v.type);
-    at = "flags";
-    w.u32(v.flags);
-    at = "offset";
-    w.u64(v.offset);
-    at = "size";
-    w.u64(v.size);
-    at = "entry_count";
-    w.u64(v.entryCount);
-    at = "entry_size";
-    w.u32(v.entrySize);
-    at = "align";
-    w.u32(v.align);
-    at = "crc";
-    w.u32(v.crc);
-    at = "reserved";
-    w.zeros(4);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeSectionEntryAt(w, w.reserve(SECTION_ENTRY_SIZE), v);
 }
 
 /** The decoded body of a end section. */

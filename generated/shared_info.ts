@@ -44,51 +44,50 @@ export const vcpuTimeInfoShape: JsonShape = {
   },
 };
 
+/** Reads one vcpu_time_info at a position already claimed (`r.take(VCPU_TIME_INFO_SIZE)`). */
+export function decodeVcpuTimeInfoAt(r: ByteReader, o: number): VcpuTimeInfo {
+  return {
+    version: r.u32At(o, true),
+    tscTimestamp: r.u64At(o + 8, true),
+    systemTime: r.u64At(o + 16, true),
+    tscToSystemMul: r.u32At(o + 24, true),
+    tscShift: r.i8At(o + 28),
+    flags: r.u8At(o + 29),
+  };
+}
+
 /** Reads one vcpu_time_info. */
 export function decodeVcpuTimeInfo(r: ByteReader): VcpuTimeInfo {
+  return decodeVcpuTimeInfoAt(r, r.take(VCPU_TIME_INFO_SIZE));
+}
+
+/** Writes one vcpu_time_info at a reserved position (`w.reserve(VCPU_TIME_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeVcpuTimeInfoAt(w: ByteWriter, o: number, v: VcpuTimeInfo): void {
   let at = "";
+  let index = -1;
   try {
     at = "version";
-    const version = r.u32le();
-    r.zeros(4, false);
+    w.u32At(o, v.version, true);
+    w.zerosAt(o + 4, 4);
     at = "tsc_timestamp";
-    const tscTimestamp = r.u64le();
+    w.u64At(o + 8, v.tscTimestamp, true);
     at = "system_time";
-    const systemTime = r.u64le();
+    w.u64At(o + 16, v.systemTime, true);
     at = "tsc_to_system_mul";
-    const tscToSystemMul = r.u32le();
+    w.u32At(o + 24, v.tscToSystemMul, true);
     at = "tsc_shift";
-    const tscShift = r.i8();
+    w.i8At(o + 28, v.tscShift);
     at = "flags";
-    const flags = r.u8();
-    r.zeros(2, false);
-    return { version, tscTimestamp, systemTime, tscToSystemMul, tscShift, flags };
+    w.u8At(o + 29, v.flags);
+    w.zerosAt(o + 30, 2);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one vcpu_time_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo): void {
-  let at = "";
-  try {
-    at = "version";
-    w.u32le(v.version);
-    w.zeros(4);
-    at = "tsc_timestamp";
-    w.u64le(v.tscTimestamp);
-    at = "system_time";
-    w.u64le(v.systemTime);
-    at = "tsc_to_system_mul";
-    w.u32le(v.tscToSystemMul);
-    at = "tsc_shift";
-    w.i8(v.tscShift);
-    at = "flags";
-    w.u8(v.flags);
-    w.zeros(2);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeVcpuTimeInfoAt(w, w.reserve(VCPU_TIME_INFO_SIZE), v);
 }
 
 /** The x86-specific tail of a 64-bit guest's vcpu_info (struct arch_vcpu_info in xen-x86_64.h). */
@@ -102,29 +101,32 @@ export const ARCH_VCPU_INFO_X86_64_SIZE = 16;
 /** How arch_vcpu_info_x86_64 values map to JSON. */
 export const archVcpuInfoX8664Shape: JsonShape = { kind: "struct", fields: { cr2: "bigint" } };
 
+/** Reads one arch_vcpu_info_x86_64 at a position already claimed (`r.take(ARCH_VCPU_INFO_X86_64_SIZE)`). */
+export function decodeArchVcpuInfoX8664At(r: ByteReader, o: number): ArchVcpuInfoX8664 {
+  return { cr2: r.u64At(o, true) };
+}
+
 /** Reads one arch_vcpu_info_x86_64. */
 export function decodeArchVcpuInfoX8664(r: ByteReader): ArchVcpuInfoX8664 {
+  return decodeArchVcpuInfoX8664At(r, r.take(ARCH_VCPU_INFO_X86_64_SIZE));
+}
+
+/** Writes one arch_vcpu_info_x86_64 at a reserved position (`w.reserve(ARCH_VCPU_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeArchVcpuInfoX8664At(w: ByteWriter, o: number, v: ArchVcpuInfoX8664): void {
   let at = "";
+  let index = -1;
   try {
     at = "cr2";
-    const cr2 = r.u64le();
-    r.zeros(8, false);
-    return { cr2 };
+    w.u64At(o, v.cr2, true);
+    w.zerosAt(o + 8, 8);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one arch_vcpu_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchVcpuInfoX8664(w: ByteWriter, v: ArchVcpuInfoX8664): void {
-  let at = "";
-  try {
-    at = "cr2";
-    w.u64le(v.cr2);
-    w.zeros(8);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeArchVcpuInfoX8664At(w, w.reserve(ARCH_VCPU_INFO_X86_64_SIZE), v);
 }
 
 /** The x86-specific tail of a 32-bit guest's vcpu_info (struct arch_vcpu_info in xen-x86_32.h). */
@@ -138,29 +140,32 @@ export const ARCH_VCPU_INFO_X86_32_SIZE = 24;
 /** How arch_vcpu_info_x86_32 values map to JSON. */
 export const archVcpuInfoX8632Shape: JsonShape = { kind: "struct", fields: { cr2: "number" } };
 
+/** Reads one arch_vcpu_info_x86_32 at a position already claimed (`r.take(ARCH_VCPU_INFO_X86_32_SIZE)`). */
+export function decodeArchVcpuInfoX8632At(r: ByteReader, o: number): ArchVcpuInfoX8632 {
+  return { cr2: r.u32At(o, true) };
+}
+
 /** Reads one arch_vcpu_info_x86_32. */
 export function decodeArchVcpuInfoX8632(r: ByteReader): ArchVcpuInfoX8632 {
+  return decodeArchVcpuInfoX8632At(r, r.take(ARCH_VCPU_INFO_X86_32_SIZE));
+}
+
+/** Writes one arch_vcpu_info_x86_32 at a reserved position (`w.reserve(ARCH_VCPU_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeArchVcpuInfoX8632At(w: ByteWriter, o: number, v: ArchVcpuInfoX8632): void {
   let at = "";
+  let index = -1;
   try {
     at = "cr2";
-    const cr2 = r.u32le();
-    r.zeros(20, false);
-    return { cr2 };
+    w.u32At(o, v.cr2, true);
+    w.zerosAt(o + 4, 20);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one arch_vcpu_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchVcpuInfoX8632(w: ByteWriter, v: ArchVcpuInfoX8632): void {
-  let at = "";
-  try {
-    at = "cr2";
-    w.u32le(v.cr2);
-    w.zeros(20);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeArchVcpuInfoX8632At(w, w.reserve(ARCH_VCPU_INFO_X86_32_SIZE), v);
 }
 
 /** Event-delivery state and clock of one vcpu of a 64-bit x86 guest (struct vcpu_info). Only the first 32 vcpus have a slot in shared_info; the others (and any vcpu that registered one with VCPUOP_register_vcpu_info) keep theirs in a guest page elsewhere. */
@@ -191,45 +196,46 @@ export const vcpuInfoX8664Shape: JsonShape = {
   },
 };
 
+/** Reads one vcpu_info_x86_64 at a position already claimed (`r.take(VCPU_INFO_X86_64_SIZE)`). */
+export function decodeVcpuInfoX8664At(r: ByteReader, o: number): VcpuInfoX8664 {
+  return {
+    evtchnUpcallPending: r.u8At(o),
+    evtchnUpcallMask: r.u8At(o + 1),
+    evtchnPendingSel: r.u64At(o + 8, true),
+    arch: decodeArchVcpuInfoX8664At(r, o + 16),
+    time: decodeVcpuTimeInfoAt(r, o + 32),
+  };
+}
+
 /** Reads one vcpu_info_x86_64. */
 export function decodeVcpuInfoX8664(r: ByteReader): VcpuInfoX8664 {
+  return decodeVcpuInfoX8664At(r, r.take(VCPU_INFO_X86_64_SIZE));
+}
+
+/** Writes one vcpu_info_x86_64 at a reserved position (`w.reserve(VCPU_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeVcpuInfoX8664At(w: ByteWriter, o: number, v: VcpuInfoX8664): void {
   let at = "";
+  let index = -1;
   try {
     at = "evtchn_upcall_pending";
-    const evtchnUpcallPending = r.u8();
+    w.u8At(o, v.evtchnUpcallPending);
     at = "evtchn_upcall_mask";
-    const evtchnUpcallMask = r.u8();
-    r.zeros(6, false);
+    w.u8At(o + 1, v.evtchnUpcallMask);
+    w.zerosAt(o + 2, 6);
     at = "evtchn_pending_sel";
-    const evtchnPendingSel = r.u64le();
+    w.u64At(o + 8, v.evtchnPendingSel, true);
     at = "arch";
-    const arch = decodeArchVcpuInfoX8664(r);
+    encodeArchVcpuInfoX8664At(w, o + 16, v.arch);
     at = "time";
-    const time = decodeVcpuTimeInfo(r);
-    return { evtchnUpcallPending, evtchnUpcallMask, evtchnPendingSel, arch, time };
+    encodeVcpuTimeInfoAt(w, o + 32, v.time);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one vcpu_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuInfoX8664(w: ByteWriter, v: VcpuInfoX8664): void {
-  let at = "";
-  try {
-    at = "evtchn_upcall_pending";
-    w.u8(v.evtchnUpcallPending);
-    at = "evtchn_upcall_mask";
-    w.u8(v.evtchnUpcallMask);
-    w.zeros(6);
-    at = "evtchn_pending_sel";
-    w.u64le(v.evtchnPendingSel);
-    at = "arch";
-    encodeArchVcpuInfoX8664(w, v.arch);
-    at = "time";
-    encodeVcpuTimeInfo(w, v.time);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeVcpuInfoX8664At(w, w.reserve(VCPU_INFO_X86_64_SIZE), v);
 }
 
 /** Event-delivery state and clock of one vcpu of a 32-bit x86 guest (struct vcpu_info built for i386): the same 64 bytes as on x86_64, but with a 4-byte selector and a 24-byte arch part. */
@@ -260,45 +266,46 @@ export const vcpuInfoX8632Shape: JsonShape = {
   },
 };
 
+/** Reads one vcpu_info_x86_32 at a position already claimed (`r.take(VCPU_INFO_X86_32_SIZE)`). */
+export function decodeVcpuInfoX8632At(r: ByteReader, o: number): VcpuInfoX8632 {
+  return {
+    evtchnUpcallPending: r.u8At(o),
+    evtchnUpcallMask: r.u8At(o + 1),
+    evtchnPendingSel: r.u32At(o + 4, true),
+    arch: decodeArchVcpuInfoX8632At(r, o + 8),
+    time: decodeVcpuTimeInfoAt(r, o + 32),
+  };
+}
+
 /** Reads one vcpu_info_x86_32. */
 export function decodeVcpuInfoX8632(r: ByteReader): VcpuInfoX8632 {
+  return decodeVcpuInfoX8632At(r, r.take(VCPU_INFO_X86_32_SIZE));
+}
+
+/** Writes one vcpu_info_x86_32 at a reserved position (`w.reserve(VCPU_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeVcpuInfoX8632At(w: ByteWriter, o: number, v: VcpuInfoX8632): void {
   let at = "";
+  let index = -1;
   try {
     at = "evtchn_upcall_pending";
-    const evtchnUpcallPending = r.u8();
+    w.u8At(o, v.evtchnUpcallPending);
     at = "evtchn_upcall_mask";
-    const evtchnUpcallMask = r.u8();
-    r.zeros(2, false);
+    w.u8At(o + 1, v.evtchnUpcallMask);
+    w.zerosAt(o + 2, 2);
     at = "evtchn_pending_sel";
-    const evtchnPendingSel = r.u32le();
+    w.u32At(o + 4, v.evtchnPendingSel, true);
     at = "arch";
-    const arch = decodeArchVcpuInfoX8632(r);
+    encodeArchVcpuInfoX8632At(w, o + 8, v.arch);
     at = "time";
-    const time = decodeVcpuTimeInfo(r);
-    return { evtchnUpcallPending, evtchnUpcallMask, evtchnPendingSel, arch, time };
+    encodeVcpuTimeInfoAt(w, o + 32, v.time);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one vcpu_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuInfoX8632(w: ByteWriter, v: VcpuInfoX8632): void {
-  let at = "";
-  try {
-    at = "evtchn_upcall_pending";
-    w.u8(v.evtchnUpcallPending);
-    at = "evtchn_upcall_mask";
-    w.u8(v.evtchnUpcallMask);
-    w.zeros(2);
-    at = "evtchn_pending_sel";
-    w.u32le(v.evtchnPendingSel);
-    at = "arch";
-    encodeArchVcpuInfoX8632(w, v.arch);
-    at = "time";
-    encodeVcpuTimeInfo(w, v.time);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeVcpuInfoX8632At(w, w.reserve(VCPU_INFO_X86_32_SIZE), v);
 }
 
 /** Event-delivery state and clock of one vcpu of an ARM guest (struct vcpu_info with ARM's empty arch_vcpu_info). ARM has no PV upcall mask (XEN_HAVE_PV_UPCALL_MASK is not defined there), so the second byte is padding. */
@@ -323,37 +330,40 @@ export const vcpuInfoArmShape: JsonShape = {
   },
 };
 
+/** Reads one vcpu_info_arm at a position already claimed (`r.take(VCPU_INFO_ARM_SIZE)`). */
+export function decodeVcpuInfoArmAt(r: ByteReader, o: number): VcpuInfoArm {
+  return {
+    evtchnUpcallPending: r.u8At(o),
+    evtchnPendingSel: r.u64At(o + 8, true),
+    time: decodeVcpuTimeInfoAt(r, o + 16),
+  };
+}
+
 /** Reads one vcpu_info_arm. */
 export function decodeVcpuInfoArm(r: ByteReader): VcpuInfoArm {
+  return decodeVcpuInfoArmAt(r, r.take(VCPU_INFO_ARM_SIZE));
+}
+
+/** Writes one vcpu_info_arm at a reserved position (`w.reserve(VCPU_INFO_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeVcpuInfoArmAt(w: ByteWriter, o: number, v: VcpuInfoArm): void {
   let at = "";
+  let index = -1;
   try {
     at = "evtchn_upcall_pending";
-    const evtchnUpcallPending = r.u8();
-    r.zeros(7, false);
+    w.u8At(o, v.evtchnUpcallPending);
+    w.zerosAt(o + 1, 7);
     at = "evtchn_pending_sel";
-    const evtchnPendingSel = r.u64le();
+    w.u64At(o + 8, v.evtchnPendingSel, true);
     at = "time";
-    const time = decodeVcpuTimeInfo(r);
-    return { evtchnUpcallPending, evtchnPendingSel, time };
+    encodeVcpuTimeInfoAt(w, o + 16, v.time);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one vcpu_info_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm): void {
-  let at = "";
-  try {
-    at = "evtchn_upcall_pending";
-    w.u8(v.evtchnUpcallPending);
-    w.zeros(7);
-    at = "evtchn_pending_sel";
-    w.u64le(v.evtchnPendingSel);
-    at = "time";
-    encodeVcpuTimeInfo(w, v.time);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeVcpuInfoArmAt(w, w.reserve(VCPU_INFO_ARM_SIZE), v);
 }
 
 /** The x86 part of a 64-bit guest's shared_info (struct arch_shared_info): where the toolstack finds the guest's physical-to-machine (p2m) map, plus the NMI reason. */
@@ -387,47 +397,48 @@ export const archSharedInfoX8664Shape: JsonShape = {
   },
 };
 
+/** Reads one arch_shared_info_x86_64 at a position already claimed (`r.take(ARCH_SHARED_INFO_X86_64_SIZE)`). */
+export function decodeArchSharedInfoX8664At(r: ByteReader, o: number): ArchSharedInfoX8664 {
+  return {
+    maxPfn: r.u64At(o, true),
+    pfnToMfnFrameListList: r.u64At(o + 8, true),
+    nmiReason: r.u64At(o + 16, true),
+    p2mCr3: r.u64At(o + 24, true),
+    p2mVaddr: r.u64At(o + 32, true),
+    p2mGeneration: r.u64At(o + 40, true),
+  };
+}
+
 /** Reads one arch_shared_info_x86_64. */
 export function decodeArchSharedInfoX8664(r: ByteReader): ArchSharedInfoX8664 {
+  return decodeArchSharedInfoX8664At(r, r.take(ARCH_SHARED_INFO_X86_64_SIZE));
+}
+
+/** Writes one arch_shared_info_x86_64 at a reserved position (`w.reserve(ARCH_SHARED_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeArchSharedInfoX8664At(w: ByteWriter, o: number, v: ArchSharedInfoX8664): void {
   let at = "";
+  let index = -1;
   try {
     at = "max_pfn";
-    const maxPfn = r.u64le();
+    w.u64At(o, v.maxPfn, true);
     at = "pfn_to_mfn_frame_list_list";
-    const pfnToMfnFrameListList = r.u64le();
+    w.u64At(o + 8, v.pfnToMfnFrameListList, true);
     at = "nmi_reason";
-    const nmiReason = r.u64le();
+    w.u64At(o + 16, v.nmiReason, true);
     at = "p2m_cr3";
-    const p2mCr3 = r.u64le();
+    w.u64At(o + 24, v.p2mCr3, true);
     at = "p2m_vaddr";
-    const p2mVaddr = r.u64le();
+    w.u64At(o + 32, v.p2mVaddr, true);
     at = "p2m_generation";
-    const p2mGeneration = r.u64le();
-    return { maxPfn, pfnToMfnFrameListList, nmiReason, p2mCr3, p2mVaddr, p2mGeneration };
+    w.u64At(o + 40, v.p2mGeneration, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one arch_shared_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchSharedInfoX8664(w: ByteWriter, v: ArchSharedInfoX8664): void {
-  let at = "";
-  try {
-    at = "max_pfn";
-    w.u64le(v.maxPfn);
-    at = "pfn_to_mfn_frame_list_list";
-    w.u64le(v.pfnToMfnFrameListList);
-    at = "nmi_reason";
-    w.u64le(v.nmiReason);
-    at = "p2m_cr3";
-    w.u64le(v.p2mCr3);
-    at = "p2m_vaddr";
-    w.u64le(v.p2mVaddr);
-    at = "p2m_generation";
-    w.u64le(v.p2mGeneration);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeArchSharedInfoX8664At(w, w.reserve(ARCH_SHARED_INFO_X86_64_SIZE), v);
 }
 
 /** The x86 part of a 32-bit guest's shared_info (struct arch_shared_info built for i386): every unsigned long is 4 bytes, and the high half of the wallclock seconds lives here because the generic structure has no hole for it on i386. */
@@ -464,51 +475,51 @@ export const archSharedInfoX8632Shape: JsonShape = {
   },
 };
 
+/** Reads one arch_shared_info_x86_32 at a position already claimed (`r.take(ARCH_SHARED_INFO_X86_32_SIZE)`). */
+export function decodeArchSharedInfoX8632At(r: ByteReader, o: number): ArchSharedInfoX8632 {
+  return {
+    maxPfn: r.u32At(o, true),
+    pfnToMfnFrameListList: r.u32At(o + 4, true),
+    nmiReason: r.u32At(o + 8, true),
+    p2mCr3: r.u32At(o + 12, true),
+    p2mVaddr: r.u32At(o + 16, true),
+    p2mGeneration: r.u32At(o + 20, true),
+    wcSecHi: r.u32At(o + 24, true),
+  };
+}
+
 /** Reads one arch_shared_info_x86_32. */
 export function decodeArchSharedInfoX8632(r: ByteReader): ArchSharedInfoX8632 {
+  return decodeArchSharedInfoX8632At(r, r.take(ARCH_SHARED_INFO_X86_32_SIZE));
+}
+
+/** Writes one arch_shared_info_x86_32 at a reserved position (`w.reserve(ARCH_SHARED_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeArchSharedInfoX8632At(w: ByteWriter, o: number, v: ArchSharedInfoX8632): void {
   let at = "";
+  let index = -1;
   try {
     at = "max_pfn";
-    const maxPfn = r.u32le();
+    w.u32At(o, v.maxPfn, true);
     at = "pfn_to_mfn_frame_list_list";
-    const pfnToMfnFrameListList = r.u32le();
+    w.u32At(o + 4, v.pfnToMfnFrameListList, true);
     at = "nmi_reason";
-    const nmiReason = r.u32le();
+    w.u32At(o + 8, v.nmiReason, true);
     at = "p2m_cr3";
-    const p2mCr3 = r.u32le();
+    w.u32At(o + 12, v.p2mCr3, true);
     at = "p2m_vaddr";
-    const p2mVaddr = r.u32le();
+    w.u32At(o + 16, v.p2mVaddr, true);
     at = "p2m_generation";
-    const p2mGeneration = r.u32le();
+    w.u32At(o + 20, v.p2mGeneration, true);
     at = "wc_sec_hi";
-    const wcSecHi = r.u32le();
-    return { maxPfn, pfnToMfnFrameListList, nmiReason, p2mCr3, p2mVaddr, p2mGeneration, wcSecHi };
+    w.u32At(o + 24, v.wcSecHi, true);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one arch_shared_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchSharedInfoX8632(w: ByteWriter, v: ArchSharedInfoX8632): void {
-  let at = "";
-  try {
-    at = "max_pfn";
-    w.u32le(v.maxPfn);
-    at = "pfn_to_mfn_frame_list_list";
-    w.u32le(v.pfnToMfnFrameListList);
-    at = "nmi_reason";
-    w.u32le(v.nmiReason);
-    at = "p2m_cr3";
-    w.u32le(v.p2mCr3);
-    at = "p2m_vaddr";
-    w.u32le(v.p2mVaddr);
-    at = "p2m_generation";
-    w.u32le(v.p2mGeneration);
-    at = "wc_sec_hi";
-    w.u32le(v.wcSecHi);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeArchSharedInfoX8632At(w, w.reserve(ARCH_SHARED_INFO_X86_32_SIZE), v);
 }
 
 /** The shared-info structure of a 64-bit x86 guest (struct shared_info): legacy vcpu_info slots, the 2-level event-channel bitmaps (4096 ports), the wallclock base and the arch part. */
@@ -548,72 +559,87 @@ export const sharedInfoX8664Shape: JsonShape = {
   },
 };
 
-/** Reads one shared_info_x86_64. */
-export function decodeSharedInfoX8664(r: ByteReader): SharedInfoX8664 {
+/** Reads one shared_info_x86_64 at a position already claimed (`r.take(SHARED_INFO_X86_64_SIZE)`). */
+export function decodeSharedInfoX8664At(r: ByteReader, o: number): SharedInfoX8664 {
   let at = "";
   let index = -1;
   try {
     at = "vcpu_info";
     const vcpuInfo: VcpuInfoX8664[] = [];
-    for (index = 0; index < 32; index++) vcpuInfo.push(decodeVcpuInfoX8664(r));
+    for (index = 0; index < 32; index++) vcpuInfo.push(decodeVcpuInfoX8664At(r, o + index * 64));
     index = -1;
     at = "evtchn_pending";
     const evtchnPending: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnPending.push(r.u64le());
+    for (index = 0; index < 64; index++) evtchnPending.push(r.u64At(o + 2048 + index * 8, true));
     index = -1;
     at = "evtchn_mask";
     const evtchnMask: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnMask.push(r.u64le());
+    for (index = 0; index < 64; index++) evtchnMask.push(r.u64At(o + 2560 + index * 8, true));
     index = -1;
-    at = "wc_version";
-    const wcVersion = r.u32le();
-    at = "wc_sec";
-    const wcSec = r.u32le();
-    at = "wc_nsec";
-    const wcNsec = r.u32le();
-    at = "wc_sec_hi";
-    const wcSecHi = r.u32le();
-    at = "arch";
-    const arch = decodeArchSharedInfoX8664(r);
-    return { vcpuInfo, evtchnPending, evtchnMask, wcVersion, wcSec, wcNsec, wcSecHi, arch };
+    return {
+      vcpuInfo,
+      evtchnPending,
+      evtchnMask,
+      wcVersion: r.u32At(o + 3072, true),
+      wcSec: r.u32At(o + 3076, true),
+      wcNsec: r.u32At(o + 3080, true),
+      wcSecHi: r.u32At(o + 3084, true),
+      arch: decodeArchSharedInfoX8664At(r, o + 3088),
+    };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one shared_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoX8664(w: ByteWriter, v: SharedInfoX8664): void {
+/** Reads one shared_info_x86_64. */
+export function decodeSharedInfoX8664(r: ByteReader): SharedInfoX8664 {
+  return decodeSharedInfoX8664At(r, r.take(SHARED_INFO_X86_64_SIZE));
+}
+
+/** Writes one shared_info_x86_64 at a reserved position (`w.reserve(SHARED_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoX8664At(w: ByteWriter, o: number, v: SharedInfoX8664): void {
   let at = "";
   let index = -1;
   try {
     at = "vcpu_info";
-    if (!Array.isArray(v.vcpuInfo)) w.fail("an array is expected");
-    if (v.vcpuInfo.length !== 32) w.fail(`${v.vcpuInfo.length} elements given, exactly 32 expected`);
-    for (index = 0; index < v.vcpuInfo.length; index++) encodeVcpuInfoX8664(w, v.vcpuInfo[index]!);
+    if (!Array.isArray(v.vcpuInfo) || v.vcpuInfo.length !== 32)
+      w.fail(`${Array.isArray(v.vcpuInfo) ? v.vcpuInfo.length : "no"} elements given, exactly 32 expected`, o);
+    for (index = 0; index < 32; index++) encodeVcpuInfoX8664At(w, o + index * 64, v.vcpuInfo[index]!);
     index = -1;
     at = "evtchn_pending";
-    if (!Array.isArray(v.evtchnPending)) w.fail("an array is expected");
-    if (v.evtchnPending.length !== 64) w.fail(`${v.evtchnPending.length} elements given, exactly 64 expected`);
-    for (index = 0; index < v.evtchnPending.length; index++) w.u64le(v.evtchnPending[index]!);
+    if (!Array.isArray(v.evtchnPending) || v.evtchnPending.length !== 64)
+      w.fail(
+        `${Array.isArray(v.evtchnPending) ? v.evtchnPending.length : "no"} elements given, exactly 64 expected`,
+        o + 2048,
+      );
+    for (index = 0; index < 64; index++) w.u64At(o + 2048 + index * 8, v.evtchnPending[index]!, true);
     index = -1;
     at = "evtchn_mask";
-    if (!Array.isArray(v.evtchnMask)) w.fail("an array is expected");
-    if (v.evtchnMask.length !== 64) w.fail(`${v.evtchnMask.length} elements given, exactly 64 expected`);
-    for (index = 0; index < v.evtchnMask.length; index++) w.u64le(v.evtchnMask[index]!);
+    if (!Array.isArray(v.evtchnMask) || v.evtchnMask.length !== 64)
+      w.fail(
+        `${Array.isArray(v.evtchnMask) ? v.evtchnMask.length : "no"} elements given, exactly 64 expected`,
+        o + 2560,
+      );
+    for (index = 0; index < 64; index++) w.u64At(o + 2560 + index * 8, v.evtchnMask[index]!, true);
     index = -1;
     at = "wc_version";
-    w.u32le(v.wcVersion);
+    w.u32At(o + 3072, v.wcVersion, true);
     at = "wc_sec";
-    w.u32le(v.wcSec);
+    w.u32At(o + 3076, v.wcSec, true);
     at = "wc_nsec";
-    w.u32le(v.wcNsec);
+    w.u32At(o + 3080, v.wcNsec, true);
     at = "wc_sec_hi";
-    w.u32le(v.wcSecHi);
+    w.u32At(o + 3084, v.wcSecHi, true);
     at = "arch";
-    encodeArchSharedInfoX8664(w, v.arch);
+    encodeArchSharedInfoX8664At(w, o + 3088, v.arch);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one shared_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeSharedInfoX8664(w: ByteWriter, v: SharedInfoX8664): void {
+  encodeSharedInfoX8664At(w, w.reserve(SHARED_INFO_X86_64_SIZE), v);
 }
 
 /** The shared-info structure of a 32-bit x86 guest (struct shared_info built for i386): 32-bit event words (1024 ports) and wc_sec_hi moved into the arch part. */
@@ -650,68 +676,84 @@ export const sharedInfoX8632Shape: JsonShape = {
   },
 };
 
-/** Reads one shared_info_x86_32. */
-export function decodeSharedInfoX8632(r: ByteReader): SharedInfoX8632 {
+/** Reads one shared_info_x86_32 at a position already claimed (`r.take(SHARED_INFO_X86_32_SIZE)`). */
+export function decodeSharedInfoX8632At(r: ByteReader, o: number): SharedInfoX8632 {
   let at = "";
   let index = -1;
   try {
     at = "vcpu_info";
     const vcpuInfo: VcpuInfoX8632[] = [];
-    for (index = 0; index < 32; index++) vcpuInfo.push(decodeVcpuInfoX8632(r));
+    for (index = 0; index < 32; index++) vcpuInfo.push(decodeVcpuInfoX8632At(r, o + index * 64));
     index = -1;
     at = "evtchn_pending";
     const evtchnPending: number[] = [];
-    for (index = 0; index < 32; index++) evtchnPending.push(r.u32le());
+    for (index = 0; index < 32; index++) evtchnPending.push(r.u32At(o + 2048 + index * 4, true));
     index = -1;
     at = "evtchn_mask";
     const evtchnMask: number[] = [];
-    for (index = 0; index < 32; index++) evtchnMask.push(r.u32le());
+    for (index = 0; index < 32; index++) evtchnMask.push(r.u32At(o + 2176 + index * 4, true));
     index = -1;
-    at = "wc_version";
-    const wcVersion = r.u32le();
-    at = "wc_sec";
-    const wcSec = r.u32le();
-    at = "wc_nsec";
-    const wcNsec = r.u32le();
-    at = "arch";
-    const arch = decodeArchSharedInfoX8632(r);
-    return { vcpuInfo, evtchnPending, evtchnMask, wcVersion, wcSec, wcNsec, arch };
+    return {
+      vcpuInfo,
+      evtchnPending,
+      evtchnMask,
+      wcVersion: r.u32At(o + 2304, true),
+      wcSec: r.u32At(o + 2308, true),
+      wcNsec: r.u32At(o + 2312, true),
+      arch: decodeArchSharedInfoX8632At(r, o + 2316),
+    };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one shared_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoX8632(w: ByteWriter, v: SharedInfoX8632): void {
+/** Reads one shared_info_x86_32. */
+export function decodeSharedInfoX8632(r: ByteReader): SharedInfoX8632 {
+  return decodeSharedInfoX8632At(r, r.take(SHARED_INFO_X86_32_SIZE));
+}
+
+/** Writes one shared_info_x86_32 at a reserved position (`w.reserve(SHARED_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoX8632At(w: ByteWriter, o: number, v: SharedInfoX8632): void {
   let at = "";
   let index = -1;
   try {
     at = "vcpu_info";
-    if (!Array.isArray(v.vcpuInfo)) w.fail("an array is expected");
-    if (v.vcpuInfo.length !== 32) w.fail(`${v.vcpuInfo.length} elements given, exactly 32 expected`);
-    for (index = 0; index < v.vcpuInfo.length; index++) encodeVcpuInfoX8632(w, v.vcpuInfo[index]!);
+    if (!Array.isArray(v.vcpuInfo) || v.vcpuInfo.length !== 32)
+      w.fail(`${Array.isArray(v.vcpuInfo) ? v.vcpuInfo.length : "no"} elements given, exactly 32 expected`, o);
+    for (index = 0; index < 32; index++) encodeVcpuInfoX8632At(w, o + index * 64, v.vcpuInfo[index]!);
     index = -1;
     at = "evtchn_pending";
-    if (!Array.isArray(v.evtchnPending)) w.fail("an array is expected");
-    if (v.evtchnPending.length !== 32) w.fail(`${v.evtchnPending.length} elements given, exactly 32 expected`);
-    for (index = 0; index < v.evtchnPending.length; index++) w.u32le(v.evtchnPending[index]!);
+    if (!Array.isArray(v.evtchnPending) || v.evtchnPending.length !== 32)
+      w.fail(
+        `${Array.isArray(v.evtchnPending) ? v.evtchnPending.length : "no"} elements given, exactly 32 expected`,
+        o + 2048,
+      );
+    for (index = 0; index < 32; index++) w.u32At(o + 2048 + index * 4, v.evtchnPending[index]!, true);
     index = -1;
     at = "evtchn_mask";
-    if (!Array.isArray(v.evtchnMask)) w.fail("an array is expected");
-    if (v.evtchnMask.length !== 32) w.fail(`${v.evtchnMask.length} elements given, exactly 32 expected`);
-    for (index = 0; index < v.evtchnMask.length; index++) w.u32le(v.evtchnMask[index]!);
+    if (!Array.isArray(v.evtchnMask) || v.evtchnMask.length !== 32)
+      w.fail(
+        `${Array.isArray(v.evtchnMask) ? v.evtchnMask.length : "no"} elements given, exactly 32 expected`,
+        o + 2176,
+      );
+    for (index = 0; index < 32; index++) w.u32At(o + 2176 + index * 4, v.evtchnMask[index]!, true);
     index = -1;
     at = "wc_version";
-    w.u32le(v.wcVersion);
+    w.u32At(o + 2304, v.wcVersion, true);
     at = "wc_sec";
-    w.u32le(v.wcSec);
+    w.u32At(o + 2308, v.wcSec, true);
     at = "wc_nsec";
-    w.u32le(v.wcNsec);
+    w.u32At(o + 2312, v.wcNsec, true);
     at = "arch";
-    encodeArchSharedInfoX8632(w, v.arch);
+    encodeArchSharedInfoX8632At(w, o + 2316, v.arch);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one shared_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeSharedInfoX8632(w: ByteWriter, v: SharedInfoX8632): void {
+  encodeSharedInfoX8632At(w, w.reserve(SHARED_INFO_X86_32_SIZE), v);
 }
 
 /** The shared-info structure of an ARM guest (struct shared_info with XEN_LEGACY_MAX_VCPUS = 1 and ARM's empty arch_shared_info). The event words are 64-bit on arm32 too, so there are 4096 2-level ports. */
@@ -748,68 +790,84 @@ export const sharedInfoArmShape: JsonShape = {
   },
 };
 
-/** Reads one shared_info_arm. */
-export function decodeSharedInfoArm(r: ByteReader): SharedInfoArm {
+/** Reads one shared_info_arm at a position already claimed (`r.take(SHARED_INFO_ARM_SIZE)`). */
+export function decodeSharedInfoArmAt(r: ByteReader, o: number): SharedInfoArm {
   let at = "";
   let index = -1;
   try {
     at = "vcpu_info";
     const vcpuInfo: VcpuInfoArm[] = [];
-    for (index = 0; index < 1; index++) vcpuInfo.push(decodeVcpuInfoArm(r));
+    for (index = 0; index < 1; index++) vcpuInfo.push(decodeVcpuInfoArmAt(r, o + index * 48));
     index = -1;
     at = "evtchn_pending";
     const evtchnPending: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnPending.push(r.u64le());
+    for (index = 0; index < 64; index++) evtchnPending.push(r.u64At(o + 48 + index * 8, true));
     index = -1;
     at = "evtchn_mask";
     const evtchnMask: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnMask.push(r.u64le());
+    for (index = 0; index < 64; index++) evtchnMask.push(r.u64At(o + 560 + index * 8, true));
     index = -1;
-    at = "wc_version";
-    const wcVersion = r.u32le();
-    at = "wc_sec";
-    const wcSec = r.u32le();
-    at = "wc_nsec";
-    const wcNsec = r.u32le();
-    at = "wc_sec_hi";
-    const wcSecHi = r.u32le();
-    return { vcpuInfo, evtchnPending, evtchnMask, wcVersion, wcSec, wcNsec, wcSecHi };
+    return {
+      vcpuInfo,
+      evtchnPending,
+      evtchnMask,
+      wcVersion: r.u32At(o + 1072, true),
+      wcSec: r.u32At(o + 1076, true),
+      wcNsec: r.u32At(o + 1080, true),
+      wcSecHi: r.u32At(o + 1084, true),
+    };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
-/** Writes one shared_info_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoArm(w: ByteWriter, v: SharedInfoArm): void {
+/** Reads one shared_info_arm. */
+export function decodeSharedInfoArm(r: ByteReader): SharedInfoArm {
+  return decodeSharedInfoArmAt(r, r.take(SHARED_INFO_ARM_SIZE));
+}
+
+/** Writes one shared_info_arm at a reserved position (`w.reserve(SHARED_INFO_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoArmAt(w: ByteWriter, o: number, v: SharedInfoArm): void {
   let at = "";
   let index = -1;
   try {
     at = "vcpu_info";
-    if (!Array.isArray(v.vcpuInfo)) w.fail("an array is expected");
-    if (v.vcpuInfo.length !== 1) w.fail(`${v.vcpuInfo.length} elements given, exactly 1 expected`);
-    for (index = 0; index < v.vcpuInfo.length; index++) encodeVcpuInfoArm(w, v.vcpuInfo[index]!);
+    if (!Array.isArray(v.vcpuInfo) || v.vcpuInfo.length !== 1)
+      w.fail(`${Array.isArray(v.vcpuInfo) ? v.vcpuInfo.length : "no"} elements given, exactly 1 expected`, o);
+    for (index = 0; index < 1; index++) encodeVcpuInfoArmAt(w, o + index * 48, v.vcpuInfo[index]!);
     index = -1;
     at = "evtchn_pending";
-    if (!Array.isArray(v.evtchnPending)) w.fail("an array is expected");
-    if (v.evtchnPending.length !== 64) w.fail(`${v.evtchnPending.length} elements given, exactly 64 expected`);
-    for (index = 0; index < v.evtchnPending.length; index++) w.u64le(v.evtchnPending[index]!);
+    if (!Array.isArray(v.evtchnPending) || v.evtchnPending.length !== 64)
+      w.fail(
+        `${Array.isArray(v.evtchnPending) ? v.evtchnPending.length : "no"} elements given, exactly 64 expected`,
+        o + 48,
+      );
+    for (index = 0; index < 64; index++) w.u64At(o + 48 + index * 8, v.evtchnPending[index]!, true);
     index = -1;
     at = "evtchn_mask";
-    if (!Array.isArray(v.evtchnMask)) w.fail("an array is expected");
-    if (v.evtchnMask.length !== 64) w.fail(`${v.evtchnMask.length} elements given, exactly 64 expected`);
-    for (index = 0; index < v.evtchnMask.length; index++) w.u64le(v.evtchnMask[index]!);
+    if (!Array.isArray(v.evtchnMask) || v.evtchnMask.length !== 64)
+      w.fail(
+        `${Array.isArray(v.evtchnMask) ? v.evtchnMask.length : "no"} elements given, exactly 64 expected`,
+        o + 560,
+      );
+    for (index = 0; index < 64; index++) w.u64At(o + 560 + index * 8, v.evtchnMask[index]!, true);
     index = -1;
     at = "wc_version";
-    w.u32le(v.wcVersion);
+    w.u32At(o + 1072, v.wcVersion, true);
     at = "wc_sec";
-    w.u32le(v.wcSec);
+    w.u32At(o + 1076, v.wcSec, true);
     at = "wc_nsec";
-    w.u32le(v.wcNsec);
+    w.u32At(o + 1080, v.wcNsec, true);
     at = "wc_sec_hi";
-    w.u32le(v.wcSecHi);
+    w.u32At(o + 1084, v.wcSecHi, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** Writes one shared_info_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeSharedInfoArm(w: ByteWriter, v: SharedInfoArm): void {
+  encodeSharedInfoArmAt(w, w.reserve(SHARED_INFO_ARM_SIZE), v);
 }
 
 /** The whole shared-info page of a 64-bit x86 guest as a save file or core file carries it. */
@@ -828,31 +886,33 @@ export const sharedInfoPageX8664Shape: JsonShape = {
   fields: { sharedInfo: { kind: "lazy", get: () => sharedInfoX8664Shape }, restOfPage: "bytes" },
 };
 
+/** Reads one shared_info_page_x86_64 at a position already claimed (`r.take(SHARED_INFO_PAGE_X86_64_SIZE)`). */
+export function decodeSharedInfoPageX8664At(r: ByteReader, o: number): SharedInfoPageX8664 {
+  return { sharedInfo: decodeSharedInfoX8664At(r, o), restOfPage: r.bytesAt(o + 3136, 960) };
+}
+
 /** Reads one shared_info_page_x86_64. */
 export function decodeSharedInfoPageX8664(r: ByteReader): SharedInfoPageX8664 {
+  return decodeSharedInfoPageX8664At(r, r.take(SHARED_INFO_PAGE_X86_64_SIZE));
+}
+
+/** Writes one shared_info_page_x86_64 at a reserved position (`w.reserve(SHARED_INFO_PAGE_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoPageX8664At(w: ByteWriter, o: number, v: SharedInfoPageX8664): void {
   let at = "";
+  let index = -1;
   try {
     at = "shared_info";
-    const sharedInfo = decodeSharedInfoX8664(r);
+    encodeSharedInfoX8664At(w, o, v.sharedInfo);
     at = "rest_of_page";
-    const restOfPage = r.bytesView(960);
-    return { sharedInfo, restOfPage };
+    w.bytesAt(o + 3136, v.restOfPage, 960);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one shared_info_page_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoPageX8664(w: ByteWriter, v: SharedInfoPageX8664): void {
-  let at = "";
-  try {
-    at = "shared_info";
-    encodeSharedInfoX8664(w, v.sharedInfo);
-    at = "rest_of_page";
-    w.bytes(v.restOfPage, 960);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeSharedInfoPageX8664At(w, w.reserve(SHARED_INFO_PAGE_X86_64_SIZE), v);
 }
 
 /** The whole shared-info page of a 32-bit x86 guest as a save file or core file carries it. */
@@ -871,31 +931,33 @@ export const sharedInfoPageX8632Shape: JsonShape = {
   fields: { sharedInfo: { kind: "lazy", get: () => sharedInfoX8632Shape }, restOfPage: "bytes" },
 };
 
+/** Reads one shared_info_page_x86_32 at a position already claimed (`r.take(SHARED_INFO_PAGE_X86_32_SIZE)`). */
+export function decodeSharedInfoPageX8632At(r: ByteReader, o: number): SharedInfoPageX8632 {
+  return { sharedInfo: decodeSharedInfoX8632At(r, o), restOfPage: r.bytesAt(o + 2344, 1752) };
+}
+
 /** Reads one shared_info_page_x86_32. */
 export function decodeSharedInfoPageX8632(r: ByteReader): SharedInfoPageX8632 {
+  return decodeSharedInfoPageX8632At(r, r.take(SHARED_INFO_PAGE_X86_32_SIZE));
+}
+
+/** Writes one shared_info_page_x86_32 at a reserved position (`w.reserve(SHARED_INFO_PAGE_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoPageX8632At(w: ByteWriter, o: number, v: SharedInfoPageX8632): void {
   let at = "";
+  let index = -1;
   try {
     at = "shared_info";
-    const sharedInfo = decodeSharedInfoX8632(r);
+    encodeSharedInfoX8632At(w, o, v.sharedInfo);
     at = "rest_of_page";
-    const restOfPage = r.bytesView(1752);
-    return { sharedInfo, restOfPage };
+    w.bytesAt(o + 2344, v.restOfPage, 1752);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one shared_info_page_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoPageX8632(w: ByteWriter, v: SharedInfoPageX8632): void {
-  let at = "";
-  try {
-    at = "shared_info";
-    encodeSharedInfoX8632(w, v.sharedInfo);
-    at = "rest_of_page";
-    w.bytes(v.restOfPage, 1752);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeSharedInfoPageX8632At(w, w.reserve(SHARED_INFO_PAGE_X86_32_SIZE), v);
 }
 
 /** The whole shared-info page of an ARM guest as a core file carries it. */
@@ -914,29 +976,31 @@ export const sharedInfoPageArmShape: JsonShape = {
   fields: { sharedInfo: { kind: "lazy", get: () => sharedInfoArmShape }, restOfPage: "bytes" },
 };
 
+/** Reads one shared_info_page_arm at a position already claimed (`r.take(SHARED_INFO_PAGE_ARM_SIZE)`). */
+export function decodeSharedInfoPageArmAt(r: ByteReader, o: number): SharedInfoPageArm {
+  return { sharedInfo: decodeSharedInfoArmAt(r, o), restOfPage: r.bytesAt(o + 1088, 3008) };
+}
+
 /** Reads one shared_info_page_arm. */
 export function decodeSharedInfoPageArm(r: ByteReader): SharedInfoPageArm {
+  return decodeSharedInfoPageArmAt(r, r.take(SHARED_INFO_PAGE_ARM_SIZE));
+}
+
+/** Writes one shared_info_page_arm at a reserved position (`w.reserve(SHARED_INFO_PAGE_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoPageArmAt(w: ByteWriter, o: number, v: SharedInfoPageArm): void {
   let at = "";
+  let index = -1;
   try {
     at = "shared_info";
-    const sharedInfo = decodeSharedInfoArm(r);
+    encodeSharedInfoArmAt(w, o, v.sharedInfo);
     at = "rest_of_page";
-    const restOfPage = r.bytesView(3008);
-    return { sharedInfo, restOfPage };
+    w.bytesAt(o + 1088, v.restOfPage, 3008);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one shared_info_page_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoPageArm(w: ByteWriter, v: SharedInfoPageArm): void {
-  let at = "";
-  try {
-    at = "shared_info";
-    encodeSharedInfoArm(w, v.sharedInfo);
-    at = "rest_of_page";
-    w.bytes(v.restOfPage, 3008);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeSharedInfoPageArmAt(w, w.reserve(SHARED_INFO_PAGE_ARM_SIZE), v);
 }

@@ -36,47 +36,48 @@ export const cpuidLeafShape: JsonShape = {
   fields: { leaf: "number", subleaf: "number", eax: "number", ebx: "number", ecx: "number", edx: "number" },
 };
 
+/** Reads one cpuid_leaf at a position already claimed (`r.take(CPUID_LEAF_SIZE)`). */
+export function decodeCpuidLeafAt(r: ByteReader, o: number): CpuidLeaf {
+  return {
+    leaf: r.u32At(o),
+    subleaf: r.u32At(o + 4),
+    eax: r.u32At(o + 8),
+    ebx: r.u32At(o + 12),
+    ecx: r.u32At(o + 16),
+    edx: r.u32At(o + 20),
+  };
+}
+
 /** Reads one cpuid_leaf. */
 export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
+  return decodeCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
+}
+
+/** Writes one cpuid_leaf at a reserved position (`w.reserve(CPUID_LEAF_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
   let at = "";
+  let index = -1;
   try {
     at = "leaf";
-    const leaf = r.u32();
+    w.u32At(o, v.leaf);
     at = "subleaf";
-    const subleaf = r.u32();
+    w.u32At(o + 4, v.subleaf);
     at = "eax";
-    const eax = r.u32();
+    w.u32At(o + 8, v.eax);
     at = "ebx";
-    const ebx = r.u32();
+    w.u32At(o + 12, v.ebx);
     at = "ecx";
-    const ecx = r.u32();
+    w.u32At(o + 16, v.ecx);
     at = "edx";
-    const edx = r.u32();
-    return { leaf, subleaf, eax, ebx, ecx, edx };
+    w.u32At(o + 20, v.edx);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
-  let at = "";
-  try {
-    at = "leaf";
-    w.u32(v.leaf);
-    at = "subleaf";
-    w.u32(v.subleaf);
-    at = "eax";
-    w.u32(v.eax);
-    at = "ebx";
-    w.u32(v.ebx);
-    at = "ecx";
-    w.u32(v.ecx);
-    at = "edx";
-    w.u32(v.edx);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
 /** One MSR (xen_msr_entry_t / xen_domctl_vcpu_msr). */
@@ -92,35 +93,43 @@ export const MSR_ENTRY_SIZE = 16;
 /** How msr_entry values map to JSON. */
 export const msrEntryShape: JsonShape = { kind: "struct", fields: { index: "number", value: "bigint" } };
 
+/** Reads one msr_entry at a position already claimed (`r.take(MSR_ENTRY_SIZE)`). */
+export function decodeMsrEntryAt(r: ByteReader, o: number): MsrEntry {
+  let at = "";
+  let index = -1;
+  try {
+    at = "reserved";
+    r.zerosAt(o + 4, 4);
+    return { index: r.u32At(o), value: r.u64At(o + 8) };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one msr_entry. */
 export function decodeMsrEntry(r: ByteReader): MsrEntry {
+  return decodeMsrEntryAt(r, r.take(MSR_ENTRY_SIZE));
+}
+
+/** Writes one msr_entry at a reserved position (`w.reserve(MSR_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeMsrEntryAt(w: ByteWriter, o: number, v: MsrEntry): void {
   let at = "";
+  let index = -1;
   try {
     at = "index";
-    const index_ = r.u32();
+    w.u32At(o, v.index);
     at = "reserved";
-    r.zeros(4, true);
+    w.zerosAt(o + 4, 4);
     at = "value";
-    const value = r.u64();
-    return { index: index_, value };
+    w.u64At(o + 8, v.value);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeMsrEntry(w: ByteWriter, v: MsrEntry): void {
-  let at = "";
-  try {
-    at = "index";
-    w.u32(v.index);
-    at = "reserved";
-    w.zeros(4);
-    at = "value";
-    w.u64(v.value);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeMsrEntryAt(w, w.reserve(MSR_ENTRY_SIZE), v);
 }
 
 /** How the guest's time-stamp counter is provided (XEN_CPUID_TSC_MODE_*). */
@@ -211,43 +220,47 @@ export const tscInfoShape: JsonShape = {
   fields: { mode: "number", khz: "number", nsec: "bigint", incarnation: "number" },
 };
 
+/** Reads one tsc_info at a position already claimed (`r.take(TSC_INFO_SIZE)`). */
+export function decodeTscInfoAt(r: ByteReader, o: number): TscInfo {
+  let at = "";
+  let index = -1;
+  try {
+    at = "reserved";
+    r.zerosAt(o + 20, 4);
+    return { mode: r.u32At(o), khz: r.u32At(o + 4), nsec: r.u64At(o + 8), incarnation: r.u32At(o + 16) };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Reads one tsc_info. */
 export function decodeTscInfo(r: ByteReader): TscInfo {
+  return decodeTscInfoAt(r, r.take(TSC_INFO_SIZE));
+}
+
+/** Writes one tsc_info at a reserved position (`w.reserve(TSC_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
+export function encodeTscInfoAt(w: ByteWriter, o: number, v: TscInfo): void {
   let at = "";
+  let index = -1;
   try {
     at = "mode";
-    const mode = r.u32();
+    w.u32At(o, v.mode);
     at = "khz";
-    const khz = r.u32();
+    w.u32At(o + 4, v.khz);
     at = "nsec";
-    const nsec = r.u64();
+    w.u64At(o + 8, v.nsec);
     at = "incarnation";
-    const incarnation = r.u32();
+    w.u32At(o + 16, v.incarnation);
     at = "reserved";
-    r.zeros(4, true);
-    return { mode, khz, nsec, incarnation };
+    w.zerosAt(o + 20, 4);
   } catch (e) {
-    throw r.rethrow(e, at);
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
 }
 
 /** Writes one tsc_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTscInfo(w: ByteWriter, v: TscInfo): void {
-  let at = "";
-  try {
-    at = "mode";
-    w.u32(v.mode);
-    at = "khz";
-    w.u32(v.khz);
-    at = "nsec";
-    w.u64(v.nsec);
-    at = "incarnation";
-    w.u32(v.incarnation);
-    at = "reserved";
-    w.zeros(4);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  encodeTscInfoAt(w, w.reserve(TSC_INFO_SIZE), v);
 }
 
 /** The decoded body of a tsc_info section. */

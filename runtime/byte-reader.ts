@@ -72,14 +72,16 @@ export class ByteReader {
 
   /** Fails unless the value just read (`width` bytes) equals a schema constant. */
   expect(actual: number | bigint, expected: number | bigint, width: number): void {
-    if (actual !== expected) {
-      this.fail(`expected 0x${expected.toString(16)}, found 0x${actual.toString(16)}`, this.pos - width);
-    }
+    this.expectAt(actual, expected, this.pos - width);
   }
 
   /** Reads a byte-string constant (a magic number) and fails unless it matches. */
   expectBytes(expected: Uint8Array): void {
-    const at = this.take(expected.length);
+    this.expectBytesAt(this.take(expected.length), expected);
+  }
+
+  /** {@link expectBytes} at a claimed position. */
+  expectBytesAt(at: number, expected: Uint8Array): void {
     for (let i = 0; i < expected.length; i++) {
       if (this.bytes[at + i] !== expected[i]) {
         const found = Array.from(this.bytes.subarray(at, at + expected.length), (b) => b.toString(16).padStart(2, "0")).join(" ");
@@ -89,6 +91,78 @@ export class ByteReader {
     }
   }
 
+  // Positional reads: `at` is relative to `bytes`, and the caller has claimed the range with take(),
+  // so a fixed-size struct costs one bounds check. `le` defaults to the image's byte order.
+  u8At(at: number): number {
+    return this.bytes[at]!;
+  }
+  i8At(at: number): number {
+    return this.view.getInt8(at);
+  }
+  u16At(at: number, le = this.littleEndian): number {
+    return this.view.getUint16(at, le);
+  }
+  i16At(at: number, le = this.littleEndian): number {
+    return this.view.getInt16(at, le);
+  }
+  u32At(at: number, le = this.littleEndian): number {
+    return this.view.getUint32(at, le);
+  }
+  i32At(at: number, le = this.littleEndian): number {
+    return this.view.getInt32(at, le);
+  }
+  f32At(at: number, le = this.littleEndian): number {
+    return this.view.getFloat32(at, le);
+  }
+  f64At(at: number, le = this.littleEndian): number {
+    return this.view.getFloat64(at, le);
+  }
+  /** The low 32 bits of the u64 at `at`. */
+  lo32At(at: number, le = this.littleEndian): number {
+    return this.view.getUint32(le ? at : at + 4, le);
+  }
+  /** The high 32 bits of the u64 at `at`. */
+  hi32At(at: number, le = this.littleEndian): number {
+    return this.view.getUint32(le ? at + 4 : at, le);
+  }
+  // 64-bit integers are read as two 32-bit halves: in Node 20 that is faster than getBigUint64, and a
+  // value whose high half is zero (most of them) skips the shift entirely.
+  u64At(at: number, le = this.littleEndian): bigint {
+    const lo = this.view.getUint32(le ? at : at + 4, le);
+    const hi = this.view.getUint32(le ? at + 4 : at, le);
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+  }
+  i64At(at: number, le = this.littleEndian): bigint {
+    const lo = this.view.getUint32(le ? at : at + 4, le);
+    const hi = this.view.getInt32(le ? at + 4 : at, le);
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) + BigInt(lo);
+  }
+  /** A u64 the schema declared `repr: number`: exact up to 2^53 − 1, rejected above. */
+  u64nAt(at: number, le = this.littleEndian): number {
+    const lo = this.view.getUint32(le ? at : at + 4, le);
+    const hi = this.view.getUint32(le ? at + 4 : at, le);
+    if (hi >= 0x20_0000) this.fail(`value 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} exceeds 2^53-1`, at);
+    return hi * TWO_32 + lo;
+  }
+  /** An i64 declared `repr: number`: exact within ±(2^53 − 1), rejected outside. */
+  i64nAt(at: number, le = this.littleEndian): number {
+    const v = this.i64At(at, le);
+    if (v > 0x1f_ffff_ffff_ffffn || v < -0x1f_ffff_ffff_ffffn) this.fail(`value ${v} is outside ±(2^53-1)`, at);
+    return Number(v);
+  }
+  /** `n` bytes at `at`, as a view (zero-copy). */
+  bytesAt(at: number, n: number): Uint8Array {
+    return this.bytes.subarray(at, at + n);
+  }
+  /** Fails unless the `n` bytes at `at` are zero (padding, reserved fields). */
+  zerosAt(at: number, n: number): void {
+    for (let i = at; i < at + n; i++) if (this.bytes[i] !== 0) this.fail("padding or reserved byte is not zero", i);
+  }
+  /** Fails unless a value read at `at` equals a schema constant. */
+  expectAt(actual: number | bigint, expected: number | bigint, at: number): void {
+    if (actual !== expected) this.fail(`expected 0x${expected.toString(16)}, found 0x${actual.toString(16)}`, at);
+  }
+
   u8(): number {
     return this.bytes[this.take(1)]!;
   }
@@ -96,115 +170,94 @@ export class ByteReader {
     return this.view.getInt8(this.take(1));
   }
   u16(): number {
-    return this.view.getUint16(this.take(2), this.littleEndian);
+    return this.u16At(this.take(2));
   }
   u16le(): number {
-    return this.view.getUint16(this.take(2), true);
+    return this.u16At(this.take(2), true);
   }
   u16be(): number {
-    return this.view.getUint16(this.take(2), false);
+    return this.u16At(this.take(2), false);
   }
   i16(): number {
-    return this.view.getInt16(this.take(2), this.littleEndian);
+    return this.i16At(this.take(2));
   }
   i16le(): number {
-    return this.view.getInt16(this.take(2), true);
+    return this.i16At(this.take(2), true);
   }
   i16be(): number {
-    return this.view.getInt16(this.take(2), false);
+    return this.i16At(this.take(2), false);
   }
   u32(): number {
-    return this.view.getUint32(this.take(4), this.littleEndian);
+    return this.u32At(this.take(4));
   }
   u32le(): number {
-    return this.view.getUint32(this.take(4), true);
+    return this.u32At(this.take(4), true);
   }
   u32be(): number {
-    return this.view.getUint32(this.take(4), false);
+    return this.u32At(this.take(4), false);
   }
   i32(): number {
-    return this.view.getInt32(this.take(4), this.littleEndian);
+    return this.i32At(this.take(4));
   }
   i32le(): number {
-    return this.view.getInt32(this.take(4), true);
+    return this.i32At(this.take(4), true);
   }
   i32be(): number {
-    return this.view.getInt32(this.take(4), false);
+    return this.i32At(this.take(4), false);
   }
   f32(): number {
-    return this.view.getFloat32(this.take(4), this.littleEndian);
+    return this.f32At(this.take(4));
   }
   f32le(): number {
-    return this.view.getFloat32(this.take(4), true);
+    return this.f32At(this.take(4), true);
   }
   f32be(): number {
-    return this.view.getFloat32(this.take(4), false);
+    return this.f32At(this.take(4), false);
   }
   f64(): number {
-    return this.view.getFloat64(this.take(8), this.littleEndian);
+    return this.f64At(this.take(8));
   }
   f64le(): number {
-    return this.view.getFloat64(this.take(8), true);
+    return this.f64At(this.take(8), true);
   }
   f64be(): number {
-    return this.view.getFloat64(this.take(8), false);
-  }
-
-  // 64-bit integers are read as two 32-bit halves: in Node 20 that is faster than getBigUint64, and a
-  // value whose high half is zero (most of them) skips the shift entirely.
-  private u64from(at: number, le: boolean): bigint {
-    const lo = this.view.getUint32(le ? at : at + 4, le);
-    const hi = this.view.getUint32(le ? at + 4 : at, le);
-    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    return this.f64At(this.take(8), false);
   }
   u64(): bigint {
-    return this.u64from(this.take(8), this.littleEndian);
+    return this.u64At(this.take(8));
   }
   u64le(): bigint {
-    return this.u64from(this.take(8), true);
+    return this.u64At(this.take(8), true);
   }
   u64be(): bigint {
-    return this.u64from(this.take(8), false);
+    return this.u64At(this.take(8), false);
   }
   i64(): bigint {
-    return BigInt.asIntN(64, this.u64());
+    return this.i64At(this.take(8));
   }
   i64le(): bigint {
-    return BigInt.asIntN(64, this.u64le());
+    return this.i64At(this.take(8), true);
   }
   i64be(): bigint {
-    return BigInt.asIntN(64, this.u64be());
+    return this.i64At(this.take(8), false);
   }
-
-  private u64numberFrom(at: number, le: boolean): number {
-    const lo = this.view.getUint32(le ? at : at + 4, le);
-    const hi = this.view.getUint32(le ? at + 4 : at, le);
-    if (hi >= 0x20_0000) this.fail(`value 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} exceeds 2^53-1`, at);
-    return hi * TWO_32 + lo;
-  }
-  /** A u64 the schema declared `repr: number`: exact up to 2^53 − 1, rejected above. */
   u64n(): number {
-    return this.u64numberFrom(this.take(8), this.littleEndian);
+    return this.u64nAt(this.take(8));
   }
   u64nle(): number {
-    return this.u64numberFrom(this.take(8), true);
+    return this.u64nAt(this.take(8), true);
   }
   u64nbe(): number {
-    return this.u64numberFrom(this.take(8), false);
+    return this.u64nAt(this.take(8), false);
   }
-  private i64number(v: bigint): number {
-    if (v > 0x1f_ffff_ffff_ffffn || v < -0x1f_ffff_ffff_ffffn) this.fail(`value ${v} is outside ±(2^53-1)`, this.pos - 8);
-    return Number(v);
-  }
-  /** An i64 declared `repr: number`: exact within ±(2^53 − 1), rejected outside. */
   i64n(): number {
-    return this.i64number(this.i64());
+    return this.i64nAt(this.take(8));
   }
   i64nle(): number {
-    return this.i64number(this.i64le());
+    return this.i64nAt(this.take(8), true);
   }
   i64nbe(): number {
-    return this.i64number(this.i64be());
+    return this.i64nAt(this.take(8), false);
   }
 
   /** `n` raw bytes as a view into the input (zero-copy). */
@@ -229,7 +282,11 @@ export class ByteReader {
 
   /** A NUL-padded string of `n` bytes. Bytes after the first NUL must be zero, so a round trip is exact. */
   string(n: number, ascii = false): string {
-    const at = this.take(n);
+    return this.stringAt(this.take(n), n, ascii);
+  }
+
+  /** {@link string} at a claimed position. */
+  stringAt(at: number, n: number, ascii = false): string {
     const raw = this.bytes.subarray(at, at + n);
     let end = raw.indexOf(0);
     if (end < 0) end = n;
@@ -247,8 +304,7 @@ export class ByteReader {
   /** Skips `n` bytes that must all be zero (padding, reserved); `check: false` only skips them. */
   zeros(n: number, check = true): void {
     const at = this.take(n);
-    if (!check) return;
-    for (let i = at; i < at + n; i++) if (this.bytes[i] !== 0) this.fail("padding or reserved byte is not zero", i);
+    if (check) this.zerosAt(at, n);
   }
 
   /** Skips zero padding up to the next multiple of `alignment`, counted from `start` (relative to `bytes`). */

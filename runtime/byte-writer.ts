@@ -31,13 +31,24 @@ export class ByteWriter {
   }
 
   /** Throws an {@link EncodeError} at the current offset. */
-  fail(reason: string): never {
-    throw new EncodeError("invalid-value", reason, { offset: this.pos });
+  fail(reason: string, at = this.pos): never {
+    throw new EncodeError("invalid-value", reason, { offset: at });
   }
 
   /** The error to throw for anything that escaped a generated encoder while it wrote field `path`. */
   rethrow(error: unknown, path: string): XenImageError {
     return asEncodeError(error, path, this.pos);
+  }
+
+  /**
+   * Makes room for `n` more bytes at the current position without claiming them: a value is checked
+   * and written there before `pos` moves, so a rejected value leaves the writer as it was.
+   */
+  private room(n: number): number {
+    const at = this.pos;
+    this.reserve(n);
+    this.pos = at;
+    return at;
   }
 
   /**
@@ -60,24 +71,90 @@ export class ByteWriter {
     return at;
   }
 
-  private int(v: number, min: number, max: number, type: string): void {
-    if (!(Number.isInteger(v) && v >= min && v <= max)) this.fail(`${String(v)} is not a valid ${type}`);
+  private int(v: number, min: number, max: number, type: string, at = this.pos): void {
+    if (!(Number.isInteger(v) && v >= min && v <= max)) this.fail(`${String(v)} is not a valid ${type}`, at);
+  }
+
+  // Positional writes: `at` is a position returned by reserve(), so a fixed-size struct grows the
+  // buffer once. Values are range-checked like the sequential writes; `le` defaults to the byte order.
+  u8At(at: number, v: number): void {
+    this.int(v, 0, 0xff, "u8", at);
+    this.buffer[at] = v;
+  }
+  i8At(at: number, v: number): void {
+    this.int(v, -0x80, 0x7f, "i8", at);
+    this.view.setInt8(at, v);
+  }
+  u16At(at: number, v: number, le = this.littleEndian): void {
+    this.int(v, 0, 0xffff, "u16", at);
+    this.view.setUint16(at, v, le);
+  }
+  i16At(at: number, v: number, le = this.littleEndian): void {
+    this.int(v, -0x8000, 0x7fff, "i16", at);
+    this.view.setInt16(at, v, le);
+  }
+  u32At(at: number, v: number, le = this.littleEndian): void {
+    this.int(v, 0, 0xffff_ffff, "u32", at);
+    this.view.setUint32(at, v, le);
+  }
+  i32At(at: number, v: number, le = this.littleEndian): void {
+    this.int(v, -0x8000_0000, 0x7fff_ffff, "i32", at);
+    this.view.setInt32(at, v, le);
+  }
+  f32At(at: number, v: number, le = this.littleEndian): void {
+    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f32`, at);
+    this.view.setFloat32(at, v, le);
+  }
+  f64At(at: number, v: number, le = this.littleEndian): void {
+    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f64`, at);
+    this.view.setFloat64(at, v, le);
+  }
+  /** A u64 given as its two 32-bit halves (bit-field words are assembled that way). */
+  halvesAt(at: number, lo: number, hi: number, le = this.littleEndian): void {
+    this.view.setUint32(le ? at : at + 4, lo >>> 0, le);
+    this.view.setUint32(le ? at + 4 : at, hi >>> 0, le);
+  }
+  // Two 32-bit halves: setBigUint64 is markedly slower in Node 20.
+  u64At(at: number, v: bigint, le = this.littleEndian): void {
+    if (typeof v !== "bigint" || v < 0n || v > U64_MAX) this.fail(`${String(v)} is not a valid u64 (a bigint is expected)`, at);
+    this.halvesAt(at, Number(v & 0xffff_ffffn), Number(v >> 32n), le);
+  }
+  i64At(at: number, v: bigint, le = this.littleEndian): void {
+    if (typeof v !== "bigint" || v < I64_MIN || v > I64_MAX) this.fail(`${String(v)} is not a valid i64 (a bigint is expected)`, at);
+    const u = BigInt.asUintN(64, v);
+    this.halvesAt(at, Number(u & 0xffff_ffffn), Number(u >> 32n), le);
+  }
+  /** A u64 the schema declared `repr: number`. */
+  u64nAt(at: number, v: number, le = this.littleEndian): void {
+    this.int(v, 0, Number.MAX_SAFE_INTEGER, "u64 (number)", at);
+    this.halvesAt(at, v % 0x1_0000_0000, Math.floor(v / 0x1_0000_0000), le);
+  }
+  i64nAt(at: number, v: number, le = this.littleEndian): void {
+    this.int(v, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "i64 (number)", at);
+    this.i64At(at, BigInt(v), le);
+  }
+  /** Exactly `n` raw bytes at `at`. */
+  bytesAt(at: number, v: Uint8Array, n: number): void {
+    if (!(v instanceof Uint8Array)) this.fail("a Uint8Array is expected", at);
+    if (v.length !== n) this.fail(`${v.length} bytes given, exactly ${n} expected`, at);
+    this.buffer.set(v, at);
+  }
+  /** Zero bytes at `at` (padding and reserved fields of a fixed-size struct). */
+  zerosAt(at: number, n: number): void {
+    this.buffer.fill(0, at, at + n);
   }
 
   u8(v: number): void {
-    this.int(v, 0, 0xff, "u8");
-    const at = this.reserve(1);
-    this.buffer[at] = v;
+    this.u8At(this.room(1), v);
+    this.pos += 1;
   }
   i8(v: number): void {
-    this.int(v, -0x80, 0x7f, "i8");
-    const at = this.reserve(1);
-    this.view.setInt8(at, v);
+    this.i8At(this.room(1), v);
+    this.pos += 1;
   }
   u16(v: number, le = this.littleEndian): void {
-    this.int(v, 0, 0xffff, "u16");
-    const at = this.reserve(2);
-    this.view.setUint16(at, v, le);
+    this.u16At(this.room(2), v, le);
+    this.pos += 2;
   }
   u16le(v: number): void {
     this.u16(v, true);
@@ -86,9 +163,8 @@ export class ByteWriter {
     this.u16(v, false);
   }
   i16(v: number, le = this.littleEndian): void {
-    this.int(v, -0x8000, 0x7fff, "i16");
-    const at = this.reserve(2);
-    this.view.setInt16(at, v, le);
+    this.i16At(this.room(2), v, le);
+    this.pos += 2;
   }
   i16le(v: number): void {
     this.i16(v, true);
@@ -97,9 +173,8 @@ export class ByteWriter {
     this.i16(v, false);
   }
   u32(v: number, le = this.littleEndian): void {
-    this.int(v, 0, 0xffff_ffff, "u32");
-    const at = this.reserve(4);
-    this.view.setUint32(at, v, le);
+    this.u32At(this.room(4), v, le);
+    this.pos += 4;
   }
   u32le(v: number): void {
     this.u32(v, true);
@@ -108,9 +183,8 @@ export class ByteWriter {
     this.u32(v, false);
   }
   i32(v: number, le = this.littleEndian): void {
-    this.int(v, -0x8000_0000, 0x7fff_ffff, "i32");
-    const at = this.reserve(4);
-    this.view.setInt32(at, v, le);
+    this.i32At(this.room(4), v, le);
+    this.pos += 4;
   }
   i32le(v: number): void {
     this.i32(v, true);
@@ -119,9 +193,8 @@ export class ByteWriter {
     this.i32(v, false);
   }
   f32(v: number, le = this.littleEndian): void {
-    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f32`);
-    const at = this.reserve(4);
-    this.view.setFloat32(at, v, le);
+    this.f32At(this.room(4), v, le);
+    this.pos += 4;
   }
   f32le(v: number): void {
     this.f32(v, true);
@@ -130,9 +203,8 @@ export class ByteWriter {
     this.f32(v, false);
   }
   f64(v: number, le = this.littleEndian): void {
-    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f64`);
-    const at = this.reserve(8);
-    this.view.setFloat64(at, v, le);
+    this.f64At(this.room(8), v, le);
+    this.pos += 8;
   }
   f64le(v: number): void {
     this.f64(v, true);
@@ -140,16 +212,9 @@ export class ByteWriter {
   f64be(v: number): void {
     this.f64(v, false);
   }
-
-  private halves(lo: number, hi: number, le: boolean): void {
-    const at = this.reserve(8);
-    this.view.setUint32(le ? at : at + 4, lo, le);
-    this.view.setUint32(le ? at + 4 : at, hi, le);
-  }
-  // Two 32-bit halves: setBigUint64 is markedly slower in Node 20.
   u64(v: bigint, le = this.littleEndian): void {
-    if (typeof v !== "bigint" || v < 0n || v > U64_MAX) this.fail(`${String(v)} is not a valid u64 (a bigint is expected)`);
-    this.halves(Number(v & 0xffff_ffffn), Number(v >> 32n), le);
+    this.u64At(this.room(8), v, le);
+    this.pos += 8;
   }
   u64le(v: bigint): void {
     this.u64(v, true);
@@ -158,8 +223,8 @@ export class ByteWriter {
     this.u64(v, false);
   }
   i64(v: bigint, le = this.littleEndian): void {
-    if (typeof v !== "bigint" || v < I64_MIN || v > I64_MAX) this.fail(`${String(v)} is not a valid i64 (a bigint is expected)`);
-    this.u64(BigInt.asUintN(64, v), le);
+    this.i64At(this.room(8), v, le);
+    this.pos += 8;
   }
   i64le(v: bigint): void {
     this.i64(v, true);
@@ -167,10 +232,9 @@ export class ByteWriter {
   i64be(v: bigint): void {
     this.i64(v, false);
   }
-  /** A u64 the schema declared `repr: number`. */
   u64n(v: number, le = this.littleEndian): void {
-    this.int(v, 0, Number.MAX_SAFE_INTEGER, "u64 (number)");
-    this.halves(v % 0x1_0000_0000, Math.floor(v / 0x1_0000_0000), le);
+    this.u64nAt(this.room(8), v, le);
+    this.pos += 8;
   }
   u64nle(v: number): void {
     this.u64n(v, true);
@@ -179,8 +243,8 @@ export class ByteWriter {
     this.u64n(v, false);
   }
   i64n(v: number, le = this.littleEndian): void {
-    this.int(v, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "i64 (number)");
-    this.i64(BigInt(v), le);
+    this.i64nAt(this.room(8), v, le);
+    this.pos += 8;
   }
   i64nle(v: number): void {
     this.i64n(v, true);
@@ -210,16 +274,31 @@ export class ByteWriter {
     this.buffer.set(v, at);
   }
 
+  private encodeString(v: string, ascii: boolean, at: number): Uint8Array {
+    if (typeof v !== "string") this.fail("a string is expected", at);
+    const encoded = utf8.encode(v);
+    if (encoded.includes(0)) this.fail("the string contains a NUL character", at);
+    if (ascii && encoded.some((b) => b > 0x7f)) this.fail("the string is not ASCII", at);
+    return encoded;
+  }
+
   /** A string NUL-padded to `n` bytes (it may fill them all); `n` undefined: exactly its own bytes. */
   string(v: string, n?: number, ascii = false): void {
-    if (typeof v !== "string") this.fail("a string is expected");
-    const encoded = utf8.encode(v);
-    if (encoded.includes(0)) this.fail("the string contains a NUL character");
-    if (ascii && encoded.some((b) => b > 0x7f)) this.fail("the string is not ASCII");
-    if (n !== undefined && encoded.length > n) this.fail(`the string needs ${encoded.length} bytes, at most ${n} fit`);
-    const at = this.reserve(n ?? encoded.length);
+    const encoded = this.encodeString(v, ascii, this.pos);
+    if (n === undefined) {
+      const at = this.reserve(encoded.length);
+      this.buffer.set(encoded, at);
+      return;
+    }
+    this.stringAt(this.room(n), v, n, ascii, encoded);
+    this.pos += n;
+  }
+
+  /** A string NUL-padded to `n` bytes at a reserved position. */
+  stringAt(at: number, v: string, n: number, ascii = false, encoded = this.encodeString(v, ascii, at)): void {
+    if (encoded.length > n) this.fail(`the string needs ${encoded.length} bytes, at most ${n} fit`, at);
     this.buffer.set(encoded, at);
-    if (n !== undefined) this.buffer.fill(0, at + encoded.length, at + n);
+    this.buffer.fill(0, at + encoded.length, at + n);
   }
 
   /** `n` zero bytes (padding, reserved fields). */

@@ -1,4 +1,4 @@
-import type { BitsDecl, EnumDecl, Field, FieldType, FlagsDecl, IntType } from "../model/model.js";
+import type { BitField, BitsDecl, EnumDecl, Field, FieldType, FlagsDecl, IntType } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, pascal, str } from "./names.js";
 
@@ -76,9 +76,16 @@ function mustBeZero(decl: BitsDecl): bigint {
   return zero | (bitMask(decl.base.size * 8) & ~covered);
 }
 
+/** The optional byte-order argument of a positional read or write: pinned fields pass it. */
+export function leArg(field: { endian: string }, size: number): string {
+  if (size === 1) return "";
+  return field.endian === "little" ? ", true" : field.endian === "big" ? ", false" : "";
+}
+
 /**
- * Emits a bit-field word: an interface of its sub-fields, `unpackX(raw, r)` and `packX(v, w)`. Words of
- * 64 bits are unpacked with bigint arithmetic; narrower ones with number arithmetic.
+ * Emits a bit-field word: an interface of its sub-fields, `unpackXAt(r, at)` and `packXAt(w, at, v)`.
+ * A 64-bit word is handled as two 32-bit halves with number arithmetic (BigInt only for sub-fields
+ * that are bigints), which keeps page-frame words cheap.
  */
 export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
   const name = pascal(decl.name);
@@ -94,51 +101,88 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
     })),
   );
   const zero = mustBeZero(decl);
-  const rawType = big ? "bigint" : "number";
   const unpack: string[] = [];
-  if (zero !== 0n) {
-    const test = big ? `(raw & ${literal(zero)}) !== 0n` : `(raw & ${literal(Number(zero))}) !== 0`;
-    unpack.push(`if (${test}) r.fail(${str(`reserved bits of ${decl.name} are not zero`)}, r.pos - ${decl.base.size});`);
+  const fail = `r.fail(${str(`reserved bits of ${decl.name} are not zero`)}, at)`;
+  const leParam = decl.base.size === 1 ? "" : ", le";
+  if (big) {
+    unpack.push("const lo = r.lo32At(at, le);", "const hi = r.hi32At(at, le);");
+    const zl = Number(zero & 0xffff_ffffn);
+    const zh = Number(zero >> 32n);
+    const tests = [zl !== 0 ? `(lo & ${literal(zl)}) !== 0` : undefined, zh !== 0 ? `(hi & ${literal(zh)}) !== 0` : undefined].filter((t) => t !== undefined);
+    if (tests.length > 0) unpack.push(`if (${tests.join(" || ")}) ${fail};`);
+  } else {
+    unpack.push(`const raw = r.${decl.base.name}At(at${leParam});`);
+    if (zero !== 0n) unpack.push(`if ((raw & ${literal(Number(zero))}) !== 0) ${fail};`);
   }
   const props = visible.map((f) => {
+    const part = (word: string, low: number, width: number) =>
+      width === 32 ? `(${word} >>> 0)` : low === 0 ? `(${word} & ${literal(2 ** width - 1)})` : `((${word} >>> ${low}) & ${literal(2 ** width - 1)})`;
     let expr: string;
-    if (big) {
-      const shifted = f.low === 0 ? "raw" : `(raw >> ${f.low}n)`;
-      const masked = f.high === 63 ? shifted : `(${shifted} & ${literal(bitMask(f.width))})`;
-      expr = f.repr === "number" ? `Number(${masked})` : masked;
-    } else {
-      const shifted = f.low === 0 ? "raw" : `(raw >>> ${f.low})`;
-      expr = f.width === 32 ? `(${shifted} >>> 0)` : `(${shifted} & ${literal(Number(bitMask(f.width)))})`;
+    if (!big) expr = part("raw", f.low, f.width);
+    else if (f.high < 32) expr = part("lo", f.low, f.width);
+    else if (f.low >= 32) expr = part("hi", f.low - 32, f.width);
+    else {
+      const loBits = 32 - f.low;
+      const loPart = f.low === 0 ? "lo" : `(lo >>> ${f.low})`;
+      const hiPart = part("hi", 0, f.high - 31);
+      expr = f.repr === "bigint" ? `((BigInt(${hiPart}) << ${loBits}n) | BigInt(${loPart}))` : `(${hiPart} * ${literal(2 ** loBits)} + ${loPart})`;
+      return `${camel(f.name)}: ${expr}`;
     }
-    return `${camel(f.name)}: ${expr}`;
+    return `${camel(f.name)}: ${f.repr === "bigint" ? `BigInt(${expr})` : expr}`;
   });
   unpack.push(`return { ${props.join(", ")} };`);
   m.file.function({
-    name: `unpack${name}`,
-    doc: `Splits a ${decl.name} word into its fields.`,
+    name: `unpack${name}At`,
+    doc: `Reads a ${decl.name} word at a claimed position and splits it into its fields.`,
     params: [
-      { name: "raw", type: rawType },
       { name: "r", type: m.runtime("ByteReader", true) },
+      { name: "at", type: "number" },
+      ...(decl.base.size === 1 ? [] : [{ name: "le", type: "boolean = r.littleEndian" }]),
     ],
     returns: name,
     body: unpack,
   });
-  const parts = visible.map((f) => {
-    const value = `v.${camel(f.name)}`;
-    return big
-      ? `(w.bits64(${value}, ${f.width}) << ${f.low}n)`
-      : `(w.bits32(${value}, ${f.width}) * ${literal(2 ** f.low)})`;
-  });
+
+  const pack: string[] = [];
+  const value = (f: BitField) => {
+    const v = `v.${camel(f.name)}`;
+    return f.repr === "bigint" ? `w.bits64(${v}, ${f.width})` : `w.bits32(${v}, ${f.width})`;
+  };
+  if (big) {
+    pack.push("let lo = 0;", "let hi = 0;");
+    for (const f of visible) {
+      const x = value(f);
+      const num = f.repr === "bigint" ? `Number(${x})` : x;
+      if (f.high < 32) pack.push(`lo += ${num} * ${literal(2 ** f.low)};`);
+      else if (f.low >= 32) pack.push(`hi += ${num} * ${literal(2 ** (f.low - 32))};`);
+      else {
+        const loBits = 32 - f.low;
+        const local = `${camel(f.name)}Value`;
+        pack.push(`const ${local} = ${x};`);
+        if (f.repr === "bigint") {
+          pack.push(`lo += Number(${local} & ${literal(BigInt(2 ** loBits - 1))}) * ${literal(2 ** f.low)};`, `hi += Number(${local} >> ${loBits}n);`);
+        } else {
+          pack.push(`lo += (${local} % ${literal(2 ** loBits)}) * ${literal(2 ** f.low)};`, `hi += Math.floor(${local} / ${literal(2 ** loBits)});`);
+        }
+      }
+    }
+    pack.push("w.halvesAt(at, lo, hi, le);");
+  } else {
+    // Sub-fields never overlap, so adding shifted parts builds the word and stays unsigned past bit 31.
+    const parts = visible.map((f) => `${f.repr === "bigint" ? `Number(${value(f)})` : value(f)} * ${literal(2 ** f.low)}`);
+    pack.push(`w.${decl.base.name}At(at, ${parts.length === 0 ? "0" : parts.join(" + ")}${leParam});`);
+  }
   m.file.function({
-    name: `pack${name}`,
-    doc: `Joins ${decl.name} fields into one word; a value too wide for its bits is an EncodeError.`,
+    name: `pack${name}At`,
+    doc: `Writes ${decl.name} fields as one word at a reserved position; a value too wide for its bits is an EncodeError.`,
     params: [
-      { name: "v", type: name },
       { name: "w", type: m.runtime("ByteWriter", true) },
+      { name: "at", type: "number" },
+      { name: "v", type: name },
+      ...(decl.base.size === 1 ? [] : [{ name: "le", type: "boolean = w.littleEndian" }]),
     ],
-    returns: rawType,
-    // Number words add shifted parts (bit fields never overlap) to stay unsigned past bit 31.
-    body: [`return ${parts.length === 0 ? (big ? "0n" : "0") : parts.join(big ? " | " : " + ")};`],
+    returns: "void",
+    body: pack,
   });
 }
 

@@ -1,7 +1,8 @@
 import type { Count, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, local, pascal, str } from "./names.js";
-import { floatMethod, intBase, intMethod, intTsType, magicConstant } from "./scalars.js";
+import { floatMethod, intBase, intMethod, intTsType, leArg, magicConstant } from "./scalars.js";
+import { emitFixedCodec, isFixed } from "./fixed-struct.js";
 import { emitStructShape } from "./json-shape.js";
 import { decodeSwitch, emitSwitchTypes, encodeSwitch, encodeSwitchPart, switchTypeName, switchUsing } from "./switch.js";
 
@@ -66,7 +67,7 @@ function readElement(m: ModuleEmitter, field: Field): string {
     case "flags":
       return `r.${intMethod(field, intBase(t)!)}()`;
     case "bits":
-      return `${m.ref(t, `unpack${pascal(t.name)}`)}(r.${intMethod(field, t.base)}(), r)`;
+      return `${m.ref(t, `unpack${pascal(t.name)}At`)}(r, r.take(${t.base.size})${leArg(field, t.base.size)})`;
     case "float":
       return `r.${floatMethod(field, t.size)}()`;
     case "struct":
@@ -87,7 +88,7 @@ function writeElement(m: ModuleEmitter, field: Field, value: string): string {
     case "flags":
       return `w.${intMethod(field, intBase(t)!)}(${value});`;
     case "bits":
-      return `w.${intMethod(field, t.base)}(${m.ref(t, `pack${pascal(t.name)}`)}(${value}, w));`;
+      return `${m.ref(t, `pack${pascal(t.name)}At`)}(w, w.reserve(${t.base.size}), ${value}${leArg(field, t.base.size)});`;
     case "float":
       return `w.${floatMethod(field, t.size)}(${value});`;
     case "struct":
@@ -265,6 +266,10 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
     if (Array.isArray(f.constValue)) {
       m.file.constant(magicConstant(struct.name, f.name), undefined, `Uint8Array.of(${(f.constValue as number[]).map((b) => literal(b)).join(", ")})`, undefined, false);
     }
+  }
+  if (isFixed(struct)) {
+    emitFixedCodec(m, struct, name, (f) => fieldTsType(m, f));
+    return;
   }
   const usesStart = struct.fields.some((f) => f.type.kind === "align");
   const usesIndex = struct.fields.some((f) => isArray(f));

@@ -117,7 +117,8 @@ describe("struct of every field kind", () => {
   });
 
   it("names the field where a truncated input ends", () => {
-    const bytesCut = bytes.subarray(0, 90); // origin (16 bytes at 80) is cut inside its field w (at 88)
+    // origin, a fixed 16-byte struct at 80, is cut: it is claimed whole, so the error names it and its start.
+    const bytesCut = bytes.subarray(0, 90);
     const e = (() => {
       try {
         decodeEverything(new ByteReader(bytesCut));
@@ -127,8 +128,9 @@ describe("struct of every field kind", () => {
     })();
     expect(e).toBeInstanceOf(DecodeError);
     expect(e!.code).toBe("truncated");
-    expect(e!.path).toBe("origin.w");
-    expect(e!.offset).toBe(88);
+    expect(e!.path).toBe("origin");
+    expect(e!.offset).toBe(80);
+    expect(e!.reason).toBe("needs 16 bytes, 10 left");
   });
 
   it("does not allocate for a count larger than the input", () => {

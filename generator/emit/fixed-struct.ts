@@ -1,0 +1,213 @@
+import type { Field, StructDecl } from "../model/model.js";
+import type { ModuleEmitter } from "./module-emitter.js";
+import { camel, constant, literal, local, pascal, str } from "./names.js";
+import { intBase, intMethod, leArg, magicConstant } from "./scalars.js";
+
+/**
+ * Fixed-size structs, the hot path (vcpu contexts, CPUID leaves, HVM records): one bounds check for the
+ * whole struct, then reads and writes at constant offsets (`r.u32At(o + 4)`), nested fixed structs at
+ * their offsets, one object literal per value. Only fields that can fail a check (constants, reserved
+ * bytes, strings, range-limited numbers) are read before the literal, with the field named for errors.
+ */
+
+/** True when a struct takes this path: fixed size, no tagged unions. */
+export function isFixed(struct: StructDecl): boolean {
+  return struct.size !== undefined && !struct.fields.some((f) => f.type.kind === "switch");
+}
+
+function position(offset: number): string {
+  return offset === 0 ? "o" : `o + ${offset}`;
+}
+
+/** True when reading the field can fail beyond the struct's one bounds check. */
+function fallible(field: Field, seen = new Set<StructDecl>()): boolean {
+  const t = field.type;
+  if (t.kind === "pad" || t.kind === "align") return field.reserved === "check" && (t.kind === "pad" ? t.size : 1) > 0;
+  if (field.constValue !== undefined || field.reserved === "check" || t.kind === "string") return true;
+  if ((t.kind === "int" && t.size === 8 && field.repr === "number") || t.kind === "bits") return true;
+  if (t.kind === "struct") {
+    if (seen.has(t)) return false;
+    seen.add(t);
+    return t.fields.some((f) => fallible(f, seen));
+  }
+  return false;
+}
+
+/** An expression reading one element of `field` at position expression `at`. */
+function readAt(m: ModuleEmitter, field: Field, at: string): string {
+  const t = field.type;
+  switch (t.kind) {
+    case "int":
+    case "enum":
+    case "flags": {
+      const base = intBase(t)!;
+      return `r.${intMethod(field, base).replace(/(le|be)$/, "")}At(${at}${leArg(field, base.size)})`;
+    }
+    case "float":
+      return `r.f${t.size * 8}At(${at}${leArg(field, t.size)})`;
+    case "bits":
+      return `${m.ref(t, `unpack${pascal(t.name)}At`)}(r, ${at}${leArg(field, t.base.size)})`;
+    case "struct":
+      return `${m.ref(t, `decode${pascal(t.name)}At`)}(r, ${at})`;
+    case "bytes":
+      return `r.bytesAt(${at}, ${t.elementSize ?? field.size})`;
+    case "string":
+      return `r.stringAt(${at}, ${field.size}, ${t.encoding === "ascii"})`;
+    default:
+      throw new Error(`no positional reader for ${t.kind}`);
+  }
+}
+
+/** A statement writing one element `value` of `field` at position expression `at`. */
+function writeAt(m: ModuleEmitter, field: Field, at: string, value: string): string {
+  const t = field.type;
+  switch (t.kind) {
+    case "int":
+    case "enum":
+    case "flags": {
+      const base = intBase(t)!;
+      return `w.${intMethod(field, base).replace(/(le|be)$/, "")}At(${at}, ${value}${leArg(field, base.size)});`;
+    }
+    case "float":
+      return `w.f${t.size * 8}At(${at}, ${value}${leArg(field, t.size)});`;
+    case "bits":
+      return `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${leArg(field, t.base.size)});`;
+    case "struct":
+      return `${m.ref(t, `encode${pascal(t.name)}At`)}(w, ${at}, ${value});`;
+    case "bytes":
+      return `w.bytesAt(${at}, ${value}, ${t.elementSize ?? field.size});`;
+    default:
+      throw new Error(`no positional writer for ${t.kind}`);
+  }
+}
+
+function elementSize(field: Field): number {
+  const count = field.count?.kind === "fixed" ? field.count.value : 1;
+  return field.size! / count;
+}
+
+function isArray(field: Field): boolean {
+  const t = field.type;
+  return field.count !== undefined && !(t.kind === "bytes" && t.elementSize === undefined) && t.kind !== "string";
+}
+
+/** Emits `decodeXAt`/`encodeXAt` and the sequential `decodeX`/`encodeX` over them. */
+export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: string, fieldType: (f: Field) => string): void {
+  const name = pascal(struct.name);
+  const size = `${constant(struct.name)}_SIZE`;
+  const visible = struct.fields.filter((f) => !f.hidden);
+  const guarded = struct.fields.some((f) => fallible(f) || isArray(f));
+
+  // Decoding.
+  const statements: string[] = [];
+  const inline = new Map<Field, string>();
+  for (const f of struct.fields) {
+    const at = position(f.offset!);
+    const t = f.type;
+    if (t.kind === "pad" || t.kind === "align") {
+      if (f.reserved === "check" && f.size! > 0) statements.push(`at = ${str(f.name)};`, `r.zerosAt(${at}, ${f.size});`);
+      continue;
+    }
+    if (f.constValue !== undefined) {
+      statements.push(`at = ${str(f.name)};`);
+      statements.push(
+        Array.isArray(f.constValue)
+          ? `r.expectBytesAt(${at}, ${magicConstant(struct.name, f.name)});`
+          : `r.expectAt(${readAt(m, f, at)}, ${literal(f.constValue as number | bigint)}, ${at});`,
+      );
+      continue;
+    }
+    if (f.reserved !== undefined) {
+      if (f.reserved === "check") statements.push(`at = ${str(f.name)};`, `r.zerosAt(${at}, ${f.size});`);
+      continue;
+    }
+    if (isArray(f)) {
+      const n = (f.count as { value: number }).value;
+      const each = elementSize(f);
+      const element = readAt(m, f, `${at} + index * ${each}`);
+      statements.push(
+        `at = ${str(f.name)};`,
+        `const ${local(f.name)}: ${fieldType(f)} = [];`,
+        `for (index = 0; index < ${n}; index++) ${local(f.name)}.push(${element});`,
+        "index = -1;",
+      );
+      inline.set(f, local(f.name));
+    } else if (fallible(f)) {
+      statements.push(`at = ${str(f.name)};`, `const ${local(f.name)} = ${readAt(m, f, at)};`);
+      inline.set(f, local(f.name));
+    } else inline.set(f, readAt(m, f, at));
+  }
+  const literalObject = `{ ${visible.map((f) => (inline.get(f) === camel(f.name) ? camel(f.name) : `${camel(f.name)}: ${inline.get(f)}`)).join(", ")} }`;
+  const decodeBody = guarded
+    ? ['let at = "";', "let index = -1;", "try {", ...statements, `return ${literalObject};`, "} catch (e) {", "throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);", "}"]
+    : [...statements, `return ${literalObject};`];
+  m.file.function({
+    name: `decode${name}At`,
+    doc: `Reads one ${struct.name} at a position already claimed (\`r.take(${size})\`).`,
+    params: [
+      { name: "r", type: m.runtime("ByteReader", true) },
+      { name: "o", type: "number" },
+    ],
+    returns: typeName,
+    body: decodeBody,
+  });
+  m.file.function({
+    name: `decode${name}`,
+    doc: `Reads one ${struct.name}.`,
+    params: [{ name: "r", type: m.runtime("ByteReader", true) }],
+    returns: typeName,
+    body: [`return decode${name}At(r, r.take(${size}));`],
+  });
+
+  // Encoding: every field can meet a bad value, so each is named for errors.
+  const writes: string[] = [];
+  for (const f of struct.fields) {
+    const at = position(f.offset!);
+    const t = f.type;
+    const value = `v.${camel(f.name)}`;
+    if (t.kind === "pad" || t.kind === "align") {
+      if (f.size! > 0) writes.push(`w.zerosAt(${at}, ${f.size});`);
+      continue;
+    }
+    writes.push(`at = ${str(f.name)};`);
+    if (f.constValue !== undefined) {
+      writes.push(
+        Array.isArray(f.constValue)
+          ? `w.bytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${f.size});`
+          : writeAt(m, f, at, literal(f.constValue as number | bigint)),
+      );
+    } else if (f.reserved !== undefined) {
+      writes.push(`w.zerosAt(${at}, ${f.size});`);
+    } else if (t.kind === "string") {
+      writes.push(`w.stringAt(${at}, ${value}, ${f.size}, ${t.encoding === "ascii"});`);
+    } else if (isArray(f)) {
+      const n = (f.count as { value: number }).value;
+      writes.push(
+        `if (!Array.isArray(${value}) || ${value}.length !== ${n}) w.fail(\`\${Array.isArray(${value}) ? ${value}.length : "no"} elements given, exactly ${n} expected\`, ${at});`,
+        `for (index = 0; index < ${n}; index++) ${writeAt(m, f, `${at} + index * ${elementSize(f)}`, `${value}[index]!`)}`,
+        "index = -1;",
+      );
+    } else writes.push(writeAt(m, f, at, value));
+  }
+  m.file.function({
+    name: `encode${name}At`,
+    doc: `Writes one ${struct.name} at a reserved position (\`w.reserve(${size})\`); a bad value is an EncodeError naming the field.`,
+    params: [
+      { name: "w", type: m.runtime("ByteWriter", true) },
+      { name: "o", type: "number" },
+      { name: "v", type: typeName },
+    ],
+    returns: "void",
+    body: ['let at = "";', "let index = -1;", "try {", ...writes, "} catch (e) {", "throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);", "}"],
+  });
+  m.file.function({
+    name: `encode${name}`,
+    doc: `Writes one ${struct.name}; a value out of range or of the wrong length is an EncodeError naming the field.`,
+    params: [
+      { name: "w", type: m.runtime("ByteWriter", true) },
+      { name: "v", type: typeName },
+    ],
+    returns: "void",
+    body: [`encode${name}At(w, w.reserve(${size}), v);`],
+  });
+}
