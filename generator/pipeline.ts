@@ -1,11 +1,11 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
-import { emitCodecs } from "./emit/codecs.js";
+import { emitCodecs, emitLibrary } from "./emit/codecs.js";
 import { DOCS_MARKER, emitDocs } from "./emit/docs/emit-docs.js";
 import { buildSampleImage } from "./emit/docs/sample-image.js";
-import type { Model } from "./model/model.js";
-import { buildModel } from "./model/build-model.js";
+import type { LibraryModel, Model } from "./model/model.js";
+import { buildLibrary, buildModel } from "./model/build-model.js";
 import { loadSchemas, type SchemaFile } from "./parse/load-schemas.js";
 import { validateSchemas } from "./validate/validate.js";
 import { writeTree } from "./write-tree.js";
@@ -60,9 +60,17 @@ export interface GenerateResult {
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const { model, diagnostics } = compileSchemas(options.schemaDir);
-  if (model === undefined) return { diagnostics, changed: [] };
+  const libraries = libraryDirs(options.schemaDir).map((name) => ({ name, ...compileLibrary(join(options.schemaDir, name)) }));
+  const all = [...diagnostics, ...libraries.flatMap((l) => l.diagnostics)];
+  if (model === undefined || all.length > 0) return { diagnostics: all, changed: [] };
   const changed: string[] = [];
-  if (options.only !== "docs") changed.push(...(await writeCodecs(model, options)));
+  if (options.only !== "docs") {
+    changed.push(...writeFiles(options.outDir, await emitCodecs(model, { version: options.version }), options.check ?? false));
+    for (const library of libraries) {
+      const files = await emitLibrary(library.library!, { version: options.version, runtimeModule: "../../runtime/index.js" });
+      changed.push(...writeFiles(join(options.outDir, library.name), files, options.check ?? false));
+    }
+  }
   if (options.only !== "codecs") {
     // After the codecs: the sample image of the hex dump is made by the freshly written ones.
     const docs = emitDocs(model, { sample: await buildSampleImage() });
@@ -76,14 +84,34 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   return { diagnostics, changed: changed.sort() };
 }
 
-async function writeCodecs(model: Model, options: GenerateOptions): Promise<string[]> {
-  const output = await emitCodecs(model, { version: options.version });
-  mkdirSync(options.outDir, { recursive: true });
-  const existing = new Set(readdirSync(options.outDir).filter((f) => f.endsWith(".ts")));
+/** The subfolders of the schema folder that hold YAML: each is a library of another format's types. */
+function libraryDirs(schemaDir: string): string[] {
+  return readdirSync(schemaDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && readdirSync(join(schemaDir, d.name)).some((f) => f.endsWith(".yaml")))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Compiles a schema subfolder: types only, no image container. */
+export function compileLibrary(dir: string): { library: LibraryModel | undefined; diagnostics: readonly Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const files = loadSchemas(dir, diagnostics);
+  if (!validateSchemas(files, diagnostics)) return { library: undefined, diagnostics };
+  const library = buildLibrary(files, diagnostics);
+  return { library: diagnostics.length > 0 ? undefined : library, diagnostics };
+}
+
+/**
+ * Writes generated files into `dir` (each through a temporary name and a rename) and removes `.ts`
+ * files the schemas no longer produce; with `check`, only reports what would change.
+ */
+function writeFiles(dir: string, output: Map<string, string>, check: boolean): string[] {
+  if (!check) mkdirSync(dir, { recursive: true });
+  const existing = new Set(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".ts")) : []);
   const changed: string[] = [];
   for (const [name, text] of output) {
     existing.delete(name);
-    const path = join(options.outDir, name);
+    const path = join(dir, name);
     let old: string | undefined;
     try {
       old = readFileSync(path, "utf8");
@@ -92,13 +120,13 @@ async function writeCodecs(model: Model, options: GenerateOptions): Promise<stri
     }
     if (old === text) continue;
     changed.push(path);
-    if (options.check) continue;
+    if (check) continue;
     writeFileSync(`${path}.tmp`, text);
     renameSync(`${path}.tmp`, path);
   }
   for (const stale of existing) {
-    changed.push(join(options.outDir, stale));
-    if (!options.check) rmSync(join(options.outDir, stale));
+    changed.push(join(dir, stale));
+    if (!check) rmSync(join(dir, stale));
   }
   return changed;
 }

@@ -1,5 +1,5 @@
 import * as prettier from "prettier";
-import type { Model } from "../model/model.js";
+import type { LibraryModel, Model } from "../model/model.js";
 import { createProject, GeneratedFile } from "./generated-file.js";
 import { ModuleEmitter } from "./module-emitter.js";
 import { camel as camelName, constant, literal, pascal } from "./names.js";
@@ -33,6 +33,33 @@ function preamble(version: string, source: string): string {
  */
 export async function emitCodecs(model: Model, options: EmitOptions): Promise<Map<string, string>> {
   const project = createProject();
+  const files = emitModules(project, model, options);
+  files.set("index.ts", emitRegistry(project, model, options));
+  return format(files);
+}
+
+/**
+ * Emits the codecs of a library of types (a schema subfolder: another format's layouts): one module
+ * per schema file and an `index.ts` that re-exports them all.
+ */
+export async function emitLibrary(library: LibraryModel, options: EmitOptions): Promise<Map<string, string>> {
+  const project = createProject();
+  const files = emitModules(project, library, options);
+  const index = new GeneratedFile(project, "index.ts", preamble(options.version, library.modules.map((m) => m.file).join(", ")));
+  for (const module of library.modules) index.exportAll(`./${module.name}.js`);
+  files.set("index.ts", index.render());
+  return format(files);
+}
+
+async function format(files: Map<string, string>): Promise<Map<string, string>> {
+  const formatted = new Map<string, string>();
+  for (const [name, text] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    formatted.set(name, await prettier.format(text, PRETTIER));
+  }
+  return formatted;
+}
+
+function emitModules(project: ReturnType<typeof createProject>, model: LibraryModel & { container?: Model["container"] }, options: EmitOptions): Map<string, string> {
   const files = new Map<string, string>();
   for (const module of model.modules) {
     const file = new GeneratedFile(project, `${module.name}.ts`, preamble(options.version, module.file));
@@ -43,15 +70,10 @@ export async function emitCodecs(model: Model, options: EmitOptions): Promise<Ma
       else if (decl.kind === "bits") emitBits(m, decl);
       else emitStruct(m, decl);
     }
-    for (const section of module.sections) emitSection(m, section, model.container);
+    for (const section of module.sections) emitSection(m, section, model.container!);
     files.set(file.path, file.render());
   }
-  files.set("index.ts", emitRegistry(project, model, options));
-  const formatted = new Map<string, string>();
-  for (const [name, text] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    formatted.set(name, await prettier.format(text, PRETTIER));
-  }
-  return formatted;
+  return files;
 }
 
 /** The registry module: every section codec, the known-section union, and the bound image API. */

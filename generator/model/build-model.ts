@@ -16,6 +16,7 @@ import type {
   IntName,
   ImageRule,
   IntType,
+  LibraryModel,
   FloatType,
   Presence,
   Model,
@@ -202,6 +203,19 @@ type MutableField = { -readonly [K in keyof Field]: Field[K] };
  * pushed to `diagnostics`; the returned model is only meaningful when none were.
  */
 export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic[]): Model | undefined {
+  const built = build(files, diagnostics, "image");
+  return built?.container === undefined ? undefined : (built as Model);
+}
+
+/**
+ * Builds a library of types without the image container: the layouts of other formats (Xen's
+ * migration streams, ELF) described in the same language, whose files may declare types only.
+ */
+export function buildLibrary(files: readonly SchemaFile[], diagnostics: Diagnostic[]): LibraryModel | undefined {
+  return build(files, diagnostics, "library");
+}
+
+function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "image" | "library"): (LibraryModel & Partial<Model>) | undefined {
   const report = (where: Source, message: string) =>
     diagnostics.push({ file: where.file, line: where.line, col: where.col, path: where.path, message });
 
@@ -736,7 +750,13 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
     });
   }
 
-  if (containerSite === undefined) {
+  if (kind === "library") {
+    for (const { raw, file } of rawFiles.values()) {
+      for (const key of ["container", "sections", "rules"] as const) {
+        if (raw[key] !== undefined) report(file.locate([], key), `a library of types (a schema subfolder) declares no ${key}; only schema/*.yaml describe the image`);
+      }
+    }
+  } else if (containerSite === undefined) {
     const first = files[0];
     if (first !== undefined) report(first.locate([]), "no file declares the container (header, entry, end, version)");
   } else {
@@ -834,7 +854,7 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
     }
   }
 
-  if (container === undefined) return undefined;
+  if (kind === "image" && container === undefined) return undefined;
   const modules: ModuleDecl[] = files.map((f) => {
     const raw = rawFiles.get(f.name)!.raw;
     return {
@@ -850,6 +870,7 @@ export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic
       rules: rules.filter((r) => r.module === f.name),
     };
   });
+  if (kind === "library") return { modules };
   return {
     modules,
     container,

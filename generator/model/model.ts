@@ -272,9 +272,13 @@ export interface ModuleDecl {
   readonly rules: readonly ImageRule[];
 }
 
-/** The whole format. */
-export interface Model {
+/** Types without an image container: another format's layouts (Xen streams, ELF), for codecs only. */
+export interface LibraryModel {
   readonly modules: readonly ModuleDecl[];
+}
+
+/** The whole format. */
+export interface Model extends LibraryModel {
   readonly container: ContainerDecl;
   /** All sections of all modules, by ascending id. */
   readonly sections: readonly SectionDecl[];
