@@ -3,7 +3,7 @@
  * The xenimage command. Thin: it parses arguments, reads and writes files and prints; the work is in
  * runtime/ and generated/. Exit codes: 0 ok, 1 invalid image, 2 usage error, 3 I/O error.
  */
-import { readFile } from "node:fs/promises";
+import { packageVersion } from "../generator/package-version.js";
 import { XenImageError } from "../runtime/index.js";
 import { build } from "./commands/build.js";
 import { demo } from "./commands/demo.js";
@@ -80,8 +80,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (command === "--version") {
-      const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-      io.out(pkg.version);
+      io.out(packageVersion());
       return EXIT.ok;
     }
     const run = COMMANDS[command];

@@ -4,8 +4,8 @@
  * With `--check`, writes nothing and exits 1 when the committed output differs from what the schemas
  * produce (CI and the tests use that).
  */
-import { readFileSync } from "node:fs";
 import { formatDiagnostic } from "./diagnostics.js";
+import { packageVersion } from "./package-version.js";
 import { generate } from "./pipeline.js";
 
 const USAGE = `usage: generate [--check] [--docs-only | --codecs-only] [--schema DIR] [--out DIR] [--docs DIR]
@@ -44,7 +44,7 @@ export async function runGenerator(args: readonly string[], log = console.log, e
       return 2;
     }
   }
-  const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  const version = packageVersion();
   let result;
   try {
     result = await generate({ schemaDir, outDir, version, check, docsDir, ...(only === undefined ? {} : { only }) });
