@@ -101,6 +101,7 @@ export interface VcpuGuestCoreRegsArm {
 
 /** The size of vcpu_guest_core_regs_arm in bytes. */
 export const VCPU_GUEST_CORE_REGS_ARM_SIZE = 312;
+
 /** How vcpu_guest_core_regs_arm values map to JSON. */
 export const vcpuGuestCoreRegsArmShape: JsonShape = {
   kind: "struct",
@@ -316,6 +317,7 @@ export interface VcpuGuestContextArm {
 
 /** The size of vcpu_guest_context_arm in bytes. */
 export const VCPU_GUEST_CONTEXT_ARM_SIZE = 352;
+
 /** How vcpu_guest_context_arm values map to JSON. */
 export const vcpuGuestContextArmShape: JsonShape = {
   kind: "struct",

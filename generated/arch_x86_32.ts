@@ -33,6 +33,7 @@ export interface TrapInfoX8632 {
 
 /** The size of trap_info_x86_32 in bytes. */
 export const TRAP_INFO_X86_32_SIZE = 8;
+
 /** How trap_info_x86_32 values map to JSON. */
 export const trapInfoX8632Shape: JsonShape = {
   kind: "struct",
@@ -116,6 +117,7 @@ export interface CpuUserRegsX8632 {
 
 /** The size of cpu_user_regs_x86_32 in bytes. */
 export const CPU_USER_REGS_X86_32_SIZE = 68;
+
 /** How cpu_user_regs_x86_32 values map to JSON. */
 export const cpuUserRegsX8632Shape: JsonShape = {
   kind: "struct",
@@ -289,6 +291,7 @@ export interface VcpuGuestContextX8632 {
 
 /** The size of vcpu_guest_context_x86_32 in bytes. */
 export const VCPU_GUEST_CONTEXT_X86_32_SIZE = 2800;
+
 /** How vcpu_guest_context_x86_32 values map to JSON. */
 export const vcpuGuestContextX8632Shape: JsonShape = {
   kind: "struct",

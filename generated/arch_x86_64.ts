@@ -33,6 +33,7 @@ export interface TrapInfoX8664 {
 
 /** The size of trap_info_x86_64 in bytes. */
 export const TRAP_INFO_X86_64_SIZE = 16;
+
 /** How trap_info_x86_64 values map to JSON. */
 export const trapInfoX8664Shape: JsonShape = {
   kind: "struct",
@@ -141,6 +142,7 @@ export interface CpuUserRegsX8664 {
 
 /** The size of cpu_user_regs_x86_64 in bytes. */
 export const CPU_USER_REGS_X86_64_SIZE = 200;
+
 /** How cpu_user_regs_x86_64 values map to JSON. */
 export const cpuUserRegsX8664Shape: JsonShape = {
   kind: "struct",
@@ -353,6 +355,7 @@ export interface VcpuGuestContextX8664 {
 
 /** The size of vcpu_guest_context_x86_64 in bytes. */
 export const VCPU_GUEST_CONTEXT_X86_64_SIZE = 5168;
+
 /** How vcpu_guest_context_x86_64 values map to JSON. */
 export const vcpuGuestContextX8664Shape: JsonShape = {
   kind: "struct",

@@ -28,6 +28,7 @@ export interface XenCompileInfo {
 
 /** The size of xen_compile_info in bytes. */
 export const XEN_COMPILE_INFO_SIZE = 144;
+
 /** How xen_compile_info values map to JSON. */
 export const xenCompileInfoShape: JsonShape = {
   kind: "struct",
@@ -103,6 +104,7 @@ export interface XenVersionInfo {
 
 /** The size of xen_version_info in bytes. */
 export const XEN_VERSION_INFO_SIZE = 1280;
+
 /** How xen_version_info values map to JSON. */
 export const xenVersionInfoShape: JsonShape = {
   kind: "struct",
@@ -192,6 +194,7 @@ export interface PfnGmfn {
 
 /** The size of pfn_gmfn in bytes. */
 export const PFN_GMFN_SIZE = 16;
+
 /** How pfn_gmfn values map to JSON. */
 export const pfnGmfnShape: JsonShape = { kind: "struct", fields: { pfn: "bigint", gmfn: "bigint" } };
 

@@ -129,6 +129,7 @@ export interface PfnEntry {
 
 /** The size of pfn_entry in bytes. */
 export const PFN_ENTRY_SIZE = 8;
+
 /** How pfn_entry values map to JSON. */
 export const pfnEntryShape: JsonShape = { kind: "struct", fields: { pfn: "bigint" } };
 
@@ -258,6 +259,7 @@ export interface ExtendedInfo {
 
 /** The size of extended_info in bytes. */
 export const EXTENDED_INFO_SIZE = 16;
+
 /** How extended_info values map to JSON. */
 export const extendedInfoShape: JsonShape = {
   kind: "struct",
@@ -558,6 +560,7 @@ export const pageDataShape: JsonShape = {
     pages: { kind: "array", of: "bytes" },
   },
 };
+
 const PAGE_DATA_PAGES_COUNTED = new Set<number>([0x0, 0x1, 0x2, 0x3, 0x4, 0x9, 0xa, 0xb, 0xc]);
 
 /** Reads one page_data. */

@@ -483,6 +483,7 @@ export interface HvmParam {
 
 /** The size of hvm_param in bytes. */
 export const HVM_PARAM_SIZE = 16;
+
 /** How hvm_param values map to JSON. */
 export const hvmParamShape: JsonShape = { kind: "struct", fields: { index: "bigint", value: "bigint" } };
 

@@ -76,6 +76,7 @@ export interface HvmSaveHeader {
 
 /** The size of hvm_save_header in bytes. */
 export const HVM_SAVE_HEADER_SIZE = 24;
+
 /** How hvm_save_header values map to JSON. */
 export const hvmSaveHeaderShape: JsonShape = {
   kind: "struct",
@@ -299,6 +300,7 @@ export interface HvmHwCpu {
 
 /** The size of hvm_hw_cpu in bytes. */
 export const HVM_HW_CPU_SIZE = 1032;
+
 /** How hvm_hw_cpu values map to JSON. */
 export const hvmHwCpuShape: JsonShape = {
   kind: "struct",
@@ -748,6 +750,7 @@ export interface HvmHwVpic {
 
 /** The size of hvm_hw_vpic in bytes. */
 export const HVM_HW_VPIC_SIZE = 8;
+
 /** How hvm_hw_vpic values map to JSON. */
 export const hvmHwVpicShape: JsonShape = {
   kind: "struct",
@@ -918,6 +921,7 @@ export interface HvmHwVioapic {
 
 /** The size of hvm_hw_vioapic in bytes. */
 export const HVM_HW_VIOAPIC_SIZE = 400;
+
 /** How hvm_hw_vioapic values map to JSON. */
 export const hvmHwVioapicShape: JsonShape = {
   kind: "struct",
@@ -1009,6 +1013,7 @@ export interface HvmHwLapic {
 
 /** The size of hvm_hw_lapic in bytes. */
 export const HVM_HW_LAPIC_SIZE = 32;
+
 /** How hvm_hw_lapic values map to JSON. */
 export const hvmHwLapicShape: JsonShape = {
   kind: "struct",
@@ -1073,6 +1078,7 @@ export interface HvmHwLapicRegs {
 
 /** The size of hvm_hw_lapic_regs in bytes. */
 export const HVM_HW_LAPIC_REGS_SIZE = 1024;
+
 /** How hvm_hw_lapic_regs values map to JSON. */
 export const hvmHwLapicRegsShape: JsonShape = { kind: "struct", fields: { data: "bytes" } };
 
@@ -1111,6 +1117,7 @@ export interface HvmHwPciIrqs {
 
 /** The size of hvm_hw_pci_irqs in bytes. */
 export const HVM_HW_PCI_IRQS_SIZE = 16;
+
 /** How hvm_hw_pci_irqs values map to JSON. */
 export const hvmHwPciIrqsShape: JsonShape = { kind: "struct", fields: { i: { kind: "array", of: "bigint" } } };
 
@@ -1162,6 +1169,7 @@ export interface HvmHwIsaIrqs {
 
 /** The size of hvm_hw_isa_irqs in bytes. */
 export const HVM_HW_ISA_IRQS_SIZE = 8;
+
 /** How hvm_hw_isa_irqs values map to JSON. */
 export const hvmHwIsaIrqsShape: JsonShape = { kind: "struct", fields: { i: "bigint" } };
 
@@ -1200,6 +1208,7 @@ export interface HvmHwPciLink {
 
 /** The size of hvm_hw_pci_link in bytes. */
 export const HVM_HW_PCI_LINK_SIZE = 8;
+
 /** How hvm_hw_pci_link values map to JSON. */
 export const hvmHwPciLinkShape: JsonShape = { kind: "struct", fields: { route: { kind: "array", of: "number" } } };
 
@@ -1276,6 +1285,7 @@ export interface HvmHwPitChannel {
 
 /** The size of hvm_hw_pit_channel in bytes. */
 export const HVM_HW_PIT_CHANNEL_SIZE = 16;
+
 /** How hvm_hw_pit_channel values map to JSON. */
 export const hvmHwPitChannelShape: JsonShape = {
   kind: "struct",
@@ -1367,6 +1377,7 @@ export interface HvmHwPit {
 
 /** The size of hvm_hw_pit in bytes. */
 export const HVM_HW_PIT_SIZE = 56;
+
 /** How hvm_hw_pit values map to JSON. */
 export const hvmHwPitShape: JsonShape = {
   kind: "struct",
@@ -1433,6 +1444,7 @@ export interface HvmHwRtc {
 
 /** The size of hvm_hw_rtc in bytes. */
 export const HVM_HW_RTC_SIZE = 24;
+
 /** How hvm_hw_rtc values map to JSON. */
 export const hvmHwRtcShape: JsonShape = {
   kind: "struct",
@@ -1491,6 +1503,7 @@ export interface HvmHwHpetTimer {
 
 /** The size of hvm_hw_hpet_timer in bytes. */
 export const HVM_HW_HPET_TIMER_SIZE = 32;
+
 /** How hvm_hw_hpet_timer values map to JSON. */
 export const hvmHwHpetTimerShape: JsonShape = {
   kind: "struct",
@@ -1555,6 +1568,7 @@ export interface HvmHwHpet {
 
 /** The size of hvm_hw_hpet in bytes. */
 export const HVM_HW_HPET_SIZE = 1048;
+
 /** How hvm_hw_hpet values map to JSON. */
 export const hvmHwHpetShape: JsonShape = {
   kind: "struct",
@@ -1659,6 +1673,7 @@ export interface HvmHwPmtimer {
 
 /** The size of hvm_hw_pmtimer in bytes. */
 export const HVM_HW_PMTIMER_SIZE = 8;
+
 /** How hvm_hw_pmtimer values map to JSON. */
 export const hvmHwPmtimerShape: JsonShape = {
   kind: "struct",
@@ -1712,6 +1727,7 @@ export interface HvmHwMtrr {
 
 /** The size of hvm_hw_mtrr in bytes. */
 export const HVM_HW_MTRR_SIZE = 240;
+
 /** How hvm_hw_mtrr values map to JSON. */
 export const hvmHwMtrrShape: JsonShape = {
   kind: "struct",
@@ -1802,6 +1818,7 @@ export interface HvmViridianDomainContext {
 
 /** The size of hvm_viridian_domain_context in bytes. */
 export const HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE = 32;
+
 /** How hvm_viridian_domain_context values map to JSON. */
 export const hvmViridianDomainContextShape: JsonShape = {
   kind: "struct",
@@ -1864,6 +1881,7 @@ export interface HvmViridianVcpuContext {
 
 /** The size of hvm_viridian_vcpu_context in bytes. */
 export const HVM_VIRIDIAN_VCPU_CONTEXT_SIZE = 216;
+
 /** How hvm_viridian_vcpu_context values map to JSON. */
 export const hvmViridianVcpuContextShape: JsonShape = {
   kind: "struct",
@@ -1971,6 +1989,7 @@ export interface HvmVmceVcpu {
 
 /** The size of hvm_vmce_vcpu in bytes. */
 export const HVM_VMCE_VCPU_SIZE = 32;
+
 /** How hvm_vmce_vcpu values map to JSON. */
 export const hvmVmceVcpuShape: JsonShape = {
   kind: "struct",
@@ -2023,6 +2042,7 @@ export interface HvmTscAdjust {
 
 /** The size of hvm_tsc_adjust in bytes. */
 export const HVM_TSC_ADJUST_SIZE = 8;
+
 /** How hvm_tsc_adjust values map to JSON. */
 export const hvmTscAdjustShape: JsonShape = { kind: "struct", fields: { tscAdjust: "bigint" } };
 
@@ -2116,6 +2136,7 @@ export interface HvmMsrEntry {
 
 /** The size of hvm_msr_entry in bytes. */
 export const HVM_MSR_ENTRY_SIZE = 16;
+
 /** How hvm_msr_entry values map to JSON. */
 export const hvmMsrEntryShape: JsonShape = { kind: "struct", fields: { index: "number", value: "bigint" } };
 

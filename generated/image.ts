@@ -18,6 +18,7 @@ export const ByteOrderNames: ReadonlyMap<number, string> = new Map<number, strin
   [0x1, "little"],
   [0x2, "big"],
 ]);
+
 /** What the image is for; it decides which sections are required (see the image-type rules). */
 export const ImageType = { save: 0x1, core: 0x2, migration: 0x3 } as const;
 
@@ -34,6 +35,7 @@ export const ImageTypeNames: ReadonlyMap<number, string> = new Map<number, strin
   [0x2, "core"],
   [0x3, "migration"],
 ]);
+
 /** How the guest is virtualised; one image format serves both. */
 export const GuestType = { pv: 0x1, hvm: 0x2 } as const;
 
@@ -49,6 +51,7 @@ export const GuestTypeNames: ReadonlyMap<number, string> = new Map<number, strin
   [0x1, "pv"],
   [0x2, "hvm"],
 ]);
+
 /** The guest's architecture; it selects the layout of architecture-specific sections. */
 export const Arch = { x86_32: 0x1, x86_64: 0x2, arm32: 0x3, arm64: 0x4 } as const;
 
@@ -109,6 +112,7 @@ export interface ImageHeader {
 
 /** The size of image_header in bytes. */
 export const IMAGE_HEADER_SIZE = 152;
+
 /** How image_header values map to JSON. */
 export const imageHeaderShape: JsonShape = {
   kind: "struct",
@@ -133,6 +137,7 @@ export const imageHeaderShape: JsonShape = {
     headerCrc: "number",
   },
 };
+
 const IMAGE_HEADER_MAGIC = Uint8Array.of(0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0);
 
 /** Reads one image_header at a position already claimed (`r.take(IMAGE_HEADER_SIZE)`). */
@@ -256,6 +261,7 @@ export interface SectionEntry {
 
 /** The size of section_entry in bytes. */
 export const SECTION_ENTRY_SIZE = 48;
+
 /** How section_entry values map to JSON. */
 export const sectionEntryShape: JsonShape = {
   kind: "struct",

@@ -58,15 +58,25 @@ import {
 } from "./x86.js";
 
 export * from "./arch_arm.js";
+
 export * from "./arch_x86_32.js";
+
 export * from "./arch_x86_64.js";
+
 export * from "./core.js";
+
 export * from "./guest.js";
+
 export * from "./hvm.js";
+
 export * from "./hvm_records.js";
+
 export * from "./image.js";
+
 export * from "./rules.js";
+
 export * from "./shared_info.js";
+
 export * from "./x86.js";
 
 /** Every section type this format knows, by ascending type id. */
@@ -91,10 +101,12 @@ export const sectionCodecs = [
   hvmContextSection,
   hvmParamsSection,
 ] as const;
+
 /** The section registry by type id (without the optional bit). */
 export const sectionCodecById: ReadonlyMap<number, (typeof sectionCodecs)[number]> = new Map(
   sectionCodecs.map((c) => [c.id, c]),
 );
+
 /** The section registry by schema name. */
 export const sectionCodecByName: ReadonlyMap<string, (typeof sectionCodecs)[number]> = new Map(
   sectionCodecs.map((c) => [c.name, c]),
@@ -120,8 +132,10 @@ export type KnownSection =
   | { readonly type: "pfn_map"; readonly body: PfnMapBody; readonly flags?: number }
   | { readonly type: "hvm_context"; readonly body: HvmContextBody; readonly flags?: number }
   | { readonly type: "hvm_params"; readonly body: HvmParamsBody; readonly flags?: number };
+
 /** Any section of an image: known and decoded, or unknown and kept raw. */
 export type ImageSection = KnownSection | UnknownSection;
+
 /** An image as decoded: the full header and every section but the end section. */
 export type Image = ContainerImage<ImageHeader, KnownSection>;
 
@@ -153,6 +167,7 @@ export const imageFormat: ContainerFormat<ImageHeader> = {
   endId: 0x0,
   sections: sectionCodecs,
 };
+
 /** The image-type rules: which sections each kind of image holds, how often, in what order. */
 export const imageRules: readonly ImageRuleData[] = [
   {

@@ -31,6 +31,7 @@ export interface VcpuTimeInfo {
 
 /** The size of vcpu_time_info in bytes. */
 export const VCPU_TIME_INFO_SIZE = 32;
+
 /** How vcpu_time_info values map to JSON. */
 export const vcpuTimeInfoShape: JsonShape = {
   kind: "struct",
@@ -98,6 +99,7 @@ export interface ArchVcpuInfoX8664 {
 
 /** The size of arch_vcpu_info_x86_64 in bytes. */
 export const ARCH_VCPU_INFO_X86_64_SIZE = 16;
+
 /** How arch_vcpu_info_x86_64 values map to JSON. */
 export const archVcpuInfoX8664Shape: JsonShape = { kind: "struct", fields: { cr2: "bigint" } };
 
@@ -137,6 +139,7 @@ export interface ArchVcpuInfoX8632 {
 
 /** The size of arch_vcpu_info_x86_32 in bytes. */
 export const ARCH_VCPU_INFO_X86_32_SIZE = 24;
+
 /** How arch_vcpu_info_x86_32 values map to JSON. */
 export const archVcpuInfoX8632Shape: JsonShape = { kind: "struct", fields: { cr2: "number" } };
 
@@ -184,6 +187,7 @@ export interface VcpuInfoX8664 {
 
 /** The size of vcpu_info_x86_64 in bytes. */
 export const VCPU_INFO_X86_64_SIZE = 64;
+
 /** How vcpu_info_x86_64 values map to JSON. */
 export const vcpuInfoX8664Shape: JsonShape = {
   kind: "struct",
@@ -254,6 +258,7 @@ export interface VcpuInfoX8632 {
 
 /** The size of vcpu_info_x86_32 in bytes. */
 export const VCPU_INFO_X86_32_SIZE = 64;
+
 /** How vcpu_info_x86_32 values map to JSON. */
 export const vcpuInfoX8632Shape: JsonShape = {
   kind: "struct",
@@ -320,6 +325,7 @@ export interface VcpuInfoArm {
 
 /** The size of vcpu_info_arm in bytes. */
 export const VCPU_INFO_ARM_SIZE = 48;
+
 /** How vcpu_info_arm values map to JSON. */
 export const vcpuInfoArmShape: JsonShape = {
   kind: "struct",
@@ -384,6 +390,7 @@ export interface ArchSharedInfoX8664 {
 
 /** The size of arch_shared_info_x86_64 in bytes. */
 export const ARCH_SHARED_INFO_X86_64_SIZE = 48;
+
 /** How arch_shared_info_x86_64 values map to JSON. */
 export const archSharedInfoX8664Shape: JsonShape = {
   kind: "struct",
@@ -461,6 +468,7 @@ export interface ArchSharedInfoX8632 {
 
 /** The size of arch_shared_info_x86_32 in bytes. */
 export const ARCH_SHARED_INFO_X86_32_SIZE = 28;
+
 /** How arch_shared_info_x86_32 values map to JSON. */
 export const archSharedInfoX8632Shape: JsonShape = {
   kind: "struct",
@@ -544,6 +552,7 @@ export interface SharedInfoX8664 {
 
 /** The size of shared_info_x86_64 in bytes. */
 export const SHARED_INFO_X86_64_SIZE = 3136;
+
 /** How shared_info_x86_64 values map to JSON. */
 export const sharedInfoX8664Shape: JsonShape = {
   kind: "struct",
@@ -662,6 +671,7 @@ export interface SharedInfoX8632 {
 
 /** The size of shared_info_x86_32 in bytes. */
 export const SHARED_INFO_X86_32_SIZE = 2344;
+
 /** How shared_info_x86_32 values map to JSON. */
 export const sharedInfoX8632Shape: JsonShape = {
   kind: "struct",
@@ -776,6 +786,7 @@ export interface SharedInfoArm {
 
 /** The size of shared_info_arm in bytes. */
 export const SHARED_INFO_ARM_SIZE = 1088;
+
 /** How shared_info_arm values map to JSON. */
 export const sharedInfoArmShape: JsonShape = {
   kind: "struct",
@@ -880,6 +891,7 @@ export interface SharedInfoPageX8664 {
 
 /** The size of shared_info_page_x86_64 in bytes. */
 export const SHARED_INFO_PAGE_X86_64_SIZE = 4096;
+
 /** How shared_info_page_x86_64 values map to JSON. */
 export const sharedInfoPageX8664Shape: JsonShape = {
   kind: "struct",
@@ -925,6 +937,7 @@ export interface SharedInfoPageX8632 {
 
 /** The size of shared_info_page_x86_32 in bytes. */
 export const SHARED_INFO_PAGE_X86_32_SIZE = 4096;
+
 /** How shared_info_page_x86_32 values map to JSON. */
 export const sharedInfoPageX8632Shape: JsonShape = {
   kind: "struct",
@@ -970,6 +983,7 @@ export interface SharedInfoPageArm {
 
 /** The size of shared_info_page_arm in bytes. */
 export const SHARED_INFO_PAGE_ARM_SIZE = 4096;
+
 /** How shared_info_page_arm values map to JSON. */
 export const sharedInfoPageArmShape: JsonShape = {
   kind: "struct",

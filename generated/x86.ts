@@ -30,6 +30,7 @@ export interface CpuidLeaf {
 
 /** The size of cpuid_leaf in bytes. */
 export const CPUID_LEAF_SIZE = 24;
+
 /** How cpuid_leaf values map to JSON. */
 export const cpuidLeafShape: JsonShape = {
   kind: "struct",
@@ -90,6 +91,7 @@ export interface MsrEntry {
 
 /** The size of msr_entry in bytes. */
 export const MSR_ENTRY_SIZE = 16;
+
 /** How msr_entry values map to JSON. */
 export const msrEntryShape: JsonShape = { kind: "struct", fields: { index: "number", value: "bigint" } };
 
@@ -214,6 +216,7 @@ export interface TscInfo {
 
 /** The size of tsc_info in bytes. */
 export const TSC_INFO_SIZE = 24;
+
 /** How tsc_info values map to JSON. */
 export const tscInfoShape: JsonShape = {
   kind: "struct",

@@ -1,4 +1,4 @@
-import { Project, StructureKind, VariableDeclarationKind, type SourceFile } from "ts-morph";
+import { Project, StructureKind, VariableDeclarationKind, type SourceFile, type StatementStructures } from "ts-morph";
 
 /** A property of a generated interface. */
 export interface PropertySpec {
@@ -25,6 +25,8 @@ export interface FunctionSpec {
  */
 export class GeneratedFile {
   private readonly imports = new Map<string, Map<string, boolean>>();
+  /** Declarations, added to the source file in one insertion at render time: ts-morph re-parses per insertion. */
+  private readonly statements: StatementStructures[] = [];
   private readonly file: SourceFile;
 
   constructor(
@@ -43,7 +45,8 @@ export class GeneratedFile {
   }
 
   interface(name: string, doc: string | undefined, properties: readonly PropertySpec[]): void {
-    this.file.addInterface({
+    this.statements.push({
+      kind: StructureKind.Interface,
       name,
       isExported: true,
       docs: doc === undefined ? [] : [doc],
@@ -52,11 +55,11 @@ export class GeneratedFile {
   }
 
   typeAlias(name: string, doc: string | undefined, type: string): void {
-    this.file.addTypeAlias({ name, isExported: true, type, docs: doc === undefined ? [] : [doc] });
+    this.statements.push({ kind: StructureKind.TypeAlias, name, isExported: true, type, docs: doc === undefined ? [] : [doc] });
   }
 
   constant(name: string, doc: string | undefined, init: string, type?: string, exported = true): void {
-    this.file.addVariableStatement({
+    this.statements.push({
       kind: StructureKind.VariableStatement,
       isExported: exported,
       declarationKind: VariableDeclarationKind.Const,
@@ -66,7 +69,8 @@ export class GeneratedFile {
   }
 
   function(spec: FunctionSpec): void {
-    this.file.addFunction({
+    this.statements.push({
+      kind: StructureKind.Function,
       name: spec.name,
       isExported: true,
       docs: spec.doc === undefined ? [] : [spec.doc],
@@ -78,11 +82,12 @@ export class GeneratedFile {
 
   /** Re-exports everything of another module. */
   exportAll(from: string): void {
-    this.file.addExportDeclaration({ moduleSpecifier: from });
+    this.statements.push({ kind: StructureKind.ExportDeclaration, moduleSpecifier: from });
   }
 
   /** The file's text: preamble, sorted imports, then the declarations in the order they were added. */
   render(): string {
+    this.file.addStatements(this.statements);
     const specifiers = [...this.imports.keys()].sort();
     this.file.insertImportDeclarations(
       0,
@@ -96,7 +101,9 @@ export class GeneratedFile {
         };
       }),
     );
-    return `${this.preamble}\n${this.file.getFullText()}`;
+    // Bulk insertion leaves no blank line between some top-level statements; put one back before each.
+    const text = this.file.getFullText().replace(/([;}])\n(\/\*\*|export |const |function )/g, "$1\n\n$2");
+    return `${this.preamble}\n${text}`;
   }
 }
 

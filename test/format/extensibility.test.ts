@@ -48,7 +48,7 @@ const withNotes = { ...base, sections: [base.sections[0]!, notes, ...base.sectio
 beforeAll(async () => {
   newOptional = await generateWith("optional", section(true));
   newMandatory = await generateWith("mandatory", section(false));
-});
+}, 240_000);
 afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
 
 describe("a new optional section, added in YAML only", () => {
