@@ -5,3 +5,4 @@
  */
 export * from "./runtime/index.js";
 export * from "./generated/index.js";
+export * from "./image/page-index.js";

@@ -2,6 +2,7 @@ import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
 import { crc32c } from "./crc32c.js";
 import { DecodeError, EncodeError, hex, XenImageError } from "./errors.js";
+import { encodeHeaderBytes, headerChecksum, prepareHeader, seekableBodyOffset, seekableTableOffset } from "./layout.js";
 import type { EntryShape, SectionCodec } from "./section-codec.js";
 
 /** The header fields the container reads and fills in; the generator checks the schema declares them. */
@@ -93,15 +94,77 @@ function codecById<H extends ContainerHeader>(format: ContainerFormat<H>): Map<n
   return new Map(format.sections.map((c) => [c.id, c]));
 }
 
-function sectionLabel(name: string, index: number): string {
+/**
+ * How errors and reports name a section: its schema name (or `type 0x…` when unknown) and its index
+ * in the table (or in the stream).
+ */
+export function sectionLabel(name: string, index: number): string {
   return `${name} #${index}`;
 }
 
-/** The CRC32C of a header: its bytes with the CRC field taken as zero. */
-function headerCrc(bytes: Uint8Array, crcOffset: number): number {
-  const copy = bytes.slice();
-  copy.fill(0, crcOffset, crcOffset + 4);
-  return crc32c(copy);
+/** The label of the section a table entry describes, as every error names it. */
+export function entryLabel<H extends ContainerHeader>(format: ContainerFormat<H>, entry: TableEntry, index: number): string {
+  const id = entry.type & ~OPTIONAL_BIT;
+  return sectionLabel(format.sections.find((c) => c.id === id)?.name ?? `type ${hex(id)}`, index);
+}
+
+/** A section ready to be encoded: its table type (optional bit included), flags, alignment and label. */
+export interface PreparedSection {
+  readonly type: number;
+  readonly flags: number;
+  readonly align: number;
+  readonly label: string;
+  /** Writes the body at the writer's position and reports the table's entry count and size. */
+  write(w: ByteWriter): EntryShape;
+}
+
+/**
+ * Looks up how to encode one section of an image: the codec for a known section, the bytes for an
+ * unknown one. Fails with an {@link EncodeError} for a type the format does not have (or the end
+ * section, which writers add themselves) and for raw bytes given for a known type.
+ */
+export function prepareSection<H extends ContainerHeader, S extends KnownSectionBase>(
+  format: ContainerFormat<H>,
+  section: S | UnknownSection,
+  index: number,
+  header: H,
+  offset = 0,
+): PreparedSection {
+  if (section.type === "unknown") {
+    const raw = section as UnknownSection;
+    const label = sectionLabel(`type ${hex(raw.id)}`, index);
+    if (format.sections.some((c) => c.id === raw.id)) {
+      throw new EncodeError("invalid-value", `section type ${hex(raw.id)} is known; give it as a decoded section`, { offset, section: label });
+    }
+    return {
+      type: (raw.id | (raw.optional ? OPTIONAL_BIT : 0)) >>> 0,
+      flags: raw.flags,
+      align: raw.align,
+      label,
+      write(w) {
+        w.bytes(raw.bytes);
+        return raw;
+      },
+    };
+  }
+  const known = section as S;
+  const label = sectionLabel(known.type, index);
+  const codec = format.sections.find((c) => c.name === known.type);
+  if (codec === undefined || codec.id === format.endId) {
+    throw new EncodeError("unknown-section", `unknown section type "${known.type}"`, { offset, section: label });
+  }
+  return {
+    type: (codec.id | (codec.optional ? OPTIONAL_BIT : 0)) >>> 0,
+    flags: known.flags ?? 0,
+    align: codec.align,
+    label,
+    write: (w) => codec.encode(w, known.body, header),
+  };
+}
+
+/** The end section's table entry, at `offset` (the table's offset, or the sentinel in a stream). */
+export function endEntry<H extends ContainerHeader>(format: ContainerFormat<H>, offset: bigint): TableEntry {
+  return { type: format.endId, flags: 0, offset, size: 0n, entryCount: 0n, entrySize: 0, align: 8, crc: crc32c(new Uint8Array(0)) };
 }
 
 /** Rounds `n` up to a multiple of `alignment` (a power of two). */
@@ -117,56 +180,30 @@ export function encodeContainer<H extends ContainerHeader, S extends KnownSectio
   format: ContainerFormat<H>,
   image: { readonly header: HeaderInit<H>; readonly sections: readonly (S | UnknownSection)[] },
 ): Uint8Array {
-  const littleEndian = (image.header.byteOrder ?? format.header.littleEndian) !== format.header.bigEndian;
-  const byteOrder = littleEndian ? format.header.littleEndian : format.header.bigEndian;
-  const draft = { ...image.header, byteOrder, formatVersion: format.version, headerSize: format.header.size } as H;
+  const { header: draft, littleEndian } = prepareHeader(format, image.header);
   const w = new ByteWriter({ littleEndian, initialCapacity: 1 << 16 });
   w.zeros(format.header.size);
-  const byName = new Map(format.sections.map((c) => [c.name, c]));
-  const knownIds = codecById(format);
   const entries: TableEntry[] = [];
   image.sections.forEach((section, index) => {
-    const label = sectionLabel(section.type === "unknown" ? `type ${hex((section as UnknownSection).id)}` : section.type, index);
+    let label = sectionLabel(section.type === "unknown" ? `type ${hex((section as UnknownSection).id)}` : section.type, index);
     try {
-      if (section.type === "unknown") {
-        const raw = section as UnknownSection;
-        if (knownIds.has(raw.id)) {
-          w.fail(`section type ${hex(raw.id)} is known; give it as a decoded section`);
-        }
-        w.alignTo(raw.align);
-        const start = w.pos;
-        w.bytes(raw.bytes);
-        entries.push(entryFor(raw.id | (raw.optional ? OPTIONAL_BIT : 0), raw.flags, start, w, raw, raw.align));
-        return;
-      }
-      const known = section as S;
-      const codec = byName.get(known.type);
-      if (codec === undefined || codec.id === format.endId) {
-        throw new EncodeError("unknown-section", `unknown section type "${known.type}"`, { offset: w.pos });
-      }
-      w.alignTo(codec.align);
+      const prepared = prepareSection(format, section, index, draft, w.pos);
+      label = prepared.label;
+      w.zeros(seekableBodyOffset(w.pos, prepared.align) - w.pos);
       const start = w.pos;
-      const shape = codec.encode(w, known.body, draft);
-      entries.push(entryFor(codec.id | (codec.optional ? OPTIONAL_BIT : 0), known.flags ?? 0, start, w, shape, codec.align));
+      const shape = prepared.write(w);
+      entries.push(entryFor(prepared.type, prepared.flags, start, w, shape, prepared.align));
     } catch (e) {
       throw e instanceof XenImageError ? e.within({ section: label }) : e;
     }
   });
-  w.alignTo(8);
-  entries.push({ type: format.endId, flags: 0, offset: BigInt(w.pos), size: 0n, entryCount: 0n, entrySize: 0, align: 8, crc: crc32c(new Uint8Array(0)) });
+  w.zeros(seekableTableOffset(w.pos) - w.pos);
+  entries.push(endEntry(format, BigInt(w.pos)));
   const tableOffset = w.pos;
   for (const entry of entries) format.entry.encode(w, entry);
   const header = { ...draft, sectionTableOffset: BigInt(tableOffset), sectionCount: entries.length, sectionEntrySize: format.entry.size, headerCrc: 0 } as H;
-  const hw = new ByteWriter({ littleEndian, initialCapacity: format.header.size });
-  try {
-    format.header.encode(hw, header);
-  } catch (e) {
-    throw e instanceof XenImageError ? e.within({ section: "header" }) : e;
-  }
   const out = w.finish();
-  const headerBytes = hw.finish();
-  out.set(headerBytes, 0);
-  new DataView(out.buffer, out.byteOffset).setUint32(format.header.crcOffset, headerCrc(headerBytes, format.header.crcOffset), littleEndian);
+  out.set(encodeHeaderBytes(format, header, littleEndian), 0);
   return out;
 }
 
@@ -212,7 +249,7 @@ export function decodeHeader<H extends ContainerHeader>(format: ContainerFormat<
   if (header.headerSize < h.size || header.headerSize > bytes.length) {
     throw new DecodeError("invalid", `header size ${header.headerSize} is outside ${h.size}…${bytes.length}`, { ...where, path: "header_size" });
   }
-  const crc = headerCrc(bytes.subarray(0, header.headerSize), h.crcOffset);
+  const crc = headerChecksum(bytes.subarray(0, header.headerSize), h.crcOffset);
   if (crc !== header.headerCrc) {
     throw new DecodeError("crc", `header CRC mismatch: stored ${hex(header.headerCrc)}, computed ${hex(crc)}`, { ...where, path: "header_crc", offset: h.crcOffset });
   }
@@ -222,6 +259,17 @@ export function decodeHeader<H extends ContainerHeader>(format: ContainerFormat<
 /** Reads the header and the section table of a seekable image and checks every entry's bounds. */
 export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): ImageLayout<H> {
   const { header, littleEndian } = decodeHeader(format, bytes);
+  const { offset, size } = tablePlacement(format, header, bytes.length);
+  const entries = decodeTable(format, header, littleEndian, bytes.subarray(offset, offset + size));
+  return { header, littleEndian, entries };
+}
+
+/**
+ * Where a seekable image's section table is (offset and size in bytes), checked against the header and
+ * the image size; fails for a streamed image. Readers that fetch bytes on demand call this before
+ * reading the table, so they never allocate more than the image holds.
+ */
+export function tablePlacement<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, imageSize: number): { offset: number; size: number } {
   if (header.sectionTableOffset === STREAMED) {
     throw new DecodeError("streamed", "this is a streamed image (its table offset is the sentinel); read it with the stream decoder", { section: "header", path: "section_table_offset" });
   }
@@ -231,13 +279,24 @@ export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<
   if (entrySize < format.entry.size) {
     throw new DecodeError("invalid", `section entry size ${entrySize} is smaller than ${format.entry.size}`, { section: "header", path: "section_entry_size" });
   }
-  if (tableOffset < BigInt(header.headerSize) || tableEnd > BigInt(bytes.length)) {
-    throw new DecodeError("invalid", `the section table (${hex(tableOffset)}…${hex(tableEnd)}) lies outside the image (${hex(bytes.length)} bytes)`, { section: "header", path: "section_table_offset" });
+  if (tableOffset < BigInt(header.headerSize) || tableEnd > BigInt(imageSize)) {
+    throw new DecodeError("invalid", `the section table (${hex(tableOffset)}…${hex(tableEnd)}) lies outside the image (${hex(imageSize)} bytes)`, { section: "header", path: "section_table_offset" });
   }
+  return { offset: Number(tableOffset), size: Number(tableEnd - tableOffset) };
+}
+
+/**
+ * Decodes and checks the entries of a seekable image's section table, given the table's bytes (as
+ * {@link tablePlacement} locates them): alignment, bounds (every body between the header and the
+ * table), and the end section last and empty.
+ */
+export function decodeTable<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): TableEntry[] {
+  const entrySize = header.sectionEntrySize;
+  const tableOffset = header.sectionTableOffset;
   const entries: TableEntry[] = [];
   for (let i = 0; i < header.sectionCount; i++) {
     const at = Number(tableOffset) + i * entrySize;
-    const r = new ByteReader(bytes.subarray(at, at + entrySize), { littleEndian, base: at });
+    const r = new ByteReader(table.subarray(i * entrySize, (i + 1) * entrySize), { littleEndian, base: at });
     try {
       entries.push(format.entry.decode(r));
     } catch (e) {
@@ -262,7 +321,7 @@ export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<
     if (isEnd && entry.size !== 0n) fail("the end section is not empty", "size");
   });
   if (entries.length === 0) throw new DecodeError("invalid", "the section table is empty (it needs at least the end section)", { section: "header", path: "section_count" });
-  return { header, littleEndian, entries };
+  return entries;
 }
 
 /** Checks a body's CRC and decodes it with its codec, or keeps it raw when the type is unknown and optional. */
@@ -274,12 +333,30 @@ export function decodeSection<H extends ContainerHeader, S extends KnownSectionB
   known: Map<number, SectionCodec<unknown, H>> = codecById(format),
 ): S | UnknownSection {
   const entry = layout.entries[index]!;
+  return decodeSectionBody<H, S>(format, layout, entry, index, body, Number(entry.offset), known);
+}
+
+/**
+ * {@link decodeSection} for a body wherever it came from (a seekable image, a stream, a file read on
+ * demand): `offset` is where the body starts in the image or stream, so errors name real offsets.
+ * `crcChecked` skips the CRC when the caller has just checked it (a stream decoder checks it as the
+ * body arrives), so no body is checksummed twice.
+ */
+export function decodeSectionBody<H extends ContainerHeader, S extends KnownSectionBase>(
+  format: ContainerFormat<H>,
+  image: { readonly header: H; readonly littleEndian: boolean },
+  entry: TableEntry,
+  index: number,
+  body: Uint8Array,
+  offset: number,
+  known: Map<number, SectionCodec<unknown, H>> = codecById(format),
+  crcChecked = false,
+): S | UnknownSection {
   const id = entry.type & ~OPTIONAL_BIT;
   const optional = (entry.type & OPTIONAL_BIT) !== 0;
   const codec = known.get(id);
   const label = sectionLabel(codec?.name ?? `type ${hex(id)}`, index);
-  const offset = Number(entry.offset);
-  const crc = crc32c(body);
+  const crc = crcChecked ? entry.crc : crc32c(body);
   if (crc !== entry.crc) {
     throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset });
   }
@@ -292,9 +369,9 @@ export function decodeSection<H extends ContainerHeader, S extends KnownSectionB
   if (codec.optional !== optional) {
     throw new DecodeError("invalid", `the optional bit is ${optional ? "set" : "clear"}, but ${codec.name} is ${codec.optional ? "optional" : "mandatory"}`, { section: label, offset, path: "type" });
   }
-  const r = new ByteReader(body, { littleEndian: layout.littleEndian, base: offset });
+  const r = new ByteReader(body, { littleEndian: image.littleEndian, base: offset });
   try {
-    const value = codec.decode(r, { header: layout.header, entryCount: entry.entryCount, entrySize: entry.entrySize });
+    const value = codec.decode(r, { header: image.header, entryCount: entry.entryCount, entrySize: entry.entrySize });
     r.expectEnd();
     const section = { type: codec.name, body: value } as { type: string; body: unknown; flags?: number };
     if (entry.flags !== 0) section.flags = entry.flags;

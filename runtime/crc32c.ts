@@ -1,53 +1,118 @@
 /**
  * CRC32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every section body and of the
- * header. Slicing-by-8 over eight 256-entry tables: no dependency, and fast enough that checksumming
- * page data costs a fraction of reading it.
+ * header. Slicing-by-16 over one flat table of 16 × 256 entries, reading the input as 32-bit words on
+ * little-endian hosts: no dependency, and fast enough (≈ 1.4–1.7 GB/s on the benchmark machine, against
+ * ≈ 0.45–0.7 GB/s for the byte-wise slicing-by-8 it replaced) that checksumming a stream costs less than
+ * copying it. `bench/crc32c.ts` measures the variants, a WebAssembly kernel included.
  */
 
 const POLY = 0x82f63b78;
-const TABLES: Uint32Array[] = (() => {
-  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
-  const t0 = tables[0]!;
+const SLICES = 16;
+
+/**
+ * Table `t` (entries `t*256 … t*256+255`) advances the CRC of one byte by `t` further zero bytes. One
+ * flat Int32Array rather than sixteen: V8 then keeps a single bounds-checked base in a register, which
+ * measured ~1.5× faster than separate tables.
+ */
+const T: Int32Array = (() => {
+  const t = new Int32Array(SLICES * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
-    t0[n] = c >>> 0;
+    t[n] = c;
   }
   for (let n = 0; n < 256; n++) {
-    let c = t0[n]!;
-    for (let t = 1; t < 8; t++) {
-      c = t0[c & 0xff]! ^ (c >>> 8);
-      tables[t]![n] = c >>> 0;
+    let c = t[n]!;
+    for (let s = 1; s < SLICES; s++) {
+      c = t[c & 0xff]! ^ (c >>> 8);
+      t[s * 256 + n] = c;
     }
   }
-  return tables;
+  return t;
 })();
-const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES as [
-  Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array,
-];
+
+/** Word reads give the bytes in memory order only on a little-endian host. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+/** Below this, setting up a word view costs more than it saves. */
+const WORDS_THRESHOLD = 64;
 
 /**
  * Continues a CRC32C over `bytes`. Start with `crc32c(bytes)`; to checksum data that arrives in pieces,
  * pass the previous result as `crc`: `crc32c(b, crc32c(a))` equals `crc32c(a ++ b)`.
  */
 export function crc32c(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  let i = 0;
+  if (LITTLE_ENDIAN_HOST && bytes.length >= WORDS_THRESHOLD) return crc32cWords(bytes, crc);
+  return crc32cPortable(bytes, crc);
+}
+
+/** Slicing-by-16 through an Int32Array view of the 4-byte-aligned middle of `bytes` (little-endian hosts). */
+function crc32cWords(bytes: Uint8Array, crc: number): number {
+  let c = ~crc;
   const n = bytes.length;
-  const end8 = n - (n % 8);
-  while (i < end8) {
+  let i = 0;
+  // Bytes up to the first 4-byte boundary of the underlying buffer, so the word view is legal.
+  while (((bytes.byteOffset + i) & 3) !== 0) c = T[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
+  const blocks = (n - i) >>> 4;
+  const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, blocks * 4);
+  for (let k = 0; k < w.length; k += 4) {
+    const a = w[k]! ^ c;
+    const b = w[k + 1]!;
+    const d = w[k + 2]!;
+    const e = w[k + 3]!;
+    c =
+      T[3840 + (a & 0xff)]! ^
+      T[3584 + ((a >>> 8) & 0xff)]! ^
+      T[3328 + ((a >>> 16) & 0xff)]! ^
+      T[3072 + (a >>> 24)]! ^
+      T[2816 + (b & 0xff)]! ^
+      T[2560 + ((b >>> 8) & 0xff)]! ^
+      T[2304 + ((b >>> 16) & 0xff)]! ^
+      T[2048 + (b >>> 24)]! ^
+      T[1792 + (d & 0xff)]! ^
+      T[1536 + ((d >>> 8) & 0xff)]! ^
+      T[1280 + ((d >>> 16) & 0xff)]! ^
+      T[1024 + (d >>> 24)]! ^
+      T[768 + (e & 0xff)]! ^
+      T[512 + ((e >>> 8) & 0xff)]! ^
+      T[256 + ((e >>> 16) & 0xff)]! ^
+      T[e >>> 24]!;
+  }
+  i += blocks * 16;
+  while (i < n) c = T[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/**
+ * Slicing-by-16 reading one byte at a time: any host byte order, any alignment. Exported for tests, so
+ * the path big-endian hosts take is checked on little-endian ones too.
+ * @internal
+ */
+export function crc32cPortable(bytes: Uint8Array, crc = 0): number {
+  let c = ~crc;
+  const n = bytes.length;
+  let i = 0;
+  const end16 = n - (n % 16);
+  while (i < end16) {
     const a = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) ^ c;
     c =
-      T7[a & 0xff]! ^
-      T6[(a >>> 8) & 0xff]! ^
-      T5[(a >>> 16) & 0xff]! ^
-      T4[a >>> 24]! ^
-      T3[bytes[i + 4]!]! ^
-      T2[bytes[i + 5]!]! ^
-      T1[bytes[i + 6]!]! ^
-      T0[bytes[i + 7]!]!;
-    i += 8;
+      T[3840 + (a & 0xff)]! ^
+      T[3584 + ((a >>> 8) & 0xff)]! ^
+      T[3328 + ((a >>> 16) & 0xff)]! ^
+      T[3072 + (a >>> 24)]! ^
+      T[2816 + bytes[i + 4]!]! ^
+      T[2560 + bytes[i + 5]!]! ^
+      T[2304 + bytes[i + 6]!]! ^
+      T[2048 + bytes[i + 7]!]! ^
+      T[1792 + bytes[i + 8]!]! ^
+      T[1536 + bytes[i + 9]!]! ^
+      T[1280 + bytes[i + 10]!]! ^
+      T[1024 + bytes[i + 11]!]! ^
+      T[768 + bytes[i + 12]!]! ^
+      T[512 + bytes[i + 13]!]! ^
+      T[256 + bytes[i + 14]!]! ^
+      T[bytes[i + 15]!]!;
+    i += 16;
   }
-  while (i < n) c = T0[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
+  while (i < n) c = T[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }

@@ -1,0 +1,220 @@
+/**
+ * Lazy random access to a seekable image through positional reads (a Node `FileHandle`, a browser
+ * `Blob`, an HTTP range reader): opening reads only the header and the section table, and each section
+ * is read and decoded when asked for. Nothing here holds more than the section being read.
+ */
+import {
+  decodeHeader,
+  decodeSectionBody,
+  decodeTable,
+  entryLabel,
+  OPTIONAL_BIT,
+  tablePlacement,
+  type ContainerFormat,
+  type ContainerHeader,
+  type KnownSectionBase,
+  type TableEntry,
+  type UnknownSection,
+} from "./container.js";
+import { crc32c } from "./crc32c.js";
+import { DecodeError, hex } from "./errors.js";
+import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, type HeaderTable } from "./layout.js";
+import type { SectionCodec } from "./section-codec.js";
+
+/** Positional reads of an image of known size. A Node `FileHandle` fits `read`; see `openImageFile`. */
+export interface RandomAccessSource {
+  /** Reads up to `length` bytes at `position` into `buffer[offset…]`, like `FileHandle.read`. */
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  /** The image's size in bytes. */
+  size(): Promise<number>;
+  /** Releases the source; {@link ImageReader.close} calls it. */
+  close?(): Promise<void>;
+}
+
+/** A random-access source over bytes in memory (tests, images already loaded). */
+export function memorySource(bytes: Uint8Array): RandomAccessSource {
+  return {
+    async read(buffer, offset, length, position) {
+      const part = bytes.subarray(Math.min(position, bytes.length), Math.min(position + length, bytes.length));
+      buffer.set(part, offset);
+      return { bytesRead: part.length };
+    },
+    async size() {
+      return bytes.length;
+    },
+  };
+}
+
+/** Options of {@link openImage}. */
+export interface ImageReaderOptions {
+  /**
+   * The largest section body read whole (by `body`, `section`, `sections`), in bytes; larger ones can
+   * still be read in parts with `readRange`. Default 256 MiB.
+   */
+  readonly maxSectionSize?: number;
+}
+
+/** A section of a seekable image with its raw body, the CRC checked (what converters copy). */
+export interface RawImageSection {
+  readonly index: number;
+  readonly label: string;
+  readonly entry: TableEntry;
+  readonly body: Uint8Array;
+}
+
+/**
+ * Opens a seekable image for lazy reading: reads and checks the header and the section table, nothing
+ * else. Fails with a {@link DecodeError} for a bad header or table, and for a streamed image.
+ */
+export async function openImage<H extends ContainerHeader, S extends KnownSectionBase = KnownSectionBase>(
+  format: ContainerFormat<H>,
+  source: RandomAccessSource,
+  options: ImageReaderOptions = {},
+): Promise<ImageReader<H, S>> {
+  return ImageReader.open<H, S>(format, source, options);
+}
+
+/** A seekable image opened for lazy reading. Sections are numbered as in the table; the end section is not counted. */
+export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase = KnownSectionBase> {
+  private readonly known: Map<number, SectionCodec<unknown, H>>;
+
+  private constructor(
+    private readonly format: ContainerFormat<H>,
+    private readonly source: RandomAccessSource,
+    readonly header: H,
+    readonly littleEndian: boolean,
+    /** The header's bytes (`header.headerSize` of them). */
+    readonly headerBytes: Uint8Array,
+    /** Every table entry, the end section's last. */
+    readonly entries: readonly TableEntry[],
+    /** The image's size in bytes. */
+    readonly size: number,
+    private readonly maxSectionSize: number,
+  ) {
+    this.known = new Map(format.sections.map((c) => [c.id, c]));
+  }
+
+  /** @internal {@link openImage} is the way in. */
+  static async open<H extends ContainerHeader, S extends KnownSectionBase>(format: ContainerFormat<H>, source: RandomAccessSource, options: ImageReaderOptions): Promise<ImageReader<H, S>> {
+    const max = options.maxSectionSize ?? DEFAULT_MAX_SECTION_SIZE;
+    const size = await source.size();
+    const h = format.header;
+    let headerBytes = await readAt(source, 0, Math.min(h.size, size), "header");
+    // A later version's header may be longer than the struct this one knows; header_size says how long.
+    const claimed = claimedHeaderSize(format, headerBytes);
+    if (claimed > h.size && claimed <= size && claimed <= 64 * 1024) headerBytes = await readAt(source, 0, claimed, "header");
+    const { header, littleEndian } = decodeHeader(format, headerBytes);
+    const placement = tablePlacement(format, header, size);
+    const table = await readAt(source, placement.offset, placement.size, "section table");
+    const entries = decodeTable(format, header, littleEndian, table);
+    return new ImageReader<H, S>(format, source, header, littleEndian, headerBytes.slice(0, header.headerSize), entries, size, max);
+  }
+
+  /** The number of sections, the end section not counted. */
+  get sectionCount(): number {
+    return this.entries.length - 1;
+  }
+
+  /** How errors name section `index`: `page_data #5`. */
+  label(index: number): string {
+    return entryLabel(this.format, this.entry(index), index);
+  }
+
+  /** The schema name of section `index`, or undefined for a type this format does not know. */
+  typeName(index: number): string | undefined {
+    return this.known.get(this.entry(index).type & ~OPTIONAL_BIT)?.name;
+  }
+
+  /** The indices of the sections of a type, by schema name, in table order. */
+  indicesOf(name: string): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.sectionCount; i++) if (this.typeName(i) === name) out.push(i);
+    return out;
+  }
+
+  /** The table entry of section `index`. */
+  entry(index: number): TableEntry {
+    if (!Number.isInteger(index) || index < 0 || index >= this.sectionCount) {
+      throw new RangeError(`section index ${index} is outside 0…${this.sectionCount - 1}`);
+    }
+    return this.entries[index]!;
+  }
+
+  /** The header as a writer can reuse it (converters keep it byte for byte apart from the table fields). */
+  encodedHeader(table: HeaderTable): EncodedHeader<H> {
+    return EncodedHeader.fromImage(this.format, this.header, this.littleEndian, this.headerBytes, table);
+  }
+
+  /** Section `index`'s body, read whole and its CRC checked. */
+  async body(index: number): Promise<Uint8Array> {
+    const entry = this.entry(index);
+    const label = this.label(index);
+    if (entry.size > BigInt(this.maxSectionSize)) {
+      throw new DecodeError("too-large", `the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize); read it in parts with readRange`, { section: label, offset: Number(entry.offset) });
+    }
+    const body = await readAt(this.source, Number(entry.offset), Number(entry.size), label);
+    const crc = crc32c(body);
+    if (crc !== entry.crc) {
+      throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset: Number(entry.offset) });
+    }
+    return body;
+  }
+
+  /**
+   * `length` bytes of section `index`'s body from `start` (relative to the body), without reading the
+   * rest and so without checking the CRC: for picking single pages out of a large section.
+   */
+  async readRange(index: number, start: number, length: number): Promise<Uint8Array> {
+    const entry = this.entry(index);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || BigInt(start + length) > entry.size) {
+      throw new RangeError(`range ${start}+${length} is outside the ${entry.size}-byte body of ${this.label(index)}`);
+    }
+    return readAt(this.source, Number(entry.offset) + start, length, this.label(index));
+  }
+
+  /** Section `index`, read, checked and decoded (unknown optional types stay raw). */
+  async section(index: number): Promise<S | UnknownSection> {
+    const entry = this.entry(index);
+    return decodeSectionBody<H, S>(this.format, this, entry, index, await this.body(index), Number(entry.offset), this.known, true);
+  }
+
+  /** Every section in table order, each read only when the loop gets to it. */
+  async *sections(): AsyncGenerator<S | UnknownSection, void, undefined> {
+    for (let i = 0; i < this.sectionCount; i++) yield await this.section(i);
+  }
+
+  /**
+   * Every section's entry and raw body, CRC checked, not decoded. The next section's body is read
+   * while the caller handles the current one (two bodies in memory at most), so a converter's writes
+   * and this reader's reads overlap.
+   */
+  async *rawSections(): AsyncGenerator<RawImageSection, void, undefined> {
+    let next = this.sectionCount > 0 ? this.body(0) : undefined;
+    for (let i = 0; i < this.sectionCount; i++) {
+      const body = await next!;
+      next = i + 1 < this.sectionCount ? this.body(i + 1) : undefined;
+      // A read-ahead that fails is reported when its turn comes, not as an unhandled rejection now.
+      next?.catch(() => undefined);
+      yield { index: i, label: this.label(i), entry: this.entries[i]!, body };
+    }
+  }
+
+  /** Releases the source. */
+  async close(): Promise<void> {
+    await this.source.close?.();
+  }
+}
+
+/** Reads exactly `length` bytes at `position`, or fails naming what was being read. */
+async function readAt(source: RandomAccessSource, position: number, length: number, what: string): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await source.read(out, filled, length - filled, position + filled);
+    if (bytesRead === 0) {
+      throw new DecodeError("truncated", `the image ends at ${hex(position + filled)}, ${length - filled} bytes short of the end of the ${what}`, { section: what, offset: position + filled });
+    }
+    filled += bytesRead;
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+/**
+ * Node only. Streamed ↔ seekable conversion between files, sockets and streams, without decoding any
+ * body: entries and bytes are copied, CRCs checked. A streamed image converted to a seekable file and
+ * back (or the other way round) comes out byte for byte the same, because both writers lay sections out
+ * by the rules in `layout.ts`.
+ */
+import type { ContainerFormat, ContainerHeader } from "../container.js";
+import { checkConvertible, imageToStream, rawEntry } from "../convert.js";
+import type { ImageReaderOptions } from "../image-reader.js";
+import { EncodedHeader } from "../layout.js";
+import { decodeStream, type StreamDecoderOptions } from "../stream-decoder.js";
+import type { StreamEncoderOptions } from "../stream-encoder.js";
+import type { ByteSource, ByteTarget } from "../stream-io.js";
+import { openImageFile } from "./file-reader.js";
+import { ImageWriter, type ImageWriterOptions } from "./file-writer.js";
+
+/** Options of {@link streamToImageFile}. */
+export interface StreamToImageOptions<H> extends StreamDecoderOptions, ImageWriterOptions {
+  /**
+   * Changes header fields on the way (say, image_type migration → save). Default: none, and then the
+   * conversion is lossless. The table fields are the writer's and are overwritten anyway.
+   */
+  readonly mapHeader?: (header: H) => H;
+  /** Called after each section is handed to the file writer: for progress reports. */
+  readonly onProgress?: (progress: { readonly sections: number; readonly streamBytes: number }) => void;
+}
+
+/** What a conversion found. */
+export interface ConversionSummary<H> {
+  /** The header as written. */
+  readonly header: H;
+  /** Sections copied, the end section not counted. */
+  readonly sections: number;
+  /** Stream bytes read. */
+  readonly streamBytes: number;
+}
+
+/**
+ * Turns a stream (a socket, a file stream, a Web stream) into a seekable image file as it arrives:
+ * each body goes to disk as soon as its CRC checks out; the table and header are written at the end
+ * and the file renamed into place. If the stream is cut off or corrupt, the error names the last
+ * complete section and the offset, and nothing appears under `path`.
+ */
+export async function streamToImageFile<H extends ContainerHeader>(
+  format: ContainerFormat<H>,
+  source: ByteSource,
+  path: string,
+  options: StreamToImageOptions<H> = {},
+): Promise<ConversionSummary<H>> {
+  const stream = await decodeStream<H>(format, source, options);
+  let writer: ImageWriter<H> | undefined;
+  try {
+    checkConvertible(format, stream.header);
+    const table = { sectionTableOffset: 0n, sectionCount: 0 };
+    let header = stream.encodedHeader(table);
+    if (options.mapHeader !== undefined) {
+      const h = header.header;
+      // The layout fields stay the stream's: the bodies and the header's tail were written for them.
+      const mapped = { ...options.mapHeader({ ...h }), byteOrder: h.byteOrder, formatVersion: h.formatVersion, headerSize: h.headerSize, sectionEntrySize: h.sectionEntrySize };
+      header = EncodedHeader.fromImage(format, mapped, header.littleEndian, header.bytes, table);
+    }
+    writer = await ImageWriter.create<H>(format, path, header, options);
+    for await (const section of stream.rawSections()) {
+      await writer.writeRaw(rawEntry(section.entry), section.parts);
+      options.onProgress?.({ sections: writer.sectionCount, streamBytes: stream.offset });
+    }
+    await writer.finish();
+    return { header: header.header, sections: writer.sectionCount, streamBytes: stream.offset };
+  } catch (e) {
+    await writer?.abort();
+    await stream.cancel();
+    throw e;
+  }
+}
+
+/**
+ * Writes a seekable image file as a stream into a sink (a socket, a file stream, a Web stream),
+ * section by section without decoding; the sink is closed at the end (aborted on failure).
+ */
+export async function imageFileToStream<H extends ContainerHeader>(
+  format: ContainerFormat<H>,
+  path: string,
+  target: ByteTarget,
+  options: ImageReaderOptions & StreamEncoderOptions = {},
+): Promise<void> {
+  const image = await openImageFile<H>(format, path, options);
+  try {
+    await imageToStream(format, image, target, options);
+  } finally {
+    await image.close();
+  }
+}
