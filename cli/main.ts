@@ -6,6 +6,7 @@
 import { packageVersion } from "../generator/package-version.js";
 import { XenImageError } from "../runtime/index.js";
 import { build } from "./commands/build.js";
+import { convert } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
 import { dump } from "./commands/dump.js";
 import { inspect } from "./commands/inspect.js";
@@ -28,6 +29,11 @@ Commands:
   build JSON -o FILE               the inverse: dump --pages, then build, reproduces the image byte for byte
   verify FILE [--json]             structure, CRCs, every section's layout and the image-type rules;
                                    prints every problem
+  convert IN OUT [--to FORMAT]     between the seekable and streamed layouts (without decoding; a stream
+                                   becomes a save file as it arrives), and from or to Xen's formats:
+                                   FORMAT is seekable, streamed, xen-libxc, xen-libxl, xen-xl or
+                                   dump-core; IN may be a Xen libxc/libxl stream, an xl save file or a
+                                   dump-core file (detected); default: the other layout, or seekable
   pages FILE [--pfn N…] [-o DIR] [--json]
                                    list the guest's pages (pfn, type, section), or extract them to DIR
   demo [--out DIR]                 write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and
@@ -54,6 +60,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   dump,
   build,
   verify,
+  convert,
   pages,
   demo,
   generate: async (args, io) => (await import("../generator/main.js")).runGenerator(args, io.out, io.err),

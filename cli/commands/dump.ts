@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
-import { decodeImage } from "../../generated/index.js";
-import { EXIT, inFile } from "../errors.js";
+import { EXIT } from "../errors.js";
 import { writeFileAtomic } from "../files.js";
 import { imageToJson } from "../image-json.js";
-import { displayName, onePositional, readInput, type Io } from "../io.js";
+import { onePositional, type Io } from "../io.js";
+import { loadImage } from "../load-image.js";
 
 /** `xenimage dump FILE [--pages] [--section NAME…] [-o OUT]`: the whole image as JSON. */
 export async function dump(args: string[], io: Io): Promise<number> {
@@ -13,13 +13,7 @@ export async function dump(args: string[], io: Io): Promise<number> {
     allowPositionals: true,
   });
   const file = onePositional(positionals, "dump");
-  const bytes = await readInput(file, io);
-  let image;
-  try {
-    image = decodeImage(bytes);
-  } catch (e) {
-    throw inFile(e, displayName(file));
-  }
+  const image = await loadImage(file, io);
   const text = JSON.stringify(imageToJson(image, { pages: values.pages, ...(values.section ? { sections: values.section } : {}) }), null, 2);
   if (values.output === undefined || values.output === "-") io.out(text);
   else await writeFileAtomic(values.output, new TextEncoder().encode(text + "\n"));

@@ -10,9 +10,23 @@ import {
 } from "../../generated/index.js";
 import { parseArgs } from "node:util";
 import { EXIT, inFile } from "../errors.js";
-import { displayName, onePositional, readInput, type Io } from "../io.js";
+import { HEAD, layoutOf, peekInput, readAll } from "../input-source.js";
+import { displayName, onePositional, type Io } from "../io.js";
 import { stringify } from "../json.js";
-import { crc32c, decodeLayout, decodeSection, hex, OPTIONAL_BIT, ruleFor, XenImageError, type ImageLayout, type RuleViolation } from "../../runtime/index.js";
+import {
+  crc32c,
+  decodeLayout,
+  decodeSection,
+  decodeStream,
+  hex,
+  OPTIONAL_BIT,
+  ruleFor,
+  STREAMED,
+  XenImageError,
+  type ImageLayout,
+  type RuleViolation,
+  type TableEntry,
+} from "../../runtime/index.js";
 
 /** One row of the section table as `inspect` reports it. */
 export interface SectionReport {
@@ -47,31 +61,57 @@ export interface InspectReport {
  */
 export function inspectImage(bytes: Uint8Array): InspectReport {
   const layout: ImageLayout<ImageHeader> = decodeLayout(imageFormat, bytes);
-  const names = new Map(imageFormat.sections.map((c) => [c.id, c.name]));
   const problems: string[] = [];
-  const sections = layout.entries.map((entry, index): SectionReport => {
-    const id = entry.type & ~OPTIONAL_BIT;
-    const body = bytes.subarray(Number(entry.offset), Number(entry.offset + entry.size));
-    let status = "ok";
-    if (crc32c(body) !== entry.crc) status = "CRC mismatch";
-    else if (index < layout.entries.length - 1) {
-      try {
-        decodeSection(imageFormat, layout, index, body);
-      } catch (e) {
-        if (!(e instanceof XenImageError)) throw e;
-        status = e.reason;
-      }
+  const sections = layout.entries.map((entry, index) =>
+    reportSection(layout, index, entry.offset, bytes.subarray(Number(entry.offset), Number(entry.offset + entry.size)), problems),
+  );
+  return finish(layout.header, sections, problems);
+}
+
+/**
+ * The same report for a streamed image, read as it arrives: each row's offset is where its body starts
+ * in the stream. A stream cannot go on past a broken section, so that one ends the report with an error.
+ */
+export async function inspectStream(chunks: AsyncIterable<Uint8Array>): Promise<InspectReport> {
+  const stream = await decodeStream<ImageHeader>(imageFormat, chunks);
+  const layout = { header: stream.header, littleEndian: stream.littleEndian, entries: [] as TableEntry[] };
+  const problems: string[] = [];
+  const sections: SectionReport[] = [];
+  for await (const s of stream.rawSections()) {
+    layout.entries.push(s.entry);
+    sections.push(reportSection(layout, s.index, BigInt(s.offset), s.body, problems));
+  }
+  const end = { type: imageFormat.endId, flags: 0, offset: STREAMED, size: 0n, entryCount: 0n, entrySize: 0, align: 8, crc: 0 };
+  layout.entries.push(end);
+  sections.push(reportSection(layout, layout.entries.length - 1, BigInt(stream.offset), new Uint8Array(0), problems));
+  return finish(stream.header, sections, problems);
+}
+
+const names = new Map(imageFormat.sections.map((c) => [c.id, c.name]));
+
+/** One table row: the entry, and whether its body checks out (CRC, then decoding). */
+function reportSection(layout: ImageLayout<ImageHeader>, index: number, offset: bigint, body: Uint8Array, problems: string[]): SectionReport {
+  const entry = layout.entries[index]!;
+  const id = entry.type & ~OPTIONAL_BIT;
+  let status = "ok";
+  if (crc32c(body) !== entry.crc) status = "CRC mismatch";
+  else if (id !== imageFormat.endId) {
+    try {
+      decodeSection(imageFormat, layout, index, body);
+    } catch (e) {
+      if (!(e instanceof XenImageError)) throw e;
+      status = e.reason;
     }
-    if (status !== "ok") {
-      problems.push(`section ${names.get(id) ?? `type ${hex(id)}`} #${index} at offset ${hex(entry.offset)}: ${status}`);
-    }
+  }
+  if (status !== "ok") problems.push(`section ${names.get(id) ?? `type ${hex(id)}`} #${index} at offset ${hex(offset)}: ${status}`);
+  {
     return {
       index,
       name: names.get(id) ?? `unknown`,
       id,
       optional: (entry.type & OPTIONAL_BIT) !== 0,
       flags: entry.flags,
-      offset: entry.offset,
+      offset,
       size: entry.size,
       entryCount: entry.entryCount,
       entrySize: entry.entrySize,
@@ -79,11 +119,15 @@ export function inspectImage(bytes: Uint8Array): InspectReport {
       crc: entry.crc,
       status,
     };
-  });
+  }
+}
+
+/** Adds the image-type rule check to the rows. */
+function finish(header: ImageHeader, sections: SectionReport[], problems: string[]): InspectReport {
   const named = sections.slice(0, -1).map((s) => ({ type: s.name }));
-  const violations = verifyImage({ header: layout.header, sections: named });
+  const violations = verifyImage({ header, sections: named });
   for (const v of violations) problems.push(`rule ${v.rule}: ${v.message}`);
-  return { header: layout.header, sections, rule: ruleFor(imageRules, layout.header)?.name, violations, problems };
+  return { header, sections, rule: ruleFor(imageRules, header)?.name, violations, problems };
 }
 
 function uuid(bytes: Uint8Array): string {
@@ -110,16 +154,18 @@ export function formatInspect(report: InspectReport, file: string): string {
     `  domain:         id ${h.domainId}, name "${h.name}", uuid ${uuid(h.uuid)}`,
     `  vcpus:          ${h.vcpuCount}`,
     `  memory:         ${h.memorySize} bytes`,
-    `  section table:  ${hex(h.sectionTableOffset)}, ${h.sectionCount} entries of ${h.sectionEntrySize} bytes`,
+    h.sectionTableOffset === STREAMED
+      ? `  layout:         streamed (the table offset is the sentinel; each entry comes before its body)`
+      : `  section table:  ${hex(h.sectionTableOffset)}, ${h.sectionCount} entries of ${h.sectionEntrySize} bytes`,
     `  header crc:     ${hex(h.headerCrc)}`,
     "",
     "Sections:",
-    `  ${pad("[Nr]", 5)} ${pad("Name", 14)} ${pad("Type", 10)} ${pad("Offset", 10)} ${pad("Size", 10, true)} ${pad("Entries", 8, true)} ${pad("EntSize", 7, true)} ${pad("Align", 5, true)} ${pad("CRC32C", 10)} Status`,
+    `  ${pad("[Nr]", 5)} ${pad("Name", 16)} ${pad("Type", 10)} ${pad("Offset", 10)} ${pad("Size", 10, true)} ${pad("Entries", 8, true)} ${pad("EntSize", 7, true)} ${pad("Align", 5, true)} ${pad("CRC32C", 10)} Status`,
   ];
   for (const s of report.sections) {
     const type = `0x${s.id.toString(16)}${s.optional ? "*" : ""}`;
     lines.push(
-      `  ${pad(`[${s.index}]`, 5)} ${pad(s.name, 14)} ${pad(type, 10)} ${pad(hex(s.offset), 10)} ${pad(String(s.size), 10, true)} ${pad(String(s.entryCount), 8, true)} ${pad(String(s.entrySize), 7, true)} ${pad(String(s.align), 5, true)} ${pad(hex(s.crc), 10)} ${s.status}`,
+      `  ${pad(`[${s.index}]`, 5)} ${pad(s.name, 16)} ${pad(type, 10)} ${pad(hex(s.offset), 10)} ${pad(String(s.size), 10, true)} ${pad(String(s.entryCount), 8, true)} ${pad(String(s.entrySize), 7, true)} ${pad(String(s.align), 5, true)} ${pad(hex(s.crc), 10)} ${s.status}`,
     );
   }
   lines.push("", "Type ids marked * are optional: readers that do not know them skip them.");
@@ -129,18 +175,25 @@ export function formatInspect(report: InspectReport, file: string): string {
   return lines.join("\n");
 }
 
+/** Inspects a seekable or streamed image from a file or standard input; errors carry the file's name. */
+export async function inspectFile(file: string, io: Io): Promise<InspectReport> {
+  const input = await peekInput(file, io, HEAD);
+  try {
+    if (layoutOf(input.head) === "streamed") return await inspectStream(input.chunks());
+    return inspectImage(await readAll(input));
+  } catch (e) {
+    throw inFile(e, displayName(file));
+  } finally {
+    await input.close();
+  }
+}
+
 /** `xenimage inspect FILE [--json]`: the header, the table with each body's status, and the rule check. */
 export async function inspect(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
   const file = onePositional(positionals, "inspect");
   const name = displayName(file);
-  const bytes = await readInput(file, io);
-  let report: InspectReport;
-  try {
-    report = inspectImage(bytes);
-  } catch (e) {
-    throw inFile(e, name);
-  }
+  const report = await inspectFile(file, io);
   io.out(values.json ? stringify(report) : formatInspect(report, name));
   for (const p of report.problems) io.err(`xenimage: ${name}: ${p}`);
   return report.problems.length === 0 ? EXIT.ok : EXIT.invalid;

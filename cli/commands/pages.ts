@@ -1,10 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { decodeImage, PageTypeNames } from "../../generated/index.js";
-import { EXIT, inFile, UsageError } from "../errors.js";
+import { PageTypeNames } from "../../generated/index.js";
+import { EXIT, UsageError } from "../errors.js";
 import { writeFileAtomic } from "../files.js";
-import { displayName, onePositional, readInput, type Io } from "../io.js";
+import { displayName, onePositional, type Io } from "../io.js";
+import { loadImage } from "../load-image.js";
 import { progress } from "../progress.js";
 
 /** Page types that carry contents (the rest are markers). */
@@ -25,12 +26,7 @@ export async function pages(args: string[], io: Io): Promise<number> {
   });
   const file = onePositional(positionals, "pages");
   const wanted = values.pfn === undefined ? undefined : new Set(values.pfn.map(parsePfn));
-  let image;
-  try {
-    image = decodeImage(await readInput(file, io));
-  } catch (e) {
-    throw inFile(e, displayName(file));
-  }
+  const image = await loadImage(file, io);
   const rows: { pfn: number; type: string; section: number; data?: Uint8Array }[] = [];
   image.sections.forEach((s, index) => {
     if (s.type !== "page_data") return;

@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { XenImageError } from "../../runtime/index.js";
 import { EXIT } from "../errors.js";
-import { displayName, onePositional, readInput, type Io } from "../io.js";
-import { inspectImage } from "./inspect.js";
+import { displayName, onePositional, type Io } from "../io.js";
+import { inspectFile } from "./inspect.js";
 
 /**
  * `xenimage verify FILE [--json]`: structure, every CRC, every section's decoding and the image-type
@@ -12,13 +12,12 @@ export async function verify(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
   const file = onePositional(positionals, "verify");
   const name = displayName(file);
-  const bytes = await readInput(file, io);
   let problems: readonly string[];
   try {
-    problems = inspectImage(bytes).problems;
+    problems = (await inspectFile(file, io)).problems;
   } catch (e) {
     if (!(e instanceof XenImageError)) throw e;
-    // The header or the table is broken: nothing past it can be checked.
+    // The header, the table or (in a stream) a section is broken: nothing past it can be checked.
     problems = [e.message];
   }
   if (values.json) io.out(JSON.stringify({ file: name, valid: problems.length === 0, problems }, null, 2));

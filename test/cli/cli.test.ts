@@ -238,3 +238,87 @@ describe("pages", () => {
     expect(r.stderr.trim()).toBe(`xenimage: ${image}: no page with pfn 0x999999`);
   });
 });
+
+describe("convert", () => {
+  it("seekable → streamed → seekable gives the same bytes, and the stream inspects and verifies", () => {
+    const stream = join(dir, "pv.stream");
+    const back = join(dir, "pv.back.img");
+    try {
+      expect(run(["convert", image, stream]).code).toBe(0);
+      const r = run(["inspect", stream]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/layout: +streamed/);
+      expect(r.stdout).toMatch(/Image-type rule: pv_x86_save\n  every section is where the rule wants it/);
+      expect(run(["convert", stream, back]).code).toBe(0);
+      expect(readFileSync(back).equals(readFileSync(image))).toBe(true);
+    } finally {
+      rmSync(stream, { force: true });
+      rmSync(back, { force: true });
+    }
+  });
+
+  it("a migration stream piped in becomes a save file that verifies", () => {
+    const stream = spawnSync(process.execPath, [BIN, "convert", image, "-", "--to", "streamed"], { timeout: 120_000, maxBuffer: 1 << 28 });
+    expect(stream.status).toBe(0);
+    const out = join(dir, "piped.img");
+    const r = spawnSync(process.execPath, [BIN, "convert", "-", out], { input: stream.stdout, timeout: 120_000, maxBuffer: 1 << 28 });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(run(["verify", out]).code).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(image))).toBe(true);
+    rmSync(out);
+  });
+
+  it("a cut-off stream: exit 1, the last complete section named, no output file", () => {
+    const stream = join(dir, "cut.stream");
+    expect(run(["convert", image, stream]).code).toBe(0);
+    const bytes = readFileSync(stream);
+    writeFileSync(stream, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const out = join(dir, "cut.img");
+    const r = run(["convert", stream, out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/the stream ends inside the body of page_data #5 .*the last complete section is p2m_frame_list #4/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith("cut.img"))).toEqual([]);
+    rmSync(stream);
+  });
+
+  it.each(["xen-libxc", "xen-libxl", "xen-xl"])("to a Xen stream (%s) and back gives a clean image", (to) => {
+    const xen = join(dir, `pv.${to}`);
+    const back = join(dir, `pv.${to}.img`);
+    try {
+      const r = run(["convert", image, xen, "--to", to]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(run(["convert", xen, back]).code).toBe(0);
+      expect(run(["verify", back]).code).toBe(0);
+      expect(run(["dump", back, "--section", "vcpu_context"]).stdout).toBe(run(["dump", image, "--section", "vcpu_context"]).stdout);
+    } finally {
+      rmSync(xen, { force: true });
+      rmSync(back, { force: true });
+    }
+  });
+
+  it("a core image to a Xen dump-core ELF file and back", () => {
+    const core = join(dir, "pv-x86_64-core.img");
+    const elf = join(dir, "core.elf");
+    const back = join(dir, "core.back.img");
+    try {
+      expect(run(["convert", core, elf, "--to", "dump-core"]).code).toBe(0);
+      expect(readFileSync(elf).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+      expect(run(["convert", elf, back]).code).toBe(0);
+      expect(run(["verify", back]).code).toBe(0);
+    } finally {
+      rmSync(elf, { force: true });
+      rmSync(back, { force: true });
+    }
+  });
+
+  it("something that is no image: exit 1", () => {
+    const junk = join(dir, "junk.bin");
+    writeFileSync(junk, Buffer.from("hello, this is not an image at all".repeat(10)));
+    const r = run(["convert", junk, join(dir, "junk.img")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`xenimage: ${junk}: not a xenimage image, a Xen migration stream, an xl save file or a Xen dump-core file (offset 0x0)`);
+    rmSync(junk);
+  });
+});

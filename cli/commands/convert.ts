@@ -1,0 +1,103 @@
+import { rm, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { decodeImage, encodeImage, imageFormat, type Image, type ImageHeader, type ImageInit, type KnownSection } from "../../generated/index.js";
+import { exportDumpCore, importDumpCore } from "../../interop/dump-core/index.js";
+import { detectXenStream, exportXenStream, importXenStream } from "../../interop/xen-stream/index.js";
+import { DecodeError, decodeStreamToImage, writeStream } from "../../runtime/index.js";
+import { imageFileToStream, streamToImageFile } from "../../runtime/node/index.js";
+import { EXIT, inFile, UsageError } from "../errors.js";
+import { HEAD, layoutOf, peekInput, readAll, type PeekedInput } from "../input-source.js";
+import { displayName, type Io } from "../io.js";
+import { outputSink, writeOutput } from "../output-target.js";
+import { progress } from "../progress.js";
+
+/** The layouts and formats `convert` reads and writes. */
+const TARGETS = ["seekable", "streamed", "xen-libxc", "xen-libxl", "xen-xl", "dump-core"] as const;
+type Target = (typeof TARGETS)[number];
+type InputKind = "seekable" | "streamed" | "xen" | "dump-core";
+
+const ELF = [0x7f, 0x45, 0x4c, 0x46];
+
+/** Which format the input is, from its first bytes. */
+function kindOf(head: Uint8Array): InputKind | undefined {
+  const layout = layoutOf(head);
+  if (layout !== undefined) return layout;
+  if (ELF.every((b, i) => head[i] === b)) return "dump-core";
+  if (detectXenStream(head) !== undefined) return "xen";
+  return undefined;
+}
+
+/** The whole image in memory, from any input kind. */
+async function loadImage(kind: InputKind, input: PeekedInput): Promise<Image | ImageInit> {
+  if (kind === "streamed") return decodeStreamToImage<ImageHeader, KnownSection>(imageFormat, input.chunks());
+  const bytes = await readAll(input);
+  if (kind === "seekable") return decodeImage(bytes);
+  if (kind === "dump-core") return importDumpCore(bytes);
+  return importXenStream(bytes);
+}
+
+/**
+ * `xenimage convert IN OUT [--to FORMAT]`: between the seekable and streamed layouts without decoding
+ * (a migration stream piped in becomes a save file as it arrives), and from or to Xen's formats.
+ */
+export async function convert(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { to: { type: "string" } }, allowPositionals: true });
+  if (positionals.length !== 2) throw new UsageError("convert takes IN and OUT (either may be -)");
+  const [inPath, outPath] = positionals as [string, string];
+  const to = values.to as Target | undefined;
+  if (to !== undefined && !TARGETS.includes(to)) throw new UsageError(`--to takes ${TARGETS.join(", ")}; not "${to}"`);
+  const name = displayName(inPath);
+  const input = await peekInput(inPath, io, HEAD);
+  try {
+    const kind = kindOf(input.head);
+    if (kind === undefined) {
+      throw inFile(new DecodeError("unknown-format", "not a xenimage image, a Xen migration stream, an xl save file or a Xen dump-core file", { offset: 0 }), name);
+    }
+    const target: Target = to ?? (kind === "seekable" ? "streamed" : "seekable");
+    if (target === kind) throw new UsageError(`${name} is already ${kind}`);
+    try {
+      await run(kind, target, input, inPath, outPath, io);
+    } catch (e) {
+      throw inFile(e, name);
+    }
+    return EXIT.ok;
+  } finally {
+    await input.close();
+  }
+}
+
+async function run(kind: InputKind, target: Target, input: PeekedInput, inPath: string, outPath: string, io: Io): Promise<void> {
+  // Our two layouts convert into each other without decoding a body, and without holding the image.
+  if (kind === "streamed" && target === "seekable") {
+    const bar = progress(io.interactive, "converting", input.size ?? 0);
+    const file = outPath === "-" ? join(tmpdir(), `xenimage-${process.pid}.img`) : outPath;
+    try {
+      await streamToImageFile(imageFormat, input.chunks(), file, { onProgress: (p) => bar.update(p.streamBytes) });
+      if (outPath === "-") await io.outBytes(new Uint8Array(await readFile(file)));
+    } finally {
+      bar.stop();
+      if (outPath === "-") await rm(file, { force: true });
+    }
+    return;
+  }
+  if (kind === "seekable" && target === "streamed" && inPath !== "-") {
+    await imageFileToStream(imageFormat, inPath, await outputSink(outPath, io));
+    return;
+  }
+  const image = await loadImage(kind, input);
+  switch (target) {
+    case "seekable":
+      await writeOutput(outPath, encodeImage(image as ImageInit), io);
+      return;
+    case "streamed":
+      await writeStream(imageFormat, (image as ImageInit).header, image.sections, await outputSink(outPath, io));
+      return;
+    case "dump-core":
+      await writeOutput(outPath, exportDumpCore(image as ImageInit), io);
+      return;
+    default:
+      await writeOutput(outPath, exportXenStream(image, { layer: target.slice(4) as "libxc" | "libxl" | "xl" }), io);
+  }
+}
