@@ -6,26 +6,16 @@
  * supplies positional reads; this reads each batch's frame list once (8 bytes per page) and then only
  * the pages asked for.
  */
-import { PageType, unpackPfnWordAt, type ImageHeader } from "../generated/index.js";
+import { PAGE_DATA_PAGES_COUNTED, unpackPfnWordAt, type ImageHeader } from "../generated/index.js";
 import { ByteReader, DecodeError, type ImageReader, type KnownSectionBase } from "../runtime/index.js";
 
 /** The size of one page in a page_data body (`bytes: 4096` in the schema). */
 const PAGE_SIZE = 4096;
 /**
- * The page types whose pages are in the body (the schema's `count_of: pfns, where: type in [...]`).
- * A test checks this against the generated codec, so the two cannot drift apart.
+ * The page types whose pages are in the body: the schema's `count_of: pfns, where: type in [...]`,
+ * as the generator emits it.
  */
-export const PAGE_TYPES_WITH_DATA: ReadonlySet<number> = new Set([
-  PageType.normal,
-  PageType.l1_table,
-  PageType.l2_table,
-  PageType.l3_table,
-  PageType.l4_table,
-  PageType.l1_table_pinned,
-  PageType.l2_table_pinned,
-  PageType.l3_table_pinned,
-  PageType.l4_table_pinned,
-]);
+export const PAGE_TYPES_WITH_DATA: ReadonlySet<number> = PAGE_DATA_PAGES_COUNTED;
 
 /** Where the latest copy of a page is. */
 export interface PageLocation {

@@ -1,10 +1,7 @@
-import { PageType, type ImageSection, type PfnWord } from "../generated/index.js";
+import { PAGE_DATA_PAGES_COUNTED, PageType, type ImageSection, type PfnWord } from "../generated/index.js";
 import type { SeededRandom } from "./random.js";
 
 const PAGE = 4096;
-
-/** Page types that carry page contents (the others are markers only). */
-export const HAS_DATA: ReadonlySet<number> = new Set([0, 1, 2, 3, 4, 9, 10, 11, 12]);
 
 /**
  * The page_data sections for `pages` pfns in batches (Xen batches at most 1024 pfns), with the type
@@ -18,7 +15,7 @@ export function pageBatches(rng: SeededRandom, pages: number, batch: number, typ
     for (let pfn = first; pfn < Math.min(pages, first + batch); pfn++) {
       const type = typeOf(pfn);
       pfns.push({ type, pfn });
-      if (!HAS_DATA.has(type)) continue;
+      if (!PAGE_DATA_PAGES_COUNTED.has(type)) continue;
       const page = new Uint8Array(PAGE);
       rng.fill(page);
       data.push(page);

@@ -1,15 +1,12 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { PageTypeNames } from "../../generated/index.js";
+import { PAGE_DATA_PAGES_COUNTED, PageTypeNames } from "../../generated/index.js";
 import { EXIT, UsageError } from "../errors.js";
 import { writeFileAtomic } from "../files.js";
 import { displayName, onePositional, type Io } from "../io.js";
 import { loadImage } from "../load-image.js";
 import { progress } from "../progress.js";
-
-/** Page types that carry contents (the rest are markers). */
-const HAS_DATA = new Set([0, 1, 2, 3, 4, 9, 10, 11, 12]);
 
 function parsePfn(text: string): number {
   const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
@@ -32,7 +29,7 @@ export async function pages(args: string[], io: Io): Promise<number> {
     if (s.type !== "page_data") return;
     let next = 0;
     for (const word of s.body.pfns) {
-      const data = HAS_DATA.has(word.type) ? s.body.pages[next++] : undefined;
+      const data = PAGE_DATA_PAGES_COUNTED.has(word.type) ? s.body.pages[next++] : undefined;
       if (wanted !== undefined && !wanted.has(word.pfn)) continue;
       rows.push({ pfn: word.pfn, type: PageTypeNames.get(word.type) ?? `type ${word.type}`, section: index, ...(data ? { data } : {}) });
     }

@@ -226,7 +226,10 @@ export const pageDataRecordShape: JsonShape = {
   },
 };
 
-const PAGE_DATA_RECORD_PAGES_COUNTED = new Set<number>([0x0, 0x1, 0x2, 0x3, 0x4, 0x9, 0xa, 0xb, 0xc]);
+/** The type values of pfns whose elements pages has one of (the schema's count_of). */
+export const PAGE_DATA_RECORD_PAGES_COUNTED: ReadonlySet<number> = new Set<number>([
+  0x0, 0x1, 0x2, 0x3, 0x4, 0x9, 0xa, 0xb, 0xc,
+]);
 
 /** Reads one page_data_record. */
 export function decodePageDataRecord(r: ByteReader): PageDataRecord {

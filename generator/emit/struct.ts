@@ -261,7 +261,12 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
   for (const f of struct.fields) {
     if (f.count?.kind === "count_of") {
       const values = f.count.values.map((v) => literal(v.value)).join(", ");
-      m.file.constant(countedValues(struct, f), undefined, `new Set<number>([${values}])`, undefined, false);
+      m.file.constant(
+        countedValues(struct, f),
+        `The ${f.count.bitField.name} values of ${f.count.array.name} whose elements ${f.name} has one of (the schema's count_of).`,
+        `new Set<number>([${values}])`,
+        "ReadonlySet<number>",
+      );
     }
     if (Array.isArray(f.constValue)) {
       m.file.constant(magicConstant(struct.name, f.name), undefined, `Uint8Array.of(${(f.constValue as number[]).map((b) => literal(b)).join(", ")})`, undefined, false);
