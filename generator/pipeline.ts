@@ -73,7 +73,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   }
   if (options.only !== "codecs") {
     // After the codecs: the sample image of the hex dump is made by the freshly written ones.
-    const docs = emitDocs(model, { sample: await buildSampleImage() });
+    // The libraries are documented beside the format, each under formats/NAME/ (in name order).
+    const docs = emitDocs(model, { sample: await buildSampleImage(), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })) });
     const docsDir = options.docsDir ?? "docs";
     try {
       changed.push(...writeTree(docsDir, docs, { check: options.check ?? false, owned: (text) => text.slice(0, 512).includes(DOCS_MARKER) }));
@@ -85,7 +86,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 }
 
 /** The subfolders of the schema folder that hold YAML: each is a library of another format's types. */
-function libraryDirs(schemaDir: string): string[] {
+export function libraryDirs(schemaDir: string): string[] {
   return readdirSync(schemaDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && readdirSync(join(schemaDir, d.name)).some((f) => f.endsWith(".yaml")))
     .map((d) => d.name)

@@ -1,20 +1,34 @@
+import { join } from "node:path";
 import type { Model } from "../../generator/model/model.js";
 import { emitDocs } from "../../generator/emit/docs/emit-docs.js";
+import type { DocsLibrary } from "../../generator/emit/docs/format-pages.js";
 import type { SampleImage } from "../../generator/emit/docs/hex-dump.js";
 import { buildSampleImage } from "../../generator/emit/docs/sample-image.js";
-import { compileSchemas } from "../../generator/pipeline.js";
+import { compileLibrary, compileSchemas, libraryDirs } from "../../generator/pipeline.js";
 
-/** The model of schema/ and the docs it produces, built in memory once per test file. */
+/** The model of schema/, its libraries (schema/NAME/) and the docs they produce, built in memory once per test file. */
 export interface BuiltDocs {
   readonly model: Model;
+  /** Every library, by folder name, as `generate()` passes them to the docs. */
+  readonly libraries: readonly DocsLibrary[];
   readonly sample: SampleImage;
   /** Path relative to docs/ → text. */
   readonly files: Map<string, string>;
 }
 
+/** Compiles every subfolder of a schema folder as `generate()` does; throws on any problem. */
+export function compileLibraries(schemaDir: string): DocsLibrary[] {
+  return libraryDirs(schemaDir).map((name) => {
+    const { library, diagnostics } = compileLibrary(join(schemaDir, name));
+    if (library === undefined) throw new Error(`schema/${name} does not compile: ${JSON.stringify(diagnostics)}`);
+    return { name, library };
+  });
+}
+
 export async function buildDocs(schemaDir = "schema"): Promise<BuiltDocs> {
   const { model, diagnostics } = compileSchemas(schemaDir);
   if (model === undefined) throw new Error(`the schemas do not compile: ${JSON.stringify(diagnostics)}`);
+  const libraries = compileLibraries(schemaDir);
   const sample = await buildSampleImage();
-  return { model, sample, files: emitDocs(model, { sample }) };
+  return { model, libraries, sample, files: emitDocs(model, { sample, libraries }) };
 }

@@ -20,7 +20,7 @@ const html = (page: string) => {
   return text;
 };
 const markdown = (page: string) => {
-  const text = docs.files.get(page === "index" ? "README.md" : `${page}.md`);
+  const text = docs.files.get(page === "index" ? "README.md" : page.endsWith("/index") ? `${page.slice(0, -"index".length)}README.md` : `${page}.md`);
   if (text === undefined) throw new Error(`no page ${page}.md`);
   return text;
 };
@@ -92,7 +92,8 @@ describe("every part of the model is in the docs", () => {
   });
 
   it("every declared type is described somewhere in full, with every value, flag and bit field", () => {
-    const pages = [...docs.files.entries()].filter(([name]) => name.startsWith("site/") && name.endsWith(".html"));
+    // The format's own pages: a library may declare a type of the same name on its pages.
+    const pages = [...docs.files.entries()].filter(([name]) => name.startsWith("site/") && !name.startsWith("site/formats/") && name.endsWith(".html"));
     for (const decl of allDecls(docs.model)) {
       const home = pages.find(([, text]) => text.includes(`id="type-${decl.name}"`));
       expect(home, `type ${decl.name}`).toBeDefined();
@@ -117,10 +118,17 @@ describe("every part of the model is in the docs", () => {
     const structs = new Set<StructDecl>();
     for (const d of allDecls(docs.model)) if (d.kind === "struct") structsOf(d, structs);
     for (const s of docs.model.sections) for (const v of s.variants) if (v.body.kind !== "empty") structsOf(v.body.struct, structs);
+    // Each library's structs on its own pages, the format's on the others (names may repeat across them).
+    const scopes: { prefix: string; structs: Set<StructDecl> }[] = docs.libraries.map(({ name, library }) => ({
+      prefix: `site/formats/${name}/`,
+      structs: new Set(library.modules.flatMap((m) => m.decls.filter((d): d is StructDecl => d.kind === "struct"))),
+    }));
+    const scopeOf = (file: string) => scopes.find((sc) => file.startsWith(sc.prefix))?.structs ?? (file.startsWith("site/formats/") ? new Set<StructDecl>() : structs);
+    const all = scopes.reduce((n, sc) => n + sc.structs.size, structs.size);
     let checked = 0;
     for (const [name, text] of docs.files) {
       if (!name.startsWith("site/")) continue;
-      for (const st of structs) {
+      for (const st of scopeOf(name)) {
         if (st.size === undefined) continue;
         const rows = [...text.matchAll(new RegExp(`<tr id="f-${st.name}-[^"]+"><td>(0x[0-9a-f]+)</td><td>(\\d+)</td>`, "g"))];
         if (rows.length === 0) continue;
@@ -134,7 +142,77 @@ describe("every part of the model is in the docs", () => {
         checked++;
       }
     }
-    expect(checked).toBeGreaterThan(structs.size / 2);
+    expect(checked).toBeGreaterThan(all / 2);
+  });
+});
+
+describe("every library (schema/NAME/) is in the docs", () => {
+  const escaped = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+
+  it("has an overview in both formats, linked from the docs' overview and from every page's navigation under Other formats", () => {
+    expect(docs.libraries.length).toBeGreaterThan(0);
+    const siteFiles = [...docs.files.keys()].filter((f) => f.startsWith("site/") && f.endsWith(".html"));
+    for (const { name, library } of docs.libraries) {
+      const overview = `formats/${name}/index`;
+      expect(html(overview)).toContain(`<h1>The ${name} schemas</h1>`);
+      expect(markdown(overview)).toContain(`# The ${name} schemas`);
+      expect(html("index")).toContain(`href="formats/${name}/index.html"`);
+      expect(markdown("index")).toContain(`](formats/${name}/README.md)`);
+      for (const m of library.modules) {
+        expect(html(overview), `${name}: ${m.name}`).toContain(escaped(m.doc.slice(0, 60)));
+        for (const d of m.decls) expect(html(overview), `${name}: ${d.name}`).toContain(`href="${m.name}.html#type-${d.name}"`);
+      }
+      for (const file of siteFiles) {
+        const text = docs.files.get(file)!;
+        const nav = text.slice(text.indexOf('<nav class="sidebar"'), text.indexOf("</nav>"));
+        expect(nav, file).toContain("<h2>Other formats</h2>");
+        const from = posix.dirname(file.slice("site/".length));
+        expect(nav, file).toContain(`href="${posix.relative(from, `formats/${name}/index.html`)}"`);
+        for (const m of library.modules) expect(nav, `${file}: ${m.name}`).toContain(`<li class="sub"><a href="${posix.relative(from, `formats/${name}/${m.name}.html`)}"`);
+      }
+    }
+  });
+
+  it("every type, field, enum value, flag and bit field of every library is on its schema file's page, in both formats", () => {
+    let types = 0;
+    for (const { name, library } of docs.libraries) {
+      for (const m of library.modules) {
+        const page = `formats/${name}/${m.name}`;
+        const h = html(page);
+        const md = markdown(page);
+        expect(h).toContain(`<h1>${name}: ${m.name}.yaml</h1>`);
+        expect(h).toContain(escaped(m.doc.slice(0, 60)));
+        for (const d of m.decls) {
+          types++;
+          expect(h, `${page}: ${d.name}`).toContain(`id="type-${d.name}"`);
+          expect(md, `${page}: ${d.name}`).toContain(`<a id="type-${d.name}"></a>`);
+          expect(h, `${page}: ${d.name}`).toContain(escaped(d.doc.slice(0, 60)));
+          if (d.kind === "struct") {
+            expect(h, `${page}: diagram of ${d.name}`).toContain(`<table class="octets" data-struct="${d.name}">`);
+            expect(md, `${page}: diagram of ${d.name}`).toContain("octet\n");
+            expectFields(page, d);
+          } else if (d.kind === "enum") {
+            for (const v of d.values) {
+              expect(h, `${page}: ${d.name}.${v.name}`).toContain(`<tr><td>${v.value}</td><td>0x${v.value.toString(16)}</td><td><code>${v.name}</code></td>`);
+              expect(md, `${page}: ${d.name}.${v.name}`).toContain(`| ${v.value} | 0x${v.value.toString(16)} | \`${v.name}\` |`);
+            }
+          } else if (d.kind === "flags") {
+            for (const b of d.bits) {
+              expect(h, `${page}: ${d.name}.${b.name}`).toContain(`<tr><td>${b.bit}</td><td>0x${(1n << BigInt(b.bit)).toString(16)}</td><td><code>${b.name}</code></td>`);
+              expect(md, `${page}: ${d.name}.${b.name}`).toContain(`\`${b.name}\``);
+            }
+          } else {
+            for (const f of d.fields) {
+              const bits = f.high === f.low ? String(f.high) : `${f.high}–${f.low}`;
+              expect(h, `${page}: ${d.name}.${f.name}`).toContain(`<tr><td>${bits}</td><td>${f.width}</td>`);
+              expect(h, `${page}: ${d.name}.${f.name}`).toContain(`<td><code>${f.name}</code></td>`);
+              expect(md, `${page}: ${d.name}.${f.name}`).toContain(`\`${f.name}\``);
+            }
+          }
+        }
+      }
+    }
+    expect(types).toBeGreaterThan(docs.libraries.length);
   });
 });
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Page } from "../../generator/emit/docs/doc-tree.js";
 import { escapeMarkdown, markdownCode } from "../../generator/emit/docs/escape.js";
-import { renderMarkdown } from "../../generator/emit/docs/markdown.js";
+import { renderHtml } from "../../generator/emit/docs/html.js";
+import { markdownPath, renderMarkdown } from "../../generator/emit/docs/markdown.js";
 import { buildOctetDiagram, renderDiagramAscii, renderDiagramHtml } from "../../generator/emit/docs/octet-diagram.js";
 import { layoutStruct } from "../../generator/emit/docs/struct-layout.js";
-import { fieldTable } from "../../generator/emit/docs/type-blocks.js";
+import { byteOrderText, fieldTable } from "../../generator/emit/docs/type-blocks.js";
 import { context, enumDecl, field, int, struct } from "./helpers.js";
 
 // Small structs with every situation the diagram meets: narrow cells, padding, a field crossing rows,
@@ -186,5 +187,38 @@ describe("escaping", () => {
   it("keeps snake_case readable in Markdown but escapes what would turn into markup", () => {
     expect(escapeMarkdown("byte_order a *b* [c] x|y _lead")).toBe("byte_order a \\*b\\* \\[c\\] x\\|y \\_lead");
     expect(markdownCode("a`b")).toBe("``a`b``");
+  });
+});
+
+describe("library pages", () => {
+  it("put an index page at its folder's README.md (Markdown) and index.html (site)", () => {
+    expect(markdownPath("index")).toBe("README.md");
+    expect(markdownPath("formats/elf/index")).toBe("formats/elf/README.md");
+    expect(markdownPath("formats/elf/elf")).toBe("formats/elf/elf.md");
+  });
+
+  it("are listed under Other formats in the site's navigation, a schema file's page indented under its library", () => {
+    const page = (id: string, navLabel: string, group: Page["group"], parent?: string): Page => ({ id, title: navLabel, navLabel, group, parent, blocks: [] });
+    const pages = [page("index", "Overview", "format"), page("formats/elf/index", "elf", "formats"), page("formats/elf/elf", "elf.yaml", "formats", "formats/elf/index")];
+    const html = renderHtml(pages[2]!, pages, "site");
+    expect(html).toContain(
+      lines(
+        "<h2>Other formats</h2>",
+        "<ul>",
+        '<li><a href="index.html">elf</a></li>',
+        '<li class="sub"><a href="elf.html" aria-current="page">elf.yaml</a></li>',
+        "</ul>",
+      ),
+    );
+    expect(html).toContain('<link rel="stylesheet" href="../../style.css">');
+    expect(html.indexOf("<h2>The format</h2>")).toBeLessThan(html.indexOf("<h2>Other formats</h2>"));
+  });
+
+  it("name the byte order a context field follows as the page says (the image's header, a library's caller)", () => {
+    const f = field("x", int("u32"), 4, 0, { endian: "context" });
+    expect(byteOrderText(f)).toBe("header");
+    expect(byteOrderText(f, "context")).toBe("context");
+    expect(byteOrderText(field("b", int("u8"), 1, 0, { endian: "context" }), "context")).toBe("—");
+    expect(byteOrderText(field("y", int("u32"), 4, 0, { endian: "big" }), "context")).toBe("big");
   });
 });

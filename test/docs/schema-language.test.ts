@@ -12,7 +12,13 @@ import { metaSchema } from "../../generator/validate/meta-schema.js";
  */
 
 const MODELINE = "# yaml-language-server: $schema=../docs/schema-language.json";
+/** The libraries' files (schema/NAME/*.yaml) are one folder deeper, so their modeline goes up one more. */
+const LIBRARY_MODELINE = "# yaml-language-server: $schema=../../docs/schema-language.json";
 const files = readdirSync("schema").filter((f) => f.endsWith(".yaml")).sort();
+const libraryFiles = readdirSync("schema", { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .flatMap((d) => readdirSync(join("schema", d.name)).filter((f) => f.endsWith(".yaml")).map((f) => join(d.name, f)))
+  .sort();
 
 describe("the published JSON Schema of the schema language", () => {
   it("is the generator's meta-schema, in docs/ and in the site", () => {
@@ -23,14 +29,16 @@ describe("the published JSON Schema of the schema language", () => {
     }
   });
 
-  it("is named by a yaml-language-server modeline on the first line of every schema file", () => {
+  it("is named by a yaml-language-server modeline on the first line of every schema file, the libraries' too", () => {
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(readFileSync(join("schema", f), "utf8").split("\n")[0], f).toBe(MODELINE);
+    expect(libraryFiles.length).toBeGreaterThan(0);
+    for (const f of libraryFiles) expect(readFileSync(join("schema", f), "utf8").split("\n")[0], f).toBe(LIBRARY_MODELINE);
   });
 
-  it("accepts every schema file, as an editor using it would, and rejects a misspelt key", () => {
+  it("accepts every schema file (the libraries' too), as an editor using it would, and rejects a misspelt key", () => {
     const check = new Ajv2020({ strict: false }).compile(JSON.parse(readFileSync("docs/schema-language.json", "utf8")) as object);
-    for (const f of files) // Merge keys as the generator reads them (yaml-language-server resolves them too).
+    for (const f of [...files, ...libraryFiles]) // Merge keys as the generator reads them (yaml-language-server resolves them too).
     expect(check(parse(readFileSync(join("schema", f), "utf8"), { merge: true })), `${f}: ${JSON.stringify(check.errors)}`).toBe(true);
     expect(check({ doc: "x", sectons: {} })).toBe(false);
   });

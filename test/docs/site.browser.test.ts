@@ -7,15 +7,16 @@ import { describe, expect, it } from "vitest";
 
 /**
  * Opens the committed site from disk in headless Chromium (Debian's package; `.ci/run` installs it),
- * follows the navigation to a section page and checks what a reader sees. Never skipped: without a
+ * follows the navigation to a section page and to a library's page, and checks what a reader sees. Never skipped: without a
  * browser the test fails and says how to install one.
  */
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "test-output/docs-site-vcpu_context.png";
+const LIBRARY_SCREENSHOT = "test-output/docs-site-library.png";
 
 describe("the docs site in a browser", () => {
-  it("opens from disk, navigates to a section page with its diagram and field table, and logs no errors", async () => {
+  it("opens from disk, navigates to a section page and to a library's page with their diagrams and field tables, and logs no errors", async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
     const profile = mkdtempSync(join(tmpdir(), "xenimage-chromium-"));
     // playwright wants the profile folder as an argument of its own rather than --user-data-dir.
@@ -67,6 +68,24 @@ describe("the docs site in a browser", () => {
       mkdirSync("test-output", { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: false });
       expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+
+      // The other formats: the navigation's last group leads to a library's schema file page, two folders
+      // down, drawn with the same stylesheet, diagrams and field tables.
+      expect(await page.locator("nav.sidebar h2").last().textContent()).toBe("Other formats");
+      const file = page.locator("nav.sidebar li.sub a").first();
+      const label = (await file.textContent())!;
+      await file.click();
+      await page.waitForURL(/\/formats\/[^/]+\/[^/]+\.html$/);
+      expect(await page.locator('nav.sidebar a[aria-current="page"]').textContent()).toBe(label);
+      expect(await page.locator("h1").textContent()).toContain(label);
+      expect(await page.locator("nav.sidebar").evaluate((n) => getComputedStyle(n).position)).toBe("sticky");
+      const libraryDiagram = page.locator("table.octets").first();
+      await expect.poll(() => libraryDiagram.isVisible()).toBe(true);
+      expect(await libraryDiagram.locator("thead th").allTextContents()).toEqual(["offset", "0", "1", "2", "3", "4", "5", "6", "7"]);
+      expect(await page.locator("table.fields").first().locator("thead th").allTextContents()).toEqual(["Offset", "Size", "Field", "Type", "Byte order", "Units", "Values", "Meaning"]);
+      await libraryDiagram.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: LIBRARY_SCREENSHOT, fullPage: false });
+      expect(statSync(LIBRARY_SCREENSHOT).size).toBeGreaterThan(10_000);
     } finally {
       await browser.close();
       rmSync(profile, { recursive: true, force: true });

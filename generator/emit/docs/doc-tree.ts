@@ -43,8 +43,8 @@ export type Block =
   | { readonly kind: "pre"; readonly text: string; readonly className?: string }
   | { readonly kind: "diagram"; readonly diagram: OctetDiagram };
 
-/** The groups of the navigation, in the order they are listed. */
-export type NavGroup = "format" | "sections" | "types";
+/** The groups of the navigation, in the order they are listed; `formats` holds the libraries' pages. */
+export type NavGroup = "format" | "sections" | "types" | "formats";
 
 /** One page of the docs: one Markdown file and one HTML file. */
 export interface Page {
@@ -54,6 +54,11 @@ export interface Page {
   /** Short label in the navigation. */
   readonly navLabel: string;
   readonly group: NavGroup;
+  /**
+   * The page this one belongs under (a library's overview for the pages of its schema files): the
+   * navigation indents it there, and its Markdown links the parent and its siblings at the top.
+   */
+  readonly parent?: string | undefined;
   readonly blocks: readonly Block[];
 }
 

@@ -2,6 +2,7 @@ import type { Decl, Model } from "../../model/model.js";
 import { metaSchema } from "../../validate/meta-schema.js";
 import { entryTypes, headerPage, headerTypes, sectionTablePage } from "./container-pages.js";
 import type { Page } from "./doc-tree.js";
+import { libraryPages, type DocsLibrary } from "./format-pages.js";
 import { hexDumpPage, type SampleImage } from "./hex-dump.js";
 import { htmlPath, renderHtml, STYLESHEET } from "./html.js";
 import { markdownPath, renderMarkdown } from "./markdown.js";
@@ -25,6 +26,11 @@ import { versioningPage } from "./versioning-page.js";
 export interface DocsOptions {
   /** A small image made by our encoder, for the annotated hex dump. */
   readonly sample: SampleImage;
+  /**
+   * The libraries (`schema/NAME/`, compiled with `compileLibrary`), each documented under
+   * `formats/NAME/`; in the order given, which should be by name so the output stays deterministic.
+   */
+  readonly libraries?: readonly DocsLibrary[];
 }
 
 /** The folder of the static site inside the docs folder. */
@@ -64,12 +70,27 @@ export function buildPages(model: Model, options: DocsOptions): Page[] {
     registryPage(model),
     rulesPage(model),
     versioningPage(model),
-    typesPage(model, ctx(unhomed), home),
+    typesPage(model, ctx(unhomed), home, (options.libraries ?? []).length > 0),
     hexDumpPage(model, options.sample),
   ];
   const sections = sectionLocals.map(({ section, local }) => sectionPage(model, section, ctx(local)));
-  const overview = overviewPage(model, [...format, ...sections].map((p) => ({ id: p.id, title: p.title })));
-  return [overview, ...format, ...sections];
+  const formats = libraryPages(options.libraries ?? []);
+  const overview = overviewPage(
+    model,
+    [...format, ...sections].map((p) => ({ id: p.id, title: p.title })),
+    options.libraries ?? [],
+  );
+  return [overview, ...format, ...sections, ...formats];
+}
+
+/**
+ * The pages linked at the top of a Markdown page: the format's pages; on a library's pages, the overview,
+ * the library's own overview and its files' pages instead.
+ */
+function markdownNav(page: Page, pages: readonly Page[], formatNav: readonly Page[]): readonly Page[] {
+  if (page.group !== "formats") return formatNav;
+  const root = page.parent ?? page.id;
+  return pages.filter((p) => p.id === "index" || p.id === root || p.parent === root);
 }
 
 /**
@@ -82,7 +103,8 @@ export function emitDocs(model: Model, options: DocsOptions): Map<string, string
   const files = new Map<string, string>();
   const schema = schemaLanguageJson();
   files.set("schema-language.json", schema);
-  for (const page of pages) files.set(markdownPath(page.id), renderMarkdown(page, pages.filter((p) => p.group === "format" || p.id === "index")));
+  const formatNav = pages.filter((p) => p.group === "format");
+  for (const page of pages) files.set(markdownPath(page.id), renderMarkdown(page, markdownNav(page, pages, formatNav)));
   for (const page of pages) files.set(`${SITE_DIR}/${htmlPath(page.id)}`, renderHtml(page, pages, siteTitle));
   files.set(`${SITE_DIR}/${STYLESHEET}`, SITE_CSS);
   // The site carries its own copy so it can be hosted without the rest of docs/.

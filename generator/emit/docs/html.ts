@@ -66,7 +66,7 @@ function block(b: Block, from: string): string {
   }
 }
 
-const GROUP_TITLES: Record<NavGroup, string> = { format: "The format", sections: "Sections", types: "Types" };
+const GROUP_TITLES: Record<NavGroup, string> = { format: "The format", sections: "Sections", types: "Types", formats: "Other formats" };
 
 function navigation(page: Page, pages: readonly Page[]): string {
   const from = htmlPath(page.id);
@@ -76,7 +76,7 @@ function navigation(page: Page, pages: readonly Page[]): string {
     out.push(`<h2>${GROUP_TITLES[g]}</h2>`, "<ul>");
     for (const p of pages.filter((x) => x.group === g)) {
       const current = p.id === page.id ? ' aria-current="page"' : "";
-      out.push(`<li><a href="${escapeHtml(relativeLink(from, htmlPath(p.id)))}"${current}>${escapeHtml(p.navLabel)}</a></li>`);
+      out.push(`<li${p.parent === undefined ? "" : ' class="sub"'}><a href="${escapeHtml(relativeLink(from, htmlPath(p.id)))}"${current}>${escapeHtml(p.navLabel)}</a></li>`);
     }
     out.push("</ul>");
   }

@@ -9,9 +9,9 @@ import { renderDiagramAscii } from "./octet-diagram.js";
  * (`<a id>`), so links do not depend on how a host turns headings into ids.
  */
 
-/** The Markdown file of a page, relative to docs/: the overview is the folder's README. */
+/** The Markdown file of a page, relative to docs/: an `index` page (the overview, a library's) is its folder's README. */
 export function markdownPath(pageId: string): string {
-  return pageId === "index" ? "README.md" : `${pageId}.md`;
+  return pageId === "index" ? "README.md" : pageId.endsWith("/index") ? `${pageId.slice(0, -"index".length)}README.md` : `${pageId}.md`;
 }
 
 /** A relative link from one file to another, both relative to the same root. */

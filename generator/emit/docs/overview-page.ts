@@ -1,6 +1,7 @@
 import type { EnumDecl, Model } from "../../model/model.js";
 import { SENTINEL } from "./container-pages.js";
 import { code, heading, joinText, link, list, para, strong, type Block, type Page, type Text } from "./doc-tree.js";
+import { libraryPageId, libraryTitle, modulePageId, schemaFileName, summary, type DocsLibrary } from "./format-pages.js";
 import { sectionPageId } from "./rules-page.js";
 import { typeAnchor } from "./type-blocks.js";
 
@@ -81,8 +82,42 @@ function headerEnum(model: Model, name: string): EnumDecl | undefined {
   return t?.kind === "enum" ? t : undefined;
 }
 
-/** The overview page (`index`). `pages` lists every other page for the contents. */
-export function overviewPage(model: Model, pages: readonly { id: string; title: string }[]): Page {
+/** The "Other formats" part of the overview: one row per library, linking its overview and its files' pages. */
+function otherFormats(libraries: readonly DocsLibrary[]): Block[] {
+  if (libraries.length === 0) return [];
+  return [
+    heading(2, "Other formats", "other-formats"),
+    para(
+      "The subfolders of ",
+      code("schema/"),
+      " declare the layouts of other formats in the same schema language: Xen's own files and streams, and what they are built on. The same generator makes their encoders and decoders (",
+      code("generated/NAME/"),
+      ") and describes them on these pages, with the same diagrams and tables as the format's own:",
+    ),
+    {
+      kind: "table",
+      className: "formats",
+      head: [["Schemas"], ["Files"], ["Types"], ["What they describe"]],
+      rows: libraries.map(({ name, library }) => {
+        const first = library.modules[0];
+        return {
+          cells: [
+            [link(libraryTitle(name), libraryPageId(name))],
+            joinText(library.modules.map((m): Text => [link([code(schemaFileName(m))], modulePageId(name, m))]), ", "),
+            [String(library.modules.reduce((n, m) => n + m.decls.length, 0))],
+            first === undefined ? [] : [summary(first.doc)],
+          ],
+        };
+      }),
+    },
+  ];
+}
+
+/**
+ * The overview page (`index`). `pages` lists every other page of the format for the contents;
+ * `libraries` are the other formats the docs describe too.
+ */
+export function overviewPage(model: Model, pages: readonly { id: string; title: string }[], libraries: readonly DocsLibrary[] = []): Page {
   const { container } = model;
   const module = model.modules.find((m) => m.name === container.module);
   const blocks: Block[] = [];
@@ -147,7 +182,7 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
   );
 
   blocks.push(
-    heading(2, "Conventions"),
+    heading(2, "Conventions", "conventions"),
     list([
       [
         strong("Byte order."),
@@ -239,6 +274,7 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
       link([code(end.name)], sectionPageId(end)),
       ".",
     ),
+    ...otherFormats(libraries),
   );
   return { id: "index", title: `The xenimage format, version ${container.version}`, navLabel: "Overview", group: "format", blocks };
 }

@@ -60,6 +60,7 @@ nav.sidebar h2 {
 nav.sidebar ul { list-style: none; margin: 0; padding: 0; }
 nav.sidebar li a { display: block; padding: 0.12rem 0.4rem; border-radius: 4px; color: var(--fg); }
 nav.sidebar li a:hover { background: var(--field); text-decoration: none; }
+nav.sidebar li.sub a { padding-left: 1.3rem; font-size: 0.88rem; }
 nav.sidebar a[aria-current="page"] { background: var(--accent); color: #fff; }
 main { flex: 1 1 auto; min-width: 0; max-width: 72rem; padding: 1rem 2rem 4rem; }
 h1 { font-size: 1.7rem; margin: 0.5rem 0 1rem; }
@@ -72,6 +73,8 @@ th, td { border: 1px solid var(--line); padding: 0.3rem 0.5rem; text-align: left
 thead th { background: var(--panel); }
 tr:target { background: #fff6d6; }
 table.fields td:nth-child(1), table.fields td:nth-child(2) { font-family: var(--mono); font-size: 0.85rem; white-space: nowrap; }
+/* A size after a variable field can be a long expression (an alignment's range): let it wrap. */
+table.fields td:nth-child(2) { white-space: normal; min-width: 5rem; max-width: 12rem; }
 table.fields td:last-child { min-width: 18rem; }
 table.facts td:first-child { font-weight: 600; white-space: nowrap; }
 pre {

@@ -1,4 +1,4 @@
-import type { BitsDecl, Decl, EnumDecl, EnumValue, Field, FlagsDecl, Model, StructDecl } from "../../model/model.js";
+import type { BitsDecl, Decl, EnumDecl, EnumValue, Field, FlagsDecl, LibraryModel, StructDecl } from "../../model/model.js";
 import { code, heading, joinText, link, para, type Block, type Inline, type Text } from "./doc-tree.js";
 import { buildOctetDiagram } from "./octet-diagram.js";
 import { countText, fieldLabel, isPadding, layoutStruct } from "./struct-layout.js";
@@ -9,13 +9,19 @@ import { countText, fieldLabel, isPadding, layoutStruct } from "./struct-layout.
  * types a page must describe so that it stands on its own.
  */
 
-/** What a page builder knows while it renders: the model, and where each type is described. */
+/** What a page builder knows while it renders: the model (or library), and where each type is described. */
 export interface RenderContext {
-  readonly model: Model;
+  readonly model: LibraryModel;
   /** Types described in full on the page being built; links to them stay on the page. */
   readonly local: ReadonlySet<Decl>;
   /** The page that describes a type, for types not on this page (undefined: none does). */
   readonly home: (decl: Decl) => string | undefined;
+  /**
+   * What the byte-order column says for a field that follows the context rather than a pinned order:
+   * `header` (the default) in the image, where the header's byte_order decides; a library's pages name it
+   * otherwise, since no image header is there.
+   */
+  readonly contextByteOrder?: string;
 }
 
 /** The anchor of a type's description. */
@@ -50,12 +56,12 @@ export function collectTypes(struct: StructDecl, out: Set<Decl>): void {
   }
 }
 
-/** The byte order of a field as the field table shows it. */
-export function byteOrderText(field: Field): string {
+/** The byte order of a field as the field table shows it; `context` names the order a `context` field follows. */
+export function byteOrderText(field: Field, context = "header"): string {
   const t = field.type;
   const size = t.kind === "int" || t.kind === "float" ? t.size : t.kind === "enum" || t.kind === "flags" || t.kind === "bits" ? t.base.size : undefined;
   if (size === undefined || size === 1) return "—";
-  return field.endian === "context" ? "header" : field.endian;
+  return field.endian === "context" ? context : field.endian;
 }
 
 /** A field's type, with links to declared types: `u32`, `trap_info_x86_64 × 256`, `bytes[512]`. */
@@ -81,7 +87,8 @@ export function typeText(field: Field, ctx: RenderContext): Text {
     case "align":
       return ["zero bytes"];
     case "switch":
-      return ["one of ", ...joinText(t.cases.filter((c) => c.struct !== undefined).map((c) => [typeRef(c.struct!, ctx)]), ", ")];
+      // Several selector values may share a layout: each struct once, in case order.
+      return ["one of ", ...joinText([...new Set(t.cases.flatMap((c) => (c.struct === undefined ? [] : [c.struct])))].map((s) => [typeRef(s, ctx)]), ", ")];
     default:
       return [(t as { kind: string }).kind];
   }
@@ -166,7 +173,7 @@ export function fieldTable(struct: StructDecl, ctx: RenderContext, notes?: (fiel
         [extent.sizeText],
         isPadding(field) ? [fieldLabel(field)] : [code(field.name)],
         typeText(field, ctx),
-        [byteOrderText(field)],
+        [byteOrderText(field, ctx.contextByteOrder)],
         field.units === undefined ? [] : [field.units],
         values,
         [field.doc ?? ""],
@@ -244,7 +251,7 @@ function bitsBlocks(decl: BitsDecl, ctx: RenderContext): Block[] {
           ? ["written as zero, ignored when read"]
           : f.enumType !== undefined
             ? [typeRef(f.enumType, ctx)]
-            : [`unsigned, ${f.width} bits`],
+            : [`unsigned, ${f.width} ${f.width === 1 ? "bit" : "bits"}`],
     doc: f.doc ?? "",
   }));
   // Bits no sub-field covers must be zero (the codec rejects them); list them so every bit is accounted for.
@@ -274,7 +281,7 @@ function bitsBlocks(decl: BitsDecl, ctx: RenderContext): Block[] {
 }
 
 /** A declared type's full description: heading, doc, then its diagram and fields or its values. */
-export function declBlocks(decl: Decl, ctx: RenderContext, level: 3 | 4 = 3): Block[] {
+export function declBlocks(decl: Decl, ctx: RenderContext, level: 2 | 3 | 4 = 3): Block[] {
   const what =
     decl.kind === "struct"
       ? `struct, ${decl.size === undefined ? "variable size" : `${decl.size} bytes`}`

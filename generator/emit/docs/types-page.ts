@@ -18,12 +18,18 @@ function pageLabel(id: string): string {
   return id.startsWith("sections/") ? `the ${id.slice("sections/".length)} section` : `the ${id.replace(/-/g, " ")}`;
 }
 
-/** The types page; `home` says where each type is described (undefined: on this page). */
-export function typesPage(model: Model, ctx: RenderContext, home: (decl: Decl) => string | undefined): Page {
+/**
+ * The types page; `home` says where each type is described (undefined: on this page). With
+ * `otherFormats`, it says where the libraries' types are listed instead.
+ */
+export function typesPage(model: Model, ctx: RenderContext, home: (decl: Decl) => string | undefined, otherFormats = false): Page {
   // The file's name only: the docs must not depend on where the schemas were compiled from.
   const decls = model.modules.flatMap((m) => m.decls.map((d) => ({ decl: d, file: posix.basename(m.file.replace(/\\/g, "/")) })));
   const blocks: Block[] = [
-    para("Every type the schemas declare, by schema file. Each is described in full on the page named, next to what uses it."),
+    para(
+      "Every type the format's schemas declare, by schema file. Each is described in full on the page named, next to what uses it.",
+      ...(otherFormats ? [" The types of the other formats (the subfolders of ", code("schema/"), ") are listed on ", link("their own pages", "index", "other-formats"), "."] : []),
+    ),
     {
       kind: "table",
       head: [["Type"], ["Kind"], ["Size"], ["Schema"], ["Described on"], ["Summary"]],
