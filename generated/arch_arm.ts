@@ -333,24 +333,16 @@ export const vcpuGuestContextArmShape: JsonShape = {
 
 /** Reads one vcpu_guest_context_arm at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_ARM_SIZE)`). */
 export function decodeVcpuGuestContextArmAt(r: ByteReader, o: number): VcpuGuestContextArm {
-  let at = "";
-  let index = -1;
-  try {
-    at = "_pad1";
-    r.zerosAt(o + 4, 4);
-    at = "_pad4";
-    r.zerosAt(o + 324, 4);
-    return {
-      flags: r.u32At(o, true),
-      userRegs: decodeVcpuGuestCoreRegsArmAt(r, o + 8),
-      sctlr: r.u32At(o + 320, true),
-      ttbcr: r.u64At(o + 328, true),
-      ttbr0: r.u64At(o + 336, true),
-      ttbr1: r.u64At(o + 344, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 4, 4, "_pad1");
+  r.zerosAt(o + 324, 4, "_pad4");
+  return {
+    flags: r.u32At(o, true),
+    userRegs: decodeVcpuGuestCoreRegsArmAt(r, o + 8),
+    sctlr: r.u32At(o + 320, true),
+    ttbcr: r.u64At(o + 328, true),
+    ttbr0: r.u64At(o + 336, true),
+    ttbr1: r.u64At(o + 344, true),
+  };
 }
 
 /** Reads one vcpu_guest_context_arm. */

@@ -146,45 +146,33 @@ export const cpuUserRegsX8632Shape: JsonShape = {
 
 /** Reads one cpu_user_regs_x86_32 at a position already claimed (`r.take(CPU_USER_REGS_X86_32_SIZE)`). */
 export function decodeCpuUserRegsX8632At(r: ByteReader, o: number): CpuUserRegsX8632 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "_pad12";
-    r.zerosAt(o + 39, 1);
-    at = "_pad16";
-    r.zerosAt(o + 50, 2);
-    at = "_pad18";
-    r.zerosAt(o + 54, 2);
-    at = "_pad20";
-    r.zerosAt(o + 58, 2);
-    at = "_pad22";
-    r.zerosAt(o + 62, 2);
-    at = "_pad24";
-    r.zerosAt(o + 66, 2);
-    return {
-      ebx: r.u32At(o, true),
-      ecx: r.u32At(o + 4, true),
-      edx: r.u32At(o + 8, true),
-      esi: r.u32At(o + 12, true),
-      edi: r.u32At(o + 16, true),
-      ebp: r.u32At(o + 20, true),
-      eax: r.u32At(o + 24, true),
-      errorCode: r.u16At(o + 28, true),
-      entryVector: r.u16At(o + 30, true),
-      eip: r.u32At(o + 32, true),
-      cs: r.u16At(o + 36, true),
-      savedUpcallMask: r.u8At(o + 38),
-      eflags: r.u32At(o + 40, true),
-      esp: r.u32At(o + 44, true),
-      ss: r.u16At(o + 48, true),
-      es: r.u16At(o + 52, true),
-      ds: r.u16At(o + 56, true),
-      fs: r.u16At(o + 60, true),
-      gs: r.u16At(o + 64, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 39, 1, "_pad12");
+  r.zerosAt(o + 50, 2, "_pad16");
+  r.zerosAt(o + 54, 2, "_pad18");
+  r.zerosAt(o + 58, 2, "_pad20");
+  r.zerosAt(o + 62, 2, "_pad22");
+  r.zerosAt(o + 66, 2, "_pad24");
+  return {
+    ebx: r.u32At(o, true),
+    ecx: r.u32At(o + 4, true),
+    edx: r.u32At(o + 8, true),
+    esi: r.u32At(o + 12, true),
+    edi: r.u32At(o + 16, true),
+    ebp: r.u32At(o + 20, true),
+    eax: r.u32At(o + 24, true),
+    errorCode: r.u16At(o + 28, true),
+    entryVector: r.u16At(o + 30, true),
+    eip: r.u32At(o + 32, true),
+    cs: r.u16At(o + 36, true),
+    savedUpcallMask: r.u8At(o + 38),
+    eflags: r.u32At(o + 40, true),
+    esp: r.u32At(o + 44, true),
+    ss: r.u16At(o + 48, true),
+    es: r.u16At(o + 52, true),
+    ds: r.u16At(o + 56, true),
+    fs: r.u16At(o + 60, true),
+    gs: r.u16At(o + 64, true),
+  };
 }
 
 /** Reads one cpu_user_regs_x86_32. */

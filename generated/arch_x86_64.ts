@@ -42,15 +42,8 @@ export const trapInfoX8664Shape: JsonShape = {
 
 /** Reads one trap_info_x86_64 at a position already claimed (`r.take(TRAP_INFO_X86_64_SIZE)`). */
 export function decodeTrapInfoX8664At(r: ByteReader, o: number): TrapInfoX8664 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "_pad3";
-    r.zerosAt(o + 4, 4);
-    return { vector: r.u8At(o), flags: r.u8At(o + 1), cs: r.u16At(o + 2, true), address: r.u64At(o + 8, true) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 4, 4, "_pad3");
+  return { vector: r.u8At(o), flags: r.u8At(o + 1), cs: r.u16At(o + 2, true), address: r.u64At(o + 8, true) };
 }
 
 /** Reads one trap_info_x86_64. */
@@ -179,55 +172,42 @@ export const cpuUserRegsX8664Shape: JsonShape = {
 
 /** Reads one cpu_user_regs_x86_64 at a position already claimed (`r.take(CPU_USER_REGS_X86_64_SIZE)`). */
 export function decodeCpuUserRegsX8664At(r: ByteReader, o: number): CpuUserRegsX8664 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "_pad19";
-    r.zerosAt(o + 138, 2);
-    at = "_pad21";
-    r.zerosAt(o + 141, 3);
-    at = "_pad25";
-    r.zerosAt(o + 162, 6);
-    at = "_pad27";
-    r.zerosAt(o + 170, 6);
-    at = "_pad29";
-    r.zerosAt(o + 178, 6);
-    at = "_pad31";
-    r.zerosAt(o + 186, 6);
-    at = "_pad33";
-    r.zerosAt(o + 194, 6);
-    return {
-      r15: r.u64At(o, true),
-      r14: r.u64At(o + 8, true),
-      r13: r.u64At(o + 16, true),
-      r12: r.u64At(o + 24, true),
-      rbp: r.u64At(o + 32, true),
-      rbx: r.u64At(o + 40, true),
-      r11: r.u64At(o + 48, true),
-      r10: r.u64At(o + 56, true),
-      r9: r.u64At(o + 64, true),
-      r8: r.u64At(o + 72, true),
-      rax: r.u64At(o + 80, true),
-      rcx: r.u64At(o + 88, true),
-      rdx: r.u64At(o + 96, true),
-      rsi: r.u64At(o + 104, true),
-      rdi: r.u64At(o + 112, true),
-      errorCode: r.u32At(o + 120, true),
-      entryVector: r.u32At(o + 124, true),
-      rip: r.u64At(o + 128, true),
-      cs: r.u16At(o + 136, true),
-      savedUpcallMask: r.u8At(o + 140),
-      rflags: r.u64At(o + 144, true),
-      rsp: r.u64At(o + 152, true),
-      ss: r.u16At(o + 160, true),
-      es: r.u16At(o + 168, true),
-      ds: r.u16At(o + 176, true),
-      fs: r.u16At(o + 184, true),
-      gs: r.u16At(o + 192, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 138, 2, "_pad19");
+  r.zerosAt(o + 141, 3, "_pad21");
+  r.zerosAt(o + 162, 6, "_pad25");
+  r.zerosAt(o + 170, 6, "_pad27");
+  r.zerosAt(o + 178, 6, "_pad29");
+  r.zerosAt(o + 186, 6, "_pad31");
+  r.zerosAt(o + 194, 6, "_pad33");
+  return {
+    r15: r.u64At(o, true),
+    r14: r.u64At(o + 8, true),
+    r13: r.u64At(o + 16, true),
+    r12: r.u64At(o + 24, true),
+    rbp: r.u64At(o + 32, true),
+    rbx: r.u64At(o + 40, true),
+    r11: r.u64At(o + 48, true),
+    r10: r.u64At(o + 56, true),
+    r9: r.u64At(o + 64, true),
+    r8: r.u64At(o + 72, true),
+    rax: r.u64At(o + 80, true),
+    rcx: r.u64At(o + 88, true),
+    rdx: r.u64At(o + 96, true),
+    rsi: r.u64At(o + 104, true),
+    rdi: r.u64At(o + 112, true),
+    errorCode: r.u32At(o + 120, true),
+    entryVector: r.u32At(o + 124, true),
+    rip: r.u64At(o + 128, true),
+    cs: r.u16At(o + 136, true),
+    savedUpcallMask: r.u8At(o + 140),
+    rflags: r.u64At(o + 144, true),
+    rsp: r.u64At(o + 152, true),
+    ss: r.u16At(o + 160, true),
+    es: r.u16At(o + 168, true),
+    ds: r.u16At(o + 176, true),
+    fs: r.u16At(o + 184, true),
+    gs: r.u16At(o + 192, true),
+  };
 }
 
 /** Reads one cpu_user_regs_x86_64. */

@@ -268,21 +268,14 @@ export const extendedInfoShape: JsonShape = {
 
 /** Reads one extended_info at a position already claimed (`r.take(EXTENDED_INFO_SIZE)`). */
 export function decodeExtendedInfoAt(r: ByteReader, o: number): ExtendedInfo {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved";
-    r.zerosAt(o + 12, 4);
-    return {
-      guestWidth: r.u8At(o),
-      ptLevels: r.u8At(o + 1),
-      flags: r.u16At(o + 2),
-      vcpuContextSize: r.u32At(o + 4),
-      xsaveSize: r.u32At(o + 8),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 12, 4, "reserved");
+  return {
+    guestWidth: r.u8At(o),
+    ptLevels: r.u8At(o + 1),
+    flags: r.u16At(o + 2),
+    vcpuContextSize: r.u32At(o + 4),
+    xsaveSize: r.u32At(o + 8),
+  };
 }
 
 /** Reads one extended_info. */

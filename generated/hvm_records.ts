@@ -390,96 +390,89 @@ export const hvmHwCpuShape: JsonShape = {
 
 /** Reads one hvm_hw_cpu at a position already claimed (`r.take(HVM_HW_CPU_SIZE)`). */
 export function decodeHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpu {
-  let at = "";
-  let index = -1;
-  try {
-    at = "_pad80";
-    r.zerosAt(o + 1028, 4);
-    return {
-      fpuRegs: r.bytesAt(o, 512),
-      rax: r.u64At(o + 512, true),
-      rbx: r.u64At(o + 520, true),
-      rcx: r.u64At(o + 528, true),
-      rdx: r.u64At(o + 536, true),
-      rbp: r.u64At(o + 544, true),
-      rsi: r.u64At(o + 552, true),
-      rdi: r.u64At(o + 560, true),
-      rsp: r.u64At(o + 568, true),
-      r8: r.u64At(o + 576, true),
-      r9: r.u64At(o + 584, true),
-      r10: r.u64At(o + 592, true),
-      r11: r.u64At(o + 600, true),
-      r12: r.u64At(o + 608, true),
-      r13: r.u64At(o + 616, true),
-      r14: r.u64At(o + 624, true),
-      r15: r.u64At(o + 632, true),
-      rip: r.u64At(o + 640, true),
-      rflags: r.u64At(o + 648, true),
-      cr0: r.u64At(o + 656, true),
-      cr2: r.u64At(o + 664, true),
-      cr3: r.u64At(o + 672, true),
-      cr4: r.u64At(o + 680, true),
-      dr0: r.u64At(o + 688, true),
-      dr1: r.u64At(o + 696, true),
-      dr2: r.u64At(o + 704, true),
-      dr3: r.u64At(o + 712, true),
-      dr6: r.u64At(o + 720, true),
-      dr7: r.u64At(o + 728, true),
-      csSel: r.u32At(o + 736, true),
-      dsSel: r.u32At(o + 740, true),
-      esSel: r.u32At(o + 744, true),
-      fsSel: r.u32At(o + 748, true),
-      gsSel: r.u32At(o + 752, true),
-      ssSel: r.u32At(o + 756, true),
-      trSel: r.u32At(o + 760, true),
-      ldtrSel: r.u32At(o + 764, true),
-      csLimit: r.u32At(o + 768, true),
-      dsLimit: r.u32At(o + 772, true),
-      esLimit: r.u32At(o + 776, true),
-      fsLimit: r.u32At(o + 780, true),
-      gsLimit: r.u32At(o + 784, true),
-      ssLimit: r.u32At(o + 788, true),
-      trLimit: r.u32At(o + 792, true),
-      ldtrLimit: r.u32At(o + 796, true),
-      idtrLimit: r.u32At(o + 800, true),
-      gdtrLimit: r.u32At(o + 804, true),
-      csBase: r.u64At(o + 808, true),
-      dsBase: r.u64At(o + 816, true),
-      esBase: r.u64At(o + 824, true),
-      fsBase: r.u64At(o + 832, true),
-      gsBase: r.u64At(o + 840, true),
-      ssBase: r.u64At(o + 848, true),
-      trBase: r.u64At(o + 856, true),
-      ldtrBase: r.u64At(o + 864, true),
-      idtrBase: r.u64At(o + 872, true),
-      gdtrBase: r.u64At(o + 880, true),
-      csArbytes: r.u32At(o + 888, true),
-      dsArbytes: r.u32At(o + 892, true),
-      esArbytes: r.u32At(o + 896, true),
-      fsArbytes: r.u32At(o + 900, true),
-      gsArbytes: r.u32At(o + 904, true),
-      ssArbytes: r.u32At(o + 908, true),
-      trArbytes: r.u32At(o + 912, true),
-      ldtrArbytes: r.u32At(o + 916, true),
-      sysenterCs: r.u64At(o + 920, true),
-      sysenterEsp: r.u64At(o + 928, true),
-      sysenterEip: r.u64At(o + 936, true),
-      shadowGs: r.u64At(o + 944, true),
-      msrFlags: r.u64At(o + 952, true),
-      msrLstar: r.u64At(o + 960, true),
-      msrStar: r.u64At(o + 968, true),
-      msrCstar: r.u64At(o + 976, true),
-      msrSyscallMask: r.u64At(o + 984, true),
-      msrEfer: r.u64At(o + 992, true),
-      msrTscAux: r.u64At(o + 1000, true),
-      tsc: r.u64At(o + 1008, true),
-      pendingEvent: r.u32At(o + 1016, true),
-      errorCode: r.u32At(o + 1020, true),
-      flags: r.u32At(o + 1024, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 1028, 4, "_pad80");
+  return {
+    fpuRegs: r.bytesAt(o, 512),
+    rax: r.u64At(o + 512, true),
+    rbx: r.u64At(o + 520, true),
+    rcx: r.u64At(o + 528, true),
+    rdx: r.u64At(o + 536, true),
+    rbp: r.u64At(o + 544, true),
+    rsi: r.u64At(o + 552, true),
+    rdi: r.u64At(o + 560, true),
+    rsp: r.u64At(o + 568, true),
+    r8: r.u64At(o + 576, true),
+    r9: r.u64At(o + 584, true),
+    r10: r.u64At(o + 592, true),
+    r11: r.u64At(o + 600, true),
+    r12: r.u64At(o + 608, true),
+    r13: r.u64At(o + 616, true),
+    r14: r.u64At(o + 624, true),
+    r15: r.u64At(o + 632, true),
+    rip: r.u64At(o + 640, true),
+    rflags: r.u64At(o + 648, true),
+    cr0: r.u64At(o + 656, true),
+    cr2: r.u64At(o + 664, true),
+    cr3: r.u64At(o + 672, true),
+    cr4: r.u64At(o + 680, true),
+    dr0: r.u64At(o + 688, true),
+    dr1: r.u64At(o + 696, true),
+    dr2: r.u64At(o + 704, true),
+    dr3: r.u64At(o + 712, true),
+    dr6: r.u64At(o + 720, true),
+    dr7: r.u64At(o + 728, true),
+    csSel: r.u32At(o + 736, true),
+    dsSel: r.u32At(o + 740, true),
+    esSel: r.u32At(o + 744, true),
+    fsSel: r.u32At(o + 748, true),
+    gsSel: r.u32At(o + 752, true),
+    ssSel: r.u32At(o + 756, true),
+    trSel: r.u32At(o + 760, true),
+    ldtrSel: r.u32At(o + 764, true),
+    csLimit: r.u32At(o + 768, true),
+    dsLimit: r.u32At(o + 772, true),
+    esLimit: r.u32At(o + 776, true),
+    fsLimit: r.u32At(o + 780, true),
+    gsLimit: r.u32At(o + 784, true),
+    ssLimit: r.u32At(o + 788, true),
+    trLimit: r.u32At(o + 792, true),
+    ldtrLimit: r.u32At(o + 796, true),
+    idtrLimit: r.u32At(o + 800, true),
+    gdtrLimit: r.u32At(o + 804, true),
+    csBase: r.u64At(o + 808, true),
+    dsBase: r.u64At(o + 816, true),
+    esBase: r.u64At(o + 824, true),
+    fsBase: r.u64At(o + 832, true),
+    gsBase: r.u64At(o + 840, true),
+    ssBase: r.u64At(o + 848, true),
+    trBase: r.u64At(o + 856, true),
+    ldtrBase: r.u64At(o + 864, true),
+    idtrBase: r.u64At(o + 872, true),
+    gdtrBase: r.u64At(o + 880, true),
+    csArbytes: r.u32At(o + 888, true),
+    dsArbytes: r.u32At(o + 892, true),
+    esArbytes: r.u32At(o + 896, true),
+    fsArbytes: r.u32At(o + 900, true),
+    gsArbytes: r.u32At(o + 904, true),
+    ssArbytes: r.u32At(o + 908, true),
+    trArbytes: r.u32At(o + 912, true),
+    ldtrArbytes: r.u32At(o + 916, true),
+    sysenterCs: r.u64At(o + 920, true),
+    sysenterEsp: r.u64At(o + 928, true),
+    sysenterEip: r.u64At(o + 936, true),
+    shadowGs: r.u64At(o + 944, true),
+    msrFlags: r.u64At(o + 952, true),
+    msrLstar: r.u64At(o + 960, true),
+    msrStar: r.u64At(o + 968, true),
+    msrCstar: r.u64At(o + 976, true),
+    msrSyscallMask: r.u64At(o + 984, true),
+    msrEfer: r.u64At(o + 992, true),
+    msrTscAux: r.u64At(o + 1000, true),
+    tsc: r.u64At(o + 1008, true),
+    pendingEvent: r.u32At(o + 1016, true),
+    errorCode: r.u32At(o + 1020, true),
+    flags: r.u32At(o + 1024, true),
+  };
 }
 
 /** Reads one hvm_hw_cpu. */
@@ -1022,21 +1015,14 @@ export const hvmHwLapicShape: JsonShape = {
 
 /** Reads one hvm_hw_lapic at a position already claimed (`r.take(HVM_HW_LAPIC_SIZE)`). */
 export function decodeHvmHwLapicAt(r: ByteReader, o: number): HvmHwLapic {
-  let at = "";
-  let index = -1;
-  try {
-    at = "_pad5";
-    r.zerosAt(o + 28, 4);
-    return {
-      apicBaseMsr: r.u64At(o, true),
-      disabled: r.u32At(o + 8, true),
-      timerDivisor: r.u32At(o + 12, true),
-      tdtMsr: r.u64At(o + 16, true),
-      pendingEsr: r.u32At(o + 24, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 28, 4, "_pad5");
+  return {
+    apicBaseMsr: r.u64At(o, true),
+    disabled: r.u32At(o + 8, true),
+    timerDivisor: r.u32At(o + 12, true),
+    tdtMsr: r.u64At(o + 16, true),
+    pendingEsr: r.u32At(o + 24, true),
+  };
 }
 
 /** Reads one hvm_hw_lapic. */
@@ -1221,8 +1207,7 @@ export function decodeHvmHwPciLinkAt(r: ByteReader, o: number): HvmHwPciLink {
     const route: number[] = [];
     for (index = 0; index < 4; index++) route.push(r.u8At(o + index * 1));
     index = -1;
-    at = "_pad1";
-    r.zerosAt(o + 4, 4);
+    r.zerosAt(o + 4, 4, "_pad1");
     return { route };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
@@ -1396,8 +1381,7 @@ export function decodeHvmHwPitAt(r: ByteReader, o: number): HvmHwPit {
     const channels: HvmHwPitChannel[] = [];
     for (index = 0; index < 3; index++) channels.push(decodeHvmHwPitChannelAt(r, o + index * 16));
     index = -1;
-    at = "_pad2";
-    r.zerosAt(o + 52, 4);
+    r.zerosAt(o + 52, 4, "_pad2");
     return { channels, speakerDataOn: r.u32At(o + 48, true) };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
@@ -1453,15 +1437,8 @@ export const hvmHwRtcShape: JsonShape = {
 
 /** Reads one hvm_hw_rtc at a position already claimed (`r.take(HVM_HW_RTC_SIZE)`). */
 export function decodeHvmHwRtcAt(r: ByteReader, o: number): HvmHwRtc {
-  let at = "";
-  let index = -1;
-  try {
-    at = "_pad2";
-    r.zerosAt(o + 15, 1);
-    return { cmosData: r.bytesAt(o, 14), cmosIndex: r.u8At(o + 14), rtcOffset: r.i64At(o + 16, true) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 15, 1, "_pad2");
+  return { cmosData: r.bytesAt(o, 14), cmosIndex: r.u8At(o + 14), rtcOffset: r.i64At(o + 16, true) };
 }
 
 /** Reads one hvm_hw_rtc. */
@@ -1512,15 +1489,8 @@ export const hvmHwHpetTimerShape: JsonShape = {
 
 /** Reads one hvm_hw_hpet_timer at a position already claimed (`r.take(HVM_HW_HPET_TIMER_SIZE)`). */
 export function decodeHvmHwHpetTimerAt(r: ByteReader, o: number): HvmHwHpetTimer {
-  let at = "";
-  let index = -1;
-  try {
-    at = "_pad3";
-    r.zerosAt(o + 24, 8);
-    return { config: r.u64At(o, true), cmp: r.u64At(o + 8, true), fsb: r.u64At(o + 16, true) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 24, 8, "_pad3");
+  return { config: r.u64At(o, true), cmp: r.u64At(o + 8, true), fsb: r.u64At(o + 16, true) };
 }
 
 /** Reads one hvm_hw_hpet_timer. */
@@ -1587,20 +1557,15 @@ export function decodeHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpet {
   let at = "";
   let index = -1;
   try {
-    at = "_pad1";
-    r.zerosAt(o + 8, 8);
-    at = "_pad3";
-    r.zerosAt(o + 24, 8);
-    at = "_pad5";
-    r.zerosAt(o + 40, 200);
-    at = "_pad7";
-    r.zerosAt(o + 248, 8);
+    r.zerosAt(o + 8, 8, "_pad1");
+    r.zerosAt(o + 24, 8, "_pad3");
+    r.zerosAt(o + 40, 200, "_pad5");
+    r.zerosAt(o + 248, 8, "_pad7");
     at = "timers";
     const timers: HvmHwHpetTimer[] = [];
     for (index = 0; index < 3; index++) timers.push(decodeHvmHwHpetTimerAt(r, o + 256 + index * 32));
     index = -1;
-    at = "_pad9";
-    r.zerosAt(o + 352, 672);
+    r.zerosAt(o + 352, 672, "_pad9");
     at = "period";
     const period: bigint[] = [];
     for (index = 0; index < 3; index++) period.push(r.u64At(o + 1024 + index * 8, true));
@@ -1900,8 +1865,7 @@ export function decodeHvmViridianVcpuContextAt(r: ByteReader, o: number): HvmVir
   let at = "";
   let index = -1;
   try {
-    at = "_pad2";
-    r.zerosAt(o + 9, 7);
+    r.zerosAt(o + 9, 7, "_pad2");
     at = "sint_msr";
     const sintMsr: bigint[] = [];
     for (index = 0; index < 16; index++) sintMsr.push(r.u64At(o + 24 + index * 8, true));
@@ -2142,15 +2106,8 @@ export const hvmMsrEntryShape: JsonShape = { kind: "struct", fields: { index: "n
 
 /** Reads one hvm_msr_entry at a position already claimed (`r.take(HVM_MSR_ENTRY_SIZE)`). */
 export function decodeHvmMsrEntryAt(r: ByteReader, o: number): HvmMsrEntry {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved";
-    r.zerosAt(o + 4, 4);
-    return { index: r.u32At(o, true), value: r.u64At(o + 8, true) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 4, 4, "reserved");
+  return { index: r.u32At(o, true), value: r.u64At(o + 8, true) };
 }
 
 /** Reads one hvm_msr_entry. */

@@ -145,14 +145,11 @@ export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
   let at = "";
   let index = -1;
   try {
-    at = "magic";
-    r.expectBytesAt(o, IMAGE_HEADER_MAGIC);
-    at = "_pad2";
-    r.zerosAt(o + 9, 1);
+    r.expectBytesAt(o, IMAGE_HEADER_MAGIC, "magic");
+    r.zerosAt(o + 9, 1, "_pad2");
     at = "name";
     const name = r.stringAt(o + 64, 64, false);
-    at = "reserved";
-    r.zerosAt(o + 144, 4);
+    r.zerosAt(o + 144, 4, "reserved");
     return {
       byteOrder: r.u8At(o + 8),
       formatVersion: r.u16At(o + 10),
@@ -279,24 +276,17 @@ export const sectionEntryShape: JsonShape = {
 
 /** Reads one section_entry at a position already claimed (`r.take(SECTION_ENTRY_SIZE)`). */
 export function decodeSectionEntryAt(r: ByteReader, o: number): SectionEntry {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved";
-    r.zerosAt(o + 44, 4);
-    return {
-      type: r.u32At(o),
-      flags: r.u32At(o + 4),
-      offset: r.u64At(o + 8),
-      size: r.u64At(o + 16),
-      entryCount: r.u64At(o + 24),
-      entrySize: r.u32At(o + 32),
-      align: r.u32At(o + 36),
-      crc: r.u32At(o + 40),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 44, 4, "reserved");
+  return {
+    type: r.u32At(o),
+    flags: r.u32At(o + 4),
+    offset: r.u64At(o + 8),
+    size: r.u64At(o + 16),
+    entryCount: r.u64At(o + 24),
+    entrySize: r.u32At(o + 32),
+    align: r.u32At(o + 36),
+    crc: r.u32At(o + 40),
+  };
 }
 
 /** Reads one section_entry. */

@@ -97,15 +97,8 @@ export const msrEntryShape: JsonShape = { kind: "struct", fields: { index: "numb
 
 /** Reads one msr_entry at a position already claimed (`r.take(MSR_ENTRY_SIZE)`). */
 export function decodeMsrEntryAt(r: ByteReader, o: number): MsrEntry {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved";
-    r.zerosAt(o + 4, 4);
-    return { index: r.u32At(o), value: r.u64At(o + 8) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 4, 4, "reserved");
+  return { index: r.u32At(o), value: r.u64At(o + 8) };
 }
 
 /** Reads one msr_entry. */
@@ -225,15 +218,8 @@ export const tscInfoShape: JsonShape = {
 
 /** Reads one tsc_info at a position already claimed (`r.take(TSC_INFO_SIZE)`). */
 export function decodeTscInfoAt(r: ByteReader, o: number): TscInfo {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved";
-    r.zerosAt(o + 20, 4);
-    return { mode: r.u32At(o), khz: r.u32At(o + 4), nsec: r.u64At(o + 8), incarnation: r.u32At(o + 16) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 20, 4, "reserved");
+  return { mode: r.u32At(o), khz: r.u32At(o + 4), nsec: r.u64At(o + 8), incarnation: r.u32At(o + 16) };
 }
 
 /** Reads one tsc_info. */

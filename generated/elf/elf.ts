@@ -116,22 +116,15 @@ const ELF_IDENT_MAGIC = Uint8Array.of(0x7f, 0x45, 0x4c, 0x46);
 
 /** Reads one elf_ident at a position already claimed (`r.take(ELF_IDENT_SIZE)`). */
 export function decodeElfIdentAt(r: ByteReader, o: number): ElfIdent {
-  let at = "";
-  let index = -1;
-  try {
-    at = "magic";
-    r.expectBytesAt(o, ELF_IDENT_MAGIC);
-    return {
-      class: r.u8At(o + 4),
-      data: r.u8At(o + 5),
-      version: r.u8At(o + 6),
-      osabi: r.u8At(o + 7),
-      abiversion: r.u8At(o + 8),
-      padding: r.bytesAt(o + 9, 7),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.expectBytesAt(o, ELF_IDENT_MAGIC, "magic");
+  return {
+    class: r.u8At(o + 4),
+    data: r.u8At(o + 5),
+    version: r.u8At(o + 6),
+    osabi: r.u8At(o + 7),
+    abiversion: r.u8At(o + 8),
+    padding: r.bytesAt(o + 9, 7),
+  };
 }
 
 /** Reads one elf_ident. */

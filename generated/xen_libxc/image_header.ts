@@ -48,16 +48,12 @@ export function decodeLibxcImageHeaderAt(r: ByteReader, o: number): LibxcImageHe
   let at = "";
   let index = -1;
   try {
-    at = "marker";
-    r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o);
-    at = "id";
-    r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8);
+    r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
+    r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
     at = "options";
     const options = unpackLibxcImageOptionsAt(r, o + 16, false);
-    at = "reserved1";
-    r.zerosAt(o + 18, 2);
-    at = "reserved2";
-    r.zerosAt(o + 20, 4);
+    r.zerosAt(o + 18, 2, "reserved1");
+    r.zerosAt(o + 20, 4, "reserved2");
     return { version: r.u32At(o + 12, false), options };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);

@@ -44,20 +44,13 @@ export const domainHeaderShape: JsonShape = {
 
 /** Reads one domain_header at a position already claimed (`r.take(DOMAIN_HEADER_SIZE)`). */
 export function decodeDomainHeaderAt(r: ByteReader, o: number): DomainHeader {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved";
-    r.zerosAt(o + 6, 2);
-    return {
-      type: r.u32At(o, true),
-      pageShift: r.u16At(o + 4, true),
-      xenMajor: r.u32At(o + 8, true),
-      xenMinor: r.u32At(o + 12, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 6, 2, "reserved");
+  return {
+    type: r.u32At(o, true),
+    pageShift: r.u16At(o + 4, true),
+    xenMajor: r.u32At(o + 8, true),
+    xenMinor: r.u32At(o + 12, true),
+  };
 }
 
 /** Reads one domain_header. */
@@ -298,17 +291,9 @@ export const x86PvInfoRecordShape: JsonShape = { kind: "struct", fields: { guest
 
 /** Reads one x86_pv_info_record at a position already claimed (`r.take(X86_PV_INFO_RECORD_SIZE)`). */
 export function decodeX86PvInfoRecordAt(r: ByteReader, o: number): X86PvInfoRecord {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved1";
-    r.zerosAt(o + 2, 2);
-    at = "reserved2";
-    r.zerosAt(o + 4, 4);
-    return { guestWidth: r.u8At(o), ptLevels: r.u8At(o + 1) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 2, 2, "reserved1");
+  r.zerosAt(o + 4, 4, "reserved2");
+  return { guestWidth: r.u8At(o), ptLevels: r.u8At(o + 1) };
 }
 
 /** Reads one x86_pv_info_record. */
@@ -511,15 +496,8 @@ export const vcpuMsrShape: JsonShape = { kind: "struct", fields: { index: "numbe
 
 /** Reads one vcpu_msr at a position already claimed (`r.take(VCPU_MSR_SIZE)`). */
 export function decodeVcpuMsrAt(r: ByteReader, o: number): VcpuMsr {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved";
-    r.zerosAt(o + 4, 4);
-    return { index: r.u32At(o, true), value: r.u64At(o + 8, true) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 4, 4, "reserved");
+  return { index: r.u32At(o, true), value: r.u64At(o + 8, true) };
 }
 
 /** Reads one vcpu_msr. */
@@ -680,20 +658,13 @@ export const x86TscInfoRecordShape: JsonShape = {
 
 /** Reads one x86_tsc_info_record at a position already claimed (`r.take(X86_TSC_INFO_RECORD_SIZE)`). */
 export function decodeX86TscInfoRecordAt(r: ByteReader, o: number): X86TscInfoRecord {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved";
-    r.zerosAt(o + 20, 4);
-    return {
-      mode: r.u32At(o, true),
-      khz: r.u32At(o + 4, true),
-      nsec: r.u64At(o + 8, true),
-      incarnation: r.u32At(o + 16, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 20, 4, "reserved");
+  return {
+    mode: r.u32At(o, true),
+    khz: r.u32At(o + 4, true),
+    nsec: r.u64At(o + 8, true),
+    incarnation: r.u32At(o + 16, true),
+  };
 }
 
 /** Reads one x86_tsc_info_record. */
@@ -1052,15 +1023,8 @@ export const msrPolicyEntryShape: JsonShape = { kind: "struct", fields: { idx: "
 
 /** Reads one msr_policy_entry at a position already claimed (`r.take(MSR_POLICY_ENTRY_SIZE)`). */
 export function decodeMsrPolicyEntryAt(r: ByteReader, o: number): MsrPolicyEntry {
-  let at = "";
-  let index = -1;
-  try {
-    at = "flags";
-    r.zerosAt(o + 4, 4);
-    return { idx: r.u32At(o, true), val: r.u64At(o + 8, true) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 4, 4, "flags");
+  return { idx: r.u32At(o, true), val: r.u64At(o + 8, true) };
 }
 
 /** Reads one msr_policy_entry. */

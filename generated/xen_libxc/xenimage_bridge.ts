@@ -95,15 +95,8 @@ export const xenStreamTokenShape: JsonShape = {
 
 /** Reads one xen_stream_token at a position already claimed (`r.take(XEN_STREAM_TOKEN_SIZE)`). */
 export function decodeXenStreamTokenAt(r: ByteReader, o: number): XenStreamToken {
-  let at = "";
-  let index = -1;
-  try {
-    at = "_pad1";
-    r.zerosAt(o + 1, 3);
-    return { layer: r.u8At(o), type: r.u32At(o + 4, true), section: r.u32At(o + 8, true) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 1, 3, "_pad1");
+  return { layer: r.u8At(o), type: r.u32At(o + 4, true), section: r.u32At(o + 8, true) };
 }
 
 /** Reads one xen_stream_token. */
@@ -318,21 +311,14 @@ export const xenimageSectionSourceShape: JsonShape = {
 
 /** Reads one xenimage_section_source at a position already claimed (`r.take(XENIMAGE_SECTION_SOURCE_SIZE)`). */
 export function decodeXenimageSectionSourceAt(r: ByteReader, o: number): XenimageSectionSource {
-  let at = "";
-  let index = -1;
-  try {
-    at = "reserved";
-    r.zerosAt(o + 2, 2);
-    return {
-      source: r.u8At(o),
-      layer: r.u8At(o + 1),
-      sectionType: r.u32At(o + 4, true),
-      recordType: r.u32At(o + 8, true),
-      recordCount: r.u32At(o + 12, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 2, 2, "reserved");
+  return {
+    source: r.u8At(o),
+    layer: r.u8At(o + 1),
+    sectionType: r.u32At(o + 4, true),
+    recordType: r.u32At(o + 8, true),
+    recordCount: r.u32At(o + 12, true),
+  };
 }
 
 /** Reads one xenimage_section_source. */

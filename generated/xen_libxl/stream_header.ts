@@ -56,8 +56,7 @@ export function decodeLibxlStreamHeaderAt(r: ByteReader, o: number): LibxlStream
   let at = "";
   let index = -1;
   try {
-    at = "ident";
-    r.expectBytesAt(o, LIBXL_STREAM_HEADER_IDENT);
+    r.expectBytesAt(o, LIBXL_STREAM_HEADER_IDENT, "ident");
     at = "options";
     const options = unpackLibxlStreamOptionsAt(r, o + 12, false);
     return { version: r.u32At(o + 8, false), options };

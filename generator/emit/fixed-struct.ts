@@ -96,7 +96,10 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
   const name = pascal(struct.name);
   const size = `${constant(struct.name)}_SIZE`;
   const visible = struct.fields.filter((f) => !f.hidden);
-  const guarded = struct.fields.some((f) => fallible(f) || isArray(f));
+  // Pads, reserved fields and constants name themselves in their checks; only nested structs, arrays
+  // and the other fallible reads need a try/catch to add their field to an error's path.
+  const selfNaming = (f: Field) => f.type.kind === "pad" || f.type.kind === "align" || f.constValue !== undefined || f.reserved !== undefined;
+  const guarded = struct.fields.some((f) => (fallible(f) && !selfNaming(f)) || isArray(f));
 
   // Decoding.
   const statements: string[] = [];
@@ -105,20 +108,19 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
     const at = position(f.offset!);
     const t = f.type;
     if (t.kind === "pad" || t.kind === "align") {
-      if (f.reserved === "check" && f.size! > 0) statements.push(`at = ${str(f.name)};`, `r.zerosAt(${at}, ${f.size});`);
+      if (f.reserved === "check" && f.size! > 0) statements.push(`r.zerosAt(${at}, ${f.size}, ${str(f.name)});`);
       continue;
     }
     if (f.constValue !== undefined) {
-      statements.push(`at = ${str(f.name)};`);
       statements.push(
         Array.isArray(f.constValue)
-          ? `r.expectBytesAt(${at}, ${magicConstant(struct.name, f.name)});`
-          : `r.expectAt(${readAt(m, f, at)}, ${literal(f.constValue as number | bigint)}, ${at});`,
+          ? `r.expectBytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${str(f.name)});`
+          : `r.expectAt(${readAt(m, f, at)}, ${literal(f.constValue as number | bigint)}, ${at}, ${str(f.name)});`,
       );
       continue;
     }
     if (f.reserved !== undefined) {
-      if (f.reserved === "check") statements.push(`at = ${str(f.name)};`, `r.zerosAt(${at}, ${f.size});`);
+      if (f.reserved === "check") statements.push(`r.zerosAt(${at}, ${f.size}, ${str(f.name)});`);
       continue;
     }
     if (isArray(f)) {
