@@ -199,7 +199,7 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   if (field.reserved !== undefined && field.size !== undefined) return [`w.zeros(${field.size});`];
   if (t.kind === "switch") return encodeSwitch(m, field);
   const switchField = field.computed ? switchUsing(struct, field) : undefined;
-  if (switchField !== undefined) return encodeSwitchPart(m, struct, field, switchField);
+  if (switchField !== undefined) return encodeSwitchPart(struct, field, switchField);
   if (field.computed) {
     const users = countedBy(struct, field);
     if (users.some((u) => u.type.kind === "string")) m.runtime("utf8Length");

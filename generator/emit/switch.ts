@@ -73,7 +73,7 @@ export function switchUsing(struct: StructDecl, field: Field): Field | undefined
 }
 
 /** Encoding statements for a switch's selector or size field (written before the switch itself). */
-export function encodeSwitchPart(m: ModuleEmitter, struct: StructDecl, part: Field, switchField: Field): string[] {
+export function encodeSwitchPart(struct: StructDecl, part: Field, switchField: Field): string[] {
   const sw = switchOf(switchField);
   const value = `v.${camel(switchField.name)}`;
   const method = intMethod(part, intBase(part.type)!);
