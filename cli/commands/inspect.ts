@@ -89,37 +89,34 @@ export async function inspectStream(chunks: AsyncIterable<Uint8Array>): Promise<
 
 const names = new Map(imageFormat.sections.map((c) => [c.id, c.name]));
 
-/** One table row: the entry, and whether its body checks out (CRC, then decoding). */
+/** One table row: the entry, and whether its body checks out (CRC, then decoding: one pass each). */
 function reportSection(layout: ImageLayout<ImageHeader>, index: number, offset: bigint, body: Uint8Array, problems: string[]): SectionReport {
   const entry = layout.entries[index]!;
   const id = entry.type & ~OPTIONAL_BIT;
   let status = "ok";
-  if (crc32c(body) !== entry.crc) status = "CRC mismatch";
-  else if (id !== imageFormat.endId) {
-    try {
-      decodeSection(imageFormat, layout, index, body);
-    } catch (e) {
-      if (!(e instanceof XenImageError)) throw e;
-      status = e.reason;
-    }
+  try {
+    if (id === imageFormat.endId) {
+      if (crc32c(body) !== entry.crc) status = "CRC mismatch";
+    } else decodeSection(imageFormat, layout, index, body);
+  } catch (e) {
+    if (!(e instanceof XenImageError)) throw e;
+    status = e.code === "crc" ? "CRC mismatch" : e.reason;
   }
   if (status !== "ok") problems.push(`section ${names.get(id) ?? `type ${hex(id)}`} #${index} at offset ${hex(offset)}: ${status}`);
-  {
-    return {
-      index,
-      name: names.get(id) ?? `unknown`,
-      id,
-      optional: (entry.type & OPTIONAL_BIT) !== 0,
-      flags: entry.flags,
-      offset,
-      size: entry.size,
-      entryCount: entry.entryCount,
-      entrySize: entry.entrySize,
-      align: entry.align,
-      crc: entry.crc,
-      status,
-    };
-  }
+  return {
+    index,
+    name: names.get(id) ?? "unknown",
+    id,
+    optional: (entry.type & OPTIONAL_BIT) !== 0,
+    flags: entry.flags,
+    offset,
+    size: entry.size,
+    entryCount: entry.entryCount,
+    entrySize: entry.entrySize,
+    align: entry.align,
+    crc: entry.crc,
+    status,
+  };
 }
 
 /** Adds the image-type rule check to the rows. */
