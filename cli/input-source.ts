@@ -1,5 +1,5 @@
 import { open, type FileHandle } from "node:fs/promises";
-import { STREAMED } from "../runtime/index.js";
+import { joinParts, STREAMED } from "../runtime/index.js";
 import type { Io } from "./io.js";
 
 /** How many bytes tell a xenimage image's layout (its header). */
@@ -72,12 +72,7 @@ export async function peekInput(file: string, io: Io, want: number): Promise<Pee
     taken.push(next.value);
     length += next.value.length;
   }
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const c of taken) {
-    joined.set(c, at);
-    at += c.length;
-  }
+  const joined = joinParts(taken, length);
   async function* replay(): AsyncIterable<Uint8Array> {
     yield* taken;
     for (;;) {
@@ -92,16 +87,6 @@ export async function peekInput(file: string, io: Io, want: number): Promise<Pee
 /** Collects a whole input into one buffer (for formats converted in memory). */
 export async function readAll(input: PeekedInput): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  let length = 0;
-  for await (const c of input.chunks()) {
-    parts.push(c);
-    length += c.length;
-  }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  for await (const c of input.chunks()) parts.push(c);
+  return joinParts(parts);
 }

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { joinParts } from "../runtime/index.js";
 import { UsageError } from "./errors.js";
 
 /** Where a command writes: injectable so tests can capture output without spawning. */
@@ -22,18 +23,8 @@ export function displayName(file: string): string {
 export async function readInput(file: string, io: Io): Promise<Uint8Array> {
   if (file === "-") {
     const chunks: Uint8Array[] = [];
-    let length = 0;
-    for await (const chunk of io.stdin) {
-      chunks.push(chunk);
-      length += chunk.length;
-    }
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    for await (const chunk of io.stdin) chunks.push(chunk);
+    return joinParts(chunks);
   }
   try {
     const b = await readFile(file);
