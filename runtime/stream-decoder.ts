@@ -19,7 +19,7 @@ import {
   type TableEntry,
   type UnknownSection,
 } from "./container.js";
-import { inlineChecksum, type BodyChecksum, type ChecksummedBody } from "./body-checksum.js";
+import { inlineChecksum, type BodyChecksum } from "./body-checksum.js";
 import { DecodeError, hex, XenImageError, type Location } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, streamPadding } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
@@ -43,7 +43,7 @@ export interface StreamDecoderOptions {
  * How many bytes of bodies the decoder reads ahead while it waits for a checksum: enough to keep a
  * checksumming thread busy with the next page batch, little enough to keep memory bounded.
  */
-export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+export const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 /** A promise whose outcome can be looked at once it has settled. */
 interface Tracked<T> {
@@ -82,7 +82,7 @@ interface ArrivedSection {
   readonly offset: number;
   readonly parts: readonly Uint8Array[];
   readonly size: number;
-  readonly checksum: Tracked<ChecksummedBody>;
+  readonly checksum: Tracked<number>;
 }
 
 /** Header and entry sizes are u32 in the format; more than this is surely not a header. */
@@ -298,7 +298,7 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
           continue;
         }
         // The head's checksum is still running (or nothing is queued): read on meanwhile.
-        if (reading === undefined && !ended && failure === undefined && queuedBytes < READ_AHEAD_BYTES) reading = track(arrivals.next());
+        if (reading === undefined && !ended && failure === undefined && (head === undefined || queuedBytes < READ_AHEAD_BYTES)) reading = track(arrivals.next());
         if (head === undefined && reading === undefined) {
           if (failure !== undefined) throw failure.error;
           ok = true;
@@ -330,11 +330,11 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
   private verified(s: ArrivedSection): StreamedSection {
     const { checksum } = s;
     if (checksum.error !== undefined) throw checksum.error.reason;
-    const { crc, body } = checksum.value!;
+    const crc = checksum.value!;
     if (crc !== s.entry.crc) {
       throw new DecodeError("crc", `body CRC mismatch: stored ${hex(s.entry.crc)}, computed ${hex(crc)}`, { section: s.label, offset: s.offset });
     }
-    return new StreamedSection(s.index, s.label, s.entry, s.offset, body === undefined ? s.parts : [body]);
+    return new StreamedSection(s.index, s.label, s.entry, s.offset, s.parts);
   }
 
   /**
