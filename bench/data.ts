@@ -101,18 +101,18 @@ export function hvmCpuData(count: number, seed = 3): StructData<HvmHwCpu> {
  */
 export function p2mFrameListBody(length: number, seed = 4): Uint8Array {
   const rng = new SeededRandom(seed);
-  const frames = Array.from({ length }, () => BigInt(rng.below(length * 512)));
+  const frames = BigUint64Array.from({ length }, () => BigInt(rng.below(length * 512)));
   const w = new ByteWriter({ littleEndian: true, initialCapacity: 16 + 8 * length });
   p2mFrameListSection.encode(w, { startPfn: 0n, endPfn: BigInt(length * 512 - 1), frames }, x86Header());
   return own(w.finish());
 }
 
-/** An unwritten_pages body (an array section of pfn_entry) with `length` pfns (below 2^32), encoded by us. */
+/** An unwritten_pages body (a pfn list, one u64 per table entry) with `length` pfns (below 2^32), encoded by us. */
 export function unwrittenPagesBody(length: number, seed = 5): Uint8Array {
   const rng = new SeededRandom(seed);
-  const pfns = Array.from({ length }, () => ({ pfn: BigInt(rng.below(length * 64)) }));
+  const pfns = BigUint64Array.from({ length }, () => BigInt(rng.below(length * 64)));
   const w = new ByteWriter({ littleEndian: true, initialCapacity: 8 * length });
-  unwrittenPagesSection.encode(w, pfns, x86Header());
+  unwrittenPagesSection.encode(w, { pfns }, x86Header());
   return own(w.finish());
 }
 

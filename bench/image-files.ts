@@ -53,10 +53,10 @@ async function* pvGuestSections(memoryBytes: number, template: readonly ImageSec
         yield { type: "page_data", body: { pfns, pages: data } };
       }
     } else if (section.type === "p2m_frame_list") {
-      const frames = Array.from({ length: Math.ceil(pages / 512) }, (_, i) => BigInt(Math.max(0, pages - 2 - i)));
+      const frames = BigUint64Array.from({ length: Math.ceil(pages / 512) }, (_, i) => BigInt(Math.max(0, pages - 2 - i)));
       yield { type: "p2m_frame_list", body: { startPfn: 0n, endPfn: BigInt(pages - 1), frames } } satisfies KnownSection;
     } else if (section.type === "unwritten_pages") {
-      yield { type: "unwritten_pages", body: [{ pfn: BigInt(pages - 1) }] } satisfies KnownSection;
+      yield { type: "unwritten_pages", body: { pfns: BigUint64Array.of(BigInt(pages - 1)) } } satisfies KnownSection;
     } else {
       yield section;
     }

@@ -7,9 +7,11 @@ import {
   decodeEntries,
   encodeEntries,
   EncodeError,
+  expectEntrySize,
   type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
+  type SectionContext,
 } from "../runtime/index.js";
 import {
   decodeVcpuGuestContextArm,
@@ -343,19 +345,18 @@ export interface P2mFrameList {
   /** The last pfn the frames cover (inclusive). */
   endPfn: bigint;
   /** The pfns of the frames that hold the guest's p2m table for start_pfn … end_pfn. */
-  frames: bigint[];
+  frames: BigUint64Array;
 }
 
 /** How p2m_frame_list values map to JSON. */
 export const p2mFrameListShape: JsonShape = {
   kind: "struct",
-  fields: { startPfn: "bigint", endPfn: "bigint", frames: { kind: "array", of: "bigint" } },
+  fields: { startPfn: "bigint", endPfn: "bigint", frames: { kind: "typed_array", of: "u64" } },
 };
 
 /** Reads one p2m_frame_list. */
 export function decodeP2mFrameList(r: ByteReader): P2mFrameList {
   let at = "";
-  let index = -1;
   try {
     at = "start_pfn";
     const startPfn = r.u64();
@@ -363,30 +364,25 @@ export function decodeP2mFrameList(r: ByteReader): P2mFrameList {
     const endPfn = r.u64();
     at = "frames";
     if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`);
-    const frames: bigint[] = [];
-    for (index = 0; r.remaining > 0; index++) frames.push(r.u64());
-    index = -1;
+    const frames = r.typedArray("u64", r.remaining / 8);
     return { startPfn, endPfn, frames };
   } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw r.rethrow(e, at);
   }
 }
 
 /** Writes one p2m_frame_list; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeP2mFrameList(w: ByteWriter, v: P2mFrameList): void {
   let at = "";
-  let index = -1;
   try {
     at = "start_pfn";
     w.u64(v.startPfn);
     at = "end_pfn";
     w.u64(v.endPfn);
     at = "frames";
-    if (!Array.isArray(v.frames)) w.fail("an array is expected");
-    for (index = 0; index < v.frames.length; index++) w.u64(v.frames[index]!);
-    index = -1;
+    w.typedArray("u64", v.frames);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, at);
   }
 }
 
@@ -465,8 +461,40 @@ export const sharedInfoSection: SectionCodec<SharedInfoBody, ImageHeader> = {
   },
 };
 
+/** The pfns the saver did not write (the legacy format's "unmapped pfns" tail): the restorer frees them. Optional: an older reader can ignore it and only leak those pages. */
+export interface UnwrittenPages {
+  /** The guest pfns; the table's entry count is their number and its entry size 8, as for an array of pfn_entry. */
+  pfns: BigUint64Array;
+}
+
+/** How unwritten_pages values map to JSON. */
+export const unwrittenPagesShape: JsonShape = { kind: "struct", fields: { pfns: { kind: "typed_array", of: "u64" } } };
+
+/** Reads one unwritten_pages. */
+export function decodeUnwrittenPages(r: ByteReader, ctx: SectionContext<unknown>): UnwrittenPages {
+  let at = "";
+  try {
+    at = "pfns";
+    const pfns = r.typedArray("u64", r.count(ctx.entryCount, 8));
+    return { pfns };
+  } catch (e) {
+    throw r.rethrow(e, at);
+  }
+}
+
+/** Writes one unwritten_pages; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeUnwrittenPages(w: ByteWriter, v: UnwrittenPages): void {
+  let at = "";
+  try {
+    at = "pfns";
+    w.typedArray("u64", v.pfns);
+  } catch (e) {
+    throw w.rethrow(e, at);
+  }
+}
+
 /** The decoded body of a unwritten_pages section. */
-export type UnwrittenPagesBody = PfnEntry[];
+export type UnwrittenPagesBody = UnwrittenPages;
 
 /**
  * The pfns the saver did not write (the legacy format's "unmapped pfns" tail): the restorer frees them. Optional: an older reader can ignore it and only leak those pages.
@@ -480,13 +508,15 @@ export const unwrittenPagesSection: SectionCodec<UnwrittenPagesBody, ImageHeader
   align: 8,
   since: 1,
   decode(r, ctx) {
-    return decodeEntries(r, ctx, 8, decodePfnEntry);
+    expectEntrySize(r, ctx, 8);
+    return decodeUnwrittenPages(r, ctx);
   },
   encode(w, body, header) {
-    return encodeEntries(w, body, 8, encodePfnEntry);
+    encodeUnwrittenPages(w, body);
+    return { entryCount: BigInt(body.pfns.length), entrySize: 8 };
   },
   shape(header) {
-    return { kind: "array", of: { kind: "lazy", get: () => pfnEntryShape } };
+    return { kind: "lazy", get: () => unwrittenPagesShape };
   },
 };
 

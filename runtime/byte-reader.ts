@@ -1,4 +1,5 @@
 import { asDecodeError, DecodeError, type XenImageError } from "./errors.js";
+import { HOST_LITTLE_ENDIAN, NUMERIC_ARRAYS, type NumericArrays, type NumericArrayType, swapElements } from "./typed-arrays.js";
 
 // ignoreBOM: a leading U+FEFF is text like any other; dropping it would break exact round trips.
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -150,6 +151,25 @@ export class ByteReader {
   bytesAt(at: number, n: number): Uint8Array {
     return this.bytes.subarray(at, at + n);
   }
+  /**
+   * `n` elements of `type` at `at` as a typed array (`repr: typed_array`). It is a view sharing memory
+   * with the input, like {@link bytesAt}, when the field's byte order is the host's and the element
+   * sits at a multiple of its size in the underlying buffer (a typed array cannot start elsewhere);
+   * otherwise an exact copy, byte-swapped when the orders differ. Callers that keep the result while
+   * reusing the input buffer must copy it (`.slice()`).
+   */
+  typedArrayAt<K extends NumericArrayType>(type: K, at: number, n: number, le = this.littleEndian): NumericArrays[K] {
+    const Typed = NUMERIC_ARRAYS[type];
+    const size = Typed.BYTES_PER_ELEMENT;
+    const sameOrder = size === 1 || le === HOST_LITTLE_ENDIAN;
+    const start = this.bytes.byteOffset + at;
+    if (sameOrder && start % size === 0) return new Typed(this.bytes.buffer, start, n);
+    const copy = new Typed(n);
+    const copyBytes = new Uint8Array((copy as { buffer: ArrayBufferLike }).buffer);
+    copyBytes.set(this.bytes.subarray(at, at + n * size));
+    if (!sameOrder) swapElements(copyBytes, size);
+    return copy;
+  }
   /** Fails unless the `n` bytes at `at` are zero (padding, reserved fields). */
   zerosAt(at: number, n: number, path?: string): void {
     // The common paddings (2, 4, 8 bytes) cost one or two word reads; a non-zero word is then
@@ -263,6 +283,11 @@ export class ByteReader {
   bytesView(n: number): Uint8Array {
     const at = this.take(n);
     return this.bytes.subarray(at, at + n);
+  }
+
+  /** The next `n` elements of `type` as a typed array: a view or a copy, see {@link typedArrayAt}. */
+  typedArray<K extends NumericArrayType>(type: K, n: number, le = this.littleEndian): NumericArrays[K] {
+    return this.typedArrayAt(type, this.take(n * NUMERIC_ARRAYS[type].BYTES_PER_ELEMENT), n, le);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { asEncodeError, EncodeError, type XenImageError } from "./errors.js";
+import { HOST_LITTLE_ENDIAN, NUMERIC_ARRAYS, type NumericArrays, type NumericArrayType, swapElements } from "./typed-arrays.js";
 
 const utf8 = new TextEncoder();
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -139,6 +140,20 @@ export class ByteWriter {
     if (v.length !== n) this.fail(`${v.length} bytes given, exactly ${n} expected`, at);
     this.buffer.set(v, at);
   }
+  /**
+   * A typed array of `type` at a reserved position (`repr: typed_array`), `n` elements when given:
+   * one copy of its bytes when the field's byte order is the host's, byte-swapped after the copy
+   * otherwise. Anything but the matching typed array is an EncodeError (a bigint[] for a u64 field too).
+   */
+  typedArrayAt<K extends NumericArrayType>(type: K, at: number, v: NumericArrays[K], n?: number, le = this.littleEndian): void {
+    const Typed = NUMERIC_ARRAYS[type];
+    if (!(v instanceof Typed)) this.fail(`a ${Typed.name} is expected`, at);
+    if (n !== undefined && v.length !== n) this.fail(`${v.length} elements given, exactly ${n} expected`, at);
+    const size = Typed.BYTES_PER_ELEMENT;
+    const source = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    this.buffer.set(source, at);
+    if (size > 1 && le !== HOST_LITTLE_ENDIAN) swapElements(this.buffer.subarray(at, at + source.length), size);
+  }
   /** Zero bytes at `at` (padding and reserved fields of a fixed-size struct). */
   zerosAt(at: number, n: number): void {
     this.buffer.fill(0, at, at + n);
@@ -272,6 +287,15 @@ export class ByteWriter {
     if (length !== undefined && v.length !== length) this.fail(`${v.length} bytes given, exactly ${length} expected`);
     const at = this.reserve(v.length);
     this.buffer.set(v, at);
+  }
+
+  /** A typed array of `type`, `n` elements when given: see {@link typedArrayAt}. */
+  typedArray<K extends NumericArrayType>(type: K, v: NumericArrays[K], n?: number, le = this.littleEndian): void {
+    const Typed = NUMERIC_ARRAYS[type];
+    if (!(v instanceof Typed)) this.fail(`a ${Typed.name} is expected`);
+    if (n !== undefined && v.length !== n) this.fail(`${v.length} elements given, exactly ${n} expected`);
+    this.typedArrayAt(type, this.room(v.byteLength), v, n, le);
+    this.pos += v.byteLength;
   }
 
   private encodeString(v: string, ascii: boolean, at: number): Uint8Array {

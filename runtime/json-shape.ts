@@ -1,4 +1,5 @@
 import { XenImageError } from "./errors.js";
+import { NUMERIC_ARRAYS, type NumericArrayType } from "./typed-arrays.js";
 
 /**
  * The JSON form of decoded values, driven by shapes the generator emits for every struct: 64-bit
@@ -13,6 +14,8 @@ export type JsonShape =
   | "bytes"
   | "null"
   | { readonly kind: "array"; readonly of: JsonShape }
+  /** A `repr: typed_array` field: in JSON a plain array (64-bit elements as decimal strings, as always). */
+  | { readonly kind: "typed_array"; readonly of: NumericArrayType }
   | { readonly kind: "struct"; readonly fields: { readonly [name: string]: JsonShape } }
   | { readonly kind: "union"; readonly selector: "number" | "bigint"; readonly cases: { readonly [name: string]: JsonShape | null } }
   | { readonly kind: "lazy"; readonly get: () => JsonShape };
@@ -41,6 +44,42 @@ function fromBase64(text: string): Uint8Array | undefined {
   }
 }
 
+/** Integer ranges of the element types, so a value that would wrap in a typed array is refused instead. */
+const RANGES: { readonly [K in NumericArrayType]?: readonly [bigint, bigint] } = {
+  u8: [0n, 0xffn],
+  u16: [0n, 0xffffn],
+  u32: [0n, 0xffff_ffffn],
+  u64: [0n, 0xffff_ffff_ffff_ffffn],
+  i8: [-0x80n, 0x7fn],
+  i16: [-0x8000n, 0x7fffn],
+  i32: [-0x8000_0000n, 0x7fff_ffffn],
+  i64: [-0x8000_0000_0000_0000n, 0x7fff_ffff_ffff_ffffn],
+};
+
+/** A JSON array as the typed array of `type`, every element checked (typed arrays would wrap or round silently). */
+function typedArrayFromJson(json: unknown[], type: NumericArrayType, join: (i: number) => string): ArrayLike<number | bigint> {
+  const Typed = NUMERIC_ARRAYS[type];
+  const out = new Typed(json.length) as { [i: number]: number | bigint; length: number };
+  const range = RANGES[type];
+  const big = type === "u64" || type === "i64";
+  for (let i = 0; i < json.length; i++) {
+    const v = json[i];
+    const wrong = (what: string): never => {
+      throw new JsonShapeError("json", `expected ${what}, found ${JSON.stringify(v) ?? typeof v}`, { path: join(i) });
+    };
+    if (range === undefined) {
+      if (typeof v !== "number") wrong("a number");
+      if (type === "f32" && Number.isFinite(v) && !Object.is(Math.fround(v as number), v)) wrong("a number exact in 32 bits");
+      out[i] = v as number;
+      continue;
+    }
+    const value = big ? (typeof v === "string" && /^-?\d+$/.test(v) ? BigInt(v) : wrong("a decimal string (a 64-bit integer)")) : Number.isInteger(v) ? BigInt(v as number) : wrong("an integer");
+    if (value < range[0] || value > range[1]) wrong(`a ${type}`);
+    out[i] = big ? value : Number(value);
+  }
+  return out;
+}
+
 /** A decoded value as JSON-safe data. */
 export function toJson(value: unknown, shape: JsonShape): unknown {
   const s = resolve(shape);
@@ -50,6 +89,8 @@ export function toJson(value: unknown, shape: JsonShape): unknown {
   switch (s.kind) {
     case "array":
       return (value as unknown[]).map((v) => toJson(v, s.of));
+    case "typed_array":
+      return Array.from(value as ArrayLike<number | bigint>, (v) => (typeof v === "bigint" ? v.toString() : v));
     case "struct": {
       const out: Record<string, unknown> = {};
       for (const [name, fieldShape] of Object.entries(s.fields)) out[name] = toJson((value as Record<string, unknown>)[name], fieldShape);
@@ -90,6 +131,8 @@ export function fromJson(json: unknown, shape: JsonShape, path = ""): unknown {
   switch (s.kind) {
     case "array":
       return Array.isArray(json) ? json.map((v, i) => fromJson(v, s.of, join(i))) : fail("an array");
+    case "typed_array":
+      return Array.isArray(json) ? typedArrayFromJson(json, s.of, join) : fail("an array");
     case "struct": {
       if (json === null || typeof json !== "object" || Array.isArray(json)) return fail("an object");
       const out: Record<string, unknown> = {};

@@ -38,6 +38,11 @@ export interface SectionCodec<T, H> {
   shape(header: H): JsonShape;
 }
 
+/** Fails unless the table's entry size is the one the layout fixes (a body whose array counts entries). */
+export function expectEntrySize<H>(r: ByteReader, ctx: SectionContext<H>, entrySize: number): void {
+  if (ctx.entrySize !== entrySize) r.fail(`entry size ${ctx.entrySize} in the table, ${entrySize} expected`);
+}
+
 /** Decodes an array section: `entryCount` entries of exactly `entrySize` bytes each. */
 export function decodeEntries<T, H>(
   r: ByteReader,
@@ -45,7 +50,7 @@ export function decodeEntries<T, H>(
   entrySize: number,
   decode: (r: ByteReader) => T,
 ): T[] {
-  if (ctx.entrySize !== entrySize) r.fail(`entry size ${ctx.entrySize} in the table, ${entrySize} expected`);
+  expectEntrySize(r, ctx, entrySize);
   const count = r.count(ctx.entryCount, entrySize);
   if (count * entrySize !== r.remaining) r.fail(`${count} entries of ${entrySize} bytes do not fill the ${r.remaining}-byte body`);
   const out: T[] = [];

@@ -109,10 +109,10 @@ export function syntheticGuest(kind: GuestKind, options: SyntheticGuestOptions =
       },
     );
     const perFrame = PAGE / (wide ? 8 : 4);
-    const frames = Array.from({ length: Math.ceil(pages / perFrame) }, (_, i) => BigInt(Math.max(0, pages - 2 - i)));
+    const frames = BigUint64Array.from({ length: Math.ceil(pages / perFrame) }, (_, i) => BigInt(Math.max(0, pages - 2 - i)));
     sections.push({ type: "p2m_frame_list", body: { startPfn: 0n, endPfn: BigInt(pages - 1), frames } });
     sections.push(...pageBatches(rng, pages, batch, (pfn) => pvPageType(pfn, pages, levels)));
-    sections.push({ type: "unwritten_pages", body: [{ pfn: BigInt(pages - 1) }] });
+    sections.push({ type: "unwritten_pages", body: { pfns: BigUint64Array.of(BigInt(pages - 1)) } });
     sections.push({ type: "tsc_info", body: tscInfo(rng) });
     sections.push({ type: "shared_info", body: sharedInfoPage(rng, arch, vcpus, pages - 1) });
     sections.push(vcpuContexts(rng, arch, vcpus));

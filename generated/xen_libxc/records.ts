@@ -331,19 +331,18 @@ export interface X86PvP2mFramesRecord {
   /** The last pfn covered. */
   endPfn: number;
   /** The frames, in pfn order. */
-  p2mPfns: bigint[];
+  p2mPfns: BigUint64Array;
 }
 
 /** How x86_pv_p2m_frames_record values map to JSON. */
 export const x86PvP2mFramesRecordShape: JsonShape = {
   kind: "struct",
-  fields: { startPfn: "number", endPfn: "number", p2mPfns: { kind: "array", of: "bigint" } },
+  fields: { startPfn: "number", endPfn: "number", p2mPfns: { kind: "typed_array", of: "u64" } },
 };
 
 /** Reads one x86_pv_p2m_frames_record. */
 export function decodeX86PvP2mFramesRecord(r: ByteReader): X86PvP2mFramesRecord {
   let at = "";
-  let index = -1;
   try {
     at = "start_pfn";
     const startPfn = r.u32le();
@@ -351,30 +350,25 @@ export function decodeX86PvP2mFramesRecord(r: ByteReader): X86PvP2mFramesRecord 
     const endPfn = r.u32le();
     at = "p2m_pfns";
     if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`);
-    const p2mPfns: bigint[] = [];
-    for (index = 0; r.remaining > 0; index++) p2mPfns.push(r.u64le());
-    index = -1;
+    const p2mPfns = r.typedArray("u64", r.remaining / 8, true);
     return { startPfn, endPfn, p2mPfns };
   } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw r.rethrow(e, at);
   }
 }
 
 /** Writes one x86_pv_p2m_frames_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86PvP2mFramesRecord(w: ByteWriter, v: X86PvP2mFramesRecord): void {
   let at = "";
-  let index = -1;
   try {
     at = "start_pfn";
     w.u32le(v.startPfn);
     at = "end_pfn";
     w.u32le(v.endPfn);
     at = "p2m_pfns";
-    if (!Array.isArray(v.p2mPfns)) w.fail("an array is expected");
-    for (index = 0; index < v.p2mPfns.length; index++) w.u64le(v.p2mPfns[index]!);
-    index = -1;
+    w.typedArray("u64", v.p2mPfns, undefined, true);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, at);
   }
 }
 
@@ -857,42 +851,36 @@ export function encodeToolstackRecord(w: ByteWriter, v: ToolstackRecord): void {
 /** Body of CHECKPOINT_DIRTY_PFN_LIST, sent on the COLO back channel only. */
 export interface CheckpointDirtyPfnListRecord {
   /** The dirty pfns. */
-  pfns: bigint[];
+  pfns: BigUint64Array;
 }
 
 /** How checkpoint_dirty_pfn_list_record values map to JSON. */
 export const checkpointDirtyPfnListRecordShape: JsonShape = {
   kind: "struct",
-  fields: { pfns: { kind: "array", of: "bigint" } },
+  fields: { pfns: { kind: "typed_array", of: "u64" } },
 };
 
 /** Reads one checkpoint_dirty_pfn_list_record. */
 export function decodeCheckpointDirtyPfnListRecord(r: ByteReader): CheckpointDirtyPfnListRecord {
   let at = "";
-  let index = -1;
   try {
     at = "pfns";
     if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`);
-    const pfns: bigint[] = [];
-    for (index = 0; r.remaining > 0; index++) pfns.push(r.u64le());
-    index = -1;
+    const pfns = r.typedArray("u64", r.remaining / 8, true);
     return { pfns };
   } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw r.rethrow(e, at);
   }
 }
 
 /** Writes one checkpoint_dirty_pfn_list_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCheckpointDirtyPfnListRecord(w: ByteWriter, v: CheckpointDirtyPfnListRecord): void {
   let at = "";
-  let index = -1;
   try {
     at = "pfns";
-    if (!Array.isArray(v.pfns)) w.fail("an array is expected");
-    for (index = 0; index < v.pfns.length; index++) w.u64le(v.pfns[index]!);
-    index = -1;
+    w.typedArray("u64", v.pfns, undefined, true);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, at);
   }
 }
 

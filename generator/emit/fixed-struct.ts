@@ -1,7 +1,7 @@
 import type { Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, local, pascal, str } from "./names.js";
-import { intBase, intMethod, leArg, magicConstant } from "./scalars.js";
+import { intBase, intMethod, leArg, magicConstant, typedArrayElement } from "./scalars.js";
 
 /**
  * Fixed-size structs, the hot path (vcpu contexts, CPUID leaves, HVM records): one bounds check for the
@@ -99,7 +99,7 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
   // Pads, reserved fields and constants name themselves in their checks; only nested structs, arrays
   // and the other fallible reads need a try/catch to add their field to an error's path.
   const selfNaming = (f: Field) => f.type.kind === "pad" || f.type.kind === "align" || f.constValue !== undefined || f.reserved !== undefined;
-  const guarded = struct.fields.some((f) => (fallible(f) && !selfNaming(f)) || isArray(f));
+  const guarded = struct.fields.some((f) => (fallible(f) && !selfNaming(f)) || (isArray(f) && !f.typedArray));
 
   // Decoding.
   const statements: string[] = [];
@@ -123,7 +123,10 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
       if (f.reserved === "check") statements.push(`r.zerosAt(${at}, ${f.size}, ${str(f.name)});`);
       continue;
     }
-    if (isArray(f)) {
+    if (f.typedArray) {
+      const n = (f.count as { value: number }).value;
+      inline.set(f, `r.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${n}${leArg(f, elementSize(f))})`);
+    } else if (isArray(f)) {
       const n = (f.count as { value: number }).value;
       const each = elementSize(f);
       const element = readAt(m, f, `${at} + index * ${each}`);
@@ -182,6 +185,9 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
       writes.push(`w.zerosAt(${at}, ${f.size});`);
     } else if (t.kind === "string") {
       writes.push(`w.stringAt(${at}, ${value}, ${f.size}, ${t.encoding === "ascii"});`);
+    } else if (f.typedArray) {
+      const n = (f.count as { value: number }).value;
+      writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${leArg(f, elementSize(f))});`);
     } else if (isArray(f)) {
       const n = (f.count as { value: number }).value;
       writes.push(

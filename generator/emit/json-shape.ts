@@ -1,7 +1,7 @@
 import type { Field, SectionBody, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, str } from "./names.js";
-import { intBase, intTsType } from "./scalars.js";
+import { intBase, intTsType, typedArrayElement } from "./scalars.js";
 
 /**
  * JSON shapes: for every struct, a constant describing how its values map to JSON (which numbers are
@@ -48,6 +48,7 @@ function elementShape(m: ModuleEmitter, field: Field): string {
 }
 
 function fieldShape(m: ModuleEmitter, field: Field): string {
+  if (field.typedArray) return `{ kind: "typed_array", of: ${str(typedArrayElement(field))} }`;
   const t = field.type;
   const array = field.count !== undefined && !(t.kind === "bytes" && t.elementSize === undefined) && t.kind !== "string";
   const element = elementShape(m, field);

@@ -1,4 +1,4 @@
-import type { BitField, BitsDecl, EnumDecl, Field, FieldType, FlagsDecl, IntType } from "../model/model.js";
+import type { BitField, BitsDecl, EnumDecl, Field, FieldType, FlagsDecl, FloatType, IntType } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, pascal, str } from "./names.js";
 
@@ -34,6 +34,31 @@ export function floatMethod(field: Field, size: 4 | 8): string {
 /** How TypeScript holds an integer of this type in this field. */
 export function intTsType(field: Field, base: IntType): string {
   return base.size === 8 && field.repr !== "number" && !field.computed ? "bigint" : "number";
+}
+
+const TYPED_ARRAYS: Record<IntType["name"] | FloatType["name"], string> = {
+  u8: "Uint8Array",
+  u16: "Uint16Array",
+  u32: "Uint32Array",
+  u64: "BigUint64Array",
+  i8: "Int8Array",
+  i16: "Int16Array",
+  i32: "Int32Array",
+  i64: "BigInt64Array",
+  f32: "Float32Array",
+  f64: "Float64Array",
+};
+
+/** The element type of a `repr: typed_array` field (`u64`), as the runtime's typed-array methods name it. */
+export function typedArrayElement(field: Field): IntType["name"] | FloatType["name"] {
+  const t = field.type;
+  if (t.kind !== "int" && t.kind !== "float") throw new Error(`typed_array on ${t.kind}`);
+  return t.name;
+}
+
+/** The TypeScript type of a `repr: typed_array` field (`BigUint64Array`). */
+export function typedArrayTsType(field: Field): string {
+  return TYPED_ARRAYS[typedArrayElement(field)];
 }
 
 /** Emits an open enum: a const object of the named values, a type, and a name lookup. */

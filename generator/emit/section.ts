@@ -1,4 +1,4 @@
-import type { ContainerDecl, SectionBody, SectionDecl, SectionVariant } from "../model/model.js";
+import type { ContainerDecl, Field, SectionBody, SectionDecl, SectionVariant } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, literal, pascal, str } from "./names.js";
 import { bodyShape } from "./json-shape.js";
@@ -35,8 +35,18 @@ function bodyTsType(m: ModuleEmitter, body: SectionBody): string {
   }
 }
 
-function entriesField(body: SectionBody) {
+/** The field of a struct body whose count is the table's entry count, if any. */
+export function entriesField(body: SectionBody): Field | undefined {
   return body.kind === "struct" ? body.struct.fields.find((f) => f.count?.kind === "entries") : undefined;
+}
+
+/** The table's entry size for a body whose array counts entries: one element's size, when fixed. */
+export function entriesElementSize(field: Field): number | undefined {
+  const t = field.type;
+  if (t.kind === "struct") return t.size;
+  if (t.kind === "int" || t.kind === "float") return t.size;
+  if (t.kind === "enum" || t.kind === "flags" || t.kind === "bits") return t.base.size;
+  return undefined;
 }
 
 function decodeBody(m: ModuleEmitter, body: SectionBody): string {
@@ -45,7 +55,11 @@ function decodeBody(m: ModuleEmitter, body: SectionBody): string {
       return "return null;";
     case "struct": {
       const fn = m.ref(body.struct, `decode${pascal(body.struct.name)}`);
-      return `return ${fn}(r${entriesField(body) !== undefined ? ", ctx" : ""});`;
+      const counted = entriesField(body);
+      if (counted === undefined) return `return ${fn}(r);`;
+      // The encoder reports one element's size as the entry size; a reader holds the table to it.
+      const size = entriesElementSize(counted);
+      return `${size === undefined ? "" : `${m.runtime("expectEntrySize")}(r, ctx, ${size}); `}return ${fn}(r, ctx);`;
     }
     case "entries":
       return `return ${m.runtime("decodeEntries")}(r, ctx, ${body.entrySize}, ${m.ref(body.struct, `decode${pascal(body.struct.name)}`)});`;
@@ -60,7 +74,7 @@ function encodeBody(m: ModuleEmitter, body: SectionBody, value: string): string[
       const out = [`${m.ref(body.struct, `encode${pascal(body.struct.name)}`)}(w, ${value});`];
       const counted = entriesField(body);
       if (counted === undefined) return [...out, `return ${m.runtime("NOT_AN_ARRAY")};`];
-      const size = counted.type.kind === "struct" ? counted.type.size : undefined;
+      const size = entriesElementSize(counted);
       return [...out, `return { entryCount: BigInt(${value}.${camel(counted.name)}.length), entrySize: ${size ?? 0} };`];
     }
     case "entries":

@@ -1,7 +1,7 @@
 import type { Count, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, local, pascal, str } from "./names.js";
-import { floatMethod, intBase, intMethod, intTsType, leArg, magicConstant } from "./scalars.js";
+import { floatMethod, intBase, intMethod, intTsType, leArg, magicConstant, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { emitFixedCodec, isFixed } from "./fixed-struct.js";
 import { emitStructShape } from "./json-shape.js";
 import { decodeSwitch, emitSwitchTypes, encodeSwitch, encodeSwitchPart, switchTypeName, switchUsing } from "./switch.js";
@@ -54,6 +54,7 @@ function elementTsType(m: ModuleEmitter, field: Field): string {
 
 /** The TypeScript type of a field's value. */
 export function fieldTsType(m: ModuleEmitter, field: Field): string {
+  if (field.typedArray) return typedArrayTsType(field);
   const element = elementTsType(m, field);
   return isArray(field) ? `${element}[]` : element;
 }
@@ -142,6 +143,7 @@ function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
 
   const type = elementTsType(m, field);
   const size = elementSize(field);
+  if (field.typedArray) return decodeTypedArray(struct, field, count);
   if (count.kind === "rest") {
     const out: string[] = [];
     if (size !== undefined) {
@@ -155,6 +157,23 @@ function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   const bound = count.kind === "field" || count.kind === "entries" ? `${name}Count` : n;
   if (bound !== n) pre.push(`const ${bound} = ${n};`);
   return [...pre, `const ${name}: ${type}[] = [];`, `for (index = 0; index < ${bound}; index++) ${name}.push(${readElement(m, field)});`, "index = -1;"];
+}
+
+/** Decoding a `repr: typed_array` field: one runtime call, a view of the input or a copy. */
+function decodeTypedArray(struct: StructDecl, field: Field, count: Count): string[] {
+  const name = local(field.name);
+  const size = elementSize(field)!;
+  const element = str(typedArrayElement(field));
+  const le = leArg(field, size);
+  if (count.kind === "rest") {
+    return [
+      `if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`);`,
+      `const ${name} = r.typedArray(${element}, r.remaining / ${size}${le});`,
+    ];
+  }
+  const pre: string[] = [];
+  const n = countExpr(struct, field, count, size, pre);
+  return [...pre, `const ${name} = r.typedArray(${element}, ${n}${le});`];
 }
 
 /** An expression for a count while decoding; input-supplied counts are bounded by the bytes left. */
@@ -219,6 +238,11 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
     return [count?.kind === "fixed" ? `w.bytes(${value}, ${count.value});` : `w.bytes(${value});`];
   }
   if (count === undefined) return [writeElement(m, field, value)];
+  if (field.typedArray) {
+    const n = count.kind === "fixed" ? String(count.value) : "undefined";
+    const le = leArg(field, elementSize(field)!);
+    return [`w.typedArray(${str(typedArrayElement(field))}, ${value}${le === "" && n === "undefined" ? "" : `, ${n}`}${le});`];
+  }
   const out: string[] = [`if (!Array.isArray(${value})) w.fail("an array is expected");`];
   if (count.kind === "fixed") {
     out.push(`if (${value}.length !== ${count.value}) w.fail(\`\${${value}.length} elements given, exactly ${count.value} expected\`);`);
@@ -277,7 +301,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
     return;
   }
   const usesStart = struct.fields.some((f) => f.type.kind === "align");
-  const usesIndex = struct.fields.some((f) => isArray(f));
+  const usesIndex = struct.fields.some((f) => isArray(f) && !f.typedArray);
   const usesCtx = struct.fields.some((f) => f.count?.kind === "entries");
 
   const decode: string[] = [];

@@ -44,7 +44,7 @@ interface RawField {
   endian?: "little" | "big";
   const?: number | string | number[];
   reserved?: true | "ignore";
-  repr?: "number" | "bigint";
+  repr?: "number" | "bigint" | "typed_array";
   encoding?: "ascii" | "utf8";
   switch?: string;
   size?: string;
@@ -498,7 +498,8 @@ function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "i
       const isInt = type.kind === "int" || type.kind === "enum" || type.kind === "flags" || type.kind === "bits";
       if (f.endian !== undefined && f.type !== undefined && !(isInt || type.kind === "float")) report(at("endian"), "endian applies to numbers only");
       const intBase = type.kind === "int" ? type : type.kind === "enum" || type.kind === "flags" || type.kind === "bits" ? type.base : undefined;
-      if (f.repr !== undefined && f.type !== undefined && intBase?.size !== 8) report(at("repr"), "repr applies to 64-bit integers only");
+      const typedArray = f.repr === "typed_array";
+      if (f.repr !== undefined && !typedArray && f.type !== undefined && intBase?.size !== 8) report(at("repr"), "repr applies to 64-bit integers only");
       if (type.kind === "struct" && type.needsSection) {
         report(file.locate([...fpath, "type"]), `struct "${type.name}" reads the section's entries or rest and can only be a section body`);
       }
@@ -571,6 +572,13 @@ function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "i
         report(at("reserved"), "reserved applies to integers, byte runs and padding");
       }
 
+      if (typedArray && (count === undefined || !(type.kind === "int" || type.kind === "float"))) {
+        const what = count === undefined ? "a single value" : type.kind === "int" || type.kind === "float" ? type.name : `an array of ${type.kind}${"name" in type ? ` ${type.name}` : ""}`;
+        report(at("repr"), `repr: typed_array applies to arrays of u8…u64, i8…i64, f32 or f64 (a field with type and count); "${fieldName}" is ${what}`);
+      } else if (typedArray && (constValue !== undefined || reserved !== undefined)) {
+        report(at("repr"), "repr: typed_array does not combine with const or reserved");
+      }
+
       // Size and offset.
       let size: number | undefined;
       const fixedCount = count === undefined ? 1 : count.kind === "fixed" ? count.value : undefined;
@@ -606,7 +614,7 @@ function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "i
         }
       }
       const endian: Endian = f.endian ?? fileEndian ?? "context";
-      const repr = f.repr ?? "bigint";
+      const repr = f.repr === "number" ? "number" : "bigint";
       const hidden = type.kind === "pad" || type.kind === "align" || constValue !== undefined || reserved !== undefined;
       fields.push({
         name: fieldName,
@@ -619,6 +627,7 @@ function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "i
         constValue,
         reserved: reserved ?? (type.kind === "pad" || type.kind === "align" ? "check" : undefined),
         repr,
+        typedArray: typedArray && count !== undefined && (type.kind === "int" || type.kind === "float"),
         offset,
         size,
         computed: false,

@@ -164,6 +164,11 @@ export interface Field {
   readonly reserved: "check" | "ignore" | undefined;
   /** For 64-bit integers: `number` when the schema opted in (range-checked), else `bigint`. */
   readonly repr: "number" | "bigint";
+  /**
+   * An integer or float array declared `repr: typed_array`: it decodes to the matching typed array
+   * (u64 → BigUint64Array), a view of the input when byte order and alignment allow, else a copy.
+   */
+  readonly typedArray: boolean;
   /** Offset from the struct's start when every field before it has a fixed size. */
   readonly offset: number | undefined;
   /** Size in bytes when fixed. */

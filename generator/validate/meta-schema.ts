@@ -63,7 +63,11 @@ const field = {
     endian: { enum: ["little", "big"] },
     const: constValue,
     reserved: { enum: [true, "ignore"] },
-    repr: { enum: ["number", "bigint"] },
+    repr: {
+      enum: ["number", "bigint", "typed_array"],
+      description:
+        "number/bigint: how a 64-bit integer is held. typed_array: an integer or float array decodes to a typed array (u64 → BigUint64Array), a view of the input when byte order and alignment allow.",
+    },
     encoding: { enum: ["ascii", "utf8"] },
     switch: { ...identifier, description: "An earlier integer or enum field whose value selects one of `cases`." },
     size: { ...identifier, description: "With switch: an earlier unsigned field holding the body's size in bytes." },

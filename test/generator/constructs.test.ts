@@ -8,6 +8,8 @@ import {
   recordsSection,
   tailSection,
   taggedValuesSection,
+  typedSection,
+  pfnListSection,
   WideFlags,
   type Everything,
 } from "./fixtures/golden/expected/constructs.js";
@@ -153,6 +155,15 @@ describe("sections of every body kind, through the generated container", () => {
       { type: "shaped", body: sample.corners },
       { type: "text", body: { text: "free text ✓" } },
       { type: "marker", body: null },
+      {
+        type: "typed",
+        body: {
+          vec: { lanes: Uint32Array.of(1, 2, 3, 4), words: Uint16Array.of(5, 6, 7, 8), weights: Float32Array.of(0.5, 2) },
+          signed: BigInt64Array.of(-9n),
+          samples: Float64Array.of(1e300),
+        },
+      },
+      { type: "pfn_list", body: { pfns: BigUint64Array.of(1n << 63n, 0n) } },
     ],
   };
 
@@ -231,5 +242,68 @@ describe("switch: tagged unions selected by an earlier field", () => {
 
   it("refuses a case name it does not know", () => {
     expect(() => encodeRecords({ records: [{ body: { type: "blue" } }] })).toThrowError(/unknown case "blue".*field records\[0\]\.typecode/);
+  });
+});
+
+describe("repr: typed_array, in generated code", () => {
+  const vec = { lanes: Uint32Array.of(1, 2, 0xffff_ffff, 4), words: Uint16Array.of(0x1234, 0, 0xffff, 7), weights: Float32Array.of(1.5, -0) };
+  const typed = { vec, signed: BigInt64Array.of(-1n, 1n << 62n), samples: Float64Array.of(Math.PI, -Infinity) };
+  const ctx = { header: { byteOrder: ByteOrder.little, shape: Shape.round } as never, entryCount: 0n, entrySize: 0 };
+
+  function encodeTyped(v: unknown, littleEndian = true): Uint8Array {
+    const w = new ByteWriter({ littleEndian });
+    typedSection.encode(w, v as never, ctx.header);
+    return new Uint8Array(w.finish());
+  }
+
+  it("writes every count form in the field's byte order and reads the values back exactly", () => {
+    const bytes = encodeTyped(typed);
+    const dv = new DataView(bytes.buffer);
+    expect(bytes[0]).toBe(2); // n: the computed count of signed
+    expect(dv.getUint32(1 + 8, true)).toBe(0xffff_ffff);
+    expect(dv.getUint16(1 + 16, false)).toBe(0x1234); // words: pinned big
+    expect(dv.getBigInt64(1 + 32, false)).toBe(-1n); // signed: pinned big
+    expect(dv.getFloat64(1 + 32 + 16, true)).toBe(Math.PI);
+    expect(typedSection.decode(new ByteReader(bytes), ctx)).toEqual(typed);
+  });
+
+  it("gives views where byte order and alignment allow and copies elsewhere", () => {
+    // Byte 0 is n, so in a buffer of its own every array after it is misaligned: all copies.
+    const bytes = encodeTyped(typed);
+    const plain = typedSection.decode(new ByteReader(bytes), ctx);
+    expect(plain).toEqual(typed);
+    for (const a of [plain.vec.lanes, plain.vec.weights, plain.samples]) expect(a.buffer).not.toBe(bytes.buffer);
+    // Placed 7 bytes into a buffer: lanes at 8, weights at 32, samples at 56, all aligned.
+    const shifted = new Uint8Array(bytes.length + 7);
+    shifted.set(bytes, 7);
+    const v = typedSection.decode(new ByteReader(shifted.subarray(7)), ctx);
+    expect(v).toEqual(typed);
+    expect(v.vec.lanes.buffer).toBe(shifted.buffer);
+    expect(v.vec.words.buffer).not.toBe(shifted.buffer); // big-endian: a swapped copy
+    expect(v.vec.weights.buffer).toBe(shifted.buffer);
+    expect(v.signed.buffer).not.toBe(shifted.buffer); // big-endian
+    expect(v.samples.buffer).toBe(shifted.buffer);
+  });
+
+  it("follows a big-endian header for unpinned fields", () => {
+    const be = encodeTyped(typed, false);
+    expect(new DataView(be.buffer).getUint32(1 + 8, false)).toBe(0xffff_ffff);
+    expect(typedSection.decode(new ByteReader(be, { littleEndian: false }), ctx)).toEqual(typed);
+  });
+
+  it("rejects a wrong fixed length, the wrong typed array and a rest that does not divide, naming the field", () => {
+    expect(() => encodeTyped({ ...typed, vec: { ...vec, lanes: Uint32Array.of(1) } })).toThrowError(/1 elements given, exactly 4 expected.*field vec\.lanes/);
+    expect(() => encodeTyped({ ...typed, samples: [1.5] })).toThrowError(/a Float64Array is expected.*field samples/);
+    const bytes = encodeTyped(typed);
+    expect(() => typedSection.decode(new ByteReader(bytes.subarray(0, bytes.length - 1)), ctx)).toThrowError(/15 bytes left, not a multiple of 8.*field samples/);
+  });
+
+  it("reports an entries-counted typed array's element size as the table's entry size", () => {
+    const w = new ByteWriter();
+    const entry = pfnListSection.encode(w, { pfns: BigUint64Array.of(1n, 2n, 3n) }, ctx.header);
+    expect(entry).toEqual({ entryCount: 3n, entrySize: 8 });
+    const body = new Uint8Array(w.finish());
+    expect(pfnListSection.decode(new ByteReader(body), { ...ctx, entryCount: 3n, entrySize: 8 })).toEqual({ pfns: BigUint64Array.of(1n, 2n, 3n) });
+    expect(() => pfnListSection.decode(new ByteReader(body), { ...ctx, entryCount: 3n, entrySize: 0 })).toThrowError(/entry size 0 in the table, 8 expected/);
   });
 });

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import type { BitsDecl, Field, IntType, SectionBody, StructDecl } from "../../generator/model/model.js";
 import { camel } from "../../generator/emit/names.js";
+import { NUMERIC_ARRAYS } from "../../runtime/typed-arrays.js";
 
 /**
  * fast-check arbitraries derived from the schema model, so every section is property-tested the day
@@ -89,10 +90,19 @@ function fieldArbitrary(field: Field, struct: StructDecl): fc.Arbitrary<unknown>
   }
   if (!isArray(field)) return elementArbitrary(field);
   const count = field.count!;
-  if (count.kind === "fixed") return fc.array(elementArbitrary(field), { minLength: count.value, maxLength: count.value });
   if (count.kind === "count_of") throw new Error("count_of arrays are built with their counted array");
   void struct;
-  return fc.array(elementArbitrary(field), { maxLength: MAX_VARIABLE });
+  const array = count.kind === "fixed" ? fc.array(elementArbitrary(field), { minLength: count.value, maxLength: count.value }) : fc.array(elementArbitrary(field), { maxLength: MAX_VARIABLE });
+  return field.typedArray ? array.map((values) => typedArrayOf(field, values)) : array;
+}
+
+/** `values` as the typed array a `repr: typed_array` field decodes to (int and float fields only). */
+function typedArrayOf(field: Field, values: unknown[]): unknown {
+  const t = field.type;
+  if (t.kind !== "int" && t.kind !== "float") throw new Error(`typed_array on ${t.kind}`);
+  const out = new NUMERIC_ARRAYS[t.name](values.length) as { [i: number]: unknown };
+  values.forEach((v, i) => (out[i] = v));
+  return out;
 }
 
 /** Values of a struct: every visible field; arrays counted by another array are sized to match. */

@@ -1,4 +1,5 @@
-import type { Model, SectionDecl } from "../../model/model.js";
+import type { Model, SectionBody, SectionDecl } from "../../model/model.js";
+import { entriesElementSize, entriesField } from "../section.js";
 import { code, joinText, link, para, type Page, type Text } from "./doc-tree.js";
 import { sectionPageId } from "./rules-page.js";
 
@@ -7,9 +8,21 @@ import { sectionPageId } from "./rules-page.js";
  * format version that introduced it, in id order: what a reader looks a table entry's type up in.
  */
 
+/** A struct body that is nothing but an array counting the table's entries reads as an array section. */
+function onlyEntries(body: SectionBody): number | undefined {
+  const counted = entriesField(body);
+  return counted !== undefined && body.kind === "struct" && body.struct.fields.length === 1 ? entriesElementSize(counted) : undefined;
+}
+
 function bodySummary(section: SectionDecl): Text {
   const kinds = section.variants.map((v): Text =>
-    v.body.kind === "empty" ? ["empty"] : v.body.kind === "entries" ? [`entries of ${v.body.entrySize} bytes`] : [v.body.struct.size === undefined ? "struct, variable size" : `struct, ${v.body.struct.size} bytes`],
+    v.body.kind === "empty"
+      ? ["empty"]
+      : v.body.kind === "entries"
+        ? [`entries of ${v.body.entrySize} bytes`]
+        : onlyEntries(v.body) !== undefined
+          ? [`entries of ${onlyEntries(v.body)} bytes`]
+          : [v.body.struct.size === undefined ? "struct, variable size" : `struct, ${v.body.struct.size} bytes`],
   );
   const unique = kinds.filter((k, i) => kinds.findIndex((o) => JSON.stringify(o) === JSON.stringify(k)) === i);
   const text = joinText(unique, " / ");

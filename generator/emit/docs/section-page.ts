@@ -3,6 +3,7 @@ import { code, heading, joinText, para, type Block, type Page, type Text } from 
 import { conditionsText, sectionPageId, sectionUsage } from "./rules-page.js";
 import { isPadding, layoutStruct } from "./struct-layout.js";
 import { collectTypes, declBlocks, structBlocks, typeAnchor, typeRef, typeText, type RenderContext } from "./type-blocks.js";
+import { entriesElementSize, entriesField } from "../section.js";
 
 /**
  * One page per section type: its registry facts, which images use it, each layout (per architecture or
@@ -88,10 +89,14 @@ function bodyBlocks(model: Model, body: SectionBody, ctx: RenderContext): Block[
       ...structBlocks(s, ctx),
     ];
   }
+  const counted = entriesField(body);
+  const entrySize = counted === undefined ? undefined : entriesElementSize(counted);
   const size =
     s.size !== undefined
       ? `The body is one ${s.name}, always ${s.size} bytes; the table entry's entry_count and entry_size are 0.`
-      : `The body is one ${s.name}; its size, given by the table entry, decides where variable fields end. The entry's entry_count and entry_size are 0 unless a field counts entries.`;
+      : counted !== undefined && entrySize !== undefined
+        ? `The body is one ${s.name}; its size, given by the table entry, decides where variable fields end. The entry's entry_count is the number of ${counted.name} elements and its entry_size must be ${entrySize}.`
+        : `The body is one ${s.name}; its size, given by the table entry, decides where variable fields end. The entry's entry_count and entry_size are 0 unless a field counts entries.`;
   return [para(size), ...title, ...structBlocks(s, ctx)];
 }
 

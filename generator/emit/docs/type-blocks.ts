@@ -1,5 +1,6 @@
 import type { BitsDecl, Decl, EnumDecl, EnumValue, Field, FlagsDecl, LibraryModel, StructDecl } from "../../model/model.js";
 import { code, heading, joinText, link, para, type Block, type Inline, type Text } from "./doc-tree.js";
+import { typedArrayTsType } from "../scalars.js";
 import { buildOctetDiagram } from "./octet-diagram.js";
 import { countText, fieldLabel, isPadding, layoutStruct } from "./struct-layout.js";
 
@@ -71,7 +72,8 @@ export function typeText(field: Field, ctx: RenderContext): Text {
   switch (t.kind) {
     case "int":
     case "float":
-      return times([code(t.name)]);
+      // A typed-array field says which typed array its codec hands out.
+      return field.typedArray ? [...times([code(t.name)]), " as ", code(typedArrayTsType(field))] : times([code(t.name)]);
     case "enum":
     case "flags":
     case "bits":
