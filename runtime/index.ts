@@ -17,3 +17,4 @@ export * from "./image-reader.js";
 export * from "./convert.js";
 export * from "./rules.js";
 export * from "./json-shape.js";
+export * from "./section-table.js";
