@@ -114,16 +114,16 @@ function checkTable(format: ContainerFormat<ContainerHeader>, layout: EntryLayou
   const headerSize = header.headerSize;
   const endId = format.endId;
   const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
-  const { type: typeAt, offset: offsetAt, size: sizeAt, align: alignAt, zeros } = layout;
+  const { type: typeAt, offset: offsetAt, size: sizeAt, align: alignAt } = layout;
   // Where the low and high words of a u64 are, in this byte order.
   const lo = le ? 0 : 4;
   const hi = le ? 4 : 0;
-  // Every reserved byte's offset in an entry, so the loop below ORs bytes instead of walking runs.
-  const reserved = Int32Array.from(zeros.flatMap(([z, n]) => Array.from({ length: n }, (_, k) => z + k)));
+  const { words, bytes } = reservedBytes(layout);
   const types = new Uint32Array(count);
   for (let i = 0, at = 0; i < count; i++, at += entrySize) {
     let set = 0;
-    for (let k = 0; k < reserved.length; k++) set |= table[at + reserved[k]!]!;
+    for (let k = 0; k < words.length; k++) set |= view.getUint32(at + words[k]!);
+    for (let k = 0; k < bytes.length; k++) set |= table[at + bytes[k]!]!;
     if (set !== 0) return undefined;
     const type = view.getUint32(at + typeAt, le);
     const align = view.getUint32(at + alignAt, le);
@@ -140,6 +140,31 @@ function checkTable(format: ContainerFormat<ContainerHeader>, layout: EntryLayou
     types[i] = type;
   }
   return types;
+}
+
+/** Where an entry's reserved bytes are: 4-byte words (one read each) and the bytes left over. */
+interface ReservedBytes {
+  readonly words: Int32Array;
+  readonly bytes: Int32Array;
+}
+
+const reservedByLayout = new WeakMap<EntryLayout, ReservedBytes>();
+
+/** The offsets of an entry's reserved words and bytes, computed once per layout. */
+function reservedBytes(layout: EntryLayout): ReservedBytes {
+  let reserved = reservedByLayout.get(layout);
+  if (reserved === undefined) {
+    const words: number[] = [];
+    const bytes: number[] = [];
+    for (const [start, size] of layout.zeros) {
+      let at = start;
+      for (; at + 4 <= start + size; at += 4) words.push(at);
+      for (; at < start + size; at++) bytes.push(at);
+    }
+    reserved = { words: Int32Array.from(words), bytes: Int32Array.from(bytes) };
+    reservedByLayout.set(layout, reserved);
+  }
+  return reserved;
 }
 
 /** Decodes every entry with the generated decoder, then checks each: the path that names problems. */

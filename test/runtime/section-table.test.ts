@@ -107,6 +107,19 @@ describe("section table", () => {
     expect(fast).toEqual(outcome(eagerFormat, header, littleEndian, table));
   });
 
+  it("checks every reserved byte whether the layout gives it in words or single bytes", () => {
+    const { header, littleEndian, table, offset } = tableOf(encodeImage(inits[0]![1]));
+    const split: ContainerFormat<ImageHeader> = { ...imageFormat, entry: { ...imageFormat.entry, layout: { ...imageFormat.entry.layout!, zeros: [[44, 1], [45, 3]] } } };
+    expect(outcome(split, header, littleEndian, table).entries).toHaveLength(header.sectionCount);
+    for (const at of [44, 45, 46, 47]) {
+      for (const format of [imageFormat, split]) {
+        const m = table.slice();
+        m[7 * SECTION_ENTRY_SIZE + at] = 0x80;
+        expect(outcome(format, header, littleEndian, m).error).toMatchObject({ section: "table entry #7", path: "reserved", offset: offset + 7 * SECTION_ENTRY_SIZE + at, message: expect.stringContaining("padding or reserved byte is not zero") });
+      }
+    }
+  });
+
   it("agrees with the entry-by-entry path on randomly mutated tables", () => {
     const rand = prng(4711);
     let rejected = 0;
