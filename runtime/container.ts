@@ -4,6 +4,7 @@ import { crc32c } from "./crc32c.js";
 import { DecodeError, EncodeError, hex, XenImageError } from "./errors.js";
 import { encodeHeaderBytes, headerChecksum, prepareHeader, seekableBodyOffset, seekableTableOffset } from "./layout.js";
 import type { EntryShape, SectionCodec } from "./section-codec.js";
+import { SectionTable, type EntryLayout } from "./section-table.js";
 
 /** The header fields the container reads and fills in; the generator checks the schema declares them. */
 export interface ContainerHeader {
@@ -84,14 +85,25 @@ export interface ContainerFormat<H extends ContainerHeader> {
     /** Where header_crc is, so the CRC can be computed with it taken as zero. */
     readonly crcOffset: number;
   };
-  readonly entry: StructCodec<TableEntry>;
+  readonly entry: StructCodec<TableEntry> & {
+    /** Where the entry's fields are, for checking a whole table without decoding it; absent, entries are decoded one by one. */
+    readonly layout?: EntryLayout;
+  };
   /** The end section's type id. */
   readonly endId: number;
   readonly sections: readonly SectionCodec<any, H>[];
 }
 
-function codecById<H extends ContainerHeader>(format: ContainerFormat<H>): Map<number, SectionCodec<unknown, H>> {
-  return new Map(format.sections.map((c) => [c.id, c]));
+const codecMaps = new WeakMap<ContainerFormat<any>, Map<number, SectionCodec<unknown, any>>>();
+
+/** @internal A format's section codecs by type id (without the optional bit), built once per format. */
+export function codecsById<H extends ContainerHeader>(format: ContainerFormat<H>): Map<number, SectionCodec<unknown, H>> {
+  let map = codecMaps.get(format);
+  if (map === undefined) {
+    map = new Map(format.sections.map((c) => [c.id, c]));
+    codecMaps.set(format, map);
+  }
+  return map;
 }
 
 /**
@@ -105,7 +117,7 @@ export function sectionLabel(name: string, index: number): string {
 /** The label of the section a table entry describes, as every error names it. */
 export function entryLabel<H extends ContainerHeader>(format: ContainerFormat<H>, entry: TableEntry, index: number): string {
   const id = entry.type & ~OPTIONAL_BIT;
-  return sectionLabel(format.sections.find((c) => c.id === id)?.name ?? `type ${hex(id)}`, index);
+  return sectionLabel(codecsById(format).get(id)?.name ?? `type ${hex(id)}`, index);
 }
 
 /** A section ready to be encoded: its table type (optional bit included), flags, alignment and label. */
@@ -288,40 +300,10 @@ export function tablePlacement<H extends ContainerHeader>(format: ContainerForma
 /**
  * Decodes and checks the entries of a seekable image's section table, given the table's bytes (as
  * {@link tablePlacement} locates them): alignment, bounds (every body between the header and the
- * table), and the end section last and empty.
+ * table), and the end section last and empty. {@link SectionTable.decode}, every entry decoded.
  */
 export function decodeTable<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): TableEntry[] {
-  const entrySize = header.sectionEntrySize;
-  const tableOffset = header.sectionTableOffset;
-  const entries: TableEntry[] = [];
-  for (let i = 0; i < header.sectionCount; i++) {
-    const at = Number(tableOffset) + i * entrySize;
-    const r = new ByteReader(table.subarray(i * entrySize, (i + 1) * entrySize), { littleEndian, base: at });
-    try {
-      entries.push(format.entry.decode(r));
-    } catch (e) {
-      throw e instanceof XenImageError ? e.within({ section: `table entry #${i}` }) : e;
-    }
-  }
-  const known = codecById(format);
-  entries.forEach((entry, i) => {
-    const id = entry.type & ~OPTIONAL_BIT;
-    const label = sectionLabel(known.get(id)?.name ?? `type ${hex(id)}`, i);
-    const fail = (reason: string, path?: string) => {
-      throw new DecodeError("invalid", reason, { section: label, offset: Number(tableOffset) + i * entrySize, path });
-    };
-    if (entry.align === 0 || (entry.align & (entry.align - 1)) !== 0) fail(`alignment ${entry.align} is not a power of two`, "align");
-    if (entry.offset === STREAMED) fail("a seekable image has a streamed (sentinel) section offset", "offset");
-    if (entry.offset % BigInt(entry.align) !== 0n) fail(`offset ${hex(entry.offset)} is not aligned to ${entry.align}`, "offset");
-    if (entry.offset < BigInt(header.headerSize) || entry.offset + entry.size > tableOffset) {
-      fail(`body ${hex(entry.offset)}…${hex(entry.offset + entry.size)} lies outside ${hex(header.headerSize)}…${hex(tableOffset)}`, "offset");
-    }
-    const isEnd = id === format.endId;
-    if (isEnd !== (i === entries.length - 1)) fail(isEnd ? "the end section is not last" : "the last section is not the end section", "type");
-    if (isEnd && entry.size !== 0n) fail("the end section is not empty", "size");
-  });
-  if (entries.length === 0) throw new DecodeError("invalid", "the section table is empty (it needs at least the end section)", { section: "header", path: "section_count" });
-  return entries;
+  return SectionTable.decode(format, header, littleEndian, table).entries();
 }
 
 /** Checks a body's CRC and decodes it with its codec, or keeps it raw when the type is unknown and optional. */
@@ -330,7 +312,7 @@ export function decodeSection<H extends ContainerHeader, S extends KnownSectionB
   layout: ImageLayout<H>,
   index: number,
   body: Uint8Array,
-  known: Map<number, SectionCodec<unknown, H>> = codecById(format),
+  known: Map<number, SectionCodec<unknown, H>> = codecsById(format),
 ): S | UnknownSection {
   const entry = layout.entries[index]!;
   return decodeSectionBody<H, S>(format, layout, entry, index, body, Number(entry.offset), known);
@@ -349,7 +331,7 @@ export function decodeSectionBody<H extends ContainerHeader, S extends KnownSect
   index: number,
   body: Uint8Array,
   offset: number,
-  known: Map<number, SectionCodec<unknown, H>> = codecById(format),
+  known: Map<number, SectionCodec<unknown, H>> = codecsById(format),
   crcChecked = false,
 ): S | UnknownSection {
   const id = entry.type & ~OPTIONAL_BIT;
@@ -391,7 +373,7 @@ export function decodeContainer<H extends ContainerHeader, S extends KnownSectio
   bytes: Uint8Array,
 ): ContainerImage<H, S> {
   const layout = decodeLayout(format, bytes);
-  const known = codecById(format);
+  const known = codecsById(format);
   const sections: (S | UnknownSection)[] = [];
   for (let i = 0; i < layout.entries.length - 1; i++) {
     const e = layout.entries[i]!;

@@ -4,11 +4,11 @@
  * is read and decoded when asked for. Nothing here holds more than the section being read.
  */
 import {
+  codecsById,
   decodeHeader,
   decodeSectionBody,
-  decodeTable,
-  entryLabel,
   OPTIONAL_BIT,
+  sectionLabel,
   tablePlacement,
   type ContainerFormat,
   type ContainerHeader,
@@ -20,6 +20,7 @@ import { crc32c } from "./crc32c.js";
 import { DecodeError, hex } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, type HeaderTable } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
+import { SectionTable } from "./section-table.js";
 
 /** Positional reads of an image of known size. A Node `FileHandle` fits `read`; see `openImageFile`. */
 export interface RandomAccessSource {
@@ -85,13 +86,12 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     readonly littleEndian: boolean,
     /** The header's bytes (`header.headerSize` of them). */
     readonly headerBytes: Uint8Array,
-    /** Every table entry, the end section's last. */
-    readonly entries: readonly TableEntry[],
+    private readonly table: SectionTable,
     /** The image's size in bytes. */
     readonly size: number,
     private readonly maxSectionSize: number,
   ) {
-    this.known = new Map(format.sections.map((c) => [c.id, c]));
+    this.known = codecsById(format);
   }
 
   /** @internal {@link openImage} is the way in. */
@@ -106,38 +106,49 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     const { header, littleEndian } = decodeHeader(format, headerBytes);
     const placement = tablePlacement(format, header, size);
     const table = await readAt(source, placement.offset, placement.size, "section table");
-    const entries = decodeTable(format, header, littleEndian, table);
-    return new ImageReader<H, S>(format, source, header, littleEndian, headerBytes.slice(0, header.headerSize), entries, size, max);
+    const checked = SectionTable.decode(format, header, littleEndian, table);
+    return new ImageReader<H, S>(format, source, header, littleEndian, headerBytes.slice(0, header.headerSize), checked, size, max);
+  }
+
+  /** Every table entry, the end section's last (each decoded when first asked for). */
+  get entries(): readonly TableEntry[] {
+    return this.table.entries();
   }
 
   /** The number of sections, the end section not counted. */
   get sectionCount(): number {
-    return this.entries.length - 1;
+    return this.table.length - 1;
   }
 
   /** How errors name section `index`: `page_data #5`. */
   label(index: number): string {
-    return entryLabel(this.format, this.entry(index), index);
+    this.checkIndex(index);
+    const id = (this.table.type(index) & ~OPTIONAL_BIT) >>> 0;
+    return sectionLabel(this.known.get(id)?.name ?? `type ${hex(id)}`, index);
   }
 
   /** The schema name of section `index`, or undefined for a type this format does not know. */
   typeName(index: number): string | undefined {
-    return this.known.get(this.entry(index).type & ~OPTIONAL_BIT)?.name;
+    this.checkIndex(index);
+    return this.known.get(this.table.type(index) & ~OPTIONAL_BIT)?.name;
   }
 
   /** The indices of the sections of a type, by schema name, in table order. */
   indicesOf(name: string): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.sectionCount; i++) if (this.typeName(i) === name) out.push(i);
-    return out;
+    const codec = this.format.sections.find((c) => c.name === name);
+    return codec === undefined ? [] : this.table.indicesOf(codec.id, this.sectionCount);
   }
 
   /** The table entry of section `index`. */
   entry(index: number): TableEntry {
+    this.checkIndex(index);
+    return this.table.entry(index);
+  }
+
+  private checkIndex(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.sectionCount) {
       throw new RangeError(`section index ${index} is outside 0…${this.sectionCount - 1}`);
     }
-    return this.entries[index]!;
   }
 
   /** The header as a writer can reuse it (converters keep it byte for byte apart from the table fields). */
@@ -195,7 +206,7 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
       next = i + 1 < this.sectionCount ? this.body(i + 1) : undefined;
       // A read-ahead that fails is reported when its turn comes, not as an unhandled rejection now.
       next?.catch(() => undefined);
-      yield { index: i, label: this.label(i), entry: this.entries[i]!, body };
+      yield { index: i, label: this.label(i), entry: this.entry(i), body };
     }
   }
 

@@ -19,3 +19,4 @@ export * from "./convert.js";
 export * from "./rules.js";
 export * from "./json-shape.js";
 export * from "./typed-arrays.js";
+export * from "./section-table.js";

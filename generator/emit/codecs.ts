@@ -1,5 +1,6 @@
 import * as prettier from "prettier";
-import type { LibraryModel, Model } from "../model/model.js";
+import { CONTAINER_ENTRY_FIELDS } from "../model/build-model.js";
+import type { LibraryModel, Model, StructDecl } from "../model/model.js";
 import { createProject, GeneratedFile } from "./generated-file.js";
 import { ModuleEmitter } from "./module-emitter.js";
 import { camel as camelName, constant, literal, pascal } from "./names.js";
@@ -136,6 +137,7 @@ function emitRegistry(project: ReturnType<typeof createProject>, model: Model, o
     `size: ${m.ref(container.entry, `${constant(container.entry.name)}_SIZE`)},`,
     `decode: ${m.ref(container.entry, `decode${entry}`)},`,
     `encode: ${m.ref(container.entry, `encode${entry}`)},`,
+    ...entryLayout(container.entry),
     "},",
     `endId: ${literal(container.end.id)},`,
     "sections: sectionCodecs,",
@@ -176,4 +178,27 @@ function emitRegistry(project: ReturnType<typeof createProject>, model: Model, o
     body: [`return ${m.runtime("decodeContainer")}<${headerRef}, KnownSection>(imageFormat, bytes);`],
   });
   return file.render();
+}
+
+/**
+ * The `layout:` line of the format descriptor's entry: where each role field is and which reserved bytes
+ * must be zero, so the runtime can check a whole table in one pass without decoding entry objects. Left
+ * out (the runtime then decodes each entry) when the entry struct holds anything a byte-offset check
+ * cannot stand in for: constants, other value fields, role fields with a pinned byte order.
+ */
+function entryLayout(entry: StructDecl): string[] {
+  const offsets: string[] = [];
+  const zeros: string[] = [];
+  for (const f of entry.fields) {
+    const t = f.type;
+    if (f.name in CONTAINER_ENTRY_FIELDS) {
+      if (f.endian !== "context" || f.constValue !== undefined || f.offset === undefined) return [];
+      offsets.push(`${camelName(f.name)}: ${f.offset},`);
+    } else if (t.kind === "pad" || t.kind === "align" || (f.reserved !== undefined && f.constValue === undefined)) {
+      if (f.reserved === "check" && f.size! > 0) zeros.push(`[${f.offset}, ${f.size}]`);
+    } else {
+      return [];
+    }
+  }
+  return ["layout: {", ...offsets, `zeros: [${zeros.join(", ")}],`, "},"];
 }
