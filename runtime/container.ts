@@ -31,8 +31,8 @@ export interface TableEntry {
 
 /** Header fields the writer computes; callers leave them out. */
 export type ManagedHeaderField = keyof ContainerHeader;
-/** What a caller supplies as a header: everything but the fields the writer computes. */
-export type HeaderInit<H> = Omit<H, Exclude<ManagedHeaderField, "byteOrder">> & { byteOrder?: number };
+/** What a caller supplies as a header: everything but the fields the writer computes; the byte order is optional (default little-endian). */
+export type HeaderInit<H> = Omit<H, ManagedHeaderField> & { byteOrder?: H extends { readonly byteOrder: infer B } ? B : never };
 
 /** Bit 31 of a section type: a reader may skip the section if it does not know the type. */
 export const OPTIONAL_BIT = 0x8000_0000;

@@ -134,6 +134,14 @@ describe("round trip", () => {
     expect(decoded.sections).toEqual(image.sections);
     expect(Buffer.from(encodeImage(decoded)).equals(Buffer.from(out))).toBe(true);
   });
+
+  it("writes a header whose init leaves the byte order out as little-endian", () => {
+    const { byteOrder: _, ...rest } = image.header;
+    const init: ImageInit = { ...image, header: rest };
+    const out = encodeImage(init);
+    expect(out[8]).toBe(ByteOrder.little);
+    expect(Buffer.from(out).equals(Buffer.from(bytes))).toBe(true);
+  });
 });
 
 describe("extensibility: sections of unknown type", () => {
