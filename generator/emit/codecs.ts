@@ -1,6 +1,6 @@
 import * as prettier from "prettier";
 import type { LibraryModel, Model } from "../model/model.js";
-import { createProject, GeneratedFile } from "./generated-file.js";
+import { GeneratedFile } from "./generated-file.js";
 import { ModuleEmitter } from "./module-emitter.js";
 import { camel as camelName, constant, literal, pascal } from "./names.js";
 import { emitBits, emitEnum, emitFlags } from "./scalars.js";
@@ -32,9 +32,8 @@ function preamble(version: string, source: string): string {
  * formatted and deterministic.
  */
 export async function emitCodecs(model: Model, options: EmitOptions): Promise<Map<string, string>> {
-  const project = createProject();
-  const files = emitModules(project, model, options);
-  files.set("index.ts", emitRegistry(project, model, options));
+  const files = emitModules(model, options);
+  files.set("index.ts", emitRegistry(model, options));
   return format(files);
 }
 
@@ -43,9 +42,8 @@ export async function emitCodecs(model: Model, options: EmitOptions): Promise<Ma
  * per schema file and an `index.ts` that re-exports them all.
  */
 export async function emitLibrary(library: LibraryModel, options: EmitOptions): Promise<Map<string, string>> {
-  const project = createProject();
-  const files = emitModules(project, library, options);
-  const index = new GeneratedFile(project, "index.ts", preamble(options.version, library.modules.map((m) => m.file).join(", ")));
+  const files = emitModules(library, options);
+  const index = new GeneratedFile("index.ts", preamble(options.version, library.modules.map((m) => m.file).join(", ")));
   for (const module of library.modules) index.exportAll(`./${module.name}.js`);
   files.set("index.ts", index.render());
   return format(files);
@@ -59,10 +57,10 @@ async function format(files: Map<string, string>): Promise<Map<string, string>> 
   return formatted;
 }
 
-function emitModules(project: ReturnType<typeof createProject>, model: LibraryModel & { container?: Model["container"] }, options: EmitOptions): Map<string, string> {
+function emitModules(model: LibraryModel & { container?: Model["container"] }, options: EmitOptions): Map<string, string> {
   const files = new Map<string, string>();
   for (const module of model.modules) {
-    const file = new GeneratedFile(project, `${module.name}.ts`, preamble(options.version, module.file));
+    const file = new GeneratedFile(`${module.name}.ts`, preamble(options.version, module.file));
     const m = new ModuleEmitter(file, module, options.runtimeModule);
     for (const decl of module.decls) {
       if (decl.kind === "enum") emitEnum(m, decl);
@@ -77,10 +75,10 @@ function emitModules(project: ReturnType<typeof createProject>, model: LibraryMo
 }
 
 /** The registry module: every section codec, the known-section union, and the bound image API. */
-function emitRegistry(project: ReturnType<typeof createProject>, model: Model, options: EmitOptions): string {
+function emitRegistry(model: Model, options: EmitOptions): string {
   const { container } = model;
   const sources = model.modules.map((m) => m.file).join(", ");
-  const file = new GeneratedFile(project, "index.ts", preamble(options.version, sources));
+  const file = new GeneratedFile("index.ts", preamble(options.version, sources));
   const m = new ModuleEmitter(file, { name: "index", file: "", doc: "", imports: [], decls: [], sections: [], rules: [] }, options.runtimeModule);
   for (const module of model.modules) file.exportAll(`./${module.name}.js`);
 
