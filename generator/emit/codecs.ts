@@ -1,5 +1,5 @@
-import * as prettier from "prettier";
 import type { LibraryModel, Model } from "../model/model.js";
+import { formatTypeScript, type Format } from "./format.js";
 import { GeneratedFile } from "./generated-file.js";
 import { ModuleEmitter } from "./module-emitter.js";
 import { camel as camelName, constant, literal, pascal } from "./names.js";
@@ -13,10 +13,9 @@ export interface EmitOptions {
   readonly version: string;
   /** The module specifier generated code imports the runtime from. Default `../runtime/index.js`. */
   readonly runtimeModule?: string;
+  /** How each file is formatted; default prettier in this thread ({@link FormatPool} formats on workers). */
+  readonly format?: Format;
 }
-
-/** Prettier settings for generated code; fixed here so output does not depend on the user's config. */
-const PRETTIER: prettier.Options = { parser: "typescript", printWidth: 120, trailingComma: "all" };
 
 function preamble(version: string, source: string): string {
   return [
@@ -34,7 +33,7 @@ function preamble(version: string, source: string): string {
 export async function emitCodecs(model: Model, options: EmitOptions): Promise<Map<string, string>> {
   const files = emitModules(model, options);
   files.set("index.ts", emitRegistry(model, options));
-  return format(files);
+  return format(files, options.format);
 }
 
 /**
@@ -46,15 +45,14 @@ export async function emitLibrary(library: LibraryModel, options: EmitOptions): 
   const index = new GeneratedFile("index.ts", preamble(options.version, library.modules.map((m) => m.file).join(", ")));
   for (const module of library.modules) index.exportAll(`./${module.name}.js`);
   files.set("index.ts", index.render());
-  return format(files);
+  return format(files, options.format);
 }
 
-async function format(files: Map<string, string>): Promise<Map<string, string>> {
-  const formatted = new Map<string, string>();
-  for (const [name, text] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    formatted.set(name, await prettier.format(text, PRETTIER));
-  }
-  return formatted;
+/** Formats every file (all at once: a pool formats them in parallel); the map is in name order. */
+async function format(files: Map<string, string>, formatOne: Format = formatTypeScript): Promise<Map<string, string>> {
+  const sorted = [...files.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const texts = await Promise.all(sorted.map(([, text]) => formatOne(text)));
+  return new Map(sorted.map(([name], i) => [name, texts[i]!]));
 }
 
 function emitModules(model: LibraryModel & { container?: Model["container"] }, options: EmitOptions): Map<string, string> {
