@@ -1,10 +1,13 @@
 /**
- * The generator, cold: `npx tsx generator/main.ts --check` in a new process (TypeScript loading, schema
- * parsing and validation, the model, codec and docs emission, prettier; `--check` compares instead of
- * writing, so the run leaves the tree alone), several times, median wall time. Beside it, the same with
- * `--codecs-only` (no docs) and the floor every run pays: starting `npx tsx` with nothing to do.
+ * The generator, cold: the command of `npm run generate` with `--check`, in a new process (TypeScript
+ * loading, schema parsing and validation, the model, codec and docs emission, prettier; `--check`
+ * compares instead of writing, so the run leaves the tree alone), several times, median wall time.
+ * Beside it: the same through `npm run` (npm's own start-up added), through `npx tsx` (how the script
+ * ran before), with `--codecs-only` (no docs), and the floor every run pays: the script's runner with
+ * nothing to do.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stats, type CaseResult } from "./harness.js";
@@ -19,18 +22,24 @@ interface Command {
 }
 
 /** Runs a command once; returns its wall time in ms. Exit 1 from `--check` (stale output) still counts: the work was done. */
-function wall(args: readonly string[]): { ms: number; status: number | null; stderr: string } {
+function wall([command, ...args]: readonly string[]): { ms: number; status: number | null; stderr: string } {
   const start = performance.now();
-  const result = spawnSync("npx", args, { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const result = spawnSync(command!, args, { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   return { ms: performance.now() - start, status: result.status, stderr: result.stderr };
 }
 
 /** Measures the generator: `runs` full generates, `otherRuns` of each comparison row (0: none). */
 export function measureGenerate(runs: number, otherRuns: number, log: (line: string) => void): CaseResult {
+  // The script as package.json has it (`node --import tsx generator/main.ts`), so the bench follows it.
+  const script = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.generate!.split(" ");
+  const runner = script.slice(0, script.indexOf("generator/main.ts"));
+  const show = (args: readonly string[]) => args.join(" ");
   const commands: Command[] = [
-    { id: "generate", label: "npx tsx generator/main.ts --check (codecs + docs)", args: ["tsx", "generator/main.ts", "--check"], runs },
-    { id: "codecs-only", label: "npx tsx generator/main.ts --check --codecs-only", args: ["tsx", "generator/main.ts", "--check", "--codecs-only"], runs: otherRuns },
-    { id: "tsx-startup", label: "npx tsx -e 0 (process start-up floor)", args: ["tsx", "-e", "0"], runs: otherRuns },
+    { id: "generate", label: `${show([...script, "--check"])} (codecs + docs)`, args: [...script, "--check"], runs },
+    { id: "npm-run", label: "npm run generate -- --check", args: ["npm", "run", "--silent", "generate", "--", "--check"], runs: otherRuns },
+    { id: "npx-tsx", label: "npx tsx generator/main.ts --check (the script before)", args: ["npx", "tsx", "generator/main.ts", "--check"], runs: otherRuns },
+    { id: "codecs-only", label: show([...script, "--check", "--codecs-only"]), args: [...script, "--check", "--codecs-only"], runs: otherRuns },
+    { id: "tsx-startup", label: `${show([...runner, "-e", "0"])} (process start-up floor)`, args: [...runner, "-e", "0"], runs: otherRuns },
   ].filter((c) => c.runs > 0);
   const samples = new Map<string, number[]>(commands.map((c) => [c.id, []]));
   let stale = false;
@@ -49,7 +58,7 @@ export function measureGenerate(runs: number, otherRuns: number, log: (line: str
     id: "generate/cold",
     title: "Cold generate: a new process compiles every schema",
     reference: "generate",
-    note: "wall time of the whole command, npx and tsx start-up included; tsx's transform cache as a developer has it",
+    note: "wall time of the whole command, node and tsx start-up included; tsx's transform cache as a developer has it",
     rows: commands.map((c) => ({ ...stats(samples.get(c.id)!), id: c.id, label: c.label, inner: 1 })),
   };
 }

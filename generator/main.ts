@@ -5,8 +5,8 @@
  * produce (CI and the tests use that).
  */
 import { formatDiagnostic } from "./diagnostics.js";
+import { FormatPool } from "./emit/format.js";
 import { packageVersion } from "./package-version.js";
-import { generate } from "./pipeline.js";
 
 const USAGE = `usage: generate [--check] [--docs-only | --codecs-only] [--schema DIR] [--out DIR] [--docs DIR]
 
@@ -20,6 +20,12 @@ Compiles the YAML schemas into TypeScript codecs and the published specification
   --docs DIR     the specification's folder (default: docs)
 
 Exit codes: 0 done, 1 schema problems or (with --check) stale output, 2 usage error.`;
+
+/**
+ * Prettier worker threads. One: the main thread is busy until the files are emitted, and a second
+ * worker, cold too, cost more than it saved on two shared cores (bench/RESULTS.md, Generator).
+ */
+const FORMAT_THREADS = 1;
 
 /** Runs the generator command line; returns the exit code. */
 export async function runGenerator(args: readonly string[], log = console.log, error = console.error): Promise<number> {
@@ -45,13 +51,19 @@ export async function runGenerator(args: readonly string[], log = console.log, e
     }
   }
   const version = packageVersion();
+  // Prettier is most of a cold generate: its workers start before the pipeline is even imported, and
+  // load prettier while this thread loads the YAML, ajv and ts-morph and compiles the schemas.
+  const pool = only === "docs" ? undefined : new FormatPool(FORMAT_THREADS);
   let result;
   try {
-    result = await generate({ schemaDir, outDir, version, check, docsDir, ...(only === undefined ? {} : { only }) });
+    const { generate } = await import("./pipeline.js");
+    result = await generate({ schemaDir, outDir, version, check, docsDir, ...(only === undefined ? {} : { only }), ...(pool === undefined ? {} : { format: pool.format }) });
   } catch (e) {
     // The docs step imports the generated codecs to make its sample image; say what failed, not a trace.
     error(`generate: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
+  } finally {
+    await pool?.close();
   }
   if (result.diagnostics.length > 0) {
     for (const d of result.diagnostics) error(formatDiagnostic(d));

@@ -1,9 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
-import { emitCodecs, emitLibrary } from "./emit/codecs.js";
-import { DOCS_MARKER, emitDocs } from "./emit/docs/emit-docs.js";
-import { buildSampleImage } from "./emit/docs/sample-image.js";
+import type { Format } from "./emit/format.js";
 import type { LibraryModel, Model } from "./model/model.js";
 import { buildLibrary, buildModel } from "./model/build-model.js";
 import { loadSchemas, type SchemaFile } from "./parse/load-schemas.js";
@@ -45,6 +43,8 @@ export interface GenerateOptions {
    * the repository's `generated/`, so docs alone use the codecs as they are on disk.
    */
   readonly only?: "codecs" | "docs";
+  /** How generated TypeScript is formatted (default prettier in this thread; the command uses a worker pool). */
+  readonly format?: Format;
 }
 
 /** The result of {@link generate}: problems, and which files were (or, with `check`, would be) changed. */
@@ -64,20 +64,28 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const all = [...diagnostics, ...libraries.flatMap((l) => l.diagnostics)];
   if (model === undefined || all.length > 0) return { diagnostics: all, changed: [] };
   const changed: string[] = [];
+  const check = options.check ?? false;
+  // The emitters are imported here, not at the top: ts-morph loads the TypeScript compiler, and the docs
+  // alone (or a run that stops at schema problems) need neither it nor prettier.
   if (options.only !== "docs") {
-    changed.push(...writeFiles(options.outDir, await emitCodecs(model, { version: options.version }), options.check ?? false));
-    for (const library of libraries) {
-      const files = await emitLibrary(library.library!, { version: options.version, runtimeModule: "../../runtime/index.js" });
-      changed.push(...writeFiles(join(options.outDir, library.name), files, options.check ?? false));
-    }
+    const { emitCodecs, emitLibrary } = await import("./emit/codecs.js");
+    const emitOptions = { version: options.version, ...(options.format === undefined ? {} : { format: options.format }) };
+    // Every file is emitted before any is awaited, so a worker pool formats them all in parallel.
+    const [image, ...libraryFiles] = await Promise.all([
+      emitCodecs(model, emitOptions),
+      ...libraries.map((library) => emitLibrary(library.library!, { ...emitOptions, runtimeModule: "../../runtime/index.js" })),
+    ]);
+    changed.push(...writeFiles(options.outDir, image!, check));
+    for (const [i, library] of libraries.entries()) changed.push(...writeFiles(join(options.outDir, library.name), libraryFiles[i]!, check));
   }
   if (options.only !== "codecs") {
+    const [{ DOCS_MARKER, emitDocs }, { buildSampleImage }] = await Promise.all([import("./emit/docs/emit-docs.js"), import("./emit/docs/sample-image.js")]);
     // After the codecs: the sample image of the hex dump is made by the freshly written ones.
     // The libraries are documented beside the format, each under formats/NAME/ (in name order).
     const docs = emitDocs(model, { sample: await buildSampleImage(), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })) });
     const docsDir = options.docsDir ?? "docs";
     try {
-      changed.push(...writeTree(docsDir, docs, { check: options.check ?? false, owned: (text) => text.slice(0, 512).includes(DOCS_MARKER) }));
+      changed.push(...writeTree(docsDir, docs, { check, owned: (text) => text.slice(0, 512).includes(DOCS_MARKER) }));
     } catch (e) {
       throw new Error(`docs: cannot write ${docsDir} (${e instanceof Error ? e.message : String(e)})`, { cause: e });
     }

@@ -1,7 +1,7 @@
-import * as prettier from "prettier";
 import { CONTAINER_ENTRY_FIELDS } from "../model/build-model.js";
 import type { LibraryModel, Model, StructDecl } from "../model/model.js";
-import { createProject, GeneratedFile } from "./generated-file.js";
+import { formatTypeScript, type Format } from "./format.js";
+import { GeneratedFile } from "./generated-file.js";
 import { ModuleEmitter } from "./module-emitter.js";
 import { camel as camelName, constant, literal, pascal } from "./names.js";
 import { emitBits, emitEnum, emitFlags } from "./scalars.js";
@@ -14,10 +14,9 @@ export interface EmitOptions {
   readonly version: string;
   /** The module specifier generated code imports the runtime from. Default `../runtime/index.js`. */
   readonly runtimeModule?: string;
+  /** How each file is formatted; default prettier in this thread ({@link FormatPool} formats on workers). */
+  readonly format?: Format;
 }
-
-/** Prettier settings for generated code; fixed here so output does not depend on the user's config. */
-const PRETTIER: prettier.Options = { parser: "typescript", printWidth: 120, trailingComma: "all" };
 
 function preamble(version: string, source: string): string {
   return [
@@ -33,10 +32,9 @@ function preamble(version: string, source: string): string {
  * formatted and deterministic.
  */
 export async function emitCodecs(model: Model, options: EmitOptions): Promise<Map<string, string>> {
-  const project = createProject();
-  const files = emitModules(project, model, options);
-  files.set("index.ts", emitRegistry(project, model, options));
-  return format(files);
+  const files = emitModules(model, options);
+  files.set("index.ts", emitRegistry(model, options));
+  return format(files, options.format);
 }
 
 /**
@@ -44,26 +42,24 @@ export async function emitCodecs(model: Model, options: EmitOptions): Promise<Ma
  * per schema file and an `index.ts` that re-exports them all.
  */
 export async function emitLibrary(library: LibraryModel, options: EmitOptions): Promise<Map<string, string>> {
-  const project = createProject();
-  const files = emitModules(project, library, options);
-  const index = new GeneratedFile(project, "index.ts", preamble(options.version, library.modules.map((m) => m.file).join(", ")));
+  const files = emitModules(library, options);
+  const index = new GeneratedFile("index.ts", preamble(options.version, library.modules.map((m) => m.file).join(", ")));
   for (const module of library.modules) index.exportAll(`./${module.name}.js`);
   files.set("index.ts", index.render());
-  return format(files);
+  return format(files, options.format);
 }
 
-async function format(files: Map<string, string>): Promise<Map<string, string>> {
-  const formatted = new Map<string, string>();
-  for (const [name, text] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    formatted.set(name, await prettier.format(text, PRETTIER));
-  }
-  return formatted;
+/** Formats every file (all at once: a pool formats them in parallel); the map is in name order. */
+async function format(files: Map<string, string>, formatOne: Format = formatTypeScript): Promise<Map<string, string>> {
+  const sorted = [...files.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const texts = await Promise.all(sorted.map(([, text]) => formatOne(text)));
+  return new Map(sorted.map(([name], i) => [name, texts[i]!]));
 }
 
-function emitModules(project: ReturnType<typeof createProject>, model: LibraryModel & { container?: Model["container"] }, options: EmitOptions): Map<string, string> {
+function emitModules(model: LibraryModel & { container?: Model["container"] }, options: EmitOptions): Map<string, string> {
   const files = new Map<string, string>();
   for (const module of model.modules) {
-    const file = new GeneratedFile(project, `${module.name}.ts`, preamble(options.version, module.file));
+    const file = new GeneratedFile(`${module.name}.ts`, preamble(options.version, module.file));
     const m = new ModuleEmitter(file, module, options.runtimeModule);
     for (const decl of module.decls) {
       if (decl.kind === "enum") emitEnum(m, decl);
@@ -78,10 +74,10 @@ function emitModules(project: ReturnType<typeof createProject>, model: LibraryMo
 }
 
 /** The registry module: every section codec, the known-section union, and the bound image API. */
-function emitRegistry(project: ReturnType<typeof createProject>, model: Model, options: EmitOptions): string {
+function emitRegistry(model: Model, options: EmitOptions): string {
   const { container } = model;
   const sources = model.modules.map((m) => m.file).join(", ");
-  const file = new GeneratedFile(project, "index.ts", preamble(options.version, sources));
+  const file = new GeneratedFile("index.ts", preamble(options.version, sources));
   const m = new ModuleEmitter(file, { name: "index", file: "", doc: "", imports: [], decls: [], sections: [], rules: [] }, options.runtimeModule);
   for (const module of model.modules) file.exportAll(`./${module.name}.js`);
 

@@ -1,4 +1,4 @@
-import { Project, StructureKind, VariableDeclarationKind, type SourceFile, type StatementStructures } from "ts-morph";
+import { printStructure, StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 
 /** A property of a generated interface. */
 export interface PropertySpec {
@@ -25,17 +25,13 @@ export interface FunctionSpec {
  */
 export class GeneratedFile {
   private readonly imports = new Map<string, Map<string, boolean>>();
-  /** Declarations, added to the source file in one insertion at render time: ts-morph re-parses per insertion. */
+  /** Declarations, printed at render time: as structures, so no source file is built or re-parsed. */
   private readonly statements: StatementStructures[] = [];
-  private readonly file: SourceFile;
 
   constructor(
-    project: Project,
     readonly path: string,
     private readonly preamble: string,
-  ) {
-    this.file = project.createSourceFile(path, "", { overwrite: true });
-  }
+  ) {}
 
   /** Imports `name` from `from`; type-only unless some use needs the value. */
   import(from: string, name: string, typeOnly = false): void {
@@ -98,15 +94,12 @@ export class GeneratedFile {
         namedImports: names.map(([name, t]) => ({ name, isTypeOnly: !allTypes && t })),
       };
     });
-    // One insertion for imports and declarations together: each insertion costs a parse of the file.
-    this.file.addStatements([...imports, ...this.statements]);
-    // Bulk insertion leaves no blank line between some top-level statements; put one back before each.
-    const text = this.file.getFullText().replace(/([;}])\n(\/\*\*|export |const |function )/g, "$1\n\n$2");
-    return `${this.preamble}\n${text}`;
+    // Printed standalone, not inserted into a source file: insertion re-parses the whole file with the
+    // TypeScript compiler, which cost more than the rest of emission. Layout: the imports as one block,
+    // then a blank line between top-level statements (prettier keeps blank lines, so this is the output's).
+    const print = (s: StatementStructures) => printStructure(s).trimEnd();
+    const blocks = imports.length > 0 ? [imports.map(print).join("\n")] : [];
+    const text = [...blocks, ...this.statements.map(print)].join("\n\n");
+    return `${this.preamble}\n${text}\n`;
   }
-}
-
-/** A ts-morph project that lives in memory: the generator writes files itself, after formatting. */
-export function createProject(): Project {
-  return new Project({ useInMemoryFileSystem: true, compilerOptions: { strict: true } });
 }
