@@ -23,8 +23,8 @@ import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { imageFormat, type ImageHeader, type KnownSection } from "../generated/index.js";
 import { PageIndex } from "../image/page-index.js";
-import { crc32c, decodeStream, inlineChecksum, writeStream } from "../runtime/index.js";
-import { imageFileToStream, openImageFile, streamToImageFile, workerChecksum } from "../runtime/node/index.js";
+import { crc32c, decodeStream, writeStream } from "../runtime/index.js";
+import { imageFileToStream, openImageFile, streamToImageFile } from "../runtime/node/index.js";
 import { syntheticGuestStream } from "../synthetic/stream.js";
 
 const MIB = 1024 * 1024;
@@ -102,13 +102,9 @@ async function encode(dst: string, bytes: number): Promise<number> {
   return (await stat(dst)).size;
 }
 
-/** Where a job computes body CRCs: on a worker thread (the Node default for files), or inline on the main thread. */
-type Checksums = "worker" | "inline";
-
 /** Stream decode: every section decoded (page bodies as views), from a file Readable. */
-async function decode(src: string, checksums: Checksums): Promise<{ bytes: number; note: string }> {
-  const options = checksums === "worker" ? { checksum: workerChecksum() } : {};
-  const stream = await decodeStream<ImageHeader, KnownSection>(imageFormat, createReadStream(src, { highWaterMark: CHUNK }), options);
+async function decode(src: string): Promise<{ bytes: number; note: string }> {
+  const stream = await decodeStream<ImageHeader, KnownSection>(imageFormat, createReadStream(src, { highWaterMark: CHUNK }));
   let pages = 0;
   let sections = 0;
   for await (const s of stream.sections()) {
@@ -118,9 +114,8 @@ async function decode(src: string, checksums: Checksums): Promise<{ bytes: numbe
   return { bytes: stream.offset, note: `${sections} sections, ${pages} pages` };
 }
 
-async function toSeekable(src: string, dst: string, sync: boolean, checksums: Checksums): Promise<number> {
-  const checksum = checksums === "inline" ? { checksum: inlineChecksum } : {};
-  const summary = await streamToImageFile(imageFormat, createReadStream(src, { highWaterMark: CHUNK }), dst, { sync, ...checksum });
+async function toSeekable(src: string, dst: string, sync: boolean): Promise<number> {
+  const summary = await streamToImageFile(imageFormat, createReadStream(src, { highWaterMark: CHUNK }), dst, { sync });
   return summary.streamBytes;
 }
 
@@ -177,10 +172,10 @@ async function runJob(job: string, args: string[]): Promise<JobResult> {
       bytes = await encode(a, Number(b));
       break;
     case "decode":
-      ({ bytes, note } = await decode(a, b === "inline" ? "inline" : "worker"));
+      ({ bytes, note } = await decode(a));
       break;
     case "to-seekable":
-      bytes = await toSeekable(a, b, c === "sync", args[3] === "inline" ? "inline" : "worker");
+      bytes = await toSeekable(a, b, c === "sync");
       break;
     case "to-stream":
       bytes = await toStream(a, b);
@@ -269,15 +264,12 @@ async function main(): Promise<void> {
       await rm(f("copy"));
       add(named(await child("read", [f("guest.stream")]), "raw read"));
       add(named(await child("decode", [f("guest.stream")]), "stream decode"));
-      add(named(await child("decode", [f("guest.stream"), "inline"]), "stream decode (CRC inline)"));
       add(named(await child("to-seekable", [f("guest.stream"), f("guest.img"), "sync"]), "stream → seekable (fsync)"));
       add(named(await child("to-stream", [f("guest.img"), f("back.stream")]), "seekable → stream (fsync)"));
       await rm(f("back.stream"));
       if (round === 1) add(named(await child("pages", [f("guest.img")]), "pages by pfn"));
       await rm(f("guest.img"));
       add(named(await child("to-seekable", [f("guest.stream"), f("guest.img"), "nosync"]), "stream → seekable"));
-      await rm(f("guest.img"));
-      add(named(await child("to-seekable", [f("guest.stream"), f("guest.img"), "nosync", "inline"]), "stream → seekable (CRC inline)"));
       await rm(f("guest.img"));
       if (round > 1) {
         add(named(await child("encode", [f("again.stream"), String(guestBytes)]), "encode (fsync)"));
@@ -319,10 +311,8 @@ async function main(): Promise<void> {
     p("| --- | ---: | --- |");
     row("stream decode / raw copy with fsync", "stream decode", synced);
     row("stream decode / raw copy without fsync", "stream decode", unsynced);
-    row("stream decode, CRC inline / raw copy without fsync", "stream decode (CRC inline)", unsynced);
     row("stream → seekable (fsync) / raw copy with fsync", "stream → seekable (fsync)", synced);
     row("stream → seekable (no fsync) / raw copy without fsync", "stream → seekable", unsynced);
-    row("stream → seekable (no fsync), CRC inline / raw copy without fsync", "stream → seekable (CRC inline)", unsynced);
     row("seekable → stream (fsync) / raw copy with fsync", "seekable → stream (fsync)", synced);
     row("stream encode (fsync) / raw copy with fsync", "encode (fsync)", synced);
     p();

@@ -1,6 +1,5 @@
 import { decodeImage, imageFormat, type Image, type ImageHeader, type KnownSection } from "../generated/index.js";
 import { decodeStreamToImage } from "../runtime/index.js";
-import { workerChecksum } from "../runtime/node/index.js";
 import { inFile } from "./errors.js";
 import { HEAD, layoutOf, peekInput, readAll } from "./input-source.js";
 import { displayName, type Io } from "./io.js";
@@ -12,7 +11,7 @@ import { displayName, type Io } from "./io.js";
 export async function loadImage(file: string, io: Io): Promise<Image> {
   const input = await peekInput(file, io, HEAD);
   try {
-    if (layoutOf(input.head) === "streamed") return await decodeStreamToImage<ImageHeader, KnownSection>(imageFormat, input.chunks(), { checksum: workerChecksum() });
+    if (layoutOf(input.head) === "streamed") return await decodeStreamToImage<ImageHeader, KnownSection>(imageFormat, input.chunks());
     return decodeImage(await readAll(input));
   } catch (e) {
     throw inFile(e, displayName(file));

@@ -5,7 +5,6 @@
 export * from "./errors.js";
 export * from "./byte-reader.js";
 export * from "./byte-writer.js";
-export * from "./body-checksum.js";
 export * from "./crc32c.js";
 export * from "./section-codec.js";
 export * from "./container.js";

@@ -19,7 +19,7 @@ import {
   type TableEntry,
   type UnknownSection,
 } from "./container.js";
-import { inlineChecksum, type BodyChecksum } from "./body-checksum.js";
+import { crc32c } from "./crc32c.js";
 import { DecodeError, hex, XenImageError, type Location } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, streamPadding } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
@@ -32,57 +32,6 @@ export interface StreamDecoderOptions {
    * (code `too-large`) before any allocation. Default 256 MiB.
    */
   readonly maxSectionSize?: number;
-  /**
-   * How bodies' CRCs are computed. Default: at once, on this thread. Node's `workerChecksum()` computes
-   * them on a worker thread while the decoder reads on.
-   */
-  readonly checksum?: BodyChecksum;
-}
-
-/**
- * How many bytes of bodies the decoder reads ahead while it waits for a checksum: enough to keep a
- * checksumming thread busy with the next page batch, little enough to keep memory bounded.
- */
-export const READ_AHEAD_BYTES = 4 * 1024 * 1024;
-
-/** A promise whose outcome can be looked at once it has settled. */
-interface Tracked<T> {
-  /** Settles (never rejects) when the promise does. */
-  readonly done: Promise<void>;
-  settled: boolean;
-  value?: T;
-  error?: { readonly reason: unknown };
-}
-
-function track<T>(p: T | Promise<T>): Tracked<T> {
-  if (!(p instanceof Promise)) return { done: Promise.resolve(), settled: true, value: p };
-  const t: Tracked<T> = { done: Promise.resolve(), settled: false };
-  (t as { done: Promise<void> }).done = p.then(
-    (value) => {
-      t.value = value;
-      t.settled = true;
-    },
-    (reason: unknown) => {
-      t.error = { reason };
-      t.settled = true;
-    },
-  );
-  return t;
-}
-
-/** Stands in for a promise that is not there, in a race. */
-const NEVER = new Promise<void>(() => undefined);
-
-/** A section whose body has arrived, its checksum under way. */
-interface ArrivedSection {
-  readonly index: number;
-  readonly label: string;
-  readonly entry: TableEntry;
-  /** The stream offset of its first body byte. */
-  readonly offset: number;
-  readonly parts: readonly Uint8Array[];
-  readonly size: number;
-  readonly checksum: Tracked<number>;
 }
 
 /** Header and entry sizes are u32 in the format; more than this is surely not a header. */
@@ -183,7 +132,6 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
     /** The header's bytes, `header.headerSize` of them, as received. */
     readonly headerBytes: Uint8Array,
     private readonly maxSectionSize: number,
-    private readonly checksum: BodyChecksum,
   ) {
     this.lastCompleteEnd = reader.offset;
     this.known = new Map(format.sections.map((c) => [c.id, c]));
@@ -224,7 +172,7 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
     if (header.sectionEntrySize < format.entry.size || header.sectionEntrySize > MAX_STRUCT_SIZE) {
       throw new DecodeError("invalid", `section entry size ${header.sectionEntrySize} is outside ${format.entry.size}…${MAX_STRUCT_SIZE}`, { section: "header", path: "section_entry_size" });
     }
-    return new StreamDecoder<H, S>(format, reader, header, littleEndian, bytes.slice(0, header.headerSize), max, options.checksum ?? inlineChecksum);
+    return new StreamDecoder<H, S>(format, reader, header, littleEndian, bytes.slice(0, header.headerSize), max);
   }
 
   /** The header as a writer can reuse it (converters keep it byte for byte apart from the table fields). */
@@ -255,10 +203,10 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
     }
   }
 
-  /** Reads `n` bytes as views of the chunks they arrive in. */
-  private async readParts(n: number, section: string): Promise<Uint8Array[]> {
+  /** Reads `n` bytes as views of the chunks they arrive in, handing each to `onPart` as it arrives. */
+  private async readParts(n: number, section: string, onPart: (part: Uint8Array) => void): Promise<Uint8Array[]> {
     try {
-      return await this.reader.readParts(n);
+      return await this.reader.readParts(n, onPart);
     } catch (e) {
       throw this.sourceFailure(e, section);
     }
@@ -272,137 +220,82 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
    * The sections with their entries and raw bodies, CRCs checked, nothing decoded and nothing copied
    * (what converters pass on). The end section is not yielded: iteration stops there, after checking
    * that nothing follows it. May be iterated once; breaking out of the loop cancels the source.
-   *
-   * Sections come out in stream order, each once its CRC has checked out. While a checksum is still
-   * being computed elsewhere (see {@link BodyChecksum}), the next sections are read meanwhile, up to
-   * {@link READ_AHEAD_BYTES} of bodies; a failure further on is reported only after every section
-   * before it has been delivered, so the outcome is the same as reading one section at a time.
    */
   async *rawSections(): AsyncGenerator<StreamedSection, void, undefined> {
     if (this.started) throw new Error("the sections of a stream can be iterated only once");
     this.started = true;
-    const arrivals = this.arrivals();
-    const queue: ArrivedSection[] = [];
-    let queuedBytes = 0;
-    let reading: Tracked<IteratorResult<ArrivedSection, void>> | undefined;
-    let ended = false;
-    let failure: { readonly error: unknown } | undefined;
+    const format = this.format;
+    const entrySize = this.header.sectionEntrySize;
     let ok = false;
     try {
-      for (;;) {
-        const head = queue[0];
-        if (head?.checksum.settled) {
-          queue.shift();
-          queuedBytes -= head.size;
-          yield this.verified(head);
-          continue;
+      for (let index = 0; ; index++) {
+        const padAt = this.reader.offset;
+        const pad = await this.read(streamPadding(padAt), `table entry #${index}`);
+        if (pad.length < streamPadding(padAt)) {
+          const where = pad.length === 0 ? "before the end section" : `inside the padding before section #${index}`;
+          throw this.truncated(`the stream ends ${where}`, { offset: this.reader.offset, section: `table entry #${index}` });
         }
-        // The head's checksum is still running (or nothing is queued): read on meanwhile.
-        if (reading === undefined && !ended && failure === undefined && (head === undefined || queuedBytes < READ_AHEAD_BYTES)) reading = track(arrivals.next());
-        if (head === undefined && reading === undefined) {
-          if (failure !== undefined) throw failure.error;
+        const nonZero = pad.findIndex((b) => b !== 0);
+        if (nonZero >= 0) throw new DecodeError("invalid", "padding between sections is not zero", { offset: padAt + nonZero, section: `table entry #${index}` });
+        const entryAt = this.reader.offset;
+        const raw = await this.read(entrySize, `table entry #${index}`);
+        if (raw.length < entrySize) {
+          throw this.truncated(
+            raw.length === 0 ? "the stream ends before the end section" : `the stream ends inside the table entry of section #${index} (${raw.length} of ${entrySize} bytes arrived)`,
+            { offset: this.reader.offset, section: `table entry #${index}` },
+          );
+        }
+        let entry: TableEntry;
+        try {
+          entry = format.entry.decode(new ByteReader(raw.subarray(0, format.entry.size), { littleEndian: this.littleEndian, base: entryAt }));
+        } catch (e) {
+          throw e instanceof XenImageError ? e.within({ section: `table entry #${index}` }) : e;
+        }
+        const label = entryLabel(format, entry, index);
+        const fail = (reason: string, path: string, code = "invalid") => new DecodeError(code, reason, { section: label, offset: entryAt, path });
+        const isEnd = (entry.type & ~OPTIONAL_BIT) === format.endId;
+        if (entry.offset !== STREAMED) throw fail(`a streamed section has an offset (${hex(entry.offset)}) instead of the sentinel`, "offset");
+        if (entry.align === 0 || (entry.align & (entry.align - 1)) !== 0) throw fail(`alignment ${entry.align} is not a power of two`, "align");
+        if (entry.size > BigInt(this.maxSectionSize)) {
+          throw fail(`the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize)`, "size", "too-large");
+        }
+        if (isEnd && entry.size !== 0n) throw fail("the end section is not empty", "size");
+        const size = Number(entry.size);
+        const bodyAt = this.reader.offset;
+        // Checksummed piece by piece as the chunks come in: the CRC of one chunk overlaps the read of the
+        // next, where checksumming the whole body at its end left the source idle meanwhile.
+        let crc = 0;
+        const parts = await this.readParts(size, label, (part) => (crc = crc32c(part, crc)));
+        const got = this.reader.offset - bodyAt;
+        if (got < size) {
+          throw this.truncated(`the stream ends inside the body of ${label} (${got} of ${size} bytes arrived)`, { offset: this.reader.offset, section: label });
+        }
+        if (crc !== entry.crc) {
+          throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset: bodyAt });
+        }
+        if (isEnd) {
+          if (this.header.sectionCount !== 0 && this.header.sectionCount !== index + 1) {
+            throw new DecodeError("invalid", `the header announces ${this.header.sectionCount} sections, the stream has ${index + 1}`, { section: "header", path: "section_count" });
+          }
+          const endAt = this.reader.offset;
+          if (!(await this.reader.atEnd())) {
+            throw new DecodeError("trailing", "bytes follow the end section", { section: label, offset: endAt });
+          }
+          this.lastComplete = label;
+          this.lastCompleteEnd = endAt;
           ok = true;
           return;
         }
-        await Promise.race([head?.checksum.done ?? NEVER, reading?.done ?? NEVER]);
-        if (reading?.settled) {
-          const r = reading;
-          reading = undefined;
-          if (r.error !== undefined) failure = { error: r.error.reason };
-          else if (r.value!.done) ended = true;
-          else {
-            queue.push(r.value!.value);
-            queuedBytes += r.value!.value.size;
-          }
-        }
+        this.lastComplete = label;
+        this.lastCompleteEnd = this.reader.offset;
+        yield new StreamedSection(index, label, entry, bodyAt, parts);
       }
     } finally {
-      // Stopped early (an error, or the consumer broke out): release the source, without waiting for
-      // a read in progress (see ChunkReader.cancel).
-      if (!ok) {
-        await this.reader.cancel();
-        arrivals.return().catch(() => undefined);
-      }
+      // Stopped early (an error, or the consumer broke out): release the source.
+      if (!ok) await this.reader.cancel();
     }
   }
 
-  /** A queued section whose checksum has settled, checked against its entry. */
-  private verified(s: ArrivedSection): StreamedSection {
-    const { checksum } = s;
-    if (checksum.error !== undefined) throw checksum.error.reason;
-    const crc = checksum.value!;
-    if (crc !== s.entry.crc) {
-      throw new DecodeError("crc", `body CRC mismatch: stored ${hex(s.entry.crc)}, computed ${hex(crc)}`, { section: s.label, offset: s.offset });
-    }
-    return new StreamedSection(s.index, s.label, s.entry, s.offset, s.parts);
-  }
-
-  /**
-   * Reads the sections off the stream, each with its checksum started, up to and including the end
-   * section (checked here and not yielded).
-   */
-  private async *arrivals(): AsyncGenerator<ArrivedSection, void, undefined> {
-    const format = this.format;
-    const entrySize = this.header.sectionEntrySize;
-    for (let index = 0; ; index++) {
-      const padAt = this.reader.offset;
-      const pad = await this.read(streamPadding(padAt), `table entry #${index}`);
-      if (pad.length < streamPadding(padAt)) {
-        const where = pad.length === 0 ? "before the end section" : `inside the padding before section #${index}`;
-        throw this.truncated(`the stream ends ${where}`, { offset: this.reader.offset, section: `table entry #${index}` });
-      }
-      const nonZero = pad.findIndex((b) => b !== 0);
-      if (nonZero >= 0) throw new DecodeError("invalid", "padding between sections is not zero", { offset: padAt + nonZero, section: `table entry #${index}` });
-      const entryAt = this.reader.offset;
-      const raw = await this.read(entrySize, `table entry #${index}`);
-      if (raw.length < entrySize) {
-        throw this.truncated(
-          raw.length === 0 ? "the stream ends before the end section" : `the stream ends inside the table entry of section #${index} (${raw.length} of ${entrySize} bytes arrived)`,
-          { offset: this.reader.offset, section: `table entry #${index}` },
-        );
-      }
-      let entry: TableEntry;
-      try {
-        entry = format.entry.decode(new ByteReader(raw.subarray(0, format.entry.size), { littleEndian: this.littleEndian, base: entryAt }));
-      } catch (e) {
-        throw e instanceof XenImageError ? e.within({ section: `table entry #${index}` }) : e;
-      }
-      const label = entryLabel(format, entry, index);
-      const fail = (reason: string, path: string, code = "invalid") => new DecodeError(code, reason, { section: label, offset: entryAt, path });
-      const isEnd = (entry.type & ~OPTIONAL_BIT) === format.endId;
-      if (entry.offset !== STREAMED) throw fail(`a streamed section has an offset (${hex(entry.offset)}) instead of the sentinel`, "offset");
-      if (entry.align === 0 || (entry.align & (entry.align - 1)) !== 0) throw fail(`alignment ${entry.align} is not a power of two`, "align");
-      if (entry.size > BigInt(this.maxSectionSize)) {
-        throw fail(`the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize)`, "size", "too-large");
-      }
-      if (isEnd && entry.size !== 0n) throw fail("the end section is not empty", "size");
-      const size = Number(entry.size);
-      const bodyAt = this.reader.offset;
-      const parts = await this.readParts(size, label);
-      const got = this.reader.offset - bodyAt;
-      if (got < size) {
-        throw this.truncated(`the stream ends inside the body of ${label} (${got} of ${size} bytes arrived)`, { offset: this.reader.offset, section: label });
-      }
-      if (isEnd) {
-        if (entry.crc !== 0) throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(0)}`, { section: label, offset: bodyAt });
-        if (this.header.sectionCount !== 0 && this.header.sectionCount !== index + 1) {
-          throw new DecodeError("invalid", `the header announces ${this.header.sectionCount} sections, the stream has ${index + 1}`, { section: "header", path: "section_count" });
-        }
-        const endAt = this.reader.offset;
-        if (!(await this.reader.atEnd())) {
-          throw new DecodeError("trailing", "bytes follow the end section", { section: label, offset: endAt });
-        }
-        this.lastComplete = label;
-        this.lastCompleteEnd = endAt;
-        return;
-      }
-      // "Complete" as far as truncation reports go: a later CRC failure of this section is reported
-      // before any truncation found after it.
-      this.lastComplete = label;
-      this.lastCompleteEnd = this.reader.offset;
-      yield { index, label, entry, offset: bodyAt, parts, size, checksum: track(this.checksum.checksum(parts, size)) };
-    }
-  }
   /**
    * The sections, decoded: known types by their codecs (page bodies stay views, not copies), unknown
    * optional ones kept raw, unknown mandatory ones rejected. May be iterated once.

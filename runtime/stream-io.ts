@@ -250,15 +250,18 @@ export class ChunkReader {
 
   /**
    * The next `n` bytes as views of the chunks they arrived in, without copying (fewer than `n` bytes only
-   * at the source's end): for bodies that are checksummed and passed on rather than decoded.
+   * at the source's end): for bodies that are checksummed and passed on rather than decoded. `onPart`
+   * sees each view as soon as its chunk is in, before the next chunk is waited for.
    */
-  async readParts(n: number): Promise<Uint8Array[]> {
+  async readParts(n: number, onPart?: (part: Uint8Array) => void): Promise<Uint8Array[]> {
     const parts: Uint8Array[] = [];
     let need = n;
     while (need > 0) {
       if (this.buffered === 0 && !(await this.pull())) break;
       const take = Math.min(this.buffered, need);
-      parts.push(this.chunk.subarray(this.at, this.at + take));
+      const part = this.chunk.subarray(this.at, this.at + take);
+      onPart?.(part);
+      parts.push(part);
       this.at += take;
       this.offset += take;
       need -= take;

@@ -6,7 +6,7 @@ import { decodeImage, encodeImage, imageFormat, type Image, type ImageHeader, ty
 import { exportDumpCore, importDumpCore } from "../../interop/dump-core/index.js";
 import { detectXenStream, exportXenStream, importXenStream } from "../../interop/xen-stream/index.js";
 import { DecodeError, decodeStreamToImage, writeStream } from "../../runtime/index.js";
-import { imageFileToStream, streamToImageFile, workerChecksum } from "../../runtime/node/index.js";
+import { imageFileToStream, streamToImageFile } from "../../runtime/node/index.js";
 import { EXIT, inFile, UsageError } from "../errors.js";
 import { HEAD, layoutOf, peekInput, readAll, type PeekedInput } from "../input-source.js";
 import { displayName, type Io } from "../io.js";
@@ -31,7 +31,7 @@ function kindOf(head: Uint8Array): InputKind | undefined {
 
 /** The whole image in memory, from any input kind. */
 async function loadImage(kind: InputKind, input: PeekedInput): Promise<Image | ImageInit> {
-  if (kind === "streamed") return decodeStreamToImage<ImageHeader, KnownSection>(imageFormat, input.chunks(), { checksum: workerChecksum() });
+  if (kind === "streamed") return decodeStreamToImage<ImageHeader, KnownSection>(imageFormat, input.chunks());
   const bytes = await readAll(input);
   if (kind === "seekable") return decodeImage(bytes);
   if (kind === "dump-core") return importDumpCore(bytes);

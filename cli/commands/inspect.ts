@@ -11,7 +11,6 @@ import {
 import { parseArgs } from "node:util";
 import { EXIT, inFile } from "../errors.js";
 import { HEAD, layoutOf, peekInput, readAll } from "../input-source.js";
-import { workerChecksum } from "../../runtime/node/index.js";
 import { displayName, onePositional, type Io } from "../io.js";
 import { stringify } from "../json.js";
 import {
@@ -74,7 +73,7 @@ export function inspectImage(bytes: Uint8Array): InspectReport {
  * in the stream. A stream cannot go on past a broken section, so that one ends the report with an error.
  */
 export async function inspectStream(chunks: AsyncIterable<Uint8Array>): Promise<InspectReport> {
-  const stream = await decodeStream<ImageHeader>(imageFormat, chunks, { checksum: workerChecksum() });
+  const stream = await decodeStream<ImageHeader>(imageFormat, chunks);
   const layout = { header: stream.header, littleEndian: stream.littleEndian, entries: [] as TableEntry[] };
   const problems: string[] = [];
   const sections: SectionReport[] = [];

@@ -13,9 +13,8 @@ import type { StreamEncoderOptions } from "../stream-encoder.js";
 import type { ByteSource, ByteTarget } from "../stream-io.js";
 import { openImageFile } from "./file-reader.js";
 import { ImageWriter, type ImageWriterOptions } from "./file-writer.js";
-import { workerChecksum } from "./worker-checksum.js";
 
-/** Options of {@link streamToImageFile}; `checksum` defaults to {@link workerChecksum}. */
+/** Options of {@link streamToImageFile}. */
 export interface StreamToImageOptions<H> extends StreamDecoderOptions, ImageWriterOptions {
   /**
    * Changes header fields on the way (say, image_type migration → save). Default: none, and then the
@@ -38,7 +37,7 @@ export interface ConversionSummary<H> {
 
 /**
  * Turns a stream (a socket, a file stream, a Web stream) into a seekable image file as it arrives:
- * each body goes to disk as soon as its CRC checks out (computed on a worker thread by default); the table and header are written at the end
+ * each body goes to disk as soon as its CRC checks out; the table and header are written at the end
  * and the file renamed into place. If the stream is cut off or corrupt, the error names the last
  * complete section and the offset, and nothing appears under `path`.
  */
@@ -48,7 +47,7 @@ export async function streamToImageFile<H extends ContainerHeader>(
   path: string,
   options: StreamToImageOptions<H> = {},
 ): Promise<ConversionSummary<H>> {
-  const stream = await decodeStream<H>(format, source, { ...options, checksum: options.checksum ?? workerChecksum() });
+  const stream = await decodeStream<H>(format, source, options);
   let writer: ImageWriter<H> | undefined;
   try {
     checkConvertible(format, stream.header);

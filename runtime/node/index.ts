@@ -6,4 +6,3 @@
 export * from "./file-reader.js";
 export * from "./file-writer.js";
 export * from "./convert.js";
-export * from "./worker-checksum.js";
