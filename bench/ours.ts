@@ -8,7 +8,7 @@ import {
   decodeCpuidLeaf,
   decodeHvmHwCpu,
   decodeVcpuGuestContextX8664,
-  encodeHvmHwCpu,
+  encodeHvmHwCpuAt,
   HVM_HW_CPU_SIZE,
   sectionCodecByName,
   VCPU_GUEST_CONTEXT_X86_64_SIZE,
@@ -17,7 +17,7 @@ import {
   type ImageHeader,
   type VcpuGuestContextX8664,
 } from "../generated/index.js";
-import { ByteReader, ByteWriter, decodeEntries, encodeEntries, type SectionCodec, type SectionContext } from "../runtime/index.js";
+import { ByteReader, ByteWriter, decodeEntries, encodeFixedEntries, type SectionCodec, type SectionContext } from "../runtime/index.js";
 
 /** A section codec by name, typed by what the caller knows its body is. */
 function section<T>(name: string): SectionCodec<T, ImageHeader> {
@@ -94,6 +94,6 @@ export function encodeCpuids(values: CpuidLeaf[], header: ImageHeader): Uint8Arr
 
 export function encodeHvmCpus(values: HvmHwCpu[]): Uint8Array {
   const w = new ByteWriter({ littleEndian: true, initialCapacity: values.length * HVM_HW_CPU_SIZE });
-  encodeEntries(w, values, HVM_HW_CPU_SIZE, encodeHvmHwCpu);
+  encodeFixedEntries(w, values, HVM_HW_CPU_SIZE, encodeHvmHwCpuAt);
   return w.finish();
 }

@@ -5,13 +5,13 @@ import {
   type ByteReader,
   type ByteWriter,
   decodeEntries,
-  encodeEntries,
   EncodeError,
+  encodeFixedEntries,
   type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
 } from "../runtime/index.js";
-import { decodePfnEntry, encodePfnEntry, type PfnEntry, pfnEntryShape } from "./guest.js";
+import { decodePfnEntry, encodePfnEntryAt, type PfnEntry, pfnEntryShape } from "./guest.js";
 import type { ImageHeader } from "./image.js";
 
 /** How and where the hypervisor was built (struct xen_compile_info, from XENVER_compile_info). Each text is NUL-padded and silently cut off at its field's length. */
@@ -278,10 +278,10 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = {
   },
   encode(w, body, header) {
     if (header.guestType === 0x1) {
-      return encodeEntries(w, body as PfnGmfn[], 16, encodePfnGmfn);
+      return encodeFixedEntries(w, body as PfnGmfn[], 16, encodePfnGmfnAt);
     }
     if (header.guestType === 0x2) {
-      return encodeEntries(w, body as PfnEntry[], 8, encodePfnEntry);
+      return encodeFixedEntries(w, body as PfnEntry[], 8, encodePfnEntryAt);
     }
     return w.fail(`no layout of pfn_map for guest_type ${header.guestType}`);
   },

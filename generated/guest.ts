@@ -5,8 +5,8 @@ import {
   type ByteReader,
   type ByteWriter,
   decodeEntries,
-  encodeEntries,
   EncodeError,
+  encodeFixedEntries,
   expectEntrySize,
   type JsonShape,
   NOT_AN_ARRAY,
@@ -15,19 +15,19 @@ import {
 } from "../runtime/index.js";
 import {
   decodeVcpuGuestContextArm,
-  encodeVcpuGuestContextArm,
+  encodeVcpuGuestContextArmAt,
   type VcpuGuestContextArm,
   vcpuGuestContextArmShape,
 } from "./arch_arm.js";
 import {
   decodeVcpuGuestContextX8632,
-  encodeVcpuGuestContextX8632,
+  encodeVcpuGuestContextX8632At,
   type VcpuGuestContextX8632,
   vcpuGuestContextX8632Shape,
 } from "./arch_x86_32.js";
 import {
   decodeVcpuGuestContextX8664,
-  encodeVcpuGuestContextX8664,
+  encodeVcpuGuestContextX8664At,
   type VcpuGuestContextX8664,
   vcpuGuestContextX8664Shape,
 } from "./arch_x86_64.js";
@@ -548,13 +548,13 @@ export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = {
   },
   encode(w, body, header) {
     if (header.arch === 0x2) {
-      return encodeEntries(w, body as VcpuGuestContextX8664[], 5168, encodeVcpuGuestContextX8664);
+      return encodeFixedEntries(w, body as VcpuGuestContextX8664[], 5168, encodeVcpuGuestContextX8664At);
     }
     if (header.arch === 0x1) {
-      return encodeEntries(w, body as VcpuGuestContextX8632[], 2800, encodeVcpuGuestContextX8632);
+      return encodeFixedEntries(w, body as VcpuGuestContextX8632[], 2800, encodeVcpuGuestContextX8632At);
     }
     if (header.arch === 0x3 || header.arch === 0x4) {
-      return encodeEntries(w, body as VcpuGuestContextArm[], 352, encodeVcpuGuestContextArm);
+      return encodeFixedEntries(w, body as VcpuGuestContextArm[], 352, encodeVcpuGuestContextArmAt);
     }
     return w.fail(`no layout of vcpu_context for arch ${header.arch}`);
   },

@@ -5,7 +5,7 @@ import {
   type ByteReader,
   type ByteWriter,
   decodeEntries,
-  encodeEntries,
+  encodeFixedEntries,
   type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
@@ -601,7 +601,7 @@ export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = {
     return decodeEntries(r, ctx, 16, decodeHvmParam);
   },
   encode(w, body, header) {
-    return encodeEntries(w, body, 16, encodeHvmParam);
+    return encodeFixedEntries(w, body, 16, encodeHvmParamAt);
   },
   shape(header) {
     return { kind: "array", of: { kind: "lazy", get: () => hvmParamShape } };

@@ -5,7 +5,7 @@ import {
   type ByteReader,
   type ByteWriter,
   decodeEntries,
-  encodeEntries,
+  encodeFixedEntries,
   type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
@@ -163,7 +163,7 @@ export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = {
     return decodeEntries(r, ctx, 24, decodeCpuidLeaf);
   },
   encode(w, body, header) {
-    return encodeEntries(w, body, 24, encodeCpuidLeaf);
+    return encodeFixedEntries(w, body, 24, encodeCpuidLeafAt);
   },
   shape(header) {
     return { kind: "array", of: { kind: "lazy", get: () => cpuidLeafShape } };
@@ -188,7 +188,7 @@ export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = {
     return decodeEntries(r, ctx, 16, decodeMsrEntry);
   },
   encode(w, body, header) {
-    return encodeEntries(w, body, 16, encodeMsrEntry);
+    return encodeFixedEntries(w, body, 16, encodeMsrEntryAt);
   },
   shape(header) {
     return { kind: "array", of: { kind: "lazy", get: () => msrEntryShape } };

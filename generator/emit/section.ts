@@ -2,6 +2,7 @@ import type { ContainerDecl, Field, SectionBody, SectionDecl, SectionVariant } f
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, literal, pascal, str } from "./names.js";
 import { bodyShape } from "./json-shape.js";
+import { isFixed } from "./fixed-struct.js";
 import { emitStruct } from "./struct.js";
 
 /**
@@ -78,6 +79,10 @@ function encodeBody(m: ModuleEmitter, body: SectionBody, value: string): string[
       return [...out, `return { entryCount: BigInt(${value}.${camel(counted.name)}.length), entrySize: ${size ?? 0} };`];
     }
     case "entries":
+      // Fixed-size entries exactly as large as the declared entry size are written in place.
+      if (isFixed(body.struct) && body.struct.size === body.entrySize) {
+        return [`return ${m.runtime("encodeFixedEntries")}(w, ${value}, ${body.entrySize}, ${m.ref(body.struct, `encode${pascal(body.struct.name)}At`)});`];
+      }
       return [`return ${m.runtime("encodeEntries")}(w, ${value}, ${body.entrySize}, ${m.ref(body.struct, `encode${pascal(body.struct.name)}`)});`];
   }
 }
