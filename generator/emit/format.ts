@@ -18,26 +18,6 @@ export async function formatTypeScript(text: string): Promise<string> {
 /** Something that formats generated TypeScript: {@link formatTypeScript} or a {@link FormatPool}'s `format`. */
 export type Format = (text: string) => Promise<string>;
 
-/**
- * The workers' code. It only needs prettier, so it is plain JavaScript run with `eval: true`: a
- * TypeScript worker file would need tsx's loader registered again in every worker (Node 20 does not
- * carry `--import` hooks into workers), and the built package would need a different file name.
- */
-const WORKER = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { options } = workerData;
-const prettier = import(workerData.prettier);
-// Prettier loads its parser plugin on first use: do that now, before the first file arrives.
-const warm = prettier.then((p) => p.format("", options));
-parentPort.on("message", async ({ id, text }) => {
-  try {
-    await warm;
-    parentPort.postMessage({ id, text: await (await prettier).format(text, options) });
-  } catch (e) {
-    parentPort.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
-  }
-});
-`;
 
 interface Job {
   readonly resolve: (text: string) => void;
@@ -55,9 +35,10 @@ export class FormatPool {
   private nextId = 0;
 
   constructor(threads: number) {
-    const workerData = { prettier: import.meta.resolve("prettier"), options: PRETTIER };
+    const workerData = { options: PRETTIER };
+    const script = new URL("./format-worker.mjs", import.meta.url);
     this.workers = Array.from({ length: threads }, () => {
-      const entry = { worker: new Worker(WORKER, { eval: true, workerData }), jobs: new Map<number, Job>() };
+      const entry = { worker: new Worker(script, { workerData }), jobs: new Map<number, Job>() };
       entry.worker.on("message", ({ id, text, error }: { id: number; text?: string; error?: string }) => {
         const job = entry.jobs.get(id)!;
         entry.jobs.delete(id);
