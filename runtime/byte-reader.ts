@@ -127,12 +127,18 @@ export class ByteReader {
     return this.view.getUint32(le ? at + 4 : at, le);
   }
   // Measured on this Node 20 (V8 11.3): getBigUint64 beats assembling two 32-bit halves by about a
-  // third, whatever the value (bench/RESULTS.md).
+  // third, whatever the value. Zero, the commonest u64 in a guest's state (unused trap entries, debug
+  // registers, frames), is returned as the literal 0n: every BigInt the engine makes is a new heap
+  // object, and an eager vcpu-context decode spent half its time collecting them (bench/RESULTS.md).
   u64At(at: number, le = this.littleEndian): bigint {
-    return this.view.getBigUint64(at, le);
+    const view = this.view;
+    if (view.getUint32(at) === 0 && view.getUint32(at + 4) === 0) return 0n;
+    return view.getBigUint64(at, le);
   }
   i64At(at: number, le = this.littleEndian): bigint {
-    return this.view.getBigInt64(at, le);
+    const view = this.view;
+    if (view.getUint32(at) === 0 && view.getUint32(at + 4) === 0) return 0n;
+    return view.getBigInt64(at, le);
   }
   /** A u64 the schema declared `repr: number`: exact up to 2^53 − 1, rejected above. */
   u64nAt(at: number, le = this.littleEndian): number {
