@@ -106,8 +106,8 @@ export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littl
 export function packPfnWordAt(w: ByteWriter, at: number, v: PfnWord, le: boolean = w.littleEndian): void {
   let lo = 0;
   let hi = 0;
-  hi += w.bits32(v.type, 4) * 0x10000000;
-  const pfnValue = w.bits32(v.pfn, 52);
+  hi += w.bits32(v.type, 4, at) * 0x10000000;
+  const pfnValue = w.bits32(v.pfn, 52, at);
   lo += (pfnValue % 0x100000000) * 0x1;
   hi += Math.floor(pfnValue / 0x100000000);
   w.halvesAt(at, lo, hi, le);
@@ -145,16 +145,34 @@ export function decodePfnEntry(r: ByteReader): PfnEntry {
   return decodePfnEntryAt(r, r.take(PFN_ENTRY_SIZE));
 }
 
-/** Writes one pfn_entry at a reserved position (`w.reserve(PFN_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodePfnEntryAt(w: ByteWriter, o: number, v: PfnEntry): void {
+/** {@link encodePfnEntryAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodePfnEntryLeAt(w: ByteWriter, o: number, v: PfnEntry): void {
   let at = "";
   let index = -1;
   try {
     at = "pfn";
-    w.u64At(o, v.pfn);
+    w.u64At(o, v.pfn, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodePfnEntryAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodePfnEntryBeAt(w: ByteWriter, o: number, v: PfnEntry): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "pfn";
+    w.u64At(o, v.pfn, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one pfn_entry at a reserved position (`w.reserve(PFN_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodePfnEntryAt(w: ByteWriter, o: number, v: PfnEntry): void {
+  if (w.littleEndian) encodePfnEntryLeAt(w, o, v);
+  else encodePfnEntryBeAt(w, o, v);
 }
 
 /** Writes one pfn_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -285,8 +303,8 @@ export function decodeExtendedInfo(r: ByteReader): ExtendedInfo {
   return decodeExtendedInfoAt(r, r.take(EXTENDED_INFO_SIZE));
 }
 
-/** Writes one extended_info at a reserved position (`w.reserve(EXTENDED_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
+/** {@link encodeExtendedInfoAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeExtendedInfoLeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
   let at = "";
   let index = -1;
   try {
@@ -295,16 +313,44 @@ export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo):
     at = "pt_levels";
     w.u8At(o + 1, v.ptLevels);
     at = "flags";
-    w.u16At(o + 2, v.flags);
+    w.u16At(o + 2, v.flags, true);
     at = "vcpu_context_size";
-    w.u32At(o + 4, v.vcpuContextSize);
+    w.u32At(o + 4, v.vcpuContextSize, true);
     at = "xsave_size";
-    w.u32At(o + 8, v.xsaveSize);
+    w.u32At(o + 8, v.xsaveSize, true);
     at = "reserved";
     w.zerosAt(o + 12, 4);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeExtendedInfoAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeExtendedInfoBeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "guest_width";
+    w.u8At(o, v.guestWidth);
+    at = "pt_levels";
+    w.u8At(o + 1, v.ptLevels);
+    at = "flags";
+    w.u16At(o + 2, v.flags, false);
+    at = "vcpu_context_size";
+    w.u32At(o + 4, v.vcpuContextSize, false);
+    at = "xsave_size";
+    w.u32At(o + 8, v.xsaveSize, false);
+    at = "reserved";
+    w.zerosAt(o + 12, 4);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one extended_info at a reserved position (`w.reserve(EXTENDED_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
+  if (w.littleEndian) encodeExtendedInfoLeAt(w, o, v);
+  else encodeExtendedInfoBeAt(w, o, v);
 }
 
 /** Writes one extended_info; a value out of range or of the wrong length is an EncodeError naming the field. */

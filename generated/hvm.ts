@@ -497,18 +497,38 @@ export function decodeHvmParam(r: ByteReader): HvmParam {
   return decodeHvmParamAt(r, r.take(HVM_PARAM_SIZE));
 }
 
-/** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
+/** {@link encodeHvmParamAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeHvmParamLeAt(w: ByteWriter, o: number, v: HvmParam): void {
   let at = "";
   let index = -1;
   try {
     at = "index";
-    w.u64At(o, v.index);
+    w.u64At(o, v.index, true);
     at = "value";
-    w.u64At(o + 8, v.value);
+    w.u64At(o + 8, v.value, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeHvmParamAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeHvmParamBeAt(w: ByteWriter, o: number, v: HvmParam): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "index";
+    w.u64At(o, v.index, false);
+    at = "value";
+    w.u64At(o + 8, v.value, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
+  if (w.littleEndian) encodeHvmParamLeAt(w, o, v);
+  else encodeHvmParamBeAt(w, o, v);
 }
 
 /** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -601,7 +621,7 @@ export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = {
     return decodeEntries(r, ctx, 16, decodeHvmParam);
   },
   encode(w, body, header) {
-    return encodeFixedEntries(w, body, 16, encodeHvmParamAt);
+    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeHvmParamLeAt : encodeHvmParamBeAt);
   },
   shape(header) {
     return { kind: "array", of: { kind: "lazy", get: () => hvmParamShape } };

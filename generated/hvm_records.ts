@@ -672,7 +672,7 @@ export function unpackPicInitByteAt(r: ByteReader, at: number): PicInitByte {
 
 /** Writes pic_init_byte fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
 export function packPicInitByteAt(w: ByteWriter, at: number, v: PicInitByte): void {
-  w.u8At(at, w.bits32(v.initState, 4) * 0x1 + w.bits32(v.priorityAdd, 4) * 0x10);
+  w.u8At(at, w.bits32(v.initState, 4, at) * 0x1 + w.bits32(v.priorityAdd, 4, at) * 0x10);
 }
 
 /** Byte 5 of hvm_hw_vpic, seven 1-bit fields in C and one unused bit. */
@@ -711,13 +711,13 @@ export function unpackPicModeByteAt(r: ByteReader, at: number): PicModeByte {
 export function packPicModeByteAt(w: ByteWriter, at: number, v: PicModeByte): void {
   w.u8At(
     at,
-    w.bits32(v.readselIsr, 1) * 0x1 +
-      w.bits32(v.poll, 1) * 0x2 +
-      w.bits32(v.autoEoi, 1) * 0x4 +
-      w.bits32(v.rotateOnAutoEoi, 1) * 0x8 +
-      w.bits32(v.specialFullyNestedMode, 1) * 0x10 +
-      w.bits32(v.specialMaskMode, 1) * 0x20 +
-      w.bits32(v.isMaster, 1) * 0x40,
+    w.bits32(v.readselIsr, 1, at) * 0x1 +
+      w.bits32(v.poll, 1, at) * 0x2 +
+      w.bits32(v.autoEoi, 1, at) * 0x4 +
+      w.bits32(v.rotateOnAutoEoi, 1, at) * 0x8 +
+      w.bits32(v.specialFullyNestedMode, 1, at) * 0x10 +
+      w.bits32(v.specialMaskMode, 1, at) * 0x20 +
+      w.bits32(v.isMaster, 1, at) * 0x40,
   );
 }
 
@@ -884,19 +884,19 @@ export function packVioapicRedirEntryAt(
 ): void {
   let lo = 0;
   let hi = 0;
-  lo += w.bits32(v.vector, 8) * 0x1;
-  lo += w.bits32(v.deliveryMode, 3) * 0x100;
-  lo += w.bits32(v.destMode, 1) * 0x800;
-  lo += w.bits32(v.deliveryStatus, 1) * 0x1000;
-  lo += w.bits32(v.polarity, 1) * 0x2000;
-  lo += w.bits32(v.remoteIrr, 1) * 0x4000;
-  lo += w.bits32(v.trigMode, 1) * 0x8000;
-  lo += w.bits32(v.mask, 1) * 0x10000;
-  lo += w.bits32(v.reserve, 7) * 0x20000;
-  const reservedValue = w.bits32(v.reserved, 32);
+  lo += w.bits32(v.vector, 8, at) * 0x1;
+  lo += w.bits32(v.deliveryMode, 3, at) * 0x100;
+  lo += w.bits32(v.destMode, 1, at) * 0x800;
+  lo += w.bits32(v.deliveryStatus, 1, at) * 0x1000;
+  lo += w.bits32(v.polarity, 1, at) * 0x2000;
+  lo += w.bits32(v.remoteIrr, 1, at) * 0x4000;
+  lo += w.bits32(v.trigMode, 1, at) * 0x8000;
+  lo += w.bits32(v.mask, 1, at) * 0x10000;
+  lo += w.bits32(v.reserve, 7, at) * 0x20000;
+  const reservedValue = w.bits32(v.reserved, 32, at);
   lo += (reservedValue % 0x100) * 0x1000000;
   hi += Math.floor(reservedValue / 0x100);
-  hi += w.bits32(v.destId, 8) * 0x1000000;
+  hi += w.bits32(v.destId, 8, at) * 0x1000000;
   w.halvesAt(at, lo, hi, le);
 }
 

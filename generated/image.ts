@@ -180,8 +180,8 @@ export function decodeImageHeader(r: ByteReader): ImageHeader {
   return decodeImageHeaderAt(r, r.take(IMAGE_HEADER_SIZE));
 }
 
-/** Writes one image_header at a reserved position (`w.reserve(IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): void {
+/** {@link encodeImageHeaderAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader): void {
   let at = "";
   let index = -1;
   try {
@@ -191,44 +191,101 @@ export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): v
     w.u8At(o + 8, v.byteOrder);
     w.zerosAt(o + 9, 1);
     at = "format_version";
-    w.u16At(o + 10, v.formatVersion);
+    w.u16At(o + 10, v.formatVersion, true);
     at = "header_size";
-    w.u32At(o + 12, v.headerSize);
+    w.u32At(o + 12, v.headerSize, true);
     at = "image_type";
-    w.u16At(o + 16, v.imageType);
+    w.u16At(o + 16, v.imageType, true);
     at = "guest_type";
-    w.u16At(o + 18, v.guestType);
+    w.u16At(o + 18, v.guestType, true);
     at = "arch";
-    w.u16At(o + 20, v.arch);
+    w.u16At(o + 20, v.arch, true);
     at = "page_shift";
-    w.u16At(o + 22, v.pageShift);
+    w.u16At(o + 22, v.pageShift, true);
     at = "xen_major";
-    w.u32At(o + 24, v.xenMajor);
+    w.u32At(o + 24, v.xenMajor, true);
     at = "xen_minor";
-    w.u32At(o + 28, v.xenMinor);
+    w.u32At(o + 28, v.xenMinor, true);
     at = "domain_id";
-    w.u32At(o + 32, v.domainId);
+    w.u32At(o + 32, v.domainId, true);
     at = "vcpu_count";
-    w.u32At(o + 36, v.vcpuCount);
+    w.u32At(o + 36, v.vcpuCount, true);
     at = "memory_size";
-    w.u64At(o + 40, v.memorySize);
+    w.u64At(o + 40, v.memorySize, true);
     at = "uuid";
     w.bytesAt(o + 48, v.uuid, 16);
     at = "name";
     w.stringAt(o + 64, v.name, 64, false);
     at = "section_table_offset";
-    w.u64At(o + 128, v.sectionTableOffset);
+    w.u64At(o + 128, v.sectionTableOffset, true);
     at = "section_count";
-    w.u32At(o + 136, v.sectionCount);
+    w.u32At(o + 136, v.sectionCount, true);
     at = "section_entry_size";
-    w.u32At(o + 140, v.sectionEntrySize);
+    w.u32At(o + 140, v.sectionEntrySize, true);
     at = "reserved";
     w.zerosAt(o + 144, 4);
     at = "header_crc";
-    w.u32At(o + 148, v.headerCrc);
+    w.u32At(o + 148, v.headerCrc, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeImageHeaderAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "magic";
+    w.bytesAt(o, IMAGE_HEADER_MAGIC, 8);
+    at = "byte_order";
+    w.u8At(o + 8, v.byteOrder);
+    w.zerosAt(o + 9, 1);
+    at = "format_version";
+    w.u16At(o + 10, v.formatVersion, false);
+    at = "header_size";
+    w.u32At(o + 12, v.headerSize, false);
+    at = "image_type";
+    w.u16At(o + 16, v.imageType, false);
+    at = "guest_type";
+    w.u16At(o + 18, v.guestType, false);
+    at = "arch";
+    w.u16At(o + 20, v.arch, false);
+    at = "page_shift";
+    w.u16At(o + 22, v.pageShift, false);
+    at = "xen_major";
+    w.u32At(o + 24, v.xenMajor, false);
+    at = "xen_minor";
+    w.u32At(o + 28, v.xenMinor, false);
+    at = "domain_id";
+    w.u32At(o + 32, v.domainId, false);
+    at = "vcpu_count";
+    w.u32At(o + 36, v.vcpuCount, false);
+    at = "memory_size";
+    w.u64At(o + 40, v.memorySize, false);
+    at = "uuid";
+    w.bytesAt(o + 48, v.uuid, 16);
+    at = "name";
+    w.stringAt(o + 64, v.name, 64, false);
+    at = "section_table_offset";
+    w.u64At(o + 128, v.sectionTableOffset, false);
+    at = "section_count";
+    w.u32At(o + 136, v.sectionCount, false);
+    at = "section_entry_size";
+    w.u32At(o + 140, v.sectionEntrySize, false);
+    at = "reserved";
+    w.zerosAt(o + 144, 4);
+    at = "header_crc";
+    w.u32At(o + 148, v.headerCrc, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one image_header at a reserved position (`w.reserve(IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): void {
+  if (w.littleEndian) encodeImageHeaderLeAt(w, o, v);
+  else encodeImageHeaderBeAt(w, o, v);
 }
 
 /** Writes one image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -294,32 +351,66 @@ export function decodeSectionEntry(r: ByteReader): SectionEntry {
   return decodeSectionEntryAt(r, r.take(SECTION_ENTRY_SIZE));
 }
 
-/** Writes one section_entry at a reserved position (`w.reserve(SECTION_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeSectionEntryAt(w: ByteWriter, o: number, v: SectionEntry): void {
+/** {@link encodeSectionEntryAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeSectionEntryLeAt(w: ByteWriter, o: number, v: SectionEntry): void {
   let at = "";
   let index = -1;
   try {
     at = "type";
-    w.u32At(o, v.type);
+    w.u32At(o, v.type, true);
     at = "flags";
-    w.u32At(o + 4, v.flags);
+    w.u32At(o + 4, v.flags, true);
     at = "offset";
-    w.u64At(o + 8, v.offset);
+    w.u64At(o + 8, v.offset, true);
     at = "size";
-    w.u64At(o + 16, v.size);
+    w.u64At(o + 16, v.size, true);
     at = "entry_count";
-    w.u64At(o + 24, v.entryCount);
+    w.u64At(o + 24, v.entryCount, true);
     at = "entry_size";
-    w.u32At(o + 32, v.entrySize);
+    w.u32At(o + 32, v.entrySize, true);
     at = "align";
-    w.u32At(o + 36, v.align);
+    w.u32At(o + 36, v.align, true);
     at = "crc";
-    w.u32At(o + 40, v.crc);
+    w.u32At(o + 40, v.crc, true);
     at = "reserved";
     w.zerosAt(o + 44, 4);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeSectionEntryAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeSectionEntryBeAt(w: ByteWriter, o: number, v: SectionEntry): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "type";
+    w.u32At(o, v.type, false);
+    at = "flags";
+    w.u32At(o + 4, v.flags, false);
+    at = "offset";
+    w.u64At(o + 8, v.offset, false);
+    at = "size";
+    w.u64At(o + 16, v.size, false);
+    at = "entry_count";
+    w.u64At(o + 24, v.entryCount, false);
+    at = "entry_size";
+    w.u32At(o + 32, v.entrySize, false);
+    at = "align";
+    w.u32At(o + 36, v.align, false);
+    at = "crc";
+    w.u32At(o + 40, v.crc, false);
+    at = "reserved";
+    w.zerosAt(o + 44, 4);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one section_entry at a reserved position (`w.reserve(SECTION_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeSectionEntryAt(w: ByteWriter, o: number, v: SectionEntry): void {
+  if (w.littleEndian) encodeSectionEntryLeAt(w, o, v);
+  else encodeSectionEntryBeAt(w, o, v);
 }
 
 /** Writes one section_entry; a value out of range or of the wrong length is an EncodeError naming the field. */

@@ -54,26 +54,54 @@ export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
   return decodeCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
 }
 
-/** Writes one cpuid_leaf at a reserved position (`w.reserve(CPUID_LEAF_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
+/** {@link encodeCpuidLeafAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeCpuidLeafLeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
   let at = "";
   let index = -1;
   try {
     at = "leaf";
-    w.u32At(o, v.leaf);
+    w.u32At(o, v.leaf, true);
     at = "subleaf";
-    w.u32At(o + 4, v.subleaf);
+    w.u32At(o + 4, v.subleaf, true);
     at = "eax";
-    w.u32At(o + 8, v.eax);
+    w.u32At(o + 8, v.eax, true);
     at = "ebx";
-    w.u32At(o + 12, v.ebx);
+    w.u32At(o + 12, v.ebx, true);
     at = "ecx";
-    w.u32At(o + 16, v.ecx);
+    w.u32At(o + 16, v.ecx, true);
     at = "edx";
-    w.u32At(o + 20, v.edx);
+    w.u32At(o + 20, v.edx, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeCpuidLeafAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeCpuidLeafBeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "leaf";
+    w.u32At(o, v.leaf, false);
+    at = "subleaf";
+    w.u32At(o + 4, v.subleaf, false);
+    at = "eax";
+    w.u32At(o + 8, v.eax, false);
+    at = "ebx";
+    w.u32At(o + 12, v.ebx, false);
+    at = "ecx";
+    w.u32At(o + 16, v.ecx, false);
+    at = "edx";
+    w.u32At(o + 20, v.edx, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one cpuid_leaf at a reserved position (`w.reserve(CPUID_LEAF_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
+  if (w.littleEndian) encodeCpuidLeafLeAt(w, o, v);
+  else encodeCpuidLeafBeAt(w, o, v);
 }
 
 /** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -106,20 +134,42 @@ export function decodeMsrEntry(r: ByteReader): MsrEntry {
   return decodeMsrEntryAt(r, r.take(MSR_ENTRY_SIZE));
 }
 
-/** Writes one msr_entry at a reserved position (`w.reserve(MSR_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeMsrEntryAt(w: ByteWriter, o: number, v: MsrEntry): void {
+/** {@link encodeMsrEntryAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeMsrEntryLeAt(w: ByteWriter, o: number, v: MsrEntry): void {
   let at = "";
   let index = -1;
   try {
     at = "index";
-    w.u32At(o, v.index);
+    w.u32At(o, v.index, true);
     at = "reserved";
     w.zerosAt(o + 4, 4);
     at = "value";
-    w.u64At(o + 8, v.value);
+    w.u64At(o + 8, v.value, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeMsrEntryAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeMsrEntryBeAt(w: ByteWriter, o: number, v: MsrEntry): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "index";
+    w.u32At(o, v.index, false);
+    at = "reserved";
+    w.zerosAt(o + 4, 4);
+    at = "value";
+    w.u64At(o + 8, v.value, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one msr_entry at a reserved position (`w.reserve(MSR_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeMsrEntryAt(w: ByteWriter, o: number, v: MsrEntry): void {
+  if (w.littleEndian) encodeMsrEntryLeAt(w, o, v);
+  else encodeMsrEntryBeAt(w, o, v);
 }
 
 /** Writes one msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -163,7 +213,7 @@ export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = {
     return decodeEntries(r, ctx, 24, decodeCpuidLeaf);
   },
   encode(w, body, header) {
-    return encodeFixedEntries(w, body, 24, encodeCpuidLeafAt);
+    return encodeFixedEntries(w, body, 24, w.littleEndian ? encodeCpuidLeafLeAt : encodeCpuidLeafBeAt);
   },
   shape(header) {
     return { kind: "array", of: { kind: "lazy", get: () => cpuidLeafShape } };
@@ -188,7 +238,7 @@ export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = {
     return decodeEntries(r, ctx, 16, decodeMsrEntry);
   },
   encode(w, body, header) {
-    return encodeFixedEntries(w, body, 16, encodeMsrEntryAt);
+    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeMsrEntryLeAt : encodeMsrEntryBeAt);
   },
   shape(header) {
     return { kind: "array", of: { kind: "lazy", get: () => msrEntryShape } };
@@ -227,24 +277,50 @@ export function decodeTscInfo(r: ByteReader): TscInfo {
   return decodeTscInfoAt(r, r.take(TSC_INFO_SIZE));
 }
 
-/** Writes one tsc_info at a reserved position (`w.reserve(TSC_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeTscInfoAt(w: ByteWriter, o: number, v: TscInfo): void {
+/** {@link encodeTscInfoAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeTscInfoLeAt(w: ByteWriter, o: number, v: TscInfo): void {
   let at = "";
   let index = -1;
   try {
     at = "mode";
-    w.u32At(o, v.mode);
+    w.u32At(o, v.mode, true);
     at = "khz";
-    w.u32At(o + 4, v.khz);
+    w.u32At(o + 4, v.khz, true);
     at = "nsec";
-    w.u64At(o + 8, v.nsec);
+    w.u64At(o + 8, v.nsec, true);
     at = "incarnation";
-    w.u32At(o + 16, v.incarnation);
+    w.u32At(o + 16, v.incarnation, true);
     at = "reserved";
     w.zerosAt(o + 20, 4);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeTscInfoAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeTscInfoBeAt(w: ByteWriter, o: number, v: TscInfo): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "mode";
+    w.u32At(o, v.mode, false);
+    at = "khz";
+    w.u32At(o + 4, v.khz, false);
+    at = "nsec";
+    w.u64At(o + 8, v.nsec, false);
+    at = "incarnation";
+    w.u32At(o + 16, v.incarnation, false);
+    at = "reserved";
+    w.zerosAt(o + 20, 4);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one tsc_info at a reserved position (`w.reserve(TSC_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeTscInfoAt(w: ByteWriter, o: number, v: TscInfo): void {
+  if (w.littleEndian) encodeTscInfoLeAt(w, o, v);
+  else encodeTscInfoBeAt(w, o, v);
 }
 
 /** Writes one tsc_info; a value out of range or of the wrong length is an EncodeError naming the field. */

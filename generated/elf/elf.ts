@@ -316,42 +316,86 @@ export function decodeElf64Ehdr(r: ByteReader): Elf64Ehdr {
   return decodeElf64EhdrAt(r, r.take(ELF64_EHDR_SIZE));
 }
 
-/** Writes one elf64_ehdr at a reserved position (`w.reserve(ELF64_EHDR_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeElf64EhdrAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
+/** {@link encodeElf64EhdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64EhdrLeAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
   let at = "";
   let index = -1;
   try {
     at = "e_ident";
     encodeElfIdentAt(w, o, v.eIdent);
     at = "e_type";
-    w.u16At(o + 16, v.eType);
+    w.u16At(o + 16, v.eType, true);
     at = "e_machine";
-    w.u16At(o + 18, v.eMachine);
+    w.u16At(o + 18, v.eMachine, true);
     at = "e_version";
-    w.u32At(o + 20, v.eVersion);
+    w.u32At(o + 20, v.eVersion, true);
     at = "e_entry";
-    w.u64At(o + 24, v.eEntry);
+    w.u64At(o + 24, v.eEntry, true);
     at = "e_phoff";
-    w.u64At(o + 32, v.ePhoff);
+    w.u64At(o + 32, v.ePhoff, true);
     at = "e_shoff";
-    w.u64At(o + 40, v.eShoff);
+    w.u64At(o + 40, v.eShoff, true);
     at = "e_flags";
-    w.u32At(o + 48, v.eFlags);
+    w.u32At(o + 48, v.eFlags, true);
     at = "e_ehsize";
-    w.u16At(o + 52, v.eEhsize);
+    w.u16At(o + 52, v.eEhsize, true);
     at = "e_phentsize";
-    w.u16At(o + 54, v.ePhentsize);
+    w.u16At(o + 54, v.ePhentsize, true);
     at = "e_phnum";
-    w.u16At(o + 56, v.ePhnum);
+    w.u16At(o + 56, v.ePhnum, true);
     at = "e_shentsize";
-    w.u16At(o + 58, v.eShentsize);
+    w.u16At(o + 58, v.eShentsize, true);
     at = "e_shnum";
-    w.u16At(o + 60, v.eShnum);
+    w.u16At(o + 60, v.eShnum, true);
     at = "e_shstrndx";
-    w.u16At(o + 62, v.eShstrndx);
+    w.u16At(o + 62, v.eShstrndx, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeElf64EhdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64EhdrBeAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "e_ident";
+    encodeElfIdentAt(w, o, v.eIdent);
+    at = "e_type";
+    w.u16At(o + 16, v.eType, false);
+    at = "e_machine";
+    w.u16At(o + 18, v.eMachine, false);
+    at = "e_version";
+    w.u32At(o + 20, v.eVersion, false);
+    at = "e_entry";
+    w.u64At(o + 24, v.eEntry, false);
+    at = "e_phoff";
+    w.u64At(o + 32, v.ePhoff, false);
+    at = "e_shoff";
+    w.u64At(o + 40, v.eShoff, false);
+    at = "e_flags";
+    w.u32At(o + 48, v.eFlags, false);
+    at = "e_ehsize";
+    w.u16At(o + 52, v.eEhsize, false);
+    at = "e_phentsize";
+    w.u16At(o + 54, v.ePhentsize, false);
+    at = "e_phnum";
+    w.u16At(o + 56, v.ePhnum, false);
+    at = "e_shentsize";
+    w.u16At(o + 58, v.eShentsize, false);
+    at = "e_shnum";
+    w.u16At(o + 60, v.eShnum, false);
+    at = "e_shstrndx";
+    w.u16At(o + 62, v.eShstrndx, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one elf64_ehdr at a reserved position (`w.reserve(ELF64_EHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf64EhdrAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
+  if (w.littleEndian) encodeElf64EhdrLeAt(w, o, v);
+  else encodeElf64EhdrBeAt(w, o, v);
 }
 
 /** Writes one elf64_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -448,42 +492,86 @@ export function decodeElf32Ehdr(r: ByteReader): Elf32Ehdr {
   return decodeElf32EhdrAt(r, r.take(ELF32_EHDR_SIZE));
 }
 
-/** Writes one elf32_ehdr at a reserved position (`w.reserve(ELF32_EHDR_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeElf32EhdrAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
+/** {@link encodeElf32EhdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf32EhdrLeAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
   let at = "";
   let index = -1;
   try {
     at = "e_ident";
     encodeElfIdentAt(w, o, v.eIdent);
     at = "e_type";
-    w.u16At(o + 16, v.eType);
+    w.u16At(o + 16, v.eType, true);
     at = "e_machine";
-    w.u16At(o + 18, v.eMachine);
+    w.u16At(o + 18, v.eMachine, true);
     at = "e_version";
-    w.u32At(o + 20, v.eVersion);
+    w.u32At(o + 20, v.eVersion, true);
     at = "e_entry";
-    w.u32At(o + 24, v.eEntry);
+    w.u32At(o + 24, v.eEntry, true);
     at = "e_phoff";
-    w.u32At(o + 28, v.ePhoff);
+    w.u32At(o + 28, v.ePhoff, true);
     at = "e_shoff";
-    w.u32At(o + 32, v.eShoff);
+    w.u32At(o + 32, v.eShoff, true);
     at = "e_flags";
-    w.u32At(o + 36, v.eFlags);
+    w.u32At(o + 36, v.eFlags, true);
     at = "e_ehsize";
-    w.u16At(o + 40, v.eEhsize);
+    w.u16At(o + 40, v.eEhsize, true);
     at = "e_phentsize";
-    w.u16At(o + 42, v.ePhentsize);
+    w.u16At(o + 42, v.ePhentsize, true);
     at = "e_phnum";
-    w.u16At(o + 44, v.ePhnum);
+    w.u16At(o + 44, v.ePhnum, true);
     at = "e_shentsize";
-    w.u16At(o + 46, v.eShentsize);
+    w.u16At(o + 46, v.eShentsize, true);
     at = "e_shnum";
-    w.u16At(o + 48, v.eShnum);
+    w.u16At(o + 48, v.eShnum, true);
     at = "e_shstrndx";
-    w.u16At(o + 50, v.eShstrndx);
+    w.u16At(o + 50, v.eShstrndx, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeElf32EhdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf32EhdrBeAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "e_ident";
+    encodeElfIdentAt(w, o, v.eIdent);
+    at = "e_type";
+    w.u16At(o + 16, v.eType, false);
+    at = "e_machine";
+    w.u16At(o + 18, v.eMachine, false);
+    at = "e_version";
+    w.u32At(o + 20, v.eVersion, false);
+    at = "e_entry";
+    w.u32At(o + 24, v.eEntry, false);
+    at = "e_phoff";
+    w.u32At(o + 28, v.ePhoff, false);
+    at = "e_shoff";
+    w.u32At(o + 32, v.eShoff, false);
+    at = "e_flags";
+    w.u32At(o + 36, v.eFlags, false);
+    at = "e_ehsize";
+    w.u16At(o + 40, v.eEhsize, false);
+    at = "e_phentsize";
+    w.u16At(o + 42, v.ePhentsize, false);
+    at = "e_phnum";
+    w.u16At(o + 44, v.ePhnum, false);
+    at = "e_shentsize";
+    w.u16At(o + 46, v.eShentsize, false);
+    at = "e_shnum";
+    w.u16At(o + 48, v.eShnum, false);
+    at = "e_shstrndx";
+    w.u16At(o + 50, v.eShstrndx, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one elf32_ehdr at a reserved position (`w.reserve(ELF32_EHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf32EhdrAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
+  if (w.littleEndian) encodeElf32EhdrLeAt(w, o, v);
+  else encodeElf32EhdrBeAt(w, o, v);
 }
 
 /** Writes one elf32_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -647,34 +735,70 @@ export function decodeElf64Shdr(r: ByteReader): Elf64Shdr {
   return decodeElf64ShdrAt(r, r.take(ELF64_SHDR_SIZE));
 }
 
-/** Writes one elf64_shdr at a reserved position (`w.reserve(ELF64_SHDR_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeElf64ShdrAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
+/** {@link encodeElf64ShdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64ShdrLeAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
   let at = "";
   let index = -1;
   try {
     at = "sh_name";
-    w.u32At(o, v.shName);
+    w.u32At(o, v.shName, true);
     at = "sh_type";
-    w.u32At(o + 4, v.shType);
+    w.u32At(o + 4, v.shType, true);
     at = "sh_flags";
-    w.u64At(o + 8, v.shFlags);
+    w.u64At(o + 8, v.shFlags, true);
     at = "sh_addr";
-    w.u64At(o + 16, v.shAddr);
+    w.u64At(o + 16, v.shAddr, true);
     at = "sh_offset";
-    w.u64At(o + 24, v.shOffset);
+    w.u64At(o + 24, v.shOffset, true);
     at = "sh_size";
-    w.u64At(o + 32, v.shSize);
+    w.u64At(o + 32, v.shSize, true);
     at = "sh_link";
-    w.u32At(o + 40, v.shLink);
+    w.u32At(o + 40, v.shLink, true);
     at = "sh_info";
-    w.u32At(o + 44, v.shInfo);
+    w.u32At(o + 44, v.shInfo, true);
     at = "sh_addralign";
-    w.u64At(o + 48, v.shAddralign);
+    w.u64At(o + 48, v.shAddralign, true);
     at = "sh_entsize";
-    w.u64At(o + 56, v.shEntsize);
+    w.u64At(o + 56, v.shEntsize, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeElf64ShdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64ShdrBeAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "sh_name";
+    w.u32At(o, v.shName, false);
+    at = "sh_type";
+    w.u32At(o + 4, v.shType, false);
+    at = "sh_flags";
+    w.u64At(o + 8, v.shFlags, false);
+    at = "sh_addr";
+    w.u64At(o + 16, v.shAddr, false);
+    at = "sh_offset";
+    w.u64At(o + 24, v.shOffset, false);
+    at = "sh_size";
+    w.u64At(o + 32, v.shSize, false);
+    at = "sh_link";
+    w.u32At(o + 40, v.shLink, false);
+    at = "sh_info";
+    w.u32At(o + 44, v.shInfo, false);
+    at = "sh_addralign";
+    w.u64At(o + 48, v.shAddralign, false);
+    at = "sh_entsize";
+    w.u64At(o + 56, v.shEntsize, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one elf64_shdr at a reserved position (`w.reserve(ELF64_SHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf64ShdrAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
+  if (w.littleEndian) encodeElf64ShdrLeAt(w, o, v);
+  else encodeElf64ShdrBeAt(w, o, v);
 }
 
 /** Writes one elf64_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -747,34 +871,70 @@ export function decodeElf32Shdr(r: ByteReader): Elf32Shdr {
   return decodeElf32ShdrAt(r, r.take(ELF32_SHDR_SIZE));
 }
 
-/** Writes one elf32_shdr at a reserved position (`w.reserve(ELF32_SHDR_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeElf32ShdrAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
+/** {@link encodeElf32ShdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf32ShdrLeAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
   let at = "";
   let index = -1;
   try {
     at = "sh_name";
-    w.u32At(o, v.shName);
+    w.u32At(o, v.shName, true);
     at = "sh_type";
-    w.u32At(o + 4, v.shType);
+    w.u32At(o + 4, v.shType, true);
     at = "sh_flags";
-    w.u32At(o + 8, v.shFlags);
+    w.u32At(o + 8, v.shFlags, true);
     at = "sh_addr";
-    w.u32At(o + 12, v.shAddr);
+    w.u32At(o + 12, v.shAddr, true);
     at = "sh_offset";
-    w.u32At(o + 16, v.shOffset);
+    w.u32At(o + 16, v.shOffset, true);
     at = "sh_size";
-    w.u32At(o + 20, v.shSize);
+    w.u32At(o + 20, v.shSize, true);
     at = "sh_link";
-    w.u32At(o + 24, v.shLink);
+    w.u32At(o + 24, v.shLink, true);
     at = "sh_info";
-    w.u32At(o + 28, v.shInfo);
+    w.u32At(o + 28, v.shInfo, true);
     at = "sh_addralign";
-    w.u32At(o + 32, v.shAddralign);
+    w.u32At(o + 32, v.shAddralign, true);
     at = "sh_entsize";
-    w.u32At(o + 36, v.shEntsize);
+    w.u32At(o + 36, v.shEntsize, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeElf32ShdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf32ShdrBeAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "sh_name";
+    w.u32At(o, v.shName, false);
+    at = "sh_type";
+    w.u32At(o + 4, v.shType, false);
+    at = "sh_flags";
+    w.u32At(o + 8, v.shFlags, false);
+    at = "sh_addr";
+    w.u32At(o + 12, v.shAddr, false);
+    at = "sh_offset";
+    w.u32At(o + 16, v.shOffset, false);
+    at = "sh_size";
+    w.u32At(o + 20, v.shSize, false);
+    at = "sh_link";
+    w.u32At(o + 24, v.shLink, false);
+    at = "sh_info";
+    w.u32At(o + 28, v.shInfo, false);
+    at = "sh_addralign";
+    w.u32At(o + 32, v.shAddralign, false);
+    at = "sh_entsize";
+    w.u32At(o + 36, v.shEntsize, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one elf32_shdr at a reserved position (`w.reserve(ELF32_SHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf32ShdrAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
+  if (w.littleEndian) encodeElf32ShdrLeAt(w, o, v);
+  else encodeElf32ShdrBeAt(w, o, v);
 }
 
 /** Writes one elf32_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -839,30 +999,62 @@ export function decodeElf64Phdr(r: ByteReader): Elf64Phdr {
   return decodeElf64PhdrAt(r, r.take(ELF64_PHDR_SIZE));
 }
 
-/** Writes one elf64_phdr at a reserved position (`w.reserve(ELF64_PHDR_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeElf64PhdrAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
+/** {@link encodeElf64PhdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64PhdrLeAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
   let at = "";
   let index = -1;
   try {
     at = "p_type";
-    w.u32At(o, v.pType);
+    w.u32At(o, v.pType, true);
     at = "p_flags";
-    w.u32At(o + 4, v.pFlags);
+    w.u32At(o + 4, v.pFlags, true);
     at = "p_offset";
-    w.u64At(o + 8, v.pOffset);
+    w.u64At(o + 8, v.pOffset, true);
     at = "p_vaddr";
-    w.u64At(o + 16, v.pVaddr);
+    w.u64At(o + 16, v.pVaddr, true);
     at = "p_paddr";
-    w.u64At(o + 24, v.pPaddr);
+    w.u64At(o + 24, v.pPaddr, true);
     at = "p_filesz";
-    w.u64At(o + 32, v.pFilesz);
+    w.u64At(o + 32, v.pFilesz, true);
     at = "p_memsz";
-    w.u64At(o + 40, v.pMemsz);
+    w.u64At(o + 40, v.pMemsz, true);
     at = "p_align";
-    w.u64At(o + 48, v.pAlign);
+    w.u64At(o + 48, v.pAlign, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeElf64PhdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64PhdrBeAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "p_type";
+    w.u32At(o, v.pType, false);
+    at = "p_flags";
+    w.u32At(o + 4, v.pFlags, false);
+    at = "p_offset";
+    w.u64At(o + 8, v.pOffset, false);
+    at = "p_vaddr";
+    w.u64At(o + 16, v.pVaddr, false);
+    at = "p_paddr";
+    w.u64At(o + 24, v.pPaddr, false);
+    at = "p_filesz";
+    w.u64At(o + 32, v.pFilesz, false);
+    at = "p_memsz";
+    w.u64At(o + 40, v.pMemsz, false);
+    at = "p_align";
+    w.u64At(o + 48, v.pAlign, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one elf64_phdr at a reserved position (`w.reserve(ELF64_PHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf64PhdrAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
+  if (w.littleEndian) encodeElf64PhdrLeAt(w, o, v);
+  else encodeElf64PhdrBeAt(w, o, v);
 }
 
 /** Writes one elf64_phdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -924,20 +1116,42 @@ export function decodeElf64Nhdr(r: ByteReader): Elf64Nhdr {
   return decodeElf64NhdrAt(r, r.take(ELF64_NHDR_SIZE));
 }
 
-/** Writes one elf64_nhdr at a reserved position (`w.reserve(ELF64_NHDR_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeElf64NhdrAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
+/** {@link encodeElf64NhdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64NhdrLeAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
   let at = "";
   let index = -1;
   try {
     at = "n_namesz";
-    w.u32At(o, v.nNamesz);
+    w.u32At(o, v.nNamesz, true);
     at = "n_descsz";
-    w.u32At(o + 4, v.nDescsz);
+    w.u32At(o + 4, v.nDescsz, true);
     at = "n_type";
-    w.u32At(o + 8, v.nType);
+    w.u32At(o + 8, v.nType, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeElf64NhdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64NhdrBeAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "n_namesz";
+    w.u32At(o, v.nNamesz, false);
+    at = "n_descsz";
+    w.u32At(o + 4, v.nDescsz, false);
+    at = "n_type";
+    w.u32At(o + 8, v.nType, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one elf64_nhdr at a reserved position (`w.reserve(ELF64_NHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf64NhdrAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
+  if (w.littleEndian) encodeElf64NhdrLeAt(w, o, v);
+  else encodeElf64NhdrBeAt(w, o, v);
 }
 
 /** Writes one elf64_nhdr; a value out of range or of the wrong length is an EncodeError naming the field. */

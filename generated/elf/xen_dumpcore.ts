@@ -62,22 +62,46 @@ export function decodeXenDumpcoreHeader(r: ByteReader): XenDumpcoreHeader {
   return decodeXenDumpcoreHeaderAt(r, r.take(XEN_DUMPCORE_HEADER_SIZE));
 }
 
-/** Writes one xen_dumpcore_header at a reserved position (`w.reserve(XEN_DUMPCORE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenDumpcoreHeaderAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
+/** {@link encodeXenDumpcoreHeaderAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreHeaderLeAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
   let at = "";
   let index = -1;
   try {
     at = "xch_magic";
-    w.u64At(o, v.xchMagic);
+    w.u64At(o, v.xchMagic, true);
     at = "xch_nr_vcpus";
-    w.u64At(o + 8, v.xchNrVcpus);
+    w.u64At(o + 8, v.xchNrVcpus, true);
     at = "xch_nr_pages";
-    w.u64At(o + 16, v.xchNrPages);
+    w.u64At(o + 16, v.xchNrPages, true);
     at = "xch_page_size";
-    w.u64At(o + 24, v.xchPageSize);
+    w.u64At(o + 24, v.xchPageSize, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeXenDumpcoreHeaderAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreHeaderBeAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "xch_magic";
+    w.u64At(o, v.xchMagic, false);
+    at = "xch_nr_vcpus";
+    w.u64At(o + 8, v.xchNrVcpus, false);
+    at = "xch_nr_pages";
+    w.u64At(o + 16, v.xchNrPages, false);
+    at = "xch_page_size";
+    w.u64At(o + 24, v.xchPageSize, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one xen_dumpcore_header at a reserved position (`w.reserve(XEN_DUMPCORE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreHeaderAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
+  if (w.littleEndian) encodeXenDumpcoreHeaderLeAt(w, o, v);
+  else encodeXenDumpcoreHeaderBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_header; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -224,15 +248,15 @@ export function decodeXenDumpcoreXenVersion(r: ByteReader): XenDumpcoreXenVersio
   return decodeXenDumpcoreXenVersionAt(r, r.take(XEN_DUMPCORE_XEN_VERSION_SIZE));
 }
 
-/** Writes one xen_dumpcore_xen_version at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenDumpcoreXenVersionAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
+/** {@link encodeXenDumpcoreXenVersionAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreXenVersionLeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
   let at = "";
   let index = -1;
   try {
     at = "major_version";
-    w.u64At(o, v.majorVersion);
+    w.u64At(o, v.majorVersion, true);
     at = "minor_version";
-    w.u64At(o + 8, v.minorVersion);
+    w.u64At(o + 8, v.minorVersion, true);
     at = "extra_version";
     w.stringAt(o + 16, v.extraVersion, 16, false);
     at = "compile_info";
@@ -242,12 +266,44 @@ export function encodeXenDumpcoreXenVersionAt(w: ByteWriter, o: number, v: XenDu
     at = "changeset";
     w.stringAt(o + 1200, v.changeset, 64, false);
     at = "virt_start";
-    w.u64At(o + 1264, v.virtStart);
+    w.u64At(o + 1264, v.virtStart, true);
     at = "pagesize";
-    w.u64At(o + 1272, v.pagesize);
+    w.u64At(o + 1272, v.pagesize, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeXenDumpcoreXenVersionAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreXenVersionBeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "major_version";
+    w.u64At(o, v.majorVersion, false);
+    at = "minor_version";
+    w.u64At(o + 8, v.minorVersion, false);
+    at = "extra_version";
+    w.stringAt(o + 16, v.extraVersion, 16, false);
+    at = "compile_info";
+    encodeXenDumpcoreCompileInfoAt(w, o + 32, v.compileInfo);
+    at = "capabilities";
+    w.stringAt(o + 176, v.capabilities, 1024, false);
+    at = "changeset";
+    w.stringAt(o + 1200, v.changeset, 64, false);
+    at = "virt_start";
+    w.u64At(o + 1264, v.virtStart, false);
+    at = "pagesize";
+    w.u64At(o + 1272, v.pagesize, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one xen_dumpcore_xen_version at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreXenVersionAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
+  if (w.littleEndian) encodeXenDumpcoreXenVersionLeAt(w, o, v);
+  else encodeXenDumpcoreXenVersionBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_xen_version; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -326,15 +382,15 @@ export function decodeXenDumpcoreXenVersionX8632(r: ByteReader): XenDumpcoreXenV
   return decodeXenDumpcoreXenVersionX8632At(r, r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE));
 }
 
-/** Writes one xen_dumpcore_xen_version_x86_32 at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenDumpcoreXenVersionX8632At(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
+/** {@link encodeXenDumpcoreXenVersionX8632At} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreXenVersionX8632LeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
   let at = "";
   let index = -1;
   try {
     at = "major_version";
-    w.u64At(o, v.majorVersion);
+    w.u64At(o, v.majorVersion, true);
     at = "minor_version";
-    w.u64At(o + 8, v.minorVersion);
+    w.u64At(o + 8, v.minorVersion, true);
     at = "extra_version";
     w.stringAt(o + 16, v.extraVersion, 16, false);
     at = "compile_info";
@@ -344,12 +400,44 @@ export function encodeXenDumpcoreXenVersionX8632At(w: ByteWriter, o: number, v: 
     at = "changeset";
     w.stringAt(o + 1200, v.changeset, 64, false);
     at = "virt_start";
-    w.u32At(o + 1264, v.virtStart);
+    w.u32At(o + 1264, v.virtStart, true);
     at = "pagesize";
-    w.u64At(o + 1268, v.pagesize);
+    w.u64At(o + 1268, v.pagesize, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeXenDumpcoreXenVersionX8632At} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreXenVersionX8632BeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "major_version";
+    w.u64At(o, v.majorVersion, false);
+    at = "minor_version";
+    w.u64At(o + 8, v.minorVersion, false);
+    at = "extra_version";
+    w.stringAt(o + 16, v.extraVersion, 16, false);
+    at = "compile_info";
+    encodeXenDumpcoreCompileInfoAt(w, o + 32, v.compileInfo);
+    at = "capabilities";
+    w.stringAt(o + 176, v.capabilities, 1024, false);
+    at = "changeset";
+    w.stringAt(o + 1200, v.changeset, 64, false);
+    at = "virt_start";
+    w.u32At(o + 1264, v.virtStart, false);
+    at = "pagesize";
+    w.u64At(o + 1268, v.pagesize, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one xen_dumpcore_xen_version_x86_32 at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreXenVersionX8632At(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
+  if (w.littleEndian) encodeXenDumpcoreXenVersionX8632LeAt(w, o, v);
+  else encodeXenDumpcoreXenVersionX8632BeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_xen_version_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -379,16 +467,34 @@ export function decodeXenDumpcoreFormatVersion(r: ByteReader): XenDumpcoreFormat
   return decodeXenDumpcoreFormatVersionAt(r, r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE));
 }
 
-/** Writes one xen_dumpcore_format_version at a reserved position (`w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenDumpcoreFormatVersionAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
+/** {@link encodeXenDumpcoreFormatVersionAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreFormatVersionLeAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
   let at = "";
   let index = -1;
   try {
     at = "version";
-    w.u64At(o, v.version);
+    w.u64At(o, v.version, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeXenDumpcoreFormatVersionAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreFormatVersionBeAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "version";
+    w.u64At(o, v.version, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one xen_dumpcore_format_version at a reserved position (`w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreFormatVersionAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
+  if (w.littleEndian) encodeXenDumpcoreFormatVersionLeAt(w, o, v);
+  else encodeXenDumpcoreFormatVersionBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_format_version; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -420,18 +526,38 @@ export function decodeXenDumpcoreP2m(r: ByteReader): XenDumpcoreP2m {
   return decodeXenDumpcoreP2mAt(r, r.take(XEN_DUMPCORE_P2M_SIZE));
 }
 
-/** Writes one xen_dumpcore_p2m at a reserved position (`w.reserve(XEN_DUMPCORE_P2M_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenDumpcoreP2mAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
+/** {@link encodeXenDumpcoreP2mAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreP2mLeAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
   let at = "";
   let index = -1;
   try {
     at = "pfn";
-    w.u64At(o, v.pfn);
+    w.u64At(o, v.pfn, true);
     at = "gmfn";
-    w.u64At(o + 8, v.gmfn);
+    w.u64At(o + 8, v.gmfn, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeXenDumpcoreP2mAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreP2mBeAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "pfn";
+    w.u64At(o, v.pfn, false);
+    at = "gmfn";
+    w.u64At(o + 8, v.gmfn, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one xen_dumpcore_p2m at a reserved position (`w.reserve(XEN_DUMPCORE_P2M_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreP2mAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
+  if (w.littleEndian) encodeXenDumpcoreP2mLeAt(w, o, v);
+  else encodeXenDumpcoreP2mBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_p2m; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -461,16 +587,34 @@ export function decodeXenDumpcorePfn(r: ByteReader): XenDumpcorePfn {
   return decodeXenDumpcorePfnAt(r, r.take(XEN_DUMPCORE_PFN_SIZE));
 }
 
-/** Writes one xen_dumpcore_pfn at a reserved position (`w.reserve(XEN_DUMPCORE_PFN_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenDumpcorePfnAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
+/** {@link encodeXenDumpcorePfnAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcorePfnLeAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
   let at = "";
   let index = -1;
   try {
     at = "pfn";
-    w.u64At(o, v.pfn);
+    w.u64At(o, v.pfn, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
+}
+
+/** {@link encodeXenDumpcorePfnAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcorePfnBeAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "pfn";
+    w.u64At(o, v.pfn, false);
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one xen_dumpcore_pfn at a reserved position (`w.reserve(XEN_DUMPCORE_PFN_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcorePfnAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
+  if (w.littleEndian) encodeXenDumpcorePfnLeAt(w, o, v);
+  else encodeXenDumpcorePfnBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_pfn; a value out of range or of the wrong length is an EncodeError naming the field. */

@@ -23,7 +23,7 @@ export function packLibxcImageOptionsAt(
   v: LibxcImageOptions,
   le: boolean = w.littleEndian,
 ): void {
-  w.u16At(at, w.bits32(v.bigEndian, 1) * 0x1, le);
+  w.u16At(at, w.bits32(v.bigEndian, 1, at) * 0x1, le);
 }
 
 /** The 24-byte image header. Version 2 is the format of Xen 4.6 to 4.14; version 3 (Xen 4.15 on) adds the STATIC_DATA_END record and the CPUID and MSR policy records. Restorers accept both; savers write 3. */

@@ -195,8 +195,8 @@ export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littl
 export function packPfnWordAt(w: ByteWriter, at: number, v: PfnWord, le: boolean = w.littleEndian): void {
   let lo = 0;
   let hi = 0;
-  hi += w.bits32(v.type, 4) * 0x10000000;
-  const pfnValue = w.bits32(v.pfn, 52);
+  hi += w.bits32(v.type, 4, at) * 0x10000000;
+  const pfnValue = w.bits32(v.pfn, 52, at);
   lo += (pfnValue % 0x100000000) * 0x1;
   hi += Math.floor(pfnValue / 0x100000000);
   w.halvesAt(at, lo, hi, le);

@@ -29,7 +29,7 @@ export function packLibxlStreamOptionsAt(
   v: LibxlStreamOptions,
   le: boolean = w.littleEndian,
 ): void {
-  w.u32At(at, w.bits32(v.bigEndian, 1) * 0x1 + w.bits32(v.legacy, 1) * 0x2, le);
+  w.u32At(at, w.bits32(v.bigEndian, 1, at) * 0x1 + w.bits32(v.legacy, 1, at) * 0x2, le);
 }
 
 /** The 16-byte stream header. */

@@ -1,4 +1,4 @@
-import type { Field, StructDecl } from "../model/model.js";
+import type { Endian, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, local, pascal, str } from "./names.js";
 import { intBase, intMethod, leArg, magicConstant, typedArrayElement } from "./scalars.js";
@@ -58,22 +58,51 @@ function readAt(m: ModuleEmitter, field: Field, at: string): string {
   }
 }
 
-/** A statement writing one element `value` of `field` at position expression `at`. */
-function writeAt(m: ModuleEmitter, field: Field, at: string, value: string): string {
+/**
+ * True when some field of the struct (nested structs included) takes its byte order from the image.
+ * Its encoder is then emitted twice, once per byte order with the order a literal: V8 compiles a
+ * `DataView` write whose order is a run-time value noticeably slower (cpuid_leaf encode: 1.37× the
+ * hand-written time against 1.18× with a literal, bench/RESULTS.md).
+ */
+export function hasContextOrder(struct: StructDecl, seen = new Set<StructDecl>()): boolean {
+  if (seen.has(struct)) return false;
+  seen.add(struct);
+  return struct.fields.some((f) => {
+    const t = f.type;
+    if (t.kind === "struct") return hasContextOrder(t, seen);
+    const ordered = t.kind === "int" || t.kind === "enum" || t.kind === "flags" || t.kind === "float" || t.kind === "bits";
+    return ordered && f.endian === "context" && elementSize(f) > 1;
+  });
+}
+
+/** The byte-order argument of a write in an encoder specialised for `order` (none when not specialised). */
+function orderArg(field: Field, size: number, order: Endian): string {
+  return leArg(field.endian === "context" ? { endian: order } : field, size);
+}
+
+/** The name of the encoder of `struct` specialised for `order`, or the generic one. */
+function encoderAt(struct: StructDecl, order: Endian): string {
+  const name = pascal(struct.name);
+  if (order === "context" || !hasContextOrder(struct)) return `encode${name}At`;
+  return `encode${name}${order === "little" ? "Le" : "Be"}At`;
+}
+
+/** A statement writing one element `value` of `field` at position expression `at`, in byte order `order`. */
+function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, order: Endian): string {
   const t = field.type;
   switch (t.kind) {
     case "int":
     case "enum":
     case "flags": {
       const base = intBase(t)!;
-      return `w.${intMethod(field, base).replace(/(le|be)$/, "")}At(${at}, ${value}${leArg(field, base.size)});`;
+      return `w.${intMethod(field, base).replace(/(le|be)$/, "")}At(${at}, ${value}${orderArg(field, base.size, order)});`;
     }
     case "float":
-      return `w.f${t.size * 8}At(${at}, ${value}${leArg(field, t.size)});`;
+      return `w.f${t.size * 8}At(${at}, ${value}${orderArg(field, t.size, order)});`;
     case "bits":
-      return `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${leArg(field, t.base.size)});`;
+      return `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${orderArg(field, t.base.size, order)});`;
     case "struct":
-      return `${m.ref(t, `encode${pascal(t.name)}At`)}(w, ${at}, ${value});`;
+      return `${m.ref(t, encoderAt(t, order))}(w, ${at}, ${value});`;
     case "bytes":
       return `w.bytesAt(${at}, ${value}, ${t.elementSize ?? field.size});`;
     default:
@@ -165,49 +194,67 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
   });
 
   // Encoding: every field can meet a bad value, so each is named for errors.
-  const writes: string[] = [];
-  for (const f of struct.fields) {
-    const at = position(f.offset!);
-    const t = f.type;
-    const value = `v.${camel(f.name)}`;
-    if (t.kind === "pad" || t.kind === "align") {
-      if (f.size! > 0) writes.push(`w.zerosAt(${at}, ${f.size});`);
-      continue;
+  const encodeBody = (order: Endian): string[] => {
+    const writes: string[] = [];
+    for (const f of struct.fields) {
+      const at = position(f.offset!);
+      const t = f.type;
+      const value = `v.${camel(f.name)}`;
+      if (t.kind === "pad" || t.kind === "align") {
+        if (f.size! > 0) writes.push(`w.zerosAt(${at}, ${f.size});`);
+        continue;
+      }
+      writes.push(`at = ${str(f.name)};`);
+      if (f.constValue !== undefined) {
+        writes.push(
+          Array.isArray(f.constValue)
+            ? `w.bytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${f.size});`
+            : writeAt(m, f, at, literal(f.constValue as number | bigint), order),
+        );
+      } else if (f.reserved !== undefined) {
+        writes.push(`w.zerosAt(${at}, ${f.size});`);
+      } else if (t.kind === "string") {
+        writes.push(`w.stringAt(${at}, ${value}, ${f.size}, ${t.encoding === "ascii"});`);
+      } else if (f.typedArray) {
+        const n = (f.count as { value: number }).value;
+        writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${orderArg(f, elementSize(f), order)});`);
+      } else if (isArray(f)) {
+        const n = (f.count as { value: number }).value;
+        writes.push(
+          `if (!Array.isArray(${value}) || ${value}.length !== ${n}) w.fail(\`\${Array.isArray(${value}) ? ${value}.length : "no"} elements given, exactly ${n} expected\`, ${at});`,
+          `for (index = 0; index < ${n}; index++) ${writeAt(m, f, `${at} + index * ${elementSize(f)}`, `${value}[index]!`, order)}`,
+          "index = -1;",
+        );
+      } else writes.push(writeAt(m, f, at, value, order));
     }
-    writes.push(`at = ${str(f.name)};`);
-    if (f.constValue !== undefined) {
-      writes.push(
-        Array.isArray(f.constValue)
-          ? `w.bytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${f.size});`
-          : writeAt(m, f, at, literal(f.constValue as number | bigint)),
-      );
-    } else if (f.reserved !== undefined) {
-      writes.push(`w.zerosAt(${at}, ${f.size});`);
-    } else if (t.kind === "string") {
-      writes.push(`w.stringAt(${at}, ${value}, ${f.size}, ${t.encoding === "ascii"});`);
-    } else if (f.typedArray) {
-      const n = (f.count as { value: number }).value;
-      writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${leArg(f, elementSize(f))});`);
-    } else if (isArray(f)) {
-      const n = (f.count as { value: number }).value;
-      writes.push(
-        `if (!Array.isArray(${value}) || ${value}.length !== ${n}) w.fail(\`\${Array.isArray(${value}) ? ${value}.length : "no"} elements given, exactly ${n} expected\`, ${at});`,
-        `for (index = 0; index < ${n}; index++) ${writeAt(m, f, `${at} + index * ${elementSize(f)}`, `${value}[index]!`)}`,
-        "index = -1;",
-      );
-    } else writes.push(writeAt(m, f, at, value));
+    return ['let at = "";', "let index = -1;", "try {", ...writes, "} catch (e) {", "throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);", "}"];
+  };
+  const encodeParams = [
+    { name: "w", type: m.runtime("ByteWriter", true) },
+    { name: "o", type: "number" },
+    { name: "v", type: typeName },
+  ];
+  const encodeDoc = `Writes one ${struct.name} at a reserved position (\`w.reserve(${size})\`); a bad value is an EncodeError naming the field.`;
+  if (hasContextOrder(struct)) {
+    for (const order of ["little", "big"] as const) {
+      m.file.function({
+        name: encoderAt(struct, order),
+        doc: `{@link encode${name}At} for a ${order}-endian writer (\`w.littleEndian\` ${order === "little"}).`,
+        params: encodeParams,
+        returns: "void",
+        body: encodeBody(order),
+      });
+    }
+    m.file.function({
+      name: `encode${name}At`,
+      doc: `${encodeDoc} Its fields follow the writer's byte order.`,
+      params: encodeParams,
+      returns: "void",
+      body: [`if (w.littleEndian) ${encoderAt(struct, "little")}(w, o, v);`, `else ${encoderAt(struct, "big")}(w, o, v);`],
+    });
+  } else {
+    m.file.function({ name: `encode${name}At`, doc: encodeDoc, params: encodeParams, returns: "void", body: encodeBody("context") });
   }
-  m.file.function({
-    name: `encode${name}At`,
-    doc: `Writes one ${struct.name} at a reserved position (\`w.reserve(${size})\`); a bad value is an EncodeError naming the field.`,
-    params: [
-      { name: "w", type: m.runtime("ByteWriter", true) },
-      { name: "o", type: "number" },
-      { name: "v", type: typeName },
-    ],
-    returns: "void",
-    body: ['let at = "";', "let index = -1;", "try {", ...writes, "} catch (e) {", "throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);", "}"],
-  });
   m.file.function({
     name: `encode${name}`,
     doc: `Writes one ${struct.name}; a value out of range or of the wrong length is an EncodeError naming the field.`,

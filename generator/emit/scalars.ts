@@ -171,7 +171,7 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
   const pack: string[] = [];
   const value = (f: BitField) => {
     const v = `v.${camel(f.name)}`;
-    return f.repr === "bigint" ? `w.bits64(${v}, ${f.width})` : `w.bits32(${v}, ${f.width})`;
+    return f.repr === "bigint" ? `w.bits64(${v}, ${f.width}, at)` : `w.bits32(${v}, ${f.width}, at)`;
   };
   if (big) {
     pack.push("let lo = 0;", "let hi = 0;");

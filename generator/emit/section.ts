@@ -2,7 +2,7 @@ import type { ContainerDecl, Field, SectionBody, SectionDecl, SectionVariant } f
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, literal, pascal, str } from "./names.js";
 import { bodyShape } from "./json-shape.js";
-import { isFixed } from "./fixed-struct.js";
+import { hasContextOrder, isFixed } from "./fixed-struct.js";
 import { emitStruct } from "./struct.js";
 
 /**
@@ -81,7 +81,12 @@ function encodeBody(m: ModuleEmitter, body: SectionBody, value: string): string[
     case "entries":
       // Fixed-size entries exactly as large as the declared entry size are written in place.
       if (isFixed(body.struct) && body.struct.size === body.entrySize) {
-        return [`return ${m.runtime("encodeFixedEntries")}(w, ${value}, ${body.entrySize}, ${m.ref(body.struct, `encode${pascal(body.struct.name)}At`)});`];
+        const name = pascal(body.struct.name);
+        // The byte order is picked once for the whole section, not once per entry.
+        const encodeAt = hasContextOrder(body.struct)
+          ? `w.littleEndian ? ${m.ref(body.struct, `encode${name}LeAt`)} : ${m.ref(body.struct, `encode${name}BeAt`)}`
+          : m.ref(body.struct, `encode${name}At`);
+        return [`return ${m.runtime("encodeFixedEntries")}(w, ${value}, ${body.entrySize}, ${encodeAt});`];
       }
       return [`return ${m.runtime("encodeEntries")}(w, ${value}, ${body.entrySize}, ${m.ref(body.struct, `encode${pascal(body.struct.name)}`)});`];
   }

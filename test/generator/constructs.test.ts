@@ -3,15 +3,19 @@ import {
   BigEnum,
   Color,
   decodeEverything,
+  decodeSegment,
   encodeEverything,
+  encodeSegment,
   Perms,
   recordsSection,
   tailSection,
   taggedValuesSection,
   typedSection,
   pfnListSection,
+  SEGMENT_SIZE,
   WideFlags,
   type Everything,
+  type Segment,
 } from "./fixtures/golden/expected/constructs.js";
 import { ByteOrder, Shape } from "./fixtures/golden/expected/box.js";
 import { decodeImage, encodeImage, type ImageInit } from "./fixtures/golden/expected/index.js";
@@ -306,4 +310,49 @@ describe("repr: typed_array, in generated code", () => {
     expect(pfnListSection.decode(new ByteReader(body), { ...ctx, entryCount: 3n, entrySize: 8 })).toEqual({ pfns: BigUint64Array.of(1n, 2n, 3n) });
     expect(() => pfnListSection.decode(new ByteReader(body), { ...ctx, entryCount: 3n, entrySize: 0 })).toThrowError(/entry size 0 in the table, 8 expected/);
   });
+});
+
+describe("encoders specialised per byte order", () => {
+  // segment nests two points, a bit-field word, a float and an array, all in the image's byte order:
+  // its encoder exists once per order and each calls the nested encoders of the same order.
+  const segment: Segment = {
+    from: { x: -1, y: 0x1234, z: 7, w: -2n },
+    to: { x: 0x0102_0304, y: -2, z: 255, w: 1n << 62n },
+    frame: { color: Color.green, number: 0x1_2345_6789 },
+    ratio: 0.25,
+    ids: [0xabcd, 1],
+  };
+
+  function encodeSegmentIn(littleEndian: boolean, v: unknown = segment): Uint8Array {
+    const w = new ByteWriter({ littleEndian });
+    encodeSegment(w, v as Segment);
+    return w.finish();
+  }
+
+  for (const littleEndian of [true, false]) {
+    it(`writes every field, nested ones included, ${littleEndian ? "little" : "big"}-endian when the writer is`, () => {
+      const bytes = encodeSegmentIn(littleEndian);
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      expect(bytes.length).toBe(SEGMENT_SIZE);
+      expect(dv.getUint16(4, littleEndian)).toBe(0x1234);
+      expect(dv.getBigInt64(8, littleEndian)).toBe(-2n);
+      expect(dv.getInt32(16, littleEndian)).toBe(0x0102_0304);
+      expect(dv.getBigUint64(24, littleEndian)).toBe(1n << 62n);
+      expect(dv.getBigUint64(32, littleEndian)).toBe((BigInt(Color.green) << 60n) | 0x1_2345_6789n);
+      expect(dv.getFloat32(40, littleEndian)).toBe(0.25);
+      expect(dv.getUint16(44, littleEndian)).toBe(0xabcd);
+      expect(decodeSegment(new ByteReader(bytes, { littleEndian }))).toEqual(segment);
+    });
+
+    it(`names a nested field's bad value in the ${littleEndian ? "little" : "big"}-endian encoder`, () => {
+      expect(() => encodeSegmentIn(littleEndian, { ...segment, to: { ...segment.to, z: 256 } })).toThrowError(
+        /256 is not a valid u8.*field to\.z, offset 0x16/,
+      );
+      expect(() => encodeSegmentIn(littleEndian, { ...segment, ids: [1, -1] })).toThrowError(/-1 is not a valid u16.*field ids\[1\], offset 0x2e/);
+      // A bit field names its word's position, not the end of the struct.
+      expect(() => encodeSegmentIn(littleEndian, { ...segment, frame: { ...segment.frame, color: 16 } })).toThrowError(
+        /16 does not fit 4 bits.*field frame, offset 0x20/,
+      );
+    });
+  }
 });
