@@ -54,6 +54,8 @@ export interface Counts {
 export const DEFAULT_COUNTS: Counts = { vcpu: 256, cpuid: 20_000, hvm: 2_000 };
 
 const OURS = { id: "ours", label: "xenimage (generated)" } as const;
+/** Our lazy view (`viewX`): per-record only, since a view is for reading a few fields of a record. */
+const OURS_VIEW = { id: "ours-view", label: "xenimage (generated view)", mode: "bigint" } as const;
 
 function vcpuBench(count: number, header: ImageHeader): StructBench {
   const data = vcpuData(count);
@@ -67,6 +69,7 @@ function vcpuBench(count: number, header: ImageHeader): StructBench {
     data,
     impls: [
       { ...OURS, mode: "bigint", decode: () => ours.decodeVcpus(bytes, ctx), each: () => ours.eachVcpu(bytes, count), encode: () => ours.encodeVcpus(values, header) },
+      { ...OURS_VIEW, each: () => ours.eachVcpuView(bytes, count) },
       { id: "hw-bigint", label: "hand-written, bigint", mode: "bigint", decode: () => hwVcpu.decodeVcpus(bytes, count), each: () => hwVcpu.eachVcpu(bytes, count), encode: () => hwVcpu.encodeVcpus(values) },
       { id: "hw-number", label: "hand-written, number", mode: "number", decode: () => hwVcpu.decodeVcpusN(bytes, count), each: () => hwVcpu.eachVcpuN(bytes, count), encode: () => hwVcpu.encodeVcpusN(numbers) },
       { id: "bp-bigint", label: "binary-parser, bigint", mode: "bigint", decode: () => bp.decodeVcpusBig(bytes), each: () => bp.eachVcpuBig(bytes, data.size) },
@@ -90,6 +93,7 @@ function hvmBench(count: number, header: ImageHeader): StructBench {
     data,
     impls: [
       { ...OURS, mode: "bigint", decode: () => ours.decodeHvmCpus(bytes, ctx), each: () => ours.eachHvmCpu(bytes, count), encode: () => ours.encodeHvmCpus(values) },
+      { ...OURS_VIEW, each: () => ours.eachHvmCpuView(bytes, count) },
       { id: "hw-bigint", label: "hand-written, bigint", mode: "bigint", decode: () => hwHvm.decodeHvmCpus(bytes, count), each: () => hwHvm.eachHvmCpu(bytes, count), encode: () => hwHvm.encodeHvmCpus(values) },
       { id: "hw-number", label: "hand-written, number", mode: "number", decode: () => hwHvm.decodeHvmCpusN(bytes, count), each: () => hwHvm.eachHvmCpuN(bytes, count), encode: () => hwHvm.encodeHvmCpusN(numbers) },
       { id: "bp-bigint", label: "binary-parser, bigint", mode: "bigint", decode: () => bp.decodeHvmCpusBig(bytes), each: () => bp.eachHvmCpuBig(bytes, data.size) },
@@ -112,6 +116,7 @@ function cpuidBench(count: number, header: ImageHeader): StructBench {
     data,
     impls: [
       { ...OURS, mode: "bigint", decode: () => ours.decodeCpuids(bytes, ctx), each: () => ours.eachCpuid(bytes, count), encode: () => ours.encodeCpuids(values, header) },
+      { ...OURS_VIEW, each: () => ours.eachCpuidView(bytes, count) },
       { id: "hw", label: "hand-written", mode: "bigint", decode: () => hwCpuid.decodeCpuids(bytes, count), each: () => hwCpuid.eachCpuid(bytes, count), encode: () => hwCpuid.encodeCpuids(values) },
       { id: "bp", label: "binary-parser", mode: "bigint", decode: () => bp.decodeCpuids(bytes), each: () => bp.eachCpuid(bytes, data.size) },
       { id: "rs", label: "restructure", mode: "bigint", decode: () => rs.decodeCpuids(bytes, count), each: () => rs.eachCpuid(bytes, count), encode: () => rs.encodeCpuids(values) },

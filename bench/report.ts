@@ -120,7 +120,7 @@ export function caseTable(c: CaseResult, options: CaseTableOptions = {}): string
   if (ours !== undefined) header.push("÷ ours");
   if (options.baseline !== undefined) header.push("÷ baseline");
   const rows = c.rows.map((r: Row) => {
-    const cells = [r.id === c.ours ? `**${r.label}**` : r.label, duration(r.median), `${((100 * (r.p75 - r.p25)) / 2 / r.median).toFixed(0)}%`];
+    const cells = [r.id === c.ours || r.id.startsWith(`${c.ours}-`) ? `**${r.label}**` : r.label, duration(r.median), `${((100 * (r.p75 - r.p25)) / 2 / r.median).toFixed(0)}%`];
     if (c.records !== undefined) cells.push(duration(r.median / c.records));
     if (c.bytes !== undefined) cells.push(throughput(c.bytes, r.median));
     cells.push(ref === undefined ? "–" : ratio(r.median / ref.median));

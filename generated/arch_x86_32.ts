@@ -73,6 +73,60 @@ export function encodeTrapInfoX8632(w: ByteWriter, v: TrapInfoX8632): void {
   encodeTrapInfoX8632At(w, w.reserve(TRAP_INFO_X86_32_SIZE), v);
 }
 
+/** A lazy trap_info_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewTrapInfoX8632}, which checked the record. */
+export class TrapInfoX8632View implements TrapInfoX8632 {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The exception or interrupt vector this entry handles. */
+  get vector(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o);
+  }
+
+  /** Bits 1-0 are the descriptor privilege level (the least privileged ring that may raise the vector with a software interrupt); bit 2 set means events are masked on entry to the handler. */
+  get flags(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 1);
+  }
+
+  /** Code segment selector of the handler. */
+  get cs(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 2, true);
+  }
+
+  /** Virtual address (offset within cs) of the handler; 0 means no handler is installed. */
+  get address(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4, true);
+  }
+
+  /** The whole trap_info_x86_32, decoded (plain objects and arrays, as {@link decodeTrapInfoX8632} gives). */
+  toObject(): TrapInfoX8632 {
+    return decodeTrapInfoX8632At(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one trap_info_x86_32 at a claimed position (`r.take(TRAP_INFO_X86_32_SIZE)`). */
+export function viewTrapInfoX8632At(r: ByteReader, o: number): TrapInfoX8632View {
+  return new TrapInfoX8632View(r, o);
+}
+
+/** Claims one trap_info_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeTrapInfoX8632}, no values built until read. */
+export function viewTrapInfoX8632(r: ByteReader): TrapInfoX8632View {
+  return viewTrapInfoX8632At(r, r.take(TRAP_INFO_X86_32_SIZE));
+}
+
 /** The general-purpose register frame of a 32-bit PV vcpu (struct cpu_user_regs in xen-x86_32.h). */
 export interface CpuUserRegsX8632 {
   /** Register ebx. */
@@ -237,6 +291,176 @@ export function encodeCpuUserRegsX8632At(w: ByteWriter, o: number, v: CpuUserReg
 /** Writes one cpu_user_regs_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuUserRegsX8632(w: ByteWriter, v: CpuUserRegsX8632): void {
   encodeCpuUserRegsX8632At(w, w.reserve(CPU_USER_REGS_X86_32_SIZE), v);
+}
+
+/** Checks one cpu_user_regs_x86_32 at a claimed position as {@link decodeCpuUserRegsX8632At} does, building nothing. */
+export function checkCpuUserRegsX8632At(r: ByteReader, o: number): void {
+  r.zerosAt(o + 39, 1, "_pad12");
+  r.zerosAt(o + 50, 2, "_pad16");
+  r.zerosAt(o + 54, 2, "_pad18");
+  r.zerosAt(o + 58, 2, "_pad20");
+  r.zerosAt(o + 62, 2, "_pad22");
+  r.zerosAt(o + 66, 2, "_pad24");
+}
+
+/** A lazy cpu_user_regs_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewCpuUserRegsX8632}, which checked the record. */
+export class CpuUserRegsX8632View implements CpuUserRegsX8632 {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Register ebx. */
+  get ebx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** Register ecx. */
+  get ecx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4, true);
+  }
+
+  /** Register edx. */
+  get edx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8, true);
+  }
+
+  /** Register esi. */
+  get esi(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 12, true);
+  }
+
+  /** Register edi. */
+  get edi(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 16, true);
+  }
+
+  /** Register ebp. */
+  get ebp(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 20, true);
+  }
+
+  /** Register eax. */
+  get eax(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 24, true);
+  }
+
+  /** Hypervisor-private: the error code of the exception being handled; not meaningful to guests or tools. */
+  get errorCode(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 28, true);
+  }
+
+  /** Hypervisor-private: the vector through which Xen was entered; not meaningful to guests or tools. */
+  get entryVector(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 30, true);
+  }
+
+  /** Instruction pointer. */
+  get eip(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 32, true);
+  }
+
+  /** Code segment selector. */
+  get cs(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 36, true);
+  }
+
+  /** The vcpu's event-delivery mask saved on entry; the virtual eflags.IF is its inverse. */
+  get savedUpcallMask(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 38);
+  }
+
+  /** Flags register; IF reads as the inverse of saved_upcall_mask. */
+  get eflags(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 40, true);
+  }
+
+  /** Stack pointer. */
+  get esp(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 44, true);
+  }
+
+  /** Stack segment selector. */
+  get ss(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 48, true);
+  }
+
+  /** es segment selector. */
+  get es(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 52, true);
+  }
+
+  /** ds segment selector. */
+  get ds(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 56, true);
+  }
+
+  /** fs segment selector. */
+  get fs(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 60, true);
+  }
+
+  /** gs segment selector. */
+  get gs(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 64, true);
+  }
+
+  /** The whole cpu_user_regs_x86_32, decoded (plain objects and arrays, as {@link decodeCpuUserRegsX8632} gives). */
+  toObject(): CpuUserRegsX8632 {
+    return decodeCpuUserRegsX8632At(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one cpu_user_regs_x86_32 at a claimed position (`r.take(CPU_USER_REGS_X86_32_SIZE)`). */
+export function viewCpuUserRegsX8632At(r: ByteReader, o: number): CpuUserRegsX8632View {
+  checkCpuUserRegsX8632At(r, o);
+  return new CpuUserRegsX8632View(r, o);
+}
+
+/** Claims one cpu_user_regs_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeCpuUserRegsX8632}, no values built until read. */
+export function viewCpuUserRegsX8632(r: ByteReader): CpuUserRegsX8632View {
+  return viewCpuUserRegsX8632At(r, r.take(CPU_USER_REGS_X86_32_SIZE));
 }
 
 /** The complete state of one 32-bit x86 PV vcpu (struct vcpu_guest_context as built for i386): FPU image, registers, virtual IDT, descriptor tables, control and debug registers and callbacks. The body of X86_PV_VCPU_BASIC for 32-bit guests. */
@@ -415,4 +639,170 @@ export function encodeVcpuGuestContextX8632At(w: ByteWriter, o: number, v: VcpuG
 /** Writes one vcpu_guest_context_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestContextX8632(w: ByteWriter, v: VcpuGuestContextX8632): void {
   encodeVcpuGuestContextX8632At(w, w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE), v);
+}
+
+/** Checks one vcpu_guest_context_x86_32 at a claimed position as {@link decodeVcpuGuestContextX8632At} does, building nothing. */
+export function checkVcpuGuestContextX8632At(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "user_regs";
+    checkCpuUserRegsX8632At(r, o + 516);
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy vcpu_guest_context_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuGuestContextX8632}, which checked the record. */
+export class VcpuGuestContextX8632View implements VcpuGuestContextX8632 {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** FPU, MMX and SSE state in FXSAVE format (FSAVE format on CPUs without FXSR); valid only when flags has i387_valid. */
+  get fpuCtxt(): Uint8Array {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.bytesAt(o, 512);
+  }
+
+  /** VGCF_* state bits. */
+  get flags(): VgcfFlagsX8632 {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 512, true);
+  }
+
+  /** General-purpose registers, instruction pointer, flags and segment selectors. */
+  get userRegs(): CpuUserRegsX8632View {
+    const r = this.#reader;
+    const o = this.#offset;
+    return new CpuUserRegsX8632View(r, o + 516);
+  }
+
+  /** The virtual IDT, indexed by vector. */
+  get trapCtxt(): TrapInfoX8632View[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: TrapInfoX8632View[] = [];
+    for (let i = 0; i < 256; i++) out.push(new TrapInfoX8632View(r, o + 584 + i * 8));
+    return out;
+  }
+
+  /** Linear address of the guest's local descriptor table. */
+  get ldtBase(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2632, true);
+  }
+
+  /** Number of descriptors in the LDT (0 when there is none). */
+  get ldtEnts(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2636, true);
+  }
+
+  /** Frames holding the guest's global descriptor table, in order (machine frames from the hypervisor, pfns in a migration stream); only the first ceil(gdt_ents / 512) are used. */
+  get gdtFrames(): number[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: number[] = [];
+    for (let i = 0; i < 16; i++) out.push(r.u32At(o + 2640 + i * 4, true));
+    return out;
+  }
+
+  /** Number of descriptors in the GDT. */
+  get gdtEnts(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2704, true);
+  }
+
+  /** Stack segment the guest kernel is entered on (the ring-1 SS of the virtual TSS). */
+  get kernelSs(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2708, true);
+  }
+
+  /** Stack pointer the guest kernel is entered on (the ring-1 SP of the virtual TSS). */
+  get kernelSp(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2712, true);
+  }
+
+  /** Control registers cr0 to cr7. ctrlreg[3] is the page table base in xen_pfn_to_cr3 form for 32-bit guests: the frame number rotated left by 12 bits, so frames above 4 GiB survive (pae_extended_cr3). */
+  get ctrlreg(): number[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: number[] = [];
+    for (let i = 0; i < 8; i++) out.push(r.u32At(o + 2716 + i * 4, true));
+    return out;
+  }
+
+  /** Debug registers dr0 to dr7. */
+  get debugreg(): number[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: number[] = [];
+    for (let i = 0; i < 8; i++) out.push(r.u32At(o + 2748 + i * 4, true));
+    return out;
+  }
+
+  /** Code segment selector of the guest's event-channel upcall handler. */
+  get eventCallbackCs(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2780, true);
+  }
+
+  /** Virtual address (offset within event_callback_cs) of the event-channel upcall handler. */
+  get eventCallbackEip(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2784, true);
+  }
+
+  /** Code segment selector of the guest's failsafe handler. */
+  get failsafeCallbackCs(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2788, true);
+  }
+
+  /** Virtual address (offset within failsafe_callback_cs) of the failsafe handler (called when Xen cannot load a guest segment on return). */
+  get failsafeCallbackEip(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2792, true);
+  }
+
+  /** Bitmap of enabled VM assists: bit n set means VMASST_TYPE n is on (e.g. 2 writable_pagetables, 3 pae_extended_cr3); assists numbered 32 and up cannot be recorded here. */
+  get vmAssist(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 2796, true);
+  }
+
+  /** The whole vcpu_guest_context_x86_32, decoded (plain objects and arrays, as {@link decodeVcpuGuestContextX8632} gives). */
+  toObject(): VcpuGuestContextX8632 {
+    return decodeVcpuGuestContextX8632At(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one vcpu_guest_context_x86_32 at a claimed position (`r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE)`). */
+export function viewVcpuGuestContextX8632At(r: ByteReader, o: number): VcpuGuestContextX8632View {
+  checkVcpuGuestContextX8632At(r, o);
+  return new VcpuGuestContextX8632View(r, o);
+}
+
+/** Claims one vcpu_guest_context_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuGuestContextX8632}, no values built until read. */
+export function viewVcpuGuestContextX8632(r: ByteReader): VcpuGuestContextX8632View {
+  return viewVcpuGuestContextX8632At(r, r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE));
 }

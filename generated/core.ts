@@ -82,6 +82,79 @@ export function encodeXenCompileInfo(w: ByteWriter, v: XenCompileInfo): void {
   encodeXenCompileInfoAt(w, w.reserve(XEN_COMPILE_INFO_SIZE), v);
 }
 
+/** Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfoAt} does, building nothing. */
+export function checkXenCompileInfoAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "compiler";
+    r.stringAt(o, 64, false);
+    at = "compile_by";
+    r.stringAt(o + 64, 16, false);
+    at = "compile_domain";
+    r.stringAt(o + 80, 32, false);
+    at = "compile_date";
+    r.stringAt(o + 112, 32, false);
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy xen_compile_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenCompileInfo}, which checked the record. */
+export class XenCompileInfoView implements XenCompileInfo {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Compiler identification string (e.g. the output of gcc --version, first line). */
+  get compiler(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o, 64, false);
+  }
+
+  /** User name of whoever built the hypervisor. */
+  get compileBy(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 64, 16, false);
+  }
+
+  /** DNS domain of the build machine. */
+  get compileDomain(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 80, 32, false);
+  }
+
+  /** Build date and time as text. */
+  get compileDate(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 112, 32, false);
+  }
+
+  /** The whole xen_compile_info, decoded (plain objects and arrays, as {@link decodeXenCompileInfo} gives). */
+  toObject(): XenCompileInfo {
+    return decodeXenCompileInfoAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_compile_info at a claimed position (`r.take(XEN_COMPILE_INFO_SIZE)`). */
+export function viewXenCompileInfoAt(r: ByteReader, o: number): XenCompileInfoView {
+  checkXenCompileInfoAt(r, o);
+  return new XenCompileInfoView(r, o);
+}
+
+/** Claims one xen_compile_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenCompileInfo}, no values built until read. */
+export function viewXenCompileInfo(r: ByteReader): XenCompileInfoView {
+  return viewXenCompileInfoAt(r, r.take(XEN_COMPILE_INFO_SIZE));
+}
+
 /** Description of the DUMPCORE_XEN_VERSION note (struct xen_dumpcore_elfnote_xen_version_desc): the version and build of the hypervisor the dumped domain ran on. 1280 bytes as a 64-bit toolstack writes it (and on ARM). A 32-bit x86 toolstack has a 4-byte virt_start and packs pagesize right after it, giving 1276 bytes. A 64-bit toolstack dumping a 32-bit PV guest keeps descsz 1280 but copies pagesize 4 bytes earlier, to offset 1268, over the upper half of virt_start; read with this layout such a note shows the page size in virt_start's upper 32 bits and 0 in pagesize. Readers should check descsz and the guest width before trusting the last 16 bytes. */
 export interface XenVersionInfo {
   /** Hypervisor major version (the high 16 bits of XENVER_version). */
@@ -184,6 +257,107 @@ export function encodeXenVersionInfo(w: ByteWriter, v: XenVersionInfo): void {
   encodeXenVersionInfoAt(w, w.reserve(XEN_VERSION_INFO_SIZE), v);
 }
 
+/** Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfoAt} does, building nothing. */
+export function checkXenVersionInfoAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "extra_version";
+    r.stringAt(o + 16, 16, false);
+    at = "compile_info";
+    checkXenCompileInfoAt(r, o + 32);
+    at = "capabilities";
+    r.stringAt(o + 176, 1024, false);
+    at = "changeset";
+    r.stringAt(o + 1200, 64, false);
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy xen_version_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenVersionInfo}, which checked the record. */
+export class XenVersionInfoView implements XenVersionInfo {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Hypervisor major version (the high 16 bits of XENVER_version). */
+  get majorVersion(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** Hypervisor minor version (the low 16 bits of XENVER_version). */
+  get minorVersion(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** Version suffix, e.g. ".2" or "-rc" (XENVER_extraversion). */
+  get extraVersion(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 16, 16, false);
+  }
+
+  /** Build details (XENVER_compile_info). */
+  get compileInfo(): XenCompileInfoView {
+    const r = this.#reader;
+    const o = this.#offset;
+    return new XenCompileInfoView(r, o + 32);
+  }
+
+  /** Space-separated guest ABIs the hypervisor supports, e.g. "xen-3.0-x86_64 hvm-3.0-x86_32p" (XENVER_capabilities). */
+  get capabilities(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 176, 1024, false);
+  }
+
+  /** Source revision the hypervisor was built from (XENVER_changeset). */
+  get changeset(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 1200, 64, false);
+  }
+
+  /** Start of the hypervisor's reserved virtual address range as reported to the dumping toolstack (xen_platform_parameters_t, an xen_ulong_t); only meaningful for PV guests, which share their address space with Xen. */
+  get virtStart(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 1264, true);
+  }
+
+  /** Hypervisor page size (XENVER_pagesize), 4096 on x86. */
+  get pagesize(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 1272, true);
+  }
+
+  /** The whole xen_version_info, decoded (plain objects and arrays, as {@link decodeXenVersionInfo} gives). */
+  toObject(): XenVersionInfo {
+    return decodeXenVersionInfoAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_version_info at a claimed position (`r.take(XEN_VERSION_INFO_SIZE)`). */
+export function viewXenVersionInfoAt(r: ByteReader, o: number): XenVersionInfoView {
+  checkXenVersionInfoAt(r, o);
+  return new XenVersionInfoView(r, o);
+}
+
+/** Claims one xen_version_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenVersionInfo}, no values built until read. */
+export function viewXenVersionInfo(r: ByteReader): XenVersionInfoView {
+  return viewXenVersionInfoAt(r, r.take(XEN_VERSION_INFO_SIZE));
+}
+
 /** One entry of the .xen_p2m section of a PV guest's core file (struct xen_dumpcore_p2m): which machine frame held a guest page. Entries are in ascending pfn order; an entry whose pfn is all ones is invalid (its page is zero). */
 export interface PfnGmfn {
   /** Guest pseudo-physical frame number, or all ones for an invalid entry. */
@@ -225,6 +399,46 @@ export function encodePfnGmfnAt(w: ByteWriter, o: number, v: PfnGmfn): void {
 /** Writes one pfn_gmfn; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn): void {
   encodePfnGmfnAt(w, w.reserve(PFN_GMFN_SIZE), v);
+}
+
+/** A lazy pfn_gmfn: each getter reads its field from the record when called (a new value each time). Made by {@link viewPfnGmfn}, which checked the record. */
+export class PfnGmfnView implements PfnGmfn {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Guest pseudo-physical frame number, or all ones for an invalid entry. */
+  get pfn(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** Machine frame that backed the page when the dump was taken. */
+  get gmfn(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** The whole pfn_gmfn, decoded (plain objects and arrays, as {@link decodePfnGmfn} gives). */
+  toObject(): PfnGmfn {
+    return decodePfnGmfnAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one pfn_gmfn at a claimed position (`r.take(PFN_GMFN_SIZE)`). */
+export function viewPfnGmfnAt(r: ByteReader, o: number): PfnGmfnView {
+  return new PfnGmfnView(r, o);
+}
+
+/** Claims one pfn_gmfn and returns a checked, lazy view of it: the same checks and errors as {@link decodePfnGmfn}, no values built until read. */
+export function viewPfnGmfn(r: ByteReader): PfnGmfnView {
+  return viewPfnGmfnAt(r, r.take(PFN_GMFN_SIZE));
 }
 
 /** The decoded body of a xen_version section. */

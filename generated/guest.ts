@@ -180,6 +180,39 @@ export function encodePfnEntry(w: ByteWriter, v: PfnEntry): void {
   encodePfnEntryAt(w, w.reserve(PFN_ENTRY_SIZE), v);
 }
 
+/** A lazy pfn_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewPfnEntry}, which checked the record. */
+export class PfnEntryView implements PfnEntry {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The guest pfn. */
+  get pfn(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o);
+  }
+
+  /** The whole pfn_entry, decoded (plain objects and arrays, as {@link decodePfnEntry} gives). */
+  toObject(): PfnEntry {
+    return decodePfnEntryAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one pfn_entry at a claimed position (`r.take(PFN_ENTRY_SIZE)`). */
+export function viewPfnEntryAt(r: ByteReader, o: number): PfnEntryView {
+  return new PfnEntryView(r, o);
+}
+
+/** Claims one pfn_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodePfnEntry}, no values built until read. */
+export function viewPfnEntry(r: ByteReader): PfnEntryView {
+  return viewPfnEntryAt(r, r.take(PFN_ENTRY_SIZE));
+}
+
 /** The guest's configuration as the toolstack keeps it (for xl, the JSON domain configuration), so an image restores without the original config file. */
 export interface GuestConfig {
   /** The configuration text, UTF-8; the body's size is its length (no NUL needed). */
@@ -356,6 +389,73 @@ export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo):
 /** Writes one extended_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo): void {
   encodeExtendedInfoAt(w, w.reserve(EXTENDED_INFO_SIZE), v);
+}
+
+/** Checks one extended_info at a claimed position as {@link decodeExtendedInfoAt} does, building nothing. */
+export function checkExtendedInfoAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 12, 4, "reserved");
+}
+
+/** A lazy extended_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewExtendedInfo}, which checked the record. */
+export class ExtendedInfoView implements ExtendedInfo {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The guest's word size: 4 (32-bit) or 8 (64-bit). */
+  get guestWidth(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o);
+  }
+
+  /** Page-table levels: 3 (PAE) or 4. */
+  get ptLevels(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 1);
+  }
+
+  /** The features announced. */
+  get flags(): ExtendedInfoFlags {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 2);
+  }
+
+  /** The size of one vcpu context (2800 or 5168 on x86), the legacy "vcpu" block's size. */
+  get vcpuContextSize(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4);
+  }
+
+  /** The size of each vcpu's xsave data plus 16, as the legacy "xcnt" block stated; 0 without xsave. */
+  get xsaveSize(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8);
+  }
+
+  /** The whole extended_info, decoded (plain objects and arrays, as {@link decodeExtendedInfo} gives). */
+  toObject(): ExtendedInfo {
+    return decodeExtendedInfoAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one extended_info at a claimed position (`r.take(EXTENDED_INFO_SIZE)`). */
+export function viewExtendedInfoAt(r: ByteReader, o: number): ExtendedInfoView {
+  checkExtendedInfoAt(r, o);
+  return new ExtendedInfoView(r, o);
+}
+
+/** Claims one extended_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeExtendedInfo}, no values built until read. */
+export function viewExtendedInfo(r: ByteReader): ExtendedInfoView {
+  return viewExtendedInfoAt(r, r.take(EXTENDED_INFO_SIZE));
 }
 
 /** The decoded body of a extended_info section. */
@@ -650,6 +750,7 @@ export function decodePageData(r: ByteReader): PageData {
     const pfns: PfnWord[] = [];
     for (index = 0; index < pfnsCount; index++) pfns.push(unpackPfnWordAt(r, r.take(8)));
     index = -1;
+    at = "_pad3";
     r.alignTo(4096, start, true);
     at = "pages";
     let pagesSelected = 0;

@@ -536,6 +536,46 @@ export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
   encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
 }
 
+/** A lazy hvm_param: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmParam}, which checked the record. */
+export class HvmParamView implements HvmParam {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Which parameter. */
+  get index(): HvmParamIndex {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o);
+  }
+
+  /** Its value. */
+  get value(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8);
+  }
+
+  /** The whole hvm_param, decoded (plain objects and arrays, as {@link decodeHvmParam} gives). */
+  toObject(): HvmParam {
+    return decodeHvmParamAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_param at a claimed position (`r.take(HVM_PARAM_SIZE)`). */
+export function viewHvmParamAt(r: ByteReader, o: number): HvmParamView {
+  return new HvmParamView(r, o);
+}
+
+/** Claims one hvm_param and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmParam}, no values built until read. */
+export function viewHvmParam(r: ByteReader): HvmParamView {
+  return viewHvmParamAt(r, r.take(HVM_PARAM_SIZE));
+}
+
 /** The HVM guest's emulated CPU and device state: the records of the hypervisor's HVM context blob, in order, from the header record to the end record, packed with no padding between them. */
 export interface HvmContext {
   /** The records. */

@@ -124,6 +124,67 @@ export function encodeHvmSaveHeader(w: ByteWriter, v: HvmSaveHeader): void {
   encodeHvmSaveHeaderAt(w, w.reserve(HVM_SAVE_HEADER_SIZE), v);
 }
 
+/** A lazy hvm_save_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmSaveHeader}, which checked the record. */
+export class HvmSaveHeaderView implements HvmSaveHeader {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** HVM_FILE_MAGIC, 0x54381286. Left as an ordinary field (not a checked constant) so a damaged blob can still be decoded and reported on. */
+  get magic(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** HVM_FILE_VERSION, 1. */
+  get version(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4, true);
+  }
+
+  /** Source revision of the hypervisor that saved the blob, or all ones when unknown. */
+  get changeset(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** CPUID leaf 1 EAX (family, model, stepping) of the saving host; a mismatch on restore (ignoring the stepping bits 3-0) is only logged. */
+  get cpuid(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 16, true);
+  }
+
+  /** The guest's TSC frequency. */
+  get gtscKhz(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 20, true);
+  }
+
+  /** The whole hvm_save_header, decoded (plain objects and arrays, as {@link decodeHvmSaveHeader} gives). */
+  toObject(): HvmSaveHeader {
+    return decodeHvmSaveHeaderAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_save_header at a claimed position (`r.take(HVM_SAVE_HEADER_SIZE)`). */
+export function viewHvmSaveHeaderAt(r: ByteReader, o: number): HvmSaveHeaderView {
+  return new HvmSaveHeaderView(r, o);
+}
+
+/** Claims one hvm_save_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmSaveHeader}, no values built until read. */
+export function viewHvmSaveHeader(r: ByteReader): HvmSaveHeaderView {
+  return viewHvmSaveHeaderAt(r, r.take(HVM_SAVE_HEADER_SIZE));
+}
+
 /**
  * The XEN_X86_* bits in the flags word of hvm_hw_cpu.
  *
@@ -656,6 +717,598 @@ export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu): void {
   encodeHvmHwCpuAt(w, w.reserve(HVM_HW_CPU_SIZE), v);
 }
 
+/** Checks one hvm_hw_cpu at a claimed position as {@link decodeHvmHwCpuAt} does, building nothing. */
+export function checkHvmHwCpuAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 1028, 4, "_pad80");
+}
+
+/** A lazy hvm_hw_cpu: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwCpu}, which checked the record. */
+export class HvmHwCpuView implements HvmHwCpu {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** x87, MMX and SSE state in FXSAVE format; meaningful when flags has fpu_initialised. */
+  get fpuRegs(): Uint8Array {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.bytesAt(o, 512);
+  }
+
+  /** Register rax. */
+  get rax(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 512, true);
+  }
+
+  /** Register rbx. */
+  get rbx(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 520, true);
+  }
+
+  /** Register rcx. */
+  get rcx(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 528, true);
+  }
+
+  /** Register rdx. */
+  get rdx(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 536, true);
+  }
+
+  /** Register rbp. */
+  get rbp(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 544, true);
+  }
+
+  /** Register rsi. */
+  get rsi(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 552, true);
+  }
+
+  /** Register rdi. */
+  get rdi(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 560, true);
+  }
+
+  /** Register rsp. */
+  get rsp(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 568, true);
+  }
+
+  /** Register r8. */
+  get r8(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 576, true);
+  }
+
+  /** Register r9. */
+  get r9(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 584, true);
+  }
+
+  /** Register r10. */
+  get r10(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 592, true);
+  }
+
+  /** Register r11. */
+  get r11(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 600, true);
+  }
+
+  /** Register r12. */
+  get r12(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 608, true);
+  }
+
+  /** Register r13. */
+  get r13(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 616, true);
+  }
+
+  /** Register r14. */
+  get r14(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 624, true);
+  }
+
+  /** Register r15. */
+  get r15(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 632, true);
+  }
+
+  /** Instruction pointer. */
+  get rip(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 640, true);
+  }
+
+  /** Flags register. */
+  get rflags(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 648, true);
+  }
+
+  /** Control register 0 as the guest sees it. */
+  get cr0(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 656, true);
+  }
+
+  /** Control register 2 (last page-fault linear address). */
+  get cr2(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 664, true);
+  }
+
+  /** Control register 3 (guest page-table base, a guest-physical address). */
+  get cr3(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 672, true);
+  }
+
+  /** Control register 4 as the guest sees it. */
+  get cr4(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 680, true);
+  }
+
+  /** Debug register 0. */
+  get dr0(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 688, true);
+  }
+
+  /** Debug register 1. */
+  get dr1(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 696, true);
+  }
+
+  /** Debug register 2. */
+  get dr2(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 704, true);
+  }
+
+  /** Debug register 3. */
+  get dr3(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 712, true);
+  }
+
+  /** Debug status register. */
+  get dr6(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 720, true);
+  }
+
+  /** Debug control register. */
+  get dr7(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 728, true);
+  }
+
+  /** cs selector. */
+  get csSel(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 736, true);
+  }
+
+  /** ds selector. */
+  get dsSel(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 740, true);
+  }
+
+  /** es selector. */
+  get esSel(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 744, true);
+  }
+
+  /** fs selector. */
+  get fsSel(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 748, true);
+  }
+
+  /** gs selector. */
+  get gsSel(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 752, true);
+  }
+
+  /** ss selector. */
+  get ssSel(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 756, true);
+  }
+
+  /** Task register selector. */
+  get trSel(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 760, true);
+  }
+
+  /** LDT register selector. */
+  get ldtrSel(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 764, true);
+  }
+
+  /** cs segment limit (in bytes, granularity already applied). */
+  get csLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 768, true);
+  }
+
+  /** ds segment limit. */
+  get dsLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 772, true);
+  }
+
+  /** es segment limit. */
+  get esLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 776, true);
+  }
+
+  /** fs segment limit. */
+  get fsLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 780, true);
+  }
+
+  /** gs segment limit. */
+  get gsLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 784, true);
+  }
+
+  /** ss segment limit. */
+  get ssLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 788, true);
+  }
+
+  /** Task register segment limit. */
+  get trLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 792, true);
+  }
+
+  /** LDT segment limit. */
+  get ldtrLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 796, true);
+  }
+
+  /** IDT limit. */
+  get idtrLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 800, true);
+  }
+
+  /** GDT limit. */
+  get gdtrLimit(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 804, true);
+  }
+
+  /** cs segment base. */
+  get csBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 808, true);
+  }
+
+  /** ds segment base. */
+  get dsBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 816, true);
+  }
+
+  /** es segment base. */
+  get esBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 824, true);
+  }
+
+  /** fs segment base. */
+  get fsBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 832, true);
+  }
+
+  /** gs segment base (the active one; the other is shadow_gs). */
+  get gsBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 840, true);
+  }
+
+  /** ss segment base. */
+  get ssBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 848, true);
+  }
+
+  /** Task register segment base. */
+  get trBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 856, true);
+  }
+
+  /** LDT segment base. */
+  get ldtrBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 864, true);
+  }
+
+  /** IDT base address. */
+  get idtrBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 872, true);
+  }
+
+  /** GDT base address. */
+  get gdtrBase(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 880, true);
+  }
+
+  /** cs access rights in Xen's packed form: descriptor bits 40-47 (type, S, DPL, P) in bits 7-0 and bits 52-55 (AVL, L, D/B, G) in bits 11-8. */
+  get csArbytes(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 888, true);
+  }
+
+  /** ds access rights, packed like cs_arbytes. */
+  get dsArbytes(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 892, true);
+  }
+
+  /** es access rights, packed like cs_arbytes. */
+  get esArbytes(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 896, true);
+  }
+
+  /** fs access rights, packed like cs_arbytes. */
+  get fsArbytes(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 900, true);
+  }
+
+  /** gs access rights, packed like cs_arbytes. */
+  get gsArbytes(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 904, true);
+  }
+
+  /** ss access rights, packed like cs_arbytes. */
+  get ssArbytes(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 908, true);
+  }
+
+  /** Task register access rights, packed like cs_arbytes. */
+  get trArbytes(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 912, true);
+  }
+
+  /** LDT register access rights, packed like cs_arbytes. */
+  get ldtrArbytes(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 916, true);
+  }
+
+  /** IA32_SYSENTER_CS MSR. */
+  get sysenterCs(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 920, true);
+  }
+
+  /** IA32_SYSENTER_ESP MSR. */
+  get sysenterEsp(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 928, true);
+  }
+
+  /** IA32_SYSENTER_EIP MSR. */
+  get sysenterEip(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 936, true);
+  }
+
+  /** IA32_KERNEL_GS_BASE MSR (the gs base SWAPGS exchanges with gs_base). */
+  get shadowGs(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 944, true);
+  }
+
+  /** Leftover bookkeeping of which lazily switched MSRs were live (old VMX code saved its mask here, old SVM code all ones); current Xen writes 0 and ignores it. */
+  get msrFlags(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 952, true);
+  }
+
+  /** IA32_LSTAR MSR (64-bit SYSCALL target). */
+  get msrLstar(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 960, true);
+  }
+
+  /** IA32_STAR MSR (SYSCALL/SYSRET selectors, legacy SYSCALL target). */
+  get msrStar(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 968, true);
+  }
+
+  /** IA32_CSTAR MSR (compatibility-mode SYSCALL target). */
+  get msrCstar(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 976, true);
+  }
+
+  /** IA32_FMASK MSR (rflags bits SYSCALL clears). */
+  get msrSyscallMask(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 984, true);
+  }
+
+  /** IA32_EFER MSR as the guest sees it. */
+  get msrEfer(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 992, true);
+  }
+
+  /** IA32_TSC_AUX MSR (the value RDTSCP and RDPID return). */
+  get msrTscAux(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 1000, true);
+  }
+
+  /** The guest's TSC value at the time of the save. */
+  get tsc(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 1008, true);
+  }
+
+  /** An event Xen was about to inject, overlaid in C by a bit-field struct: bits 7-0 pending_vector, 10-8 pending_type (the VMX/SVM event type: 0 external interrupt, 2 NMI, 3 hardware exception, 4 software interrupt, 5 privileged software exception, 6 software exception), bit 11 pending_error_valid (error_code applies), 30-12 reserved, bit 31 pending_valid (an event is pending at all). */
+  get pendingEvent(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 1016, true);
+  }
+
+  /** Error code of the pending event, when pending_error_valid is set. */
+  get errorCode(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 1020, true);
+  }
+
+  /** XEN_X86_* state bits. */
+  get flags(): HvmHwCpuFlags {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 1024, true);
+  }
+
+  /** The whole hvm_hw_cpu, decoded (plain objects and arrays, as {@link decodeHvmHwCpu} gives). */
+  toObject(): HvmHwCpu {
+    return decodeHvmHwCpuAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_cpu at a claimed position (`r.take(HVM_HW_CPU_SIZE)`). */
+export function viewHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpuView {
+  checkHvmHwCpuAt(r, o);
+  return new HvmHwCpuView(r, o);
+}
+
+/** Claims one hvm_hw_cpu and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwCpu}, no values built until read. */
+export function viewHvmHwCpu(r: ByteReader): HvmHwCpuView {
+  return viewHvmHwCpuAt(r, r.take(HVM_HW_CPU_SIZE));
+}
+
 /** Byte 4 of hvm_hw_vpic, two 4-bit fields in C. */
 export interface PicInitByte {
   /** Progress through the ICW2-ICW4 initialisation sequence, 0 when none is in progress: bits 1-0 say which ICW the next write to the odd port sets, bit 2 is ICW1.IC4 (ICW4 will follow), bit 3 is ICW1.SNGL (no ICW3). (bits 3-0) */
@@ -830,6 +1483,103 @@ export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic): void {
   encodeHvmHwVpicAt(w, w.reserve(HVM_HW_VPIC_SIZE), v);
 }
 
+/** Checks one hvm_hw_vpic at a claimed position as {@link decodeHvmHwVpicAt} does, building nothing. */
+export function checkHvmHwVpicAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "init";
+    unpackPicInitByteAt(r, o + 4);
+    at = "mode";
+    unpackPicModeByteAt(r, o + 5);
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy hvm_hw_vpic: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwVpic}, which checked the record. */
+export class HvmHwVpicView implements HvmHwVpic {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Interrupt request register: one bit per IR line. */
+  get irr(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o);
+  }
+
+  /** Interrupt mask register: one bit per IR line. */
+  get imr(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 1);
+  }
+
+  /** In-service register: one bit per IR line. */
+  get isr(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 2);
+  }
+
+  /** Vector of IR line 0 (line x raises vector irq_base + x), as programmed by ICW2. */
+  get irqBase(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 3);
+  }
+
+  /** Initialisation progress and rotation priority. */
+  get init(): PicInitByte {
+    const r = this.#reader;
+    const o = this.#offset;
+    return unpackPicInitByteAt(r, o + 4);
+  }
+
+  /** Mode bits. */
+  get mode(): PicModeByte {
+    const r = this.#reader;
+    const o = this.#offset;
+    return unpackPicModeByteAt(r, o + 5);
+  }
+
+  /** Edge/level control register: bit set means that IR line is level-triggered. */
+  get elcr(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 6);
+  }
+
+  /** Level of the controller's INT output line. */
+  get intOutput(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 7);
+  }
+
+  /** The whole hvm_hw_vpic, decoded (plain objects and arrays, as {@link decodeHvmHwVpic} gives). */
+  toObject(): HvmHwVpic {
+    return decodeHvmHwVpicAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_vpic at a claimed position (`r.take(HVM_HW_VPIC_SIZE)`). */
+export function viewHvmHwVpicAt(r: ByteReader, o: number): HvmHwVpicView {
+  checkHvmHwVpicAt(r, o);
+  return new HvmHwVpicView(r, o);
+}
+
+/** Claims one hvm_hw_vpic and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwVpic}, no values built until read. */
+export function viewHvmHwVpic(r: ByteReader): HvmHwVpicView {
+  return viewHvmHwVpicAt(r, r.take(HVM_HW_VPIC_SIZE));
+}
+
 /** One IO-APIC redirection table entry (union vioapic_redir_entry: a u64 overlaid by a bit-field struct). The reserved bits are kept as read because a guest may have written anything into them. */
 export interface VioapicRedirEntry {
   /** Interrupt vector to deliver. (bits 7-0) */
@@ -990,6 +1740,76 @@ export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic): void {
   encodeHvmHwVioapicAt(w, w.reserve(HVM_HW_VIOAPIC_SIZE), v);
 }
 
+/** Checks one hvm_hw_vioapic at a claimed position as {@link decodeHvmHwVioapicAt} does, building nothing. */
+export function checkHvmHwVioapicAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "redirtbl";
+    for (index = 0; index < 48; index++) unpackVioapicRedirEntryAt(r, o + 16 + index * 8, true);
+    index = -1;
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy hvm_hw_vioapic: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwVioapic}, which checked the record. */
+export class HvmHwVioapicView implements HvmHwVioapic {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Guest-physical address of the IO-APIC's MMIO window (normally 0xfec00000). */
+  get baseAddress(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** The register-select (index) register. */
+  get ioregsel(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8, true);
+  }
+
+  /** The IO-APIC id. */
+  get id(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 12, true);
+  }
+
+  /** Redirection table: pins 0-15 are the ISA IRQs, 16-47 the PCI INTx wires (VIOAPIC_NUM_PINS). */
+  get redirtbl(): VioapicRedirEntry[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: VioapicRedirEntry[] = [];
+    for (let i = 0; i < 48; i++) out.push(unpackVioapicRedirEntryAt(r, o + 16 + i * 8, true));
+    return out;
+  }
+
+  /** The whole hvm_hw_vioapic, decoded (plain objects and arrays, as {@link decodeHvmHwVioapic} gives). */
+  toObject(): HvmHwVioapic {
+    return decodeHvmHwVioapicAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_vioapic at a claimed position (`r.take(HVM_HW_VIOAPIC_SIZE)`). */
+export function viewHvmHwVioapicAt(r: ByteReader, o: number): HvmHwVioapicView {
+  checkHvmHwVioapicAt(r, o);
+  return new HvmHwVioapicView(r, o);
+}
+
+/** Claims one hvm_hw_vioapic and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwVioapic}, no values built until read. */
+export function viewHvmHwVioapic(r: ByteReader): HvmHwVioapicView {
+  return viewHvmHwVioapicAt(r, r.take(HVM_HW_VIOAPIC_SIZE));
+}
+
 /** Body of a LAPIC record (struct hvm_hw_lapic): local APIC state that does not live in the register page. 32 bytes as an x86_64 hypervisor writes it (28 if the struct were built for i386, which has no tail padding). Older hypervisors wrote 24 bytes (no pending_esr) and earlier still 16 (no tdt_msr); Xen zero-extends such bodies. */
 export interface HvmHwLapic {
   /** IA32_APIC_BASE MSR: base address, global enable (bit 11), x2APIC mode (bit 10) and BSP flag (bit 8). */
@@ -1056,6 +1876,73 @@ export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic): void {
   encodeHvmHwLapicAt(w, w.reserve(HVM_HW_LAPIC_SIZE), v);
 }
 
+/** Checks one hvm_hw_lapic at a claimed position as {@link decodeHvmHwLapicAt} does, building nothing. */
+export function checkHvmHwLapicAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 28, 4, "_pad5");
+}
+
+/** A lazy hvm_hw_lapic: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwLapic}, which checked the record. */
+export class HvmHwLapicView implements HvmHwLapic {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** IA32_APIC_BASE MSR: base address, global enable (bit 11), x2APIC mode (bit 10) and BSP flag (bit 8). */
+  get apicBaseMsr(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** VLAPIC_*_DISABLED bits: bit 0 software-disabled (spurious-vector register enable clear), bit 1 hardware-disabled (APIC_BASE enable clear). */
+  get disabled(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8, true);
+  }
+
+  /** Effective APIC timer divisor (1 to 128) decoded from the divide configuration register. */
+  get timerDivisor(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 12, true);
+  }
+
+  /** IA32_TSC_DEADLINE MSR (TSC-deadline timer target; 0 when disarmed). */
+  get tdtMsr(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 16, true);
+  }
+
+  /** Error bits latched since the guest last wrote the error status register; they become visible in ESR on the next write. */
+  get pendingEsr(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 24, true);
+  }
+
+  /** The whole hvm_hw_lapic, decoded (plain objects and arrays, as {@link decodeHvmHwLapic} gives). */
+  toObject(): HvmHwLapic {
+    return decodeHvmHwLapicAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_lapic at a claimed position (`r.take(HVM_HW_LAPIC_SIZE)`). */
+export function viewHvmHwLapicAt(r: ByteReader, o: number): HvmHwLapicView {
+  checkHvmHwLapicAt(r, o);
+  return new HvmHwLapicView(r, o);
+}
+
+/** Claims one hvm_hw_lapic and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwLapic}, no values built until read. */
+export function viewHvmHwLapic(r: ByteReader): HvmHwLapicView {
+  return viewHvmHwLapicAt(r, r.take(HVM_HW_LAPIC_SIZE));
+}
+
 /** Body of a LAPIC_REGS record (struct hvm_hw_lapic_regs): the local APIC's register page. */
 export interface HvmHwLapicRegs {
   /** The first 1 KiB of the xAPIC MMIO page: register at offset r sits at data[r], each 32-bit register in a 16-byte slot. */
@@ -1093,6 +1980,39 @@ export function encodeHvmHwLapicRegsAt(w: ByteWriter, o: number, v: HvmHwLapicRe
 /** Writes one hvm_hw_lapic_regs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwLapicRegs(w: ByteWriter, v: HvmHwLapicRegs): void {
   encodeHvmHwLapicRegsAt(w, w.reserve(HVM_HW_LAPIC_REGS_SIZE), v);
+}
+
+/** A lazy hvm_hw_lapic_regs: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwLapicRegs}, which checked the record. */
+export class HvmHwLapicRegsView implements HvmHwLapicRegs {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The first 1 KiB of the xAPIC MMIO page: register at offset r sits at data[r], each 32-bit register in a 16-byte slot. */
+  get data(): Uint8Array {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.bytesAt(o, 1024);
+  }
+
+  /** The whole hvm_hw_lapic_regs, decoded (plain objects and arrays, as {@link decodeHvmHwLapicRegs} gives). */
+  toObject(): HvmHwLapicRegs {
+    return decodeHvmHwLapicRegsAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_lapic_regs at a claimed position (`r.take(HVM_HW_LAPIC_REGS_SIZE)`). */
+export function viewHvmHwLapicRegsAt(r: ByteReader, o: number): HvmHwLapicRegsView {
+  return new HvmHwLapicRegsView(r, o);
+}
+
+/** Claims one hvm_hw_lapic_regs and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwLapicRegs}, no values built until read. */
+export function viewHvmHwLapicRegs(r: ByteReader): HvmHwLapicRegsView {
+  return viewHvmHwLapicRegsAt(r, r.take(HVM_HW_LAPIC_REGS_SIZE));
 }
 
 /** Body of a PCI_IRQ record (struct hvm_hw_pci_irqs): levels of the 128 virtual INTx wires of PCI bus 0, wire number device * 4 + INTx (INTA = 0). In C a union of an unsigned long bitmap i[] and uint64_t pad[2]; both views give the same little-endian bit order. */
@@ -1147,6 +2067,41 @@ export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs): void {
   encodeHvmHwPciIrqsAt(w, w.reserve(HVM_HW_PCI_IRQS_SIZE), v);
 }
 
+/** A lazy hvm_hw_pci_irqs: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPciIrqs}, which checked the record. */
+export class HvmHwPciIrqsView implements HvmHwPciIrqs {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Wire bitmap: wire n is bit n % 64 of word n / 64, set when asserted. */
+  get i(): bigint[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: bigint[] = [];
+    for (let i = 0; i < 2; i++) out.push(r.u64At(o + i * 8, true));
+    return out;
+  }
+
+  /** The whole hvm_hw_pci_irqs, decoded (plain objects and arrays, as {@link decodeHvmHwPciIrqs} gives). */
+  toObject(): HvmHwPciIrqs {
+    return decodeHvmHwPciIrqsAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_pci_irqs at a claimed position (`r.take(HVM_HW_PCI_IRQS_SIZE)`). */
+export function viewHvmHwPciIrqsAt(r: ByteReader, o: number): HvmHwPciIrqsView {
+  return new HvmHwPciIrqsView(r, o);
+}
+
+/** Claims one hvm_hw_pci_irqs and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPciIrqs}, no values built until read. */
+export function viewHvmHwPciIrqs(r: ByteReader): HvmHwPciIrqsView {
+  return viewHvmHwPciIrqsAt(r, r.take(HVM_HW_PCI_IRQS_SIZE));
+}
+
 /** Body of an ISA_IRQ record (struct hvm_hw_isa_irqs): levels of the 16 virtual ISA IRQ wires. In C a union of an unsigned long bitmap i[1] and uint64_t pad[1]. */
 export interface HvmHwIsaIrqs {
   /** Wire bitmap: bit n set means ISA IRQ n is asserted; bits 16-63 are unused. */
@@ -1186,6 +2141,39 @@ export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs): void {
   encodeHvmHwIsaIrqsAt(w, w.reserve(HVM_HW_ISA_IRQS_SIZE), v);
 }
 
+/** A lazy hvm_hw_isa_irqs: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwIsaIrqs}, which checked the record. */
+export class HvmHwIsaIrqsView implements HvmHwIsaIrqs {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Wire bitmap: bit n set means ISA IRQ n is asserted; bits 16-63 are unused. */
+  get i(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** The whole hvm_hw_isa_irqs, decoded (plain objects and arrays, as {@link decodeHvmHwIsaIrqs} gives). */
+  toObject(): HvmHwIsaIrqs {
+    return decodeHvmHwIsaIrqsAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_isa_irqs at a claimed position (`r.take(HVM_HW_ISA_IRQS_SIZE)`). */
+export function viewHvmHwIsaIrqsAt(r: ByteReader, o: number): HvmHwIsaIrqsView {
+  return new HvmHwIsaIrqsView(r, o);
+}
+
+/** Claims one hvm_hw_isa_irqs and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwIsaIrqs}, no values built until read. */
+export function viewHvmHwIsaIrqs(r: ByteReader): HvmHwIsaIrqsView {
+  return viewHvmHwIsaIrqsAt(r, r.take(HVM_HW_ISA_IRQS_SIZE));
+}
+
 /** Body of a PCI_LINK record (struct hvm_hw_pci_link): the PCI-to-ISA interrupt router. Device d's INTx pin feeds link (d + x) & 3, and each link is routed to one ISA IRQ. */
 export interface HvmHwPciLink {
   /** ISA IRQ each of the four links drives; 0 means the link is not routed. */
@@ -1207,6 +2195,7 @@ export function decodeHvmHwPciLinkAt(r: ByteReader, o: number): HvmHwPciLink {
     const route: number[] = [];
     for (index = 0; index < 4; index++) route.push(r.u8At(o + index * 1));
     index = -1;
+    at = "";
     r.zerosAt(o + 4, 4, "_pad1");
     return { route };
   } catch (e) {
@@ -1238,6 +2227,47 @@ export function encodeHvmHwPciLinkAt(w: ByteWriter, o: number, v: HvmHwPciLink):
 /** Writes one hvm_hw_pci_link; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink): void {
   encodeHvmHwPciLinkAt(w, w.reserve(HVM_HW_PCI_LINK_SIZE), v);
+}
+
+/** Checks one hvm_hw_pci_link at a claimed position as {@link decodeHvmHwPciLinkAt} does, building nothing. */
+export function checkHvmHwPciLinkAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 4, 4, "_pad1");
+}
+
+/** A lazy hvm_hw_pci_link: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPciLink}, which checked the record. */
+export class HvmHwPciLinkView implements HvmHwPciLink {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** ISA IRQ each of the four links drives; 0 means the link is not routed. */
+  get route(): number[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: number[] = [];
+    for (let i = 0; i < 4; i++) out.push(r.u8At(o + i * 1));
+    return out;
+  }
+
+  /** The whole hvm_hw_pci_link, decoded (plain objects and arrays, as {@link decodeHvmHwPciLink} gives). */
+  toObject(): HvmHwPciLink {
+    return decodeHvmHwPciLinkAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_pci_link at a claimed position (`r.take(HVM_HW_PCI_LINK_SIZE)`). */
+export function viewHvmHwPciLinkAt(r: ByteReader, o: number): HvmHwPciLinkView {
+  checkHvmHwPciLinkAt(r, o);
+  return new HvmHwPciLinkView(r, o);
+}
+
+/** Claims one hvm_hw_pci_link and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPciLink}, no values built until read. */
+export function viewHvmHwPciLink(r: ByteReader): HvmHwPciLinkView {
+  return viewHvmHwPciLinkAt(r, r.take(HVM_HW_PCI_LINK_SIZE));
 }
 
 /** One counter of the 8254 (struct hvm_hw_pit_channel inside hvm_hw_pit). */
@@ -1352,6 +2382,116 @@ export function encodeHvmHwPitChannel(w: ByteWriter, v: HvmHwPitChannel): void {
   encodeHvmHwPitChannelAt(w, w.reserve(HVM_HW_PIT_CHANNEL_SIZE), v);
 }
 
+/** A lazy hvm_hw_pit_channel: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPitChannel}, which checked the record. */
+export class HvmHwPitChannelView implements HvmHwPitChannel {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Programmed initial count; 65536 stands for a written 0. */
+  get count(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** Count captured by a counter-latch command. */
+  get latchedCount(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 4, true);
+  }
+
+  /** Which bytes of latched_count are still to be read (0 none, else the RW_STATE of the latch). */
+  get countLatched(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 6);
+  }
+
+  /** Non-zero when a read-back command latched status and it is still to be read. */
+  get statusLatched(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 7);
+  }
+
+  /** Latched status byte: bit 7 OUT pin, bit 6 null count, bits 5-4 access mode, bits 3-1 mode, bit 0 BCD. */
+  get status(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 8);
+  }
+
+  /** Which byte of the count the next read returns (RW_STATE: 1 LSB, 2 MSB, 3 word LSB first, 4 word MSB next). */
+  get readState(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 9);
+  }
+
+  /** Which byte of the count the next write sets (RW_STATE, as read_state). */
+  get writeState(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 10);
+  }
+
+  /** Low byte held while a 16-bit count is written in two halves. */
+  get writeLatch(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 11);
+  }
+
+  /** Access mode from the control word (1 LSB only, 2 MSB only, 3 LSB then MSB). */
+  get rwMode(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 12);
+  }
+
+  /** Counter mode 0-5. */
+  get mode(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 13);
+  }
+
+  /** BCD counting selected (not emulated by Xen). */
+  get bcd(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 14);
+  }
+
+  /** Level of the GATE input. */
+  get gate(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 15);
+  }
+
+  /** The whole hvm_hw_pit_channel, decoded (plain objects and arrays, as {@link decodeHvmHwPitChannel} gives). */
+  toObject(): HvmHwPitChannel {
+    return decodeHvmHwPitChannelAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_pit_channel at a claimed position (`r.take(HVM_HW_PIT_CHANNEL_SIZE)`). */
+export function viewHvmHwPitChannelAt(r: ByteReader, o: number): HvmHwPitChannelView {
+  return new HvmHwPitChannelView(r, o);
+}
+
+/** Claims one hvm_hw_pit_channel and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPitChannel}, no values built until read. */
+export function viewHvmHwPitChannel(r: ByteReader): HvmHwPitChannelView {
+  return viewHvmHwPitChannelAt(r, r.take(HVM_HW_PIT_CHANNEL_SIZE));
+}
+
 /** Body of a PIT record (struct hvm_hw_pit): the 8254 programmable interval timer and the speaker gate. */
 export interface HvmHwPit {
   /** Counters 0 (system timer, IRQ 0), 1 (legacy refresh) and 2 (speaker). */
@@ -1381,6 +2521,7 @@ export function decodeHvmHwPitAt(r: ByteReader, o: number): HvmHwPit {
     const channels: HvmHwPitChannel[] = [];
     for (index = 0; index < 3; index++) channels.push(decodeHvmHwPitChannelAt(r, o + index * 16));
     index = -1;
+    at = "";
     r.zerosAt(o + 52, 4, "_pad2");
     return { channels, speakerDataOn: r.u32At(o + 48, true) };
   } catch (e) {
@@ -1414,6 +2555,54 @@ export function encodeHvmHwPitAt(w: ByteWriter, o: number, v: HvmHwPit): void {
 /** Writes one hvm_hw_pit; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit): void {
   encodeHvmHwPitAt(w, w.reserve(HVM_HW_PIT_SIZE), v);
+}
+
+/** Checks one hvm_hw_pit at a claimed position as {@link decodeHvmHwPitAt} does, building nothing. */
+export function checkHvmHwPitAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 52, 4, "_pad2");
+}
+
+/** A lazy hvm_hw_pit: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPit}, which checked the record. */
+export class HvmHwPitView implements HvmHwPit {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Counters 0 (system timer, IRQ 0), 1 (legacy refresh) and 2 (speaker). */
+  get channels(): HvmHwPitChannelView[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: HvmHwPitChannelView[] = [];
+    for (let i = 0; i < 3; i++) out.push(new HvmHwPitChannelView(r, o + i * 16));
+    return out;
+  }
+
+  /** Port 0x61 bit 1: counter 2's output drives the speaker. */
+  get speakerDataOn(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 48, true);
+  }
+
+  /** The whole hvm_hw_pit, decoded (plain objects and arrays, as {@link decodeHvmHwPit} gives). */
+  toObject(): HvmHwPit {
+    return decodeHvmHwPitAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_pit at a claimed position (`r.take(HVM_HW_PIT_SIZE)`). */
+export function viewHvmHwPitAt(r: ByteReader, o: number): HvmHwPitView {
+  checkHvmHwPitAt(r, o);
+  return new HvmHwPitView(r, o);
+}
+
+/** Claims one hvm_hw_pit and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPit}, no values built until read. */
+export function viewHvmHwPit(r: ByteReader): HvmHwPitView {
+  return viewHvmHwPitAt(r, r.take(HVM_HW_PIT_SIZE));
 }
 
 /** Body of an RTC record (struct hvm_hw_rtc): the MC146818 CMOS real-time clock. */
@@ -1468,6 +2657,59 @@ export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc): void {
   encodeHvmHwRtcAt(w, w.reserve(HVM_HW_RTC_SIZE), v);
 }
 
+/** Checks one hvm_hw_rtc at a claimed position as {@link decodeHvmHwRtcAt} does, building nothing. */
+export function checkHvmHwRtcAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 15, 1, "_pad2");
+}
+
+/** A lazy hvm_hw_rtc: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwRtc}, which checked the record. */
+export class HvmHwRtcView implements HvmHwRtc {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The 14 clock registers (RTC_CMOS_SIZE): seconds, alarm seconds, minutes, alarm minutes, hours, alarm hours, day of week, day of month, month, year, then status registers A-D. */
+  get cmosData(): Uint8Array {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.bytesAt(o, 14);
+  }
+
+  /** Register selected through port 0x70 for the next data access. */
+  get cmosIndex(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 14);
+  }
+
+  /** How far the guest's clock has been set away from the host's wallclock. */
+  get rtcOffset(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.i64At(o + 16, true);
+  }
+
+  /** The whole hvm_hw_rtc, decoded (plain objects and arrays, as {@link decodeHvmHwRtc} gives). */
+  toObject(): HvmHwRtc {
+    return decodeHvmHwRtcAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_rtc at a claimed position (`r.take(HVM_HW_RTC_SIZE)`). */
+export function viewHvmHwRtcAt(r: ByteReader, o: number): HvmHwRtcView {
+  checkHvmHwRtcAt(r, o);
+  return new HvmHwRtcView(r, o);
+}
+
+/** Claims one hvm_hw_rtc and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwRtc}, no values built until read. */
+export function viewHvmHwRtc(r: ByteReader): HvmHwRtcView {
+  return viewHvmHwRtcAt(r, r.take(HVM_HW_RTC_SIZE));
+}
+
 /** One comparator of the HPET register block (the anonymous timers[] struct in hvm_hw_hpet). */
 export interface HvmHwHpetTimer {
   /** Timer N configuration and capability register. */
@@ -1520,6 +2762,59 @@ export function encodeHvmHwHpetTimer(w: ByteWriter, v: HvmHwHpetTimer): void {
   encodeHvmHwHpetTimerAt(w, w.reserve(HVM_HW_HPET_TIMER_SIZE), v);
 }
 
+/** Checks one hvm_hw_hpet_timer at a claimed position as {@link decodeHvmHwHpetTimerAt} does, building nothing. */
+export function checkHvmHwHpetTimerAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 24, 8, "_pad3");
+}
+
+/** A lazy hvm_hw_hpet_timer: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwHpetTimer}, which checked the record. */
+export class HvmHwHpetTimerView implements HvmHwHpetTimer {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Timer N configuration and capability register. */
+  get config(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** Timer N comparator value. */
+  get cmp(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** Timer N FSB (MSI) interrupt route register (not emulated by Xen). */
+  get fsb(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 16, true);
+  }
+
+  /** The whole hvm_hw_hpet_timer, decoded (plain objects and arrays, as {@link decodeHvmHwHpetTimer} gives). */
+  toObject(): HvmHwHpetTimer {
+    return decodeHvmHwHpetTimerAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_hpet_timer at a claimed position (`r.take(HVM_HW_HPET_TIMER_SIZE)`). */
+export function viewHvmHwHpetTimerAt(r: ByteReader, o: number): HvmHwHpetTimerView {
+  checkHvmHwHpetTimerAt(r, o);
+  return new HvmHwHpetTimerView(r, o);
+}
+
+/** Claims one hvm_hw_hpet_timer and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwHpetTimer}, no values built until read. */
+export function viewHvmHwHpetTimer(r: ByteReader): HvmHwHpetTimerView {
+  return viewHvmHwHpetTimerAt(r, r.take(HVM_HW_HPET_TIMER_SIZE));
+}
+
 /** Body of an HPET record (struct hvm_hw_hpet): an image of the 1 KiB HPET MMIO register block with 3 timers, followed by hidden state. */
 export interface HvmHwHpet {
   /** General capabilities and ID register (offset 0x000). */
@@ -1565,6 +2860,7 @@ export function decodeHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpet {
     const timers: HvmHwHpetTimer[] = [];
     for (index = 0; index < 3; index++) timers.push(decodeHvmHwHpetTimerAt(r, o + 256 + index * 32));
     index = -1;
+    at = "";
     r.zerosAt(o + 352, 672, "_pad9");
     at = "period";
     const period: bigint[] = [];
@@ -1626,6 +2922,98 @@ export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet): void {
   encodeHvmHwHpetAt(w, w.reserve(HVM_HW_HPET_SIZE), v);
 }
 
+/** Checks one hvm_hw_hpet at a claimed position as {@link decodeHvmHwHpetAt} does, building nothing. */
+export function checkHvmHwHpetAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    r.zerosAt(o + 8, 8, "_pad1");
+    r.zerosAt(o + 24, 8, "_pad3");
+    r.zerosAt(o + 40, 200, "_pad5");
+    r.zerosAt(o + 248, 8, "_pad7");
+    at = "timers";
+    for (index = 0; index < 3; index++) checkHvmHwHpetTimerAt(r, o + 256 + index * 32);
+    index = -1;
+    at = "";
+    r.zerosAt(o + 352, 672, "_pad9");
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy hvm_hw_hpet: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwHpet}, which checked the record. */
+export class HvmHwHpetView implements HvmHwHpet {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** General capabilities and ID register (offset 0x000). */
+  get capability(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** General configuration register (offset 0x010): bit 0 enable, bit 1 legacy replacement routing. */
+  get config(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 16, true);
+  }
+
+  /** General interrupt status register (offset 0x020): one bit per timer. */
+  get isr(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 32, true);
+  }
+
+  /** Main counter value register (offset 0x0f0). */
+  get mc64(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 240, true);
+  }
+
+  /** Timer registers at offsets 0x100, 0x120 and 0x140 (HPET_TIMER_NUM). */
+  get timers(): HvmHwHpetTimerView[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: HvmHwHpetTimerView[] = [];
+    for (let i = 0; i < 3; i++) out.push(new HvmHwHpetTimerView(r, o + 256 + i * 32));
+    return out;
+  }
+
+  /** Hidden state: the last value written to each timer's comparator, its period in periodic mode. */
+  get period(): bigint[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: bigint[] = [];
+    for (let i = 0; i < 3; i++) out.push(r.u64At(o + 1024 + i * 8, true));
+    return out;
+  }
+
+  /** The whole hvm_hw_hpet, decoded (plain objects and arrays, as {@link decodeHvmHwHpet} gives). */
+  toObject(): HvmHwHpet {
+    return decodeHvmHwHpetAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_hpet at a claimed position (`r.take(HVM_HW_HPET_SIZE)`). */
+export function viewHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpetView {
+  checkHvmHwHpetAt(r, o);
+  return new HvmHwHpetView(r, o);
+}
+
+/** Claims one hvm_hw_hpet and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwHpet}, no values built until read. */
+export function viewHvmHwHpet(r: ByteReader): HvmHwHpetView {
+  return viewHvmHwHpetAt(r, r.take(HVM_HW_HPET_SIZE));
+}
+
 /** Body of a PMTIMER record (struct hvm_hw_pmtimer): the ACPI PM timer and the PM1a event registers. */
 export interface HvmHwPmtimer {
   /** PM_TMR_BLK.TMR_VAL, the free-running 3.579545 MHz counter (32 bits wide in Xen's emulation). */
@@ -1674,6 +3062,53 @@ export function encodeHvmHwPmtimerAt(w: ByteWriter, o: number, v: HvmHwPmtimer):
 /** Writes one hvm_hw_pmtimer; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer): void {
   encodeHvmHwPmtimerAt(w, w.reserve(HVM_HW_PMTIMER_SIZE), v);
+}
+
+/** A lazy hvm_hw_pmtimer: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPmtimer}, which checked the record. */
+export class HvmHwPmtimerView implements HvmHwPmtimer {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** PM_TMR_BLK.TMR_VAL, the free-running 3.579545 MHz counter (32 bits wide in Xen's emulation). */
+  get tmrVal(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** PM1a_EVT_BLK status register (bit 0 TMR_STS, timer overflow). */
+  get pm1aSts(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 4, true);
+  }
+
+  /** PM1a_EVT_BLK enable register (bit 0 TMR_EN). */
+  get pm1aEn(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 6, true);
+  }
+
+  /** The whole hvm_hw_pmtimer, decoded (plain objects and arrays, as {@link decodeHvmHwPmtimer} gives). */
+  toObject(): HvmHwPmtimer {
+    return decodeHvmHwPmtimerAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_pmtimer at a claimed position (`r.take(HVM_HW_PMTIMER_SIZE)`). */
+export function viewHvmHwPmtimerAt(r: ByteReader, o: number): HvmHwPmtimerView {
+  return new HvmHwPmtimerView(r, o);
+}
+
+/** Claims one hvm_hw_pmtimer and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPmtimer}, no values built until read. */
+export function viewHvmHwPmtimer(r: ByteReader): HvmHwPmtimerView {
+  return viewHvmHwPmtimerAt(r, r.take(HVM_HW_PMTIMER_SIZE));
 }
 
 /** Body of an MTRR record (struct hvm_hw_mtrr): one vcpu's page-attribute and memory-type-range MSRs. */
@@ -1769,6 +3204,71 @@ export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr): void {
   encodeHvmHwMtrrAt(w, w.reserve(HVM_HW_MTRR_SIZE), v);
 }
 
+/** A lazy hvm_hw_mtrr: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwMtrr}, which checked the record. */
+export class HvmHwMtrrView implements HvmHwMtrr {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** IA32_PAT MSR. */
+  get msrPatCr(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** Variable-range MTRRs as PHYSBASE/PHYSMASK pairs, for 8 ranges (MTRR_VCNT). */
+  get msrMtrrVar(): bigint[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: bigint[] = [];
+    for (let i = 0; i < 16; i++) out.push(r.u64At(o + 8 + i * 8, true));
+    return out;
+  }
+
+  /** The 11 fixed-range MTRRs (NUM_FIXED_MSR), in the order 64K_00000, 16K_80000, 16K_A0000, 4K_C0000 to 4K_F8000. */
+  get msrMtrrFixed(): bigint[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: bigint[] = [];
+    for (let i = 0; i < 11; i++) out.push(r.u64At(o + 136 + i * 8, true));
+    return out;
+  }
+
+  /** IA32_MTRRCAP MSR (number of variable ranges and feature bits). */
+  get msrMtrrCap(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 224, true);
+  }
+
+  /** IA32_MTRR_DEF_TYPE MSR (default memory type, fixed-range and global enables). */
+  get msrMtrrDefType(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 232, true);
+  }
+
+  /** The whole hvm_hw_mtrr, decoded (plain objects and arrays, as {@link decodeHvmHwMtrr} gives). */
+  toObject(): HvmHwMtrr {
+    return decodeHvmHwMtrrAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_hw_mtrr at a claimed position (`r.take(HVM_HW_MTRR_SIZE)`). */
+export function viewHvmHwMtrrAt(r: ByteReader, o: number): HvmHwMtrrView {
+  return new HvmHwMtrrView(r, o);
+}
+
+/** Claims one hvm_hw_mtrr and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwMtrr}, no values built until read. */
+export function viewHvmHwMtrr(r: ByteReader): HvmHwMtrrView {
+  return viewHvmHwMtrrAt(r, r.take(HVM_HW_MTRR_SIZE));
+}
+
 /** Body of a VIRIDIAN_DOMAIN record (struct hvm_viridian_domain_context): domain-wide Hyper-V enlightenment MSRs. */
 export interface HvmViridianDomainContext {
   /** HV_X64_MSR_HYPERCALL: guest-physical page of the hypercall trampoline plus its enable bit. */
@@ -1826,6 +3326,60 @@ export function encodeHvmViridianDomainContextAt(w: ByteWriter, o: number, v: Hv
 /** Writes one hvm_viridian_domain_context; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmViridianDomainContext(w: ByteWriter, v: HvmViridianDomainContext): void {
   encodeHvmViridianDomainContextAt(w, w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE), v);
+}
+
+/** A lazy hvm_viridian_domain_context: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmViridianDomainContext}, which checked the record. */
+export class HvmViridianDomainContextView implements HvmViridianDomainContext {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** HV_X64_MSR_HYPERCALL: guest-physical page of the hypercall trampoline plus its enable bit. */
+  get hypercallGpa(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** HV_X64_MSR_GUEST_OS_ID as written by the guest. */
+  get guestOsId(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** Partition reference counter (HV_X64_MSR_TIME_REF_COUNT) in 100 ns units at the time of the save. */
+  get timeRefCount(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 16, true);
+  }
+
+  /** HV_X64_MSR_REFERENCE_TSC: guest-physical page of the reference TSC page plus its enable bit. */
+  get referenceTsc(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 24, true);
+  }
+
+  /** The whole hvm_viridian_domain_context, decoded (plain objects and arrays, as {@link decodeHvmViridianDomainContext} gives). */
+  toObject(): HvmViridianDomainContext {
+    return decodeHvmViridianDomainContextAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_viridian_domain_context at a claimed position (`r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE)`). */
+export function viewHvmViridianDomainContextAt(r: ByteReader, o: number): HvmViridianDomainContextView {
+  return new HvmViridianDomainContextView(r, o);
+}
+
+/** Claims one hvm_viridian_domain_context and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmViridianDomainContext}, no values built until read. */
+export function viewHvmViridianDomainContext(r: ByteReader): HvmViridianDomainContextView {
+  return viewHvmViridianDomainContextAt(r, r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE));
 }
 
 /** Body of a VIRIDIAN_VCPU record (struct hvm_viridian_vcpu_context): one vcpu's Hyper-V enlightenment MSRs. */
@@ -1939,6 +3493,86 @@ export function encodeHvmViridianVcpuContext(w: ByteWriter, v: HvmViridianVcpuCo
   encodeHvmViridianVcpuContextAt(w, w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE), v);
 }
 
+/** Checks one hvm_viridian_vcpu_context at a claimed position as {@link decodeHvmViridianVcpuContextAt} does, building nothing. */
+export function checkHvmViridianVcpuContextAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 9, 7, "_pad2");
+}
+
+/** A lazy hvm_viridian_vcpu_context: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmViridianVcpuContext}, which checked the record. */
+export class HvmViridianVcpuContextView implements HvmViridianVcpuContext {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** HV_X64_MSR_VP_ASSIST_PAGE: guest-physical page of the VP assist page plus its enable bit. */
+  get vpAssistMsr(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** Non-zero while an APIC-assist (lazy EOI) is outstanding on the VP assist page. */
+  get apicAssistPending(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 8);
+  }
+
+  /** HV_X64_MSR_SIMP: synthetic interrupt message page. */
+  get simpMsr(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 16, true);
+  }
+
+  /** HV_X64_MSR_SINT0-15: vector and flags of each synthetic interrupt source. */
+  get sintMsr(): bigint[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: bigint[] = [];
+    for (let i = 0; i < 16; i++) out.push(r.u64At(o + 24 + i * 8, true));
+    return out;
+  }
+
+  /** HV_X64_MSR_STIMER0-3_CONFIG: synthetic timer configurations. */
+  get stimerConfigMsr(): bigint[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: bigint[] = [];
+    for (let i = 0; i < 4; i++) out.push(r.u64At(o + 152 + i * 8, true));
+    return out;
+  }
+
+  /** HV_X64_MSR_STIMER0-3_COUNT: synthetic timer expiry times or periods (100 ns units). */
+  get stimerCountMsr(): bigint[] {
+    const r = this.#reader;
+    const o = this.#offset;
+    const out: bigint[] = [];
+    for (let i = 0; i < 4; i++) out.push(r.u64At(o + 184 + i * 8, true));
+    return out;
+  }
+
+  /** The whole hvm_viridian_vcpu_context, decoded (plain objects and arrays, as {@link decodeHvmViridianVcpuContext} gives). */
+  toObject(): HvmViridianVcpuContext {
+    return decodeHvmViridianVcpuContextAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_viridian_vcpu_context at a claimed position (`r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE)`). */
+export function viewHvmViridianVcpuContextAt(r: ByteReader, o: number): HvmViridianVcpuContextView {
+  checkHvmViridianVcpuContextAt(r, o);
+  return new HvmViridianVcpuContextView(r, o);
+}
+
+/** Claims one hvm_viridian_vcpu_context and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmViridianVcpuContext}, no values built until read. */
+export function viewHvmViridianVcpuContext(r: ByteReader): HvmViridianVcpuContextView {
+  return viewHvmViridianVcpuContextAt(r, r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE));
+}
+
 /** Body of a VMCE_VCPU record (struct hvm_vmce_vcpu): one vcpu's virtual machine-check architecture MSRs. */
 export interface HvmVmceVcpu {
   /** IA32_MCG_CAP as presented to the guest (bank count and capability bits). */
@@ -1998,6 +3632,60 @@ export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu): void {
   encodeHvmVmceVcpuAt(w, w.reserve(HVM_VMCE_VCPU_SIZE), v);
 }
 
+/** A lazy hvm_vmce_vcpu: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmVmceVcpu}, which checked the record. */
+export class HvmVmceVcpuView implements HvmVmceVcpu {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** IA32_MCG_CAP as presented to the guest (bank count and capability bits). */
+  get caps(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** IA32_MC0_CTL2 (CMCI control of bank 0). */
+  get mciCtl2Bank0(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** IA32_MC1_CTL2 (CMCI control of bank 1). */
+  get mciCtl2Bank1(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 16, true);
+  }
+
+  /** IA32_MCG_EXT_CTL (local machine-check enable). */
+  get mcgExtCtl(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 24, true);
+  }
+
+  /** The whole hvm_vmce_vcpu, decoded (plain objects and arrays, as {@link decodeHvmVmceVcpu} gives). */
+  toObject(): HvmVmceVcpu {
+    return decodeHvmVmceVcpuAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_vmce_vcpu at a claimed position (`r.take(HVM_VMCE_VCPU_SIZE)`). */
+export function viewHvmVmceVcpuAt(r: ByteReader, o: number): HvmVmceVcpuView {
+  return new HvmVmceVcpuView(r, o);
+}
+
+/** Claims one hvm_vmce_vcpu and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmVmceVcpu}, no values built until read. */
+export function viewHvmVmceVcpu(r: ByteReader): HvmVmceVcpuView {
+  return viewHvmVmceVcpuAt(r, r.take(HVM_VMCE_VCPU_SIZE));
+}
+
 /** Body of a TSC_ADJUST record (struct hvm_tsc_adjust). */
 export interface HvmTscAdjust {
   /** IA32_TSC_ADJUST MSR of the vcpu. */
@@ -2035,6 +3723,39 @@ export function encodeHvmTscAdjustAt(w: ByteWriter, o: number, v: HvmTscAdjust):
 /** Writes one hvm_tsc_adjust; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust): void {
   encodeHvmTscAdjustAt(w, w.reserve(HVM_TSC_ADJUST_SIZE), v);
+}
+
+/** A lazy hvm_tsc_adjust: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmTscAdjust}, which checked the record. */
+export class HvmTscAdjustView implements HvmTscAdjust {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** IA32_TSC_ADJUST MSR of the vcpu. */
+  get tscAdjust(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** The whole hvm_tsc_adjust, decoded (plain objects and arrays, as {@link decodeHvmTscAdjust} gives). */
+  toObject(): HvmTscAdjust {
+    return decodeHvmTscAdjustAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_tsc_adjust at a claimed position (`r.take(HVM_TSC_ADJUST_SIZE)`). */
+export function viewHvmTscAdjustAt(r: ByteReader, o: number): HvmTscAdjustView {
+  return new HvmTscAdjustView(r, o);
+}
+
+/** Claims one hvm_tsc_adjust and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmTscAdjust}, no values built until read. */
+export function viewHvmTscAdjust(r: ByteReader): HvmTscAdjustView {
+  return viewHvmTscAdjustAt(r, r.take(HVM_TSC_ADJUST_SIZE));
 }
 
 /** Body of a CPU_XSAVE record (struct hvm_hw_cpu_xsave): one vcpu's XSAVE-managed state. Variable length: 24 bytes of control registers, then the save area. */
@@ -2136,6 +3857,52 @@ export function encodeHvmMsrEntry(w: ByteWriter, v: HvmMsrEntry): void {
   encodeHvmMsrEntryAt(w, w.reserve(HVM_MSR_ENTRY_SIZE), v);
 }
 
+/** Checks one hvm_msr_entry at a claimed position as {@link decodeHvmMsrEntryAt} does, building nothing. */
+export function checkHvmMsrEntryAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 4, 4, "reserved");
+}
+
+/** A lazy hvm_msr_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmMsrEntry}, which checked the record. */
+export class HvmMsrEntryView implements HvmMsrEntry {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The MSR number. */
+  get index(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** The MSR's value. */
+  get value(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** The whole hvm_msr_entry, decoded (plain objects and arrays, as {@link decodeHvmMsrEntry} gives). */
+  toObject(): HvmMsrEntry {
+    return decodeHvmMsrEntryAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_msr_entry at a claimed position (`r.take(HVM_MSR_ENTRY_SIZE)`). */
+export function viewHvmMsrEntryAt(r: ByteReader, o: number): HvmMsrEntryView {
+  checkHvmMsrEntryAt(r, o);
+  return new HvmMsrEntryView(r, o);
+}
+
+/** Claims one hvm_msr_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmMsrEntry}, no values built until read. */
+export function viewHvmMsrEntry(r: ByteReader): HvmMsrEntryView {
+  return viewHvmMsrEntryAt(r, r.take(HVM_MSR_ENTRY_SIZE));
+}
+
 /** Body of a CPU_MSR record (struct hvm_msr): one vcpu's MSRs that have no fixed place in another record, as index/value pairs. Variable length: 8 + 16 * count bytes. */
 export interface HvmMsr {
   /** The MSRs (Xen's msr[]). */
@@ -2155,6 +3922,7 @@ export function decodeHvmMsr(r: ByteReader): HvmMsr {
   try {
     at = "count";
     const count = r.u32le();
+    at = "_pad1";
     r.zeros(4, true);
     at = "msrs";
     const msrsCount = r.count(count, 16);

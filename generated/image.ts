@@ -149,6 +149,7 @@ export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
     r.zerosAt(o + 9, 1, "_pad2");
     at = "name";
     const name = r.stringAt(o + 64, 64, false);
+    at = "";
     r.zerosAt(o + 144, 4, "reserved");
     return {
       byteOrder: r.u8At(o + 8),
@@ -293,6 +294,175 @@ export function encodeImageHeader(w: ByteWriter, v: ImageHeader): void {
   encodeImageHeaderAt(w, w.reserve(IMAGE_HEADER_SIZE), v);
 }
 
+/** Checks one image_header at a claimed position as {@link decodeImageHeaderAt} does, building nothing. */
+export function checkImageHeaderAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    r.expectBytesAt(o, IMAGE_HEADER_MAGIC, "magic");
+    r.zerosAt(o + 9, 1, "_pad2");
+    at = "name";
+    r.stringAt(o + 64, 64, false);
+    at = "";
+    r.zerosAt(o + 144, 4, "reserved");
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy image_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewImageHeader}, which checked the record. */
+export class ImageHeaderView implements ImageHeader {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The byte order of the rest of the image. */
+  get byteOrder(): ByteOrder {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 8);
+  }
+
+  /** The version of this format the image follows (filled in by the writer). */
+  get formatVersion(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 10);
+  }
+
+  /** The size of this header, including any fields a later version appended (filled in by the writer). */
+  get headerSize(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 12);
+  }
+
+  /** Save file, core file or migration stream. */
+  get imageType(): ImageType {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 16);
+  }
+
+  /** PV or HVM. */
+  get guestType(): GuestType {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 18);
+  }
+
+  /** The guest's architecture. */
+  get arch(): Arch {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 20);
+  }
+
+  /** log2 of the guest page size (12 for 4 KiB pages). */
+  get pageShift(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 22);
+  }
+
+  /** Major version of the Xen that produced the image. */
+  get xenMajor(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 24);
+  }
+
+  /** Minor version of the Xen that produced the image. */
+  get xenMinor(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 28);
+  }
+
+  /** The domain id the guest had on the saving host. */
+  get domainId(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 32);
+  }
+
+  /** The number of vcpus (the highest vcpu id + 1). */
+  get vcpuCount(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 36);
+  }
+
+  /** The guest's memory size. */
+  get memorySize(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 40);
+  }
+
+  /** The domain's handle (UUID), in the byte order Xen keeps it. */
+  get uuid(): Uint8Array {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.bytesAt(o + 48, 16);
+  }
+
+  /** The domain's name, UTF-8, NUL-padded (names longer than 63 bytes are cut by the toolstack). */
+  get name(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 64, 64, false);
+  }
+
+  /** Where the section table starts; all ones (0xffffffffffffffff) in a streamed image, where offsets are unknown. */
+  get sectionTableOffset(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 128);
+  }
+
+  /** The number of entries in the section table, the end section included. */
+  get sectionCount(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 136);
+  }
+
+  /** The size of one section-table entry (48 in version 1); readers skip any bytes a later version appended. */
+  get sectionEntrySize(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 140);
+  }
+
+  /** CRC32C of the header's header_size bytes with this field taken as zero. */
+  get headerCrc(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 148);
+  }
+
+  /** The whole image_header, decoded (plain objects and arrays, as {@link decodeImageHeader} gives). */
+  toObject(): ImageHeader {
+    return decodeImageHeaderAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one image_header at a claimed position (`r.take(IMAGE_HEADER_SIZE)`). */
+export function viewImageHeaderAt(r: ByteReader, o: number): ImageHeaderView {
+  checkImageHeaderAt(r, o);
+  return new ImageHeaderView(r, o);
+}
+
+/** Claims one image_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeImageHeader}, no values built until read. */
+export function viewImageHeader(r: ByteReader): ImageHeaderView {
+  return viewImageHeaderAt(r, r.take(IMAGE_HEADER_SIZE));
+}
+
 /** One section-table entry, like an ELF section header. The type's bit 31 says whether a reader that does not know the type may skip the section (set) or must reject the image (clear). */
 export interface SectionEntry {
   /** The section type id, with bit 31 set when the section is optional. */
@@ -416,6 +586,94 @@ export function encodeSectionEntryAt(w: ByteWriter, o: number, v: SectionEntry):
 /** Writes one section_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSectionEntry(w: ByteWriter, v: SectionEntry): void {
   encodeSectionEntryAt(w, w.reserve(SECTION_ENTRY_SIZE), v);
+}
+
+/** Checks one section_entry at a claimed position as {@link decodeSectionEntryAt} does, building nothing. */
+export function checkSectionEntryAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 44, 4, "reserved");
+}
+
+/** A lazy section_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewSectionEntry}, which checked the record. */
+export class SectionEntryView implements SectionEntry {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The section type id, with bit 31 set when the section is optional. */
+  get type(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o);
+  }
+
+  /** Section flags; version 1 defines none, and readers keep what they find. */
+  get flags(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4);
+  }
+
+  /** Where the body starts in the file; all ones in a streamed image (the body follows the entry). */
+  get offset(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8);
+  }
+
+  /** The body's size, without the padding that aligns the next section. */
+  get size(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 16);
+  }
+
+  /** For array sections, the number of entries (like ELF sh_size / sh_entsize); 0 otherwise. */
+  get entryCount(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 24);
+  }
+
+  /** For array sections, the size of one entry (like ELF sh_entsize); 0 otherwise. */
+  get entrySize(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 32);
+  }
+
+  /** The alignment of the body's offset (a power of two; 4096 for page data so pages can be mapped in place). */
+  get align(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 36);
+  }
+
+  /** CRC32C of the body. */
+  get crc(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 40);
+  }
+
+  /** The whole section_entry, decoded (plain objects and arrays, as {@link decodeSectionEntry} gives). */
+  toObject(): SectionEntry {
+    return decodeSectionEntryAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one section_entry at a claimed position (`r.take(SECTION_ENTRY_SIZE)`). */
+export function viewSectionEntryAt(r: ByteReader, o: number): SectionEntryView {
+  checkSectionEntryAt(r, o);
+  return new SectionEntryView(r, o);
+}
+
+/** Claims one section_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodeSectionEntry}, no values built until read. */
+export function viewSectionEntry(r: ByteReader): SectionEntryView {
+  return viewSectionEntryAt(r, r.take(SECTION_ENTRY_SIZE));
 }
 
 /** The decoded body of a end section. */

@@ -109,6 +109,74 @@ export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
   encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
+/** A lazy cpuid_leaf: each getter reads its field from the record when called (a new value each time). Made by {@link viewCpuidLeaf}, which checked the record. */
+export class CpuidLeafView implements CpuidLeaf {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The leaf (the EAX input). */
+  get leaf(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o);
+  }
+
+  /** The subleaf (the ECX input); 0xffffffff when the leaf has none. */
+  get subleaf(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4);
+  }
+
+  /** The EAX output. */
+  get eax(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8);
+  }
+
+  /** The EBX output. */
+  get ebx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 12);
+  }
+
+  /** The ECX output. */
+  get ecx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 16);
+  }
+
+  /** The EDX output. */
+  get edx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 20);
+  }
+
+  /** The whole cpuid_leaf, decoded (plain objects and arrays, as {@link decodeCpuidLeaf} gives). */
+  toObject(): CpuidLeaf {
+    return decodeCpuidLeafAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one cpuid_leaf at a claimed position (`r.take(CPUID_LEAF_SIZE)`). */
+export function viewCpuidLeafAt(r: ByteReader, o: number): CpuidLeafView {
+  return new CpuidLeafView(r, o);
+}
+
+/** Claims one cpuid_leaf and returns a checked, lazy view of it: the same checks and errors as {@link decodeCpuidLeaf}, no values built until read. */
+export function viewCpuidLeaf(r: ByteReader): CpuidLeafView {
+  return viewCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
+}
+
 /** One MSR (xen_msr_entry_t / xen_domctl_vcpu_msr). */
 export interface MsrEntry {
   /** The MSR's index. */
@@ -175,6 +243,52 @@ export function encodeMsrEntryAt(w: ByteWriter, o: number, v: MsrEntry): void {
 /** Writes one msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeMsrEntry(w: ByteWriter, v: MsrEntry): void {
   encodeMsrEntryAt(w, w.reserve(MSR_ENTRY_SIZE), v);
+}
+
+/** Checks one msr_entry at a claimed position as {@link decodeMsrEntryAt} does, building nothing. */
+export function checkMsrEntryAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 4, 4, "reserved");
+}
+
+/** A lazy msr_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewMsrEntry}, which checked the record. */
+export class MsrEntryView implements MsrEntry {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The MSR's index. */
+  get index(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o);
+  }
+
+  /** The MSR's value. */
+  get value(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8);
+  }
+
+  /** The whole msr_entry, decoded (plain objects and arrays, as {@link decodeMsrEntry} gives). */
+  toObject(): MsrEntry {
+    return decodeMsrEntryAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one msr_entry at a claimed position (`r.take(MSR_ENTRY_SIZE)`). */
+export function viewMsrEntryAt(r: ByteReader, o: number): MsrEntryView {
+  checkMsrEntryAt(r, o);
+  return new MsrEntryView(r, o);
+}
+
+/** Claims one msr_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodeMsrEntry}, no values built until read. */
+export function viewMsrEntry(r: ByteReader): MsrEntryView {
+  return viewMsrEntryAt(r, r.take(MSR_ENTRY_SIZE));
 }
 
 /** How the guest's time-stamp counter is provided (XEN_CPUID_TSC_MODE_*). */
@@ -326,6 +440,66 @@ export function encodeTscInfoAt(w: ByteWriter, o: number, v: TscInfo): void {
 /** Writes one tsc_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTscInfo(w: ByteWriter, v: TscInfo): void {
   encodeTscInfoAt(w, w.reserve(TSC_INFO_SIZE), v);
+}
+
+/** Checks one tsc_info at a claimed position as {@link decodeTscInfoAt} does, building nothing. */
+export function checkTscInfoAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 20, 4, "reserved");
+}
+
+/** A lazy tsc_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewTscInfo}, which checked the record. */
+export class TscInfoView implements TscInfo {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** How the TSC is provided. */
+  get mode(): TscMode {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o);
+  }
+
+  /** The guest's TSC frequency. */
+  get khz(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4);
+  }
+
+  /** The guest's elapsed time when the state was saved. */
+  get nsec(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8);
+  }
+
+  /** How many times the guest has been migrated (for TSC-mode bookkeeping). */
+  get incarnation(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 16);
+  }
+
+  /** The whole tsc_info, decoded (plain objects and arrays, as {@link decodeTscInfo} gives). */
+  toObject(): TscInfo {
+    return decodeTscInfoAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one tsc_info at a claimed position (`r.take(TSC_INFO_SIZE)`). */
+export function viewTscInfoAt(r: ByteReader, o: number): TscInfoView {
+  checkTscInfoAt(r, o);
+  return new TscInfoView(r, o);
+}
+
+/** Claims one tsc_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeTscInfo}, no values built until read. */
+export function viewTscInfo(r: ByteReader): TscInfoView {
+  return viewTscInfoAt(r, r.take(TSC_INFO_SIZE));
 }
 
 /** The decoded body of a tsc_info section. */

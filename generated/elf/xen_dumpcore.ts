@@ -109,6 +109,60 @@ export function encodeXenDumpcoreHeader(w: ByteWriter, v: XenDumpcoreHeader): vo
   encodeXenDumpcoreHeaderAt(w, w.reserve(XEN_DUMPCORE_HEADER_SIZE), v);
 }
 
+/** A lazy xen_dumpcore_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreHeader}, which checked the record. */
+export class XenDumpcoreHeaderView implements XenDumpcoreHeader {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** 0xF00FEBED (XC_CORE_MAGIC) for a PV domain, 0xF00FEBEE (XC_CORE_MAGIC_HVM) for an HVM domain (every ARM domain is one). */
+  get xchMagic(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o);
+  }
+
+  /** The number of vcpu contexts in .xen_prstatus (the vcpus whose context could be read). */
+  get xchNrVcpus(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8);
+  }
+
+  /** The number of pages in .xen_pages, and of entries in .xen_p2m or .xen_pfn. */
+  get xchNrPages(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 16);
+  }
+
+  /** The size of one page (the dumping toolstack's PAGE_SIZE). */
+  get xchPageSize(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 24);
+  }
+
+  /** The whole xen_dumpcore_header, decoded (plain objects and arrays, as {@link decodeXenDumpcoreHeader} gives). */
+  toObject(): XenDumpcoreHeader {
+    return decodeXenDumpcoreHeaderAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_dumpcore_header at a claimed position (`r.take(XEN_DUMPCORE_HEADER_SIZE)`). */
+export function viewXenDumpcoreHeaderAt(r: ByteReader, o: number): XenDumpcoreHeaderView {
+  return new XenDumpcoreHeaderView(r, o);
+}
+
+/** Claims one xen_dumpcore_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreHeader}, no values built until read. */
+export function viewXenDumpcoreHeader(r: ByteReader): XenDumpcoreHeaderView {
+  return viewXenDumpcoreHeaderAt(r, r.take(XEN_DUMPCORE_HEADER_SIZE));
+}
+
 /** How and where the hypervisor was built (xen_compile_info_t, from XENVER_compile_info); each text NUL-padded. */
 export interface XenDumpcoreCompileInfo {
   /** The compiler that built the hypervisor. */
@@ -175,6 +229,79 @@ export function encodeXenDumpcoreCompileInfoAt(w: ByteWriter, o: number, v: XenD
 /** Writes one xen_dumpcore_compile_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreCompileInfo(w: ByteWriter, v: XenDumpcoreCompileInfo): void {
   encodeXenDumpcoreCompileInfoAt(w, w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE), v);
+}
+
+/** Checks one xen_dumpcore_compile_info at a claimed position as {@link decodeXenDumpcoreCompileInfoAt} does, building nothing. */
+export function checkXenDumpcoreCompileInfoAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "compiler";
+    r.stringAt(o, 64, false);
+    at = "compile_by";
+    r.stringAt(o + 64, 16, false);
+    at = "compile_domain";
+    r.stringAt(o + 80, 32, false);
+    at = "compile_date";
+    r.stringAt(o + 112, 32, false);
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy xen_dumpcore_compile_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreCompileInfo}, which checked the record. */
+export class XenDumpcoreCompileInfoView implements XenDumpcoreCompileInfo {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The compiler that built the hypervisor. */
+  get compiler(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o, 64, false);
+  }
+
+  /** Who built it. */
+  get compileBy(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 64, 16, false);
+  }
+
+  /** The DNS domain of the build machine. */
+  get compileDomain(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 80, 32, false);
+  }
+
+  /** When it was built. */
+  get compileDate(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 112, 32, false);
+  }
+
+  /** The whole xen_dumpcore_compile_info, decoded (plain objects and arrays, as {@link decodeXenDumpcoreCompileInfo} gives). */
+  toObject(): XenDumpcoreCompileInfo {
+    return decodeXenDumpcoreCompileInfoAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_dumpcore_compile_info at a claimed position (`r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE)`). */
+export function viewXenDumpcoreCompileInfoAt(r: ByteReader, o: number): XenDumpcoreCompileInfoView {
+  checkXenDumpcoreCompileInfoAt(r, o);
+  return new XenDumpcoreCompileInfoView(r, o);
+}
+
+/** Claims one xen_dumpcore_compile_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreCompileInfo}, no values built until read. */
+export function viewXenDumpcoreCompileInfo(r: ByteReader): XenDumpcoreCompileInfoView {
+  return viewXenDumpcoreCompileInfoAt(r, r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE));
 }
 
 /** The descriptor of the DUMPCORE_XEN_VERSION note (struct xen_dumpcore_elfnote_xen_version_desc) as a 64-bit toolstack writes it for a 64-bit PV, HVM or ARM guest: 1280 bytes, the same layout as xen_version_info in the image's core.yaml. For a 32-bit PV guest the same toolstack moves pagesize 4 bytes back, over the upper half of virt_start (see xen_dumpcore_xen_version_x86_32). */
@@ -311,6 +438,107 @@ export function encodeXenDumpcoreXenVersion(w: ByteWriter, v: XenDumpcoreXenVers
   encodeXenDumpcoreXenVersionAt(w, w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE), v);
 }
 
+/** Checks one xen_dumpcore_xen_version at a claimed position as {@link decodeXenDumpcoreXenVersionAt} does, building nothing. */
+export function checkXenDumpcoreXenVersionAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "extra_version";
+    r.stringAt(o + 16, 16, false);
+    at = "compile_info";
+    checkXenDumpcoreCompileInfoAt(r, o + 32);
+    at = "capabilities";
+    r.stringAt(o + 176, 1024, false);
+    at = "changeset";
+    r.stringAt(o + 1200, 64, false);
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy xen_dumpcore_xen_version: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreXenVersion}, which checked the record. */
+export class XenDumpcoreXenVersionView implements XenDumpcoreXenVersion {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The upper 16 bits of XENVER_version. */
+  get majorVersion(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o);
+  }
+
+  /** The lower 16 bits of XENVER_version. */
+  get minorVersion(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8);
+  }
+
+  /** XENVER_extraversion, e.g. ".1". */
+  get extraVersion(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 16, 16, false);
+  }
+
+  /** XENVER_compile_info. */
+  get compileInfo(): XenDumpcoreCompileInfoView {
+    const r = this.#reader;
+    const o = this.#offset;
+    return new XenDumpcoreCompileInfoView(r, o + 32);
+  }
+
+  /** XENVER_capabilities: the guest ABIs the hypervisor runs, space-separated. */
+  get capabilities(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 176, 1024, false);
+  }
+
+  /** XENVER_changeset: the source revision. */
+  get changeset(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 1200, 64, false);
+  }
+
+  /** XENVER_platform_parameters: the start of the virtual address range the hypervisor reserves. */
+  get virtStart(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 1264);
+  }
+
+  /** XENVER_pagesize: the hypervisor's page size. */
+  get pagesize(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 1272);
+  }
+
+  /** The whole xen_dumpcore_xen_version, decoded (plain objects and arrays, as {@link decodeXenDumpcoreXenVersion} gives). */
+  toObject(): XenDumpcoreXenVersion {
+    return decodeXenDumpcoreXenVersionAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_dumpcore_xen_version at a claimed position (`r.take(XEN_DUMPCORE_XEN_VERSION_SIZE)`). */
+export function viewXenDumpcoreXenVersionAt(r: ByteReader, o: number): XenDumpcoreXenVersionView {
+  checkXenDumpcoreXenVersionAt(r, o);
+  return new XenDumpcoreXenVersionView(r, o);
+}
+
+/** Claims one xen_dumpcore_xen_version and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreXenVersion}, no values built until read. */
+export function viewXenDumpcoreXenVersion(r: ByteReader): XenDumpcoreXenVersionView {
+  return viewXenDumpcoreXenVersionAt(r, r.take(XEN_DUMPCORE_XEN_VERSION_SIZE));
+}
+
 /** The same descriptor in its 32-bit x86 layout, 1276 bytes: virt_start is 4 bytes and pagesize follows it with 4-byte alignment. A 32-bit toolstack writes exactly this (descsz 1276). A 64-bit toolstack dumping a 32-bit PV guest writes this layout too but keeps descsz 1280: the 4 bytes after it are what was left of the 64-bit pagesize's upper half (zero). */
 export interface XenDumpcoreXenVersionX8632 {
   /** The upper 16 bits of XENVER_version. */
@@ -445,6 +673,107 @@ export function encodeXenDumpcoreXenVersionX8632(w: ByteWriter, v: XenDumpcoreXe
   encodeXenDumpcoreXenVersionX8632At(w, w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE), v);
 }
 
+/** Checks one xen_dumpcore_xen_version_x86_32 at a claimed position as {@link decodeXenDumpcoreXenVersionX8632At} does, building nothing. */
+export function checkXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "extra_version";
+    r.stringAt(o + 16, 16, false);
+    at = "compile_info";
+    checkXenDumpcoreCompileInfoAt(r, o + 32);
+    at = "capabilities";
+    r.stringAt(o + 176, 1024, false);
+    at = "changeset";
+    r.stringAt(o + 1200, 64, false);
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy xen_dumpcore_xen_version_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreXenVersionX8632}, which checked the record. */
+export class XenDumpcoreXenVersionX8632View implements XenDumpcoreXenVersionX8632 {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The upper 16 bits of XENVER_version. */
+  get majorVersion(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o);
+  }
+
+  /** The lower 16 bits of XENVER_version. */
+  get minorVersion(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8);
+  }
+
+  /** XENVER_extraversion. */
+  get extraVersion(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 16, 16, false);
+  }
+
+  /** XENVER_compile_info. */
+  get compileInfo(): XenDumpcoreCompileInfoView {
+    const r = this.#reader;
+    const o = this.#offset;
+    return new XenDumpcoreCompileInfoView(r, o + 32);
+  }
+
+  /** XENVER_capabilities. */
+  get capabilities(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 176, 1024, false);
+  }
+
+  /** XENVER_changeset. */
+  get changeset(): string {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.stringAt(o + 1200, 64, false);
+  }
+
+  /** XENVER_platform_parameters as 4 bytes (the low half of a 64-bit toolstack's value). */
+  get virtStart(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 1264);
+  }
+
+  /** XENVER_pagesize. */
+  get pagesize(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 1268);
+  }
+
+  /** The whole xen_dumpcore_xen_version_x86_32, decoded (plain objects and arrays, as {@link decodeXenDumpcoreXenVersionX8632} gives). */
+  toObject(): XenDumpcoreXenVersionX8632 {
+    return decodeXenDumpcoreXenVersionX8632At(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_dumpcore_xen_version_x86_32 at a claimed position (`r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`). */
+export function viewXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): XenDumpcoreXenVersionX8632View {
+  checkXenDumpcoreXenVersionX8632At(r, o);
+  return new XenDumpcoreXenVersionX8632View(r, o);
+}
+
+/** Claims one xen_dumpcore_xen_version_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreXenVersionX8632}, no values built until read. */
+export function viewXenDumpcoreXenVersionX8632(r: ByteReader): XenDumpcoreXenVersionX8632View {
+  return viewXenDumpcoreXenVersionX8632At(r, r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE));
+}
+
 /** The descriptor of the DUMPCORE_FORMAT_VERSION note (struct xen_dumpcore_elfnote_format_version_desc): the major version in the upper 32 bits, the minor in the lower. Every Xen since 3.1 writes 0.1 (the value 1); a reader should refuse a major version it does not know. */
 export interface XenDumpcoreFormatVersion {
   /** (major << 32) | minor. */
@@ -500,6 +829,39 @@ export function encodeXenDumpcoreFormatVersionAt(w: ByteWriter, o: number, v: Xe
 /** Writes one xen_dumpcore_format_version; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreFormatVersion(w: ByteWriter, v: XenDumpcoreFormatVersion): void {
   encodeXenDumpcoreFormatVersionAt(w, w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE), v);
+}
+
+/** A lazy xen_dumpcore_format_version: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreFormatVersion}, which checked the record. */
+export class XenDumpcoreFormatVersionView implements XenDumpcoreFormatVersion {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** (major << 32) | minor. */
+  get version(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o);
+  }
+
+  /** The whole xen_dumpcore_format_version, decoded (plain objects and arrays, as {@link decodeXenDumpcoreFormatVersion} gives). */
+  toObject(): XenDumpcoreFormatVersion {
+    return decodeXenDumpcoreFormatVersionAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_dumpcore_format_version at a claimed position (`r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE)`). */
+export function viewXenDumpcoreFormatVersionAt(r: ByteReader, o: number): XenDumpcoreFormatVersionView {
+  return new XenDumpcoreFormatVersionView(r, o);
+}
+
+/** Claims one xen_dumpcore_format_version and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreFormatVersion}, no values built until read. */
+export function viewXenDumpcoreFormatVersion(r: ByteReader): XenDumpcoreFormatVersionView {
+  return viewXenDumpcoreFormatVersionAt(r, r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE));
 }
 
 /** One entry of .xen_p2m (struct xen_dumpcore_p2m), the table of a PV guest (one whose physical memory is not translated by the hardware): which guest frame and which machine frame the page at the same index of .xen_pages is. Entries whose pfn is all ones are unused (pages a live dump found missing; zero-filled). */
@@ -565,6 +927,46 @@ export function encodeXenDumpcoreP2m(w: ByteWriter, v: XenDumpcoreP2m): void {
   encodeXenDumpcoreP2mAt(w, w.reserve(XEN_DUMPCORE_P2M_SIZE), v);
 }
 
+/** A lazy xen_dumpcore_p2m: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreP2m}, which checked the record. */
+export class XenDumpcoreP2mView implements XenDumpcoreP2m {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The guest's pseudo-physical frame number, or all ones. */
+  get pfn(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o);
+  }
+
+  /** The machine frame that held the page, or all ones. */
+  get gmfn(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8);
+  }
+
+  /** The whole xen_dumpcore_p2m, decoded (plain objects and arrays, as {@link decodeXenDumpcoreP2m} gives). */
+  toObject(): XenDumpcoreP2m {
+    return decodeXenDumpcoreP2mAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_dumpcore_p2m at a claimed position (`r.take(XEN_DUMPCORE_P2M_SIZE)`). */
+export function viewXenDumpcoreP2mAt(r: ByteReader, o: number): XenDumpcoreP2mView {
+  return new XenDumpcoreP2mView(r, o);
+}
+
+/** Claims one xen_dumpcore_p2m and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreP2m}, no values built until read. */
+export function viewXenDumpcoreP2m(r: ByteReader): XenDumpcoreP2mView {
+  return viewXenDumpcoreP2mAt(r, r.take(XEN_DUMPCORE_P2M_SIZE));
+}
+
 /** One entry of .xen_pfn, the table of an HVM or ARM guest (auto-translated physmap): the guest frame of the page at the same index of .xen_pages; all ones when unused. */
 export interface XenDumpcorePfn {
   /** The guest frame number, or all ones. */
@@ -620,4 +1022,37 @@ export function encodeXenDumpcorePfnAt(w: ByteWriter, o: number, v: XenDumpcoreP
 /** Writes one xen_dumpcore_pfn; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcorePfn(w: ByteWriter, v: XenDumpcorePfn): void {
   encodeXenDumpcorePfnAt(w, w.reserve(XEN_DUMPCORE_PFN_SIZE), v);
+}
+
+/** A lazy xen_dumpcore_pfn: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcorePfn}, which checked the record. */
+export class XenDumpcorePfnView implements XenDumpcorePfn {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The guest frame number, or all ones. */
+  get pfn(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o);
+  }
+
+  /** The whole xen_dumpcore_pfn, decoded (plain objects and arrays, as {@link decodeXenDumpcorePfn} gives). */
+  toObject(): XenDumpcorePfn {
+    return decodeXenDumpcorePfnAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_dumpcore_pfn at a claimed position (`r.take(XEN_DUMPCORE_PFN_SIZE)`). */
+export function viewXenDumpcorePfnAt(r: ByteReader, o: number): XenDumpcorePfnView {
+  return new XenDumpcorePfnView(r, o);
+}
+
+/** Claims one xen_dumpcore_pfn and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcorePfn}, no values built until read. */
+export function viewXenDumpcorePfn(r: ByteReader): XenDumpcorePfnView {
+  return viewXenDumpcorePfnAt(r, r.take(XEN_DUMPCORE_PFN_SIZE));
 }

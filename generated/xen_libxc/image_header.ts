@@ -52,6 +52,7 @@ export function decodeLibxcImageHeaderAt(r: ByteReader, o: number): LibxcImageHe
     r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
     at = "options";
     const options = unpackLibxcImageOptionsAt(r, o + 16, false);
+    at = "";
     r.zerosAt(o + 18, 2, "reserved1");
     r.zerosAt(o + 20, 4, "reserved2");
     return { version: r.u32At(o + 12, false), options };
@@ -90,4 +91,62 @@ export function encodeLibxcImageHeaderAt(w: ByteWriter, o: number, v: LibxcImage
 /** Writes one libxc_image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeLibxcImageHeader(w: ByteWriter, v: LibxcImageHeader): void {
   encodeLibxcImageHeaderAt(w, w.reserve(LIBXC_IMAGE_HEADER_SIZE), v);
+}
+
+/** Checks one libxc_image_header at a claimed position as {@link decodeLibxcImageHeaderAt} does, building nothing. */
+export function checkLibxcImageHeaderAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
+    r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
+    at = "options";
+    unpackLibxcImageOptionsAt(r, o + 16, false);
+    at = "";
+    r.zerosAt(o + 18, 2, "reserved1");
+    r.zerosAt(o + 20, 4, "reserved2");
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy libxc_image_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewLibxcImageHeader}, which checked the record. */
+export class LibxcImageHeaderView implements LibxcImageHeader {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The version of the specification the image follows: 2 or 3. */
+  get version(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 12, false);
+  }
+
+  /** Byte order of the rest of the stream; other bits reserved. */
+  get options(): LibxcImageOptions {
+    const r = this.#reader;
+    const o = this.#offset;
+    return unpackLibxcImageOptionsAt(r, o + 16, false);
+  }
+
+  /** The whole libxc_image_header, decoded (plain objects and arrays, as {@link decodeLibxcImageHeader} gives). */
+  toObject(): LibxcImageHeader {
+    return decodeLibxcImageHeaderAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one libxc_image_header at a claimed position (`r.take(LIBXC_IMAGE_HEADER_SIZE)`). */
+export function viewLibxcImageHeaderAt(r: ByteReader, o: number): LibxcImageHeaderView {
+  checkLibxcImageHeaderAt(r, o);
+  return new LibxcImageHeaderView(r, o);
+}
+
+/** Claims one libxc_image_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeLibxcImageHeader}, no values built until read. */
+export function viewLibxcImageHeader(r: ByteReader): LibxcImageHeaderView {
+  return viewLibxcImageHeaderAt(r, r.take(LIBXC_IMAGE_HEADER_SIZE));
 }

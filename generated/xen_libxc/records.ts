@@ -83,6 +83,66 @@ export function encodeDomainHeader(w: ByteWriter, v: DomainHeader): void {
   encodeDomainHeaderAt(w, w.reserve(DOMAIN_HEADER_SIZE), v);
 }
 
+/** Checks one domain_header at a claimed position as {@link decodeDomainHeaderAt} does, building nothing. */
+export function checkDomainHeaderAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 6, 2, "reserved");
+}
+
+/** A lazy domain_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewDomainHeader}, which checked the record. */
+export class DomainHeaderView implements DomainHeader {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The kind of domain; 0 and values above 4 are reserved. */
+  get type(): DomainType {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** log2 of the guest page size (12 on x86). */
+  get pageShift(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u16At(o + 4, true);
+  }
+
+  /** Major version of the Xen that saved the domain (0: converted from a legacy stream). */
+  get xenMajor(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8, true);
+  }
+
+  /** Minor version of that Xen (the converter's version when xen_major is 0). */
+  get xenMinor(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 12, true);
+  }
+
+  /** The whole domain_header, decoded (plain objects and arrays, as {@link decodeDomainHeader} gives). */
+  toObject(): DomainHeader {
+    return decodeDomainHeaderAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one domain_header at a claimed position (`r.take(DOMAIN_HEADER_SIZE)`). */
+export function viewDomainHeaderAt(r: ByteReader, o: number): DomainHeaderView {
+  checkDomainHeaderAt(r, o);
+  return new DomainHeaderView(r, o);
+}
+
+/** Claims one domain_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeDomainHeader}, no values built until read. */
+export function viewDomainHeader(r: ByteReader): DomainHeaderView {
+  return viewDomainHeaderAt(r, r.take(DOMAIN_HEADER_SIZE));
+}
+
 /** The type of a record. Bit 31 marks an optional record, which a restorer may skip when it does not know it; types 0x13-0x7fffffff are reserved for future mandatory records and 0x80000000-0xffffffff for optional ones. Unknown values are kept (the enum is open), so an optional record of a later version survives a round trip. */
 export const RecordType = {
   end: 0x0,
@@ -324,6 +384,53 @@ export function encodeX86PvInfoRecord(w: ByteWriter, v: X86PvInfoRecord): void {
   encodeX86PvInfoRecordAt(w, w.reserve(X86_PV_INFO_RECORD_SIZE), v);
 }
 
+/** Checks one x86_pv_info_record at a claimed position as {@link decodeX86PvInfoRecordAt} does, building nothing. */
+export function checkX86PvInfoRecordAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 2, 2, "reserved1");
+  r.zerosAt(o + 4, 4, "reserved2");
+}
+
+/** A lazy x86_pv_info_record: each getter reads its field from the record when called (a new value each time). Made by {@link viewX86PvInfoRecord}, which checked the record. */
+export class X86PvInfoRecordView implements X86PvInfoRecord {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The guest's word size: 4 or 8. */
+  get guestWidth(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o);
+  }
+
+  /** Page-table levels: 3 or 4. */
+  get ptLevels(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 1);
+  }
+
+  /** The whole x86_pv_info_record, decoded (plain objects and arrays, as {@link decodeX86PvInfoRecord} gives). */
+  toObject(): X86PvInfoRecord {
+    return decodeX86PvInfoRecordAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one x86_pv_info_record at a claimed position (`r.take(X86_PV_INFO_RECORD_SIZE)`). */
+export function viewX86PvInfoRecordAt(r: ByteReader, o: number): X86PvInfoRecordView {
+  checkX86PvInfoRecordAt(r, o);
+  return new X86PvInfoRecordView(r, o);
+}
+
+/** Claims one x86_pv_info_record and returns a checked, lazy view of it: the same checks and errors as {@link decodeX86PvInfoRecord}, no values built until read. */
+export function viewX86PvInfoRecord(r: ByteReader): X86PvInfoRecordView {
+  return viewX86PvInfoRecordAt(r, r.take(X86_PV_INFO_RECORD_SIZE));
+}
+
 /** Body of X86_PV_P2M_FRAMES: the pfns of the frames that hold the guest's p2m table for the pfns start_pfn to end_pfn (inclusive); its length is a multiple of 8. */
 export interface X86PvP2mFramesRecord {
   /** The first pfn covered. */
@@ -520,6 +627,52 @@ export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr): void {
   encodeVcpuMsrAt(w, w.reserve(VCPU_MSR_SIZE), v);
 }
 
+/** Checks one vcpu_msr at a claimed position as {@link decodeVcpuMsrAt} does, building nothing. */
+export function checkVcpuMsrAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 4, 4, "reserved");
+}
+
+/** A lazy vcpu_msr: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuMsr}, which checked the record. */
+export class VcpuMsrView implements VcpuMsr {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The MSR's index. */
+  get index(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** The MSR's value. */
+  get value(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** The whole vcpu_msr, decoded (plain objects and arrays, as {@link decodeVcpuMsr} gives). */
+  toObject(): VcpuMsr {
+    return decodeVcpuMsrAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one vcpu_msr at a claimed position (`r.take(VCPU_MSR_SIZE)`). */
+export function viewVcpuMsrAt(r: ByteReader, o: number): VcpuMsrView {
+  checkVcpuMsrAt(r, o);
+  return new VcpuMsrView(r, o);
+}
+
+/** Claims one vcpu_msr and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuMsr}, no values built until read. */
+export function viewVcpuMsr(r: ByteReader): VcpuMsrView {
+  return viewVcpuMsrAt(r, r.take(VCPU_MSR_SIZE));
+}
+
 /** Body of X86_PV_VCPU_MSRS, a vcpu header and the MSRs (16 bytes each). */
 export interface X86PvVcpuMsrsRecord {
   /** The vcpu. */
@@ -611,6 +764,39 @@ export function encodeSharedInfoRecord(w: ByteWriter, v: SharedInfoRecord): void
   encodeSharedInfoRecordAt(w, w.reserve(SHARED_INFO_RECORD_SIZE), v);
 }
 
+/** A lazy shared_info_record: each getter reads its field from the record when called (a new value each time). Made by {@link viewSharedInfoRecord}, which checked the record. */
+export class SharedInfoRecordView implements SharedInfoRecord {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The page. */
+  get page(): Uint8Array {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.bytesAt(o, 4096);
+  }
+
+  /** The whole shared_info_record, decoded (plain objects and arrays, as {@link decodeSharedInfoRecord} gives). */
+  toObject(): SharedInfoRecord {
+    return decodeSharedInfoRecordAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one shared_info_record at a claimed position (`r.take(SHARED_INFO_RECORD_SIZE)`). */
+export function viewSharedInfoRecordAt(r: ByteReader, o: number): SharedInfoRecordView {
+  return new SharedInfoRecordView(r, o);
+}
+
+/** Claims one shared_info_record and returns a checked, lazy view of it: the same checks and errors as {@link decodeSharedInfoRecord}, no values built until read. */
+export function viewSharedInfoRecord(r: ByteReader): SharedInfoRecordView {
+  return viewSharedInfoRecordAt(r, r.take(SHARED_INFO_RECORD_SIZE));
+}
+
 /** How the guest's TSC is provided (XEN_CPUID_TSC_MODE_*). */
 export const TscMode = { default: 0x0, always_emulate: 0x1, never_emulate: 0x2, pvrdtscp: 0x3 } as const;
 
@@ -691,6 +877,66 @@ export function encodeX86TscInfoRecord(w: ByteWriter, v: X86TscInfoRecord): void
   encodeX86TscInfoRecordAt(w, w.reserve(X86_TSC_INFO_RECORD_SIZE), v);
 }
 
+/** Checks one x86_tsc_info_record at a claimed position as {@link decodeX86TscInfoRecordAt} does, building nothing. */
+export function checkX86TscInfoRecordAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 20, 4, "reserved");
+}
+
+/** A lazy x86_tsc_info_record: each getter reads its field from the record when called (a new value each time). Made by {@link viewX86TscInfoRecord}, which checked the record. */
+export class X86TscInfoRecordView implements X86TscInfoRecord {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The TSC mode. */
+  get mode(): TscMode {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** The guest's TSC frequency. */
+  get khz(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4, true);
+  }
+
+  /** Elapsed time. */
+  get nsec(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** How many times the domain has been migrated or restored. */
+  get incarnation(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 16, true);
+  }
+
+  /** The whole x86_tsc_info_record, decoded (plain objects and arrays, as {@link decodeX86TscInfoRecord} gives). */
+  toObject(): X86TscInfoRecord {
+    return decodeX86TscInfoRecordAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one x86_tsc_info_record at a claimed position (`r.take(X86_TSC_INFO_RECORD_SIZE)`). */
+export function viewX86TscInfoRecordAt(r: ByteReader, o: number): X86TscInfoRecordView {
+  checkX86TscInfoRecordAt(r, o);
+  return new X86TscInfoRecordView(r, o);
+}
+
+/** Claims one x86_tsc_info_record and returns a checked, lazy view of it: the same checks and errors as {@link decodeX86TscInfoRecord}, no values built until read. */
+export function viewX86TscInfoRecord(r: ByteReader): X86TscInfoRecordView {
+  return viewX86TscInfoRecordAt(r, r.take(X86_TSC_INFO_RECORD_SIZE));
+}
+
 /** Body of HVM_CONTEXT: the HVM context blob exactly as XEN_DOMCTL_gethvmcontext returned it (a run of descriptor-prefixed save records from a HEADER record to an END record). Never empty. */
 export interface HvmContextRecord {
   /** The blob. */
@@ -764,6 +1010,46 @@ export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
 /** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
   encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
+}
+
+/** A lazy hvm_param: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmParam}, which checked the record. */
+export class HvmParamView implements HvmParam {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The parameter. */
+  get index(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o, true);
+  }
+
+  /** Its value. */
+  get value(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** The whole hvm_param, decoded (plain objects and arrays, as {@link decodeHvmParam} gives). */
+  toObject(): HvmParam {
+    return decodeHvmParamAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one hvm_param at a claimed position (`r.take(HVM_PARAM_SIZE)`). */
+export function viewHvmParamAt(r: ByteReader, o: number): HvmParamView {
+  return new HvmParamView(r, o);
+}
+
+/** Claims one hvm_param and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmParam}, no values built until read. */
+export function viewHvmParam(r: ByteReader): HvmParamView {
+  return viewHvmParamAt(r, r.take(HVM_PARAM_SIZE));
 }
 
 /** Body of HVM_PARAMS: the parameters the saver found non-zero. An empty record (count 0) should not be written but is tolerated. */
@@ -953,6 +1239,74 @@ export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
   encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
+/** A lazy cpuid_leaf: each getter reads its field from the record when called (a new value each time). Made by {@link viewCpuidLeaf}, which checked the record. */
+export class CpuidLeafView implements CpuidLeaf {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The leaf (EAX input). */
+  get leaf(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** The subleaf (ECX input); 0xffffffff when the leaf has none. */
+  get subleaf(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4, true);
+  }
+
+  /** EAX output. */
+  get eax(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8, true);
+  }
+
+  /** EBX output. */
+  get ebx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 12, true);
+  }
+
+  /** ECX output. */
+  get ecx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 16, true);
+  }
+
+  /** EDX output. */
+  get edx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 20, true);
+  }
+
+  /** The whole cpuid_leaf, decoded (plain objects and arrays, as {@link decodeCpuidLeaf} gives). */
+  toObject(): CpuidLeaf {
+    return decodeCpuidLeafAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one cpuid_leaf at a claimed position (`r.take(CPUID_LEAF_SIZE)`). */
+export function viewCpuidLeafAt(r: ByteReader, o: number): CpuidLeafView {
+  return new CpuidLeafView(r, o);
+}
+
+/** Claims one cpuid_leaf and returns a checked, lazy view of it: the same checks and errors as {@link decodeCpuidLeaf}, no values built until read. */
+export function viewCpuidLeaf(r: ByteReader): CpuidLeafView {
+  return viewCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
+}
+
 /** Body of X86_CPUID_POLICY (version 3): the policy's leaves, 24 bytes each. */
 export interface X86CpuidPolicyRecord {
   /** The leaves. */
@@ -1039,6 +1393,52 @@ export function encodeMsrPolicyEntryAt(w: ByteWriter, o: number, v: MsrPolicyEnt
 /** Writes one msr_policy_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeMsrPolicyEntry(w: ByteWriter, v: MsrPolicyEntry): void {
   encodeMsrPolicyEntryAt(w, w.reserve(MSR_POLICY_ENTRY_SIZE), v);
+}
+
+/** Checks one msr_policy_entry at a claimed position as {@link decodeMsrPolicyEntryAt} does, building nothing. */
+export function checkMsrPolicyEntryAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 4, 4, "flags");
+}
+
+/** A lazy msr_policy_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewMsrPolicyEntry}, which checked the record. */
+export class MsrPolicyEntryView implements MsrPolicyEntry {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The MSR's index. */
+  get idx(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** The MSR's value. */
+  get val(): bigint {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u64At(o + 8, true);
+  }
+
+  /** The whole msr_policy_entry, decoded (plain objects and arrays, as {@link decodeMsrPolicyEntry} gives). */
+  toObject(): MsrPolicyEntry {
+    return decodeMsrPolicyEntryAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one msr_policy_entry at a claimed position (`r.take(MSR_POLICY_ENTRY_SIZE)`). */
+export function viewMsrPolicyEntryAt(r: ByteReader, o: number): MsrPolicyEntryView {
+  checkMsrPolicyEntryAt(r, o);
+  return new MsrPolicyEntryView(r, o);
+}
+
+/** Claims one msr_policy_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodeMsrPolicyEntry}, no values built until read. */
+export function viewMsrPolicyEntry(r: ByteReader): MsrPolicyEntryView {
+  return viewMsrPolicyEntryAt(r, r.take(MSR_POLICY_ENTRY_SIZE));
 }
 
 /** Body of X86_MSR_POLICY (version 3): the policy's MSRs, 16 bytes each. */
@@ -1265,6 +1665,7 @@ export function decodeLibxcRecord(r: ByteReader): LibxcRecord {
         body = { type: "unknown", selector: type, bytes: bodyReader.rest() } as const;
     }
     bodyReader.expectEnd();
+    at = "_pad3";
     r.alignTo(8, start, true);
     return { body };
   } catch (e) {

@@ -126,6 +126,59 @@ export function encodeXenStreamToken(w: ByteWriter, v: XenStreamToken): void {
   encodeXenStreamTokenAt(w, w.reserve(XEN_STREAM_TOKEN_SIZE), v);
 }
 
+/** Checks one xen_stream_token at a claimed position as {@link decodeXenStreamTokenAt} does, building nothing. */
+export function checkXenStreamTokenAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 1, 3, "_pad1");
+}
+
+/** A lazy xen_stream_token: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenStreamToken}, which checked the record. */
+export class XenStreamTokenView implements XenStreamToken {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The record's layer. */
+  get layer(): RecordLayer {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o);
+  }
+
+  /** The record's type in that layer. */
+  get type(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4, true);
+  }
+
+  /** The index of the image section the record became (or became part of); 0xffffffff for the structural records LIBXC_CONTEXT, STATIC_DATA_END, END and CHECKPOINT_END. */
+  get section(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8, true);
+  }
+
+  /** The whole xen_stream_token, decoded (plain objects and arrays, as {@link decodeXenStreamToken} gives). */
+  toObject(): XenStreamToken {
+    return decodeXenStreamTokenAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xen_stream_token at a claimed position (`r.take(XEN_STREAM_TOKEN_SIZE)`). */
+export function viewXenStreamTokenAt(r: ByteReader, o: number): XenStreamTokenView {
+  checkXenStreamTokenAt(r, o);
+  return new XenStreamTokenView(r, o);
+}
+
+/** Claims one xen_stream_token and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenStreamToken}, no values built until read. */
+export function viewXenStreamToken(r: ByteReader): XenStreamTokenView {
+  return viewXenStreamTokenAt(r, r.take(XEN_STREAM_TOKEN_SIZE));
+}
+
 /** How an xl save file held its configuration (the guest_config section holds the text). */
 export const XlConfigForm = { absent: 0x0, nul_terminated: 0x1, unterminated: 0x2, verbatim: 0x3 } as const;
 
@@ -210,6 +263,7 @@ export function decodeXenStreamLayout(r: ByteReader): XenStreamLayout {
     const tokenCount = r.u32le();
     at = "xl_tail";
     const xlTail = r.bytesView(r.count(xlTailLength, 1));
+    at = "_pad11";
     r.alignTo(8, start, true);
     at = "tokens";
     const tokensCount = r.count(tokenCount, 12);
@@ -351,6 +405,73 @@ export function encodeXenimageSectionSourceAt(w: ByteWriter, o: number, v: Xenim
 /** Writes one xenimage_section_source; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenimageSectionSource(w: ByteWriter, v: XenimageSectionSource): void {
   encodeXenimageSectionSourceAt(w, w.reserve(XENIMAGE_SECTION_SOURCE_SIZE), v);
+}
+
+/** Checks one xenimage_section_source at a claimed position as {@link decodeXenimageSectionSourceAt} does, building nothing. */
+export function checkXenimageSectionSourceAt(r: ByteReader, o: number): void {
+  r.zerosAt(o + 2, 2, "reserved");
+}
+
+/** A lazy xenimage_section_source: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenimageSectionSource}, which checked the record. */
+export class XenimageSectionSourceView implements XenimageSectionSource {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** Where the section comes from. */
+  get source(): SectionSource {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o);
+  }
+
+  /** The layer of record_type. */
+  get layer(): RecordLayer {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u8At(o + 1);
+  }
+
+  /** The section's table type (id, bit 31 when optional). */
+  get sectionType(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 4, true);
+  }
+
+  /** The Xen record type the section maps to. */
+  get recordType(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8, true);
+  }
+
+  /** How many records of that type the section takes (or had derived from it). */
+  get recordCount(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 12, true);
+  }
+
+  /** The whole xenimage_section_source, decoded (plain objects and arrays, as {@link decodeXenimageSectionSource} gives). */
+  toObject(): XenimageSectionSource {
+    return decodeXenimageSectionSourceAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one xenimage_section_source at a claimed position (`r.take(XENIMAGE_SECTION_SOURCE_SIZE)`). */
+export function viewXenimageSectionSourceAt(r: ByteReader, o: number): XenimageSectionSourceView {
+  checkXenimageSectionSourceAt(r, o);
+  return new XenimageSectionSourceView(r, o);
+}
+
+/** Claims one xenimage_section_source and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenimageSectionSource}, no values built until read. */
+export function viewXenimageSectionSource(r: ByteReader): XenimageSectionSourceView {
+  return viewXenimageSectionSourceAt(r, r.take(XENIMAGE_SECTION_SOURCE_SIZE));
 }
 
 /** Body of the xenimage_sources section (0x7005). */

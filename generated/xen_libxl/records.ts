@@ -198,6 +198,39 @@ export function encodeCheckpointStateRecord(w: ByteWriter, v: CheckpointStateRec
   encodeCheckpointStateRecordAt(w, w.reserve(CHECKPOINT_STATE_RECORD_SIZE), v);
 }
 
+/** A lazy checkpoint_state_record: each getter reads its field from the record when called (a new value each time). Made by {@link viewCheckpointStateRecord}, which checked the record. */
+export class CheckpointStateRecordView implements CheckpointStateRecord {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The state. */
+  get controlId(): CheckpointControl {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o, true);
+  }
+
+  /** The whole checkpoint_state_record, decoded (plain objects and arrays, as {@link decodeCheckpointStateRecord} gives). */
+  toObject(): CheckpointStateRecord {
+    return decodeCheckpointStateRecordAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one checkpoint_state_record at a claimed position (`r.take(CHECKPOINT_STATE_RECORD_SIZE)`). */
+export function viewCheckpointStateRecordAt(r: ByteReader, o: number): CheckpointStateRecordView {
+  return new CheckpointStateRecordView(r, o);
+}
+
+/** Claims one checkpoint_state_record and returns a checked, lazy view of it: the same checks and errors as {@link decodeCheckpointStateRecord}, no values built until read. */
+export function viewCheckpointStateRecord(r: ByteReader): CheckpointStateRecordView {
+  return viewCheckpointStateRecordAt(r, r.take(CHECKPOINT_STATE_RECORD_SIZE));
+}
+
 /**
  * The record's body.
  *
@@ -293,6 +326,7 @@ export function decodeLibxlRecord(r: ByteReader): LibxlRecord {
         body = { type: "unknown", selector: type, bytes: bodyReader.rest() } as const;
     }
     bodyReader.expectEnd();
+    at = "_pad3";
     r.alignTo(8, start, true);
     return { body };
   } catch (e) {

@@ -90,3 +90,57 @@ export function encodeLibxlStreamHeaderAt(w: ByteWriter, o: number, v: LibxlStre
 export function encodeLibxlStreamHeader(w: ByteWriter, v: LibxlStreamHeader): void {
   encodeLibxlStreamHeaderAt(w, w.reserve(LIBXL_STREAM_HEADER_SIZE), v);
 }
+
+/** Checks one libxl_stream_header at a claimed position as {@link decodeLibxlStreamHeaderAt} does, building nothing. */
+export function checkLibxlStreamHeaderAt(r: ByteReader, o: number): void {
+  let at = "";
+  let index = -1;
+  try {
+    r.expectBytesAt(o, LIBXL_STREAM_HEADER_IDENT, "ident");
+    at = "options";
+    unpackLibxlStreamOptionsAt(r, o + 12, false);
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** A lazy libxl_stream_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewLibxlStreamHeader}, which checked the record. */
+export class LibxlStreamHeaderView implements LibxlStreamHeader {
+  readonly #reader: ByteReader;
+  readonly #offset: number;
+
+  constructor(reader: ByteReader, offset: number) {
+    this.#reader = reader;
+    this.#offset = offset;
+  }
+
+  /** The version: 2. */
+  get version(): number {
+    const r = this.#reader;
+    const o = this.#offset;
+    return r.u32At(o + 8, false);
+  }
+
+  /** Byte order and origin. */
+  get options(): LibxlStreamOptions {
+    const r = this.#reader;
+    const o = this.#offset;
+    return unpackLibxlStreamOptionsAt(r, o + 12, false);
+  }
+
+  /** The whole libxl_stream_header, decoded (plain objects and arrays, as {@link decodeLibxlStreamHeader} gives). */
+  toObject(): LibxlStreamHeader {
+    return decodeLibxlStreamHeaderAt(this.#reader, this.#offset);
+  }
+}
+
+/** A checked view of one libxl_stream_header at a claimed position (`r.take(LIBXL_STREAM_HEADER_SIZE)`). */
+export function viewLibxlStreamHeaderAt(r: ByteReader, o: number): LibxlStreamHeaderView {
+  checkLibxlStreamHeaderAt(r, o);
+  return new LibxlStreamHeaderView(r, o);
+}
+
+/** Claims one libxl_stream_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeLibxlStreamHeader}, no values built until read. */
+export function viewLibxlStreamHeader(r: ByteReader): LibxlStreamHeaderView {
+  return viewLibxlStreamHeaderAt(r, r.take(LIBXL_STREAM_HEADER_SIZE));
+}

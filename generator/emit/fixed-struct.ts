@@ -15,12 +15,12 @@ export function isFixed(struct: StructDecl): boolean {
   return struct.size !== undefined && !struct.fields.some((f) => f.type.kind === "switch");
 }
 
-function position(offset: number): string {
+export function position(offset: number): string {
   return offset === 0 ? "o" : `o + ${offset}`;
 }
 
 /** True when reading the field can fail beyond the struct's one bounds check. */
-function fallible(field: Field, seen = new Set<StructDecl>()): boolean {
+export function fallible(field: Field, seen = new Set<StructDecl>()): boolean {
   const t = field.type;
   if (t.kind === "pad" || t.kind === "align") return field.reserved === "check" && (t.kind === "pad" ? t.size : 1) > 0;
   if (field.constValue !== undefined || field.reserved === "check" || t.kind === "string") return true;
@@ -34,7 +34,7 @@ function fallible(field: Field, seen = new Set<StructDecl>()): boolean {
 }
 
 /** An expression reading one element of `field` at position expression `at`. */
-function readAt(m: ModuleEmitter, field: Field, at: string): string {
+export function readAt(m: ModuleEmitter, field: Field, at: string): string {
   const t = field.type;
   switch (t.kind) {
     case "int":
@@ -55,6 +55,48 @@ function readAt(m: ModuleEmitter, field: Field, at: string): string {
       return `r.stringAt(${at}, ${field.size}, ${t.encoding === "ascii"})`;
     default:
       throw new Error(`no positional reader for ${t.kind}`);
+  }
+}
+
+/**
+ * The check of a field that names itself in its error (padding, a reserved field, a constant): no
+ * statement when it is not checked, undefined for every other field.
+ */
+export function selfNamingCheck(m: ModuleEmitter, struct: StructDecl, f: Field, at: string): string[] | undefined {
+  const t = f.type;
+  if (t.kind === "pad" || t.kind === "align") return f.reserved === "check" && f.size! > 0 ? [`r.zerosAt(${at}, ${f.size}, ${str(f.name)});`] : [];
+  if (f.constValue !== undefined) {
+    return [
+      Array.isArray(f.constValue)
+        ? `r.expectBytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${str(f.name)});`
+        : `r.expectAt(${readAt(m, f, at)}, ${literal(f.constValue as number | bigint)}, ${at}, ${str(f.name)});`,
+    ];
+  }
+  if (f.reserved !== undefined) return f.reserved === "check" ? [`r.zerosAt(${at}, ${f.size}, ${str(f.name)});`] : [];
+  return undefined;
+}
+
+/**
+ * Keeps `at`, the field a caught error is reported under, right while statements are added: set before
+ * a field that can fail, and cleared before a check that names itself, so that a bad pad after an array
+ * is not reported inside the array.
+ */
+export class ErrorPath {
+  private named = false;
+  constructor(private readonly statements: string[]) {}
+
+  /** Statements for `f` follow: a failure is in it. */
+  field(f: Field): void {
+    this.statements.push(`at = ${str(f.name)};`);
+    this.named = true;
+  }
+
+  /** Adds checks that name their own field. */
+  selfNaming(checks: readonly string[]): void {
+    if (checks.length === 0) return;
+    if (this.named) this.statements.push('at = "";');
+    this.named = false;
+    this.statements.push(...checks);
   }
 }
 
@@ -110,12 +152,18 @@ function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, orde
   }
 }
 
-function elementSize(field: Field): number {
+/** The read of a whole `repr: typed_array` field with a fixed count at position expression `at`. */
+export function typedArrayReadAt(field: Field, at: string): string {
+  const n = (field.count as { value: number }).value;
+  return `r.typedArrayAt(${str(typedArrayElement(field))}, ${at}, ${n}${leArg(field, elementSize(field))})`;
+}
+
+export function elementSize(field: Field): number {
   const count = field.count?.kind === "fixed" ? field.count.value : 1;
   return field.size! / count;
 }
 
-function isArray(field: Field): boolean {
+export function isArray(field: Field): boolean {
   const t = field.type;
   return field.count !== undefined && !(t.kind === "bytes" && t.elementSize === undefined) && t.kind !== "string";
 }
@@ -133,41 +181,30 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
   // Decoding.
   const statements: string[] = [];
   const inline = new Map<Field, string>();
+  const path = new ErrorPath(statements);
   for (const f of struct.fields) {
     const at = position(f.offset!);
-    const t = f.type;
-    if (t.kind === "pad" || t.kind === "align") {
-      if (f.reserved === "check" && f.size! > 0) statements.push(`r.zerosAt(${at}, ${f.size}, ${str(f.name)});`);
-      continue;
-    }
-    if (f.constValue !== undefined) {
-      statements.push(
-        Array.isArray(f.constValue)
-          ? `r.expectBytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${str(f.name)});`
-          : `r.expectAt(${readAt(m, f, at)}, ${literal(f.constValue as number | bigint)}, ${at}, ${str(f.name)});`,
-      );
-      continue;
-    }
-    if (f.reserved !== undefined) {
-      if (f.reserved === "check") statements.push(`r.zerosAt(${at}, ${f.size}, ${str(f.name)});`);
+    const own = selfNamingCheck(m, struct, f, at);
+    if (own !== undefined) {
+      path.selfNaming(own);
       continue;
     }
     if (f.typedArray) {
-      const n = (f.count as { value: number }).value;
-      inline.set(f, `r.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${n}${leArg(f, elementSize(f))})`);
+      inline.set(f, typedArrayReadAt(f, at));
     } else if (isArray(f)) {
       const n = (f.count as { value: number }).value;
       const each = elementSize(f);
       const element = readAt(m, f, `${at} + index * ${each}`);
+      path.field(f);
       statements.push(
-        `at = ${str(f.name)};`,
         `const ${local(f.name)}: ${fieldType(f)} = [];`,
         `for (index = 0; index < ${n}; index++) ${local(f.name)}.push(${element});`,
         "index = -1;",
       );
       inline.set(f, local(f.name));
     } else if (fallible(f)) {
-      statements.push(`at = ${str(f.name)};`, `const ${local(f.name)} = ${readAt(m, f, at)};`);
+      path.field(f);
+      statements.push(`const ${local(f.name)} = ${readAt(m, f, at)};`);
       inline.set(f, local(f.name));
     } else inline.set(f, readAt(m, f, at));
   }

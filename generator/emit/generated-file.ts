@@ -17,6 +17,17 @@ export interface FunctionSpec {
   readonly body: readonly string[];
 }
 
+/** A generated class: readonly constructor properties, getters and methods. */
+export interface ClassSpec {
+  readonly name: string;
+  readonly doc?: string | undefined;
+  readonly implements?: string | undefined;
+  /** Private (`#name`) readonly properties, each set from the constructor parameter of the same name. */
+  readonly fields: readonly { name: string; type: string }[];
+  readonly getters: readonly { name: string; type: string; doc?: string | undefined; body: readonly string[] }[];
+  readonly methods: readonly FunctionSpec[];
+}
+
 /**
  * The one place that talks to ts-morph. Emitters say what to declare (`import`, `interface`,
  * `function`, `constant`, `typeAlias`) in the order the output should read; the facade keeps the
@@ -73,6 +84,34 @@ export class GeneratedFile {
       parameters: spec.params.map((p) => ({ name: p.name, type: p.type })),
       returnType: spec.returns,
       statements: spec.body.join("\n"),
+    });
+  }
+
+  class(spec: ClassSpec): void {
+    const docs = (doc: string | undefined) => (doc === undefined ? [] : [doc]);
+    this.statements.push({
+      kind: StructureKind.Class,
+      name: spec.name,
+      isExported: true,
+      docs: docs(spec.doc),
+      implements: spec.implements === undefined ? [] : [spec.implements],
+      properties: spec.fields.map((f) => ({ kind: StructureKind.Property, name: `#${f.name}`, type: f.type, isReadonly: true })),
+      ctors: [
+        {
+          kind: StructureKind.Constructor,
+          parameters: spec.fields.map((f) => ({ name: f.name, type: f.type })),
+          statements: spec.fields.map((f) => `this.#${f.name} = ${f.name};`),
+        },
+      ],
+      getAccessors: spec.getters.map((g) => ({ kind: StructureKind.GetAccessor, name: g.name, returnType: g.type, docs: docs(g.doc), statements: g.body.join("\n") })),
+      methods: spec.methods.map((m) => ({
+        kind: StructureKind.Method,
+        name: m.name,
+        docs: docs(m.doc),
+        parameters: m.params.map((p) => ({ name: p.name, type: p.type })),
+        returnType: m.returns,
+        statements: m.body.join("\n"),
+      })),
     });
   }
 

@@ -3,6 +3,7 @@ import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, local, pascal, str } from "./names.js";
 import { floatMethod, intBase, intMethod, intTsType, leArg, magicConstant, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { emitFixedCodec, isFixed } from "./fixed-struct.js";
+import { emitView } from "./view.js";
 import { emitStructShape } from "./json-shape.js";
 import { decodeSwitch, emitSwitchTypes, encodeSwitch, encodeSwitchPart, switchTypeName, switchUsing } from "./switch.js";
 
@@ -298,6 +299,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
   }
   if (isFixed(struct)) {
     emitFixedCodec(m, struct, name, (f) => fieldTsType(m, f));
+    emitView(m, struct, name, (f) => fieldTsType(m, f));
     return;
   }
   const usesStart = struct.fields.some((f) => f.type.kind === "align");
@@ -308,7 +310,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
   if (usesStart) decode.push("const start = r.pos;");
   const body: string[] = [];
   for (const f of struct.fields) {
-    if (f.type.kind !== "pad" && f.type.kind !== "align") body.push(`at = ${str(f.name)};`);
+    body.push(`at = ${str(f.name)};`); // padding too: a bad pad is not the previous field's fault
     body.push(...decodeField(m, struct, f));
   }
   body.push(`return { ${visible.map((f) => (camel(f.name) === local(f.name) ? camel(f.name) : `${camel(f.name)}: ${local(f.name)}`)).join(", ")} };`);

@@ -120,6 +120,9 @@ const PRIMITIVES = [...Object.keys(INTS), ...Object.keys(FLOATS)];
 /** Names that generated code uses itself; a field may not take them. */
 const RESERVED_FIELD_NAMES = new Set(["entries", "rest", "unknown"]);
 
+/** Field names that would hide a member of the lazy view generated for a fixed struct. */
+const VIEW_MEMBER_NAMES = new Set(["to_object"]);
+
 /**
  * Declaration names whose TypeScript form would shadow a global that generated code or its users rely
  * on (a struct `record` would become an interface `Record`).
@@ -464,6 +467,7 @@ function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "i
       if (f.name !== undefined) {
         if (names.has(f.name)) report(file.locate([...fpath, "name"]), `duplicate field name "${f.name}"`);
         if (RESERVED_FIELD_NAMES.has(f.name)) report(file.locate([...fpath, "name"]), `"${f.name}" is reserved as a count keyword`);
+        if (VIEW_MEMBER_NAMES.has(f.name)) report(file.locate([...fpath, "name"]), `"${f.name}" is reserved: it would hide the toObject() method of the struct's generated view`);
         names.add(f.name);
       }
       if (afterRest !== undefined) report(where, `field follows "${afterRest}", which takes the rest of the section`);

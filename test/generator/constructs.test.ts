@@ -111,6 +111,9 @@ describe("struct of every field kind", () => {
     const checked = bytes.slice();
     checked[keptAt + 2] = 0xff; // zero (checked)
     expect(() => decodeEverything(new ByteReader(checked))).toThrowError(/not zero.*field zero/);
+    const aligned = bytes.slice();
+    aligned[keptAt + 4] = 0xff; // the alignment padding after zero: its own fault, not zero's
+    expect(() => decodeEverything(new ByteReader(aligned))).toThrowError(/not zero \(field _pad22, offset/);
   });
 
   it("names the field and element of a bad value to encode", () => {
@@ -349,6 +352,10 @@ describe("encoders specialised per byte order", () => {
         /256 is not a valid u8.*field to\.z, offset 0x16/,
       );
       expect(() => encodeSegmentIn(littleEndian, { ...segment, ids: [1, -1] })).toThrowError(/-1 is not a valid u16.*field ids\[1\], offset 0x2e/);
+      // Padding after fields that can fail is reported as itself, not as the last of them.
+      const bytes = encodeSegmentIn(littleEndian);
+      bytes[50] = 1;
+      expect(() => decodeSegment(new ByteReader(bytes, { littleEndian }))).toThrowError(/not zero \(field _pad5, offset 0x32\)/);
       // A bit field names its word's position, not the end of the struct.
       expect(() => encodeSegmentIn(littleEndian, { ...segment, frame: { ...segment.frame, color: 16 } })).toThrowError(
         /16 does not fit 4 bits.*field frame, offset 0x20/,

@@ -1,0 +1,128 @@
+import type { Field, StructDecl } from "../model/model.js";
+import { elementSize, ErrorPath, fallible, isArray, position, readAt, selfNamingCheck, typedArrayReadAt } from "./fixed-struct.js";
+import type { ModuleEmitter } from "./module-emitter.js";
+import { camel, constant, pascal } from "./names.js";
+
+/**
+ * Lazy views of fixed-size structs: `viewX(r)` claims and checks a record like `decodeX(r)` and returns
+ * an `XView` whose getters read each field when asked. For a record used for a field or two (the
+ * per-record loop over thousands of vcpu contexts), that skips building hundreds of objects and
+ * BigInts; bench/RESULTS.md has the figures.
+ *
+ * A view checks at creation everything the decoder checks (padding, reserved bytes, constants,
+ * strings, number-mode u64s, bit fields), with the same errors, so no getter can fail. `XView
+ * implements X`: a view can be encoded, compared or passed wherever the decoded value can.
+ */
+
+/** The names generated for a fixed struct's view. */
+export function viewNames(struct: StructDecl): { cls: string; view: string; viewAt: string; checkAt: string } {
+  const name = pascal(struct.name);
+  return { cls: `${name}View`, view: `view${name}`, viewAt: `view${name}At`, checkAt: `check${name}At` };
+}
+
+/** True when creating a view of `struct` has something to check beyond the bounds. */
+function needsCheck(struct: StructDecl): boolean {
+  return struct.fields.some((f) => fallible(f));
+}
+
+/** Adds the statements checking field `f` at `at` without building its value (none when it cannot fail). */
+function checkField(m: ModuleEmitter, struct: StructDecl, f: Field, at: string, path: ErrorPath, statements: string[]): void {
+  const own = selfNamingCheck(m, struct, f, at);
+  if (own !== undefined) return path.selfNaming(own);
+  if (!fallible(f)) return;
+  const t = f.type;
+  const one = (elementAt: string) => (t.kind === "struct" ? `${m.ref(t, viewNames(t).checkAt)}(r, ${elementAt});` : `${readAt(m, f, elementAt)};`);
+  path.field(f);
+  if (isArray(f) && !f.typedArray) {
+    const n = (f.count as { value: number }).value;
+    statements.push(`for (index = 0; index < ${n}; index++) ${one(`${at} + index * ${elementSize(f)}`)}`, "index = -1;");
+  } else statements.push(one(at));
+}
+
+/** The getter body of one visible field of a view (`r` and `o` are the record's reader and offset). */
+function getter(m: ModuleEmitter, f: Field, fieldType: string): string[] {
+  const t = f.type;
+  const at = position(f.offset!);
+  const head = ["const r = this.#reader;", "const o = this.#offset;"];
+  if (t.kind === "struct") {
+    const cls = m.ref(t, viewNames(t).cls);
+    if (!isArray(f)) return [...head, `return new ${cls}(r, ${at});`];
+    const n = (f.count as { value: number }).value;
+    return [...head, `const out: ${cls}[] = [];`, `for (let i = 0; i < ${n}; i++) out.push(new ${cls}(r, ${at} + i * ${elementSize(f)}));`, "return out;"];
+  }
+  if (isArray(f) && !f.typedArray) {
+    const n = (f.count as { value: number }).value;
+    return [...head, `const out: ${fieldType} = [];`, `for (let i = 0; i < ${n}; i++) out.push(${readAt(m, f, `${at} + i * ${elementSize(f)}`)});`, "return out;"];
+  }
+  return [...head, `return ${f.typedArray ? typedArrayReadAt(f, at) : readAt(m, f, at)};`];
+}
+
+/** Emits `checkXAt` (when something can fail), `XView`, `viewXAt` and `viewX` for a fixed struct. */
+export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string, fieldType: (f: Field) => string): void {
+  const names = viewNames(struct);
+  const size = `${constant(struct.name)}_SIZE`;
+  const reader = m.runtime("ByteReader", true);
+  const checked = needsCheck(struct);
+
+  if (checked) {
+    const statements: string[] = [];
+    const path = new ErrorPath(statements);
+    for (const f of struct.fields) checkField(m, struct, f, position(f.offset!), path, statements);
+    const guarded = statements.some((s) => s.startsWith("at = "));
+    m.file.function({
+      name: names.checkAt,
+      doc: `Checks one ${struct.name} at a claimed position as {@link decode${pascal(struct.name)}At} does, building nothing.`,
+      params: [
+        { name: "r", type: reader },
+        { name: "o", type: "number" },
+      ],
+      returns: "void",
+      body: guarded
+        ? ['let at = "";', "let index = -1;", "try {", ...statements, "} catch (e) {", "throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);", "}"]
+        : statements,
+    });
+  }
+
+  const visible = struct.fields.filter((f) => !f.hidden);
+  m.file.class({
+    name: names.cls,
+    doc: `A lazy ${struct.name}: each getter reads its field from the record when called (a new value each time). Made by {@link ${names.view}}, which checked the record.`,
+    implements: typeName,
+    fields: [
+      { name: "reader", type: reader },
+      { name: "offset", type: "number" },
+    ],
+    getters: visible.map((f) => {
+      const t = f.type;
+      const type = t.kind === "struct" ? `${m.ref(t, viewNames(t).cls)}${isArray(f) ? "[]" : ""}` : fieldType(f);
+      return { name: camel(f.name), type, doc: f.doc, body: getter(m, f, type) };
+    }),
+    methods: [
+      {
+        name: "toObject",
+        doc: `The whole ${struct.name}, decoded (plain objects and arrays, as {@link decode${pascal(struct.name)}} gives).`,
+        params: [],
+        returns: typeName,
+        body: [`return decode${pascal(struct.name)}At(this.#reader, this.#offset);`],
+      },
+    ],
+  });
+
+  m.file.function({
+    name: names.viewAt,
+    doc: `A checked view of one ${struct.name} at a claimed position (\`r.take(${size})\`).`,
+    params: [
+      { name: "r", type: reader },
+      { name: "o", type: "number" },
+    ],
+    returns: names.cls,
+    body: [...(checked ? [`${names.checkAt}(r, o);`] : []), `return new ${names.cls}(r, o);`],
+  });
+  m.file.function({
+    name: names.view,
+    doc: `Claims one ${struct.name} and returns a checked, lazy view of it: the same checks and errors as {@link decode${pascal(struct.name)}}, no values built until read.`,
+    params: [{ name: "r", type: reader }],
+    returns: names.cls,
+    body: [`return ${names.viewAt}(r, r.take(${size}));`],
+  });
+}
