@@ -299,7 +299,7 @@ export function encodeVcpuGuestCoreRegsArm(w: ByteWriter, v: VcpuGuestCoreRegsAr
   encodeVcpuGuestCoreRegsArmAt(w, w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE), v);
 }
 
-/** A lazy vcpu_guest_core_regs_arm: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuGuestCoreRegsArm}, which checked the record. */
+/** A lazy vcpu_guest_core_regs_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuGuestCoreRegsArm}, which checked the record. */
 export class VcpuGuestCoreRegsArmView implements VcpuGuestCoreRegsArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -698,7 +698,7 @@ export function checkVcpuGuestContextArmAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 324, 4, "_pad4");
 }
 
-/** A lazy vcpu_guest_context_arm: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuGuestContextArm}, which checked the record. */
+/** A lazy vcpu_guest_context_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuGuestContextArm}, which checked the record. */
 export class VcpuGuestContextArmView implements VcpuGuestContextArm {
   readonly #reader: ByteReader;
   readonly #offset: number;

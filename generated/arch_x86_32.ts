@@ -73,7 +73,7 @@ export function encodeTrapInfoX8632(w: ByteWriter, v: TrapInfoX8632): void {
   encodeTrapInfoX8632At(w, w.reserve(TRAP_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy trap_info_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewTrapInfoX8632}, which checked the record. */
+/** A lazy trap_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewTrapInfoX8632}, which checked the record. */
 export class TrapInfoX8632View implements TrapInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -303,7 +303,7 @@ export function checkCpuUserRegsX8632At(r: ByteReader, o: number): void {
   r.zerosAt(o + 66, 2, "_pad24");
 }
 
-/** A lazy cpu_user_regs_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewCpuUserRegsX8632}, which checked the record. */
+/** A lazy cpu_user_regs_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCpuUserRegsX8632}, which checked the record. */
 export class CpuUserRegsX8632View implements CpuUserRegsX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -653,7 +653,7 @@ export function checkVcpuGuestContextX8632At(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy vcpu_guest_context_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuGuestContextX8632}, which checked the record. */
+/** A lazy vcpu_guest_context_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuGuestContextX8632}, which checked the record. */
 export class VcpuGuestContextX8632View implements VcpuGuestContextX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;

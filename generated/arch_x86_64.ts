@@ -80,7 +80,7 @@ export function checkTrapInfoX8664At(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "_pad3");
 }
 
-/** A lazy trap_info_x86_64: each getter reads its field from the record when called (a new value each time). Made by {@link viewTrapInfoX8664}, which checked the record. */
+/** A lazy trap_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewTrapInfoX8664}, which checked the record. */
 export class TrapInfoX8664View implements TrapInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -362,7 +362,7 @@ export function checkCpuUserRegsX8664At(r: ByteReader, o: number): void {
   r.zerosAt(o + 194, 6, "_pad33");
 }
 
-/** A lazy cpu_user_regs_x86_64: each getter reads its field from the record when called (a new value each time). Made by {@link viewCpuUserRegsX8664}, which checked the record. */
+/** A lazy cpu_user_regs_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCpuUserRegsX8664}, which checked the record. */
 export class CpuUserRegsX8664View implements CpuUserRegsX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -783,7 +783,7 @@ export function checkVcpuGuestContextX8664At(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy vcpu_guest_context_x86_64: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuGuestContextX8664}, which checked the record. */
+/** A lazy vcpu_guest_context_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuGuestContextX8664}, which checked the record. */
 export class VcpuGuestContextX8664View implements VcpuGuestContextX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;

@@ -100,7 +100,7 @@ export function checkXenCompileInfoAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy xen_compile_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenCompileInfo}, which checked the record. */
+/** A lazy xen_compile_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenCompileInfo}, which checked the record. */
 export class XenCompileInfoView implements XenCompileInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -275,7 +275,7 @@ export function checkXenVersionInfoAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy xen_version_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenVersionInfo}, which checked the record. */
+/** A lazy xen_version_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenVersionInfo}, which checked the record. */
 export class XenVersionInfoView implements XenVersionInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -401,7 +401,7 @@ export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn): void {
   encodePfnGmfnAt(w, w.reserve(PFN_GMFN_SIZE), v);
 }
 
-/** A lazy pfn_gmfn: each getter reads its field from the record when called (a new value each time). Made by {@link viewPfnGmfn}, which checked the record. */
+/** A lazy pfn_gmfn: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewPfnGmfn}, which checked the record. */
 export class PfnGmfnView implements PfnGmfn {
   readonly #reader: ByteReader;
   readonly #offset: number;

@@ -180,7 +180,7 @@ export function encodePfnEntry(w: ByteWriter, v: PfnEntry): void {
   encodePfnEntryAt(w, w.reserve(PFN_ENTRY_SIZE), v);
 }
 
-/** A lazy pfn_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewPfnEntry}, which checked the record. */
+/** A lazy pfn_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewPfnEntry}, which checked the record. */
 export class PfnEntryView implements PfnEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -396,7 +396,7 @@ export function checkExtendedInfoAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 12, 4, "reserved");
 }
 
-/** A lazy extended_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewExtendedInfo}, which checked the record. */
+/** A lazy extended_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewExtendedInfo}, which checked the record. */
 export class ExtendedInfoView implements ExtendedInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;

@@ -536,7 +536,7 @@ export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
   encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
 }
 
-/** A lazy hvm_param: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmParam}, which checked the record. */
+/** A lazy hvm_param: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmParam}, which checked the record. */
 export class HvmParamView implements HvmParam {
   readonly #reader: ByteReader;
   readonly #offset: number;

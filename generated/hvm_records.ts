@@ -124,7 +124,7 @@ export function encodeHvmSaveHeader(w: ByteWriter, v: HvmSaveHeader): void {
   encodeHvmSaveHeaderAt(w, w.reserve(HVM_SAVE_HEADER_SIZE), v);
 }
 
-/** A lazy hvm_save_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmSaveHeader}, which checked the record. */
+/** A lazy hvm_save_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmSaveHeader}, which checked the record. */
 export class HvmSaveHeaderView implements HvmSaveHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -722,7 +722,7 @@ export function checkHvmHwCpuAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 1028, 4, "_pad80");
 }
 
-/** A lazy hvm_hw_cpu: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwCpu}, which checked the record. */
+/** A lazy hvm_hw_cpu: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwCpu}, which checked the record. */
 export class HvmHwCpuView implements HvmHwCpu {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1497,7 +1497,7 @@ export function checkHvmHwVpicAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy hvm_hw_vpic: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwVpic}, which checked the record. */
+/** A lazy hvm_hw_vpic: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwVpic}, which checked the record. */
 export class HvmHwVpicView implements HvmHwVpic {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1753,7 +1753,7 @@ export function checkHvmHwVioapicAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy hvm_hw_vioapic: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwVioapic}, which checked the record. */
+/** A lazy hvm_hw_vioapic: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwVioapic}, which checked the record. */
 export class HvmHwVioapicView implements HvmHwVioapic {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1881,7 +1881,7 @@ export function checkHvmHwLapicAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 28, 4, "_pad5");
 }
 
-/** A lazy hvm_hw_lapic: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwLapic}, which checked the record. */
+/** A lazy hvm_hw_lapic: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwLapic}, which checked the record. */
 export class HvmHwLapicView implements HvmHwLapic {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1982,7 +1982,7 @@ export function encodeHvmHwLapicRegs(w: ByteWriter, v: HvmHwLapicRegs): void {
   encodeHvmHwLapicRegsAt(w, w.reserve(HVM_HW_LAPIC_REGS_SIZE), v);
 }
 
-/** A lazy hvm_hw_lapic_regs: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwLapicRegs}, which checked the record. */
+/** A lazy hvm_hw_lapic_regs: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwLapicRegs}, which checked the record. */
 export class HvmHwLapicRegsView implements HvmHwLapicRegs {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2067,7 +2067,7 @@ export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs): void {
   encodeHvmHwPciIrqsAt(w, w.reserve(HVM_HW_PCI_IRQS_SIZE), v);
 }
 
-/** A lazy hvm_hw_pci_irqs: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPciIrqs}, which checked the record. */
+/** A lazy hvm_hw_pci_irqs: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPciIrqs}, which checked the record. */
 export class HvmHwPciIrqsView implements HvmHwPciIrqs {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2141,7 +2141,7 @@ export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs): void {
   encodeHvmHwIsaIrqsAt(w, w.reserve(HVM_HW_ISA_IRQS_SIZE), v);
 }
 
-/** A lazy hvm_hw_isa_irqs: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwIsaIrqs}, which checked the record. */
+/** A lazy hvm_hw_isa_irqs: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwIsaIrqs}, which checked the record. */
 export class HvmHwIsaIrqsView implements HvmHwIsaIrqs {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2234,7 +2234,7 @@ export function checkHvmHwPciLinkAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "_pad1");
 }
 
-/** A lazy hvm_hw_pci_link: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPciLink}, which checked the record. */
+/** A lazy hvm_hw_pci_link: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPciLink}, which checked the record. */
 export class HvmHwPciLinkView implements HvmHwPciLink {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2382,7 +2382,7 @@ export function encodeHvmHwPitChannel(w: ByteWriter, v: HvmHwPitChannel): void {
   encodeHvmHwPitChannelAt(w, w.reserve(HVM_HW_PIT_CHANNEL_SIZE), v);
 }
 
-/** A lazy hvm_hw_pit_channel: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPitChannel}, which checked the record. */
+/** A lazy hvm_hw_pit_channel: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPitChannel}, which checked the record. */
 export class HvmHwPitChannelView implements HvmHwPitChannel {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2562,7 +2562,7 @@ export function checkHvmHwPitAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 52, 4, "_pad2");
 }
 
-/** A lazy hvm_hw_pit: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPit}, which checked the record. */
+/** A lazy hvm_hw_pit: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPit}, which checked the record. */
 export class HvmHwPitView implements HvmHwPit {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2662,7 +2662,7 @@ export function checkHvmHwRtcAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 15, 1, "_pad2");
 }
 
-/** A lazy hvm_hw_rtc: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwRtc}, which checked the record. */
+/** A lazy hvm_hw_rtc: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwRtc}, which checked the record. */
 export class HvmHwRtcView implements HvmHwRtc {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2767,7 +2767,7 @@ export function checkHvmHwHpetTimerAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 24, 8, "_pad3");
 }
 
-/** A lazy hvm_hw_hpet_timer: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwHpetTimer}, which checked the record. */
+/** A lazy hvm_hw_hpet_timer: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwHpetTimer}, which checked the record. */
 export class HvmHwHpetTimerView implements HvmHwHpetTimer {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2941,7 +2941,7 @@ export function checkHvmHwHpetAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy hvm_hw_hpet: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwHpet}, which checked the record. */
+/** A lazy hvm_hw_hpet: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwHpet}, which checked the record. */
 export class HvmHwHpetView implements HvmHwHpet {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3064,7 +3064,7 @@ export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer): void {
   encodeHvmHwPmtimerAt(w, w.reserve(HVM_HW_PMTIMER_SIZE), v);
 }
 
-/** A lazy hvm_hw_pmtimer: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwPmtimer}, which checked the record. */
+/** A lazy hvm_hw_pmtimer: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPmtimer}, which checked the record. */
 export class HvmHwPmtimerView implements HvmHwPmtimer {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3204,7 +3204,7 @@ export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr): void {
   encodeHvmHwMtrrAt(w, w.reserve(HVM_HW_MTRR_SIZE), v);
 }
 
-/** A lazy hvm_hw_mtrr: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmHwMtrr}, which checked the record. */
+/** A lazy hvm_hw_mtrr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwMtrr}, which checked the record. */
 export class HvmHwMtrrView implements HvmHwMtrr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3328,7 +3328,7 @@ export function encodeHvmViridianDomainContext(w: ByteWriter, v: HvmViridianDoma
   encodeHvmViridianDomainContextAt(w, w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE), v);
 }
 
-/** A lazy hvm_viridian_domain_context: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmViridianDomainContext}, which checked the record. */
+/** A lazy hvm_viridian_domain_context: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmViridianDomainContext}, which checked the record. */
 export class HvmViridianDomainContextView implements HvmViridianDomainContext {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3498,7 +3498,7 @@ export function checkHvmViridianVcpuContextAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 9, 7, "_pad2");
 }
 
-/** A lazy hvm_viridian_vcpu_context: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmViridianVcpuContext}, which checked the record. */
+/** A lazy hvm_viridian_vcpu_context: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmViridianVcpuContext}, which checked the record. */
 export class HvmViridianVcpuContextView implements HvmViridianVcpuContext {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3632,7 +3632,7 @@ export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu): void {
   encodeHvmVmceVcpuAt(w, w.reserve(HVM_VMCE_VCPU_SIZE), v);
 }
 
-/** A lazy hvm_vmce_vcpu: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmVmceVcpu}, which checked the record. */
+/** A lazy hvm_vmce_vcpu: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmVmceVcpu}, which checked the record. */
 export class HvmVmceVcpuView implements HvmVmceVcpu {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3725,7 +3725,7 @@ export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust): void {
   encodeHvmTscAdjustAt(w, w.reserve(HVM_TSC_ADJUST_SIZE), v);
 }
 
-/** A lazy hvm_tsc_adjust: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmTscAdjust}, which checked the record. */
+/** A lazy hvm_tsc_adjust: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmTscAdjust}, which checked the record. */
 export class HvmTscAdjustView implements HvmTscAdjust {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3862,7 +3862,7 @@ export function checkHvmMsrEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
 
-/** A lazy hvm_msr_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmMsrEntry}, which checked the record. */
+/** A lazy hvm_msr_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmMsrEntry}, which checked the record. */
 export class HvmMsrEntryView implements HvmMsrEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;

@@ -310,7 +310,7 @@ export function checkImageHeaderAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy image_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewImageHeader}, which checked the record. */
+/** A lazy image_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewImageHeader}, which checked the record. */
 export class ImageHeaderView implements ImageHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -593,7 +593,7 @@ export function checkSectionEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 44, 4, "reserved");
 }
 
-/** A lazy section_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewSectionEntry}, which checked the record. */
+/** A lazy section_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSectionEntry}, which checked the record. */
 export class SectionEntryView implements SectionEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;

@@ -91,7 +91,7 @@ export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo): void {
   encodeVcpuTimeInfoAt(w, w.reserve(VCPU_TIME_INFO_SIZE), v);
 }
 
-/** A lazy vcpu_time_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuTimeInfo}, which checked the record. */
+/** A lazy vcpu_time_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuTimeInfo}, which checked the record. */
 export class VcpuTimeInfoView implements VcpuTimeInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -199,7 +199,7 @@ export function encodeArchVcpuInfoX8664(w: ByteWriter, v: ArchVcpuInfoX8664): vo
   encodeArchVcpuInfoX8664At(w, w.reserve(ARCH_VCPU_INFO_X86_64_SIZE), v);
 }
 
-/** A lazy arch_vcpu_info_x86_64: each getter reads its field from the record when called (a new value each time). Made by {@link viewArchVcpuInfoX8664}, which checked the record. */
+/** A lazy arch_vcpu_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewArchVcpuInfoX8664}, which checked the record. */
 export class ArchVcpuInfoX8664View implements ArchVcpuInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -272,7 +272,7 @@ export function encodeArchVcpuInfoX8632(w: ByteWriter, v: ArchVcpuInfoX8632): vo
   encodeArchVcpuInfoX8632At(w, w.reserve(ARCH_VCPU_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy arch_vcpu_info_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewArchVcpuInfoX8632}, which checked the record. */
+/** A lazy arch_vcpu_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewArchVcpuInfoX8632}, which checked the record. */
 export class ArchVcpuInfoX8632View implements ArchVcpuInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -376,7 +376,7 @@ export function encodeVcpuInfoX8664(w: ByteWriter, v: VcpuInfoX8664): void {
   encodeVcpuInfoX8664At(w, w.reserve(VCPU_INFO_X86_64_SIZE), v);
 }
 
-/** A lazy vcpu_info_x86_64: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuInfoX8664}, which checked the record. */
+/** A lazy vcpu_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuInfoX8664}, which checked the record. */
 export class VcpuInfoX8664View implements VcpuInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -508,7 +508,7 @@ export function encodeVcpuInfoX8632(w: ByteWriter, v: VcpuInfoX8632): void {
   encodeVcpuInfoX8632At(w, w.reserve(VCPU_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy vcpu_info_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuInfoX8632}, which checked the record. */
+/** A lazy vcpu_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuInfoX8632}, which checked the record. */
 export class VcpuInfoX8632View implements VcpuInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -628,7 +628,7 @@ export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm): void {
   encodeVcpuInfoArmAt(w, w.reserve(VCPU_INFO_ARM_SIZE), v);
 }
 
-/** A lazy vcpu_info_arm: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuInfoArm}, which checked the record. */
+/** A lazy vcpu_info_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuInfoArm}, which checked the record. */
 export class VcpuInfoArmView implements VcpuInfoArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -751,7 +751,7 @@ export function encodeArchSharedInfoX8664(w: ByteWriter, v: ArchSharedInfoX8664)
   encodeArchSharedInfoX8664At(w, w.reserve(ARCH_SHARED_INFO_X86_64_SIZE), v);
 }
 
-/** A lazy arch_shared_info_x86_64: each getter reads its field from the record when called (a new value each time). Made by {@link viewArchSharedInfoX8664}, which checked the record. */
+/** A lazy arch_shared_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewArchSharedInfoX8664}, which checked the record. */
 export class ArchSharedInfoX8664View implements ArchSharedInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -901,7 +901,7 @@ export function encodeArchSharedInfoX8632(w: ByteWriter, v: ArchSharedInfoX8632)
   encodeArchSharedInfoX8632At(w, w.reserve(ARCH_SHARED_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy arch_shared_info_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewArchSharedInfoX8632}, which checked the record. */
+/** A lazy arch_shared_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewArchSharedInfoX8632}, which checked the record. */
 export class ArchSharedInfoX8632View implements ArchSharedInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1097,7 +1097,7 @@ export function encodeSharedInfoX8664(w: ByteWriter, v: SharedInfoX8664): void {
   encodeSharedInfoX8664At(w, w.reserve(SHARED_INFO_X86_64_SIZE), v);
 }
 
-/** A lazy shared_info_x86_64: each getter reads its field from the record when called (a new value each time). Made by {@link viewSharedInfoX8664}, which checked the record. */
+/** A lazy shared_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoX8664}, which checked the record. */
 export class SharedInfoX8664View implements SharedInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1300,7 +1300,7 @@ export function encodeSharedInfoX8632(w: ByteWriter, v: SharedInfoX8632): void {
   encodeSharedInfoX8632At(w, w.reserve(SHARED_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy shared_info_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewSharedInfoX8632}, which checked the record. */
+/** A lazy shared_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoX8632}, which checked the record. */
 export class SharedInfoX8632View implements SharedInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1496,7 +1496,7 @@ export function encodeSharedInfoArm(w: ByteWriter, v: SharedInfoArm): void {
   encodeSharedInfoArmAt(w, w.reserve(SHARED_INFO_ARM_SIZE), v);
 }
 
-/** A lazy shared_info_arm: each getter reads its field from the record when called (a new value each time). Made by {@link viewSharedInfoArm}, which checked the record. */
+/** A lazy shared_info_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoArm}, which checked the record. */
 export class SharedInfoArmView implements SharedInfoArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1623,7 +1623,7 @@ export function encodeSharedInfoPageX8664(w: ByteWriter, v: SharedInfoPageX8664)
   encodeSharedInfoPageX8664At(w, w.reserve(SHARED_INFO_PAGE_X86_64_SIZE), v);
 }
 
-/** A lazy shared_info_page_x86_64: each getter reads its field from the record when called (a new value each time). Made by {@link viewSharedInfoPageX8664}, which checked the record. */
+/** A lazy shared_info_page_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoPageX8664}, which checked the record. */
 export class SharedInfoPageX8664View implements SharedInfoPageX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1709,7 +1709,7 @@ export function encodeSharedInfoPageX8632(w: ByteWriter, v: SharedInfoPageX8632)
   encodeSharedInfoPageX8632At(w, w.reserve(SHARED_INFO_PAGE_X86_32_SIZE), v);
 }
 
-/** A lazy shared_info_page_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewSharedInfoPageX8632}, which checked the record. */
+/** A lazy shared_info_page_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoPageX8632}, which checked the record. */
 export class SharedInfoPageX8632View implements SharedInfoPageX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1795,7 +1795,7 @@ export function encodeSharedInfoPageArm(w: ByteWriter, v: SharedInfoPageArm): vo
   encodeSharedInfoPageArmAt(w, w.reserve(SHARED_INFO_PAGE_ARM_SIZE), v);
 }
 
-/** A lazy shared_info_page_arm: each getter reads its field from the record when called (a new value each time). Made by {@link viewSharedInfoPageArm}, which checked the record. */
+/** A lazy shared_info_page_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoPageArm}, which checked the record. */
 export class SharedInfoPageArmView implements SharedInfoPageArm {
   readonly #reader: ByteReader;
   readonly #offset: number;

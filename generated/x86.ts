@@ -109,7 +109,7 @@ export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
   encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
-/** A lazy cpuid_leaf: each getter reads its field from the record when called (a new value each time). Made by {@link viewCpuidLeaf}, which checked the record. */
+/** A lazy cpuid_leaf: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCpuidLeaf}, which checked the record. */
 export class CpuidLeafView implements CpuidLeaf {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -250,7 +250,7 @@ export function checkMsrEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
 
-/** A lazy msr_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewMsrEntry}, which checked the record. */
+/** A lazy msr_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewMsrEntry}, which checked the record. */
 export class MsrEntryView implements MsrEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -447,7 +447,7 @@ export function checkTscInfoAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 20, 4, "reserved");
 }
 
-/** A lazy tsc_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewTscInfo}, which checked the record. */
+/** A lazy tsc_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewTscInfo}, which checked the record. */
 export class TscInfoView implements TscInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;

@@ -166,7 +166,7 @@ export function checkElfIdentAt(r: ByteReader, o: number): void {
   r.expectBytesAt(o, ELF_IDENT_MAGIC, "magic");
 }
 
-/** A lazy elf_ident: each getter reads its field from the record when called (a new value each time). Made by {@link viewElfIdent}, which checked the record. */
+/** A lazy elf_ident: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElfIdent}, which checked the record. */
 export class ElfIdentView implements ElfIdent {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -489,7 +489,7 @@ export function checkElf64EhdrAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy elf64_ehdr: each getter reads its field from the record when called (a new value each time). Made by {@link viewElf64Ehdr}, which checked the record. */
+/** A lazy elf64_ehdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf64Ehdr}, which checked the record. */
 export class Elf64EhdrView implements Elf64Ehdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -802,7 +802,7 @@ export function checkElf32EhdrAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy elf32_ehdr: each getter reads its field from the record when called (a new value each time). Made by {@link viewElf32Ehdr}, which checked the record. */
+/** A lazy elf32_ehdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf32Ehdr}, which checked the record. */
 export class Elf32EhdrView implements Elf32Ehdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1154,7 +1154,7 @@ export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr): void {
   encodeElf64ShdrAt(w, w.reserve(ELF64_SHDR_SIZE), v);
 }
 
-/** A lazy elf64_shdr: each getter reads its field from the record when called (a new value each time). Made by {@link viewElf64Shdr}, which checked the record. */
+/** A lazy elf64_shdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf64Shdr}, which checked the record. */
 export class Elf64ShdrView implements Elf64Shdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1386,7 +1386,7 @@ export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr): void {
   encodeElf32ShdrAt(w, w.reserve(ELF32_SHDR_SIZE), v);
 }
 
-/** A lazy elf32_shdr: each getter reads its field from the record when called (a new value each time). Made by {@link viewElf32Shdr}, which checked the record. */
+/** A lazy elf32_shdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf32Shdr}, which checked the record. */
 export class Elf32ShdrView implements Elf32Shdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1602,7 +1602,7 @@ export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr): void {
   encodeElf64PhdrAt(w, w.reserve(ELF64_PHDR_SIZE), v);
 }
 
-/** A lazy elf64_phdr: each getter reads its field from the record when called (a new value each time). Made by {@link viewElf64Phdr}, which checked the record. */
+/** A lazy elf64_phdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf64Phdr}, which checked the record. */
 export class Elf64PhdrView implements Elf64Phdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1781,7 +1781,7 @@ export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr): void {
   encodeElf64NhdrAt(w, w.reserve(ELF64_NHDR_SIZE), v);
 }
 
-/** A lazy elf64_nhdr: each getter reads its field from the record when called (a new value each time). Made by {@link viewElf64Nhdr}, which checked the record. */
+/** A lazy elf64_nhdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf64Nhdr}, which checked the record. */
 export class Elf64NhdrView implements Elf64Nhdr {
   readonly #reader: ByteReader;
   readonly #offset: number;

@@ -109,7 +109,7 @@ export function encodeXenDumpcoreHeader(w: ByteWriter, v: XenDumpcoreHeader): vo
   encodeXenDumpcoreHeaderAt(w, w.reserve(XEN_DUMPCORE_HEADER_SIZE), v);
 }
 
-/** A lazy xen_dumpcore_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreHeader}, which checked the record. */
+/** A lazy xen_dumpcore_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreHeader}, which checked the record. */
 export class XenDumpcoreHeaderView implements XenDumpcoreHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -249,7 +249,7 @@ export function checkXenDumpcoreCompileInfoAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy xen_dumpcore_compile_info: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreCompileInfo}, which checked the record. */
+/** A lazy xen_dumpcore_compile_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreCompileInfo}, which checked the record. */
 export class XenDumpcoreCompileInfoView implements XenDumpcoreCompileInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -456,7 +456,7 @@ export function checkXenDumpcoreXenVersionAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy xen_dumpcore_xen_version: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreXenVersion}, which checked the record. */
+/** A lazy xen_dumpcore_xen_version: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreXenVersion}, which checked the record. */
 export class XenDumpcoreXenVersionView implements XenDumpcoreXenVersion {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -691,7 +691,7 @@ export function checkXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): voi
   }
 }
 
-/** A lazy xen_dumpcore_xen_version_x86_32: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreXenVersionX8632}, which checked the record. */
+/** A lazy xen_dumpcore_xen_version_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreXenVersionX8632}, which checked the record. */
 export class XenDumpcoreXenVersionX8632View implements XenDumpcoreXenVersionX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -831,7 +831,7 @@ export function encodeXenDumpcoreFormatVersion(w: ByteWriter, v: XenDumpcoreForm
   encodeXenDumpcoreFormatVersionAt(w, w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE), v);
 }
 
-/** A lazy xen_dumpcore_format_version: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreFormatVersion}, which checked the record. */
+/** A lazy xen_dumpcore_format_version: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreFormatVersion}, which checked the record. */
 export class XenDumpcoreFormatVersionView implements XenDumpcoreFormatVersion {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -927,7 +927,7 @@ export function encodeXenDumpcoreP2m(w: ByteWriter, v: XenDumpcoreP2m): void {
   encodeXenDumpcoreP2mAt(w, w.reserve(XEN_DUMPCORE_P2M_SIZE), v);
 }
 
-/** A lazy xen_dumpcore_p2m: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcoreP2m}, which checked the record. */
+/** A lazy xen_dumpcore_p2m: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreP2m}, which checked the record. */
 export class XenDumpcoreP2mView implements XenDumpcoreP2m {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1024,7 +1024,7 @@ export function encodeXenDumpcorePfn(w: ByteWriter, v: XenDumpcorePfn): void {
   encodeXenDumpcorePfnAt(w, w.reserve(XEN_DUMPCORE_PFN_SIZE), v);
 }
 
-/** A lazy xen_dumpcore_pfn: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenDumpcorePfn}, which checked the record. */
+/** A lazy xen_dumpcore_pfn: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcorePfn}, which checked the record. */
 export class XenDumpcorePfnView implements XenDumpcorePfn {
   readonly #reader: ByteReader;
   readonly #offset: number;

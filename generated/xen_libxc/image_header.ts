@@ -110,7 +110,7 @@ export function checkLibxcImageHeaderAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy libxc_image_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewLibxcImageHeader}, which checked the record. */
+/** A lazy libxc_image_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewLibxcImageHeader}, which checked the record. */
 export class LibxcImageHeaderView implements LibxcImageHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;

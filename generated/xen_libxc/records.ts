@@ -88,7 +88,7 @@ export function checkDomainHeaderAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 6, 2, "reserved");
 }
 
-/** A lazy domain_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewDomainHeader}, which checked the record. */
+/** A lazy domain_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewDomainHeader}, which checked the record. */
 export class DomainHeaderView implements DomainHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -390,7 +390,7 @@ export function checkX86PvInfoRecordAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved2");
 }
 
-/** A lazy x86_pv_info_record: each getter reads its field from the record when called (a new value each time). Made by {@link viewX86PvInfoRecord}, which checked the record. */
+/** A lazy x86_pv_info_record: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewX86PvInfoRecord}, which checked the record. */
 export class X86PvInfoRecordView implements X86PvInfoRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -632,7 +632,7 @@ export function checkVcpuMsrAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
 
-/** A lazy vcpu_msr: each getter reads its field from the record when called (a new value each time). Made by {@link viewVcpuMsr}, which checked the record. */
+/** A lazy vcpu_msr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuMsr}, which checked the record. */
 export class VcpuMsrView implements VcpuMsr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -764,7 +764,7 @@ export function encodeSharedInfoRecord(w: ByteWriter, v: SharedInfoRecord): void
   encodeSharedInfoRecordAt(w, w.reserve(SHARED_INFO_RECORD_SIZE), v);
 }
 
-/** A lazy shared_info_record: each getter reads its field from the record when called (a new value each time). Made by {@link viewSharedInfoRecord}, which checked the record. */
+/** A lazy shared_info_record: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoRecord}, which checked the record. */
 export class SharedInfoRecordView implements SharedInfoRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -882,7 +882,7 @@ export function checkX86TscInfoRecordAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 20, 4, "reserved");
 }
 
-/** A lazy x86_tsc_info_record: each getter reads its field from the record when called (a new value each time). Made by {@link viewX86TscInfoRecord}, which checked the record. */
+/** A lazy x86_tsc_info_record: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewX86TscInfoRecord}, which checked the record. */
 export class X86TscInfoRecordView implements X86TscInfoRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1012,7 +1012,7 @@ export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
   encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
 }
 
-/** A lazy hvm_param: each getter reads its field from the record when called (a new value each time). Made by {@link viewHvmParam}, which checked the record. */
+/** A lazy hvm_param: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmParam}, which checked the record. */
 export class HvmParamView implements HvmParam {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1239,7 +1239,7 @@ export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
   encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
-/** A lazy cpuid_leaf: each getter reads its field from the record when called (a new value each time). Made by {@link viewCpuidLeaf}, which checked the record. */
+/** A lazy cpuid_leaf: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCpuidLeaf}, which checked the record. */
 export class CpuidLeafView implements CpuidLeaf {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1400,7 +1400,7 @@ export function checkMsrPolicyEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "flags");
 }
 
-/** A lazy msr_policy_entry: each getter reads its field from the record when called (a new value each time). Made by {@link viewMsrPolicyEntry}, which checked the record. */
+/** A lazy msr_policy_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewMsrPolicyEntry}, which checked the record. */
 export class MsrPolicyEntryView implements MsrPolicyEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;

@@ -131,7 +131,7 @@ export function checkXenStreamTokenAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 1, 3, "_pad1");
 }
 
-/** A lazy xen_stream_token: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenStreamToken}, which checked the record. */
+/** A lazy xen_stream_token: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenStreamToken}, which checked the record. */
 export class XenStreamTokenView implements XenStreamToken {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -412,7 +412,7 @@ export function checkXenimageSectionSourceAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 2, 2, "reserved");
 }
 
-/** A lazy xenimage_section_source: each getter reads its field from the record when called (a new value each time). Made by {@link viewXenimageSectionSource}, which checked the record. */
+/** A lazy xenimage_section_source: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenimageSectionSource}, which checked the record. */
 export class XenimageSectionSourceView implements XenimageSectionSource {
   readonly #reader: ByteReader;
   readonly #offset: number;

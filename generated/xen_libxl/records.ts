@@ -198,7 +198,7 @@ export function encodeCheckpointStateRecord(w: ByteWriter, v: CheckpointStateRec
   encodeCheckpointStateRecordAt(w, w.reserve(CHECKPOINT_STATE_RECORD_SIZE), v);
 }
 
-/** A lazy checkpoint_state_record: each getter reads its field from the record when called (a new value each time). Made by {@link viewCheckpointStateRecord}, which checked the record. */
+/** A lazy checkpoint_state_record: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCheckpointStateRecord}, which checked the record. */
 export class CheckpointStateRecordView implements CheckpointStateRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;

@@ -104,7 +104,7 @@ export function checkLibxlStreamHeaderAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy libxl_stream_header: each getter reads its field from the record when called (a new value each time). Made by {@link viewLibxlStreamHeader}, which checked the record. */
+/** A lazy libxl_stream_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewLibxlStreamHeader}, which checked the record. */
 export class LibxlStreamHeaderView implements LibxlStreamHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;

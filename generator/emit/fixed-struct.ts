@@ -77,6 +77,15 @@ export function selfNamingCheck(m: ModuleEmitter, struct: StructDecl, f: Field, 
 }
 
 /**
+ * A codec body that adds the field being read or written (`at`, and `index` in an array) to the path of
+ * any error thrown through it, by the reader or writer `io`.
+ */
+export function guardedBody(body: readonly string[], usesIndex: boolean, io: "r" | "w"): string[] {
+  const where = usesIndex ? "index < 0 ? at : `${at}[${index}]`" : "at";
+  return ['let at = "";', ...(usesIndex ? ["let index = -1;"] : []), "try {", ...body, "} catch (e) {", `throw ${io}.rethrow(e, ${where});`, "}"];
+}
+
+/**
  * Keeps `at`, the field a caught error is reported under, right while statements are added: set before
  * a field that can fail, and cleared before a check that names itself, so that a bad pad after an array
  * is not reported inside the array.
@@ -210,7 +219,7 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
   }
   const literalObject = `{ ${visible.map((f) => (inline.get(f) === camel(f.name) ? camel(f.name) : `${camel(f.name)}: ${inline.get(f)}`)).join(", ")} }`;
   const decodeBody = guarded
-    ? ['let at = "";', "let index = -1;", "try {", ...statements, `return ${literalObject};`, "} catch (e) {", "throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);", "}"]
+    ? guardedBody([...statements, `return ${literalObject};`], true, "r")
     : [...statements, `return ${literalObject};`];
   m.file.function({
     name: `decode${name}At`,
@@ -264,7 +273,7 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
         );
       } else writes.push(writeAt(m, f, at, value, order));
     }
-    return ['let at = "";', "let index = -1;", "try {", ...writes, "} catch (e) {", "throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);", "}"];
+    return guardedBody(writes, true, "w");
   };
   const encodeParams = [
     { name: "w", type: m.runtime("ByteWriter", true) },

@@ -2,7 +2,7 @@ import type { Count, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, local, pascal, str } from "./names.js";
 import { floatMethod, intBase, intMethod, intTsType, leArg, magicConstant, typedArrayElement, typedArrayTsType } from "./scalars.js";
-import { emitFixedCodec, isFixed } from "./fixed-struct.js";
+import { emitFixedCodec, guardedBody, isFixed } from "./fixed-struct.js";
 import { emitView } from "./view.js";
 import { emitStructShape } from "./json-shape.js";
 import { decodeSwitch, emitSwitchTypes, encodeSwitch, encodeSwitchPart, switchTypeName, switchUsing } from "./switch.js";
@@ -260,11 +260,6 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
  * Wraps statements so an error escaping them is typed and names the field (and element) being read or
  * written; `io` is the reader or writer.
  */
-function guarded(body: string[], usesIndex: boolean, io: "r" | "w"): string[] {
-  const where = usesIndex ? "index < 0 ? at : `${at}[${index}]`" : "at";
-  return ['let at = "";', ...(usesIndex ? ["let index = -1;"] : []), "try {", ...body, "} catch (e) {", `throw ${io}.rethrow(e, ${where});`, "}"];
-}
-
 function fieldDoc(field: Field): string | undefined {
   const parts = [field.doc, field.units === undefined ? undefined : `Units: ${field.units}.`];
   const text = parts.filter((p) => p !== undefined).join(" ");
@@ -316,7 +311,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
   body.push(`return { ${visible.map((f) => (camel(f.name) === local(f.name) ? camel(f.name) : `${camel(f.name)}: ${local(f.name)}`)).join(", ")} };`);
   const params = [{ name: "r", type: m.runtime("ByteReader", true) }];
   if (usesCtx) params.push({ name: "ctx", type: `${m.runtime("SectionContext", true)}<unknown>` });
-  m.file.function({ name: `decode${name}`, doc: `Reads one ${struct.name}.`, params, returns: name, body: [...decode, ...guarded(body, usesIndex, "r")] });
+  m.file.function({ name: `decode${name}`, doc: `Reads one ${struct.name}.`, params, returns: name, body: [...decode, ...guardedBody(body, usesIndex, "r")] });
 
   const encode: string[] = [];
   if (usesStart) encode.push("const start = w.pos;");
@@ -333,7 +328,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
       { name: "v", type: name },
     ],
     returns: "void",
-    body: [...encode, ...guarded(ebody, usesIndex, "w")],
+    body: [...encode, ...guardedBody(ebody, usesIndex, "w")],
   });
 }
 

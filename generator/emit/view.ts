@@ -1,5 +1,5 @@
 import type { Field, StructDecl } from "../model/model.js";
-import { elementSize, ErrorPath, fallible, isArray, position, readAt, selfNamingCheck, typedArrayReadAt } from "./fixed-struct.js";
+import { elementSize, ErrorPath, fallible, guardedBody, isArray, position, readAt, selfNamingCheck, typedArrayReadAt } from "./fixed-struct.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, pascal } from "./names.js";
 
@@ -78,7 +78,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
       ],
       returns: "void",
       body: guarded
-        ? ['let at = "";', "let index = -1;", "try {", ...statements, "} catch (e) {", "throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);", "}"]
+        ? guardedBody(statements, true, "r")
         : statements,
     });
   }
@@ -86,7 +86,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
   const visible = struct.fields.filter((f) => !f.hidden);
   m.file.class({
     name: names.cls,
-    doc: `A lazy ${struct.name}: each getter reads its field from the record when called (a new value each time). Made by {@link ${names.view}}, which checked the record.`,
+    doc: `A lazy ${struct.name}: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link ${names.view}}, which checked the record.`,
     implements: typeName,
     fields: [
       { name: "reader", type: reader },
