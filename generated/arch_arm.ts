@@ -299,7 +299,7 @@ export function encodeVcpuGuestCoreRegsArm(w: ByteWriter, v: VcpuGuestCoreRegsAr
   encodeVcpuGuestCoreRegsArmAt(w, w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE), v);
 }
 
-/** A lazy vcpu_guest_core_regs_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuGuestCoreRegsArm}, which checked the record. */
+/** A checked vcpu_guest_core_regs_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class VcpuGuestCoreRegsArmView implements VcpuGuestCoreRegsArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -309,305 +309,182 @@ export class VcpuGuestCoreRegsArmView implements VcpuGuestCoreRegsArm {
     this.#offset = offset;
   }
 
-  /** AArch64 register x0; for AArch32 guests, r0_usr in its low 32 bits. */
   get x0(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** AArch64 register x1; for AArch32 guests, r1_usr in its low 32 bits. */
   get x1(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** AArch64 register x2; for AArch32 guests, r2_usr in its low 32 bits. */
   get x2(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** AArch64 register x3; for AArch32 guests, r3_usr in its low 32 bits. */
   get x3(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24, true);
+    return this.#reader.u64At(this.#offset + 24, true);
   }
 
-  /** AArch64 register x4; for AArch32 guests, r4_usr in its low 32 bits. */
   get x4(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 32, true);
+    return this.#reader.u64At(this.#offset + 32, true);
   }
 
-  /** AArch64 register x5; for AArch32 guests, r5_usr in its low 32 bits. */
   get x5(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 40, true);
+    return this.#reader.u64At(this.#offset + 40, true);
   }
 
-  /** AArch64 register x6; for AArch32 guests, r6_usr in its low 32 bits. */
   get x6(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 48, true);
+    return this.#reader.u64At(this.#offset + 48, true);
   }
 
-  /** AArch64 register x7; for AArch32 guests, r7_usr in its low 32 bits. */
   get x7(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 56, true);
+    return this.#reader.u64At(this.#offset + 56, true);
   }
 
-  /** AArch64 register x8; for AArch32 guests, r8_usr in its low 32 bits. */
   get x8(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 64, true);
+    return this.#reader.u64At(this.#offset + 64, true);
   }
 
-  /** AArch64 register x9; for AArch32 guests, r9_usr in its low 32 bits. */
   get x9(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 72, true);
+    return this.#reader.u64At(this.#offset + 72, true);
   }
 
-  /** AArch64 register x10; for AArch32 guests, r10_usr in its low 32 bits. */
   get x10(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 80, true);
+    return this.#reader.u64At(this.#offset + 80, true);
   }
 
-  /** AArch64 register x11; for AArch32 guests, r11_usr in its low 32 bits. */
   get x11(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 88, true);
+    return this.#reader.u64At(this.#offset + 88, true);
   }
 
-  /** AArch64 register x12; for AArch32 guests, r12_usr in its low 32 bits. */
   get x12(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 96, true);
+    return this.#reader.u64At(this.#offset + 96, true);
   }
 
-  /** AArch64 register x13; for AArch32 guests, sp_usr in its low 32 bits. */
   get x13(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 104, true);
+    return this.#reader.u64At(this.#offset + 104, true);
   }
 
-  /** AArch64 register x14; for AArch32 guests, lr_usr in its low 32 bits. */
   get x14(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 112, true);
+    return this.#reader.u64At(this.#offset + 112, true);
   }
 
-  /** AArch64 register x15; for AArch32 guests the slot is unused (reserved by Xen for the hypervisor-mode sp). */
   get x15(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 120, true);
+    return this.#reader.u64At(this.#offset + 120, true);
   }
 
-  /** AArch64 register x16; for AArch32 guests, lr_irq in its low 32 bits. */
   get x16(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 128, true);
+    return this.#reader.u64At(this.#offset + 128, true);
   }
 
-  /** AArch64 register x17; for AArch32 guests, sp_irq in its low 32 bits. */
   get x17(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 136, true);
+    return this.#reader.u64At(this.#offset + 136, true);
   }
 
-  /** AArch64 register x18; for AArch32 guests, lr_svc in its low 32 bits. */
   get x18(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 144, true);
+    return this.#reader.u64At(this.#offset + 144, true);
   }
 
-  /** AArch64 register x19; for AArch32 guests, sp_svc in its low 32 bits. */
   get x19(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 152, true);
+    return this.#reader.u64At(this.#offset + 152, true);
   }
 
-  /** AArch64 register x20; for AArch32 guests, lr_abt in its low 32 bits. */
   get x20(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 160, true);
+    return this.#reader.u64At(this.#offset + 160, true);
   }
 
-  /** AArch64 register x21; for AArch32 guests, sp_abt in its low 32 bits. */
   get x21(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 168, true);
+    return this.#reader.u64At(this.#offset + 168, true);
   }
 
-  /** AArch64 register x22; for AArch32 guests, lr_und in its low 32 bits. */
   get x22(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 176, true);
+    return this.#reader.u64At(this.#offset + 176, true);
   }
 
-  /** AArch64 register x23; for AArch32 guests, sp_und in its low 32 bits. */
   get x23(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 184, true);
+    return this.#reader.u64At(this.#offset + 184, true);
   }
 
-  /** AArch64 register x24; for AArch32 guests, r8_fiq in its low 32 bits. */
   get x24(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 192, true);
+    return this.#reader.u64At(this.#offset + 192, true);
   }
 
-  /** AArch64 register x25; for AArch32 guests, r9_fiq in its low 32 bits. */
   get x25(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 200, true);
+    return this.#reader.u64At(this.#offset + 200, true);
   }
 
-  /** AArch64 register x26; for AArch32 guests, r10_fiq in its low 32 bits. */
   get x26(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 208, true);
+    return this.#reader.u64At(this.#offset + 208, true);
   }
 
-  /** AArch64 register x27; for AArch32 guests, r11_fiq in its low 32 bits. */
   get x27(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 216, true);
+    return this.#reader.u64At(this.#offset + 216, true);
   }
 
-  /** AArch64 register x28; for AArch32 guests, r12_fiq in its low 32 bits. */
   get x28(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 224, true);
+    return this.#reader.u64At(this.#offset + 224, true);
   }
 
-  /** AArch64 register x29 (the AArch64 frame pointer); for AArch32 guests, sp_fiq in its low 32 bits. */
   get x29(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 232, true);
+    return this.#reader.u64At(this.#offset + 232, true);
   }
 
-  /** AArch64 register x30 (the AArch64 link register); for AArch32 guests, lr_fiq in its low 32 bits. */
   get x30(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 240, true);
+    return this.#reader.u64At(this.#offset + 240, true);
   }
 
-  /** Program counter to resume at (the guest's ELR_EL2); for AArch32 guests, pc32 in its low 32 bits. */
   get pc64(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 248, true);
+    return this.#reader.u64At(this.#offset + 248, true);
   }
 
-  /** Saved processor state (the guest's SPSR_EL2): mode, condition flags and interrupt masks; AArch32 guests use only the low 32 bits. */
   get cpsr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 256, true);
+    return this.#reader.u64At(this.#offset + 256, true);
   }
 
-  /** AArch64 guests: SPSR_EL1. AArch32 guests: spsr_svc, a 32-bit value in the low 4 bytes. */
   get spsrEl1(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 264, true);
+    return this.#reader.u64At(this.#offset + 264, true);
   }
 
-  /** AArch32 guests only: saved program status register of FIQ mode. */
   get spsrFiq(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 272, true);
+    return this.#reader.u32At(this.#offset + 272, true);
   }
 
-  /** AArch32 guests only: saved program status register of IRQ mode. */
   get spsrIrq(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 276, true);
+    return this.#reader.u32At(this.#offset + 276, true);
   }
 
-  /** AArch32 guests only: saved program status register of Undefined mode. */
   get spsrUnd(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 280, true);
+    return this.#reader.u32At(this.#offset + 280, true);
   }
 
-  /** AArch32 guests only: saved program status register of Abort mode. */
   get spsrAbt(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 284, true);
+    return this.#reader.u32At(this.#offset + 284, true);
   }
 
-  /** AArch64 guests only: stack pointer of EL0. */
   get spEl0(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 288, true);
+    return this.#reader.u64At(this.#offset + 288, true);
   }
 
-  /** AArch64 guests only: stack pointer of EL1. */
   get spEl1(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 296, true);
+    return this.#reader.u64At(this.#offset + 296, true);
   }
 
-  /** AArch64 guests only: exception link register of EL1 (where an exception taken to EL1 returns). */
   get elrEl1(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 304, true);
+    return this.#reader.u64At(this.#offset + 304, true);
   }
 
-  /** The whole vcpu_guest_core_regs_arm, decoded (plain objects and arrays, as {@link decodeVcpuGuestCoreRegsArm} gives). */
+  /** The whole record, decoded. */
   toObject(): VcpuGuestCoreRegsArm {
     return decodeVcpuGuestCoreRegsArmAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one vcpu_guest_core_regs_arm at a claimed position (`r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE)`). */
+/** {@link viewVcpuGuestCoreRegsArm} at a claimed position. */
 export function viewVcpuGuestCoreRegsArmAt(r: ByteReader, o: number): VcpuGuestCoreRegsArmView {
   return new VcpuGuestCoreRegsArmView(r, o);
 }
 
-/** Claims one vcpu_guest_core_regs_arm and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuGuestCoreRegsArm}, no values built until read. */
+/** Claims one vcpu_guest_core_regs_arm, checks it as {@link decodeVcpuGuestCoreRegsArm} does and returns a lazy view. */
 export function viewVcpuGuestCoreRegsArm(r: ByteReader): VcpuGuestCoreRegsArmView {
   return viewVcpuGuestCoreRegsArmAt(r, r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE));
 }
@@ -692,13 +569,13 @@ export function encodeVcpuGuestContextArm(w: ByteWriter, v: VcpuGuestContextArm)
   encodeVcpuGuestContextArmAt(w, w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE), v);
 }
 
-/** Checks one vcpu_guest_context_arm at a claimed position as {@link decodeVcpuGuestContextArmAt} does, building nothing. */
+/** Checks one vcpu_guest_context_arm at a claimed position as {@link decodeVcpuGuestContextArmAt} does. */
 export function checkVcpuGuestContextArmAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "_pad1");
   r.zerosAt(o + 324, 4, "_pad4");
 }
 
-/** A lazy vcpu_guest_context_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuGuestContextArm}, which checked the record. */
+/** A checked vcpu_guest_context_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class VcpuGuestContextArmView implements VcpuGuestContextArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -708,61 +585,43 @@ export class VcpuGuestContextArmView implements VcpuGuestContextArm {
     this.#offset = offset;
   }
 
-  /** VGCF_* state bits. */
   get flags(): VgcfFlagsArm {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** Core registers. */
   get userRegs(): VcpuGuestCoreRegsArmView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new VcpuGuestCoreRegsArmView(r, o + 8);
+    return new VcpuGuestCoreRegsArmView(this.#reader, this.#offset + 8);
   }
 
-  /** System control register (SCTLR_EL1, or SCTLR for AArch32 guests): MMU, cache and alignment-check enables. */
   get sctlr(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 320, true);
+    return this.#reader.u32At(this.#offset + 320, true);
   }
 
-  /** Translation control register (TCR_EL1, or TTBCR for AArch32 guests). */
   get ttbcr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 328, true);
+    return this.#reader.u64At(this.#offset + 328, true);
   }
 
-  /** Translation table base register 0 (TTBR0_EL1): the guest physical address of the lower-range page tables plus ASID bits. */
   get ttbr0(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 336, true);
+    return this.#reader.u64At(this.#offset + 336, true);
   }
 
-  /** Translation table base register 1 (TTBR1_EL1): the guest physical address of the upper-range page tables plus ASID bits. */
   get ttbr1(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 344, true);
+    return this.#reader.u64At(this.#offset + 344, true);
   }
 
-  /** The whole vcpu_guest_context_arm, decoded (plain objects and arrays, as {@link decodeVcpuGuestContextArm} gives). */
+  /** The whole record, decoded. */
   toObject(): VcpuGuestContextArm {
     return decodeVcpuGuestContextArmAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one vcpu_guest_context_arm at a claimed position (`r.take(VCPU_GUEST_CONTEXT_ARM_SIZE)`). */
+/** {@link viewVcpuGuestContextArm} at a claimed position. */
 export function viewVcpuGuestContextArmAt(r: ByteReader, o: number): VcpuGuestContextArmView {
   checkVcpuGuestContextArmAt(r, o);
   return new VcpuGuestContextArmView(r, o);
 }
 
-/** Claims one vcpu_guest_context_arm and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuGuestContextArm}, no values built until read. */
+/** Claims one vcpu_guest_context_arm, checks it as {@link decodeVcpuGuestContextArm} does and returns a lazy view. */
 export function viewVcpuGuestContextArm(r: ByteReader): VcpuGuestContextArmView {
   return viewVcpuGuestContextArmAt(r, r.take(VCPU_GUEST_CONTEXT_ARM_SIZE));
 }

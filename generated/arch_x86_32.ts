@@ -73,7 +73,7 @@ export function encodeTrapInfoX8632(w: ByteWriter, v: TrapInfoX8632): void {
   encodeTrapInfoX8632At(w, w.reserve(TRAP_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy trap_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewTrapInfoX8632}, which checked the record. */
+/** A checked trap_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class TrapInfoX8632View implements TrapInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -83,46 +83,34 @@ export class TrapInfoX8632View implements TrapInfoX8632 {
     this.#offset = offset;
   }
 
-  /** The exception or interrupt vector this entry handles. */
   get vector(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** Bits 1-0 are the descriptor privilege level (the least privileged ring that may raise the vector with a software interrupt); bit 2 set means events are masked on entry to the handler. */
   get flags(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 1);
+    return this.#reader.u8At(this.#offset + 1);
   }
 
-  /** Code segment selector of the handler. */
   get cs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 2, true);
+    return this.#reader.u16At(this.#offset + 2, true);
   }
 
-  /** Virtual address (offset within cs) of the handler; 0 means no handler is installed. */
   get address(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4, true);
+    return this.#reader.u32At(this.#offset + 4, true);
   }
 
-  /** The whole trap_info_x86_32, decoded (plain objects and arrays, as {@link decodeTrapInfoX8632} gives). */
+  /** The whole record, decoded. */
   toObject(): TrapInfoX8632 {
     return decodeTrapInfoX8632At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one trap_info_x86_32 at a claimed position (`r.take(TRAP_INFO_X86_32_SIZE)`). */
+/** {@link viewTrapInfoX8632} at a claimed position. */
 export function viewTrapInfoX8632At(r: ByteReader, o: number): TrapInfoX8632View {
   return new TrapInfoX8632View(r, o);
 }
 
-/** Claims one trap_info_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeTrapInfoX8632}, no values built until read. */
+/** Claims one trap_info_x86_32, checks it as {@link decodeTrapInfoX8632} does and returns a lazy view. */
 export function viewTrapInfoX8632(r: ByteReader): TrapInfoX8632View {
   return viewTrapInfoX8632At(r, r.take(TRAP_INFO_X86_32_SIZE));
 }
@@ -293,7 +281,7 @@ export function encodeCpuUserRegsX8632(w: ByteWriter, v: CpuUserRegsX8632): void
   encodeCpuUserRegsX8632At(w, w.reserve(CPU_USER_REGS_X86_32_SIZE), v);
 }
 
-/** Checks one cpu_user_regs_x86_32 at a claimed position as {@link decodeCpuUserRegsX8632At} does, building nothing. */
+/** Checks one cpu_user_regs_x86_32 at a claimed position as {@link decodeCpuUserRegsX8632At} does. */
 export function checkCpuUserRegsX8632At(r: ByteReader, o: number): void {
   r.zerosAt(o + 39, 1, "_pad12");
   r.zerosAt(o + 50, 2, "_pad16");
@@ -303,7 +291,7 @@ export function checkCpuUserRegsX8632At(r: ByteReader, o: number): void {
   r.zerosAt(o + 66, 2, "_pad24");
 }
 
-/** A lazy cpu_user_regs_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCpuUserRegsX8632}, which checked the record. */
+/** A checked cpu_user_regs_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class CpuUserRegsX8632View implements CpuUserRegsX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -313,152 +301,95 @@ export class CpuUserRegsX8632View implements CpuUserRegsX8632 {
     this.#offset = offset;
   }
 
-  /** Register ebx. */
   get ebx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** Register ecx. */
   get ecx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4, true);
+    return this.#reader.u32At(this.#offset + 4, true);
   }
 
-  /** Register edx. */
   get edx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8, true);
+    return this.#reader.u32At(this.#offset + 8, true);
   }
 
-  /** Register esi. */
   get esi(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12, true);
+    return this.#reader.u32At(this.#offset + 12, true);
   }
 
-  /** Register edi. */
   get edi(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 16, true);
+    return this.#reader.u32At(this.#offset + 16, true);
   }
 
-  /** Register ebp. */
   get ebp(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 20, true);
+    return this.#reader.u32At(this.#offset + 20, true);
   }
 
-  /** Register eax. */
   get eax(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 24, true);
+    return this.#reader.u32At(this.#offset + 24, true);
   }
 
-  /** Hypervisor-private: the error code of the exception being handled; not meaningful to guests or tools. */
   get errorCode(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 28, true);
+    return this.#reader.u16At(this.#offset + 28, true);
   }
 
-  /** Hypervisor-private: the vector through which Xen was entered; not meaningful to guests or tools. */
   get entryVector(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 30, true);
+    return this.#reader.u16At(this.#offset + 30, true);
   }
 
-  /** Instruction pointer. */
   get eip(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 32, true);
+    return this.#reader.u32At(this.#offset + 32, true);
   }
 
-  /** Code segment selector. */
   get cs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 36, true);
+    return this.#reader.u16At(this.#offset + 36, true);
   }
 
-  /** The vcpu's event-delivery mask saved on entry; the virtual eflags.IF is its inverse. */
   get savedUpcallMask(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 38);
+    return this.#reader.u8At(this.#offset + 38);
   }
 
-  /** Flags register; IF reads as the inverse of saved_upcall_mask. */
   get eflags(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 40, true);
+    return this.#reader.u32At(this.#offset + 40, true);
   }
 
-  /** Stack pointer. */
   get esp(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 44, true);
+    return this.#reader.u32At(this.#offset + 44, true);
   }
 
-  /** Stack segment selector. */
   get ss(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 48, true);
+    return this.#reader.u16At(this.#offset + 48, true);
   }
 
-  /** es segment selector. */
   get es(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 52, true);
+    return this.#reader.u16At(this.#offset + 52, true);
   }
 
-  /** ds segment selector. */
   get ds(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 56, true);
+    return this.#reader.u16At(this.#offset + 56, true);
   }
 
-  /** fs segment selector. */
   get fs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 60, true);
+    return this.#reader.u16At(this.#offset + 60, true);
   }
 
-  /** gs segment selector. */
   get gs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 64, true);
+    return this.#reader.u16At(this.#offset + 64, true);
   }
 
-  /** The whole cpu_user_regs_x86_32, decoded (plain objects and arrays, as {@link decodeCpuUserRegsX8632} gives). */
+  /** The whole record, decoded. */
   toObject(): CpuUserRegsX8632 {
     return decodeCpuUserRegsX8632At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one cpu_user_regs_x86_32 at a claimed position (`r.take(CPU_USER_REGS_X86_32_SIZE)`). */
+/** {@link viewCpuUserRegsX8632} at a claimed position. */
 export function viewCpuUserRegsX8632At(r: ByteReader, o: number): CpuUserRegsX8632View {
   checkCpuUserRegsX8632At(r, o);
   return new CpuUserRegsX8632View(r, o);
 }
 
-/** Claims one cpu_user_regs_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeCpuUserRegsX8632}, no values built until read. */
+/** Claims one cpu_user_regs_x86_32, checks it as {@link decodeCpuUserRegsX8632} does and returns a lazy view. */
 export function viewCpuUserRegsX8632(r: ByteReader): CpuUserRegsX8632View {
   return viewCpuUserRegsX8632At(r, r.take(CPU_USER_REGS_X86_32_SIZE));
 }
@@ -641,7 +572,7 @@ export function encodeVcpuGuestContextX8632(w: ByteWriter, v: VcpuGuestContextX8
   encodeVcpuGuestContextX8632At(w, w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE), v);
 }
 
-/** Checks one vcpu_guest_context_x86_32 at a claimed position as {@link decodeVcpuGuestContextX8632At} does, building nothing. */
+/** Checks one vcpu_guest_context_x86_32 at a claimed position as {@link decodeVcpuGuestContextX8632At} does. */
 export function checkVcpuGuestContextX8632At(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -653,7 +584,7 @@ export function checkVcpuGuestContextX8632At(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy vcpu_guest_context_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuGuestContextX8632}, which checked the record. */
+/** A checked vcpu_guest_context_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class VcpuGuestContextX8632View implements VcpuGuestContextX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -663,146 +594,95 @@ export class VcpuGuestContextX8632View implements VcpuGuestContextX8632 {
     this.#offset = offset;
   }
 
-  /** FPU, MMX and SSE state in FXSAVE format (FSAVE format on CPUs without FXSR); valid only when flags has i387_valid. */
   get fpuCtxt(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o, 512);
+    return this.#reader.bytesAt(this.#offset, 512);
   }
 
-  /** VGCF_* state bits. */
   get flags(): VgcfFlagsX8632 {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 512, true);
+    return this.#reader.u32At(this.#offset + 512, true);
   }
 
-  /** General-purpose registers, instruction pointer, flags and segment selectors. */
   get userRegs(): CpuUserRegsX8632View {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new CpuUserRegsX8632View(r, o + 516);
+    return new CpuUserRegsX8632View(this.#reader, this.#offset + 516);
   }
 
-  /** The virtual IDT, indexed by vector. */
   get trapCtxt(): TrapInfoX8632View[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: TrapInfoX8632View[] = [];
-    for (let i = 0; i < 256; i++) out.push(new TrapInfoX8632View(r, o + 584 + i * 8));
+    for (let i = 0; i < 256; i++) out.push(new TrapInfoX8632View(this.#reader, this.#offset + 584 + i * 8));
     return out;
   }
 
-  /** Linear address of the guest's local descriptor table. */
   get ldtBase(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2632, true);
+    return this.#reader.u32At(this.#offset + 2632, true);
   }
 
-  /** Number of descriptors in the LDT (0 when there is none). */
   get ldtEnts(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2636, true);
+    return this.#reader.u32At(this.#offset + 2636, true);
   }
 
-  /** Frames holding the guest's global descriptor table, in order (machine frames from the hypervisor, pfns in a migration stream); only the first ceil(gdt_ents / 512) are used. */
   get gdtFrames(): number[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: number[] = [];
-    for (let i = 0; i < 16; i++) out.push(r.u32At(o + 2640 + i * 4, true));
+    for (let i = 0; i < 16; i++) out.push(this.#reader.u32At(this.#offset + 2640 + i * 4, true));
     return out;
   }
 
-  /** Number of descriptors in the GDT. */
   get gdtEnts(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2704, true);
+    return this.#reader.u32At(this.#offset + 2704, true);
   }
 
-  /** Stack segment the guest kernel is entered on (the ring-1 SS of the virtual TSS). */
   get kernelSs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2708, true);
+    return this.#reader.u32At(this.#offset + 2708, true);
   }
 
-  /** Stack pointer the guest kernel is entered on (the ring-1 SP of the virtual TSS). */
   get kernelSp(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2712, true);
+    return this.#reader.u32At(this.#offset + 2712, true);
   }
 
-  /** Control registers cr0 to cr7. ctrlreg[3] is the page table base in xen_pfn_to_cr3 form for 32-bit guests: the frame number rotated left by 12 bits, so frames above 4 GiB survive (pae_extended_cr3). */
   get ctrlreg(): number[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: number[] = [];
-    for (let i = 0; i < 8; i++) out.push(r.u32At(o + 2716 + i * 4, true));
+    for (let i = 0; i < 8; i++) out.push(this.#reader.u32At(this.#offset + 2716 + i * 4, true));
     return out;
   }
 
-  /** Debug registers dr0 to dr7. */
   get debugreg(): number[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: number[] = [];
-    for (let i = 0; i < 8; i++) out.push(r.u32At(o + 2748 + i * 4, true));
+    for (let i = 0; i < 8; i++) out.push(this.#reader.u32At(this.#offset + 2748 + i * 4, true));
     return out;
   }
 
-  /** Code segment selector of the guest's event-channel upcall handler. */
   get eventCallbackCs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2780, true);
+    return this.#reader.u32At(this.#offset + 2780, true);
   }
 
-  /** Virtual address (offset within event_callback_cs) of the event-channel upcall handler. */
   get eventCallbackEip(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2784, true);
+    return this.#reader.u32At(this.#offset + 2784, true);
   }
 
-  /** Code segment selector of the guest's failsafe handler. */
   get failsafeCallbackCs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2788, true);
+    return this.#reader.u32At(this.#offset + 2788, true);
   }
 
-  /** Virtual address (offset within failsafe_callback_cs) of the failsafe handler (called when Xen cannot load a guest segment on return). */
   get failsafeCallbackEip(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2792, true);
+    return this.#reader.u32At(this.#offset + 2792, true);
   }
 
-  /** Bitmap of enabled VM assists: bit n set means VMASST_TYPE n is on (e.g. 2 writable_pagetables, 3 pae_extended_cr3); assists numbered 32 and up cannot be recorded here. */
   get vmAssist(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2796, true);
+    return this.#reader.u32At(this.#offset + 2796, true);
   }
 
-  /** The whole vcpu_guest_context_x86_32, decoded (plain objects and arrays, as {@link decodeVcpuGuestContextX8632} gives). */
+  /** The whole record, decoded. */
   toObject(): VcpuGuestContextX8632 {
     return decodeVcpuGuestContextX8632At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one vcpu_guest_context_x86_32 at a claimed position (`r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE)`). */
+/** {@link viewVcpuGuestContextX8632} at a claimed position. */
 export function viewVcpuGuestContextX8632At(r: ByteReader, o: number): VcpuGuestContextX8632View {
   checkVcpuGuestContextX8632At(r, o);
   return new VcpuGuestContextX8632View(r, o);
 }
 
-/** Claims one vcpu_guest_context_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuGuestContextX8632}, no values built until read. */
+/** Claims one vcpu_guest_context_x86_32, checks it as {@link decodeVcpuGuestContextX8632} does and returns a lazy view. */
 export function viewVcpuGuestContextX8632(r: ByteReader): VcpuGuestContextX8632View {
   return viewVcpuGuestContextX8632At(r, r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE));
 }

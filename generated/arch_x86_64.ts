@@ -75,12 +75,12 @@ export function encodeTrapInfoX8664(w: ByteWriter, v: TrapInfoX8664): void {
   encodeTrapInfoX8664At(w, w.reserve(TRAP_INFO_X86_64_SIZE), v);
 }
 
-/** Checks one trap_info_x86_64 at a claimed position as {@link decodeTrapInfoX8664At} does, building nothing. */
+/** Checks one trap_info_x86_64 at a claimed position as {@link decodeTrapInfoX8664At} does. */
 export function checkTrapInfoX8664At(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "_pad3");
 }
 
-/** A lazy trap_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewTrapInfoX8664}, which checked the record. */
+/** A checked trap_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class TrapInfoX8664View implements TrapInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -90,47 +90,35 @@ export class TrapInfoX8664View implements TrapInfoX8664 {
     this.#offset = offset;
   }
 
-  /** The exception or interrupt vector this entry handles. */
   get vector(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** Bits 1-0 are the descriptor privilege level, saying who may raise the vector with a software interrupt (0 nobody, 1 or 2 the guest kernel, 3 everyone); bit 2 set means events are masked on entry to the handler. */
   get flags(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 1);
+    return this.#reader.u8At(this.#offset + 1);
   }
 
-  /** Code segment selector of the handler. */
   get cs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 2, true);
+    return this.#reader.u16At(this.#offset + 2, true);
   }
 
-  /** Virtual address (offset within cs) of the handler; 0 means no handler is installed. */
   get address(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** The whole trap_info_x86_64, decoded (plain objects and arrays, as {@link decodeTrapInfoX8664} gives). */
+  /** The whole record, decoded. */
   toObject(): TrapInfoX8664 {
     return decodeTrapInfoX8664At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one trap_info_x86_64 at a claimed position (`r.take(TRAP_INFO_X86_64_SIZE)`). */
+/** {@link viewTrapInfoX8664} at a claimed position. */
 export function viewTrapInfoX8664At(r: ByteReader, o: number): TrapInfoX8664View {
   checkTrapInfoX8664At(r, o);
   return new TrapInfoX8664View(r, o);
 }
 
-/** Claims one trap_info_x86_64 and returns a checked, lazy view of it: the same checks and errors as {@link decodeTrapInfoX8664}, no values built until read. */
+/** Claims one trap_info_x86_64, checks it as {@link decodeTrapInfoX8664} does and returns a lazy view. */
 export function viewTrapInfoX8664(r: ByteReader): TrapInfoX8664View {
   return viewTrapInfoX8664At(r, r.take(TRAP_INFO_X86_64_SIZE));
 }
@@ -351,7 +339,7 @@ export function encodeCpuUserRegsX8664(w: ByteWriter, v: CpuUserRegsX8664): void
   encodeCpuUserRegsX8664At(w, w.reserve(CPU_USER_REGS_X86_64_SIZE), v);
 }
 
-/** Checks one cpu_user_regs_x86_64 at a claimed position as {@link decodeCpuUserRegsX8664At} does, building nothing. */
+/** Checks one cpu_user_regs_x86_64 at a claimed position as {@link decodeCpuUserRegsX8664At} does. */
 export function checkCpuUserRegsX8664At(r: ByteReader, o: number): void {
   r.zerosAt(o + 138, 2, "_pad19");
   r.zerosAt(o + 141, 3, "_pad21");
@@ -362,7 +350,7 @@ export function checkCpuUserRegsX8664At(r: ByteReader, o: number): void {
   r.zerosAt(o + 194, 6, "_pad33");
 }
 
-/** A lazy cpu_user_regs_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCpuUserRegsX8664}, which checked the record. */
+/** A checked cpu_user_regs_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class CpuUserRegsX8664View implements CpuUserRegsX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -372,208 +360,127 @@ export class CpuUserRegsX8664View implements CpuUserRegsX8664 {
     this.#offset = offset;
   }
 
-  /** Register r15. */
   get r15(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** Register r14. */
   get r14(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** Register r13. */
   get r13(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** Register r12. */
   get r12(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24, true);
+    return this.#reader.u64At(this.#offset + 24, true);
   }
 
-  /** Register rbp (the same slot as the 32-bit name ebp). */
   get rbp(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 32, true);
+    return this.#reader.u64At(this.#offset + 32, true);
   }
 
-  /** Register rbx (also named ebx). */
   get rbx(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 40, true);
+    return this.#reader.u64At(this.#offset + 40, true);
   }
 
-  /** Register r11. */
   get r11(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 48, true);
+    return this.#reader.u64At(this.#offset + 48, true);
   }
 
-  /** Register r10. */
   get r10(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 56, true);
+    return this.#reader.u64At(this.#offset + 56, true);
   }
 
-  /** Register r9. */
   get r9(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 64, true);
+    return this.#reader.u64At(this.#offset + 64, true);
   }
 
-  /** Register r8. */
   get r8(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 72, true);
+    return this.#reader.u64At(this.#offset + 72, true);
   }
 
-  /** Register rax (also named eax). */
   get rax(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 80, true);
+    return this.#reader.u64At(this.#offset + 80, true);
   }
 
-  /** Register rcx (also named ecx). */
   get rcx(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 88, true);
+    return this.#reader.u64At(this.#offset + 88, true);
   }
 
-  /** Register rdx (also named edx). */
   get rdx(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 96, true);
+    return this.#reader.u64At(this.#offset + 96, true);
   }
 
-  /** Register rsi (also named esi). */
   get rsi(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 104, true);
+    return this.#reader.u64At(this.#offset + 104, true);
   }
 
-  /** Register rdi (also named edi). */
   get rdi(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 112, true);
+    return this.#reader.u64At(this.#offset + 112, true);
   }
 
-  /** Hypervisor-private: the error code of the exception being handled; not meaningful to guests or tools. */
   get errorCode(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 120, true);
+    return this.#reader.u32At(this.#offset + 120, true);
   }
 
-  /** Hypervisor-private: the vector through which Xen was entered; not meaningful to guests or tools. */
   get entryVector(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 124, true);
+    return this.#reader.u32At(this.#offset + 124, true);
   }
 
-  /** Instruction pointer (also named eip). */
   get rip(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 128, true);
+    return this.#reader.u64At(this.#offset + 128, true);
   }
 
-  /** Code segment selector. */
   get cs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 136, true);
+    return this.#reader.u16At(this.#offset + 136, true);
   }
 
-  /** The vcpu's event-delivery mask saved on entry; the virtual rflags.IF is its inverse. */
   get savedUpcallMask(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 140);
+    return this.#reader.u8At(this.#offset + 140);
   }
 
-  /** Flags register (also named eflags); IF reads as the inverse of saved_upcall_mask. */
   get rflags(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 144, true);
+    return this.#reader.u64At(this.#offset + 144, true);
   }
 
-  /** Stack pointer (also named esp). */
   get rsp(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 152, true);
+    return this.#reader.u64At(this.#offset + 152, true);
   }
 
-  /** Stack segment selector. */
   get ss(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 160, true);
+    return this.#reader.u16At(this.#offset + 160, true);
   }
 
-  /** es segment selector. */
   get es(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 168, true);
+    return this.#reader.u16At(this.#offset + 168, true);
   }
 
-  /** ds segment selector. */
   get ds(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 176, true);
+    return this.#reader.u16At(this.#offset + 176, true);
   }
 
-  /** fs segment selector; when non-zero it wins over the context's fs_base. */
   get fs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 184, true);
+    return this.#reader.u16At(this.#offset + 184, true);
   }
 
-  /** gs segment selector; when non-zero it wins over the context's gs_base_user. */
   get gs(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 192, true);
+    return this.#reader.u16At(this.#offset + 192, true);
   }
 
-  /** The whole cpu_user_regs_x86_64, decoded (plain objects and arrays, as {@link decodeCpuUserRegsX8664} gives). */
+  /** The whole record, decoded. */
   toObject(): CpuUserRegsX8664 {
     return decodeCpuUserRegsX8664At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one cpu_user_regs_x86_64 at a claimed position (`r.take(CPU_USER_REGS_X86_64_SIZE)`). */
+/** {@link viewCpuUserRegsX8664} at a claimed position. */
 export function viewCpuUserRegsX8664At(r: ByteReader, o: number): CpuUserRegsX8664View {
   checkCpuUserRegsX8664At(r, o);
   return new CpuUserRegsX8664View(r, o);
 }
 
-/** Claims one cpu_user_regs_x86_64 and returns a checked, lazy view of it: the same checks and errors as {@link decodeCpuUserRegsX8664}, no values built until read. */
+/** Claims one cpu_user_regs_x86_64, checks it as {@link decodeCpuUserRegsX8664} does and returns a lazy view. */
 export function viewCpuUserRegsX8664(r: ByteReader): CpuUserRegsX8664View {
   return viewCpuUserRegsX8664At(r, r.take(CPU_USER_REGS_X86_64_SIZE));
 }
@@ -768,7 +675,7 @@ export function encodeVcpuGuestContextX8664(w: ByteWriter, v: VcpuGuestContextX8
   encodeVcpuGuestContextX8664At(w, w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE), v);
 }
 
-/** Checks one vcpu_guest_context_x86_64 at a claimed position as {@link decodeVcpuGuestContextX8664At} does, building nothing. */
+/** Checks one vcpu_guest_context_x86_64 at a claimed position as {@link decodeVcpuGuestContextX8664At} does. */
 export function checkVcpuGuestContextX8664At(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -783,7 +690,7 @@ export function checkVcpuGuestContextX8664At(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy vcpu_guest_context_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuGuestContextX8664}, which checked the record. */
+/** A checked vcpu_guest_context_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class VcpuGuestContextX8664View implements VcpuGuestContextX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -793,160 +700,103 @@ export class VcpuGuestContextX8664View implements VcpuGuestContextX8664 {
     this.#offset = offset;
   }
 
-  /** FPU, MMX and SSE state in FXSAVE format (FSAVE format on CPUs without FXSR); valid only when flags has i387_valid. */
   get fpuCtxt(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o, 512);
+    return this.#reader.bytesAt(this.#offset, 512);
   }
 
-  /** VGCF_* state bits. */
   get flags(): VgcfFlags {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 512, true);
+    return this.#reader.u64At(this.#offset + 512, true);
   }
 
-  /** General-purpose registers, instruction pointer, flags and segment selectors. */
   get userRegs(): CpuUserRegsX8664View {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new CpuUserRegsX8664View(r, o + 520);
+    return new CpuUserRegsX8664View(this.#reader, this.#offset + 520);
   }
 
-  /** The virtual IDT, indexed by vector. */
   get trapCtxt(): TrapInfoX8664View[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: TrapInfoX8664View[] = [];
-    for (let i = 0; i < 256; i++) out.push(new TrapInfoX8664View(r, o + 720 + i * 16));
+    for (let i = 0; i < 256; i++) out.push(new TrapInfoX8664View(this.#reader, this.#offset + 720 + i * 16));
     return out;
   }
 
-  /** Linear address of the guest's local descriptor table. */
   get ldtBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 4816, true);
+    return this.#reader.u64At(this.#offset + 4816, true);
   }
 
-  /** Number of descriptors in the LDT (0 when there is none). */
   get ldtEnts(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 4824, true);
+    return this.#reader.u64At(this.#offset + 4824, true);
   }
 
-  /** Frames holding the guest's global descriptor table, in order (machine frames from the hypervisor, pfns in a migration stream); only the first ceil(gdt_ents / 512) are used. */
   get gdtFrames(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 16; i++) out.push(r.u64At(o + 4832 + i * 8, true));
+    for (let i = 0; i < 16; i++) out.push(this.#reader.u64At(this.#offset + 4832 + i * 8, true));
     return out;
   }
 
-  /** Number of descriptors in the GDT. */
   get gdtEnts(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 4960, true);
+    return this.#reader.u64At(this.#offset + 4960, true);
   }
 
-  /** Stack segment the guest kernel is entered on (the ring-1 SS of the virtual TSS). */
   get kernelSs(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 4968, true);
+    return this.#reader.u64At(this.#offset + 4968, true);
   }
 
-  /** Stack pointer the guest kernel is entered on (the ring-1 SP of the virtual TSS). */
   get kernelSp(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 4976, true);
+    return this.#reader.u64At(this.#offset + 4976, true);
   }
 
-  /** Control registers cr0 to cr7. ctrlreg[3] is the kernel page table base and ctrlreg[1] the user page table base (x86_64 PV only), both in xen_pfn_to_cr3 form (frame number shifted left by 12). */
   get ctrlreg(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 8; i++) out.push(r.u64At(o + 4984 + i * 8, true));
+    for (let i = 0; i < 8; i++) out.push(this.#reader.u64At(this.#offset + 4984 + i * 8, true));
     return out;
   }
 
-  /** Debug registers dr0 to dr7. */
   get debugreg(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 8; i++) out.push(r.u64At(o + 5048 + i * 8, true));
+    for (let i = 0; i < 8; i++) out.push(this.#reader.u64At(this.#offset + 5048 + i * 8, true));
     return out;
   }
 
-  /** Virtual address of the guest's event-channel upcall handler. */
   get eventCallbackEip(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 5112, true);
+    return this.#reader.u64At(this.#offset + 5112, true);
   }
 
-  /** Virtual address of the guest's failsafe handler (called when Xen cannot load a guest segment on return). */
   get failsafeCallbackEip(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 5120, true);
+    return this.#reader.u64At(this.#offset + 5120, true);
   }
 
-  /** Virtual address of the guest's handler for SYSCALL from guest user mode. (Inside the hypervisor this slot doubles as the two u32 callback code segments of a 32-bit compat guest.) */
   get syscallCallbackEip(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 5128, true);
+    return this.#reader.u64At(this.#offset + 5128, true);
   }
 
-  /** Bitmap of enabled VM assists: bit n set means VMASST_TYPE n is on (e.g. 2 writable_pagetables, 3 pae_extended_cr3, 32 m2p_strict). */
   get vmAssist(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 5136, true);
+    return this.#reader.u64At(this.#offset + 5136, true);
   }
 
-  /** fs segment base address. */
   get fsBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 5144, true);
+    return this.#reader.u64At(this.#offset + 5144, true);
   }
 
-  /** gs segment base address used while the guest kernel runs. */
   get gsBaseKernel(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 5152, true);
+    return this.#reader.u64At(this.#offset + 5152, true);
   }
 
-  /** gs segment base address used while guest user space runs. */
   get gsBaseUser(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 5160, true);
+    return this.#reader.u64At(this.#offset + 5160, true);
   }
 
-  /** The whole vcpu_guest_context_x86_64, decoded (plain objects and arrays, as {@link decodeVcpuGuestContextX8664} gives). */
+  /** The whole record, decoded. */
   toObject(): VcpuGuestContextX8664 {
     return decodeVcpuGuestContextX8664At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one vcpu_guest_context_x86_64 at a claimed position (`r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE)`). */
+/** {@link viewVcpuGuestContextX8664} at a claimed position. */
 export function viewVcpuGuestContextX8664At(r: ByteReader, o: number): VcpuGuestContextX8664View {
   checkVcpuGuestContextX8664At(r, o);
   return new VcpuGuestContextX8664View(r, o);
 }
 
-/** Claims one vcpu_guest_context_x86_64 and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuGuestContextX8664}, no values built until read. */
+/** Claims one vcpu_guest_context_x86_64, checks it as {@link decodeVcpuGuestContextX8664} does and returns a lazy view. */
 export function viewVcpuGuestContextX8664(r: ByteReader): VcpuGuestContextX8664View {
   return viewVcpuGuestContextX8664At(r, r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE));
 }

@@ -82,7 +82,7 @@ export function encodeXenCompileInfo(w: ByteWriter, v: XenCompileInfo): void {
   encodeXenCompileInfoAt(w, w.reserve(XEN_COMPILE_INFO_SIZE), v);
 }
 
-/** Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfoAt} does, building nothing. */
+/** Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfoAt} does. */
 export function checkXenCompileInfoAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -100,7 +100,7 @@ export function checkXenCompileInfoAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy xen_compile_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenCompileInfo}, which checked the record. */
+/** A checked xen_compile_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenCompileInfoView implements XenCompileInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -110,47 +110,35 @@ export class XenCompileInfoView implements XenCompileInfo {
     this.#offset = offset;
   }
 
-  /** Compiler identification string (e.g. the output of gcc --version, first line). */
   get compiler(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o, 64, false);
+    return this.#reader.stringAt(this.#offset, 64, false);
   }
 
-  /** User name of whoever built the hypervisor. */
   get compileBy(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 64, 16, false);
+    return this.#reader.stringAt(this.#offset + 64, 16, false);
   }
 
-  /** DNS domain of the build machine. */
   get compileDomain(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 80, 32, false);
+    return this.#reader.stringAt(this.#offset + 80, 32, false);
   }
 
-  /** Build date and time as text. */
   get compileDate(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 112, 32, false);
+    return this.#reader.stringAt(this.#offset + 112, 32, false);
   }
 
-  /** The whole xen_compile_info, decoded (plain objects and arrays, as {@link decodeXenCompileInfo} gives). */
+  /** The whole record, decoded. */
   toObject(): XenCompileInfo {
     return decodeXenCompileInfoAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_compile_info at a claimed position (`r.take(XEN_COMPILE_INFO_SIZE)`). */
+/** {@link viewXenCompileInfo} at a claimed position. */
 export function viewXenCompileInfoAt(r: ByteReader, o: number): XenCompileInfoView {
   checkXenCompileInfoAt(r, o);
   return new XenCompileInfoView(r, o);
 }
 
-/** Claims one xen_compile_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenCompileInfo}, no values built until read. */
+/** Claims one xen_compile_info, checks it as {@link decodeXenCompileInfo} does and returns a lazy view. */
 export function viewXenCompileInfo(r: ByteReader): XenCompileInfoView {
   return viewXenCompileInfoAt(r, r.take(XEN_COMPILE_INFO_SIZE));
 }
@@ -257,7 +245,7 @@ export function encodeXenVersionInfo(w: ByteWriter, v: XenVersionInfo): void {
   encodeXenVersionInfoAt(w, w.reserve(XEN_VERSION_INFO_SIZE), v);
 }
 
-/** Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfoAt} does, building nothing. */
+/** Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfoAt} does. */
 export function checkXenVersionInfoAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -275,7 +263,7 @@ export function checkXenVersionInfoAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy xen_version_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenVersionInfo}, which checked the record. */
+/** A checked xen_version_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenVersionInfoView implements XenVersionInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -285,75 +273,51 @@ export class XenVersionInfoView implements XenVersionInfo {
     this.#offset = offset;
   }
 
-  /** Hypervisor major version (the high 16 bits of XENVER_version). */
   get majorVersion(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** Hypervisor minor version (the low 16 bits of XENVER_version). */
   get minorVersion(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** Version suffix, e.g. ".2" or "-rc" (XENVER_extraversion). */
   get extraVersion(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 16, 16, false);
+    return this.#reader.stringAt(this.#offset + 16, 16, false);
   }
 
-  /** Build details (XENVER_compile_info). */
   get compileInfo(): XenCompileInfoView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new XenCompileInfoView(r, o + 32);
+    return new XenCompileInfoView(this.#reader, this.#offset + 32);
   }
 
-  /** Space-separated guest ABIs the hypervisor supports, e.g. "xen-3.0-x86_64 hvm-3.0-x86_32p" (XENVER_capabilities). */
   get capabilities(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 176, 1024, false);
+    return this.#reader.stringAt(this.#offset + 176, 1024, false);
   }
 
-  /** Source revision the hypervisor was built from (XENVER_changeset). */
   get changeset(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 1200, 64, false);
+    return this.#reader.stringAt(this.#offset + 1200, 64, false);
   }
 
-  /** Start of the hypervisor's reserved virtual address range as reported to the dumping toolstack (xen_platform_parameters_t, an xen_ulong_t); only meaningful for PV guests, which share their address space with Xen. */
   get virtStart(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 1264, true);
+    return this.#reader.u64At(this.#offset + 1264, true);
   }
 
-  /** Hypervisor page size (XENVER_pagesize), 4096 on x86. */
   get pagesize(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 1272, true);
+    return this.#reader.u64At(this.#offset + 1272, true);
   }
 
-  /** The whole xen_version_info, decoded (plain objects and arrays, as {@link decodeXenVersionInfo} gives). */
+  /** The whole record, decoded. */
   toObject(): XenVersionInfo {
     return decodeXenVersionInfoAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_version_info at a claimed position (`r.take(XEN_VERSION_INFO_SIZE)`). */
+/** {@link viewXenVersionInfo} at a claimed position. */
 export function viewXenVersionInfoAt(r: ByteReader, o: number): XenVersionInfoView {
   checkXenVersionInfoAt(r, o);
   return new XenVersionInfoView(r, o);
 }
 
-/** Claims one xen_version_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenVersionInfo}, no values built until read. */
+/** Claims one xen_version_info, checks it as {@link decodeXenVersionInfo} does and returns a lazy view. */
 export function viewXenVersionInfo(r: ByteReader): XenVersionInfoView {
   return viewXenVersionInfoAt(r, r.take(XEN_VERSION_INFO_SIZE));
 }
@@ -401,7 +365,7 @@ export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn): void {
   encodePfnGmfnAt(w, w.reserve(PFN_GMFN_SIZE), v);
 }
 
-/** A lazy pfn_gmfn: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewPfnGmfn}, which checked the record. */
+/** A checked pfn_gmfn read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class PfnGmfnView implements PfnGmfn {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -411,32 +375,26 @@ export class PfnGmfnView implements PfnGmfn {
     this.#offset = offset;
   }
 
-  /** Guest pseudo-physical frame number, or all ones for an invalid entry. */
   get pfn(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** Machine frame that backed the page when the dump was taken. */
   get gmfn(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** The whole pfn_gmfn, decoded (plain objects and arrays, as {@link decodePfnGmfn} gives). */
+  /** The whole record, decoded. */
   toObject(): PfnGmfn {
     return decodePfnGmfnAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one pfn_gmfn at a claimed position (`r.take(PFN_GMFN_SIZE)`). */
+/** {@link viewPfnGmfn} at a claimed position. */
 export function viewPfnGmfnAt(r: ByteReader, o: number): PfnGmfnView {
   return new PfnGmfnView(r, o);
 }
 
-/** Claims one pfn_gmfn and returns a checked, lazy view of it: the same checks and errors as {@link decodePfnGmfn}, no values built until read. */
+/** Claims one pfn_gmfn, checks it as {@link decodePfnGmfn} does and returns a lazy view. */
 export function viewPfnGmfn(r: ByteReader): PfnGmfnView {
   return viewPfnGmfnAt(r, r.take(PFN_GMFN_SIZE));
 }

@@ -180,7 +180,7 @@ export function encodePfnEntry(w: ByteWriter, v: PfnEntry): void {
   encodePfnEntryAt(w, w.reserve(PFN_ENTRY_SIZE), v);
 }
 
-/** A lazy pfn_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewPfnEntry}, which checked the record. */
+/** A checked pfn_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class PfnEntryView implements PfnEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -190,25 +190,22 @@ export class PfnEntryView implements PfnEntry {
     this.#offset = offset;
   }
 
-  /** The guest pfn. */
   get pfn(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o);
+    return this.#reader.u64At(this.#offset);
   }
 
-  /** The whole pfn_entry, decoded (plain objects and arrays, as {@link decodePfnEntry} gives). */
+  /** The whole record, decoded. */
   toObject(): PfnEntry {
     return decodePfnEntryAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one pfn_entry at a claimed position (`r.take(PFN_ENTRY_SIZE)`). */
+/** {@link viewPfnEntry} at a claimed position. */
 export function viewPfnEntryAt(r: ByteReader, o: number): PfnEntryView {
   return new PfnEntryView(r, o);
 }
 
-/** Claims one pfn_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodePfnEntry}, no values built until read. */
+/** Claims one pfn_entry, checks it as {@link decodePfnEntry} does and returns a lazy view. */
 export function viewPfnEntry(r: ByteReader): PfnEntryView {
   return viewPfnEntryAt(r, r.take(PFN_ENTRY_SIZE));
 }
@@ -391,12 +388,12 @@ export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo): void {
   encodeExtendedInfoAt(w, w.reserve(EXTENDED_INFO_SIZE), v);
 }
 
-/** Checks one extended_info at a claimed position as {@link decodeExtendedInfoAt} does, building nothing. */
+/** Checks one extended_info at a claimed position as {@link decodeExtendedInfoAt} does. */
 export function checkExtendedInfoAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 12, 4, "reserved");
 }
 
-/** A lazy extended_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewExtendedInfo}, which checked the record. */
+/** A checked extended_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class ExtendedInfoView implements ExtendedInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -406,54 +403,39 @@ export class ExtendedInfoView implements ExtendedInfo {
     this.#offset = offset;
   }
 
-  /** The guest's word size: 4 (32-bit) or 8 (64-bit). */
   get guestWidth(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** Page-table levels: 3 (PAE) or 4. */
   get ptLevels(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 1);
+    return this.#reader.u8At(this.#offset + 1);
   }
 
-  /** The features announced. */
   get flags(): ExtendedInfoFlags {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 2);
+    return this.#reader.u16At(this.#offset + 2);
   }
 
-  /** The size of one vcpu context (2800 or 5168 on x86), the legacy "vcpu" block's size. */
   get vcpuContextSize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4);
+    return this.#reader.u32At(this.#offset + 4);
   }
 
-  /** The size of each vcpu's xsave data plus 16, as the legacy "xcnt" block stated; 0 without xsave. */
   get xsaveSize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8);
+    return this.#reader.u32At(this.#offset + 8);
   }
 
-  /** The whole extended_info, decoded (plain objects and arrays, as {@link decodeExtendedInfo} gives). */
+  /** The whole record, decoded. */
   toObject(): ExtendedInfo {
     return decodeExtendedInfoAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one extended_info at a claimed position (`r.take(EXTENDED_INFO_SIZE)`). */
+/** {@link viewExtendedInfo} at a claimed position. */
 export function viewExtendedInfoAt(r: ByteReader, o: number): ExtendedInfoView {
   checkExtendedInfoAt(r, o);
   return new ExtendedInfoView(r, o);
 }
 
-/** Claims one extended_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeExtendedInfo}, no values built until read. */
+/** Claims one extended_info, checks it as {@link decodeExtendedInfo} does and returns a lazy view. */
 export function viewExtendedInfo(r: ByteReader): ExtendedInfoView {
   return viewExtendedInfoAt(r, r.take(EXTENDED_INFO_SIZE));
 }

@@ -536,7 +536,7 @@ export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
   encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
 }
 
-/** A lazy hvm_param: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmParam}, which checked the record. */
+/** A checked hvm_param read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmParamView implements HvmParam {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -546,32 +546,26 @@ export class HvmParamView implements HvmParam {
     this.#offset = offset;
   }
 
-  /** Which parameter. */
   get index(): HvmParamIndex {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o);
+    return this.#reader.u64At(this.#offset);
   }
 
-  /** Its value. */
   get value(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** The whole hvm_param, decoded (plain objects and arrays, as {@link decodeHvmParam} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmParam {
     return decodeHvmParamAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_param at a claimed position (`r.take(HVM_PARAM_SIZE)`). */
+/** {@link viewHvmParam} at a claimed position. */
 export function viewHvmParamAt(r: ByteReader, o: number): HvmParamView {
   return new HvmParamView(r, o);
 }
 
-/** Claims one hvm_param and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmParam}, no values built until read. */
+/** Claims one hvm_param, checks it as {@link decodeHvmParam} does and returns a lazy view. */
 export function viewHvmParam(r: ByteReader): HvmParamView {
   return viewHvmParamAt(r, r.take(HVM_PARAM_SIZE));
 }

@@ -124,7 +124,7 @@ export function encodeHvmSaveHeader(w: ByteWriter, v: HvmSaveHeader): void {
   encodeHvmSaveHeaderAt(w, w.reserve(HVM_SAVE_HEADER_SIZE), v);
 }
 
-/** A lazy hvm_save_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmSaveHeader}, which checked the record. */
+/** A checked hvm_save_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmSaveHeaderView implements HvmSaveHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -134,53 +134,38 @@ export class HvmSaveHeaderView implements HvmSaveHeader {
     this.#offset = offset;
   }
 
-  /** HVM_FILE_MAGIC, 0x54381286. Left as an ordinary field (not a checked constant) so a damaged blob can still be decoded and reported on. */
   get magic(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** HVM_FILE_VERSION, 1. */
   get version(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4, true);
+    return this.#reader.u32At(this.#offset + 4, true);
   }
 
-  /** Source revision of the hypervisor that saved the blob, or all ones when unknown. */
   get changeset(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** CPUID leaf 1 EAX (family, model, stepping) of the saving host; a mismatch on restore (ignoring the stepping bits 3-0) is only logged. */
   get cpuid(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 16, true);
+    return this.#reader.u32At(this.#offset + 16, true);
   }
 
-  /** The guest's TSC frequency. */
   get gtscKhz(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 20, true);
+    return this.#reader.u32At(this.#offset + 20, true);
   }
 
-  /** The whole hvm_save_header, decoded (plain objects and arrays, as {@link decodeHvmSaveHeader} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmSaveHeader {
     return decodeHvmSaveHeaderAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_save_header at a claimed position (`r.take(HVM_SAVE_HEADER_SIZE)`). */
+/** {@link viewHvmSaveHeader} at a claimed position. */
 export function viewHvmSaveHeaderAt(r: ByteReader, o: number): HvmSaveHeaderView {
   return new HvmSaveHeaderView(r, o);
 }
 
-/** Claims one hvm_save_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmSaveHeader}, no values built until read. */
+/** Claims one hvm_save_header, checks it as {@link decodeHvmSaveHeader} does and returns a lazy view. */
 export function viewHvmSaveHeader(r: ByteReader): HvmSaveHeaderView {
   return viewHvmSaveHeaderAt(r, r.take(HVM_SAVE_HEADER_SIZE));
 }
@@ -717,12 +702,12 @@ export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu): void {
   encodeHvmHwCpuAt(w, w.reserve(HVM_HW_CPU_SIZE), v);
 }
 
-/** Checks one hvm_hw_cpu at a claimed position as {@link decodeHvmHwCpuAt} does, building nothing. */
+/** Checks one hvm_hw_cpu at a claimed position as {@link decodeHvmHwCpuAt} does. */
 export function checkHvmHwCpuAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 1028, 4, "_pad80");
 }
 
-/** A lazy hvm_hw_cpu: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwCpu}, which checked the record. */
+/** A checked hvm_hw_cpu read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwCpuView implements HvmHwCpu {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -732,579 +717,339 @@ export class HvmHwCpuView implements HvmHwCpu {
     this.#offset = offset;
   }
 
-  /** x87, MMX and SSE state in FXSAVE format; meaningful when flags has fpu_initialised. */
   get fpuRegs(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o, 512);
+    return this.#reader.bytesAt(this.#offset, 512);
   }
 
-  /** Register rax. */
   get rax(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 512, true);
+    return this.#reader.u64At(this.#offset + 512, true);
   }
 
-  /** Register rbx. */
   get rbx(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 520, true);
+    return this.#reader.u64At(this.#offset + 520, true);
   }
 
-  /** Register rcx. */
   get rcx(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 528, true);
+    return this.#reader.u64At(this.#offset + 528, true);
   }
 
-  /** Register rdx. */
   get rdx(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 536, true);
+    return this.#reader.u64At(this.#offset + 536, true);
   }
 
-  /** Register rbp. */
   get rbp(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 544, true);
+    return this.#reader.u64At(this.#offset + 544, true);
   }
 
-  /** Register rsi. */
   get rsi(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 552, true);
+    return this.#reader.u64At(this.#offset + 552, true);
   }
 
-  /** Register rdi. */
   get rdi(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 560, true);
+    return this.#reader.u64At(this.#offset + 560, true);
   }
 
-  /** Register rsp. */
   get rsp(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 568, true);
+    return this.#reader.u64At(this.#offset + 568, true);
   }
 
-  /** Register r8. */
   get r8(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 576, true);
+    return this.#reader.u64At(this.#offset + 576, true);
   }
 
-  /** Register r9. */
   get r9(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 584, true);
+    return this.#reader.u64At(this.#offset + 584, true);
   }
 
-  /** Register r10. */
   get r10(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 592, true);
+    return this.#reader.u64At(this.#offset + 592, true);
   }
 
-  /** Register r11. */
   get r11(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 600, true);
+    return this.#reader.u64At(this.#offset + 600, true);
   }
 
-  /** Register r12. */
   get r12(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 608, true);
+    return this.#reader.u64At(this.#offset + 608, true);
   }
 
-  /** Register r13. */
   get r13(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 616, true);
+    return this.#reader.u64At(this.#offset + 616, true);
   }
 
-  /** Register r14. */
   get r14(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 624, true);
+    return this.#reader.u64At(this.#offset + 624, true);
   }
 
-  /** Register r15. */
   get r15(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 632, true);
+    return this.#reader.u64At(this.#offset + 632, true);
   }
 
-  /** Instruction pointer. */
   get rip(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 640, true);
+    return this.#reader.u64At(this.#offset + 640, true);
   }
 
-  /** Flags register. */
   get rflags(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 648, true);
+    return this.#reader.u64At(this.#offset + 648, true);
   }
 
-  /** Control register 0 as the guest sees it. */
   get cr0(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 656, true);
+    return this.#reader.u64At(this.#offset + 656, true);
   }
 
-  /** Control register 2 (last page-fault linear address). */
   get cr2(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 664, true);
+    return this.#reader.u64At(this.#offset + 664, true);
   }
 
-  /** Control register 3 (guest page-table base, a guest-physical address). */
   get cr3(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 672, true);
+    return this.#reader.u64At(this.#offset + 672, true);
   }
 
-  /** Control register 4 as the guest sees it. */
   get cr4(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 680, true);
+    return this.#reader.u64At(this.#offset + 680, true);
   }
 
-  /** Debug register 0. */
   get dr0(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 688, true);
+    return this.#reader.u64At(this.#offset + 688, true);
   }
 
-  /** Debug register 1. */
   get dr1(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 696, true);
+    return this.#reader.u64At(this.#offset + 696, true);
   }
 
-  /** Debug register 2. */
   get dr2(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 704, true);
+    return this.#reader.u64At(this.#offset + 704, true);
   }
 
-  /** Debug register 3. */
   get dr3(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 712, true);
+    return this.#reader.u64At(this.#offset + 712, true);
   }
 
-  /** Debug status register. */
   get dr6(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 720, true);
+    return this.#reader.u64At(this.#offset + 720, true);
   }
 
-  /** Debug control register. */
   get dr7(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 728, true);
+    return this.#reader.u64At(this.#offset + 728, true);
   }
 
-  /** cs selector. */
   get csSel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 736, true);
+    return this.#reader.u32At(this.#offset + 736, true);
   }
 
-  /** ds selector. */
   get dsSel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 740, true);
+    return this.#reader.u32At(this.#offset + 740, true);
   }
 
-  /** es selector. */
   get esSel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 744, true);
+    return this.#reader.u32At(this.#offset + 744, true);
   }
 
-  /** fs selector. */
   get fsSel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 748, true);
+    return this.#reader.u32At(this.#offset + 748, true);
   }
 
-  /** gs selector. */
   get gsSel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 752, true);
+    return this.#reader.u32At(this.#offset + 752, true);
   }
 
-  /** ss selector. */
   get ssSel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 756, true);
+    return this.#reader.u32At(this.#offset + 756, true);
   }
 
-  /** Task register selector. */
   get trSel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 760, true);
+    return this.#reader.u32At(this.#offset + 760, true);
   }
 
-  /** LDT register selector. */
   get ldtrSel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 764, true);
+    return this.#reader.u32At(this.#offset + 764, true);
   }
 
-  /** cs segment limit (in bytes, granularity already applied). */
   get csLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 768, true);
+    return this.#reader.u32At(this.#offset + 768, true);
   }
 
-  /** ds segment limit. */
   get dsLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 772, true);
+    return this.#reader.u32At(this.#offset + 772, true);
   }
 
-  /** es segment limit. */
   get esLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 776, true);
+    return this.#reader.u32At(this.#offset + 776, true);
   }
 
-  /** fs segment limit. */
   get fsLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 780, true);
+    return this.#reader.u32At(this.#offset + 780, true);
   }
 
-  /** gs segment limit. */
   get gsLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 784, true);
+    return this.#reader.u32At(this.#offset + 784, true);
   }
 
-  /** ss segment limit. */
   get ssLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 788, true);
+    return this.#reader.u32At(this.#offset + 788, true);
   }
 
-  /** Task register segment limit. */
   get trLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 792, true);
+    return this.#reader.u32At(this.#offset + 792, true);
   }
 
-  /** LDT segment limit. */
   get ldtrLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 796, true);
+    return this.#reader.u32At(this.#offset + 796, true);
   }
 
-  /** IDT limit. */
   get idtrLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 800, true);
+    return this.#reader.u32At(this.#offset + 800, true);
   }
 
-  /** GDT limit. */
   get gdtrLimit(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 804, true);
+    return this.#reader.u32At(this.#offset + 804, true);
   }
 
-  /** cs segment base. */
   get csBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 808, true);
+    return this.#reader.u64At(this.#offset + 808, true);
   }
 
-  /** ds segment base. */
   get dsBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 816, true);
+    return this.#reader.u64At(this.#offset + 816, true);
   }
 
-  /** es segment base. */
   get esBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 824, true);
+    return this.#reader.u64At(this.#offset + 824, true);
   }
 
-  /** fs segment base. */
   get fsBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 832, true);
+    return this.#reader.u64At(this.#offset + 832, true);
   }
 
-  /** gs segment base (the active one; the other is shadow_gs). */
   get gsBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 840, true);
+    return this.#reader.u64At(this.#offset + 840, true);
   }
 
-  /** ss segment base. */
   get ssBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 848, true);
+    return this.#reader.u64At(this.#offset + 848, true);
   }
 
-  /** Task register segment base. */
   get trBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 856, true);
+    return this.#reader.u64At(this.#offset + 856, true);
   }
 
-  /** LDT segment base. */
   get ldtrBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 864, true);
+    return this.#reader.u64At(this.#offset + 864, true);
   }
 
-  /** IDT base address. */
   get idtrBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 872, true);
+    return this.#reader.u64At(this.#offset + 872, true);
   }
 
-  /** GDT base address. */
   get gdtrBase(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 880, true);
+    return this.#reader.u64At(this.#offset + 880, true);
   }
 
-  /** cs access rights in Xen's packed form: descriptor bits 40-47 (type, S, DPL, P) in bits 7-0 and bits 52-55 (AVL, L, D/B, G) in bits 11-8. */
   get csArbytes(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 888, true);
+    return this.#reader.u32At(this.#offset + 888, true);
   }
 
-  /** ds access rights, packed like cs_arbytes. */
   get dsArbytes(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 892, true);
+    return this.#reader.u32At(this.#offset + 892, true);
   }
 
-  /** es access rights, packed like cs_arbytes. */
   get esArbytes(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 896, true);
+    return this.#reader.u32At(this.#offset + 896, true);
   }
 
-  /** fs access rights, packed like cs_arbytes. */
   get fsArbytes(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 900, true);
+    return this.#reader.u32At(this.#offset + 900, true);
   }
 
-  /** gs access rights, packed like cs_arbytes. */
   get gsArbytes(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 904, true);
+    return this.#reader.u32At(this.#offset + 904, true);
   }
 
-  /** ss access rights, packed like cs_arbytes. */
   get ssArbytes(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 908, true);
+    return this.#reader.u32At(this.#offset + 908, true);
   }
 
-  /** Task register access rights, packed like cs_arbytes. */
   get trArbytes(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 912, true);
+    return this.#reader.u32At(this.#offset + 912, true);
   }
 
-  /** LDT register access rights, packed like cs_arbytes. */
   get ldtrArbytes(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 916, true);
+    return this.#reader.u32At(this.#offset + 916, true);
   }
 
-  /** IA32_SYSENTER_CS MSR. */
   get sysenterCs(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 920, true);
+    return this.#reader.u64At(this.#offset + 920, true);
   }
 
-  /** IA32_SYSENTER_ESP MSR. */
   get sysenterEsp(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 928, true);
+    return this.#reader.u64At(this.#offset + 928, true);
   }
 
-  /** IA32_SYSENTER_EIP MSR. */
   get sysenterEip(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 936, true);
+    return this.#reader.u64At(this.#offset + 936, true);
   }
 
-  /** IA32_KERNEL_GS_BASE MSR (the gs base SWAPGS exchanges with gs_base). */
   get shadowGs(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 944, true);
+    return this.#reader.u64At(this.#offset + 944, true);
   }
 
-  /** Leftover bookkeeping of which lazily switched MSRs were live (old VMX code saved its mask here, old SVM code all ones); current Xen writes 0 and ignores it. */
   get msrFlags(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 952, true);
+    return this.#reader.u64At(this.#offset + 952, true);
   }
 
-  /** IA32_LSTAR MSR (64-bit SYSCALL target). */
   get msrLstar(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 960, true);
+    return this.#reader.u64At(this.#offset + 960, true);
   }
 
-  /** IA32_STAR MSR (SYSCALL/SYSRET selectors, legacy SYSCALL target). */
   get msrStar(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 968, true);
+    return this.#reader.u64At(this.#offset + 968, true);
   }
 
-  /** IA32_CSTAR MSR (compatibility-mode SYSCALL target). */
   get msrCstar(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 976, true);
+    return this.#reader.u64At(this.#offset + 976, true);
   }
 
-  /** IA32_FMASK MSR (rflags bits SYSCALL clears). */
   get msrSyscallMask(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 984, true);
+    return this.#reader.u64At(this.#offset + 984, true);
   }
 
-  /** IA32_EFER MSR as the guest sees it. */
   get msrEfer(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 992, true);
+    return this.#reader.u64At(this.#offset + 992, true);
   }
 
-  /** IA32_TSC_AUX MSR (the value RDTSCP and RDPID return). */
   get msrTscAux(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 1000, true);
+    return this.#reader.u64At(this.#offset + 1000, true);
   }
 
-  /** The guest's TSC value at the time of the save. */
   get tsc(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 1008, true);
+    return this.#reader.u64At(this.#offset + 1008, true);
   }
 
-  /** An event Xen was about to inject, overlaid in C by a bit-field struct: bits 7-0 pending_vector, 10-8 pending_type (the VMX/SVM event type: 0 external interrupt, 2 NMI, 3 hardware exception, 4 software interrupt, 5 privileged software exception, 6 software exception), bit 11 pending_error_valid (error_code applies), 30-12 reserved, bit 31 pending_valid (an event is pending at all). */
   get pendingEvent(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 1016, true);
+    return this.#reader.u32At(this.#offset + 1016, true);
   }
 
-  /** Error code of the pending event, when pending_error_valid is set. */
   get errorCode(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 1020, true);
+    return this.#reader.u32At(this.#offset + 1020, true);
   }
 
-  /** XEN_X86_* state bits. */
   get flags(): HvmHwCpuFlags {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 1024, true);
+    return this.#reader.u32At(this.#offset + 1024, true);
   }
 
-  /** The whole hvm_hw_cpu, decoded (plain objects and arrays, as {@link decodeHvmHwCpu} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwCpu {
     return decodeHvmHwCpuAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_cpu at a claimed position (`r.take(HVM_HW_CPU_SIZE)`). */
+/** {@link viewHvmHwCpu} at a claimed position. */
 export function viewHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpuView {
   checkHvmHwCpuAt(r, o);
   return new HvmHwCpuView(r, o);
 }
 
-/** Claims one hvm_hw_cpu and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwCpu}, no values built until read. */
+/** Claims one hvm_hw_cpu, checks it as {@link decodeHvmHwCpu} does and returns a lazy view. */
 export function viewHvmHwCpu(r: ByteReader): HvmHwCpuView {
   return viewHvmHwCpuAt(r, r.take(HVM_HW_CPU_SIZE));
 }
@@ -1483,7 +1228,7 @@ export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic): void {
   encodeHvmHwVpicAt(w, w.reserve(HVM_HW_VPIC_SIZE), v);
 }
 
-/** Checks one hvm_hw_vpic at a claimed position as {@link decodeHvmHwVpicAt} does, building nothing. */
+/** Checks one hvm_hw_vpic at a claimed position as {@link decodeHvmHwVpicAt} does. */
 export function checkHvmHwVpicAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -1497,7 +1242,7 @@ export function checkHvmHwVpicAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy hvm_hw_vpic: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwVpic}, which checked the record. */
+/** A checked hvm_hw_vpic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwVpicView implements HvmHwVpic {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1507,75 +1252,51 @@ export class HvmHwVpicView implements HvmHwVpic {
     this.#offset = offset;
   }
 
-  /** Interrupt request register: one bit per IR line. */
   get irr(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** Interrupt mask register: one bit per IR line. */
   get imr(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 1);
+    return this.#reader.u8At(this.#offset + 1);
   }
 
-  /** In-service register: one bit per IR line. */
   get isr(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 2);
+    return this.#reader.u8At(this.#offset + 2);
   }
 
-  /** Vector of IR line 0 (line x raises vector irq_base + x), as programmed by ICW2. */
   get irqBase(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 3);
+    return this.#reader.u8At(this.#offset + 3);
   }
 
-  /** Initialisation progress and rotation priority. */
   get init(): PicInitByte {
-    const r = this.#reader;
-    const o = this.#offset;
-    return unpackPicInitByteAt(r, o + 4);
+    return unpackPicInitByteAt(this.#reader, this.#offset + 4);
   }
 
-  /** Mode bits. */
   get mode(): PicModeByte {
-    const r = this.#reader;
-    const o = this.#offset;
-    return unpackPicModeByteAt(r, o + 5);
+    return unpackPicModeByteAt(this.#reader, this.#offset + 5);
   }
 
-  /** Edge/level control register: bit set means that IR line is level-triggered. */
   get elcr(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 6);
+    return this.#reader.u8At(this.#offset + 6);
   }
 
-  /** Level of the controller's INT output line. */
   get intOutput(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 7);
+    return this.#reader.u8At(this.#offset + 7);
   }
 
-  /** The whole hvm_hw_vpic, decoded (plain objects and arrays, as {@link decodeHvmHwVpic} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwVpic {
     return decodeHvmHwVpicAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_vpic at a claimed position (`r.take(HVM_HW_VPIC_SIZE)`). */
+/** {@link viewHvmHwVpic} at a claimed position. */
 export function viewHvmHwVpicAt(r: ByteReader, o: number): HvmHwVpicView {
   checkHvmHwVpicAt(r, o);
   return new HvmHwVpicView(r, o);
 }
 
-/** Claims one hvm_hw_vpic and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwVpic}, no values built until read. */
+/** Claims one hvm_hw_vpic, checks it as {@link decodeHvmHwVpic} does and returns a lazy view. */
 export function viewHvmHwVpic(r: ByteReader): HvmHwVpicView {
   return viewHvmHwVpicAt(r, r.take(HVM_HW_VPIC_SIZE));
 }
@@ -1740,7 +1461,7 @@ export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic): void {
   encodeHvmHwVioapicAt(w, w.reserve(HVM_HW_VIOAPIC_SIZE), v);
 }
 
-/** Checks one hvm_hw_vioapic at a claimed position as {@link decodeHvmHwVioapicAt} does, building nothing. */
+/** Checks one hvm_hw_vioapic at a claimed position as {@link decodeHvmHwVioapicAt} does. */
 export function checkHvmHwVioapicAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -1753,7 +1474,7 @@ export function checkHvmHwVioapicAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy hvm_hw_vioapic: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwVioapic}, which checked the record. */
+/** A checked hvm_hw_vioapic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwVioapicView implements HvmHwVioapic {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1763,49 +1484,37 @@ export class HvmHwVioapicView implements HvmHwVioapic {
     this.#offset = offset;
   }
 
-  /** Guest-physical address of the IO-APIC's MMIO window (normally 0xfec00000). */
   get baseAddress(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** The register-select (index) register. */
   get ioregsel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8, true);
+    return this.#reader.u32At(this.#offset + 8, true);
   }
 
-  /** The IO-APIC id. */
   get id(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12, true);
+    return this.#reader.u32At(this.#offset + 12, true);
   }
 
-  /** Redirection table: pins 0-15 are the ISA IRQs, 16-47 the PCI INTx wires (VIOAPIC_NUM_PINS). */
   get redirtbl(): VioapicRedirEntry[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: VioapicRedirEntry[] = [];
-    for (let i = 0; i < 48; i++) out.push(unpackVioapicRedirEntryAt(r, o + 16 + i * 8, true));
+    for (let i = 0; i < 48; i++) out.push(unpackVioapicRedirEntryAt(this.#reader, this.#offset + 16 + i * 8, true));
     return out;
   }
 
-  /** The whole hvm_hw_vioapic, decoded (plain objects and arrays, as {@link decodeHvmHwVioapic} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwVioapic {
     return decodeHvmHwVioapicAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_vioapic at a claimed position (`r.take(HVM_HW_VIOAPIC_SIZE)`). */
+/** {@link viewHvmHwVioapic} at a claimed position. */
 export function viewHvmHwVioapicAt(r: ByteReader, o: number): HvmHwVioapicView {
   checkHvmHwVioapicAt(r, o);
   return new HvmHwVioapicView(r, o);
 }
 
-/** Claims one hvm_hw_vioapic and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwVioapic}, no values built until read. */
+/** Claims one hvm_hw_vioapic, checks it as {@link decodeHvmHwVioapic} does and returns a lazy view. */
 export function viewHvmHwVioapic(r: ByteReader): HvmHwVioapicView {
   return viewHvmHwVioapicAt(r, r.take(HVM_HW_VIOAPIC_SIZE));
 }
@@ -1876,12 +1585,12 @@ export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic): void {
   encodeHvmHwLapicAt(w, w.reserve(HVM_HW_LAPIC_SIZE), v);
 }
 
-/** Checks one hvm_hw_lapic at a claimed position as {@link decodeHvmHwLapicAt} does, building nothing. */
+/** Checks one hvm_hw_lapic at a claimed position as {@link decodeHvmHwLapicAt} does. */
 export function checkHvmHwLapicAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 28, 4, "_pad5");
 }
 
-/** A lazy hvm_hw_lapic: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwLapic}, which checked the record. */
+/** A checked hvm_hw_lapic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwLapicView implements HvmHwLapic {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1891,54 +1600,39 @@ export class HvmHwLapicView implements HvmHwLapic {
     this.#offset = offset;
   }
 
-  /** IA32_APIC_BASE MSR: base address, global enable (bit 11), x2APIC mode (bit 10) and BSP flag (bit 8). */
   get apicBaseMsr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** VLAPIC_*_DISABLED bits: bit 0 software-disabled (spurious-vector register enable clear), bit 1 hardware-disabled (APIC_BASE enable clear). */
   get disabled(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8, true);
+    return this.#reader.u32At(this.#offset + 8, true);
   }
 
-  /** Effective APIC timer divisor (1 to 128) decoded from the divide configuration register. */
   get timerDivisor(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12, true);
+    return this.#reader.u32At(this.#offset + 12, true);
   }
 
-  /** IA32_TSC_DEADLINE MSR (TSC-deadline timer target; 0 when disarmed). */
   get tdtMsr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** Error bits latched since the guest last wrote the error status register; they become visible in ESR on the next write. */
   get pendingEsr(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 24, true);
+    return this.#reader.u32At(this.#offset + 24, true);
   }
 
-  /** The whole hvm_hw_lapic, decoded (plain objects and arrays, as {@link decodeHvmHwLapic} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwLapic {
     return decodeHvmHwLapicAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_lapic at a claimed position (`r.take(HVM_HW_LAPIC_SIZE)`). */
+/** {@link viewHvmHwLapic} at a claimed position. */
 export function viewHvmHwLapicAt(r: ByteReader, o: number): HvmHwLapicView {
   checkHvmHwLapicAt(r, o);
   return new HvmHwLapicView(r, o);
 }
 
-/** Claims one hvm_hw_lapic and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwLapic}, no values built until read. */
+/** Claims one hvm_hw_lapic, checks it as {@link decodeHvmHwLapic} does and returns a lazy view. */
 export function viewHvmHwLapic(r: ByteReader): HvmHwLapicView {
   return viewHvmHwLapicAt(r, r.take(HVM_HW_LAPIC_SIZE));
 }
@@ -1982,7 +1676,7 @@ export function encodeHvmHwLapicRegs(w: ByteWriter, v: HvmHwLapicRegs): void {
   encodeHvmHwLapicRegsAt(w, w.reserve(HVM_HW_LAPIC_REGS_SIZE), v);
 }
 
-/** A lazy hvm_hw_lapic_regs: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwLapicRegs}, which checked the record. */
+/** A checked hvm_hw_lapic_regs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwLapicRegsView implements HvmHwLapicRegs {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1992,25 +1686,22 @@ export class HvmHwLapicRegsView implements HvmHwLapicRegs {
     this.#offset = offset;
   }
 
-  /** The first 1 KiB of the xAPIC MMIO page: register at offset r sits at data[r], each 32-bit register in a 16-byte slot. */
   get data(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o, 1024);
+    return this.#reader.bytesAt(this.#offset, 1024);
   }
 
-  /** The whole hvm_hw_lapic_regs, decoded (plain objects and arrays, as {@link decodeHvmHwLapicRegs} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwLapicRegs {
     return decodeHvmHwLapicRegsAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_lapic_regs at a claimed position (`r.take(HVM_HW_LAPIC_REGS_SIZE)`). */
+/** {@link viewHvmHwLapicRegs} at a claimed position. */
 export function viewHvmHwLapicRegsAt(r: ByteReader, o: number): HvmHwLapicRegsView {
   return new HvmHwLapicRegsView(r, o);
 }
 
-/** Claims one hvm_hw_lapic_regs and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwLapicRegs}, no values built until read. */
+/** Claims one hvm_hw_lapic_regs, checks it as {@link decodeHvmHwLapicRegs} does and returns a lazy view. */
 export function viewHvmHwLapicRegs(r: ByteReader): HvmHwLapicRegsView {
   return viewHvmHwLapicRegsAt(r, r.take(HVM_HW_LAPIC_REGS_SIZE));
 }
@@ -2067,7 +1758,7 @@ export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs): void {
   encodeHvmHwPciIrqsAt(w, w.reserve(HVM_HW_PCI_IRQS_SIZE), v);
 }
 
-/** A lazy hvm_hw_pci_irqs: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPciIrqs}, which checked the record. */
+/** A checked hvm_hw_pci_irqs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwPciIrqsView implements HvmHwPciIrqs {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2077,27 +1768,24 @@ export class HvmHwPciIrqsView implements HvmHwPciIrqs {
     this.#offset = offset;
   }
 
-  /** Wire bitmap: wire n is bit n % 64 of word n / 64, set when asserted. */
   get i(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 2; i++) out.push(r.u64At(o + i * 8, true));
+    for (let i = 0; i < 2; i++) out.push(this.#reader.u64At(this.#offset + i * 8, true));
     return out;
   }
 
-  /** The whole hvm_hw_pci_irqs, decoded (plain objects and arrays, as {@link decodeHvmHwPciIrqs} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwPciIrqs {
     return decodeHvmHwPciIrqsAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_pci_irqs at a claimed position (`r.take(HVM_HW_PCI_IRQS_SIZE)`). */
+/** {@link viewHvmHwPciIrqs} at a claimed position. */
 export function viewHvmHwPciIrqsAt(r: ByteReader, o: number): HvmHwPciIrqsView {
   return new HvmHwPciIrqsView(r, o);
 }
 
-/** Claims one hvm_hw_pci_irqs and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPciIrqs}, no values built until read. */
+/** Claims one hvm_hw_pci_irqs, checks it as {@link decodeHvmHwPciIrqs} does and returns a lazy view. */
 export function viewHvmHwPciIrqs(r: ByteReader): HvmHwPciIrqsView {
   return viewHvmHwPciIrqsAt(r, r.take(HVM_HW_PCI_IRQS_SIZE));
 }
@@ -2141,7 +1829,7 @@ export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs): void {
   encodeHvmHwIsaIrqsAt(w, w.reserve(HVM_HW_ISA_IRQS_SIZE), v);
 }
 
-/** A lazy hvm_hw_isa_irqs: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwIsaIrqs}, which checked the record. */
+/** A checked hvm_hw_isa_irqs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwIsaIrqsView implements HvmHwIsaIrqs {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2151,25 +1839,22 @@ export class HvmHwIsaIrqsView implements HvmHwIsaIrqs {
     this.#offset = offset;
   }
 
-  /** Wire bitmap: bit n set means ISA IRQ n is asserted; bits 16-63 are unused. */
   get i(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** The whole hvm_hw_isa_irqs, decoded (plain objects and arrays, as {@link decodeHvmHwIsaIrqs} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwIsaIrqs {
     return decodeHvmHwIsaIrqsAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_isa_irqs at a claimed position (`r.take(HVM_HW_ISA_IRQS_SIZE)`). */
+/** {@link viewHvmHwIsaIrqs} at a claimed position. */
 export function viewHvmHwIsaIrqsAt(r: ByteReader, o: number): HvmHwIsaIrqsView {
   return new HvmHwIsaIrqsView(r, o);
 }
 
-/** Claims one hvm_hw_isa_irqs and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwIsaIrqs}, no values built until read. */
+/** Claims one hvm_hw_isa_irqs, checks it as {@link decodeHvmHwIsaIrqs} does and returns a lazy view. */
 export function viewHvmHwIsaIrqs(r: ByteReader): HvmHwIsaIrqsView {
   return viewHvmHwIsaIrqsAt(r, r.take(HVM_HW_ISA_IRQS_SIZE));
 }
@@ -2229,12 +1914,12 @@ export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink): void {
   encodeHvmHwPciLinkAt(w, w.reserve(HVM_HW_PCI_LINK_SIZE), v);
 }
 
-/** Checks one hvm_hw_pci_link at a claimed position as {@link decodeHvmHwPciLinkAt} does, building nothing. */
+/** Checks one hvm_hw_pci_link at a claimed position as {@link decodeHvmHwPciLinkAt} does. */
 export function checkHvmHwPciLinkAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "_pad1");
 }
 
-/** A lazy hvm_hw_pci_link: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPciLink}, which checked the record. */
+/** A checked hvm_hw_pci_link read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwPciLinkView implements HvmHwPciLink {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2244,28 +1929,25 @@ export class HvmHwPciLinkView implements HvmHwPciLink {
     this.#offset = offset;
   }
 
-  /** ISA IRQ each of the four links drives; 0 means the link is not routed. */
   get route(): number[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: number[] = [];
-    for (let i = 0; i < 4; i++) out.push(r.u8At(o + i * 1));
+    for (let i = 0; i < 4; i++) out.push(this.#reader.u8At(this.#offset + i * 1));
     return out;
   }
 
-  /** The whole hvm_hw_pci_link, decoded (plain objects and arrays, as {@link decodeHvmHwPciLink} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwPciLink {
     return decodeHvmHwPciLinkAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_pci_link at a claimed position (`r.take(HVM_HW_PCI_LINK_SIZE)`). */
+/** {@link viewHvmHwPciLink} at a claimed position. */
 export function viewHvmHwPciLinkAt(r: ByteReader, o: number): HvmHwPciLinkView {
   checkHvmHwPciLinkAt(r, o);
   return new HvmHwPciLinkView(r, o);
 }
 
-/** Claims one hvm_hw_pci_link and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPciLink}, no values built until read. */
+/** Claims one hvm_hw_pci_link, checks it as {@link decodeHvmHwPciLink} does and returns a lazy view. */
 export function viewHvmHwPciLink(r: ByteReader): HvmHwPciLinkView {
   return viewHvmHwPciLinkAt(r, r.take(HVM_HW_PCI_LINK_SIZE));
 }
@@ -2382,7 +2064,7 @@ export function encodeHvmHwPitChannel(w: ByteWriter, v: HvmHwPitChannel): void {
   encodeHvmHwPitChannelAt(w, w.reserve(HVM_HW_PIT_CHANNEL_SIZE), v);
 }
 
-/** A lazy hvm_hw_pit_channel: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPitChannel}, which checked the record. */
+/** A checked hvm_hw_pit_channel read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwPitChannelView implements HvmHwPitChannel {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2392,102 +2074,66 @@ export class HvmHwPitChannelView implements HvmHwPitChannel {
     this.#offset = offset;
   }
 
-  /** Programmed initial count; 65536 stands for a written 0. */
   get count(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** Count captured by a counter-latch command. */
   get latchedCount(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 4, true);
+    return this.#reader.u16At(this.#offset + 4, true);
   }
 
-  /** Which bytes of latched_count are still to be read (0 none, else the RW_STATE of the latch). */
   get countLatched(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 6);
+    return this.#reader.u8At(this.#offset + 6);
   }
 
-  /** Non-zero when a read-back command latched status and it is still to be read. */
   get statusLatched(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 7);
+    return this.#reader.u8At(this.#offset + 7);
   }
 
-  /** Latched status byte: bit 7 OUT pin, bit 6 null count, bits 5-4 access mode, bits 3-1 mode, bit 0 BCD. */
   get status(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 8);
+    return this.#reader.u8At(this.#offset + 8);
   }
 
-  /** Which byte of the count the next read returns (RW_STATE: 1 LSB, 2 MSB, 3 word LSB first, 4 word MSB next). */
   get readState(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 9);
+    return this.#reader.u8At(this.#offset + 9);
   }
 
-  /** Which byte of the count the next write sets (RW_STATE, as read_state). */
   get writeState(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 10);
+    return this.#reader.u8At(this.#offset + 10);
   }
 
-  /** Low byte held while a 16-bit count is written in two halves. */
   get writeLatch(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 11);
+    return this.#reader.u8At(this.#offset + 11);
   }
 
-  /** Access mode from the control word (1 LSB only, 2 MSB only, 3 LSB then MSB). */
   get rwMode(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 12);
+    return this.#reader.u8At(this.#offset + 12);
   }
 
-  /** Counter mode 0-5. */
   get mode(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 13);
+    return this.#reader.u8At(this.#offset + 13);
   }
 
-  /** BCD counting selected (not emulated by Xen). */
   get bcd(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 14);
+    return this.#reader.u8At(this.#offset + 14);
   }
 
-  /** Level of the GATE input. */
   get gate(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 15);
+    return this.#reader.u8At(this.#offset + 15);
   }
 
-  /** The whole hvm_hw_pit_channel, decoded (plain objects and arrays, as {@link decodeHvmHwPitChannel} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwPitChannel {
     return decodeHvmHwPitChannelAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_pit_channel at a claimed position (`r.take(HVM_HW_PIT_CHANNEL_SIZE)`). */
+/** {@link viewHvmHwPitChannel} at a claimed position. */
 export function viewHvmHwPitChannelAt(r: ByteReader, o: number): HvmHwPitChannelView {
   return new HvmHwPitChannelView(r, o);
 }
 
-/** Claims one hvm_hw_pit_channel and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPitChannel}, no values built until read. */
+/** Claims one hvm_hw_pit_channel, checks it as {@link decodeHvmHwPitChannel} does and returns a lazy view. */
 export function viewHvmHwPitChannel(r: ByteReader): HvmHwPitChannelView {
   return viewHvmHwPitChannelAt(r, r.take(HVM_HW_PIT_CHANNEL_SIZE));
 }
@@ -2557,12 +2203,12 @@ export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit): void {
   encodeHvmHwPitAt(w, w.reserve(HVM_HW_PIT_SIZE), v);
 }
 
-/** Checks one hvm_hw_pit at a claimed position as {@link decodeHvmHwPitAt} does, building nothing. */
+/** Checks one hvm_hw_pit at a claimed position as {@link decodeHvmHwPitAt} does. */
 export function checkHvmHwPitAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 52, 4, "_pad2");
 }
 
-/** A lazy hvm_hw_pit: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPit}, which checked the record. */
+/** A checked hvm_hw_pit read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwPitView implements HvmHwPit {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2572,35 +2218,29 @@ export class HvmHwPitView implements HvmHwPit {
     this.#offset = offset;
   }
 
-  /** Counters 0 (system timer, IRQ 0), 1 (legacy refresh) and 2 (speaker). */
   get channels(): HvmHwPitChannelView[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: HvmHwPitChannelView[] = [];
-    for (let i = 0; i < 3; i++) out.push(new HvmHwPitChannelView(r, o + i * 16));
+    for (let i = 0; i < 3; i++) out.push(new HvmHwPitChannelView(this.#reader, this.#offset + i * 16));
     return out;
   }
 
-  /** Port 0x61 bit 1: counter 2's output drives the speaker. */
   get speakerDataOn(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 48, true);
+    return this.#reader.u32At(this.#offset + 48, true);
   }
 
-  /** The whole hvm_hw_pit, decoded (plain objects and arrays, as {@link decodeHvmHwPit} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwPit {
     return decodeHvmHwPitAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_pit at a claimed position (`r.take(HVM_HW_PIT_SIZE)`). */
+/** {@link viewHvmHwPit} at a claimed position. */
 export function viewHvmHwPitAt(r: ByteReader, o: number): HvmHwPitView {
   checkHvmHwPitAt(r, o);
   return new HvmHwPitView(r, o);
 }
 
-/** Claims one hvm_hw_pit and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPit}, no values built until read. */
+/** Claims one hvm_hw_pit, checks it as {@link decodeHvmHwPit} does and returns a lazy view. */
 export function viewHvmHwPit(r: ByteReader): HvmHwPitView {
   return viewHvmHwPitAt(r, r.take(HVM_HW_PIT_SIZE));
 }
@@ -2657,12 +2297,12 @@ export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc): void {
   encodeHvmHwRtcAt(w, w.reserve(HVM_HW_RTC_SIZE), v);
 }
 
-/** Checks one hvm_hw_rtc at a claimed position as {@link decodeHvmHwRtcAt} does, building nothing. */
+/** Checks one hvm_hw_rtc at a claimed position as {@link decodeHvmHwRtcAt} does. */
 export function checkHvmHwRtcAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 15, 1, "_pad2");
 }
 
-/** A lazy hvm_hw_rtc: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwRtc}, which checked the record. */
+/** A checked hvm_hw_rtc read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwRtcView implements HvmHwRtc {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2672,40 +2312,31 @@ export class HvmHwRtcView implements HvmHwRtc {
     this.#offset = offset;
   }
 
-  /** The 14 clock registers (RTC_CMOS_SIZE): seconds, alarm seconds, minutes, alarm minutes, hours, alarm hours, day of week, day of month, month, year, then status registers A-D. */
   get cmosData(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o, 14);
+    return this.#reader.bytesAt(this.#offset, 14);
   }
 
-  /** Register selected through port 0x70 for the next data access. */
   get cmosIndex(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 14);
+    return this.#reader.u8At(this.#offset + 14);
   }
 
-  /** How far the guest's clock has been set away from the host's wallclock. */
   get rtcOffset(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.i64At(o + 16, true);
+    return this.#reader.i64At(this.#offset + 16, true);
   }
 
-  /** The whole hvm_hw_rtc, decoded (plain objects and arrays, as {@link decodeHvmHwRtc} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwRtc {
     return decodeHvmHwRtcAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_rtc at a claimed position (`r.take(HVM_HW_RTC_SIZE)`). */
+/** {@link viewHvmHwRtc} at a claimed position. */
 export function viewHvmHwRtcAt(r: ByteReader, o: number): HvmHwRtcView {
   checkHvmHwRtcAt(r, o);
   return new HvmHwRtcView(r, o);
 }
 
-/** Claims one hvm_hw_rtc and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwRtc}, no values built until read. */
+/** Claims one hvm_hw_rtc, checks it as {@link decodeHvmHwRtc} does and returns a lazy view. */
 export function viewHvmHwRtc(r: ByteReader): HvmHwRtcView {
   return viewHvmHwRtcAt(r, r.take(HVM_HW_RTC_SIZE));
 }
@@ -2762,12 +2393,12 @@ export function encodeHvmHwHpetTimer(w: ByteWriter, v: HvmHwHpetTimer): void {
   encodeHvmHwHpetTimerAt(w, w.reserve(HVM_HW_HPET_TIMER_SIZE), v);
 }
 
-/** Checks one hvm_hw_hpet_timer at a claimed position as {@link decodeHvmHwHpetTimerAt} does, building nothing. */
+/** Checks one hvm_hw_hpet_timer at a claimed position as {@link decodeHvmHwHpetTimerAt} does. */
 export function checkHvmHwHpetTimerAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 24, 8, "_pad3");
 }
 
-/** A lazy hvm_hw_hpet_timer: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwHpetTimer}, which checked the record. */
+/** A checked hvm_hw_hpet_timer read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwHpetTimerView implements HvmHwHpetTimer {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2777,40 +2408,31 @@ export class HvmHwHpetTimerView implements HvmHwHpetTimer {
     this.#offset = offset;
   }
 
-  /** Timer N configuration and capability register. */
   get config(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** Timer N comparator value. */
   get cmp(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** Timer N FSB (MSI) interrupt route register (not emulated by Xen). */
   get fsb(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** The whole hvm_hw_hpet_timer, decoded (plain objects and arrays, as {@link decodeHvmHwHpetTimer} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwHpetTimer {
     return decodeHvmHwHpetTimerAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_hpet_timer at a claimed position (`r.take(HVM_HW_HPET_TIMER_SIZE)`). */
+/** {@link viewHvmHwHpetTimer} at a claimed position. */
 export function viewHvmHwHpetTimerAt(r: ByteReader, o: number): HvmHwHpetTimerView {
   checkHvmHwHpetTimerAt(r, o);
   return new HvmHwHpetTimerView(r, o);
 }
 
-/** Claims one hvm_hw_hpet_timer and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwHpetTimer}, no values built until read. */
+/** Claims one hvm_hw_hpet_timer, checks it as {@link decodeHvmHwHpetTimer} does and returns a lazy view. */
 export function viewHvmHwHpetTimer(r: ByteReader): HvmHwHpetTimerView {
   return viewHvmHwHpetTimerAt(r, r.take(HVM_HW_HPET_TIMER_SIZE));
 }
@@ -2922,7 +2544,7 @@ export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet): void {
   encodeHvmHwHpetAt(w, w.reserve(HVM_HW_HPET_SIZE), v);
 }
 
-/** Checks one hvm_hw_hpet at a claimed position as {@link decodeHvmHwHpetAt} does, building nothing. */
+/** Checks one hvm_hw_hpet at a claimed position as {@link decodeHvmHwHpetAt} does. */
 export function checkHvmHwHpetAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -2941,7 +2563,7 @@ export function checkHvmHwHpetAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy hvm_hw_hpet: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwHpet}, which checked the record. */
+/** A checked hvm_hw_hpet read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwHpetView implements HvmHwHpet {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -2951,65 +2573,47 @@ export class HvmHwHpetView implements HvmHwHpet {
     this.#offset = offset;
   }
 
-  /** General capabilities and ID register (offset 0x000). */
   get capability(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** General configuration register (offset 0x010): bit 0 enable, bit 1 legacy replacement routing. */
   get config(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** General interrupt status register (offset 0x020): one bit per timer. */
   get isr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 32, true);
+    return this.#reader.u64At(this.#offset + 32, true);
   }
 
-  /** Main counter value register (offset 0x0f0). */
   get mc64(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 240, true);
+    return this.#reader.u64At(this.#offset + 240, true);
   }
 
-  /** Timer registers at offsets 0x100, 0x120 and 0x140 (HPET_TIMER_NUM). */
   get timers(): HvmHwHpetTimerView[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: HvmHwHpetTimerView[] = [];
-    for (let i = 0; i < 3; i++) out.push(new HvmHwHpetTimerView(r, o + 256 + i * 32));
+    for (let i = 0; i < 3; i++) out.push(new HvmHwHpetTimerView(this.#reader, this.#offset + 256 + i * 32));
     return out;
   }
 
-  /** Hidden state: the last value written to each timer's comparator, its period in periodic mode. */
   get period(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 3; i++) out.push(r.u64At(o + 1024 + i * 8, true));
+    for (let i = 0; i < 3; i++) out.push(this.#reader.u64At(this.#offset + 1024 + i * 8, true));
     return out;
   }
 
-  /** The whole hvm_hw_hpet, decoded (plain objects and arrays, as {@link decodeHvmHwHpet} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwHpet {
     return decodeHvmHwHpetAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_hpet at a claimed position (`r.take(HVM_HW_HPET_SIZE)`). */
+/** {@link viewHvmHwHpet} at a claimed position. */
 export function viewHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpetView {
   checkHvmHwHpetAt(r, o);
   return new HvmHwHpetView(r, o);
 }
 
-/** Claims one hvm_hw_hpet and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwHpet}, no values built until read. */
+/** Claims one hvm_hw_hpet, checks it as {@link decodeHvmHwHpet} does and returns a lazy view. */
 export function viewHvmHwHpet(r: ByteReader): HvmHwHpetView {
   return viewHvmHwHpetAt(r, r.take(HVM_HW_HPET_SIZE));
 }
@@ -3064,7 +2668,7 @@ export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer): void {
   encodeHvmHwPmtimerAt(w, w.reserve(HVM_HW_PMTIMER_SIZE), v);
 }
 
-/** A lazy hvm_hw_pmtimer: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwPmtimer}, which checked the record. */
+/** A checked hvm_hw_pmtimer read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwPmtimerView implements HvmHwPmtimer {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3074,39 +2678,30 @@ export class HvmHwPmtimerView implements HvmHwPmtimer {
     this.#offset = offset;
   }
 
-  /** PM_TMR_BLK.TMR_VAL, the free-running 3.579545 MHz counter (32 bits wide in Xen's emulation). */
   get tmrVal(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** PM1a_EVT_BLK status register (bit 0 TMR_STS, timer overflow). */
   get pm1aSts(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 4, true);
+    return this.#reader.u16At(this.#offset + 4, true);
   }
 
-  /** PM1a_EVT_BLK enable register (bit 0 TMR_EN). */
   get pm1aEn(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 6, true);
+    return this.#reader.u16At(this.#offset + 6, true);
   }
 
-  /** The whole hvm_hw_pmtimer, decoded (plain objects and arrays, as {@link decodeHvmHwPmtimer} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwPmtimer {
     return decodeHvmHwPmtimerAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_pmtimer at a claimed position (`r.take(HVM_HW_PMTIMER_SIZE)`). */
+/** {@link viewHvmHwPmtimer} at a claimed position. */
 export function viewHvmHwPmtimerAt(r: ByteReader, o: number): HvmHwPmtimerView {
   return new HvmHwPmtimerView(r, o);
 }
 
-/** Claims one hvm_hw_pmtimer and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwPmtimer}, no values built until read. */
+/** Claims one hvm_hw_pmtimer, checks it as {@link decodeHvmHwPmtimer} does and returns a lazy view. */
 export function viewHvmHwPmtimer(r: ByteReader): HvmHwPmtimerView {
   return viewHvmHwPmtimerAt(r, r.take(HVM_HW_PMTIMER_SIZE));
 }
@@ -3204,7 +2799,7 @@ export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr): void {
   encodeHvmHwMtrrAt(w, w.reserve(HVM_HW_MTRR_SIZE), v);
 }
 
-/** A lazy hvm_hw_mtrr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmHwMtrr}, which checked the record. */
+/** A checked hvm_hw_mtrr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwMtrrView implements HvmHwMtrr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3214,57 +2809,42 @@ export class HvmHwMtrrView implements HvmHwMtrr {
     this.#offset = offset;
   }
 
-  /** IA32_PAT MSR. */
   get msrPatCr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** Variable-range MTRRs as PHYSBASE/PHYSMASK pairs, for 8 ranges (MTRR_VCNT). */
   get msrMtrrVar(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 16; i++) out.push(r.u64At(o + 8 + i * 8, true));
+    for (let i = 0; i < 16; i++) out.push(this.#reader.u64At(this.#offset + 8 + i * 8, true));
     return out;
   }
 
-  /** The 11 fixed-range MTRRs (NUM_FIXED_MSR), in the order 64K_00000, 16K_80000, 16K_A0000, 4K_C0000 to 4K_F8000. */
   get msrMtrrFixed(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 11; i++) out.push(r.u64At(o + 136 + i * 8, true));
+    for (let i = 0; i < 11; i++) out.push(this.#reader.u64At(this.#offset + 136 + i * 8, true));
     return out;
   }
 
-  /** IA32_MTRRCAP MSR (number of variable ranges and feature bits). */
   get msrMtrrCap(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 224, true);
+    return this.#reader.u64At(this.#offset + 224, true);
   }
 
-  /** IA32_MTRR_DEF_TYPE MSR (default memory type, fixed-range and global enables). */
   get msrMtrrDefType(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 232, true);
+    return this.#reader.u64At(this.#offset + 232, true);
   }
 
-  /** The whole hvm_hw_mtrr, decoded (plain objects and arrays, as {@link decodeHvmHwMtrr} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmHwMtrr {
     return decodeHvmHwMtrrAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_hw_mtrr at a claimed position (`r.take(HVM_HW_MTRR_SIZE)`). */
+/** {@link viewHvmHwMtrr} at a claimed position. */
 export function viewHvmHwMtrrAt(r: ByteReader, o: number): HvmHwMtrrView {
   return new HvmHwMtrrView(r, o);
 }
 
-/** Claims one hvm_hw_mtrr and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmHwMtrr}, no values built until read. */
+/** Claims one hvm_hw_mtrr, checks it as {@link decodeHvmHwMtrr} does and returns a lazy view. */
 export function viewHvmHwMtrr(r: ByteReader): HvmHwMtrrView {
   return viewHvmHwMtrrAt(r, r.take(HVM_HW_MTRR_SIZE));
 }
@@ -3328,7 +2908,7 @@ export function encodeHvmViridianDomainContext(w: ByteWriter, v: HvmViridianDoma
   encodeHvmViridianDomainContextAt(w, w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE), v);
 }
 
-/** A lazy hvm_viridian_domain_context: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmViridianDomainContext}, which checked the record. */
+/** A checked hvm_viridian_domain_context read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmViridianDomainContextView implements HvmViridianDomainContext {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3338,46 +2918,34 @@ export class HvmViridianDomainContextView implements HvmViridianDomainContext {
     this.#offset = offset;
   }
 
-  /** HV_X64_MSR_HYPERCALL: guest-physical page of the hypercall trampoline plus its enable bit. */
   get hypercallGpa(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** HV_X64_MSR_GUEST_OS_ID as written by the guest. */
   get guestOsId(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** Partition reference counter (HV_X64_MSR_TIME_REF_COUNT) in 100 ns units at the time of the save. */
   get timeRefCount(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** HV_X64_MSR_REFERENCE_TSC: guest-physical page of the reference TSC page plus its enable bit. */
   get referenceTsc(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24, true);
+    return this.#reader.u64At(this.#offset + 24, true);
   }
 
-  /** The whole hvm_viridian_domain_context, decoded (plain objects and arrays, as {@link decodeHvmViridianDomainContext} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmViridianDomainContext {
     return decodeHvmViridianDomainContextAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_viridian_domain_context at a claimed position (`r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE)`). */
+/** {@link viewHvmViridianDomainContext} at a claimed position. */
 export function viewHvmViridianDomainContextAt(r: ByteReader, o: number): HvmViridianDomainContextView {
   return new HvmViridianDomainContextView(r, o);
 }
 
-/** Claims one hvm_viridian_domain_context and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmViridianDomainContext}, no values built until read. */
+/** Claims one hvm_viridian_domain_context, checks it as {@link decodeHvmViridianDomainContext} does and returns a lazy view. */
 export function viewHvmViridianDomainContext(r: ByteReader): HvmViridianDomainContextView {
   return viewHvmViridianDomainContextAt(r, r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE));
 }
@@ -3493,12 +3061,12 @@ export function encodeHvmViridianVcpuContext(w: ByteWriter, v: HvmViridianVcpuCo
   encodeHvmViridianVcpuContextAt(w, w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE), v);
 }
 
-/** Checks one hvm_viridian_vcpu_context at a claimed position as {@link decodeHvmViridianVcpuContextAt} does, building nothing. */
+/** Checks one hvm_viridian_vcpu_context at a claimed position as {@link decodeHvmViridianVcpuContextAt} does. */
 export function checkHvmViridianVcpuContextAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 9, 7, "_pad2");
 }
 
-/** A lazy hvm_viridian_vcpu_context: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmViridianVcpuContext}, which checked the record. */
+/** A checked hvm_viridian_vcpu_context read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmViridianVcpuContextView implements HvmViridianVcpuContext {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3508,67 +3076,49 @@ export class HvmViridianVcpuContextView implements HvmViridianVcpuContext {
     this.#offset = offset;
   }
 
-  /** HV_X64_MSR_VP_ASSIST_PAGE: guest-physical page of the VP assist page plus its enable bit. */
   get vpAssistMsr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** Non-zero while an APIC-assist (lazy EOI) is outstanding on the VP assist page. */
   get apicAssistPending(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 8);
+    return this.#reader.u8At(this.#offset + 8);
   }
 
-  /** HV_X64_MSR_SIMP: synthetic interrupt message page. */
   get simpMsr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** HV_X64_MSR_SINT0-15: vector and flags of each synthetic interrupt source. */
   get sintMsr(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 16; i++) out.push(r.u64At(o + 24 + i * 8, true));
+    for (let i = 0; i < 16; i++) out.push(this.#reader.u64At(this.#offset + 24 + i * 8, true));
     return out;
   }
 
-  /** HV_X64_MSR_STIMER0-3_CONFIG: synthetic timer configurations. */
   get stimerConfigMsr(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 4; i++) out.push(r.u64At(o + 152 + i * 8, true));
+    for (let i = 0; i < 4; i++) out.push(this.#reader.u64At(this.#offset + 152 + i * 8, true));
     return out;
   }
 
-  /** HV_X64_MSR_STIMER0-3_COUNT: synthetic timer expiry times or periods (100 ns units). */
   get stimerCountMsr(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 4; i++) out.push(r.u64At(o + 184 + i * 8, true));
+    for (let i = 0; i < 4; i++) out.push(this.#reader.u64At(this.#offset + 184 + i * 8, true));
     return out;
   }
 
-  /** The whole hvm_viridian_vcpu_context, decoded (plain objects and arrays, as {@link decodeHvmViridianVcpuContext} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmViridianVcpuContext {
     return decodeHvmViridianVcpuContextAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_viridian_vcpu_context at a claimed position (`r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE)`). */
+/** {@link viewHvmViridianVcpuContext} at a claimed position. */
 export function viewHvmViridianVcpuContextAt(r: ByteReader, o: number): HvmViridianVcpuContextView {
   checkHvmViridianVcpuContextAt(r, o);
   return new HvmViridianVcpuContextView(r, o);
 }
 
-/** Claims one hvm_viridian_vcpu_context and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmViridianVcpuContext}, no values built until read. */
+/** Claims one hvm_viridian_vcpu_context, checks it as {@link decodeHvmViridianVcpuContext} does and returns a lazy view. */
 export function viewHvmViridianVcpuContext(r: ByteReader): HvmViridianVcpuContextView {
   return viewHvmViridianVcpuContextAt(r, r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE));
 }
@@ -3632,7 +3182,7 @@ export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu): void {
   encodeHvmVmceVcpuAt(w, w.reserve(HVM_VMCE_VCPU_SIZE), v);
 }
 
-/** A lazy hvm_vmce_vcpu: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmVmceVcpu}, which checked the record. */
+/** A checked hvm_vmce_vcpu read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmVmceVcpuView implements HvmVmceVcpu {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3642,46 +3192,34 @@ export class HvmVmceVcpuView implements HvmVmceVcpu {
     this.#offset = offset;
   }
 
-  /** IA32_MCG_CAP as presented to the guest (bank count and capability bits). */
   get caps(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** IA32_MC0_CTL2 (CMCI control of bank 0). */
   get mciCtl2Bank0(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** IA32_MC1_CTL2 (CMCI control of bank 1). */
   get mciCtl2Bank1(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** IA32_MCG_EXT_CTL (local machine-check enable). */
   get mcgExtCtl(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24, true);
+    return this.#reader.u64At(this.#offset + 24, true);
   }
 
-  /** The whole hvm_vmce_vcpu, decoded (plain objects and arrays, as {@link decodeHvmVmceVcpu} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmVmceVcpu {
     return decodeHvmVmceVcpuAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_vmce_vcpu at a claimed position (`r.take(HVM_VMCE_VCPU_SIZE)`). */
+/** {@link viewHvmVmceVcpu} at a claimed position. */
 export function viewHvmVmceVcpuAt(r: ByteReader, o: number): HvmVmceVcpuView {
   return new HvmVmceVcpuView(r, o);
 }
 
-/** Claims one hvm_vmce_vcpu and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmVmceVcpu}, no values built until read. */
+/** Claims one hvm_vmce_vcpu, checks it as {@link decodeHvmVmceVcpu} does and returns a lazy view. */
 export function viewHvmVmceVcpu(r: ByteReader): HvmVmceVcpuView {
   return viewHvmVmceVcpuAt(r, r.take(HVM_VMCE_VCPU_SIZE));
 }
@@ -3725,7 +3263,7 @@ export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust): void {
   encodeHvmTscAdjustAt(w, w.reserve(HVM_TSC_ADJUST_SIZE), v);
 }
 
-/** A lazy hvm_tsc_adjust: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmTscAdjust}, which checked the record. */
+/** A checked hvm_tsc_adjust read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmTscAdjustView implements HvmTscAdjust {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3735,25 +3273,22 @@ export class HvmTscAdjustView implements HvmTscAdjust {
     this.#offset = offset;
   }
 
-  /** IA32_TSC_ADJUST MSR of the vcpu. */
   get tscAdjust(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** The whole hvm_tsc_adjust, decoded (plain objects and arrays, as {@link decodeHvmTscAdjust} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmTscAdjust {
     return decodeHvmTscAdjustAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_tsc_adjust at a claimed position (`r.take(HVM_TSC_ADJUST_SIZE)`). */
+/** {@link viewHvmTscAdjust} at a claimed position. */
 export function viewHvmTscAdjustAt(r: ByteReader, o: number): HvmTscAdjustView {
   return new HvmTscAdjustView(r, o);
 }
 
-/** Claims one hvm_tsc_adjust and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmTscAdjust}, no values built until read. */
+/** Claims one hvm_tsc_adjust, checks it as {@link decodeHvmTscAdjust} does and returns a lazy view. */
 export function viewHvmTscAdjust(r: ByteReader): HvmTscAdjustView {
   return viewHvmTscAdjustAt(r, r.take(HVM_TSC_ADJUST_SIZE));
 }
@@ -3857,12 +3392,12 @@ export function encodeHvmMsrEntry(w: ByteWriter, v: HvmMsrEntry): void {
   encodeHvmMsrEntryAt(w, w.reserve(HVM_MSR_ENTRY_SIZE), v);
 }
 
-/** Checks one hvm_msr_entry at a claimed position as {@link decodeHvmMsrEntryAt} does, building nothing. */
+/** Checks one hvm_msr_entry at a claimed position as {@link decodeHvmMsrEntryAt} does. */
 export function checkHvmMsrEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
 
-/** A lazy hvm_msr_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmMsrEntry}, which checked the record. */
+/** A checked hvm_msr_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmMsrEntryView implements HvmMsrEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -3872,33 +3407,27 @@ export class HvmMsrEntryView implements HvmMsrEntry {
     this.#offset = offset;
   }
 
-  /** The MSR number. */
   get index(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** The MSR's value. */
   get value(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** The whole hvm_msr_entry, decoded (plain objects and arrays, as {@link decodeHvmMsrEntry} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmMsrEntry {
     return decodeHvmMsrEntryAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_msr_entry at a claimed position (`r.take(HVM_MSR_ENTRY_SIZE)`). */
+/** {@link viewHvmMsrEntry} at a claimed position. */
 export function viewHvmMsrEntryAt(r: ByteReader, o: number): HvmMsrEntryView {
   checkHvmMsrEntryAt(r, o);
   return new HvmMsrEntryView(r, o);
 }
 
-/** Claims one hvm_msr_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmMsrEntry}, no values built until read. */
+/** Claims one hvm_msr_entry, checks it as {@link decodeHvmMsrEntry} does and returns a lazy view. */
 export function viewHvmMsrEntry(r: ByteReader): HvmMsrEntryView {
   return viewHvmMsrEntryAt(r, r.take(HVM_MSR_ENTRY_SIZE));
 }

@@ -294,7 +294,7 @@ export function encodeImageHeader(w: ByteWriter, v: ImageHeader): void {
   encodeImageHeaderAt(w, w.reserve(IMAGE_HEADER_SIZE), v);
 }
 
-/** Checks one image_header at a claimed position as {@link decodeImageHeaderAt} does, building nothing. */
+/** Checks one image_header at a claimed position as {@link decodeImageHeaderAt} does. */
 export function checkImageHeaderAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -310,7 +310,7 @@ export function checkImageHeaderAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy image_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewImageHeader}, which checked the record. */
+/** A checked image_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class ImageHeaderView implements ImageHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -320,145 +320,91 @@ export class ImageHeaderView implements ImageHeader {
     this.#offset = offset;
   }
 
-  /** The byte order of the rest of the image. */
   get byteOrder(): ByteOrder {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 8);
+    return this.#reader.u8At(this.#offset + 8);
   }
 
-  /** The version of this format the image follows (filled in by the writer). */
   get formatVersion(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 10);
+    return this.#reader.u16At(this.#offset + 10);
   }
 
-  /** The size of this header, including any fields a later version appended (filled in by the writer). */
   get headerSize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12);
+    return this.#reader.u32At(this.#offset + 12);
   }
 
-  /** Save file, core file or migration stream. */
   get imageType(): ImageType {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 16);
+    return this.#reader.u16At(this.#offset + 16);
   }
 
-  /** PV or HVM. */
   get guestType(): GuestType {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 18);
+    return this.#reader.u16At(this.#offset + 18);
   }
 
-  /** The guest's architecture. */
   get arch(): Arch {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 20);
+    return this.#reader.u16At(this.#offset + 20);
   }
 
-  /** log2 of the guest page size (12 for 4 KiB pages). */
   get pageShift(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 22);
+    return this.#reader.u16At(this.#offset + 22);
   }
 
-  /** Major version of the Xen that produced the image. */
   get xenMajor(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 24);
+    return this.#reader.u32At(this.#offset + 24);
   }
 
-  /** Minor version of the Xen that produced the image. */
   get xenMinor(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 28);
+    return this.#reader.u32At(this.#offset + 28);
   }
 
-  /** The domain id the guest had on the saving host. */
   get domainId(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 32);
+    return this.#reader.u32At(this.#offset + 32);
   }
 
-  /** The number of vcpus (the highest vcpu id + 1). */
   get vcpuCount(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 36);
+    return this.#reader.u32At(this.#offset + 36);
   }
 
-  /** The guest's memory size. */
   get memorySize(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 40);
+    return this.#reader.u64At(this.#offset + 40);
   }
 
-  /** The domain's handle (UUID), in the byte order Xen keeps it. */
   get uuid(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o + 48, 16);
+    return this.#reader.bytesAt(this.#offset + 48, 16);
   }
 
-  /** The domain's name, UTF-8, NUL-padded (names longer than 63 bytes are cut by the toolstack). */
   get name(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 64, 64, false);
+    return this.#reader.stringAt(this.#offset + 64, 64, false);
   }
 
-  /** Where the section table starts; all ones (0xffffffffffffffff) in a streamed image, where offsets are unknown. */
   get sectionTableOffset(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 128);
+    return this.#reader.u64At(this.#offset + 128);
   }
 
-  /** The number of entries in the section table, the end section included. */
   get sectionCount(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 136);
+    return this.#reader.u32At(this.#offset + 136);
   }
 
-  /** The size of one section-table entry (48 in version 1); readers skip any bytes a later version appended. */
   get sectionEntrySize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 140);
+    return this.#reader.u32At(this.#offset + 140);
   }
 
-  /** CRC32C of the header's header_size bytes with this field taken as zero. */
   get headerCrc(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 148);
+    return this.#reader.u32At(this.#offset + 148);
   }
 
-  /** The whole image_header, decoded (plain objects and arrays, as {@link decodeImageHeader} gives). */
+  /** The whole record, decoded. */
   toObject(): ImageHeader {
     return decodeImageHeaderAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one image_header at a claimed position (`r.take(IMAGE_HEADER_SIZE)`). */
+/** {@link viewImageHeader} at a claimed position. */
 export function viewImageHeaderAt(r: ByteReader, o: number): ImageHeaderView {
   checkImageHeaderAt(r, o);
   return new ImageHeaderView(r, o);
 }
 
-/** Claims one image_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeImageHeader}, no values built until read. */
+/** Claims one image_header, checks it as {@link decodeImageHeader} does and returns a lazy view. */
 export function viewImageHeader(r: ByteReader): ImageHeaderView {
   return viewImageHeaderAt(r, r.take(IMAGE_HEADER_SIZE));
 }
@@ -588,12 +534,12 @@ export function encodeSectionEntry(w: ByteWriter, v: SectionEntry): void {
   encodeSectionEntryAt(w, w.reserve(SECTION_ENTRY_SIZE), v);
 }
 
-/** Checks one section_entry at a claimed position as {@link decodeSectionEntryAt} does, building nothing. */
+/** Checks one section_entry at a claimed position as {@link decodeSectionEntryAt} does. */
 export function checkSectionEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 44, 4, "reserved");
 }
 
-/** A lazy section_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSectionEntry}, which checked the record. */
+/** A checked section_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class SectionEntryView implements SectionEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -603,75 +549,51 @@ export class SectionEntryView implements SectionEntry {
     this.#offset = offset;
   }
 
-  /** The section type id, with bit 31 set when the section is optional. */
   get type(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o);
+    return this.#reader.u32At(this.#offset);
   }
 
-  /** Section flags; version 1 defines none, and readers keep what they find. */
   get flags(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4);
+    return this.#reader.u32At(this.#offset + 4);
   }
 
-  /** Where the body starts in the file; all ones in a streamed image (the body follows the entry). */
   get offset(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** The body's size, without the padding that aligns the next section. */
   get size(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16);
+    return this.#reader.u64At(this.#offset + 16);
   }
 
-  /** For array sections, the number of entries (like ELF sh_size / sh_entsize); 0 otherwise. */
   get entryCount(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24);
+    return this.#reader.u64At(this.#offset + 24);
   }
 
-  /** For array sections, the size of one entry (like ELF sh_entsize); 0 otherwise. */
   get entrySize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 32);
+    return this.#reader.u32At(this.#offset + 32);
   }
 
-  /** The alignment of the body's offset (a power of two; 4096 for page data so pages can be mapped in place). */
   get align(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 36);
+    return this.#reader.u32At(this.#offset + 36);
   }
 
-  /** CRC32C of the body. */
   get crc(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 40);
+    return this.#reader.u32At(this.#offset + 40);
   }
 
-  /** The whole section_entry, decoded (plain objects and arrays, as {@link decodeSectionEntry} gives). */
+  /** The whole record, decoded. */
   toObject(): SectionEntry {
     return decodeSectionEntryAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one section_entry at a claimed position (`r.take(SECTION_ENTRY_SIZE)`). */
+/** {@link viewSectionEntry} at a claimed position. */
 export function viewSectionEntryAt(r: ByteReader, o: number): SectionEntryView {
   checkSectionEntryAt(r, o);
   return new SectionEntryView(r, o);
 }
 
-/** Claims one section_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodeSectionEntry}, no values built until read. */
+/** Claims one section_entry, checks it as {@link decodeSectionEntry} does and returns a lazy view. */
 export function viewSectionEntry(r: ByteReader): SectionEntryView {
   return viewSectionEntryAt(r, r.take(SECTION_ENTRY_SIZE));
 }

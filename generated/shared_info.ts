@@ -91,7 +91,7 @@ export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo): void {
   encodeVcpuTimeInfoAt(w, w.reserve(VCPU_TIME_INFO_SIZE), v);
 }
 
-/** A lazy vcpu_time_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuTimeInfo}, which checked the record. */
+/** A checked vcpu_time_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class VcpuTimeInfoView implements VcpuTimeInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -101,60 +101,42 @@ export class VcpuTimeInfoView implements VcpuTimeInfo {
     this.#offset = offset;
   }
 
-  /** Update counter: Xen increments it before and after rewriting the other fields, so an odd value means an update is in progress and a changed value means the fields must be re-read (a seqlock). */
   get version(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** The TSC value at the moment system_time was sampled. */
   get tscTimestamp(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** Nanoseconds since the guest booted, as of tsc_timestamp. */
   get systemTime(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** Multiplier from shifted TSC ticks to nanoseconds, as a 32.32 fixed-point fraction. */
   get tscToSystemMul(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 24, true);
+    return this.#reader.u32At(this.#offset + 24, true);
   }
 
-  /** Power-of-two pre-scale applied to the TSC delta before multiplying (negative means a right shift). */
   get tscShift(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.i8At(o + 28);
+    return this.#reader.i8At(this.#offset + 28);
   }
 
-  /** XEN_PVCLOCK_* bits; part of the padding (always zero) for interface versions up to 4.6. */
   get flags(): PvclockFlags {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 29);
+    return this.#reader.u8At(this.#offset + 29);
   }
 
-  /** The whole vcpu_time_info, decoded (plain objects and arrays, as {@link decodeVcpuTimeInfo} gives). */
+  /** The whole record, decoded. */
   toObject(): VcpuTimeInfo {
     return decodeVcpuTimeInfoAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one vcpu_time_info at a claimed position (`r.take(VCPU_TIME_INFO_SIZE)`). */
+/** {@link viewVcpuTimeInfo} at a claimed position. */
 export function viewVcpuTimeInfoAt(r: ByteReader, o: number): VcpuTimeInfoView {
   return new VcpuTimeInfoView(r, o);
 }
 
-/** Claims one vcpu_time_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuTimeInfo}, no values built until read. */
+/** Claims one vcpu_time_info, checks it as {@link decodeVcpuTimeInfo} does and returns a lazy view. */
 export function viewVcpuTimeInfo(r: ByteReader): VcpuTimeInfoView {
   return viewVcpuTimeInfoAt(r, r.take(VCPU_TIME_INFO_SIZE));
 }
@@ -199,7 +181,7 @@ export function encodeArchVcpuInfoX8664(w: ByteWriter, v: ArchVcpuInfoX8664): vo
   encodeArchVcpuInfoX8664At(w, w.reserve(ARCH_VCPU_INFO_X86_64_SIZE), v);
 }
 
-/** A lazy arch_vcpu_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewArchVcpuInfoX8664}, which checked the record. */
+/** A checked arch_vcpu_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class ArchVcpuInfoX8664View implements ArchVcpuInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -209,25 +191,22 @@ export class ArchVcpuInfoX8664View implements ArchVcpuInfoX8664 {
     this.#offset = offset;
   }
 
-  /** Faulting linear address of the last page fault Xen reflected to this PV vcpu (a copy of cr2). */
   get cr2(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** The whole arch_vcpu_info_x86_64, decoded (plain objects and arrays, as {@link decodeArchVcpuInfoX8664} gives). */
+  /** The whole record, decoded. */
   toObject(): ArchVcpuInfoX8664 {
     return decodeArchVcpuInfoX8664At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one arch_vcpu_info_x86_64 at a claimed position (`r.take(ARCH_VCPU_INFO_X86_64_SIZE)`). */
+/** {@link viewArchVcpuInfoX8664} at a claimed position. */
 export function viewArchVcpuInfoX8664At(r: ByteReader, o: number): ArchVcpuInfoX8664View {
   return new ArchVcpuInfoX8664View(r, o);
 }
 
-/** Claims one arch_vcpu_info_x86_64 and returns a checked, lazy view of it: the same checks and errors as {@link decodeArchVcpuInfoX8664}, no values built until read. */
+/** Claims one arch_vcpu_info_x86_64, checks it as {@link decodeArchVcpuInfoX8664} does and returns a lazy view. */
 export function viewArchVcpuInfoX8664(r: ByteReader): ArchVcpuInfoX8664View {
   return viewArchVcpuInfoX8664At(r, r.take(ARCH_VCPU_INFO_X86_64_SIZE));
 }
@@ -272,7 +251,7 @@ export function encodeArchVcpuInfoX8632(w: ByteWriter, v: ArchVcpuInfoX8632): vo
   encodeArchVcpuInfoX8632At(w, w.reserve(ARCH_VCPU_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy arch_vcpu_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewArchVcpuInfoX8632}, which checked the record. */
+/** A checked arch_vcpu_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class ArchVcpuInfoX8632View implements ArchVcpuInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -282,25 +261,22 @@ export class ArchVcpuInfoX8632View implements ArchVcpuInfoX8632 {
     this.#offset = offset;
   }
 
-  /** Faulting linear address of the last page fault Xen reflected to this PV vcpu (a copy of cr2). */
   get cr2(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** The whole arch_vcpu_info_x86_32, decoded (plain objects and arrays, as {@link decodeArchVcpuInfoX8632} gives). */
+  /** The whole record, decoded. */
   toObject(): ArchVcpuInfoX8632 {
     return decodeArchVcpuInfoX8632At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one arch_vcpu_info_x86_32 at a claimed position (`r.take(ARCH_VCPU_INFO_X86_32_SIZE)`). */
+/** {@link viewArchVcpuInfoX8632} at a claimed position. */
 export function viewArchVcpuInfoX8632At(r: ByteReader, o: number): ArchVcpuInfoX8632View {
   return new ArchVcpuInfoX8632View(r, o);
 }
 
-/** Claims one arch_vcpu_info_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeArchVcpuInfoX8632}, no values built until read. */
+/** Claims one arch_vcpu_info_x86_32, checks it as {@link decodeArchVcpuInfoX8632} does and returns a lazy view. */
 export function viewArchVcpuInfoX8632(r: ByteReader): ArchVcpuInfoX8632View {
   return viewArchVcpuInfoX8632At(r, r.take(ARCH_VCPU_INFO_X86_32_SIZE));
 }
@@ -376,7 +352,7 @@ export function encodeVcpuInfoX8664(w: ByteWriter, v: VcpuInfoX8664): void {
   encodeVcpuInfoX8664At(w, w.reserve(VCPU_INFO_X86_64_SIZE), v);
 }
 
-/** A lazy vcpu_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuInfoX8664}, which checked the record. */
+/** A checked vcpu_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class VcpuInfoX8664View implements VcpuInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -386,53 +362,38 @@ export class VcpuInfoX8664View implements VcpuInfoX8664 {
     this.#offset = offset;
   }
 
-  /** Non-zero when Xen has an event notification pending for this vcpu; the guest clears it before scanning for work. */
   get evtchnUpcallPending(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** Non-zero while the vcpu has event upcalls masked (the PV equivalent of clearing EFLAGS.IF). */
   get evtchnUpcallMask(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 1);
+    return this.#reader.u8At(this.#offset + 1);
   }
 
-  /** Selector for the 2-level event ABI: bit n set means word n of evtchn_pending may hold pending, unmasked events for this vcpu. */
   get evtchnPendingSel(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** x86-specific state (cr2). */
   get arch(): ArchVcpuInfoX8664View {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new ArchVcpuInfoX8664View(r, o + 16);
+    return new ArchVcpuInfoX8664View(this.#reader, this.#offset + 16);
   }
 
-  /** This vcpu's paravirtual clock parameters. */
   get time(): VcpuTimeInfoView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new VcpuTimeInfoView(r, o + 32);
+    return new VcpuTimeInfoView(this.#reader, this.#offset + 32);
   }
 
-  /** The whole vcpu_info_x86_64, decoded (plain objects and arrays, as {@link decodeVcpuInfoX8664} gives). */
+  /** The whole record, decoded. */
   toObject(): VcpuInfoX8664 {
     return decodeVcpuInfoX8664At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one vcpu_info_x86_64 at a claimed position (`r.take(VCPU_INFO_X86_64_SIZE)`). */
+/** {@link viewVcpuInfoX8664} at a claimed position. */
 export function viewVcpuInfoX8664At(r: ByteReader, o: number): VcpuInfoX8664View {
   return new VcpuInfoX8664View(r, o);
 }
 
-/** Claims one vcpu_info_x86_64 and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuInfoX8664}, no values built until read. */
+/** Claims one vcpu_info_x86_64, checks it as {@link decodeVcpuInfoX8664} does and returns a lazy view. */
 export function viewVcpuInfoX8664(r: ByteReader): VcpuInfoX8664View {
   return viewVcpuInfoX8664At(r, r.take(VCPU_INFO_X86_64_SIZE));
 }
@@ -508,7 +469,7 @@ export function encodeVcpuInfoX8632(w: ByteWriter, v: VcpuInfoX8632): void {
   encodeVcpuInfoX8632At(w, w.reserve(VCPU_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy vcpu_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuInfoX8632}, which checked the record. */
+/** A checked vcpu_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class VcpuInfoX8632View implements VcpuInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -518,53 +479,38 @@ export class VcpuInfoX8632View implements VcpuInfoX8632 {
     this.#offset = offset;
   }
 
-  /** Non-zero when Xen has an event notification pending for this vcpu; the guest clears it before scanning for work. */
   get evtchnUpcallPending(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** Non-zero while the vcpu has event upcalls masked (the PV equivalent of clearing EFLAGS.IF). */
   get evtchnUpcallMask(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 1);
+    return this.#reader.u8At(this.#offset + 1);
   }
 
-  /** Selector for the 2-level event ABI: bit n set means word n of evtchn_pending may hold pending, unmasked events for this vcpu. */
   get evtchnPendingSel(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4, true);
+    return this.#reader.u32At(this.#offset + 4, true);
   }
 
-  /** x86-specific state (cr2). */
   get arch(): ArchVcpuInfoX8632View {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new ArchVcpuInfoX8632View(r, o + 8);
+    return new ArchVcpuInfoX8632View(this.#reader, this.#offset + 8);
   }
 
-  /** This vcpu's paravirtual clock parameters. */
   get time(): VcpuTimeInfoView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new VcpuTimeInfoView(r, o + 32);
+    return new VcpuTimeInfoView(this.#reader, this.#offset + 32);
   }
 
-  /** The whole vcpu_info_x86_32, decoded (plain objects and arrays, as {@link decodeVcpuInfoX8632} gives). */
+  /** The whole record, decoded. */
   toObject(): VcpuInfoX8632 {
     return decodeVcpuInfoX8632At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one vcpu_info_x86_32 at a claimed position (`r.take(VCPU_INFO_X86_32_SIZE)`). */
+/** {@link viewVcpuInfoX8632} at a claimed position. */
 export function viewVcpuInfoX8632At(r: ByteReader, o: number): VcpuInfoX8632View {
   return new VcpuInfoX8632View(r, o);
 }
 
-/** Claims one vcpu_info_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuInfoX8632}, no values built until read. */
+/** Claims one vcpu_info_x86_32, checks it as {@link decodeVcpuInfoX8632} does and returns a lazy view. */
 export function viewVcpuInfoX8632(r: ByteReader): VcpuInfoX8632View {
   return viewVcpuInfoX8632At(r, r.take(VCPU_INFO_X86_32_SIZE));
 }
@@ -628,7 +574,7 @@ export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm): void {
   encodeVcpuInfoArmAt(w, w.reserve(VCPU_INFO_ARM_SIZE), v);
 }
 
-/** A lazy vcpu_info_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuInfoArm}, which checked the record. */
+/** A checked vcpu_info_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class VcpuInfoArmView implements VcpuInfoArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -638,39 +584,30 @@ export class VcpuInfoArmView implements VcpuInfoArm {
     this.#offset = offset;
   }
 
-  /** Non-zero when Xen has an event notification pending for this vcpu; the guest clears it before scanning for work. */
   get evtchnUpcallPending(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** Selector for the 2-level event ABI: bit n set means word n of evtchn_pending may hold pending, unmasked events for this vcpu. */
   get evtchnPendingSel(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** This vcpu's paravirtual clock parameters (arch_vcpu_info is empty on ARM and takes no space). */
   get time(): VcpuTimeInfoView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new VcpuTimeInfoView(r, o + 16);
+    return new VcpuTimeInfoView(this.#reader, this.#offset + 16);
   }
 
-  /** The whole vcpu_info_arm, decoded (plain objects and arrays, as {@link decodeVcpuInfoArm} gives). */
+  /** The whole record, decoded. */
   toObject(): VcpuInfoArm {
     return decodeVcpuInfoArmAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one vcpu_info_arm at a claimed position (`r.take(VCPU_INFO_ARM_SIZE)`). */
+/** {@link viewVcpuInfoArm} at a claimed position. */
 export function viewVcpuInfoArmAt(r: ByteReader, o: number): VcpuInfoArmView {
   return new VcpuInfoArmView(r, o);
 }
 
-/** Claims one vcpu_info_arm and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuInfoArm}, no values built until read. */
+/** Claims one vcpu_info_arm, checks it as {@link decodeVcpuInfoArm} does and returns a lazy view. */
 export function viewVcpuInfoArm(r: ByteReader): VcpuInfoArmView {
   return viewVcpuInfoArmAt(r, r.take(VCPU_INFO_ARM_SIZE));
 }
@@ -751,7 +688,7 @@ export function encodeArchSharedInfoX8664(w: ByteWriter, v: ArchSharedInfoX8664)
   encodeArchSharedInfoX8664At(w, w.reserve(ARCH_SHARED_INFO_X86_64_SIZE), v);
 }
 
-/** A lazy arch_shared_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewArchSharedInfoX8664}, which checked the record. */
+/** A checked arch_shared_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class ArchSharedInfoX8664View implements ArchSharedInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -761,60 +698,42 @@ export class ArchSharedInfoX8664View implements ArchSharedInfoX8664 {
     this.#offset = offset;
   }
 
-  /** One more than the highest guest pfn the p2m map covers (the map's length in entries). */
   get maxPfn(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** Machine frame of the top page of the guest's three-level tree of p2m frame lists (the legacy way to find the p2m map). */
   get pfnToMfnFrameListList(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** XEN_NMIREASON_* bits saying why Xen forwarded an NMI to the guest (dom0): bit 0 I/O-check error, bit 1 PCI SERR (formerly called parity error), bit 2 unknown hardware NMI. */
   get nmiReason(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16, true);
+    return this.#reader.u64At(this.#offset + 16, true);
   }
 
-  /** Root page table (in cr3 form, machine frame shifted left by 12) of the address space in which p2m_vaddr is valid; 0 when the guest publishes no linear p2m list. */
   get p2mCr3(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24, true);
+    return this.#reader.u64At(this.#offset + 24, true);
   }
 
-  /** Virtual address of the guest's linear p2m list; entries 0 to max_pfn - 1 are mapped there. */
   get p2mVaddr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 32, true);
+    return this.#reader.u64At(this.#offset + 32, true);
   }
 
-  /** Counter the guest increments before and after changing the mappings of the linear p2m list; odd means a change is in progress. */
   get p2mGeneration(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 40, true);
+    return this.#reader.u64At(this.#offset + 40, true);
   }
 
-  /** The whole arch_shared_info_x86_64, decoded (plain objects and arrays, as {@link decodeArchSharedInfoX8664} gives). */
+  /** The whole record, decoded. */
   toObject(): ArchSharedInfoX8664 {
     return decodeArchSharedInfoX8664At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one arch_shared_info_x86_64 at a claimed position (`r.take(ARCH_SHARED_INFO_X86_64_SIZE)`). */
+/** {@link viewArchSharedInfoX8664} at a claimed position. */
 export function viewArchSharedInfoX8664At(r: ByteReader, o: number): ArchSharedInfoX8664View {
   return new ArchSharedInfoX8664View(r, o);
 }
 
-/** Claims one arch_shared_info_x86_64 and returns a checked, lazy view of it: the same checks and errors as {@link decodeArchSharedInfoX8664}, no values built until read. */
+/** Claims one arch_shared_info_x86_64, checks it as {@link decodeArchSharedInfoX8664} does and returns a lazy view. */
 export function viewArchSharedInfoX8664(r: ByteReader): ArchSharedInfoX8664View {
   return viewArchSharedInfoX8664At(r, r.take(ARCH_SHARED_INFO_X86_64_SIZE));
 }
@@ -901,7 +820,7 @@ export function encodeArchSharedInfoX8632(w: ByteWriter, v: ArchSharedInfoX8632)
   encodeArchSharedInfoX8632At(w, w.reserve(ARCH_SHARED_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy arch_shared_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewArchSharedInfoX8632}, which checked the record. */
+/** A checked arch_shared_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class ArchSharedInfoX8632View implements ArchSharedInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -911,67 +830,46 @@ export class ArchSharedInfoX8632View implements ArchSharedInfoX8632 {
     this.#offset = offset;
   }
 
-  /** One more than the highest guest pfn the p2m map covers (the map's length in entries). */
   get maxPfn(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** Machine frame of the top page of the guest's tree of p2m frame lists (the legacy way to find the p2m map). */
   get pfnToMfnFrameListList(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4, true);
+    return this.#reader.u32At(this.#offset + 4, true);
   }
 
-  /** XEN_NMIREASON_* bits saying why Xen forwarded an NMI to the guest (dom0): bit 0 I/O-check error, bit 1 PCI SERR (formerly called parity error), bit 2 unknown hardware NMI. */
   get nmiReason(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8, true);
+    return this.#reader.u32At(this.#offset + 8, true);
   }
 
-  /** Root page table (machine frame in the folded cr3 form of xen_pfn_to_cr3) of the address space in which p2m_vaddr is valid; 0 when the guest publishes no linear p2m list. */
   get p2mCr3(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12, true);
+    return this.#reader.u32At(this.#offset + 12, true);
   }
 
-  /** Virtual address of the guest's linear p2m list; entries 0 to max_pfn - 1 are mapped there. */
   get p2mVaddr(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 16, true);
+    return this.#reader.u32At(this.#offset + 16, true);
   }
 
-  /** Counter the guest increments before and after changing the mappings of the linear p2m list; odd means a change is in progress. */
   get p2mGeneration(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 20, true);
+    return this.#reader.u32At(this.#offset + 20, true);
   }
 
-  /** Upper 32 bits of the wallclock seconds (wc_sec holds the lower 32). */
   get wcSecHi(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 24, true);
+    return this.#reader.u32At(this.#offset + 24, true);
   }
 
-  /** The whole arch_shared_info_x86_32, decoded (plain objects and arrays, as {@link decodeArchSharedInfoX8632} gives). */
+  /** The whole record, decoded. */
   toObject(): ArchSharedInfoX8632 {
     return decodeArchSharedInfoX8632At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one arch_shared_info_x86_32 at a claimed position (`r.take(ARCH_SHARED_INFO_X86_32_SIZE)`). */
+/** {@link viewArchSharedInfoX8632} at a claimed position. */
 export function viewArchSharedInfoX8632At(r: ByteReader, o: number): ArchSharedInfoX8632View {
   return new ArchSharedInfoX8632View(r, o);
 }
 
-/** Claims one arch_shared_info_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeArchSharedInfoX8632}, no values built until read. */
+/** Claims one arch_shared_info_x86_32, checks it as {@link decodeArchSharedInfoX8632} does and returns a lazy view. */
 export function viewArchSharedInfoX8632(r: ByteReader): ArchSharedInfoX8632View {
   return viewArchSharedInfoX8632At(r, r.take(ARCH_SHARED_INFO_X86_32_SIZE));
 }
@@ -1097,7 +995,7 @@ export function encodeSharedInfoX8664(w: ByteWriter, v: SharedInfoX8664): void {
   encodeSharedInfoX8664At(w, w.reserve(SHARED_INFO_X86_64_SIZE), v);
 }
 
-/** A lazy shared_info_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoX8664}, which checked the record. */
+/** A checked shared_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class SharedInfoX8664View implements SharedInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1107,80 +1005,56 @@ export class SharedInfoX8664View implements SharedInfoX8664 {
     this.#offset = offset;
   }
 
-  /** Slots for vcpus 0-31 (XEN_LEGACY_MAX_VCPUS); a slot is stale once its vcpu registered a vcpu_info elsewhere. */
   get vcpuInfo(): VcpuInfoX8664View[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: VcpuInfoX8664View[] = [];
-    for (let i = 0; i < 32; i++) out.push(new VcpuInfoX8664View(r, o + i * 64));
+    for (let i = 0; i < 32; i++) out.push(new VcpuInfoX8664View(this.#reader, this.#offset + i * 64));
     return out;
   }
 
-  /** 2-level event ABI pending bitmap: bit p (word p / 64, bit p % 64) set means port p has a pending event. Unused when the guest switched to the FIFO event ABI. */
   get evtchnPending(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 64; i++) out.push(r.u64At(o + 2048 + i * 8, true));
+    for (let i = 0; i < 64; i++) out.push(this.#reader.u64At(this.#offset + 2048 + i * 8, true));
     return out;
   }
 
-  /** 2-level event ABI mask bitmap: bit p set means port p's events raise no upcall. */
   get evtchnMask(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 64; i++) out.push(r.u64At(o + 2560 + i * 8, true));
+    for (let i = 0; i < 64; i++) out.push(this.#reader.u64At(this.#offset + 2560 + i * 8, true));
     return out;
   }
 
-  /** Update counter for the wallclock fields, with the same odd-means-in-progress protocol as vcpu_time_info.version. */
   get wcVersion(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 3072, true);
+    return this.#reader.u32At(this.#offset + 3072, true);
   }
 
-  /** Low 32 bits of the wallclock seconds since 1970-01-01 00:00 UTC at system time 0 (guest boot). */
   get wcSec(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 3076, true);
+    return this.#reader.u32At(this.#offset + 3076, true);
   }
 
-  /** Nanoseconds part of that wallclock base. */
   get wcNsec(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 3080, true);
+    return this.#reader.u32At(this.#offset + 3080, true);
   }
 
-  /** Upper 32 bits of the wallclock seconds (filling what was a padding hole before Xen 4.6). */
   get wcSecHi(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 3084, true);
+    return this.#reader.u32At(this.#offset + 3084, true);
   }
 
-  /** p2m location and NMI reason. */
   get arch(): ArchSharedInfoX8664View {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new ArchSharedInfoX8664View(r, o + 3088);
+    return new ArchSharedInfoX8664View(this.#reader, this.#offset + 3088);
   }
 
-  /** The whole shared_info_x86_64, decoded (plain objects and arrays, as {@link decodeSharedInfoX8664} gives). */
+  /** The whole record, decoded. */
   toObject(): SharedInfoX8664 {
     return decodeSharedInfoX8664At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one shared_info_x86_64 at a claimed position (`r.take(SHARED_INFO_X86_64_SIZE)`). */
+/** {@link viewSharedInfoX8664} at a claimed position. */
 export function viewSharedInfoX8664At(r: ByteReader, o: number): SharedInfoX8664View {
   return new SharedInfoX8664View(r, o);
 }
 
-/** Claims one shared_info_x86_64 and returns a checked, lazy view of it: the same checks and errors as {@link decodeSharedInfoX8664}, no values built until read. */
+/** Claims one shared_info_x86_64, checks it as {@link decodeSharedInfoX8664} does and returns a lazy view. */
 export function viewSharedInfoX8664(r: ByteReader): SharedInfoX8664View {
   return viewSharedInfoX8664At(r, r.take(SHARED_INFO_X86_64_SIZE));
 }
@@ -1300,7 +1174,7 @@ export function encodeSharedInfoX8632(w: ByteWriter, v: SharedInfoX8632): void {
   encodeSharedInfoX8632At(w, w.reserve(SHARED_INFO_X86_32_SIZE), v);
 }
 
-/** A lazy shared_info_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoX8632}, which checked the record. */
+/** A checked shared_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class SharedInfoX8632View implements SharedInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1310,73 +1184,52 @@ export class SharedInfoX8632View implements SharedInfoX8632 {
     this.#offset = offset;
   }
 
-  /** Slots for vcpus 0-31 (XEN_LEGACY_MAX_VCPUS); a slot is stale once its vcpu registered a vcpu_info elsewhere. */
   get vcpuInfo(): VcpuInfoX8632View[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: VcpuInfoX8632View[] = [];
-    for (let i = 0; i < 32; i++) out.push(new VcpuInfoX8632View(r, o + i * 64));
+    for (let i = 0; i < 32; i++) out.push(new VcpuInfoX8632View(this.#reader, this.#offset + i * 64));
     return out;
   }
 
-  /** 2-level event ABI pending bitmap: bit p (word p / 32, bit p % 32) set means port p has a pending event. Unused when the guest switched to the FIFO event ABI. */
   get evtchnPending(): number[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: number[] = [];
-    for (let i = 0; i < 32; i++) out.push(r.u32At(o + 2048 + i * 4, true));
+    for (let i = 0; i < 32; i++) out.push(this.#reader.u32At(this.#offset + 2048 + i * 4, true));
     return out;
   }
 
-  /** 2-level event ABI mask bitmap: bit p set means port p's events raise no upcall. */
   get evtchnMask(): number[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: number[] = [];
-    for (let i = 0; i < 32; i++) out.push(r.u32At(o + 2176 + i * 4, true));
+    for (let i = 0; i < 32; i++) out.push(this.#reader.u32At(this.#offset + 2176 + i * 4, true));
     return out;
   }
 
-  /** Update counter for the wallclock fields, with the same odd-means-in-progress protocol as vcpu_time_info.version. */
   get wcVersion(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2304, true);
+    return this.#reader.u32At(this.#offset + 2304, true);
   }
 
-  /** Low 32 bits of the wallclock seconds since 1970-01-01 00:00 UTC at system time 0 (guest boot); the high half is arch.wc_sec_hi. */
   get wcSec(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2308, true);
+    return this.#reader.u32At(this.#offset + 2308, true);
   }
 
-  /** Nanoseconds part of that wallclock base. */
   get wcNsec(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 2312, true);
+    return this.#reader.u32At(this.#offset + 2312, true);
   }
 
-  /** p2m location, NMI reason and wc_sec_hi. */
   get arch(): ArchSharedInfoX8632View {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new ArchSharedInfoX8632View(r, o + 2316);
+    return new ArchSharedInfoX8632View(this.#reader, this.#offset + 2316);
   }
 
-  /** The whole shared_info_x86_32, decoded (plain objects and arrays, as {@link decodeSharedInfoX8632} gives). */
+  /** The whole record, decoded. */
   toObject(): SharedInfoX8632 {
     return decodeSharedInfoX8632At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one shared_info_x86_32 at a claimed position (`r.take(SHARED_INFO_X86_32_SIZE)`). */
+/** {@link viewSharedInfoX8632} at a claimed position. */
 export function viewSharedInfoX8632At(r: ByteReader, o: number): SharedInfoX8632View {
   return new SharedInfoX8632View(r, o);
 }
 
-/** Claims one shared_info_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeSharedInfoX8632}, no values built until read. */
+/** Claims one shared_info_x86_32, checks it as {@link decodeSharedInfoX8632} does and returns a lazy view. */
 export function viewSharedInfoX8632(r: ByteReader): SharedInfoX8632View {
   return viewSharedInfoX8632At(r, r.take(SHARED_INFO_X86_32_SIZE));
 }
@@ -1496,7 +1349,7 @@ export function encodeSharedInfoArm(w: ByteWriter, v: SharedInfoArm): void {
   encodeSharedInfoArmAt(w, w.reserve(SHARED_INFO_ARM_SIZE), v);
 }
 
-/** A lazy shared_info_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoArm}, which checked the record. */
+/** A checked shared_info_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class SharedInfoArmView implements SharedInfoArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1506,73 +1359,52 @@ export class SharedInfoArmView implements SharedInfoArm {
     this.#offset = offset;
   }
 
-  /** The slot of vcpu 0; every other vcpu must register a vcpu_info elsewhere. */
   get vcpuInfo(): VcpuInfoArmView[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: VcpuInfoArmView[] = [];
-    for (let i = 0; i < 1; i++) out.push(new VcpuInfoArmView(r, o + i * 48));
+    for (let i = 0; i < 1; i++) out.push(new VcpuInfoArmView(this.#reader, this.#offset + i * 48));
     return out;
   }
 
-  /** 2-level event ABI pending bitmap: bit p (word p / 64, bit p % 64) set means port p has a pending event. Unused when the guest switched to the FIFO event ABI. */
   get evtchnPending(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 64; i++) out.push(r.u64At(o + 48 + i * 8, true));
+    for (let i = 0; i < 64; i++) out.push(this.#reader.u64At(this.#offset + 48 + i * 8, true));
     return out;
   }
 
-  /** 2-level event ABI mask bitmap: bit p set means port p's events raise no upcall. */
   get evtchnMask(): bigint[] {
-    const r = this.#reader;
-    const o = this.#offset;
     const out: bigint[] = [];
-    for (let i = 0; i < 64; i++) out.push(r.u64At(o + 560 + i * 8, true));
+    for (let i = 0; i < 64; i++) out.push(this.#reader.u64At(this.#offset + 560 + i * 8, true));
     return out;
   }
 
-  /** Update counter for the wallclock fields, with the same odd-means-in-progress protocol as vcpu_time_info.version. */
   get wcVersion(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 1072, true);
+    return this.#reader.u32At(this.#offset + 1072, true);
   }
 
-  /** Low 32 bits of the wallclock seconds since 1970-01-01 00:00 UTC at system time 0 (guest boot). */
   get wcSec(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 1076, true);
+    return this.#reader.u32At(this.#offset + 1076, true);
   }
 
-  /** Nanoseconds part of that wallclock base. */
   get wcNsec(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 1080, true);
+    return this.#reader.u32At(this.#offset + 1080, true);
   }
 
-  /** Upper 32 bits of the wallclock seconds. (ARM's arch_shared_info is empty and follows here with no bytes.) */
   get wcSecHi(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 1084, true);
+    return this.#reader.u32At(this.#offset + 1084, true);
   }
 
-  /** The whole shared_info_arm, decoded (plain objects and arrays, as {@link decodeSharedInfoArm} gives). */
+  /** The whole record, decoded. */
   toObject(): SharedInfoArm {
     return decodeSharedInfoArmAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one shared_info_arm at a claimed position (`r.take(SHARED_INFO_ARM_SIZE)`). */
+/** {@link viewSharedInfoArm} at a claimed position. */
 export function viewSharedInfoArmAt(r: ByteReader, o: number): SharedInfoArmView {
   return new SharedInfoArmView(r, o);
 }
 
-/** Claims one shared_info_arm and returns a checked, lazy view of it: the same checks and errors as {@link decodeSharedInfoArm}, no values built until read. */
+/** Claims one shared_info_arm, checks it as {@link decodeSharedInfoArm} does and returns a lazy view. */
 export function viewSharedInfoArm(r: ByteReader): SharedInfoArmView {
   return viewSharedInfoArmAt(r, r.take(SHARED_INFO_ARM_SIZE));
 }
@@ -1623,7 +1455,7 @@ export function encodeSharedInfoPageX8664(w: ByteWriter, v: SharedInfoPageX8664)
   encodeSharedInfoPageX8664At(w, w.reserve(SHARED_INFO_PAGE_X86_64_SIZE), v);
 }
 
-/** A lazy shared_info_page_x86_64: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoPageX8664}, which checked the record. */
+/** A checked shared_info_page_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class SharedInfoPageX8664View implements SharedInfoPageX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1633,32 +1465,26 @@ export class SharedInfoPageX8664View implements SharedInfoPageX8664 {
     this.#offset = offset;
   }
 
-  /** The shared-info structure at the start of the page. */
   get sharedInfo(): SharedInfoX8664View {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new SharedInfoX8664View(r, o);
+    return new SharedInfoX8664View(this.#reader, this.#offset);
   }
 
-  /** The rest of the page, which Xen does not use; kept verbatim because a guest may have stored data there. */
   get restOfPage(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o + 3136, 960);
+    return this.#reader.bytesAt(this.#offset + 3136, 960);
   }
 
-  /** The whole shared_info_page_x86_64, decoded (plain objects and arrays, as {@link decodeSharedInfoPageX8664} gives). */
+  /** The whole record, decoded. */
   toObject(): SharedInfoPageX8664 {
     return decodeSharedInfoPageX8664At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one shared_info_page_x86_64 at a claimed position (`r.take(SHARED_INFO_PAGE_X86_64_SIZE)`). */
+/** {@link viewSharedInfoPageX8664} at a claimed position. */
 export function viewSharedInfoPageX8664At(r: ByteReader, o: number): SharedInfoPageX8664View {
   return new SharedInfoPageX8664View(r, o);
 }
 
-/** Claims one shared_info_page_x86_64 and returns a checked, lazy view of it: the same checks and errors as {@link decodeSharedInfoPageX8664}, no values built until read. */
+/** Claims one shared_info_page_x86_64, checks it as {@link decodeSharedInfoPageX8664} does and returns a lazy view. */
 export function viewSharedInfoPageX8664(r: ByteReader): SharedInfoPageX8664View {
   return viewSharedInfoPageX8664At(r, r.take(SHARED_INFO_PAGE_X86_64_SIZE));
 }
@@ -1709,7 +1535,7 @@ export function encodeSharedInfoPageX8632(w: ByteWriter, v: SharedInfoPageX8632)
   encodeSharedInfoPageX8632At(w, w.reserve(SHARED_INFO_PAGE_X86_32_SIZE), v);
 }
 
-/** A lazy shared_info_page_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoPageX8632}, which checked the record. */
+/** A checked shared_info_page_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class SharedInfoPageX8632View implements SharedInfoPageX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1719,32 +1545,26 @@ export class SharedInfoPageX8632View implements SharedInfoPageX8632 {
     this.#offset = offset;
   }
 
-  /** The shared-info structure at the start of the page. */
   get sharedInfo(): SharedInfoX8632View {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new SharedInfoX8632View(r, o);
+    return new SharedInfoX8632View(this.#reader, this.#offset);
   }
 
-  /** The rest of the page, which Xen does not use; kept verbatim because a guest may have stored data there. */
   get restOfPage(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o + 2344, 1752);
+    return this.#reader.bytesAt(this.#offset + 2344, 1752);
   }
 
-  /** The whole shared_info_page_x86_32, decoded (plain objects and arrays, as {@link decodeSharedInfoPageX8632} gives). */
+  /** The whole record, decoded. */
   toObject(): SharedInfoPageX8632 {
     return decodeSharedInfoPageX8632At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one shared_info_page_x86_32 at a claimed position (`r.take(SHARED_INFO_PAGE_X86_32_SIZE)`). */
+/** {@link viewSharedInfoPageX8632} at a claimed position. */
 export function viewSharedInfoPageX8632At(r: ByteReader, o: number): SharedInfoPageX8632View {
   return new SharedInfoPageX8632View(r, o);
 }
 
-/** Claims one shared_info_page_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeSharedInfoPageX8632}, no values built until read. */
+/** Claims one shared_info_page_x86_32, checks it as {@link decodeSharedInfoPageX8632} does and returns a lazy view. */
 export function viewSharedInfoPageX8632(r: ByteReader): SharedInfoPageX8632View {
   return viewSharedInfoPageX8632At(r, r.take(SHARED_INFO_PAGE_X86_32_SIZE));
 }
@@ -1795,7 +1615,7 @@ export function encodeSharedInfoPageArm(w: ByteWriter, v: SharedInfoPageArm): vo
   encodeSharedInfoPageArmAt(w, w.reserve(SHARED_INFO_PAGE_ARM_SIZE), v);
 }
 
-/** A lazy shared_info_page_arm: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoPageArm}, which checked the record. */
+/** A checked shared_info_page_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class SharedInfoPageArmView implements SharedInfoPageArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1805,32 +1625,26 @@ export class SharedInfoPageArmView implements SharedInfoPageArm {
     this.#offset = offset;
   }
 
-  /** The shared-info structure at the start of the page. */
   get sharedInfo(): SharedInfoArmView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new SharedInfoArmView(r, o);
+    return new SharedInfoArmView(this.#reader, this.#offset);
   }
 
-  /** The rest of the page, which Xen does not use; kept verbatim because a guest may have stored data there. */
   get restOfPage(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o + 1088, 3008);
+    return this.#reader.bytesAt(this.#offset + 1088, 3008);
   }
 
-  /** The whole shared_info_page_arm, decoded (plain objects and arrays, as {@link decodeSharedInfoPageArm} gives). */
+  /** The whole record, decoded. */
   toObject(): SharedInfoPageArm {
     return decodeSharedInfoPageArmAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one shared_info_page_arm at a claimed position (`r.take(SHARED_INFO_PAGE_ARM_SIZE)`). */
+/** {@link viewSharedInfoPageArm} at a claimed position. */
 export function viewSharedInfoPageArmAt(r: ByteReader, o: number): SharedInfoPageArmView {
   return new SharedInfoPageArmView(r, o);
 }
 
-/** Claims one shared_info_page_arm and returns a checked, lazy view of it: the same checks and errors as {@link decodeSharedInfoPageArm}, no values built until read. */
+/** Claims one shared_info_page_arm, checks it as {@link decodeSharedInfoPageArm} does and returns a lazy view. */
 export function viewSharedInfoPageArm(r: ByteReader): SharedInfoPageArmView {
   return viewSharedInfoPageArmAt(r, r.take(SHARED_INFO_PAGE_ARM_SIZE));
 }

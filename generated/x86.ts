@@ -109,7 +109,7 @@ export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
   encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
-/** A lazy cpuid_leaf: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCpuidLeaf}, which checked the record. */
+/** A checked cpuid_leaf read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class CpuidLeafView implements CpuidLeaf {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -119,60 +119,42 @@ export class CpuidLeafView implements CpuidLeaf {
     this.#offset = offset;
   }
 
-  /** The leaf (the EAX input). */
   get leaf(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o);
+    return this.#reader.u32At(this.#offset);
   }
 
-  /** The subleaf (the ECX input); 0xffffffff when the leaf has none. */
   get subleaf(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4);
+    return this.#reader.u32At(this.#offset + 4);
   }
 
-  /** The EAX output. */
   get eax(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8);
+    return this.#reader.u32At(this.#offset + 8);
   }
 
-  /** The EBX output. */
   get ebx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12);
+    return this.#reader.u32At(this.#offset + 12);
   }
 
-  /** The ECX output. */
   get ecx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 16);
+    return this.#reader.u32At(this.#offset + 16);
   }
 
-  /** The EDX output. */
   get edx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 20);
+    return this.#reader.u32At(this.#offset + 20);
   }
 
-  /** The whole cpuid_leaf, decoded (plain objects and arrays, as {@link decodeCpuidLeaf} gives). */
+  /** The whole record, decoded. */
   toObject(): CpuidLeaf {
     return decodeCpuidLeafAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one cpuid_leaf at a claimed position (`r.take(CPUID_LEAF_SIZE)`). */
+/** {@link viewCpuidLeaf} at a claimed position. */
 export function viewCpuidLeafAt(r: ByteReader, o: number): CpuidLeafView {
   return new CpuidLeafView(r, o);
 }
 
-/** Claims one cpuid_leaf and returns a checked, lazy view of it: the same checks and errors as {@link decodeCpuidLeaf}, no values built until read. */
+/** Claims one cpuid_leaf, checks it as {@link decodeCpuidLeaf} does and returns a lazy view. */
 export function viewCpuidLeaf(r: ByteReader): CpuidLeafView {
   return viewCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
 }
@@ -245,12 +227,12 @@ export function encodeMsrEntry(w: ByteWriter, v: MsrEntry): void {
   encodeMsrEntryAt(w, w.reserve(MSR_ENTRY_SIZE), v);
 }
 
-/** Checks one msr_entry at a claimed position as {@link decodeMsrEntryAt} does, building nothing. */
+/** Checks one msr_entry at a claimed position as {@link decodeMsrEntryAt} does. */
 export function checkMsrEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
 
-/** A lazy msr_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewMsrEntry}, which checked the record. */
+/** A checked msr_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class MsrEntryView implements MsrEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -260,33 +242,27 @@ export class MsrEntryView implements MsrEntry {
     this.#offset = offset;
   }
 
-  /** The MSR's index. */
   get index(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o);
+    return this.#reader.u32At(this.#offset);
   }
 
-  /** The MSR's value. */
   get value(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** The whole msr_entry, decoded (plain objects and arrays, as {@link decodeMsrEntry} gives). */
+  /** The whole record, decoded. */
   toObject(): MsrEntry {
     return decodeMsrEntryAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one msr_entry at a claimed position (`r.take(MSR_ENTRY_SIZE)`). */
+/** {@link viewMsrEntry} at a claimed position. */
 export function viewMsrEntryAt(r: ByteReader, o: number): MsrEntryView {
   checkMsrEntryAt(r, o);
   return new MsrEntryView(r, o);
 }
 
-/** Claims one msr_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodeMsrEntry}, no values built until read. */
+/** Claims one msr_entry, checks it as {@link decodeMsrEntry} does and returns a lazy view. */
 export function viewMsrEntry(r: ByteReader): MsrEntryView {
   return viewMsrEntryAt(r, r.take(MSR_ENTRY_SIZE));
 }
@@ -442,12 +418,12 @@ export function encodeTscInfo(w: ByteWriter, v: TscInfo): void {
   encodeTscInfoAt(w, w.reserve(TSC_INFO_SIZE), v);
 }
 
-/** Checks one tsc_info at a claimed position as {@link decodeTscInfoAt} does, building nothing. */
+/** Checks one tsc_info at a claimed position as {@link decodeTscInfoAt} does. */
 export function checkTscInfoAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 20, 4, "reserved");
 }
 
-/** A lazy tsc_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewTscInfo}, which checked the record. */
+/** A checked tsc_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class TscInfoView implements TscInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -457,47 +433,35 @@ export class TscInfoView implements TscInfo {
     this.#offset = offset;
   }
 
-  /** How the TSC is provided. */
   get mode(): TscMode {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o);
+    return this.#reader.u32At(this.#offset);
   }
 
-  /** The guest's TSC frequency. */
   get khz(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4);
+    return this.#reader.u32At(this.#offset + 4);
   }
 
-  /** The guest's elapsed time when the state was saved. */
   get nsec(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** How many times the guest has been migrated (for TSC-mode bookkeeping). */
   get incarnation(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 16);
+    return this.#reader.u32At(this.#offset + 16);
   }
 
-  /** The whole tsc_info, decoded (plain objects and arrays, as {@link decodeTscInfo} gives). */
+  /** The whole record, decoded. */
   toObject(): TscInfo {
     return decodeTscInfoAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one tsc_info at a claimed position (`r.take(TSC_INFO_SIZE)`). */
+/** {@link viewTscInfo} at a claimed position. */
 export function viewTscInfoAt(r: ByteReader, o: number): TscInfoView {
   checkTscInfoAt(r, o);
   return new TscInfoView(r, o);
 }
 
-/** Claims one tsc_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeTscInfo}, no values built until read. */
+/** Claims one tsc_info, checks it as {@link decodeTscInfo} does and returns a lazy view. */
 export function viewTscInfo(r: ByteReader): TscInfoView {
   return viewTscInfoAt(r, r.take(TSC_INFO_SIZE));
 }

@@ -161,12 +161,12 @@ export function encodeElfIdent(w: ByteWriter, v: ElfIdent): void {
   encodeElfIdentAt(w, w.reserve(ELF_IDENT_SIZE), v);
 }
 
-/** Checks one elf_ident at a claimed position as {@link decodeElfIdentAt} does, building nothing. */
+/** Checks one elf_ident at a claimed position as {@link decodeElfIdentAt} does. */
 export function checkElfIdentAt(r: ByteReader, o: number): void {
   r.expectBytesAt(o, ELF_IDENT_MAGIC, "magic");
 }
 
-/** A lazy elf_ident: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElfIdent}, which checked the record. */
+/** A checked elf_ident read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class ElfIdentView implements ElfIdent {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -176,61 +176,43 @@ export class ElfIdentView implements ElfIdent {
     this.#offset = offset;
   }
 
-  /** EI_CLASS: 32- or 64-bit. */
   get class(): ElfClass {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 4);
+    return this.#reader.u8At(this.#offset + 4);
   }
 
-  /** EI_DATA: the byte order of the rest of the file. */
   get data(): ElfData {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 5);
+    return this.#reader.u8At(this.#offset + 5);
   }
 
-  /** EI_VERSION: the ELF header version, EV_CURRENT (1). */
   get version(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 6);
+    return this.#reader.u8At(this.#offset + 6);
   }
 
-  /** EI_OSABI: the OS or ABI extensions the object relies on. */
   get osabi(): ElfOsabi {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 7);
+    return this.#reader.u8At(this.#offset + 7);
   }
 
-  /** EI_ABIVERSION: the version of that ABI; 0 for most objects, 1 (EV_CURRENT) in Xen dump-core files. */
   get abiversion(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 8);
+    return this.#reader.u8At(this.#offset + 8);
   }
 
-  /** EI_PAD: unused, zero in conforming files; kept as found so a round trip is exact. */
   get padding(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o + 9, 7);
+    return this.#reader.bytesAt(this.#offset + 9, 7);
   }
 
-  /** The whole elf_ident, decoded (plain objects and arrays, as {@link decodeElfIdent} gives). */
+  /** The whole record, decoded. */
   toObject(): ElfIdent {
     return decodeElfIdentAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one elf_ident at a claimed position (`r.take(ELF_IDENT_SIZE)`). */
+/** {@link viewElfIdent} at a claimed position. */
 export function viewElfIdentAt(r: ByteReader, o: number): ElfIdentView {
   checkElfIdentAt(r, o);
   return new ElfIdentView(r, o);
 }
 
-/** Claims one elf_ident and returns a checked, lazy view of it: the same checks and errors as {@link decodeElfIdent}, no values built until read. */
+/** Claims one elf_ident, checks it as {@link decodeElfIdent} does and returns a lazy view. */
 export function viewElfIdent(r: ByteReader): ElfIdentView {
   return viewElfIdentAt(r, r.take(ELF_IDENT_SIZE));
 }
@@ -477,7 +459,7 @@ export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr): void {
   encodeElf64EhdrAt(w, w.reserve(ELF64_EHDR_SIZE), v);
 }
 
-/** Checks one elf64_ehdr at a claimed position as {@link decodeElf64EhdrAt} does, building nothing. */
+/** Checks one elf64_ehdr at a claimed position as {@link decodeElf64EhdrAt} does. */
 export function checkElf64EhdrAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -489,7 +471,7 @@ export function checkElf64EhdrAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy elf64_ehdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf64Ehdr}, which checked the record. */
+/** A checked elf64_ehdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class Elf64EhdrView implements Elf64Ehdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -499,117 +481,75 @@ export class Elf64EhdrView implements Elf64Ehdr {
     this.#offset = offset;
   }
 
-  /** Magic, class, byte order, version and ABI. */
   get eIdent(): ElfIdentView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new ElfIdentView(r, o);
+    return new ElfIdentView(this.#reader, this.#offset);
   }
 
-  /** The object's kind: relocatable, executable, shared, core. */
   get eType(): ElfType {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 16);
+    return this.#reader.u16At(this.#offset + 16);
   }
 
-  /** The instruction set. */
   get eMachine(): ElfMachine {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 18);
+    return this.#reader.u16At(this.#offset + 18);
   }
 
-  /** The object file version, EV_CURRENT (1). */
   get eVersion(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 20);
+    return this.#reader.u32At(this.#offset + 20);
   }
 
-  /** The virtual address control starts at; 0 when there is none (core files). */
   get eEntry(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24);
+    return this.#reader.u64At(this.#offset + 24);
   }
 
-  /** File offset of the program header table; 0 when there is none. */
   get ePhoff(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 32);
+    return this.#reader.u64At(this.#offset + 32);
   }
 
-  /** File offset of the section header table; 0 when there is none. Xen dump-core files put it right after this header (64). */
   get eShoff(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 40);
+    return this.#reader.u64At(this.#offset + 40);
   }
 
-  /** Processor-specific flags; 0 on x86. */
   get eFlags(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 48);
+    return this.#reader.u32At(this.#offset + 48);
   }
 
-  /** The size of this header (64). */
   get eEhsize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 52);
+    return this.#reader.u16At(this.#offset + 52);
   }
 
-  /** The size of one program header (56); Xen dump-core files state it although they have none. */
   get ePhentsize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 54);
+    return this.#reader.u16At(this.#offset + 54);
   }
 
-  /** The number of program headers; 0xffff (PN_XNUM) means the count is in section header 0's sh_info. */
   get ePhnum(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 56);
+    return this.#reader.u16At(this.#offset + 56);
   }
 
-  /** The size of one section header (64). */
   get eShentsize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 58);
+    return this.#reader.u16At(this.#offset + 58);
   }
 
-  /** The number of section headers, the null header included; 0 with a non-zero e_shoff means the count is in section header 0's sh_size. */
   get eShnum(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 60);
+    return this.#reader.u16At(this.#offset + 60);
   }
 
-  /** The index of the section holding the section names (.shstrtab); 0 (SHN_UNDEF) when there is none, 0xffff (SHN_XINDEX) when it is in section header 0's sh_link. */
   get eShstrndx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 62);
+    return this.#reader.u16At(this.#offset + 62);
   }
 
-  /** The whole elf64_ehdr, decoded (plain objects and arrays, as {@link decodeElf64Ehdr} gives). */
+  /** The whole record, decoded. */
   toObject(): Elf64Ehdr {
     return decodeElf64EhdrAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one elf64_ehdr at a claimed position (`r.take(ELF64_EHDR_SIZE)`). */
+/** {@link viewElf64Ehdr} at a claimed position. */
 export function viewElf64EhdrAt(r: ByteReader, o: number): Elf64EhdrView {
   checkElf64EhdrAt(r, o);
   return new Elf64EhdrView(r, o);
 }
 
-/** Claims one elf64_ehdr and returns a checked, lazy view of it: the same checks and errors as {@link decodeElf64Ehdr}, no values built until read. */
+/** Claims one elf64_ehdr, checks it as {@link decodeElf64Ehdr} does and returns a lazy view. */
 export function viewElf64Ehdr(r: ByteReader): Elf64EhdrView {
   return viewElf64EhdrAt(r, r.take(ELF64_EHDR_SIZE));
 }
@@ -790,7 +730,7 @@ export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr): void {
   encodeElf32EhdrAt(w, w.reserve(ELF32_EHDR_SIZE), v);
 }
 
-/** Checks one elf32_ehdr at a claimed position as {@link decodeElf32EhdrAt} does, building nothing. */
+/** Checks one elf32_ehdr at a claimed position as {@link decodeElf32EhdrAt} does. */
 export function checkElf32EhdrAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -802,7 +742,7 @@ export function checkElf32EhdrAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy elf32_ehdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf32Ehdr}, which checked the record. */
+/** A checked elf32_ehdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class Elf32EhdrView implements Elf32Ehdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -812,117 +752,75 @@ export class Elf32EhdrView implements Elf32Ehdr {
     this.#offset = offset;
   }
 
-  /** Magic, class, byte order, version and ABI. */
   get eIdent(): ElfIdentView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new ElfIdentView(r, o);
+    return new ElfIdentView(this.#reader, this.#offset);
   }
 
-  /** The object's kind. */
   get eType(): ElfType {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 16);
+    return this.#reader.u16At(this.#offset + 16);
   }
 
-  /** The instruction set. */
   get eMachine(): ElfMachine {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 18);
+    return this.#reader.u16At(this.#offset + 18);
   }
 
-  /** The object file version, EV_CURRENT (1). */
   get eVersion(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 20);
+    return this.#reader.u32At(this.#offset + 20);
   }
 
-  /** The virtual address control starts at. */
   get eEntry(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 24);
+    return this.#reader.u32At(this.#offset + 24);
   }
 
-  /** File offset of the program header table. */
   get ePhoff(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 28);
+    return this.#reader.u32At(this.#offset + 28);
   }
 
-  /** File offset of the section header table. */
   get eShoff(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 32);
+    return this.#reader.u32At(this.#offset + 32);
   }
 
-  /** Processor-specific flags. */
   get eFlags(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 36);
+    return this.#reader.u32At(this.#offset + 36);
   }
 
-  /** The size of this header (52). */
   get eEhsize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 40);
+    return this.#reader.u16At(this.#offset + 40);
   }
 
-  /** The size of one program header (32). */
   get ePhentsize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 42);
+    return this.#reader.u16At(this.#offset + 42);
   }
 
-  /** The number of program headers. */
   get ePhnum(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 44);
+    return this.#reader.u16At(this.#offset + 44);
   }
 
-  /** The size of one section header (40). */
   get eShentsize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 46);
+    return this.#reader.u16At(this.#offset + 46);
   }
 
-  /** The number of section headers (see Elf64_Ehdr for the extended count). */
   get eShnum(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 48);
+    return this.#reader.u16At(this.#offset + 48);
   }
 
-  /** The index of the section-name string table (see Elf64_Ehdr for SHN_XINDEX). */
   get eShstrndx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 50);
+    return this.#reader.u16At(this.#offset + 50);
   }
 
-  /** The whole elf32_ehdr, decoded (plain objects and arrays, as {@link decodeElf32Ehdr} gives). */
+  /** The whole record, decoded. */
   toObject(): Elf32Ehdr {
     return decodeElf32EhdrAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one elf32_ehdr at a claimed position (`r.take(ELF32_EHDR_SIZE)`). */
+/** {@link viewElf32Ehdr} at a claimed position. */
 export function viewElf32EhdrAt(r: ByteReader, o: number): Elf32EhdrView {
   checkElf32EhdrAt(r, o);
   return new Elf32EhdrView(r, o);
 }
 
-/** Claims one elf32_ehdr and returns a checked, lazy view of it: the same checks and errors as {@link decodeElf32Ehdr}, no values built until read. */
+/** Claims one elf32_ehdr, checks it as {@link decodeElf32Ehdr} does and returns a lazy view. */
 export function viewElf32Ehdr(r: ByteReader): Elf32EhdrView {
   return viewElf32EhdrAt(r, r.take(ELF32_EHDR_SIZE));
 }
@@ -1154,7 +1052,7 @@ export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr): void {
   encodeElf64ShdrAt(w, w.reserve(ELF64_SHDR_SIZE), v);
 }
 
-/** A lazy elf64_shdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf64Shdr}, which checked the record. */
+/** A checked elf64_shdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class Elf64ShdrView implements Elf64Shdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1164,88 +1062,58 @@ export class Elf64ShdrView implements Elf64Shdr {
     this.#offset = offset;
   }
 
-  /** The offset of the section's name in the section-name string table (e_shstrndx). */
   get shName(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o);
+    return this.#reader.u32At(this.#offset);
   }
 
-  /** What the section holds. */
   get shType(): SectionType {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4);
+    return this.#reader.u32At(this.#offset + 4);
   }
 
-  /** The section's attributes. */
   get shFlags(): SectionFlags {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** The section's virtual address at run time, or 0 when it is not loaded. */
   get shAddr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16);
+    return this.#reader.u64At(this.#offset + 16);
   }
 
-  /** Where the section's bytes start in the file. */
   get shOffset(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24);
+    return this.#reader.u64At(this.#offset + 24);
   }
 
-  /** The section's size in bytes (in the file, except for SHT_NOBITS). */
   get shSize(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 32);
+    return this.#reader.u64At(this.#offset + 32);
   }
 
-  /** A section index whose meaning depends on sh_type (e.g. a symbol table's string table). */
   get shLink(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 40);
+    return this.#reader.u32At(this.#offset + 40);
   }
 
-  /** Extra information whose meaning depends on sh_type. */
   get shInfo(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 44);
+    return this.#reader.u32At(this.#offset + 44);
   }
 
-  /** The alignment the section's address must have; 0 and 1 mean none. */
   get shAddralign(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 48);
+    return this.#reader.u64At(this.#offset + 48);
   }
 
-  /** The size of one entry when the section is a table of fixed-size entries; 0 otherwise. */
   get shEntsize(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 56);
+    return this.#reader.u64At(this.#offset + 56);
   }
 
-  /** The whole elf64_shdr, decoded (plain objects and arrays, as {@link decodeElf64Shdr} gives). */
+  /** The whole record, decoded. */
   toObject(): Elf64Shdr {
     return decodeElf64ShdrAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one elf64_shdr at a claimed position (`r.take(ELF64_SHDR_SIZE)`). */
+/** {@link viewElf64Shdr} at a claimed position. */
 export function viewElf64ShdrAt(r: ByteReader, o: number): Elf64ShdrView {
   return new Elf64ShdrView(r, o);
 }
 
-/** Claims one elf64_shdr and returns a checked, lazy view of it: the same checks and errors as {@link decodeElf64Shdr}, no values built until read. */
+/** Claims one elf64_shdr, checks it as {@link decodeElf64Shdr} does and returns a lazy view. */
 export function viewElf64Shdr(r: ByteReader): Elf64ShdrView {
   return viewElf64ShdrAt(r, r.take(ELF64_SHDR_SIZE));
 }
@@ -1386,7 +1254,7 @@ export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr): void {
   encodeElf32ShdrAt(w, w.reserve(ELF32_SHDR_SIZE), v);
 }
 
-/** A lazy elf32_shdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf32Shdr}, which checked the record. */
+/** A checked elf32_shdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class Elf32ShdrView implements Elf32Shdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1396,88 +1264,58 @@ export class Elf32ShdrView implements Elf32Shdr {
     this.#offset = offset;
   }
 
-  /** The offset of the section's name in the section-name string table. */
   get shName(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o);
+    return this.#reader.u32At(this.#offset);
   }
 
-  /** What the section holds. */
   get shType(): SectionType {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4);
+    return this.#reader.u32At(this.#offset + 4);
   }
 
-  /** The section's attributes (the section_flags bits that fit 32 bits). */
   get shFlags(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8);
+    return this.#reader.u32At(this.#offset + 8);
   }
 
-  /** The section's virtual address at run time, or 0. */
   get shAddr(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12);
+    return this.#reader.u32At(this.#offset + 12);
   }
 
-  /** Where the section's bytes start in the file. */
   get shOffset(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 16);
+    return this.#reader.u32At(this.#offset + 16);
   }
 
-  /** The section's size in bytes. */
   get shSize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 20);
+    return this.#reader.u32At(this.#offset + 20);
   }
 
-  /** A section index whose meaning depends on sh_type. */
   get shLink(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 24);
+    return this.#reader.u32At(this.#offset + 24);
   }
 
-  /** Extra information whose meaning depends on sh_type. */
   get shInfo(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 28);
+    return this.#reader.u32At(this.#offset + 28);
   }
 
-  /** The alignment the section's address must have. */
   get shAddralign(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 32);
+    return this.#reader.u32At(this.#offset + 32);
   }
 
-  /** The size of one entry of a table section; 0 otherwise. */
   get shEntsize(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 36);
+    return this.#reader.u32At(this.#offset + 36);
   }
 
-  /** The whole elf32_shdr, decoded (plain objects and arrays, as {@link decodeElf32Shdr} gives). */
+  /** The whole record, decoded. */
   toObject(): Elf32Shdr {
     return decodeElf32ShdrAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one elf32_shdr at a claimed position (`r.take(ELF32_SHDR_SIZE)`). */
+/** {@link viewElf32Shdr} at a claimed position. */
 export function viewElf32ShdrAt(r: ByteReader, o: number): Elf32ShdrView {
   return new Elf32ShdrView(r, o);
 }
 
-/** Claims one elf32_shdr and returns a checked, lazy view of it: the same checks and errors as {@link decodeElf32Shdr}, no values built until read. */
+/** Claims one elf32_shdr, checks it as {@link decodeElf32Shdr} does and returns a lazy view. */
 export function viewElf32Shdr(r: ByteReader): Elf32ShdrView {
   return viewElf32ShdrAt(r, r.take(ELF32_SHDR_SIZE));
 }
@@ -1602,7 +1440,7 @@ export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr): void {
   encodeElf64PhdrAt(w, w.reserve(ELF64_PHDR_SIZE), v);
 }
 
-/** A lazy elf64_phdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf64Phdr}, which checked the record. */
+/** A checked elf64_phdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class Elf64PhdrView implements Elf64Phdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1612,74 +1450,50 @@ export class Elf64PhdrView implements Elf64Phdr {
     this.#offset = offset;
   }
 
-  /** The segment's kind (PT_LOAD 1, PT_NOTE 4, …). */
   get pType(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o);
+    return this.#reader.u32At(this.#offset);
   }
 
-  /** Permissions: PF_X 1, PF_W 2, PF_R 4. */
   get pFlags(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4);
+    return this.#reader.u32At(this.#offset + 4);
   }
 
-  /** Where the segment's bytes start in the file. */
   get pOffset(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** The segment's virtual address. */
   get pVaddr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16);
+    return this.#reader.u64At(this.#offset + 16);
   }
 
-  /** The segment's physical address, where that matters. */
   get pPaddr(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24);
+    return this.#reader.u64At(this.#offset + 24);
   }
 
-  /** The segment's size in the file. */
   get pFilesz(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 32);
+    return this.#reader.u64At(this.#offset + 32);
   }
 
-  /** The segment's size in memory (at least p_filesz). */
   get pMemsz(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 40);
+    return this.#reader.u64At(this.#offset + 40);
   }
 
-  /** The segment's alignment. */
   get pAlign(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 48);
+    return this.#reader.u64At(this.#offset + 48);
   }
 
-  /** The whole elf64_phdr, decoded (plain objects and arrays, as {@link decodeElf64Phdr} gives). */
+  /** The whole record, decoded. */
   toObject(): Elf64Phdr {
     return decodeElf64PhdrAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one elf64_phdr at a claimed position (`r.take(ELF64_PHDR_SIZE)`). */
+/** {@link viewElf64Phdr} at a claimed position. */
 export function viewElf64PhdrAt(r: ByteReader, o: number): Elf64PhdrView {
   return new Elf64PhdrView(r, o);
 }
 
-/** Claims one elf64_phdr and returns a checked, lazy view of it: the same checks and errors as {@link decodeElf64Phdr}, no values built until read. */
+/** Claims one elf64_phdr, checks it as {@link decodeElf64Phdr} does and returns a lazy view. */
 export function viewElf64Phdr(r: ByteReader): Elf64PhdrView {
   return viewElf64PhdrAt(r, r.take(ELF64_PHDR_SIZE));
 }
@@ -1781,7 +1595,7 @@ export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr): void {
   encodeElf64NhdrAt(w, w.reserve(ELF64_NHDR_SIZE), v);
 }
 
-/** A lazy elf64_nhdr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewElf64Nhdr}, which checked the record. */
+/** A checked elf64_nhdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class Elf64NhdrView implements Elf64Nhdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1791,39 +1605,30 @@ export class Elf64NhdrView implements Elf64Nhdr {
     this.#offset = offset;
   }
 
-  /** The length of the owner's name, its NUL included (4 for "Xen"). */
   get nNamesz(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o);
+    return this.#reader.u32At(this.#offset);
   }
 
-  /** The length of the descriptor, without padding. */
   get nDescsz(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4);
+    return this.#reader.u32At(this.#offset + 4);
   }
 
-  /** The note's type; its meaning depends on the owner (gnu_note_type, xen_dumpcore_note_type). */
   get nType(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8);
+    return this.#reader.u32At(this.#offset + 8);
   }
 
-  /** The whole elf64_nhdr, decoded (plain objects and arrays, as {@link decodeElf64Nhdr} gives). */
+  /** The whole record, decoded. */
   toObject(): Elf64Nhdr {
     return decodeElf64NhdrAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one elf64_nhdr at a claimed position (`r.take(ELF64_NHDR_SIZE)`). */
+/** {@link viewElf64Nhdr} at a claimed position. */
 export function viewElf64NhdrAt(r: ByteReader, o: number): Elf64NhdrView {
   return new Elf64NhdrView(r, o);
 }
 
-/** Claims one elf64_nhdr and returns a checked, lazy view of it: the same checks and errors as {@link decodeElf64Nhdr}, no values built until read. */
+/** Claims one elf64_nhdr, checks it as {@link decodeElf64Nhdr} does and returns a lazy view. */
 export function viewElf64Nhdr(r: ByteReader): Elf64NhdrView {
   return viewElf64NhdrAt(r, r.take(ELF64_NHDR_SIZE));
 }

@@ -109,7 +109,7 @@ export function encodeXenDumpcoreHeader(w: ByteWriter, v: XenDumpcoreHeader): vo
   encodeXenDumpcoreHeaderAt(w, w.reserve(XEN_DUMPCORE_HEADER_SIZE), v);
 }
 
-/** A lazy xen_dumpcore_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreHeader}, which checked the record. */
+/** A checked xen_dumpcore_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenDumpcoreHeaderView implements XenDumpcoreHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -119,46 +119,34 @@ export class XenDumpcoreHeaderView implements XenDumpcoreHeader {
     this.#offset = offset;
   }
 
-  /** 0xF00FEBED (XC_CORE_MAGIC) for a PV domain, 0xF00FEBEE (XC_CORE_MAGIC_HVM) for an HVM domain (every ARM domain is one). */
   get xchMagic(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o);
+    return this.#reader.u64At(this.#offset);
   }
 
-  /** The number of vcpu contexts in .xen_prstatus (the vcpus whose context could be read). */
   get xchNrVcpus(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** The number of pages in .xen_pages, and of entries in .xen_p2m or .xen_pfn. */
   get xchNrPages(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 16);
+    return this.#reader.u64At(this.#offset + 16);
   }
 
-  /** The size of one page (the dumping toolstack's PAGE_SIZE). */
   get xchPageSize(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 24);
+    return this.#reader.u64At(this.#offset + 24);
   }
 
-  /** The whole xen_dumpcore_header, decoded (plain objects and arrays, as {@link decodeXenDumpcoreHeader} gives). */
+  /** The whole record, decoded. */
   toObject(): XenDumpcoreHeader {
     return decodeXenDumpcoreHeaderAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_dumpcore_header at a claimed position (`r.take(XEN_DUMPCORE_HEADER_SIZE)`). */
+/** {@link viewXenDumpcoreHeader} at a claimed position. */
 export function viewXenDumpcoreHeaderAt(r: ByteReader, o: number): XenDumpcoreHeaderView {
   return new XenDumpcoreHeaderView(r, o);
 }
 
-/** Claims one xen_dumpcore_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreHeader}, no values built until read. */
+/** Claims one xen_dumpcore_header, checks it as {@link decodeXenDumpcoreHeader} does and returns a lazy view. */
 export function viewXenDumpcoreHeader(r: ByteReader): XenDumpcoreHeaderView {
   return viewXenDumpcoreHeaderAt(r, r.take(XEN_DUMPCORE_HEADER_SIZE));
 }
@@ -231,7 +219,7 @@ export function encodeXenDumpcoreCompileInfo(w: ByteWriter, v: XenDumpcoreCompil
   encodeXenDumpcoreCompileInfoAt(w, w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE), v);
 }
 
-/** Checks one xen_dumpcore_compile_info at a claimed position as {@link decodeXenDumpcoreCompileInfoAt} does, building nothing. */
+/** Checks one xen_dumpcore_compile_info at a claimed position as {@link decodeXenDumpcoreCompileInfoAt} does. */
 export function checkXenDumpcoreCompileInfoAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -249,7 +237,7 @@ export function checkXenDumpcoreCompileInfoAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy xen_dumpcore_compile_info: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreCompileInfo}, which checked the record. */
+/** A checked xen_dumpcore_compile_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenDumpcoreCompileInfoView implements XenDumpcoreCompileInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -259,47 +247,35 @@ export class XenDumpcoreCompileInfoView implements XenDumpcoreCompileInfo {
     this.#offset = offset;
   }
 
-  /** The compiler that built the hypervisor. */
   get compiler(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o, 64, false);
+    return this.#reader.stringAt(this.#offset, 64, false);
   }
 
-  /** Who built it. */
   get compileBy(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 64, 16, false);
+    return this.#reader.stringAt(this.#offset + 64, 16, false);
   }
 
-  /** The DNS domain of the build machine. */
   get compileDomain(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 80, 32, false);
+    return this.#reader.stringAt(this.#offset + 80, 32, false);
   }
 
-  /** When it was built. */
   get compileDate(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 112, 32, false);
+    return this.#reader.stringAt(this.#offset + 112, 32, false);
   }
 
-  /** The whole xen_dumpcore_compile_info, decoded (plain objects and arrays, as {@link decodeXenDumpcoreCompileInfo} gives). */
+  /** The whole record, decoded. */
   toObject(): XenDumpcoreCompileInfo {
     return decodeXenDumpcoreCompileInfoAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_dumpcore_compile_info at a claimed position (`r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE)`). */
+/** {@link viewXenDumpcoreCompileInfo} at a claimed position. */
 export function viewXenDumpcoreCompileInfoAt(r: ByteReader, o: number): XenDumpcoreCompileInfoView {
   checkXenDumpcoreCompileInfoAt(r, o);
   return new XenDumpcoreCompileInfoView(r, o);
 }
 
-/** Claims one xen_dumpcore_compile_info and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreCompileInfo}, no values built until read. */
+/** Claims one xen_dumpcore_compile_info, checks it as {@link decodeXenDumpcoreCompileInfo} does and returns a lazy view. */
 export function viewXenDumpcoreCompileInfo(r: ByteReader): XenDumpcoreCompileInfoView {
   return viewXenDumpcoreCompileInfoAt(r, r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE));
 }
@@ -438,7 +414,7 @@ export function encodeXenDumpcoreXenVersion(w: ByteWriter, v: XenDumpcoreXenVers
   encodeXenDumpcoreXenVersionAt(w, w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE), v);
 }
 
-/** Checks one xen_dumpcore_xen_version at a claimed position as {@link decodeXenDumpcoreXenVersionAt} does, building nothing. */
+/** Checks one xen_dumpcore_xen_version at a claimed position as {@link decodeXenDumpcoreXenVersionAt} does. */
 export function checkXenDumpcoreXenVersionAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -456,7 +432,7 @@ export function checkXenDumpcoreXenVersionAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy xen_dumpcore_xen_version: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreXenVersion}, which checked the record. */
+/** A checked xen_dumpcore_xen_version read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenDumpcoreXenVersionView implements XenDumpcoreXenVersion {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -466,75 +442,51 @@ export class XenDumpcoreXenVersionView implements XenDumpcoreXenVersion {
     this.#offset = offset;
   }
 
-  /** The upper 16 bits of XENVER_version. */
   get majorVersion(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o);
+    return this.#reader.u64At(this.#offset);
   }
 
-  /** The lower 16 bits of XENVER_version. */
   get minorVersion(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** XENVER_extraversion, e.g. ".1". */
   get extraVersion(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 16, 16, false);
+    return this.#reader.stringAt(this.#offset + 16, 16, false);
   }
 
-  /** XENVER_compile_info. */
   get compileInfo(): XenDumpcoreCompileInfoView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new XenDumpcoreCompileInfoView(r, o + 32);
+    return new XenDumpcoreCompileInfoView(this.#reader, this.#offset + 32);
   }
 
-  /** XENVER_capabilities: the guest ABIs the hypervisor runs, space-separated. */
   get capabilities(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 176, 1024, false);
+    return this.#reader.stringAt(this.#offset + 176, 1024, false);
   }
 
-  /** XENVER_changeset: the source revision. */
   get changeset(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 1200, 64, false);
+    return this.#reader.stringAt(this.#offset + 1200, 64, false);
   }
 
-  /** XENVER_platform_parameters: the start of the virtual address range the hypervisor reserves. */
   get virtStart(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 1264);
+    return this.#reader.u64At(this.#offset + 1264);
   }
 
-  /** XENVER_pagesize: the hypervisor's page size. */
   get pagesize(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 1272);
+    return this.#reader.u64At(this.#offset + 1272);
   }
 
-  /** The whole xen_dumpcore_xen_version, decoded (plain objects and arrays, as {@link decodeXenDumpcoreXenVersion} gives). */
+  /** The whole record, decoded. */
   toObject(): XenDumpcoreXenVersion {
     return decodeXenDumpcoreXenVersionAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_dumpcore_xen_version at a claimed position (`r.take(XEN_DUMPCORE_XEN_VERSION_SIZE)`). */
+/** {@link viewXenDumpcoreXenVersion} at a claimed position. */
 export function viewXenDumpcoreXenVersionAt(r: ByteReader, o: number): XenDumpcoreXenVersionView {
   checkXenDumpcoreXenVersionAt(r, o);
   return new XenDumpcoreXenVersionView(r, o);
 }
 
-/** Claims one xen_dumpcore_xen_version and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreXenVersion}, no values built until read. */
+/** Claims one xen_dumpcore_xen_version, checks it as {@link decodeXenDumpcoreXenVersion} does and returns a lazy view. */
 export function viewXenDumpcoreXenVersion(r: ByteReader): XenDumpcoreXenVersionView {
   return viewXenDumpcoreXenVersionAt(r, r.take(XEN_DUMPCORE_XEN_VERSION_SIZE));
 }
@@ -673,7 +625,7 @@ export function encodeXenDumpcoreXenVersionX8632(w: ByteWriter, v: XenDumpcoreXe
   encodeXenDumpcoreXenVersionX8632At(w, w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE), v);
 }
 
-/** Checks one xen_dumpcore_xen_version_x86_32 at a claimed position as {@link decodeXenDumpcoreXenVersionX8632At} does, building nothing. */
+/** Checks one xen_dumpcore_xen_version_x86_32 at a claimed position as {@link decodeXenDumpcoreXenVersionX8632At} does. */
 export function checkXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -691,7 +643,7 @@ export function checkXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): voi
   }
 }
 
-/** A lazy xen_dumpcore_xen_version_x86_32: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreXenVersionX8632}, which checked the record. */
+/** A checked xen_dumpcore_xen_version_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenDumpcoreXenVersionX8632View implements XenDumpcoreXenVersionX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -701,75 +653,51 @@ export class XenDumpcoreXenVersionX8632View implements XenDumpcoreXenVersionX863
     this.#offset = offset;
   }
 
-  /** The upper 16 bits of XENVER_version. */
   get majorVersion(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o);
+    return this.#reader.u64At(this.#offset);
   }
 
-  /** The lower 16 bits of XENVER_version. */
   get minorVersion(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** XENVER_extraversion. */
   get extraVersion(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 16, 16, false);
+    return this.#reader.stringAt(this.#offset + 16, 16, false);
   }
 
-  /** XENVER_compile_info. */
   get compileInfo(): XenDumpcoreCompileInfoView {
-    const r = this.#reader;
-    const o = this.#offset;
-    return new XenDumpcoreCompileInfoView(r, o + 32);
+    return new XenDumpcoreCompileInfoView(this.#reader, this.#offset + 32);
   }
 
-  /** XENVER_capabilities. */
   get capabilities(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 176, 1024, false);
+    return this.#reader.stringAt(this.#offset + 176, 1024, false);
   }
 
-  /** XENVER_changeset. */
   get changeset(): string {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.stringAt(o + 1200, 64, false);
+    return this.#reader.stringAt(this.#offset + 1200, 64, false);
   }
 
-  /** XENVER_platform_parameters as 4 bytes (the low half of a 64-bit toolstack's value). */
   get virtStart(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 1264);
+    return this.#reader.u32At(this.#offset + 1264);
   }
 
-  /** XENVER_pagesize. */
   get pagesize(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 1268);
+    return this.#reader.u64At(this.#offset + 1268);
   }
 
-  /** The whole xen_dumpcore_xen_version_x86_32, decoded (plain objects and arrays, as {@link decodeXenDumpcoreXenVersionX8632} gives). */
+  /** The whole record, decoded. */
   toObject(): XenDumpcoreXenVersionX8632 {
     return decodeXenDumpcoreXenVersionX8632At(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_dumpcore_xen_version_x86_32 at a claimed position (`r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`). */
+/** {@link viewXenDumpcoreXenVersionX8632} at a claimed position. */
 export function viewXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): XenDumpcoreXenVersionX8632View {
   checkXenDumpcoreXenVersionX8632At(r, o);
   return new XenDumpcoreXenVersionX8632View(r, o);
 }
 
-/** Claims one xen_dumpcore_xen_version_x86_32 and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreXenVersionX8632}, no values built until read. */
+/** Claims one xen_dumpcore_xen_version_x86_32, checks it as {@link decodeXenDumpcoreXenVersionX8632} does and returns a lazy view. */
 export function viewXenDumpcoreXenVersionX8632(r: ByteReader): XenDumpcoreXenVersionX8632View {
   return viewXenDumpcoreXenVersionX8632At(r, r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE));
 }
@@ -831,7 +759,7 @@ export function encodeXenDumpcoreFormatVersion(w: ByteWriter, v: XenDumpcoreForm
   encodeXenDumpcoreFormatVersionAt(w, w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE), v);
 }
 
-/** A lazy xen_dumpcore_format_version: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreFormatVersion}, which checked the record. */
+/** A checked xen_dumpcore_format_version read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenDumpcoreFormatVersionView implements XenDumpcoreFormatVersion {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -841,25 +769,22 @@ export class XenDumpcoreFormatVersionView implements XenDumpcoreFormatVersion {
     this.#offset = offset;
   }
 
-  /** (major << 32) | minor. */
   get version(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o);
+    return this.#reader.u64At(this.#offset);
   }
 
-  /** The whole xen_dumpcore_format_version, decoded (plain objects and arrays, as {@link decodeXenDumpcoreFormatVersion} gives). */
+  /** The whole record, decoded. */
   toObject(): XenDumpcoreFormatVersion {
     return decodeXenDumpcoreFormatVersionAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_dumpcore_format_version at a claimed position (`r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE)`). */
+/** {@link viewXenDumpcoreFormatVersion} at a claimed position. */
 export function viewXenDumpcoreFormatVersionAt(r: ByteReader, o: number): XenDumpcoreFormatVersionView {
   return new XenDumpcoreFormatVersionView(r, o);
 }
 
-/** Claims one xen_dumpcore_format_version and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreFormatVersion}, no values built until read. */
+/** Claims one xen_dumpcore_format_version, checks it as {@link decodeXenDumpcoreFormatVersion} does and returns a lazy view. */
 export function viewXenDumpcoreFormatVersion(r: ByteReader): XenDumpcoreFormatVersionView {
   return viewXenDumpcoreFormatVersionAt(r, r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE));
 }
@@ -927,7 +852,7 @@ export function encodeXenDumpcoreP2m(w: ByteWriter, v: XenDumpcoreP2m): void {
   encodeXenDumpcoreP2mAt(w, w.reserve(XEN_DUMPCORE_P2M_SIZE), v);
 }
 
-/** A lazy xen_dumpcore_p2m: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcoreP2m}, which checked the record. */
+/** A checked xen_dumpcore_p2m read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenDumpcoreP2mView implements XenDumpcoreP2m {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -937,32 +862,26 @@ export class XenDumpcoreP2mView implements XenDumpcoreP2m {
     this.#offset = offset;
   }
 
-  /** The guest's pseudo-physical frame number, or all ones. */
   get pfn(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o);
+    return this.#reader.u64At(this.#offset);
   }
 
-  /** The machine frame that held the page, or all ones. */
   get gmfn(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8);
+    return this.#reader.u64At(this.#offset + 8);
   }
 
-  /** The whole xen_dumpcore_p2m, decoded (plain objects and arrays, as {@link decodeXenDumpcoreP2m} gives). */
+  /** The whole record, decoded. */
   toObject(): XenDumpcoreP2m {
     return decodeXenDumpcoreP2mAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_dumpcore_p2m at a claimed position (`r.take(XEN_DUMPCORE_P2M_SIZE)`). */
+/** {@link viewXenDumpcoreP2m} at a claimed position. */
 export function viewXenDumpcoreP2mAt(r: ByteReader, o: number): XenDumpcoreP2mView {
   return new XenDumpcoreP2mView(r, o);
 }
 
-/** Claims one xen_dumpcore_p2m and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcoreP2m}, no values built until read. */
+/** Claims one xen_dumpcore_p2m, checks it as {@link decodeXenDumpcoreP2m} does and returns a lazy view. */
 export function viewXenDumpcoreP2m(r: ByteReader): XenDumpcoreP2mView {
   return viewXenDumpcoreP2mAt(r, r.take(XEN_DUMPCORE_P2M_SIZE));
 }
@@ -1024,7 +943,7 @@ export function encodeXenDumpcorePfn(w: ByteWriter, v: XenDumpcorePfn): void {
   encodeXenDumpcorePfnAt(w, w.reserve(XEN_DUMPCORE_PFN_SIZE), v);
 }
 
-/** A lazy xen_dumpcore_pfn: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenDumpcorePfn}, which checked the record. */
+/** A checked xen_dumpcore_pfn read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenDumpcorePfnView implements XenDumpcorePfn {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1034,25 +953,22 @@ export class XenDumpcorePfnView implements XenDumpcorePfn {
     this.#offset = offset;
   }
 
-  /** The guest frame number, or all ones. */
   get pfn(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o);
+    return this.#reader.u64At(this.#offset);
   }
 
-  /** The whole xen_dumpcore_pfn, decoded (plain objects and arrays, as {@link decodeXenDumpcorePfn} gives). */
+  /** The whole record, decoded. */
   toObject(): XenDumpcorePfn {
     return decodeXenDumpcorePfnAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_dumpcore_pfn at a claimed position (`r.take(XEN_DUMPCORE_PFN_SIZE)`). */
+/** {@link viewXenDumpcorePfn} at a claimed position. */
 export function viewXenDumpcorePfnAt(r: ByteReader, o: number): XenDumpcorePfnView {
   return new XenDumpcorePfnView(r, o);
 }
 
-/** Claims one xen_dumpcore_pfn and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenDumpcorePfn}, no values built until read. */
+/** Claims one xen_dumpcore_pfn, checks it as {@link decodeXenDumpcorePfn} does and returns a lazy view. */
 export function viewXenDumpcorePfn(r: ByteReader): XenDumpcorePfnView {
   return viewXenDumpcorePfnAt(r, r.take(XEN_DUMPCORE_PFN_SIZE));
 }

@@ -93,7 +93,7 @@ export function encodeLibxcImageHeader(w: ByteWriter, v: LibxcImageHeader): void
   encodeLibxcImageHeaderAt(w, w.reserve(LIBXC_IMAGE_HEADER_SIZE), v);
 }
 
-/** Checks one libxc_image_header at a claimed position as {@link decodeLibxcImageHeaderAt} does, building nothing. */
+/** Checks one libxc_image_header at a claimed position as {@link decodeLibxcImageHeaderAt} does. */
 export function checkLibxcImageHeaderAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -110,7 +110,7 @@ export function checkLibxcImageHeaderAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy libxc_image_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewLibxcImageHeader}, which checked the record. */
+/** A checked libxc_image_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class LibxcImageHeaderView implements LibxcImageHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -120,33 +120,27 @@ export class LibxcImageHeaderView implements LibxcImageHeader {
     this.#offset = offset;
   }
 
-  /** The version of the specification the image follows: 2 or 3. */
   get version(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12, false);
+    return this.#reader.u32At(this.#offset + 12, false);
   }
 
-  /** Byte order of the rest of the stream; other bits reserved. */
   get options(): LibxcImageOptions {
-    const r = this.#reader;
-    const o = this.#offset;
-    return unpackLibxcImageOptionsAt(r, o + 16, false);
+    return unpackLibxcImageOptionsAt(this.#reader, this.#offset + 16, false);
   }
 
-  /** The whole libxc_image_header, decoded (plain objects and arrays, as {@link decodeLibxcImageHeader} gives). */
+  /** The whole record, decoded. */
   toObject(): LibxcImageHeader {
     return decodeLibxcImageHeaderAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one libxc_image_header at a claimed position (`r.take(LIBXC_IMAGE_HEADER_SIZE)`). */
+/** {@link viewLibxcImageHeader} at a claimed position. */
 export function viewLibxcImageHeaderAt(r: ByteReader, o: number): LibxcImageHeaderView {
   checkLibxcImageHeaderAt(r, o);
   return new LibxcImageHeaderView(r, o);
 }
 
-/** Claims one libxc_image_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeLibxcImageHeader}, no values built until read. */
+/** Claims one libxc_image_header, checks it as {@link decodeLibxcImageHeader} does and returns a lazy view. */
 export function viewLibxcImageHeader(r: ByteReader): LibxcImageHeaderView {
   return viewLibxcImageHeaderAt(r, r.take(LIBXC_IMAGE_HEADER_SIZE));
 }

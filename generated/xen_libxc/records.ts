@@ -83,12 +83,12 @@ export function encodeDomainHeader(w: ByteWriter, v: DomainHeader): void {
   encodeDomainHeaderAt(w, w.reserve(DOMAIN_HEADER_SIZE), v);
 }
 
-/** Checks one domain_header at a claimed position as {@link decodeDomainHeaderAt} does, building nothing. */
+/** Checks one domain_header at a claimed position as {@link decodeDomainHeaderAt} does. */
 export function checkDomainHeaderAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 6, 2, "reserved");
 }
 
-/** A lazy domain_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewDomainHeader}, which checked the record. */
+/** A checked domain_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class DomainHeaderView implements DomainHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -98,47 +98,35 @@ export class DomainHeaderView implements DomainHeader {
     this.#offset = offset;
   }
 
-  /** The kind of domain; 0 and values above 4 are reserved. */
   get type(): DomainType {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** log2 of the guest page size (12 on x86). */
   get pageShift(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u16At(o + 4, true);
+    return this.#reader.u16At(this.#offset + 4, true);
   }
 
-  /** Major version of the Xen that saved the domain (0: converted from a legacy stream). */
   get xenMajor(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8, true);
+    return this.#reader.u32At(this.#offset + 8, true);
   }
 
-  /** Minor version of that Xen (the converter's version when xen_major is 0). */
   get xenMinor(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12, true);
+    return this.#reader.u32At(this.#offset + 12, true);
   }
 
-  /** The whole domain_header, decoded (plain objects and arrays, as {@link decodeDomainHeader} gives). */
+  /** The whole record, decoded. */
   toObject(): DomainHeader {
     return decodeDomainHeaderAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one domain_header at a claimed position (`r.take(DOMAIN_HEADER_SIZE)`). */
+/** {@link viewDomainHeader} at a claimed position. */
 export function viewDomainHeaderAt(r: ByteReader, o: number): DomainHeaderView {
   checkDomainHeaderAt(r, o);
   return new DomainHeaderView(r, o);
 }
 
-/** Claims one domain_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeDomainHeader}, no values built until read. */
+/** Claims one domain_header, checks it as {@link decodeDomainHeader} does and returns a lazy view. */
 export function viewDomainHeader(r: ByteReader): DomainHeaderView {
   return viewDomainHeaderAt(r, r.take(DOMAIN_HEADER_SIZE));
 }
@@ -384,13 +372,13 @@ export function encodeX86PvInfoRecord(w: ByteWriter, v: X86PvInfoRecord): void {
   encodeX86PvInfoRecordAt(w, w.reserve(X86_PV_INFO_RECORD_SIZE), v);
 }
 
-/** Checks one x86_pv_info_record at a claimed position as {@link decodeX86PvInfoRecordAt} does, building nothing. */
+/** Checks one x86_pv_info_record at a claimed position as {@link decodeX86PvInfoRecordAt} does. */
 export function checkX86PvInfoRecordAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 2, 2, "reserved1");
   r.zerosAt(o + 4, 4, "reserved2");
 }
 
-/** A lazy x86_pv_info_record: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewX86PvInfoRecord}, which checked the record. */
+/** A checked x86_pv_info_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class X86PvInfoRecordView implements X86PvInfoRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -400,33 +388,27 @@ export class X86PvInfoRecordView implements X86PvInfoRecord {
     this.#offset = offset;
   }
 
-  /** The guest's word size: 4 or 8. */
   get guestWidth(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** Page-table levels: 3 or 4. */
   get ptLevels(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 1);
+    return this.#reader.u8At(this.#offset + 1);
   }
 
-  /** The whole x86_pv_info_record, decoded (plain objects and arrays, as {@link decodeX86PvInfoRecord} gives). */
+  /** The whole record, decoded. */
   toObject(): X86PvInfoRecord {
     return decodeX86PvInfoRecordAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one x86_pv_info_record at a claimed position (`r.take(X86_PV_INFO_RECORD_SIZE)`). */
+/** {@link viewX86PvInfoRecord} at a claimed position. */
 export function viewX86PvInfoRecordAt(r: ByteReader, o: number): X86PvInfoRecordView {
   checkX86PvInfoRecordAt(r, o);
   return new X86PvInfoRecordView(r, o);
 }
 
-/** Claims one x86_pv_info_record and returns a checked, lazy view of it: the same checks and errors as {@link decodeX86PvInfoRecord}, no values built until read. */
+/** Claims one x86_pv_info_record, checks it as {@link decodeX86PvInfoRecord} does and returns a lazy view. */
 export function viewX86PvInfoRecord(r: ByteReader): X86PvInfoRecordView {
   return viewX86PvInfoRecordAt(r, r.take(X86_PV_INFO_RECORD_SIZE));
 }
@@ -627,12 +609,12 @@ export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr): void {
   encodeVcpuMsrAt(w, w.reserve(VCPU_MSR_SIZE), v);
 }
 
-/** Checks one vcpu_msr at a claimed position as {@link decodeVcpuMsrAt} does, building nothing. */
+/** Checks one vcpu_msr at a claimed position as {@link decodeVcpuMsrAt} does. */
 export function checkVcpuMsrAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
 
-/** A lazy vcpu_msr: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewVcpuMsr}, which checked the record. */
+/** A checked vcpu_msr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class VcpuMsrView implements VcpuMsr {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -642,33 +624,27 @@ export class VcpuMsrView implements VcpuMsr {
     this.#offset = offset;
   }
 
-  /** The MSR's index. */
   get index(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** The MSR's value. */
   get value(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** The whole vcpu_msr, decoded (plain objects and arrays, as {@link decodeVcpuMsr} gives). */
+  /** The whole record, decoded. */
   toObject(): VcpuMsr {
     return decodeVcpuMsrAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one vcpu_msr at a claimed position (`r.take(VCPU_MSR_SIZE)`). */
+/** {@link viewVcpuMsr} at a claimed position. */
 export function viewVcpuMsrAt(r: ByteReader, o: number): VcpuMsrView {
   checkVcpuMsrAt(r, o);
   return new VcpuMsrView(r, o);
 }
 
-/** Claims one vcpu_msr and returns a checked, lazy view of it: the same checks and errors as {@link decodeVcpuMsr}, no values built until read. */
+/** Claims one vcpu_msr, checks it as {@link decodeVcpuMsr} does and returns a lazy view. */
 export function viewVcpuMsr(r: ByteReader): VcpuMsrView {
   return viewVcpuMsrAt(r, r.take(VCPU_MSR_SIZE));
 }
@@ -764,7 +740,7 @@ export function encodeSharedInfoRecord(w: ByteWriter, v: SharedInfoRecord): void
   encodeSharedInfoRecordAt(w, w.reserve(SHARED_INFO_RECORD_SIZE), v);
 }
 
-/** A lazy shared_info_record: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewSharedInfoRecord}, which checked the record. */
+/** A checked shared_info_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class SharedInfoRecordView implements SharedInfoRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -774,25 +750,22 @@ export class SharedInfoRecordView implements SharedInfoRecord {
     this.#offset = offset;
   }
 
-  /** The page. */
   get page(): Uint8Array {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.bytesAt(o, 4096);
+    return this.#reader.bytesAt(this.#offset, 4096);
   }
 
-  /** The whole shared_info_record, decoded (plain objects and arrays, as {@link decodeSharedInfoRecord} gives). */
+  /** The whole record, decoded. */
   toObject(): SharedInfoRecord {
     return decodeSharedInfoRecordAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one shared_info_record at a claimed position (`r.take(SHARED_INFO_RECORD_SIZE)`). */
+/** {@link viewSharedInfoRecord} at a claimed position. */
 export function viewSharedInfoRecordAt(r: ByteReader, o: number): SharedInfoRecordView {
   return new SharedInfoRecordView(r, o);
 }
 
-/** Claims one shared_info_record and returns a checked, lazy view of it: the same checks and errors as {@link decodeSharedInfoRecord}, no values built until read. */
+/** Claims one shared_info_record, checks it as {@link decodeSharedInfoRecord} does and returns a lazy view. */
 export function viewSharedInfoRecord(r: ByteReader): SharedInfoRecordView {
   return viewSharedInfoRecordAt(r, r.take(SHARED_INFO_RECORD_SIZE));
 }
@@ -877,12 +850,12 @@ export function encodeX86TscInfoRecord(w: ByteWriter, v: X86TscInfoRecord): void
   encodeX86TscInfoRecordAt(w, w.reserve(X86_TSC_INFO_RECORD_SIZE), v);
 }
 
-/** Checks one x86_tsc_info_record at a claimed position as {@link decodeX86TscInfoRecordAt} does, building nothing. */
+/** Checks one x86_tsc_info_record at a claimed position as {@link decodeX86TscInfoRecordAt} does. */
 export function checkX86TscInfoRecordAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 20, 4, "reserved");
 }
 
-/** A lazy x86_tsc_info_record: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewX86TscInfoRecord}, which checked the record. */
+/** A checked x86_tsc_info_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class X86TscInfoRecordView implements X86TscInfoRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -892,47 +865,35 @@ export class X86TscInfoRecordView implements X86TscInfoRecord {
     this.#offset = offset;
   }
 
-  /** The TSC mode. */
   get mode(): TscMode {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** The guest's TSC frequency. */
   get khz(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4, true);
+    return this.#reader.u32At(this.#offset + 4, true);
   }
 
-  /** Elapsed time. */
   get nsec(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** How many times the domain has been migrated or restored. */
   get incarnation(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 16, true);
+    return this.#reader.u32At(this.#offset + 16, true);
   }
 
-  /** The whole x86_tsc_info_record, decoded (plain objects and arrays, as {@link decodeX86TscInfoRecord} gives). */
+  /** The whole record, decoded. */
   toObject(): X86TscInfoRecord {
     return decodeX86TscInfoRecordAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one x86_tsc_info_record at a claimed position (`r.take(X86_TSC_INFO_RECORD_SIZE)`). */
+/** {@link viewX86TscInfoRecord} at a claimed position. */
 export function viewX86TscInfoRecordAt(r: ByteReader, o: number): X86TscInfoRecordView {
   checkX86TscInfoRecordAt(r, o);
   return new X86TscInfoRecordView(r, o);
 }
 
-/** Claims one x86_tsc_info_record and returns a checked, lazy view of it: the same checks and errors as {@link decodeX86TscInfoRecord}, no values built until read. */
+/** Claims one x86_tsc_info_record, checks it as {@link decodeX86TscInfoRecord} does and returns a lazy view. */
 export function viewX86TscInfoRecord(r: ByteReader): X86TscInfoRecordView {
   return viewX86TscInfoRecordAt(r, r.take(X86_TSC_INFO_RECORD_SIZE));
 }
@@ -1012,7 +973,7 @@ export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
   encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
 }
 
-/** A lazy hvm_param: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewHvmParam}, which checked the record. */
+/** A checked hvm_param read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmParamView implements HvmParam {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1022,32 +983,26 @@ export class HvmParamView implements HvmParam {
     this.#offset = offset;
   }
 
-  /** The parameter. */
   get index(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o, true);
+    return this.#reader.u64At(this.#offset, true);
   }
 
-  /** Its value. */
   get value(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** The whole hvm_param, decoded (plain objects and arrays, as {@link decodeHvmParam} gives). */
+  /** The whole record, decoded. */
   toObject(): HvmParam {
     return decodeHvmParamAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one hvm_param at a claimed position (`r.take(HVM_PARAM_SIZE)`). */
+/** {@link viewHvmParam} at a claimed position. */
 export function viewHvmParamAt(r: ByteReader, o: number): HvmParamView {
   return new HvmParamView(r, o);
 }
 
-/** Claims one hvm_param and returns a checked, lazy view of it: the same checks and errors as {@link decodeHvmParam}, no values built until read. */
+/** Claims one hvm_param, checks it as {@link decodeHvmParam} does and returns a lazy view. */
 export function viewHvmParam(r: ByteReader): HvmParamView {
   return viewHvmParamAt(r, r.take(HVM_PARAM_SIZE));
 }
@@ -1239,7 +1194,7 @@ export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
   encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
-/** A lazy cpuid_leaf: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCpuidLeaf}, which checked the record. */
+/** A checked cpuid_leaf read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class CpuidLeafView implements CpuidLeaf {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1249,60 +1204,42 @@ export class CpuidLeafView implements CpuidLeaf {
     this.#offset = offset;
   }
 
-  /** The leaf (EAX input). */
   get leaf(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** The subleaf (ECX input); 0xffffffff when the leaf has none. */
   get subleaf(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4, true);
+    return this.#reader.u32At(this.#offset + 4, true);
   }
 
-  /** EAX output. */
   get eax(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8, true);
+    return this.#reader.u32At(this.#offset + 8, true);
   }
 
-  /** EBX output. */
   get ebx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12, true);
+    return this.#reader.u32At(this.#offset + 12, true);
   }
 
-  /** ECX output. */
   get ecx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 16, true);
+    return this.#reader.u32At(this.#offset + 16, true);
   }
 
-  /** EDX output. */
   get edx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 20, true);
+    return this.#reader.u32At(this.#offset + 20, true);
   }
 
-  /** The whole cpuid_leaf, decoded (plain objects and arrays, as {@link decodeCpuidLeaf} gives). */
+  /** The whole record, decoded. */
   toObject(): CpuidLeaf {
     return decodeCpuidLeafAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one cpuid_leaf at a claimed position (`r.take(CPUID_LEAF_SIZE)`). */
+/** {@link viewCpuidLeaf} at a claimed position. */
 export function viewCpuidLeafAt(r: ByteReader, o: number): CpuidLeafView {
   return new CpuidLeafView(r, o);
 }
 
-/** Claims one cpuid_leaf and returns a checked, lazy view of it: the same checks and errors as {@link decodeCpuidLeaf}, no values built until read. */
+/** Claims one cpuid_leaf, checks it as {@link decodeCpuidLeaf} does and returns a lazy view. */
 export function viewCpuidLeaf(r: ByteReader): CpuidLeafView {
   return viewCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
 }
@@ -1395,12 +1332,12 @@ export function encodeMsrPolicyEntry(w: ByteWriter, v: MsrPolicyEntry): void {
   encodeMsrPolicyEntryAt(w, w.reserve(MSR_POLICY_ENTRY_SIZE), v);
 }
 
-/** Checks one msr_policy_entry at a claimed position as {@link decodeMsrPolicyEntryAt} does, building nothing. */
+/** Checks one msr_policy_entry at a claimed position as {@link decodeMsrPolicyEntryAt} does. */
 export function checkMsrPolicyEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "flags");
 }
 
-/** A lazy msr_policy_entry: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewMsrPolicyEntry}, which checked the record. */
+/** A checked msr_policy_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class MsrPolicyEntryView implements MsrPolicyEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -1410,33 +1347,27 @@ export class MsrPolicyEntryView implements MsrPolicyEntry {
     this.#offset = offset;
   }
 
-  /** The MSR's index. */
   get idx(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** The MSR's value. */
   get val(): bigint {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u64At(o + 8, true);
+    return this.#reader.u64At(this.#offset + 8, true);
   }
 
-  /** The whole msr_policy_entry, decoded (plain objects and arrays, as {@link decodeMsrPolicyEntry} gives). */
+  /** The whole record, decoded. */
   toObject(): MsrPolicyEntry {
     return decodeMsrPolicyEntryAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one msr_policy_entry at a claimed position (`r.take(MSR_POLICY_ENTRY_SIZE)`). */
+/** {@link viewMsrPolicyEntry} at a claimed position. */
 export function viewMsrPolicyEntryAt(r: ByteReader, o: number): MsrPolicyEntryView {
   checkMsrPolicyEntryAt(r, o);
   return new MsrPolicyEntryView(r, o);
 }
 
-/** Claims one msr_policy_entry and returns a checked, lazy view of it: the same checks and errors as {@link decodeMsrPolicyEntry}, no values built until read. */
+/** Claims one msr_policy_entry, checks it as {@link decodeMsrPolicyEntry} does and returns a lazy view. */
 export function viewMsrPolicyEntry(r: ByteReader): MsrPolicyEntryView {
   return viewMsrPolicyEntryAt(r, r.take(MSR_POLICY_ENTRY_SIZE));
 }

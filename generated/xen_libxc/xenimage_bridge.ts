@@ -126,12 +126,12 @@ export function encodeXenStreamToken(w: ByteWriter, v: XenStreamToken): void {
   encodeXenStreamTokenAt(w, w.reserve(XEN_STREAM_TOKEN_SIZE), v);
 }
 
-/** Checks one xen_stream_token at a claimed position as {@link decodeXenStreamTokenAt} does, building nothing. */
+/** Checks one xen_stream_token at a claimed position as {@link decodeXenStreamTokenAt} does. */
 export function checkXenStreamTokenAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 1, 3, "_pad1");
 }
 
-/** A lazy xen_stream_token: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenStreamToken}, which checked the record. */
+/** A checked xen_stream_token read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenStreamTokenView implements XenStreamToken {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -141,40 +141,31 @@ export class XenStreamTokenView implements XenStreamToken {
     this.#offset = offset;
   }
 
-  /** The record's layer. */
   get layer(): RecordLayer {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** The record's type in that layer. */
   get type(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4, true);
+    return this.#reader.u32At(this.#offset + 4, true);
   }
 
-  /** The index of the image section the record became (or became part of); 0xffffffff for the structural records LIBXC_CONTEXT, STATIC_DATA_END, END and CHECKPOINT_END. */
   get section(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8, true);
+    return this.#reader.u32At(this.#offset + 8, true);
   }
 
-  /** The whole xen_stream_token, decoded (plain objects and arrays, as {@link decodeXenStreamToken} gives). */
+  /** The whole record, decoded. */
   toObject(): XenStreamToken {
     return decodeXenStreamTokenAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xen_stream_token at a claimed position (`r.take(XEN_STREAM_TOKEN_SIZE)`). */
+/** {@link viewXenStreamToken} at a claimed position. */
 export function viewXenStreamTokenAt(r: ByteReader, o: number): XenStreamTokenView {
   checkXenStreamTokenAt(r, o);
   return new XenStreamTokenView(r, o);
 }
 
-/** Claims one xen_stream_token and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenStreamToken}, no values built until read. */
+/** Claims one xen_stream_token, checks it as {@link decodeXenStreamToken} does and returns a lazy view. */
 export function viewXenStreamToken(r: ByteReader): XenStreamTokenView {
   return viewXenStreamTokenAt(r, r.take(XEN_STREAM_TOKEN_SIZE));
 }
@@ -407,12 +398,12 @@ export function encodeXenimageSectionSource(w: ByteWriter, v: XenimageSectionSou
   encodeXenimageSectionSourceAt(w, w.reserve(XENIMAGE_SECTION_SOURCE_SIZE), v);
 }
 
-/** Checks one xenimage_section_source at a claimed position as {@link decodeXenimageSectionSourceAt} does, building nothing. */
+/** Checks one xenimage_section_source at a claimed position as {@link decodeXenimageSectionSourceAt} does. */
 export function checkXenimageSectionSourceAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 2, 2, "reserved");
 }
 
-/** A lazy xenimage_section_source: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewXenimageSectionSource}, which checked the record. */
+/** A checked xenimage_section_source read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class XenimageSectionSourceView implements XenimageSectionSource {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -422,54 +413,39 @@ export class XenimageSectionSourceView implements XenimageSectionSource {
     this.#offset = offset;
   }
 
-  /** Where the section comes from. */
   get source(): SectionSource {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o);
+    return this.#reader.u8At(this.#offset);
   }
 
-  /** The layer of record_type. */
   get layer(): RecordLayer {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u8At(o + 1);
+    return this.#reader.u8At(this.#offset + 1);
   }
 
-  /** The section's table type (id, bit 31 when optional). */
   get sectionType(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 4, true);
+    return this.#reader.u32At(this.#offset + 4, true);
   }
 
-  /** The Xen record type the section maps to. */
   get recordType(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8, true);
+    return this.#reader.u32At(this.#offset + 8, true);
   }
 
-  /** How many records of that type the section takes (or had derived from it). */
   get recordCount(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 12, true);
+    return this.#reader.u32At(this.#offset + 12, true);
   }
 
-  /** The whole xenimage_section_source, decoded (plain objects and arrays, as {@link decodeXenimageSectionSource} gives). */
+  /** The whole record, decoded. */
   toObject(): XenimageSectionSource {
     return decodeXenimageSectionSourceAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one xenimage_section_source at a claimed position (`r.take(XENIMAGE_SECTION_SOURCE_SIZE)`). */
+/** {@link viewXenimageSectionSource} at a claimed position. */
 export function viewXenimageSectionSourceAt(r: ByteReader, o: number): XenimageSectionSourceView {
   checkXenimageSectionSourceAt(r, o);
   return new XenimageSectionSourceView(r, o);
 }
 
-/** Claims one xenimage_section_source and returns a checked, lazy view of it: the same checks and errors as {@link decodeXenimageSectionSource}, no values built until read. */
+/** Claims one xenimage_section_source, checks it as {@link decodeXenimageSectionSource} does and returns a lazy view. */
 export function viewXenimageSectionSource(r: ByteReader): XenimageSectionSourceView {
   return viewXenimageSectionSourceAt(r, r.take(XENIMAGE_SECTION_SOURCE_SIZE));
 }

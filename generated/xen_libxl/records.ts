@@ -198,7 +198,7 @@ export function encodeCheckpointStateRecord(w: ByteWriter, v: CheckpointStateRec
   encodeCheckpointStateRecordAt(w, w.reserve(CHECKPOINT_STATE_RECORD_SIZE), v);
 }
 
-/** A lazy checkpoint_state_record: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewCheckpointStateRecord}, which checked the record. */
+/** A checked checkpoint_state_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class CheckpointStateRecordView implements CheckpointStateRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -208,25 +208,22 @@ export class CheckpointStateRecordView implements CheckpointStateRecord {
     this.#offset = offset;
   }
 
-  /** The state. */
   get controlId(): CheckpointControl {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o, true);
+    return this.#reader.u32At(this.#offset, true);
   }
 
-  /** The whole checkpoint_state_record, decoded (plain objects and arrays, as {@link decodeCheckpointStateRecord} gives). */
+  /** The whole record, decoded. */
   toObject(): CheckpointStateRecord {
     return decodeCheckpointStateRecordAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one checkpoint_state_record at a claimed position (`r.take(CHECKPOINT_STATE_RECORD_SIZE)`). */
+/** {@link viewCheckpointStateRecord} at a claimed position. */
 export function viewCheckpointStateRecordAt(r: ByteReader, o: number): CheckpointStateRecordView {
   return new CheckpointStateRecordView(r, o);
 }
 
-/** Claims one checkpoint_state_record and returns a checked, lazy view of it: the same checks and errors as {@link decodeCheckpointStateRecord}, no values built until read. */
+/** Claims one checkpoint_state_record, checks it as {@link decodeCheckpointStateRecord} does and returns a lazy view. */
 export function viewCheckpointStateRecord(r: ByteReader): CheckpointStateRecordView {
   return viewCheckpointStateRecordAt(r, r.take(CHECKPOINT_STATE_RECORD_SIZE));
 }

@@ -91,7 +91,7 @@ export function encodeLibxlStreamHeader(w: ByteWriter, v: LibxlStreamHeader): vo
   encodeLibxlStreamHeaderAt(w, w.reserve(LIBXL_STREAM_HEADER_SIZE), v);
 }
 
-/** Checks one libxl_stream_header at a claimed position as {@link decodeLibxlStreamHeaderAt} does, building nothing. */
+/** Checks one libxl_stream_header at a claimed position as {@link decodeLibxlStreamHeaderAt} does. */
 export function checkLibxlStreamHeaderAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -104,7 +104,7 @@ export function checkLibxlStreamHeaderAt(r: ByteReader, o: number): void {
   }
 }
 
-/** A lazy libxl_stream_header: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link viewLibxlStreamHeader}, which checked the record. */
+/** A checked libxl_stream_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class LibxlStreamHeaderView implements LibxlStreamHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
@@ -114,33 +114,27 @@ export class LibxlStreamHeaderView implements LibxlStreamHeader {
     this.#offset = offset;
   }
 
-  /** The version: 2. */
   get version(): number {
-    const r = this.#reader;
-    const o = this.#offset;
-    return r.u32At(o + 8, false);
+    return this.#reader.u32At(this.#offset + 8, false);
   }
 
-  /** Byte order and origin. */
   get options(): LibxlStreamOptions {
-    const r = this.#reader;
-    const o = this.#offset;
-    return unpackLibxlStreamOptionsAt(r, o + 12, false);
+    return unpackLibxlStreamOptionsAt(this.#reader, this.#offset + 12, false);
   }
 
-  /** The whole libxl_stream_header, decoded (plain objects and arrays, as {@link decodeLibxlStreamHeader} gives). */
+  /** The whole record, decoded. */
   toObject(): LibxlStreamHeader {
     return decodeLibxlStreamHeaderAt(this.#reader, this.#offset);
   }
 }
 
-/** A checked view of one libxl_stream_header at a claimed position (`r.take(LIBXL_STREAM_HEADER_SIZE)`). */
+/** {@link viewLibxlStreamHeader} at a claimed position. */
 export function viewLibxlStreamHeaderAt(r: ByteReader, o: number): LibxlStreamHeaderView {
   checkLibxlStreamHeaderAt(r, o);
   return new LibxlStreamHeaderView(r, o);
 }
 
-/** Claims one libxl_stream_header and returns a checked, lazy view of it: the same checks and errors as {@link decodeLibxlStreamHeader}, no values built until read. */
+/** Claims one libxl_stream_header, checks it as {@link decodeLibxlStreamHeader} does and returns a lazy view. */
 export function viewLibxlStreamHeader(r: ByteReader): LibxlStreamHeaderView {
   return viewLibxlStreamHeaderAt(r, r.take(LIBXL_STREAM_HEADER_SIZE));
 }

@@ -33,26 +33,26 @@ export function fallible(field: Field, seen = new Set<StructDecl>()): boolean {
   return false;
 }
 
-/** An expression reading one element of `field` at position expression `at`. */
-export function readAt(m: ModuleEmitter, field: Field, at: string): string {
+/** An expression reading one element of `field` at position expression `at`, from reader expression `r`. */
+export function readAt(m: ModuleEmitter, field: Field, at: string, r = "r"): string {
   const t = field.type;
   switch (t.kind) {
     case "int":
     case "enum":
     case "flags": {
       const base = intBase(t)!;
-      return `r.${intMethod(field, base).replace(/(le|be)$/, "")}At(${at}${leArg(field, base.size)})`;
+      return `${r}.${intMethod(field, base).replace(/(le|be)$/, "")}At(${at}${leArg(field, base.size)})`;
     }
     case "float":
-      return `r.f${t.size * 8}At(${at}${leArg(field, t.size)})`;
+      return `${r}.f${t.size * 8}At(${at}${leArg(field, t.size)})`;
     case "bits":
-      return `${m.ref(t, `unpack${pascal(t.name)}At`)}(r, ${at}${leArg(field, t.base.size)})`;
+      return `${m.ref(t, `unpack${pascal(t.name)}At`)}(${r}, ${at}${leArg(field, t.base.size)})`;
     case "struct":
-      return `${m.ref(t, `decode${pascal(t.name)}At`)}(r, ${at})`;
+      return `${m.ref(t, `decode${pascal(t.name)}At`)}(${r}, ${at})`;
     case "bytes":
-      return `r.bytesAt(${at}, ${t.elementSize ?? field.size})`;
+      return `${r}.bytesAt(${at}, ${t.elementSize ?? field.size})`;
     case "string":
-      return `r.stringAt(${at}, ${field.size}, ${t.encoding === "ascii"})`;
+      return `${r}.stringAt(${at}, ${field.size}, ${t.encoding === "ascii"})`;
     default:
       throw new Error(`no positional reader for ${t.kind}`);
   }
@@ -162,9 +162,9 @@ function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, orde
 }
 
 /** The read of a whole `repr: typed_array` field with a fixed count at position expression `at`. */
-export function typedArrayReadAt(field: Field, at: string): string {
+export function typedArrayReadAt(field: Field, at: string, r = "r"): string {
   const n = (field.count as { value: number }).value;
-  return `r.typedArrayAt(${str(typedArrayElement(field))}, ${at}, ${n}${leArg(field, elementSize(field))})`;
+  return `${r}.typedArrayAt(${str(typedArrayElement(field))}, ${at}, ${n}${leArg(field, elementSize(field))})`;
 }
 
 export function elementSize(field: Field): number {

@@ -39,22 +39,23 @@ function checkField(m: ModuleEmitter, struct: StructDecl, f: Field, at: string, 
   } else statements.push(one(at));
 }
 
-/** The getter body of one visible field of a view (`r` and `o` are the record's reader and offset). */
+/** The getter body of one visible field of a view: reads at the record's offset in its reader. */
 function getter(m: ModuleEmitter, f: Field, fieldType: string): string[] {
   const t = f.type;
-  const at = position(f.offset!);
-  const head = ["const r = this.#reader;", "const o = this.#offset;"];
+  const r = "this.#reader";
+  const at = f.offset === 0 ? "this.#offset" : `this.#offset + ${f.offset}`;
+  const each = (i: string) => `${at} + ${i} * ${elementSize(f)}`;
   if (t.kind === "struct") {
     const cls = m.ref(t, viewNames(t).cls);
-    if (!isArray(f)) return [...head, `return new ${cls}(r, ${at});`];
+    if (!isArray(f)) return [`return new ${cls}(${r}, ${at});`];
     const n = (f.count as { value: number }).value;
-    return [...head, `const out: ${cls}[] = [];`, `for (let i = 0; i < ${n}; i++) out.push(new ${cls}(r, ${at} + i * ${elementSize(f)}));`, "return out;"];
+    return [`const out: ${cls}[] = [];`, `for (let i = 0; i < ${n}; i++) out.push(new ${cls}(${r}, ${each("i")}));`, "return out;"];
   }
   if (isArray(f) && !f.typedArray) {
     const n = (f.count as { value: number }).value;
-    return [...head, `const out: ${fieldType} = [];`, `for (let i = 0; i < ${n}; i++) out.push(${readAt(m, f, `${at} + i * ${elementSize(f)}`)});`, "return out;"];
+    return [`const out: ${fieldType} = [];`, `for (let i = 0; i < ${n}; i++) out.push(${readAt(m, f, each("i"), r)});`, "return out;"];
   }
-  return [...head, `return ${f.typedArray ? typedArrayReadAt(f, at) : readAt(m, f, at)};`];
+  return [`return ${f.typedArray ? typedArrayReadAt(f, at, r) : readAt(m, f, at, r)};`];
 }
 
 /** Emits `checkXAt` (when something can fail), `XView`, `viewXAt` and `viewX` for a fixed struct. */
@@ -71,7 +72,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
     const guarded = statements.some((s) => s.startsWith("at = "));
     m.file.function({
       name: names.checkAt,
-      doc: `Checks one ${struct.name} at a claimed position as {@link decode${pascal(struct.name)}At} does, building nothing.`,
+      doc: `Checks one ${struct.name} at a claimed position as {@link decode${pascal(struct.name)}At} does.`,
       params: [
         { name: "r", type: reader },
         { name: "o", type: "number" },
@@ -86,7 +87,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
   const visible = struct.fields.filter((f) => !f.hidden);
   m.file.class({
     name: names.cls,
-    doc: `A lazy ${struct.name}: each getter reads its field from the record when called (a new value each time), so the reader's bytes must stay as they are while the view is used. Made by {@link ${names.view}}, which checked the record.`,
+    doc: `A checked ${struct.name} read lazily: each getter reads its field when called, so the bytes must not change meanwhile.`,
     implements: typeName,
     fields: [
       { name: "reader", type: reader },
@@ -95,12 +96,13 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
     getters: visible.map((f) => {
       const t = f.type;
       const type = t.kind === "struct" ? `${m.ref(t, viewNames(t).cls)}${isArray(f) ? "[]" : ""}` : fieldType(f);
-      return { name: camel(f.name), type, doc: f.doc, body: getter(m, f, type) };
+      // No doc: editors show the interface's, which the getter implements.
+      return { name: camel(f.name), type, body: getter(m, f, type) };
     }),
     methods: [
       {
         name: "toObject",
-        doc: `The whole ${struct.name}, decoded (plain objects and arrays, as {@link decode${pascal(struct.name)}} gives).`,
+        doc: "The whole record, decoded.",
         params: [],
         returns: typeName,
         body: [`return decode${pascal(struct.name)}At(this.#reader, this.#offset);`],
@@ -110,7 +112,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
 
   m.file.function({
     name: names.viewAt,
-    doc: `A checked view of one ${struct.name} at a claimed position (\`r.take(${size})\`).`,
+    doc: `{@link ${names.view}} at a claimed position.`,
     params: [
       { name: "r", type: reader },
       { name: "o", type: "number" },
@@ -120,7 +122,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
   });
   m.file.function({
     name: names.view,
-    doc: `Claims one ${struct.name} and returns a checked, lazy view of it: the same checks and errors as {@link decode${pascal(struct.name)}}, no values built until read.`,
+    doc: `Claims one ${struct.name}, checks it as {@link decode${pascal(struct.name)}} does and returns a lazy view.`,
     params: [{ name: "r", type: reader }],
     returns: names.cls,
     body: [`return ${names.viewAt}(r, r.take(${size}));`],
