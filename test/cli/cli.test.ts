@@ -57,7 +57,7 @@ describe("xenimage inspect", () => {
   it("--json gives 64-bit values as decimal strings", () => {
     const r = run(["inspect", "--json", image]);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { header: Record<string, unknown>; sections: Record<string, unknown>[] };
+    const report = JSON.parse(r.stdout) as { header: Record<string, unknown>; sections: Record<string, unknown>[]; rule: string; violations: unknown[] };
     expect(report.header.memorySize).toBe(String(4 * 1024 * 1024));
     expect(typeof report.header.sectionTableOffset).toBe("string");
     expect(report.sections.map((s) => s.name)).toEqual([

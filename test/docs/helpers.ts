@@ -27,6 +27,7 @@ export function field(name: string, type: FieldType, size: number | undefined, o
     size,
     computed: false,
     hidden: type.kind === "pad" || type.kind === "align",
+    typedArray: false,
     source: at,
     ...extra,
   };

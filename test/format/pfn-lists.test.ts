@@ -9,6 +9,7 @@ import {
   unwrittenPagesSection,
   type ImageHeader,
   type ImageSection,
+  type KnownSection,
 } from "../../generated/index.js";
 import { ByteReader, ByteWriter, DecodeError, EncodeError, encodeEntries, type SectionContext } from "../../runtime/index.js";
 import { syntheticGuest } from "../../synthetic/guest.js";
@@ -23,10 +24,13 @@ function pvImage(): { bytes: Uint8Array; header: ImageHeader } {
   return { bytes, header: decodeImage(bytes).header };
 }
 
-function only<T extends ImageSection["type"]>(sections: readonly ImageSection[], type: T): Extract<ImageSection, { type: T }>["body"] {
+/** The body type of the known section named `T`. */
+type BodyOf<T> = KnownSection extends infer S ? (S extends { type: T; body: infer B } ? B : never) : never;
+
+function only<T extends KnownSection["type"]>(sections: readonly ImageSection[], type: T): BodyOf<T> {
   const s = sections.find((x) => x.type === type);
   if (s === undefined) throw new Error(`no ${type} section`);
-  return s.body as Extract<ImageSection, { type: T }>["body"];
+  return (s as { body: unknown }).body as BodyOf<T>;
 }
 
 describe("unwritten_pages: a pfn list with the table entries of an array of pfn_entry", () => {

@@ -68,7 +68,7 @@ describe("a broken rule is reported with the rule that failed", () => {
 
   it("every violation, not only the first", () => {
     const broken = without(without(pv, "shared_info"), "p2m_frame_list");
-    const messages = verifyImage({ ...broken, sections: [...broken.sections, { type: "hvm_params", body: [] }] }).map((v) => v.message);
+    const messages = verifyImage({ ...broken, sections: [...broken.sections, { type: "hvm_params", body: [] } as ImageSection] }).map((v) => v.message);
     expect(messages).toEqual(
       expect.arrayContaining([
         "hvm_params is not allowed in pv_x86_save images",
@@ -113,7 +113,7 @@ describe("checkpointed migration streams", () => {
 
   it("save files may not hold checkpoints", () => {
     const save = syntheticGuest("pv-x86_64", small);
-    expect(verifyImage({ ...save, sections: [...save.sections, { type: "checkpoint", body: null }] })[0]?.message).toBe("checkpoint is not allowed in pv_x86_save images");
+    expect(verifyImage({ ...save, sections: [...save.sections, { type: "checkpoint", body: null } as ImageSection] })[0]?.message).toBe("checkpoint is not allowed in pv_x86_save images");
     expect(GuestType.pv).toBe(save.header.guestType);
   });
 });

@@ -18,7 +18,7 @@ import {
   type Segment,
 } from "./fixtures/golden/expected/constructs.js";
 import { ByteOrder, Shape } from "./fixtures/golden/expected/box.js";
-import { decodeImage, encodeImage, type ImageInit } from "./fixtures/golden/expected/index.js";
+import { decodeImage, encodeImage, type ImageInit, type ImageSection } from "./fixtures/golden/expected/index.js";
 import { ByteReader, ByteWriter, DecodeError, EncodeError } from "../../runtime/index.js";
 
 // The golden module of every construct is real generated code: these tests run it.
@@ -190,8 +190,8 @@ describe("sections of every body kind, through the generated container", () => {
   });
 
   it("checks a count_of array against the elements it counts", () => {
-    const frames = base.sections[2]!;
-    const bad: ImageInit = { ...base, sections: [{ ...frames, body: { ...(frames.body as object), blocks: [] } } as typeof frames] };
+    const frames = base.sections[2]! as ImageSection & { body: object };
+    const bad: ImageInit = { ...base, sections: [{ ...frames, body: { ...frames.body, blocks: [] } } as ImageSection] };
     expect(() => encodeImage(bad)).toThrowError(/0 elements given, frames calls for 2.*field blocks/);
   });
 

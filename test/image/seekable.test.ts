@@ -10,6 +10,7 @@ import {
   SECTION_ENTRY_SIZE,
   type ImageInit,
   type ImageSection,
+  type VcpuGuestContextX8664,
 } from "../../generated/index.js";
 import { crc32c, DecodeError, EncodeError, OPTIONAL_BIT, type UnknownSection } from "../../runtime/index.js";
 import { syntheticPvGuest } from "../../synthetic/guest.js";
@@ -102,7 +103,7 @@ describe("seekable image layout, byte for byte", () => {
 
   it("lays out the vcpu context at Xen's offsets (user_regs.rip at 520+128, ctrlreg[3] at 4984+24)", () => {
     const vcpu = rawEntries(bytes).find((e) => e.type === 0x20)!;
-    const ctx = (image.sections.find((s) => s.type === "vcpu_context") as Extract<ImageSection, { type: "vcpu_context" }>).body[1]!;
+    const ctx = (image.sections.find((s) => s.type === "vcpu_context") as Extract<ImageSection, { type: "vcpu_context" }>).body[1] as VcpuGuestContextX8664;
     const base = vcpu.offset + 5168;
     expect(view.getBigUint64(base + 520 + 128, true)).toBe(ctx.userRegs.rip);
     expect(view.getUint16(base + 520 + 136, true)).toBe(ctx.userRegs.cs);

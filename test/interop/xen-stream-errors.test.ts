@@ -170,7 +170,7 @@ describe("exporting images Xen streams cannot hold: typed errors", () => {
   it("a p2m frame list beyond the 32-bit start and end of X86_PV_P2M_FRAMES", () => {
     const g = syntheticGuest("pv-x86_64");
     const i = g.sections.findIndex((s) => s.type === "p2m_frame_list");
-    const sections = g.sections.map((s, k) => (k === i ? { type: "p2m_frame_list" as const, body: { startPfn: 1n << 32n, endPfn: (1n << 32n) + 10n, frames: [1n] } } : s));
+    const sections = g.sections.map((s, k) => (k === i ? { type: "p2m_frame_list" as const, body: { startPfn: 1n << 32n, endPfn: (1n << 32n) + 10n, frames: BigUint64Array.of(1n) } } : s));
     const e = encodeError({ header: g.header, sections });
     expect(e.section).toBe(`p2m_frame_list #${i}`);
     expect(e.path).toBe("start_pfn");

@@ -30,7 +30,7 @@ function roundTrip(codecs: Codecs, section: SectionDecl, header: Record<string, 
   const shape = codec.encode(w, body as never, header as never);
   const bytes = w.finish().slice();
   const r = new ByteReader(bytes, { littleEndian: header.byteOrder !== 2 });
-  const back = codec.decode(r, { header: header as never, entryCount: shape.entryCount, entrySize: shape.entrySize });
+  const back = codec.decode(r, { header, entryCount: shape.entryCount, entrySize: shape.entrySize } as never);
   r.expectEnd();
   expect(back).toEqual(body);
   const again = new ByteWriter({ littleEndian: header.byteOrder !== 2 });
