@@ -1,4 +1,4 @@
-import { asDecodeError, DecodeError, type XenImageError } from "./errors.js";
+import { asDecodeError, DecodeError, type Location, type XenImageError } from "./errors.js";
 import { HOST_LITTLE_ENDIAN, NUMERIC_ARRAYS, type NumericArrays, type NumericArrayType, swapElements } from "./typed-arrays.js";
 
 // ignoreBOM: a leading U+FEFF is text like any other; dropping it would break exact round trips.
@@ -11,6 +11,8 @@ export interface ByteReaderOptions {
   readonly littleEndian?: boolean;
   /** The absolute offset of `bytes[0]` in the whole image, so errors name real file offsets. Default 0. */
   readonly base?: number;
+  /** The section the bytes are the body of (`vcpu_context #3`), named in every error. Default: none. */
+  readonly section?: string;
 }
 
 /**
@@ -23,6 +25,7 @@ export class ByteReader {
   readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly base: number;
+  readonly section: string | undefined;
   littleEndian: boolean;
   /** The next byte to read, relative to `bytes`. */
   pos = 0;
@@ -32,6 +35,7 @@ export class ByteReader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.littleEndian = options.littleEndian ?? true;
     this.base = options.base ?? 0;
+    this.section = options.section;
   }
 
   /** Bytes left to read. */
@@ -46,19 +50,25 @@ export class ByteReader {
 
   /** Throws a {@link DecodeError} at the current offset (or `at`, relative to `bytes`), naming `path` if given. */
   fail(reason: string, at: number = this.pos, path?: string): never {
-    throw new DecodeError("invalid", reason, path === undefined ? { offset: this.base + at } : { offset: this.base + at, path });
+    throw new DecodeError("invalid", reason, this.where(at, path));
   }
 
   /** The error to throw for anything that escaped a generated decoder while it read field `path`. */
   rethrow(error: unknown, path: string): XenImageError {
-    return asDecodeError(error, path, this.offset);
+    const e = asDecodeError(error, path, this.offset);
+    return this.section === undefined ? e : e.within({ section: this.section });
+  }
+
+  /** Where position `at` (relative to `bytes`) is, for an error. */
+  private where(at: number, path?: string): Location {
+    return { offset: this.base + at, ...(this.section === undefined ? {} : { section: this.section }), ...(path === undefined ? {} : { path }) };
   }
 
   /** Claims `n` bytes and returns where they start: one bounds check for a whole fixed-size run. */
   take(n: number): number {
     const at = this.pos;
     if (n > this.bytes.length - at) {
-      throw new DecodeError("truncated", `needs ${n} bytes, ${this.bytes.length - at} left`, { offset: this.base + at });
+      throw new DecodeError("truncated", `needs ${n} bytes, ${this.bytes.length - at} left`, this.where(at));
     }
     this.pos = at + n;
     return at;
@@ -67,7 +77,7 @@ export class ByteReader {
   /** Checks that `n` bytes are left without claiming them: one check before a fixed-size struct. */
   ensure(n: number): void {
     if (n > this.bytes.length - this.pos) {
-      throw new DecodeError("truncated", `needs ${n} bytes, ${this.bytes.length - this.pos} left`, { offset: this.base + this.pos });
+      throw new DecodeError("truncated", `needs ${n} bytes, ${this.bytes.length - this.pos} left`, this.where(this.pos));
     }
   }
 

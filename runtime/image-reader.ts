@@ -16,6 +16,7 @@ import {
   type TableEntry,
   type UnknownSection,
 } from "./container.js";
+import { ByteReader } from "./byte-reader.js";
 import { crc32c } from "./crc32c.js";
 import { DecodeError, hex } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, type HeaderTable } from "./layout.js";
@@ -169,6 +170,16 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
       throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset: Number(entry.offset) });
     }
     return body;
+  }
+
+  /**
+   * A reader over section `index`'s body (read whole, CRC checked) in the image's byte order, whose
+   * errors name the section and absolute offsets: for the generated views (`viewX(reader)`), which read
+   * the fields of records without decoding the section.
+   */
+  async bodyReader(index: number): Promise<ByteReader> {
+    const body = await this.body(index);
+    return new ByteReader(body, { littleEndian: this.littleEndian, base: Number(this.entry(index).offset), section: this.label(index) });
   }
 
   /**

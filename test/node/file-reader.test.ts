@@ -2,9 +2,20 @@ import { writeFileSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeImage, encodePageData, imageFormat, PageType, SECTION_ENTRY_SIZE, type ImageHeader, type KnownSection } from "../../generated/index.js";
+import {
+  decodeImage,
+  encodePageData,
+  imageFormat,
+  PageType,
+  SECTION_ENTRY_SIZE,
+  VCPU_GUEST_CONTEXT_X86_64_SIZE,
+  viewVcpuGuestContextX8664,
+  type ImageHeader,
+  type KnownSection,
+  type VcpuGuestContextX8664,
+} from "../../generated/index.js";
 import { PAGE_TYPES_WITH_DATA, PageIndex } from "../../image/page-index.js";
-import { ByteWriter, DecodeError } from "../../runtime/index.js";
+import { ByteWriter, crc32c, DecodeError, memorySource, openImage } from "../../runtime/index.js";
 import { openImageFile, writeImageFile, type FileHandleLike } from "../../runtime/node/index.js";
 import { syntheticGuestStream, syntheticPage, syntheticPageType } from "../../synthetic/stream.js";
 import { canonical, rejection } from "../streams/helpers.js";
@@ -131,6 +142,55 @@ describe("lazy seekable reader", () => {
     } finally {
       await bad.close();
     }
+  });
+
+  it("reads records through lazy views over a body reader, whose errors name the section", async () => {
+    const image = await openImageFile<ImageHeader, KnownSection>(imageFormat, path);
+    let index: number;
+    let entry: { offset: bigint; size: bigint };
+    let tableOffset: bigint;
+    try {
+      index = image.indicesOf("vcpu_context")[0]!;
+      entry = image.entry(index);
+      tableOffset = image.header.sectionTableOffset;
+      const decoded = (await image.section(index)) as Extract<KnownSection, { type: "vcpu_context" }>;
+      const r = await image.bodyReader(index);
+      expect(r.littleEndian).toBe(true);
+      for (const value of decoded.body as VcpuGuestContextX8664[]) {
+        const view = viewVcpuGuestContextX8664(r);
+        expect(view.userRegs.rip).toBe(value.userRegs.rip);
+        expect(view.ctrlreg).toEqual(value.ctrlreg);
+        expect(view.trapCtxt[14]!.address).toBe(value.trapCtxt[14]!.address);
+        expect(view.toObject()).toEqual(value);
+      }
+      r.expectEnd();
+    } finally {
+      await image.close();
+    }
+    // Bad padding in the second record's trap_ctxt[5], behind a recomputed CRC: only the view reading that
+    // record fails, naming the section, the field and the absolute offset.
+    const bytes = new Uint8Array(await readFile(path));
+    const body = Number(entry.offset);
+    const pad = body + VCPU_GUEST_CONTEXT_X86_64_SIZE + 720 + 5 * 16 + 4;
+    bytes[pad] = 1;
+    const crcAt = Number(tableOffset) + index * SECTION_ENTRY_SIZE + 40; // section_entry.crc
+    new DataView(bytes.buffer).setUint32(crcAt, crc32c(bytes.subarray(body, body + Number(entry.size))), true);
+    const bad = await openImage<ImageHeader, KnownSection>(imageFormat, memorySource(bytes));
+    const r = await bad.bodyReader(index);
+    viewVcpuGuestContextX8664(r);
+    const e = (() => {
+      try {
+        viewVcpuGuestContextX8664(r);
+      } catch (error) {
+        return error as DecodeError;
+      }
+      throw new Error("the bad record was not rejected");
+    })();
+    expect(e).toBeInstanceOf(DecodeError);
+    expect(e.section).toBe(`vcpu_context #${index}`);
+    expect(e.path).toBe("trap_ctxt[5]._pad3");
+    expect(e.offset).toBe(pad);
+    expect(e.message).toMatch(/section vcpu_context #\d+, field trap_ctxt\[5\]\._pad3, offset 0x/);
   });
 
   it("rejects a cut-off file at open, a range outside a body, and a body over maxSectionSize", async () => {

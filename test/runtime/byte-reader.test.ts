@@ -552,3 +552,22 @@ describe("ByteReader truncation", () => {
     expect(e.offset).toBe(7);
   });
 });
+
+describe("ByteReader section option", () => {
+  const r = () => new ByteReader(Uint8Array.of(0, 0, 1, 0), { base: 0x100, section: "cpuid #2" });
+
+  it("names the section in every error it makes, beside the absolute offset", () => {
+    const truncated = decodeError(() => r().take(5));
+    expect([truncated.code, truncated.section, truncated.offset]).toEqual(["truncated", "cpuid #2", 0x100]);
+    const padding = decodeError(() => r().zerosAt(0, 4, "_pad1"));
+    expect(padding.message).toBe("padding or reserved byte is not zero (section cpuid #2, field _pad1, offset 0x102)");
+    const escaped = r().rethrow(new TypeError("boom"), "eax");
+    expect([escaped.section, escaped.path, escaped.offset]).toEqual(["cpuid #2", "eax", 0x100]);
+  });
+
+  it("leaves the section out when it is not given", () => {
+    const e = decodeError(() => new ByteReader(Uint8Array.of(1)).zerosAt(0, 1));
+    expect(e.section).toBeUndefined();
+    expect(e.message).toBe("padding or reserved byte is not zero (offset 0x0)");
+  });
+});
