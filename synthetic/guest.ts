@@ -94,6 +94,18 @@ function vcpuContexts(rng: SeededRandom, arch: number, vcpus: number): ImageSect
  * their pages and per-vcpu extended state; HVM guests with an HVM context and parameters; ARM guests
  * with their vcpu contexts. Deterministic: the same kind and options give the same bytes.
  */
+/** A PV guest's p2m frame list: the frames that hold its p2m (its last pages), one per 512 (64-bit) or 1024 entries. */
+export function p2mFrameList(pages: number, wide: boolean): ImageSection {
+  const perFrame = PAGE / (wide ? 8 : 4);
+  const frames = BigUint64Array.from({ length: Math.ceil(pages / perFrame) }, (_, i) => BigInt(Math.max(0, pages - 2 - i)));
+  return { type: "p2m_frame_list", body: { startPfn: 0n, endPfn: BigInt(pages - 1), frames } };
+}
+
+/** The pages a PV save leaves unwritten: the last one. */
+export function unwrittenPages(pages: number): ImageSection {
+  return { type: "unwritten_pages", body: { pfns: BigUint64Array.of(BigInt(pages - 1)) } };
+}
+
 export function syntheticGuest(kind: GuestKind, options: SyntheticGuestOptions = {}, imageType: number = ImageType.save): ImageInit {
   const { rng, vcpus, pages, batch, header, config, arch } = setup(kind, options, imageType);
   const sections: ImageSection[] = [{ type: "guest_config", body: { config } }];
@@ -108,11 +120,9 @@ export function syntheticGuest(kind: GuestKind, options: SyntheticGuestOptions =
         body: { guestWidth: wide ? 8 : 4, ptLevels: levels, flags: ExtendedInfoFlags.vcpu_extended | (wide ? 0 : ExtendedInfoFlags.extended_cr3), vcpuContextSize: wide ? 5168 : 2800, xsaveSize: 0 },
       },
     );
-    const perFrame = PAGE / (wide ? 8 : 4);
-    const frames = BigUint64Array.from({ length: Math.ceil(pages / perFrame) }, (_, i) => BigInt(Math.max(0, pages - 2 - i)));
-    sections.push({ type: "p2m_frame_list", body: { startPfn: 0n, endPfn: BigInt(pages - 1), frames } });
+    sections.push(p2mFrameList(pages, wide));
     sections.push(...pageBatches(rng, pages, batch, (pfn) => pvPageType(pfn, pages, levels)));
-    sections.push({ type: "unwritten_pages", body: { pfns: BigUint64Array.of(BigInt(pages - 1)) } });
+    sections.push(unwrittenPages(pages));
     sections.push({ type: "tsc_info", body: tscInfo(rng) });
     sections.push({ type: "shared_info", body: sharedInfoPage(rng, arch, vcpus, pages - 1) });
     sections.push(vcpuContexts(rng, arch, vcpus));

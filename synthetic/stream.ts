@@ -4,14 +4,13 @@
  * once. Every page's contents are a function of (seed, pfn), so a test can recompute any single page.
  *
  * The other sections (config, CPUID, vcpu contexts, …) come from `syntheticPvGuest` with the same seed,
- * run for a one-page guest so that it stays small; the header and the config are given the whole
- * guest's memory size, but memory-derived bodies (the p2m frame list, the unwritten-pages list) still
- * describe that one page. Streams and files do not look inside them; a verifier that cross-checks them
- * against the pages would need guest.ts to produce them without its pages.
+ * run for a one-page guest so that it stays small; the sections that depend on the memory size (the
+ * config, the p2m frame list, the unwritten-pages list, the shared info's max_pfn) are then made for
+ * the whole guest, as `syntheticPvGuest` makes them.
  */
-import { ImageType, PageType, type ImageHeader, type ImageSection, type PfnWord } from "../generated/index.js";
+import { ImageType, PageType, type ImageHeader, type ImageSection, type PfnWord, type SharedInfoPageX8664 } from "../generated/index.js";
 import type { HeaderInit } from "../runtime/index.js";
-import { syntheticPvGuest } from "./guest.js";
+import { p2mFrameList, syntheticPvGuest, unwrittenPages } from "./guest.js";
 import { SeededRandom } from "./random.js";
 
 const PAGE = 4096;
@@ -125,8 +124,8 @@ export function syntheticGuestStream(options: SyntheticStreamOptions = {}): Synt
   // Everything but the pages, from the in-memory generator (a one-page guest, so it stays small).
   const small = syntheticPvGuest({ seed, vcpus: options.vcpus ?? 2, name: options.name ?? "synthetic-pv", memoryBytes: PAGE, batchPages: 1 });
   const firstPages = small.sections.findIndex((s) => s.type === "page_data");
-  const before = small.sections.slice(0, firstPages < 0 ? small.sections.length : firstPages).map((s) => withMemory(s, memory));
-  const after = small.sections.filter((s, i) => s.type !== "page_data" && i > firstPages && firstPages >= 0);
+  const before = small.sections.slice(0, firstPages < 0 ? small.sections.length : firstPages).map((s) => forWholeGuest(s, pages));
+  const after = small.sections.filter((s, i) => s.type !== "page_data" && i > firstPages && firstPages >= 0).map((s) => forWholeGuest(s, pages));
   const vcpus = small.sections.filter((s) => s.type === "vcpu_context");
   const batches = Math.ceil(pages / batchPages);
 
@@ -148,9 +147,31 @@ export function syntheticGuestStream(options: SyntheticStreamOptions = {}): Synt
   };
 }
 
+/**
+ * A section of the one-page guest as the whole guest of `pages` pages has it: those that depend on the
+ * memory size remade (syntheticPvGuest is a 64-bit guest), the others unchanged.
+ */
+function forWholeGuest(section: ImageSection, pages: number): ImageSection {
+  switch (section.type) {
+    case "guest_config":
+      return withMemory(section, pages * PAGE);
+    case "p2m_frame_list":
+      return p2mFrameList(pages, true);
+    case "unwritten_pages":
+      return unwrittenPages(pages);
+    case "shared_info": {
+      // Its p2m bookkeeping names the last pfn; the rest (clocks, events) is the one-page guest's.
+      const body = structuredClone(section.body) as SharedInfoPageX8664;
+      body.sharedInfo.arch.maxPfn = BigInt(pages - 1);
+      return { ...section, body };
+    }
+    default:
+      return section;
+  }
+}
+
 /** The guest config with the memory size of the whole guest, not of the one-page guest it came from. */
-function withMemory(section: ImageSection, memory: number): ImageSection {
-  if (section.type !== "guest_config") return section;
+function withMemory(section: Extract<ImageSection, { type: "guest_config" }>, memory: number): ImageSection {
   try {
     const config = JSON.parse(section.body.config) as { b_info?: { max_memkb?: number } };
     if (config.b_info?.max_memkb === undefined) return section;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ImageType, type ImageSection } from "../../generated/index.js";
+import { ImageType, type ImageSection, type SharedInfoPageX8664 } from "../../generated/index.js";
+import { syntheticPvGuest } from "../../synthetic/guest.js";
 import { syntheticGuestStream, syntheticPage } from "../../synthetic/stream.js";
 import { canonical } from "./helpers.js";
 
@@ -39,5 +40,21 @@ describe("synthetic guest stream", () => {
     expect(g.header.imageType).toBe(ImageType.migration);
     const config = (await g.sections.next()).value as Extract<ImageSection, { type: "guest_config" }>;
     expect(JSON.parse(config.body.config).b_info.max_memkb).toBe(256);
+  });
+});
+
+describe("synthetic guest stream, memory-derived sections", () => {
+  it("has the p2m frame list, unwritten pages and shared info max_pfn of the whole guest, as the in-memory guest has them", async () => {
+    const pages = 6144; // 24 MiB: 12 p2m frames of 512 entries
+    const sections = await all({ memoryBytes: pages * 4096, batchPages: 1024, fill: "fast" });
+    const whole = syntheticPvGuest({ memoryBytes: pages * 4096 }).sections;
+    for (const type of ["p2m_frame_list", "unwritten_pages"] as const) {
+      expect(sections.find((s) => s.type === type)).toEqual(whole.find((s) => s.type === type));
+    }
+    const p2m = sections.find((s) => s.type === "p2m_frame_list") as Extract<ImageSection, { type: "p2m_frame_list" }>;
+    expect(p2m.body.frames).toHaveLength(12);
+    expect(p2m.body.endPfn).toBe(BigInt(pages - 1));
+    const shared = sections.find((s) => s.type === "shared_info") as Extract<ImageSection, { type: "shared_info" }>;
+    expect((shared.body as SharedInfoPageX8664).sharedInfo.arch.maxPfn).toBe(BigInt(pages - 1));
   });
 });
