@@ -1,4 +1,4 @@
-import { CONTAINER_ENTRY_FIELDS } from "../model/build-model.js";
+import { CONTAINER_ENTRY_FIELDS } from "../model/container.js";
 import type { LibraryModel, Model, StructDecl } from "../model/model.js";
 import { formatTypeScript, type Format } from "./format.js";
 import { GeneratedFile } from "./generated-file.js";

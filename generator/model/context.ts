@@ -1,0 +1,110 @@
+import type { Diagnostic } from "../diagnostics.js";
+import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
+import type { Decl, FieldType, IntName, Source } from "./model.js";
+import type { Located, RawDecl, RawFile, RawSection } from "./raw.js";
+import { buildBits, buildEnum, buildFlags } from "./scalar-decls.js";
+import { buildStruct } from "./structs.js";
+import { FLOATS, INTS, PRIMITIVES, RESERVED_FIELD_NAMES, SHADOWED_GLOBALS, suggest } from "./vocabulary.js";
+
+/**
+ * What every model pass shares: the schema files, where each declaration and section is declared, the
+ * declarations built so far, and the diagnostics. Creating it is the first pass: every declaration and
+ * section name is claimed, globally unique (they share one generated namespace), and imports are checked.
+ * Declarations are then built on first use, so a struct can use a type declared after it or in a file
+ * it imports.
+ */
+export class BuildContext {
+  /** Each file's raw content, by module name. */
+  readonly rawFiles = new Map<string, Located<RawFile>>();
+  /** Where each declaration (types:) is, by name, in file then name order. */
+  readonly declSites = new Map<string, Located<RawDecl>>();
+  /** Where each section is, by name. */
+  readonly sectionSites = new Map<string, Located<RawSection>>();
+  /** The declarations built so far, by name. */
+  readonly built = new Map<string, Decl>();
+  /** Declarations being built: one met again is a type that contains itself. */
+  private readonly building = new Set<string>();
+
+  constructor(
+    readonly files: readonly SchemaFile[],
+    private readonly diagnostics: Diagnostic[],
+  ) {
+    for (const file of files) this.rawFiles.set(file.name, { raw: file.data as RawFile, file, path: [] });
+    const nameOwner = new Map<string, Source>();
+    for (const { raw, file } of this.rawFiles.values()) {
+      const claim = (name: string, path: YamlPath) => {
+        const where = file.locate(path.slice(0, -1), name);
+        const first = nameOwner.get(name);
+        if (first !== undefined) {
+          this.report(where, `"${name}" is already declared at ${first.file}:${first.line}:${first.col}`);
+          return false;
+        }
+        nameOwner.set(name, where);
+        return true;
+      };
+      for (const [name, decl] of Object.entries(raw.types ?? {})) {
+        if (SHADOWED_GLOBALS.has(name)) this.report(file.locate(["types"], name), `"${name}" would shadow TypeScript's built-in of that name in generated code; choose another name`);
+        if (PRIMITIVES.includes(name)) this.report(file.locate(["types"], name), `"${name}" is a built-in type name`);
+        else if (claim(name, ["types", name])) this.declSites.set(name, { raw: decl, file, path: ["types", name] });
+      }
+      for (const [name, section] of Object.entries(raw.sections ?? {})) {
+        if (RESERVED_FIELD_NAMES.has(name)) this.report(file.locate(["sections"], name), `"${name}" is reserved`);
+        else if (claim(name, ["sections", name])) this.sectionSites.set(name, { raw: section, file, path: ["sections", name] });
+      }
+      for (const [i, imported] of (raw.imports ?? []).entries()) {
+        if (!this.rawFiles.has(imported)) {
+          this.report(file.locate(["imports", i]), `unknown import "${imported}"${suggest(imported, [...this.rawFiles.keys()])}`);
+        }
+      }
+    }
+  }
+
+  /** Records a problem at `where`. */
+  report(where: Source, message: string): void {
+    this.diagnostics.push({ file: where.file, line: where.line, col: where.col, path: where.path, message });
+  }
+
+  /** Resolves a type name as seen from `from` (its own declarations and its imports). */
+  resolveType(name: string, from: SchemaFile, where: Source): FieldType | undefined {
+    const int = INTS[name as IntName];
+    if (int !== undefined) return int;
+    const float = FLOATS[name];
+    if (float !== undefined) return float;
+    const site = this.declSites.get(name);
+    const visible = [from.name, ...(this.rawFiles.get(from.name)?.raw.imports ?? [])];
+    if (site === undefined) {
+      const known = [...PRIMITIVES, ...[...this.declSites.entries()].filter(([, s]) => visible.includes(s.file.name)).map(([n]) => n)];
+      this.report(where, `unknown type "${name}"${suggest(name, known)}`);
+      return undefined;
+    }
+    if (!visible.includes(site.file.name)) {
+      this.report(where, `type "${name}" is declared in ${site.file.file}, which this file does not import (add it to imports)`);
+      return undefined;
+    }
+    return this.buildDecl(name, where);
+  }
+
+  /** The declaration `name`, built on first use (undefined when it is unknown or contains itself). */
+  buildDecl(name: string, usedAt?: Source): Decl | undefined {
+    const done = this.built.get(name);
+    if (done !== undefined) return done;
+    const site = this.declSites.get(name);
+    if (site === undefined) return undefined;
+    if (this.building.has(name)) {
+      this.report(usedAt ?? site.file.locate(site.path), `type "${name}" contains itself`);
+      return undefined;
+    }
+    this.building.add(name);
+    const { raw, file, path } = site;
+    const source = file.locate(path);
+    let decl: Decl | undefined;
+    if (raw.enum !== undefined) decl = buildEnum(this, name, raw, file, path, source);
+    else if (raw.flags !== undefined) decl = buildFlags(this, name, raw, file, path, source);
+    else if (raw.bits !== undefined) decl = buildBits(this, name, raw, file, path, source);
+    // A declared struct may read the section's entries or rest; where it is used decides if that fits.
+    else decl = buildStruct(this, name, raw.doc, raw.fields ?? [], file, path, source, raw.size);
+    this.building.delete(name);
+    if (decl !== undefined) this.built.set(name, decl);
+    return decl;
+  }
+}

@@ -1,0 +1,79 @@
+import { alternatives } from "../diagnostics.js";
+import type { FloatType, IntName, IntType } from "./model.js";
+
+// What the model passes share: the built-in types, the names generated code reserves, and the helpers
+// their messages use.
+
+export const INTS: Record<IntName, IntType> = {
+  u8: { kind: "int", name: "u8", size: 1, signed: false },
+  u16: { kind: "int", name: "u16", size: 2, signed: false },
+  u32: { kind: "int", name: "u32", size: 4, signed: false },
+  u64: { kind: "int", name: "u64", size: 8, signed: false },
+  i8: { kind: "int", name: "i8", size: 1, signed: true },
+  i16: { kind: "int", name: "i16", size: 2, signed: true },
+  i32: { kind: "int", name: "i32", size: 4, signed: true },
+  i64: { kind: "int", name: "i64", size: 8, signed: true },
+};
+export const FLOATS: Record<string, FloatType> = {
+  f32: { kind: "float", name: "f32", size: 4 },
+  f64: { kind: "float", name: "f64", size: 8 },
+};
+export const PRIMITIVES = [...Object.keys(INTS), ...Object.keys(FLOATS)];
+
+/** Names that generated code uses itself; a field may not take them. */
+export const RESERVED_FIELD_NAMES = new Set(["entries", "rest", "unknown"]);
+
+/** Field names that would hide a member of the lazy view generated for a fixed struct. */
+export const VIEW_MEMBER_NAMES = new Set(["to_object"]);
+
+/**
+ * Declaration names whose TypeScript form would shadow a global that generated code or its users rely
+ * on (a struct `record` would become an interface `Record`).
+ */
+export const SHADOWED_GLOBALS = new Set([
+  "array", "array_buffer", "big_int", "boolean", "data_view", "date", "error", "function", "json", "map", "math",
+  "number", "object", "promise", "readonly", "readonly_map", "record", "set", "string", "symbol", "uint8_array",
+]);
+
+export function intRange(t: IntType): [bigint, bigint] {
+  const bits = BigInt(t.size * 8);
+  return t.signed ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
+}
+
+/** "a struct", "an enum": for messages that name a declaration's kind. */
+export function kindName(kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind === "int" ? "integer" : kind}`;
+}
+
+export function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+/** Edit distance, to suggest the name a maintainer probably meant. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+export function suggest(name: string, candidates: readonly string[]): string {
+  const scored = candidates.map((c) => [c, distance(name, c)] as const).filter(([c, d]) => d <= Math.max(2, Math.floor(c.length / 3)));
+  const best = Math.min(...scored.map(([, d]) => d));
+  const close = scored.filter(([, d]) => d === best).map(([c]) => c);
+  const list = (close.length > 0 ? close : candidates).slice().sort();
+  if (list.length === 0) return "";
+  return close.length > 0 ? `; did you mean ${alternatives(list)}?` : `; known: ${alternatives(list.slice(0, 12))}${list.length > 12 ? ", …" : ""}`;
+}
+
+export function reservedMode(r: true | "ignore" | undefined): "check" | "ignore" | undefined {
+  return r === true ? "check" : r === "ignore" ? "ignore" : undefined;
+}
+
