@@ -352,25 +352,25 @@ export class ByteWriter {
 
   /** Overwrites a u8 already written (a length known only later). */
   patchU8(at: number, v: number): void {
-    this.int(v, 0, 0xff, "u8");
+    this.int(v, 0, 0xff, "u8", at);
     this.buffer[at] = v;
   }
 
   /** Overwrites a u16 already written. */
   patchU16(at: number, v: number, le = this.littleEndian): void {
-    this.int(v, 0, 0xffff, "u16");
+    this.int(v, 0, 0xffff, "u16", at);
     this.view.setUint16(at, v, le);
   }
 
   /** Overwrites a u32 already written (a CRC or a count known only later). */
   patchU32(at: number, v: number, le = this.littleEndian): void {
-    this.int(v, 0, 0xffff_ffff, "u32");
+    this.int(v, 0, 0xffff_ffff, "u32", at);
     this.view.setUint32(at, v, le);
   }
 
   /** Overwrites a u64 already written. */
   patchU64(at: number, v: bigint, le = this.littleEndian): void {
-    if (typeof v !== "bigint" || BigInt.asUintN(64, v) !== v) this.fail(`${String(v)} is not a valid u64`);
+    if (typeof v !== "bigint" || BigInt.asUintN(64, v) !== v) this.fail(`${String(v)} is not a valid u64`, at);
     this.view.setUint32(le ? at : at + 4, Number(v & 0xffff_ffffn), le);
     this.view.setUint32(le ? at + 4 : at, Number(v >> 32n), le);
   }

@@ -92,12 +92,15 @@ export function guardedBody(body: readonly string[], usesIndex: boolean, io: "r"
  */
 export class ErrorPath {
   private named = false;
+  /** True once some statement sets `at`: the body then needs {@link guardedBody}. */
+  used = false;
   constructor(private readonly statements: string[]) {}
 
   /** Statements for `f` follow: a failure is in it. */
   field(f: Field): void {
     this.statements.push(`at = ${str(f.name)};`);
     this.named = true;
+    this.used = true;
   }
 
   /** Adds checks that name their own field. */

@@ -69,7 +69,6 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
     const statements: string[] = [];
     const path = new ErrorPath(statements);
     for (const f of struct.fields) checkField(m, struct, f, position(f.offset!), path, statements);
-    const guarded = statements.some((s) => s.startsWith("at = "));
     m.file.function({
       name: names.checkAt,
       doc: `Checks one ${struct.name} at a claimed position as {@link decode${pascal(struct.name)}At} does.`,
@@ -78,9 +77,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
         { name: "o", type: "number" },
       ],
       returns: "void",
-      body: guarded
-        ? guardedBody(statements, true, "r")
-        : statements,
+      body: path.used ? guardedBody(statements, true, "r") : statements,
     });
   }
 

@@ -478,6 +478,15 @@ describe("ByteWriter patching", () => {
     expect(Array.from(w.finish())).toEqual([1, 2, 3, 4, 4, 3, 2, 1]);
   });
 
+  it("a bad patched value names the patched position, not the end of what was written", () => {
+    const w = new ByteWriter();
+    w.zeros(16);
+    expect(encodeError(() => w.patchU8(2, 256)).offset).toBe(2);
+    expect(encodeError(() => w.patchU16(4, -1)).offset).toBe(4);
+    expect(encodeError(() => w.patchU32(8, 2 ** 32)).offset).toBe(8);
+    expect(encodeError(() => w.patchU64(8, -1n)).offset).toBe(8);
+  });
+
   it("patchU32 works after the buffer grew", () => {
     const w = new ByteWriter({ initialCapacity: 1 });
     w.u32(0);
