@@ -31,6 +31,7 @@ import {
   REC_TYPE_OPTIONAL,
   recordLabel,
   type RecordLayerName,
+  recordTypeName,
   XEN_PAGE_SHIFT,
 } from "./constants.js";
 
@@ -148,8 +149,9 @@ function readLibxcHeaders(r: ByteReader): { version: number; domain: DomainHeade
   if (ihdr.options.bigEndian !== 0) fail("a big-endian stream: Xen's restorer refuses it", at + 16, "libxc image header", "options", "unsupported");
   const dat = r.offset;
   const domain = decodePart("libxc domain header", () => decodeDomainHeader(r));
-  if (domain.type !== DomainType.x86_pv && domain.type !== DomainType.x86_hvm && domain.type !== DomainType.x86_pvh) {
-    fail(`domain type ${domain.type}: only x86 PV (1) and HVM (2, 3) domains have records`, dat, "libxc domain header", "type", "unsupported");
+  // x86_pv_setup / x86_hvm_setup (xg_sr_restore_x86_{pv,hvm}.c) each restore only their own type: 1 or 2.
+  if (domain.type !== DomainType.x86_pv && domain.type !== DomainType.x86_hvm) {
+    fail(`domain type ${domain.type}: Xen's restorers take only x86 PV (1) and x86 HVM (2) streams`, dat, "libxc domain header", "type", "unsupported");
   }
   if (domain.pageShift !== XEN_PAGE_SHIFT) fail(`page_shift ${domain.pageShift}: Xen's x86 restorer needs 12`, dat + 4, "libxc domain header", "page_shift", "unsupported");
   return { version: ihdr.version, domain };
@@ -218,7 +220,9 @@ export function readXenStream(bytes: Uint8Array): XenStream {
       } else if (rec.type === LibxlRecordType.emulator_xenstore_data || rec.type === LibxlRecordType.emulator_context) {
         if (rec.body.length < 8) fail("an emulator record needs its 8-byte emulator header", rec.offset + 4, label, "length");
       } else if (rec.type === LibxlRecordType.checkpoint_state) {
-        if (rec.body.length < 4) fail("CHECKPOINT_STATE needs its 4-byte control id", rec.offset + 4, label, "length");
+        // process_record (libxl_stream_read.c): "Unexpected CHECKPOINT_STATE record in stream" unless COLO
+        // reads its back channel, which is never a saved or migrated stream.
+        fail("CHECKPOINT_STATE belongs to COLO's back channel: libxl refuses it in a restore stream", rec.offset, label, "type", "unsupported");
       } else {
         fail(`unknown libxl record type ${hex(rec.type)}: libxl refuses the stream`, rec.offset, label, "type");
       }
@@ -230,13 +234,16 @@ export function readXenStream(bytes: Uint8Array): XenStream {
       fail(`unknown mandatory record type ${hex(type)}: Xen's restorer refuses the stream`, rec.offset, label, "type");
     }
     if (type === RecordType.static_data_end) {
-      if (seenStaticDataEnd) fail(seenPageData && libxc!.version < 3 ? "STATIC_DATA_END after PAGE_DATA (a version 2 stream has it implied there)" : "a second STATIC_DATA_END record", rec.offset, label);
+      // handle_static_data_end (xg_sr_restore.c): "Multiple STATIC_DATA_END records found".
+      if (seenStaticDataEnd) fail(seenPageData && libxc!.version < 3 ? "STATIC_DATA_END after PAGE_DATA or X86_PV_P2M_FRAMES (a version 2 stream has it implied there)" : "a second STATIC_DATA_END record", rec.offset, label);
       if (rec.body.length !== 0) fail("STATIC_DATA_END must be empty", rec.offset + 4, label, "length");
       seenStaticDataEnd = true;
-    } else if (type === RecordType.page_data) {
+    } else if (type === RecordType.page_data || type === RecordType.x86_pv_p2m_frames) {
+      // handle_page_data (xg_sr_restore.c), handle_x86_pv_p2m_frames (xg_sr_restore_x86_pv.c): "No
+      // STATIC_DATA_END seen" in version 3; version 2 implies it before the first of them.
       if (!seenStaticDataEnd) {
-        if (libxc!.version >= 3) fail("PAGE_DATA before STATIC_DATA_END in a version 3 stream", rec.offset, label);
-        seenStaticDataEnd = true; // version 2: implied before the first page data
+        if (libxc!.version >= 3) fail(`${recordTypeName("libxc", type)} before STATIC_DATA_END in a version 3 stream`, rec.offset, label);
+        seenStaticDataEnd = true;
       }
       seenPageData = true;
     } else if (type === RecordType.end) {
@@ -268,6 +275,8 @@ export function readXenStream(bytes: Uint8Array): XenStream {
 /** The framing an exporter writes around the records. */
 export interface FramingOptions {
   readonly layer: XenLayerName;
+  /** The libxc image header's version: 2 or 3 (default 3). */
+  readonly version?: number;
   readonly xl?: XlHeaderInfo;
   readonly libxlOptions?: number;
   readonly domain: DomainHeader;
@@ -291,7 +300,7 @@ export function writeXenStream(framing: FramingOptions, records: readonly XenRec
   });
   const w = new ByteWriter({ littleEndian: true, initialCapacity: size });
   const libxcHeaders = (): void => {
-    encodeLibxcImageHeader(w, { version: 3, options: { bigEndian: 0 } });
+    encodeLibxcImageHeader(w, { version: framing.version ?? 3, options: { bigEndian: 0 } });
     encodeDomainHeader(w, framing.domain);
   };
   if (framing.layer === "xl") encodeXlSaveHeader(w, framing.xl!);
