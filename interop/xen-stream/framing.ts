@@ -25,6 +25,7 @@ import {
   LibxlRecordType,
 } from "../../generated/xen_libxl/index.js";
 import { decodeXlSaveHeader, encodeXlSaveHeader, XlMandatoryFlags } from "../../generated/xen_xl/index.js";
+import { legacyHint } from "./legacy.js";
 import {
   padding8,
   REC_LENGTH_MAX,
@@ -142,7 +143,7 @@ function readRecord(r: ByteReader, layer: RecordLayerName, index: number): XenRe
 function readLibxcHeaders(r: ByteReader): { version: number; domain: DomainHeader } {
   const at = r.offset;
   if (!allOnes(r.bytes, r.pos, 8)) {
-    fail("no libxc image header (its marker is all ones): a legacy (Xen 4.5 or older) image is not supported", at, "libxc image header", "marker", "unsupported");
+    fail(legacyHint(r.bytes.subarray(r.pos, r.pos + 64)) ?? "no libxc image header (its marker is all ones)", at, "libxc image header", "marker", "unsupported");
   }
   const ihdr = decodePart("libxc image header", () => decodeLibxcImageHeader(r));
   if (ihdr.version !== 2 && ihdr.version !== 3) fail(`version ${ihdr.version}: Xen's restorer reads versions 2 and 3`, at + 12, "libxc image header", "version", "unsupported");
@@ -167,7 +168,8 @@ const KNOWN_LIBXC = new Set<number>(RecordTypeNames.keys());
 export function readXenStream(bytes: Uint8Array): XenStream {
   const layer = detectXenStream(bytes);
   if (layer === undefined) {
-    fail("not a Xen stream: no xl save-file magic, libxl ident or libxc marker (legacy pre-4.6 images are not supported)", 0, "stream start", undefined, "unsupported");
+    const legacy = legacyHint(bytes.subarray(0, 64));
+    fail(legacy ?? "not a Xen stream: no xl save-file magic, libxl ident or libxc marker", 0, "stream start", undefined, "unsupported");
   }
   const r = new ByteReader(bytes);
   let xl: XlHeaderInfo | undefined;
@@ -177,7 +179,7 @@ export function readXenStream(bytes: Uint8Array): XenStream {
     const h = decodePart("xl header", () => decodeXlSaveHeader(r));
     const unknown = h.mandatoryFlags & ~(XlMandatoryFlags.json | XlMandatoryFlags.stream_v2);
     if (unknown !== 0) fail(`mandatory flags ${hex(unknown)} are unknown: xl refuses the file`, 36, "xl header", "mandatory_flags");
-    if ((h.mandatoryFlags & XlMandatoryFlags.stream_v2) === 0) fail("the body is a legacy (pre-v2) stream, which is not supported", 36, "xl header", "mandatory_flags", "unsupported");
+    if ((h.mandatoryFlags & XlMandatoryFlags.stream_v2) === 0) fail(legacyHint(bytes.subarray(0, 64))!, 36, "xl header", "mandatory_flags", "unsupported");
     xl = h;
     if (!startsWith(bytes, LIBXL_IDENT, r.pos)) fail("the xl header is not followed by a libxl stream header", r.offset, "libxl header", "ident");
   }
