@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { decodeImage, encodeImage, imageFormat, type Image, type ImageHeader, type ImageInit, type KnownSection } from "../../generated/index.js";
 import { exportDumpCore, importDumpCore } from "../../interop/dump-core/index.js";
-import { detectXenStream, exportXenStream, importXenStream } from "../../interop/xen-stream/index.js";
+import { detectXenStream, exportXenStream, importXenStream, legacyHint } from "../../interop/xen-stream/index.js";
 import { DecodeError, decodeStreamToImage, writeStream } from "../../runtime/index.js";
 import { imageFileToStream, streamToImageFile } from "../../runtime/node/index.js";
 import { EXIT, inFile, UsageError } from "../errors.js";
@@ -71,7 +71,8 @@ export async function convert(args: string[], io: Io): Promise<number> {
   try {
     const kind = kindOf(input.head);
     if (kind === undefined) {
-      throw inFile(new DecodeError("unknown-format", "not a xenimage image, a Xen migration stream, an xl save file or a Xen dump-core file", { offset: 0 }), name);
+      const legacy = legacyHint(input.head);
+      throw inFile(new DecodeError(legacy === undefined ? "unknown-format" : "unsupported", legacy ?? "not a xenimage image, a Xen migration stream, an xl save file or a Xen dump-core file", { offset: 0 }), name);
     }
     const target: Target = to ?? (kind === "seekable" ? "streamed" : "seekable");
     if (target === kind) throw new UsageError(`${name} is already ${kind}`);
