@@ -46,6 +46,8 @@ export interface LegacyConversion {
   readonly width: 32 | 64;
   readonly guest: "pv" | "hvm";
   readonly format: "libxc" | "libxl";
+  /** Leave QEMU's record at the end of an HVM stream unread (--skip-qemu). */
+  readonly skipQemu?: boolean;
 }
 
 /** Runs Xen's convert-legacy-stream on a legacy stream; throws with its stderr when it fails. */
@@ -54,7 +56,7 @@ export function convertLegacyStream(legacy: Uint8Array, o: LegacyConversion): Ui
     const input = join(dir, "legacy");
     const output = join(dir, "v2");
     writeFileSync(input, legacy);
-    const r = python("convert-legacy-stream", ["-i", input, "-o", output, "-w", String(o.width), "-g", o.guest, "-f", o.format]);
+    const r = python("convert-legacy-stream", ["-i", input, "-o", output, "-w", String(o.width), "-g", o.guest, "-f", o.format, ...(o.skipQemu === true ? ["--skip-qemu"] : [])]);
     if (r.status !== 0) throw new Error(`convert-legacy-stream failed (${r.status}): ${r.stderr}`);
     return new Uint8Array(readFileSync(output));
   });
