@@ -176,9 +176,30 @@ describe("lenient where Xen is lenient", () => {
     expect(sameBytes(exportXenStream(image, { layer: "libxc" }), stream)).toBe(true);
   });
 
+  it("BASIC records out of vcpu order, and a vcpu sending BASIC twice (the last wins), come back as they were", () => {
+    const stream = pvStream(8, 3);
+    const basics = recordsOf(stream).filter((r) => r.type === 4);
+    const [b0, b1] = basics.map((r) => stream.slice(r.offset, r.offset + 8 + r.length));
+    const again = stream.slice(basics[0]!.offset, basics[0]!.offset + 8 + basics[0]!.length);
+    again[8 + 8 + 600] = 0x55; // vcpu 0's second BASIC differs from its first
+    const end = basics[1]!.offset + 8 + basics[1]!.length;
+    const swapped = concat(stream.subarray(0, basics[0]!.offset), b1!, stream.subarray(basics[0]!.offset + b0!.length, basics[1]!.offset), b0!, again, stream.subarray(end));
+    const image = importXenStream(swapped);
+    const vcpus = image.sections.find((s) => s.type === "vcpu_context") as KnownSection & { type: "vcpu_context" };
+    expect(vcpus.body).toHaveLength(2);
+    expect(sameBytes(exportXenStream(image, { layer: "libxc" }), swapped)).toBe(true);
+    const w = exportXenStream({ header: image.header, sections: image.sections.filter((s) => s.type !== "unknown") }, { layer: "libxc" });
+    const own = recordsOf(w).filter((r) => r.type === 4);
+    expect(w[own[0]!.offset + 8 + 8 + 600]).toBe(0x55); // the last BASIC of vcpu 0 is the one the section holds
+  });
+
   it("where we are stricter (README), the import fails naming the rule instead of giving an image verify refuses", () => {
     const e = decodeError(() => importXenStream(pvStream(8, 3, { sharedInfo: false })));
     expect(e.message).toMatch(/do not make a valid pv_x86_migration image: .*shared_info/);
+    // A policy record in a later checkpoint round: Xen stores it and never applies it; our rules place
+    // policies before the memory.
+    const late = hvmStream(3, hvmBlob(), record(0x0e), record(0x11, u32le(0, 0xffff_ffff, 0xd, 1, 2, 3)));
+    expect(decodeError(() => importXenStream(late)).message).toMatch(/do not make a valid hvm_x86_migration image: .*cpuid/);
   });
 });
 

@@ -67,6 +67,8 @@ describe("synthetic guests as Xen streams", () => {
           expect(checked.version).toBe(version);
           expect(checked.domainType).toBe(kind.startsWith("pv") ? 1 : 2);
           expect(typeSequence(stream)).toEqual(expectedSequence(kind, layer, { version }));
+          // Imported and exported again (the version its layout recorded), the same bytes.
+          expect(sameBytes(exportXenStream(importXenStream(stream), { layer }), stream)).toBe(true);
         });
       }
 
