@@ -90,15 +90,16 @@ interface LiveTemporary {
 }
 
 /**
- * Temporaries this process may have on disk. Shared through a global symbol, so that two copies of
- * this module in one process (a bundle and the package, say) see and clean each other's.
+ * Temporaries this thread may have on disk. Shared through a global symbol, so that two copies of
+ * this module (a bundle and the package, say) see and clean each other's.
  */
 const LIVE: Set<LiveTemporary> = ((globalThis as Record<symbol, unknown>)[Symbol.for("xenimage.atomic-file.live")] ??= new Set<LiveTemporary>()) as Set<LiveTemporary>;
 
 /**
- * Removes every temporary file this process has open, synchronously: for signal and `exit` handlers
- * (the xenimage command calls it on SIGINT, SIGTERM, SIGHUP and a closed standard output). Writers
- * using them are marked aborted; their next call fails with `ECANCELED`. Returns the removed paths.
+ * Removes every temporary file this process (this thread, in a worker) has open, synchronously: for
+ * signal and `exit` handlers (the xenimage command calls it on SIGINT, SIGTERM, SIGHUP and a closed
+ * standard output). Writers using them are marked aborted; their next call fails with `ECANCELED`.
+ * Returns the removed paths.
  */
 export function cleanupTemporaries(): string[] {
   const removed: string[] = [];
@@ -109,7 +110,7 @@ export function cleanupTemporaries(): string[] {
   return removed;
 }
 
-/** The temporaries this process has open now (their paths): for diagnostics and tests. */
+/** The temporaries this process (this thread) has open now (their paths): for diagnostics and tests. */
 export function liveTemporaries(): string[] {
   return [...LIVE].map((t) => t.tempPath);
 }
@@ -146,12 +147,12 @@ function ownerOf(name: string, prefix: string): { host: string; pid: number } | 
  * Whether the process that made a temporary may still be writing it. Only a process of this machine
  * can be checked; anything that cannot be judged counts as alive, so it is never removed.
  */
-function mayBeAlive(owner: { host: string; pid: number }, tempPath: string): boolean {
+function mayBeAlive(owner: { host: string; pid: number }): boolean {
   if (owner.host !== HOST) return true;
   if (!Number.isSafeInteger(owner.pid) || owner.pid <= 1) return true;
-  // Every temporary this process has on disk is in the registry (it is added before the file is
-  // created), so one of our pid that is not there was left by an earlier process with the same pid.
-  if (owner.pid === process.pid) return [...LIVE].some((t) => t.tempPath === tempPath);
+  // Our own pid: another worker thread of this process may be writing it (the registry is per
+  // thread), so it is kept, even when an earlier process with the same pid left it.
+  if (owner.pid === process.pid) return true;
   try {
     process.kill(owner.pid, 0);
     return true;
@@ -172,7 +173,7 @@ async function removeStale(dir: string, prefix: string): Promise<string[]> {
   for (const name of names) {
     const owner = ownerOf(name, prefix);
     const tempPath = join(dir, name);
-    if (owner === undefined || mayBeAlive(owner, tempPath)) continue;
+    if (owner === undefined || mayBeAlive(owner)) continue;
     try {
       await rm(tempPath, { force: true });
       removed.push(tempPath);
