@@ -232,7 +232,6 @@ function noProgress(): NodeJS.ErrnoException {
 export class AtomicFile {
   private state: "open" | "committing" | "committed" | "aborted" = "open";
   private end = 0;
-  private readonly live: LiveTemporary;
 
   private constructor(
     /** The final name. */
@@ -240,12 +239,10 @@ export class AtomicFile {
     /** Where the bytes are until `commit`. */
     readonly tempPath: string,
     private readonly handle: FileHandle,
-    live: LiveTemporary,
+    private readonly live: LiveTemporary,
     private readonly sync: boolean,
     private readonly syncDir: boolean,
-  ) {
-    this.live = live;
-  }
+  ) {}
 
   /** Creates a new temporary beside `path` (removing stale ones of the same destination first). */
   static async open(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
