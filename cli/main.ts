@@ -55,7 +55,8 @@ Exit codes:
   1  invalid image (bad magic, CRC mismatch, truncated, a broken image-type rule) or invalid JSON
   2  usage error
   3  I/O error (missing file, a directory, no permission, a full disk)
-  129, 130, 143  interrupted by SIGHUP, SIGINT or SIGTERM (files being written are removed)`;
+  129, 130, 143  interrupted by SIGHUP, SIGINT or SIGTERM (files being written are removed)
+  141            standard output closed by its reader (| head): output cut short, no message`;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   inspect,

@@ -148,28 +148,30 @@ describe("standard output closed by its reader (| head)", () => {
     return { code: r.status, stderr: r.stderr };
   }
 
-  it("xenimage demo | head -1: exit 0, no message, no temporary", () => {
+  // Whether the reader is gone before the last write depends on timing: a cut-short run exits 141
+  // (128 + SIGPIPE, as a shell reports a tool the pipe killed), one that got all out exits 0.
+  it("xenimage demo | head -1: exit 141 (or 0), no message, no temporary", () => {
     const sub = fresh();
     const r = piped(["demo", "--out", sub], "head -1");
     expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
+    expect([0, 141]).toContain(r.code);
     // Some demo files are written, whole (renamed into place), the rest never started.
     const written = filesUnder(sub);
     expect(written.length).toBeGreaterThan(0);
     for (const name of written) expect(name).toMatch(/^[a-z0-9_-]+-(save|core)\.img$/);
   });
 
-  it("xenimage dump FILE | head -1: exit 0, no message", () => {
+  it("xenimage dump FILE | head -1: exit 141 (or 0), no message", () => {
     const r = piped(["dump", "--pages", path("small.img")], "head -1");
     expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
+    expect([0, 141]).toContain(r.code);
   });
 
-  it("xenimage convert STREAM - | head -c 1: exit 0, no message, its scratch file removed", () => {
+  it("xenimage convert STREAM - | head -c 1: exit 141, no message, its scratch file removed", () => {
     const scratch = fresh();
     const r = piped(["convert", path("small.stream"), "-", "--to", "seekable"], "head -c 1", { TMPDIR: scratch });
     expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(141);
     expect(readdirSync(scratch)).toEqual([]);
   });
 });
