@@ -1,3 +1,5 @@
+import { describeSystemError, FileWriteError } from "../runtime/node/index.js";
+
 /** A mistake in how the command was called: exit code 2. */
 export class UsageError extends Error {}
 
@@ -8,4 +10,19 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, io: 3 } as const;
 export function inFile<E>(error: E, file: string): E {
   if (error !== null && typeof error === "object") Object.assign(error, { file });
   return error;
+}
+
+/** A system error (it has an errno code and a system call), as opposed to a bug. */
+export function isIoError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string" && (e as NodeJS.ErrnoException).syscall !== undefined;
+}
+
+/**
+ * The one-line message of an I/O error: the file, then what went wrong, e.g.
+ * `out.img: no space left on device (ENOSPC)`. A failed write already names its destination.
+ */
+export function ioMessage(e: NodeJS.ErrnoException): string {
+  if (e instanceof FileWriteError) return e.message;
+  const what = e.code === "EISDIR" ? "is a directory" : e.code === "ENOENT" ? "no such file" : e.code === "EACCES" ? "permission denied" : describeSystemError(e);
+  return e.path ? `${e.path}: ${what}` : what;
 }

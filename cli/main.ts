@@ -12,7 +12,8 @@ import { dump } from "./commands/dump.js";
 import { inspect } from "./commands/inspect.js";
 import { pages } from "./commands/pages.js";
 import { verify } from "./commands/verify.js";
-import { EXIT, UsageError } from "./errors.js";
+import { EXIT, ioMessage, isIoError, UsageError } from "./errors.js";
+import { exitOnClosedOutput, installInterruptHandlers, isClosedPipe } from "./interrupts.js";
 import type { Io } from "./io.js";
 
 export { EXIT } from "./errors.js";
@@ -57,7 +58,9 @@ Exit codes:
   0  success
   1  invalid image (bad magic, CRC mismatch, truncated, a broken image-type rule) or invalid JSON
   2  usage error
-  3  I/O error (missing file, a directory, no permission)`;
+  3  I/O error (missing file, a directory, no permission, a full disk)
+  129, 130, 143  interrupted by SIGHUP, SIGINT or SIGTERM (files being written are removed)
+  141            standard output closed by its reader (| head): output cut short, no message`;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   inspect,
@@ -70,15 +73,6 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   generate: async (args, io) => (await import("../generator/main.js")).runGenerator(args, io.out, io.err),
   docs: async (args, io) => (await import("../generator/main.js")).runGenerator(["--docs-only", ...args], io.out, io.err),
 };
-
-function isIoError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string" && (e as NodeJS.ErrnoException).syscall !== undefined;
-}
-
-function ioMessage(e: NodeJS.ErrnoException): string {
-  const what = e.code === "EISDIR" ? "is a directory" : e.code === "ENOENT" ? "no such file" : e.code === "EACCES" ? "permission denied" : e.message;
-  return e.path ? `${e.path}: ${what}` : what;
-}
 
 /** Runs the command line; returns the exit code. Errors become one line on stderr, never a stack trace. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -125,17 +119,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (invokedDirectly || process.argv[1]?.endsWith("/xenimage")) {
-  // A reader that stops early (`… | head`) is not an error of ours.
-  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+  // Signals and a reader that stops early (`… | head`) end the command quietly, temporaries removed.
+  installInterruptHandlers();
   process.exitCode = await main(process.argv.slice(2), {
     out: (t) => process.stdout.write(t + "\n"),
     err: (t) => process.stderr.write(t + "\n"),
     outBytes: (bytes) =>
       new Promise<void>((resolve, reject) => {
-        process.stdout.write(bytes, (e) => (e ? reject(e) : resolve()));
+        process.stdout.write(bytes, (e) => (e ? (isClosedPipe(e) ? exitOnClosedOutput() : reject(e)) : resolve()));
       }),
     stdin: process.stdin,
     interactive: process.stderr.isTTY === true,

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { encodeImage } from "../../generated/index.js";
 import { UsageError, EXIT, inFile } from "../errors.js";
-import { writeFileAtomic } from "../files.js";
+import { writeFileAtomic } from "../../runtime/node/index.js";
 import { imageFromJson } from "../image-json.js";
 import { displayName, onePositional, readInput, type Io } from "../io.js";
 import { JsonShapeError } from "../../runtime/index.js";

@@ -1,12 +1,9 @@
-import { rm, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { decodeImage, encodeImage, imageFormat, type Image, type ImageHeader, type ImageInit, type KnownSection } from "../../generated/index.js";
 import { exportDumpCore, importDumpCore } from "../../interop/dump-core/index.js";
 import { detectXenStream, exportXenStream, importXenStream, legacyHint } from "../../interop/xen-stream/index.js";
-import { DecodeError, decodeStreamToImage, writeStream } from "../../runtime/index.js";
-import { imageFileToStream, streamToImageFile } from "../../runtime/node/index.js";
+import { DecodeError, decodeStreamToImage, writeStream, type ByteSink } from "../../runtime/index.js";
+import { imageFileToStream, streamToImageFile, streamToImageTarget } from "../../runtime/node/index.js";
 import { EXIT, inFile, UsageError } from "../errors.js";
 import { HEAD, layoutOf, peekInput, readAll, type PeekedInput } from "../input-source.js";
 import { displayName, type Io } from "../io.js";
@@ -91,18 +88,18 @@ async function run(kind: InputKind, target: Target, input: PeekedInput, inPath: 
   // Our two layouts convert into each other without decoding a body, and without holding the image.
   if (kind === "streamed" && target === "seekable") {
     const bar = progress(io.interactive, "converting", input.size ?? 0);
-    const file = outPath === "-" ? join(tmpdir(), `xenimage-${process.pid}.img`) : outPath;
+    const options = { onProgress: (p: { streamBytes: number }) => bar.update(p.streamBytes) };
     try {
-      await streamToImageFile(imageFormat, input.chunks(), file, { onProgress: (p) => bar.update(p.streamBytes) });
-      if (outPath === "-") await io.outBytes(new Uint8Array(await readFile(file)));
+      // To a pipe, the image is laid out in a scratch file first: its table comes last.
+      if (outPath === "-") await streamToImageTarget(imageFormat, input.chunks(), await outputSink("-", io), options);
+      else await streamToImageFile(imageFormat, input.chunks(), outPath, options);
     } finally {
       bar.stop();
-      if (outPath === "-") await rm(file, { force: true });
     }
     return;
   }
   if (kind === "seekable" && target === "streamed" && inPath !== "-") {
-    await imageFileToStream(imageFormat, inPath, await outputSink(outPath, io));
+    await toOutput(outPath, io, (sink) => imageFileToStream(imageFormat, inPath, sink));
     return;
   }
   const image = await loadImage(kind, input);
@@ -111,7 +108,7 @@ async function run(kind: InputKind, target: Target, input: PeekedInput, inPath: 
       await writeOutput(outPath, encodeImage(image as ImageInit), io);
       return;
     case "streamed":
-      await writeStream(imageFormat, (image as ImageInit).header, image.sections, await outputSink(outPath, io));
+      await toOutput(outPath, io, (sink) => writeStream(imageFormat, (image as ImageInit).header, image.sections, sink));
       return;
     case "dump-core":
       await writeOutput(outPath, exportDumpCore(image as ImageInit), io);
@@ -126,5 +123,16 @@ async function run(kind: InputKind, target: Target, input: PeekedInput, inPath: 
         }),
         io,
       );
+  }
+}
+
+/** Runs `write` into the output sink of `outPath`, aborting the sink (removing its temporary) if anything fails. */
+async function toOutput(outPath: string, io: Io, write: (sink: ByteSink) => Promise<void>): Promise<void> {
+  const sink = await outputSink(outPath, io);
+  try {
+    await write(sink);
+  } catch (e) {
+    await sink.abort(e);
+    throw e;
   }
 }

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { encodeImage, ImageType } from "../../generated/index.js";
 import { syntheticCoreImage, syntheticGuest } from "../../synthetic/guest.js";
 import { EXIT } from "../errors.js";
-import { writeFileAtomic } from "../files.js";
+import { writeFileAtomic } from "../../runtime/node/index.js";
 import type { Io } from "../io.js";
 import { inspect } from "./inspect.js";
 

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { EXIT } from "../errors.js";
-import { writeFileAtomic } from "../files.js";
+import { writeFileAtomic } from "../../runtime/node/index.js";
 import { imageToJson } from "../image-json.js";
 import { onePositional, type Io } from "../io.js";
 import { loadImage } from "../load-image.js";

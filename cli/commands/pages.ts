@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { PAGE_DATA_PAGES_COUNTED, PageTypeNames } from "../../generated/index.js";
 import { EXIT, UsageError } from "../errors.js";
-import { writeFileAtomic } from "../files.js";
+import { removeStaleTemporariesIn, syncDirectory, writeFileAtomic } from "../../runtime/node/index.js";
 import { displayName, onePositional, type Io } from "../io.js";
 import { loadImage } from "../load-image.js";
 import { progress } from "../progress.js";
@@ -39,12 +39,16 @@ export async function pages(args: string[], io: Io): Promise<number> {
   const missing = wanted === undefined ? [] : [...wanted].filter((p) => !rows.some((r) => r.pfn === p));
   if (values.output !== undefined) {
     await mkdir(values.output, { recursive: true });
+    // One look for temporaries left by a killed run, not one per page (a directory listing each).
+    await removeStaleTemporariesIn(values.output);
     const bar = progress(io.interactive, "extracting", rows.length);
     let done = 0;
     for (const row of rows) {
-      if (row.data !== undefined) await writeFileAtomic(join(values.output, `pfn-${row.pfn.toString(16).padStart(8, "0")}.page`), row.data);
+      const path = join(values.output, `pfn-${row.pfn.toString(16).padStart(8, "0")}.page`);
+      if (row.data !== undefined) await writeFileAtomic(path, row.data, { removeStale: false, syncDirectory: false });
       bar.update(++done);
     }
+    await syncDirectory(values.output);
     bar.stop();
   }
   if (values.json) {

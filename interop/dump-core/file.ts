@@ -1,12 +1,12 @@
 /**
  * Node only. Writes a dump-core file to disk from its plan, page by page, without assembling the file in
- * memory: the bytes go to a temporary name beside the target, which is renamed into place only when
- * complete (a failed write leaves nothing under the final name).
+ * memory, through the runtime's atomic-write helper: the bytes go to a temporary name beside the target,
+ * every write checked, and the file is renamed into place only when complete (a failed write leaves
+ * nothing under the final name, and its error names the file).
  */
-import { open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import type { ImageInit } from "../../generated/index.js";
 import { EncodeError } from "../../runtime/index.js";
+import { AtomicFile } from "../../runtime/node/atomic-file.js";
 import { planDumpCore, type DumpCorePlan, type ExportDumpCoreOptions } from "./export.js";
 
 /** How many bytes are gathered before one write. */
@@ -18,13 +18,12 @@ export async function writeDumpCoreFile(image: ImageInit, path: string, options:
   if (options.strict === true && plan.losses.length > 0) {
     throw new EncodeError("lossy", `the dump-core file cannot carry the whole image: ${plan.losses.join("; ")}`);
   }
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const handle = await open(temporary, "wx");
+  const file = await AtomicFile.open(path);
   try {
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
     const flush = async () => {
-      if (pending.length > 0) await handle.writev(pending);
+      if (pending.length > 0) await file.writev(pending);
       pending = [];
       pendingBytes = 0;
     };
@@ -34,12 +33,9 @@ export async function writeDumpCoreFile(image: ImageInit, path: string, options:
       if (pendingBytes >= WRITE_BATCH) await flush();
     }
     await flush();
-    await handle.sync();
-    await handle.close();
-    await rename(temporary, path);
+    await file.commit();
   } catch (e) {
-    await handle.close().catch(() => {});
-    await rm(temporary, { force: true });
+    await file.abort();
     throw e;
   }
   return plan;

@@ -4,13 +4,16 @@
  * back (or the other way round) comes out byte for byte the same, because both writers lay sections out
  * by the rules in `layout.ts`.
  */
+import { open } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ContainerFormat, ContainerHeader } from "../container.js";
 import { checkConvertible, imageToStream, rawEntry } from "../convert.js";
 import type { ImageReaderOptions } from "../image-reader.js";
 import { EncodedHeader } from "../layout.js";
 import { decodeStream, type StreamDecoderOptions } from "../stream-decoder.js";
 import type { StreamEncoderOptions } from "../stream-encoder.js";
-import type { ByteSource, ByteTarget } from "../stream-io.js";
+import { toByteSink, type ByteSink, type ByteSource, type ByteTarget } from "../stream-io.js";
 import { openImageFile } from "./file-reader.js";
 import { ImageWriter, type ImageWriterOptions } from "./file-writer.js";
 
@@ -47,6 +50,70 @@ export async function streamToImageFile<H extends ContainerHeader>(
   path: string,
   options: StreamToImageOptions<H> = {},
 ): Promise<ConversionSummary<H>> {
+  return copyStream(format, source, path, options, (writer) => writer.finish());
+}
+
+/** Options of {@link streamToImageTarget}. */
+export interface StreamToImageTargetOptions<H> extends Omit<StreamToImageOptions<H>, "sync"> {
+  /** Where the scratch file is laid out. Default: the OS temporary directory. */
+  readonly scratchDirectory?: string;
+}
+
+/**
+ * Turns a stream into a seekable image written to a byte target (standard output, a socket). The
+ * seekable layout ends with the table the header points to, so the image is laid out in a scratch
+ * file first (a temporary of the atomic-write scheme, removed at the end, on failure too), then copied
+ * to `target`, which is closed (aborted on failure).
+ */
+export async function streamToImageTarget<H extends ContainerHeader>(
+  format: ContainerFormat<H>,
+  source: ByteSource,
+  target: ByteTarget,
+  options: StreamToImageTargetOptions<H> = {},
+): Promise<ConversionSummary<H>> {
+  const sink = toByteSink(target);
+  const scratch = join(options.scratchDirectory ?? tmpdir(), "xenimage-scratch.img");
+  try {
+    return await copyStream(format, source, scratch, { ...options, sync: false }, async (writer) => {
+      try {
+        await writer.complete();
+        await copyFile(writer.tempPath, sink);
+      } finally {
+        await writer.abort();
+      }
+    });
+  } catch (e) {
+    await sink.abort(e);
+    throw e;
+  }
+}
+
+/** Copies a file into a sink in chunks of 1 MiB, then closes the sink. */
+async function copyFile(path: string, sink: ByteSink): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    for (let position = 0; ; ) {
+      // A fresh buffer each time: the sink may hold on to a chunk until its write completes.
+      const chunk = new Uint8Array(1 << 20);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      await sink.write(chunk.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  await sink.close();
+}
+
+/** Decodes `source` into an image writer for `path`; `done` completes the writer (finish, or read back). */
+async function copyStream<H extends ContainerHeader>(
+  format: ContainerFormat<H>,
+  source: ByteSource,
+  path: string,
+  options: StreamToImageOptions<H>,
+  done: (writer: ImageWriter<H>) => Promise<void>,
+): Promise<ConversionSummary<H>> {
   const stream = await decodeStream<H>(format, source, options);
   let writer: ImageWriter<H> | undefined;
   try {
@@ -64,7 +131,7 @@ export async function streamToImageFile<H extends ContainerHeader>(
       await writer.writeRaw(rawEntry(section.entry), section.parts);
       options.onProgress?.({ sections: writer.sectionCount, streamBytes: stream.offset });
     }
-    await writer.finish();
+    await done(writer);
     return { header: header.header, sections: writer.sectionCount, streamBytes: stream.offset };
   } catch (e) {
     await writer?.abort();
@@ -83,7 +150,14 @@ export async function imageFileToStream<H extends ContainerHeader>(
   target: ByteTarget,
   options: ImageReaderOptions & StreamEncoderOptions = {},
 ): Promise<void> {
-  const image = await openImageFile<H>(format, path, options);
+  let image;
+  try {
+    image = await openImageFile<H>(format, path, options);
+  } catch (e) {
+    // Aborted as promised: an output file's temporary must not outlive a missing or bad input.
+    await toByteSink(target).abort(e);
+    throw e;
+  }
   try {
     await imageToStream(format, image, target, options);
   } finally {

@@ -4,9 +4,6 @@
  * synced and then renamed over it, so the final name only ever holds a complete image. Bodies are laid
  * out by the same rules as the in-memory encoder (`layout.ts`), so both give the same bytes.
  */
-import { randomBytes } from "node:crypto";
-import { open, rename, rm, type FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { ByteWriter } from "../byte-writer.js";
 import {
   endEntry,
@@ -20,6 +17,7 @@ import {
 import { EncodeError } from "../errors.js";
 import { EncodedHeader, seekableBodyOffset, seekableTableOffset } from "../layout.js";
 import { SectionEncoder, type RawEntry } from "../section-encoder.js";
+import { AtomicFile } from "./atomic-file.js";
 
 /** Options of {@link ImageWriter}. */
 export interface ImageWriterOptions {
@@ -35,8 +33,6 @@ export interface ImageWriterOptions {
    */
   readonly maxPendingBytes?: number;
 }
-
-let tempCounter = 0;
 
 /**
  * How much a syncing writer writes between background flushes. Left to the end, the final `fsync` of
@@ -62,7 +58,7 @@ class WriteQueue {
   private flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly file: AtomicFile,
     private readonly maxPendingBytes: number,
     /** Start a background `datasync` after this many bytes (0: never); see {@link FLUSH_EVERY}. */
     private readonly flushEvery: number,
@@ -75,7 +71,7 @@ class WriteQueue {
     this.pendingBytes += bytes.length;
     this.tail = this.tail.then(async () => {
       try {
-        if (this.failure === undefined) await this.writeFully(bytes, position);
+        if (this.failure === undefined) await this.file.write(bytes, position);
         this.unflushed += bytes.length;
         if (this.flushEvery > 0 && this.unflushed >= this.flushEvery && this.flushing === undefined) this.startFlush();
       } catch (e) {
@@ -91,18 +87,10 @@ class WriteQueue {
     this.check();
   }
 
-  private async writeFully(bytes: Uint8Array, position: number): Promise<void> {
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done);
-      done += bytesWritten;
-    }
-  }
-
   /** Flushes what is written so far while writing goes on, so the final sync has little left to do. */
   private startFlush(): void {
     this.unflushed = 0;
-    this.flushing = this.handle.datasync().then(
+    this.flushing = this.file.datasync().then(
       () => (this.flushing = undefined),
       (e: unknown) => {
         this.failure ??= e;
@@ -126,7 +114,8 @@ class WriteQueue {
 /**
  * Writes a seekable image to a file, section by section. Create it with {@link ImageWriter.create},
  * `write` each section (await every call), then `finish`; on any failure call `abort` (or let
- * {@link writeImageFile} do it), which removes the temporary file.
+ * {@link writeImageFile} do it), which removes the temporary file. The file is an {@link AtomicFile}:
+ * every write is checked, and a failed one (a full disk: `ENOSPC`) is a `FileWriteError` naming `path`.
  */
 export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase = KnownSectionBase> {
   private pos: number;
@@ -134,23 +123,19 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
   private readonly table: ByteWriter;
   private readonly encoder: SectionEncoder<H>;
   private readonly queue: WriteQueue;
-  private state: "open" | "finished" | "aborted" = "open";
+  private state: "open" | "complete" | "finished" | "aborted" = "open";
 
   private constructor(
     private readonly format: ContainerFormat<H>,
-    /** The final name. */
-    readonly path: string,
-    /** Where the image is written until it is complete. */
-    readonly tempPath: string,
-    private readonly handle: FileHandle,
+    private readonly file: AtomicFile,
     private readonly header: EncodedHeader<H>,
-    private readonly sync: boolean,
+    sync: boolean,
     maxPendingBytes: number,
   ) {
     this.pos = header.bytes.length;
     this.table = new ByteWriter({ littleEndian: header.littleEndian, initialCapacity: 64 * format.entry.size });
     this.encoder = new SectionEncoder(format, header.header, header.littleEndian);
-    this.queue = new WriteQueue(handle, maxPendingBytes, sync ? FLUSH_EVERY : 0);
+    this.queue = new WriteQueue(file, maxPendingBytes, sync ? FLUSH_EVERY : 0);
   }
 
   /**
@@ -166,10 +151,9 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
     const table = { sectionTableOffset: 0n, sectionCount: 0 };
     const encoded = header instanceof EncodedHeader ? header.withTable(table) : EncodedHeader.fromInit(format, header, table);
     const maxPending = options.maxPendingBytes ?? 8 * 1024 * 1024;
-    // Same directory, so the rename stays on one file system and is atomic; "wx" never clobbers.
-    const tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.${++tempCounter}.${randomBytes(4).toString("hex")}.tmp`);
-    const handle = await open(tempPath, "wx");
-    const writer = new ImageWriter<H, S>(format, path, tempPath, handle, encoded, options.sync ?? true, maxPending);
+    const sync = options.sync ?? true;
+    const file = await AtomicFile.open(path, { sync });
+    const writer = new ImageWriter<H, S>(format, file, encoded, sync, maxPending);
     try {
       await writer.queue.write(encoded.bytes, 0);
     } catch (e) {
@@ -177,6 +161,16 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
       throw e;
     }
     return writer;
+  }
+
+  /** The final name. */
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** Where the image is written until it is complete (the atomic-write scheme's temporary name). */
+  get tempPath(): string {
+    return this.file.tempPath;
   }
 
   /** Bytes laid out so far (the header included): where the next body would start before alignment. */
@@ -189,8 +183,10 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
     return this.count;
   }
 
-  private check(): void {
-    if (this.state !== "open") throw new EncodeError(this.state, `the image writer for ${this.path} is ${this.state}`, { offset: this.pos });
+  private check(allowed: "open" | "complete" = "open"): void {
+    if (this.state !== "open" && this.state !== allowed) {
+      throw new EncodeError(this.state, `the image writer for ${this.path} is ${this.state}`, { offset: this.pos });
+    }
   }
 
   /** Encodes a section and queues its body; resolves when the writer can take the next one. */
@@ -238,10 +234,12 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
   }
 
   /**
-   * Writes the end section and the table, patches the header, syncs, and renames the file into place.
-   * On failure the temporary file is removed and the final name left as it was.
+   * Writes the end section and the table, patches the header and waits for every write: the whole
+   * image is then at `tempPath`, not yet synced nor renamed. `finish` does this and renames; call it
+   * alone for a scratch image that is read back and then `abort`ed (converting a stream to a seekable
+   * image on a pipe). On failure the temporary file is removed.
    */
-  async finish(): Promise<void> {
+  async complete(): Promise<void> {
     this.check();
     try {
       const tableOffset = seekableTableOffset(this.pos);
@@ -251,38 +249,35 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
       await this.queue.write(this.table.finish(), tableOffset);
       await this.queue.write(this.header.withTable({ sectionTableOffset: BigInt(tableOffset), sectionCount: sections }).bytes, 0);
       await this.queue.drain();
-      if (this.sync) await this.handle.sync();
-      await this.handle.close();
-      await rename(this.tempPath, this.path);
-      this.state = "finished";
-      if (this.sync) await syncDirectory(dirname(this.path));
+      this.state = "complete";
     } catch (e) {
-      if (this.state === "open") await this.abort();
+      await this.abort();
+      throw e;
+    }
+  }
+
+  /**
+   * Completes the image (see `complete`), syncs it, and renames the file into place. On failure the
+   * temporary file is removed and the final name left as it was.
+   */
+  async finish(): Promise<void> {
+    this.check("complete");
+    if (this.state === "open") await this.complete();
+    try {
+      await this.file.commit();
+      this.state = "finished";
+    } catch (e) {
+      await this.abort();
       throw e;
     }
   }
 
   /** Gives up: closes and removes the temporary file. The final name is never touched. Safe to call twice. */
   async abort(): Promise<void> {
-    if (this.state !== "open") return;
+    if (this.state === "finished" || this.state === "aborted") return;
     this.state = "aborted";
     await this.queue.drain().catch(() => undefined);
-    await this.handle.close().catch(() => undefined);
-    await rm(this.tempPath, { force: true });
-  }
-}
-
-/** Makes a rename durable: the directory entry is flushed too. Some platforms cannot sync a directory; that is not an error. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== "EISDIR" && code !== "EINVAL" && code !== "EPERM" && code !== "EBADF") throw e;
-  } finally {
-    await handle?.close();
+    await this.file.abort();
   }
 }
 
