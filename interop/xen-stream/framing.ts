@@ -124,6 +124,7 @@ function readRecord(r: ByteReader, layer: RecordLayerName, index: number): XenRe
   const type = r.u32At(at, true);
   const length = r.u32At(at + 4, true);
   const label = recordLabel(layer, index, type);
+  // read_record (xg_sr_common.c): "length ... exceeds max".
   if (length > REC_LENGTH_MAX) {
     fail(`body length ${length} exceeds Xen's limit of ${REC_LENGTH_MAX} bytes (REC_LENGTH_MAX)`, offset + 4, label, "length");
   }
@@ -132,6 +133,7 @@ function readRecord(r: ByteReader, layer: RecordLayerName, index: number): XenRe
     fail(`the stream ends inside the record: ${length} + ${pad} padding bytes announced, ${r.remaining - 8} left`, offset + 8, label, "body", "truncated");
   }
   const body = r.bytes.subarray(at + 8, at + 8 + length);
+  // The verifier (libxc.py, libxl.py): "Padding containing non0 bytes found".
   for (let i = 0; i < pad; i++) {
     if (r.bytes[at + 8 + length + i] !== 0) fail("non-zero byte in the padding after the body", offset + 8 + length + i, label, "padding");
   }
@@ -145,6 +147,7 @@ function readLibxcHeaders(r: ByteReader): { version: number; domain: DomainHeade
   if (!allOnes(r.bytes, r.pos, 8)) {
     fail(legacyHint(r.bytes.subarray(r.pos, r.pos + 64)) ?? "no libxc image header (its marker is all ones)", at, "libxc image header", "marker", "unsupported");
   }
+  // read_headers (xg_sr_restore.c): marker, id, version 2-3, little-endian only.
   const ihdr = decodePart("libxc image header", () => decodeLibxcImageHeader(r));
   if (ihdr.version !== 2 && ihdr.version !== 3) fail(`version ${ihdr.version}: Xen's restorer reads versions 2 and 3`, at + 12, "libxc image header", "version", "unsupported");
   if (ihdr.options.bigEndian !== 0) fail("a big-endian stream: Xen's restorer refuses it", at + 16, "libxc image header", "options", "unsupported");
@@ -154,6 +157,7 @@ function readLibxcHeaders(r: ByteReader): { version: number; domain: DomainHeade
   if (domain.type !== DomainType.x86_pv && domain.type !== DomainType.x86_hvm) {
     fail(`domain type ${domain.type}: Xen's restorers take only x86 PV (1) and x86 HVM (2) streams`, dat, "libxc domain header", "type", "unsupported");
   }
+  // x86_pv_setup / x86_hvm_setup: "Invalid page size".
   if (domain.pageShift !== XEN_PAGE_SHIFT) fail(`page_shift ${domain.pageShift}: Xen's x86 restorer needs 12`, dat + 4, "libxc domain header", "page_shift", "unsupported");
   return { version: ihdr.version, domain };
 }
@@ -174,6 +178,7 @@ export function readXenStream(bytes: Uint8Array): XenStream {
   const r = new ByteReader(bytes);
   let xl: XlHeaderInfo | undefined;
   let libxlOptions: number | undefined;
+  // create_domain (xl_vmcontrol.c): magic, byte order, no unknown mandatory flag.
   if (layer === "xl") {
     if (bytes.length >= 36 && r.u32At(32, false) === 0x01020304) fail("a big-endian xl save file (byteorder 01 02 03 04) is not supported", 32, "xl header", "byteorder", "unsupported");
     const h = decodePart("xl header", () => decodeXlSaveHeader(r));
@@ -184,6 +189,7 @@ export function readXenStream(bytes: Uint8Array): XenStream {
     if (!startsWith(bytes, LIBXL_IDENT, r.pos)) fail("the xl header is not followed by a libxl stream header", r.offset, "libxl header", "ident");
   }
   if (layer !== "libxc") {
+    // stream_header_done (libxl_stream_read.c): ident, version 2, little-endian only.
     const at = r.offset;
     const h = decodePart("libxl header", () => decodeLibxlStreamHeader(r));
     if (h.version !== 2) fail(`version ${h.version}: libxl reads version 2`, at + 8, "libxl header", "version", "unsupported");
@@ -220,18 +226,21 @@ export function readXenStream(bytes: Uint8Array): XenStream {
         awaitingCheckpointEnd = false;
         mode = "libxc";
       } else if (rec.type === LibxlRecordType.emulator_xenstore_data || rec.type === LibxlRecordType.emulator_context) {
+        // process_record, write_emulator_blob (libxl_stream_read.c): "too short to contain header".
         if (rec.body.length < 8) fail("an emulator record needs its 8-byte emulator header", rec.offset + 4, label, "length");
       } else if (rec.type === LibxlRecordType.checkpoint_state) {
         // process_record (libxl_stream_read.c): "Unexpected CHECKPOINT_STATE record in stream" unless COLO
         // reads its back channel, which is never a saved or migrated stream.
         fail("CHECKPOINT_STATE belongs to COLO's back channel: libxl refuses it in a restore stream", rec.offset, label, "type", "unsupported");
       } else {
+        // process_record (libxl_stream_read.c): "Unrecognised record".
         fail(`unknown libxl record type ${hex(rec.type)}: libxl refuses the stream`, rec.offset, label, "type");
       }
       continue;
     }
     // A libxc record.
     const type = rec.type;
+    // restore() (xg_sr_restore.c): "Mandatory record ... not handled"; an unknown optional one is skipped.
     if (!KNOWN_LIBXC.has(type) && (type & REC_TYPE_OPTIONAL) === 0) {
       fail(`unknown mandatory record type ${hex(type)}: Xen's restorer refuses the stream`, rec.offset, label, "type");
     }
