@@ -15,7 +15,7 @@ import { decodeStreamToImage, encodeStream } from "../../runtime/index.js";
 import { exportXenStream, headerInit, importXenStream, sameImage, sameSection, XEN_CARRIER_SECTIONS } from "../../interop/xen-stream/index.js";
 import { syntheticGuest } from "../../synthetic/guest.js";
 import { checkXenStream } from "./xen-stream-checker.js";
-import { concat, sameBytes, typeSequence } from "./xen-stream-helpers.js";
+import { concat, recordsOf, sameBytes, typeSequence } from "./xen-stream-helpers.js";
 
 const KINDS = ["pv-x86_64", "pv-x86_32", "hvm-x86_64"] as const;
 const LAYERS = ["libxc", "libxl", "xl"] as const;
@@ -113,6 +113,21 @@ describe("synthetic guests as Xen streams", () => {
     expect(tail + 8 + dv.getUint32(tail + 4, true)).toBeLessThanOrEqual(optionalEnd);
     expect(optionalEnd - (tail + 8 + dv.getUint32(tail + 4, true))).toBeLessThan(8);
     expect(new TextDecoder().decode(stream.subarray(optionalEnd, optionalEnd + 8))).toBe("LibxlFmt");
+  });
+
+  it("an HVM guest's libxl stream and xl save file carry its device model's records: xenstore keys, then QEMU's save file", () => {
+    for (const layer of ["libxl", "xl"] as const) {
+      const stream = exportXenStream(syntheticGuest("hvm-x86_64"), { layer });
+      const records = recordsOf(stream).filter((r) => r.layer === "libxl" && (r.type === 2 || r.type === 3));
+      expect(records.map((r) => r.type)).toEqual([2, 3]);
+      const dv = new DataView(stream.buffer, stream.byteOffset);
+      const context = records[1]!.offset + 8;
+      expect([dv.getUint32(context, true), dv.getUint32(context + 4, true)]).toEqual([2, 0]); // qemu-upstream, index 0
+      // QEMU's file header, which its loadvm checks first: "QEVM", version 3, big-endian.
+      expect(new TextDecoder().decode(stream.subarray(context + 8, context + 12))).toBe("QEVM");
+      expect(dv.getUint32(context + 12, false)).toBe(3);
+      expect(stream[context + records[1]!.length - 1]).toBe(0); // QEMU_VM_EOF
+    }
   });
 
   it("splits a page_data section of more than 1024 pfns into PAGE_DATA records of 1024 and joins them again", () => {
