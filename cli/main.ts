@@ -35,6 +35,10 @@ Commands:
                                    FORMAT is seekable, streamed, xen-libxc, xen-libxl, xen-xl or
                                    dump-core; IN may be a Xen libxc/libxl stream, an xl save file or a
                                    dump-core file (detected); default: the other layout, or seekable
+          [--xen-version 2|3]      the libxc stream version a Xen format gets (default 3, or the
+                                   version of the stream the image was imported from)
+          [--xenimage-record]      add xenimage's XENIMAGE record, so converting back gives the image
+                                   exactly; a libxc or libxl stream with it fails Xen's verify-stream-v2
   pages FILE [--pfn N…] [-o DIR] [--json]
                                    list the guest's pages (pfn, type, section), or extract them to DIR
   demo [--out DIR]                 write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and

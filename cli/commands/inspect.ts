@@ -13,6 +13,7 @@ import { EXIT, inFile } from "../errors.js";
 import { HEAD, layoutOf, peekInput, readAll } from "../input-source.js";
 import { displayName, onePositional, type Io } from "../io.js";
 import { stringify } from "../json.js";
+import { inspectXenInput, routeInput } from "../xen-input.js";
 import {
   crc32c,
   decodeLayout,
@@ -190,7 +191,9 @@ export async function inspect(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
   const file = onePositional(positionals, "inspect");
   const name = displayName(file);
-  const report = await inspectFile(file, io);
+  const routed = await routeInput(file, io); // Xen's formats: their records, and whether they import
+  if ("xen" in routed) return inspectXenInput(routed.xen, values.json === true, io);
+  const report = await inspectFile(file, routed.io);
   io.out(values.json ? stringify(report) : formatInspect(report, name));
   for (const p of report.problems) io.err(`xenimage: ${name}: ${p}`);
   return report.problems.length === 0 ? EXIT.ok : EXIT.invalid;

@@ -7,6 +7,7 @@ import { removeStaleTemporariesIn, syncDirectory, writeFileAtomic } from "../../
 import { displayName, onePositional, type Io } from "../io.js";
 import { loadImage } from "../load-image.js";
 import { progress } from "../progress.js";
+import { routeInput, xenInputImage } from "../xen-input.js";
 
 function parsePfn(text: string): number {
   const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
@@ -23,7 +24,8 @@ export async function pages(args: string[], io: Io): Promise<number> {
   });
   const file = onePositional(positionals, "pages");
   const wanted = values.pfn === undefined ? undefined : new Set(values.pfn.map(parsePfn));
-  const image = await loadImage(file, io);
+  const routed = await routeInput(file, io); // Xen's formats: the pages of the image they import to
+  const image = "xen" in routed ? xenInputImage(routed.xen) : await loadImage(file, routed.io);
   const rows: { pfn: number; type: string; section: number; data?: Uint8Array }[] = [];
   image.sections.forEach((s, index) => {
     if (s.type !== "page_data") return;

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { XenImageError } from "../../runtime/index.js";
 import { EXIT } from "../errors.js";
 import { displayName, onePositional, type Io } from "../io.js";
+import { routeInput, verifyXenInput } from "../xen-input.js";
 import { inspectFile } from "./inspect.js";
 
 /**
@@ -12,9 +13,11 @@ export async function verify(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
   const file = onePositional(positionals, "verify");
   const name = displayName(file);
+  const routed = await routeInput(file, io); // Xen's formats: imported with every check Xen's restorers make
+  if ("xen" in routed) return verifyXenInput(routed.xen, values.json === true, io);
   let problems: readonly string[];
   try {
-    problems = (await inspectFile(file, io)).problems;
+    problems = (await inspectFile(file, routed.io)).problems;
   } catch (e) {
     if (!(e instanceof XenImageError)) throw e;
     // The header, the table or (in a stream) a section is broken: nothing past it can be checked.

@@ -23,6 +23,7 @@ export const CarrierSection = {
   xen_libxl_record: 0x7003,
   xen_record_override: 0x7004,
   xenimage_sources: 0x7005,
+  xen_offline_vcpus: 0x7006,
 } as const;
 
 /**
@@ -39,6 +40,7 @@ export const CarrierSectionNames: ReadonlyMap<number, string> = new Map<number, 
   [0x7003, "xen_libxl_record"],
   [0x7004, "xen_record_override"],
   [0x7005, "xenimage_sources"],
+  [0x7006, "xen_offline_vcpus"],
 ]);
 
 /** The outermost layer of a Xen stream. */
@@ -448,6 +450,45 @@ export function viewXenimageSectionSourceAt(r: ByteReader, o: number): XenimageS
 /** Claims one xenimage_section_source, checks it as {@link decodeXenimageSectionSource} does and returns a lazy view. */
 export function viewXenimageSectionSource(r: ByteReader): XenimageSectionSourceView {
   return viewXenimageSectionSourceAt(r, r.take(XENIMAGE_SECTION_SOURCE_SIZE));
+}
+
+/** Body of the xen_offline_vcpus section (0x7006). A vcpu_context section has one entry per vcpu id, but Xen's saver sends X86_PV_VCPU_BASIC only for online vcpus: the entries of the vcpus listed here had no record (they are all zero) and get none on export. Every other entry, whatever it holds, is a record. */
+export interface XenOfflineVcpus {
+  /** The offline vcpus' ids, ascending. */
+  vcpuIds: number[];
+}
+
+/** How xen_offline_vcpus values map to JSON. */
+export const xenOfflineVcpusShape: JsonShape = { kind: "struct", fields: { vcpuIds: { kind: "array", of: "number" } } };
+
+/** Reads one xen_offline_vcpus. */
+export function decodeXenOfflineVcpus(r: ByteReader): XenOfflineVcpus {
+  let at = "";
+  let index = -1;
+  try {
+    at = "vcpu_ids";
+    if (r.remaining % 4 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 4`);
+    const vcpuIds: number[] = [];
+    for (index = 0; r.remaining > 0; index++) vcpuIds.push(r.u32le());
+    index = -1;
+    return { vcpuIds };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
+/** Writes one xen_offline_vcpus; a value out of range or of the wrong length is an EncodeError naming the field. */
+export function encodeXenOfflineVcpus(w: ByteWriter, v: XenOfflineVcpus): void {
+  let at = "";
+  let index = -1;
+  try {
+    at = "vcpu_ids";
+    if (!Array.isArray(v.vcpuIds)) w.fail("an array is expected");
+    for (index = 0; index < v.vcpuIds.length; index++) w.u32le(v.vcpuIds[index]!);
+    index = -1;
+  } catch (e) {
+    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
 }
 
 /** Body of the xenimage_sources section (0x7005). */

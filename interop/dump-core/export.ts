@@ -210,30 +210,41 @@ const shdr = (fields: Partial<Elf64Shdr>): Elf64Shdr => ({
 /**
  * Lays out the dump-core file of a core image without copying its pages. Throws an EncodeError when the
  * image cannot be one (no vcpu contexts, no hypervisor version, a PV guest without machine frames, an
- * architecture and guest type Xen does not dump, a page size other than 4096).
+ * architecture and guest type Xen does not dump, a page size other than 4096), listing every such reason
+ * at once.
  */
 export function planDumpCore(image: ImageInit): DumpCorePlan {
   const { header, sections } = image;
   const losses: string[] = [];
   const pv = header.guestType === GuestType.pv;
-  if (header.guestType !== GuestType.pv && header.guestType !== GuestType.hvm) fail(`guest_type ${header.guestType} is neither PV nor HVM`);
-  const machine = machineFor(header.arch, header.guestType);
-  if (machine === undefined) {
-    fail(
-      header.arch === Arch.x86_32
-        ? "an x86_32 HVM guest has no dump-core form: Xen dumps every HVM guest's vcpus in the 64-bit layout (make the image's arch x86_64)"
-        : `arch ${header.arch} with guest_type ${header.guestType} has no dump-core form (x86 PV or HVM, ARM HVM only)`,
-    );
-  }
-  if (header.pageShift !== 12) fail(`page_shift ${header.pageShift}: dump-core files of x86 and ARM guests have 4096-byte pages`);
-
   const version = only(sections, "xen_version")?.body;
-  if (version === undefined) fail("a dump-core file needs the hypervisor's version: the image has no xen_version section");
   const vcpuSection = only(sections, "vcpu_context");
-  if (vcpuSection === undefined || vcpuSection.body.length === 0) fail("a dump-core file needs at least one vcpu context: the image has none", "vcpu_context");
-  const vcpus = vcpuSection.body;
   const shared = only(sections, "shared_info")?.body;
   const pfnMap = only(sections, "pfn_map")?.body;
+  // Everything that keeps the image from being a dump-core file, said at once (a save image lacks several).
+  const refusals: { reason: string; section?: string }[] = [];
+  if (header.guestType !== GuestType.pv && header.guestType !== GuestType.hvm) refusals.push({ reason: `guest_type ${header.guestType} is neither PV nor HVM` });
+  const machine = machineFor(header.arch, header.guestType);
+  if (machine === undefined && refusals.length === 0) {
+    refusals.push({
+      reason:
+        header.arch === Arch.x86_32
+          ? "an x86_32 HVM guest has no dump-core form: Xen dumps every HVM guest's vcpus in the 64-bit layout (make the image's arch x86_64)"
+          : `arch ${header.arch} with guest_type ${header.guestType} has no dump-core form (x86 PV or HVM, ARM HVM only)`,
+    });
+  }
+  if (header.pageShift !== 12) refusals.push({ reason: `page_shift ${header.pageShift}: dump-core files of x86 and ARM guests have 4096-byte pages` });
+  if (version === undefined) refusals.push({ reason: "a dump-core file needs the hypervisor's version: the image has no xen_version section", section: "xen_version" });
+  if (vcpuSection === undefined || vcpuSection.body.length === 0) refusals.push({ reason: "a dump-core file needs at least one vcpu context: the image has none", section: "vcpu_context" });
+  if (pv && pfnMap === undefined) refusals.push({ reason: "a PV guest's dump-core file gives each page its machine frame: the image has no pfn_map", section: "pfn_map" });
+  if (refusals.length > 0 || machine === undefined || version === undefined || vcpuSection === undefined) {
+    const named = refusals.flatMap((r) => (r.section === undefined ? [] : [r.section]));
+    fail(
+      refusals.length === 1 ? refusals[0]!.reason : `the image cannot be a dump-core file, for ${refusals.length} reasons: ${refusals.map((r) => r.reason).join("; ")}`,
+      named.length === 0 ? undefined : named.join(", "),
+    );
+  }
+  const vcpus = vcpuSection.body;
   for (const s of sections) {
     if (!["xen_version", "vcpu_context", "shared_info", "page_data", "pfn_map"].includes(s.type)) {
       losses.push(`${s.type === "unknown" ? `section type ${hex((s as { id: number }).id)}` : s.type}: dump-core files have no place for this section`);
@@ -244,9 +255,8 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
   // The p2m/pfn table, in page order.
   const table = new ByteWriter({ littleEndian: true, initialCapacity: Math.max(64, pages.length * (pv ? 16 : 8)) });
   if (pv) {
-    if (pfnMap === undefined) fail("a PV guest's dump-core file gives each page its machine frame: the image has no pfn_map", "pfn_map");
     const gmfns = new Map<bigint, bigint>();
-    for (const e of pfnMap as PfnGmfn[]) gmfns.set(e.pfn, e.gmfn);
+    for (const e of pfnMap as PfnGmfn[]) gmfns.set(e.pfn, e.gmfn); // present: its absence was refused above
     for (const page of pages) {
       const gmfn = gmfns.get(BigInt(page.pfn));
       if (gmfn === undefined) fail(`pfn ${hex(page.pfn)} has a page but no machine frame in pfn_map`, "pfn_map");

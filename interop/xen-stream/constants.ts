@@ -24,6 +24,7 @@ export const SECTION = {
   libxlRecord: CarrierSection.xen_libxl_record,
   override: CarrierSection.xen_record_override,
   sources: CarrierSection.xenimage_sources,
+  offline: CarrierSection.xen_offline_vcpus,
 } as const;
 
 /** Which layer a record type belongs to. */

@@ -4,8 +4,8 @@
  * reserved fields zero, STATIC_DATA_END once before the page data, END last and nothing after it. An
  * image imported from a Xen stream is written back in that stream's record order (its
  * xen_stream_layout section). What the image holds that no Xen record can (its header, sections
- * without a record, the order of its sections) travels in one optional XENIMAGE record, which Xen's
- * restorer skips, when (and only when) the Xen records alone would not give the image back.
+ * without a record, the order of its sections) travels, only when asked for, in one optional XENIMAGE
+ * record, which Xen's restorer skips but Xen's verify-stream-v2 refuses.
  */
 import {
   Arch,
@@ -19,6 +19,7 @@ import {
   sectionCodecByName,
 } from "../../generated/index.js";
 import {
+  decodeXenOfflineVcpus,
   decodeXenStreamLayout,
   DomainType,
   encodeXenimageSources,
@@ -30,21 +31,32 @@ import {
 } from "../../generated/xen_libxc/index.js";
 import { LibxlRecordType } from "../../generated/xen_libxl/index.js";
 import { encodeXlConfigData, XlMandatoryFlags } from "../../generated/xen_xl/index.js";
-import { ByteReader, ByteWriter, EncodeError, hex, OPTIONAL_BIT, sectionLabel, XenImageError } from "../../runtime/index.js";
+import { ByteReader, ByteWriter, EncodeError, hex, OPTIONAL_BIT, sectionLabel, type UnknownSection, XenImageError } from "../../runtime/index.js";
 import { headerInit, sameImage, sameSection } from "./compare.js";
 import { LIBXC_STRUCTURAL, LIBXL_STRUCTURAL, SECTION, XEN_PAGE_SHIFT, XENIMAGE_RECORD, type RecordLayerName } from "./constants.js";
 import { type XenLayerName, type XenRecord, type XlHeaderInfo, writeXenStream } from "./framing.js";
 import { importXenStream } from "./import.js";
-import { frameRecord, type GuestShape, recordToPiece, sectionToRecords, unframeRecords, type VcpuContext, vcpuArray, vcpuIdOf } from "./mapping.js";
+import { frameRecord, type GuestShape, libxlRecordToPiece, rebuilds, recordToPiece, sectionToRecords, unframeRecords, vcpuIdOf } from "./mapping.js";
 
 /** Options of {@link exportXenStream}. */
 export interface ExportOptions {
   /** What to write: a libxc stream, a libxl stream (the libxc stream inside), or an xl save file. */
   readonly layer: XenLayerName;
   /**
-   * The XENIMAGE record. `auto` (default): written only when the Xen records alone would not give the
-   * image back on import. `always`. `never`: only Xen's own record types (what the stricter verifier,
-   * libxc.py, accepts); the image's header fields and the sections no Xen record holds are then lost.
+   * The libxc stream's version: 3 (Xen 4.15 on: STATIC_DATA_END, CPUID and MSR policy records) or 2
+   * (Xen 4.6-4.14: neither; the cpuid and msr_policy sections are then left out). Default: the version
+   * of the stream the image was imported from, else 3.
+   */
+  readonly version?: 2 | 3;
+  /**
+   * Whether to add xenimage's own XENIMAGE record, which carries what Xen's records cannot (the image's
+   * header, its sections without a Xen record, their order), so that importing the stream gives the
+   * image back exactly. `never` (default): only what Xen's saver writes, so the stream passes Xen's own
+   * tools. `auto`: add it when the Xen records alone would not give the image back. `always`.
+   * **A stream with XENIMAGE fails Xen's verify-stream-v2** (libxc.py refuses every record type it does
+   * not know, optional ones included), although Xen's restorer skips it as the specification says; in
+   * an xl save file it rides in the header's optional data instead, where xl and the verifier skip it,
+   * but xl save never writes anything there.
    */
   readonly xenimageRecord?: "auto" | "always" | "never";
 }
@@ -84,7 +96,7 @@ const VCPU_KIND: Record<number, number> = {
  * the pages, TSC, shared info, then per vcpu BASIC, EXTENDED, XSAVE, MSRS (HVM: HVM_CONTEXT, HVM_PARAMS);
  * a record with no place of its own (a carried one) stays right after the record before it.
  */
-function arrangeCanonical(gen: readonly (XenRecord[] | undefined)[], layer: XenLayerName, xenimage: XenRecord | undefined): XenRecord[] {
+function arrangeCanonical(gen: readonly (XenRecord[] | undefined)[], layer: XenLayerName, version: number, xenimage: XenRecord | undefined): XenRecord[] {
   interface Item {
     rec: XenRecord;
     phase: number;
@@ -123,7 +135,7 @@ function arrangeCanonical(gen: readonly (XenRecord[] | undefined)[], layer: XenL
   }
   items.sort((a, b) => a.phase - b.phase || a.rank - b.rank || a.sub - b.sub || a.seq - b.seq);
   const libxc: XenRecord[] = xenimage === undefined ? [] : [xenimage];
-  let staticDone = false;
+  let staticDone = version < 3; // version 2 has no STATIC_DATA_END: its restorer implies it
   for (const item of items) {
     if (!staticDone && (item.phase > 0 || item.rank >= AFTER_STATIC_DATA)) {
       libxc.push(made("libxc", RecordType.static_data_end));
@@ -155,11 +167,17 @@ function arrangeCanonical(gen: readonly (XenRecord[] | undefined)[], layer: XenL
 const LAYER_CODE: Record<XenLayerName, number> = { libxc: 1, libxl: 2, xl: 3 };
 
 /** The records in the order an imported stream had them; undefined when the image no longer matches it. */
-function arrangeByLayout(layout: XenStreamLayout, gen: readonly (XenRecord[] | undefined)[], layer: XenLayerName, xenimage: XenRecord | undefined): XenRecord[] | undefined {
+function arrangeByLayout(
+  layout: XenStreamLayout,
+  gen: readonly (XenRecord[] | undefined)[],
+  layer: XenLayerName,
+  version: number,
+  xenimage: XenRecord | undefined,
+): XenRecord[] | undefined {
   if (layout.layer !== LAYER_CODE[layer]) return undefined;
   const used = gen.map(() => 0);
   const out: XenRecord[] = [];
-  let staticDone = false;
+  let staticDone = version < 3; // version 2: STATIC_DATA_END is neither written nor inserted
   let libxcEnded = false;
   if (layer === "libxc" && xenimage !== undefined) out.push(xenimage);
   for (const tok of layout.tokens) {
@@ -169,6 +187,7 @@ function arrangeByLayout(layout: XenStreamLayout, gen: readonly (XenRecord[] | u
     if (structural) {
       if (tok.section !== 0xffff_ffff) return undefined;
       if (tokLayer === "libxc" && tok.type === RecordType.static_data_end) {
+        if (version < 3) continue;
         if (staticDone) return undefined;
         staticDone = true;
       }
@@ -198,8 +217,25 @@ function arrangeByLayout(layout: XenStreamLayout, gen: readonly (XenRecord[] | u
   return out;
 }
 
+/** The carrier sections right after section `i` that describe it (xen_record_override, xen_offline_vcpus). */
+function followersOf(sections: readonly ImageSection[], i: number): UnknownSection[] {
+  const out: UnknownSection[] = [];
+  for (let k = i + 1; k < sections.length; k++) {
+    const s = sections[k]!;
+    if (s.type !== "unknown" || !s.optional || (s.id !== SECTION.override && s.id !== SECTION.offline)) break;
+    out.push(s);
+  }
+  return out;
+}
+
+/** The vcpu ids a xen_offline_vcpus section lists. */
+function offlineIds(section: UnknownSection | undefined): Set<number> {
+  if (section === undefined) return new Set();
+  return new Set(decodeXenOfflineVcpus(new ByteReader(section.bytes, { littleEndian: true })).vcpuIds);
+}
+
 /** The records each section gives in a stream of this layer (undefined: none; it travels in XENIMAGE). */
-function generate(sections: readonly ImageSection[], guest: GuestShape, layer: XenLayerName): (XenRecord[] | undefined)[] {
+function generate(sections: readonly ImageSection[], guest: GuestShape, layer: XenLayerName, version: number): (XenRecord[] | undefined)[] {
   return sections.map((section, i) => {
     try {
       if (section.type === "unknown") {
@@ -209,24 +245,25 @@ function generate(sections: readonly ImageSection[], guest: GuestShape, layer: X
           const rec = recs[0];
           if (recs.length !== 1 || rec === undefined) return undefined;
           if (rec.layer === "libxc" && (LIBXC_STRUCTURAL.has(rec.type) || rec.type === RecordType.checkpoint)) return undefined;
-          if (rec.layer === "libxl" && (LIBXL_STRUCTURAL.has(rec.type) || !([LibxlRecordType.emulator_xenstore_data, LibxlRecordType.emulator_context, LibxlRecordType.checkpoint_state] as number[]).includes(rec.type))) return undefined;
-          if (rec.layer === "libxc") {
-            try {
-              recordToPiece(rec, guest);
-            } catch {
-              return undefined; // a record Xen would refuse is not written (it travels in XENIMAGE)
-            }
+          if (rec.layer === "libxl" && (LIBXL_STRUCTURAL.has(rec.type) || !([LibxlRecordType.emulator_xenstore_data, LibxlRecordType.emulator_context] as number[]).includes(rec.type))) return undefined;
+          try {
+            if (rec.layer === "libxc") recordToPiece(rec, guest);
+            else libxlRecordToPiece(rec, guest);
+          } catch {
+            return undefined; // a record Xen would refuse is not written (it travels in XENIMAGE)
           }
           return recs;
         }
         return undefined;
       }
-      const recs = sectionToRecords(section, guest);
-      if (recs === undefined) return undefined;
+      const followers = followersOf(sections, i);
+      const offline = offlineIds(followers.find((f) => f.id === SECTION.offline));
+      const recs = sectionToRecords(section, guest, { version, offline });
+      if (recs === undefined || (layer === "libxc" && recs[0]?.layer === "libxl")) return undefined;
       // The records an imported section came from, while they still decode to it.
-      const next = sections[i + 1];
-      if (next?.type === "unknown" && next.optional && next.id === SECTION.override) {
-        const original = unframeRecords(next.bytes, "libxc");
+      const override = followers.find((f) => f.id === SECTION.override);
+      if (override !== undefined) {
+        const original = unframeRecords(override.bytes, recs[0]?.layer ?? "libxc");
         if (original.length > 0 && original.every((r) => r.type === recs[0]?.type) && rebuilds(section, original, guest)) return original;
       }
       return recs;
@@ -235,25 +272,6 @@ function generate(sections: readonly ImageSection[], guest: GuestShape, layer: X
       throw e;
     }
   });
-}
-
-/** Whether records decode back to exactly this section. */
-function rebuilds(section: KnownSection, records: readonly XenRecord[], guest: GuestShape): boolean {
-  try {
-    const pieces = records.map((r) => recordToPiece(r, guest));
-    if (section.type === "vcpu_context") {
-      const vcpus: { vcpuId: number; context: VcpuContext }[] = [];
-      for (const p of pieces) {
-        if (p.kind !== "vcpu") return false;
-        vcpus.push(p);
-      }
-      return sameSection(section, { type: "vcpu_context", body: vcpuArray(vcpus, guest.arch) } as KnownSection);
-    }
-    const p = pieces[0];
-    return pieces.length === 1 && p?.kind === "section" && sameSection(section, p.section);
-  } catch {
-    return false;
-  }
 }
 
 function layoutOf(sections: readonly ImageSection[]): XenStreamLayout | undefined {
@@ -308,6 +326,8 @@ interface Plan {
   readonly gen: readonly (XenRecord[] | undefined)[];
   readonly layout: XenStreamLayout | undefined;
   readonly layer: XenLayerName;
+  /** The libxc stream version written: 2 or 3. */
+  readonly version: number;
 }
 
 /** The XENIMAGE record: the header, the sections marked embedded, and where every section comes from. */
@@ -342,14 +362,15 @@ function build(plan: Plan, xenimage: XenRecord | undefined): Uint8Array {
   // In an xl save file the XENIMAGE record goes into the header's optional data, after the configuration,
   // where xl (and Xen's verifier) skip what they do not know; elsewhere it is an optional libxc record.
   const inRecords = plan.layer === "xl" ? undefined : xenimage;
-  const records = (plan.layout !== undefined ? arrangeByLayout(plan.layout, plan.gen, plan.layer, inRecords) : undefined) ?? arrangeCanonical(plan.gen, plan.layer, inRecords);
-  const pv = plan.guest.guestType === GuestType.pv;
-  const layoutType = plan.layout?.domainType;
-  const domainType = pv ? DomainType.x86_pv : layoutType === DomainType.x86_pvh ? DomainType.x86_pvh : DomainType.x86_hvm;
+  const records =
+    (plan.layout !== undefined ? arrangeByLayout(plan.layout, plan.gen, plan.layer, plan.version, inRecords) : undefined) ??
+    arrangeCanonical(plan.gen, plan.layer, plan.version, inRecords);
+  const domainType = plan.guest.guestType === GuestType.pv ? DomainType.x86_pv : DomainType.x86_hvm;
   const fromLibxl = plan.layout !== undefined && plan.layout.layer !== LAYER_CODE.libxc;
   return writeXenStream(
     {
       layer: plan.layer,
+      version: plan.version,
       ...(plan.layer === "xl" ? { xl: xlHeader(plan.sections, plan.layout, xenimage === undefined ? undefined : frameRecord(xenimage)) } : {}),
       libxlOptions: fromLibxl ? plan.layout!.libxlOptions & 0x2 : 0,
       domain: { type: domainType, pageShift: plan.header.pageShift, xenMajor: plan.header.xenMajor, xenMinor: plan.header.xenMinor },
@@ -360,9 +381,11 @@ function build(plan: Plan, xenimage: XenRecord | undefined): Uint8Array {
 
 /**
  * Writes an image (a save or migration image of an x86 PV or HVM guest) as a Xen stream: a libxc
- * stream version 3, a libxl stream with it inside, or an xl save file with the guest_config section
- * as its JSON configuration. Pure and in memory. A value no Xen record can hold is an EncodeError
- * naming the section and the field.
+ * stream (version 3, or 2), a libxl stream with it inside (the device model's sections as its emulator
+ * records), or an xl save file with the guest_config section as its JSON configuration: by default
+ * exactly the records Xen's saver writes, which Xen's verify-stream-v2 accepts. Pure and in memory. A
+ * value no Xen record can hold, or that Xen's restorer would refuse, is an EncodeError naming the
+ * section and the field.
  */
 export function exportXenStream(image: ImageInit | Image, options: ExportOptions): Uint8Array {
   const header = headerInit(image.header);
@@ -374,8 +397,14 @@ export function exportXenStream(image: ImageInit | Image, options: ExportOptions
   if (!["libxc", "libxl", "xl"].includes(options.layer)) throw new EncodeError("invalid-value", `unknown layer "${String(options.layer)}"`, { path: "layer" });
   const sections = image.sections as readonly ImageSection[];
   const guest: GuestShape = { guestType: header.guestType, arch: header.arch };
-  const plan: Plan = { header, sections, guest, gen: generate(sections, guest, options.layer), layout: layoutOf(sections), layer: options.layer };
-  const mode = options.xenimageRecord ?? "auto";
+  if (options.version !== undefined && options.version !== 2 && options.version !== 3) {
+    throw new EncodeError("invalid-value", `version ${String(options.version)}: Xen's restorers read libxc streams of version 2 and 3`, { path: "version" });
+  }
+  const layout = layoutOf(sections);
+  const version = options.version ?? (layout?.libxcVersion === 2 ? 2 : 3);
+  const plan: Plan = { header, sections, guest, gen: generate(sections, guest, options.layer, version), layout, layer: options.layer, version };
+  const mode = options.xenimageRecord ?? "never";
+  if (!["auto", "always", "never"].includes(mode)) throw new EncodeError("invalid-value", `xenimageRecord "${String(mode)}": auto, always or never`, { path: "xenimageRecord" });
   const target: ImageInit = { header, sections };
 
   const reimport = (stream: Uint8Array): ImageInit => {
@@ -387,7 +416,14 @@ export function exportXenStream(image: ImageInit | Image, options: ExportOptions
   };
   if (mode !== "always") {
     const plain = build(plan, undefined);
-    if (mode === "never" || sameImage(reimport(plain), target, { ignoreStreamLayout: true })) return plain;
+    if (mode === "never") return plain;
+    let back: ImageInit | undefined;
+    try {
+      back = importXenStream(plain);
+    } catch {
+      back = undefined; // the records alone do not make an image our rules accept: XENIMAGE is needed
+    }
+    if (back !== undefined && sameImage(back, target, { ignoreStreamLayout: true })) return plain;
   }
   // Sections without records travel embedded; so does any section the records do not give back exactly.
   const embed = new Set<number>();

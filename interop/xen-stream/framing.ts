@@ -25,12 +25,14 @@ import {
   LibxlRecordType,
 } from "../../generated/xen_libxl/index.js";
 import { decodeXlSaveHeader, encodeXlSaveHeader, XlMandatoryFlags } from "../../generated/xen_xl/index.js";
+import { legacyHint } from "./legacy.js";
 import {
   padding8,
   REC_LENGTH_MAX,
   REC_TYPE_OPTIONAL,
   recordLabel,
   type RecordLayerName,
+  recordTypeName,
   XEN_PAGE_SHIFT,
 } from "./constants.js";
 
@@ -122,6 +124,7 @@ function readRecord(r: ByteReader, layer: RecordLayerName, index: number): XenRe
   const type = r.u32At(at, true);
   const length = r.u32At(at + 4, true);
   const label = recordLabel(layer, index, type);
+  // read_record (xg_sr_common.c): "length ... exceeds max".
   if (length > REC_LENGTH_MAX) {
     fail(`body length ${length} exceeds Xen's limit of ${REC_LENGTH_MAX} bytes (REC_LENGTH_MAX)`, offset + 4, label, "length");
   }
@@ -130,6 +133,7 @@ function readRecord(r: ByteReader, layer: RecordLayerName, index: number): XenRe
     fail(`the stream ends inside the record: ${length} + ${pad} padding bytes announced, ${r.remaining - 8} left`, offset + 8, label, "body", "truncated");
   }
   const body = r.bytes.subarray(at + 8, at + 8 + length);
+  // The verifier (libxc.py, libxl.py): "Padding containing non0 bytes found".
   for (let i = 0; i < pad; i++) {
     if (r.bytes[at + 8 + length + i] !== 0) fail("non-zero byte in the padding after the body", offset + 8 + length + i, label, "padding");
   }
@@ -141,16 +145,19 @@ function readRecord(r: ByteReader, layer: RecordLayerName, index: number): XenRe
 function readLibxcHeaders(r: ByteReader): { version: number; domain: DomainHeader } {
   const at = r.offset;
   if (!allOnes(r.bytes, r.pos, 8)) {
-    fail("no libxc image header (its marker is all ones): a legacy (Xen 4.5 or older) image is not supported", at, "libxc image header", "marker", "unsupported");
+    fail(legacyHint(r.bytes.subarray(r.pos, r.pos + 64)) ?? "no libxc image header (its marker is all ones)", at, "libxc image header", "marker", "unsupported");
   }
+  // read_headers (xg_sr_restore.c): marker, id, version 2-3, little-endian only.
   const ihdr = decodePart("libxc image header", () => decodeLibxcImageHeader(r));
   if (ihdr.version !== 2 && ihdr.version !== 3) fail(`version ${ihdr.version}: Xen's restorer reads versions 2 and 3`, at + 12, "libxc image header", "version", "unsupported");
   if (ihdr.options.bigEndian !== 0) fail("a big-endian stream: Xen's restorer refuses it", at + 16, "libxc image header", "options", "unsupported");
   const dat = r.offset;
   const domain = decodePart("libxc domain header", () => decodeDomainHeader(r));
-  if (domain.type !== DomainType.x86_pv && domain.type !== DomainType.x86_hvm && domain.type !== DomainType.x86_pvh) {
-    fail(`domain type ${domain.type}: only x86 PV (1) and HVM (2, 3) domains have records`, dat, "libxc domain header", "type", "unsupported");
+  // x86_pv_setup / x86_hvm_setup (xg_sr_restore_x86_{pv,hvm}.c) each restore only their own type: 1 or 2.
+  if (domain.type !== DomainType.x86_pv && domain.type !== DomainType.x86_hvm) {
+    fail(`domain type ${domain.type}: Xen's restorers take only x86 PV (1) and x86 HVM (2) streams`, dat, "libxc domain header", "type", "unsupported");
   }
+  // x86_pv_setup / x86_hvm_setup: "Invalid page size".
   if (domain.pageShift !== XEN_PAGE_SHIFT) fail(`page_shift ${domain.pageShift}: Xen's x86 restorer needs 12`, dat + 4, "libxc domain header", "page_shift", "unsupported");
   return { version: ihdr.version, domain };
 }
@@ -165,21 +172,24 @@ const KNOWN_LIBXC = new Set<number>(RecordTypeNames.keys());
 export function readXenStream(bytes: Uint8Array): XenStream {
   const layer = detectXenStream(bytes);
   if (layer === undefined) {
-    fail("not a Xen stream: no xl save-file magic, libxl ident or libxc marker (legacy pre-4.6 images are not supported)", 0, "stream start", undefined, "unsupported");
+    const legacy = legacyHint(bytes.subarray(0, 64));
+    fail(legacy ?? "not a Xen stream: no xl save-file magic, libxl ident or libxc marker", 0, "stream start", undefined, "unsupported");
   }
   const r = new ByteReader(bytes);
   let xl: XlHeaderInfo | undefined;
   let libxlOptions: number | undefined;
+  // create_domain (xl_vmcontrol.c): magic, byte order, no unknown mandatory flag.
   if (layer === "xl") {
     if (bytes.length >= 36 && r.u32At(32, false) === 0x01020304) fail("a big-endian xl save file (byteorder 01 02 03 04) is not supported", 32, "xl header", "byteorder", "unsupported");
     const h = decodePart("xl header", () => decodeXlSaveHeader(r));
     const unknown = h.mandatoryFlags & ~(XlMandatoryFlags.json | XlMandatoryFlags.stream_v2);
     if (unknown !== 0) fail(`mandatory flags ${hex(unknown)} are unknown: xl refuses the file`, 36, "xl header", "mandatory_flags");
-    if ((h.mandatoryFlags & XlMandatoryFlags.stream_v2) === 0) fail("the body is a legacy (pre-v2) stream, which is not supported", 36, "xl header", "mandatory_flags", "unsupported");
+    if ((h.mandatoryFlags & XlMandatoryFlags.stream_v2) === 0) fail(legacyHint(bytes.subarray(0, 64))!, 36, "xl header", "mandatory_flags", "unsupported");
     xl = h;
     if (!startsWith(bytes, LIBXL_IDENT, r.pos)) fail("the xl header is not followed by a libxl stream header", r.offset, "libxl header", "ident");
   }
   if (layer !== "libxc") {
+    // stream_header_done (libxl_stream_read.c): ident, version 2, little-endian only.
     const at = r.offset;
     const h = decodePart("libxl header", () => decodeLibxlStreamHeader(r));
     if (h.version !== 2) fail(`version ${h.version}: libxl reads version 2`, at + 8, "libxl header", "version", "unsupported");
@@ -216,27 +226,35 @@ export function readXenStream(bytes: Uint8Array): XenStream {
         awaitingCheckpointEnd = false;
         mode = "libxc";
       } else if (rec.type === LibxlRecordType.emulator_xenstore_data || rec.type === LibxlRecordType.emulator_context) {
+        // process_record, write_emulator_blob (libxl_stream_read.c): "too short to contain header".
         if (rec.body.length < 8) fail("an emulator record needs its 8-byte emulator header", rec.offset + 4, label, "length");
       } else if (rec.type === LibxlRecordType.checkpoint_state) {
-        if (rec.body.length < 4) fail("CHECKPOINT_STATE needs its 4-byte control id", rec.offset + 4, label, "length");
+        // process_record (libxl_stream_read.c): "Unexpected CHECKPOINT_STATE record in stream" unless COLO
+        // reads its back channel, which is never a saved or migrated stream.
+        fail("CHECKPOINT_STATE belongs to COLO's back channel: libxl refuses it in a restore stream", rec.offset, label, "type", "unsupported");
       } else {
+        // process_record (libxl_stream_read.c): "Unrecognised record".
         fail(`unknown libxl record type ${hex(rec.type)}: libxl refuses the stream`, rec.offset, label, "type");
       }
       continue;
     }
     // A libxc record.
     const type = rec.type;
+    // restore() (xg_sr_restore.c): "Mandatory record ... not handled"; an unknown optional one is skipped.
     if (!KNOWN_LIBXC.has(type) && (type & REC_TYPE_OPTIONAL) === 0) {
       fail(`unknown mandatory record type ${hex(type)}: Xen's restorer refuses the stream`, rec.offset, label, "type");
     }
     if (type === RecordType.static_data_end) {
-      if (seenStaticDataEnd) fail(seenPageData && libxc!.version < 3 ? "STATIC_DATA_END after PAGE_DATA (a version 2 stream has it implied there)" : "a second STATIC_DATA_END record", rec.offset, label);
+      // handle_static_data_end (xg_sr_restore.c): "Multiple STATIC_DATA_END records found".
+      if (seenStaticDataEnd) fail(seenPageData && libxc!.version < 3 ? "STATIC_DATA_END after PAGE_DATA or X86_PV_P2M_FRAMES (a version 2 stream has it implied there)" : "a second STATIC_DATA_END record", rec.offset, label);
       if (rec.body.length !== 0) fail("STATIC_DATA_END must be empty", rec.offset + 4, label, "length");
       seenStaticDataEnd = true;
-    } else if (type === RecordType.page_data) {
+    } else if (type === RecordType.page_data || type === RecordType.x86_pv_p2m_frames) {
+      // handle_page_data (xg_sr_restore.c), handle_x86_pv_p2m_frames (xg_sr_restore_x86_pv.c): "No
+      // STATIC_DATA_END seen" in version 3; version 2 implies it before the first of them.
       if (!seenStaticDataEnd) {
-        if (libxc!.version >= 3) fail("PAGE_DATA before STATIC_DATA_END in a version 3 stream", rec.offset, label);
-        seenStaticDataEnd = true; // version 2: implied before the first page data
+        if (libxc!.version >= 3) fail(`${recordTypeName("libxc", type)} before STATIC_DATA_END in a version 3 stream`, rec.offset, label);
+        seenStaticDataEnd = true;
       }
       seenPageData = true;
     } else if (type === RecordType.end) {
@@ -268,6 +286,8 @@ export function readXenStream(bytes: Uint8Array): XenStream {
 /** The framing an exporter writes around the records. */
 export interface FramingOptions {
   readonly layer: XenLayerName;
+  /** The libxc image header's version: 2 or 3 (default 3). */
+  readonly version?: number;
   readonly xl?: XlHeaderInfo;
   readonly libxlOptions?: number;
   readonly domain: DomainHeader;
@@ -291,7 +311,7 @@ export function writeXenStream(framing: FramingOptions, records: readonly XenRec
   });
   const w = new ByteWriter({ littleEndian: true, initialCapacity: size });
   const libxcHeaders = (): void => {
-    encodeLibxcImageHeader(w, { version: 3, options: { bigEndian: 0 } });
+    encodeLibxcImageHeader(w, { version: framing.version ?? 3, options: { bigEndian: 0 } });
     encodeDomainHeader(w, framing.domain);
   };
   if (framing.layer === "xl") encodeXlSaveHeader(w, framing.xl!);

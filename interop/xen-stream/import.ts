@@ -2,8 +2,10 @@
  * Xen stream → xenimage image. Every record becomes a section or part of one; a record no section holds
  * is kept verbatim as an optional carrier section; what the stream says outside its records (layers,
  * headers, record order) goes into a xen_stream_layout section, so exporting the image gives the stream
- * back byte for byte. A stream an exporter of ours wrote carries a XENIMAGE record, from which the
- * original image is rebuilt exactly instead.
+ * back byte for byte. A stream Xen's restorer refuses is refused here too, and a stream it accepts gives
+ * an image `verifyImage` accepts (or a DecodeError for the few places README.md lists where we are
+ * stricter). A stream exported with a XENIMAGE record gives back the image it was made from, as long as
+ * the records Xen restores from agree with that record's copy.
  */
 import {
   Arch,
@@ -16,9 +18,12 @@ import {
   type KnownSection,
   type PageData,
   sectionCodecById,
+  verifyImage,
 } from "../../generated/index.js";
 import {
   decodeXenimageSources,
+  DomainType,
+  encodeXenOfflineVcpus,
   encodeXenStreamLayout,
   RecordLayer,
   RecordType,
@@ -26,12 +31,27 @@ import {
   XlConfigForm,
   type XenimageSectionSource,
 } from "../../generated/xen_libxc/index.js";
+import { LibxlRecordType } from "../../generated/xen_libxl/index.js";
 import { decodeXlConfigData } from "../../generated/xen_xl/index.js";
 import { ByteReader, ByteWriter, DecodeError, OPTIONAL_BIT, type UnknownSection } from "../../runtime/index.js";
 import { headerInit } from "./compare.js";
-import { LIBXC_STRUCTURAL, LIBXL_STRUCTURAL, recordLabel, SECTION, XENIMAGE_RECORD, type RecordLayerName } from "./constants.js";
+import { LIBXC_STRUCTURAL, LIBXL_STRUCTURAL, MAX_BATCH_PFNS, recordLabel, SECTION, XENIMAGE_RECORD, type RecordLayerName } from "./constants.js";
 import { readXenStream, type XenRecord, type XenStream } from "./framing.js";
-import { decodeLibxcBody, encodeVcpuContext, frameRecord, type GuestShape, recordToPiece, sameBytes, sectionToRecords, unframeRecords, type VcpuContext, vcpuArray } from "./mapping.js";
+import {
+  combinePieces,
+  frameRecord,
+  type GuestShape,
+  libxlRecordToPiece,
+  type Piece,
+  rebuilds,
+  recordToPiece,
+  sameBytes,
+  sectionToRecords,
+  SINGLE_PER_PHASE,
+  unframeRecords,
+  type VcpuContext,
+  vcpuArray,
+} from "./mapping.js";
 
 /** Options of {@link importXenStream}. */
 export interface ImportOptions {
@@ -59,13 +79,47 @@ export function carrierSection(id: number, records: readonly { readonly type: nu
   return { type: "unknown", id, optional: true, flags: 0, entryCount: 0n, entrySize: 0, align: 8, bytes };
 }
 
+/** The xen_offline_vcpus section listing vcpus that had no BASIC record. */
+function offlineSection(ids: readonly number[]): UnknownSection {
+  const w = new ByteWriter({ littleEndian: true, initialCapacity: 4 * ids.length + 8 });
+  encodeXenOfflineVcpus(w, { vcpuIds: [...ids] });
+  return { type: "unknown", id: SECTION.offline, optional: true, flags: 0, entryCount: 0n, entrySize: 0, align: 8, bytes: w.finish() };
+}
+
 function recordLayerName(layer: number): RecordLayerName | undefined {
   return layer === RecordLayer.libxc ? "libxc" : layer === RecordLayer.libxl ? "libxl" : undefined;
 }
 
-/** Rebuilds the image an exporter of ours wrote, from its XENIMAGE record; undefined when the stream does not match it. */
-function importNative(stream: XenStream, xenimage: XenRecord): ImageInit | undefined {
-  // xenimage is the XENIMAGE record (one of the stream's records, or one framed in an xl header's tail).
+function pieceOf(rec: XenRecord, guest: GuestShape): Piece {
+  return rec.layer === "libxl" ? libxlRecordToPiece(rec, guest) : recordToPiece(rec, guest);
+}
+
+/**
+ * Whether the records Xen restores from say what XENIMAGE's copy of a section says. X86_PV_INFO holds
+ * only extended_info's width and levels; other sections must give exactly their records, or be what the
+ * records decode to.
+ */
+function recordsAgree(section: ImageSection, records: readonly XenRecord[], guest: GuestShape): boolean {
+  if (section.type === "unknown") return true;
+  if (section.type === "extended_info") {
+    const piece = records.length === 1 ? recordToPiece(records[0]!, guest) : undefined;
+    return piece?.kind === "pv_info" && piece.guestWidth === section.body.guestWidth && piece.ptLevels === section.body.ptLevels;
+  }
+  try {
+    const own = sectionToRecords(section, guest);
+    if (own !== undefined && own.length === records.length && own.every((r, i) => r.type === records[i]!.type && sameBytes(r.body, records[i]!.body))) return true;
+  } catch {
+    // the copy cannot be written as records: compare by decoding the records instead
+  }
+  return rebuilds(section, records, guest);
+}
+
+/**
+ * Rebuilds the image an exporter of ours wrote, from its XENIMAGE record; undefined when the stream does
+ * not match it, or when a record Xen restores from disagrees with the record's copy (the records win:
+ * the stream is then imported as a foreign one).
+ */
+function importNative(stream: XenStream, xenimage: XenRecord, pvWidth: number | undefined): ImageInit | undefined {
   let sources: XenimageSectionSource[];
   let embedded: ImageSection[];
   let header: ImageInit["header"];
@@ -79,6 +133,10 @@ function importNative(stream: XenStream, xenimage: XenRecord): ImageInit | undef
   } catch {
     return undefined;
   }
+  // The domain header and X86_PV_INFO decide the guest Xen restores; the copy must say the same.
+  const pv = stream.domain.type === DomainType.x86_pv;
+  if ((header.guestType === GuestType.pv) !== pv) return undefined;
+  if (pv && header.arch !== (pvWidth === 4 ? Arch.x86_32 : Arch.x86_64)) return undefined;
   const guest: GuestShape = { guestType: header.guestType, arch: header.arch };
   const queues = new Map<string, XenRecord[]>();
   for (const rec of stream.records) {
@@ -106,7 +164,9 @@ function importNative(stream: XenStream, xenimage: XenRecord): ImageInit | undef
       if (layer === undefined) return undefined;
       if (source.source === 2) {
         const section = embedded[next++];
-        if (section === undefined || take(layer, source.recordType, source.recordCount) === undefined) return undefined;
+        const records = take(layer, source.recordType, source.recordCount);
+        if (section === undefined || records === undefined) return undefined;
+        if (records.length > 0 && !recordsAgree(section, records, guest)) return undefined;
         sections.push(section);
         continue;
       }
@@ -121,7 +181,7 @@ function importNative(stream: XenStream, xenimage: XenRecord): ImageInit | undef
       const codec = sectionCodecById.get(id);
       if (codec === undefined || codec.optional !== optional) return undefined;
       const name = codec.name;
-      const pieces = records.map((r) => recordToPiece(r, guest));
+      const pieces = records.map((r) => pieceOf(r, guest));
       if (name === "vcpu_context") {
         const vcpus = pieces.map((p) => (p.kind === "vcpu" ? p : undefined));
         if (vcpus.some((v) => v === undefined)) return undefined;
@@ -164,7 +224,9 @@ const GROUP: Record<string, number> = {
   vcpu_msrs: 6,
   hvm_context: 6,
   hvm_params: 6,
-  checkpoint: 7,
+  device_model_xenstore: 7,
+  device_model_state: 7,
+  checkpoint: 8,
 };
 
 interface Unit {
@@ -173,6 +235,9 @@ interface Unit {
   group: number;
   phase: number;
   order: number;
+  /** The records the section is made of, in stream order. */
+  readonly records: XenRecord[];
+  readonly pieces: Piece[];
 }
 
 function utf8Strict(bytes: Uint8Array): string | undefined {
@@ -205,8 +270,15 @@ interface ConfigFacts {
   memory?: bigint;
 }
 
-/** Facts libxl's JSON configuration states (c_info.name/uuid, b_info.max_vcpus/max_memkb), when it parses. */
-function configFacts(text: string): ConfigFacts {
+/** The only uuid form libxl parses (libxl_uuid_from_string, libuuid's uuid_parse): 8-4-4-4-12 hex digits. */
+const LIBXL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/**
+ * Facts libxl's JSON configuration states (c_info.name/uuid, b_info.max_vcpus/max_memkb), when it parses.
+ * A uuid libxl cannot parse is a DecodeError: libxl_domain_config_from_json stops there, and xl (which
+ * ignores that failure) would restore with the configuration cut short.
+ */
+function configFacts(text: string, where: { section: string; offset?: number }): ConfigFacts {
   const out: ConfigFacts = {};
   let json: unknown;
   try {
@@ -222,16 +294,27 @@ function configFacts(text: string): ConfigFacts {
     while (new TextEncoder().encode(name).length > 64) name = name.slice(0, -1);
     out.name = name;
   }
-  if (typeof c?.["uuid"] === "string") {
-    const hex = c["uuid"].replace(/-/g, "");
-    if (/^[0-9a-fA-F]{32}$/.test(hex)) out.uuid = Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+  const uuid = c?.["uuid"];
+  if (uuid !== undefined) {
+    if (typeof uuid !== "string" || !LIBXL_UUID.test(uuid)) {
+      throw new DecodeError("invalid", `c_info.uuid ${JSON.stringify(uuid)} is not the 8-4-4-4-12 form libxl parses (libxl_uuid_from_string): xl would restore the guest with its configuration cut short there`, {
+        ...where,
+        path: "config.c_info.uuid",
+      });
+    }
+    const hex = uuid.replace(/-/g, "");
+    out.uuid = Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
   }
   if (typeof b?.["max_vcpus"] === "number" && Number.isInteger(b["max_vcpus"]) && b["max_vcpus"] > 0 && b["max_vcpus"] <= 0xffff_ffff) out.vcpus = b["max_vcpus"];
   if (typeof b?.["max_memkb"] === "number" && Number.isSafeInteger(b["max_memkb"]) && b["max_memkb"] > 0) out.memory = BigInt(b["max_memkb"]) * 1024n;
   return out;
 }
 
-/** Records Xen's PV restorer handles only after X86_PV_INFO. */
+/**
+ * Records Xen's PV restorer handles only after X86_PV_INFO: P2M_FRAMES and SHARED_INFO check for it
+ * (xg_sr_restore_x86_pv.c: "Not yet received X86_PV_INFO record"); the vcpu records need the guest's
+ * width for their layout (stricter than Xen, which sizes them by the domain's current width).
+ */
 const NEEDS_PV_INFO: ReadonlySet<number> = new Set([
   RecordType.x86_pv_p2m_frames,
   RecordType.x86_pv_vcpu_basic,
@@ -239,47 +322,75 @@ const NEEDS_PV_INFO: ReadonlySet<number> = new Set([
   RecordType.x86_pv_vcpu_xsave,
   RecordType.x86_pv_vcpu_msrs,
   RecordType.shared_info,
-  RecordType.page_data,
 ]);
+
+/** The guest a stream holds: PV or HVM from the domain header, a PV guest's width from X86_PV_INFO. */
+function guestOf(stream: XenStream): { guest: GuestShape; pvInfo: XenRecord | undefined; width: number | undefined } {
+  if (stream.domain.type !== DomainType.x86_pv) return { guest: { guestType: GuestType.hvm, arch: Arch.x86_64 }, pvInfo: undefined, width: undefined };
+  let pvInfo: XenRecord | undefined;
+  let width = 8;
+  for (const rec of stream.records) {
+    if (rec.layer !== "libxc") continue;
+    if (rec.type === RecordType.x86_pv_info) {
+      // handle_x86_pv_info: "Already received X86_PV_INFO record".
+      if (pvInfo !== undefined) throw new DecodeError("invalid", "a second X86_PV_INFO record: Xen's restorer refuses it", { offset: rec.offset, section: recordLabel("libxc", rec.index, rec.type) });
+      const piece = recordToPiece(rec, undefined);
+      if (piece.kind === "pv_info") width = piece.guestWidth;
+      pvInfo = rec;
+    } else if (pvInfo === undefined && NEEDS_PV_INFO.has(rec.type)) {
+      throw new DecodeError("invalid", "a PV record before X86_PV_INFO: Xen's restorer needs the guest's width first", { offset: rec.offset, section: recordLabel("libxc", rec.index, rec.type) });
+    }
+  }
+  if (pvInfo === undefined) throw new DecodeError("invalid", "a PV stream without an X86_PV_INFO record", { offset: stream.records[0]?.offset ?? 0, section: "libxc records" });
+  return { guest: { guestType: GuestType.pv, arch: width === 8 ? Arch.x86_64 : Arch.x86_32 }, pvInfo, width };
+}
+
+/** Whether writing a unit's section gives back exactly the records it was imported from. */
+function writesBack(unit: Unit, guest: GuestShape, version: number, offline: readonly number[]): boolean {
+  const section = unit.section as KnownSection;
+  // One PAGE_DATA of at most 1024 pfns is written back as it was (its decoding checked every reserved
+  // bit), so its pages need not be copied to tell.
+  if (section.type === "page_data") return unit.records.length === 1 && section.body.pfns.length <= MAX_BATCH_PFNS;
+  const again = sectionToRecords(section, guest, { version, offline: new Set(offline) });
+  return again !== undefined && again.length === unit.records.length && again.every((r, i) => r.type === unit.records[i]!.type && sameBytes(r.body, unit.records[i]!.body));
+}
+
+/** The libxc END record (or the last record), for errors about what a whole stream lacks. */
+function endOf(stream: XenStream): XenRecord {
+  return stream.records.find((r) => r.layer === "libxc" && r.type === RecordType.end) ?? stream.records.at(-1)!;
+}
 
 /** Imports a stream no exporter of ours wrote (or whose XENIMAGE record does not match it). */
 function importForeign(stream: XenStream, options: ImportOptions): ImageInit {
-  const pv = stream.domain.type === 1;
-  const guestType = pv ? GuestType.pv : GuestType.hvm;
-  let arch: number = Arch.x86_64;
-  let pvInfo: XenRecord | undefined;
-  if (pv) {
-    for (const rec of stream.records) {
-      if (rec.layer !== "libxc") continue;
-      if (rec.type === RecordType.x86_pv_info) {
-        if (pvInfo !== undefined) throw new DecodeError("invalid", "a second X86_PV_INFO record", { offset: rec.offset, section: recordLabel("libxc", rec.index, rec.type) });
-        const piece = recordToPiece(rec, undefined);
-        if (piece.kind === "pv_info") arch = piece.guestWidth === 8 ? Arch.x86_64 : Arch.x86_32;
-        pvInfo = rec;
-      } else if (pvInfo === undefined && NEEDS_PV_INFO.has(rec.type)) {
-        throw new DecodeError("invalid", "a PV record before X86_PV_INFO: Xen's restorer needs the guest's width first", { offset: rec.offset, section: recordLabel("libxc", rec.index, rec.type) });
-      }
-    }
-    if (pvInfo === undefined) throw new DecodeError("invalid", "a PV stream without an X86_PV_INFO record", { offset: stream.records[0]?.offset ?? 0, section: "libxc records" });
-  }
-  const guest: GuestShape = { guestType, arch };
+  const { guest } = guestOf(stream);
+  const pv = guest.guestType === GuestType.pv;
+  const arch = guest.arch;
 
   const units: Unit[] = [];
   const unitOf = new Map<XenRecord, Unit>();
+  const single = new Map<string, Unit>();
   let phase = 0;
-  let vcpuUnit: { unit: Unit; vcpus: { vcpuId: number; context: VcpuContext; record: XenRecord }[] } | undefined;
-  const vcpuUnits: NonNullable<typeof vcpuUnit>[] = [];
+  let inCheckpoint = false; // libxl: between a CHECKPOINT and its CHECKPOINT_END
+  const vcpuUnits: Unit[] = [];
+  let vcpuUnit: Unit | undefined;
   let extendedUnit: Unit | undefined;
   let pvInfoValue = { guestWidth: 8, ptLevels: 4 };
   let sawExtended = false;
   let xsaveSize = 0;
   let maxPfn = -1;
   let hasCheckpoint = false;
-  const add = (section: ImageSection, group: number, rec: XenRecord): Unit => {
-    const unit: Unit = { section, followers: [], group, phase, order: units.length };
+  let vcpu0 = false;
+  let hvmContext = false;
+  const add = (section: ImageSection, group: number, rec: XenRecord, piece: Piece | undefined, unitPhase = phase): Unit => {
+    const unit: Unit = { section, followers: [], group, phase: unitPhase, order: units.length, records: [rec], pieces: piece === undefined ? [] : [piece] };
     units.push(unit);
     unitOf.set(rec, unit);
     return unit;
+  };
+  const join = (unit: Unit, rec: XenRecord, piece: Piece): void => {
+    unit.records.push(rec);
+    unit.pieces.push(piece);
+    unitOf.set(rec, unit);
   };
   const inherit = (): number => {
     const last = units.at(-1);
@@ -287,55 +398,79 @@ function importForeign(stream: XenStream, options: ImportOptions): ImageInit {
   };
   for (const rec of stream.records) {
     if (rec.layer === "libxl") {
-      if (!LIBXL_STRUCTURAL.has(rec.type)) add(carrierSection(SECTION.libxlRecord, [rec]), inherit(), rec);
+      if (rec.type === LibxlRecordType.checkpoint_end) inCheckpoint = false;
+      if (LIBXL_STRUCTURAL.has(rec.type)) continue;
+      const piece = libxlRecordToPiece(rec, guest);
+      // The emulator records after a CHECKPOINT belong to the round it ended.
+      if (piece.kind === "section") add(piece.section, GROUP[piece.section.type]!, rec, piece, inCheckpoint ? phase - 1 : phase);
+      else add(carrierSection(SECTION.libxlRecord, [rec]), inherit(), rec, undefined);
       continue;
     }
     if (LIBXC_STRUCTURAL.has(rec.type)) continue;
     if (rec.type === XENIMAGE_RECORD) {
-      add(carrierSection(SECTION.libxcRecord, [rec]), inherit(), rec);
+      add(carrierSection(SECTION.libxcRecord, [rec]), inherit(), rec, undefined);
       continue;
     }
     const piece = recordToPiece(rec, guest);
     if (piece.kind === "carrier") {
-      add(carrierSection(SECTION.libxcRecord, [rec]), inherit(), rec);
+      add(carrierSection(SECTION.libxcRecord, [rec]), inherit(), rec, undefined);
     } else if (piece.kind === "pv_info") {
       pvInfoValue = { guestWidth: piece.guestWidth, ptLevels: piece.ptLevels };
-      extendedUnit = add({ type: "extended_info", body: { guestWidth: 0, ptLevels: 0, flags: 0, vcpuContextSize: 0, xsaveSize: 0 } }, GROUP["extended_info"]!, rec);
+      extendedUnit = add({ type: "extended_info", body: { guestWidth: 0, ptLevels: 0, flags: 0, vcpuContextSize: 0, xsaveSize: 0 } }, GROUP["extended_info"]!, rec, piece);
     } else if (piece.kind === "vcpu") {
-      if (vcpuUnit === undefined || vcpuUnit.unit.phase !== phase) {
-        vcpuUnit = { unit: add({ type: "vcpu_context", body: [] } as KnownSection, GROUP["vcpu_context"]!, rec), vcpus: [] };
+      if (piece.vcpuId === 0) vcpu0 = true;
+      if (vcpuUnit === undefined || vcpuUnit.phase !== phase) {
+        vcpuUnit = add({ type: "vcpu_context", body: [] } as KnownSection, GROUP["vcpu_context"]!, rec, piece);
         vcpuUnits.push(vcpuUnit);
       } else {
-        unitOf.set(rec, vcpuUnit.unit);
+        join(vcpuUnit, rec, piece);
       }
-      vcpuUnit.vcpus.push(piece);
     } else {
       const s = piece.section;
-      const unit = add(s, GROUP[s.type] ?? inherit(), rec);
-      if (s.type === "page_data") {
-        for (const p of s.body.pfns) if (p.type !== 0xf && p.pfn > maxPfn) maxPfn = p.pfn;
+      const key = `${phase}:${s.type}`;
+      const same = SINGLE_PER_PHASE.has(s.type) ? single.get(key) : undefined;
+      if (same !== undefined) {
+        join(same, rec, piece);
       } else {
-        // A section whose decoding drops bytes (ignored padding) keeps the record it came from.
-        const again = sectionToRecords(s, guest);
-        if (again === undefined || again.length !== 1 || again[0]!.type !== rec.type || !sameBytes(again[0]!.body, rec.body)) {
-          unit.followers.push(carrierSection(SECTION.override, [rec]));
-        }
+        const unit = add(s, GROUP[s.type] ?? inherit(), rec, piece);
+        if (SINGLE_PER_PHASE.has(s.type)) single.set(key, unit);
       }
+      if (s.type === "page_data") for (const p of s.body.pfns) if (p.type !== 0xf && p.pfn > maxPfn) maxPfn = p.pfn;
       if (s.type === "vcpu_extended") sawExtended = true;
       if (s.type === "vcpu_xsave" && xsaveSize === 0) xsaveSize = rec.body.length - 8;
+      if (s.type === "hvm_context") hvmContext = true;
       if (s.type === "checkpoint") {
         hasCheckpoint = true;
         phase++;
+        inCheckpoint = stream.layer !== "libxc";
       }
     }
   }
+  // update_vcpu_context (xg_sr_restore_x86_pv.c): "Sender didn't send vcpu0's basic state".
+  if (pv && !vcpu0) {
+    const end = endOf(stream);
+    throw new DecodeError("invalid", "no X86_PV_VCPU_BASIC record gives vcpu 0's state: Xen's PV restorer fails without it", { offset: end.offset, section: recordLabel(end.layer, end.index, end.type) });
+  }
+  // x86_hvm_stream_complete (xg_sr_restore_x86_hvm.c) loads the HVM context; with none, hvm_load fails.
+  if (!pv && !hvmContext) {
+    const end = endOf(stream);
+    throw new DecodeError("invalid", "no HVM_CONTEXT record: Xen's HVM restorer cannot load the guest's state without one", { offset: end.offset, section: recordLabel(end.layer, end.index, end.type) });
+  }
+
   let extendedCr3 = false;
-  for (const v of vcpuUnits) {
-    v.unit.section = { type: "vcpu_context", body: vcpuArray(v.vcpus, arch) } as KnownSection;
-    if (v.vcpus.some((c) => !sameBytes(encodeVcpuContext(c.context, arch), decodeLibxcBodyContext(c.record)))) {
-      v.unit.followers.push(carrierSection(SECTION.override, v.vcpus.map((c) => c.record)));
+  for (const unit of units) {
+    if (unit.pieces.length === 0 || unit === extendedUnit) continue;
+    unit.section = combinePieces(unit.pieces, guest);
+    let offline: number[] = [];
+    if (unit.section.type === "vcpu_context") {
+      const present = new Set(unit.pieces.map((p) => (p as Piece & { kind: "vcpu" }).vcpuId));
+      offline = (unit.section.body as VcpuContext[]).map((_, id) => id).filter((id) => !present.has(id));
+      for (const p of unit.pieces) if (p.kind === "vcpu" && (BigInt(p.context.vmAssist) >> 3n) & 1n) extendedCr3 = true;
     }
-    for (const c of v.vcpus) if ((BigInt(c.context.vmAssist) >> 3n) & 1n) extendedCr3 = true;
+    // The records the section came from, when writing the section would not give them back exactly
+    // (several records, ignored padding, trailing bytes after an HVM context's END).
+    if (!writesBack(unit, guest, stream.libxcVersion, offline)) unit.followers.push(carrierSection(SECTION.override, unit.records));
+    if (offline.length > 0) unit.followers.push(offlineSection(offline));
   }
   if (extendedUnit !== undefined) {
     const width = pvInfoValue.guestWidth;
@@ -355,7 +490,10 @@ function importForeign(stream: XenStream, options: ImportOptions): ImageInit {
   const byPhase = [...units].sort((a, b) => a.phase - b.phase || a.group - b.group || a.order - b.order);
   const xl = stream.xl === undefined ? undefined : xlConfig(stream.xl.optionalData);
   const configText = xl?.text ?? options.config ?? "";
-  const facts = configFacts(configText);
+  const facts =
+    xl?.text !== undefined
+      ? configFacts(xl.text, { section: "xl header", offset: 52 })
+      : configFacts(configText, { section: options.config === undefined ? "xl header" : "the configuration given" });
   const sections: ImageSection[] = [];
   const indexOf = new Map<Unit, number>();
   sections.push({ type: "unknown", id: SECTION.layout, optional: true, flags: 0, entryCount: 0n, entrySize: 0, align: 8, bytes: new Uint8Array(0) });
@@ -385,18 +523,18 @@ function importForeign(stream: XenStream, options: ImportOptions): ImageInit {
   let vcpuCount = facts.vcpus;
   if (vcpuCount === undefined) {
     let max = -1;
-    for (const v of vcpuUnits) for (const c of v.vcpus) max = Math.max(max, c.vcpuId);
+    for (const v of vcpuUnits) max = Math.max(max, ((v.section as KnownSection & { type: "vcpu_context" }).body as VcpuContext[]).length - 1);
     for (const s of sections) {
       if (s.type === "hvm_context") for (const r of s.body.records) if (r.body.type === "cpu") max = Math.max(max, r.instance);
     }
     vcpuCount = Math.max(1, max + 1);
   }
   const imageType = options.imageType ?? (stream.layer === "xl" && !hasCheckpoint ? ImageType.save : ImageType.migration);
-  return {
+  const image: ImageInit = {
     header: {
       byteOrder: 1,
       imageType,
-      guestType,
+      guestType: guest.guestType,
       arch,
       pageShift: stream.domain.pageShift,
       xenMajor: stream.domain.xenMajor,
@@ -409,11 +547,23 @@ function importForeign(stream: XenStream, options: ImportOptions): ImageInit {
     },
     sections,
   };
+  return image;
 }
 
-function decodeLibxcBodyContext(rec: XenRecord): Uint8Array {
-  const body = decodeLibxcBody(rec);
-  return body.type === "x86_pv_vcpu_basic" ? body.value.context : new Uint8Array(0);
+/**
+ * An image our verify refuses is not made: the stream is refused, naming every rule it breaks (README.md
+ * lists the few streams Xen restores that this refuses).
+ */
+function checkRules(image: ImageInit, stream: XenStream): ImageInit {
+  const violations = verifyImage(image);
+  if (violations.length > 0) {
+    const end = endOf(stream);
+    throw new DecodeError("unsupported", `the stream's records do not make a valid ${violations[0]!.rule} image: ${violations.map((v) => v.message).join("; ")}`, {
+      offset: end.offset,
+      section: recordLabel(end.layer, end.index, end.type),
+    });
+  }
+  return image;
 }
 
 /** The XENIMAGE record an exporter of ours put after the configuration in an xl header's optional data. */
@@ -431,20 +581,24 @@ function xenimageInXlTail(stream: XenStream): XenRecord | undefined {
 
 /**
  * Reads a Xen stream (an xl save file, a libxl stream or a libxc stream, version 2 or 3, PV or HVM) into
- * an image. Nothing is lost: every record maps to a section or is kept verbatim in an optional carrier
+ * an image. Every check Xen's restorers make is made here (each names its Xen source in a comment), and
+ * a stream they refuse is a DecodeError naming the byte offset, the record (layer, index, type) and the
+ * field. Nothing is lost: every record maps to a section or is kept verbatim in an optional carrier
  * section, and a xen_stream_layout section keeps the stream's framing and record order, so that
- * {@link exportXenStream} gives the same bytes back. A stream one of our exports wrote (it carries a
- * XENIMAGE record) gives back the image it was made from. Pure and in memory; bodies are views of `bytes`.
- * Bad input is a DecodeError naming the byte offset, the record (layer, index, type) and the field.
+ * {@link exportXenStream} gives the same records back. A stream one of our exports wrote with a XENIMAGE
+ * record gives back the image it was made from, unless its records disagree with that record's copy.
+ * Pure and in memory; bodies are views of `bytes`.
  */
 export function importXenStream(bytes: Uint8Array, options: ImportOptions = {}): ImageInit {
   const stream = readXenStream(bytes);
+  // Everything Xen's restorer checks, checked on the records themselves, whatever XENIMAGE says.
+  const foreign = importForeign(stream, options);
   const xenimage = stream.records.filter((r) => r.layer === "libxc" && r.type === XENIMAGE_RECORD);
   const inXl = xenimageInXlTail(stream);
   if (inXl !== undefined) xenimage.push(inXl);
   if (xenimage.length === 1) {
-    const image = importNative(stream, xenimage[0]!);
+    const image = importNative(stream, xenimage[0]!, foreign.header.arch === Arch.x86_32 ? 4 : 8);
     if (image !== undefined) return image;
   }
-  return importForeign(stream, options);
+  return checkRules(foreign, stream);
 }

@@ -8,11 +8,13 @@
  *
  * Carried data (see schema/xen_libxc/xenimage_bridge.yaml): optional sections 0x7001 (the imported stream's
  * layout), 0x7002 (a libxc record kept verbatim), 0x7003 (a libxl record kept verbatim), 0x7004 (the exact
- * records a section was decoded from when its decoding drops bytes), and the optional libxc record
- * XENIMAGE (0x8058494d) with what only the image holds.
+ * records a section was made from when writing it would not give them back), 0x7006 (the vcpus that sent
+ * no BASIC record), and, only when asked for, the optional libxc record XENIMAGE (0x8058494d) with what
+ * only the image holds.
  */
 export { importXenStream, type ImportOptions } from "./import.js";
 export { exportXenStream, type ExportOptions } from "./export.js";
 export { detectXenStream, readXenStream, type XenLayerName, type XenRecord, type XenStream, type XlHeaderInfo } from "./framing.js";
 export { headerInit, sameImage, sameSection, type SameImageOptions } from "./compare.js";
-export { MAX_BATCH_PFNS, REC_LENGTH_MAX, SECTION as XEN_CARRIER_SECTIONS, XENIMAGE_RECORD } from "./constants.js";
+export { MAX_BATCH_PFNS, REC_LENGTH_MAX, recordTypeName, SECTION as XEN_CARRIER_SECTIONS, XENIMAGE_RECORD } from "./constants.js";
+export { legacyHint } from "./legacy.js";

@@ -3,7 +3,7 @@ import { Arch, GuestType, type ImageInit, type ImageSection, type VcpuGuestConte
 import { exportDumpCore, importDumpCore } from "../../interop/dump-core/index.js";
 import { decodeElf, decodeNotes } from "../../interop/elf/index.js";
 import { DecodeError, EncodeError } from "../../runtime/index.js";
-import { syntheticCoreImage } from "../../synthetic/guest.js";
+import { syntheticCoreImage, syntheticGuest } from "../../synthetic/guest.js";
 import { compareSections } from "./readelf.js";
 
 // Bad input gets a typed error that says where: the section header (index and name), the byte offset,
@@ -158,6 +158,16 @@ describe("the dump-core exporter refuses images Xen's format cannot hold", () =>
   it("no hypervisor version, no vcpus", () => {
     expect(() => exportDumpCore(without(pv, "xen_version"))).toThrow(/needs the hypervisor's version/);
     expect(() => exportDumpCore(without(pv, "vcpu_context"))).toThrow(/needs at least one vcpu context/);
+  });
+  it("a save image: every missing piece at once, not only the first", () => {
+    const hvm = thrown(() => exportDumpCore(syntheticGuest("hvm-x86_64", { memoryBytes: 8 * 4096 }))) as EncodeError;
+    expect(hvm).toBeInstanceOf(EncodeError);
+    expect(hvm.message).toMatch(/for 2 reasons: .*needs the hypervisor's version.*; .*needs at least one vcpu context/);
+    expect(hvm.section).toBe("xen_version, vcpu_context");
+    const save = syntheticGuest("pv-x86_64", { memoryBytes: 8 * 4096 });
+    const pvSave = thrown(() => exportDumpCore({ ...save, header: { ...save.header, pageShift: 16 } })) as EncodeError;
+    expect(pvSave.message).toMatch(/for 3 reasons: page_shift 16.*; .*hypervisor's version.*; .*machine frame/);
+    expect(pvSave.section).toBe("xen_version, pfn_map");
   });
   it("two pages for one pfn", () => {
     const batch = pv.sections.find((s) => s.type === "page_data")!;

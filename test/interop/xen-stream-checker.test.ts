@@ -60,7 +60,11 @@ describe("the Xen stream checker catches what it checks", () => {
   it("flags a length over 128 MiB, a wrong version, big-endian options, unknown types (optional ones only when strict)", () => {
     const huge = concat(libxcHeaders({ domainType: 2 }), record(0x10), u32le(0x09, 128 * 1024 * 1024 + 8));
     expect(checkXenStream(huge).problems.join()).toMatch(/over 128 MiB/);
-    expect(checkXenStream(concat(libxcHeaders({ domainType: 2, version: 2 }), record(0x10), record(0))).problems.join()).toMatch(/version 2, 3 expected/);
+    expect(checkXenStream(concat(libxcHeaders({ domainType: 2, version: 4 }), record(0x10), record(0))).problems.join()).toMatch(/version 4, 2 or 3 expected/);
+    expect(checkXenStream(concat(libxcHeaders({ domainType: 2, version: 2 }), record(0x10), record(0))).problems.join()).toMatch(/STATIC_DATA_END in a version 2 stream/);
+    expect(checkXenStream(concat(libxcHeaders({ domainType: 2, version: 2 }), record(0x11, new Uint8Array(24)), record(0))).problems.join()).toMatch(/CPUID_POLICY in a version 2 stream/);
+    expect(checkXenStream(concat(libxcHeaders({ domainType: 2, version: 2 }), record(0))).problems).toEqual([]);
+    expect(checkXenStream(concat(libxcHeaders({ domainType: 3 }), record(0x10), record(0))).problems.join()).toMatch(/domain type 3/);
     expect(checkXenStream(concat(libxcHeaders({ domainType: 2, options: 1 }), record(0x10), record(0))).problems.join()).toMatch(/options/);
     const optional = insertAt(good, at(0x11).offset, record(0x80000005, Uint8Array.of(1)));
     expect(checkXenStream(optional).problems).toEqual([]);
@@ -75,6 +79,22 @@ describe("the Xen stream checker catches what it checks", () => {
     expect(checkXenStream(concat(libxlHeader(1), record(1), libxcHeaders({ domainType: 2 }), record(0x10), record(0), record(0))).problems.join()).toMatch(/libxl: options/);
     const pvEmu = concat(libxlHeader(), record(1), libxcHeaders({ domainType: 1 }), record(0x02, Uint8Array.of(8, 4, 0, 0, 0, 0, 0, 0)), record(0x10), record(0), record(3, new Uint8Array(8)), record(0));
     expect(checkXenStream(pvEmu).problems.join()).toMatch(/emulator record for a PV guest/);
+    const hvm = (...libxl: Uint8Array[]) => concat(libxlHeader(), record(1), libxcHeaders({ domainType: 2 }), record(0x10), record(0), ...libxl, record(0));
+    expect(checkXenStream(hvm(record(3, u32le(3, 0)))).problems.join()).toMatch(/emulator id 3/);
+    const kv = (text: string) => record(2, concat(u32le(2, 0), new TextEncoder().encode(text)));
+    expect(checkXenStream(hvm(kv("a\0b\0"))).problems).toEqual([]);
+    expect(checkXenStream(hvm(kv("/a\0b\0"))).problems.join()).toMatch(/xenstore key "\/a"/);
+    expect(checkXenStream(hvm(kv("a\0b"))).problems.join()).toMatch(/not NUL-terminated/);
+    expect(checkXenStream(hvm(kv("a\0"))).problems.join()).toMatch(/not pairs/);
+    expect(checkXenStream(hvm(record(5, u32le(0, 0)))).problems.join()).toMatch(/CHECKPOINT_STATE/);
+  });
+
+  it("flags what Xen's restorer refuses inside records: a width with the wrong levels, an empty policy", () => {
+    const pv = (info: Uint8Array) => concat(libxcHeaders({ domainType: 1 }), record(0x02, info), record(0x10), record(0));
+    expect(checkXenStream(pv(Uint8Array.of(8, 4, 0, 0, 0, 0, 0, 0))).problems).toEqual([]);
+    expect(checkXenStream(pv(Uint8Array.of(4, 3, 0, 0, 0, 0, 0, 0))).problems).toEqual([]);
+    expect(checkXenStream(pv(Uint8Array.of(8, 3, 0, 0, 0, 0, 0, 0))).problems.join()).toMatch(/pt levels 3 with width 8/);
+    expect(checkXenStream(concat(libxcHeaders({ domainType: 2 }), record(0x12), record(0x10), record(0))).problems.join()).toMatch(/MSR_POLICY length 0/);
   });
 });
 

@@ -4,7 +4,9 @@
  * upstream has it) and the rules the brief names: marker, id, version, options, reserved fields, record
  * framing and zero padding, body lengths per type, count ≤ 1024 per PAGE_DATA, length ≤ 128 MiB,
  * STATIC_DATA_END exactly once and before any page data, END last with nothing after it, and the layers
- * (xl header, libxl stream, LIBXC_CONTEXT with the libxc stream inline). It returns every problem found.
+ * (xl header, libxl stream, LIBXC_CONTEXT with the libxc stream inline), version 2 (no STATIC_DATA_END,
+ * no policy records) or 3, and libxl's rules for emulator records (ids 0-2, xenstore key/value pairs as
+ * libxl__restore_emulator_xenstore_data reads them). It returns every problem found.
  */
 
 export interface CheckOptions {
@@ -24,6 +26,8 @@ export interface CheckResult {
   readonly layer: "xl" | "libxl" | "libxc" | "none";
   readonly records: CheckedRecord[];
   readonly domainType: number;
+  /** The libxc image header's version (0 when it was not reached). */
+  readonly version: number;
 }
 
 const XL_MAGIC = "Xen saved domain, xl format\n \0 \r";
@@ -40,6 +44,7 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
   let pos = 0;
   let layer: CheckResult["layer"] = "none";
   let domainType = 0;
+  let version = 0;
   const need = (n: number, what: string): boolean => {
     if (bytes.length - pos < n) {
       problems.push(`truncated in ${what} at ${pos}`);
@@ -52,14 +57,14 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
   // xl header
   if (ascii(0, 32) === XL_MAGIC) {
     layer = "xl";
-    if (!need(48, "xl header")) return { problems, layer, records, domainType };
+    if (!need(48, "xl header")) return { problems, layer, records, domainType, version };
     if (dv.getUint32(32, true) !== 0x01020304) problems.push("xl: byteorder is not 0x01020304 little-endian");
     const mandatory = dv.getUint32(36, true);
     if ((mandatory & ~3) !== 0) problems.push(`xl: unknown mandatory flags ${mandatory.toString(16)}`);
     if ((mandatory & 2) === 0) problems.push("xl: STREAMv2 flag missing");
     const optLen = dv.getUint32(44, true);
     pos = 48;
-    if (!need(optLen, "xl optional data")) return { problems, layer, records, domainType };
+    if (!need(optLen, "xl optional data")) return { problems, layer, records, domainType, version };
     if (optLen >= 4) {
       const configLen = dv.getUint32(48, true);
       if (configLen > optLen - 4) problems.push("xl: config_len runs past the optional data");
@@ -74,7 +79,7 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
   let inLibxl = libxlIdent;
   if (libxlIdent) {
     if (layer === "none") layer = "libxl";
-    if (!need(16, "libxl header")) return { problems, layer, records, domainType };
+    if (!need(16, "libxl header")) return { problems, layer, records, domainType, version };
     if (dv.getUint32(pos + 8, false) !== 2) problems.push("libxl: version is not 2");
     const opts = dv.getUint32(pos + 12, false);
     if ((opts & ~2) !== 0) problems.push(`libxl: options ${opts.toString(16)} (big-endian or reserved bits)`);
@@ -92,7 +97,6 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
   let pvInfoSeen = false;
   let guestWidth = 0;
   let firstLibxcRecord = true;
-  let version = 0;
   let ended = false;
 
   const libxcHeaders = (): boolean => {
@@ -100,18 +104,18 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
     for (let i = 0; i < 8; i++) if (bytes[pos + i] !== 0xff) problems.push("libxc: marker is not all ones");
     if (dv.getUint32(pos + 8, false) !== 0x58454e46) problems.push("libxc: id is not XENF");
     version = dv.getUint32(pos + 12, false);
-    if (version !== 3) problems.push(`libxc: version ${version}, 3 expected`);
+    if (version !== 2 && version !== 3) problems.push(`libxc: version ${version}, 2 or 3 expected`);
     if (dv.getUint16(pos + 16, false) !== 0) problems.push("libxc: options not 0 (little-endian, reserved bits clear)");
     if (dv.getUint16(pos + 18, false) !== 0 || dv.getUint32(pos + 20, false) !== 0) problems.push("libxc: reserved header fields not zero");
     domainType = dv.getUint32(pos + 24, true);
-    if (domainType !== 1 && domainType !== 2 && domainType !== 3) problems.push(`libxc: domain type ${domainType}`);
+    if (domainType !== 1 && domainType !== 2) problems.push(`libxc: domain type ${domainType}`);
     if (dv.getUint16(pos + 28, true) !== 12) problems.push("libxc: page_shift is not 12");
     if (dv.getUint16(pos + 30, true) !== 0) problems.push("libxc: domain header reserved field not zero");
     pos += 40;
     libxcSeen = true;
     return true;
   };
-  if (!inLibxl && !libxcHeaders()) return { problems, layer, records, domainType };
+  if (!inLibxl && !libxcHeaders()) return { problems, layer, records, domainType, version };
 
   for (;;) {
     if (pos === bytes.length) {
@@ -149,8 +153,19 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
         inLibxl = false;
       } else if (type === 2 || type === 3) {
         if (length < 8) problems.push(`${name}: emulator record shorter than its header`);
+        else if (bdv.getUint32(0, true) > 2) problems.push(`${name}: emulator id ${bdv.getUint32(0, true)}`);
         if (domainType === 1) problems.push(`${name}: emulator record for a PV guest`);
-      } else if (type !== 5) {
+        if (type === 2 && length > 8) {
+          // key NUL value NUL …, keys non-empty and relative (libxl__restore_emulator_xenstore_data).
+          const data = body.subarray(8);
+          if (data[data.length - 1] !== 0) problems.push(`${name}: xenstore data not NUL-terminated`);
+          const parts = Buffer.from(data.subarray(0, data.length - 1)).toString("latin1").split("\0");
+          if (parts.length % 2 !== 0) problems.push(`${name}: xenstore data of ${parts.length} strings, not pairs`);
+          for (let i = 0; i < parts.length; i += 2) if (parts[i] === "" || parts[i]!.startsWith("/")) problems.push(`${name}: xenstore key "${parts[i]}"`);
+        }
+      } else if (type === 5) {
+        problems.push(`${name}: CHECKPOINT_STATE in a restore stream`);
+      } else {
         problems.push(`${name}: unknown libxl record type`);
       }
       continue;
@@ -166,11 +181,11 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
     switch (type) {
       case 0x00:
         if (length !== 0) problems.push(`${name}: END not empty`);
-        if (sde !== 1) problems.push(`${name}: END with ${sde} STATIC_DATA_END records`);
+        if (sde !== (version === 3 ? 1 : 0)) problems.push(`${name}: END with ${sde} STATIC_DATA_END records in a version ${version} stream`);
         libxcEnded = true;
         break;
       case 0x01: {
-        if (sde !== 1) problems.push(`${name}: PAGE_DATA before STATIC_DATA_END`);
+        if (version === 3 && sde !== 1) problems.push(`${name}: PAGE_DATA before STATIC_DATA_END`);
         pageDataSeen = true;
         if (length < 8) {
           problems.push(`${name}: PAGE_DATA too short`);
@@ -201,12 +216,12 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
         else {
           guestWidth = body[0]!;
           if (guestWidth !== 4 && guestWidth !== 8) problems.push(`${name}: guest width ${guestWidth}`);
-          if (body[1] !== 3 && body[1] !== 4) problems.push(`${name}: pt levels ${body[1]}`);
+          if (body[1] !== (guestWidth === 8 ? 4 : 3)) problems.push(`${name}: pt levels ${body[1]} with width ${guestWidth}`);
           if (bdv.getUint16(2, true) !== 0 || u32(4) !== 0) problems.push(`${name}: X86_PV_INFO reserved fields`);
         }
         break;
       case 0x03:
-        if (sde !== 1) problems.push(`${name}: P2M_FRAMES before STATIC_DATA_END`);
+        if (version === 3 && sde !== 1) problems.push(`${name}: P2M_FRAMES before STATIC_DATA_END`);
         p2mSeen = true;
         if (length < 8 || length % 8 !== 0) problems.push(`${name}: P2M_FRAMES length ${length}`);
         break;
@@ -254,16 +269,19 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
         problems.push(`${name}: CHECKPOINT_DIRTY_PFN_LIST in a stream`);
         break;
       case 0x10:
+        if (version < 3) problems.push(`${name}: STATIC_DATA_END in a version 2 stream`);
         sde++;
         if (sde > 1) problems.push(`${name}: second STATIC_DATA_END`);
         if (pageDataSeen || p2mSeen) problems.push(`${name}: STATIC_DATA_END after page data`);
         if (length !== 0) problems.push(`${name}: STATIC_DATA_END not empty`);
         break;
       case 0x11:
-        if (length % 24 !== 0) problems.push(`${name}: CPUID_POLICY length ${length}`);
+        if (version < 3) problems.push(`${name}: CPUID_POLICY in a version 2 stream`);
+        if (length === 0 || length % 24 !== 0) problems.push(`${name}: CPUID_POLICY length ${length}`);
         break;
       case 0x12:
-        if (length % 16 !== 0) problems.push(`${name}: MSR_POLICY length ${length}`);
+        if (version < 3) problems.push(`${name}: MSR_POLICY in a version 2 stream`);
+        if (length === 0 || length % 16 !== 0) problems.push(`${name}: MSR_POLICY length ${length}`);
         else for (let i = 0; i < length; i += 16) if (u32(i + 4) !== 0) problems.push(`${name}: MSR_POLICY flags not zero`);
         break;
       default:
@@ -279,5 +297,5 @@ export function checkXenStream(bytes: Uint8Array, options: CheckOptions = {}): C
   }
   if (ended && pos !== bytes.length) problems.push(`${bytes.length - pos} bytes after END`);
   if (domainType === 1 && !pvInfoSeen) problems.push("a PV stream without X86_PV_INFO");
-  return { problems, layer, records, domainType };
+  return { problems, layer, records, domainType, version };
 }

@@ -46,6 +46,8 @@ describe("importing bad streams: typed errors naming the offset, the record and 
     expect(decodeError(concat(libxcHeaders({ domainType: 2, options: 2 }), SDE, END))).toMatchObject({ section: "libxc image header", path: "options" });
     expect(decodeError(concat(libxcHeaders({ domainType: 2, pageShift: 16 }), SDE, END))).toMatchObject({ section: "libxc domain header", path: "page_shift", offset: 28 });
     expect(decodeError(concat(libxcHeaders({ domainType: 4 }), SDE, END))).toMatchObject({ section: "libxc domain header", path: "type", offset: 24 });
+    // Type 3 is reserved (PVH guests are saved as HVM): x86_hvm_setup and x86_pv_setup both refuse it.
+    expect(decodeError(concat(libxcHeaders({ domainType: 3 }), SDE, END))).toMatchObject({ code: "unsupported", section: "libxc domain header", path: "type", offset: 24 });
     const reserved = concat(HDR, SDE, END);
     reserved[30] = 1;
     expect(decodeError(reserved)).toMatchObject({ section: "libxc domain header", path: "reserved" });
@@ -118,7 +120,7 @@ describe("importing bad streams: typed errors naming the offset, the record and 
     const info = record(0x02, Uint8Array.of(8, 4, 0, 0, 0, 0, 0, 0));
     expect(decodeError(concat(pv, info, SDE, record(0x0a, u32le(0, 0)), END))).toMatchObject({ section: "libxc record #2 HVM_PARAMS", path: "type" });
     expect(decodeError(concat(pv, record(0x02, Uint8Array.of(2, 4, 0, 0, 0, 0, 0, 0)), SDE, END))).toMatchObject({ section: "libxc record #0 X86_PV_INFO", path: "body.guest_width" });
-    expect(decodeError(concat(pv, SDE, PAGE, END))).toMatchObject({ section: "libxc record #1 PAGE_DATA" });
+    expect(decodeError(concat(pv, SDE, record(0x03, concat(u32le(0, 511), u64le(5n))), END))).toMatchObject({ section: "libxc record #1 X86_PV_P2M_FRAMES" });
     expect(decodeError(concat(pv, SDE, END)).message).toMatch(/without an X86_PV_INFO/);
     expect(decodeError(concat(pv, info, SDE, record(0x04, concat(u32le(0, 0), new Uint8Array(100))), END))).toMatchObject({ section: "libxc record #2 X86_PV_VCPU_BASIC", path: "body.context" });
     // A vcpu id that would make a huge vcpu_context array from a few bytes.

@@ -107,24 +107,30 @@ describe("hand-built libxc streams", () => {
     expect(image.header.imageType).toBe(ImageType.save);
   });
 
-  it("a version 2 stream (no STATIC_DATA_END) comes back as version 3 with STATIC_DATA_END where its restorer implied it", () => {
-    const v2records = hvmRecords().filter((r) => new DataView(r.buffer, r.byteOffset).getUint32(0, true) !== 0x10);
+  it("a version 2 stream (no STATIC_DATA_END, no policies) comes back as version 2, the same bytes; as version 3 with STATIC_DATA_END where its restorer implied it", () => {
+    const v2records = hvmRecords().filter((r) => ![0x10, 0x11, 0x12].includes(new DataView(r.buffer, r.byteOffset).getUint32(0, true)));
     const v2 = concat(libxcHeaders({ domainType: 2, version: 2 }), ...v2records, record(0));
-    const out = exportXenStream(importXenStream(v2), { layer: "libxc" });
-    expect(checkXenStream(out).problems).toEqual([]);
-    expect(typeSequence(out)).toEqual(["11", "12", "10", "1", "8", "9", "a", "0"]);
+    expect(checkXenStream(v2, { strictTypes: true }).problems).toEqual([]);
+    const image = importXenStream(v2);
+    expect(verifyImage(image)).toEqual([]);
+    expect(sameBytes(exportXenStream(image, { layer: "libxc" }), v2)).toBe(true);
+    const v3 = exportXenStream(image, { layer: "libxc", version: 3 });
+    expect(checkXenStream(v3, { strictTypes: true }).problems).toEqual([]);
+    expect(typeSequence(v3)).toEqual(["10", "1", "8", "9", "a", "0"]);
     // Apart from the version and the inserted record, the bytes are the same.
-    const expected = concat(libxcHeaders({ domainType: 2, version: 3 }), ...hvmRecords(), record(0));
-    expect(sameBytes(out, expected)).toBe(true);
+    expect(sameBytes(v3, concat(libxcHeaders({ domainType: 2, version: 3 }), record(0x10), ...v2records, record(0)))).toBe(true);
   });
 
-  it("re-batches a PAGE_DATA record of more than 1024 pfns (Xen's saver never writes one)", () => {
+  it("keeps a PAGE_DATA record of more than 1024 pfns as it was (Xen's restorer takes one; its saver never writes one)", () => {
     const pfns = Array.from({ length: 1500 }, (_, pfn) => ({ type: pfn % 7 === 0 ? 0xf : 0, pfn }));
     const stream = concat(libxcHeaders({ domainType: 2 }), record(0x10), record(0x01, pageData(pfns)), record(0x09, hvmBlob()), record(0));
     const image = importXenStream(stream);
     const pages = image.sections.filter((s) => s.type === "page_data") as (KnownSection & { type: "page_data" })[];
     expect(pages.map((p) => p.body.pfns.length)).toEqual([1500]);
-    const out = exportXenStream(image, { layer: "libxc" });
+    expect(sameBytes(exportXenStream(image, { layer: "libxc" }), stream)).toBe(true);
+    // Without the record it came from (an image of ours), the section is written in batches of 1024.
+    const own = { header: image.header, sections: image.sections.filter((s) => !(s.type === "unknown" && (s.id === XEN_CARRIER_SECTIONS.override || s.id === XEN_CARRIER_SECTIONS.layout))) };
+    const out = exportXenStream(own, { layer: "libxc" });
     expect(checkXenStream(out).problems).toEqual([]);
     const counts = recordsOf(out).filter((r) => r.type === 1).map((r) => new DataView(out.buffer, out.byteOffset + r.offset + 8).getUint32(0, true));
     expect(counts).toEqual([1024, 476]);
@@ -139,7 +145,7 @@ describe("hand-built libxc streams", () => {
   });
 
   it("a stream whose XENIMAGE record does not match it is imported as a foreign stream, the record kept", () => {
-    const ours = exportXenStream(syntheticGuest("hvm-x86_64"), { layer: "libxc" });
+    const ours = exportXenStream(syntheticGuest("hvm-x86_64"), { layer: "libxc", xenimageRecord: "always" });
     const recs = recordsOf(ours);
     // Drop the HVM_PARAMS record: the XENIMAGE record now names a record the stream lacks.
     const params = recs.find((r) => r.type === 0x0a)!;
@@ -151,8 +157,11 @@ describe("hand-built libxc streams", () => {
   });
 });
 
-/** A 64-bit PV guest's stream: vcpus 0 and 2 online (1 offline), shared info with a non-zero padding byte. */
-function pvStream(o: { extra?: Uint8Array[]; sharedInfoPad?: number } = {}): Uint8Array {
+/**
+ * A 64-bit PV guest's stream: vcpus 0 and 2 online (1 offline, or with an all-zero context when
+ * `zeroVcpu1`), shared info with a non-zero padding byte.
+ */
+function pvStream(o: { extra?: Uint8Array[]; sharedInfoPad?: number; zeroVcpu1?: boolean } = {}): Uint8Array {
   const context = (vcpu: number): Uint8Array => {
     const c = new Uint8Array(5168);
     const dv = new DataView(c.buffer);
@@ -169,9 +178,9 @@ function pvStream(o: { extra?: Uint8Array[]; sharedInfoPad?: number } = {}): Uin
     libxcHeaders({ domainType: 1, xenMajor: 4, xenMinor: 17 }),
     record(0x02, Uint8Array.of(8, 4, 0, 0, 0, 0, 0, 0)),
     record(0x11, u32le(0, 0xffff_ffff, 0xd, 1, 2, 3)),
-    record(0x12),
+    record(0x12, concat(u32le(0xce, 0), u64le(0x80000000n))),
     record(0x10),
-    record(0x03, concat(u32le(0, 1023), u64le(1022n))),
+    record(0x03, concat(u32le(0, 1023), u64le(1022n, 1021n))), // pfns 0-1023: two frames of 512 entries
     record(0x01, pageData([{ type: 0xc, pfn: 1 }, { type: 0, pfn: 2 }, { type: 0xe, pfn: 1023 }])),
     record(0x08, concat(u32le(1, 1_000_000), u64le(5n), u32le(0, 0))),
     record(0x07, shared),
@@ -179,6 +188,7 @@ function pvStream(o: { extra?: Uint8Array[]; sharedInfoPad?: number } = {}): Uin
     record(0x05, concat(u32le(0, 0), new Uint8Array(64).fill(9))),
     record(0x0c, concat(u32le(0, 0), u32le(0xc0000103, 0), u64le(42n))),
     ...(o.extra ?? []),
+    ...(o.zeroVcpu1 === true ? [record(0x04, concat(u32le(1, 0), new Uint8Array(5168)))] : []),
     record(0x04, context(2)),
     record(0),
   );
@@ -198,14 +208,32 @@ describe("hand-built PV streams", () => {
     expect(sameBytes(exportXenStream(image, { layer: "libxc" }), stream)).toBe(true);
   });
 
-  it("an offline vcpu (no BASIC record) is an all-zero entry, and gets no record on export", () => {
+  it("an offline vcpu (no BASIC record) holds its place with an all-zero entry, is listed offline, and gets no record on export", () => {
     const image = importXenStream(pvStream());
-    const vcpus = image.sections.find((s) => s.type === "vcpu_context") as KnownSection & { type: "vcpu_context" };
+    const i = image.sections.findIndex((s) => s.type === "vcpu_context");
+    const vcpus = image.sections[i] as KnownSection & { type: "vcpu_context" };
     expect(vcpus.body).toHaveLength(3);
     expect((vcpus.body[1] as { flags: bigint }).flags).toBe(0n);
     expect((vcpus.body[2] as { flags: bigint }).flags).toBe(0x21n);
-    const out = exportXenStream(image, { layer: "libxc", xenimageRecord: "never" });
-    expect(recordsOf(out).filter((r) => r.type === 4)).toHaveLength(2);
+    const offline = image.sections[i + 1] as ImageSection & { type: "unknown" };
+    expect(offline).toMatchObject({ type: "unknown", id: XEN_CARRIER_SECTIONS.offline, optional: true });
+    expect(Array.from(new Uint32Array(offline.bytes.slice().buffer))).toEqual([1]);
+    const out = exportXenStream(image, { layer: "libxc" });
+    expect(recordsOf(out).filter((r) => r.type === 4).map((r) => new DataView(out.buffer, out.byteOffset + r.offset + 8).getUint32(0, true))).toEqual([0, 2]);
+  });
+
+  it("a vcpu whose BASIC context is all zeros is a record like any other: kept, and written back", () => {
+    const stream = pvStream({ zeroVcpu1: true });
+    const image = importXenStream(stream);
+    const carriers = image.sections.filter((s) => s.type === "unknown" && s.id !== XEN_CARRIER_SECTIONS.layout);
+    expect(carriers).toEqual([]); // neither listed offline nor needing its records kept: the section says it all
+    const out = exportXenStream(image, { layer: "libxc" });
+    expect(recordsOf(out).filter((r) => r.type === 4)).toHaveLength(3);
+    expect(sameBytes(out, stream)).toBe(true);
+    // An image of ours with an all-zero context (no Xen stream behind it) gives that vcpu a record too.
+    const own = { header: image.header, sections: image.sections.filter((s) => s.type !== "unknown") };
+    const ids = recordsOf(exportXenStream(own, { layer: "libxc" })).filter((r) => r.type === 4);
+    expect(ids).toHaveLength(3);
   });
 
   it("keeps the exact shared-info record when our decoding ignores a byte, while the section still matches it", () => {
@@ -226,7 +254,8 @@ describe("hand-built PV streams", () => {
     const rec = recordsOf(out).find((r) => r.type === 7)!;
     const page = out.subarray(rec.offset + 8, rec.offset + 8 + 4096);
     expect([page[2], page[3072]]).toEqual([0, 9]);
-    expect(sameImage(importXenStream(out), { header: image.header, sections })).toBe(true);
+    const withRecord = exportXenStream({ header: image.header, sections }, { layer: "libxc", xenimageRecord: "auto" });
+    expect(sameImage(importXenStream(withRecord), { header: image.header, sections })).toBe(true);
   });
 });
 
@@ -239,20 +268,23 @@ describe("hand-built libxl streams and xl save files", () => {
     return concat(libxlHeader(), record(0x01), inner, xenstore, qemu, record(0));
   }
 
-  it("keeps the emulator records and an unknown optional libxc record, and gives the same bytes back", () => {
+  it("maps the emulator records to the device model's sections, keeps an unknown optional libxc record, and gives the same bytes back", () => {
     const stream = libxl({ at: 4, rec: optionalRecord });
     expect(checkXenStream(stream).problems).toEqual([]);
     const image = importXenStream(stream);
-    const l = unknownSections(image.sections, XEN_CARRIER_SECTIONS.libxlRecord);
-    expect(l.map((s) => new DataView(s.bytes.buffer, s.bytes.byteOffset).getUint32(0, true))).toEqual([2, 3]);
-    expect(sameBytes(l[1]!.bytes, qemu)).toBe(true);
+    expect(unknownSections(image.sections, XEN_CARRIER_SECTIONS.libxlRecord)).toEqual([]);
+    const dm = image.sections.filter((s) => s.type === "device_model_xenstore" || s.type === "device_model_state");
+    expect(dm.map((s) => s.type)).toEqual(["device_model_xenstore", "device_model_state"]);
+    expect(dm[0]!.body).toEqual({ emulatorId: 2, index: 0, data: new TextEncoder().encode("physmap/1/start_addr\0f0000000\0") });
+    expect((dm[1] as KnownSection & { type: "device_model_state" }).body.state).toEqual(concat(new TextEncoder().encode("QEVM"), new Uint8Array(13).fill(5)));
     expect(verifyImage(image)).toEqual([]);
     expect(sameBytes(exportXenStream(image, { layer: "libxl" }), stream)).toBe(true);
   });
 
-  it("exported as a libxc stream, the emulator records travel in the XENIMAGE record and come back", () => {
+  it("exported as a libxc stream, the device model's sections travel in the XENIMAGE record (when asked for) and come back", () => {
     const image = importXenStream(libxl());
-    const out = exportXenStream(image, { layer: "libxc" });
+    expect(typeSequence(exportXenStream(image, { layer: "libxc" }))).not.toContain("8058494d");
+    const out = exportXenStream(image, { layer: "libxc", xenimageRecord: "auto" });
     expect(checkXenStream(out).problems).toEqual([]);
     expect(typeSequence(out)[0]).toBe("8058494d");
     expect(sameImage(importXenStream(out), image)).toBe(true);

@@ -15,30 +15,35 @@ import { decodeStreamToImage, encodeStream } from "../../runtime/index.js";
 import { exportXenStream, headerInit, importXenStream, sameImage, sameSection, XEN_CARRIER_SECTIONS } from "../../interop/xen-stream/index.js";
 import { syntheticGuest } from "../../synthetic/guest.js";
 import { checkXenStream } from "./xen-stream-checker.js";
-import { concat, sameBytes, typeSequence } from "./xen-stream-helpers.js";
+import { concat, recordsOf, sameBytes, typeSequence } from "./xen-stream-helpers.js";
 
 const KINDS = ["pv-x86_64", "pv-x86_32", "hvm-x86_64"] as const;
 const LAYERS = ["libxc", "libxl", "xl"] as const;
 
 /**
- * The record types Xen's saver writes for a synthetic guest (xg_sr_save*.c), XENIMAGE first (in an xl
- * save file it is in the header's optional data instead).
+ * The record types Xen's saver writes for a synthetic guest (xg_sr_save*.c, libxl_stream_write.c): version
+ * 3 has the policies and STATIC_DATA_END, version 2 neither; an HVM guest's libxl stream ends with its
+ * device model's xenstore data and context. XENIMAGE (only when asked for) comes first; in an xl save file
+ * it is in the header's optional data instead.
  */
-function expectedSequence(kind: (typeof KINDS)[number], layer: (typeof LAYERS)[number], vcpus = 2, pageRecords = 1, xenimage = true): string[] {
+function expectedSequence(
+  kind: (typeof KINDS)[number],
+  layer: (typeof LAYERS)[number],
+  o: { vcpus?: number; pageRecords?: number; xenimage?: boolean; version?: 2 | 3 } = {},
+): string[] {
   const pv = kind.startsWith("pv");
+  const v3 = (o.version ?? 3) === 3;
   const libxc = [
-    ...(xenimage && layer !== "xl" ? ["8058494d"] : []),
+    ...(o.xenimage === true && layer !== "xl" ? ["8058494d"] : []),
     ...(pv ? ["2"] : []),
-    "11",
-    "12",
-    "10",
+    ...(v3 ? ["11", "12", "10"] : []),
     ...(pv ? ["3"] : []),
-    ...Array<string>(pageRecords).fill("1"),
+    ...Array<string>(o.pageRecords ?? 1).fill("1"),
     "8",
-    ...(pv ? ["7", ...Array.from({ length: vcpus }, () => ["4", "5", "c"]).flat()] : ["9", "a"]),
+    ...(pv ? ["7", ...Array.from({ length: o.vcpus ?? 2 }, () => ["4", "5", "c"]).flat()] : ["9", "a"]),
     "0",
   ];
-  return layer === "libxc" ? libxc : ["l1", ...libxc, "l0"];
+  return layer === "libxc" ? libxc : ["l1", ...libxc, ...(pv ? [] : ["l2", "l3"]), "l0"];
 }
 
 function sectionNames(sections: readonly ImageSection[]): string[] {
@@ -53,17 +58,22 @@ describe("synthetic guests as Xen streams", () => {
       // Exported inside the tests, so a failing exporter fails them rather than the file.
       const streamOf = (): Uint8Array => (exported ??= exportXenStream(image, { layer }));
 
-      it(`${kind} as ${layer}: follows the specification and the order Xen's saver writes`, () => {
-        const stream = streamOf();
-        const checked = checkXenStream(stream);
-        expect(checked.problems).toEqual([]);
-        expect(checked.layer).toBe(layer);
-        expect(checked.domainType).toBe(kind.startsWith("pv") ? 1 : 2);
-        expect(typeSequence(stream)).toEqual(expectedSequence(kind, layer));
-      });
+      for (const version of [3, 2] as const) {
+        it(`${kind} as ${layer}, version ${version}: by default exactly the records Xen's saver writes, in its order`, () => {
+          const stream = version === 3 ? streamOf() : exportXenStream(image, { layer, version });
+          const checked = checkXenStream(stream, { strictTypes: true });
+          expect(checked.problems).toEqual([]);
+          expect(checked.layer).toBe(layer);
+          expect(checked.version).toBe(version);
+          expect(checked.domainType).toBe(kind.startsWith("pv") ? 1 : 2);
+          expect(typeSequence(stream)).toEqual(expectedSequence(kind, layer, { version }));
+          // Imported and exported again (the version its layout recorded), the same bytes.
+          expect(sameBytes(exportXenStream(importXenStream(stream), { layer }), stream)).toBe(true);
+        });
+      }
 
-      it(`${kind} as ${layer}: our image → Xen → our image gives the same header and sections`, () => {
-        const back = importXenStream(streamOf());
+      it(`${kind} as ${layer}: our image → Xen (with XENIMAGE) → our image gives the same header and sections`, () => {
+        const back = importXenStream(exportXenStream(image, { layer, xenimageRecord: "auto" }));
         expect(sectionNames(back.sections)).toEqual(sectionNames(image.sections));
         back.sections.forEach((s, i) => expect(sameSection(s, image.sections[i]!), `section ${i} ${s.type}`).toBe(true));
         expect(headerInit(back.header)).toEqual(headerInit(image.header));
@@ -82,25 +92,42 @@ describe("synthetic guests as Xen streams", () => {
 
   it("an xl save file carries the guest configuration as xl writes it: JSON, its NUL, the JSON and STREAMv2 flags", () => {
     const image = syntheticGuest("pv-x86_64");
-    const stream = exportXenStream(image, { layer: "xl" });
-    const dv = new DataView(stream.buffer, stream.byteOffset);
     const config = (image.sections[0] as KnownSection & { type: "guest_config" }).body.config;
     const bytes = new TextEncoder().encode(config);
-    expect(dv.getUint32(36, true)).toBe(3); // JSON | STREAMv2
-    expect(dv.getUint32(40, true)).toBe(0);
+    // By default the header is exactly what xl save writes: the configuration and nothing after it.
+    const plain = exportXenStream(image, { layer: "xl" });
+    const pdv = new DataView(plain.buffer, plain.byteOffset);
+    expect(pdv.getUint32(36, true)).toBe(3); // JSON | STREAMv2
+    expect(pdv.getUint32(40, true)).toBe(0);
+    expect(pdv.getUint32(44, true)).toBe(4 + bytes.length + 1);
+    expect(pdv.getUint32(48, true)).toBe(bytes.length + 1);
+    expect(sameBytes(plain.subarray(52, 52 + bytes.length), bytes)).toBe(true);
+    expect(plain[52 + bytes.length]).toBe(0);
+    // Asked for, the XENIMAGE record goes after the configuration, where xl skips what it does not know.
+    const stream = exportXenStream(image, { layer: "xl", xenimageRecord: "auto" });
+    const dv = new DataView(stream.buffer, stream.byteOffset);
     expect(dv.getUint32(48, true)).toBe(bytes.length + 1);
-    expect(sameBytes(stream.subarray(52, 52 + bytes.length), bytes)).toBe(true);
-    expect(stream[52 + bytes.length]).toBe(0);
-    // After the configuration, where xl skips what it does not know: the XENIMAGE record, framed.
     const tail = 52 + bytes.length + 1;
     const optionalEnd = 48 + dv.getUint32(44, true);
     expect(dv.getUint32(tail, true)).toBe(0x8058494d);
     expect(tail + 8 + dv.getUint32(tail + 4, true)).toBeLessThanOrEqual(optionalEnd);
     expect(optionalEnd - (tail + 8 + dv.getUint32(tail + 4, true))).toBeLessThan(8);
     expect(new TextDecoder().decode(stream.subarray(optionalEnd, optionalEnd + 8))).toBe("LibxlFmt");
-    // Without anything to carry (never), the header is exactly what xl save writes.
-    const plain = exportXenStream(image, { layer: "xl", xenimageRecord: "never" });
-    expect(new DataView(plain.buffer, plain.byteOffset).getUint32(44, true)).toBe(4 + bytes.length + 1);
+  });
+
+  it("an HVM guest's libxl stream and xl save file carry its device model's records: xenstore keys, then QEMU's save file", () => {
+    for (const layer of ["libxl", "xl"] as const) {
+      const stream = exportXenStream(syntheticGuest("hvm-x86_64"), { layer });
+      const records = recordsOf(stream).filter((r) => r.layer === "libxl" && (r.type === 2 || r.type === 3));
+      expect(records.map((r) => r.type)).toEqual([2, 3]);
+      const dv = new DataView(stream.buffer, stream.byteOffset);
+      const context = records[1]!.offset + 8;
+      expect([dv.getUint32(context, true), dv.getUint32(context + 4, true)]).toEqual([2, 0]); // qemu-upstream, index 0
+      // QEMU's file header, which its loadvm checks first: "QEVM", version 3, big-endian.
+      expect(new TextDecoder().decode(stream.subarray(context + 8, context + 12))).toBe("QEVM");
+      expect(dv.getUint32(context + 12, false)).toBe(3);
+      expect(stream[context + records[1]!.length - 1]).toBe(0); // QEMU_VM_EOF
+    }
   });
 
   it("splits a page_data section of more than 1024 pfns into PAGE_DATA records of 1024 and joins them again", () => {
@@ -111,20 +138,23 @@ describe("synthetic guests as Xen streams", () => {
     expect(checked.problems).toEqual([]);
     const counts = checked.records.filter((r) => r.type === 1).map((r) => new DataView(stream.buffer, stream.byteOffset + r.offset + 8).getUint32(0, true));
     expect(counts).toEqual([1024, 1024, 1024]);
-    expect(typeSequence(stream)).toEqual(expectedSequence("hvm-x86_64", "libxc", 2, 3));
-    expect(sameImage(importXenStream(stream), image)).toBe(true);
+    expect(typeSequence(stream)).toEqual(expectedSequence("hvm-x86_64", "libxc", { pageRecords: 3 }));
+    // The records alone give the pages back; with XENIMAGE, the sections as they were (2048, 1024) too.
+    const pagesBack = importXenStream(stream).sections.filter((s) => s.type === "page_data") as (KnownSection & { type: "page_data" })[];
+    expect(pagesBack.map((p) => p.body.pfns.length)).toEqual([1024, 1024, 1024]);
+    expect(sameImage(importXenStream(exportXenStream(image, { layer: "libxc", xenimageRecord: "auto" })), image)).toBe(true);
   });
 
   it("more vcpus keep Xen's per-vcpu interleaving: BASIC, EXTENDED, MSRS for vcpu 0, then vcpu 1, …", () => {
     const image = syntheticGuest("pv-x86_64", { vcpus: 4 });
     const stream = exportXenStream(image, { layer: "libxl" });
     expect(checkXenStream(stream).problems).toEqual([]);
-    expect(typeSequence(stream)).toEqual(expectedSequence("pv-x86_64", "libxl", 4));
+    expect(typeSequence(stream)).toEqual(expectedSequence("pv-x86_64", "libxl", { vcpus: 4 }));
     const vcpuIds = checkXenStream(stream)
       .records.filter((r) => r.type === 4 || r.type === 5 || r.type === 0xc)
       .map((r) => new DataView(stream.buffer, stream.byteOffset + r.offset + 8).getUint32(0, true));
     expect(vcpuIds).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]);
-    expect(sameImage(importXenStream(stream), image)).toBe(true);
+    expect(sameImage(importXenStream(exportXenStream(image, { layer: "libxl", xenimageRecord: "auto" })), image)).toBe(true);
   });
 
   it("a migration image with checkpoints: each round ends with CHECKPOINT (libxl: then CHECKPOINT_END) and comes back", () => {
@@ -136,16 +166,20 @@ describe("synthetic guests as Xen streams", () => {
     const image: ImageInit = { header: base.header, sections: [...base.sections, { type: "checkpoint", body: null }, dirty, ...tail] };
     expect(verifyImage(image)).toEqual([]);
     for (const layer of LAYERS) {
-      const stream = exportXenStream(image, { layer });
-      expect(checkXenStream(stream).problems).toEqual([]);
-      const seq = typeSequence(stream);
       const round1 = ["11", "12", "10", "1", "8", "9", "a", "e"];
       const round2 = ["1", "8", "9", "a"];
-      const x = layer === "xl" ? [] : ["8058494d"];
-      expect(seq).toEqual(layer === "libxc" ? [...x, ...round1, ...round2, "0"] : ["l1", ...x, ...round1, "l4", ...round2, "0", "l0"]);
+      // The device model's records of round 1 come between its CHECKPOINT and CHECKPOINT_END.
+      const rounds = (x: string[]) => (layer === "libxc" ? [...x, ...round1, ...round2, "0"] : ["l1", ...x, ...round1, "l2", "l3", "l4", ...round2, "0", "l0"]);
+      const plain = exportXenStream(image, { layer });
+      expect(checkXenStream(plain, { strictTypes: true }).problems).toEqual([]);
+      expect(typeSequence(plain)).toEqual(rounds([]));
+      expect(sameBytes(exportXenStream(importXenStream(plain), { layer }), plain)).toBe(true);
+      const stream = exportXenStream(image, { layer, xenimageRecord: "auto" });
+      expect(checkXenStream(stream).problems).toEqual([]);
+      expect(typeSequence(stream)).toEqual(rounds(layer === "xl" ? [] : ["8058494d"]));
       const back = importXenStream(stream);
       expect(sameImage(back, image)).toBe(true);
-      expect(sameBytes(exportXenStream(back, { layer }), stream)).toBe(true);
+      expect(sameBytes(exportXenStream(back, { layer, xenimageRecord: "auto" }), stream)).toBe(true);
     }
   });
 
@@ -154,7 +188,7 @@ describe("synthetic guests as Xen streams", () => {
       const g = syntheticGuest(kind);
       const be = decodeImage(encodeImage({ ...g, header: { ...g.header, byteOrder: ByteOrder.big } }));
       expect(sameBytes(exportXenStream(be, { layer: "libxl", xenimageRecord: "never" }), exportXenStream(g, { layer: "libxl", xenimageRecord: "never" }))).toBe(true);
-      const stream = exportXenStream(be, { layer: "xl" });
+      const stream = exportXenStream(be, { layer: "xl", xenimageRecord: "auto" });
       expect(checkXenStream(stream).problems).toEqual([]);
       const back = importXenStream(stream);
       expect(back.header.byteOrder).toBe(ByteOrder.big);
@@ -193,7 +227,7 @@ describe("xenimageRecord option", () => {
       for (const layer of LAYERS) {
         const stream = exportXenStream(syntheticGuest(kind), { layer, xenimageRecord: "never" });
         expect(checkXenStream(stream, { strictTypes: true }).problems).toEqual([]);
-        expect(typeSequence(stream)).toEqual(expectedSequence(kind, layer, 2, 1, false));
+        expect(typeSequence(stream)).toEqual(expectedSequence(kind, layer));
       }
     }
   });
@@ -201,12 +235,12 @@ describe("xenimageRecord option", () => {
   it("auto leaves XENIMAGE out when the records alone give the image back (an imported Xen stream)", () => {
     const plain = exportXenStream(syntheticGuest("hvm-x86_64"), { layer: "libxl", xenimageRecord: "never" });
     const imported = importXenStream(plain);
-    const again = exportXenStream(imported, { layer: "libxl" });
+    const again = exportXenStream(imported, { layer: "libxl", xenimageRecord: "auto" });
     expect(typeSequence(again)).not.toContain("8058494d");
     expect(sameBytes(again, plain)).toBe(true);
     // Change what no record holds (the name) and the record comes back.
     const renamed = { ...imported, header: { ...imported.header, name: "renamed" } };
-    const withRecord = exportXenStream(renamed, { layer: "libxl" });
+    const withRecord = exportXenStream(renamed, { layer: "libxl", xenimageRecord: "auto" });
     expect(typeSequence(withRecord)).toContain("8058494d");
     expect(sameImage(importXenStream(withRecord), renamed)).toBe(true);
   });
@@ -234,8 +268,10 @@ describe("xenimageRecord option", () => {
         expect(h1["imageType"]).toBe(layer === "xl" ? ImageType.save : ImageType.migration);
         // vcpu count and memory size come from xl's config, or from the records (vcpu ids, highest pfn).
         expect([h1["vcpuCount"], h1["memorySize"]]).toEqual([h0["vcpuCount"], h0["memorySize"]]);
-        // Sections: unwritten_pages has no record; a layout section is added; guest_config is empty without xl.
-        const expected = sectionNames(image.sections).filter((n) => n !== "unwritten_pages");
+        // Sections: unwritten_pages has no record, nor (in a libxc stream) the device model's sections; a
+        // layout section is added; guest_config is empty without xl.
+        const lost = (n: string): boolean => n === "unwritten_pages" || (layer === "libxc" && n.startsWith("device_model_"));
+        const expected = sectionNames(image.sections).filter((n) => !lost(n));
         expect(sectionNames(back.sections)).toEqual([`0x${XEN_CARRIER_SECTIONS.layout.toString(16)}`, ...expected]);
         const config = back.sections.find((s) => s.type === "guest_config") as KnownSection & { type: "guest_config" };
         const original = image.sections.find((s) => s.type === "guest_config") as KnownSection & { type: "guest_config" };
@@ -247,7 +283,7 @@ describe("xenimageRecord option", () => {
         for (const s of back.sections.slice(1)) {
           if (s.type === "guest_config" || s.type === "extended_info") continue;
           const i = back.sections.indexOf(s) - 1;
-          const o = image.sections.filter((x) => x.type !== "unwritten_pages")[i]!;
+          const o = image.sections.filter((x) => !lost(x.type))[i]!;
           expect(sameSection(s, o), `${kind} ${layer} ${s.type}`).toBe(true);
         }
       }
