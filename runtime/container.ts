@@ -2,7 +2,7 @@ import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
 import { crc32c } from "./crc32c.js";
 import { checkEntryToWrite, checkGap, encodeEntry, END_ALIGN, isValidAlign, MAX_ALIGN } from "./entry-rules.js";
-import { asEncodeError, DecodeError, EncodeError, hex, XenImageError } from "./errors.js";
+import { asEncodeError, DecodeError, EncodeError, hex, shown, XenImageError } from "./errors.js";
 import { encodeHeaderBytes, headerChecksum, prepareHeader, seekableBodyOffset, seekableTableOffset } from "./layout.js";
 import type { EntryShape, SectionCodec } from "./section-codec.js";
 import { SectionTable, type EntryLayout } from "./section-table.js";
@@ -148,7 +148,7 @@ function property(object: object, key: string, where: { offset: number; section:
   try {
     return (object as Record<string, unknown>)[key];
   } catch (e) {
-    throw new EncodeError("invalid-value", `reading ${key} failed: ${e instanceof Error ? e.message : String(e)}`, { ...where, path: key }, e);
+    throw new EncodeError("invalid-value", `reading ${key} failed: ${e instanceof Error ? e.message : shown(e)}`, { ...where, path: key }, e);
   }
 }
 
@@ -157,8 +157,10 @@ function property(object: object, key: string, where: { offset: number; section:
  * unknown one. Fails with an {@link EncodeError} naming the field for anything a reader would reject:
  * a value that is not a section object, a type the format does not have (or the end section, which
  * writers add themselves), raw bytes given for a known type, an unknown type id that collides with
- * the optional bit, an alignment that is not a power of two or is above {@link MAX_ALIGN}, flags that
- * are not a u32. What the body turns into is checked by {@link checkEntryToWrite} once it is written.
+ * the optional bit, an unknown type that is not optional (readers reject it; converters copy such
+ * sections with `writeRaw`), an alignment that is not a power of two or is above {@link MAX_ALIGN},
+ * flags that are not a u32. What the body turns into is checked by {@link checkEntryToWrite} once it
+ * is written.
  */
 export function prepareSection<H extends ContainerHeader, S extends KnownSectionBase>(
   format: ContainerFormat<H>,
@@ -177,13 +179,15 @@ export function prepareSection<H extends ContainerHeader, S extends KnownSection
     const get = (key: string) => property(section, key, where);
     const id = get("id");
     if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= OPTIONAL_BIT) {
-      return fail("id", `type id ${String(id)} is not an integer in 0…${hex(OPTIONAL_BIT - 1)} (bit 31 of a type is the optional bit)`, "optional-bit");
+      return fail("id", `type id ${shown(id)} is not an integer in 0…${hex(OPTIONAL_BIT - 1)} (bit 31 of a type is the optional bit)`, "optional-bit");
     }
     where = { offset, section: sectionLabel(`type ${hex(id)}`, index) };
     if (id === format.endId) fail("id", `type id ${hex(id)} is the end section's; writers add it themselves`, "end-entry");
     if (codecsById(format).has(id)) fail("id", `section type ${hex(id)} is known; give it as a decoded section`);
     const optional = get("optional");
-    if (typeof optional !== "boolean") fail("optional", `optional must be true or false, not ${String(optional)}`);
+    if (typeof optional !== "boolean") fail("optional", `optional must be true or false, not ${shown(optional)}`);
+    // Readers of this version reject such an image; a converter copies one it reads with writeRaw.
+    if (!optional) fail("optional", `section type ${hex(id)} is unknown and mandatory: readers of this format reject an image with it`, "unknown-mandatory");
     const align = checkedAlign(get("align"), fail);
     const flags = checkedU32(get("flags"), "flags", fail);
     const entryCount = get("entryCount") as bigint;
@@ -201,7 +205,7 @@ export function prepareSection<H extends ContainerHeader, S extends KnownSection
       },
     };
   }
-  if (typeof type !== "string") return fail("type", `a section's type must be a section name or "unknown", not ${String(type)}`);
+  if (typeof type !== "string") return fail("type", `a section's type must be a section name or "unknown", not ${shown(type)}`);
   where = { offset, section: sectionLabel(type, index) };
   const codec = format.sections.find((c) => c.name === type);
   if (codec === undefined || codec.id === format.endId) {
@@ -219,14 +223,14 @@ export function prepareSection<H extends ContainerHeader, S extends KnownSection
 }
 
 function checkedU32(v: unknown, path: string, fail: (path: string, reason: string) => never): number {
-  return typeof v === "number" && v >>> 0 === v ? v : fail(path, `${String(v)} is not a valid u32`);
+  return typeof v === "number" && v >>> 0 === v ? v : fail(path, `${shown(v)} is not a valid u32`);
 }
 
 /** An unknown section's alignment, checked before any padding is written for it (2^31 must not allocate 2 GiB). */
 function checkedAlign(v: unknown, fail: (path: string, reason: string, code?: string) => never): number {
   if (typeof v === "number" && isValidAlign(v)) return v;
   const power = typeof v === "number" && Number.isInteger(v) && v > 0 && (v & (v - 1)) === 0;
-  return fail("align", power ? `alignment ${String(v)} is above the maximum, ${MAX_ALIGN}` : `alignment ${String(v)} is not a power of two`, "alignment");
+  return fail("align", power ? `alignment ${shown(v)} is above the maximum, ${MAX_ALIGN}` : `alignment ${shown(v)} is not a power of two`, "alignment");
 }
 
 /**

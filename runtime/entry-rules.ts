@@ -12,7 +12,7 @@
 import type { ByteWriter } from "./byte-writer.js";
 import { codecsById, OPTIONAL_BIT, sectionLabel, STREAMED, type ContainerFormat, type ContainerHeader, type TableEntry } from "./container.js";
 import { crc32c } from "./crc32c.js";
-import { DecodeError, EncodeError, hex, type Location } from "./errors.js";
+import { DecodeError, EncodeError, hex, shown, type Location } from "./errors.js";
 import { TABLE_ALIGN } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
 
@@ -311,10 +311,10 @@ export function checkEntryToWrite<H extends ContainerHeader>(
     const { type, flags, size, entryCount, entrySize, align, crc } = entry;
     fields = { type, flags, size, entryCount, entrySize, align, crc };
   } catch (e) {
-    return fail("", `the table entry cannot be read: ${e instanceof Error ? e.message : String(e)}`);
+    return fail("", `the table entry cannot be read: ${e instanceof Error ? e.message : shown(e)}`);
   }
-  for (const field of ["type", "flags", "entrySize", "align", "crc"] as const) if (!u32(fields[field])) fail(snake(field), `${String(fields[field])} is not a valid u32`);
-  for (const field of ["size", "entryCount"] as const) if (!u64(fields[field])) fail(snake(field), `${String(fields[field])} is not a valid u64 (a bigint is expected)`);
+  for (const field of ["type", "flags", "entrySize", "align", "crc"] as const) if (!u32(fields[field])) fail(snake(field), `${shown(fields[field])} is not a valid u32`);
+  for (const field of ["size", "entryCount"] as const) if (!u64(fields[field])) fail(snake(field), `${shown(fields[field])} is not a valid u64 (a bigint is expected)`);
   if (((fields.type & ~OPTIONAL_BIT) >>> 0) === format.endId) fail("type", "the end section is written by the writer, not given as a section", "end-entry");
   const problem = new EntryChecker(format, header, { kind: "streamed" }).check({ ...fields, offset: STREAMED }, 0);
   if (problem !== undefined) fail(problem.path, problem.reason, problem.code);

@@ -29,7 +29,7 @@ import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
 import type { ContainerFormat, ContainerHeader, HeaderInit } from "./container.js";
 import { crc32c } from "./crc32c.js";
-import { asEncodeError, EncodeError, XenImageError } from "./errors.js";
+import { asEncodeError, EncodeError, shown, XenImageError } from "./errors.js";
 
 /** Entries in a stream start at multiples of this, counted from the stream's first byte. */
 export const STREAM_ALIGN = 8;
@@ -103,12 +103,12 @@ export function prepareHeader<H extends ContainerHeader>(format: ContainerFormat
   try {
     copy = { ...init };
   } catch (e) {
-    throw new EncodeError("invalid-value", `reading the header failed: ${e instanceof Error ? e.message : String(e)}`, where, e);
+    throw new EncodeError("invalid-value", `reading the header failed: ${e instanceof Error ? e.message : shown(e)}`, where, e);
   }
   const { littleEndian: little, bigEndian: big } = format.header;
   const order: unknown = copy.byteOrder ?? little;
   if (order !== little && order !== big) {
-    throw new EncodeError("invalid-value", `byte order ${String(order)} is neither little (${little}) nor big (${big})`, { ...where, path: "byte_order" });
+    throw new EncodeError("invalid-value", `byte order ${shown(order)} is neither little (${little}) nor big (${big})`, { ...where, path: "byte_order" });
   }
   const header = {
     ...copy,

@@ -71,3 +71,26 @@ export function rawBodyParts(body: Uint8Array | readonly Uint8Array[], where: Lo
   }
   return { parts, length: parts.reduce((n, p) => n + p.length, 0) };
 }
+
+/**
+ * What a writer was given as its sections (an array, a generator, an async iterable), told apart:
+ * anything that is not iterable is an {@link EncodeError}, not the TypeError `for await` would throw.
+ * Writers walk a sync iterable with `for…of`: `for await` would await each section, and so call a
+ * `then` getter of the caller's object outside any check.
+ */
+export function sectionSource<T>(sections: AsyncIterable<T> | Iterable<T>): { readonly async: AsyncIterable<T> } | { readonly sync: Iterable<T> } {
+  const object = sections !== null && (typeof sections === "object" || typeof sections === "function");
+  if (object && Symbol.asyncIterator in sections) return { async: sections as AsyncIterable<T> };
+  if (object && Symbol.iterator in sections) return { sync: sections as Iterable<T> };
+  throw new EncodeError("invalid-value", "the sections must be an array or an (async) iterable of sections", { path: "sections" });
+}
+
+/**
+ * Calls `each` for every section a writer was given, in turn (see {@link sectionSource}). What the
+ * iteration itself throws (a producer that fails) is the producer's error and passes unchanged.
+ */
+export async function forEachSection<T>(sections: AsyncIterable<T> | Iterable<T>, each: (section: T) => Promise<void>): Promise<void> {
+  const source = sectionSource(sections);
+  if ("async" in source) for await (const section of source.async) await each(section);
+  else for (const section of source.sync) await each(section);
+}

@@ -19,7 +19,7 @@ import {
 import { checkEntryToWrite, encodeEntry } from "./entry-rules.js";
 import { EncodeError } from "./errors.js";
 import { EncodedHeader, streamPadding } from "./layout.js";
-import { rawBodyParts, SectionEncoder } from "./section-encoder.js";
+import { forEachSection, rawBodyParts, SectionEncoder, sectionSource } from "./section-encoder.js";
 import { toByteSink, type ByteSink, type ByteTarget } from "./stream-io.js";
 
 /** Options of the stream encoder. */
@@ -229,7 +229,9 @@ export async function* encodeStream<H extends ContainerHeader, S extends KnownSe
   options: StreamEncoderOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const framer = framerFor(format, header, options);
-  for await (const section of sections) yield* framer.section(section);
+  const source = sectionSource(sections);
+  if ("async" in source) for await (const section of source.async) yield* framer.section(section);
+  else for (const section of source.sync) yield* framer.section(section);
   yield framer.end();
 }
 
@@ -247,7 +249,7 @@ export async function writeStream<H extends ContainerHeader, S extends KnownSect
 ): Promise<void> {
   const enc = new StreamEncoder<H, S>(format, header, target, options);
   try {
-    for await (const section of sections) await enc.write(section);
+    await forEachSection(sections, (section) => enc.write(section));
     await enc.end();
   } catch (e) {
     await enc.abort(e);

@@ -20,7 +20,7 @@ import {
 import { checkEntryToWrite, encodeEntry } from "../entry-rules.js";
 import { EncodeError } from "../errors.js";
 import { EncodedHeader, seekableBodyOffset, seekableTableOffset } from "../layout.js";
-import { rawBodyParts, SectionEncoder } from "../section-encoder.js";
+import { forEachSection, rawBodyParts, SectionEncoder } from "../section-encoder.js";
 
 /** Options of {@link ImageWriter}. */
 export interface ImageWriterOptions {
@@ -299,7 +299,7 @@ export async function writeImageFile<H extends ContainerHeader, S extends KnownS
 ): Promise<void> {
   const writer = await ImageWriter.create<H, S>(format, path, image.header, options);
   try {
-    for await (const section of image.sections) await writer.write(section);
+    await forEachSection(image.sections, (section) => writer.write(section));
     await writer.finish();
   } catch (e) {
     await writer.abort();

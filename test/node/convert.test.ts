@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ByteOrder, encodeImage, imageFormat, ImageType, type ImageHeader, type ImageSection, type KnownSection } from "../../generated/index.js";
 import { crc32c, DecodeError, decodeStreamToImage, imageToStream, MemorySink, memorySource, openImage, TruncatedStreamError, type UnknownSection } from "../../runtime/index.js";
-import { imageFileToStream, streamToImageFile, writeImageFile } from "../../runtime/node/index.js";
+import { imageFileToStream, ImageWriter, streamToImageFile } from "../../runtime/node/index.js";
 import { resealEntry } from "../runtime/entry-crc.js";
 import { prng } from "../runtime/prng.js";
 import { canonical, concat, guestStream, labelOf, rechunk, rejection, sameBytes, streamBytes, walkStream } from "../streams/helpers.js";
@@ -34,14 +34,20 @@ describe("streamed ↔ seekable conversion", () => {
   it("seekable → streamed → seekable reproduces the file byte for byte, also big-endian and with unknown sections", async () => {
     const odd: UnknownSection[] = [
       { type: "unknown", id: 0x7abc, optional: true, flags: 1, entryCount: 0n, entrySize: 0, align: 4096, bytes: Uint8Array.of(9, 9, 9) },
-      // Mandatory and unknown: a decoder must reject it, a converter copies it without looking.
-      { type: "unknown", id: 0x7abd, optional: false, flags: 0, entryCount: 3n, entrySize: 1, align: 16, bytes: Uint8Array.of(1, 2, 3) },
     ];
+    // Mandatory and unknown: a decoder must reject it, a converter copies it without looking. Writers
+    // refuse it as a section (their readers would reject the image), so it is written raw, as a converter would.
+    const mandatory = { type: 0x7abd, flags: 0, size: 3n, entryCount: 3n, entrySize: 1, align: 16, crc: crc32c(Uint8Array.of(1, 2, 3)) };
     for (const byteOrder of [ByteOrder.little, ByteOrder.big]) {
       const header = { ...guest.header, byteOrder };
       const sections: ImageSection[] = [...guest.sections.slice(0, 3), ...odd, ...guest.sections.slice(3)];
       const path = join(dir, `original-${byteOrder}.img`);
-      await writeImageFile<ImageHeader, KnownSection>(imageFormat, path, { header, sections });
+      const writer = await ImageWriter.create<ImageHeader, KnownSection>(imageFormat, path, header);
+      for (const [i, section] of sections.entries()) {
+        await writer.write(section);
+        if (i === 3) await writer.writeRaw(mandatory, Uint8Array.of(1, 2, 3));
+      }
+      await writer.finish();
       const original = readFileSync(path);
       const stream = new MemorySink();
       await imageToStream(imageFormat, await openImage(imageFormat, memorySource(original)), stream);
