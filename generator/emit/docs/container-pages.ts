@@ -34,7 +34,7 @@ function headerNotes(model: Model): (field: Field) => Text | undefined {
     format_version: [`written as ${version}; readers reject 0 and versions above the highest they know`],
     header_size: [`at least ${header.size}; readers reject a smaller value or one past the end of the image, and skip header bytes they do not know`],
     section_table_offset: ["seekable: at least header_size, with the whole table inside the image; streamed: ", code(SENTINEL)],
-    section_count: ["seekable: at least 1 (the end section is counted); streamed: 0, as the writer cannot know it (a reader that finds another value checks it against the sections it read)"],
+    section_count: ["seekable: at least 1 (the end section is counted); streamed: 0, as the writer cannot know it (a reader that finds another value checks it against the sections it read, the end section counted too)"],
     section_entry_size: [`at least ${entry.size}; readers read entries this far apart and ignore bytes past the fields they know`],
     header_crc: ["CRC32C (see the overview) of the first header_size bytes with these 4 bytes taken as zero"],
   };
