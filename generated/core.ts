@@ -423,6 +423,9 @@ export const xenVersionSection: SectionCodec<XenVersionBody, ImageHeader> = {
   shape(header) {
     return { kind: "lazy", get: () => xenVersionInfoShape };
   },
+  isArray(header) {
+    return false;
+  },
 };
 
 /** The decoded body of a pfn_map section. */
@@ -461,5 +464,8 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = {
     if (header.guestType === 0x1) return { kind: "array", of: { kind: "lazy", get: () => pfnGmfnShape } };
     if (header.guestType === 0x2) return { kind: "array", of: { kind: "lazy", get: () => pfnEntryShape } };
     throw new EncodeError("no-variant", `no layout of pfn_map for guest_type ${header.guestType}`);
+  },
+  isArray(header) {
+    return true;
   },
 };

@@ -81,7 +81,7 @@ export const deviceModelStateSection: SectionCodec<DeviceModelStateBody, ImageHe
   id: 0x52,
   optional: false,
   align: 8,
-  since: 1,
+  since: 2,
   decode(r, ctx) {
     return decodeDeviceModelState(r);
   },
@@ -91,6 +91,9 @@ export const deviceModelStateSection: SectionCodec<DeviceModelStateBody, ImageHe
   },
   shape(header) {
     return { kind: "lazy", get: () => deviceModelStateShape };
+  },
+  isArray(header) {
+    return false;
   },
 };
 
@@ -154,7 +157,7 @@ export const deviceModelXenstoreSection: SectionCodec<DeviceModelXenstoreBody, I
   id: 0x53,
   optional: false,
   align: 8,
-  since: 1,
+  since: 2,
   decode(r, ctx) {
     return decodeDeviceModelXenstore(r);
   },
@@ -164,5 +167,8 @@ export const deviceModelXenstoreSection: SectionCodec<DeviceModelXenstoreBody, I
   },
   shape(header) {
     return { kind: "lazy", get: () => deviceModelXenstoreShape };
+  },
+  isArray(header) {
+    return false;
   },
 };

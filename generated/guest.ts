@@ -266,6 +266,9 @@ export const guestConfigSection: SectionCodec<GuestConfigBody, ImageHeader> = {
   shape(header) {
     return { kind: "lazy", get: () => guestConfigShape };
   },
+  isArray(header) {
+    return false;
+  },
 };
 
 /** The decoded body of a checkpoint section. */
@@ -290,6 +293,9 @@ export const checkpointSection: SectionCodec<CheckpointBody, ImageHeader> = {
   },
   shape(header) {
     return "null";
+  },
+  isArray(header) {
+    return false;
   },
 };
 
@@ -464,6 +470,9 @@ export const extendedInfoSection: SectionCodec<ExtendedInfoBody, ImageHeader> = 
   shape(header) {
     return { kind: "lazy", get: () => extendedInfoShape };
   },
+  isArray(header) {
+    return false;
+  },
 };
 
 /** The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). */
@@ -538,6 +547,9 @@ export const p2mFrameListSection: SectionCodec<P2mFrameListBody, ImageHeader> = 
   shape(header) {
     return { kind: "lazy", get: () => p2mFrameListShape };
   },
+  isArray(header) {
+    return false;
+  },
 };
 
 /** The decoded body of a shared_info section. */
@@ -586,6 +598,9 @@ export const sharedInfoSection: SectionCodec<SharedInfoBody, ImageHeader> = {
     if (header.arch === 0x1) return { kind: "lazy", get: () => sharedInfoPageX8632Shape };
     if (header.arch === 0x3 || header.arch === 0x4) return { kind: "lazy", get: () => sharedInfoPageArmShape };
     throw new EncodeError("no-variant", `no layout of shared_info for arch ${header.arch}`);
+  },
+  isArray(header) {
+    return false;
   },
 };
 
@@ -646,6 +661,9 @@ export const unwrittenPagesSection: SectionCodec<UnwrittenPagesBody, ImageHeader
   shape(header) {
     return { kind: "lazy", get: () => unwrittenPagesShape };
   },
+  isArray(header) {
+    return true;
+  },
 };
 
 /** The decoded body of a vcpu_context section. */
@@ -692,6 +710,9 @@ export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = {
     if (header.arch === 0x3 || header.arch === 0x4)
       return { kind: "array", of: { kind: "lazy", get: () => vcpuGuestContextArmShape } };
     throw new EncodeError("no-variant", `no layout of vcpu_context for arch ${header.arch}`);
+  },
+  isArray(header) {
+    return true;
   },
 };
 
@@ -796,5 +817,8 @@ export const pageDataSection: SectionCodec<PageDataBody, ImageHeader> = {
   },
   shape(header) {
     return { kind: "lazy", get: () => pageDataShape };
+  },
+  isArray(header) {
+    return false;
   },
 };

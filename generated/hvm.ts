@@ -635,6 +635,9 @@ export const hvmContextSection: SectionCodec<HvmContextBody, ImageHeader> = {
   shape(header) {
     return { kind: "lazy", get: () => hvmContextShape };
   },
+  isArray(header) {
+    return false;
+  },
 };
 
 /** The decoded body of a hvm_params section. */
@@ -659,5 +662,8 @@ export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = {
   },
   shape(header) {
     return { kind: "array", of: { kind: "lazy", get: () => hvmParamShape } };
+  },
+  isArray(header) {
+    return true;
   },
 };

@@ -104,7 +104,7 @@ export interface ImageHeader {
   sectionTableOffset: bigint;
   /** The number of entries in the section table, the end section included. */
   sectionCount: number;
-  /** The size of one section-table entry (48 in version 1); readers skip any bytes a later version appended. Units: bytes. */
+  /** The size of one section-table entry (48 in versions 1 and 2); readers skip any bytes a later version appended. Units: bytes. */
   sectionEntrySize: number;
   /** CRC32C of the header's header_size bytes with this field taken as zero. */
   headerCrc: number;
@@ -409,7 +409,7 @@ export function viewImageHeader(r: ByteReader): ImageHeaderView {
   return viewImageHeaderAt(r, r.take(IMAGE_HEADER_SIZE));
 }
 
-/** One section-table entry, like an ELF section header. The type's bit 31 says whether a reader that does not know the type may skip the section (set) or must reject the image (clear). */
+/** One section-table entry, like an ELF section header. The type's bit 31 says whether a reader that does not know the type may skip the section (set) or must reject the image (clear). From version 2 each entry carries its own CRC32C (entry_crc), the same in a seekable table and before a streamed body, so a flipped bit in an entry can never change what a reader makes of the image. */
 export interface SectionEntry {
   /** The section type id, with bit 31 set when the section is optional. */
   type: number;
@@ -427,6 +427,8 @@ export interface SectionEntry {
   align: number;
   /** CRC32C of the body. */
   crc: number;
+  /** CRC32C of the entry's section_entry_size bytes (bytes a later version appends included) with this field taken as zero. Version 2 added it in place of version 1's reserved word, which was zero; a version-1 image still has zero here and no entry CRC. In a version-2 image it is always checked, whatever its value, so no bit flip can turn it into "no CRC". */
+  entryCrc: number;
 }
 
 /** The size of section_entry in bytes. */
@@ -444,12 +446,12 @@ export const sectionEntryShape: JsonShape = {
     entrySize: "number",
     align: "number",
     crc: "number",
+    entryCrc: "number",
   },
 };
 
 /** Reads one section_entry at a position already claimed (`r.take(SECTION_ENTRY_SIZE)`). */
 export function decodeSectionEntryAt(r: ByteReader, o: number): SectionEntry {
-  r.zerosAt(o + 44, 4, "reserved");
   return {
     type: r.u32At(o),
     flags: r.u32At(o + 4),
@@ -459,6 +461,7 @@ export function decodeSectionEntryAt(r: ByteReader, o: number): SectionEntry {
     entrySize: r.u32At(o + 32),
     align: r.u32At(o + 36),
     crc: r.u32At(o + 40),
+    entryCrc: r.u32At(o + 44),
   };
 }
 
@@ -488,8 +491,8 @@ export function encodeSectionEntryLeAt(w: ByteWriter, o: number, v: SectionEntry
     w.u32At(o + 36, v.align, true);
     at = "crc";
     w.u32At(o + 40, v.crc, true);
-    at = "reserved";
-    w.zerosAt(o + 44, 4);
+    at = "entry_crc";
+    w.u32At(o + 44, v.entryCrc, true);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
@@ -516,8 +519,8 @@ export function encodeSectionEntryBeAt(w: ByteWriter, o: number, v: SectionEntry
     w.u32At(o + 36, v.align, false);
     at = "crc";
     w.u32At(o + 40, v.crc, false);
-    at = "reserved";
-    w.zerosAt(o + 44, 4);
+    at = "entry_crc";
+    w.u32At(o + 44, v.entryCrc, false);
   } catch (e) {
     throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
@@ -532,11 +535,6 @@ export function encodeSectionEntryAt(w: ByteWriter, o: number, v: SectionEntry):
 /** Writes one section_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSectionEntry(w: ByteWriter, v: SectionEntry): void {
   encodeSectionEntryAt(w, w.reserve(SECTION_ENTRY_SIZE), v);
-}
-
-/** Checks one section_entry at a claimed position as {@link decodeSectionEntryAt} does. */
-export function checkSectionEntryAt(r: ByteReader, o: number): void {
-  r.zerosAt(o + 44, 4, "reserved");
 }
 
 /** A checked section_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -581,6 +579,10 @@ export class SectionEntryView implements SectionEntry {
     return this.#reader.u32At(this.#offset + 40);
   }
 
+  get entryCrc(): number {
+    return this.#reader.u32At(this.#offset + 44);
+  }
+
   /** The whole record, decoded. */
   toObject(): SectionEntry {
     return decodeSectionEntryAt(this.#reader, this.#offset);
@@ -589,7 +591,6 @@ export class SectionEntryView implements SectionEntry {
 
 /** {@link viewSectionEntry} at a claimed position. */
 export function viewSectionEntryAt(r: ByteReader, o: number): SectionEntryView {
-  checkSectionEntryAt(r, o);
   return new SectionEntryView(r, o);
 }
 
@@ -620,5 +621,8 @@ export const endSection: SectionCodec<EndBody, ImageHeader> = {
   },
   shape(header) {
     return "null";
+  },
+  isArray(header) {
+    return false;
   },
 };

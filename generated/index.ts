@@ -161,7 +161,7 @@ export interface ImageInit {
 
 /** The header and section-table layout every image shares. */
 export const imageFormat: ContainerFormat<ImageHeader> = {
-  version: 1,
+  version: 2,
   header: {
     size: IMAGE_HEADER_SIZE,
     decode: decodeImageHeader,
@@ -175,6 +175,8 @@ export const imageFormat: ContainerFormat<ImageHeader> = {
     size: SECTION_ENTRY_SIZE,
     decode: decodeSectionEntry,
     encode: encodeSectionEntry,
+    crcOffset: 44,
+    crcSince: 2,
     layout: {
       type: 0,
       flags: 4,
@@ -184,7 +186,7 @@ export const imageFormat: ContainerFormat<ImageHeader> = {
       entrySize: 32,
       align: 36,
       crc: 40,
-      zeros: [[44, 4]],
+      zeros: [],
     },
   },
   endId: 0x0,

@@ -308,6 +308,9 @@ export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = {
   shape(header) {
     return { kind: "array", of: { kind: "lazy", get: () => cpuidLeafShape } };
   },
+  isArray(header) {
+    return true;
+  },
 };
 
 /** The decoded body of a msr_policy section. */
@@ -332,6 +335,9 @@ export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = {
   },
   shape(header) {
     return { kind: "array", of: { kind: "lazy", get: () => msrEntryShape } };
+  },
+  isArray(header) {
+    return true;
   },
 };
 
@@ -490,6 +496,9 @@ export const tscInfoSection: SectionCodec<TscInfoBody, ImageHeader> = {
   shape(header) {
     return { kind: "lazy", get: () => tscInfoShape };
   },
+  isArray(header) {
+    return false;
+  },
 };
 
 /** One PV vcpu's extended context (xen_domctl_ext_vcpucontext), kept as the hypervisor returned it. */
@@ -557,6 +566,9 @@ export const vcpuExtendedSection: SectionCodec<VcpuExtendedBody, ImageHeader> = 
   },
   shape(header) {
     return { kind: "lazy", get: () => vcpuExtendedShape };
+  },
+  isArray(header) {
+    return false;
   },
 };
 
@@ -641,6 +653,9 @@ export const vcpuXsaveSection: SectionCodec<VcpuXsaveBody, ImageHeader> = {
   shape(header) {
     return { kind: "lazy", get: () => vcpuXsaveShape };
   },
+  isArray(header) {
+    return false;
+  },
 };
 
 /** One PV vcpu's MSRs that are not part of its basic context. */
@@ -718,5 +733,8 @@ export const vcpuMsrsSection: SectionCodec<VcpuMsrsBody, ImageHeader> = {
   },
   shape(header) {
     return { kind: "lazy", get: () => vcpuMsrsShape };
+  },
+  isArray(header) {
+    return false;
   },
 };

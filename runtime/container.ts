@@ -1,7 +1,8 @@
 import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
 import { crc32c } from "./crc32c.js";
-import { DecodeError, EncodeError, hex, XenImageError } from "./errors.js";
+import { checkEntryToWrite, checkGap, encodeEntry, END_ALIGN, isValidAlign, MAX_ALIGN } from "./entry-rules.js";
+import { asEncodeError, DecodeError, EncodeError, hex, shown, XenImageError } from "./errors.js";
 import { encodeHeaderBytes, headerChecksum, prepareHeader, seekableBodyOffset, seekableTableOffset } from "./layout.js";
 import type { EntryShape, SectionCodec } from "./section-codec.js";
 import { SectionTable, type EntryLayout } from "./section-table.js";
@@ -27,6 +28,11 @@ export interface TableEntry {
   entrySize: number;
   align: number;
   crc: number;
+  /**
+   * The CRC32C of the entry's bytes with this field taken as zero (from the version the format's
+   * `entry.crcSince` names; zero before). Writers compute it; what a caller gives is ignored.
+   */
+  entryCrc: number;
 }
 
 /** Header fields the writer computes; callers leave them out. */
@@ -86,6 +92,10 @@ export interface ContainerFormat<H extends ContainerHeader> {
     readonly crcOffset: number;
   };
   readonly entry: StructCodec<TableEntry> & {
+    /** Where entry_crc is, so the entry CRC can be computed with it taken as zero. */
+    readonly crcOffset: number;
+    /** The first format version whose entries carry entry_crc; in earlier ones the field is zero. */
+    readonly crcSince: number;
     /** Where the entry's fields are, for checking a whole table without decoding it; absent, entries are decoded one by one. */
     readonly layout?: EntryLayout;
   };
@@ -120,6 +130,9 @@ export function entryLabel<H extends ContainerHeader>(format: ContainerFormat<H>
   return sectionLabel(codecsById(format).get(id)?.name ?? `type ${hex(id)}`, index);
 }
 
+/** A section's table entry without its offset and entry CRC: what the other layout needs to place the same body, and what writers are given to copy. */
+export type RawEntry = Omit<TableEntry, "offset" | "entryCrc">;
+
 /** A section ready to be encoded: its table type (optional bit included), flags, alignment and label. */
 export interface PreparedSection {
   readonly type: number;
@@ -130,10 +143,24 @@ export interface PreparedSection {
   write(w: ByteWriter): EntryShape;
 }
 
+/** Reads a property of a caller's object; a getter that throws is an {@link EncodeError} naming it. */
+function property(object: object, key: string, where: { offset: number; section: string }): unknown {
+  try {
+    return (object as Record<string, unknown>)[key];
+  } catch (e) {
+    throw new EncodeError("invalid-value", `reading ${key} failed: ${e instanceof Error ? e.message : shown(e)}`, { ...where, path: key }, e);
+  }
+}
+
 /**
  * Looks up how to encode one section of an image: the codec for a known section, the bytes for an
- * unknown one. Fails with an {@link EncodeError} for a type the format does not have (or the end
- * section, which writers add themselves) and for raw bytes given for a known type.
+ * unknown one. Fails with an {@link EncodeError} naming the field for anything a reader would reject:
+ * a value that is not a section object, a type the format does not have (or the end section, which
+ * writers add themselves), raw bytes given for a known type, an unknown type id that collides with
+ * the optional bit, an unknown type that is not optional (readers reject it; converters copy such
+ * sections with `writeRaw`), an alignment that is not a power of two or is above {@link MAX_ALIGN},
+ * flags that are not a u32. What the body turns into is checked by {@link checkEntryToWrite} once it
+ * is written.
  */
 export function prepareSection<H extends ContainerHeader, S extends KnownSectionBase>(
   format: ContainerFormat<H>,
@@ -142,41 +169,83 @@ export function prepareSection<H extends ContainerHeader, S extends KnownSection
   header: H,
   offset = 0,
 ): PreparedSection {
-  if (section.type === "unknown") {
-    const raw = section as UnknownSection;
-    const label = sectionLabel(`type ${hex(raw.id)}`, index);
-    if (format.sections.some((c) => c.id === raw.id)) {
-      throw new EncodeError("invalid-value", `section type ${hex(raw.id)} is known; give it as a decoded section`, { offset, section: label });
+  let where = { offset, section: `#${index}` };
+  const fail = (path: string, reason: string, code = "invalid-value"): never => {
+    throw new EncodeError(code, reason, { ...where, path });
+  };
+  if (section === null || typeof section !== "object") return fail("", `a section must be an object with a type, not ${section === null ? "null" : typeof section}`);
+  const type = property(section, "type", where);
+  if (type === "unknown") {
+    const get = (key: string) => property(section, key, where);
+    const id = get("id");
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= OPTIONAL_BIT) {
+      return fail("id", `type id ${shown(id)} is not an integer in 0…${hex(OPTIONAL_BIT - 1)} (bit 31 of a type is the optional bit)`, "optional-bit");
     }
+    where = { offset, section: sectionLabel(`type ${hex(id)}`, index) };
+    if (id === format.endId) fail("id", `type id ${hex(id)} is the end section's; writers add it themselves`, "end-entry");
+    if (codecsById(format).has(id)) fail("id", `section type ${hex(id)} is known; give it as a decoded section`);
+    const optional = get("optional");
+    if (typeof optional !== "boolean") fail("optional", `optional must be true or false, not ${shown(optional)}`);
+    // Readers of this version reject such an image; a converter copies one it reads with writeRaw.
+    if (!optional) fail("optional", `section type ${hex(id)} is unknown and mandatory: readers of this format reject an image with it`, "unknown-mandatory");
+    const align = checkedAlign(get("align"), fail);
+    const flags = checkedU32(get("flags"), "flags", fail);
+    const entryCount = get("entryCount") as bigint;
+    const entrySize = get("entrySize") as number;
+    const bytes = get("bytes");
+    if (!(bytes instanceof Uint8Array)) fail("bytes", "a Uint8Array is expected");
     return {
-      type: (raw.id | (raw.optional ? OPTIONAL_BIT : 0)) >>> 0,
-      flags: raw.flags,
-      align: raw.align,
-      label,
+      type: (id | (optional ? OPTIONAL_BIT : 0)) >>> 0,
+      flags,
+      align,
+      label: where.section,
       write(w) {
-        w.bytes(raw.bytes);
-        return raw;
+        w.bytes(bytes as Uint8Array);
+        return { entryCount, entrySize };
       },
     };
   }
-  const known = section as S;
-  const label = sectionLabel(known.type, index);
-  const codec = format.sections.find((c) => c.name === known.type);
+  if (typeof type !== "string") return fail("type", `a section's type must be a section name or "unknown", not ${shown(type)}`);
+  where = { offset, section: sectionLabel(type, index) };
+  const codec = format.sections.find((c) => c.name === type);
   if (codec === undefined || codec.id === format.endId) {
-    throw new EncodeError("unknown-section", `unknown section type "${known.type}"`, { offset, section: label });
+    throw new EncodeError("unknown-section", `unknown section type "${type}"`, { offset, section: where.section });
   }
+  const flags = property(section, "flags", where);
+  const body = property(section, "body", where);
   return {
     type: (codec.id | (codec.optional ? OPTIONAL_BIT : 0)) >>> 0,
-    flags: known.flags ?? 0,
+    flags: flags === undefined || flags === null ? 0 : checkedU32(flags, "flags", fail),
     align: codec.align,
-    label,
-    write: (w) => codec.encode(w, known.body, header),
+    label: where.section,
+    write: (w) => codec.encode(w, body, header),
   };
+}
+
+function checkedU32(v: unknown, path: string, fail: (path: string, reason: string) => never): number {
+  return typeof v === "number" && v >>> 0 === v ? v : fail(path, `${shown(v)} is not a valid u32`);
+}
+
+/** An unknown section's alignment, checked before any padding is written for it (2^31 must not allocate 2 GiB). */
+function checkedAlign(v: unknown, fail: (path: string, reason: string, code?: string) => never): number {
+  if (typeof v === "number" && isValidAlign(v)) return v;
+  const power = typeof v === "number" && Number.isInteger(v) && v > 0 && (v & (v - 1)) === 0;
+  return fail("align", power ? `alignment ${shown(v)} is above the maximum, ${MAX_ALIGN}` : `alignment ${shown(v)} is not a power of two`, "alignment");
+}
+
+/**
+ * The table entry of a section whose body a writer has just encoded, checked by the entry rules as a
+ * reader will check it: an {@link EncodeError} naming the field otherwise.
+ */
+export function preparedEntry<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, prepared: PreparedSection, body: Uint8Array, shape: EntryShape, offset: number): RawEntry {
+  const entry = { type: prepared.type, flags: prepared.flags, size: BigInt(body.length), entryCount: shape.entryCount, entrySize: shape.entrySize, align: prepared.align, crc: crc32c(body) };
+  checkEntryToWrite(format, header, entry, { offset, section: prepared.label });
+  return entry;
 }
 
 /** The end section's table entry, at `offset` (the table's offset, or the sentinel in a stream). */
 export function endEntry<H extends ContainerHeader>(format: ContainerFormat<H>, offset: bigint): TableEntry {
-  return { type: format.endId, flags: 0, offset, size: 0n, entryCount: 0n, entrySize: 0, align: 8, crc: crc32c(new Uint8Array(0)) };
+  return { type: format.endId, flags: 0, offset, size: 0n, entryCount: 0n, entrySize: 0, align: END_ALIGN, crc: crc32c(new Uint8Array(0)), entryCrc: 0 };
 }
 
 /** Rounds `n` up to a multiple of `alignment` (a power of two). */
@@ -187,41 +256,54 @@ export function alignUp(n: number, alignment: number): number {
 /**
  * Encodes an image in the seekable layout: header, section bodies (each at its alignment), the end
  * section, then the table, whose offset is patched into the header with every size, count and CRC.
+ * Anything a reader would reject is an {@link EncodeError} naming the section and field, before any
+ * large allocation; nothing else escapes (a getter that throws, say, is wrapped in one too).
  */
 export function encodeContainer<H extends ContainerHeader, S extends KnownSectionBase>(
   format: ContainerFormat<H>,
   image: { readonly header: HeaderInit<H>; readonly sections: readonly (S | UnknownSection)[] },
 ): Uint8Array {
-  const { header: draft, littleEndian } = prepareHeader(format, image.header);
+  try {
+    return encodeSeekable(format, image);
+  } catch (e) {
+    throw e instanceof XenImageError ? e : asEncodeError(e, "", 0);
+  }
+}
+
+function encodeSeekable<H extends ContainerHeader, S extends KnownSectionBase>(
+  format: ContainerFormat<H>,
+  image: { readonly header: HeaderInit<H>; readonly sections: readonly (S | UnknownSection)[] },
+): Uint8Array {
+  if (image === null || typeof image !== "object") throw new EncodeError("invalid-value", "an image must be an object with a header and sections");
+  const { header: init, sections } = image;
+  const { header: draft, littleEndian } = prepareHeader(format, init);
+  // The header is written last, with the table's place; encoding it now reports a bad field before any body is.
+  encodeHeaderBytes(format, draft, littleEndian);
+  if (!Array.isArray(sections)) throw new EncodeError("invalid-value", "the sections must be an array", { path: "sections" });
   const w = new ByteWriter({ littleEndian, initialCapacity: 1 << 16 });
   w.zeros(format.header.size);
   const entries: TableEntry[] = [];
-  image.sections.forEach((section, index) => {
-    let label = sectionLabel(section.type === "unknown" ? `type ${hex((section as UnknownSection).id)}` : section.type, index);
+  for (let index = 0; index < sections.length; index++) {
+    const section = sections[index] as S | UnknownSection;
+    const prepared = prepareSection(format, section, index, draft, w.pos);
     try {
-      const prepared = prepareSection(format, section, index, draft, w.pos);
-      label = prepared.label;
       w.zeros(seekableBodyOffset(w.pos, prepared.align) - w.pos);
       const start = w.pos;
       const shape = prepared.write(w);
-      entries.push(entryFor(prepared.type, prepared.flags, start, w, shape, prepared.align));
+      const entry = preparedEntry(format, draft, prepared, w.finish().subarray(start), shape, start);
+      entries.push({ ...entry, offset: BigInt(start), entryCrc: 0 });
     } catch (e) {
-      throw e instanceof XenImageError ? e.within({ section: label }) : e;
+      throw e instanceof XenImageError ? e.within({ section: prepared.label }) : asEncodeError(e, "", w.pos).within({ section: prepared.label });
     }
-  });
+  }
   w.zeros(seekableTableOffset(w.pos) - w.pos);
   entries.push(endEntry(format, BigInt(w.pos)));
   const tableOffset = w.pos;
-  for (const entry of entries) format.entry.encode(w, entry);
+  for (const entry of entries) encodeEntry(format, w, entry, draft.formatVersion);
   const header = { ...draft, sectionTableOffset: BigInt(tableOffset), sectionCount: entries.length, sectionEntrySize: format.entry.size, headerCrc: 0 } as H;
   const out = w.finish();
   out.set(encodeHeaderBytes(format, header, littleEndian), 0);
   return out;
-}
-
-function entryFor(type: number, flags: number, start: number, w: ByteWriter, shape: EntryShape, align: number): TableEntry {
-  const body = w.finish().subarray(start);
-  return { type: type >>> 0, flags, offset: BigInt(start), size: BigInt(body.length), entryCount: shape.entryCount, entrySize: shape.entrySize, align, crc: crc32c(body) };
 }
 
 /** The parts of an image a reader finds before decoding any section body. */
@@ -268,17 +350,25 @@ export function decodeHeader<H extends ContainerHeader>(format: ContainerFormat<
   return { header, littleEndian };
 }
 
-/** Reads the header and the section table of a seekable image and checks every entry's bounds. */
+/**
+ * Reads the header and the section table of a seekable image held in memory and checks every entry
+ * (the entry rules) and every byte between the parts: the alignment gaps before the bodies and before
+ * the table must be zero, and nothing may follow the table.
+ */
 export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): ImageLayout<H> {
   const { header, littleEndian } = decodeHeader(format, bytes);
   const { offset, size } = tablePlacement(format, header, bytes.length);
-  const entries = decodeTable(format, header, littleEndian, bytes.subarray(offset, offset + size));
-  return { header, littleEndian, entries };
+  const table = SectionTable.decode(format, header, littleEndian, bytes.subarray(offset, offset + size));
+  for (let i = 0; i < table.length; i++) {
+    const gap = table.gapBefore(i);
+    checkGap(bytes.subarray(gap.start, gap.end), gap.start, table.gapLabel(i));
+  }
+  return { header, littleEndian, entries: table.entries() };
 }
 
 /**
  * Where a seekable image's section table is (offset and size in bytes), checked against the header and
- * the image size; fails for a streamed image. Readers that fetch bytes on demand call this before
+ * the image size (the table ends the image: nothing may follow it); fails for a streamed image. Readers that fetch bytes on demand call this before
  * reading the table, so they never allocate more than the image holds.
  */
 export function tablePlacement<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, imageSize: number): { offset: number; size: number } {
@@ -294,13 +384,16 @@ export function tablePlacement<H extends ContainerHeader>(format: ContainerForma
   if (tableOffset < BigInt(header.headerSize) || tableEnd > BigInt(imageSize)) {
     throw new DecodeError("invalid", `the section table (${hex(tableOffset)}…${hex(tableEnd)}) lies outside the image (${hex(imageSize)} bytes)`, { section: "header", path: "section_table_offset" });
   }
+  if (tableEnd < BigInt(imageSize)) {
+    throw new DecodeError("trailing", `${BigInt(imageSize) - tableEnd} bytes follow the section table, which ends the image`, { section: "section table", offset: Number(tableEnd) });
+  }
   return { offset: Number(tableOffset), size: Number(tableEnd - tableOffset) };
 }
 
 /**
  * Decodes and checks the entries of a seekable image's section table, given the table's bytes (as
- * {@link tablePlacement} locates them): alignment, bounds (every body between the header and the
- * table), and the end section last and empty. {@link SectionTable.decode}, every entry decoded.
+ * {@link tablePlacement} locates them), by the entry rules (`entry-rules.ts`).
+ * {@link SectionTable.decode}, every entry decoded.
  */
 export function decodeTable<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): TableEntry[] {
   return SectionTable.decode(format, header, littleEndian, table).entries();
@@ -347,9 +440,6 @@ export function decodeSectionBody<H extends ContainerHeader, S extends KnownSect
       throw new DecodeError("unknown-mandatory", `unknown mandatory section type ${hex(id)}: this reader cannot skip it`, { section: label, offset });
     }
     return { type: "unknown", id, optional, flags: entry.flags, entryCount: entry.entryCount, entrySize: entry.entrySize, align: entry.align, bytes: body };
-  }
-  if (codec.optional !== optional) {
-    throw new DecodeError("invalid", `the optional bit is ${optional ? "set" : "clear"}, but ${codec.name} is ${codec.optional ? "optional" : "mandatory"}`, { section: label, offset, path: "type" });
   }
   const r = new ByteReader(body, { littleEndian: image.littleEndian, base: offset });
   try {

@@ -1,18 +1,20 @@
 /**
  * Seekable → streamed conversion without decoding any body: each section's table entry and bytes are
- * copied (offsets become the sentinel), its CRC checked on the way. Works on any random-access source;
- * the stream → seekable direction needs a file and lives in `node/convert.ts`.
+ * copied (offsets become the sentinel), its CRC checked on the way. The reader has checked each entry's
+ * CRC; the writer computes it anew, as the offset it covers differs between the layouts. The header's
+ * format version is kept, so a version-1 image stays version 1 (without entry CRCs): a conversion
+ * changes the layout, never the version. Works on any random-access source; the stream → seekable
+ * direction needs a file and lives in `node/convert.ts`.
  */
-import { STREAMED, type ContainerFormat, type ContainerHeader, type TableEntry } from "./container.js";
+import { STREAMED, type ContainerFormat, type ContainerHeader, type RawEntry, type TableEntry } from "./container.js";
 import { DecodeError } from "./errors.js";
 import type { ImageReader } from "./image-reader.js";
-import type { RawEntry } from "./section-encoder.js";
 import { StreamEncoder, type StreamEncoderOptions } from "./stream-encoder.js";
 import type { ByteTarget } from "./stream-io.js";
 
-/** A table entry without its offset: what the other layout needs to place the same body. */
+/** A table entry without its offset and entry CRC: what the other layout needs to place the same body. */
 export function rawEntry(entry: TableEntry): RawEntry {
-  const { offset: _offset, ...rest } = entry;
+  const { offset: _offset, entryCrc: _entryCrc, ...rest } = entry;
   return rest;
 }
 

@@ -94,7 +94,19 @@ export function asDecodeError(error: unknown, segment: string, offset: number): 
  * A value of the wrong shape (a missing property, a number where a bigint belongs) ends up here.
  */
 export function asEncodeError(error: unknown, segment: string, offset: number): XenImageError {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = error instanceof Error ? error.message : shown(error);
   const e = error instanceof XenImageError ? error : new EncodeError("invalid-value", `bad value: ${reason}`, { offset }, error);
   return e.within({ path: segment });
+}
+
+/**
+ * A caller's value as an error message shows it (`String(value)`), without throwing: a value whose
+ * conversion throws (a proxy, a `toString` that fails) is named by its type instead.
+ */
+export function shown(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `(a ${typeof value} that cannot be shown)`;
+  }
 }

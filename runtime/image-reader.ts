@@ -18,8 +18,9 @@ import {
 } from "./container.js";
 import { ByteReader } from "./byte-reader.js";
 import { crc32c } from "./crc32c.js";
+import { checkGap } from "./entry-rules.js";
 import { DecodeError, hex } from "./errors.js";
-import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, type HeaderTable } from "./layout.js";
+import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, TABLE_ALIGN, type HeaderTable } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
 import { SectionTable } from "./section-table.js";
 
@@ -65,8 +66,10 @@ export interface RawImageSection {
 }
 
 /**
- * Opens a seekable image for lazy reading: reads and checks the header and the section table, nothing
- * else. Fails with a {@link DecodeError} for a bad header or table, and for a streamed image.
+ * Opens a seekable image for lazy reading: reads and checks the header and the section table (and the
+ * few bytes of alignment gap before the table), nothing else. Fails with a {@link DecodeError} for a
+ * bad header or table, and for a streamed image. The gap before each body is read and checked with the
+ * body.
  */
 export async function openImage<H extends ContainerHeader, S extends KnownSectionBase = KnownSectionBase>(
   format: ContainerFormat<H>,
@@ -106,8 +109,12 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     if (claimed > h.size && claimed <= size && claimed <= 64 * 1024) headerBytes = await readAt(source, 0, claimed, "header");
     const { header, littleEndian } = decodeHeader(format, headerBytes);
     const placement = tablePlacement(format, header, size);
-    const table = await readAt(source, placement.offset, placement.size, "section table");
-    const checked = SectionTable.decode(format, header, littleEndian, table);
+    // The gap before the table is shorter than its alignment: read it with the table, check it once the table says where it starts.
+    const before = Math.min(TABLE_ALIGN - 1, placement.offset);
+    const read = await readAt(source, placement.offset - before, before + placement.size, "section table");
+    const checked = SectionTable.decode(format, header, littleEndian, read.subarray(before));
+    const gap = checked.gapBefore(checked.length - 1);
+    checkGap(read.subarray(gap.start - (placement.offset - before), before), gap.start, checked.gapLabel(checked.length - 1));
     return new ImageReader<H, S>(format, source, header, littleEndian, headerBytes.slice(0, header.headerSize), checked, size, max);
   }
 
@@ -157,14 +164,24 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     return EncodedHeader.fromImage(this.format, this.header, this.littleEndian, this.headerBytes, table);
   }
 
-  /** Section `index`'s body, read whole and its CRC checked. */
+  /**
+   * Section `index`'s body, read whole and its CRC checked, with the alignment gap before it (read in
+   * the same read; the table check keeps it shorter than the body's alignment), which must be zero.
+   */
   async body(index: number): Promise<Uint8Array> {
     const entry = this.entry(index);
     const label = this.label(index);
     if (entry.size > BigInt(this.maxSectionSize)) {
       throw new DecodeError("too-large", `the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize); read it in parts with readRange`, { section: label, offset: Number(entry.offset) });
     }
-    const body = await readAt(this.source, Number(entry.offset), Number(entry.size), label);
+    const gap = this.table.gapBefore(index);
+    const gapLength = gap.end - gap.start;
+    // The body starts 8-aligned in its buffer, so u64 arrays in it can still be views.
+    const lead = Math.ceil(gapLength / 8) * 8;
+    const buffer = new Uint8Array(lead + Number(entry.size));
+    await readInto(this.source, buffer.subarray(lead - gapLength), gap.start, label);
+    checkGap(buffer.subarray(lead - gapLength, lead), gap.start, label);
+    const body = buffer.subarray(lead);
     const crc = crc32c(body);
     if (crc !== entry.crc) {
       throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset: Number(entry.offset) });
@@ -229,7 +246,12 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
 
 /** Reads exactly `length` bytes at `position`, or fails naming what was being read. */
 async function readAt(source: RandomAccessSource, position: number, length: number, what: string): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
+  return readInto(source, new Uint8Array(length), position, what);
+}
+
+/** Fills `out` with the bytes at `position`, or fails naming what was being read. */
+async function readInto(source: RandomAccessSource, out: Uint8Array, position: number, what: string): Promise<Uint8Array> {
+  const length = out.length;
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await source.read(out, filled, length - filled, position + filled);

@@ -29,7 +29,7 @@ import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
 import type { ContainerFormat, ContainerHeader, HeaderInit } from "./container.js";
 import { crc32c } from "./crc32c.js";
-import { XenImageError } from "./errors.js";
+import { asEncodeError, EncodeError, shown, XenImageError } from "./errors.js";
 
 /** Entries in a stream start at multiples of this, counted from the stream's first byte. */
 export const STREAM_ALIGN = 8;
@@ -91,13 +91,28 @@ export interface PreparedHeader<H> {
   readonly littleEndian: boolean;
 }
 
-/** Fills in the fields a writer owns (byte order default, format version, header size). */
+/**
+ * Fills in the fields a writer owns (byte order default, format version, header size). Fails with an
+ * {@link EncodeError} for what is not a header object (null, a getter that throws) and for a byte
+ * order other than little, big or none; the other fields are checked when the header is encoded.
+ */
 export function prepareHeader<H extends ContainerHeader>(format: ContainerFormat<H>, init: HeaderInit<H>): PreparedHeader<H> {
-  const littleEndian = (init.byteOrder ?? format.header.littleEndian) !== format.header.bigEndian;
-  const byteOrder = littleEndian ? format.header.littleEndian : format.header.bigEndian;
+  const where = { section: "header" };
+  if (init === null || typeof init !== "object") throw new EncodeError("invalid-value", `the header must be an object, not ${init === null ? "null" : typeof init}`, where);
+  let copy: HeaderInit<H>;
+  try {
+    copy = { ...init };
+  } catch (e) {
+    throw new EncodeError("invalid-value", `reading the header failed: ${e instanceof Error ? e.message : shown(e)}`, where, e);
+  }
+  const { littleEndian: little, bigEndian: big } = format.header;
+  const order: unknown = copy.byteOrder ?? little;
+  if (order !== little && order !== big) {
+    throw new EncodeError("invalid-value", `byte order ${shown(order)} is neither little (${little}) nor big (${big})`, { ...where, path: "byte_order" });
+  }
   const header = {
-    ...init,
-    byteOrder,
+    ...copy,
+    byteOrder: order,
     formatVersion: format.version,
     headerSize: format.header.size,
     sectionTableOffset: 0n,
@@ -105,7 +120,7 @@ export function prepareHeader<H extends ContainerHeader>(format: ContainerFormat
     sectionEntrySize: format.entry.size,
     headerCrc: 0,
   } as H;
-  return { header, littleEndian };
+  return { header, littleEndian: order === little };
 }
 
 /**
@@ -122,7 +137,7 @@ export function encodeHeaderBytes<H extends ContainerHeader>(
   try {
     format.header.encode(w, { ...header, headerCrc: 0 });
   } catch (e) {
-    throw e instanceof XenImageError ? e.within({ section: "header" }) : e;
+    throw (e instanceof XenImageError ? e : asEncodeError(e, "", 0)).within({ section: "header" });
   }
   w.bytes(tail);
   const bytes = w.finish();

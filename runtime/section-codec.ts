@@ -36,6 +36,11 @@ export interface SectionCodec<T, H> {
   encode(w: ByteWriter, body: T, header: H): EntryShape;
   /** How the body maps to JSON, for the layout this header selects. */
   shape(header: H): JsonShape;
+  /**
+   * Whether the section is an array section for this header: the table's entry count and size describe
+   * its body. A reader requires both to be 0 in the entry of a section that is not.
+   */
+  isArray(header: H): boolean;
 }
 
 /** Fails unless the table's entry size is the one the layout fixes (a body whose array counts entries). */

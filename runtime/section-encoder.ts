@@ -5,12 +5,8 @@
  * each is encoded into a buffer sized by the previous one, never regrown.
  */
 import { ByteWriter } from "./byte-writer.js";
-import { prepareSection, type ContainerFormat, type ContainerHeader, type KnownSectionBase, type TableEntry, type UnknownSection } from "./container.js";
-import { crc32c } from "./crc32c.js";
-import { XenImageError, type Location } from "./errors.js";
-
-/** A section's table entry without its offset: what a stream sends and what converters copy. */
-export type RawEntry = Omit<TableEntry, "offset">;
+import { preparedEntry, prepareSection, type ContainerFormat, type ContainerHeader, type KnownSectionBase, type RawEntry, type UnknownSection } from "./container.js";
+import { asEncodeError, EncodeError, XenImageError, type Location } from "./errors.js";
 
 /** A section encoded: its table entry (no offset yet) and its body. */
 export interface EncodedSection {
@@ -23,8 +19,8 @@ export interface EncodedSection {
  * An error raised while encoding a body at offset 0 of its own buffer, moved to where the body goes in
  * the image or stream, so the message names the real offset.
  */
-export function relocateError(e: unknown, base: number, where: Location): unknown {
-  if (!(e instanceof XenImageError)) return e;
+export function relocateError(e: unknown, base: number, where: Location): XenImageError {
+  if (!(e instanceof XenImageError)) return asEncodeError(e, "", base).within(where);
   const moved =
     e.offset === undefined ? e : new (e.constructor as typeof XenImageError)(e.code, e.reason, { offset: e.offset + base, section: e.section, path: e.path }, e.cause);
   return moved.within(where);
@@ -43,7 +39,8 @@ export class SectionEncoder<H extends ContainerHeader> {
 
   /**
    * Encodes `section`, the `index`th of the image. `bodyOffset` is where its body will start (given the
-   * body's alignment, for a seekable layout), so errors name the offset in the image or stream.
+   * body's alignment, for a seekable layout), so errors name the offset in the image or stream. Fails
+   * with an `EncodeError` for anything a reader would reject (see `prepareSection`).
    */
   encode(section: KnownSectionBase | UnknownSection, index: number, bodyOffset: number | ((align: number) => number)): EncodedSection {
     let label: string | undefined;
@@ -56,13 +53,44 @@ export class SectionEncoder<H extends ContainerHeader> {
       const shape = prepared.write(w);
       const body = w.finish();
       this.sizeHints.set(prepared.type, body.length);
-      return {
-        label,
-        body,
-        entry: { type: prepared.type, flags: prepared.flags, size: BigInt(body.length), entryCount: shape.entryCount, entrySize: shape.entrySize, align: prepared.align, crc: crc32c(body) },
-      };
+      return { label, body, entry: preparedEntry(this.format, this.header, prepared, body, shape, 0) };
     } catch (e) {
       throw relocateError(e, base, label === undefined ? {} : { section: label });
     }
   }
+}
+
+/**
+ * A raw body as the writers' `writeRaw` takes it (one buffer, or parts as they arrived) as a list of
+ * parts, and its length; anything else is an {@link EncodeError}.
+ */
+export function rawBodyParts(body: Uint8Array | readonly Uint8Array[], where: Location): { readonly parts: readonly Uint8Array[]; readonly length: number } {
+  const parts = body instanceof Uint8Array ? [body] : body;
+  if (!Array.isArray(parts) || !parts.every((p) => p instanceof Uint8Array)) {
+    throw new EncodeError("invalid-value", "a body must be a Uint8Array or an array of them", { ...where, path: "body" });
+  }
+  return { parts, length: parts.reduce((n, p) => n + p.length, 0) };
+}
+
+/**
+ * What a writer was given as its sections (an array, a generator, an async iterable), told apart:
+ * anything that is not iterable is an {@link EncodeError}, not the TypeError `for await` would throw.
+ * Writers walk a sync iterable with `for…of`: `for await` would await each section, and so call a
+ * `then` getter of the caller's object outside any check.
+ */
+export function sectionSource<T>(sections: AsyncIterable<T> | Iterable<T>): { readonly async: AsyncIterable<T> } | { readonly sync: Iterable<T> } {
+  const object = sections !== null && (typeof sections === "object" || typeof sections === "function");
+  if (object && Symbol.asyncIterator in sections) return { async: sections as AsyncIterable<T> };
+  if (object && Symbol.iterator in sections) return { sync: sections as Iterable<T> };
+  throw new EncodeError("invalid-value", "the sections must be an array or an (async) iterable of sections", { path: "sections" });
+}
+
+/**
+ * Calls `each` for every section a writer was given, in turn (see {@link sectionSource}). What the
+ * iteration itself throws (a producer that fails) is the producer's error and passes unchanged.
+ */
+export async function forEachSection<T>(sections: AsyncIterable<T> | Iterable<T>, each: (section: T) => Promise<void>): Promise<void> {
+  const source = sectionSource(sections);
+  if ("async" in source) for await (const section of source.async) await each(section);
+  else for (const section of source.sync) await each(section);
 }

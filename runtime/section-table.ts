@@ -5,7 +5,8 @@
  * asked for.
  */
 import { ByteReader } from "./byte-reader.js";
-import { OPTIONAL_BIT, sectionLabel, STREAMED, codecsById, type ContainerFormat, type ContainerHeader, type TableEntry } from "./container.js";
+import { codecsById, OPTIONAL_BIT, sectionLabel, type ContainerFormat, type ContainerHeader, type TableEntry } from "./container.js";
+import { entryChecksum, EntryChecker, entryError, tableChecksums, type U64 } from "./entry-rules.js";
 import { DecodeError, hex, XenImageError } from "./errors.js";
 
 /**
@@ -35,32 +36,35 @@ export class SectionTable {
 
   private constructor(
     private readonly format: ContainerFormat<ContainerHeader>,
+    private readonly header: ContainerHeader,
     private readonly bytes: Uint8Array,
     private readonly littleEndian: boolean,
-    private readonly entrySize: number,
-    private readonly tableOffset: number,
     /** Each entry's type, the optional bit included. */
     private readonly types: Uint32Array,
+    /** Where each entry's body ends (offset + size; the table's offset for the end entry): where the gap before the next one starts. */
+    private readonly ends: Float64Array,
     decoded: TableEntry[] = [],
   ) {
     this.decoded = decoded;
   }
 
   /**
-   * Checks the entries of a table, given its bytes (as `tablePlacement` locates them): alignment,
-   * bounds (every body between the header and the table), and the end section last and empty. Fails
+   * Checks the entries of a table, given its bytes (as `tablePlacement` locates them) by the entry
+   * rules (`entry-rules.ts`): entry CRCs, the end section last and exact, alignments, the registry's
+   * optional bits and array shapes, every body at its place between the header and the table. Fails
    * with the {@link DecodeError} of the first bad entry.
    */
   static decode<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): SectionTable {
     const f = format as unknown as ContainerFormat<ContainerHeader>;
     const layout = format.entry.layout;
     if (layout !== undefined) {
-      const types = checkTable(f, layout, header, littleEndian, table);
-      if (types !== undefined) return new SectionTable(f, table, littleEndian, header.sectionEntrySize, Number(header.sectionTableOffset), types);
+      const checked = checkTable(f, layout, header, littleEndian, table);
+      if (checked !== undefined) return new SectionTable(f, header, table, littleEndian, checked.types, checked.ends);
     }
     // No layout, or the one pass found a problem: decode and check entry by entry, which names it.
     const entries = decodeEntries(f, header, littleEndian, table);
-    return new SectionTable(f, table, littleEndian, header.sectionEntrySize, Number(header.sectionTableOffset), Uint32Array.from(entries, (e) => e.type), entries);
+    const ends = Float64Array.from(entries, (e) => Number(e.offset + e.size));
+    return new SectionTable(f, header, table, littleEndian, Uint32Array.from(entries, (e) => e.type), ends, entries);
   }
 
   /** The number of entries, the end section's included. */
@@ -85,8 +89,9 @@ export class SectionTable {
   entry(index: number): TableEntry {
     let entry = this.decoded[index];
     if (entry === undefined) {
-      const start = index * this.entrySize;
-      const r = new ByteReader(this.bytes.subarray(start, start + this.entrySize), { littleEndian: this.littleEndian, base: this.tableOffset + start });
+      const entrySize = this.header.sectionEntrySize;
+      const start = index * entrySize;
+      const r = new ByteReader(this.bytes.subarray(start, start + entrySize), { littleEndian: this.littleEndian, base: Number(this.header.sectionTableOffset) + start });
       entry = this.format.entry.decode(r);
       this.decoded[index] = entry;
     }
@@ -98,48 +103,75 @@ export class SectionTable {
     this.all ??= Array.from({ length: this.types.length }, (_, i) => this.entry(i));
     return this.all;
   }
+
+  /**
+   * The alignment gap before entry `index`'s body: from where the previous body ends (the header, for
+   * the first) to where this one starts; for the end entry, the gap before the table. Its bytes must be
+   * zero (`checkGap`); the table check has made sure it is shorter than the body's alignment.
+   */
+  gapBefore(index: number): { readonly start: number; readonly end: number } {
+    const start = index === 0 ? this.header.headerSize : this.ends[index - 1]!;
+    // The end entry's body is empty and at the table's offset, so its end is where the table starts.
+    return { start, end: index === this.types.length - 1 ? this.ends[index]! : Number(this.entry(index).offset) };
+  }
+
+  /** How errors name what follows the gap before entry `index`: the section, or the table for the end entry. */
+  gapLabel(index: number): string {
+    if (index === this.types.length - 1) return "section table";
+    const id = (this.types[index]! & ~OPTIONAL_BIT) >>> 0;
+    return sectionLabel(codecsById(this.format).get(id)?.name ?? `type ${hex(id)}`, index);
+  }
 }
 
 /**
- * The one pass: reads the fields at the layout's offsets straight from the bytes and applies the
- * checks of {@link checkEntry} with Numbers (exact: offsets and sizes it accepts are below the table
- * offset, itself below 2^53). Returns the type column, or undefined when any entry fails any check;
- * the caller then runs the entry-by-entry path, which finds the same entry and names the problem.
+ * The one pass: reads the fields at the layout's offsets straight from the bytes, as Numbers where they
+ * are exact, and checks each entry with the shared {@link EntryChecker}, as the entry-by-entry path does.
+ * Returns the type column, or undefined when any entry breaks any rule; the caller then runs the
+ * entry-by-entry path, which finds the same entry and names the problem.
  */
-function checkTable(format: ContainerFormat<ContainerHeader>, layout: EntryLayout, header: ContainerHeader, le: boolean, table: Uint8Array): Uint32Array | undefined {
+function checkTable(format: ContainerFormat<ContainerHeader>, layout: EntryLayout, header: ContainerHeader, le: boolean, table: Uint8Array): { types: Uint32Array; ends: Float64Array } | undefined {
   const count = header.sectionCount;
   const entrySize = header.sectionEntrySize;
   if (count === 0 || table.length < count * entrySize || entrySize < format.entry.size || header.sectionTableOffset > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
   const tableOffset = Number(header.sectionTableOffset);
-  const headerSize = header.headerSize;
-  const endId = format.endId;
+  const checker = new EntryChecker(format, header, { kind: "seekable", tableOffset, count });
   const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
-  const { type: typeAt, offset: offsetAt, size: sizeAt, align: alignAt } = layout;
+  const { type: typeAt, flags: flagsAt, offset: offsetAt, size: sizeAt, entryCount: countAt, entrySize: entrySizeAt, align: alignAt, crc: crcAt } = layout;
+  const entryCrcAt = format.entry.crcOffset;
   // Where the low and high words of a u64 are, in this byte order.
   const lo = le ? 0 : 4;
   const hi = le ? 4 : 0;
+  const u64 = (at: number): U64 => {
+    const high = view.getUint32(at + hi, le);
+    return high < HI_UNSAFE ? high * TWO_32 + view.getUint32(at + lo, le) : view.getBigUint64(at, le);
+  };
   const { words, bytes } = reservedBytes(layout);
+  const checksums = tableChecksums(table, count, entrySize, entryCrcAt);
+  const crc = { stored: 0, computed: 0 };
   const types = new Uint32Array(count);
+  const ends = new Float64Array(count);
+  const e = { type: 0, flags: 0, offset: 0 as U64, size: 0 as U64, entryCount: 0 as U64, entrySize: 0, align: 0, crc: 0 };
   for (let i = 0, at = 0; i < count; i++, at += entrySize) {
     let set = 0;
     for (let k = 0; k < words.length; k++) set |= view.getUint32(at + words[k]!);
     for (let k = 0; k < bytes.length; k++) set |= table[at + bytes[k]!]!;
     if (set !== 0) return undefined;
-    const type = view.getUint32(at + typeAt, le);
-    const align = view.getUint32(at + alignAt, le);
-    const offsetHi = view.getUint32(at + offsetAt + hi, le);
-    const sizeHi = view.getUint32(at + sizeAt + hi, le);
-    if (align === 0 || (align & (align - 1)) !== 0 || offsetHi >= HI_UNSAFE || sizeHi >= HI_UNSAFE) return undefined;
-    const offsetLo = view.getUint32(at + offsetAt + lo, le);
-    const offset = offsetHi * TWO_32 + offsetLo;
-    const size = sizeHi * TWO_32 + view.getUint32(at + sizeAt + lo, le);
-    // align is a power of two dividing 2^32, so only the low word decides; a mask, not a float modulo.
-    if ((offsetLo & (align - 1)) !== 0 || offset < headerSize || offset + size > tableOffset) return undefined;
-    const isEnd = (type & ~OPTIONAL_BIT) === endId;
-    if (isEnd !== (i === count - 1) || (isEnd && size !== 0)) return undefined;
-    types[i] = type;
+    e.type = view.getUint32(at + typeAt, le);
+    e.flags = view.getUint32(at + flagsAt, le);
+    e.offset = u64(at + offsetAt);
+    e.size = u64(at + sizeAt);
+    e.entryCount = u64(at + countAt);
+    e.entrySize = view.getUint32(at + entrySizeAt, le);
+    e.align = view.getUint32(at + alignAt, le);
+    e.crc = view.getUint32(at + crcAt, le);
+    crc.stored = view.getUint32(at + entryCrcAt, le);
+    crc.computed = checksums[i]!;
+    if (checker.check(e, i, crc) !== undefined) return undefined;
+    types[i] = e.type;
+    // The checks passed, so offset and size are Numbers and their sum at most the table's offset.
+    ends[i] = (e.offset as number) + (e.size as number);
   }
-  return types;
+  return { types, ends };
 }
 
 /** Where an entry's reserved bytes are: 4-byte words (one read each) and the bytes left over. */
@@ -170,10 +202,10 @@ function reservedBytes(layout: EntryLayout): ReservedBytes {
 /** Decodes every entry with the generated decoder, then checks each: the path that names problems. */
 function decodeEntries(format: ContainerFormat<ContainerHeader>, header: ContainerHeader, littleEndian: boolean, table: Uint8Array): TableEntry[] {
   const entrySize = header.sectionEntrySize;
-  const tableOffset = header.sectionTableOffset;
+  const tableOffset = Number(header.sectionTableOffset);
   const entries: TableEntry[] = [];
   for (let i = 0; i < header.sectionCount; i++) {
-    const at = Number(tableOffset) + i * entrySize;
+    const at = tableOffset + i * entrySize;
     const r = new ByteReader(table.subarray(i * entrySize, (i + 1) * entrySize), { littleEndian, base: at });
     try {
       entries.push(format.entry.decode(r));
@@ -181,26 +213,12 @@ function decodeEntries(format: ContainerFormat<ContainerHeader>, header: Contain
       throw e instanceof XenImageError ? e.within({ section: `table entry #${i}` }) : e;
     }
   }
-  entries.forEach((entry, i) => checkEntry(format, header, entry, i, entries.length));
   if (entries.length === 0) throw new DecodeError("invalid", "the section table is empty (it needs at least the end section)", { section: "header", path: "section_count" });
+  const checker = new EntryChecker(format, header, { kind: "seekable", tableOffset, count: entries.length });
+  entries.forEach((entry, i) => {
+    const computed = entryChecksum(table.subarray(i * entrySize, (i + 1) * entrySize), format.entry.crcOffset);
+    const problem = checker.check(entry, i, { stored: entry.entryCrc, computed });
+    if (problem !== undefined) throw entryError(format, problem, entry.type, i, tableOffset + i * entrySize);
+  });
   return entries;
-}
-
-/** Checks one decoded entry, `index` of `count`: the reference {@link checkTable} must agree with. */
-function checkEntry(format: ContainerFormat<ContainerHeader>, header: ContainerHeader, entry: TableEntry, index: number, count: number): void {
-  const tableOffset = header.sectionTableOffset;
-  const id = entry.type & ~OPTIONAL_BIT;
-  const label = sectionLabel(codecsById(format).get(id)?.name ?? `type ${hex(id)}`, index);
-  const fail = (reason: string, path?: string) => {
-    throw new DecodeError("invalid", reason, { section: label, offset: Number(tableOffset) + index * header.sectionEntrySize, path });
-  };
-  if (entry.align === 0 || (entry.align & (entry.align - 1)) !== 0) fail(`alignment ${entry.align} is not a power of two`, "align");
-  if (entry.offset === STREAMED) fail("a seekable image has a streamed (sentinel) section offset", "offset");
-  if (entry.offset % BigInt(entry.align) !== 0n) fail(`offset ${hex(entry.offset)} is not aligned to ${entry.align}`, "offset");
-  if (entry.offset < BigInt(header.headerSize) || entry.offset + entry.size > tableOffset) {
-    fail(`body ${hex(entry.offset)}…${hex(entry.offset + entry.size)} lies outside ${hex(header.headerSize)}…${hex(tableOffset)}`, "offset");
-  }
-  const isEnd = id === format.endId;
-  if (isEnd !== (index === count - 1)) fail(isEnd ? "the end section is not last" : "the last section is not the end section", "type");
-  if (isEnd && entry.size !== 0n) fail("the end section is not empty", "size");
 }

@@ -20,6 +20,7 @@ import {
   type UnknownSection,
 } from "./container.js";
 import { crc32c } from "./crc32c.js";
+import { checkGap, entryChecksum, EntryChecker, entryError } from "./entry-rules.js";
 import { DecodeError, hex, XenImageError, type Location } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, streamPadding } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
@@ -226,6 +227,7 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
     this.started = true;
     const format = this.format;
     const entrySize = this.header.sectionEntrySize;
+    const checker = new EntryChecker(format, this.header, { kind: "streamed" });
     let ok = false;
     try {
       for (let index = 0; ; index++) {
@@ -235,8 +237,7 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
           const where = pad.length === 0 ? "before the end section" : `inside the padding before section #${index}`;
           throw this.truncated(`the stream ends ${where}`, { offset: this.reader.offset, section: `table entry #${index}` });
         }
-        const nonZero = pad.findIndex((b) => b !== 0);
-        if (nonZero >= 0) throw new DecodeError("invalid", "padding between sections is not zero", { offset: padAt + nonZero, section: `table entry #${index}` });
+        checkGap(pad, padAt, `table entry #${index}`, "padding");
         const entryAt = this.reader.offset;
         const raw = await this.read(entrySize, `table entry #${index}`);
         if (raw.length < entrySize) {
@@ -251,15 +252,13 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
         } catch (e) {
           throw e instanceof XenImageError ? e.within({ section: `table entry #${index}` }) : e;
         }
+        const problem = checker.check(entry, index, { stored: entry.entryCrc, computed: entryChecksum(raw, format.entry.crcOffset) });
+        if (problem !== undefined) throw entryError(format, problem, entry.type, index, entryAt);
         const label = entryLabel(format, entry, index);
-        const fail = (reason: string, path: string, code = "invalid") => new DecodeError(code, reason, { section: label, offset: entryAt, path });
         const isEnd = (entry.type & ~OPTIONAL_BIT) === format.endId;
-        if (entry.offset !== STREAMED) throw fail(`a streamed section has an offset (${hex(entry.offset)}) instead of the sentinel`, "offset");
-        if (entry.align === 0 || (entry.align & (entry.align - 1)) !== 0) throw fail(`alignment ${entry.align} is not a power of two`, "align");
         if (entry.size > BigInt(this.maxSectionSize)) {
-          throw fail(`the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize)`, "size", "too-large");
+          throw new DecodeError("too-large", `the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize)`, { section: label, offset: entryAt, path: "size" });
         }
-        if (isEnd && entry.size !== 0n) throw fail("the end section is not empty", "size");
         const size = Number(entry.size);
         const bodyAt = this.reader.offset;
         // Checksummed piece by piece as the chunks come in: the CRC of one chunk overlaps the read of the
@@ -274,8 +273,9 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
           throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset: bodyAt });
         }
         if (isEnd) {
+          // Like a seekable table's, a stream's section count includes the end section.
           if (this.header.sectionCount !== 0 && this.header.sectionCount !== index + 1) {
-            throw new DecodeError("invalid", `the header announces ${this.header.sectionCount} sections, the stream has ${index + 1}`, { section: "header", path: "section_count" });
+            throw new DecodeError("section-count", `the header announces ${this.header.sectionCount} sections, the stream has ${index + 1}`, { section: "header", path: "section_count" });
           }
           const endAt = this.reader.offset;
           if (!(await this.reader.atEnd())) {

@@ -7,18 +7,19 @@
 import { ByteWriter } from "./byte-writer.js";
 import {
   endEntry,
-  OPTIONAL_BIT,
   STREAMED,
   type ContainerFormat,
   type ContainerHeader,
   type HeaderInit,
   type KnownSectionBase,
+  type RawEntry,
   type TableEntry,
   type UnknownSection,
 } from "./container.js";
+import { checkEntryToWrite, encodeEntry } from "./entry-rules.js";
 import { EncodeError } from "./errors.js";
 import { EncodedHeader, streamPadding } from "./layout.js";
-import { SectionEncoder, type RawEntry } from "./section-encoder.js";
+import { forEachSection, rawBodyParts, SectionEncoder, sectionSource } from "./section-encoder.js";
 import { toByteSink, type ByteSink, type ByteTarget } from "./stream-io.js";
 
 /** Options of the stream encoder. */
@@ -56,8 +57,8 @@ class StreamFramer<H extends ContainerHeader> {
     this.encoder = new SectionEncoder(format, header, littleEndian);
   }
 
-  /** The header (once), the padding after the previous body, and `entry`, as one small chunk. */
-  private prefix(entry: TableEntry): Uint8Array {
+  /** The header (once), the padding after the previous body, and `entry` with its entry CRC, as one small chunk. */
+  private prefix(entry: Omit<TableEntry, "entryCrc">): Uint8Array {
     const head = this.pendingHeader;
     this.pendingHeader = undefined;
     const headLength = head === undefined ? 0 : head.length + streamPadding(head.length);
@@ -67,7 +68,7 @@ class StreamFramer<H extends ContainerHeader> {
       w.zeros(streamPadding(head.length));
     }
     w.zeros(this.pendingPad);
-    this.format.entry.encode(w, entry);
+    encodeEntry(this.format, w, entry, this.header.formatVersion);
     return w.finish();
   }
 
@@ -83,18 +84,20 @@ class StreamFramer<H extends ContainerHeader> {
     return this.raw(entry, body);
   }
 
-  /** The chunks of a section given as its table entry and body bytes, whole or in parts (not decoded, not re-checked). */
+  /**
+   * The chunks of a section given as its table entry and body bytes, whole or in parts: the body is not
+   * decoded nor its CRC recomputed, but the entry is checked by the entry rules, as a reader will.
+   */
   raw(entry: RawEntry, body: Uint8Array | readonly Uint8Array[]): Uint8Array[] {
     this.check();
-    const parts = body instanceof Uint8Array ? [body] : body;
-    const length = parts.reduce((n, p) => n + p.length, 0);
+    const where = { offset: this.offset, section: `#${this.count}` };
+    checkEntryToWrite(this.format, this.header, entry, where);
+    const { parts, length } = rawBodyParts(body, where);
     if (BigInt(length) !== entry.size) {
-      throw new EncodeError("invalid-value", `the body has ${length} bytes, its entry says ${entry.size}`, { offset: this.offset, section: `#${this.count}`, path: "size" });
+      throw new EncodeError("invalid-value", `the body has ${length} bytes, its entry says ${entry.size}`, { ...where, path: "size" });
     }
-    if ((entry.type & ~OPTIONAL_BIT) === this.format.endId) {
-      throw new EncodeError("invalid-value", "the end section is written by end(), not as a section", { offset: this.offset, section: `#${this.count}`, path: "type" });
-    }
-    const chunks = [this.prefix({ ...entry, offset: STREAMED })];
+    const { type, flags, size, entryCount, entrySize, align, crc } = entry;
+    const chunks = [this.prefix({ type, flags, size, entryCount, entrySize, align, crc, offset: STREAMED })];
     for (const part of parts) {
       for (let at = 0; at < part.length; at += this.chunkSize) chunks.push(part.subarray(at, Math.min(part.length, at + this.chunkSize)));
     }
@@ -191,8 +194,9 @@ export class StreamEncoder<H extends ContainerHeader, S extends KnownSectionBase
 
   /**
    * Writes a section given as its table entry and body bytes (whole, or in parts as they arrived),
-   * without decoding or re-checking them: converters pass bodies whose CRC they checked. The body must
-   * stay unchanged until this resolves.
+   * without decoding the body or recomputing its CRC: converters pass bodies whose CRC they checked.
+   * The entry is checked by the entry rules (an EncodeError names the field), and its entry CRC is
+   * computed anew for the streamed layout. The body must stay unchanged until this resolves.
    */
   async writeRaw(entry: RawEntry, body: Uint8Array | readonly Uint8Array[]): Promise<void> {
     this.guard();
@@ -225,7 +229,9 @@ export async function* encodeStream<H extends ContainerHeader, S extends KnownSe
   options: StreamEncoderOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const framer = framerFor(format, header, options);
-  for await (const section of sections) yield* framer.section(section);
+  const source = sectionSource(sections);
+  if ("async" in source) for await (const section of source.async) yield* framer.section(section);
+  else for (const section of source.sync) yield* framer.section(section);
   yield framer.end();
 }
 
@@ -243,7 +249,7 @@ export async function writeStream<H extends ContainerHeader, S extends KnownSect
 ): Promise<void> {
   const enc = new StreamEncoder<H, S>(format, header, target, options);
   try {
-    for await (const section of sections) await enc.write(section);
+    await forEachSection(sections, (section) => enc.write(section));
     await enc.end();
   } catch (e) {
     await enc.abort(e);

@@ -19,6 +19,7 @@ import {
   decodeLayout,
   decodeSection,
   decodeStream,
+  endEntry,
   hex,
   OPTIONAL_BIT,
   ruleFor,
@@ -82,8 +83,7 @@ export async function inspectStream(chunks: AsyncIterable<Uint8Array>): Promise<
     layout.entries.push(s.entry);
     sections.push(reportSection(layout, s.index, BigInt(s.offset), s.body, problems));
   }
-  const end = { type: imageFormat.endId, flags: 0, offset: STREAMED, size: 0n, entryCount: 0n, entrySize: 0, align: 8, crc: 0 };
-  layout.entries.push(end);
+  layout.entries.push(endEntry(imageFormat, STREAMED));
   sections.push(reportSection(layout, layout.entries.length - 1, BigInt(stream.offset), new Uint8Array(0), problems));
   return finish(stream.header, sections, problems);
 }

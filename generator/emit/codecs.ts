@@ -133,6 +133,8 @@ function emitRegistry(model: Model, options: EmitOptions): string {
     `size: ${m.ref(container.entry, `${constant(container.entry.name)}_SIZE`)},`,
     `decode: ${m.ref(container.entry, `decode${entry}`)},`,
     `encode: ${m.ref(container.entry, `encode${entry}`)},`,
+    `crcOffset: ${container.entry.fields.find((f) => f.name === "entry_crc")!.offset},`,
+    `crcSince: ${container.entryCrcSince},`,
     ...entryLayout(container.entry),
     "},",
     `endId: ${literal(container.end.id)},`,
@@ -189,7 +191,8 @@ function entryLayout(entry: StructDecl): string[] {
     const t = f.type;
     if (f.name in CONTAINER_ENTRY_FIELDS) {
       if (f.endian !== "context" || f.constValue !== undefined || f.offset === undefined) return [];
-      offsets.push(`${camelName(f.name)}: ${f.offset},`);
+      // The entry CRC's place is the descriptor's crcOffset, which the entry-by-entry path needs too.
+      if (f.name !== "entry_crc") offsets.push(`${camelName(f.name)}: ${f.offset},`);
     } else if (t.kind === "pad" || t.kind === "align" || (f.reserved !== undefined && f.constValue === undefined)) {
       if (f.reserved === "check" && f.size! > 0) zeros.push(`[${f.offset}, ${f.size}]`);
     } else {

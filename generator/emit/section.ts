@@ -92,6 +92,23 @@ function encodeBody(m: ModuleEmitter, body: SectionBody, value: string): string[
   }
 }
 
+/** True when a body is an array section's: the table's entry count and size describe it. */
+export function isArrayBody(body: SectionBody): boolean {
+  return body.kind === "entries" || entriesField(body) !== undefined;
+}
+
+/**
+ * The body of a codec's `isArray(header)`: a constant unless the variants disagree. Then a header no
+ * variant fits gives true: such a section cannot be decoded anyway, and its entry count is not the
+ * problem to report.
+ */
+function isArrayBodyLines(section: SectionDecl): string[] {
+  const single = section.variants.filter((v) => !isArrayBody(v.body));
+  if (single.length === 0) return ["return true;"];
+  if (single.length === section.variants.length) return ["return false;"];
+  return [`return !(${single.map((v) => `(${condition(v, "header")})`).join(" || ")});`];
+}
+
 function condition(variant: SectionVariant, header: string): string {
   return variant.when
     .map((c) => {
@@ -151,6 +168,9 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
     "},",
     "shape(header) {",
     ...shape,
+    "},",
+    "isArray(header) {",
+    ...isArrayBodyLines(section),
     "},",
     "}",
   ];

@@ -25,6 +25,7 @@ export const CONTAINER_ENTRY_FIELDS: Record<string, IntName> = {
   entry_size: "u32",
   align: "u32",
   crc: "u32",
+  entry_crc: "u32",
 };
 
 /** The container the file at `site` declares, checked; undefined when something is missing or wrong. */
@@ -60,6 +61,10 @@ export function buildContainer(
   if (end !== undefined && !(end.variants.length === 1 && end.variants[0]!.body.kind === "empty")) {
     ctx.report(file.locate(["container", "end"]), `the end section must be empty`);
   }
+  const entryCrcSince = c.entry_crc_since ?? 1;
+  if (entryCrcSince > c.version) {
+    ctx.report(file.locate(["container", "entry_crc_since"]), `entry_crc_since ${entryCrcSince} is after the format's version ${c.version}`);
+  }
   if (headerDecl === undefined || e?.kind !== "struct" || end === undefined) return undefined;
-  return { doc: c.doc, version: c.version, header: headerDecl, entry: e, end, module: file.name, source: file.locate(["container"]) };
+  return { doc: c.doc, version: c.version, entryCrcSince, header: headerDecl, entry: e, end, module: file.name, source: file.locate(["container"]) };
 }

@@ -228,6 +228,8 @@ export interface SectionDecl extends DeclBase {
 export interface ContainerDecl {
   readonly doc: string;
   readonly version: number;
+  /** The first format version whose table entries carry `entry_crc`; before it the field is reserved (zero). */
+  readonly entryCrcSince: number;
   readonly header: StructDecl;
   readonly entry: StructDecl;
   readonly end: SectionDecl;

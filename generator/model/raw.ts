@@ -69,7 +69,7 @@ export interface RawFile {
   doc: string;
   imports?: string[];
   endian?: "little" | "big";
-  container?: { doc: string; header: string; entry: string; end: string; version: number };
+  container?: { doc: string; header: string; entry: string; end: string; version: number; entry_crc_since?: number };
   types?: Record<string, RawDecl>;
   sections?: Record<string, RawSection>;
   rules?: Record<string, RawRule>;

@@ -220,6 +220,11 @@ const container = {
     entry: { type: "string", description: "The struct that is one section table entry." },
     end: { type: "string", description: "The section that ends an image." },
     version: { type: "integer", minimum: 1, description: "The format version this schema describes." },
+    entry_crc_since: {
+      type: "integer",
+      minimum: 1,
+      description: "The first format version whose table entries carry entry_crc (default 1); in earlier versions the field is reserved and zero.",
+    },
   },
 } as const;
 

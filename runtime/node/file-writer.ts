@@ -7,16 +7,17 @@
 import { ByteWriter } from "../byte-writer.js";
 import {
   endEntry,
-  OPTIONAL_BIT,
   type ContainerFormat,
   type ContainerHeader,
   type HeaderInit,
   type KnownSectionBase,
+  type RawEntry,
   type UnknownSection,
 } from "../container.js";
+import { checkEntryToWrite, encodeEntry } from "../entry-rules.js";
 import { EncodeError } from "../errors.js";
 import { EncodedHeader, seekableBodyOffset, seekableTableOffset } from "../layout.js";
-import { SectionEncoder, type RawEntry } from "../section-encoder.js";
+import { forEachSection, rawBodyParts, SectionEncoder } from "../section-encoder.js";
 import { AtomicFile } from "./atomic-file.js";
 
 /** Options of {@link ImageWriter}. */
@@ -197,24 +198,24 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
   }
 
   /**
-   * Queues a section given as its table entry and body (whole, or in parts as they arrived), not
-   * decoded nor re-checked: converters pass bodies whose CRC they checked. The body must stay unchanged
-   * until `finish` resolves.
+   * Queues a section given as its table entry and body (whole, or in parts as they arrived), the body
+   * not decoded nor its CRC recomputed: converters pass bodies whose CRC they checked. The entry is
+   * checked by the entry rules (an EncodeError names the field). The body must stay unchanged until
+   * `finish` resolves.
    */
   async writeRaw(entry: RawEntry, body: Uint8Array | readonly Uint8Array[]): Promise<void> {
     this.check();
-    const parts = body instanceof Uint8Array ? [body] : body;
-    const length = parts.reduce((n, p) => n + p.length, 0);
+    const where = { offset: this.pos, section: `#${this.count}` };
+    checkEntryToWrite(this.format, this.header.header, entry, where);
+    const { parts, length } = rawBodyParts(body, where);
     if (BigInt(length) !== entry.size) {
-      throw new EncodeError("invalid-value", `the body has ${length} bytes, its entry says ${entry.size}`, { offset: this.pos, section: `#${this.count}`, path: "size" });
-    }
-    if ((entry.type & ~OPTIONAL_BIT) === this.format.endId) {
-      throw new EncodeError("invalid-value", "the end section is written by finish(), not as a section", { offset: this.pos, section: `#${this.count}`, path: "type" });
+      throw new EncodeError("invalid-value", `the body has ${length} bytes, its entry says ${entry.size}`, { ...where, path: "size" });
     }
     try {
       const offset = seekableBodyOffset(this.pos, entry.align);
       await this.padTo(offset);
-      this.format.entry.encode(this.table, { ...entry, offset: BigInt(offset) });
+      const { type, flags, size, entryCount, entrySize, align, crc } = entry;
+      encodeEntry(this.format, this.table, { type, flags, offset: BigInt(offset), size, entryCount, entrySize, align, crc }, this.header.header.formatVersion);
       this.pos = offset + length;
       this.count++;
       let at = offset;
@@ -244,7 +245,7 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
     try {
       const tableOffset = seekableTableOffset(this.pos);
       await this.padTo(tableOffset);
-      this.format.entry.encode(this.table, endEntry(this.format, BigInt(tableOffset)));
+      encodeEntry(this.format, this.table, endEntry(this.format, BigInt(tableOffset)), this.header.header.formatVersion);
       const sections = this.count + 1;
       await this.queue.write(this.table.finish(), tableOffset);
       await this.queue.write(this.header.withTable({ sectionTableOffset: BigInt(tableOffset), sectionCount: sections }).bytes, 0);
@@ -293,7 +294,7 @@ export async function writeImageFile<H extends ContainerHeader, S extends KnownS
 ): Promise<void> {
   const writer = await ImageWriter.create<H, S>(format, path, image.header, options);
   try {
-    for await (const section of image.sections) await writer.write(section);
+    await forEachSection(image.sections, (section) => writer.write(section));
     await writer.finish();
   } catch (e) {
     await writer.abort();

@@ -89,13 +89,15 @@ describe("npm run docs", () => {
 });
 
 describe("the layout rules the docs state are the runtime's", () => {
-  it("stream padding, table alignment, the optional bit and the sentinel agree with runtime/", async () => {
+  it("stream padding, table alignment, the largest alignment, the optional bit and the sentinel agree with runtime/", async () => {
     const { STREAM_ALIGN, TABLE_ALIGN } = await import("../../runtime/layout.js");
     const { OPTIONAL_BIT, STREAMED } = await import("../../runtime/container.js");
-    const { STREAM_PADDING, TABLE_ALIGNMENT } = await import("../../generator/emit/docs/overview-page.js");
+    const { MAX_ALIGN } = await import("../../runtime/entry-rules.js");
+    const { MAX_ALIGNMENT, STREAM_PADDING, TABLE_ALIGNMENT } = await import("../../generator/emit/docs/overview-page.js");
     const { SENTINEL } = await import("../../generator/emit/docs/container-pages.js");
     expect(STREAM_PADDING).toBe(STREAM_ALIGN);
     expect(TABLE_ALIGNMENT).toBe(TABLE_ALIGN);
+    expect(MAX_ALIGNMENT).toBe(MAX_ALIGN);
     expect(SENTINEL).toBe(`0x${STREAMED.toString(16)}`);
     expect(OPTIONAL_BIT).toBe(0x8000_0000);
   });

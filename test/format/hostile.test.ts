@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeImage, encodeImage, imageFormat, type ImageHeader, type KnownSection } from "../../generated/index.js";
 import { crc32c, decodeStreamToImage, encodeStream, XenImageError } from "../../runtime/index.js";
 import { GUEST_KINDS, syntheticCoreImage, syntheticGuest } from "../../synthetic/guest.js";
+import { resealEntry } from "../runtime/entry-crc.js";
 
 // Hostile inputs: mutated images must fail with our typed errors (offset, section, field), never a bare
 // RangeError or TypeError, and never hang. Seeded, so a failure reproduces.
@@ -51,6 +52,7 @@ describe("mutated seekable images", () => {
           m[at] = rnd() < 0.3 ? 0xff : Math.floor(rnd() * 256);
         }
         mv.setUint32(entry + 40, crc32c(m.subarray(offset, offset + size)), true);
+        resealEntry(m, entry); // the entry CRC covers the body CRC: recomputed too, so the body reaches its codec
         const result = outcome(() => decodeImage(m));
         if (result === "typed error") typed++;
         else if (result !== "decoded") untyped.push(result);

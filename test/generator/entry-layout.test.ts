@@ -13,12 +13,18 @@ const RESERVED = `      - { name: reserved, type: u32, reserved: true, doc: "Res
 /** One section besides the end section, so the registry has something to list. */
 const NOTE = ["doc: A note.", "sections:", "  note:", "    id: 0x10", "    doc: A note.", "    fields:", "      - { name: value, type: u32 }", ""].join("\n");
 
-/** The `entry: { … }` part of the generated index for image.yaml with its entry's reserved word replaced. */
-async function entryDescriptor(reservedLine: string): Promise<string> {
-  const text = readFileSync(IMAGE, "utf8");
-  const at = text.indexOf(RESERVED, text.indexOf("  section_entry:"));
-  expect(at).toBeGreaterThan(0);
-  const file = parseSchemaFile(text.slice(0, at) + reservedLine + text.slice(at + RESERVED.length), "image.yaml", "image", []);
+/** The `entry: { … }` part of the generated index for image.yaml, with `extraLine` (a 4-byte field) appended to its entry. */
+async function entryDescriptor(extraLine = ""): Promise<string> {
+  let text = readFileSync(IMAGE, "utf8");
+  if (extraLine !== "") {
+    const entryAt = text.indexOf("  section_entry:");
+    const sizeAt = text.indexOf("    size: 48\n", entryAt);
+    const endAt = text.indexOf("\nsections:\n", entryAt);
+    expect(sizeAt).toBeGreaterThan(entryAt);
+    expect(endAt).toBeGreaterThan(sizeAt);
+    text = text.slice(0, sizeAt) + "    size: 52\n" + text.slice(sizeAt + "    size: 48\n".length, endAt + 1) + extraLine + text.slice(endAt + 1);
+  }
+  const file = parseSchemaFile(text, "image.yaml", "image", []);
   const { model, diagnostics } = compileFiles([file, parseSchemaFile(NOTE, "note.yaml", "note", [])]);
   expect(diagnostics).toEqual([]);
   const index = (await emitCodecs(model!, { version: "test" })).get("index.ts")!;
@@ -26,10 +32,14 @@ async function entryDescriptor(reservedLine: string): Promise<string> {
 }
 
 describe("the generated entry layout", () => {
-  it("names each container field's offset and the reserved bytes to check", async () => {
-    const entry = await entryDescriptor(RESERVED);
-    expect(entry).toContain("layout: {");
-    expect(entry).toMatch(/align: 36,\s+crc: 40,\s+zeros: \[\[44, 4\]\],/);
+  it("names each container field's offset, where the entry CRC is and from which version, and no reserved bytes", async () => {
+    const entry = await entryDescriptor();
+    expect(entry).toMatch(/crcOffset: 44,\s+crcSince: 2,\s+layout: \{/);
+    expect(entry).toMatch(/align: 36,\s+crc: 40,\s+zeros: \[\],/);
+  });
+
+  it("names the reserved bytes to check", async () => {
+    expect(await entryDescriptor(RESERVED)).toMatch(/crc: 40,\s+zeros: \[\[48, 4\]\],/);
   });
 
   it("leaves out reserved bytes that are not checked", async () => {

@@ -14,6 +14,7 @@ import {
 } from "../../generated/index.js";
 import { crc32c, DecodeError, EncodeError, OPTIONAL_BIT, type UnknownSection } from "../../runtime/index.js";
 import { syntheticPvGuest } from "../../synthetic/guest.js";
+import { resealEntry } from "../runtime/entry-crc.js";
 
 const image = syntheticPvGuest({ seed: 7, vcpus: 2, memoryBytes: 64 * 4096, batchPages: 40 });
 const bytes = encodeImage(image);
@@ -44,7 +45,7 @@ describe("seekable image layout, byte for byte", () => {
   it("starts with the magic, byte order and version at the documented offsets", () => {
     expect(Array.from(bytes.subarray(0, 8))).toEqual([0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x00]);
     expect(bytes[8]).toBe(ByteOrder.little);
-    expect(view.getUint16(10, true)).toBe(1);
+    expect(view.getUint16(10, true)).toBe(2); // format version 2: entries carry a CRC
     expect(view.getUint32(12, true)).toBe(IMAGE_HEADER_SIZE);
     expect(IMAGE_HEADER_SIZE).toBe(152);
     expect(view.getUint16(16, true)).toBe(ImageType.save);
@@ -167,9 +168,17 @@ describe("extensibility: sections of unknown type", () => {
     expect(Buffer.from(encodeImage(decoded)).equals(Buffer.from(out))).toBe(true);
   });
 
+  // A writer of this version refuses to write one (its readers would reject the image); an image from a
+  // writer that knows the type is made here by clearing the optional bit of an optional one.
   it("rejects an unknown mandatory section, naming its type", () => {
-    const out = encodeImage({ ...image, sections: [unknown(0x7777, false), ...image.sections] });
+    const out = encodeImage({ ...image, sections: [unknown(0x7777, true), ...image.sections] });
+    const entry = Number(new DataView(out.buffer).getBigUint64(128, true));
+    out[entry + 3]! &= 0x7f; // the type's bit 31, little-endian
+    resealEntry(out, entry);
     expect(() => decodeImage(out)).toThrowError(/unknown mandatory section type 0x7777.*section type 0x7777 #0/);
+    expect(() => encodeImage({ ...image, sections: [unknown(0x7777, false), ...image.sections] })).toThrowError(
+      /section type 0x7777 is unknown and mandatory: readers of this format reject an image with it \(section type 0x7777 #0, field optional/,
+    );
   });
 
   it("refuses to write a known type as raw bytes", () => {
@@ -221,6 +230,8 @@ describe("corruption is caught and located", () => {
     const bad = bytes.slice();
     const e = entries[1]!;
     new DataView(bad.buffer).setBigUint64(e.at + 16, BigInt(bytes.length), true);
+    expect(() => decodeImage(bad)).toThrowError(/entry CRC mismatch.*section table entry #1, field entry_crc/);
+    resealEntry(bad, e.at); // as a writer that got the size wrong would
     expect(() => decodeImage(bad)).toThrowError(/lies outside.*section cpuid #1/);
   });
 });

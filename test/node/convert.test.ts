@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ByteOrder, encodeImage, imageFormat, ImageType, type ImageHeader, type ImageSection, type KnownSection } from "../../generated/index.js";
 import { crc32c, DecodeError, decodeStreamToImage, imageToStream, MemorySink, memorySource, openImage, TruncatedStreamError, type UnknownSection } from "../../runtime/index.js";
-import { imageFileToStream, streamToImageFile, writeImageFile } from "../../runtime/node/index.js";
+import { imageFileToStream, ImageWriter, streamToImageFile } from "../../runtime/node/index.js";
+import { resealEntry } from "../runtime/entry-crc.js";
 import { prng } from "../runtime/prng.js";
 import { canonical, concat, guestStream, labelOf, rechunk, rejection, sameBytes, streamBytes, walkStream } from "../streams/helpers.js";
 import { listing, tempDir } from "./tmp.js";
@@ -33,14 +34,20 @@ describe("streamed ↔ seekable conversion", () => {
   it("seekable → streamed → seekable reproduces the file byte for byte, also big-endian and with unknown sections", async () => {
     const odd: UnknownSection[] = [
       { type: "unknown", id: 0x7abc, optional: true, flags: 1, entryCount: 0n, entrySize: 0, align: 4096, bytes: Uint8Array.of(9, 9, 9) },
-      // Mandatory and unknown: a decoder must reject it, a converter copies it without looking.
-      { type: "unknown", id: 0x7abd, optional: false, flags: 0, entryCount: 3n, entrySize: 1, align: 16, bytes: Uint8Array.of(1, 2, 3) },
     ];
+    // Mandatory and unknown: a decoder must reject it, a converter copies it without looking. Writers
+    // refuse it as a section (their readers would reject the image), so it is written raw, as a converter would.
+    const mandatory = { type: 0x7abd, flags: 0, size: 3n, entryCount: 3n, entrySize: 1, align: 16, crc: crc32c(Uint8Array.of(1, 2, 3)) };
     for (const byteOrder of [ByteOrder.little, ByteOrder.big]) {
       const header = { ...guest.header, byteOrder };
       const sections: ImageSection[] = [...guest.sections.slice(0, 3), ...odd, ...guest.sections.slice(3)];
       const path = join(dir, `original-${byteOrder}.img`);
-      await writeImageFile<ImageHeader, KnownSection>(imageFormat, path, { header, sections });
+      const writer = await ImageWriter.create<ImageHeader, KnownSection>(imageFormat, path, header);
+      for (const [i, section] of sections.entries()) {
+        await writer.write(section);
+        if (i === 3) await writer.writeRaw(mandatory, Uint8Array.of(1, 2, 3));
+      }
+      await writer.finish();
       const original = readFileSync(path);
       const stream = new MemorySink();
       await imageToStream(imageFormat, await openImage(imageFormat, memorySource(original)), stream);
@@ -84,7 +91,7 @@ describe("streamed ↔ seekable conversion", () => {
 });
 
 describe("a stream whose table entries are longer (a later version appended fields)", () => {
-  /** The guest's stream rebuilt with 56-byte entries: 8 more bytes after each entry's 48. */
+  /** The guest's stream rebuilt with 56-byte entries: 8 more bytes after each entry's 48, covered by the entry CRC. */
   function widened(): Uint8Array {
     const parts: Uint8Array[] = [];
     const header = guest.bytes.slice(0, 152);
@@ -94,7 +101,11 @@ describe("a stream whose table entries are longer (a later version appended fiel
     v.setUint32(148, crc32c(header), true);
     parts.push(header);
     for (const e of walkStream(guest.bytes)) {
-      parts.push(guest.bytes.slice(e.at, e.at + 48), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), guest.bytes.slice(e.bodyAt, e.bodyEnd));
+      const entry = new Uint8Array(56);
+      entry.set(guest.bytes.subarray(e.at, e.at + 48));
+      entry.set([1, 2, 3, 4, 5, 6, 7, 8], 48);
+      resealEntry(entry, 0, true, 56);
+      parts.push(entry, guest.bytes.slice(e.bodyAt, e.bodyEnd));
       const end = 152 + parts.slice(1).reduce((n, p) => n + p.length, 0);
       if (e.type !== 0) parts.push(new Uint8Array((8 - (end % 8)) % 8));
     }
@@ -151,12 +162,17 @@ describe("converting a bad stream leaves no file under the final name", () => {
     garbage[bytes.length + 3] = 0xee;
     const pastEnd = bytes.slice();
     new DataView(pastEnd.buffer).setBigUint64(entries[2]!.at + 16, BigInt(bytes.length), true);
+    resealEntry(pastEnd, entries[2]!.at);
     const wrongCrc = bytes.slice();
     new DataView(wrongCrc.buffer).setUint32(entries[4]!.at + 40, entries[4]!.crc ^ 0x100, true);
+    resealEntry(wrongCrc, entries[4]!.at);
+    const wrongEntryCrc = bytes.slice();
+    wrongEntryCrc[entries[4]!.at + 45]! ^= 0x10;
     const cases: [Uint8Array, string, string][] = [
       [garbage, "trailing", `end #${entries.length - 1}`],
       [pastEnd, "truncated", labelOf(entries[2]!.type, 2)],
       [wrongCrc, "crc", labelOf(entries[4]!.type, 4)],
+      [wrongEntryCrc, "entry-crc", "table entry #4"],
     ];
     for (const [bad, code, section] of cases) {
       const e = (await rejection(() => streamToImageFile(imageFormat, [bad], path))) as DecodeError;

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import type { BitsDecl, Field, IntType, SectionBody, StructDecl } from "../../generator/model/model.js";
+import type { BitsDecl, Field, IntType, Model, SectionBody, StructDecl } from "../../generator/model/model.js";
+import type { ImageInit, ImageSection } from "../../generated/index.js";
 import { camel } from "../../generator/emit/names.js";
 import { NUMERIC_ARRAYS } from "../../runtime/typed-arrays.js";
 
@@ -136,4 +137,33 @@ export function bodyArbitrary(body: SectionBody): fc.Arbitrary<unknown> {
     case "entries":
       return fc.array(structArbitrary(body.struct), { maxLength: MAX_VARIABLE });
   }
+}
+
+/** The header fields a writer computes: an image to encode leaves them out. */
+const MANAGED = new Set(["formatVersion", "headerSize", "sectionTableOffset", "sectionCount", "sectionEntrySize", "headerCrc"]);
+
+/**
+ * Whole images to encode: a header (either byte order, any architecture) and up to `maxSections`
+ * sections of the types whose layout that header selects, bodies from the model.
+ */
+export function imageInitArbitrary(model: Model, maxSections = 6): fc.Arbitrary<ImageInit> {
+  const headerArbitrary = structArbitrary(model.container.header).map((h) => {
+    const header: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(h)) if (!MANAGED.has(k)) header[k] = v;
+    return header;
+  });
+  /** Sections whose layout the header selects (or that have one layout). */
+  function sectionsFor(header: Record<string, unknown>): fc.Arbitrary<ImageSection[]> {
+    const choices = model.sections
+      .filter((s) => s !== model.container.end)
+      .flatMap((s) => {
+        const variant = s.variants.find((v) => v.when.every((c) => c.values.some((x) => x.value === header[camel(c.field.name)])));
+        return variant === undefined ? [] : [bodyArbitrary(variant.body).map((body) => ({ type: s.name, body }) as ImageSection)];
+      });
+    return fc.array(fc.oneof(...choices), { maxLength: maxSections });
+  }
+  return fc
+    .tuple(headerArbitrary, fc.constantFrom(1, 2), fc.constantFrom(1, 2, 3, 4))
+    .map(([h, byteOrder, arch]) => ({ ...h, byteOrder, arch }))
+    .chain((header) => sectionsFor(header).map((sections) => ({ header, sections }) as unknown as ImageInit));
 }

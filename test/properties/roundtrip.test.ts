@@ -3,17 +3,16 @@ import { describe, expect, it } from "vitest";
 import { camel } from "../../generator/emit/names.js";
 import type { SectionDecl, SectionVariant } from "../../generator/model/model.js";
 import { compileSchemas } from "../../generator/pipeline.js";
-import { decodeImage, encodeImage, sectionCodecByName, type ImageInit, type ImageSection } from "../../generated/index.js";
+import { decodeImage, encodeImage, sectionCodecByName } from "../../generated/index.js";
 import * as golden from "../generator/fixtures/golden/expected/index.js";
 import { ByteReader, ByteWriter } from "../../runtime/index.js";
-import { bodyArbitrary, structArbitrary } from "./arbitraries.js";
+import { bodyArbitrary, imageInitArbitrary } from "./arbitraries.js";
 
 // Property tests over every section of the real schemas, with arbitraries derived from the model:
 // a section added to schema/ is covered here without a line of test code.
 
 const { model } = compileSchemas("schema");
 if (model === undefined) throw new Error("schema/ does not compile");
-const MANAGED = new Set(["formatVersion", "headerSize", "sectionTableOffset", "sectionCount", "sectionEntrySize", "headerCrc"]);
 
 /** A header that selects `variant` (its `when` values), other fields as given. */
 function headerFor(variant: SectionVariant, base: Record<string, unknown> = {}): Record<string, unknown> {
@@ -73,27 +72,7 @@ describe("every construct of the language round-trips (the golden schema of ever
 });
 
 describe("whole images round-trip", () => {
-  const headerArbitrary = structArbitrary(model.container.header).map((h) => {
-    const header: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(h)) if (!MANAGED.has(k)) header[k] = v;
-    return header;
-  });
-
-  /** Sections whose layout the header selects (or that have one layout). */
-  function sectionsFor(header: Record<string, unknown>): fc.Arbitrary<ImageSection[]> {
-    const choices = model!.sections
-      .filter((s) => s !== model!.container.end)
-      .flatMap((s) => {
-        const variant = s.variants.find((v) => v.when.every((c) => c.values.some((x) => x.value === header[camel(c.field.name)])));
-        return variant === undefined ? [] : [bodyArbitrary(variant.body).map((body) => ({ type: s.name, body }) as ImageSection)];
-      });
-    return fc.array(fc.oneof(...choices), { maxLength: 6 });
-  }
-
-  const imageArbitrary = fc
-    .tuple(headerArbitrary, fc.constantFrom(1, 2), fc.constantFrom(1, 2, 3, 4))
-    .map(([h, byteOrder, arch]) => ({ ...h, byteOrder, arch }))
-    .chain((header) => sectionsFor(header).map((sections) => ({ header, sections }) as unknown as ImageInit));
+  const imageArbitrary = imageInitArbitrary(model);
 
   it("decodeImage(encodeImage(image)) gives the image back, and re-encoding gives the same bytes", () => {
     fc.assert(

@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { decodeImage, encodeImage, imageFormat, type ImageHeader, type KnownSection } from "../../generated/index.js";
 import { crc32c, DecodeError, decodeStream, decodeStreamToImage, memorySource, openImage, TruncatedStreamError } from "../../runtime/index.js";
+import { resealEntry } from "../runtime/entry-crc.js";
 import { prng } from "../runtime/prng.js";
 import { guestStream, labelOf, rechunk, rejection, streamBytes, walkStream } from "./helpers.js";
 
@@ -31,12 +32,14 @@ function cutPoints(): number[] {
   return [...cuts].filter((c) => c >= 0 && c < bytes.length).sort((a, b) => a - b);
 }
 
+/** The stream with a field of one entry changed, and that entry's CRC recomputed, so the change reaches the check it targets. */
 function withEntryField(index: number, field: number, value: bigint | number, width: 4 | 8): Uint8Array {
   const copy = bytes.slice();
   const v = new DataView(copy.buffer);
   const at = entries[index]!.at + field;
   if (width === 8) v.setBigUint64(at, BigInt(value), true);
   else v.setUint32(at, Number(value), true);
+  resealEntry(copy, entries[index]!.at);
   return copy;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeImage, IMAGE_HEADER_SIZE, SECTION_ENTRY_SIZE } from "../../generated/index.js";
 import { crc32c, STREAMED } from "../../runtime/index.js";
+import { ENTRY_CRC_AT } from "../runtime/entry-crc.js";
 import { guestStream, labelOf, sameBytes, walkStream } from "./helpers.js";
 
 // The streamed layout, checked byte for byte with DataView against the seekable image of the same guest.
@@ -48,10 +49,16 @@ describe("streamed layout, byte for byte", () => {
     expect(end.bodyEnd).toBe(bytes.length);
   });
 
-  it("carries the seekable table's entries exactly, but for the offset", () => {
+  // Format version 2: the entry CRC covers the offset, so it differs between the layouts too.
+  it("carries the seekable table's entries exactly, but for the offset and the entry CRC that covers it", () => {
     entries.forEach((e, i) => {
       const streamed = bytes.slice(e.at, e.at + SECTION_ENTRY_SIZE);
       const table = seekableEntries[i]!.bytes.slice();
+      for (const entry of [streamed, table]) {
+        const stored = new DataView(entry.buffer).getUint32(ENTRY_CRC_AT, true);
+        entry.fill(0, ENTRY_CRC_AT, ENTRY_CRC_AT + 4);
+        expect(crc32c(entry), labelOf(e.type, i)).toBe(stored);
+      }
       streamed.fill(0, 8, 16);
       table.fill(0, 8, 16);
       expect(streamed, labelOf(e.type, i)).toEqual(table);

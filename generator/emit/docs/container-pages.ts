@@ -1,5 +1,6 @@
 import type { Decl, Field, Model } from "../../model/model.js";
 import { code, heading, link, list, para, type Block, type Page, type Text } from "./doc-tree.js";
+import { MAX_ALIGNMENT, STREAM_PADDING, TABLE_ALIGNMENT } from "./overview-page.js";
 import { sectionPageId } from "./rules-page.js";
 import { collectTypes, declBlocks, structBlocks, typeAnchor, type RenderContext } from "./type-blocks.js";
 
@@ -33,22 +34,31 @@ function headerNotes(model: Model): (field: Field) => Text | undefined {
     format_version: [`written as ${version}; readers reject 0 and versions above the highest they know`],
     header_size: [`at least ${header.size}; readers reject a smaller value or one past the end of the image, and skip header bytes they do not know`],
     section_table_offset: ["seekable: at least header_size, with the whole table inside the image; streamed: ", code(SENTINEL)],
-    section_count: ["seekable: at least 1 (the end section is counted); streamed: 0, as the writer cannot know it (a reader that finds another value checks it against the sections it read)"],
+    section_count: ["seekable: at least 1 (the end section is counted); streamed: 0, as the writer cannot know it (a reader that finds another value checks it against the sections it read, the end section counted too)"],
     section_entry_size: [`at least ${entry.size}; readers read entries this far apart and ignore bytes past the fields they know`],
     header_crc: ["CRC32C (see the overview) of the first header_size bytes with these 4 bytes taken as zero"],
   };
   return (field) => notes[field.name];
 }
 
-function entryNotes(): (field: Field) => Text | undefined {
+function entryNotes(model: Model): (field: Field) => Text | undefined {
+  const since = model.container.entryCrcSince;
   const notes: Record<string, Text> = {
-    type: ["bits 30–0: the section type id (see the ", link("registry", "registry"), "); bit 31: set for an optional section"],
-    offset: ["seekable: a multiple of align, at least header_size, with the body before the table; streamed: ", code(SENTINEL)],
+    type: ["bits 30–0: the section type id (see the ", link("registry", "registry"), "); bit 31: set for an optional section, and for a known type exactly when the registry says it is optional"],
+    offset: [
+      "seekable: the first multiple of align at or after the end of the previous body (of the header, for the first section); the end section: the table's offset; streamed: ",
+      code(SENTINEL),
+    ],
     size: ["0 for the end section"],
     entry_count: ["array sections: the number of entries, and size = entry_count × entry_size; other sections: 0"],
     entry_size: ["array sections: the entry size the section's page gives; other sections: 0"],
-    align: ["a power of two: the section type's alignment (its page says which)"],
+    align: [`a power of two, at most ${MAX_ALIGNMENT} (2 MiB): the section type's alignment (its page says which); the end section: ${TABLE_ALIGNMENT}`],
     crc: ["CRC32C of the size body bytes; 0 for an empty body"],
+    entry_crc: [
+      since > 1 ? `version ${since} and later: ` : "",
+      "CRC32C of the entry's section_entry_size bytes with these 4 bytes taken as zero; always checked",
+      since > 1 ? `; versions before ${since}: zero` : "",
+    ],
   };
   return (field) => notes[field.name];
 }
@@ -93,22 +103,43 @@ export function sectionTablePage(model: Model, ctx: RenderContext): Page {
       "A seekable image has a table of these entries, one per section in the order the bodies appear, the end section last; the header's section_table_offset, section_count and section_entry_size say where it is, how many entries it has and how far apart they are. A streamed image has no table: each entry comes right before its body.",
     ),
     heading(2, [code(entry.name)], typeAnchor(entry)),
-    ...structBlocks(entry, ctx, entryNotes()),
+    ...structBlocks(entry, ctx, entryNotes(model)),
     heading(2, "Rules a reader checks"),
-    list([
-      ["align is a power of two and offset a multiple of it."],
-      ["Every body lies between the end of the header (header_size) and the start of the table."],
+    para(
+      "Every byte of an image is covered by a CRC or checked by one of these rules, so that a flipped bit anywhere is found. A writer checks the same rules before it writes an entry. A reader checks each entry in this order:",
+    ),
+    list(
       [
-        "The last entry, and only the last, is the end section (",
-        link([code(end.name)], sectionPageId(end)),
-        `, type 0x${end.id.toString(16)}), with size 0. A writer gives it the offset where the table starts.`,
+        [
+          model.container.entryCrcSince > 1 ? `From version ${model.container.entryCrcSince}, e` : "E",
+          "ntry_crc equals the CRC32C of the entry's section_entry_size bytes with entry_crc taken as zero",
+          model.container.entryCrcSince > 1 ? `; before, entry_crc is zero` : "",
+          ". It is checked first, so that a corrupt entry is reported as such and not as whichever rule the corruption breaks.",
+        ],
+        [
+          "The last entry, and only the last, is the end section (",
+          link([code(end.name)], sectionPageId(end)),
+          `, type 0x${end.id.toString(16)}), and each of its fields has one value: the type without the optional bit, flags 0, size 0, entry_count 0, entry_size 0, align ${TABLE_ALIGNMENT}, crc 0 (the CRC32C of nothing), offset the table's offset (streamed: the sentinel).`,
+        ],
+        [`align is a power of two, at most ${MAX_ALIGNMENT} (2 MiB). A type the reader knows has the alignment its registry entry gives.`],
+        [
+          "A type the reader knows carries the optional bit its registry entry gives; a type it does not know is skipped when the bit is set, and makes the image invalid when it is clear.",
+        ],
+        ["A section that is not an array section has entry_count and entry_size 0. For an array section, entry_size equals the entry size its page gives, and size = entry_count × entry_size (checked when the body is decoded)."],
+        [
+          "Seekable: the bodies follow the table's order, each at the first multiple of its align at or after the end of the previous body (of the header's header_size bytes, for the first); the table starts at the first multiple of ",
+          String(TABLE_ALIGNMENT),
+          " after the last body and ends the image. So bodies never overlap, and the only bytes outside the header, the bodies and the table are the alignment gaps, which are zero.",
+        ],
+        [
+          "Streamed: the entry's offset is the sentinel; the header, and each body, is followed by zeros up to a multiple of ",
+          String(STREAM_PADDING),
+          "; nothing follows the end entry; a non-zero section_count in the header equals the number of sections, the end section included.",
+        ],
+        ["The body's CRC32C equals crc."],
       ],
-      ["The body's CRC32C equals crc."],
-      [
-        "A type the reader knows must carry the optional bit its registry entry gives; a type it does not know is skipped when the bit is set, and makes the image invalid when it is clear.",
-      ],
-      ["For an array section, entry_size equals the entry size its page gives, and size = entry_count × entry_size."],
-    ]),
+      true,
+    ),
   ];
   if (nested.length > 0) {
     blocks.push(heading(2, "Types used"));

@@ -18,6 +18,8 @@ import { typeAnchor } from "./type-blocks.js";
 export const STREAM_PADDING = 8;
 /** A seekable image's table (and the end section) starts at a multiple of this (the runtime's TABLE_ALIGN). */
 export const TABLE_ALIGNMENT = 8;
+/** The largest alignment an entry may declare, 2 MiB (the runtime's MAX_ALIGN; a test checks they agree). */
+export const MAX_ALIGNMENT = 0x20_0000;
 
 /** The seekable layout, drawn with the model's sizes. */
 function seekablePicture(model: Model): string {
@@ -173,7 +175,7 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
       strong("Streamed"),
       " (migration): offsets are not known in advance, so the header's section_table_offset is the sentinel ",
       code(SENTINEL),
-      ` (all ones) and section_count is 0. Each section is sent as its table entry (offset also all ones), then its body, then zeros up to a multiple of ${STREAM_PADDING} bytes counted from the start of the stream; the end section's entry ends the stream. The entries carry everything a seekable table would (type, size, entry count and size, alignment, CRC) except the offsets.`,
+      ` (all ones) and section_count is 0. Each section is sent as its table entry (offset also all ones), then its body, then zeros up to a multiple of ${STREAM_PADDING} bytes counted from the start of the stream; the end section's entry ends the stream, and nothing follows it. The entries carry everything a seekable table would (type, size, entry count and size, alignment, CRC) except the offsets; a header that gives a non-zero section_count counts the sections the end section included, as a seekable table does.`,
     ),
     para(
       `A streamed body is not aligned to its section's alignment (it starts ${STREAM_PADDING}-aligned, right after its entry). Alignment inside a body (page_data's pages) counts from the body's start, so a body is the same bytes in both layouts, and converting between them needs no decoding of any body: a converter copies entries and bodies, and recomputes only offsets, padding and the header.`,
@@ -207,7 +209,7 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
       ],
       [
         strong("CRC32C."),
-        " The Castagnoli CRC used for every body and for the header: reflected polynomial ",
+        " The Castagnoli CRC used for every body, every table entry (from version 2) and the header: reflected polynomial ",
         code("0x82F63B78"),
         ", initial value ",
         code("0xFFFFFFFF"),
@@ -229,7 +231,8 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
       [
         ["Read and check the ", link("header", "header"), "."],
         ["Read section_count entries of the ", link("section table", "section-table"), ", section_entry_size bytes apart, from section_table_offset."],
-        ["For each entry but the last (the end section): check its bounds and CRC, look its type up in the ", link("registry", "registry"), ", and decode the body with the layout its page gives (or skip it if the type is unknown and optional)."],
+        ["Check every entry by the ", link("rules of the section table", "section-table"), ": its entry CRC first, then its fields and where it puts its body. Check that the gaps between the header, the bodies and the table are zero and that the table ends the image."],
+        ["For each entry but the last (the end section): check the body's CRC, look its type up in the ", link("registry", "registry"), ", and decode the body with the layout its page gives (or skip it if the type is unknown and optional)."],
         ["Check the sections against the ", link("image-type rules", "rules"), "."],
       ],
       true,
@@ -240,7 +243,7 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
         ["Reserve the header's bytes (zeros) at offset 0."],
         ["For each section: write zeros up to its alignment, then its body; remember offset, size, entry_count, entry_size, alignment and the body's CRC32C."],
         [`Write zeros up to a multiple of ${TABLE_ALIGNMENT}; that is where the table starts. Add the end section's entry there (size 0, CRC 0, alignment ${TABLE_ALIGNMENT}).`],
-        ["Write the table, then the header with the table's offset, the entry count and size, and its CRC."],
+        ["Write the table, each entry with its entry CRC, then the header with the table's offset, the entry count and size, and its CRC. Nothing follows the table."],
       ],
       true,
     ),
@@ -248,7 +251,7 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
     list(
       [
         ["Read and check the header; skip the zeros up to a multiple of ", String(STREAM_PADDING), "."],
-        ["Read an entry. If it is the end section's, the stream is complete."],
+        ["Read an entry and check it as a seekable table's (its offset is the sentinel). If it is the end section's, the stream is complete, and nothing may follow."],
         ["Read the entry's size bytes of body, check the CRC and decode it as for a seekable image; skip the zeros up to the next multiple of ", String(STREAM_PADDING), " (counted from the start of the stream); go back to the previous step."],
       ],
       true,

@@ -1,5 +1,5 @@
 import type { Model } from "../../model/model.js";
-import { code, heading, joinText, link, list, para, type Page, type Text } from "./doc-tree.js";
+import { code, heading, joinText, link, list, para, type Block, type Page, type Text } from "./doc-tree.js";
 import { sectionPageId } from "./rules-page.js";
 
 /**
@@ -30,10 +30,11 @@ export function versioningPage(model: Model): Page {
         ["Section-table entries grow the same way: section_entry_size says how far apart entries are; a reader ignores bytes past the fields it knows."],
         ["Entry flags are reserved for later versions; version ", String(container.version), " defines none, and readers keep what they find."],
         ["Enums are open: a reader keeps values it does not know. Flag bits without a name are kept too."],
-        ["Reserved fields are written as zero; a later version may give them a meaning, with zero keeping today's."],
+        ["Reserved fields are written as zero; a later version may give them a meaning, with zero keeping today's, or, when zero cannot keep it (a checksum), together with a new format_version, so a reader knows which meaning the field has."],
         ["A section whose layout depends on the guest (architecture, guest type) gains layouts for new guests without changing existing ones."],
         ["Existing fields never change meaning, size or position; a changed layout is a new section type."],
       ]),
+      ...historyBlocks(model),
       heading(2, "Sections by version"),
       {
         kind: "table",
@@ -63,4 +64,24 @@ export function versioningPage(model: Model): Page {
       para("See also the ", link("section registry", "registry"), " and the ", link("image-type rules", "rules"), "."),
     ],
   };
+}
+
+/** What each version changed in the container, and why (from the model: the version that added entry CRCs). */
+function historyBlocks(model: Model): Block[] {
+  const since = model.container.entryCrcSince;
+  if (since <= 1) return [];
+  return [
+    heading(2, `Version ${since}: a CRC for every table entry`),
+    para(
+      `Up to version ${since - 1} nothing covered the section-table entries: the header and every body had a CRC32C, the entries had none, and a reader checked only some of their rules. About 28 % of single-bit flips in an entry went unnoticed, and some changed what the image says while it still read as valid: a flipped type bit turned one known section type into another (vcpu_msrs into vcpu_extended), or a known optional section into an unknown one that readers silently skip. Version ${since} turns the entry's last field, reserved and zero until then, into entry_crc: the CRC32C of the entry's section_entry_size bytes with that field taken as zero.`,
+    ),
+    list([
+      ["One CRC for both layouts: the same field protects a seekable table's entries and each entry of a stream. A converter checks the incoming entry's CRC and computes it anew, as the offset it covers differs between the layouts; it keeps the image's format_version, so converting never changes an image's version."],
+      ["It covers the whole entry, section_entry_size bytes, so fields a later version appends to an entry are protected as well."],
+      [
+        `A version-${since} reader always checks it: no value means "no CRC", so no flipped bit can switch the check off. That is why the change needs a new version rather than a reserved field's "zero keeps today's meaning": a version-${since - 1} image has zero here, and a reader tells the two apart by format_version. Readers accept version ${since - 1} images (with zero in entry_crc, and every other rule checked); writers write version ${since}.`,
+      ],
+      [`With the CRC, the rules every entry follows (see the section table) are checked by every reader, and every byte outside the header, the entries and the bodies must be zero, so a single flipped bit anywhere in an image is detected.`],
+    ]),
+  ];
 }
