@@ -449,7 +449,7 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = {
     if (ctx.header.guestType === 0x2) {
       return decodeEntries(r, ctx, 8, decodePfnEntry);
     }
-    return r.fail(`no layout of pfn_map for guest_type ${ctx.header.guestType}`);
+    return r.fail(`no layout of pfn_map for guest_type ${ctx.header.guestType}`, r.pos, undefined, "no-variant");
   },
   encode(w, body, header) {
     if (header.guestType === 0x1) {
@@ -467,5 +467,10 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = {
   },
   isArray(header) {
     return true;
+  },
+  arrayEntrySize(header) {
+    if (header.guestType === 0x1) return 16;
+    if (header.guestType === 0x2) return 8;
+    return undefined;
   },
 };

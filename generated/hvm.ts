@@ -666,4 +666,7 @@ export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = {
   isArray(header) {
     return true;
   },
+  arrayEntrySize(header) {
+    return 16;
+  },
 };

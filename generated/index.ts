@@ -170,6 +170,14 @@ export const imageFormat: ContainerFormat<ImageHeader> = {
     littleEndian: 0x1,
     bigEndian: 0x2,
     crcOffset: 148,
+    magic: Uint8Array.of(0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0),
+    offsets: {
+      formatVersion: 10,
+      headerSize: 12,
+      sectionTableOffset: 128,
+      sectionCount: 136,
+      sectionEntrySize: 140,
+    },
   },
   entry: {
     size: SECTION_ENTRY_SIZE,
@@ -198,9 +206,9 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "pv_x86_save",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x1] },
-      { field: "guestType", schemaField: "guest_type", values: [0x1] },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2] },
+      { field: "imageType", schemaField: "image_type", values: [0x1], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x1], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -230,9 +238,9 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "pv_x86_migration",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x3] },
-      { field: "guestType", schemaField: "guest_type", values: [0x1] },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2] },
+      { field: "imageType", schemaField: "image_type", values: [0x3], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x1], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -276,9 +284,9 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "hvm_x86_save",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x1] },
-      { field: "guestType", schemaField: "guest_type", values: [0x2] },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2] },
+      { field: "imageType", schemaField: "image_type", values: [0x1], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -303,9 +311,9 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "hvm_x86_migration",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x3] },
-      { field: "guestType", schemaField: "guest_type", values: [0x2] },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2] },
+      { field: "imageType", schemaField: "image_type", values: [0x3], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -335,8 +343,8 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "arm_save",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x1, 0x3] },
-      { field: "arch", schemaField: "arch", values: [0x3, 0x4] },
+      { field: "imageType", schemaField: "image_type", values: [0x1, 0x3], offset: 16 },
+      { field: "arch", schemaField: "arch", values: [0x3, 0x4], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -348,7 +356,7 @@ export const imageRules: readonly ImageRuleData[] = [
   },
   {
     name: "core",
-    when: [{ field: "imageType", schemaField: "image_type", values: [0x2] }],
+    when: [{ field: "imageType", schemaField: "image_type", values: [0x2], offset: 16 }],
     sections: {
       xen_version: "required",
       guest_config: "optional",

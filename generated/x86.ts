@@ -311,6 +311,9 @@ export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = {
   isArray(header) {
     return true;
   },
+  arrayEntrySize(header) {
+    return 24;
+  },
 };
 
 /** The decoded body of a msr_policy section. */
@@ -338,6 +341,9 @@ export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = {
   },
   isArray(header) {
     return true;
+  },
+  arrayEntrySize(header) {
+    return 16;
   },
 };
 
@@ -682,7 +688,7 @@ export function decodeVcpuMsrs(r: ByteReader): VcpuMsrs {
     at = "reserved";
     r.zeros(4, true);
     at = "msrs";
-    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`);
+    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, undefined, "length");
     const msrs: MsrEntry[] = [];
     for (index = 0; r.remaining > 0; index++) msrs.push(decodeMsrEntry(r));
     index = -1;

@@ -4,6 +4,10 @@
  * `code`; people read `message`.
  */
 
+import type { DecodeErrorCode, EncodeErrorCode, XenImageErrorCode } from "./error-codes.js";
+
+export type { DecodeErrorCode, EncodeErrorCode, XenImageErrorCode } from "./error-codes.js";
+
 /** Where in an image something went wrong. Every part is optional: say what is known. */
 export interface Location {
   /** Absolute byte offset in the image or stream. */
@@ -29,15 +33,15 @@ function describe(where: Location): string {
 
 /** The base of every error xenimage throws on purpose. */
 export class XenImageError extends Error {
-  /** A stable, machine-readable error kind. */
-  readonly code: string;
+  /** A stable, machine-readable error kind, one of `error-codes.ts` (the docs list them with their meaning). */
+  readonly code: XenImageErrorCode;
   /** The problem without the location suffix. */
   readonly reason: string;
   readonly offset: number | undefined;
   readonly section: string | undefined;
   readonly path: string | undefined;
 
-  constructor(code: string, reason: string, where: Location = {}, cause?: unknown) {
+  constructor(code: XenImageErrorCode, reason: string, where: Location = {}, cause?: unknown) {
     super(reason + describe(where), cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
@@ -75,10 +79,20 @@ function joinPath(outer: string | undefined, inner: string | undefined): string 
 }
 
 /** Bytes that do not decode: truncated, out of range, a wrong magic, a CRC mismatch, … */
-export class DecodeError extends XenImageError {}
+export class DecodeError extends XenImageError {
+  declare readonly code: DecodeErrorCode;
+  constructor(code: DecodeErrorCode, reason: string, where: Location = {}, cause?: unknown) {
+    super(code, reason, where, cause);
+  }
+}
 
 /** A value that cannot be encoded: out of range for its type, the wrong length, missing. */
-export class EncodeError extends XenImageError {}
+export class EncodeError extends XenImageError {
+  declare readonly code: EncodeErrorCode;
+  constructor(code: EncodeErrorCode, reason: string, where: Location = {}, cause?: unknown) {
+    super(code, reason, where, cause);
+  }
+}
 
 /**
  * Turns anything a decoder throws into a {@link DecodeError} at `offset` with one more path segment:

@@ -121,7 +121,7 @@ function countOf(field: Field, values: Values, w: Walk, pos: number, limit: numb
       if (!Array.isArray(words)) throw new SampleMismatchError(`${field.name} counts ${c.array.name}, which was not read`);
       const wanted = new Set(c.values.map((v) => BigInt(v.value)));
       const mask = (1n << BigInt(c.bitField.width)) - 1n;
-      return words.filter((x) => wanted.has((BigInt(x) >> BigInt(c.bitField.low)) & mask)).length;
+      return words.filter((x) => wanted.has((BigInt(x) >> BigInt(c.bitField.low)) & mask) !== c.negated).length;
     }
   }
 }
