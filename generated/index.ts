@@ -286,7 +286,7 @@ export const imageRules: readonly ImageRuleData[] = [
     when: [
       { field: "imageType", schemaField: "image_type", values: [0x1], offset: 16 },
       { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
+      { field: "arch", schemaField: "arch", values: [0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -313,7 +313,7 @@ export const imageRules: readonly ImageRuleData[] = [
     when: [
       { field: "imageType", schemaField: "image_type", values: [0x3], offset: 16 },
       { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
+      { field: "arch", schemaField: "arch", values: [0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -344,6 +344,7 @@ export const imageRules: readonly ImageRuleData[] = [
     name: "arm_save",
     when: [
       { field: "imageType", schemaField: "image_type", values: [0x1, 0x3], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
       { field: "arch", schemaField: "arch", values: [0x3, 0x4], offset: 20 },
     ],
     sections: {
@@ -355,8 +356,29 @@ export const imageRules: readonly ImageRuleData[] = [
     order: [["guest_config"], ["page_data"], ["shared_info"], ["vcpu_context"]],
   },
   {
-    name: "core",
-    when: [{ field: "imageType", schemaField: "image_type", values: [0x2], offset: 16 }],
+    name: "pv_core",
+    when: [
+      { field: "imageType", schemaField: "image_type", values: [0x2], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x1], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
+    ],
+    sections: {
+      xen_version: "required",
+      guest_config: "optional",
+      vcpu_context: "required",
+      shared_info: "optional",
+      page_data: "required_repeatable",
+      pfn_map: "required",
+    },
+    order: [["xen_version", "guest_config"], ["vcpu_context"], ["shared_info"], ["page_data"], ["pfn_map"]],
+  },
+  {
+    name: "hvm_core",
+    when: [
+      { field: "imageType", schemaField: "image_type", values: [0x2], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x2, 0x3, 0x4], offset: 20 },
+    ],
     sections: {
       xen_version: "required",
       guest_config: "optional",

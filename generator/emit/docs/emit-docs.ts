@@ -13,6 +13,7 @@ import { sectionPage, sectionTypes } from "./section-page.js";
 import { SITE_CSS } from "./site-style.js";
 import type { RenderContext } from "./type-blocks.js";
 import { typesPage } from "./types-page.js";
+import { validityPage } from "./validity-page.js";
 import { versioningPage } from "./versioning-page.js";
 
 /**
@@ -70,6 +71,7 @@ export function buildPages(model: Model, options: DocsOptions): Page[] {
     registryPage(model),
     rulesPage(model),
     versioningPage(model),
+    validityPage(model),
     typesPage(model, ctx(unhomed), home, (options.libraries ?? []).length > 0),
     hexDumpPage(model, options.sample),
   ];

@@ -73,8 +73,8 @@ export function typeText(field: Field, ctx: RenderContext): Text {
   switch (t.kind) {
     case "int":
     case "float":
-      // A typed-array field says which typed array its codec hands out.
-      return field.typedArray ? [...times([code(t.name)]), " as ", code(typedArrayTsType(field))] : times([code(t.name)]);
+      // How the reference decoder holds an array (a typed array) is no part of the format: the table gives the bytes.
+      return times([code(t.name)]);
     case "enum":
     case "flags":
     case "bits":
