@@ -6,3 +6,4 @@
 export * from "./runtime/index.js";
 export * from "./generated/index.js";
 export * from "./image/page-index.js";
+export * from "./image/validate.js";

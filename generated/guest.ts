@@ -475,7 +475,7 @@ export const extendedInfoSection: SectionCodec<ExtendedInfoBody, ImageHeader> = 
   },
 };
 
-/** The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). */
+/** The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). start_pfn is at most end_pfn (field-value otherwise), and there is one frame per page of p2m entries from start_pfn's to end_pfn's: end_pfn / n − start_pfn / n + 1 frames (integer division), n = 512 entries per page for an x86_64 guest, 1024 for x86_32, as Xen's restorer requires; readers reject another count (length). */
 export interface P2mFrameList {
   /** The first pfn the frames cover. */
   startPfn: bigint;
@@ -527,7 +527,7 @@ export function encodeP2mFrameList(w: ByteWriter, v: P2mFrameList): void {
 export type P2mFrameListBody = P2mFrameList;
 
 /**
- * The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES).
+ * The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). start_pfn is at most end_pfn (field-value otherwise), and there is one frame per page of p2m entries from start_pfn's to end_pfn's: end_pfn / n − start_pfn / n + 1 frames (integer division), n = 512 entries per page for an x86_64 guest, 1024 for x86_32, as Xen's restorer requires; readers reject another count (length).
  *
  * Type id 0x31 (mandatory); body aligned to 8 bytes.
  */
@@ -673,7 +673,7 @@ export const unwrittenPagesSection: SectionCodec<UnwrittenPagesBody, ImageHeader
 export type VcpuContextBody = VcpuGuestContextX8664[] | VcpuGuestContextX8632[] | VcpuGuestContextArm[];
 
 /**
- * The register state of every vcpu, one entry per vcpu in vcpu id order; the table's entry count is the number of vcpus and its entry size the size of one context, as in ELF.
+ * The register state of the guest's vcpus, one entry per vcpu in vcpu id order; the table's entry count is the number of entries and its entry size the size of one context, as in ELF. The layout is chosen by the header's arch alone: Xen reports an x86 HVM guest's vcpus in the 64-bit layout whatever mode the guest runs in, so such a guest is arch x86_64 (an x86_32 HVM image is covered by no rule). There need not be a context for every vcpu id below vcpu_count: a vcpu that is down has none. In a save or migration image entry i is vcpu i, a vcpu that is down before the last one that is up has an all-zero entry, and the entries stop after the highest vcpu that is up; in a core image the entries are the vcpus that were up, in id order (Xen's dump-core records no ids). So the section has at least one entry and at most vcpu_count, and readers reject any other count (vcpu-count).
  *
  * Type id 0x20 (mandatory); body aligned to 8 bytes.
  */
