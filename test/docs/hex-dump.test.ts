@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { annotateImage, SampleMismatchError } from "../../generator/emit/docs/hex-dump.js";
-import { buildSampleImage } from "../../generator/emit/docs/sample-image.js";
+import { buildSampleImages } from "../../generator/emit/docs/sample-image.js";
 import { buildDocs, type BuiltDocs } from "./build.js";
 
 let docs: BuiltDocs;
@@ -37,7 +37,7 @@ describe("the annotated hex dump of the sample image", () => {
   });
 
   it("is the same image every time (the docs stay deterministic)", async () => {
-    expect((await buildSampleImage()).bytes).toEqual(docs.sample.bytes);
+    expect((await buildSampleImages()).map((s) => s.bytes)).toEqual(docs.samples.map((s) => s.bytes));
   });
 
   it("refuses bytes the schemas do not account for", () => {
@@ -49,6 +49,39 @@ describe("the annotated hex dump of the sample image", () => {
     view.setBigUint64(sizeAt, view.getBigUint64(sizeAt, true) + 8n, true);
     expect(() => annotateImage(docs.model, bytes)).toThrow(SampleMismatchError);
     expect(() => annotateImage(docs.model, docs.sample.bytes.subarray(0, docs.sample.bytes.length - 1))).toThrow(SampleMismatchError);
+  });
+});
+
+describe("the annotated hex dumps of every layout", () => {
+  it("has a streamed image, a big-endian one, an HVM save file and a core file, each accounted for byte by byte and on the page", async () => {
+    const { ByteOrder, GuestType, ImageType } = await import("../../generated/index.js");
+    const headers = docs.samples.map((s) => {
+      const v = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
+      const le = s.bytes[8] === ByteOrder.little;
+      return { order: s.bytes[8], imageType: v.getUint16(0x10, le), guestType: v.getUint16(0x12, le), streamed: v.getBigUint64(0x80, le) === (1n << 64n) - 1n };
+    });
+    expect(headers.some((h) => h.streamed)).toBe(true);
+    expect(headers.some((h) => h.order === ByteOrder.big)).toBe(true);
+    expect(headers.some((h) => h.imageType === ImageType.save && h.guestType === GuestType.hvm)).toBe(true);
+    expect(headers.some((h) => h.imageType === ImageType.core)).toBe(true);
+    for (const sample of docs.samples) {
+      const { dump, lines } = annotateImage(docs.model, sample.bytes);
+      let at = 0;
+      for (const line of lines.filter((l) => l.depth === 0)) {
+        expect(line.offset, `${sample.id}: ${line.label}`).toBe(at);
+        at += line.length;
+      }
+      expect(at, sample.id).toBe(sample.bytes.length);
+      expect(docs.files.get("hex-dump.md"), sample.id).toContain(dump);
+    }
+  });
+
+  it("refuses a stream with a byte the specification does not place", () => {
+    const stream = docs.samples.find((s) => s.layout === "streamed")!.bytes;
+    const longer = new Uint8Array(stream.length + 8);
+    longer.set(stream);
+    expect(() => annotateImage(docs.model, longer)).toThrow(SampleMismatchError);
+    expect(() => annotateImage(docs.model, stream.subarray(0, stream.length - 8))).toThrow(SampleMismatchError);
   });
 });
 

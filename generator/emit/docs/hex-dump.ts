@@ -1,5 +1,5 @@
 import type { EnumDecl, Field, Model, SectionDecl, StructDecl } from "../../model/model.js";
-import { code, link, para, type Block, type Page, type Text } from "./doc-tree.js";
+import { code, heading, joinText, link, para, type Block, type Page, type Text } from "./doc-tree.js";
 import { sectionPageId } from "./rules-page.js";
 import { elementSize, fieldLabel } from "./struct-layout.js";
 
@@ -12,6 +12,12 @@ import { elementSize, fieldLabel } from "./struct-layout.js";
 
 /** A sample image and how it was made (shown on the page). */
 export interface SampleImage {
+  /** Its anchor on the page. */
+  readonly id: string;
+  readonly title: string;
+  /** A sentence or two: what the sample shows. */
+  readonly about: string;
+  readonly layout: "seekable" | "streamed";
   readonly bytes: Uint8Array;
   /** The code that made it, e.g. `encodeImage(syntheticPvGuest({ … }))`. */
   readonly recipe: string;
@@ -255,7 +261,64 @@ function sectionOf(model: Model, type: bigint): SectionDecl | undefined {
   return model.sections.find((s) => s.id === id);
 }
 
-/** Walks the sample image and returns its annotated dump and a summary of its sections. */
+/** A table entry's fields, read straight from the bytes at `at`. */
+function readEntry(w: Walk, model: Model, at: number, index: number): SampleSection & { readonly at: number } {
+  const { entry } = model.container;
+  const type = intField(w, entry, "type", at);
+  return {
+    index,
+    at,
+    type,
+    section: sectionOf(model, type),
+    offset: Number(intField(w, entry, "offset", at)),
+    size: Number(intField(w, entry, "size", at)),
+    entryCount: intField(w, entry, "entry_count", at),
+    entrySize: Number(intField(w, entry, "entry_size", at)),
+    crc: intField(w, entry, "crc", at),
+  };
+}
+
+/** Walks one section's body at `start` with the layout the header selects; returns the lines it made. */
+function walkBody(w: Walk, model: Model, headerValues: Values, e: SampleSection, start: number, emit: (l: DumpLine) => void, out: string[]): void {
+  const name = e.section?.name ?? `unknown type ${hex(e.type)}`;
+  if (e.size === 0) {
+    out.push(`--- section #${e.index}: ${name} (type ${hex(e.type)}): empty body at ${hex(start)} ---`);
+    return;
+  }
+  out.push(`--- section #${e.index}: ${name} (type ${hex(e.type)}): body of ${e.size} bytes at ${hex(start)} ---`);
+  const section = e.section;
+  if (section === undefined) {
+    emit({ offset: start, length: e.size, depth: 0, label: "(unknown body)", value: `${e.size} bytes` });
+    return;
+  }
+  const variant = section.variants.find((v) => v.when.every((c) => c.values.some((x) => BigInt(x.value) === (headerValues.get(c.field.name) as bigint | undefined))));
+  if (variant === undefined) throw new SampleMismatchError(`no layout of ${name} matches the header`);
+  const end = start + e.size;
+  const walk: Walk = { ...w, entryCount: e.entryCount };
+  let after = start;
+  if (variant.body.kind === "struct") after = walkStruct(walk, variant.body.struct, start, end, 0, "", false);
+  else if (variant.body.kind === "entries") {
+    const s = variant.body.struct;
+    const n = Number(e.entryCount);
+    for (let i = 0; i < n; i++) {
+      const from = after;
+      if (i === 0) push(walk, after, variant.body.entrySize, 0, "[0]", n === 1 ? `${s.name}, the only entry` : `${s.name}, the first of ${n} entries`);
+      after = walkStruct(walk, s, after, end, 1, `[${i}].`, i > 0);
+      if (i === 1) push(walk, from, (after - from) * (n - 1), 0, restOf(n), `${n - 1} more ${s.name}, not annotated`);
+    }
+  }
+  if (after !== end) throw new SampleMismatchError(`the ${name} body is ${e.size} bytes, its layout accounts for ${after - start}`);
+  for (const l of w.lines.splice(0)) emit(l);
+}
+
+/** The all-ones table offset of a streamed image. */
+const STREAMED_OFFSET = (1n << 64n) - 1n;
+
+/**
+ * Walks an image (seekable or streamed, either byte order) and returns its annotated dump and a
+ * summary of its sections. Every byte must be placed by the specification: the header, the bodies
+ * and the zero padding between them, and the table (seekable) or the entry before each body (streamed).
+ */
 export function annotateImage(model: Model, bytes: Uint8Array): Annotation {
   const { header, entry } = model.container;
   const byteOrder = header.fields.find((f) => f.name === "byte_order");
@@ -273,85 +336,70 @@ export function annotateImage(model: Model, bytes: Uint8Array): Annotation {
   const flushLines = () => {
     for (const l of lines.splice(0)) emit(l);
   };
+  const padding = (from: number, to: number, why: string) => {
+    if (to > from) emit({ offset: from, length: to - from, depth: 0, label: "(padding)", value: `${zeros(to - from)} ${why}` });
+  };
 
   out.push(`--- header: ${header.size} bytes at 0x0 ---`);
   const headerValues: Values = new Map();
   walkStruct(w, header, 0, header.size ?? bytes.length, 0, "", false, headerValues);
   flushLines();
   const headerSize = Number(intField(w, header, "header_size", 0));
-  const tableOffset = Number(intField(w, header, "section_table_offset", 0));
+  const tableOffset = intField(w, header, "section_table_offset", 0);
   const count = Number(intField(w, header, "section_count", 0));
   const stride = Number(intField(w, header, "section_entry_size", 0));
   if (headerSize !== header.size) throw new SampleMismatchError(`header_size is ${headerSize}, the schema's header is ${header.size} bytes`);
 
-  const entries = Array.from({ length: count }, (_, index) => {
-    const at = tableOffset + index * stride;
-    const type = intField(w, entry, "type", at);
-    return {
-      index,
-      at,
-      type,
-      section: sectionOf(model, type),
-      offset: Number(intField(w, entry, "offset", at)),
-      size: Number(intField(w, entry, "size", at)),
-      entryCount: intField(w, entry, "entry_count", at),
-      entrySize: Number(intField(w, entry, "entry_size", at)),
-      crc: intField(w, entry, "crc", at),
-    };
-  });
+  if (tableOffset === STREAMED_OFFSET) {
+    // Streamed: zeros to 8 after the header, then entry, body and zeros to 8 per section, the end entry last.
+    const sections: SampleSection[] = [];
+    let pos = headerSize;
+    for (let index = 0; ; index++) {
+      const next = Math.ceil(pos / 8) * 8;
+      padding(pos, next, "up to a multiple of 8");
+      pos = next;
+      if (pos + stride > bytes.length) throw new SampleMismatchError(`the stream ends at ${hex(bytes.length)}, before entry #${index}`);
+      const e = readEntry(w, model, pos, index);
+      sections.push(e);
+      out.push(`--- entry #${index}: ${e.section?.name ?? "unknown type"} ---`);
+      w.lines.push({ offset: pos, length: stride, depth: 0, label: `entry #${index}`, value: e.section?.name ?? "unknown type" });
+      walkStruct(w, entry, pos, pos + stride, 1, "", false);
+      flushLines();
+      pos += stride;
+      if (e.section === model.container.end) break;
+      walkBody(w, model, headerValues, e, pos, emit, out);
+      pos += e.size;
+    }
+    if (pos !== bytes.length) throw new SampleMismatchError(`the end entry ends at ${hex(pos)}, the stream at ${hex(bytes.length)}`);
+    out.push(`--- end of stream: ${bytes.length} bytes ---`);
+    return { dump: out.join("\n"), lines: all, sections };
+  }
 
+  const table = Number(tableOffset);
+  const entries = Array.from({ length: count }, (_, index) => readEntry(w, model, table + index * stride, index));
   let pos = headerSize;
   for (const e of [...entries].sort((a, b) => a.offset - b.offset || a.index - b.index)) {
     const name = e.section?.name ?? `unknown type ${hex(e.type)}`;
     if (e.offset > pos) {
-      emit({ offset: pos, length: e.offset - pos, depth: 0, label: "(padding)", value: `${zeros(e.offset - pos)} up to the next body's alignment` });
+      padding(pos, e.offset, "up to the next body's alignment");
       pos = e.offset;
     }
     if (e.offset !== pos) throw new SampleMismatchError(`${name} starts at ${hex(e.offset)}, inside what came before (${hex(pos)})`);
-    if (e.size === 0) {
-      out.push(`--- section #${e.index}: ${name} (type ${hex(e.type)}): empty body at ${hex(e.offset)} ---`);
-      continue;
-    }
-    out.push(`--- section #${e.index}: ${name} (type ${hex(e.type)}): body of ${e.size} bytes at ${hex(e.offset)} ---`);
-    const section = e.section;
-    if (section === undefined) {
-      emit({ offset: pos, length: e.size, depth: 0, label: "(unknown body)", value: `${e.size} bytes` });
-    } else {
-      const variant = section.variants.find((v) =>
-        v.when.every((c) => c.values.some((x) => BigInt(x.value) === (headerValues.get(c.field.name) as bigint | undefined))),
-      );
-      if (variant === undefined) throw new SampleMismatchError(`no layout of ${name} matches the header`);
-      const end = e.offset + e.size;
-      const walk: Walk = { ...w, entryCount: e.entryCount };
-      let after = e.offset;
-      if (variant.body.kind === "struct") after = walkStruct(walk, variant.body.struct, e.offset, end, 0, "", false);
-      else if (variant.body.kind === "entries") {
-        const s = variant.body.struct;
-        const n = Number(e.entryCount);
-        for (let i = 0; i < n; i++) {
-          const from = after;
-          if (i === 0) push(walk, after, variant.body.entrySize, 0, "[0]", n === 1 ? `${s.name}, the only entry` : `${s.name}, the first of ${n} entries`);
-          after = walkStruct(walk, s, after, end, 1, `[${i}].`, i > 0);
-          if (i === 1) push(walk, from, (after - from) * (n - 1), 0, restOf(n), `${n - 1} more ${s.name}, not annotated`);
-        }
-      }
-      if (after !== end) throw new SampleMismatchError(`the ${name} body is ${e.size} bytes, its layout accounts for ${after - e.offset}`);
-      flushLines();
-    }
+    walkBody(w, model, headerValues, e, e.offset, emit, out);
     pos = e.offset + e.size;
   }
-  if (tableOffset > pos) {
-    emit({ offset: pos, length: tableOffset - pos, depth: 0, label: "(padding)", value: `${zeros(tableOffset - pos)} up to the table's 8-byte alignment` });
-    pos = tableOffset;
+  if (table > pos) {
+    padding(pos, table, "up to the table's 8-byte alignment");
+    pos = table;
   }
-  if (tableOffset !== pos) throw new SampleMismatchError(`the table starts at ${hex(tableOffset)}, inside the last body (which ends at ${hex(pos)})`);
-  out.push(`--- section table: ${count} entries of ${stride} bytes at ${hex(tableOffset)} ---`);
+  if (table !== pos) throw new SampleMismatchError(`the table starts at ${hex(table)}, inside the last body (which ends at ${hex(pos)})`);
+  out.push(`--- section table: ${count} entries of ${stride} bytes at ${hex(table)} ---`);
   for (const e of entries) {
     w.lines.push({ offset: e.at, length: stride, depth: 0, label: `entry #${e.index}`, value: e.section?.name ?? "unknown type" });
     walkStruct(w, entry, e.at, e.at + stride, 1, "", false);
     flushLines();
   }
-  const end = tableOffset + count * stride;
+  const end = table + count * stride;
   if (end !== bytes.length) throw new SampleMismatchError(`the table ends at ${hex(end)}, the image at ${hex(bytes.length)}`);
   out.push(`--- end of image: ${bytes.length} bytes ---`);
   return { dump: out.join("\n"), lines: all, sections: entries };
@@ -369,15 +417,15 @@ function renderLine(bytes: Uint8Array, line: DumpLine): string {
   return `${line.offset.toString(16).padStart(8, "0")}  ${column} ${label}${value}${size}`.trimEnd();
 }
 
-/** The hex-dump page. */
-export function hexDumpPage(model: Model, sample: SampleImage): Page {
+/** One sample's part of the page: what it is, how it was made, its sections and its annotated bytes. */
+function sampleBlocks(model: Model, sample: SampleImage, number: number): Block[] {
   const { dump, sections } = annotateImage(model, sample.bytes);
-  const blocks: Block[] = [
-    para(
-      `A small image made by the reference encoder when these pages were generated, ${sample.bytes.length} bytes in all, walked byte by byte with nothing but this specification: the header, each section body in file order with the zero padding between them, then the section table. Made by:`,
-    ),
+  const streamed = sample.layout === "streamed";
+  return [
+    heading(2, `${number}. ${sample.title}`, sample.id),
+    para(`${sample.about} ${sample.bytes.length} bytes in all, made by:`),
     { kind: "pre", className: "code", text: sample.recipe },
-    para("Its sections, as the table lists them:"),
+    para(streamed ? "Its sections, in the order of the stream (a streamed entry's offset is the all-ones sentinel):" : "Its sections, as the table lists them:"),
     {
       kind: "table",
       head: [["#"], ["Section"], ["Type field"], ["Offset"], ["Size"], ["entry_count × entry_size"], ["CRC32C"]],
@@ -386,17 +434,29 @@ export function hexDumpPage(model: Model, sample: SampleImage): Page {
           [String(s.index)],
           s.section === undefined ? ["unknown"] : [link([code(s.section.name)], sectionPageId(s.section))],
           [code(`0x${s.type.toString(16).padStart(8, "0")}`)],
-          [`0x${s.offset.toString(16)}`],
+          [streamed ? "all ones" : `0x${s.offset.toString(16)}`],
           [String(s.size)],
           [s.entrySize === 0 ? "—" : `${s.entryCount} × ${s.entrySize}`],
           [code(`0x${s.crc.toString(16).padStart(8, "0")}`)],
         ] as Text[],
       })),
     },
-    para(
-      "Each line is one field: its offset in the file (hex), up to 16 of its bytes (a field longer than that shows its first 16 and its size), its name, and its value as a reader decodes it. Nested structs are indented; of an array of structs only the first element is spelled out.",
-    ),
     { kind: "pre", className: "hexdump", text: dump },
   ];
-  return { id: "hex-dump", title: "Annotated hex dump of a sample image", navLabel: "Sample image", group: "format", blocks };
+}
+
+/** The hex-dump page: one part per sample image. */
+export function hexDumpPage(model: Model, samples: readonly SampleImage[]): Page {
+  const blocks: Block[] = [
+    para(
+      `Small images made by the reference encoder when these pages were generated, each walked byte by byte with nothing but this specification: the header, then (seekable) each section body in file order with the zero padding between them and the section table, or (streamed) each entry followed by its body and the zero padding to 8. A byte the walk cannot place stops the generation, so every byte of these images is accounted for. The samples: `,
+      ...joinText(samples.map((s, i): Text => [link(`${i + 1}. ${s.title}`, undefined, s.id)]), ", "),
+      ".",
+    ),
+    para(
+      "Each line is one field: its offset in the file (hex), up to 16 of its bytes (a field longer than that shows its first 16 and its size), its name, and its value as a reader decodes it. Nested structs are indented; of an array of structs only the first element is spelled out. In a big-endian image the fields marked “header” in the field tables show their bytes most significant first, and the hypervisor's structures stay little-endian.",
+    ),
+    ...samples.flatMap((s, i) => sampleBlocks(model, s, i + 1)),
+  ];
+  return { id: "hex-dump", title: "Annotated hex dumps of sample images", navLabel: "Sample images", group: "format", blocks };
 }

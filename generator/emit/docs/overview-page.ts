@@ -153,8 +153,8 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
       "This specification is generated from the schemas (",
       code("schema/*.yaml"),
       ") that also generate the reference encoder and decoder, so the two cannot disagree. It is enough to write a conforming reader and writer: every byte of the header, the section table and each section is described on these pages, and the ",
-      link("annotated hex dump", "hex-dump"),
-      " walks through a real image made by the reference encoder.",
+      link("annotated hex dumps", "hex-dump"),
+      " walk through real images made by the reference encoder, in both layouts and both byte orders.",
     ),
   );
 
