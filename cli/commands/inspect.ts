@@ -7,7 +7,9 @@ import {
   imageRules,
   verifyImage,
   type ImageHeader,
+  type KnownSection,
 } from "../../generated/index.js";
+import { ConsistencyChecker } from "../../image/consistency.js";
 import { parseArgs } from "node:util";
 import { EXIT, inFile } from "../errors.js";
 import { HEAD, layoutOf, peekInput, readAll } from "../input-source.js";
@@ -64,10 +66,11 @@ export interface InspectReport {
 export function inspectImage(bytes: Uint8Array): InspectReport {
   const layout: ImageLayout<ImageHeader> = decodeLayout(imageFormat, bytes);
   const problems: string[] = [];
+  const consistency = new ConsistencyChecker(layout.header);
   const sections = layout.entries.map((entry, index) =>
-    reportSection(layout, index, entry.offset, bytes.subarray(Number(entry.offset), Number(entry.offset + entry.size)), problems),
+    reportSection(layout, index, entry.offset, bytes.subarray(Number(entry.offset), Number(entry.offset + entry.size)), problems, consistency),
   );
-  return finish(layout.header, sections, problems);
+  return finish(layout.header, sections, problems, consistency);
 }
 
 /**
@@ -79,26 +82,30 @@ export async function inspectStream(chunks: AsyncIterable<Uint8Array>): Promise<
   const layout = { header: stream.header, littleEndian: stream.littleEndian, entries: [] as TableEntry[] };
   const problems: string[] = [];
   const sections: SectionReport[] = [];
+  const consistency = new ConsistencyChecker(stream.header);
   for await (const s of stream.rawSections()) {
     layout.entries.push(s.entry);
-    sections.push(reportSection(layout, s.index, BigInt(s.offset), s.body, problems));
+    sections.push(reportSection(layout, s.index, BigInt(s.offset), s.body, problems, consistency));
   }
   layout.entries.push(endEntry(imageFormat, STREAMED));
-  sections.push(reportSection(layout, layout.entries.length - 1, BigInt(stream.offset), new Uint8Array(0), problems));
-  return finish(stream.header, sections, problems);
+  sections.push(reportSection(layout, layout.entries.length - 1, BigInt(stream.offset), new Uint8Array(0), problems, consistency));
+  return finish(stream.header, sections, problems, consistency);
 }
 
 const names = new Map(imageFormat.sections.map((c) => [c.id, c.name]));
 
 /** One table row: the entry, and whether its body checks out (CRC, then decoding: one pass each). */
-function reportSection(layout: ImageLayout<ImageHeader>, index: number, offset: bigint, body: Uint8Array, problems: string[]): SectionReport {
+function reportSection(layout: ImageLayout<ImageHeader>, index: number, offset: bigint, body: Uint8Array, problems: string[], consistency: ConsistencyChecker): SectionReport {
   const entry = layout.entries[index]!;
   const id = entry.type & ~OPTIONAL_BIT;
   let status = "ok";
   try {
     if (id === imageFormat.endId) {
       if (crc32c(body) !== entry.crc) status = "CRC mismatch";
-    } else decodeSection(imageFormat, layout, index, body);
+    } else {
+      // The rules relating the section to the header (vcpu ids, the HVM records' order, …), as validateImage checks them.
+      consistency.section(decodeSection<ImageHeader, KnownSection>(imageFormat, layout, index, body), { index, body, offset: Number(offset) });
+    }
   } catch (e) {
     if (!(e instanceof XenImageError)) throw e;
     status = e.code === "crc" ? "CRC mismatch" : e.reason;
@@ -120,11 +127,19 @@ function reportSection(layout: ImageLayout<ImageHeader>, index: number, offset: 
   };
 }
 
-/** Adds the image-type rule check to the rows. */
-function finish(header: ImageHeader, sections: SectionReport[], problems: string[]): InspectReport {
+/** Adds the image-type rule check to the rows, then the rules between sections. */
+function finish(header: ImageHeader, sections: SectionReport[], problems: string[], consistency: ConsistencyChecker): InspectReport {
   const named = sections.slice(0, -1).map((s) => ({ type: s.name }));
   const violations = verifyImage({ header, sections: named });
   for (const v of violations) problems.push(`rule ${v.rule}: ${v.message}`);
+  if (violations.length === 0 && problems.length === 0) {
+    try {
+      consistency.finish();
+    } catch (e) {
+      if (!(e instanceof XenImageError)) throw e;
+      problems.push(e.message);
+    }
+  }
   return { header, sections, rule: ruleFor(imageRules, header)?.name, violations, problems };
 }
 

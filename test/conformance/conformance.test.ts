@@ -134,3 +134,21 @@ describe("the conformance suite", () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * 1024 * 1024);
   });
 });
+
+describe("xenimage verify", () => {
+  it("gives every verdict of the manifest (the command's check: inspect's problems, or the error that stopped it)", async () => {
+    const { inspectImage, inspectStream } = await import("../../cli/commands/inspect.js");
+    const disagreements: string[] = [];
+    for (const f of manifest.files) {
+      const bytes = read(f);
+      let problems: readonly string[];
+      try {
+        problems = (f.layout === "streamed" ? await inspectStream((async function* () { yield bytes; })()) : inspectImage(bytes)).problems;
+      } catch (e) {
+        problems = [(e as Error).message];
+      }
+      if ((problems.length === 0) !== (f.verdict === "valid")) disagreements.push(`${f.file}: ${f.verdict}, verify says ${problems.join("; ") || "ok"}`);
+    }
+    expect(disagreements).toEqual([]);
+  });
+});
