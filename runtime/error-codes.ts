@@ -63,7 +63,10 @@ export const DECODE_ERROR_CODES = {
   streamed: { meaning: "A streamed image was given where a seekable one is needed (a reader that seeks, such as decodeImage)." },
   "not-streamed": { meaning: "A seekable image was given where a stream is needed." },
   "too-large": { meaning: "A section body is larger than the reader's limit (maxSectionSize), so it is refused before anything is allocated for it." },
-  invalid: { meaning: "An input in one of Xen's own formats (a libxc or libxl stream, an xl save file, a dump-core ELF file) breaks a rule of that format or one Xen's restorer checks." },
+  invalid: {
+    meaning:
+      "An input in one of Xen's own formats (a libxc or libxl stream, an xl save file, a dump-core ELF file) breaks a rule of that format or one Xen's restorer checks; also a stream reader's sanity limit (a header or entry over 1 MiB), a source that gives something other than bytes, and a page_data body the page index cannot walk. No rule of this format's validity reports it.",
+  },
   missing: { meaning: "An input in another format lacks a part the conversion needs (a dump-core file without a note or section Xen always writes)." },
   "out-of-range": { meaning: "A value of another format does not fit where the image must keep it (a 64-bit field of a dump-core file into 32 bits)." },
   "unknown-format": { meaning: "The input is in no format this tool knows." },
