@@ -98,7 +98,7 @@ export interface ImageHeader {
   memorySize: bigint;
   /** The domain's handle (UUID), the 16 bytes in the order Xen keeps them (xen_domain_handle_t). Printed, as xl and libxl print it, as 32 lower-case hex digits of the bytes in this order, in groups of 8, 4, 4, 4 and 12 joined by hyphens (00112233-4455-6677-8899-aabbccddeeff). */
   uuid: Uint8Array;
-  /** The domain's name, UTF-8, NUL-padded: the text is the bytes before the first NUL (all 64 when there is none), and every byte after it is zero; readers reject a name that is not UTF-8 or has a non-zero byte after its NUL. Names longer than 64 bytes are cut by the writer at a character boundary. */
+  /** The domain's name, UTF-8, NUL-padded: the text is the bytes before the first NUL (all 64 when there is none), and every byte after it is zero; readers reject a name that is not UTF-8 or has a non-zero byte after its NUL. A name longer than 64 bytes does not fit, and writers refuse it: a toolstack that keeps longer names cuts them, at a character boundary, before it writes the image. */
   name: string;
   /** Where the section table starts; all ones (0xffffffffffffffff) in a streamed image, where offsets are unknown. Units: bytes. */
   sectionTableOffset: bigint;
