@@ -3,7 +3,7 @@ import { ByteWriter } from "./byte-writer.js";
 import { crc32c } from "./crc32c.js";
 import { DecodeError, EncodeError, hex, XenImageError } from "./errors.js";
 import { encodeHeaderBytes, headerChecksum, prepareHeader, seekableBodyOffset, seekableTableOffset } from "./layout.js";
-import type { EntryShape, SectionCodec } from "./section-codec.js";
+import type { EntryShape, SectionCodec, SectionDecoder } from "./section-codec.js";
 import { SectionTable, type EntryLayout } from "./section-table.js";
 
 /** The header fields the container reads and fills in; the generator checks the schema declares them. */
@@ -67,43 +67,60 @@ export interface ContainerImage<H, S extends KnownSectionBase> {
   readonly sections: readonly (S | UnknownSection)[];
 }
 
-/** A struct codec the generator emitted. */
-export interface StructCodec<T> {
+/** The decoding half of a struct codec the generator emitted. */
+export interface StructDecoder<T> {
   readonly size: number;
   decode(r: ByteReader): T;
+}
+
+/** A struct codec the generator emitted. */
+export interface StructCodec<T> extends StructDecoder<T> {
   encode(w: ByteWriter, v: T): void;
 }
 
-/** Everything the container needs to know about a format, emitted by the generator from the schemas. */
-export interface ContainerFormat<H extends ContainerHeader> {
+/** Where the header's byte order and CRC are. */
+interface HeaderPlaces {
+  /** Where the byte_order byte is, and which values mean little and big. */
+  readonly byteOrderOffset: number;
+  readonly littleEndian: number;
+  readonly bigEndian: number;
+  /** Where header_crc is, so the CRC can be computed with it taken as zero. */
+  readonly crcOffset: number;
+}
+
+/**
+ * What decoding needs of a format: its decoders and nothing else, so that a bundle which only decodes
+ * (`decodeImage`) carries no encoder. Every {@link ContainerFormat} is one.
+ */
+export interface DecodingFormat<H extends ContainerHeader> {
   readonly version: number;
-  readonly header: StructCodec<H> & {
-    /** Where the byte_order byte is, and which values mean little and big. */
-    readonly byteOrderOffset: number;
-    readonly littleEndian: number;
-    readonly bigEndian: number;
-    /** Where header_crc is, so the CRC can be computed with it taken as zero. */
-    readonly crcOffset: number;
-  };
-  readonly entry: StructCodec<TableEntry> & {
+  readonly header: StructDecoder<H> & HeaderPlaces;
+  readonly entry: StructDecoder<TableEntry> & {
     /** Where the entry's fields are, for checking a whole table without decoding it; absent, entries are decoded one by one. */
     readonly layout?: EntryLayout;
   };
   /** The end section's type id. */
   readonly endId: number;
+  readonly sections: readonly SectionDecoder<any, H>[];
+}
+
+/** Everything the container needs to know about a format, emitted by the generator from the schemas. */
+export interface ContainerFormat<H extends ContainerHeader> extends DecodingFormat<H> {
+  readonly header: StructCodec<H> & HeaderPlaces;
+  readonly entry: StructCodec<TableEntry> & { readonly layout?: EntryLayout };
   readonly sections: readonly SectionCodec<any, H>[];
 }
 
-const codecMaps = new WeakMap<ContainerFormat<any>, Map<number, SectionCodec<unknown, any>>>();
+const codecMaps = new WeakMap<DecodingFormat<any>, Map<number, SectionDecoder<unknown, any>>>();
 
 /** @internal A format's section codecs by type id (without the optional bit), built once per format. */
-export function codecsById<H extends ContainerHeader>(format: ContainerFormat<H>): Map<number, SectionCodec<unknown, H>> {
+export function codecsById<H extends ContainerHeader, F extends DecodingFormat<H> = DecodingFormat<H>>(format: F): Map<number, F["sections"][number]> {
   let map = codecMaps.get(format);
   if (map === undefined) {
     map = new Map(format.sections.map((c) => [c.id, c]));
     codecMaps.set(format, map);
   }
-  return map;
+  return map as Map<number, F["sections"][number]>;
 }
 
 /**
@@ -115,7 +132,7 @@ export function sectionLabel(name: string, index: number): string {
 }
 
 /** The label of the section a table entry describes, as every error names it. */
-export function entryLabel<H extends ContainerHeader>(format: ContainerFormat<H>, entry: TableEntry, index: number): string {
+export function entryLabel<H extends ContainerHeader>(format: DecodingFormat<H>, entry: TableEntry, index: number): string {
   const id = entry.type & ~OPTIONAL_BIT;
   return sectionLabel(codecsById(format).get(id)?.name ?? `type ${hex(id)}`, index);
 }
@@ -232,7 +249,7 @@ export interface ImageLayout<H> {
 }
 
 /** Reads and checks the header (magic, byte order, version, size, CRC). */
-export function decodeHeader<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): { header: H; littleEndian: boolean } {
+export function decodeHeader<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): { header: H; littleEndian: boolean } {
   const h = format.header;
   if (bytes.length < h.size) {
     throw new DecodeError("truncated", `an image header needs ${h.size} bytes, the input has ${bytes.length}`, { offset: 0, section: "header" });
@@ -269,7 +286,7 @@ export function decodeHeader<H extends ContainerHeader>(format: ContainerFormat<
 }
 
 /** Reads the header and the section table of a seekable image and checks every entry's bounds. */
-export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): ImageLayout<H> {
+export function decodeLayout<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): ImageLayout<H> {
   const { header, littleEndian } = decodeHeader(format, bytes);
   const { offset, size } = tablePlacement(format, header, bytes.length);
   const entries = decodeTable(format, header, littleEndian, bytes.subarray(offset, offset + size));
@@ -281,7 +298,7 @@ export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<
  * the image size; fails for a streamed image. Readers that fetch bytes on demand call this before
  * reading the table, so they never allocate more than the image holds.
  */
-export function tablePlacement<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, imageSize: number): { offset: number; size: number } {
+export function tablePlacement<H extends ContainerHeader>(format: DecodingFormat<H>, header: H, imageSize: number): { offset: number; size: number } {
   if (header.sectionTableOffset === STREAMED) {
     throw new DecodeError("streamed", "this is a streamed image (its table offset is the sentinel); read it with the stream decoder", { section: "header", path: "section_table_offset" });
   }
@@ -302,17 +319,17 @@ export function tablePlacement<H extends ContainerHeader>(format: ContainerForma
  * {@link tablePlacement} locates them): alignment, bounds (every body between the header and the
  * table), and the end section last and empty. {@link SectionTable.decode}, every entry decoded.
  */
-export function decodeTable<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): TableEntry[] {
+export function decodeTable<H extends ContainerHeader>(format: DecodingFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): TableEntry[] {
   return SectionTable.decode(format, header, littleEndian, table).entries();
 }
 
 /** Checks a body's CRC and decodes it with its codec, or keeps it raw when the type is unknown and optional. */
 export function decodeSection<H extends ContainerHeader, S extends KnownSectionBase>(
-  format: ContainerFormat<H>,
+  format: DecodingFormat<H>,
   layout: ImageLayout<H>,
   index: number,
   body: Uint8Array,
-  known: Map<number, SectionCodec<unknown, H>> = codecsById(format),
+  known: Map<number, SectionDecoder<unknown, H>> = codecsById(format),
 ): S | UnknownSection {
   const entry = layout.entries[index]!;
   return decodeSectionBody<H, S>(format, layout, entry, index, body, Number(entry.offset), known);
@@ -325,13 +342,13 @@ export function decodeSection<H extends ContainerHeader, S extends KnownSectionB
  * body arrives), so no body is checksummed twice.
  */
 export function decodeSectionBody<H extends ContainerHeader, S extends KnownSectionBase>(
-  format: ContainerFormat<H>,
+  format: DecodingFormat<H>,
   image: { readonly header: H; readonly littleEndian: boolean },
   entry: TableEntry,
   index: number,
   body: Uint8Array,
   offset: number,
-  known: Map<number, SectionCodec<unknown, H>> = codecsById(format),
+  known: Map<number, SectionDecoder<unknown, H>> = codecsById(format),
   crcChecked = false,
 ): S | UnknownSection {
   const id = entry.type & ~OPTIONAL_BIT;
@@ -369,7 +386,7 @@ export function decodeSectionBody<H extends ContainerHeader, S extends KnownSect
  * unknown optional ones kept raw). Section bodies that are byte runs stay views of `bytes`.
  */
 export function decodeContainer<H extends ContainerHeader, S extends KnownSectionBase>(
-  format: ContainerFormat<H>,
+  format: DecodingFormat<H>,
   bytes: Uint8Array,
 ): ContainerImage<H, S> {
   const layout = decodeLayout(format, bytes);

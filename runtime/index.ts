@@ -19,3 +19,5 @@ export * from "./rules.js";
 export * from "./json-shape.js";
 export * from "./typed-arrays.js";
 export * from "./section-table.js";
+export { Schema } from "./reflect/schema.js";
+export type { SchemaJson } from "./reflect/schema-json.js";

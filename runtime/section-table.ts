@@ -5,7 +5,7 @@
  * asked for.
  */
 import { ByteReader } from "./byte-reader.js";
-import { OPTIONAL_BIT, sectionLabel, STREAMED, codecsById, type ContainerFormat, type ContainerHeader, type TableEntry } from "./container.js";
+import { OPTIONAL_BIT, sectionLabel, STREAMED, codecsById, type DecodingFormat, type ContainerHeader, type TableEntry } from "./container.js";
 import { DecodeError, hex, XenImageError } from "./errors.js";
 
 /**
@@ -34,7 +34,7 @@ export class SectionTable {
   private all: TableEntry[] | undefined;
 
   private constructor(
-    private readonly format: ContainerFormat<ContainerHeader>,
+    private readonly format: DecodingFormat<ContainerHeader>,
     private readonly bytes: Uint8Array,
     private readonly littleEndian: boolean,
     private readonly entrySize: number,
@@ -51,8 +51,8 @@ export class SectionTable {
    * bounds (every body between the header and the table), and the end section last and empty. Fails
    * with the {@link DecodeError} of the first bad entry.
    */
-  static decode<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): SectionTable {
-    const f = format as unknown as ContainerFormat<ContainerHeader>;
+  static decode<H extends ContainerHeader>(format: DecodingFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): SectionTable {
+    const f = format as unknown as DecodingFormat<ContainerHeader>;
     const layout = format.entry.layout;
     if (layout !== undefined) {
       const types = checkTable(f, layout, header, littleEndian, table);
@@ -106,7 +106,7 @@ export class SectionTable {
  * offset, itself below 2^53). Returns the type column, or undefined when any entry fails any check;
  * the caller then runs the entry-by-entry path, which finds the same entry and names the problem.
  */
-function checkTable(format: ContainerFormat<ContainerHeader>, layout: EntryLayout, header: ContainerHeader, le: boolean, table: Uint8Array): Uint32Array | undefined {
+function checkTable(format: DecodingFormat<ContainerHeader>, layout: EntryLayout, header: ContainerHeader, le: boolean, table: Uint8Array): Uint32Array | undefined {
   const count = header.sectionCount;
   const entrySize = header.sectionEntrySize;
   if (count === 0 || table.length < count * entrySize || entrySize < format.entry.size || header.sectionTableOffset > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
@@ -168,7 +168,7 @@ function reservedBytes(layout: EntryLayout): ReservedBytes {
 }
 
 /** Decodes every entry with the generated decoder, then checks each: the path that names problems. */
-function decodeEntries(format: ContainerFormat<ContainerHeader>, header: ContainerHeader, littleEndian: boolean, table: Uint8Array): TableEntry[] {
+function decodeEntries(format: DecodingFormat<ContainerHeader>, header: ContainerHeader, littleEndian: boolean, table: Uint8Array): TableEntry[] {
   const entrySize = header.sectionEntrySize;
   const tableOffset = header.sectionTableOffset;
   const entries: TableEntry[] = [];
@@ -187,7 +187,7 @@ function decodeEntries(format: ContainerFormat<ContainerHeader>, header: Contain
 }
 
 /** Checks one decoded entry, `index` of `count`: the reference {@link checkTable} must agree with. */
-function checkEntry(format: ContainerFormat<ContainerHeader>, header: ContainerHeader, entry: TableEntry, index: number, count: number): void {
+function checkEntry(format: DecodingFormat<ContainerHeader>, header: ContainerHeader, entry: TableEntry, index: number, count: number): void {
   const tableOffset = header.sectionTableOffset;
   const id = entry.type & ~OPTIONAL_BIT;
   const label = sectionLabel(codecsById(format).get(id)?.name ?? `type ${hex(id)}`, index);
