@@ -13,7 +13,7 @@ const USAGE = `usage: generate [--check] [--docs-only | --codecs-only] [--schema
 Compiles the YAML schemas into TypeScript codecs and the published specification.
 
   --check        compare with the files on disk; write nothing; exit 1 if they differ
-  --docs-only    write only the specification (npm run docs); its hex dump uses generated/ as it is
+  --docs-only    write only the specification (npm run docs)
   --codecs-only  write only the codecs
   --schema DIR   the schema folder (default: schema)
   --out DIR      the codecs' folder (default: generated)
@@ -59,7 +59,7 @@ export async function runGenerator(args: readonly string[], log = console.log, e
     const { generate } = await import("./pipeline.js");
     result = await generate({ schemaDir, outDir, version, check, docsDir, ...(only === undefined ? {} : { only }), ...(pool === undefined ? {} : { format: pool.format }) });
   } catch (e) {
-    // The docs step imports the generated codecs to make its sample image; say what failed, not a trace.
+    // A step that fails (the docs cannot be written, a sample that does not encode) says what failed, not a trace.
     error(`generate: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {

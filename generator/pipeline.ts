@@ -38,10 +38,7 @@ export interface GenerateOptions {
   readonly check?: boolean;
   /** Where the specification goes: Markdown, the static site under `site/`, the JSON Schema (default `docs`). */
   readonly docsDir?: string;
-  /**
-   * Emit only the codecs or only the docs (default both). The docs' hex dump is made by the codecs in
-   * the repository's `generated/`, so docs alone use the codecs as they are on disk.
-   */
+  /** Emit only the codecs or only the docs (default both); the docs never depend on the codecs. */
   readonly only?: "codecs" | "docs";
   /** How generated TypeScript is formatted (default prettier in this thread; the command uses a worker pool). */
   readonly format?: Format;
@@ -80,9 +77,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   }
   if (options.only !== "codecs") {
     const [{ DOCS_MARKER, emitDocs }, { buildSampleImage }] = await Promise.all([import("./emit/docs/emit-docs.js"), import("./emit/docs/sample-image.js")]);
-    // After the codecs: the sample image of the hex dump is made by the freshly written ones.
-    // The libraries are documented beside the format, each under formats/NAME/ (in name order).
-    const docs = emitDocs(model, { sample: await buildSampleImage(), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })) });
+    // The sample image of the hex dump is made from the model by the runtime's reflection, never by
+    // generated code. The libraries are documented beside the format, each under formats/NAME/ (in name order).
+    const docs = emitDocs(model, { sample: buildSampleImage(model), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })) });
     const docsDir = options.docsDir ?? "docs";
     try {
       changed.push(...writeTree(docsDir, docs, { check, owned: (text) => text.slice(0, 512).includes(DOCS_MARKER) }));

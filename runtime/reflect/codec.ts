@@ -71,8 +71,11 @@ function pathOf(field: Field, index: number): string {
 // ---- decoding ----
 
 function readInt(r: ByteReader, field: Field, base: IntType): number | bigint {
+  return readIntAt(r, r.take(base.size), field, base);
+}
+
+function readIntAt(r: ByteReader, at: number, field: Field, base: IntType): number | bigint {
   const le = littleFor(field, r.littleEndian);
-  const at = r.take(base.size);
   switch (base.name) {
     case "u8":
       return r.u8At(at);
@@ -209,7 +212,13 @@ function decodeField(r: ByteReader, struct: StructType, field: Field, values: Va
     r.expect(v, field.constValue as number | bigint, base.size);
     return v;
   }
-  if (field.reserved !== undefined && field.size !== undefined) return r.zeros(field.size, check);
+  if (field.reserved !== undefined && field.size !== undefined) {
+    const at = r.pos;
+    r.zeros(field.size, check);
+    // Not part of the value; a walk shows what the bytes hold.
+    const base = intBase(t);
+    return base === undefined || field.count !== undefined ? r.bytes.subarray(at, r.pos) : readIntAt(r, at, { ...field, repr: "bigint" }, base);
+  }
   const count = field.count;
   if (t.kind === "string") {
     const ascii = t.encoding === "ascii";

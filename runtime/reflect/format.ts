@@ -1,4 +1,4 @@
-import type { ContainerFormat, ContainerHeader } from "../container.js";
+import { decodeContainer, encodeContainer, type ContainerFormat, type ContainerHeader, type ContainerImage, type KnownSectionBase } from "../container.js";
 import { EncodeError } from "../errors.js";
 import type { ImageRuleData } from "../rules.js";
 import type { EntryLayout } from "../section-table.js";
@@ -93,4 +93,23 @@ export function reflectRules(schema: Schema): ImageRuleData[] {
     order: rule.order.map((g) => g.map((s) => s.name)),
     ...(rule.phases === undefined ? {} : { phases: { marker: rule.phases.marker.name, sections: rule.phases.sections.map((s) => s.name) } }),
   }));
+}
+
+const formats = new WeakMap<Schema, ContainerFormat<ContainerHeader>>();
+
+/** The schema's container format, built once per schema. */
+function formatOf(schema: Schema): ContainerFormat<ContainerHeader> {
+  let f = formats.get(schema);
+  if (f === undefined) formats.set(schema, (f = reflectFormat(schema)));
+  return f;
+}
+
+/** Encodes an image (header and sections, as `encodeImage` takes them) with nothing but the schema model. */
+export function encodeReflectedImage(schema: Schema, image: { readonly header: object; readonly sections: readonly { readonly type: string }[] }): Uint8Array {
+  return encodeContainer(formatOf(schema), image as never);
+}
+
+/** Decodes a seekable image held in memory with nothing but the schema model, as `decodeImage` does. */
+export function decodeReflectedImage(schema: Schema, bytes: Uint8Array): ContainerImage<Record<string, unknown>, KnownSectionBase> {
+  return decodeContainer(formatOf(schema), bytes) as unknown as ContainerImage<Record<string, unknown>, KnownSectionBase>;
 }

@@ -29,5 +29,9 @@ export type {
 export { SCHEMA_JSON_VERSION } from "./schema-json.js";
 export type { SchemaJson } from "./schema-json.js";
 export { decodeSectionBody, decodeStruct, encodeSectionBody, encodeStruct, walkSectionBody, walkStruct, type WalkNode } from "./codec.js";
-export { reflectFormat, reflectRules, reflectSectionCodec } from "./format.js";
+export { decodeReflectedImage, encodeReflectedImage, reflectFormat, reflectRules, reflectSectionCodec } from "./format.js";
+// What a walk reads from and a reflective encoder writes to, and the errors every failure is one of.
+export { ByteReader, type ByteReaderOptions } from "../byte-reader.js";
+export { ByteWriter, type ByteWriterOptions } from "../byte-writer.js";
+export { XenImageError } from "../errors.js";
 export { sectionShape, structShape } from "./json-shape.js";
