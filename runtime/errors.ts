@@ -27,17 +27,75 @@ function describe(where: Location): string {
   return parts.length === 0 ? "" : ` (${parts.join(", ")})`;
 }
 
+/**
+ * The codes of {@link DecodeError}: what is wrong with the bytes. A code is a stable, machine-readable
+ * kind; adding one is a deliberate change of this list.
+ */
+export type DecodeErrorCode =
+  /** The input ends before what it announces. */
+  | "truncated"
+  /** A value breaks the format: a bad magic, a non-zero padding byte, an impossible size, … */
+  | "invalid"
+  /** A checksum does not match. */
+  | "crc"
+  /** A section type this reader does not know, without the optional bit: it cannot be skipped. */
+  | "unknown-mandatory"
+  /** Valid, but not something this reader supports (a newer format version, a legacy Xen stream). */
+  | "unsupported"
+  /** A streamed image given where a seekable one is needed. */
+  | "streamed"
+  /** A seekable image given where a stream is needed. */
+  | "not-streamed"
+  /** A section larger than the reader's limit. */
+  | "too-large"
+  /** Bytes after the end of the image or stream. */
+  | "trailing"
+  /** A required part is missing (interop: a section or note another format must have). */
+  | "missing"
+  /** A value does not fit where it must go (interop: a 64-bit field into our 32 bits). */
+  | "out-of-range"
+  /** Input of no format this tool knows. */
+  | "unknown-format"
+  /** A bug: something escaped a decoder (the original error is the `cause`). */
+  | "internal";
+
+/** The codes of {@link EncodeError}: what is wrong with the values to encode. */
+export type EncodeErrorCode =
+  /** A value out of range, of the wrong type or length. */
+  | "invalid-value"
+  /** A section type the format does not have. */
+  | "unknown-section"
+  /** No layout of the section fits the image's header (its arch, its guest type). */
+  | "no-variant"
+  /** A schema model that does not hold together (reflection). */
+  | "invalid-schema"
+  /** An image another format cannot carry without losing something the caller did not allow to lose. */
+  | "lossy"
+  /** An image a dump-core file cannot be made of. */
+  | "dump-core"
+  /** A stream encoder used after it ended, or after its target failed. */
+  | "ended"
+  | "failed"
+  /** An image writer used after it finished or was aborted. */
+  | "finished"
+  | "aborted"
+  /** A bug: something escaped an encoder (the original error is the `cause`). */
+  | "internal";
+
+/** Every code of every {@link XenImageError}. */
+export type XenImageErrorCode = DecodeErrorCode | EncodeErrorCode | "json";
+
 /** The base of every error xenimage throws on purpose. */
 export class XenImageError extends Error {
   /** A stable, machine-readable error kind. */
-  readonly code: string;
+  readonly code: XenImageErrorCode;
   /** The problem without the location suffix. */
   readonly reason: string;
   readonly offset: number | undefined;
   readonly section: string | undefined;
   readonly path: string | undefined;
 
-  constructor(code: string, reason: string, where: Location = {}, cause?: unknown) {
+  constructor(code: XenImageErrorCode, reason: string, where: Location = {}, cause?: unknown) {
     super(reason + describe(where), cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
@@ -75,10 +133,20 @@ function joinPath(outer: string | undefined, inner: string | undefined): string 
 }
 
 /** Bytes that do not decode: truncated, out of range, a wrong magic, a CRC mismatch, … */
-export class DecodeError extends XenImageError {}
+export class DecodeError extends XenImageError {
+  declare readonly code: DecodeErrorCode;
+  constructor(code: DecodeErrorCode, reason: string, where: Location = {}, cause?: unknown) {
+    super(code, reason, where, cause);
+  }
+}
 
 /** A value that cannot be encoded: out of range for its type, the wrong length, missing. */
-export class EncodeError extends XenImageError {}
+export class EncodeError extends XenImageError {
+  declare readonly code: EncodeErrorCode;
+  constructor(code: EncodeErrorCode, reason: string, where: Location = {}, cause?: unknown) {
+    super(code, reason, where, cause);
+  }
+}
 
 /**
  * Turns anything a decoder throws into a {@link DecodeError} at `offset` with one more path segment:

@@ -20,7 +20,7 @@ import {
   type UnknownSection,
 } from "./container.js";
 import { crc32c } from "./crc32c.js";
-import { DecodeError, hex, XenImageError, type Location } from "./errors.js";
+import { DecodeError, hex, XenImageError, type Location, type DecodeErrorCode } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, streamPadding } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
 import { ChunkReader, joinParts, type ByteSource } from "./stream-io.js";
@@ -252,7 +252,7 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
           throw e instanceof XenImageError ? e.within({ section: `table entry #${index}` }) : e;
         }
         const label = entryLabel(format, entry, index);
-        const fail = (reason: string, path: string, code = "invalid") => new DecodeError(code, reason, { section: label, offset: entryAt, path });
+        const fail = (reason: string, path: string, code: DecodeErrorCode = "invalid") => new DecodeError(code, reason, { section: label, offset: entryAt, path });
         const isEnd = (entry.type & ~OPTIONAL_BIT) === format.endId;
         if (entry.offset !== STREAMED) throw fail(`a streamed section has an offset (${hex(entry.offset)}) instead of the sentinel`, "offset");
         if (entry.align === 0 || (entry.align & (entry.align - 1)) !== 0) throw fail(`alignment ${entry.align} is not a power of two`, "align");

@@ -44,8 +44,8 @@ describe("XenImageError", () => {
   });
 
   it("omits an empty path and includes offset 0", () => {
-    expect(new XenImageError("x", "r", { path: "", offset: 0 }).message).toBe("r (offset 0x0)");
-    expect(new XenImageError("x", "r", { section: "s" }).message).toBe("r (section s)");
+    expect(new XenImageError("invalid", "r", { path: "", offset: 0 }).message).toBe("r (offset 0x0)");
+    expect(new XenImageError("invalid", "r", { section: "s" }).message).toBe("r (section s)");
   });
 });
 
@@ -85,11 +85,11 @@ describe("XenImageError.within", () => {
   });
 
   it("keeps the inner path when the outer has none, and vice versa", () => {
-    expect(new DecodeError("c", "r", { path: "a" }).within({}).path).toBe("a");
-    expect(new DecodeError("c", "r", { path: "a" }).within({ path: "" }).path).toBe("a");
-    expect(new DecodeError("c", "r").within({ path: "b" }).path).toBe("b");
-    expect(new DecodeError("c", "r", { path: "" }).within({ path: "b" }).path).toBe("b");
-    expect(new DecodeError("c", "r").within({}).path).toBeUndefined();
+    expect(new DecodeError("invalid", "r", { path: "a" }).within({}).path).toBe("a");
+    expect(new DecodeError("invalid", "r", { path: "a" }).within({ path: "" }).path).toBe("a");
+    expect(new DecodeError("invalid", "r").within({ path: "b" }).path).toBe("b");
+    expect(new DecodeError("invalid", "r", { path: "" }).within({ path: "b" }).path).toBe("b");
+    expect(new DecodeError("invalid", "r").within({}).path).toBeUndefined();
   });
 
   it("builds a path outwards through nested calls", () => {

@@ -1,5 +1,4 @@
-import { Schema, walkSectionBody, walkStruct, type EnumType, type Field, type Section, type StructType, type WalkNode } from "xenimage/reflect";
-import { ByteReader, XenImageError } from "xenimage/reflect";
+import { ByteReader, Schema, walkSectionBody, walkStruct, XenImageError, type EnumType, type Field, type Section, type StructType, type WalkNode } from "xenimage/reflect";
 import type { Model, SectionDecl } from "../../model/model.js";
 import { describeModel } from "../schema-model.js";
 import { code, link, para, type Block, type Page, type Text } from "./doc-tree.js";
