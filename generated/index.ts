@@ -157,12 +157,12 @@ export const sectionCodecs = [
 
 /** The section registry by type id (without the optional bit). */
 export const sectionCodecById: ReadonlyMap<number, (typeof sectionCodecs)[number]> = /* @__PURE__ */ new Map(
-  sectionCodecs.map((c) => [c.id, c]),
+  /* @__PURE__ */ sectionCodecs.map((c) => [c.id, c]),
 );
 
 /** The section registry by schema name. */
 export const sectionCodecByName: ReadonlyMap<string, (typeof sectionCodecs)[number]> = /* @__PURE__ */ new Map(
-  sectionCodecs.map((c) => [c.name, c]),
+  /* @__PURE__ */ sectionCodecs.map((c) => [c.name, c]),
 );
 
 /** A section of a type this format knows, with its decoded body. */

@@ -99,13 +99,13 @@ function emitRegistry(model: Model, options: EmitOptions): string {
   file.constant(
     "sectionCodecById",
     "The section registry by type id (without the optional bit).",
-    "/* @__PURE__ */ new Map(sectionCodecs.map((c) => [c.id, c]))",
+    "/* @__PURE__ */ new Map(/* @__PURE__ */ sectionCodecs.map((c) => [c.id, c]))",
     `ReadonlyMap<number, (typeof sectionCodecs)[number]>`,
   );
   file.constant(
     "sectionCodecByName",
     "The section registry by schema name.",
-    "/* @__PURE__ */ new Map(sectionCodecs.map((c) => [c.name, c]))",
+    "/* @__PURE__ */ new Map(/* @__PURE__ */ sectionCodecs.map((c) => [c.name, c]))",
     `ReadonlyMap<string, (typeof sectionCodecs)[number]>`,
   );
 
