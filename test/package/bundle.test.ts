@@ -1,5 +1,5 @@
 import { build, type Metafile } from "esbuild";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -20,16 +20,18 @@ interface Bundle {
   readonly bytes: number;
   /** The modules that put code into the bundle (after tree shaking). */
   readonly inputs: readonly string[];
+  /** Every module the entry reaches through imports (before tree shaking). */
+  readonly graph: readonly string[];
 }
 
 /** Bundles `source` (an entry module's text) for the browser, minified; returns the code and what went in. */
-async function bundle(source: string, format: "esm" | "iife" = "esm"): Promise<Bundle> {
+async function bundle(source: string, format: "esm" | "iife" = "esm", platform: "browser" | "node" = "browser"): Promise<Bundle> {
   const result = await build({
     stdin: { contents: source, resolveDir: process.cwd(), loader: "js" },
     bundle: true,
     minify: true,
     format,
-    platform: "browser",
+    platform,
     target: "es2022",
     write: false,
     metafile: true,
@@ -38,7 +40,7 @@ async function bundle(source: string, format: "esm" | "iife" = "esm"): Promise<B
   const code = result.outputFiles[0]!.text;
   const output = Object.values((result.metafile as Metafile).outputs)[0]!;
   const inputs = Object.entries(output.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([k]) => k);
-  return { code, bytes: Buffer.byteLength(code), inputs };
+  return { code, bytes: Buffer.byteLength(code), inputs, graph: Object.keys((result.metafile as Metafile).inputs) };
 }
 
 const STRUCT_CODEC = `
@@ -70,6 +72,22 @@ describe("browser bundles of the package", () => {
     expect(b.code).not.toContain("elements given, exactly");
     expect(b.inputs).not.toContain("dist/generated/schema.js");
     expect(b.code).not.toMatch(/cli-progress|node:/);
+  });
+});
+
+describe("the progress bar", () => {
+  it("is reached from no entry point of the package, only from the command", async () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { exports: Record<string, unknown> };
+    const entries = Object.keys(pkg.exports).filter((e) => e !== "./package.json");
+    expect(entries.length).toBeGreaterThan(10);
+    for (const entry of entries) {
+      const name = entry === "." ? "xenimage" : `xenimage/${entry.slice(2)}`;
+      const b = await bundle(`import * as m from "${name}"; globalThis.m = m;`, "esm", "node");
+      expect(b.graph.filter((i) => i.includes("cli-progress")), name).toEqual([]);
+    }
+    // The check can fail: the command itself does import it.
+    const cli = await bundle(`import { main } from "./dist/cli/main.js"; globalThis.m = main;`, "esm", "node");
+    expect(cli.graph.some((i) => i.includes("cli-progress"))).toBe(true);
   });
 });
 
