@@ -199,7 +199,7 @@ function decodeSwitch(r: ByteReader, sw: SwitchType, values: Values, trace: Trac
   return value;
 }
 
-function decodeField(r: ByteReader, struct: StructType, field: Field, values: Values, ctx: SectionContext<unknown> | undefined, start: number, trace: Trace): unknown {
+function decodeField(r: ByteReader, field: Field, values: Values, ctx: SectionContext<unknown> | undefined, start: number, trace: Trace): unknown {
   const t = field.type;
   const check = field.reserved !== "ignore";
   if (t.kind === "pad") return r.zeros(t.size, check);
@@ -259,7 +259,6 @@ function decodeField(r: ByteReader, struct: StructType, field: Field, values: Va
   const n = countValue(r, field, count, values, ctx, size ?? 1);
   for (let i = 0; i < n; i++) element(i);
   return out;
-  void struct;
 }
 
 /** True when a struct is fixed-size with no tagged union: generated code claims it whole, then reads it. */
@@ -278,7 +277,7 @@ function decodeFields(r: ByteReader, struct: StructType, ctx: SectionContext<unk
     const inner: Trace = trace === undefined ? undefined : [];
     let value: unknown;
     try {
-      value = decodeField(r, struct, field, values, ctx, start, inner);
+      value = decodeField(r, field, values, ctx, start, inner);
     } catch (e) {
       throw r.rethrow(e, field.name);
     }

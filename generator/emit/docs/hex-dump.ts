@@ -1,4 +1,4 @@
-import { ByteReader, Schema, walkSectionBody, walkStruct, XenImageError, type EnumType, type Field, type Section, type StructType, type WalkNode } from "xenimage/reflect";
+import { ByteReader, Schema, walkSectionBody, walkStruct, XenImageError, type EnumType, type Field, type Section, type WalkNode } from "xenimage/reflect";
 import type { Model, SectionDecl } from "../../model/model.js";
 import { describeModel } from "../schema-model.js";
 import { code, link, para, type Block, type Page, type Text } from "./doc-tree.js";
@@ -189,7 +189,6 @@ export function annotateWith(schema: Schema, model: Model, bytes: Uint8Array): A
   const container = schema.container!;
   const header = container.header;
   const entryStruct = container.entry;
-  const offsetOf = (s: StructType, name: string) => s.fields.find((f) => f.name === name)!.offset!;
   const byteOrder = header.fields.find((f) => f.name === "byte_order")!;
   const orderType = byteOrder.type as EnumType;
   const order = enumName(orderType, bytes[byteOrder.offset!] ?? 0);
@@ -237,7 +236,6 @@ export function annotateWith(schema: Schema, model: Model, bytes: Uint8Array): A
       crc: BigInt(e.value.crc as number),
     };
   });
-  void offsetOf;
 
   let pos = headerSize;
   for (const e of [...entries].sort((a, b) => a.offset - b.offset || a.index - b.index)) {
