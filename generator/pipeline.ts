@@ -33,6 +33,11 @@ export interface GenerateOptions {
   readonly schemaDir: string;
   /** Where the codecs go (default `generated`). */
   readonly outDir: string;
+  /**
+   * The module generated code imports the runtime from. Default: the repository's own (`../runtime/index.js`
+   * from generated/); codecs compiled in another project import the package: `xenimage/runtime`.
+   */
+  readonly runtimeModule?: string;
   readonly version: string;
   /** Compare with what is on disk instead of writing. */
   readonly check?: boolean;
@@ -66,11 +71,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   // alone (or a run that stops at schema problems) need neither it nor prettier.
   if (options.only !== "docs") {
     const { emitCodecs, emitLibrary } = await import("./emit/codecs.js");
-    const emitOptions = { version: options.version, ...(options.format === undefined ? {} : { format: options.format }) };
+    const emitOptions = { version: options.version, ...(options.format === undefined ? {} : { format: options.format }), ...(options.runtimeModule === undefined ? {} : { runtimeModule: options.runtimeModule }) };
     // Every file is emitted before any is awaited, so a worker pool formats them all in parallel.
     const [image, ...libraryFiles] = await Promise.all([
       emitCodecs(model, emitOptions),
-      ...libraries.map((library) => emitLibrary(library.library!, { ...emitOptions, runtimeModule: "../../runtime/index.js" })),
+      // A library sits one folder deeper: a relative runtime path gains a "../"; a package name stays.
+      ...libraries.map((library) => emitLibrary(library.library!, { ...emitOptions, runtimeModule: options.runtimeModule === undefined ? "../../runtime/index.js" : options.runtimeModule.startsWith(".") ? `../${options.runtimeModule}` : options.runtimeModule })),
     ]);
     changed.push(...writeFiles(options.outDir, image!, check));
     for (const [i, library] of libraries.entries()) changed.push(...writeFiles(join(options.outDir, library.name), libraryFiles[i]!, check));

@@ -46,7 +46,7 @@ export interface SectionCodec<T, H> extends SectionDecoder<T, H> {
   encode(w: ByteWriter, body: T, header: H): EntryShape;
 }
 
-/** @internal A section codec: a generated decoder with its encoder added (a pure call, so bundlers may drop it). */
+/** A section codec: a decoder with its encoder added (generated code calls it as a pure call, so bundlers may drop it). */
 export function withEncoder<T, H>(decoder: SectionDecoder<T, H>, encode: (w: ByteWriter, body: T, header: H) => EntryShape): SectionCodec<T, H> {
   return { name: decoder.name, id: decoder.id, optional: decoder.optional, align: decoder.align, since: decoder.since, decode: decoder.decode, encode };
 }

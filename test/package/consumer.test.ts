@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -137,6 +137,46 @@ describe("the npm package, from its tarball", () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toEqual([`xenimage: generate needs the schema compiler, which is not installed: npm install --save-dev @xenimage/compiler@${pkg.version}`]);
+  });
+});
+
+describe("a schema maintainer's project: both packages from their tarballs", () => {
+  const maintainer = join(scratch, "maintainer");
+
+  it("xenimage generate loads the installed compiler, whose codecs (importing xenimage/runtime) compile and run", () => {
+    const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", scratch, "-w", "generator"], { cwd: root, encoding: "utf8" })) as { filename: string }[];
+    mkdirSync(maintainer);
+    writeFileSync(join(maintainer, "package.json"), JSON.stringify({ name: "maintainer", version: "1.0.0", private: true, type: "module" }));
+    const install = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, join(scratch, packed[0]!.filename)], maintainer);
+    expect(install.status, install.stderr).toBe(0);
+    cpSync("test/generator/fixtures/golden/schema", join(maintainer, "schema"), { recursive: true });
+    const cli = join(maintainer, "node_modules/xenimage/dist/cli/main.js");
+    const generate = run(process.execPath, [cli, "generate", "--schema", "schema", "--out", "src/gen", "--docs", "docs", "--runtime", "xenimage/runtime"], maintainer);
+    expect(generate.stderr).toBe("");
+    expect(generate.status).toBe(0);
+    expect(readFileSync(join(maintainer, "src/gen/schema.ts"), "utf8")).toContain('from "xenimage/runtime"');
+    expect(readFileSync(join(maintainer, "docs/hex-dump.md"), "utf8")).toContain("--- end of image");
+    writeFileSync(
+      join(maintainer, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { target: "ES2022", lib: ["ES2022"], types: [], module: "NodeNext", moduleResolution: "NodeNext", strict: true, rootDir: "src", outDir: "out", skipLibCheck: false }, include: ["src"] }),
+    );
+    const tsc = run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], maintainer);
+    expect(tsc.stdout + tsc.stderr).toBe("");
+    writeFileSync(
+      join(maintainer, "roundtrip.mjs"),
+      [
+        'import { ByteReader, ByteWriter } from "xenimage";',
+        'import { decodeStruct } from "xenimage/reflect";',
+        'import * as gen from "./out/gen/index.js";',
+        'import { schema } from "./out/gen/schema.js";',
+        "const w = new ByteWriter();",
+        "gen.encodeBoxEntry(w, { type: 1, flags: 0, offset: 2n, size: 3n, entryCount: 0n, entrySize: 0, align: 8, crc: 5 });",
+        'console.log(JSON.stringify(decodeStruct(schema.struct("box_entry"), new ByteReader(w.finish())), (k, v) => (typeof v === "bigint" ? `${v}n` : v)));',
+      ].join("\n"),
+    );
+    const r = run(process.execPath, ["roundtrip.mjs"], maintainer);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe('{"type":1,"flags":0,"offset":"2n","size":"3n","entryCount":"0n","entrySize":0,"align":8,"crc":5}');
   });
 });
 
