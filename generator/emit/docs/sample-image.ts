@@ -19,13 +19,13 @@ export class SampleImageError extends Error {
   }
 }
 
-/** The value a field gets: its example when it has a usable one, else a default. */
-function sampleElement(field: Field): unknown {
+/** The value a field gets: its example when it has a usable one, else a default (`position`: the field's, 1-based). */
+function sampleElement(field: Field, position: number): unknown {
   const t = field.type;
   const example = field.example;
   switch (t.kind) {
     case "int": {
-      const v = typeof example === "number" && Number.isInteger(example) ? example : 0;
+      const v = typeof example === "number" && Number.isInteger(example) ? example : position % 100;
       return t.size === 8 && field.repr === "bigint" ? BigInt(v) : v;
     }
     case "float":
@@ -58,7 +58,7 @@ function sampleCount(field: Field): number {
 /** Values for every visible field of a struct. */
 function sampleStruct(struct: StructType): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of struct.fields) {
+  for (const [i, f] of struct.fields.entries()) {
     if (f.hidden) continue;
     const t = f.type;
     if (t.kind === "string") {
@@ -71,9 +71,9 @@ function sampleStruct(struct: StructType): Record<string, unknown> {
       const c = t.cases[0]!;
       out[f.property] = c.struct === undefined ? { type: c.name } : { type: c.name, value: sampleStruct(c.struct) };
     } else if (f.count === undefined) {
-      out[f.property] = sampleElement(f);
+      out[f.property] = sampleElement(f, i + 1);
     } else if (f.count.kind !== "count_of") {
-      const values = Array.from({ length: sampleCount(f) }, () => sampleElement(f));
+      const values = Array.from({ length: sampleCount(f) }, () => sampleElement(f, i + 1));
       if (f.typedArray) {
         const name = (t as { name: string }).name;
         out[f.property] = name === "u64" ? BigUint64Array.from(values as bigint[]) : name === "i64" ? BigInt64Array.from(values as bigint[]) : numberArray(name, values as number[]);
@@ -81,12 +81,12 @@ function sampleStruct(struct: StructType): Record<string, unknown> {
     }
   }
   // Arrays whose count counts selected elements of another array: as many as it selects.
-  for (const f of struct.fields) {
+  for (const [i, f] of struct.fields.entries()) {
     if (f.count?.kind !== "count_of") continue;
     const c = f.count;
     const wanted = c.values.map((v) => Number(v.value));
     const n = (out[c.array.property] as Record<string, unknown>[]).filter((x) => wanted.includes(Number(x[c.bitField.property]))).length;
-    out[f.property] = Array.from({ length: n }, () => sampleElement(f));
+    out[f.property] = Array.from({ length: n }, () => sampleElement(f, i + 1));
   }
   return out;
 }
@@ -126,7 +126,7 @@ export function buildSampleImage(model: Model): SampleImage {
     const recipe =
       rule === undefined
         ? "It holds no sections (the schemas have no image-type rule)."
-        : `It follows the image-type rule ${rule.name}: each section the rule allows, once, in its order, every field holding its example value from the schema or a plain default. It was made from the schema model by the runtime's reflective encoder, without generated code.`;
+        : `It follows the image-type rule ${rule.name}: each section the rule allows, once, in its order. Every field holds its example value from the schema or a default: an integer its position in its struct (so that each field's bytes can be told apart), an enum its first value, an array of variable length one element. It was made from the schema model by the runtime's reflective encoder, without generated code.`;
     return { bytes, recipe };
   } catch (e) {
     throw new SampleImageError(e);
