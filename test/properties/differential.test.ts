@@ -8,7 +8,7 @@ import { decodeImage, encodeImage, ImageType, sectionCodecByName } from "../../g
 import { schema, schemaJson } from "../../generated/schema.js";
 import * as golden from "../generator/fixtures/golden/expected/index.js";
 import { schema as goldenSchema } from "../generator/fixtures/golden/expected/schema.js";
-import { ByteReader, ByteWriter, type SectionCodec } from "../../runtime/index.js";
+import { ByteReader, ByteWriter, XenImageError, type SectionCodec } from "../../runtime/index.js";
 import { decodeReflectedImage, encodeReflectedImage, reflectSectionCodec, Schema, type SchemaJson } from "../../runtime/reflect/index.js";
 import { syntheticCoreImage, syntheticGuest } from "../../synthetic/guest.js";
 import { bodyArbitrary } from "./arbitraries.js";
@@ -86,6 +86,39 @@ describe("reflective and generated codecs agree on every construct of the langua
   it.each(variantCases(goldenModel.sections, goldenModel.container.end))("%s", (_, section, variant) => {
     const generated = golden.sectionCodecByName.get(section.name) as unknown as Codec;
     fc.assert(sectionProperty(variant, generated, reflectSectionCodec(goldenSchema.section(section.name)!)), { numRuns: 60 });
+  });
+});
+
+/** Random bytes through both decoders: the same failures (always typed), the same values. */
+function bytesProperty(variant: SectionVariant, generated: Codec, reflective: Codec) {
+  return fc.property(fc.uint8Array({ maxLength: 600 }), fc.bigInt({ min: 0n, max: 8n }), fc.constantFrom(0, 1, 2, 4, 8, 16, 24), fc.constantFrom(1, 2), (bytes, entryCount, entrySize, byteOrder) => {
+    const header = headerFor(variant, byteOrder);
+    const ctx = { header, entryCount, entrySize };
+    const decode = (codec: Codec) =>
+      attempt(() => {
+        const r = new ByteReader(bytes, { littleEndian: byteOrder !== 2 });
+        const value = codec.decode(r, ctx);
+        r.expectEnd();
+        return value;
+      });
+    const g = decode(generated);
+    const r = decode(reflective);
+    if ("error" in r) expect(r.error).toBeInstanceOf(XenImageError);
+    expect("error" in r).toBe("error" in g);
+    if ("value" in r && "value" in g) expect(r.value).toEqual(g.value);
+  });
+}
+
+describe("on arbitrary bytes, the reflective decoder fails exactly when the generated one does, and only with typed errors", () => {
+  it.each(variantCases(model.sections, model.container.end))("%s", (_, section, variant) => {
+    const generated = sectionCodecByName.get(section.name) as unknown as Codec;
+    fc.assert(bytesProperty(variant, generated, reflectSectionCodec(schema.section(section.name)!)), { numRuns: 150 });
+  });
+
+  const goldenModel = compileSchemas("test/generator/fixtures/golden/schema").model!;
+  it.each(variantCases(goldenModel.sections, goldenModel.container.end))("golden %s", (_, section, variant) => {
+    const generated = golden.sectionCodecByName.get(section.name) as unknown as Codec;
+    fc.assert(bytesProperty(variant, generated, reflectSectionCodec(goldenSchema.section(section.name)!)), { numRuns: 200 });
   });
 });
 
