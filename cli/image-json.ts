@@ -1,5 +1,16 @@
-import { imageHeaderShape, sectionCodecByName, type Image, type ImageInit, type ImageSection } from "../generated/index.js";
-import { fromJson, JsonShapeError, toJson, type UnknownSection } from "../runtime/index.js";
+import type { Image, ImageInit, ImageSection } from "../generated/index.js";
+import { schema } from "../generated/schema.js";
+import { fromJson, JsonShapeError, toJson, type JsonShape, type UnknownSection } from "../runtime/index.js";
+import { sectionShape, structShape } from "../runtime/reflect/index.js";
+
+// The JSON shapes come from the schema model the generated code embeds: one source of truth.
+const headerShape = structShape(schema.container!.header);
+
+/** The JSON shape of a known section's body under this header; undefined for a type the format does not know. */
+function bodyShape(type: string, header: object): JsonShape | undefined {
+  const section = schema.section(type);
+  return section === undefined ? undefined : sectionShape(schema, section, header);
+}
 
 /** The JSON form of an image, as `dump` writes it and `build` reads it. */
 export interface ImageJson {
@@ -26,8 +37,7 @@ function sectionToJson(section: ImageSection, header: Image["header"], pages: bo
     const u = section as UnknownSection;
     return { type: "unknown", id: u.id, optional: u.optional, flags: u.flags, entryCount: u.entryCount.toString(), entrySize: u.entrySize, align: u.align, bytes: toJson(u.bytes, "bytes") };
   }
-  const codec = sectionCodecByName.get(section.type)!;
-  const body = toJson(section.body, codec.shape(header)) as Record<string, unknown>;
+  const body = toJson(section.body, bodyShape(section.type, header)!) as Record<string, unknown>;
   if (section.type === "page_data" && !pages) body.pages = { omitted: section.body.pages.length };
   return section.flags === undefined ? { type: section.type, body } : { type: section.type, flags: section.flags, body };
 }
@@ -46,7 +56,7 @@ export function imageToJson(image: Image, options: DumpOptions = {}): ImageJson 
     version: 1,
     encoding: { u64: "decimal-string", bytes: "base64" },
     ...(partial.length > 0 ? { partial: partial.join("; ") } : {}),
-    header: toJson(image.header, imageHeaderShape),
+    header: toJson(image.header, headerShape),
     sections: sections.map((s) => sectionToJson(s, image.header, pages)),
   };
 }
@@ -64,7 +74,7 @@ export function imageFromJson(json: unknown): ImageInit {
   if (doc.version !== 1) invalid(`dump version ${String(doc.version)}; this tool reads version 1`, "version");
   if (doc.partial !== undefined) invalid(`the dump is partial (${doc.partial}) and cannot be built back`, "partial");
   if (!Array.isArray(doc.sections)) invalid("expected an array", "sections");
-  const header = fromJson(doc.header, imageHeaderShape, "header") as ImageInit["header"];
+  const header = fromJson(doc.header, headerShape, "header") as ImageInit["header"];
   const sections = doc.sections.map((raw, i): ImageSection => {
     const path = `sections[${i}]`;
     const s = raw as { type?: unknown; flags?: unknown; body?: unknown; id?: unknown; optional?: unknown; entryCount?: unknown; entrySize?: unknown; align?: unknown; bytes?: unknown };
@@ -74,9 +84,9 @@ export function imageFromJson(json: unknown): ImageInit {
       const u = fromJson({ ...s, optional: s.optional === true ? 1 : 0 }, shape, path) as Record<string, unknown>;
       return { type: "unknown", id: u.id as number, optional: u.optional === 1, flags: u.flags as number, entryCount: u.entryCount as bigint, entrySize: u.entrySize as number, align: u.align as number, bytes: u.bytes as Uint8Array };
     }
-    const codec = sectionCodecByName.get(s.type);
-    if (codec === undefined) invalid(`unknown section type "${s.type}"`, `${path}.type`);
-    const body = fromJson(s.body, codec.shape(header as never), `${path}.body`);
+    const shape = bodyShape(s.type, header);
+    if (shape === undefined) invalid(`unknown section type "${s.type}"`, `${path}.type`);
+    const body = fromJson(s.body, shape, `${path}.body`);
     const flags = s.flags === undefined ? undefined : fromJson(s.flags, "number", `${path}.flags`);
     return (flags === undefined ? { type: s.type, body } : { type: s.type, flags, body }) as ImageSection;
   });

@@ -3,7 +3,6 @@
  * The xenimage command. Thin: it parses arguments, reads and writes files and prints; the work is in
  * runtime/ and generated/. Exit codes: 0 ok, 1 invalid image, 2 usage error, 3 I/O error.
  */
-import { packageVersion } from "../generator/package-version.js";
 import { XenImageError } from "../runtime/index.js";
 import { build } from "./commands/build.js";
 import { convert } from "./commands/convert.js";
@@ -15,6 +14,7 @@ import { verify } from "./commands/verify.js";
 import { EXIT, ioMessage, isIoError, UsageError } from "./errors.js";
 import { exitOnClosedOutput, installInterruptHandlers, isClosedPipe } from "./interrupts.js";
 import type { Io } from "./io.js";
+import { packageVersion } from "./version.js";
 
 export { EXIT } from "./errors.js";
 export type { Io } from "./io.js";
@@ -43,8 +43,9 @@ Commands:
                                    list the guest's pages (pfn, type, section), or extract them to DIR
   demo [--out DIR]                 write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and
                                    ARM guests and a core image to DIR (default: demo), and inspect each
-  generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers)
-  docs                             regenerate the documentation only
+  generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers;
+                                   needs the package @xenimage/compiler)
+  docs                             regenerate the documentation only (likewise)
 
 FILE may be - for standard input; -o - writes to standard output.
 
@@ -70,9 +71,35 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   convert,
   pages,
   demo,
-  generate: async (args, io) => (await import("../generator/main.js")).runGenerator(args, io.out, io.err),
-  docs: async (args, io) => (await import("../generator/main.js")).runGenerator(["--docs-only", ...args], io.out, io.err),
+  generate: async (args, io) => runCompiler("generate", args, io),
+  docs: async (args, io) => runCompiler("docs", ["--docs-only", ...args], io),
 };
+
+/** The schema compiler, a package of its own with the heavy tools (yaml, ajv, ts-morph, prettier). */
+const COMPILER = "@xenimage/compiler";
+
+/** What the CLI uses of the compiler; it is loaded only when asked for, and may not be installed. */
+interface Compiler {
+  runGenerator(args: readonly string[], log: (line: string) => void, error: (line: string) => void): Promise<number>;
+}
+
+/** Runs `generate` or `docs` in the compiler; when it is not installed, says in one line how to install it. */
+async function runCompiler(command: string, args: string[], io: Io): Promise<number> {
+  let compiler: Compiler;
+  try {
+    // A specifier in a variable: the compiler is not a dependency of this package, so nothing resolves it ahead.
+    const specifier: string = COMPILER;
+    compiler = (await import(specifier)) as Compiler;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && String((e as Error).message).includes(`'${COMPILER}'`)) {
+      io.err(`xenimage: ${command} needs the schema compiler, which is not installed: npm install --save-dev ${COMPILER}@${packageVersion()}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  return compiler.runGenerator(args, io.out, io.err);
+}
 
 /** Runs the command line; returns the exit code. Errors become one line on stderr, never a stack trace. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {

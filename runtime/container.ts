@@ -2,9 +2,9 @@ import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
 import { crc32c } from "./crc32c.js";
 import { checkEntryToWrite, checkGap, encodeEntry, END_ALIGN, isValidAlign, MAX_ALIGN } from "./entry-rules.js";
-import { asEncodeError, DecodeError, EncodeError, hex, shown, XenImageError } from "./errors.js";
+import { asEncodeError, DecodeError, EncodeError, hex, shown, XenImageError, type EncodeErrorCode } from "./errors.js";
 import { encodeHeaderBytes, headerChecksum, prepareHeader, seekableBodyOffset, seekableTableOffset } from "./layout.js";
-import type { EntryShape, SectionCodec } from "./section-codec.js";
+import type { EntryShape, SectionCodec, SectionDecoder } from "./section-codec.js";
 import { SectionTable, type EntryLayout } from "./section-table.js";
 
 /** The header fields the container reads and fills in; the generator checks the schema declares them. */
@@ -73,25 +73,35 @@ export interface ContainerImage<H, S extends KnownSectionBase> {
   readonly sections: readonly (S | UnknownSection)[];
 }
 
-/** A struct codec the generator emitted. */
-export interface StructCodec<T> {
+/** The decoding half of a struct codec the generator emitted. */
+export interface StructDecoder<T> {
   readonly size: number;
   decode(r: ByteReader): T;
+}
+
+/** A struct codec the generator emitted. */
+export interface StructCodec<T> extends StructDecoder<T> {
   encode(w: ByteWriter, v: T): void;
 }
 
-/** Everything the container needs to know about a format, emitted by the generator from the schemas. */
-export interface ContainerFormat<H extends ContainerHeader> {
+/** Where the header's byte order and CRC are. */
+interface HeaderPlaces {
+  /** Where the byte_order byte is, and which values mean little and big. */
+  readonly byteOrderOffset: number;
+  readonly littleEndian: number;
+  readonly bigEndian: number;
+  /** Where header_crc is, so the CRC can be computed with it taken as zero. */
+  readonly crcOffset: number;
+}
+
+/**
+ * What decoding needs of a format: its decoders and nothing else, so that a bundle which only decodes
+ * (`decodeImage`) carries no encoder. Every {@link ContainerFormat} is one.
+ */
+export interface DecodingFormat<H extends ContainerHeader> {
   readonly version: number;
-  readonly header: StructCodec<H> & {
-    /** Where the byte_order byte is, and which values mean little and big. */
-    readonly byteOrderOffset: number;
-    readonly littleEndian: number;
-    readonly bigEndian: number;
-    /** Where header_crc is, so the CRC can be computed with it taken as zero. */
-    readonly crcOffset: number;
-  };
-  readonly entry: StructCodec<TableEntry> & {
+  readonly header: StructDecoder<H> & HeaderPlaces;
+  readonly entry: StructDecoder<TableEntry> & {
     /** Where entry_crc is, so the entry CRC can be computed with it taken as zero. */
     readonly crcOffset: number;
     /** The first format version whose entries carry entry_crc; in earlier ones the field is zero. */
@@ -101,19 +111,26 @@ export interface ContainerFormat<H extends ContainerHeader> {
   };
   /** The end section's type id. */
   readonly endId: number;
+  readonly sections: readonly SectionDecoder<any, H>[];
+}
+
+/** Everything the container needs to know about a format, emitted by the generator from the schemas. */
+export interface ContainerFormat<H extends ContainerHeader> extends DecodingFormat<H> {
+  readonly header: StructCodec<H> & HeaderPlaces;
+  readonly entry: StructCodec<TableEntry> & { readonly crcOffset: number; readonly crcSince: number; readonly layout?: EntryLayout };
   readonly sections: readonly SectionCodec<any, H>[];
 }
 
-const codecMaps = new WeakMap<ContainerFormat<any>, Map<number, SectionCodec<unknown, any>>>();
+const codecMaps = new WeakMap<DecodingFormat<any>, Map<number, SectionDecoder<unknown, any>>>();
 
 /** @internal A format's section codecs by type id (without the optional bit), built once per format. */
-export function codecsById<H extends ContainerHeader>(format: ContainerFormat<H>): Map<number, SectionCodec<unknown, H>> {
+export function codecsById<H extends ContainerHeader, F extends DecodingFormat<H> = DecodingFormat<H>>(format: F): Map<number, F["sections"][number]> {
   let map = codecMaps.get(format);
   if (map === undefined) {
     map = new Map(format.sections.map((c) => [c.id, c]));
     codecMaps.set(format, map);
   }
-  return map;
+  return map as Map<number, F["sections"][number]>;
 }
 
 /**
@@ -125,7 +142,7 @@ export function sectionLabel(name: string, index: number): string {
 }
 
 /** The label of the section a table entry describes, as every error names it. */
-export function entryLabel<H extends ContainerHeader>(format: ContainerFormat<H>, entry: TableEntry, index: number): string {
+export function entryLabel<H extends ContainerHeader>(format: DecodingFormat<H>, entry: TableEntry, index: number): string {
   const id = entry.type & ~OPTIONAL_BIT;
   return sectionLabel(codecsById(format).get(id)?.name ?? `type ${hex(id)}`, index);
 }
@@ -170,7 +187,7 @@ export function prepareSection<H extends ContainerHeader, S extends KnownSection
   offset = 0,
 ): PreparedSection {
   let where = { offset, section: `#${index}` };
-  const fail = (path: string, reason: string, code = "invalid-value"): never => {
+  const fail = (path: string, reason: string, code: EncodeErrorCode = "invalid-value"): never => {
     throw new EncodeError(code, reason, { ...where, path });
   };
   if (section === null || typeof section !== "object") return fail("", `a section must be an object with a type, not ${section === null ? "null" : typeof section}`);
@@ -227,7 +244,7 @@ function checkedU32(v: unknown, path: string, fail: (path: string, reason: strin
 }
 
 /** An unknown section's alignment, checked before any padding is written for it (2^31 must not allocate 2 GiB). */
-function checkedAlign(v: unknown, fail: (path: string, reason: string, code?: string) => never): number {
+function checkedAlign(v: unknown, fail: (path: string, reason: string, code?: EncodeErrorCode) => never): number {
   if (typeof v === "number" && isValidAlign(v)) return v;
   const power = typeof v === "number" && Number.isInteger(v) && v > 0 && (v & (v - 1)) === 0;
   return fail("align", power ? `alignment ${shown(v)} is above the maximum, ${MAX_ALIGN}` : `alignment ${shown(v)} is not a power of two`, "alignment");
@@ -314,7 +331,7 @@ export interface ImageLayout<H> {
 }
 
 /** Reads and checks the header (magic, byte order, version, size, CRC). */
-export function decodeHeader<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): { header: H; littleEndian: boolean } {
+export function decodeHeader<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): { header: H; littleEndian: boolean } {
   const h = format.header;
   if (bytes.length < h.size) {
     throw new DecodeError("truncated", `an image header needs ${h.size} bytes, the input has ${bytes.length}`, { offset: 0, section: "header" });
@@ -355,7 +372,7 @@ export function decodeHeader<H extends ContainerHeader>(format: ContainerFormat<
  * (the entry rules) and every byte between the parts: the alignment gaps before the bodies and before
  * the table must be zero, and nothing may follow the table.
  */
-export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): ImageLayout<H> {
+export function decodeLayout<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): ImageLayout<H> {
   const { header, littleEndian } = decodeHeader(format, bytes);
   const { offset, size } = tablePlacement(format, header, bytes.length);
   const table = SectionTable.decode(format, header, littleEndian, bytes.subarray(offset, offset + size));
@@ -371,7 +388,7 @@ export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<
  * the image size (the table ends the image: nothing may follow it); fails for a streamed image. Readers that fetch bytes on demand call this before
  * reading the table, so they never allocate more than the image holds.
  */
-export function tablePlacement<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, imageSize: number): { offset: number; size: number } {
+export function tablePlacement<H extends ContainerHeader>(format: DecodingFormat<H>, header: H, imageSize: number): { offset: number; size: number } {
   if (header.sectionTableOffset === STREAMED) {
     throw new DecodeError("streamed", "this is a streamed image (its table offset is the sentinel); read it with the stream decoder", { section: "header", path: "section_table_offset" });
   }
@@ -395,17 +412,17 @@ export function tablePlacement<H extends ContainerHeader>(format: ContainerForma
  * {@link tablePlacement} locates them), by the entry rules (`entry-rules.ts`).
  * {@link SectionTable.decode}, every entry decoded.
  */
-export function decodeTable<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): TableEntry[] {
+export function decodeTable<H extends ContainerHeader>(format: DecodingFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): TableEntry[] {
   return SectionTable.decode(format, header, littleEndian, table).entries();
 }
 
 /** Checks a body's CRC and decodes it with its codec, or keeps it raw when the type is unknown and optional. */
 export function decodeSection<H extends ContainerHeader, S extends KnownSectionBase>(
-  format: ContainerFormat<H>,
+  format: DecodingFormat<H>,
   layout: ImageLayout<H>,
   index: number,
   body: Uint8Array,
-  known: Map<number, SectionCodec<unknown, H>> = codecsById(format),
+  known: Map<number, SectionDecoder<unknown, H>> = codecsById(format),
 ): S | UnknownSection {
   const entry = layout.entries[index]!;
   return decodeSectionBody<H, S>(format, layout, entry, index, body, Number(entry.offset), known);
@@ -418,13 +435,13 @@ export function decodeSection<H extends ContainerHeader, S extends KnownSectionB
  * body arrives), so no body is checksummed twice.
  */
 export function decodeSectionBody<H extends ContainerHeader, S extends KnownSectionBase>(
-  format: ContainerFormat<H>,
+  format: DecodingFormat<H>,
   image: { readonly header: H; readonly littleEndian: boolean },
   entry: TableEntry,
   index: number,
   body: Uint8Array,
   offset: number,
-  known: Map<number, SectionCodec<unknown, H>> = codecsById(format),
+  known: Map<number, SectionDecoder<unknown, H>> = codecsById(format),
   crcChecked = false,
 ): S | UnknownSection {
   const id = entry.type & ~OPTIONAL_BIT;
@@ -459,7 +476,7 @@ export function decodeSectionBody<H extends ContainerHeader, S extends KnownSect
  * unknown optional ones kept raw). Section bodies that are byte runs stay views of `bytes`.
  */
 export function decodeContainer<H extends ContainerHeader, S extends KnownSectionBase>(
-  format: ContainerFormat<H>,
+  format: DecodingFormat<H>,
   bytes: Uint8Array,
 ): ContainerImage<H, S> {
   const layout = decodeLayout(format, bytes);

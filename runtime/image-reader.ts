@@ -115,7 +115,7 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     const checked = SectionTable.decode(format, header, littleEndian, read.subarray(before));
     const gap = checked.gapBefore(checked.length - 1);
     checkGap(read.subarray(gap.start - (placement.offset - before), before), gap.start, checked.gapLabel(checked.length - 1));
-    return new ImageReader<H, S>(format, source, header, littleEndian, headerBytes.slice(0, header.headerSize), checked, size, max);
+    return new ImageReader<H, S>(format, source, header, littleEndian, new Uint8Array(headerBytes.subarray(0, header.headerSize)), checked, size, max);
   }
 
   /** Every table entry, the end section's last (each decoded when first asked for). */

@@ -20,3 +20,5 @@ export * from "./json-shape.js";
 export * from "./typed-arrays.js";
 export * from "./section-table.js";
 export * from "./entry-rules.js";
+export { Schema } from "./reflect/schema.js";
+export type { SchemaJson } from "./reflect/schema-json.js";

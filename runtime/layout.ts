@@ -63,7 +63,8 @@ export function streamPadding(pos: number): number {
 
 /** The CRC32C of a header: its bytes with the CRC field taken as zero. */
 export function headerChecksum(bytes: Uint8Array, crcOffset: number): number {
-  const copy = bytes.slice();
+  // A copy: `bytes` may be a Node Buffer, whose slice() is a view that fill would write through.
+  const copy = new Uint8Array(bytes);
   copy.fill(0, crcOffset, crcOffset + 4);
   return crc32c(copy);
 }

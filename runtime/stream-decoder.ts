@@ -173,7 +173,7 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
     if (header.sectionEntrySize < format.entry.size || header.sectionEntrySize > MAX_STRUCT_SIZE) {
       throw new DecodeError("invalid", `section entry size ${header.sectionEntrySize} is outside ${format.entry.size}…${MAX_STRUCT_SIZE}`, { section: "header", path: "section_entry_size" });
     }
-    return new StreamDecoder<H, S>(format, reader, header, littleEndian, bytes.slice(0, header.headerSize), max);
+    return new StreamDecoder<H, S>(format, reader, header, littleEndian, new Uint8Array(bytes.subarray(0, header.headerSize)), max);
   }
 
   /** The header as a writer can reuse it (converters keep it byte for byte apart from the table fields). */

@@ -46,7 +46,7 @@ import {
   XenDumpcoreNoteTypeNames,
   type XenDumpcoreHeader,
 } from "../../generated/elf/index.js";
-import { ByteReader, DecodeError, hex } from "../../runtime/index.js";
+import { ByteReader, DecodeError, hex, type DecodeErrorCode } from "../../runtime/index.js";
 import { decodeNotes, type ElfNote } from "../elf/notes.js";
 import { decodeElf, decodeElfIdentInfo, type ElfBytes, type ElfSection } from "../elf/reader.js";
 import { ARM_PSR_MODE_BIT, BATCH_PFNS, INVALID_PFN, MAGIC_HVM, MAGIC_PV, NOTE_NAME, PAGE_SIZE, SECTION } from "./format.js";
@@ -86,7 +86,7 @@ export interface DumpCoreFile {
   readonly pages: Uint8Array;
 }
 
-function fail(code: string, reason: string, offset?: number, section?: string, path?: string): never {
+function fail(code: DecodeErrorCode, reason: string, offset?: number, section?: string, path?: string): never {
   throw new DecodeError(code, reason, { ...(offset === undefined ? {} : { offset }), ...(section === undefined ? {} : { section }), ...(path === undefined ? {} : { path }) });
 }
 

@@ -26,7 +26,7 @@ import {
   type Elf64Shdr,
   type ElfIdent,
 } from "../../generated/elf/index.js";
-import { ByteReader, DecodeError, hex } from "../../runtime/index.js";
+import { ByteReader, DecodeError, hex, type DecodeErrorCode } from "../../runtime/index.js";
 
 /** SHN_XINDEX: e_shstrndx says the real index is in section header 0's sh_link. */
 export const SHN_XINDEX = 0xffff;
@@ -62,7 +62,7 @@ export function sectionLabel(index: number, name?: string): string {
   return name === undefined || name === "" ? `section header ${index}` : `section header ${index} (${name})`;
 }
 
-function fail(code: string, reason: string, offset?: number, section?: string, path?: string): never {
+function fail(code: DecodeErrorCode, reason: string, offset?: number, section?: string, path?: string): never {
   throw new DecodeError(code, reason, { ...(offset === undefined ? {} : { offset }), ...(section === undefined ? {} : { section }), ...(path === undefined ? {} : { path }) });
 }
 

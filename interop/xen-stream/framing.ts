@@ -6,7 +6,7 @@
  * layers impose, STATIC_DATA_END, nothing after END. Bodies are views of the input; nothing is decoded
  * beyond the framing here.
  */
-import { ByteReader, ByteWriter, DecodeError, EncodeError, hex, XenImageError } from "../../runtime/index.js";
+import { ByteReader, ByteWriter, DecodeError, EncodeError, hex, XenImageError, type DecodeErrorCode } from "../../runtime/index.js";
 import {
   decodeDomainHeader,
   decodeLibxcImageHeader,
@@ -100,7 +100,7 @@ export function detectXenStream(bytes: Uint8Array): XenLayerName | undefined {
   return undefined;
 }
 
-function fail(reason: string, offset: number, section?: string, path?: string, code = "invalid"): never {
+function fail(reason: string, offset: number, section?: string, path?: string, code: DecodeErrorCode = "invalid"): never {
   throw new DecodeError(code, reason, { offset, ...(section === undefined ? {} : { section }), ...(path === undefined ? {} : { path }) });
 }
 

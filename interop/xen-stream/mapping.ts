@@ -61,7 +61,7 @@ import {
   encodeEmulatorXenstoreDataRecord,
   LibxlRecordType,
 } from "../../generated/xen_libxl/index.js";
-import { ByteReader, ByteWriter, DecodeError, EncodeError, hex, XenImageError } from "../../runtime/index.js";
+import { ByteReader, ByteWriter, DecodeError, EncodeError, hex, XenImageError, type DecodeErrorCode } from "../../runtime/index.js";
 import { HVM_ONLY, MAX_BATCH_PFNS, PV_ONLY, recordLabel, type RecordLayerName } from "./constants.js";
 import { sameSection } from "./compare.js";
 import type { XenRecord } from "./framing.js";
@@ -86,7 +86,7 @@ function label(rec: XenRecord): string {
   return recordLabel(rec.layer, rec.index, rec.type);
 }
 
-function bad(rec: XenRecord, reason: string, path?: string, at = 0, code = "invalid"): never {
+function bad(rec: XenRecord, reason: string, path?: string, at = 0, code: DecodeErrorCode = "invalid"): never {
   throw new DecodeError(code, reason, { offset: rec.offset < 0 ? at : rec.offset + 8 + at, section: label(rec), ...(path === undefined ? {} : { path }) });
 }
 

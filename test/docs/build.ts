@@ -29,6 +29,6 @@ export async function buildDocs(schemaDir = "schema"): Promise<BuiltDocs> {
   const { model, diagnostics } = compileSchemas(schemaDir);
   if (model === undefined) throw new Error(`the schemas do not compile: ${JSON.stringify(diagnostics)}`);
   const libraries = compileLibraries(schemaDir);
-  const sample = await buildSampleImage();
+  const sample = buildSampleImage(model);
   return { model, libraries, sample, files: emitDocs(model, { sample, libraries }) };
 }

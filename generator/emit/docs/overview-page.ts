@@ -131,7 +131,7 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
       code("schema/*.yaml"),
       ") that also generate the reference encoder and decoder, so the two cannot disagree. It is enough to write a conforming reader and writer: every byte of the header, the section table and each section is described on these pages, and the ",
       link("annotated hex dump", "hex-dump"),
-      " walks through a real image made by the reference encoder.",
+      " walks through an image made from the schema model, byte by byte.",
     ),
   );
 

@@ -1,37 +1,132 @@
+import { encodeReflectedImage, Schema, type Field, type Rule, type Section, type StructType } from "xenimage/reflect";
+import type { Model } from "../../model/model.js";
+import { describeModel } from "../schema-model.js";
 import type { SampleImage } from "./hex-dump.js";
 
 /**
- * Makes the sample image of the hex-dump page with our own encoder. The generated codecs and the
- * synthetic guest are imported lazily, only here, so compiling the schemas never depends on them:
- * when generated/ is stale or half-written, schema problems still print, and this step fails with a
- * message that says what to fix.
+ * The sample image of the hex-dump page, made from the schema model alone and encoded by the runtime's
+ * reflective encoder: no generated code is involved, so the page always shows what the schemas say
+ * (a changed section id shows at once), and other formats' schemas get a sample too. The image follows
+ * the first image-type rule: each section it allows, once, in its order; every field holds its
+ * schema example or a plain default (zero, the first named value, one element for a variable count).
  */
 
-/** The options of the sample guest: one vcpu and two pages keep the dump short. */
-const OPTIONS = { seed: 1, vcpus: 1, memoryBytes: 2 * 4096, batchPages: 2 } as const;
-
-/** Thrown when the sample image cannot be made. */
+/** Thrown when the sample image cannot be made (a schema whose defaults do not encode). */
 export class SampleImageError extends Error {
   constructor(cause: unknown) {
-    super(
-      `docs: cannot make the sample image for the hex dump from generated/ and synthetic/ (${cause instanceof Error ? cause.message : String(cause)}); the schemas compiled, so fix the synthetic guest or the generated code and run npm run generate again (npm run generate -- --codecs-only writes the codecs alone meanwhile)`,
-      { cause },
-    );
+    super(`docs: cannot make the sample image from the schema model (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
     this.name = "SampleImageError";
   }
 }
 
-/** Encodes a small synthetic PV guest with the generated `encodeImage`. */
-export async function buildSampleImage(): Promise<SampleImage> {
+/** The value a field gets: its example when it has a usable one, else a default (`position`: the field's, 1-based). */
+function sampleElement(field: Field, position: number): unknown {
+  const t = field.type;
+  const example = field.example;
+  switch (t.kind) {
+    case "int": {
+      const v = typeof example === "number" && Number.isInteger(example) ? example : position % 100;
+      return t.size === 8 && field.repr === "bigint" ? BigInt(v) : v;
+    }
+    case "float":
+      return typeof example === "number" ? example : 0;
+    case "enum":
+      return t.values[0]?.value ?? (t.base.size === 8 ? 0n : 0);
+    case "flags":
+      return t.base.size === 8 ? 0n : 0;
+    case "bits":
+      return Object.fromEntries(
+        t.fields.filter((b) => b.reserved === undefined).map((b) => {
+          const v = b.enumType?.values[0]?.value ?? 0;
+          return [b.property, b.repr === "bigint" ? BigInt(v) : Number(v)];
+        }),
+      );
+    case "struct":
+      return sampleStruct(t);
+    case "bytes":
+      return new Uint8Array(t.elementSize ?? 0);
+    default:
+      return undefined;
+  }
+}
+
+/** How many elements a field gets: its fixed count, else one. */
+function sampleCount(field: Field): number {
+  return field.count?.kind === "fixed" ? field.count.value : 1;
+}
+
+/** Values for every visible field of a struct. */
+function sampleStruct(struct: StructType): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [i, f] of struct.fields.entries()) {
+    if (f.hidden) continue;
+    const t = f.type;
+    if (t.kind === "string") {
+      const max = f.count?.kind === "fixed" ? f.count.value : Infinity;
+      const text = typeof f.example === "string" ? f.example : f.name;
+      out[f.property] = new TextEncoder().encode(text).length <= max ? text : "";
+    } else if (t.kind === "bytes" && t.elementSize === undefined) {
+      out[f.property] = new Uint8Array(f.count?.kind === "fixed" ? f.count.value : 0);
+    } else if (t.kind === "switch") {
+      const c = t.cases[0]!;
+      out[f.property] = c.struct === undefined ? { type: c.name } : { type: c.name, value: sampleStruct(c.struct) };
+    } else if (f.count === undefined) {
+      out[f.property] = sampleElement(f, i + 1);
+    } else if (f.count.kind !== "count_of") {
+      const values = Array.from({ length: sampleCount(f) }, () => sampleElement(f, i + 1));
+      if (f.typedArray) {
+        const name = (t as { name: string }).name;
+        out[f.property] = name === "u64" ? BigUint64Array.from(values as bigint[]) : name === "i64" ? BigInt64Array.from(values as bigint[]) : numberArray(name, values as number[]);
+      } else out[f.property] = values;
+    }
+  }
+  // Arrays whose count counts selected elements of another array: as many as it selects.
+  for (const [i, f] of struct.fields.entries()) {
+    if (f.count?.kind !== "count_of") continue;
+    const c = f.count;
+    const wanted = c.values.map((v) => Number(v.value));
+    const n = (out[c.array.property] as Record<string, unknown>[]).filter((x) => wanted.includes(Number(x[c.bitField.property]))).length;
+    out[f.property] = Array.from({ length: n }, () => sampleElement(f, i + 1));
+  }
+  return out;
+}
+
+function numberArray(name: string, values: number[]): unknown {
+  const types: Record<string, { from(v: number[]): unknown }> = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, i8: Int8Array, i16: Int16Array, i32: Int32Array, f32: Float32Array, f64: Float64Array };
+  return types[name]!.from(values);
+}
+
+/** The sections of the sample: each one the rule allows, once, in the rule's order (not the phase marker). */
+function sampleSections(rule: Rule): Section[] {
+  const group = (s: Section) => {
+    const i = rule.order.findIndex((g) => g.includes(s));
+    return i < 0 ? rule.order.length : i;
+  };
+  return rule.sections
+    .filter((p) => p.presence !== "forbidden" && p.section !== rule.phases?.marker)
+    .map((p) => p.section)
+    .sort((a, b) => group(a) - group(b));
+}
+
+/** Makes the sample image of the hex-dump page from the model. */
+export function buildSampleImage(model: Model): SampleImage {
   try {
-    const [{ encodeImage }, { syntheticPvGuest }] = await Promise.all([import("../../../generated/index.js"), import("../../../synthetic/guest.js")]);
-    const bytes = encodeImage(syntheticPvGuest(OPTIONS));
-    const recipe = [
-      `import { encodeImage } from "xenimage";`,
-      `import { syntheticPvGuest } from "./synthetic/guest.js";`,
-      "",
-      `const bytes = encodeImage(syntheticPvGuest(${JSON.stringify(OPTIONS).replace(/"/g, "").replace(/:/g, ": ").replace(/,/g, ", ").replace(/^\{/, "{ ").replace(/\}$/, " }")}));`,
-    ].join("\n");
+    const schema = Schema.fromJson(describeModel(model));
+    const container = schema.container!;
+    const rule = schema.rules[0];
+    const header = sampleStruct(container.header);
+    for (const c of rule?.when ?? []) header[c.field.property] = c.values[0]!.value;
+    const sections = (rule === undefined ? [] : sampleSections(rule)).map((section) => {
+      const variant = schema.variantFor(section, header);
+      if (variant === undefined) throw new Error(`no layout of ${section.name} matches the sample's header`);
+      const body = variant.body.kind === "empty" ? null : variant.body.kind === "entries" ? [sampleStruct(variant.body.struct)] : sampleStruct(variant.body.struct);
+      return { type: section.name, body };
+    });
+    const bytes = encodeReflectedImage(schema, { header, sections });
+    const recipe =
+      rule === undefined
+        ? "It holds no sections (the schemas have no image-type rule)."
+        : `It follows the image-type rule ${rule.name}: each section the rule allows, once, in its order. Every field holds its example value from the schema or a default: an integer its position in its struct (so that each field's bytes can be told apart), an enum its first value, an array of variable length one element. It was made from the schema model by the runtime's reflective encoder, without generated code.`;
     return { bytes, recipe };
   } catch (e) {
     throw new SampleImageError(e);
