@@ -6,6 +6,7 @@ export * from "./errors.js";
 export * from "./byte-reader.js";
 export * from "./byte-writer.js";
 export * from "./crc32c.js";
+export * from "./crc32c-zeros.js";
 export * from "./section-codec.js";
 export * from "./container.js";
 export * from "./layout.js";

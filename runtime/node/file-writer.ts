@@ -36,6 +36,19 @@ export interface ImageWriterOptions {
   readonly maxPendingBytes?: number;
 }
 
+/**
+ * A run of zero bytes in a body given to {@link ImageWriter.writeRaw}, left as a hole in the file
+ * rather than written: the fast path for sparse images (guests whose memory is mostly zero pages, test
+ * images of many GiB). The table, written last, extends the file past every hole.
+ */
+export interface ZeroRun {
+  readonly zeros: number;
+}
+
+function partLength(part: Uint8Array | ZeroRun): number {
+  return part instanceof Uint8Array ? part.length : part.zeros;
+}
+
 let tempCounter = 0;
 
 /**
@@ -203,12 +216,17 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
   /**
    * Queues a section given as its table entry and body (whole, or in parts as they arrived), not
    * decoded nor re-checked: converters pass bodies whose CRC they checked. The body must stay unchanged
-   * until `finish` resolves.
+   * until `finish` resolves. A {@link ZeroRun} part is not written: the file keeps a hole there, which
+   * reads back as zeros (the entry's CRC must cover them; `crc32cZeros` computes it without the bytes).
    */
-  async writeRaw(entry: RawEntry, body: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  async writeRaw(entry: RawEntry, body: Uint8Array | readonly (Uint8Array | ZeroRun)[]): Promise<void> {
     this.check();
     const parts = body instanceof Uint8Array ? [body] : body;
-    const length = parts.reduce((n, p) => n + p.length, 0);
+    const badRun = parts.find((p): p is ZeroRun => !(p instanceof Uint8Array) && (!Number.isSafeInteger(p.zeros) || p.zeros < 0));
+    if (badRun !== undefined) {
+      throw new EncodeError("invalid-value", `a zero run of ${badRun.zeros} bytes`, { offset: this.pos, section: `#${this.count}`, path: "size" });
+    }
+    const length = parts.reduce((n, p) => n + partLength(p), 0);
     if (BigInt(length) !== entry.size) {
       throw new EncodeError("invalid-value", `the body has ${length} bytes, its entry says ${entry.size}`, { offset: this.pos, section: `#${this.count}`, path: "size" });
     }
@@ -223,8 +241,8 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
       this.count++;
       let at = offset;
       for (const part of parts) {
-        await this.queue.write(part, at);
-        at += part.length;
+        if (part instanceof Uint8Array) await this.queue.write(part, at);
+        at += partLength(part);
       }
     } catch (e) {
       await this.abort();
