@@ -21,6 +21,7 @@ import { crc32c } from "./crc32c.js";
 import { DecodeError, hex } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, type HeaderTable } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
+import { scanSections, type ScannedSection, type ScanOptions } from "./image-scan.js";
 import { SectionTable } from "./section-table.js";
 
 /** Positional reads of an image of known size. A Node `FileHandle` fits `read`; see `openImageFile`. */
@@ -90,7 +91,8 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     private readonly table: SectionTable,
     /** The image's size in bytes. */
     readonly size: number,
-    private readonly maxSectionSize: number,
+    /** The largest section body read whole (`ImageReaderOptions.maxSectionSize`). */
+    readonly maxSectionSize: number,
   ) {
     this.known = codecsById(format);
   }
@@ -124,6 +126,11 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
   /** How errors name section `index`: `page_data #5`. */
   label(index: number): string {
     this.checkIndex(index);
+    return this.labelOf(index);
+  }
+
+  /** The label of table entry `index`, the end section's included. */
+  private labelOf(index: number): string {
     const id = (this.table.type(index) & ~OPTIONAL_BIT) >>> 0;
     return sectionLabel(this.known.get(id)?.name ?? `type ${hex(id)}`, index);
   }
@@ -200,9 +207,33 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     return decodeSectionBody<H, S>(this.format, this, entry, index, await this.body(index), Number(entry.offset), this.known, true);
   }
 
-  /** Every section in table order, each read only when the loop gets to it. */
+  /**
+   * Every section in table order, each read when the loop gets near it: the next body is read while
+   * the caller handles the current section (as {@link rawSections}).
+   */
   async *sections(): AsyncGenerator<S | UnknownSection, void, undefined> {
-    for (let i = 0; i < this.sectionCount; i++) yield await this.section(i);
+    for await (const raw of this.rawSections()) {
+      yield decodeSectionBody<H, S>(this.format, this, raw.entry, raw.index, raw.body, Number(raw.entry.offset), this.known, true);
+    }
+  }
+
+  /**
+   * Every section, the end section included, in file order, read front to back in large reads and
+   * checksummed as the bytes arrive, not decoded: for checking a whole image at the speed of reading
+   * it. Unlike {@link rawSections} it does not stop at a bad CRC (each section carries the CRC of what
+   * was read) nor at a body over `maxSectionSize` (its body is undefined). A body is valid only until
+   * the loop asks for the next section. Memory: two reads of `chunkSize` plus the largest body.
+   */
+  scan(options: ScanOptions = {}): AsyncGenerator<ScannedSection, void, undefined> {
+    return scanSections(
+      {
+        readFully: (into, position, what) => readInto(this.source, into, position, what),
+        entries: this.entries,
+        label: (index) => this.labelOf(index),
+        maxSectionSize: this.maxSectionSize,
+      },
+      options,
+    );
   }
 
   /**
@@ -230,6 +261,13 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
 /** Reads exactly `length` bytes at `position`, or fails naming what was being read. */
 async function readAt(source: RandomAccessSource, position: number, length: number, what: string): Promise<Uint8Array> {
   const out = new Uint8Array(length);
+  await readInto(source, out, position, what);
+  return out;
+}
+
+/** Fills `out` with the bytes from `position` on, or fails naming what was being read. */
+async function readInto(source: RandomAccessSource, out: Uint8Array, position: number, what: string): Promise<void> {
+  const length = out.length;
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await source.read(out, filled, length - filled, position + filled);
@@ -238,5 +276,4 @@ async function readAt(source: RandomAccessSource, position: number, length: numb
     }
     filled += bytesRead;
   }
-  return out;
 }

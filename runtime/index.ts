@@ -15,6 +15,7 @@ export * from "./stream-io.js";
 export * from "./stream-encoder.js";
 export * from "./stream-decoder.js";
 export * from "./image-reader.js";
+export * from "./image-scan.js";
 export * from "./convert.js";
 export * from "./rules.js";
 export * from "./json-shape.js";
