@@ -57,6 +57,19 @@ export interface ImageReaderOptions {
   readonly maxSectionSize?: number;
 }
 
+/** Options of {@link ImageReader.sections}. */
+export interface SectionsOptions {
+  /**
+   * Read the sections through {@link ImageReader.scan} (large reads into two reused buffers), so
+   * memory stays flat however many sections go by, which one buffer per body does not guarantee (the
+   * allocator may keep freed bodies). A decoded section may then hold views of those buffers (page
+   * contents, byte runs): it is valid only until the loop asks for the next section. Applies when the
+   * table lists the sections in file order, as every writer lays them out; otherwise the sections are
+   * read one by one as without it.
+   */
+  readonly transient?: boolean;
+}
+
 /** A section of a seekable image with its raw body, the CRC checked (what converters copy). */
 export interface RawImageSection {
   readonly index: number;
@@ -168,15 +181,19 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
   async body(index: number): Promise<Uint8Array> {
     const entry = this.entry(index);
     const label = this.label(index);
-    if (entry.size > BigInt(this.maxSectionSize)) {
-      throw new DecodeError("too-large", `the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize); read it in parts with readRange`, { section: label, offset: Number(entry.offset) });
-    }
+    if (entry.size > BigInt(this.maxSectionSize)) throw this.tooLarge(entry, label);
     const body = await readAt(this.source, Number(entry.offset), Number(entry.size), label);
     const crc = crc32c(body);
-    if (crc !== entry.crc) {
-      throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset: Number(entry.offset) });
-    }
+    if (crc !== entry.crc) throw this.crcMismatch(entry, label, crc);
     return body;
+  }
+
+  private tooLarge(entry: TableEntry, label: string): DecodeError {
+    return new DecodeError("too-large", `the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize); read it in parts with readRange`, { section: label, offset: Number(entry.offset) });
+  }
+
+  private crcMismatch(entry: TableEntry, label: string, crc: number): DecodeError {
+    return new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset: Number(entry.offset) });
   }
 
   /**
@@ -209,12 +226,29 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
 
   /**
    * Every section in table order, each read when the loop gets near it: the next body is read while
-   * the caller handles the current section (as {@link rawSections}).
+   * the caller handles the current section (as {@link rawSections}). With `transient`, see
+   * {@link SectionsOptions}.
    */
-  async *sections(): AsyncGenerator<S | UnknownSection, void, undefined> {
+  async *sections(options: SectionsOptions = {}): AsyncGenerator<S | UnknownSection, void, undefined> {
+    if (options.transient === true && this.inFileOrder()) {
+      for await (const s of this.scan()) {
+        if (s.index === this.sectionCount) continue; // the end section
+        if (s.body === undefined) throw this.tooLarge(s.entry, s.label);
+        if (s.crc !== s.entry.crc) throw this.crcMismatch(s.entry, s.label, s.crc);
+        yield decodeSectionBody<H, S>(this.format, this, s.entry, s.index, s.body, Number(s.entry.offset), this.known, true);
+      }
+      return;
+    }
     for await (const raw of this.rawSections()) {
       yield decodeSectionBody<H, S>(this.format, this, raw.entry, raw.index, raw.body, Number(raw.entry.offset), this.known, true);
     }
+  }
+
+  /** Whether the table lists the sections in file order, none overlapping the next (as every writer lays them out). */
+  private inFileOrder(): boolean {
+    const entries = this.entries;
+    for (let i = 1; i < entries.length; i++) if (entries[i - 1]!.offset + entries[i - 1]!.size > entries[i]!.offset) return false;
+    return true;
   }
 
   /**

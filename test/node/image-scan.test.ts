@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { imageFormat, type ImageHeader, type KnownSection } from "../../generated/index.js";
 import { crc32c, DecodeError, scanSections, type ScannedSection, type ScanSource, type TableEntry } from "../../runtime/index.js";
 import { openImageFile, writeImageFile, type FileHandleLike } from "../../runtime/node/index.js";
+import { canonical } from "../streams/helpers.js";
 import { syntheticGuestStream } from "../../synthetic/stream.js";
 import { prng, randomBytes } from "../runtime/prng.js";
 import { rejection } from "../streams/helpers.js";
@@ -29,6 +30,23 @@ function source(bytes: Uint8Array, entries: TableEntry[], maxSectionSize = Infin
     maxSectionSize,
   };
   return { src, reads };
+}
+
+/** The image with one byte of the first vcpu_context body flipped (written once). */
+let flippedOnce: Promise<{ flipped: string; victim: number }> | undefined;
+function flippedImage(): Promise<{ flipped: string; victim: number }> {
+  flippedOnce ??= (async () => {
+    const bytes = new Uint8Array(await readFile(path));
+    const image = await openImageFile<ImageHeader, KnownSection>(imageFormat, path);
+    const victim = image.indicesOf("vcpu_context")[0]!;
+    const at = Number(image.entry(victim).offset) + 7;
+    await image.close();
+    bytes[at]! ^= 0x10;
+    const flipped = join(dir, "flipped.img");
+    writeFileSync(flipped, bytes);
+    return { flipped, victim };
+  })();
+  return flippedOnce;
 }
 
 function entry(offset: number, size: number): TableEntry {
@@ -131,14 +149,7 @@ describe("scanning a seekable image front to back", () => {
   });
 
   it("reports the CRC of what it read, so a flipped byte shows in its section only; a file cut short is a DecodeError", async () => {
-    const bytes = new Uint8Array(await readFile(path));
-    const image = await openImageFile<ImageHeader, KnownSection>(imageFormat, path);
-    const victim = image.indicesOf("vcpu_context")[0]!;
-    const at = Number(image.entry(victim).offset) + 7;
-    await image.close();
-    bytes[at]! ^= 0x10;
-    const flipped = join(dir, "flipped.img");
-    writeFileSync(flipped, bytes);
+    const { flipped, victim } = await flippedImage();
     const bad = await openImageFile<ImageHeader, KnownSection>(imageFormat, flipped);
     try {
       const mismatched: number[] = [];
@@ -167,6 +178,33 @@ describe("scanning a seekable image front to back", () => {
       expect(e.message).toMatch(/the image ends at 0x[0-9a-f]+, \d+ bytes short of the end of the page_data #\d+/);
     } finally {
       await cut.close();
+    }
+  });
+  it("decodes every section through the scan (transient) as section by section, and fails alike on a bad CRC", async () => {
+    const image = await openImageFile<ImageHeader, KnownSection>(imageFormat, path);
+    try {
+      const lazy: unknown[] = [];
+      for await (const s of image.sections()) lazy.push(canonical([s]));
+      const transient: unknown[] = [];
+      // Each section is made canonical (copied) before the next is asked for, as the option requires.
+      for await (const s of image.sections({ transient: true })) transient.push(canonical([s]));
+      expect(transient).toEqual(lazy);
+    } finally {
+      await image.close();
+    }
+    const { flipped } = await flippedImage();
+    const bad = await openImageFile<ImageHeader, KnownSection>(imageFormat, flipped);
+    try {
+      const errors: string[] = [];
+      for (const transient of [false, true]) {
+        errors.push(((await rejection(async () => {
+          for await (const s of bad.sections({ transient })) void s;
+        })) as DecodeError).message);
+      }
+      expect(errors[0]).toMatch(/body CRC mismatch: stored 0x[0-9a-f]+, computed 0x[0-9a-f]+ \(section vcpu_context #\d+/);
+      expect(errors[1]).toBe(errors[0]);
+    } finally {
+      await bad.close();
     }
   });
 });
