@@ -47,9 +47,9 @@ Commands:
   generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers)
   docs                             regenerate the documentation only
 
-FILE may be - for standard input; -o - writes to standard output. Every command reads an image a
-section at a time, in bounded memory whatever its size (a seekable image on standard input is first
-copied to a temporary file).
+FILE may be - for standard input; -o - writes to standard output. inspect, verify, dump and pages
+read an image a section at a time, in bounded memory whatever its size (a seekable image on standard
+input is first copied to a temporary file).
 
 Options:
   --json      machine-readable output (64-bit integers as decimal strings)

@@ -252,9 +252,9 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
   }
 
   /**
-   * Every section, the end section included, in file order, read front to back in large reads and
-   * checksummed as the bytes arrive, not decoded: for checking a whole image at the speed of reading
-   * it. Unlike {@link rawSections} it does not stop at a bad CRC (each section carries the CRC of what
+   * Every section (or those of `options.sections`), the end section included, in file order, read
+   * front to back in large reads and checksummed as the bytes arrive, not decoded: for checking a
+   * whole image at the speed of reading it. Unlike {@link rawSections} it does not stop at a bad CRC (each section carries the CRC of what
    * was read) nor at a body over `maxSectionSize` (its body is undefined). A body is valid only until
    * the loop asks for the next section. Memory: two reads of `chunkSize` plus the largest body.
    */

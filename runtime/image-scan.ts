@@ -21,10 +21,12 @@ export interface ScanOptions {
 }
 
 /**
- * The default read size of a scan: 16 MiB. `bench/streams.ts` measured 4, 8 and 16 MiB against a plain
- * loop of 1 MiB reads and CRC (bench/RESULTS.md); larger reads cost memory and gained nothing.
+ * The default read size of a scan: 8 MiB, which holds a Xen batch (4 MiB of pages and its frame list)
+ * whole. `bench/verify-speed.ts` measured 1 to 32 MiB against a plain loop of 1 MiB reads and CRCs
+ * (bench/RESULTS.md): below a batch each section needs a buffer of its own (slower, more memory);
+ * 16 MiB was within the noise of 8 at 16 MiB more memory; 32 MiB was slower.
  */
-export const DEFAULT_SCAN_CHUNK = 16 * 1024 * 1024;
+export const DEFAULT_SCAN_CHUNK = 8 * 1024 * 1024;
 
 /** A section as a scan delivers it: its entry, its body (not decoded) and the CRC of the bytes read. */
 export interface ScannedSection {
