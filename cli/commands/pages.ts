@@ -78,9 +78,9 @@ export async function pages(args: string[], io: Io): Promise<number> {
   const wanted = values.pfn === undefined ? undefined : new Set(values.pfn.map(parsePfn));
   const found = new Set<number>();
   const dir = values.output;
-  if (dir !== undefined) await mkdir(dir, { recursive: true });
   const json = values.json ? JsonArrayText.topLevel() : undefined;
   await withInput(file, io, async (input) => {
+    if (dir !== undefined) await mkdir(dir, { recursive: true });
     const out = new TextOutput(await outputSink("-", io));
     const bar = progress(io.interactive && dir !== undefined, "extracting", input.kind === "seekable" ? input.image.indicesOf("page_data").length : 0);
     try {
