@@ -32,23 +32,32 @@ export interface DumpOptions {
   readonly sections?: readonly string[];
 }
 
-function sectionToJson(section: ImageSection, header: Image["header"], pages: boolean): unknown {
+/** One section as JSON data, as `dump` writes it (page contents only with `pages`). */
+export function sectionToJson(section: ImageSection, header: Image["header"], pages: boolean): unknown {
   if (section.type === "unknown") {
     const u = section as UnknownSection;
     return { type: "unknown", id: u.id, optional: u.optional, flags: u.flags, entryCount: u.entryCount.toString(), entrySize: u.entrySize, align: u.align, bytes: toJson(u.bytes, "bytes") };
   }
-  const body = toJson(section.body, bodyShape(section.type, header)!) as Record<string, unknown>;
-  if (section.type === "page_data" && !pages) body.pages = { omitted: section.body.pages.length };
+  const shape = bodyShape(section.type, header)!;
+  if (section.type === "page_data" && !pages) {
+    // The pages left out are not converted at all (base64 of every page, thrown away, was most of the work).
+    const body = toJson({ ...section.body, pages: [] }, shape) as Record<string, unknown>;
+    body.pages = { omitted: section.body.pages.length };
+    return section.flags === undefined ? { type: section.type, body } : { type: section.type, flags: section.flags, body };
+  }
+  const body = toJson(section.body, shape) as Record<string, unknown>;
   return section.flags === undefined ? { type: section.type, body } : { type: section.type, flags: section.flags, body };
 }
 
-/** An image as JSON data: header and sections, 64-bit integers as decimal strings, bytes as base64. */
-export function imageToJson(image: Image, options: DumpOptions = {}): ImageJson {
-  const pages = options.pages ?? false;
+/**
+ * Everything of an image's JSON but its sections (which follow as the last member, `sections`): a
+ * dump can then be written a section at a time. `hasPageData` says whether the image has a page_data
+ * section at all (only then are page contents left out without `pages`).
+ */
+export function dumpHead(header: Image["header"], options: DumpOptions & { readonly hasPageData: boolean }): Omit<ImageJson, "sections"> {
   const wanted = options.sections;
-  const sections = image.sections.filter((s) => wanted === undefined || wanted.includes(s.type));
   const partial = [
-    pages || !image.sections.some((s) => s.type === "page_data") ? undefined : "page contents left out (dump with --pages to build it back)",
+    options.pages === true || !options.hasPageData ? undefined : "page contents left out (dump with --pages to build it back)",
     wanted === undefined ? undefined : `only the sections ${wanted.join(", ")}`,
   ].filter((p) => p !== undefined);
   return {
@@ -56,9 +65,20 @@ export function imageToJson(image: Image, options: DumpOptions = {}): ImageJson 
     version: 1,
     encoding: { u64: "decimal-string", bytes: "base64" },
     ...(partial.length > 0 ? { partial: partial.join("; ") } : {}),
-    header: toJson(image.header, headerShape),
-    sections: sections.map((s) => sectionToJson(s, image.header, pages)),
+    header: toJson(header, headerShape),
   };
+}
+
+/** Whether `dump` with these options writes a section of this type. */
+export function dumpsSection(type: string, options: DumpOptions): boolean {
+  return options.sections === undefined || options.sections.includes(type);
+}
+
+/** An image in memory as JSON data: header and sections, 64-bit integers as decimal strings, bytes as base64. */
+export function imageToJson(image: Image, options: DumpOptions = {}): ImageJson {
+  const head = dumpHead(image.header, { ...options, hasPageData: image.sections.some((s) => s.type === "page_data") });
+  const sections = image.sections.filter((s) => dumpsSection(s.type, options)).map((s) => sectionToJson(s, image.header, options.pages ?? false));
+  return { ...head, sections };
 }
 
 function invalid(reason: string, path: string): never {

@@ -22,14 +22,18 @@ export type { Io } from "./io.js";
 const HELP = `usage: xenimage <command> [options]
 
 Commands:
-  inspect FILE [--json]            the header and the section table, each body's CRC status, and the
+  inspect FILE [--json] [--skip-pages]
+                                   the header and the section table, each body's CRC status, and the
                                    check of the sections against the image-type rule
   dump FILE [--pages] [--section NAME…] [-o OUT]
                                    everything decoded, as JSON (64-bit integers as decimal strings,
-                                   bytes as base64); page contents only with --pages
+                                   bytes as base64); page contents only with --pages. Written as it is
+                                   read: on standard output an error leaves the JSON unterminated
   build JSON -o FILE               the inverse: dump --pages, then build, reproduces the image byte for byte
-  verify FILE [--json]             structure, CRCs, every section's layout and the image-type rules;
-                                   prints every problem
+  verify FILE [--json] [--skip-pages]
+                                   structure, CRCs, every section's layout and the image-type rules;
+                                   prints every problem. --skip-pages (inspect too): in a seekable
+                                   image, check page_data frame lists only, not page contents or CRCs
   convert IN OUT [--to FORMAT]     between the seekable and streamed layouts (without decoding; a stream
                                    becomes a save file as it arrives), and from or to Xen's formats:
                                    FORMAT is seekable, streamed, xen-libxc, xen-libxl, xen-xl or
@@ -40,14 +44,18 @@ Commands:
           [--xenimage-record]      add xenimage's XENIMAGE record, so converting back gives the image
                                    exactly; a libxc or libxl stream with it fails Xen's verify-stream-v2
   pages FILE [--pfn N…] [-o DIR] [--json]
-                                   list the guest's pages (pfn, type, section), or extract them to DIR
+                                   list the guest's pages (pfn, type, section), or extract them to DIR;
+                                   a listing reads the frame lists only (verify checks the CRCs), an
+                                   extracted page comes from a section whose CRC checks out
   demo [--out DIR]                 write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and
                                    ARM guests and a core image to DIR (default: demo), and inspect each
   generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers;
                                    needs the package @xenimage/compiler)
   docs                             regenerate the documentation only (likewise)
 
-FILE may be - for standard input; -o - writes to standard output.
+FILE may be - for standard input; -o - writes to standard output. inspect, verify, dump and pages
+read an image a section at a time, in bounded memory whatever its size (a seekable image on standard
+input is first copied to a temporary file).
 
 Options:
   --json      machine-readable output (64-bit integers as decimal strings)

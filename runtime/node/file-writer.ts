@@ -17,8 +17,10 @@ import {
 import { checkEntryToWrite, encodeEntry } from "../entry-rules.js";
 import { EncodeError } from "../errors.js";
 import { EncodedHeader, seekableBodyOffset, seekableTableOffset } from "../layout.js";
-import { forEachSection, rawBodyParts, SectionEncoder } from "../section-encoder.js";
+import { forEachSection, partLength, rawBodyParts, SectionEncoder, type ZeroRun } from "../section-encoder.js";
 import { AtomicFile } from "./atomic-file.js";
+
+export type { ZeroRun } from "../section-encoder.js";
 
 /** Options of {@link ImageWriter}. */
 export interface ImageWriterOptions {
@@ -201,13 +203,14 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
    * Queues a section given as its table entry and body (whole, or in parts as they arrived), the body
    * not decoded nor its CRC recomputed: converters pass bodies whose CRC they checked. The entry is
    * checked by the entry rules (an EncodeError names the field). The body must stay unchanged until
-   * `finish` resolves.
+   * `finish` resolves. A {@link ZeroRun} part is not written: the file keeps a hole there, which reads
+   * back as zeros (the entry's CRC must cover them; `crc32cZeros` computes it without the bytes).
    */
-  async writeRaw(entry: RawEntry, body: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  async writeRaw(entry: RawEntry, body: Uint8Array | readonly (Uint8Array | ZeroRun)[]): Promise<void> {
     this.check();
     const where = { offset: this.pos, section: `#${this.count}` };
     checkEntryToWrite(this.format, this.header.header, entry, where);
-    const { parts, length } = rawBodyParts(body, where);
+    const { parts, length } = rawBodyParts(body, where, { zeroRuns: true });
     if (BigInt(length) !== entry.size) {
       throw new EncodeError("invalid-value", `the body has ${length} bytes, its entry says ${entry.size}`, { ...where, path: "size" });
     }
@@ -220,8 +223,8 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
       this.count++;
       let at = offset;
       for (const part of parts) {
-        await this.queue.write(part, at);
-        at += part.length;
+        if (part instanceof Uint8Array) await this.queue.write(part, at);
+        at += partLength(part);
       }
     } catch (e) {
       await this.abort();
