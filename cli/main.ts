@@ -4,7 +4,7 @@
  * runtime/ and generated/. Exit codes: 0 ok, 1 invalid image, 2 usage error, 3 I/O error.
  */
 import { packageVersion } from "../generator/package-version.js";
-import { XenImageError } from "../runtime/index.js";
+import { crc32cKernel, XenImageError } from "../runtime/index.js";
 import { build } from "./commands/build.js";
 import { convert } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
@@ -47,7 +47,8 @@ Options:
   --json      machine-readable output (64-bit integers as decimal strings)
   --debug     print stack traces of unexpected errors
   -h, --help  this help
-  --version   the version
+  --version   the version; with --json also the Node version and the CRC32C kernel in use
+              (native, or js with the reason: XENIMAGE_CRC=js forces js)
 
 Exit codes:
   0  success
@@ -66,6 +67,11 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   generate: async (args, io) => (await import("../generator/main.js")).runGenerator(args, io.out, io.err),
   docs: async (args, io) => (await import("../generator/main.js")).runGenerator(["--docs-only", ...args], io.out, io.err),
 };
+
+/** `--version --json`: what a bug report needs, the checksum kernel included (native or JavaScript, and why). */
+function versionJson(): string {
+  return JSON.stringify({ version: packageVersion(), node: process.version, platform: `${process.platform}-${process.arch}`, crc32c: crc32cKernel }, null, 2);
+}
 
 function isIoError(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string" && (e as NodeJS.ErrnoException).syscall !== undefined;
@@ -87,7 +93,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (command === "--version") {
-      io.out(packageVersion());
+      if (rest.length > 0 && !(rest.length === 1 && rest[0] === "--json")) throw new UsageError("--version takes only --json");
+      io.out(rest.includes("--json") ? versionJson() : packageVersion());
       return EXIT.ok;
     }
     const run = COMMANDS[command];
