@@ -19,3 +19,4 @@ export * from "./rules.js";
 export * from "./json-shape.js";
 export * from "./typed-arrays.js";
 export * from "./section-table.js";
+export * from "./parts-reader.js";

@@ -23,6 +23,7 @@ import { crc32c } from "./crc32c.js";
 import { DecodeError, hex, XenImageError, type Location } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, streamPadding } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
+import { PartsReader } from "./parts-reader.js";
 import { ChunkReader, joinParts, type ByteSource } from "./stream-io.js";
 
 /** Options of the stream decoder. */
@@ -54,9 +55,17 @@ export class StreamedSection {
     readonly parts: readonly Uint8Array[],
   ) {}
 
-  /** The body in one buffer: a view of its chunk when it arrived in one, else copied together once. */
+  /** The body's size in bytes. */
+  get size(): number {
+    return Number(this.entry.size);
+  }
+
+  /**
+   * The body in one buffer: a view of its chunk when it arrived in one, else copied together once.
+   * Converters and {@link StreamDecoder.sections} use {@link parts} and never join.
+   */
   get body(): Uint8Array {
-    this.joined ??= joinParts(this.parts, Number(this.entry.size));
+    this.joined ??= joinParts(this.parts, this.size);
     return this.joined;
   }
 }
@@ -301,8 +310,16 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
    * optional ones kept raw, unknown mandatory ones rejected. May be iterated once.
    */
   async *sections(): AsyncGenerator<S | UnknownSection, void, undefined> {
+    // A body in several chunks is decoded in place through a PartsReader rather than joined: the
+    // fields are copied into this scratch buffer as they are read, the pages stay views of the chunks.
+    let scratch = new Uint8Array(0);
     for await (const s of this.rawSections()) {
-      yield decodeSectionBody<H, S>(this.format, this, s.entry, s.index, s.body, s.offset, this.known, true);
+      let body: Uint8Array | ByteReader = s.parts.length === 1 ? s.parts[0]! : new Uint8Array(0);
+      if (s.parts.length > 1) {
+        if (scratch.length < s.size) scratch = new Uint8Array(s.size);
+        body = new PartsReader(s.parts, scratch, { littleEndian: this.littleEndian, base: s.offset });
+      }
+      yield decodeSectionBody<H, S>(this.format, this, s.entry, s.index, body, s.offset, this.known, true);
     }
   }
 }
