@@ -11,6 +11,7 @@ import { demo } from "./commands/demo.js";
 import { dump } from "./commands/dump.js";
 import { inspect } from "./commands/inspect.js";
 import { pages } from "./commands/pages.js";
+import { receive } from "./commands/receive.js";
 import { verify } from "./commands/verify.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
@@ -36,6 +37,11 @@ Commands:
                                    dump-core file (detected); default: the other layout, or seekable
   pages FILE [--pfn N…] [-o DIR] [--json]
                                    list the guest's pages (pfn, type, section), or extract them to DIR
+  receive --listen HOST:PORT --out DIR [--max N] [--count N] [--idle-timeout S] [--no-sync] [--json]
+                                   receive migration streams over TCP, up to N at once (default 8), each
+                                   into its own seekable image in DIR named NAME-domID-TIME-SEQ.img; one
+                                   line per migration that ended; stops on SIGINT/SIGTERM or after
+                                   --count migrations, closing those under way (they leave no file)
   demo [--out DIR]                 write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and
                                    ARM guests and a core image to DIR (default: demo), and inspect each
   generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers)
@@ -63,6 +69,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   verify,
   convert,
   pages,
+  receive,
   demo,
   generate: async (args, io) => (await import("../generator/main.js")).runGenerator(args, io.out, io.err),
   docs: async (args, io) => (await import("../generator/main.js")).runGenerator(["--docs-only", ...args], io.out, io.err),

@@ -27,6 +27,8 @@ export interface StreamToImageOptions<H> extends StreamDecoderOptions, ImageWrit
 
 /** What a conversion found. */
 export interface ConversionSummary<H> {
+  /** The file written. */
+  readonly path: string;
   /** The header as written. */
   readonly header: H;
   /** Sections copied, the end section not counted. */
@@ -39,18 +41,21 @@ export interface ConversionSummary<H> {
  * Turns a stream (a socket, a file stream, a Web stream) into a seekable image file as it arrives:
  * each body goes to disk as soon as its CRC checks out; the table and header are written at the end
  * and the file renamed into place. If the stream is cut off or corrupt, the error names the last
- * complete section and the offset, and nothing appears under `path`.
+ * complete section and the offset, and nothing appears under `path`. `path` may be a function of the
+ * stream's header (a receiver names files after the guest), called once the header has arrived.
+ * Bodies go from the source's chunks to the file as they are, never joined or copied.
  */
 export async function streamToImageFile<H extends ContainerHeader>(
   format: ContainerFormat<H>,
   source: ByteSource,
-  path: string,
+  path: string | ((header: H) => string),
   options: StreamToImageOptions<H> = {},
 ): Promise<ConversionSummary<H>> {
   const stream = await decodeStream<H>(format, source, options);
   let writer: ImageWriter<H> | undefined;
   try {
     checkConvertible(format, stream.header);
+    const file = typeof path === "string" ? path : path(stream.header);
     const table = { sectionTableOffset: 0n, sectionCount: 0 };
     let header = stream.encodedHeader(table);
     if (options.mapHeader !== undefined) {
@@ -59,13 +64,13 @@ export async function streamToImageFile<H extends ContainerHeader>(
       const mapped = { ...options.mapHeader({ ...h }), byteOrder: h.byteOrder, formatVersion: h.formatVersion, headerSize: h.headerSize, sectionEntrySize: h.sectionEntrySize };
       header = EncodedHeader.fromImage(format, mapped, header.littleEndian, header.bytes, table);
     }
-    writer = await ImageWriter.create<H>(format, path, header, options);
+    writer = await ImageWriter.create<H>(format, file, header, options);
     for await (const section of stream.rawSections()) {
       await writer.writeRaw(rawEntry(section.entry), section.parts);
       options.onProgress?.({ sections: writer.sectionCount, streamBytes: stream.offset });
     }
     await writer.finish();
-    return { header: header.header, sections: writer.sectionCount, streamBytes: stream.offset };
+    return { path: file, header: header.header, sections: writer.sectionCount, streamBytes: stream.offset };
   } catch (e) {
     await writer?.abort();
     await stream.cancel();

@@ -6,3 +6,4 @@
 export * from "./file-reader.js";
 export * from "./file-writer.js";
 export * from "./convert.js";
+export * from "./receiver.js";
