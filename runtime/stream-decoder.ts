@@ -71,6 +71,21 @@ export class StreamedSection {
 }
 
 /**
+ * Takes section bodies chunk by chunk as they arrive (see {@link StreamDecoder.rawSections}): `begin`
+ * once a section's entry is read, `part` for each chunk of its body (before the CRC is known; reading
+ * waits for a returned promise, which is how a slow consumer holds the source back).
+ */
+export interface BodyHandler {
+  begin(entry: TableEntry, label: string): void | Promise<void>;
+  part(bytes: Uint8Array): void | Promise<void>;
+}
+
+/** Carries a {@link BodyHandler}'s error through the chunk reader, so it is not taken for the source's. */
+class HandlerFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/**
  * A stream that ended (or failed) before its end section. `section` and `offset` say where the input
  * stopped; `lastComplete` names the last section that arrived whole (undefined when none did).
  */
@@ -213,10 +228,12 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
   }
 
   /** Reads `n` bytes as views of the chunks they arrive in, handing each to `onPart` as it arrives. */
-  private async readParts(n: number, section: string, onPart: (part: Uint8Array) => void): Promise<Uint8Array[]> {
+  private async readParts(n: number, section: string, onPart: (part: Uint8Array) => void | Promise<void>, keep: boolean): Promise<Uint8Array[]> {
     try {
-      return await this.reader.readParts(n, onPart);
+      return await this.reader.readParts(n, onPart, keep);
     } catch (e) {
+      // The handler's own failure (a full disk) is not the source's: it goes out as it was.
+      if (e instanceof HandlerFailure) throw e.error;
       throw this.sourceFailure(e, section);
     }
   }
@@ -229,8 +246,13 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
    * The sections with their entries and raw bodies, CRCs checked, nothing decoded and nothing copied
    * (what converters pass on). The end section is not yielded: iteration stops there, after checking
    * that nothing follows it. May be iterated once; breaking out of the loop cancels the source.
+   *
+   * With a {@link BodyHandler}, each body is handed over chunk by chunk as it arrives instead of being
+   * held until it is complete (the yielded section then has no `parts`): memory stays at one chunk
+   * whatever the body's size. The CRC is checked at the body's end, after its chunks went to the
+   * handler, so the handler's owner must discard them when iteration fails (the image writer does).
    */
-  async *rawSections(): AsyncGenerator<StreamedSection, void, undefined> {
+  async *rawSections(handler?: BodyHandler): AsyncGenerator<StreamedSection, void, undefined> {
     if (this.started) throw new Error("the sections of a stream can be iterated only once");
     this.started = true;
     const format = this.format;
@@ -274,7 +296,22 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
         // Checksummed piece by piece as the chunks come in: the CRC of one chunk overlaps the read of the
         // next, where checksumming the whole body at its end left the source idle meanwhile.
         let crc = 0;
-        const parts = await this.readParts(size, label, (part) => (crc = crc32c(part, crc)));
+        if (handler !== undefined && !isEnd) await handler.begin(entry, label);
+        const parts = await this.readParts(
+          size,
+          label,
+          handler === undefined || isEnd
+            ? (part) => void (crc = crc32c(part, crc))
+            : async (part) => {
+                crc = crc32c(part, crc);
+                try {
+                  await handler.part(part);
+                } catch (e) {
+                  throw new HandlerFailure(e);
+                }
+              },
+          handler === undefined,
+        );
         const got = this.reader.offset - bodyAt;
         if (got < size) {
           throw this.truncated(`the stream ends inside the body of ${label} (${got} of ${size} bytes arrived)`, { offset: this.reader.offset, section: label });

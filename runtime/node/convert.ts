@@ -8,11 +8,11 @@ import type { ContainerFormat, ContainerHeader } from "../container.js";
 import { checkConvertible, imageToStream, rawEntry } from "../convert.js";
 import type { ImageReaderOptions } from "../image-reader.js";
 import { EncodedHeader } from "../layout.js";
-import { decodeStream, type StreamDecoderOptions } from "../stream-decoder.js";
+import { decodeStream, type BodyHandler, type StreamDecoderOptions } from "../stream-decoder.js";
 import type { StreamEncoderOptions } from "../stream-encoder.js";
 import type { ByteSource, ByteTarget } from "../stream-io.js";
 import { openImageFile } from "./file-reader.js";
-import { ImageWriter, type ImageWriterOptions } from "./file-writer.js";
+import { ImageWriter, type ImageWriterOptions, type RawBodyWriter } from "./file-writer.js";
 
 /** Options of {@link streamToImageFile}. */
 export interface StreamToImageOptions<H> extends StreamDecoderOptions, ImageWriterOptions {
@@ -65,8 +65,16 @@ export async function streamToImageFile<H extends ContainerHeader>(
       header = EncodedHeader.fromImage(format, mapped, header.littleEndian, header.bytes, table);
     }
     writer = await ImageWriter.create<H>(format, file, header, options);
-    for await (const section of stream.rawSections()) {
-      await writer.writeRaw(rawEntry(section.entry), section.parts);
+    // Each body goes to the file chunk by chunk as it arrives (its CRC checked at its end; a mismatch
+    // aborts the writer, which removes the temporary file): nothing is held beyond the write queue.
+    let body: RawBodyWriter | undefined;
+    const sink = writer;
+    const handler: BodyHandler = {
+      begin: async (entry) => void (body = await sink.beginRaw(rawEntry(entry))),
+      part: (bytes) => body!.write(bytes),
+    };
+    for await (const _ of stream.rawSections(handler)) {
+      body!.end();
       options.onProgress?.({ sections: writer.sectionCount, streamBytes: stream.offset });
     }
     await writer.finish();

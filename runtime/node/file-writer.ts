@@ -36,6 +36,14 @@ export interface ImageWriterOptions {
   readonly maxPendingBytes?: number;
 }
 
+/** A section body being written piece by piece: see {@link ImageWriter.beginRaw}. */
+export interface RawBodyWriter {
+  /** Queues the next piece; resolves when the writer can take more. */
+  write(part: Uint8Array): Promise<void>;
+  /** Checks that the pieces added up to the entry's size. */
+  end(): void;
+}
+
 let tempCounter = 0;
 
 /**
@@ -230,6 +238,50 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
       await this.abort();
       throw e;
     }
+  }
+
+  /**
+   * Starts a section whose body arrives in pieces (a converter passing a stream on as it comes): the
+   * entry is laid out now, each {@link RawBodyWriter.write} queues the next piece at its place in the
+   * file, {@link RawBodyWriter.end} checks that the body has the entry's size. Nothing is held beyond
+   * the write queue, whatever the body's size. The pieces must stay unchanged until `finish` resolves.
+   */
+  async beginRaw(entry: RawEntry): Promise<RawBodyWriter> {
+    this.check();
+    const label = `#${this.count}`;
+    if ((entry.type & ~OPTIONAL_BIT) === this.format.endId) {
+      throw new EncodeError("invalid-value", "the end section is written by finish(), not as a section", { offset: this.pos, section: label, path: "type" });
+    }
+    const size = Number(entry.size);
+    const offset = seekableBodyOffset(this.pos, entry.align);
+    try {
+      await this.padTo(offset);
+      this.format.entry.encode(this.table, { ...entry, offset: BigInt(offset) });
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    this.pos = offset + size;
+    this.count++;
+    let at = offset;
+    const end = offset + size;
+    return {
+      write: async (part) => {
+        this.check();
+        try {
+          if (at + part.length > end) throw new EncodeError("invalid-value", `the body is longer than its entry's ${size} bytes`, { offset: at, section: label, path: "size" });
+          const position = at;
+          at += part.length;
+          await this.queue.write(part, position);
+        } catch (e) {
+          await this.abort();
+          throw e;
+        }
+      },
+      end: () => {
+        if (at !== end) throw new EncodeError("invalid-value", `the body has ${at - offset} bytes, its entry says ${size}`, { offset: at, section: label, path: "size" });
+      },
+    };
   }
 
   /** Zeros from the current end to `offset`, written rather than left as a hole, so nothing depends on sparse files. */
