@@ -20,6 +20,7 @@ import {
 import { EncodeError } from "../errors.js";
 import { EncodedHeader, seekableBodyOffset, seekableTableOffset } from "../layout.js";
 import { SectionEncoder, type RawEntry } from "../section-encoder.js";
+import { WriteQueue } from "./write-queue.js";
 
 /** Options of {@link ImageWriter}. */
 export interface ImageWriterOptions {
@@ -53,83 +54,6 @@ let tempCounter = 0;
  * time to keep up); flushing as it goes keeps the dirty data small.
  */
 const FLUSH_EVERY = 64 * 1024 * 1024;
-
-/**
- * Positional writes, one after the other in the order queued (the file is written front to back, so
- * the kernel sees a sequential writer), while the caller goes on: `write` returns at once unless more
- * than `maxPendingBytes` are waiting.
- */
-class WriteQueue {
-  private tail: Promise<void> = Promise.resolve();
-  private pendingBytes = 0;
-  private failure: unknown;
-  /** Resolved whenever a write completes, so a caller over the limit can wait for room. */
-  private wake: (() => void) | undefined;
-  /** Bytes written since the last flush was started, and that flush. */
-  private unflushed = 0;
-  private flushing: Promise<void> | undefined;
-
-  constructor(
-    private readonly handle: FileHandle,
-    private readonly maxPendingBytes: number,
-    /** Start a background `datasync` after this many bytes (0: never); see {@link FLUSH_EVERY}. */
-    private readonly flushEvery: number,
-  ) {}
-
-  /** Queues a write of `bytes` at `position`; waits while too many bytes are waiting. */
-  async write(bytes: Uint8Array, position: number): Promise<void> {
-    this.check();
-    if (bytes.length === 0) return;
-    this.pendingBytes += bytes.length;
-    this.tail = this.tail.then(async () => {
-      try {
-        if (this.failure === undefined) await this.writeFully(bytes, position);
-        this.unflushed += bytes.length;
-        if (this.flushEvery > 0 && this.unflushed >= this.flushEvery && this.flushing === undefined) this.startFlush();
-      } catch (e) {
-        this.failure ??= e;
-      } finally {
-        this.pendingBytes -= bytes.length;
-        this.wake?.();
-      }
-    });
-    while (this.pendingBytes > this.maxPendingBytes && this.failure === undefined) {
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-    this.check();
-  }
-
-  private async writeFully(bytes: Uint8Array, position: number): Promise<void> {
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done);
-      done += bytesWritten;
-    }
-  }
-
-  /** Flushes what is written so far while writing goes on, so the final sync has little left to do. */
-  private startFlush(): void {
-    this.unflushed = 0;
-    this.flushing = this.handle.datasync().then(
-      () => (this.flushing = undefined),
-      (e: unknown) => {
-        this.failure ??= e;
-        this.flushing = undefined;
-      },
-    );
-  }
-
-  /** Waits for every queued write (and a flush under way); rethrows the first failure. */
-  async drain(): Promise<void> {
-    await this.tail;
-    await this.flushing;
-    this.check();
-  }
-
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure;
-  }
-}
 
 /**
  * Writes a seekable image to a file, section by section. Create it with {@link ImageWriter.create},
