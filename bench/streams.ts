@@ -5,13 +5,14 @@
  * its own, so its maxRSS is its own.
  *
  *     npx tsx bench/streams.ts [--gib 2] [--rounds 3] [--small-mib 256] [--paths native,js]
- *                              [--receivers 8] [--receive-mib 256] [--receive-nosync] [--tsx]
+ *                              [--receivers 8] [--receive-mib 256] [--receive-nosync] [--receive-only] [--tsx]
  *     npm run bench:streams
  *
  * `--paths` runs the checksumming jobs once per CRC32C kernel in every round: `native` (the optional
  * dependency, when it loads) and `js` (children started with XENIMAGE_CRC=js). `--receivers N` adds
  * the concurrent receiver: N migrations of a `--receive-mib` guest sent at once over loopback
- * (127.0.0.1) to one `MigrationReceiver`, against one migration alone, each kernel (0: skip).
+ * (127.0.0.1) to one `MigrationReceiver`, against one migration alone and against the same N taken
+ * one at a time, each kernel (0: skip); `--receive-only` runs just that part.
  *
  * Jobs run on plain node, on a tsc build of this file made at the start (`--tsx` runs them under tsx
  * instead, which adds its loader's ~35 MiB to every RSS figure).
@@ -167,7 +168,7 @@ async function crc(): Promise<number> {
  * `dir`, taking `count` migrations at once. Tells the parent its port, then reports the aggregate:
  * all stream bytes over the time from the first connection accepted to the last image in place.
  */
-async function receiveMany(dir: string, count: number, sync: boolean): Promise<{ bytes: number; seconds: number; note: string }> {
+async function receiveMany(dir: string, count: number, sync: boolean, maxConcurrent = count): Promise<{ bytes: number; seconds: number; note: string }> {
   let bytes = 0;
   let ok = 0;
   let first = Infinity;
@@ -177,7 +178,7 @@ async function receiveMany(dir: string, count: number, sync: boolean): Promise<{
   let ended = 0;
   const receiver = await MigrationReceiver.listen(imageFormat, {
     dir,
-    maxConcurrent: count,
+    maxConcurrent,
     sync,
     onResult: (r) => {
       first = Math.min(first, r.accepted.getTime());
@@ -193,7 +194,7 @@ async function receiveMany(dir: string, count: number, sync: boolean): Promise<{
   await finished;
   await receiver.close();
   if (ok !== count) throw new Error(`${count - ok} of ${count} migrations failed`);
-  return { bytes, seconds: (last - first) / 1000, note: `${count} at once, ${fmt(bytes / count / MIB)} MiB each` };
+  return { bytes, seconds: (last - first) / 1000, note: `${count} migrations, ${maxConcurrent} at a time, ${fmt(bytes / count / MIB)} MiB each` };
 }
 
 /** The sending side: `count` connections to `port`, each streaming the file `src` (1 MiB reads), all at once. */
@@ -244,7 +245,7 @@ async function runJob(job: string, args: string[]): Promise<JobResult> {
       bytes = await crc();
       break;
     case "receive":
-      ({ bytes, seconds: measured, note } = await receiveMany(a, Number(b), c === "sync"));
+      ({ bytes, seconds: measured, note } = await receiveMany(a, Number(b), c === "sync", Number(args[3] ?? b)));
       break;
     case "send":
       bytes = await sendMany(Number(a), b, Number(c));
@@ -314,6 +315,7 @@ async function main(): Promise<void> {
       receivers: { type: "string", default: "8" },
       "receive-mib": { type: "string", default: "256" },
       "receive-nosync": { type: "boolean", default: false },
+      "receive-only": { type: "boolean", default: false },
       tsx: { type: "boolean", default: false },
     },
   });
@@ -339,63 +341,70 @@ async function main(): Promise<void> {
     }
     load();
     log(`CRC32C: ${crc32cKernel.kernel} (${crc32cKernel.package ?? crc32cKernel.reason}); paths measured: ${paths.join(", ")}`);
-    log(`writing a ${values.gib} GiB synthetic guest as a stream to ${dir} …`);
-    const first = await child("encode", [f("guest.stream"), String(guestBytes)], paths[0]);
-    const streamSize = first.bytes;
-    log(`  ${fmt(streamSize / MIB)} MiB stream`);
     const results = new Map<string, JobResult[]>();
     const add = (r: JobResult) => {
       results.set(r.job, [...(results.get(r.job) ?? []), r]);
       log(`  ${r.job.padEnd(32)} ${fmt(rate(r)).padStart(6)} MiB/s  ${fmt(r.seconds, 2).padStart(6)} s  maxRSS ${fmt(r.maxRssMiB)} MiB${r.note ? `  (${r.note})` : ""}`);
     };
     const named = (r: JobResult, job: string): JobResult => ({ ...r, job });
-    add(named(first, on("encode (fsync)", paths[0]!)));
     /** Baselines are run again beside each kernel's jobs, so each ratio compares jobs minutes, not a round, apart. */
     const baselines = new Map<string, JobResult[]>();
     const baseline = (r: JobResult, path: CrcPath) => {
       add(r);
       baselines.set(`${r.job} @${path}`, [...(baselines.get(`${r.job} @${path}`) ?? []), r]);
     };
-    for (let round = 1; round <= rounds; round++) {
-      log(`round ${round} of ${rounds}, load ${loadavg()[0]!.toFixed(1)}`);
-      load();
-      add(named(await child("read", [f("guest.stream")]), "raw read"));
-      for (const path of paths) {
-        baseline(named(await child("copy-loop", [f("guest.stream"), f("copy"), "nosync"]), "raw copy loop"), path);
-        await rm(f("copy"));
-        baseline(named(await child("copy-pipe", [f("guest.stream"), f("copy"), "nosync"]), "raw copy pipe"), path);
-        await rm(f("copy"));
-        add(named(await child("decode", [f("guest.stream")], path), on("stream decode", path)));
-        add(named(await child("to-seekable", [f("guest.stream"), f("guest.img"), "nosync"], path), on("stream → seekable", path)));
-        await rm(f("guest.img"));
-        baseline(named(await child("copy-loop", [f("guest.stream"), f("copy"), "sync"]), "raw copy loop (fsync)"), path);
-        await rm(f("copy"));
-        baseline(named(await child("copy-pipe", [f("guest.stream"), f("copy"), "sync"]), "raw copy pipe (fsync)"), path);
-        await rm(f("copy"));
-        add(named(await child("to-seekable", [f("guest.stream"), f("guest.img"), "sync"], path), on("stream → seekable (fsync)", path)));
-        add(named(await child("to-stream", [f("guest.img"), f("back.stream")], path), on("seekable → stream (fsync)", path)));
-        await rm(f("back.stream"));
-        if (round === 1 && path === paths[0]) add(named(await child("pages", [f("guest.img")], path), "pages by pfn"));
-        await rm(f("guest.img"));
-        if (round > 1 || path !== paths[0]) {
-          add(named(await child("encode", [f("again.stream"), String(guestBytes)], path), on("encode (fsync)", path)));
-          await rm(f("again.stream"));
+    const streams = !values["receive-only"];
+    let streamSize = 0;
+    let small: { encode: JobResult; decode: JobResult; convert: JobResult } | undefined;
+    // The streams and files jobs, unless --receive-only.
+    if (streams) {
+      log(`writing a ${values.gib} GiB synthetic guest as a stream to ${dir} …`);
+      const first = await child("encode", [f("guest.stream"), String(guestBytes)], paths[0]);
+      streamSize = first.bytes;
+      log(`  ${fmt(streamSize / MIB)} MiB stream`);
+      add(named(first, on("encode (fsync)", paths[0]!)));
+      for (let round = 1; round <= rounds; round++) {
+        log(`round ${round} of ${rounds}, load ${loadavg()[0]!.toFixed(1)}`);
+        load();
+        add(named(await child("read", [f("guest.stream")]), "raw read"));
+        for (const path of paths) {
+          baseline(named(await child("copy-loop", [f("guest.stream"), f("copy"), "nosync"]), "raw copy loop"), path);
+          await rm(f("copy"));
+          baseline(named(await child("copy-pipe", [f("guest.stream"), f("copy"), "nosync"]), "raw copy pipe"), path);
+          await rm(f("copy"));
+          add(named(await child("decode", [f("guest.stream")], path), on("stream decode", path)));
+          add(named(await child("to-seekable", [f("guest.stream"), f("guest.img"), "nosync"], path), on("stream → seekable", path)));
+          await rm(f("guest.img"));
+          baseline(named(await child("copy-loop", [f("guest.stream"), f("copy"), "sync"]), "raw copy loop (fsync)"), path);
+          await rm(f("copy"));
+          baseline(named(await child("copy-pipe", [f("guest.stream"), f("copy"), "sync"]), "raw copy pipe (fsync)"), path);
+          await rm(f("copy"));
+          add(named(await child("to-seekable", [f("guest.stream"), f("guest.img"), "sync"], path), on("stream → seekable (fsync)", path)));
+          add(named(await child("to-stream", [f("guest.img"), f("back.stream")], path), on("seekable → stream (fsync)", path)));
+          await rm(f("back.stream"));
+          if (round === 1 && path === paths[0]) add(named(await child("pages", [f("guest.img")], path), "pages by pfn"));
+          await rm(f("guest.img"));
+          if (round > 1 || path !== paths[0]) {
+            add(named(await child("encode", [f("again.stream"), String(guestBytes)], path), on("encode (fsync)", path)));
+            await rm(f("again.stream"));
+          }
         }
       }
+      for (const path of paths) add(named(await child("crc", [], path), on("crc32c in memory", path)));
+      log(`a ${values["small-mib"]} MiB guest, to compare peak RSS …`);
+      const smallEncode = await child("encode", [f("small.stream"), String(smallBytes)], paths[0]);
+      const smallDecode = await child("decode", [f("small.stream")], paths[0]);
+      const smallConvert = await child("to-seekable", [f("small.stream"), f("small.img"), "sync"], paths[0]);
+      await rm(f("small.img"));
+      small = { encode: smallEncode, decode: smallDecode, convert: smallConvert };
     }
-    for (const path of paths) add(named(await child("crc", [], path), on("crc32c in memory", path)));
-    log(`a ${values["small-mib"]} MiB guest, to compare peak RSS …`);
-    const small = await child("encode", [f("small.stream"), String(smallBytes)], paths[0]);
-    const smallDecode = await child("decode", [f("small.stream")], paths[0]);
-    const smallConvert = await child("to-seekable", [f("small.stream"), f("small.img"), "sync"], paths[0]);
-    await rm(f("small.img"));
 
     /** Concurrent receiver: `count` senders at once, each the whole receive guest, into one receiver. */
-    const receiveRound = async (count: number, path: CrcPath): Promise<{ receiver: JobResult; sender: JobResult }> => {
+    const receiveRound = async (count: number, atOnce: number, path: CrcPath): Promise<{ receiver: JobResult; sender: JobResult }> => {
       const out = f(`received-${count}`);
       await mkdir(out);
       let sending: Promise<JobResult> | undefined;
-      const receiver = await child("receive", [out, String(count), receiveSync ? "sync" : "nosync"], path, (port) => {
+      const receiver = await child("receive", [out, String(count), receiveSync ? "sync" : "nosync", String(atOnce)], path, (port) => {
         sending = child("send", [String(port), f("receive.stream"), String(count)], path);
       });
       const sender = await sending!;
@@ -409,9 +418,11 @@ async function main(): Promise<void> {
       for (let round = 1; round <= rounds; round++) {
         load();
         for (const path of paths) {
-          for (const count of [1, receivers]) {
-            const r = await receiveRound(count, path);
-            const key = on(`receive ${count === 1 ? "1 alone" : `${count} at once`}`, path);
+          // One migration alone; N with the receiver taking one at a time (the same bytes through the
+          // same disk, the like-for-like comparison); N at once.
+          for (const [count, atOnce] of [[1, 1], [receivers, 1], [receivers, receivers]] as const) {
+            const r = await receiveRound(count, atOnce, path);
+            const key = on(`receive ${count === 1 ? "1 alone" : atOnce === 1 ? `${count} one at a time` : `${count} at once`}`, path);
             receiving.set(key, [...(receiving.get(key) ?? []), r]);
             log(`  ${key.padEnd(32)} ${fmt(rate(r.receiver)).padStart(6)} MiB/s aggregate  ${fmt(r.receiver.seconds, 2).padStart(6)} s  receiver maxRSS ${fmt(r.receiver.maxRssMiB)} MiB, sender ${fmt(r.sender.maxRssMiB)} MiB`);
           }
@@ -433,38 +444,40 @@ async function main(): Promise<void> {
     p(`Machine: ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} cores, ${fmt(totalmem() / 1024 / MIB, 1)} GiB RAM, Node ${process.version}, ${process.platform} ${process.arch}.`);
     p(`Jobs ran on ${values.tsx ? "tsx" : "plain node (tsc output)"}; 1-minute load average at the start and each round: ${loads.join(", ")}.`);
     p(`CRC32C kernels: ${paths.map((x) => (x === "js" ? "js (XENIMAGE_CRC=js)" : `native = ${crc32cKernel.kernel} (${crc32cKernel.package ?? crc32cKernel.reason})`)).join("; ")}.`);
-    p(`Image: ${fmt(streamSize / MIB)} MiB stream (${values.gib} GiB guest, 1024-page batches), files under ${tmpdir()}; ${rounds} rounds.`);
-    p();
-    p("| job | MiB/s median | min … max | CPU s per GiB, median | peak RSS MiB (max) |");
-    p("| --- | ---: | ---: | ---: | ---: |");
-    /** CPU time per GiB moved: steadier than wall time on a machine shared with other jobs. */
-    const cpuPerGiB = (r: JobResult) => r.cpuSeconds / (r.bytes / 1024 / MIB);
-    for (const job of results.keys()) {
-      const xs = rates(job);
-      const unit = job === "pages by pfn" ? ` (${fmt(median(xs.map((x) => (x * MIB) / 4096)))} pages/s)` : "";
-      const cpu = job === "pages by pfn" ? "" : fmt(median((results.get(job) ?? []).map(cpuPerGiB)), 2);
-      p(`| ${job} | ${fmt(median(xs))}${unit} | ${fmt(Math.min(...xs))} … ${fmt(Math.max(...xs))} | ${cpu} | ${fmt(rss(job))} |`);
+    if (streams) {
+      p(`Image: ${fmt(streamSize / MIB)} MiB stream (${values.gib} GiB guest, 1024-page batches), files under ${tmpdir()}; ${rounds} rounds.`);
+      p();
+      p("| job | MiB/s median | min … max | CPU s per GiB, median | peak RSS MiB (max) |");
+      p("| --- | ---: | ---: | ---: | ---: |");
+      /** CPU time per GiB moved: steadier than wall time on a machine shared with other jobs. */
+      const cpuPerGiB = (r: JobResult) => r.cpuSeconds / (r.bytes / 1024 / MIB);
+      for (const job of results.keys()) {
+        const xs = rates(job);
+        const unit = job === "pages by pfn" ? ` (${fmt(median(xs.map((x) => (x * MIB) / 4096)))} pages/s)` : "";
+        const cpu = job === "pages by pfn" ? "" : fmt(median((results.get(job) ?? []).map(cpuPerGiB)), 2);
+        p(`| ${job} | ${fmt(median(xs))}${unit} | ${fmt(Math.min(...xs))} … ${fmt(Math.max(...xs))} | ${cpu} | ${fmt(rss(job))} |`);
+      }
+      p();
+      const synced = ["raw copy loop (fsync)", "raw copy pipe (fsync)"];
+      const unsynced = ["raw copy loop", "raw copy pipe"];
+      const row = (label: string, job: string, names: string[], path: CrcPath) => {
+        const xs = ratios(job, names, path);
+        p(`| ${label} | ${fmt(median(xs), 2)} | ${xs.map((x) => fmt(x, 2)).join(", ")} |`);
+      };
+      p("| ratio, same round, against the faster raw copy run beside it | median | per round |");
+      p("| --- | ---: | --- |");
+      for (const path of paths) {
+        const k = paths.length > 1 || path === "js" ? ` [${path}]` : "";
+        row(`stream decode${k} / raw copy with fsync`, on("stream decode", path), synced, path);
+        row(`stream decode${k} / raw copy without fsync`, on("stream decode", path), unsynced, path);
+        row(`stream → seekable (fsync)${k} / raw copy with fsync`, on("stream → seekable (fsync)", path), synced, path);
+        row(`stream → seekable (no fsync)${k} / raw copy without fsync`, on("stream → seekable", path), unsynced, path);
+        row(`seekable → stream (fsync)${k} / raw copy with fsync`, on("seekable → stream (fsync)", path), synced, path);
+        row(`stream encode (fsync)${k} / raw copy with fsync`, on("encode (fsync)", path), synced, path);
+      }
+      p();
+      p(`Peak RSS, ${values["small-mib"]} MiB guest [${paths[0]}]: encode ${fmt(small!.encode.maxRssMiB)} MiB, decode ${fmt(small!.decode.maxRssMiB)} MiB, stream → seekable ${fmt(small!.convert.maxRssMiB)} MiB.`);
     }
-    p();
-    const synced = ["raw copy loop (fsync)", "raw copy pipe (fsync)"];
-    const unsynced = ["raw copy loop", "raw copy pipe"];
-    const row = (label: string, job: string, names: string[], path: CrcPath) => {
-      const xs = ratios(job, names, path);
-      p(`| ${label} | ${fmt(median(xs), 2)} | ${xs.map((x) => fmt(x, 2)).join(", ")} |`);
-    };
-    p("| ratio, same round, against the faster raw copy run beside it | median | per round |");
-    p("| --- | ---: | --- |");
-    for (const path of paths) {
-      const k = paths.length > 1 || path === "js" ? ` [${path}]` : "";
-      row(`stream decode${k} / raw copy with fsync`, on("stream decode", path), synced, path);
-      row(`stream decode${k} / raw copy without fsync`, on("stream decode", path), unsynced, path);
-      row(`stream → seekable (fsync)${k} / raw copy with fsync`, on("stream → seekable (fsync)", path), synced, path);
-      row(`stream → seekable (no fsync)${k} / raw copy without fsync`, on("stream → seekable", path), unsynced, path);
-      row(`seekable → stream (fsync)${k} / raw copy with fsync`, on("seekable → stream (fsync)", path), synced, path);
-      row(`stream encode (fsync)${k} / raw copy with fsync`, on("encode (fsync)", path), synced, path);
-    }
-    p();
-    p(`Peak RSS, ${values["small-mib"]} MiB guest [${paths[0]}]: encode ${fmt(small.maxRssMiB)} MiB, decode ${fmt(smallDecode.maxRssMiB)} MiB, stream → seekable ${fmt(smallConvert.maxRssMiB)} MiB.`);
     if (receiving.size > 0) {
       p();
       p(`Concurrent receiver (MigrationReceiver, ${receiveSync ? "fsync" : "no fsync"}), ${values["receive-mib"]} MiB guests sent over 127.0.0.1 by one sender process, ${rounds} rounds:`);
@@ -476,13 +489,16 @@ async function main(): Promise<void> {
         p(`| ${key} | ${fmt(median(xs))} | ${xs.map((x) => fmt(x)).join(", ")} | ${fmt(Math.max(...rs.map((r) => r.receiver.maxRssMiB)))} | ${fmt(Math.max(...rs.map((r) => r.sender.maxRssMiB)))} |`);
       }
       p();
-      p("| aggregate of many / one alone, same round | median | per round |");
+      p("| aggregate rate, same round | median | per round |");
       p("| --- | ---: | --- |");
       for (const path of paths) {
-        const one = receiving.get(on("receive 1 alone", path)) ?? [];
+        const k = paths.length > 1 || path === "js" ? ` [${path}]` : "";
         const many = receiving.get(on(`receive ${receivers} at once`, path)) ?? [];
-        const xs = many.map((r, i) => rate(r.receiver) / rate(one[i]!.receiver));
-        p(`| ${receivers} at once / 1 alone${paths.length > 1 || path === "js" ? ` [${path}]` : ""} | ${fmt(median(xs), 2)} | ${xs.map((x) => fmt(x, 2)).join(", ")} |`);
+        for (const other of ["1 alone", `${receivers} one at a time`]) {
+          const base = receiving.get(on(`receive ${other}`, path)) ?? [];
+          const xs = many.map((r, i) => rate(r.receiver) / rate(base[i]!.receiver));
+          p(`| ${receivers} at once / ${other}${k} | ${fmt(median(xs), 2)} | ${xs.map((x) => fmt(x, 2)).join(", ")} |`);
+        }
       }
     }
     process.stdout.write(lines.join("\n") + "\n");
