@@ -62,9 +62,11 @@ export class StreamedSection {
 
   /**
    * The body in one buffer: a view of its chunk when it arrived in one, else copied together once.
-   * Converters and {@link StreamDecoder.sections} use {@link parts} and never join.
+   * Converters and {@link StreamDecoder.sections} use {@link parts} and never join. Not available when
+   * the body went to a {@link BodyHandler} instead.
    */
   get body(): Uint8Array {
+    if (this.parts.length === 0 && this.size > 0) throw new Error(`the body of ${this.label} went to a BodyHandler and was not kept`);
     this.joined ??= joinParts(this.parts, this.size);
     return this.joined;
   }

@@ -64,6 +64,7 @@ describe("rawSections with a body handler", () => {
     let yielded = 0;
     for await (const s of stream.rawSections({ begin: (entry) => void seen.push({ entry, parts: [] }), part: (p) => void seen.at(-1)!.parts.push(p) })) {
       expect(s.parts).toEqual([]);
+      if (s.size > 0) expect(() => s.body).toThrow(/went to a BodyHandler/);
       expect(s.entry).toBe(seen.at(-1)!.entry);
       yielded++;
     }
