@@ -30,5 +30,8 @@ export type { ByteSink, ByteSource, ByteTarget, NodeWritableLike } from "./runti
 export { ByteReader, type ByteReaderOptions } from "./runtime/byte-reader.js";
 export { ByteWriter, type ByteWriterOptions } from "./runtime/byte-writer.js";
 
+// Checksums: the CRC32C every image uses, and which kernel computes it (native in Node where it loads).
+export { crc32c, crc32cKernel, type Crc32cKernelInfo } from "./runtime/crc32c.js";
+
 // Errors: every failure is one of these, with a typed code and where it happened.
-export { DecodeError, EncodeError, XenImageError, type DecodeErrorCode, type EncodeErrorCode, type Location, type XenImageErrorCode } from "./runtime/errors.js";
+export { DecodeError, EncodeError, XenImageError, type DecodeErrorCode, type EncodeErrorCode, type EntryRuleCode, type Location, type XenImageErrorCode } from "./runtime/errors.js";

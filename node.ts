@@ -17,3 +17,4 @@ export {
 export { fileSource, openImageFile, type FileHandleLike } from "./runtime/node/file-reader.js";
 export { ImageWriter, writeImageFile, type ImageWriterOptions } from "./runtime/node/file-writer.js";
 export { imageFileToStream, streamToImageFile, type ConversionSummary, type StreamToImageOptions } from "./runtime/node/convert.js";
+export { MigrationReceiver, ReceiverClosedError, type MigrationInfo, type MigrationResult, type ReceiverOptions } from "./runtime/node/receiver.js";

@@ -3,13 +3,14 @@
  * The xenimage command. Thin: it parses arguments, reads and writes files and prints; the work is in
  * runtime/ and generated/. Exit codes: 0 ok, 1 invalid image, 2 usage error, 3 I/O error.
  */
-import { XenImageError } from "../runtime/index.js";
+import { crc32cKernel, XenImageError } from "../runtime/index.js";
 import { build } from "./commands/build.js";
 import { convert } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
 import { dump } from "./commands/dump.js";
 import { inspect } from "./commands/inspect.js";
 import { pages } from "./commands/pages.js";
+import { receive } from "./commands/receive.js";
 import { verify } from "./commands/verify.js";
 import { EXIT, ioMessage, isIoError, UsageError } from "./errors.js";
 import { exitOnClosedOutput, installInterruptHandlers, isClosedPipe } from "./interrupts.js";
@@ -47,6 +48,11 @@ Commands:
                                    list the guest's pages (pfn, type, section), or extract them to DIR;
                                    a listing reads the frame lists only (verify checks the CRCs), an
                                    extracted page comes from a section whose CRC checks out
+  receive --listen HOST:PORT --out DIR [--max N] [--count N] [--idle-timeout S] [--no-sync] [--json]
+                                   receive migration streams over TCP, up to N at once (default 8), each
+                                   into its own seekable image in DIR named NAME-domID-TIME-SEQ.img; one
+                                   line per migration that ended; stops on SIGINT/SIGTERM or after
+                                   --count migrations, closing those under way (they leave no file)
   demo [--out DIR]                 write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and
                                    ARM guests and a core image to DIR (default: demo), and inspect each
   generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers;
@@ -61,7 +67,8 @@ Options:
   --json      machine-readable output (64-bit integers as decimal strings)
   --debug     print stack traces of unexpected errors
   -h, --help  this help
-  --version   the version
+  --version   the version; with --json also the Node version and the CRC32C kernel in use
+              (native, or js with the reason: XENIMAGE_CRC=js forces js)
 
 Exit codes:
   0  success
@@ -78,10 +85,16 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   verify,
   convert,
   pages,
+  receive,
   demo,
   generate: async (args, io) => runCompiler("generate", args, io),
   docs: async (args, io) => runCompiler("docs", ["--docs-only", ...args], io),
 };
+
+/** `--version --json`: what a bug report needs, the checksum kernel included (native or JavaScript, and why). */
+function versionJson(): string {
+  return JSON.stringify({ version: packageVersion(), node: process.version, platform: `${process.platform}-${process.arch}`, crc32c: crc32cKernel }, null, 2);
+}
 
 /** The schema compiler, a package of its own with the heavy tools (yaml, ajv, ts-morph, prettier). */
 const COMPILER = "@xenimage/compiler";
@@ -120,7 +133,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (command === "--version") {
-      io.out(packageVersion());
+      if (rest.length > 0 && !(rest.length === 1 && rest[0] === "--json")) throw new UsageError("--version takes only --json");
+      io.out(rest.includes("--json") ? versionJson() : packageVersion());
       return EXIT.ok;
     }
     const run = COMMANDS[command];

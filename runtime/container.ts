@@ -432,23 +432,26 @@ export function decodeSection<H extends ContainerHeader, S extends KnownSectionB
  * {@link decodeSection} for a body wherever it came from (a seekable image, a stream, a file read on
  * demand): `offset` is where the body starts in the image or stream, so errors name real offsets.
  * `crcChecked` skips the CRC when the caller has just checked it (a stream decoder checks it as the
- * body arrives), so no body is checksummed twice.
+ * body arrives), so no body is checksummed twice. The body may also come as a reader at its start
+ * (a stream decoder passes a `PartsReader` over a body that arrived in several chunks, with its
+ * `base` at `offset`).
  */
 export function decodeSectionBody<H extends ContainerHeader, S extends KnownSectionBase>(
   format: DecodingFormat<H>,
   image: { readonly header: H; readonly littleEndian: boolean },
   entry: TableEntry,
   index: number,
-  body: Uint8Array,
+  body: Uint8Array | ByteReader,
   offset: number,
   known: Map<number, SectionDecoder<unknown, H>> = codecsById(format),
   crcChecked = false,
 ): S | UnknownSection {
+  const r = body instanceof ByteReader ? body : new ByteReader(body, { littleEndian: image.littleEndian, base: offset });
   const id = entry.type & ~OPTIONAL_BIT;
   const optional = (entry.type & OPTIONAL_BIT) !== 0;
   const codec = known.get(id);
   const label = sectionLabel(codec?.name ?? `type ${hex(id)}`, index);
-  const crc = crcChecked ? entry.crc : crc32c(body);
+  const crc = crcChecked ? entry.crc : crc32c(r.bytesAt(0, r.remaining));
   if (crc !== entry.crc) {
     throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset });
   }
@@ -456,9 +459,8 @@ export function decodeSectionBody<H extends ContainerHeader, S extends KnownSect
     if (!optional) {
       throw new DecodeError("unknown-mandatory", `unknown mandatory section type ${hex(id)}: this reader cannot skip it`, { section: label, offset });
     }
-    return { type: "unknown", id, optional, flags: entry.flags, entryCount: entry.entryCount, entrySize: entry.entrySize, align: entry.align, bytes: body };
+    return { type: "unknown", id, optional, flags: entry.flags, entryCount: entry.entryCount, entrySize: entry.entrySize, align: entry.align, bytes: r.bytesAt(0, r.remaining) };
   }
-  const r = new ByteReader(body, { littleEndian: image.littleEndian, base: offset });
   try {
     const value = codec.decode(r, { header: image.header, entryCount: entry.entryCount, entrySize: entry.entrySize });
     r.expectEnd();

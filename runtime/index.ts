@@ -24,3 +24,4 @@ export * from "./section-table.js";
 export * from "./entry-rules.js";
 export { Schema } from "./reflect/schema.js";
 export type { SchemaJson } from "./reflect/schema-json.js";
+export * from "./parts-reader.js";

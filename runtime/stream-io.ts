@@ -274,20 +274,24 @@ export class ChunkReader {
   /**
    * The next `n` bytes as views of the chunks they arrived in, without copying (fewer than `n` bytes only
    * at the source's end): for bodies that are checksummed and passed on rather than decoded. `onPart`
-   * sees each view as soon as its chunk is in, before the next chunk is waited for.
+   * sees each view as soon as its chunk is in, before the next chunk is waited for; when it returns a
+   * promise, reading waits for it. `keep: false` returns no parts (the caller took them in `onPart`), so
+   * nothing of a large body is held here.
    */
-  async readParts(n: number, onPart?: (part: Uint8Array) => void): Promise<Uint8Array[]> {
+  async readParts(n: number, onPart?: (part: Uint8Array) => void | Promise<void>, keep = true): Promise<Uint8Array[]> {
     const parts: Uint8Array[] = [];
     let need = n;
     while (need > 0) {
       if (this.buffered === 0 && !(await this.pull())) break;
       const take = Math.min(this.buffered, need);
       const part = this.chunk.subarray(this.at, this.at + take);
-      onPart?.(part);
-      parts.push(part);
       this.at += take;
       this.offset += take;
       need -= take;
+      if (keep) parts.push(part);
+      // A consumer that writes the part on (a file writer's queue) may make us wait: that is the backpressure.
+      const pending = onPart?.(part);
+      if (pending !== undefined) await pending;
     }
     return parts;
   }

@@ -50,7 +50,9 @@ describe("the npm package, from its tarball", () => {
     expect(files).toContain("package/README.md");
     expect(files).toContain("package/dist/index.js");
     expect(files).toContain("package/dist/index.d.ts");
-    expect(files.filter((f) => /\.map$|\.ts$(?<!\.d\.ts)|^package\/(test|bench|schema|generator|runtime|generated)\//.test(f))).toEqual([]);
+    // runtime/native holds the two plain-JavaScript CRC32C shims the package's "imports" map points at.
+    expect(files.filter((f) => /\.map$|\.ts$(?<!\.d\.ts)|^package\/(test|bench|schema|generator|runtime(?!\/native\/)|generated)\//.test(f))).toEqual([]);
+    expect(files).toContain("package/runtime/native/crc32c.node.js");
     expect(files.filter((f) => f.startsWith("package/dist/generator/"))).toEqual([]);
   });
 

@@ -24,10 +24,12 @@ const MAIN = [
   "ByteTarget",
   "ByteWriter",
   "ByteWriterOptions",
+  "Crc32cKernelInfo",
   "DecodeError",
   "DecodeErrorCode",
   "EncodeError",
   "EncodeErrorCode",
+  "EntryRuleCode",
   "GuestType",
   "HeaderInit",
   "Image",
@@ -55,6 +57,8 @@ const MAIN = [
   "UnknownSection",
   "XenImageError",
   "XenImageErrorCode",
+  "crc32c",
+  "crc32cKernel",
   "decodeImage",
   "decodeStream",
   "decodeStreamToImage",
@@ -77,7 +81,12 @@ const NODE = [
   "removeStaleTemporariesIn",
   "syncDirectory",
   "writeFileAtomic",
-  "ConversionSummary", "FileHandleLike", "ImageWriter", "ImageWriterOptions", "StreamToImageOptions", "fileSource", "imageFileToStream", "openImageFile", "streamToImageFile", "writeImageFile"];
+  "ConversionSummary",
+  "MigrationInfo",
+  "MigrationReceiver",
+  "MigrationResult",
+  "ReceiverClosedError",
+  "ReceiverOptions", "FileHandleLike", "ImageWriter", "ImageWriterOptions", "StreamToImageOptions", "fileSource", "imageFileToStream", "openImageFile", "streamToImageFile", "writeImageFile"];
 
 const INTEROP = [
   "DETECT_BYTES",
