@@ -1,13 +1,17 @@
 /**
- * CRC32C variants on this machine (not a test): the slicing-by-8 the runtime had before, the
- * slicing-by-16 it has now (word reads, and the byte-wise path big-endian hosts take), and a
- * WebAssembly slicing-by-16 kernel assembled here (the input copied into its memory 1 MiB at a time,
- * as a runtime would have to). Rounds alternate the variants, so a busy machine slows all alike;
- * medians are reported.
+ * CRC32C variants on this machine (not a test): the native kernel (`@node-rs/crc32`, the optional
+ * dependency, when it loads), the slicing-by-8 the runtime had before, the JavaScript slicing-by-16
+ * it falls back to (word reads, and the byte-wise path big-endian hosts take), and a WebAssembly
+ * slicing-by-16 kernel assembled here (the input copied into its memory 1 MiB at a time, as a runtime
+ * would have to). Rounds alternate the variants, so a busy machine slows all alike; medians are
+ * reported. Then the native and JavaScript kernels over one 256 MiB buffer (the issue's figure).
  *
  *     npx tsx bench/crc32c.ts
  */
-import { crc32c, crc32cPortable } from "../runtime/crc32c.js";
+import { createRequire } from "node:module";
+import { loadavg } from "node:os";
+import { crc32c, crc32cJs, crc32cKernel, crc32cPortable } from "../runtime/crc32c.js";
+import { selectNativeCrc32c } from "../runtime/native/crc32c.node.js";
 
 const POLY = 0x82f63b78;
 const MIB = 1024 * 1024;
@@ -154,9 +158,16 @@ function wasmCrc(copyIn = true): (bytes: Uint8Array, crc?: number) => number {
   };
 }
 
+/** The native kernel whatever XENIMAGE_CRC says, so both are measured in one run. */
+const native = selectNativeCrc32c({}, createRequire(import.meta.url));
+console.log(`CRC32C kernel selected in this process: ${crc32cKernel.kernel} (${crc32cKernel.package ?? crc32cKernel.reason}); load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log();
+
 const variants: [string, (b: Uint8Array, c?: number) => number][] = [
+  ...(native.kernel === undefined ? [] : ([[`native ${native.name}`, (b: Uint8Array, c = 0) => native.kernel(b, c)]] as [string, (b: Uint8Array, c?: number) => number][])),
+  ["crc32c() as selected", crc32c],
   ["slicing-by-8, byte reads (before)", slicingBy8],
-  ["slicing-by-16, word reads (now)", crc32c],
+  ["JavaScript slicing-by-16, word reads (the fallback)", crc32cJs],
   ["slicing-by-16, byte reads (big-endian hosts)", crc32cPortable],
   ["WebAssembly slicing-by-16 (+ copy in)", wasmCrc()],
   ["WebAssembly slicing-by-16, kernel alone (input already in its memory)", wasmCrc(false)],
@@ -177,3 +188,27 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 console.log("| CRC32C variant | MiB/s (median of 30) | min | max |");
 console.log("| --- | ---: | ---: | ---: |");
 for (const [name, xs] of rates) console.log(`| ${name} | ${median(xs).toFixed(0)} | ${Math.min(...xs).toFixed(0)} | ${Math.max(...xs).toFixed(0)} |`);
+
+{
+  // One 256 MiB buffer, three passes per kernel, alternating.
+  const big = new Uint8Array(256 * MIB);
+  for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
+  const kernels: [string, (b: Uint8Array) => number][] = [["JavaScript slicing-by-16", (b) => crc32cJs(b)]];
+  if (native.kernel !== undefined) kernels.unshift([`native ${native.name}`, (b) => native.kernel(b, 0)]);
+  const results = new Map<string, number[]>(kernels.map(([name]) => [name, []]));
+  const answers = new Set<number>();
+  for (let pass = 0; pass < 3; pass++) {
+    for (const [name, f] of kernels) {
+      const start = performance.now();
+      answers.add(f(big));
+      results.get(name)!.push(256 / ((performance.now() - start) / 1000));
+    }
+  }
+  if (answers.size !== 1) throw new Error("the kernels disagree on the 256 MiB buffer");
+  console.log();
+  console.log("| 256 MiB buffer | MiB/s, 3 passes |");
+  console.log("| --- | --- |");
+  for (const [name, xs] of results) console.log(`| ${name} | ${xs.map((x) => x.toFixed(0)).join(", ")} |`);
+  console.log();
+  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+}

@@ -31,6 +31,8 @@ export interface PeekedInput {
   chunks(): AsyncIterable<Uint8Array>;
   /** The input's size when known (a file). */
   readonly size: number | undefined;
+  /** The open file, for positional reads; undefined for standard input. Closed by {@link close}, or by whoever takes it over. */
+  readonly handle: FileHandle | undefined;
   close(): Promise<void>;
 }
 
@@ -61,7 +63,7 @@ export async function peekInput(file: string, io: Io, want: number): Promise<Pee
     }
     const head = new Uint8Array(Math.min(want, stat.size));
     await handle.read(head, 0, head.length, 0);
-    return { head, size: stat.size, chunks: () => fileChunks(handle), close: () => handle.close() };
+    return { head, size: stat.size, handle, chunks: () => fileChunks(handle), close: () => handle.close() };
   }
   const iterator = io.stdin[Symbol.asyncIterator]();
   const taken: Uint8Array[] = [];
@@ -81,7 +83,7 @@ export async function peekInput(file: string, io: Io, want: number): Promise<Pee
       yield next.value;
     }
   }
-  return { head: joined.subarray(0, Math.min(want, length)), size: undefined, chunks: replay, close: async () => undefined };
+  return { head: joined.subarray(0, Math.min(want, length)), size: undefined, handle: undefined, chunks: replay, close: async () => undefined };
 }
 
 /** Collects a whole input into one buffer (for formats converted in memory). */

@@ -30,12 +30,27 @@ export function exitOnClosedOutput(): never {
   process.exit(code !== undefined && code !== 0 ? code : CLOSED_PIPE_EXIT);
 }
 
+/** The handler of a command that shuts down by itself on a signal (`receive`), while it runs. */
+let signalOwner: ((signal: NodeJS.Signals) => void) | undefined;
+
+/**
+ * Lets a command that stops cleanly on SIGINT/SIGTERM (closing what is under way, its own way) take
+ * the signals over from the handlers below while it runs. Returns the function that gives them back.
+ */
+export function takeOverSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  signalOwner = handler;
+  return () => {
+    if (signalOwner === handler) signalOwner = undefined;
+  };
+}
+
 /** Installs the signal, closed-pipe and exit handlers of the command. */
 export function installInterruptHandlers(): void {
   // The last resort: whatever ends the process normally or through process.exit.
   process.on("exit", () => cleanupTemporaries());
   for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (signalOwner !== undefined && signal !== "SIGHUP") return signalOwner(signal as NodeJS.Signals);
       cleanupTemporaries();
       process.exit(code);
     });

@@ -3,18 +3,19 @@
  * The xenimage command. Thin: it parses arguments, reads and writes files and prints; the work is in
  * runtime/ and generated/. Exit codes: 0 ok, 1 invalid image, 2 usage error, 3 I/O error.
  */
-import { packageVersion } from "../generator/package-version.js";
-import { XenImageError } from "../runtime/index.js";
+import { crc32cKernel, XenImageError } from "../runtime/index.js";
 import { build } from "./commands/build.js";
 import { convert } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
 import { dump } from "./commands/dump.js";
 import { inspect } from "./commands/inspect.js";
 import { pages } from "./commands/pages.js";
+import { receive } from "./commands/receive.js";
 import { verify } from "./commands/verify.js";
 import { EXIT, ioMessage, isIoError, UsageError } from "./errors.js";
 import { exitOnClosedOutput, installInterruptHandlers, isClosedPipe } from "./interrupts.js";
 import type { Io } from "./io.js";
+import { packageVersion } from "./version.js";
 
 export { EXIT } from "./errors.js";
 export type { Io } from "./io.js";
@@ -22,14 +23,18 @@ export type { Io } from "./io.js";
 const HELP = `usage: xenimage <command> [options]
 
 Commands:
-  inspect FILE [--json]            the header and the section table, each body's CRC status, and the
+  inspect FILE [--json] [--skip-pages]
+                                   the header and the section table, each body's CRC status, and the
                                    check of the sections against the image-type rule
   dump FILE [--pages] [--section NAME…] [-o OUT]
                                    everything decoded, as JSON (64-bit integers as decimal strings,
-                                   bytes as base64); page contents only with --pages
+                                   bytes as base64); page contents only with --pages. Written as it is
+                                   read: on standard output an error leaves the JSON unterminated
   build JSON -o FILE               the inverse: dump --pages, then build, reproduces the image byte for byte
-  verify FILE [--json]             structure, CRCs, every section's layout and the image-type rules;
-                                   prints every problem
+  verify FILE [--json] [--skip-pages]
+                                   structure, CRCs, every section's layout and the image-type rules;
+                                   prints every problem. --skip-pages (inspect too): in a seekable
+                                   image, check page_data frame lists only, not page contents or CRCs
   convert IN OUT [--to FORMAT]     between the seekable and streamed layouts (without decoding; a stream
                                    becomes a save file as it arrives), and from or to Xen's formats:
                                    FORMAT is seekable, streamed, xen-libxc, xen-libxl, xen-xl or
@@ -40,19 +45,30 @@ Commands:
           [--xenimage-record]      add xenimage's XENIMAGE record, so converting back gives the image
                                    exactly; a libxc or libxl stream with it fails Xen's verify-stream-v2
   pages FILE [--pfn N…] [-o DIR] [--json]
-                                   list the guest's pages (pfn, type, section), or extract them to DIR
+                                   list the guest's pages (pfn, type, section), or extract them to DIR;
+                                   a listing reads the frame lists only (verify checks the CRCs), an
+                                   extracted page comes from a section whose CRC checks out
+  receive --listen HOST:PORT --out DIR [--max N] [--count N] [--idle-timeout S] [--no-sync] [--json]
+                                   receive migration streams over TCP, up to N at once (default 8), each
+                                   into its own seekable image in DIR named NAME-domID-TIME-SEQ.img; one
+                                   line per migration that ended; stops on SIGINT/SIGTERM or after
+                                   --count migrations, closing those under way (they leave no file)
   demo [--out DIR]                 write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and
                                    ARM guests and a core image to DIR (default: demo), and inspect each
-  generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers)
-  docs                             regenerate the documentation only
+  generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers;
+                                   needs the package @xenimage/compiler)
+  docs                             regenerate the documentation only (likewise)
 
-FILE may be - for standard input; -o - writes to standard output.
+FILE may be - for standard input; -o - writes to standard output. inspect, verify, dump and pages
+read an image a section at a time, in bounded memory whatever its size (a seekable image on standard
+input is first copied to a temporary file).
 
 Options:
   --json      machine-readable output (64-bit integers as decimal strings)
   --debug     print stack traces of unexpected errors
   -h, --help  this help
-  --version   the version
+  --version   the version; with --json also the Node version and the CRC32C kernel in use
+              (native, or js with the reason: XENIMAGE_CRC=js forces js)
 
 Exit codes:
   0  success
@@ -69,10 +85,42 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   verify,
   convert,
   pages,
+  receive,
   demo,
-  generate: async (args, io) => (await import("../generator/main.js")).runGenerator(args, io.out, io.err),
-  docs: async (args, io) => (await import("../generator/main.js")).runGenerator(["--docs-only", ...args], io.out, io.err),
+  generate: async (args, io) => runCompiler("generate", args, io),
+  docs: async (args, io) => runCompiler("docs", ["--docs-only", ...args], io),
 };
+
+/** `--version --json`: what a bug report needs, the checksum kernel included (native or JavaScript, and why). */
+function versionJson(): string {
+  return JSON.stringify({ version: packageVersion(), node: process.version, platform: `${process.platform}-${process.arch}`, crc32c: crc32cKernel }, null, 2);
+}
+
+/** The schema compiler, a package of its own with the heavy tools (yaml, ajv, ts-morph, prettier). */
+const COMPILER = "@xenimage/compiler";
+
+/** What the CLI uses of the compiler; it is loaded only when asked for, and may not be installed. */
+interface Compiler {
+  runGenerator(args: readonly string[], log: (line: string) => void, error: (line: string) => void): Promise<number>;
+}
+
+/** Runs `generate` or `docs` in the compiler; when it is not installed, says in one line how to install it. */
+async function runCompiler(command: string, args: string[], io: Io): Promise<number> {
+  let compiler: Compiler;
+  try {
+    // A specifier in a variable: the compiler is not a dependency of this package, so nothing resolves it ahead.
+    const specifier: string = COMPILER;
+    compiler = (await import(specifier)) as Compiler;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && String((e as Error).message).includes(`'${COMPILER}'`)) {
+      io.err(`xenimage: ${command} needs the schema compiler, which is not installed: npm install --save-dev ${COMPILER}@${packageVersion()}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  return compiler.runGenerator(args, io.out, io.err);
+}
 
 /** Runs the command line; returns the exit code. Errors become one line on stderr, never a stack trace. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -85,7 +133,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (command === "--version") {
-      io.out(packageVersion());
+      if (rest.length > 0 && !(rest.length === 1 && rest[0] === "--json")) throw new UsageError("--version takes only --json");
+      io.out(rest.includes("--json") ? versionJson() : packageVersion());
       return EXIT.ok;
     }
     const run = COMMANDS[command];

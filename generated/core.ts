@@ -5,13 +5,13 @@ import {
   type ByteReader,
   type ByteWriter,
   decodeEntries,
-  EncodeError,
   encodeFixedEntries,
-  type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
+  type SectionDecoder,
+  withEncoder,
 } from "../runtime/index.js";
-import { decodePfnEntry, encodePfnEntryBeAt, encodePfnEntryLeAt, type PfnEntry, pfnEntryShape } from "./guest.js";
+import { decodePfnEntry, encodePfnEntryBeAt, encodePfnEntryLeAt, type PfnEntry } from "./guest.js";
 import type { ImageHeader } from "./image.js";
 
 /** How and where the hypervisor was built (struct xen_compile_info, from XENVER_compile_info). Each text is NUL-padded and silently cut off at its field's length. */
@@ -28,12 +28,6 @@ export interface XenCompileInfo {
 
 /** The size of xen_compile_info in bytes. */
 export const XEN_COMPILE_INFO_SIZE = 144;
-
-/** How xen_compile_info values map to JSON. */
-export const xenCompileInfoShape: JsonShape = {
-  kind: "struct",
-  fields: { compiler: "string", compileBy: "string", compileDomain: "string", compileDate: "string" },
-};
 
 /** Reads one xen_compile_info at a position already claimed (`r.take(XEN_COMPILE_INFO_SIZE)`). */
 export function decodeXenCompileInfoAt(r: ByteReader, o: number): XenCompileInfo {
@@ -82,7 +76,7 @@ export function encodeXenCompileInfo(w: ByteWriter, v: XenCompileInfo): void {
   encodeXenCompileInfoAt(w, w.reserve(XEN_COMPILE_INFO_SIZE), v);
 }
 
-/** Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfoAt} does. */
+/** @internal Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfoAt} does. */
 export function checkXenCompileInfoAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -166,21 +160,6 @@ export interface XenVersionInfo {
 /** The size of xen_version_info in bytes. */
 export const XEN_VERSION_INFO_SIZE = 1280;
 
-/** How xen_version_info values map to JSON. */
-export const xenVersionInfoShape: JsonShape = {
-  kind: "struct",
-  fields: {
-    majorVersion: "bigint",
-    minorVersion: "bigint",
-    extraVersion: "string",
-    compileInfo: { kind: "lazy", get: () => xenCompileInfoShape },
-    capabilities: "string",
-    changeset: "string",
-    virtStart: "bigint",
-    pagesize: "bigint",
-  },
-};
-
 /** Reads one xen_version_info at a position already claimed (`r.take(XEN_VERSION_INFO_SIZE)`). */
 export function decodeXenVersionInfoAt(r: ByteReader, o: number): XenVersionInfo {
   let at = "";
@@ -245,7 +224,7 @@ export function encodeXenVersionInfo(w: ByteWriter, v: XenVersionInfo): void {
   encodeXenVersionInfoAt(w, w.reserve(XEN_VERSION_INFO_SIZE), v);
 }
 
-/** Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfoAt} does. */
+/** @internal Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfoAt} does. */
 export function checkXenVersionInfoAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -333,9 +312,6 @@ export interface PfnGmfn {
 /** The size of pfn_gmfn in bytes. */
 export const PFN_GMFN_SIZE = 16;
 
-/** How pfn_gmfn values map to JSON. */
-export const pfnGmfnShape: JsonShape = { kind: "struct", fields: { pfn: "bigint", gmfn: "bigint" } };
-
 /** Reads one pfn_gmfn at a position already claimed (`r.take(PFN_GMFN_SIZE)`). */
 export function decodePfnGmfnAt(r: ByteReader, o: number): PfnGmfn {
   return { pfn: r.u64At(o, true), gmfn: r.u64At(o + 8, true) };
@@ -402,12 +378,8 @@ export function viewPfnGmfn(r: ByteReader): PfnGmfnView {
 /** The decoded body of a xen_version section. */
 export type XenVersionBody = XenVersionInfo;
 
-/**
- * The version, build and capabilities of the hypervisor that produced a core image (the dump-core Xen version note).
- *
- * Type id 0x3 (mandatory); body aligned to 8 bytes.
- */
-export const xenVersionSection: SectionCodec<XenVersionBody, ImageHeader> = {
+/** The decoding half of {@link xenVersionSection}. */
+export const xenVersionSectionDecoder: SectionDecoder<XenVersionBody, ImageHeader> = {
   name: "xen_version",
   id: 0x3,
   optional: false,
@@ -416,27 +388,29 @@ export const xenVersionSection: SectionCodec<XenVersionBody, ImageHeader> = {
   decode(r, ctx) {
     return decodeXenVersionInfo(r);
   },
-  encode(w, body, header) {
-    encodeXenVersionInfo(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => xenVersionInfoShape };
-  },
   isArray(header) {
     return false;
   },
 };
 
+/**
+ * The version, build and capabilities of the hypervisor that produced a core image (the dump-core Xen version note).
+ *
+ * Type id 0x3 (mandatory); body aligned to 8 bytes.
+ */
+export const xenVersionSection: SectionCodec<XenVersionBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  xenVersionSectionDecoder,
+  (w, body, header) => {
+    encodeXenVersionInfo(w, body);
+    return NOT_AN_ARRAY;
+  },
+);
+
 /** The decoded body of a pfn_map section. */
 export type PfnMapBody = PfnGmfn[] | PfnEntry[];
 
-/**
- * Which guest page each page-frame word of a core image's page_data sections is: exactly one entry per word, in the order of the words across all page_data sections, allocate_only, broken and invalid words included (so a reader can pair word i with entry i without knowing which types carry contents), and entry i's pfn is word i's pfn. Readers reject a pfn_map with another number of entries or another pfn (pfn-map). The layout is chosen by guest_type alone: pfn → machine frame pairs for PV guests, plain pfns for HVM guests (every ARM guest is one).
- *
- * Type id 0x41 (mandatory); body aligned to 8 bytes.
- */
-export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = {
+/** The decoding half of {@link pfnMapSection}. */
+export const pfnMapSectionDecoder: SectionDecoder<PfnMapBody, ImageHeader> = {
   name: "pfn_map",
   id: 0x41,
   optional: false,
@@ -451,20 +425,6 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = {
     }
     return r.fail(`no layout of pfn_map for guest_type ${ctx.header.guestType}`, r.pos, undefined, "no-variant");
   },
-  encode(w, body, header) {
-    if (header.guestType === 0x1) {
-      return encodeFixedEntries(w, body as PfnGmfn[], 16, encodePfnGmfnAt);
-    }
-    if (header.guestType === 0x2) {
-      return encodeFixedEntries(w, body as PfnEntry[], 8, w.littleEndian ? encodePfnEntryLeAt : encodePfnEntryBeAt);
-    }
-    return w.fail(`no layout of pfn_map for guest_type ${header.guestType}`);
-  },
-  shape(header) {
-    if (header.guestType === 0x1) return { kind: "array", of: { kind: "lazy", get: () => pfnGmfnShape } };
-    if (header.guestType === 0x2) return { kind: "array", of: { kind: "lazy", get: () => pfnEntryShape } };
-    throw new EncodeError("no-variant", `no layout of pfn_map for guest_type ${header.guestType}`);
-  },
   isArray(header) {
     return true;
   },
@@ -474,3 +434,21 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = {
     return undefined;
   },
 };
+
+/**
+ * Which guest page each page-frame word of a core image's page_data sections is: exactly one entry per word, in the order of the words across all page_data sections, allocate_only, broken and invalid words included (so a reader can pair word i with entry i without knowing which types carry contents), and entry i's pfn is word i's pfn. Readers reject a pfn_map with another number of entries or another pfn (pfn-map). The layout is chosen by guest_type alone: pfn → machine frame pairs for PV guests, plain pfns for HVM guests (every ARM guest is one).
+ *
+ * Type id 0x41 (mandatory); body aligned to 8 bytes.
+ */
+export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  pfnMapSectionDecoder,
+  (w, body, header) => {
+    if (header.guestType === 0x1) {
+      return encodeFixedEntries(w, body as PfnGmfn[], 16, encodePfnGmfnAt);
+    }
+    if (header.guestType === 0x2) {
+      return encodeFixedEntries(w, body as PfnEntry[], 8, w.littleEndian ? encodePfnEntryLeAt : encodePfnEntryBeAt);
+    }
+    return w.fail(`no layout of pfn_map for guest_type ${header.guestType}`);
+  },
+);

@@ -5,31 +5,24 @@ import {
   type ByteReader,
   type ByteWriter,
   decodeEntries,
-  EncodeError,
   encodeFixedEntries,
   expectEntrySize,
-  type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
   type SectionContext,
+  type SectionDecoder,
+  withEncoder,
 } from "../runtime/index.js";
-import {
-  decodeVcpuGuestContextArm,
-  encodeVcpuGuestContextArmAt,
-  type VcpuGuestContextArm,
-  vcpuGuestContextArmShape,
-} from "./arch_arm.js";
+import { decodeVcpuGuestContextArm, encodeVcpuGuestContextArmAt, type VcpuGuestContextArm } from "./arch_arm.js";
 import {
   decodeVcpuGuestContextX8632,
   encodeVcpuGuestContextX8632At,
   type VcpuGuestContextX8632,
-  vcpuGuestContextX8632Shape,
 } from "./arch_x86_32.js";
 import {
   decodeVcpuGuestContextX8664,
   encodeVcpuGuestContextX8664At,
   type VcpuGuestContextX8664,
-  vcpuGuestContextX8664Shape,
 } from "./arch_x86_64.js";
 import type { ImageHeader } from "./image.js";
 import {
@@ -40,11 +33,8 @@ import {
   encodeSharedInfoPageX8632,
   encodeSharedInfoPageX8664,
   type SharedInfoPageArm,
-  sharedInfoPageArmShape,
   type SharedInfoPageX8632,
-  sharedInfoPageX8632Shape,
   type SharedInfoPageX8664,
-  sharedInfoPageX8664Shape,
 } from "./shared_info.js";
 
 /** What a guest page holds, from the hypervisor's page-type tracking (XEN_DOMCTL_PFINFO_*, shifted down into bits 3-0). Page-table pages matter to PV guests, whose page tables hold machine frame numbers that the restorer rewrites. Which pages carry contents is fixed for every value, named or not: broken, allocate_only and invalid carry none, every other type (5-8 included, which this version does not name) carries one page of 4096 bytes. So a reader of this version sizes a page_data body written with a type a later version adds, keeps the type, and passes the page on. */
@@ -71,7 +61,7 @@ export const PageType = {
 export type PageType = (typeof PageType)[keyof typeof PageType] | (number & {});
 
 /** The schema name of each page_type value. */
-export const PageTypeNames: ReadonlyMap<number, string> = new Map<number, string>([
+export const PageTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<number, string>([
   [0x0, "normal"],
   [0x1, "l1_table"],
   [0x2, "l2_table"],
@@ -132,9 +122,6 @@ export interface PfnEntry {
 /** The size of pfn_entry in bytes. */
 export const PFN_ENTRY_SIZE = 8;
 
-/** How pfn_entry values map to JSON. */
-export const pfnEntryShape: JsonShape = { kind: "struct", fields: { pfn: "bigint" } };
-
 /** Reads one pfn_entry at a position already claimed (`r.take(PFN_ENTRY_SIZE)`). */
 export function decodePfnEntryAt(r: ByteReader, o: number): PfnEntry {
   return { pfn: r.u64At(o) };
@@ -145,7 +132,7 @@ export function decodePfnEntry(r: ByteReader): PfnEntry {
   return decodePfnEntryAt(r, r.take(PFN_ENTRY_SIZE));
 }
 
-/** {@link encodePfnEntryAt} for a little-endian writer (`w.littleEndian` true). */
+/** @internal {@link encodePfnEntryAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodePfnEntryLeAt(w: ByteWriter, o: number, v: PfnEntry): void {
   let at = "";
   let index = -1;
@@ -157,7 +144,7 @@ export function encodePfnEntryLeAt(w: ByteWriter, o: number, v: PfnEntry): void 
   }
 }
 
-/** {@link encodePfnEntryAt} for a big-endian writer (`w.littleEndian` false). */
+/** @internal {@link encodePfnEntryAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodePfnEntryBeAt(w: ByteWriter, o: number, v: PfnEntry): void {
   let at = "";
   let index = -1;
@@ -216,9 +203,6 @@ export interface GuestConfig {
   config: string;
 }
 
-/** How guest_config values map to JSON. */
-export const guestConfigShape: JsonShape = { kind: "struct", fields: { config: "string" } };
-
 /** Reads one guest_config. */
 export function decodeGuestConfig(r: ByteReader): GuestConfig {
   let at = "";
@@ -245,12 +229,8 @@ export function encodeGuestConfig(w: ByteWriter, v: GuestConfig): void {
 /** The decoded body of a guest_config section. */
 export type GuestConfigBody = GuestConfig;
 
-/**
- * The guest's configuration as the toolstack keeps it (for xl, the JSON domain configuration), so an image restores without the original config file.
- *
- * Type id 0x1 (mandatory); body aligned to 8 bytes.
- */
-export const guestConfigSection: SectionCodec<GuestConfigBody, ImageHeader> = {
+/** The decoding half of {@link guestConfigSection}. */
+export const guestConfigSectionDecoder: SectionDecoder<GuestConfigBody, ImageHeader> = {
   name: "guest_config",
   id: 0x1,
   optional: false,
@@ -259,27 +239,29 @@ export const guestConfigSection: SectionCodec<GuestConfigBody, ImageHeader> = {
   decode(r, ctx) {
     return decodeGuestConfig(r);
   },
-  encode(w, body, header) {
-    encodeGuestConfig(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => guestConfigShape };
-  },
   isArray(header) {
     return false;
   },
 };
 
+/**
+ * The guest's configuration as the toolstack keeps it (for xl, the JSON domain configuration), so an image restores without the original config file.
+ *
+ * Type id 0x1 (mandatory); body aligned to 8 bytes.
+ */
+export const guestConfigSection: SectionCodec<GuestConfigBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  guestConfigSectionDecoder,
+  (w, body, header) => {
+    encodeGuestConfig(w, body);
+    return NOT_AN_ARRAY;
+  },
+);
+
 /** The decoded body of a checkpoint section. */
 export type CheckpointBody = null;
 
-/**
- * Ends one phase of a checkpointed stream (Remus/COLO): the receiver applies what it has and waits for the next phase, which repeats the dirty pages and the vcpu state. Its body is empty.
- *
- * Type id 0x2 (mandatory); body aligned to 8 bytes.
- */
-export const checkpointSection: SectionCodec<CheckpointBody, ImageHeader> = {
+/** The decoding half of {@link checkpointSection}. */
+export const checkpointSectionDecoder: SectionDecoder<CheckpointBody, ImageHeader> = {
   name: "checkpoint",
   id: 0x2,
   optional: false,
@@ -288,16 +270,22 @@ export const checkpointSection: SectionCodec<CheckpointBody, ImageHeader> = {
   decode(r, ctx) {
     return null;
   },
-  encode(w, body, header) {
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return "null";
-  },
   isArray(header) {
     return false;
   },
 };
+
+/**
+ * Ends one phase of a checkpointed stream (Remus/COLO): the receiver applies what it has and waits for the next phase, which repeats the dirty pages and the vcpu state. Its body is empty.
+ *
+ * Type id 0x2 (mandatory); body aligned to 8 bytes.
+ */
+export const checkpointSection: SectionCodec<CheckpointBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  checkpointSectionDecoder,
+  (w, body, header) => {
+    return NOT_AN_ARRAY;
+  },
+);
 
 /** What a PV guest's save file states before its memory: the guest's width and page-table depth, and the features the legacy extended-info block (added in Xen 3.0.3 for extended-CR3 guests) carried as "vcpu", "extv" and "xcnt" blocks. */
 export interface ExtendedInfo {
@@ -316,12 +304,6 @@ export interface ExtendedInfo {
 /** The size of extended_info in bytes. */
 export const EXTENDED_INFO_SIZE = 16;
 
-/** How extended_info values map to JSON. */
-export const extendedInfoShape: JsonShape = {
-  kind: "struct",
-  fields: { guestWidth: "number", ptLevels: "number", flags: "number", vcpuContextSize: "number", xsaveSize: "number" },
-};
-
 /** Reads one extended_info at a position already claimed (`r.take(EXTENDED_INFO_SIZE)`). */
 export function decodeExtendedInfoAt(r: ByteReader, o: number): ExtendedInfo {
   r.zerosAt(o + 12, 4, "reserved");
@@ -339,7 +321,7 @@ export function decodeExtendedInfo(r: ByteReader): ExtendedInfo {
   return decodeExtendedInfoAt(r, r.take(EXTENDED_INFO_SIZE));
 }
 
-/** {@link encodeExtendedInfoAt} for a little-endian writer (`w.littleEndian` true). */
+/** @internal {@link encodeExtendedInfoAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeExtendedInfoLeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
   let at = "";
   let index = -1;
@@ -361,7 +343,7 @@ export function encodeExtendedInfoLeAt(w: ByteWriter, o: number, v: ExtendedInfo
   }
 }
 
-/** {@link encodeExtendedInfoAt} for a big-endian writer (`w.littleEndian` false). */
+/** @internal {@link encodeExtendedInfoAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeExtendedInfoBeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
   let at = "";
   let index = -1;
@@ -394,7 +376,7 @@ export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo): void {
   encodeExtendedInfoAt(w, w.reserve(EXTENDED_INFO_SIZE), v);
 }
 
-/** Checks one extended_info at a claimed position as {@link decodeExtendedInfoAt} does. */
+/** @internal Checks one extended_info at a claimed position as {@link decodeExtendedInfoAt} does. */
 export function checkExtendedInfoAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 12, 4, "reserved");
 }
@@ -449,12 +431,8 @@ export function viewExtendedInfo(r: ByteReader): ExtendedInfoView {
 /** The decoded body of a extended_info section. */
 export type ExtendedInfoBody = ExtendedInfo;
 
-/**
- * What a PV guest's save file states before its memory: the guest's width and page-table depth, and the features the legacy extended-info block (added in Xen 3.0.3 for extended-CR3 guests) carried as "vcpu", "extv" and "xcnt" blocks.
- *
- * Type id 0x30 (mandatory); body aligned to 8 bytes.
- */
-export const extendedInfoSection: SectionCodec<ExtendedInfoBody, ImageHeader> = {
+/** The decoding half of {@link extendedInfoSection}. */
+export const extendedInfoSectionDecoder: SectionDecoder<ExtendedInfoBody, ImageHeader> = {
   name: "extended_info",
   id: 0x30,
   optional: false,
@@ -463,17 +441,23 @@ export const extendedInfoSection: SectionCodec<ExtendedInfoBody, ImageHeader> = 
   decode(r, ctx) {
     return decodeExtendedInfo(r);
   },
-  encode(w, body, header) {
-    encodeExtendedInfo(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => extendedInfoShape };
-  },
   isArray(header) {
     return false;
   },
 };
+
+/**
+ * What a PV guest's save file states before its memory: the guest's width and page-table depth, and the features the legacy extended-info block (added in Xen 3.0.3 for extended-CR3 guests) carried as "vcpu", "extv" and "xcnt" blocks.
+ *
+ * Type id 0x30 (mandatory); body aligned to 8 bytes.
+ */
+export const extendedInfoSection: SectionCodec<ExtendedInfoBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  extendedInfoSectionDecoder,
+  (w, body, header) => {
+    encodeExtendedInfo(w, body);
+    return NOT_AN_ARRAY;
+  },
+);
 
 /** The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). start_pfn is at most end_pfn (field-value otherwise), and there is one frame per page of p2m entries from start_pfn's to end_pfn's: end_pfn / n − start_pfn / n + 1 frames (integer division), n = 512 entries per page for an x86_64 guest, 1024 for x86_32, as Xen's restorer requires; readers reject another count (length). */
 export interface P2mFrameList {
@@ -484,12 +468,6 @@ export interface P2mFrameList {
   /** The pfns of the frames that hold the guest's p2m table for start_pfn … end_pfn. */
   frames: BigUint64Array;
 }
-
-/** How p2m_frame_list values map to JSON. */
-export const p2mFrameListShape: JsonShape = {
-  kind: "struct",
-  fields: { startPfn: "bigint", endPfn: "bigint", frames: { kind: "typed_array", of: "u64" } },
-};
 
 /** Reads one p2m_frame_list. */
 export function decodeP2mFrameList(r: ByteReader): P2mFrameList {
@@ -526,12 +504,8 @@ export function encodeP2mFrameList(w: ByteWriter, v: P2mFrameList): void {
 /** The decoded body of a p2m_frame_list section. */
 export type P2mFrameListBody = P2mFrameList;
 
-/**
- * The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). start_pfn is at most end_pfn (field-value otherwise), and there is one frame per page of p2m entries from start_pfn's to end_pfn's: end_pfn / n − start_pfn / n + 1 frames (integer division), n = 512 entries per page for an x86_64 guest, 1024 for x86_32, as Xen's restorer requires; readers reject another count (length).
- *
- * Type id 0x31 (mandatory); body aligned to 8 bytes.
- */
-export const p2mFrameListSection: SectionCodec<P2mFrameListBody, ImageHeader> = {
+/** The decoding half of {@link p2mFrameListSection}. */
+export const p2mFrameListSectionDecoder: SectionDecoder<P2mFrameListBody, ImageHeader> = {
   name: "p2m_frame_list",
   id: 0x31,
   optional: false,
@@ -540,27 +514,29 @@ export const p2mFrameListSection: SectionCodec<P2mFrameListBody, ImageHeader> = 
   decode(r, ctx) {
     return decodeP2mFrameList(r);
   },
-  encode(w, body, header) {
-    encodeP2mFrameList(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => p2mFrameListShape };
-  },
   isArray(header) {
     return false;
   },
 };
 
+/**
+ * The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). start_pfn is at most end_pfn (field-value otherwise), and there is one frame per page of p2m entries from start_pfn's to end_pfn's: end_pfn / n − start_pfn / n + 1 frames (integer division), n = 512 entries per page for an x86_64 guest, 1024 for x86_32, as Xen's restorer requires; readers reject another count (length).
+ *
+ * Type id 0x31 (mandatory); body aligned to 8 bytes.
+ */
+export const p2mFrameListSection: SectionCodec<P2mFrameListBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  p2mFrameListSectionDecoder,
+  (w, body, header) => {
+    encodeP2mFrameList(w, body);
+    return NOT_AN_ARRAY;
+  },
+);
+
 /** The decoded body of a shared_info section. */
 export type SharedInfoBody = SharedInfoPageX8664 | SharedInfoPageX8632 | SharedInfoPageArm;
 
-/**
- * The guest's shared-info page: event-channel bitmaps, per-vcpu event and time state, the wall clock and, on x86, what the guest publishes about its own p2m table. One page, decoded per architecture.
- *
- * Type id 0x32 (mandatory); body aligned to 8 bytes.
- */
-export const sharedInfoSection: SectionCodec<SharedInfoBody, ImageHeader> = {
+/** The decoding half of {@link sharedInfoSection}. */
+export const sharedInfoSectionDecoder: SectionDecoder<SharedInfoBody, ImageHeader> = {
   name: "shared_info",
   id: 0x32,
   optional: false,
@@ -578,7 +554,19 @@ export const sharedInfoSection: SectionCodec<SharedInfoBody, ImageHeader> = {
     }
     return r.fail(`no layout of shared_info for arch ${ctx.header.arch}`, r.pos, undefined, "no-variant");
   },
-  encode(w, body, header) {
+  isArray(header) {
+    return false;
+  },
+};
+
+/**
+ * The guest's shared-info page: event-channel bitmaps, per-vcpu event and time state, the wall clock and, on x86, what the guest publishes about its own p2m table. One page, decoded per architecture.
+ *
+ * Type id 0x32 (mandatory); body aligned to 8 bytes.
+ */
+export const sharedInfoSection: SectionCodec<SharedInfoBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  sharedInfoSectionDecoder,
+  (w, body, header) => {
     if (header.arch === 0x2) {
       encodeSharedInfoPageX8664(w, body as SharedInfoPageX8664);
       return NOT_AN_ARRAY;
@@ -593,25 +581,13 @@ export const sharedInfoSection: SectionCodec<SharedInfoBody, ImageHeader> = {
     }
     return w.fail(`no layout of shared_info for arch ${header.arch}`);
   },
-  shape(header) {
-    if (header.arch === 0x2) return { kind: "lazy", get: () => sharedInfoPageX8664Shape };
-    if (header.arch === 0x1) return { kind: "lazy", get: () => sharedInfoPageX8632Shape };
-    if (header.arch === 0x3 || header.arch === 0x4) return { kind: "lazy", get: () => sharedInfoPageArmShape };
-    throw new EncodeError("no-variant", `no layout of shared_info for arch ${header.arch}`);
-  },
-  isArray(header) {
-    return false;
-  },
-};
+);
 
 /** The pfns the saver did not write (the legacy format's "unmapped pfns" tail): the restorer frees them. Optional: an older reader can ignore it and only leak those pages. */
 export interface UnwrittenPages {
   /** The guest pfns; the table's entry count is their number and its entry size 8, as for an array of pfn_entry. */
   pfns: BigUint64Array;
 }
-
-/** How unwritten_pages values map to JSON. */
-export const unwrittenPagesShape: JsonShape = { kind: "struct", fields: { pfns: { kind: "typed_array", of: "u64" } } };
 
 /** Reads one unwritten_pages. */
 export function decodeUnwrittenPages(r: ByteReader, ctx: SectionContext<unknown>): UnwrittenPages {
@@ -639,12 +615,8 @@ export function encodeUnwrittenPages(w: ByteWriter, v: UnwrittenPages): void {
 /** The decoded body of a unwritten_pages section. */
 export type UnwrittenPagesBody = UnwrittenPages;
 
-/**
- * The pfns the saver did not write (the legacy format's "unmapped pfns" tail): the restorer frees them. Optional: an older reader can ignore it and only leak those pages.
- *
- * Type id 0x33 (optional: unknown-type readers skip it); body aligned to 8 bytes.
- */
-export const unwrittenPagesSection: SectionCodec<UnwrittenPagesBody, ImageHeader> = {
+/** The decoding half of {@link unwrittenPagesSection}. */
+export const unwrittenPagesSectionDecoder: SectionDecoder<UnwrittenPagesBody, ImageHeader> = {
   name: "unwritten_pages",
   id: 0x33,
   optional: true,
@@ -654,13 +626,6 @@ export const unwrittenPagesSection: SectionCodec<UnwrittenPagesBody, ImageHeader
     expectEntrySize(r, ctx, 8);
     return decodeUnwrittenPages(r, ctx);
   },
-  encode(w, body, header) {
-    encodeUnwrittenPages(w, body);
-    return { entryCount: BigInt(body.pfns.length), entrySize: 8 };
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => unwrittenPagesShape };
-  },
   isArray(header) {
     return true;
   },
@@ -669,15 +634,24 @@ export const unwrittenPagesSection: SectionCodec<UnwrittenPagesBody, ImageHeader
   },
 };
 
+/**
+ * The pfns the saver did not write (the legacy format's "unmapped pfns" tail): the restorer frees them. Optional: an older reader can ignore it and only leak those pages.
+ *
+ * Type id 0x33 (optional: unknown-type readers skip it); body aligned to 8 bytes.
+ */
+export const unwrittenPagesSection: SectionCodec<UnwrittenPagesBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  unwrittenPagesSectionDecoder,
+  (w, body, header) => {
+    encodeUnwrittenPages(w, body);
+    return { entryCount: BigInt(body.pfns.length), entrySize: 8 };
+  },
+);
+
 /** The decoded body of a vcpu_context section. */
 export type VcpuContextBody = VcpuGuestContextX8664[] | VcpuGuestContextX8632[] | VcpuGuestContextArm[];
 
-/**
- * The register state of the guest's vcpus, one entry per vcpu in vcpu id order; the table's entry count is the number of entries and its entry size the size of one context, as in ELF. The layout is chosen by the header's arch alone: Xen reports an x86 HVM guest's vcpus in the 64-bit layout whatever mode the guest runs in, so such a guest is arch x86_64 (an x86_32 HVM image is covered by no rule). There need not be a context for every vcpu id below vcpu_count: a vcpu that is down has none. In a save or migration image entry i is vcpu i, a vcpu that is down before the last one that is up has an all-zero entry, and the entries stop after the highest vcpu that is up; in a core image the entries are the vcpus that were up, in id order (Xen's dump-core records no ids). So the section has at least one entry and at most vcpu_count, and readers reject any other count (vcpu-count).
- *
- * Type id 0x20 (mandatory); body aligned to 8 bytes.
- */
-export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = {
+/** The decoding half of {@link vcpuContextSection}. */
+export const vcpuContextSectionDecoder: SectionDecoder<VcpuContextBody, ImageHeader> = {
   name: "vcpu_context",
   id: 0x20,
   optional: false,
@@ -695,25 +669,6 @@ export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = {
     }
     return r.fail(`no layout of vcpu_context for arch ${ctx.header.arch}`, r.pos, undefined, "no-variant");
   },
-  encode(w, body, header) {
-    if (header.arch === 0x2) {
-      return encodeFixedEntries(w, body as VcpuGuestContextX8664[], 5168, encodeVcpuGuestContextX8664At);
-    }
-    if (header.arch === 0x1) {
-      return encodeFixedEntries(w, body as VcpuGuestContextX8632[], 2800, encodeVcpuGuestContextX8632At);
-    }
-    if (header.arch === 0x3 || header.arch === 0x4) {
-      return encodeFixedEntries(w, body as VcpuGuestContextArm[], 352, encodeVcpuGuestContextArmAt);
-    }
-    return w.fail(`no layout of vcpu_context for arch ${header.arch}`);
-  },
-  shape(header) {
-    if (header.arch === 0x2) return { kind: "array", of: { kind: "lazy", get: () => vcpuGuestContextX8664Shape } };
-    if (header.arch === 0x1) return { kind: "array", of: { kind: "lazy", get: () => vcpuGuestContextX8632Shape } };
-    if (header.arch === 0x3 || header.arch === 0x4)
-      return { kind: "array", of: { kind: "lazy", get: () => vcpuGuestContextArmShape } };
-    throw new EncodeError("no-variant", `no layout of vcpu_context for arch ${header.arch}`);
-  },
   isArray(header) {
     return true;
   },
@@ -725,6 +680,27 @@ export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = {
   },
 };
 
+/**
+ * The register state of the guest's vcpus, one entry per vcpu in vcpu id order; the table's entry count is the number of entries and its entry size the size of one context, as in ELF. The layout is chosen by the header's arch alone: Xen reports an x86 HVM guest's vcpus in the 64-bit layout whatever mode the guest runs in, so such a guest is arch x86_64 (an x86_32 HVM image is covered by no rule). There need not be a context for every vcpu id below vcpu_count: a vcpu that is down has none. In a save or migration image entry i is vcpu i, a vcpu that is down before the last one that is up has an all-zero entry, and the entries stop after the highest vcpu that is up; in a core image the entries are the vcpus that were up, in id order (Xen's dump-core records no ids). So the section has at least one entry and at most vcpu_count, and readers reject any other count (vcpu-count).
+ *
+ * Type id 0x20 (mandatory); body aligned to 8 bytes.
+ */
+export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  vcpuContextSectionDecoder,
+  (w, body, header) => {
+    if (header.arch === 0x2) {
+      return encodeFixedEntries(w, body as VcpuGuestContextX8664[], 5168, encodeVcpuGuestContextX8664At);
+    }
+    if (header.arch === 0x1) {
+      return encodeFixedEntries(w, body as VcpuGuestContextX8632[], 2800, encodeVcpuGuestContextX8632At);
+    }
+    if (header.arch === 0x3 || header.arch === 0x4) {
+      return encodeFixedEntries(w, body as VcpuGuestContextArm[], 352, encodeVcpuGuestContextArmAt);
+    }
+    return w.fail(`no layout of vcpu_context for arch ${header.arch}`);
+  },
+);
+
 /** A batch of guest pages: the page-frame words, then the contents of each page whose type carries data, page-aligned so a reader can map them in place. An image has as many batches as it needs. */
 export interface PageData {
   /** One word per page frame, in the order of the pages; a word whose type carries no contents (broken, allocate_only, invalid) has no page in pages, so pages follows the words that carry one. */
@@ -733,17 +709,8 @@ export interface PageData {
   pages: Uint8Array[];
 }
 
-/** How page_data values map to JSON. */
-export const pageDataShape: JsonShape = {
-  kind: "struct",
-  fields: {
-    pfns: { kind: "array", of: { kind: "struct", fields: { type: "number", pfn: "number" } } },
-    pages: { kind: "array", of: "bytes" },
-  },
-};
-
-/** The type values of pfns whose elements pages has one of (the schema's count_of: every value but those its not_in lists). */
-export const PAGE_DATA_PAGES_COUNTED: ReadonlySet<number> = new Set<number>([
+/** @internal The type values of pfns whose elements pages has one of (the schema's count_of: every value but those its not_in lists). */
+export const PAGE_DATA_PAGES_COUNTED: ReadonlySet<number> = /* @__PURE__ */ new Set<number>([
   0x0, 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8, 0x9, 0xa, 0xb, 0xc,
 ]);
 
@@ -806,12 +773,8 @@ export function encodePageData(w: ByteWriter, v: PageData): void {
 /** The decoded body of a page_data section. */
 export type PageDataBody = PageData;
 
-/**
- * A batch of guest pages: the page-frame words, then the contents of each page whose type carries data, page-aligned so a reader can map them in place. An image has as many batches as it needs.
- *
- * Type id 0x40 (mandatory); body aligned to 4096 bytes.
- */
-export const pageDataSection: SectionCodec<PageDataBody, ImageHeader> = {
+/** The decoding half of {@link pageDataSection}. */
+export const pageDataSectionDecoder: SectionDecoder<PageDataBody, ImageHeader> = {
   name: "page_data",
   id: 0x40,
   optional: false,
@@ -820,14 +783,20 @@ export const pageDataSection: SectionCodec<PageDataBody, ImageHeader> = {
   decode(r, ctx) {
     return decodePageData(r);
   },
-  encode(w, body, header) {
-    encodePageData(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => pageDataShape };
-  },
   isArray(header) {
     return false;
   },
 };
+
+/**
+ * A batch of guest pages: the page-frame words, then the contents of each page whose type carries data, page-aligned so a reader can map them in place. An image has as many batches as it needs.
+ *
+ * Type id 0x40 (mandatory); body aligned to 4096 bytes.
+ */
+export const pageDataSection: SectionCodec<PageDataBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  pageDataSectionDecoder,
+  (w, body, header) => {
+    encodePageData(w, body);
+    return NOT_AN_ARRAY;
+  },
+);

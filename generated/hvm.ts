@@ -6,9 +6,10 @@ import {
   type ByteWriter,
   decodeEntries,
   encodeFixedEntries,
-  type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
+  type SectionDecoder,
+  withEncoder,
 } from "../runtime/index.js";
 import {
   decodeHvmHwCpu,
@@ -52,45 +53,25 @@ import {
   encodeHvmViridianVcpuContext,
   encodeHvmVmceVcpu,
   type HvmHwCpu,
-  hvmHwCpuShape,
   type HvmHwCpuXsave,
-  hvmHwCpuXsaveShape,
   type HvmHwHpet,
-  hvmHwHpetShape,
   type HvmHwIsaIrqs,
-  hvmHwIsaIrqsShape,
   type HvmHwLapic,
   type HvmHwLapicRegs,
-  hvmHwLapicRegsShape,
-  hvmHwLapicShape,
   type HvmHwMtrr,
-  hvmHwMtrrShape,
   type HvmHwPciIrqs,
-  hvmHwPciIrqsShape,
   type HvmHwPciLink,
-  hvmHwPciLinkShape,
   type HvmHwPit,
-  hvmHwPitShape,
   type HvmHwPmtimer,
-  hvmHwPmtimerShape,
   type HvmHwRtc,
-  hvmHwRtcShape,
   type HvmHwVioapic,
-  hvmHwVioapicShape,
   type HvmHwVpic,
-  hvmHwVpicShape,
   type HvmMsr,
-  hvmMsrShape,
   type HvmSaveHeader,
-  hvmSaveHeaderShape,
   type HvmTscAdjust,
-  hvmTscAdjustShape,
   type HvmViridianDomainContext,
-  hvmViridianDomainContextShape,
   type HvmViridianVcpuContext,
-  hvmViridianVcpuContextShape,
   type HvmVmceVcpu,
-  hvmVmceVcpuShape,
 } from "./hvm_records.js";
 import type { ImageHeader } from "./image.js";
 
@@ -154,41 +135,6 @@ export interface HvmRecord {
   /** The record's body. */
   body: HvmRecordBody;
 }
-
-/** How hvm_record values map to JSON. */
-export const hvmRecordShape: JsonShape = {
-  kind: "struct",
-  fields: {
-    instance: "number",
-    body: {
-      kind: "union",
-      selector: "number",
-      cases: {
-        end: null,
-        header: { kind: "lazy", get: () => hvmSaveHeaderShape },
-        cpu: { kind: "lazy", get: () => hvmHwCpuShape },
-        pic: { kind: "lazy", get: () => hvmHwVpicShape },
-        ioapic: { kind: "lazy", get: () => hvmHwVioapicShape },
-        lapic: { kind: "lazy", get: () => hvmHwLapicShape },
-        lapic_regs: { kind: "lazy", get: () => hvmHwLapicRegsShape },
-        pci_irq: { kind: "lazy", get: () => hvmHwPciIrqsShape },
-        isa_irq: { kind: "lazy", get: () => hvmHwIsaIrqsShape },
-        pci_link: { kind: "lazy", get: () => hvmHwPciLinkShape },
-        pit: { kind: "lazy", get: () => hvmHwPitShape },
-        rtc: { kind: "lazy", get: () => hvmHwRtcShape },
-        hpet: { kind: "lazy", get: () => hvmHwHpetShape },
-        pmtimer: { kind: "lazy", get: () => hvmHwPmtimerShape },
-        mtrr: { kind: "lazy", get: () => hvmHwMtrrShape },
-        viridian_domain: { kind: "lazy", get: () => hvmViridianDomainContextShape },
-        cpu_xsave: { kind: "lazy", get: () => hvmHwCpuXsaveShape },
-        viridian_vcpu: { kind: "lazy", get: () => hvmViridianVcpuContextShape },
-        vmce_vcpu: { kind: "lazy", get: () => hvmVmceVcpuShape },
-        tsc_adjust: { kind: "lazy", get: () => hvmTscAdjustShape },
-        cpu_msr: { kind: "lazy", get: () => hvmMsrShape },
-      },
-    },
-  },
-};
 
 /** Reads one hvm_record. */
 export function decodeHvmRecord(r: ByteReader): HvmRecord {
@@ -453,7 +399,7 @@ export const HvmParamIndex = {
 export type HvmParamIndex = (typeof HvmParamIndex)[keyof typeof HvmParamIndex] | (bigint & {});
 
 /** The schema name of each hvm_param_index value. */
-export const HvmParamIndexNames: ReadonlyMap<bigint, string> = new Map<bigint, string>([
+export const HvmParamIndexNames: ReadonlyMap<bigint, string> = /* @__PURE__ */ new Map<bigint, string>([
   [0x1n, "store_pfn"],
   [0x5n, "ioreq_pfn"],
   [0x6n, "bufioreq_pfn"],
@@ -484,9 +430,6 @@ export interface HvmParam {
 /** The size of hvm_param in bytes. */
 export const HVM_PARAM_SIZE = 16;
 
-/** How hvm_param values map to JSON. */
-export const hvmParamShape: JsonShape = { kind: "struct", fields: { index: "bigint", value: "bigint" } };
-
 /** Reads one hvm_param at a position already claimed (`r.take(HVM_PARAM_SIZE)`). */
 export function decodeHvmParamAt(r: ByteReader, o: number): HvmParam {
   return { index: r.u64At(o), value: r.u64At(o + 8) };
@@ -497,7 +440,7 @@ export function decodeHvmParam(r: ByteReader): HvmParam {
   return decodeHvmParamAt(r, r.take(HVM_PARAM_SIZE));
 }
 
-/** {@link encodeHvmParamAt} for a little-endian writer (`w.littleEndian` true). */
+/** @internal {@link encodeHvmParamAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeHvmParamLeAt(w: ByteWriter, o: number, v: HvmParam): void {
   let at = "";
   let index = -1;
@@ -511,7 +454,7 @@ export function encodeHvmParamLeAt(w: ByteWriter, o: number, v: HvmParam): void 
   }
 }
 
-/** {@link encodeHvmParamAt} for a big-endian writer (`w.littleEndian` false). */
+/** @internal {@link encodeHvmParamAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeHvmParamBeAt(w: ByteWriter, o: number, v: HvmParam): void {
   let at = "";
   let index = -1;
@@ -576,12 +519,6 @@ export interface HvmContext {
   records: HvmRecord[];
 }
 
-/** How hvm_context values map to JSON. */
-export const hvmContextShape: JsonShape = {
-  kind: "struct",
-  fields: { records: { kind: "array", of: { kind: "lazy", get: () => hvmRecordShape } } },
-};
-
 /** Reads one hvm_context. */
 export function decodeHvmContext(r: ByteReader): HvmContext {
   let at = "";
@@ -614,12 +551,8 @@ export function encodeHvmContext(w: ByteWriter, v: HvmContext): void {
 /** The decoded body of a hvm_context section. */
 export type HvmContextBody = HvmContext;
 
-/**
- * The HVM guest's emulated CPU and device state: the records of the hypervisor's HVM context blob, in order, packed with no padding between them. The first record is the header record and the last the end record, each exactly once; nothing follows the end record. Readers reject any other order (hvm-record), as Xen's loader does. A vcpu that is down has no per-vcpu records.
- *
- * Type id 0x50 (mandatory); body aligned to 8 bytes.
- */
-export const hvmContextSection: SectionCodec<HvmContextBody, ImageHeader> = {
+/** The decoding half of {@link hvmContextSection}. */
+export const hvmContextSectionDecoder: SectionDecoder<HvmContextBody, ImageHeader> = {
   name: "hvm_context",
   id: 0x50,
   optional: false,
@@ -628,27 +561,29 @@ export const hvmContextSection: SectionCodec<HvmContextBody, ImageHeader> = {
   decode(r, ctx) {
     return decodeHvmContext(r);
   },
-  encode(w, body, header) {
-    encodeHvmContext(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => hvmContextShape };
-  },
   isArray(header) {
     return false;
   },
 };
 
+/**
+ * The HVM guest's emulated CPU and device state: the records of the hypervisor's HVM context blob, in order, packed with no padding between them. The first record is the header record and the last the end record, each exactly once; nothing follows the end record. Readers reject any other order (hvm-record), as Xen's loader does. A vcpu that is down has no per-vcpu records.
+ *
+ * Type id 0x50 (mandatory); body aligned to 8 bytes.
+ */
+export const hvmContextSection: SectionCodec<HvmContextBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  hvmContextSectionDecoder,
+  (w, body, header) => {
+    encodeHvmContext(w, body);
+    return NOT_AN_ARRAY;
+  },
+);
+
 /** The decoded body of a hvm_params section. */
 export type HvmParamsBody = HvmParam[];
 
-/**
- * The HVM parameters the restorer must set before the guest runs (zero-valued ones are left out).
- *
- * Type id 0x51 (mandatory); body aligned to 8 bytes.
- */
-export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = {
+/** The decoding half of {@link hvmParamsSection}. */
+export const hvmParamsSectionDecoder: SectionDecoder<HvmParamsBody, ImageHeader> = {
   name: "hvm_params",
   id: 0x51,
   optional: false,
@@ -657,12 +592,6 @@ export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = {
   decode(r, ctx) {
     return decodeEntries(r, ctx, 16, decodeHvmParam);
   },
-  encode(w, body, header) {
-    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeHvmParamLeAt : encodeHvmParamBeAt);
-  },
-  shape(header) {
-    return { kind: "array", of: { kind: "lazy", get: () => hvmParamShape } };
-  },
   isArray(header) {
     return true;
   },
@@ -670,3 +599,15 @@ export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = {
     return 16;
   },
 };
+
+/**
+ * The HVM parameters the restorer must set before the guest runs (zero-valued ones are left out).
+ *
+ * Type id 0x51 (mandatory); body aligned to 8 bytes.
+ */
+export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  hvmParamsSectionDecoder,
+  (w, body, header) => {
+    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeHvmParamLeAt : encodeHvmParamBeAt);
+  },
+);

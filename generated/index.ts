@@ -5,6 +5,7 @@ import {
   type ContainerFormat,
   type ContainerImage,
   decodeContainer,
+  type DecodingFormat,
   encodeContainer,
   type HeaderInit,
   type ImageRuleData,
@@ -12,38 +13,63 @@ import {
   type UnknownSection,
   verifySections,
 } from "../runtime/index.js";
-import { type PfnMapBody, pfnMapSection, type XenVersionBody, xenVersionSection } from "./core.js";
+import {
+  type PfnMapBody,
+  pfnMapSection,
+  pfnMapSectionDecoder,
+  type XenVersionBody,
+  xenVersionSection,
+  xenVersionSectionDecoder,
+} from "./core.js";
 import {
   type DeviceModelStateBody,
   deviceModelStateSection,
+  deviceModelStateSectionDecoder,
   type DeviceModelXenstoreBody,
   deviceModelXenstoreSection,
+  deviceModelXenstoreSectionDecoder,
 } from "./device_model.js";
 import {
   type CheckpointBody,
   checkpointSection,
+  checkpointSectionDecoder,
   type ExtendedInfoBody,
   extendedInfoSection,
+  extendedInfoSectionDecoder,
   type GuestConfigBody,
   guestConfigSection,
+  guestConfigSectionDecoder,
   type P2mFrameListBody,
   p2mFrameListSection,
+  p2mFrameListSectionDecoder,
   type PageDataBody,
   pageDataSection,
+  pageDataSectionDecoder,
   type SharedInfoBody,
   sharedInfoSection,
+  sharedInfoSectionDecoder,
   type UnwrittenPagesBody,
   unwrittenPagesSection,
+  unwrittenPagesSectionDecoder,
   type VcpuContextBody,
   vcpuContextSection,
+  vcpuContextSectionDecoder,
 } from "./guest.js";
-import { type HvmContextBody, hvmContextSection, type HvmParamsBody, hvmParamsSection } from "./hvm.js";
+import {
+  type HvmContextBody,
+  hvmContextSection,
+  hvmContextSectionDecoder,
+  type HvmParamsBody,
+  hvmParamsSection,
+  hvmParamsSectionDecoder,
+} from "./hvm.js";
 import {
   decodeImageHeader,
   decodeSectionEntry,
   encodeImageHeader,
   encodeSectionEntry,
   endSection,
+  endSectionDecoder,
   IMAGE_HEADER_SIZE,
   type ImageHeader,
   SECTION_ENTRY_SIZE,
@@ -51,16 +77,22 @@ import {
 import {
   type CpuidBody,
   cpuidSection,
+  cpuidSectionDecoder,
   type MsrPolicyBody,
   msrPolicySection,
+  msrPolicySectionDecoder,
   type TscInfoBody,
   tscInfoSection,
+  tscInfoSectionDecoder,
   type VcpuExtendedBody,
   vcpuExtendedSection,
+  vcpuExtendedSectionDecoder,
   type VcpuMsrsBody,
   vcpuMsrsSection,
+  vcpuMsrsSectionDecoder,
   type VcpuXsaveBody,
   vcpuXsaveSection,
+  vcpuXsaveSectionDecoder,
 } from "./x86.js";
 
 export * from "./arch_arm.js";
@@ -86,6 +118,31 @@ export * from "./rules.js";
 export * from "./shared_info.js";
 
 export * from "./x86.js";
+
+/** @internal The decoding halves of {@link sectionCodecs}: what `decodeImage` needs. */
+export const sectionDecoders = [
+  endSectionDecoder,
+  guestConfigSectionDecoder,
+  checkpointSectionDecoder,
+  xenVersionSectionDecoder,
+  cpuidSectionDecoder,
+  msrPolicySectionDecoder,
+  tscInfoSectionDecoder,
+  vcpuContextSectionDecoder,
+  vcpuExtendedSectionDecoder,
+  vcpuXsaveSectionDecoder,
+  vcpuMsrsSectionDecoder,
+  extendedInfoSectionDecoder,
+  p2mFrameListSectionDecoder,
+  sharedInfoSectionDecoder,
+  unwrittenPagesSectionDecoder,
+  pageDataSectionDecoder,
+  pfnMapSectionDecoder,
+  hvmContextSectionDecoder,
+  hvmParamsSectionDecoder,
+  deviceModelStateSectionDecoder,
+  deviceModelXenstoreSectionDecoder,
+] as const;
 
 /** Every section type this format knows, by ascending type id. */
 export const sectionCodecs = [
@@ -113,13 +170,13 @@ export const sectionCodecs = [
 ] as const;
 
 /** The section registry by type id (without the optional bit). */
-export const sectionCodecById: ReadonlyMap<number, (typeof sectionCodecs)[number]> = new Map(
-  sectionCodecs.map((c) => [c.id, c]),
+export const sectionCodecById: ReadonlyMap<number, (typeof sectionCodecs)[number]> = /* @__PURE__ */ new Map(
+  /* @__PURE__ */ sectionCodecs.map((c) => [c.id, c]),
 );
 
 /** The section registry by schema name. */
-export const sectionCodecByName: ReadonlyMap<string, (typeof sectionCodecs)[number]> = new Map(
-  sectionCodecs.map((c) => [c.name, c]),
+export const sectionCodecByName: ReadonlyMap<string, (typeof sectionCodecs)[number]> = /* @__PURE__ */ new Map(
+  /* @__PURE__ */ sectionCodecs.map((c) => [c.name, c]),
 );
 
 /** A section of a type this format knows, with its decoded body. */
@@ -170,7 +227,7 @@ export const imageFormat: ContainerFormat<ImageHeader> = {
     littleEndian: 0x1,
     bigEndian: 0x2,
     crcOffset: 148,
-    magic: Uint8Array.of(0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0),
+    magic: [0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0],
     offsets: {
       formatVersion: 10,
       headerSize: 12,
@@ -199,6 +256,46 @@ export const imageFormat: ContainerFormat<ImageHeader> = {
   },
   endId: 0x0,
   sections: sectionCodecs,
+};
+
+/** @internal {@link imageFormat} without its encoders: what `decodeImage` needs. */
+export const imageDecoding: DecodingFormat<ImageHeader> = {
+  version: 2,
+  header: {
+    size: IMAGE_HEADER_SIZE,
+    decode: decodeImageHeader,
+    byteOrderOffset: 8,
+    littleEndian: 0x1,
+    bigEndian: 0x2,
+    crcOffset: 148,
+    magic: [0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0],
+    offsets: {
+      formatVersion: 10,
+      headerSize: 12,
+      sectionTableOffset: 128,
+      sectionCount: 136,
+      sectionEntrySize: 140,
+    },
+  },
+  entry: {
+    size: SECTION_ENTRY_SIZE,
+    decode: decodeSectionEntry,
+    crcOffset: 44,
+    crcSince: 2,
+    layout: {
+      type: 0,
+      flags: 4,
+      offset: 8,
+      size: 16,
+      entryCount: 24,
+      entrySize: 32,
+      align: 36,
+      crc: 40,
+      zeros: [],
+    },
+  },
+  endId: 0x0,
+  sections: sectionDecoders,
 };
 
 /** The image-type rules: which sections each kind of image holds, how often, in what order. */
@@ -406,5 +503,5 @@ export function encodeImage(image: ImageInit): Uint8Array {
 
 /** Decodes a seekable image held in memory, checking every CRC; byte runs stay views of `bytes`. */
 export function decodeImage(bytes: Uint8Array): Image {
-  return decodeContainer<ImageHeader, KnownSection>(imageFormat, bytes);
+  return decodeContainer<ImageHeader, KnownSection>(imageDecoding, bytes);
 }

@@ -6,9 +6,10 @@ import {
   type ByteWriter,
   decodeEntries,
   encodeFixedEntries,
-  type JsonShape,
   NOT_AN_ARRAY,
   type SectionCodec,
+  type SectionDecoder,
+  withEncoder,
 } from "../runtime/index.js";
 import type { ImageHeader } from "./image.js";
 
@@ -31,12 +32,6 @@ export interface CpuidLeaf {
 /** The size of cpuid_leaf in bytes. */
 export const CPUID_LEAF_SIZE = 24;
 
-/** How cpuid_leaf values map to JSON. */
-export const cpuidLeafShape: JsonShape = {
-  kind: "struct",
-  fields: { leaf: "number", subleaf: "number", eax: "number", ebx: "number", ecx: "number", edx: "number" },
-};
-
 /** Reads one cpuid_leaf at a position already claimed (`r.take(CPUID_LEAF_SIZE)`). */
 export function decodeCpuidLeafAt(r: ByteReader, o: number): CpuidLeaf {
   return {
@@ -54,7 +49,7 @@ export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
   return decodeCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
 }
 
-/** {@link encodeCpuidLeafAt} for a little-endian writer (`w.littleEndian` true). */
+/** @internal {@link encodeCpuidLeafAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeCpuidLeafLeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
   let at = "";
   let index = -1;
@@ -76,7 +71,7 @@ export function encodeCpuidLeafLeAt(w: ByteWriter, o: number, v: CpuidLeaf): voi
   }
 }
 
-/** {@link encodeCpuidLeafAt} for a big-endian writer (`w.littleEndian` false). */
+/** @internal {@link encodeCpuidLeafAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeCpuidLeafBeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
   let at = "";
   let index = -1;
@@ -170,9 +165,6 @@ export interface MsrEntry {
 /** The size of msr_entry in bytes. */
 export const MSR_ENTRY_SIZE = 16;
 
-/** How msr_entry values map to JSON. */
-export const msrEntryShape: JsonShape = { kind: "struct", fields: { index: "number", value: "bigint" } };
-
 /** Reads one msr_entry at a position already claimed (`r.take(MSR_ENTRY_SIZE)`). */
 export function decodeMsrEntryAt(r: ByteReader, o: number): MsrEntry {
   r.zerosAt(o + 4, 4, "reserved");
@@ -184,7 +176,7 @@ export function decodeMsrEntry(r: ByteReader): MsrEntry {
   return decodeMsrEntryAt(r, r.take(MSR_ENTRY_SIZE));
 }
 
-/** {@link encodeMsrEntryAt} for a little-endian writer (`w.littleEndian` true). */
+/** @internal {@link encodeMsrEntryAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeMsrEntryLeAt(w: ByteWriter, o: number, v: MsrEntry): void {
   let at = "";
   let index = -1;
@@ -200,7 +192,7 @@ export function encodeMsrEntryLeAt(w: ByteWriter, o: number, v: MsrEntry): void 
   }
 }
 
-/** {@link encodeMsrEntryAt} for a big-endian writer (`w.littleEndian` false). */
+/** @internal {@link encodeMsrEntryAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeMsrEntryBeAt(w: ByteWriter, o: number, v: MsrEntry): void {
   let at = "";
   let index = -1;
@@ -227,7 +219,7 @@ export function encodeMsrEntry(w: ByteWriter, v: MsrEntry): void {
   encodeMsrEntryAt(w, w.reserve(MSR_ENTRY_SIZE), v);
 }
 
-/** Checks one msr_entry at a claimed position as {@link decodeMsrEntryAt} does. */
+/** @internal Checks one msr_entry at a claimed position as {@link decodeMsrEntryAt} does. */
 export function checkMsrEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
@@ -278,7 +270,7 @@ export const TscMode = { default: 0x0, always_emulate: 0x1, never_emulate: 0x2, 
 export type TscMode = (typeof TscMode)[keyof typeof TscMode] | (number & {});
 
 /** The schema name of each tsc_mode value. */
-export const TscModeNames: ReadonlyMap<number, string> = new Map<number, string>([
+export const TscModeNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<number, string>([
   [0x0, "default"],
   [0x1, "always_emulate"],
   [0x2, "never_emulate"],
@@ -288,12 +280,8 @@ export const TscModeNames: ReadonlyMap<number, string> = new Map<number, string>
 /** The decoded body of a cpuid section. */
 export type CpuidBody = CpuidLeaf[];
 
-/**
- * The guest's CPUID policy: what each leaf reported to the guest. Architecture-specific, so it has its own section (x86 only).
- *
- * Type id 0x10 (mandatory); body aligned to 8 bytes.
- */
-export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = {
+/** The decoding half of {@link cpuidSection}. */
+export const cpuidSectionDecoder: SectionDecoder<CpuidBody, ImageHeader> = {
   name: "cpuid",
   id: 0x10,
   optional: false,
@@ -301,12 +289,6 @@ export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = {
   since: 1,
   decode(r, ctx) {
     return decodeEntries(r, ctx, 24, decodeCpuidLeaf);
-  },
-  encode(w, body, header) {
-    return encodeFixedEntries(w, body, 24, w.littleEndian ? encodeCpuidLeafLeAt : encodeCpuidLeafBeAt);
-  },
-  shape(header) {
-    return { kind: "array", of: { kind: "lazy", get: () => cpuidLeafShape } };
   },
   isArray(header) {
     return true;
@@ -316,15 +298,23 @@ export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = {
   },
 };
 
+/**
+ * The guest's CPUID policy: what each leaf reported to the guest. Architecture-specific, so it has its own section (x86 only).
+ *
+ * Type id 0x10 (mandatory); body aligned to 8 bytes.
+ */
+export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  cpuidSectionDecoder,
+  (w, body, header) => {
+    return encodeFixedEntries(w, body, 24, w.littleEndian ? encodeCpuidLeafLeAt : encodeCpuidLeafBeAt);
+  },
+);
+
 /** The decoded body of a msr_policy section. */
 export type MsrPolicyBody = MsrEntry[];
 
-/**
- * The guest's MSR policy (the MSRs whose values the guest's CPU policy fixes), x86 only.
- *
- * Type id 0x11 (mandatory); body aligned to 8 bytes.
- */
-export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = {
+/** The decoding half of {@link msrPolicySection}. */
+export const msrPolicySectionDecoder: SectionDecoder<MsrPolicyBody, ImageHeader> = {
   name: "msr_policy",
   id: 0x11,
   optional: false,
@@ -333,12 +323,6 @@ export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = {
   decode(r, ctx) {
     return decodeEntries(r, ctx, 16, decodeMsrEntry);
   },
-  encode(w, body, header) {
-    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeMsrEntryLeAt : encodeMsrEntryBeAt);
-  },
-  shape(header) {
-    return { kind: "array", of: { kind: "lazy", get: () => msrEntryShape } };
-  },
   isArray(header) {
     return true;
   },
@@ -346,6 +330,18 @@ export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = {
     return 16;
   },
 };
+
+/**
+ * The guest's MSR policy (the MSRs whose values the guest's CPU policy fixes), x86 only.
+ *
+ * Type id 0x11 (mandatory); body aligned to 8 bytes.
+ */
+export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  msrPolicySectionDecoder,
+  (w, body, header) => {
+    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeMsrEntryLeAt : encodeMsrEntryBeAt);
+  },
+);
 
 /** The guest's TSC mode and frequency, so the restorer can keep its clock consistent. */
 export interface TscInfo {
@@ -362,12 +358,6 @@ export interface TscInfo {
 /** The size of tsc_info in bytes. */
 export const TSC_INFO_SIZE = 24;
 
-/** How tsc_info values map to JSON. */
-export const tscInfoShape: JsonShape = {
-  kind: "struct",
-  fields: { mode: "number", khz: "number", nsec: "bigint", incarnation: "number" },
-};
-
 /** Reads one tsc_info at a position already claimed (`r.take(TSC_INFO_SIZE)`). */
 export function decodeTscInfoAt(r: ByteReader, o: number): TscInfo {
   r.zerosAt(o + 20, 4, "reserved");
@@ -379,7 +369,7 @@ export function decodeTscInfo(r: ByteReader): TscInfo {
   return decodeTscInfoAt(r, r.take(TSC_INFO_SIZE));
 }
 
-/** {@link encodeTscInfoAt} for a little-endian writer (`w.littleEndian` true). */
+/** @internal {@link encodeTscInfoAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeTscInfoLeAt(w: ByteWriter, o: number, v: TscInfo): void {
   let at = "";
   let index = -1;
@@ -399,7 +389,7 @@ export function encodeTscInfoLeAt(w: ByteWriter, o: number, v: TscInfo): void {
   }
 }
 
-/** {@link encodeTscInfoAt} for a big-endian writer (`w.littleEndian` false). */
+/** @internal {@link encodeTscInfoAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeTscInfoBeAt(w: ByteWriter, o: number, v: TscInfo): void {
   let at = "";
   let index = -1;
@@ -430,7 +420,7 @@ export function encodeTscInfo(w: ByteWriter, v: TscInfo): void {
   encodeTscInfoAt(w, w.reserve(TSC_INFO_SIZE), v);
 }
 
-/** Checks one tsc_info at a claimed position as {@link decodeTscInfoAt} does. */
+/** @internal Checks one tsc_info at a claimed position as {@link decodeTscInfoAt} does. */
 export function checkTscInfoAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 20, 4, "reserved");
 }
@@ -481,12 +471,8 @@ export function viewTscInfo(r: ByteReader): TscInfoView {
 /** The decoded body of a tsc_info section. */
 export type TscInfoBody = TscInfo;
 
-/**
- * The guest's TSC mode and frequency, so the restorer can keep its clock consistent.
- *
- * Type id 0x12 (mandatory); body aligned to 8 bytes.
- */
-export const tscInfoSection: SectionCodec<TscInfoBody, ImageHeader> = {
+/** The decoding half of {@link tscInfoSection}. */
+export const tscInfoSectionDecoder: SectionDecoder<TscInfoBody, ImageHeader> = {
   name: "tsc_info",
   id: 0x12,
   optional: false,
@@ -495,17 +481,23 @@ export const tscInfoSection: SectionCodec<TscInfoBody, ImageHeader> = {
   decode(r, ctx) {
     return decodeTscInfo(r);
   },
-  encode(w, body, header) {
-    encodeTscInfo(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => tscInfoShape };
-  },
   isArray(header) {
     return false;
   },
 };
+
+/**
+ * The guest's TSC mode and frequency, so the restorer can keep its clock consistent.
+ *
+ * Type id 0x12 (mandatory); body aligned to 8 bytes.
+ */
+export const tscInfoSection: SectionCodec<TscInfoBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  tscInfoSectionDecoder,
+  (w, body, header) => {
+    encodeTscInfo(w, body);
+    return NOT_AN_ARRAY;
+  },
+);
 
 /** One PV vcpu's extended context (xen_domctl_ext_vcpucontext), kept as the hypervisor returned it. */
 export interface VcpuExtended {
@@ -514,9 +506,6 @@ export interface VcpuExtended {
   /** The extended context (64 bytes in current Xen, 128 in legacy streams). */
   context: Uint8Array;
 }
-
-/** How vcpu_extended values map to JSON. */
-export const vcpuExtendedShape: JsonShape = { kind: "struct", fields: { vcpuId: "number", context: "bytes" } };
 
 /** Reads one vcpu_extended. */
 export function decodeVcpuExtended(r: ByteReader): VcpuExtended {
@@ -552,12 +541,8 @@ export function encodeVcpuExtended(w: ByteWriter, v: VcpuExtended): void {
 /** The decoded body of a vcpu_extended section. */
 export type VcpuExtendedBody = VcpuExtended;
 
-/**
- * One PV vcpu's extended context (xen_domctl_ext_vcpucontext), kept as the hypervisor returned it.
- *
- * Type id 0x21 (mandatory); body aligned to 8 bytes.
- */
-export const vcpuExtendedSection: SectionCodec<VcpuExtendedBody, ImageHeader> = {
+/** The decoding half of {@link vcpuExtendedSection}. */
+export const vcpuExtendedSectionDecoder: SectionDecoder<VcpuExtendedBody, ImageHeader> = {
   name: "vcpu_extended",
   id: 0x21,
   optional: false,
@@ -566,17 +551,23 @@ export const vcpuExtendedSection: SectionCodec<VcpuExtendedBody, ImageHeader> = 
   decode(r, ctx) {
     return decodeVcpuExtended(r);
   },
-  encode(w, body, header) {
-    encodeVcpuExtended(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => vcpuExtendedShape };
-  },
   isArray(header) {
     return false;
   },
 };
+
+/**
+ * One PV vcpu's extended context (xen_domctl_ext_vcpucontext), kept as the hypervisor returned it.
+ *
+ * Type id 0x21 (mandatory); body aligned to 8 bytes.
+ */
+export const vcpuExtendedSection: SectionCodec<VcpuExtendedBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  vcpuExtendedSectionDecoder,
+  (w, body, header) => {
+    encodeVcpuExtended(w, body);
+    return NOT_AN_ARRAY;
+  },
+);
 
 /** One PV vcpu's extended FPU state (the xsave area). */
 export interface VcpuXsave {
@@ -589,12 +580,6 @@ export interface VcpuXsave {
   /** The xsave area, uncompressed format, the rest of the body: as long as the hypervisor gave it (the area's size for xcr0_accum on the saving host). Its length is not checked against xcr0_accum: the offsets of the extended components come from the saving host's CPUID, which the image does not carry, so a reader cannot recompute it. */
   area: Uint8Array;
 }
-
-/** How vcpu_xsave values map to JSON. */
-export const vcpuXsaveShape: JsonShape = {
-  kind: "struct",
-  fields: { vcpuId: "number", xcr0: "bigint", xcr0Accum: "bigint", area: "bytes" },
-};
 
 /** Reads one vcpu_xsave. */
 export function decodeVcpuXsave(r: ByteReader): VcpuXsave {
@@ -638,12 +623,8 @@ export function encodeVcpuXsave(w: ByteWriter, v: VcpuXsave): void {
 /** The decoded body of a vcpu_xsave section. */
 export type VcpuXsaveBody = VcpuXsave;
 
-/**
- * One PV vcpu's extended FPU state (the xsave area).
- *
- * Type id 0x22 (mandatory); body aligned to 8 bytes.
- */
-export const vcpuXsaveSection: SectionCodec<VcpuXsaveBody, ImageHeader> = {
+/** The decoding half of {@link vcpuXsaveSection}. */
+export const vcpuXsaveSectionDecoder: SectionDecoder<VcpuXsaveBody, ImageHeader> = {
   name: "vcpu_xsave",
   id: 0x22,
   optional: false,
@@ -652,17 +633,23 @@ export const vcpuXsaveSection: SectionCodec<VcpuXsaveBody, ImageHeader> = {
   decode(r, ctx) {
     return decodeVcpuXsave(r);
   },
-  encode(w, body, header) {
-    encodeVcpuXsave(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => vcpuXsaveShape };
-  },
   isArray(header) {
     return false;
   },
 };
+
+/**
+ * One PV vcpu's extended FPU state (the xsave area).
+ *
+ * Type id 0x22 (mandatory); body aligned to 8 bytes.
+ */
+export const vcpuXsaveSection: SectionCodec<VcpuXsaveBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  vcpuXsaveSectionDecoder,
+  (w, body, header) => {
+    encodeVcpuXsave(w, body);
+    return NOT_AN_ARRAY;
+  },
+);
 
 /** One PV vcpu's MSRs that are not part of its basic context. */
 export interface VcpuMsrs {
@@ -671,12 +658,6 @@ export interface VcpuMsrs {
   /** The MSRs: the rest of the body, a whole number of 16-byte entries; readers reject a body whose size after the first 8 bytes is not a multiple of 16 (length). */
   msrs: MsrEntry[];
 }
-
-/** How vcpu_msrs values map to JSON. */
-export const vcpuMsrsShape: JsonShape = {
-  kind: "struct",
-  fields: { vcpuId: "number", msrs: { kind: "array", of: { kind: "lazy", get: () => msrEntryShape } } },
-};
 
 /** Reads one vcpu_msrs. */
 export function decodeVcpuMsrs(r: ByteReader): VcpuMsrs {
@@ -719,12 +700,8 @@ export function encodeVcpuMsrs(w: ByteWriter, v: VcpuMsrs): void {
 /** The decoded body of a vcpu_msrs section. */
 export type VcpuMsrsBody = VcpuMsrs;
 
-/**
- * One PV vcpu's MSRs that are not part of its basic context.
- *
- * Type id 0x23 (mandatory); body aligned to 8 bytes.
- */
-export const vcpuMsrsSection: SectionCodec<VcpuMsrsBody, ImageHeader> = {
+/** The decoding half of {@link vcpuMsrsSection}. */
+export const vcpuMsrsSectionDecoder: SectionDecoder<VcpuMsrsBody, ImageHeader> = {
   name: "vcpu_msrs",
   id: 0x23,
   optional: false,
@@ -733,14 +710,20 @@ export const vcpuMsrsSection: SectionCodec<VcpuMsrsBody, ImageHeader> = {
   decode(r, ctx) {
     return decodeVcpuMsrs(r);
   },
-  encode(w, body, header) {
-    encodeVcpuMsrs(w, body);
-    return NOT_AN_ARRAY;
-  },
-  shape(header) {
-    return { kind: "lazy", get: () => vcpuMsrsShape };
-  },
   isArray(header) {
     return false;
   },
 };
+
+/**
+ * One PV vcpu's MSRs that are not part of its basic context.
+ *
+ * Type id 0x23 (mandatory); body aligned to 8 bytes.
+ */
+export const vcpuMsrsSection: SectionCodec<VcpuMsrsBody, ImageHeader> = /* @__PURE__ */ withEncoder(
+  vcpuMsrsSectionDecoder,
+  (w, body, header) => {
+    encodeVcpuMsrs(w, body);
+    return NOT_AN_ARRAY;
+  },
+);

@@ -8,16 +8,19 @@ import { formatDiagnostic } from "./diagnostics.js";
 import { FormatPool } from "./emit/format.js";
 import { packageVersion } from "./package-version.js";
 
-const USAGE = `usage: generate [--check] [--docs-only | --codecs-only] [--schema DIR] [--out DIR] [--docs DIR]
+const USAGE = `usage: generate [--check] [--docs-only | --codecs-only] [--schema DIR] [--out DIR] [--docs DIR] [--runtime MODULE]
 
 Compiles the YAML schemas into TypeScript codecs and the published specification.
 
   --check        compare with the files on disk; write nothing; exit 1 if they differ
-  --docs-only    write only the specification (npm run docs); its hex dump uses generated/ as it is
+  --docs-only    write only the specification (npm run docs)
   --codecs-only  write only the codecs
   --schema DIR   the schema folder (default: schema)
   --out DIR      the codecs' folder (default: generated)
   --docs DIR     the specification's folder (default: docs)
+  --runtime MODULE
+                 where generated code imports the runtime from (default: ../runtime/index.js, this
+                 repository's layout; in another project: xenimage/runtime)
 
 Exit codes: 0 done, 1 schema problems or (with --check) stale output, 2 usage error.`;
 
@@ -33,6 +36,7 @@ export async function runGenerator(args: readonly string[], log = console.log, e
   let schemaDir = "schema";
   let outDir = "generated";
   let docsDir = "docs";
+  let runtimeModule: string | undefined;
   let only: "codecs" | "docs" | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -40,6 +44,7 @@ export async function runGenerator(args: readonly string[], log = console.log, e
     else if (a === "--schema" && args[i + 1] !== undefined) schemaDir = args[++i]!;
     else if (a === "--out" && args[i + 1] !== undefined) outDir = args[++i]!;
     else if (a === "--docs" && args[i + 1] !== undefined) docsDir = args[++i]!;
+    else if (a === "--runtime" && args[i + 1] !== undefined) runtimeModule = args[++i]!;
     else if (a === "--docs-only" && only === undefined) only = "docs";
     else if (a === "--codecs-only" && only === undefined) only = "codecs";
     else if (a === "--help" || a === "-h") {
@@ -57,9 +62,18 @@ export async function runGenerator(args: readonly string[], log = console.log, e
   let result;
   try {
     const { generate } = await import("./pipeline.js");
-    result = await generate({ schemaDir, outDir, version, check, docsDir, ...(only === undefined ? {} : { only }), ...(pool === undefined ? {} : { format: pool.format }) });
+    result = await generate({
+      schemaDir,
+      outDir,
+      version,
+      check,
+      docsDir,
+      ...(runtimeModule === undefined ? {} : { runtimeModule }),
+      ...(only === undefined ? {} : { only }),
+      ...(pool === undefined ? {} : { format: pool.format }),
+    });
   } catch (e) {
-    // The docs step imports the generated codecs to make its sample image; say what failed, not a trace.
+    // A step that fails (the docs cannot be written, a sample that does not encode) says what failed, not a trace.
     error(`generate: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {

@@ -3,8 +3,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * The version in xenimage's own package.json, found by walking up from this module: the same code
- * runs from the sources (generator/) and from the build (dist/generator/), one level apart.
+ * The compiler's version, from its package.json (@xenimage/compiler, released in step with xenimage),
+ * found by walking up from this module: the same code runs from the sources (generator/) and from the
+ * build (generator/dist/), one level apart.
  */
 export function packageVersion(from: string = import.meta.url): string {
   let dir = dirname(fileURLToPath(from));
@@ -12,10 +13,10 @@ export function packageVersion(from: string = import.meta.url): string {
     const candidate = join(dir, "package.json");
     if (existsSync(candidate)) {
       const pkg = JSON.parse(readFileSync(candidate, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "xenimage" && pkg.version !== undefined) return pkg.version;
+      if (pkg.name === "@xenimage/compiler" && pkg.version !== undefined) return pkg.version;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("xenimage's package.json not found");
+    if (parent === dir) throw new Error("the package.json of @xenimage/compiler not found");
     dir = parent;
   }
 }

@@ -33,15 +33,17 @@ export interface GenerateOptions {
   readonly schemaDir: string;
   /** Where the codecs go (default `generated`). */
   readonly outDir: string;
+  /**
+   * The module generated code imports the runtime from. Default: the repository's own (`../runtime/index.js`
+   * from generated/); codecs compiled in another project import the package: `xenimage/runtime`.
+   */
+  readonly runtimeModule?: string;
   readonly version: string;
   /** Compare with what is on disk instead of writing. */
   readonly check?: boolean;
   /** Where the specification goes: Markdown, the static site under `site/`, the JSON Schema (default `docs`). */
   readonly docsDir?: string;
-  /**
-   * Emit only the codecs or only the docs (default both). The docs' hex dump is made by the codecs in
-   * the repository's `generated/`, so docs alone use the codecs as they are on disk.
-   */
+  /** Emit only the codecs or only the docs (default both); the docs never depend on the codecs. */
   readonly only?: "codecs" | "docs";
   /** How generated TypeScript is formatted (default prettier in this thread; the command uses a worker pool). */
   readonly format?: Format;
@@ -69,20 +71,21 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   // alone (or a run that stops at schema problems) need neither it nor prettier.
   if (options.only !== "docs") {
     const { emitCodecs, emitLibrary } = await import("./emit/codecs.js");
-    const emitOptions = { version: options.version, ...(options.format === undefined ? {} : { format: options.format }) };
+    const emitOptions = { version: options.version, ...(options.format === undefined ? {} : { format: options.format }), ...(options.runtimeModule === undefined ? {} : { runtimeModule: options.runtimeModule }) };
     // Every file is emitted before any is awaited, so a worker pool formats them all in parallel.
     const [image, ...libraryFiles] = await Promise.all([
       emitCodecs(model, emitOptions),
-      ...libraries.map((library) => emitLibrary(library.library!, { ...emitOptions, runtimeModule: "../../runtime/index.js" })),
+      // A library sits one folder deeper: a relative runtime path gains a "../"; a package name stays.
+      ...libraries.map((library) => emitLibrary(library.library!, { ...emitOptions, runtimeModule: options.runtimeModule === undefined ? "../../runtime/index.js" : options.runtimeModule.startsWith(".") ? `../${options.runtimeModule}` : options.runtimeModule })),
     ]);
     changed.push(...writeFiles(options.outDir, image!, check));
     for (const [i, library] of libraries.entries()) changed.push(...writeFiles(join(options.outDir, library.name), libraryFiles[i]!, check));
   }
   if (options.only !== "codecs") {
     const [{ DOCS_MARKER, emitDocs }, { buildSampleImages }] = await Promise.all([import("./emit/docs/emit-docs.js"), import("./emit/docs/sample-image.js")]);
-    // After the codecs: the sample image of the hex dump is made by the freshly written ones.
-    // The libraries are documented beside the format, each under formats/NAME/ (in name order).
-    const docs = emitDocs(model, { samples: await buildSampleImages(), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })) });
+    // The sample image of the hex dump is made from the model by the runtime's reflection, never by
+    // generated code. The libraries are documented beside the format, each under formats/NAME/ (in name order).
+    const docs = emitDocs(model, { samples: await buildSampleImages(model), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })) });
     const docsDir = options.docsDir ?? "docs";
     try {
       changed.push(...writeTree(docsDir, docs, { check, owned: (text) => text.slice(0, 512).includes(DOCS_MARKER) }));

@@ -27,8 +27,9 @@ export interface PageLocation {
   readonly bodyOffset: number | undefined;
 }
 
-/** One page_data section's frame list, compactly. */
-interface Batch {
+/** One page_data section's frame list, compactly: word `i` is page `pfns[i]` of type `types[i]`. */
+export interface FrameList {
+  /** The page_data section's index in the table. */
   readonly section: number;
   readonly pfns: Float64Array;
   readonly types: Uint8Array;
@@ -46,12 +47,12 @@ interface Batch {
 export class PageIndex {
   private constructor(
     private readonly image: ImageReader<ImageHeader, KnownSectionBase>,
-    private readonly batches: readonly Batch[],
+    private readonly batches: readonly FrameList[],
   ) {}
 
   /** Reads the frame list of every page_data section of `image`. */
   static async build(image: ImageReader<ImageHeader, any>): Promise<PageIndex> {
-    const batches: Batch[] = [];
+    const batches: FrameList[] = [];
     for (const section of image.indicesOf("page_data")) batches.push(await readFrameList(image, section));
     return new PageIndex(image, batches);
   }
@@ -86,7 +87,12 @@ export class PageIndex {
   }
 }
 
-async function readFrameList(image: ImageReader<ImageHeader, any>, section: number): Promise<Batch> {
+/**
+ * Reads the frame list of page_data section `section` (its first 8 + 8 × count bytes) and checks that
+ * it accounts for the whole body; no page is read. A listing of the pages of an image of any size
+ * reads these one section at a time; {@link PageIndex} keeps them all.
+ */
+export async function readFrameList(image: ImageReader<ImageHeader, any>, section: number): Promise<FrameList> {
   const entry = image.entry(section);
   const label = image.label(section);
   const base = Number(entry.offset);
@@ -99,6 +105,7 @@ async function readFrameList(image: ImageReader<ImageHeader, any>, section: numb
   head.zeros(4);
   const listEnd = 8 + count * 8;
   if (BigInt(listEnd) > entry.size) fail(`${count} pfn words do not fit the ${entry.size}-byte body`, 0);
+  if (count * 8 > image.maxSectionSize) fail(`${count} pfn words are more than the ${image.maxSectionSize} bytes this reader reads at once`, 0);
   const r = new ByteReader(await image.readRange(section, 8, count * 8), { littleEndian: image.littleEndian, base: base + 8 });
   const pfns = new Float64Array(count);
   const types = new Uint8Array(count);

@@ -4,7 +4,7 @@ import { crc32c } from "./crc32c.js";
 import { checkEntryToWrite, checkGap, encodeEntry, END_ALIGN, isValidAlign, MAX_ALIGN } from "./entry-rules.js";
 import { asEncodeError, DecodeError, EncodeError, hex, shown, XenImageError, type EncodeErrorCode } from "./errors.js";
 import { checkMagic, encodeHeaderBytes, headerByteOrder, headerChecksum, prepareHeader, seekableBodyOffset, seekableTableOffset, TABLE_ALIGN } from "./layout.js";
-import type { EntryShape, SectionCodec } from "./section-codec.js";
+import type { EntryShape, SectionCodec, SectionDecoder } from "./section-codec.js";
 import { SectionTable, type EntryLayout } from "./section-table.js";
 
 /** The header fields the container reads and fills in; the generator checks the schema declares them. */
@@ -73,29 +73,39 @@ export interface ContainerImage<H, S extends KnownSectionBase> {
   readonly sections: readonly (S | UnknownSection)[];
 }
 
-/** A struct codec the generator emitted. */
-export interface StructCodec<T> {
+/** The decoding half of a struct codec the generator emitted. */
+export interface StructDecoder<T> {
   readonly size: number;
   decode(r: ByteReader): T;
+}
+
+/** A struct codec the generator emitted. */
+export interface StructCodec<T> extends StructDecoder<T> {
   encode(w: ByteWriter, v: T): void;
 }
 
-/** Everything the container needs to know about a format, emitted by the generator from the schemas. */
-export interface ContainerFormat<H extends ContainerHeader> {
+/** Where the header's byte order and CRC are. */
+interface HeaderPlaces {
+  /** Where the byte_order byte is, and which values mean little and big. */
+  readonly byteOrderOffset: number;
+  readonly littleEndian: number;
+  readonly bigEndian: number;
+  /** Where header_crc is, so the CRC can be computed with it taken as zero. */
+  readonly crcOffset: number;
+  /** The magic the header opens with, checked before anything else. */
+  readonly magic: ArrayLike<number>;
+  /** Where the fields the container reads before decoding the header are (and where errors about them point). */
+  readonly offsets: { readonly [K in "formatVersion" | "headerSize" | "sectionTableOffset" | "sectionCount" | "sectionEntrySize"]: number };
+}
+
+/**
+ * What decoding needs of a format: its decoders and nothing else, so that a bundle which only decodes
+ * (`decodeImage`) carries no encoder. Every {@link ContainerFormat} is one.
+ */
+export interface DecodingFormat<H extends ContainerHeader> {
   readonly version: number;
-  readonly header: StructCodec<H> & {
-    /** Where the byte_order byte is, and which values mean little and big. */
-    readonly byteOrderOffset: number;
-    readonly littleEndian: number;
-    readonly bigEndian: number;
-    /** Where header_crc is, so the CRC can be computed with it taken as zero. */
-    readonly crcOffset: number;
-    /** The magic the header opens with, checked before anything else. */
-    readonly magic: Uint8Array;
-    /** Where the fields the container reads before decoding the header are (and where errors about them point). */
-    readonly offsets: { readonly [K in "formatVersion" | "headerSize" | "sectionTableOffset" | "sectionCount" | "sectionEntrySize"]: number };
-  };
-  readonly entry: StructCodec<TableEntry> & {
+  readonly header: StructDecoder<H> & HeaderPlaces;
+  readonly entry: StructDecoder<TableEntry> & {
     /** Where entry_crc is, so the entry CRC can be computed with it taken as zero. */
     readonly crcOffset: number;
     /** The first format version whose entries carry entry_crc; in earlier ones the field is zero. */
@@ -105,19 +115,26 @@ export interface ContainerFormat<H extends ContainerHeader> {
   };
   /** The end section's type id. */
   readonly endId: number;
+  readonly sections: readonly SectionDecoder<any, H>[];
+}
+
+/** Everything the container needs to know about a format, emitted by the generator from the schemas. */
+export interface ContainerFormat<H extends ContainerHeader> extends DecodingFormat<H> {
+  readonly header: StructCodec<H> & HeaderPlaces;
+  readonly entry: StructCodec<TableEntry> & { readonly crcOffset: number; readonly crcSince: number; readonly layout?: EntryLayout };
   readonly sections: readonly SectionCodec<any, H>[];
 }
 
-const codecMaps = new WeakMap<ContainerFormat<any>, Map<number, SectionCodec<unknown, any>>>();
+const codecMaps = new WeakMap<DecodingFormat<any>, Map<number, SectionDecoder<unknown, any>>>();
 
 /** @internal A format's section codecs by type id (without the optional bit), built once per format. */
-export function codecsById<H extends ContainerHeader>(format: ContainerFormat<H>): Map<number, SectionCodec<unknown, H>> {
+export function codecsById<H extends ContainerHeader, F extends DecodingFormat<H> = DecodingFormat<H>>(format: F): Map<number, F["sections"][number]> {
   let map = codecMaps.get(format);
   if (map === undefined) {
     map = new Map(format.sections.map((c) => [c.id, c]));
     codecMaps.set(format, map);
   }
-  return map;
+  return map as Map<number, F["sections"][number]>;
 }
 
 /**
@@ -129,7 +146,7 @@ export function sectionLabel(name: string, index: number): string {
 }
 
 /** The label of the section a table entry describes, as every error names it. */
-export function entryLabel<H extends ContainerHeader>(format: ContainerFormat<H>, entry: TableEntry, index: number): string {
+export function entryLabel<H extends ContainerHeader>(format: DecodingFormat<H>, entry: TableEntry, index: number): string {
   const id = entry.type & ~OPTIONAL_BIT;
   return sectionLabel(codecsById(format).get(id)?.name ?? `type ${hex(id)}`, index);
 }
@@ -323,7 +340,7 @@ export interface ImageLayout<H> {
  * bytes, closed enums, `valid:` values, the name) and section_entry_size. The CRC comes before the
  * fields' rules so that a corrupt header is reported as such, not as whichever rule the corruption breaks.
  */
-export function decodeHeader<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): { header: H; littleEndian: boolean } {
+export function decodeHeader<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): { header: H; littleEndian: boolean } {
   const h = format.header;
   const at = (name: keyof ContainerFormat<H>["header"]["offsets"], path: string) => ({ section: "header", path, offset: h.offsets[name] });
   if (bytes.length < h.size) {
@@ -369,7 +386,7 @@ export function decodeHeader<H extends ContainerHeader>(format: ContainerFormat<
  * (the entry rules) and every byte between the parts: the alignment gaps before the bodies and before
  * the table must be zero, and nothing may follow the table.
  */
-export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): ImageLayout<H> {
+export function decodeLayout<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): ImageLayout<H> {
   const { header, littleEndian } = decodeHeader(format, bytes);
   const { offset, size } = tablePlacement(format, header, bytes.length);
   const table = SectionTable.decode(format, header, littleEndian, bytes.subarray(offset, offset + size));
@@ -385,7 +402,7 @@ export function decodeLayout<H extends ContainerHeader>(format: ContainerFormat<
  * the image size (the table ends the image: nothing may follow it); fails for a streamed image. Readers that fetch bytes on demand call this before
  * reading the table, so they never allocate more than the image holds.
  */
-export function tablePlacement<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, imageSize: number): { offset: number; size: number } {
+export function tablePlacement<H extends ContainerHeader>(format: DecodingFormat<H>, header: H, imageSize: number): { offset: number; size: number } {
   if (header.sectionTableOffset === STREAMED) {
     throw new DecodeError("streamed", "this is a streamed image (its table offset is the sentinel); read it with the stream decoder", { section: "header", path: "section_table_offset" });
   }
@@ -414,17 +431,17 @@ export function tablePlacement<H extends ContainerHeader>(format: ContainerForma
  * {@link tablePlacement} locates them), by the entry rules (`entry-rules.ts`).
  * {@link SectionTable.decode}, every entry decoded.
  */
-export function decodeTable<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): TableEntry[] {
+export function decodeTable<H extends ContainerHeader>(format: DecodingFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): TableEntry[] {
   return SectionTable.decode(format, header, littleEndian, table).entries();
 }
 
 /** Checks a body's CRC and decodes it with its codec, or keeps it raw when the type is unknown and optional. */
 export function decodeSection<H extends ContainerHeader, S extends KnownSectionBase>(
-  format: ContainerFormat<H>,
+  format: DecodingFormat<H>,
   layout: ImageLayout<H>,
   index: number,
   body: Uint8Array,
-  known: Map<number, SectionCodec<unknown, H>> = codecsById(format),
+  known: Map<number, SectionDecoder<unknown, H>> = codecsById(format),
 ): S | UnknownSection {
   const entry = layout.entries[index]!;
   return decodeSectionBody<H, S>(format, layout, entry, index, body, Number(entry.offset), known);
@@ -434,23 +451,26 @@ export function decodeSection<H extends ContainerHeader, S extends KnownSectionB
  * {@link decodeSection} for a body wherever it came from (a seekable image, a stream, a file read on
  * demand): `offset` is where the body starts in the image or stream, so errors name real offsets.
  * `crcChecked` skips the CRC when the caller has just checked it (a stream decoder checks it as the
- * body arrives), so no body is checksummed twice.
+ * body arrives), so no body is checksummed twice. The body may also come as a reader at its start
+ * (a stream decoder passes a `PartsReader` over a body that arrived in several chunks, with its
+ * `base` at `offset`).
  */
 export function decodeSectionBody<H extends ContainerHeader, S extends KnownSectionBase>(
-  format: ContainerFormat<H>,
+  format: DecodingFormat<H>,
   image: { readonly header: H; readonly littleEndian: boolean },
   entry: TableEntry,
   index: number,
-  body: Uint8Array,
+  body: Uint8Array | ByteReader,
   offset: number,
-  known: Map<number, SectionCodec<unknown, H>> = codecsById(format),
+  known: Map<number, SectionDecoder<unknown, H>> = codecsById(format),
   crcChecked = false,
 ): S | UnknownSection {
+  const r = body instanceof ByteReader ? body : new ByteReader(body, { littleEndian: image.littleEndian, base: offset });
   const id = entry.type & ~OPTIONAL_BIT;
   const optional = (entry.type & OPTIONAL_BIT) !== 0;
   const codec = known.get(id);
   const label = sectionLabel(codec?.name ?? `type ${hex(id)}`, index);
-  const crc = crcChecked ? entry.crc : crc32c(body);
+  const crc = crcChecked ? entry.crc : crc32c(r.bytesAt(0, r.remaining));
   if (crc !== entry.crc) {
     throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset });
   }
@@ -458,9 +478,8 @@ export function decodeSectionBody<H extends ContainerHeader, S extends KnownSect
     if (!optional) {
       throw new DecodeError("unknown-mandatory", `unknown mandatory section type ${hex(id)}: this reader cannot skip it`, { section: label, offset });
     }
-    return { type: "unknown", id, optional, flags: entry.flags, entryCount: entry.entryCount, entrySize: entry.entrySize, align: entry.align, bytes: body };
+    return { type: "unknown", id, optional, flags: entry.flags, entryCount: entry.entryCount, entrySize: entry.entrySize, align: entry.align, bytes: r.bytesAt(0, r.remaining) };
   }
-  const r = new ByteReader(body, { littleEndian: image.littleEndian, base: offset });
   try {
     const value = codec.decode(r, { header: image.header, entryCount: entry.entryCount, entrySize: entry.entrySize });
     r.expectEnd();
@@ -478,7 +497,7 @@ export function decodeSectionBody<H extends ContainerHeader, S extends KnownSect
  * unknown optional ones kept raw). Section bodies that are byte runs stay views of `bytes`.
  */
 export function decodeContainer<H extends ContainerHeader, S extends KnownSectionBase>(
-  format: ContainerFormat<H>,
+  format: DecodingFormat<H>,
   bytes: Uint8Array,
 ): ContainerImage<H, S> {
   const layout = decodeLayout(format, bytes);

@@ -1,10 +1,15 @@
 /**
  * CRC32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every section body and of the
- * header. Slicing-by-16 over one flat table of 16 × 256 entries, reading the input as 32-bit words on
- * little-endian hosts: no dependency, and fast enough (≈ 1.4–1.7 GB/s on the benchmark machine, against
- * ≈ 0.45–0.7 GB/s for the byte-wise slicing-by-8 it replaced) that checksumming a stream costs less than
- * copying it. `bench/crc32c.ts` measures the variants, a WebAssembly kernel included.
+ * header. Two kernels, chosen once at load:
+ * - native: `@node-rs/crc32` (SSE4.2/ARMv8 CRC instructions, prebuilt for Linux, macOS and Windows on x64
+ *   and arm64), an optional dependency, loaded through `#crc32c-native` (package.json "imports"), which
+ *   browsers resolve to a stub; ≈ 10 GB/s on the benchmark machine;
+ * - JavaScript: slicing-by-16 over one flat table of 16 × 256 entries, reading the input as 32-bit words
+ *   on little-endian hosts (≈ 1.1–1.9 GB/s), for browsers, for platforms where the package does not load,
+ *   and when `XENIMAGE_CRC=js` forces it.
+ * `bench/crc32c.ts` measures the variants.
  */
+import { nativeCrc32c } from "#crc32c-native";
 
 const POLY = 0x82f63b78;
 const SLICES = 16;
@@ -37,13 +42,45 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const WORDS_THRESHOLD = 64;
 
 /**
- * Continues a CRC32C over `bytes`. Start with `crc32c(bytes)`; to checksum data that arrives in pieces,
- * pass the previous result as `crc`: `crc32c(b, crc32c(a))` equals `crc32c(a ++ b)`.
+ * The portable JavaScript kernel, whatever {@link crc32c} uses: same contract. Exported so tests and
+ * benchmarks can compare both kernels in one process.
  */
-export function crc32c(bytes: Uint8Array, crc = 0): number {
+export function crc32cJs(bytes: Uint8Array, crc = 0): number {
   if (LITTLE_ENDIAN_HOST && bytes.length >= WORDS_THRESHOLD) return crc32cWords(bytes, crc);
   return crc32cPortable(bytes, crc);
 }
+
+/** Which kernel {@link crc32c} runs in this process, and why. */
+export interface Crc32cKernelInfo {
+  /** `native` (the optional package loaded) or `js`. */
+  readonly kernel: "native" | "js";
+  /** The native package and version (`@node-rs/crc32@1.10.8`), when native. */
+  readonly package?: string;
+  /** Why the JavaScript kernel runs (`XENIMAGE_CRC=js`, the package did not load, not Node), when js. */
+  readonly reason?: string;
+}
+
+/** The kernel chosen at load: reported by `xenimage --version --json` and the benchmarks. */
+export const crc32cKernel: Crc32cKernelInfo =
+  nativeCrc32c.kernel !== undefined ? { kernel: "native", package: nativeCrc32c.name } : { kernel: "js", reason: nativeCrc32c.reason };
+
+/**
+ * Below this many bytes the JavaScript kernel is faster than a call into native code (≈ 100 ns each on
+ * the benchmark machine: they break even near 200 bytes), so headers, table entries and small bodies stay
+ * in JavaScript.
+ */
+const NATIVE_THRESHOLD = 256;
+
+/**
+ * Continues a CRC32C over `bytes`. Start with `crc32c(bytes)`; to checksum data that arrives in pieces,
+ * pass the previous result as `crc`: `crc32c(b, crc32c(a))` equals `crc32c(a ++ b)`. Runs the native
+ * kernel where it loaded (see {@link crc32cKernel}), else JavaScript; both give the same results.
+ */
+export const crc32c: (bytes: Uint8Array, crc?: number) => number = (() => {
+  const native = nativeCrc32c.kernel;
+  if (native === undefined) return crc32cJs;
+  return (bytes: Uint8Array, crc = 0) => (bytes.length < NATIVE_THRESHOLD ? crc32cJs(bytes, crc) : native(bytes, crc));
+})();
 
 /** Slicing-by-16 through an Int32Array view of the 4-byte-aligned middle of `bytes` (little-endian hosts). */
 function crc32cWords(bytes: Uint8Array, crc: number): number {

@@ -10,11 +10,11 @@
  * comes first so that a flipped bit is reported as what it is, not as whatever rule it happens to break.
  */
 import type { ByteWriter } from "./byte-writer.js";
-import { codecsById, OPTIONAL_BIT, sectionLabel, STREAMED, type ContainerFormat, type ContainerHeader, type TableEntry } from "./container.js";
+import { codecsById, OPTIONAL_BIT, sectionLabel, STREAMED, type ContainerFormat, type ContainerHeader, type DecodingFormat, type TableEntry } from "./container.js";
 import { crc32c } from "./crc32c.js";
-import { DecodeError, EncodeError, hex, shown, type EncodeErrorCode, type Location } from "./errors.js";
+import { DecodeError, EncodeError, hex, shown, type EncodeErrorCode, type EntryRuleCode, type Location } from "./errors.js";
 import { TABLE_ALIGN } from "./layout.js";
-import type { SectionCodec } from "./section-codec.js";
+import type { SectionDecoder } from "./section-codec.js";
 
 /**
  * The largest alignment an entry may declare: 2 MiB, an x86 huge page (page_data needs 4096). A
@@ -50,25 +50,7 @@ export interface EntryProblem {
   readonly path: string;
 }
 
-/**
- * The `code` of each kind of broken rule (on a {@link DecodeError} from a reader, an {@link EncodeError}
- * from a writer), so callers can tell them apart without parsing messages.
- */
-export type EntryRuleCode =
-  /** The entry CRC does not match the entry's bytes. */
-  | "entry-crc"
-  /** A field reserved in this version (version 1's entry_crc) is not zero. */
-  | "reserved"
-  /** The end section is not last, or a field of its entry is not the one value it may have. */
-  | "end-entry"
-  /** The alignment is not a power of two, above {@link MAX_ALIGN}, or not the registry's. */
-  | "alignment"
-  /** A known section type with the wrong optional bit, or a type id that collides with the optional bit. */
-  | "optional-bit"
-  /** A section that is not an array section with a non-zero entry count or entry size. */
-  | "entry-shape"
-  /** A body (or the table) not where the layout puts it: outside the image, overlapping, out of order, off its alignment. */
-  | "placement";
+export type { EntryRuleCode } from "./errors.js";
 
 /** Whether `align` is an alignment an entry may declare: a power of two, at most {@link MAX_ALIGN}. */
 export function isValidAlign(align: number): boolean {
@@ -92,7 +74,8 @@ function safe(v: U64): number | undefined {
 
 /** The CRC32C of a table entry's bytes (all `section_entry_size` of them) with entry_crc taken as zero. */
 export function entryChecksum(bytes: Uint8Array, crcOffset: number): number {
-  const copy = bytes.slice();
+  // A copy: `bytes` may be a Node Buffer, whose slice() is a view that fill would write through.
+  const copy = new Uint8Array(bytes);
   copy.fill(0, crcOffset, crcOffset + 4);
   return crc32c(copy);
 }
@@ -103,7 +86,7 @@ export function entryChecksum(bytes: Uint8Array, crcOffset: number): number {
  * cost four times as much, which a 50,000-entry table notices).
  */
 export function tableChecksums(table: Uint8Array, count: number, entrySize: number, crcOffset: number): Uint32Array {
-  const copy = table.slice(0, count * entrySize);
+  const copy = new Uint8Array(table.subarray(0, count * entrySize)); // a copy, even of a Buffer
   const out = new Uint32Array(count);
   for (let i = 0, at = crcOffset; i < count; i++, at += entrySize) copy[at] = copy[at + 1] = copy[at + 2] = copy[at + 3] = 0;
   for (let i = 0, at = 0; i < count; i++, at += entrySize) out[i] = crc32c(copy.subarray(at, at + entrySize));
@@ -111,7 +94,7 @@ export function tableChecksums(table: Uint8Array, count: number, entrySize: numb
 }
 
 /** Whether the entries of an image of `version` carry an entry CRC. */
-export function hasEntryCrc(format: ContainerFormat<any>, version: number): boolean {
+export function hasEntryCrc(format: DecodingFormat<any>, version: number): boolean {
   return version >= format.entry.crcSince;
 }
 
@@ -119,7 +102,7 @@ export function hasEntryCrc(format: ContainerFormat<any>, version: number): bool
  * The entry CRC rule for one entry: in a version with entry CRCs, `stored` must be `computed`, the
  * {@link entryChecksum} of the entry's bytes; before it, the field is reserved and must be zero.
  */
-export function entryCrcProblem(format: ContainerFormat<any>, version: number, computed: number, stored: number): EntryProblem | undefined {
+export function entryCrcProblem(format: DecodingFormat<any>, version: number, computed: number, stored: number): EntryProblem | undefined {
   if (hasEntryCrc(format, version)) {
     if (computed !== stored) return { code: "entry-crc", reason: `entry CRC mismatch: stored ${hex(stored)}, computed ${hex(computed)}`, path: "entry_crc" };
   } else if (stored !== 0) {
@@ -140,14 +123,14 @@ export type EntryPlacement =
  * remembers where the previous body ended, which is where the layout puts the next one.
  */
 export class EntryChecker<H extends ContainerHeader> {
-  private readonly known: Map<number, SectionCodec<unknown, H>>;
+  private readonly known: Map<number, SectionDecoder<unknown, H>>;
   private readonly arrays = new Map<number, boolean>();
   private readonly entrySizes = new Map<number, number | undefined>();
   /** Seekable: where the previous body ended (the header's end before the first). */
   private previousEnd: number;
 
   constructor(
-    private readonly format: ContainerFormat<H>,
+    private readonly format: DecodingFormat<H>,
     private readonly header: H,
     private readonly placement: EntryPlacement,
   ) {
@@ -202,12 +185,12 @@ export class EntryChecker<H extends ContainerHeader> {
     return undefined;
   }
 
-  private entrySizeOf(codec: SectionCodec<unknown, H>): number | undefined {
+  private entrySizeOf(codec: SectionDecoder<unknown, H>): number | undefined {
     if (!this.entrySizes.has(codec.id)) this.entrySizes.set(codec.id, codec.arrayEntrySize?.(this.header));
     return this.entrySizes.get(codec.id);
   }
 
-  private isArray(codec: SectionCodec<unknown, H>): boolean {
+  private isArray(codec: SectionDecoder<unknown, H>): boolean {
     let array = this.arrays.get(codec.id);
     if (array === undefined) {
       array = codec.isArray(this.header);
@@ -279,7 +262,7 @@ function endProblem(e: EntryFields): EntryProblem | undefined {
  * A reader's error for a broken entry rule, at the entry's offset. It names the section by the entry's
  * type, except for an entry CRC mismatch: then the type itself may be what is corrupt.
  */
-export function entryError(format: ContainerFormat<any>, problem: EntryProblem, type: number, index: number, offset: number): DecodeError {
+export function entryError(format: DecodingFormat<any>, problem: EntryProblem, type: number, index: number, offset: number): DecodeError {
   const id = (type & ~OPTIONAL_BIT) >>> 0;
   const section = problem.code === "entry-crc" ? `table entry #${index}` : sectionLabel(codecsById(format).get(id)?.name ?? `type ${hex(id)}`, index);
   return new DecodeError(problem.code, problem.reason, { section, offset, path: problem.path });

@@ -84,6 +84,7 @@ export const ENCODE_ERROR_CODES = {
   alignment: { meaning: "An alignment that is not a power of two or is above 2 MiB, or not the registry's for a known type." },
   "optional-bit": { meaning: "An unknown section's type id collides with the optional bit, or a known type's optional bit is wrong." },
   "entry-shape": { meaning: "A body whose entry count and entry size are not what its section allows." },
+  "invalid-schema": { meaning: "A schema model (reflection) that does not hold together: a reference to nothing, a container without its fields, a serialization of another version." },
   lossy: { meaning: "An image another format cannot carry without losing something the caller did not allow to lose." },
   "dump-core": { meaning: "An image a dump-core file cannot be made of (a piece Xen's dump-core needs is missing)." },
   ended: { meaning: "A stream encoder used after it ended." },

@@ -6,8 +6,6 @@
 
 import type { DecodeErrorCode, EncodeErrorCode, XenImageErrorCode } from "./error-codes.js";
 
-export type { DecodeErrorCode, EncodeErrorCode, XenImageErrorCode } from "./error-codes.js";
-
 /** Where in an image something went wrong. Every part is optional: say what is known. */
 export interface Location {
   /** Absolute byte offset in the image or stream. */
@@ -30,6 +28,16 @@ function describe(where: Location): string {
   if (where.offset !== undefined) parts.push(`offset ${hex(where.offset)}`);
   return parts.length === 0 ? "" : ` (${parts.join(", ")})`;
 }
+
+/**
+ * The codes of a broken section-table entry rule, the same on a reader's {@link DecodeError} and a
+ * writer's {@link EncodeError} (writers check every entry by the readers' rules).
+ */
+export type EntryRuleCode = "entry-crc" | "reserved" | "end-entry" | "alignment" | "optional-bit" | "entry-shape" | "placement";
+
+// The codes themselves, each with its meaning, are listed once in error-codes.ts: the unions below
+// are that list's keys, so a code missing there does not compile, and the docs print the same list.
+export type { DecodeErrorCode, EncodeErrorCode, XenImageErrorCode } from "./error-codes.js";
 
 /** The base of every error xenimage throws on purpose. */
 export class XenImageError extends Error {

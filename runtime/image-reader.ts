@@ -22,6 +22,7 @@ import { checkGap } from "./entry-rules.js";
 import { DecodeError, hex } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, TABLE_ALIGN, type HeaderTable } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
+import { scanSections, type ScannedSection, type ScanOptions } from "./image-scan.js";
 import { SectionTable } from "./section-table.js";
 
 /** Positional reads of an image of known size. A Node `FileHandle` fits `read`; see `openImageFile`. */
@@ -55,6 +56,19 @@ export interface ImageReaderOptions {
    * still be read in parts with `readRange`. Default 256 MiB.
    */
   readonly maxSectionSize?: number;
+}
+
+/** Options of {@link ImageReader.sections}. */
+export interface SectionsOptions {
+  /**
+   * Read the sections through {@link ImageReader.scan} (large reads into two reused buffers), so
+   * memory stays flat however many sections go by, which one buffer per body does not guarantee (the
+   * allocator may keep freed bodies). A decoded section may then hold views of those buffers (page
+   * contents, byte runs): it is valid only until the loop asks for the next section. Applies when the
+   * table lists the sections in file order, as every writer lays them out; otherwise the sections are
+   * read one by one as without it.
+   */
+  readonly transient?: boolean;
 }
 
 /** A section of a seekable image with its raw body, the CRC checked (what converters copy). */
@@ -93,7 +107,8 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     private readonly table: SectionTable,
     /** The image's size in bytes. */
     readonly size: number,
-    private readonly maxSectionSize: number,
+    /** The largest section body read whole (`ImageReaderOptions.maxSectionSize`). */
+    readonly maxSectionSize: number,
   ) {
     this.known = codecsById(format);
   }
@@ -115,7 +130,7 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     const checked = SectionTable.decode(format, header, littleEndian, read.subarray(before));
     const gap = checked.gapBefore(checked.length - 1);
     checkGap(read.subarray(gap.start - (placement.offset - before), before), gap.start, checked.gapLabel(checked.length - 1));
-    return new ImageReader<H, S>(format, source, header, littleEndian, headerBytes.slice(0, header.headerSize), checked, size, max);
+    return new ImageReader<H, S>(format, source, header, littleEndian, new Uint8Array(headerBytes.subarray(0, header.headerSize)), checked, size, max);
   }
 
   /** Every table entry, the end section's last (each decoded when first asked for). */
@@ -131,6 +146,11 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
   /** How errors name section `index`: `page_data #5`. */
   label(index: number): string {
     this.checkIndex(index);
+    return this.labelOf(index);
+  }
+
+  /** The label of table entry `index`, the end section's included. */
+  private labelOf(index: number): string {
     const id = (this.table.type(index) & ~OPTIONAL_BIT) >>> 0;
     return sectionLabel(this.known.get(id)?.name ?? `type ${hex(id)}`, index);
   }
@@ -171,9 +191,7 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
   async body(index: number): Promise<Uint8Array> {
     const entry = this.entry(index);
     const label = this.label(index);
-    if (entry.size > BigInt(this.maxSectionSize)) {
-      throw new DecodeError("too-large", `the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize); read it in parts with readRange`, { section: label, offset: Number(entry.offset) });
-    }
+    if (entry.size > BigInt(this.maxSectionSize)) throw this.tooLarge(entry, label);
     const gap = this.table.gapBefore(index);
     const gapLength = gap.end - gap.start;
     // The body starts 8-aligned in its buffer, so u64 arrays in it can still be views.
@@ -183,10 +201,16 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     checkGap(buffer.subarray(lead - gapLength, lead), gap.start, label);
     const body = buffer.subarray(lead);
     const crc = crc32c(body);
-    if (crc !== entry.crc) {
-      throw new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset: Number(entry.offset) });
-    }
+    if (crc !== entry.crc) throw this.crcMismatch(entry, label, crc);
     return body;
+  }
+
+  private tooLarge(entry: TableEntry, label: string): DecodeError {
+    return new DecodeError("too-large", `the body is ${entry.size} bytes, more than the ${this.maxSectionSize}-byte limit (maxSectionSize); read it in parts with readRange`, { section: label, offset: Number(entry.offset) });
+  }
+
+  private crcMismatch(entry: TableEntry, label: string, crc: number): DecodeError {
+    return new DecodeError("crc", `body CRC mismatch: stored ${hex(entry.crc)}, computed ${hex(crc)}`, { section: label, offset: Number(entry.offset) });
   }
 
   /**
@@ -217,9 +241,53 @@ export class ImageReader<H extends ContainerHeader, S extends KnownSectionBase =
     return decodeSectionBody<H, S>(this.format, this, entry, index, await this.body(index), Number(entry.offset), this.known, true);
   }
 
-  /** Every section in table order, each read only when the loop gets to it. */
-  async *sections(): AsyncGenerator<S | UnknownSection, void, undefined> {
-    for (let i = 0; i < this.sectionCount; i++) yield await this.section(i);
+  /**
+   * Every section in table order, each read when the loop gets near it: the next body is read while
+   * the caller handles the current section (as {@link rawSections}). With `transient`, see
+   * {@link SectionsOptions}.
+   */
+  async *sections(options: SectionsOptions = {}): AsyncGenerator<S | UnknownSection, void, undefined> {
+    if (options.transient === true && this.inFileOrder()) {
+      for await (const s of this.scan()) {
+        if (s.gap !== undefined) throw s.gap;
+        if (s.index === this.sectionCount) continue; // the end section
+        if (s.body === undefined) throw this.tooLarge(s.entry, s.label);
+        if (s.crc !== s.entry.crc) throw this.crcMismatch(s.entry, s.label, s.crc);
+        yield decodeSectionBody<H, S>(this.format, this, s.entry, s.index, s.body, Number(s.entry.offset), this.known, true);
+      }
+      return;
+    }
+    for await (const raw of this.rawSections()) {
+      yield decodeSectionBody<H, S>(this.format, this, raw.entry, raw.index, raw.body, Number(raw.entry.offset), this.known, true);
+    }
+  }
+
+  /** Whether the table lists the sections in file order, none overlapping the next (as every writer lays them out). */
+  private inFileOrder(): boolean {
+    const entries = this.entries;
+    for (let i = 1; i < entries.length; i++) if (entries[i - 1]!.offset + entries[i - 1]!.size > entries[i]!.offset) return false;
+    return true;
+  }
+
+  /**
+   * Every section (or those of `options.sections`), the end section included, in file order, read
+   * front to back in large reads and checksummed as the bytes arrive, not decoded: for checking a
+   * whole image at the speed of reading it. Unlike {@link rawSections} it does not stop at a bad CRC (each section carries the CRC of what
+   * was read) nor at a body over `maxSectionSize` (its body is undefined). A body is valid only until
+   * the loop asks for the next section. Memory: two reads of `chunkSize` plus the largest body.
+   */
+  scan(options: ScanOptions = {}): AsyncGenerator<ScannedSection, void, undefined> {
+    return scanSections(
+      {
+        readFully: async (into, position, what) => void (await readInto(this.source, into, position, what)),
+        entries: this.entries,
+        label: (index) => this.labelOf(index),
+        gapBefore: (index) => this.table.gapBefore(index),
+        gapLabel: (index) => this.table.gapLabel(index),
+        maxSectionSize: this.maxSectionSize,
+      },
+      options,
+    );
   }
 
   /**

@@ -1,4 +1,4 @@
-import { XenImageError } from "./errors.js";
+import { XenImageError, type Location } from "./errors.js";
 import { NUMERIC_ARRAYS, type NumericArrayType } from "./typed-arrays.js";
 
 /**
@@ -20,8 +20,13 @@ export type JsonShape =
   | { readonly kind: "union"; readonly selector: "number" | "bigint"; readonly cases: { readonly [name: string]: JsonShape | null } }
   | { readonly kind: "lazy"; readonly get: () => JsonShape };
 
-/** A JSON value that does not fit its shape, with the path to it. */
-export class JsonShapeError extends XenImageError {}
+/** A JSON value that does not fit its shape, with the path to it. Its code is always `json`. */
+export class JsonShapeError extends XenImageError {
+  declare readonly code: "json";
+  constructor(code: "json", reason: string, where: Location = {}, cause?: unknown) {
+    super(code, reason, where, cause);
+  }
+}
 
 function resolve(shape: JsonShape): JsonShape {
   return typeof shape === "object" && shape.kind === "lazy" ? resolve(shape.get()) : shape;

@@ -26,7 +26,7 @@
  * reader that finds a non-zero count checks it against the sections it read.
  */
 import { ByteWriter } from "./byte-writer.js";
-import type { ContainerFormat, ContainerHeader, HeaderInit } from "./container.js";
+import type { ContainerFormat, ContainerHeader, DecodingFormat, HeaderInit } from "./container.js";
 import { crc32c } from "./crc32c.js";
 import { asEncodeError, DecodeError, EncodeError, shown, XenImageError } from "./errors.js";
 
@@ -62,24 +62,25 @@ export function streamPadding(pos: number): number {
 
 /** The CRC32C of a header: its bytes with the CRC field taken as zero. */
 export function headerChecksum(bytes: Uint8Array, crcOffset: number): number {
-  const copy = bytes.slice();
+  // A copy: `bytes` may be a Node Buffer, whose slice() is a view that fill would write through.
+  const copy = new Uint8Array(bytes);
   copy.fill(0, crcOffset, crcOffset + 4);
   return crc32c(copy);
 }
 
 /** The byte order a header's byte_order byte names: true little-endian, false big-endian; undefined when unknown. */
-export function headerByteOrder<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): boolean | undefined {
+export function headerByteOrder<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): boolean | undefined {
   const order = bytes[format.header.byteOrderOffset];
   return order === format.header.littleEndian ? true : order === format.header.bigEndian ? false : undefined;
 }
 
 /** Fails unless `bytes` open with the format's magic (at least as many bytes as the magic are given). */
-export function checkMagic<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): void {
+export function checkMagic<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): void {
   const magic = format.header.magic;
   for (let i = 0; i < magic.length; i++) {
     if (bytes[i] !== magic[i]) {
-      const shown = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
-      throw new DecodeError("magic", `bad magic: expected ${shown(magic)}, found ${shown(bytes.subarray(0, magic.length))}`, { offset: 0, section: "header", path: "magic" });
+      const shown = (b: readonly number[]) => b.map((x) => x.toString(16).padStart(2, "0")).join(" ");
+      throw new DecodeError("magic", `bad magic: expected ${shown(Array.from(magic))}, found ${shown(Array.from(bytes.subarray(0, magic.length)))}`, { offset: 0, section: "header", path: "magic" });
     }
   }
 }
@@ -89,7 +90,7 @@ export function checkMagic<H extends ContainerHeader>(format: ContainerFormat<H>
  * knows), read from its bytes after checking the magic and the byte order; 0 when they do not check
  * out or the bytes are too short to say, and `decodeHeader` then reports why.
  */
-export function claimedHeaderSize<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): number {
+export function claimedHeaderSize<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): number {
   const h = format.header;
   if (bytes.length < h.size) return 0;
   try {

@@ -1,6 +1,5 @@
 import type { ByteReader } from "./byte-reader.js";
 import type { ByteWriter } from "./byte-writer.js";
-import type { JsonShape } from "./json-shape.js";
 
 /** What a section decoder knows besides its bytes: the image header and its table entry. */
 export interface SectionContext<H> {
@@ -20,11 +19,8 @@ export interface EntryShape {
 /** The table values of a section that is not an array. */
 export const NOT_AN_ARRAY: EntryShape = { entryCount: 0n, entrySize: 0 };
 
-/**
- * A generated codec for one section type. The runtime drives images through these and knows nothing
- * about any particular section.
- */
-export interface SectionCodec<T, H> {
+/** What every section codec says about its type: name, id, the optional bit, alignment, since-version. */
+export interface SectionInfo {
   readonly name: string;
   readonly id: number;
   readonly optional: boolean;
@@ -32,10 +28,14 @@ export interface SectionCodec<T, H> {
   readonly align: number;
   /** The format version that introduced the section. */
   readonly since: number;
+}
+
+/**
+ * The decoding half of a section codec. Generated code emits it as an object of its own (`xSectionDecoder`)
+ * so that a decode-only bundle (`decodeImage`) leaves every encoder out.
+ */
+export interface SectionDecoder<T, H> extends SectionInfo {
   decode(r: ByteReader, ctx: SectionContext<H>): T;
-  encode(w: ByteWriter, body: T, header: H): EntryShape;
-  /** How the body maps to JSON, for the layout this header selects. */
-  shape(header: H): JsonShape;
   /**
    * Whether the section is an array section for this header: the table's entry count and size describe
    * its body. A reader requires both to be 0 in the entry of a section that is not.
@@ -47,6 +47,20 @@ export interface SectionCodec<T, H> {
    * the entry, before any body is read.
    */
   arrayEntrySize?(header: H): number | undefined;
+}
+
+/**
+ * A generated codec for one section type. The runtime drives images through these and knows nothing
+ * about any particular section.
+ */
+export interface SectionCodec<T, H> extends SectionDecoder<T, H> {
+  encode(w: ByteWriter, body: T, header: H): EntryShape;
+}
+
+/** A section codec: a decoder with its encoder added (generated code calls it as a pure call, so bundlers may drop it). */
+export function withEncoder<T, H>(decoder: SectionDecoder<T, H>, encode: (w: ByteWriter, body: T, header: H) => EntryShape): SectionCodec<T, H> {
+  const codec: SectionCodec<T, H> = { name: decoder.name, id: decoder.id, optional: decoder.optional, align: decoder.align, since: decoder.since, decode: decoder.decode, isArray: decoder.isArray, encode };
+  return decoder.arrayEntrySize === undefined ? codec : { ...codec, arrayEntrySize: decoder.arrayEntrySize };
 }
 
 /** Fails unless the table's entry size is the one the layout fixes (a body whose array counts entries). */

@@ -61,15 +61,50 @@ export class SectionEncoder<H extends ContainerHeader> {
 }
 
 /**
- * A raw body as the writers' `writeRaw` takes it (one buffer, or parts as they arrived) as a list of
- * parts, and its length; anything else is an {@link EncodeError}.
+ * A run of zero bytes in a body given to the image writer's `writeRaw`, left as a hole in the file
+ * rather than written: the fast path for sparse images (guests whose memory is mostly zero pages, test
+ * images of many GiB). The table, written last, extends the file past every hole.
  */
-export function rawBodyParts(body: Uint8Array | readonly Uint8Array[], where: Location): { readonly parts: readonly Uint8Array[]; readonly length: number } {
+export interface ZeroRun {
+  readonly zeros: number;
+}
+
+/** The length of a body part. */
+export function partLength(part: Uint8Array | ZeroRun): number {
+  return part instanceof Uint8Array ? part.length : part.zeros;
+}
+
+function isZeroRun(part: unknown): part is ZeroRun {
+  if (part === null || typeof part !== "object") return false;
+  const zeros = (part as { zeros?: unknown }).zeros;
+  return typeof zeros === "number" && Number.isSafeInteger(zeros) && zeros >= 0;
+}
+
+/**
+ * A raw body as the writers' `writeRaw` takes it (one buffer, or parts as they arrived) as a list of
+ * parts, and its length; anything else is an {@link EncodeError}. {@link ZeroRun} parts only where the
+ * writer can leave holes (`zeroRuns`: the file writer).
+ */
+export function rawBodyParts(body: Uint8Array | readonly Uint8Array[], where: Location): { readonly parts: readonly Uint8Array[]; readonly length: number };
+export function rawBodyParts(
+  body: Uint8Array | readonly (Uint8Array | ZeroRun)[],
+  where: Location,
+  options: { readonly zeroRuns: true },
+): { readonly parts: readonly (Uint8Array | ZeroRun)[]; readonly length: number };
+export function rawBodyParts(
+  body: Uint8Array | readonly (Uint8Array | ZeroRun)[],
+  where: Location,
+  options: { readonly zeroRuns?: boolean } = {},
+): { readonly parts: readonly (Uint8Array | ZeroRun)[]; readonly length: number } {
   const parts = body instanceof Uint8Array ? [body] : body;
-  if (!Array.isArray(parts) || !parts.every((p) => p instanceof Uint8Array)) {
-    throw new EncodeError("invalid-value", "a body must be a Uint8Array or an array of them", { ...where, path: "body" });
+  const ok = (p: unknown) => p instanceof Uint8Array || (options.zeroRuns === true && isZeroRun(p));
+  const badRun = options.zeroRuns === true && Array.isArray(parts) ? parts.find((p) => !ok(p) && p !== null && typeof p === "object" && "zeros" in p) : undefined;
+  if (badRun !== undefined) throw new EncodeError("invalid-value", `a zero run of ${String((badRun as { zeros: unknown }).zeros)} bytes`, { ...where, path: "size" });
+  if (!Array.isArray(parts) || !parts.every(ok)) {
+    const what = options.zeroRuns === true ? "a Uint8Array or an array of them and zero runs ({ zeros: n })" : "a Uint8Array or an array of them";
+    throw new EncodeError("invalid-value", `a body must be ${what}`, { ...where, path: "body" });
   }
-  return { parts, length: parts.reduce((n, p) => n + p.length, 0) };
+  return { parts, length: parts.reduce((n: number, p: Uint8Array | ZeroRun) => n + partLength(p), 0) };
 }
 
 /**

@@ -5,7 +5,7 @@
  * asked for.
  */
 import { ByteReader } from "./byte-reader.js";
-import { codecsById, OPTIONAL_BIT, sectionLabel, type ContainerFormat, type ContainerHeader, type TableEntry } from "./container.js";
+import { codecsById, OPTIONAL_BIT, sectionLabel, type DecodingFormat, type ContainerHeader, type TableEntry } from "./container.js";
 import { entryChecksum, EntryChecker, entryError, tableChecksums, type U64 } from "./entry-rules.js";
 import { DecodeError, hex, XenImageError } from "./errors.js";
 
@@ -35,7 +35,7 @@ export class SectionTable {
   private all: TableEntry[] | undefined;
 
   private constructor(
-    private readonly format: ContainerFormat<ContainerHeader>,
+    private readonly format: DecodingFormat<ContainerHeader>,
     private readonly header: ContainerHeader,
     private readonly bytes: Uint8Array,
     private readonly littleEndian: boolean,
@@ -54,8 +54,8 @@ export class SectionTable {
    * optional bits and array shapes, every body at its place between the header and the table. Fails
    * with the {@link DecodeError} of the first bad entry.
    */
-  static decode<H extends ContainerHeader>(format: ContainerFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): SectionTable {
-    const f = format as unknown as ContainerFormat<ContainerHeader>;
+  static decode<H extends ContainerHeader>(format: DecodingFormat<H>, header: H, littleEndian: boolean, table: Uint8Array): SectionTable {
+    const f = format as unknown as DecodingFormat<ContainerHeader>;
     const layout = format.entry.layout;
     if (layout !== undefined) {
       const checked = checkTable(f, layout, header, littleEndian, table);
@@ -129,7 +129,7 @@ export class SectionTable {
  * Returns the type column, or undefined when any entry breaks any rule; the caller then runs the
  * entry-by-entry path, which finds the same entry and names the problem.
  */
-function checkTable(format: ContainerFormat<ContainerHeader>, layout: EntryLayout, header: ContainerHeader, le: boolean, table: Uint8Array): { types: Uint32Array; ends: Float64Array } | undefined {
+function checkTable(format: DecodingFormat<ContainerHeader>, layout: EntryLayout, header: ContainerHeader, le: boolean, table: Uint8Array): { types: Uint32Array; ends: Float64Array } | undefined {
   const count = header.sectionCount;
   const entrySize = header.sectionEntrySize;
   if (count === 0 || table.length < count * entrySize || entrySize < format.entry.size || header.sectionTableOffset > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
@@ -200,7 +200,7 @@ function reservedBytes(layout: EntryLayout): ReservedBytes {
 }
 
 /** Decodes every entry with the generated decoder, then checks each: the path that names problems. */
-function decodeEntries(format: ContainerFormat<ContainerHeader>, header: ContainerHeader, littleEndian: boolean, table: Uint8Array): TableEntry[] {
+function decodeEntries(format: DecodingFormat<ContainerHeader>, header: ContainerHeader, littleEndian: boolean, table: Uint8Array): TableEntry[] {
   const entrySize = header.sectionEntrySize;
   const tableOffset = Number(header.sectionTableOffset);
   const entries: TableEntry[] = [];

@@ -24,6 +24,7 @@ import { checkGap, entryChecksum, EntryChecker, entryError } from "./entry-rules
 import { DecodeError, hex, XenImageError, type Location } from "./errors.js";
 import { claimedHeaderSize, DEFAULT_MAX_SECTION_SIZE, EncodedHeader, streamPadding } from "./layout.js";
 import type { SectionCodec } from "./section-codec.js";
+import { PartsReader } from "./parts-reader.js";
 import { ChunkReader, joinParts, type ByteSource } from "./stream-io.js";
 
 /** Options of the stream decoder. */
@@ -55,11 +56,36 @@ export class StreamedSection {
     readonly parts: readonly Uint8Array[],
   ) {}
 
-  /** The body in one buffer: a view of its chunk when it arrived in one, else copied together once. */
+  /** The body's size in bytes. */
+  get size(): number {
+    return Number(this.entry.size);
+  }
+
+  /**
+   * The body in one buffer: a view of its chunk when it arrived in one, else copied together once.
+   * Converters and {@link StreamDecoder.sections} use {@link parts} and never join. Not available when
+   * the body went to a {@link BodyHandler} instead.
+   */
   get body(): Uint8Array {
-    this.joined ??= joinParts(this.parts, Number(this.entry.size));
+    if (this.parts.length === 0 && this.size > 0) throw new Error(`the body of ${this.label} went to a BodyHandler and was not kept`);
+    this.joined ??= joinParts(this.parts, this.size);
     return this.joined;
   }
+}
+
+/**
+ * Takes section bodies chunk by chunk as they arrive (see {@link StreamDecoder.rawSections}): `begin`
+ * once a section's entry is read, `part` for each chunk of its body (before the CRC is known; reading
+ * waits for a returned promise, which is how a slow consumer holds the source back).
+ */
+export interface BodyHandler {
+  begin(entry: TableEntry, label: string): void | Promise<void>;
+  part(bytes: Uint8Array): void | Promise<void>;
+}
+
+/** Carries a {@link BodyHandler}'s error through the chunk reader, so it is not taken for the source's. */
+class HandlerFailure {
+  constructor(readonly error: unknown) {}
 }
 
 /**
@@ -173,7 +199,7 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
     if (header.sectionEntrySize < format.entry.size || header.sectionEntrySize > MAX_STRUCT_SIZE) {
       throw new DecodeError("invalid", `section entry size ${header.sectionEntrySize} is outside ${format.entry.size}…${MAX_STRUCT_SIZE}`, { section: "header", path: "section_entry_size" });
     }
-    return new StreamDecoder<H, S>(format, reader, header, littleEndian, bytes.slice(0, header.headerSize), max);
+    return new StreamDecoder<H, S>(format, reader, header, littleEndian, new Uint8Array(bytes.subarray(0, header.headerSize)), max);
   }
 
   /** The header as a writer can reuse it (converters keep it byte for byte apart from the table fields). */
@@ -205,10 +231,12 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
   }
 
   /** Reads `n` bytes as views of the chunks they arrive in, handing each to `onPart` as it arrives. */
-  private async readParts(n: number, section: string, onPart: (part: Uint8Array) => void): Promise<Uint8Array[]> {
+  private async readParts(n: number, section: string, onPart: (part: Uint8Array) => void | Promise<void>, keep: boolean): Promise<Uint8Array[]> {
     try {
-      return await this.reader.readParts(n, onPart);
+      return await this.reader.readParts(n, onPart, keep);
     } catch (e) {
+      // The handler's own failure (a full disk) is not the source's: it goes out as it was.
+      if (e instanceof HandlerFailure) throw e.error;
       throw this.sourceFailure(e, section);
     }
   }
@@ -221,8 +249,13 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
    * The sections with their entries and raw bodies, CRCs checked, nothing decoded and nothing copied
    * (what converters pass on). The end section is not yielded: iteration stops there, after checking
    * that nothing follows it. May be iterated once; breaking out of the loop cancels the source.
+   *
+   * With a {@link BodyHandler}, each body is handed over chunk by chunk as it arrives instead of being
+   * held until it is complete (the yielded section then has no `parts`): memory stays at one chunk
+   * whatever the body's size. The CRC is checked at the body's end, after its chunks went to the
+   * handler, so the handler's owner must discard them when iteration fails (the image writer does).
    */
-  async *rawSections(): AsyncGenerator<StreamedSection, void, undefined> {
+  async *rawSections(handler?: BodyHandler): AsyncGenerator<StreamedSection, void, undefined> {
     if (this.started) throw new Error("the sections of a stream can be iterated only once");
     this.started = true;
     const format = this.format;
@@ -264,7 +297,22 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
         // Checksummed piece by piece as the chunks come in: the CRC of one chunk overlaps the read of the
         // next, where checksumming the whole body at its end left the source idle meanwhile.
         let crc = 0;
-        const parts = await this.readParts(size, label, (part) => (crc = crc32c(part, crc)));
+        if (handler !== undefined && !isEnd) await handler.begin(entry, label);
+        const parts = await this.readParts(
+          size,
+          label,
+          handler === undefined || isEnd
+            ? (part) => void (crc = crc32c(part, crc))
+            : async (part) => {
+                crc = crc32c(part, crc);
+                try {
+                  await handler.part(part);
+                } catch (e) {
+                  throw new HandlerFailure(e);
+                }
+              },
+          handler === undefined,
+        );
         const got = this.reader.offset - bodyAt;
         if (got < size) {
           throw this.truncated(`the stream ends inside the body of ${label} (${got} of ${size} bytes arrived)`, { offset: this.reader.offset, section: label });
@@ -301,8 +349,16 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
    * optional ones kept raw, unknown mandatory ones rejected. May be iterated once.
    */
   async *sections(): AsyncGenerator<S | UnknownSection, void, undefined> {
+    // A body in several chunks is decoded in place through a PartsReader rather than joined: the
+    // fields are copied into this scratch buffer as they are read, the pages stay views of the chunks.
+    let scratch = new Uint8Array(0);
     for await (const s of this.rawSections()) {
-      yield decodeSectionBody<H, S>(this.format, this, s.entry, s.index, s.body, s.offset, this.known, true);
+      let body: Uint8Array | ByteReader = s.parts.length === 1 ? s.parts[0]! : new Uint8Array(0);
+      if (s.parts.length > 1) {
+        if (scratch.length < s.size) scratch = new Uint8Array(s.size);
+        body = new PartsReader(s.parts, scratch, { littleEndian: this.littleEndian, base: s.offset });
+      }
+      yield decodeSectionBody<H, S>(this.format, this, s.entry, s.index, body, s.offset, this.known, true);
     }
   }
 }

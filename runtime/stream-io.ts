@@ -6,8 +6,31 @@
  */
 import { DecodeError } from "./errors.js";
 
+/**
+ * The part of a Web `ReadableStream<Uint8Array>` the decoder uses. Declared here, not taken from the DOM
+ * library, so that the package's types check in a project without it (`lib: ["ES2022"]`); every
+ * `ReadableStream<Uint8Array>` is one.
+ */
+export interface ReadableStreamLike {
+  getReader(): {
+    read(): Promise<{ readonly done: boolean; readonly value?: Uint8Array | undefined }>;
+    releaseLock(): void;
+    cancel(reason?: unknown): Promise<void>;
+  };
+}
+
+/** The part of a Web `WritableStream<Uint8Array>` the encoder uses (declared here for the same reason). */
+export interface WritableStreamLike {
+  getWriter(): {
+    readonly ready: Promise<unknown>;
+    write(chunk: Uint8Array): Promise<void>;
+    close(): Promise<void>;
+    abort(reason?: unknown): Promise<void>;
+  };
+}
+
 /** Where stream bytes come from: an async (or sync) iterable of chunks, or a Web `ReadableStream`. */
-export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStreamLike;
 
 /** The part of a Node `Writable` the adapter uses (sockets, file streams, `PassThrough`, …). */
 export interface NodeWritableLike {
@@ -37,10 +60,10 @@ export interface ByteSink {
 }
 
 /** Anything the stream encoder can write to. */
-export type ByteTarget = ByteSink | WritableStream<Uint8Array> | NodeWritableLike;
+export type ByteTarget = ByteSink | WritableStreamLike | NodeWritableLike;
 
-function isWebWritable(t: unknown): t is WritableStream<Uint8Array> {
-  return typeof (t as WritableStream).getWriter === "function";
+function isWebWritable(t: unknown): t is WritableStreamLike {
+  return typeof (t as WritableStreamLike).getWriter === "function";
 }
 
 function isNodeWritable(t: unknown): t is NodeWritableLike {
@@ -55,7 +78,7 @@ export function toByteSink(target: ByteTarget): ByteSink {
   return target;
 }
 
-function webSink(stream: WritableStream<Uint8Array>): ByteSink {
+function webSink(stream: WritableStreamLike): ByteSink {
   const writer = stream.getWriter();
   return {
     async write(chunk) {
@@ -150,7 +173,7 @@ export class MemorySink implements ByteSink {
 
 /** Turns any {@link ByteSource} into an async iterator; a `ReadableStream` is read through its reader. */
 export function byteIterator(source: ByteSource): AsyncIterator<Uint8Array> {
-  if (typeof (source as ReadableStream).getReader === "function") return readableIterator(source as ReadableStream<Uint8Array>);
+  if (typeof (source as ReadableStreamLike).getReader === "function") return readableIterator(source as ReadableStreamLike);
   if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const it = (source as Iterable<Uint8Array>)[Symbol.iterator]();
   return {
@@ -160,13 +183,13 @@ export function byteIterator(source: ByteSource): AsyncIterator<Uint8Array> {
 }
 
 // Not `for await` over the stream: Safari's ReadableStream is not async-iterable.
-function readableIterator(stream: ReadableStream<Uint8Array>): AsyncIterator<Uint8Array> {
+function readableIterator(stream: ReadableStreamLike): AsyncIterator<Uint8Array> {
   const reader = stream.getReader();
   return {
     async next() {
       const r = await reader.read();
       if (r.done) reader.releaseLock();
-      return r.done ? { done: true, value: undefined } : { done: false, value: r.value };
+      return r.done ? { done: true, value: undefined } : { done: false, value: r.value! };
     },
     async return() {
       await reader.cancel().catch(() => undefined);
@@ -251,20 +274,24 @@ export class ChunkReader {
   /**
    * The next `n` bytes as views of the chunks they arrived in, without copying (fewer than `n` bytes only
    * at the source's end): for bodies that are checksummed and passed on rather than decoded. `onPart`
-   * sees each view as soon as its chunk is in, before the next chunk is waited for.
+   * sees each view as soon as its chunk is in, before the next chunk is waited for; when it returns a
+   * promise, reading waits for it. `keep: false` returns no parts (the caller took them in `onPart`), so
+   * nothing of a large body is held here.
    */
-  async readParts(n: number, onPart?: (part: Uint8Array) => void): Promise<Uint8Array[]> {
+  async readParts(n: number, onPart?: (part: Uint8Array) => void | Promise<void>, keep = true): Promise<Uint8Array[]> {
     const parts: Uint8Array[] = [];
     let need = n;
     while (need > 0) {
       if (this.buffered === 0 && !(await this.pull())) break;
       const take = Math.min(this.buffered, need);
       const part = this.chunk.subarray(this.at, this.at + take);
-      onPart?.(part);
-      parts.push(part);
       this.at += take;
       this.offset += take;
       need -= take;
+      if (keep) parts.push(part);
+      // A consumer that writes the part on (a file writer's queue) may make us wait: that is the backpressure.
+      const pending = onPart?.(part);
+      if (pending !== undefined) await pending;
     }
     return parts;
   }

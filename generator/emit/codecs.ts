@@ -2,10 +2,11 @@ import { CONTAINER_ENTRY_FIELDS } from "../model/container.js";
 import type { LibraryModel, Model, StructDecl } from "../model/model.js";
 import { formatTypeScript, type Format } from "./format.js";
 import { GeneratedFile } from "./generated-file.js";
-import { ModuleEmitter } from "./module-emitter.js";
+import { ModuleEmitter, RUNTIME_MODULE } from "./module-emitter.js";
 import { camel as camelName, constant, literal, pascal } from "./names.js";
 import { emitBits, emitEnum, emitFlags } from "./scalars.js";
-import { emitSection, sectionBodyName, sectionCodecName } from "./section.js";
+import { emitSchemaModule, describeModel } from "./schema-model.js";
+import { emitSection, sectionBodyName, sectionCodecName, sectionDecoderName } from "./section.js";
 import { emitStruct } from "./struct.js";
 
 /** Options of {@link emitCodecs}. */
@@ -34,7 +35,17 @@ function preamble(version: string, source: string): string {
 export async function emitCodecs(model: Model, options: EmitOptions): Promise<Map<string, string>> {
   const files = emitModules(model, options);
   files.set("index.ts", emitRegistry(model, options));
-  return format(files, options.format);
+  return withSchema(await format(files, options.format), model, options, "the xenimage format");
+}
+
+/**
+ * Adds `schema.ts`, the embedded schema model, to formatted output (it is emitted formatted: prettier
+ * would only spend time on it).
+ */
+function withSchema(files: Map<string, string>, model: LibraryModel | Model, options: EmitOptions, what: string): Map<string, string> {
+  const sources = model.modules.map((m) => m.file).join(", ");
+  files.set("schema.ts", emitSchemaModule(describeModel(model), preamble(options.version, sources), options.runtimeModule ?? RUNTIME_MODULE, what));
+  return new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /**
@@ -46,7 +57,7 @@ export async function emitLibrary(library: LibraryModel, options: EmitOptions): 
   const index = new GeneratedFile("index.ts", preamble(options.version, library.modules.map((m) => m.file).join(", ")));
   for (const module of library.modules) index.exportAll(`./${module.name}.js`);
   files.set("index.ts", index.render());
-  return format(files, options.format);
+  return withSchema(await format(files, options.format), library, options, library.modules.map((m) => m.name).join(", "));
 }
 
 /** Formats every file (all at once: a pool formats them in parallel); the map is in name order. */
@@ -81,18 +92,20 @@ function emitRegistry(model: Model, options: EmitOptions): string {
   const m = new ModuleEmitter(file, { name: "index", file: "", doc: "", imports: [], decls: [], sections: [], rules: [] }, options.runtimeModule);
   for (const module of model.modules) file.exportAll(`./${module.name}.js`);
 
+  const decoders = model.sections.map((s) => m.ref(s, sectionDecoderName(s)));
   const codecs = model.sections.map((s) => m.ref(s, sectionCodecName(s)));
+  file.constant("sectionDecoders", "@internal The decoding halves of {@link sectionCodecs}: what `decodeImage` needs.", `[${decoders.join(", ")}] as const`);
   file.constant("sectionCodecs", "Every section type this format knows, by ascending type id.", `[${codecs.join(", ")}] as const`);
   file.constant(
     "sectionCodecById",
     "The section registry by type id (without the optional bit).",
-    "new Map(sectionCodecs.map((c) => [c.id, c]))",
+    "/* @__PURE__ */ new Map(/* @__PURE__ */ sectionCodecs.map((c) => [c.id, c]))",
     `ReadonlyMap<number, (typeof sectionCodecs)[number]>`,
   );
   file.constant(
     "sectionCodecByName",
     "The section registry by schema name.",
-    "new Map(sectionCodecs.map((c) => [c.name, c]))",
+    "/* @__PURE__ */ new Map(/* @__PURE__ */ sectionCodecs.map((c) => [c.name, c]))",
     `ReadonlyMap<string, (typeof sectionCodecs)[number]>`,
   );
 
@@ -119,18 +132,21 @@ function emitRegistry(model: Model, options: EmitOptions): string {
   const entry = pascal(container.entry.name);
   // The container checks the magic first, so it must open the header (the model checks it is a byte-list constant).
   const magic = container.header.fields.find((f) => Array.isArray(f.constValue))!;
-  const descriptor = [
+  // The decode-only format and the full one share their values; each is its own literal, so that a
+  // bundle of decodeImage holds no encoder (a spread would keep the full one alive).
+  const descriptor = (encoders: boolean) => [
     "{",
     `version: ${container.version},`,
     "header: {",
     `size: ${m.ref(container.header, `${constant(container.header.name)}_SIZE`)},`,
     `decode: ${m.ref(container.header, `decode${header}`)},`,
-    `encode: ${m.ref(container.header, `encode${header}`)},`,
+    ...(encoders ? [`encode: ${m.ref(container.header, `encode${header}`)},`] : []),
     `byteOrderOffset: ${byteOrder.offset},`,
     `littleEndian: ${literal(little)},`,
     `bigEndian: ${literal(big)},`,
     `crcOffset: ${field("header_crc").offset},`,
-    `magic: Uint8Array.of(${(magic.constValue as number[]).map((b) => literal(b)).join(", ")}),`,
+    // A plain array: a call here (Uint8Array.of) would make bundlers keep the whole format, encoders and all.
+    `magic: [${(magic.constValue as number[]).map((b) => literal(b)).join(", ")}],`,
     "offsets: {",
     ...MANAGED_HEADER_FIELDS.map((name) => `${camelName(name)}: ${field(name).offset},`),
     "},",
@@ -138,16 +154,17 @@ function emitRegistry(model: Model, options: EmitOptions): string {
     "entry: {",
     `size: ${m.ref(container.entry, `${constant(container.entry.name)}_SIZE`)},`,
     `decode: ${m.ref(container.entry, `decode${entry}`)},`,
-    `encode: ${m.ref(container.entry, `encode${entry}`)},`,
+    ...(encoders ? [`encode: ${m.ref(container.entry, `encode${entry}`)},`] : []),
     `crcOffset: ${container.entry.fields.find((f) => f.name === "entry_crc")!.offset},`,
     `crcSince: ${container.entryCrcSince},`,
     ...entryLayout(container.entry),
     "},",
     `endId: ${literal(container.end.id)},`,
-    "sections: sectionCodecs,",
+    `sections: ${encoders ? "sectionCodecs" : "sectionDecoders"},`,
     "}",
   ];
-  file.constant("imageFormat", container.doc, descriptor.join("\n"), `${m.runtime("ContainerFormat", true)}<${headerRef}>`);
+  file.constant("imageFormat", container.doc, descriptor(true).join("\n"), `${m.runtime("ContainerFormat", true)}<${headerRef}>`);
+  file.constant("imageDecoding", "@internal {@link imageFormat} without its encoders: what `decodeImage` needs.", descriptor(false).join("\n"), `${m.runtime("DecodingFormat", true)}<${headerRef}>`);
 
   const rules = model.rules.map((rule) => {
     const when = rule.when
@@ -179,7 +196,7 @@ function emitRegistry(model: Model, options: EmitOptions): string {
     doc: "Decodes a seekable image held in memory, checking every CRC; byte runs stay views of `bytes`.",
     params: [{ name: "bytes", type: "Uint8Array" }],
     returns: "Image",
-    body: [`return ${m.runtime("decodeContainer")}<${headerRef}, KnownSection>(imageFormat, bytes);`],
+    body: [`return ${m.runtime("decodeContainer")}<${headerRef}, KnownSection>(imageDecoding, bytes);`],
   });
   return file.render();
 }

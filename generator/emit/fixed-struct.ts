@@ -294,7 +294,7 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
     for (const order of ["little", "big"] as const) {
       m.file.function({
         name: encoderAt(struct, order),
-        doc: `{@link encode${name}At} for a ${order}-endian writer (\`w.littleEndian\` ${order === "little"}).`,
+        doc: `@internal {@link encode${name}At} for a ${order}-endian writer (\`w.littleEndian\` ${order === "little"}).`,
         params: encodeParams,
         returns: "void",
         body: encodeBody(order),

@@ -73,7 +73,7 @@ export function emitEnum(m: ModuleEmitter, decl: EnumDecl): void {
     `(typeof ${name})[keyof typeof ${name}] | (${valueType} & {})`,
   );
   const names = decl.values.map((v) => `[${literal(v.value)}, ${str(v.name)}]`);
-  m.file.constant(`${name}Names`, `The schema name of each ${decl.name} value.`, `new Map<${valueType}, string>([${names.join(", ")}])`, `ReadonlyMap<${valueType}, string>`);
+  m.file.constant(`${name}Names`, `The schema name of each ${decl.name} value.`, `/* @__PURE__ */ new Map<${valueType}, string>([${names.join(", ")}])`, `ReadonlyMap<${valueType}, string>`);
 }
 
 /** Emits a flags type: a const object of bit masks and the integer type that holds them. */

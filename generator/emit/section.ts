@@ -1,7 +1,6 @@
 import type { ContainerDecl, Field, SectionBody, SectionDecl, SectionVariant } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, literal, pascal, str } from "./names.js";
-import { bodyShape } from "./json-shape.js";
 import { hasContextOrder, isFixed } from "./fixed-struct.js";
 import { emitStruct } from "./struct.js";
 
@@ -13,6 +12,11 @@ import { emitStruct } from "./struct.js";
 /** The name of the generated codec object of a section. */
 export function sectionCodecName(section: SectionDecl): string {
   return `${camel(section.name)}Section`;
+}
+
+/** The name of the generated decoder object of a section (its decoding half, for decode-only bundles). */
+export function sectionDecoderName(section: SectionDecl): string {
+  return `${camel(section.name)}SectionDecoder`;
 }
 
 /** The name of the generated body type of a section. */
@@ -149,18 +153,13 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
   m.file.typeAlias(bodyName, `The decoded body of a ${section.name} section.`, variantTypes.join(" | "));
 
   const headerType = m.ref(container.header, pascal(container.header.name), true);
-  const codecType = `${m.runtime("SectionCodec", true)}<${bodyName}, ${headerType}>`;
   const only = section.variants.length === 1 && section.variants[0]!.when.length === 0 ? section.variants[0]! : undefined;
   let decode: string[];
   let encode: string[];
-  let shape: string[];
   if (only !== undefined) {
     decode = [decodeBody(m, only.body)];
     encode = encodeBody(m, only.body, "body");
-    shape = [`return ${bodyShape(m, only.body)};`];
   } else {
-    shape = section.variants.map((v) => `if (${condition(v, "header")}) return ${bodyShape(m, v.body)};`);
-    shape.push(`throw new ${m.runtime("EncodeError")}("no-variant", ${describeContext(section, "header")});`);
     decode = section.variants.map((v) => `if (${condition(v, "ctx.header")}) { ${decodeBody(m, v.body)} }`);
     decode.push(`return r.fail(${describeContext(section, "ctx.header")}, r.pos, undefined, "no-variant");`);
     encode = section.variants.map(
@@ -168,7 +167,14 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
     );
     encode.push(`return w.fail(${describeContext(section, "header")});`);
   }
-  const init = [
+  const docLines = [
+    section.doc,
+    "",
+    `Type id ${literal(section.id)}${section.optional ? " (optional: unknown-type readers skip it)" : " (mandatory)"}; body aligned to ${section.align} bytes.`,
+  ];
+  // Two objects: the decoder alone, and the codec that adds the encoder to it. A bundle that only
+  // decodes refers to the first, and the pure call of the second lets bundlers drop every encoder.
+  const decoder = [
     "{",
     `name: ${str(section.name)},`,
     `id: ${literal(section.id)},`,
@@ -178,22 +184,14 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
     "decode(r, ctx) {",
     ...decode,
     "},",
-    "encode(w, body, header) {",
-    ...encode,
-    "},",
-    "shape(header) {",
-    ...shape,
-    "},",
     "isArray(header) {",
     ...isArrayBodyLines(section),
     "},",
     ...(section.variants.some((v) => isArrayBody(v.body)) ? ["arrayEntrySize(header) {", ...arrayEntrySizeLines(section), "},"] : []),
     "}",
   ];
-  const docLines = [
-    section.doc,
-    "",
-    `Type id ${literal(section.id)}${section.optional ? " (optional: unknown-type readers skip it)" : " (mandatory)"}; body aligned to ${section.align} bytes.`,
-  ];
-  m.file.constant(sectionCodecName(section), docLines.join("\n"), init.join("\n"), codecType);
+  const decoderName = sectionDecoderName(section);
+  m.file.constant(decoderName, `The decoding half of {@link ${sectionCodecName(section)}}.`, decoder.join("\n"), `${m.runtime("SectionDecoder", true)}<${bodyName}, ${headerType}>`);
+  const codec = [`/* @__PURE__ */ ${m.runtime("withEncoder")}(${decoderName}, (w, body, header) => {`, ...encode, "})"];
+  m.file.constant(sectionCodecName(section), docLines.join("\n"), codec.join("\n"), `${m.runtime("SectionCodec", true)}<${bodyName}, ${headerType}>`);
 }

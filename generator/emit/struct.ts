@@ -4,7 +4,6 @@ import { camel, constant, literal, local, pascal, str } from "./names.js";
 import { floatMethod, intBase, intMethod, intTsType, leArg, magicConstant, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { emitFixedCodec, guardedBody, isFixed } from "./fixed-struct.js";
 import { emitView } from "./view.js";
-import { emitStructShape } from "./json-shape.js";
 import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
 import { decodeSwitch, emitSwitchTypes, encodeSwitch, encodeSwitchPart, switchTypeName, switchUsing } from "./switch.js";
 
@@ -303,21 +302,20 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
     visible.map((f) => ({ name: camel(f.name), type: f.type.kind === "switch" ? switchTypeName(struct, f) : fieldTsType(m, f), doc: fieldDoc(f) })),
   );
   if (struct.size !== undefined) m.file.constant(`${constant(struct.name)}_SIZE`, `The size of ${struct.name} in bytes.`, String(struct.size));
-  emitStructShape(m, struct);
   for (const f of struct.fields) {
     if (f.count?.kind === "count_of") {
       const values = countedSetValues(f.count).map((v) => literal(v)).join(", ");
       m.file.constant(
         countedValues(struct, f),
         countsComplement(f.count)
-          ? `The ${f.count.bitField.name} values of ${f.count.array.name} whose elements ${f.name} has none of (the schema's count_of, not_in).`
-          : `The ${f.count.bitField.name} values of ${f.count.array.name} whose elements ${f.name} has one of (the schema's count_of${f.count.negated ? ": every value but those its not_in lists" : ""}).`,
-        `new Set<number>([${values}])`,
+          ? `@internal The ${f.count.bitField.name} values of ${f.count.array.name} whose elements ${f.name} has none of (the schema's count_of, not_in).`
+          : `@internal The ${f.count.bitField.name} values of ${f.count.array.name} whose elements ${f.name} has one of (the schema's count_of${f.count.negated ? ": every value but those its not_in lists" : ""}).`,
+        `/* @__PURE__ */ new Set<number>([${values}])`,
         "ReadonlySet<number>",
       );
     }
     if (Array.isArray(f.constValue)) {
-      m.file.constant(magicConstant(struct.name, f.name), undefined, `Uint8Array.of(${(f.constValue as number[]).map((b) => literal(b)).join(", ")})`, undefined, false);
+      m.file.constant(magicConstant(struct.name, f.name), undefined, `/* @__PURE__ */ Uint8Array.of(${(f.constValue as number[]).map((b) => literal(b)).join(", ")})`, undefined, false);
     }
   }
   if (isFixed(struct)) {

@@ -73,7 +73,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
     for (const f of struct.fields) checkField(m, struct, f, position(f.offset!), path, statements);
     m.file.function({
       name: names.checkAt,
-      doc: `Checks one ${struct.name} at a claimed position as {@link decode${pascal(struct.name)}At} does.`,
+      doc: `@internal Checks one ${struct.name} at a claimed position as {@link decode${pascal(struct.name)}At} does.`,
       params: [
         { name: "r", type: reader },
         { name: "o", type: "number" },

@@ -11,11 +11,11 @@ import type { ContainerFormat, ContainerHeader } from "../container.js";
 import { checkConvertible, imageToStream, rawEntry } from "../convert.js";
 import type { ImageReaderOptions } from "../image-reader.js";
 import { EncodedHeader } from "../layout.js";
-import { decodeStream, type StreamDecoderOptions } from "../stream-decoder.js";
+import { decodeStream, type BodyHandler, type StreamDecoderOptions } from "../stream-decoder.js";
 import type { StreamEncoderOptions } from "../stream-encoder.js";
 import { toByteSink, type ByteSink, type ByteSource, type ByteTarget } from "../stream-io.js";
 import { openImageFile } from "./file-reader.js";
-import { ImageWriter, type ImageWriterOptions } from "./file-writer.js";
+import { ImageWriter, type ImageWriterOptions, type RawBodyWriter } from "./file-writer.js";
 
 /** Options of {@link streamToImageFile}. */
 export interface StreamToImageOptions<H> extends StreamDecoderOptions, ImageWriterOptions {
@@ -30,6 +30,8 @@ export interface StreamToImageOptions<H> extends StreamDecoderOptions, ImageWrit
 
 /** What a conversion found. */
 export interface ConversionSummary<H> {
+  /** The file written. */
+  readonly path: string;
   /** The header as written. */
   readonly header: H;
   /** Sections copied, the end section not counted. */
@@ -42,12 +44,14 @@ export interface ConversionSummary<H> {
  * Turns a stream (a socket, a file stream, a Web stream) into a seekable image file as it arrives:
  * each body goes to disk as soon as its CRC checks out; the table and header are written at the end
  * and the file renamed into place. If the stream is cut off or corrupt, the error names the last
- * complete section and the offset, and nothing appears under `path`.
+ * complete section and the offset, and nothing appears under `path`. `path` may be a function of the
+ * stream's header (a receiver names files after the guest), called once the header has arrived.
+ * Bodies go from the source's chunks to the file as they are, never joined or copied.
  */
 export async function streamToImageFile<H extends ContainerHeader>(
   format: ContainerFormat<H>,
   source: ByteSource,
-  path: string,
+  path: string | ((header: H) => string),
   options: StreamToImageOptions<H> = {},
 ): Promise<ConversionSummary<H>> {
   return copyStream(format, source, path, options, (writer) => writer.finish());
@@ -110,7 +114,7 @@ async function copyFile(path: string, sink: ByteSink): Promise<void> {
 async function copyStream<H extends ContainerHeader>(
   format: ContainerFormat<H>,
   source: ByteSource,
-  path: string,
+  path: string | ((header: H) => string),
   options: StreamToImageOptions<H>,
   done: (writer: ImageWriter<H>) => Promise<void>,
 ): Promise<ConversionSummary<H>> {
@@ -118,6 +122,7 @@ async function copyStream<H extends ContainerHeader>(
   let writer: ImageWriter<H> | undefined;
   try {
     checkConvertible(format, stream.header);
+    const file = typeof path === "string" ? path : path(stream.header);
     const table = { sectionTableOffset: 0n, sectionCount: 0 };
     let header = stream.encodedHeader(table);
     if (options.mapHeader !== undefined) {
@@ -126,13 +131,21 @@ async function copyStream<H extends ContainerHeader>(
       const mapped = { ...options.mapHeader({ ...h }), byteOrder: h.byteOrder, formatVersion: h.formatVersion, headerSize: h.headerSize, sectionEntrySize: h.sectionEntrySize };
       header = EncodedHeader.fromImage(format, mapped, header.littleEndian, header.bytes, table);
     }
-    writer = await ImageWriter.create<H>(format, path, header, options);
-    for await (const section of stream.rawSections()) {
-      await writer.writeRaw(rawEntry(section.entry), section.parts);
+    writer = await ImageWriter.create<H>(format, file, header, options);
+    // Each body goes to the file chunk by chunk as it arrives (its CRC checked at its end; a mismatch
+    // aborts the writer, which removes the temporary file): nothing is held beyond the write queue.
+    let body: RawBodyWriter | undefined;
+    const sink = writer;
+    const handler: BodyHandler = {
+      begin: async (entry) => void (body = await sink.beginRaw(rawEntry(entry))),
+      part: (bytes) => body!.write(bytes),
+    };
+    for await (const _ of stream.rawSections(handler)) {
+      body!.end();
       options.onProgress?.({ sections: writer.sectionCount, streamBytes: stream.offset });
     }
     await done(writer);
-    return { header: header.header, sections: writer.sectionCount, streamBytes: stream.offset };
+    return { path: file, header: header.header, sections: writer.sectionCount, streamBytes: stream.offset };
   } catch (e) {
     await writer?.abort();
     await stream.cancel();

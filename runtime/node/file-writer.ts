@@ -17,8 +17,11 @@ import {
 import { checkEntryToWrite, encodeEntry } from "../entry-rules.js";
 import { EncodeError } from "../errors.js";
 import { EncodedHeader, seekableBodyOffset, seekableTableOffset } from "../layout.js";
-import { forEachSection, rawBodyParts, SectionEncoder } from "../section-encoder.js";
+import { forEachSection, partLength, rawBodyParts, SectionEncoder, type ZeroRun } from "../section-encoder.js";
 import { AtomicFile } from "./atomic-file.js";
+
+export type { ZeroRun } from "../section-encoder.js";
+import { WriteQueue } from "./write-queue.js";
 
 /** Options of {@link ImageWriter}. */
 export interface ImageWriterOptions {
@@ -35,6 +38,14 @@ export interface ImageWriterOptions {
   readonly maxPendingBytes?: number;
 }
 
+/** A section body being written piece by piece: see {@link ImageWriter.beginRaw}. */
+export interface RawBodyWriter {
+  /** Queues the next piece; resolves when the writer can take more. */
+  write(part: Uint8Array): Promise<void>;
+  /** Checks that the pieces added up to the entry's size. */
+  end(): void;
+}
+
 /**
  * How much a syncing writer writes between background flushes. Left to the end, the final `fsync` of
  * a 2 GiB image wrote ~2 GiB at once and took longer than writing it had (a stream → seekable
@@ -42,75 +53,6 @@ export interface ImageWriterOptions {
  * time to keep up); flushing as it goes keeps the dirty data small.
  */
 const FLUSH_EVERY = 64 * 1024 * 1024;
-
-/**
- * Positional writes, one after the other in the order queued (the file is written front to back, so
- * the kernel sees a sequential writer), while the caller goes on: `write` returns at once unless more
- * than `maxPendingBytes` are waiting.
- */
-class WriteQueue {
-  private tail: Promise<void> = Promise.resolve();
-  private pendingBytes = 0;
-  private failure: unknown;
-  /** Resolved whenever a write completes, so a caller over the limit can wait for room. */
-  private wake: (() => void) | undefined;
-  /** Bytes written since the last flush was started, and that flush. */
-  private unflushed = 0;
-  private flushing: Promise<void> | undefined;
-
-  constructor(
-    private readonly file: AtomicFile,
-    private readonly maxPendingBytes: number,
-    /** Start a background `datasync` after this many bytes (0: never); see {@link FLUSH_EVERY}. */
-    private readonly flushEvery: number,
-  ) {}
-
-  /** Queues a write of `bytes` at `position`; waits while too many bytes are waiting. */
-  async write(bytes: Uint8Array, position: number): Promise<void> {
-    this.check();
-    if (bytes.length === 0) return;
-    this.pendingBytes += bytes.length;
-    this.tail = this.tail.then(async () => {
-      try {
-        if (this.failure === undefined) await this.file.write(bytes, position);
-        this.unflushed += bytes.length;
-        if (this.flushEvery > 0 && this.unflushed >= this.flushEvery && this.flushing === undefined) this.startFlush();
-      } catch (e) {
-        this.failure ??= e;
-      } finally {
-        this.pendingBytes -= bytes.length;
-        this.wake?.();
-      }
-    });
-    while (this.pendingBytes > this.maxPendingBytes && this.failure === undefined) {
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-    this.check();
-  }
-
-  /** Flushes what is written so far while writing goes on, so the final sync has little left to do. */
-  private startFlush(): void {
-    this.unflushed = 0;
-    this.flushing = this.file.datasync().then(
-      () => (this.flushing = undefined),
-      (e: unknown) => {
-        this.failure ??= e;
-        this.flushing = undefined;
-      },
-    );
-  }
-
-  /** Waits for every queued write (and a flush under way); rethrows the first failure. */
-  async drain(): Promise<void> {
-    await this.tail;
-    await this.flushing;
-    this.check();
-  }
-
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure;
-  }
-}
 
 /**
  * Writes a seekable image to a file, section by section. Create it with {@link ImageWriter.create},
@@ -201,13 +143,14 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
    * Queues a section given as its table entry and body (whole, or in parts as they arrived), the body
    * not decoded nor its CRC recomputed: converters pass bodies whose CRC they checked. The entry is
    * checked by the entry rules (an EncodeError names the field). The body must stay unchanged until
-   * `finish` resolves.
+   * `finish` resolves. A {@link ZeroRun} part is not written: the file keeps a hole there, which reads
+   * back as zeros (the entry's CRC must cover them; `crc32cZeros` computes it without the bytes).
    */
-  async writeRaw(entry: RawEntry, body: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  async writeRaw(entry: RawEntry, body: Uint8Array | readonly (Uint8Array | ZeroRun)[]): Promise<void> {
     this.check();
     const where = { offset: this.pos, section: `#${this.count}` };
     checkEntryToWrite(this.format, this.header.header, entry, where);
-    const { parts, length } = rawBodyParts(body, where);
+    const { parts, length } = rawBodyParts(body, where, { zeroRuns: true });
     if (BigInt(length) !== entry.size) {
       throw new EncodeError("invalid-value", `the body has ${length} bytes, its entry says ${entry.size}`, { ...where, path: "size" });
     }
@@ -220,13 +163,56 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
       this.count++;
       let at = offset;
       for (const part of parts) {
-        await this.queue.write(part, at);
-        at += part.length;
+        if (part instanceof Uint8Array) await this.queue.write(part, at);
+        at += partLength(part);
       }
     } catch (e) {
       await this.abort();
       throw e;
     }
+  }
+
+  /**
+   * Starts a section whose body arrives in pieces (a converter passing a stream on as it comes): the
+   * entry is laid out now, each {@link RawBodyWriter.write} queues the next piece at its place in the
+   * file, {@link RawBodyWriter.end} checks that the body has the entry's size. Nothing is held beyond
+   * the write queue, whatever the body's size. The pieces must stay unchanged until `finish` resolves.
+   */
+  async beginRaw(entry: RawEntry): Promise<RawBodyWriter> {
+    this.check();
+    const label = `#${this.count}`;
+    checkEntryToWrite(this.format, this.header.header, entry, { offset: this.pos, section: label });
+    const size = Number(entry.size);
+    const offset = seekableBodyOffset(this.pos, entry.align);
+    try {
+      await this.padTo(offset);
+      const { type, flags, entryCount, entrySize, align, crc } = entry;
+      encodeEntry(this.format, this.table, { type, flags, offset: BigInt(offset), size: entry.size, entryCount, entrySize, align, crc }, this.header.header.formatVersion);
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    this.pos = offset + size;
+    this.count++;
+    let at = offset;
+    const end = offset + size;
+    return {
+      write: async (part) => {
+        this.check();
+        try {
+          if (at + part.length > end) throw new EncodeError("invalid-value", `the body is longer than its entry's ${size} bytes`, { offset: at, section: label, path: "size" });
+          const position = at;
+          at += part.length;
+          await this.queue.write(part, position);
+        } catch (e) {
+          await this.abort();
+          throw e;
+        }
+      },
+      end: () => {
+        if (at !== end) throw new EncodeError("invalid-value", `the body has ${at - offset} bytes, its entry says ${size}`, { offset: at, section: label, path: "size" });
+      },
+    };
   }
 
   /** Zeros from the current end to `offset`, written rather than left as a hole, so nothing depends on sparse files. */

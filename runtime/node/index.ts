@@ -7,3 +7,4 @@ export * from "./atomic-file.js";
 export * from "./file-reader.js";
 export * from "./file-writer.js";
 export * from "./convert.js";
+export * from "./receiver.js";

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { VALIDITY_RULES } from "../../generator/emit/docs/validity-rules.js";
 import { compileSchemas } from "../../generator/pipeline.js";
 import { camel } from "../../generator/emit/names.js";
-import { decodeImage, decodeStreamToImage, imageFormat, type Image, type ImageHeader } from "../../index.js";
+import { decodeImage, decodeStreamToImage, imageFormat, type Image, type ImageHeader, type KnownSection } from "../../index.js";
 import { crc32c, STREAMED } from "../../runtime/index.js";
 import { validateImage } from "../../image/validate.js";
 import { CONFORMANCE_DIR, conformanceFiles } from "../../scripts/conformance/write.js";
@@ -137,13 +137,19 @@ describe("the conformance suite", () => {
 
 describe("xenimage verify", () => {
   it("gives every verdict of the manifest (the command's check: inspect's problems, or the error that stopped it)", async () => {
-    const { inspectImage, inspectStream } = await import("../../cli/commands/inspect.js");
+    const { inspectInput } = await import("../../cli/inspect-report.js");
+    const { decodeStream, memorySource, openImage } = await import("../../runtime/index.js");
     const disagreements: string[] = [];
     for (const f of manifest.files) {
       const bytes = read(f);
       let problems: readonly string[];
       try {
-        problems = (f.layout === "streamed" ? await inspectStream((async function* () { yield bytes; })()) : inspectImage(bytes)).problems;
+        // What verify opens a file as (cli/open-input.ts), from memory.
+        const input =
+          f.layout === "streamed"
+            ? { kind: "streamed" as const, stream: await decodeStream<ImageHeader, KnownSection>(imageFormat, [bytes]) }
+            : { kind: "seekable" as const, image: await openImage<ImageHeader, KnownSection>(imageFormat, memorySource(bytes)) };
+        problems = (await inspectInput(input)).problems;
       } catch (e) {
         problems = [(e as Error).message];
       }

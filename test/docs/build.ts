@@ -11,7 +11,7 @@ export interface BuiltDocs {
   readonly model: Model;
   /** Every library, by folder name, as `generate()` passes them to the docs. */
   readonly libraries: readonly DocsLibrary[];
-  /** The hex dump's samples; `sample` is the first, a PV save file. */
+  /** The hex dump's samples, one per image-type rule; `sample` is the first. */
   readonly samples: readonly SampleImage[];
   readonly sample: SampleImage;
   /** Path relative to docs/ → text. */
@@ -31,6 +31,6 @@ export async function buildDocs(schemaDir = "schema"): Promise<BuiltDocs> {
   const { model, diagnostics } = compileSchemas(schemaDir);
   if (model === undefined) throw new Error(`the schemas do not compile: ${JSON.stringify(diagnostics)}`);
   const libraries = compileLibraries(schemaDir);
-  const samples = await buildSampleImages();
+  const samples = await buildSampleImages(model);
   return { model, libraries, samples, sample: samples[0]!, files: emitDocs(model, { samples, libraries }) };
 }

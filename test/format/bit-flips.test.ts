@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeImage, encodeImage, imageFormat, type ImageHeader, type ImageInit, type ImageSection, type KnownSection } from "../../generated/index.js";
 import { prng } from "../runtime/prng.js";
 import { streamBytes } from "../streams/helpers.js";
-import { bitsByKind, bitsOf, demoImages, flipSeekable, flipStreamed, seekableSpans, streamedSpans, tiles } from "./flips.js";
+import { bitsByKind, bitsOf, demoImages, flipLazy, flipSeekable, flipStreamed, seekableSpans, smallestImages, streamedSpans, tiles } from "./flips.js";
 
 // Every single-bit flip in what no body CRC covers (the header, the section table or the streamed
 // entries, the alignment gaps, the padding) must be detected with a typed error: the header and entry
@@ -27,23 +27,6 @@ describe("a single flipped bit in a seekable demo image", () => {
   });
 });
 
-/**
- * The smallest images: a few small sections, a gap before a 64-aligned unknown section and an empty
- * body, so that every bit of every part can be flipped.
- */
-function smallestImages(): [string, ImageInit][] {
-  const pv = demoImages()[0]![1];
-  const small = pv.sections.filter((s) => s.type === "extended_info" || s.type === "tsc_info" || s.type === "vcpu_msrs");
-  const odd: ImageSection[] = [
-    { type: "unknown", id: 0x7e01, optional: true, flags: 3, entryCount: 0n, entrySize: 0, align: 64, bytes: Uint8Array.of(1, 2, 3, 4, 5) },
-    { type: "unknown", id: 0x7e02, optional: true, flags: 0, entryCount: 0n, entrySize: 0, align: 8, bytes: new Uint8Array(0) },
-  ];
-  return [
-    ["three small sections", { header: pv.header, sections: small }],
-    ["small sections, an aligned and an empty unknown one, big-endian", { header: { ...pv.header, byteOrder: 2 }, sections: [small[0]!, ...odd, ...small.slice(1)] }],
-  ];
-}
-
 describe("a single flipped bit anywhere in the smallest images", () => {
   it.each(smallestImages())("seekable: %s", (_, init) => {
     const bytes = encodeImage(init);
@@ -65,3 +48,27 @@ describe("a single flipped bit anywhere in the smallest images", () => {
     expect([...escapes.tried.values()].reduce((a, b) => a + b)).toBe(bytes.length * 8);
   });
 });
+
+// verify and inspect do not decode an image in memory: they open it lazily and scan it in large reads,
+// checking gaps as they pass. The same flips, through that path.
+describe("a single flipped bit, read as xenimage verify reads a file", () => {
+  it.each(smallestImages())("every bit of: %s", async (_, init) => {
+    const bytes = encodeImage(init);
+    const spans = seekableSpans(bytes);
+    const escapes = await flipLazy(bytes, spans, (s) => bitsOf(s, Math.random, new Set(), 0));
+    expect(escapes.accepted).toEqual([]);
+    expect(escapes.untyped).toEqual([]);
+    expect([...escapes.tried.values()].reduce((a, b) => a + b)).toBe(bytes.length * 8);
+  });
+
+  it("the header, table and gaps of the HVM demo image, bodies sampled", async () => {
+    const bytes = encodeImage(demoImages()[2]![1]);
+    const spans = seekableSpans(bytes);
+    const rand = prng(3);
+    const escapes = await flipLazy(bytes, spans, (s) => bitsOf(s, rand, new Set(["gap", "body"]), 8));
+    expect(escapes.accepted).toEqual([]);
+    expect(escapes.untyped).toEqual([]);
+    expect(escapes.tried.get("gap")).toBeGreaterThan(0);
+  });
+});
+

@@ -2,8 +2,9 @@
  * Helpers of the single-bit-flip tests: the demo images, and images cut into their parts (header,
  * table or entries, bodies, gaps, padding) read with DataView alone, not with our decoder.
  */
-import { decodeImage, imageFormat, ImageType, type ImageInit } from "../../generated/index.js";
-import { decodeStream, XenImageError } from "../../runtime/index.js";
+import { decodeImage, imageFormat, ImageType, type ImageHeader, type ImageInit, type ImageSection, type KnownSection } from "../../generated/index.js";
+import { DecodeError, decodeStream, memorySource, openImage, XenImageError } from "../../runtime/index.js";
+import { inspectInput } from "../../cli/inspect-report.js";
 import { syntheticCoreImage, syntheticGuest } from "../../synthetic/guest.js";
 import { walkStream } from "../streams/helpers.js";
 
@@ -16,6 +17,23 @@ export function demoImages(): [string, ImageInit][] {
     ["hvm-x86_64 save", syntheticGuest("hvm-x86_64", { ...options, name: "demo-hvm64" }, ImageType.save)],
     ["arm64 save", syntheticGuest("arm64", { ...options, name: "demo-arm64" }, ImageType.save)],
     ["pv-x86_64 core", syntheticCoreImage("pv-x86_64", { ...options, name: "demo-pv64" })],
+  ];
+}
+
+/**
+ * The smallest images: a few small sections, a gap before a 64-aligned unknown section and an empty
+ * body, so that every bit of every part can be flipped.
+ */
+export function smallestImages(): [string, ImageInit][] {
+  const pv = demoImages()[0]![1];
+  const small = pv.sections.filter((s) => s.type === "extended_info" || s.type === "tsc_info" || s.type === "vcpu_msrs");
+  const odd: ImageSection[] = [
+    { type: "unknown", id: 0x7e01, optional: true, flags: 3, entryCount: 0n, entrySize: 0, align: 64, bytes: Uint8Array.of(1, 2, 3, 4, 5) },
+    { type: "unknown", id: 0x7e02, optional: true, flags: 0, entryCount: 0n, entrySize: 0, align: 8, bytes: new Uint8Array(0) },
+  ];
+  return [
+    ["three small sections", { header: pv.header, sections: small }],
+    ["small sections, an aligned and an empty unknown one, big-endian", { header: { ...pv.header, byteOrder: 2 }, sections: [small[0]!, ...odd, ...small.slice(1)] }],
   ];
 }
 
@@ -139,3 +157,29 @@ export async function flipStreamed(bytes: Uint8Array, spans: readonly Span[], bi
   return escapes;
 }
 
+
+/**
+ * Flips each bit as {@link flipSeekable} does, but reads the image the way `xenimage verify` does: the
+ * lazy reader (header and table at open), then the report of every section read front to back. A flip
+ * counts as detected when opening fails with a typed error or the report lists a problem.
+ */
+export async function flipLazy(bytes: Uint8Array, spans: readonly Span[], bitsOfSpan: (s: Span) => number[]): Promise<Escapes> {
+  const escapes = new Escapes();
+  for (const span of spans) {
+    for (const bit of bitsOfSpan(span)) {
+      const at = bit >> 3;
+      bytes[at]! ^= 1 << (bit & 7);
+      let error: unknown;
+      try {
+        const image = await openImage<ImageHeader, KnownSection>(imageFormat, memorySource(bytes));
+        const report = await inspectInput({ kind: "seekable", image }, { chunkSize: 4096 });
+        if (report.problems.length > 0) error = new DecodeError("invalid", report.problems.join("; "));
+      } catch (e) {
+        error = e;
+      }
+      bytes[at]! ^= 1 << (bit & 7);
+      escapes.record(span, bit, error);
+    }
+  }
+  return escapes;
+}

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ByteOrder, encodeImage, imageFormat, type ImageHeader, type ImageSection, type KnownSection } from "../../generated/index.js";
 import { ImageWriter, writeImageFile } from "../../runtime/node/index.js";
-import { EncodeError, type UnknownSection } from "../../runtime/index.js";
+import { crc32c, crc32cZeros, EncodeError, type UnknownSection } from "../../runtime/index.js";
 import { guestStream, rejection, sameBytes } from "../streams/helpers.js";
 import { listing, tempDir } from "./tmp.js";
 
@@ -93,5 +93,37 @@ describe("seekable file writer", () => {
     await writer.abort();
     expect(existsSync(writer.tempPath)).toBe(false);
     expect(existsSync(path)).toBe(false);
+  });
+  it("leaves zero runs of a raw body as holes that read back as zeros: the same bytes, a sparse file", async () => {
+    const zeros = 64 * 1024 * 1024;
+    const head = Uint8Array.of(1, 2, 3, 4, 5);
+    const tail = Uint8Array.of(6, 7);
+    const full = new Uint8Array(head.length + zeros + tail.length);
+    full.set(head);
+    full.set(tail, head.length + zeros);
+    // The CRC of the whole body, computed without the zeros.
+    const crc = crc32c(tail, crc32cZeros(zeros, crc32c(head)));
+    expect(crc).toBe(crc32c(full));
+    const entry = { type: (extra.id | 0x8000_0000) >>> 0, flags: 0, size: BigInt(full.length), entryCount: 0n, entrySize: 0, align: 8, crc };
+
+    const sparse = join(dir, "sparse.img");
+    const dense = join(dir, "dense.img");
+    for (const [path, body] of [[sparse, [head, { zeros }, tail]], [dense, [full]]] as const) {
+      const writer = await ImageWriter.create<ImageHeader, KnownSection>(imageFormat, path, guest.header, { sync: false });
+      await writer.write(sections[0]!);
+      await writer.writeRaw(entry, body);
+      await writer.finish();
+    }
+    expect(sameBytes(readFileSync(sparse), readFileSync(dense))).toBe(true);
+    // The hole takes no disk blocks (st_blocks counts 512-byte units).
+    expect(statSync(sparse).blocks * 512).toBeLessThan(zeros / 2);
+    expect(statSync(dense).blocks * 512).toBeGreaterThan(zeros / 2);
+
+    const writer = await ImageWriter.create<ImageHeader, KnownSection>(imageFormat, join(dir, "bad-run.img"), guest.header, { sync: false });
+    const e = await rejection(() => writer.writeRaw({ ...entry, size: 3n }, [head, { zeros: -2 }]));
+    expect(e).toBeInstanceOf(EncodeError);
+    expect((e as EncodeError).message).toMatch(/a zero run of -2 bytes/);
+    await writer.abort();
+    expect(listing(dir).filter((f) => f.includes("bad-run"))).toEqual([]);
   });
 });

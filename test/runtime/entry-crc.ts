@@ -11,7 +11,7 @@ export const ENTRY_CRC_AT = 44;
  * runtime's function.
  */
 export function resealEntry(bytes: Uint8Array, at: number, littleEndian = true, entrySize = SECTION_ENTRY_SIZE): void {
-  const copy = bytes.slice(at, at + entrySize);
+  const copy = new Uint8Array(bytes.subarray(at, at + entrySize)); // a copy even of a Buffer
   copy.fill(0, ENTRY_CRC_AT, ENTRY_CRC_AT + 4);
   new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(at + ENTRY_CRC_AT, crc32c(copy), littleEndian);
 }

@@ -1,7 +1,23 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { ByteReader } from "../../runtime/byte-reader.js";
 import { ByteWriter } from "../../runtime/byte-writer.js";
-import { asDecodeError, asEncodeError, DecodeError, EncodeError, hex, XenImageError } from "../../runtime/errors.js";
+import { asDecodeError, asEncodeError, DecodeError, EncodeError, hex, XenImageError, type DecodeErrorCode, type EncodeErrorCode, type XenImageErrorCode } from "../../runtime/errors.js";
+import { JsonShapeError } from "../../runtime/json-shape.js";
+import { TruncatedStreamError } from "../../runtime/stream-decoder.js";
+
+describe("error codes", () => {
+  // Checked by the typecheck of the tests (npm test runs it first): each class's code is its own union.
+  it("are typed per class, and an unknown code does not compile", () => {
+    expectTypeOf<DecodeError["code"]>().toEqualTypeOf<DecodeErrorCode>();
+    expectTypeOf<TruncatedStreamError["code"]>().toEqualTypeOf<DecodeErrorCode>();
+    expectTypeOf<EncodeError["code"]>().toEqualTypeOf<EncodeErrorCode>();
+    expectTypeOf<JsonShapeError["code"]>().toEqualTypeOf<"json">();
+    expectTypeOf<XenImageError["code"]>().toEqualTypeOf<XenImageErrorCode>();
+    // @ts-expect-error not a decode error's code
+    const wrong = new DecodeError("invalid-value", "r");
+    expect(wrong.code).toBe("invalid-value");
+  });
+});
 
 describe("hex", () => {
   it("formats offsets as 0x and lower-case hex", () => {

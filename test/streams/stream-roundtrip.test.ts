@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ByteOrder, imageFormat, type ImageHeader, type ImageSection, type KnownSection } from "../../generated/index.js";
 import {
   crc32c,
+  DecodeError,
   decodeStream,
   decodeStreamToImage,
   EncodeError,
@@ -15,6 +16,7 @@ import {
   type UnknownSection,
 } from "../../runtime/index.js";
 import * as box from "../generator/fixtures/golden/expected/index.js";
+import { resealEntry } from "../runtime/entry-crc.js";
 import { canonical, concat, guestStream, rechunk, rejection, sameBytes, streamBytes, walkStream } from "./helpers.js";
 
 const guest = await guestStream({ seed: 5, memoryBytes: 48 * 4096, batchPages: 20, vcpus: 3 });
@@ -88,16 +90,68 @@ describe("stream round trip", () => {
     expect(parts).toBeGreaterThan(walkStream(guest.bytes).length);
   });
 
-  it("assembles a body that spans chunks once, pages then being 4096-aligned views of it", async () => {
-    const stream = await decodeStream<ImageHeader, KnownSection>(imageFormat, rechunk(guest.bytes, [1000]));
+  it("never joins a body that spans chunks: each page is a view of the chunk it arrived in, only pages cut by a chunk boundary are copied", async () => {
+    const chunks = rechunk(guest.bytes, [65536, 10_000, 4096]);
+    const buffers = new Set(chunks.map((c) => c.buffer));
+    // Where each chunk starts in the stream, to tell independently which pages straddle a boundary.
+    const chunkStarts: number[] = [];
+    chunks.reduce((at, c) => (chunkStarts.push(at), at + c.length), 0);
+    const straddles = (from: number, to: number) => chunkStarts.some((b) => b > from && b < to);
+    const entries = walkStream(guest.bytes).filter((e) => e.type === 0x40);
+    const stream = await decodeStream<ImageHeader, KnownSection>(imageFormat, chunks);
+    let viewed = 0;
+    let copied = 0;
+    let batch = 0;
+    const kept: Uint8Array[] = [];
     for await (const s of stream.sections()) {
       if (s.type !== "page_data") continue;
-      const buffer = s.body.pages[0]!.buffer;
-      for (const page of s.body.pages) {
-        expect(page.buffer).toBe(buffer);
-        expect(page.byteOffset % 4096).toBe(0);
-      }
+      const entry = entries[batch++]!;
+      const firstPage = entry.bodyAt + Math.ceil((8 + 8 * s.body.pfns.length) / 4096) * 4096;
+      s.body.pages.forEach((page, i) => {
+        const at = firstPage + i * 4096;
+        if (straddles(at, at + 4096)) {
+          expect(buffers.has(page.buffer), `page at ${at} straddles a boundary: a copy`).toBe(false);
+          copied++;
+        } else {
+          expect(buffers.has(page.buffer), `page at ${at} lies in one chunk: a view of it`).toBe(true);
+          viewed++;
+        }
+        kept.push(page);
+      });
     }
+    expect(batch).toBe(entries.length);
+    expect(viewed).toBeGreaterThan(copied);
+    expect(copied).toBeGreaterThan(0);
+    // Kept until the end, every page still holds its own contents (nothing is a view of a reused buffer).
+    const sent = guest.sections.flatMap((s) => (s.type === "page_data" ? s.body.pages : []));
+    expect(kept.length).toBe(sent.length);
+    kept.forEach((page, i) => expect(sameBytes(page, sent[i]!), `page ${i}`).toBe(true));
+  });
+
+  it("decodes spanning bodies of every section type as the whole bytes do, kept sections unchanged by later ones", async () => {
+    const whole = await decodeAll([guest.bytes]);
+    for (const sizes of [[1000], [7, 4096, 33], [65536], [5000, 1]]) {
+      const image = await decodeAll(rechunk(guest.bytes, sizes));
+      expect(canonical(image.sections), `chunks ${sizes.join(",")}`).toEqual(canonical(whole.sections));
+    }
+  });
+
+  it("names the same offset and field for a bad body whether it arrived whole or in pieces", async () => {
+    const bad = guest.bytes.slice();
+    const entry = walkStream(bad).find((e) => e.type === 0x40)!;
+    // A non-zero reserved field in the page_data header, the CRC fixed so that the decoder reaches it.
+    bad[entry.bodyAt + 5] = 1;
+    new DataView(bad.buffer).setUint32(entry.at + 40, crc32c(bad.subarray(entry.bodyAt, entry.bodyEnd)), true);
+    resealEntry(bad, entry.at);
+    const messages = [];
+    for (const sizes of [[bad.length], [entry.bodyAt + 3, 2, 1000]]) {
+      const e = await rejection(() => decodeAll(rechunk(bad, sizes)));
+      expect(e).toBeInstanceOf(DecodeError);
+      expect((e as DecodeError).offset, "the non-zero byte").toBe(entry.bodyAt + 5);
+      messages.push(String(e));
+    }
+    expect(messages[1]).toBe(messages[0]);
+    expect(messages[0]).toMatch(/page_data #\d+/);
   });
 
   it("round-trips a big-endian stream", async () => {

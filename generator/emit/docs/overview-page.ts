@@ -154,7 +154,7 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
       code("schema/*.yaml"),
       ") that also generate the reference encoder and decoder, so the two cannot disagree. It is enough to write a conforming reader and writer: every byte of the header, the section table and each section is described on these pages, and the ",
       link("annotated hex dumps", "hex-dump"),
-      " walk through real images made by the reference encoder, in both layouts and both byte orders.",
+      " walk through images made from the schema model, byte by byte, in both layouts and both byte orders.",
     ),
   );
 

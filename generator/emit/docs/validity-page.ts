@@ -1,4 +1,4 @@
-import { DECODE_ERROR_CODES, ENCODE_ERROR_CODES, type ErrorCodeDoc } from "../../../runtime/error-codes.js";
+import { DECODE_ERROR_CODES, ENCODE_ERROR_CODES, type ErrorCodeDoc } from "xenimage/reflect";
 import type { Model } from "../../model/model.js";
 import { code, heading, link, list, para, type Block, type Page, type Text } from "./doc-tree.js";
 import { VALIDITY_RULES } from "./validity-rules.js";

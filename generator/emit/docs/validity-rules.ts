@@ -1,4 +1,4 @@
-import type { DecodeErrorCode } from "../../../runtime/error-codes.js";
+import type { DecodeErrorCode } from "xenimage/reflect";
 
 /**
  * Every validity rule of the format, once, with a stable id: what the validity page lists, where each
