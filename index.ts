@@ -35,3 +35,7 @@ export { crc32c, crc32cKernel, type Crc32cKernelInfo } from "./runtime/crc32c.js
 
 // Errors: every failure is one of these, with a typed code and where it happened.
 export { DecodeError, EncodeError, XenImageError, type DecodeErrorCode, type EncodeErrorCode, type EntryRuleCode, type Location, type XenImageErrorCode } from "./runtime/errors.js";
+export { DECODE_ERROR_CODES, ENCODE_ERROR_CODES, type ErrorCodeDoc } from "./runtime/error-codes.js";
+
+// Validity: every rule of the specification, the verdict the conformance suite states (docs/validity.md).
+export { validateImage, type ImageVerdict } from "./image/validate.js";

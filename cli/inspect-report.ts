@@ -12,6 +12,7 @@ import {
   XenImageError,
 } from "../runtime/index.js";
 import { readFrameList } from "../image/page-index.js";
+import { ConsistencyChecker } from "../image/consistency.js";
 import type { OpenedInput } from "./open-input.js";
 import { ruleCheck, sectionStatus, type SectionToCheck } from "./section-checks.js";
 
@@ -73,11 +74,13 @@ async function inspectSeekable(image: ImageReader<ImageHeader, KnownSection>, op
   const skipped = new Set(options.skipPages === true ? image.indicesOf("page_data") : []);
   for (const index of skipped) rows[index] = row(entries[index]!, index, entries[index]!.offset, await frameListStatus(image, index));
   const sections = entries.map((_, i) => i).filter((i) => !skipped.has(i));
+  const consistency = new ConsistencyChecker(image.header);
   for await (const s of image.scan({ ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }), sections })) {
     const offset = Number(s.entry.offset);
-    rows[s.index] = row(s.entry, s.index, s.entry.offset, sectionStatus(image, { ...s, offset, maxSectionSize }));
+    rows[s.index] = row(s.entry, s.index, s.entry.offset, sectionStatus(image, { ...s, offset, maxSectionSize }, consistency));
   }
-  return finish(image.header, rows);
+  // With pages skipped, the page-frame words pfn_map is checked against were not all read.
+  return finish(image.header, rows, skipped.size === 0 ? consistency : undefined);
 }
 
 /** A page_data section checked by its frame list alone (`skipPages`). */
@@ -94,12 +97,13 @@ async function frameListStatus(image: ImageReader<ImageHeader, KnownSection>, in
 /** The report of a streamed image, read as it arrives: each row's offset is where its body starts in the stream. */
 async function inspectStream(stream: StreamDecoder<ImageHeader, KnownSection>): Promise<InspectReport> {
   const rows: SectionReport[] = [];
-  const check = (s: Omit<SectionToCheck, "maxSectionSize">) => row(s.entry, s.index, BigInt(s.offset), sectionStatus(stream, { ...s, maxSectionSize: DEFAULT_MAX_SECTION_SIZE }));
+  const consistency = new ConsistencyChecker(stream.header);
+  const check = (s: Omit<SectionToCheck, "maxSectionSize">) => row(s.entry, s.index, BigInt(s.offset), sectionStatus(stream, { ...s, maxSectionSize: DEFAULT_MAX_SECTION_SIZE }, consistency));
   // The decoder has checked each body's CRC as it arrived.
   for await (const s of stream.rawSections()) rows.push(check({ index: s.index, entry: s.entry, offset: s.offset, body: s.body, crc: s.entry.crc }));
   const end: TableEntry = endEntry(imageFormat, STREAMED);
   rows.push(check({ index: rows.length, entry: end, offset: stream.offset, body: new Uint8Array(0), crc: 0 }));
-  return finish(stream.header, rows);
+  return finish(stream.header, rows, consistency);
 }
 
 const names = new Map(imageFormat.sections.map((c) => [c.id, c.name]));
@@ -123,15 +127,24 @@ function row(entry: TableEntry, index: number, offset: bigint, status: string): 
 }
 
 /**
- * The whole-image checks over the rows (the end section's last): the image-type rule. Problems come
- * in table order, each bad section's first, then the rule's.
+ * The whole-image checks over the rows (the end section's last): the image-type rule, then the rules
+ * between sections (when every section was read). Problems come in table order, each bad section's
+ * first, then the rule's.
  */
-function finish(header: ImageHeader, sections: SectionReport[]): InspectReport {
+function finish(header: ImageHeader, sections: SectionReport[], consistency?: ConsistencyChecker): InspectReport {
   const problems: string[] = [];
   for (const s of sections) {
     if (s.status !== "ok" && s.status !== PAGES_NOT_READ) problems.push(`section ${names.get(s.id) ?? `type ${hex(s.id)}`} #${s.index} at offset ${hex(s.offset)}: ${s.status}`);
   }
   const { rule, violations } = ruleCheck(header, sections.slice(0, -1).map((s) => s.name));
   for (const v of violations) problems.push(`rule ${v.rule}: ${v.message}`);
+  if (consistency !== undefined && problems.length === 0) {
+    try {
+      consistency.finish();
+    } catch (e) {
+      if (!(e instanceof XenImageError)) throw e;
+      problems.push(e.message);
+    }
+  }
   return { header, sections, rule, violations, problems };
 }

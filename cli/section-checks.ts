@@ -1,4 +1,5 @@
-import { imageFormat, imageRules, verifyImage, type ImageHeader } from "../generated/index.js";
+import { imageFormat, imageRules, verifyImage, type ImageHeader, type KnownSection } from "../generated/index.js";
+import type { ConsistencyChecker } from "../image/consistency.js";
 import { codecsById, decodeSectionBody, hex, OPTIONAL_BIT, ruleFor, XenImageError, type RuleViolation, type TableEntry } from "../runtime/index.js";
 
 const known = codecsById(imageFormat);
@@ -30,14 +31,16 @@ export interface SectionToCheck {
  * its body found). The one place where `inspect` and `verify` judge a section, of a seekable or a
  * streamed image, so every check of a section belongs here.
  */
-export function sectionStatus(image: CheckedImage, s: SectionToCheck): string {
+export function sectionStatus(image: CheckedImage, s: SectionToCheck, consistency?: ConsistencyChecker): string {
   const { entry } = s;
   if (s.gap !== undefined) return `${s.gap.reason} (offset ${hex(s.gap.offset ?? s.offset)})`;
   if (s.crc !== entry.crc) return "CRC mismatch";
   if ((entry.type & ~OPTIONAL_BIT) === imageFormat.endId) return "ok";
   if (s.body === undefined) return `the body is ${entry.size} bytes, more than the ${s.maxSectionSize} bytes this reader decodes`;
   try {
-    decodeSectionBody(imageFormat, image, entry, s.index, s.body, s.offset, known, true);
+    const section = decodeSectionBody<ImageHeader, KnownSection>(imageFormat, image, entry, s.index, s.body, s.offset, known, true);
+    // The rules relating the section to the header (vcpu ids, the HVM records' order, …), as validateImage checks them.
+    consistency?.section(section, { index: s.index, body: s.body, offset: s.offset });
     return "ok";
   } catch (e) {
     if (!(e instanceof XenImageError)) throw e;

@@ -137,11 +137,11 @@ export function viewXenCompileInfo(r: ByteReader): XenCompileInfoView {
   return viewXenCompileInfoAt(r, r.take(XEN_COMPILE_INFO_SIZE));
 }
 
-/** Description of the DUMPCORE_XEN_VERSION note (struct xen_dumpcore_elfnote_xen_version_desc): the version and build of the hypervisor the dumped domain ran on. 1280 bytes as a 64-bit toolstack writes it (and on ARM). A 32-bit x86 toolstack has a 4-byte virt_start and packs pagesize right after it, giving 1276 bytes. A 64-bit toolstack dumping a 32-bit PV guest keeps descsz 1280 but copies pagesize 4 bytes earlier, to offset 1268, over the upper half of virt_start; read with this layout such a note shows the page size in virt_start's upper 32 bits and 0 in pagesize. Readers should check descsz and the guest width before trusting the last 16 bytes. */
+/** The version and build of the hypervisor the dumped domain ran on, as the DUMPCORE_XEN_VERSION note of a dump-core file carries it (struct xen_dumpcore_elfnote_xen_version_desc), in its 64-bit layout: always these 1280 bytes in an image, whatever the guest and whoever dumped it. The note itself has other layouts (1276 bytes from a 32-bit toolstack; pagesize 4 bytes early when a 64-bit toolstack dumps a 32-bit PV guest; see the xen_dumpcore format's pages); a converter from a dump-core file reads the note in the layout it has and writes virt_start and pagesize here at their places in this one. */
 export interface XenVersionInfo {
-  /** Hypervisor major version (the high 16 bits of XENVER_version). */
+  /** Hypervisor major version (the high 16 bits of XENVER_version); in an image it equals the header's xen_major, and readers reject one that differs (xen-version). */
   majorVersion: bigint;
-  /** Hypervisor minor version (the low 16 bits of XENVER_version). */
+  /** Hypervisor minor version (the low 16 bits of XENVER_version); in an image it equals the header's xen_minor, and readers reject one that differs (xen-version). */
   minorVersion: bigint;
   /** Version suffix, e.g. ".2" or "-rc" (XENVER_extraversion). */
   extraVersion: string;
@@ -423,15 +423,20 @@ export const pfnMapSectionDecoder: SectionDecoder<PfnMapBody, ImageHeader> = {
     if (ctx.header.guestType === 0x2) {
       return decodeEntries(r, ctx, 8, decodePfnEntry);
     }
-    return r.fail(`no layout of pfn_map for guest_type ${ctx.header.guestType}`);
+    return r.fail(`no layout of pfn_map for guest_type ${ctx.header.guestType}`, r.pos, undefined, "no-variant");
   },
   isArray(header) {
     return true;
   },
+  arrayEntrySize(header) {
+    if (header.guestType === 0x1) return 16;
+    if (header.guestType === 0x2) return 8;
+    return undefined;
+  },
 };
 
 /**
- * Which guest page each page of a core image's page data is: pfn → machine frame pairs for PV guests, plain pfns for HVM and ARM guests, in the order of the pages.
+ * Which guest page each page-frame word of a core image's page_data sections is: exactly one entry per word, in the order of the words across all page_data sections, allocate_only, broken and invalid words included (so a reader can pair word i with entry i without knowing which types carry contents), and entry i's pfn is word i's pfn. Readers reject a pfn_map with another number of entries or another pfn (pfn-map). The layout is chosen by guest_type alone: pfn → machine frame pairs for PV guests, plain pfns for HVM guests (every ARM guest is one).
  *
  * Type id 0x41 (mandatory); body aligned to 8 bytes.
  */

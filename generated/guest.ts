@@ -37,7 +37,7 @@ import {
   type SharedInfoPageX8664,
 } from "./shared_info.js";
 
-/** What a guest page holds, from the hypervisor's page-type tracking (XEN_DOMCTL_PFINFO_*, shifted down into bits 3-0). Page-table pages matter to PV guests, whose page tables hold machine frame numbers that the restorer rewrites. */
+/** What a guest page holds, from the hypervisor's page-type tracking (XEN_DOMCTL_PFINFO_*, shifted down into bits 3-0). Page-table pages matter to PV guests, whose page tables hold machine frame numbers that the restorer rewrites. Which pages carry contents is fixed for every value, named or not: broken, allocate_only and invalid carry none, every other type (5-8 included, which this version does not name) carries one page of 4096 bytes. So a reader of this version sizes a page_data body written with a type a later version adds, keeps the type, and passes the page on. */
 export const PageType = {
   normal: 0x0,
   l1_table: 0x1,
@@ -54,7 +54,7 @@ export const PageType = {
 } as const;
 
 /**
- * What a guest page holds, from the hypervisor's page-type tracking (XEN_DOMCTL_PFINFO_*, shifted down into bits 3-0). Page-table pages matter to PV guests, whose page tables hold machine frame numbers that the restorer rewrites.
+ * What a guest page holds, from the hypervisor's page-type tracking (XEN_DOMCTL_PFINFO_*, shifted down into bits 3-0). Page-table pages matter to PV guests, whose page tables hold machine frame numbers that the restorer rewrites. Which pages carry contents is fixed for every value, named or not: broken, allocate_only and invalid carry none, every other type (5-8 included, which this version does not name) carries one page of 4096 bytes. So a reader of this version sizes a page_data body written with a type a later version adds, keeps the type, and passes the page on.
  *
  * Open: a value without a name decodes as a plain number and survives a round trip.
  */
@@ -78,7 +78,7 @@ export const PageTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Ma
 
 /** One page-frame word of a page_data section, as in Xen's migration stream. */
 export interface PfnWord {
-  /** The page's type; types 5-8 are reserved. (bits 63-60) */
+  /** The page's type; types 5-8 have no name in this version, and a page of such a type carries contents (see page_type). (bits 63-60) */
   type: PageType;
   /** The guest page frame number. (bits 51-0) */
   pfn: number;
@@ -88,7 +88,7 @@ export interface PfnWord {
 export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littleEndian): PfnWord {
   const lo = r.lo32At(at, le);
   const hi = r.hi32At(at, le);
-  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at);
+  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at, undefined, "reserved");
   return { type: (hi >>> 28) & 0xf, pfn: (hi & 0xfffff) * 0x100000000 + lo };
 }
 
@@ -199,7 +199,7 @@ export function viewPfnEntry(r: ByteReader): PfnEntryView {
 
 /** The guest's configuration as the toolstack keeps it (for xl, the JSON domain configuration), so an image restores without the original config file. */
 export interface GuestConfig {
-  /** The configuration text, UTF-8; the body's size is its length (no NUL needed). */
+  /** The configuration text, UTF-8: the whole body, its size the text's length. A NUL byte is no part of the text and makes the section invalid; a converter from xl's save file, which ends the text with a NUL, drops it. */
   config: string;
 }
 
@@ -208,7 +208,7 @@ export function decodeGuestConfig(r: ByteReader): GuestConfig {
   let at = "";
   try {
     at = "config";
-    const config = r.string(r.remaining, false);
+    const config = r.text(r.remaining, false);
     return { config };
   } catch (e) {
     throw r.rethrow(e, at);
@@ -459,7 +459,7 @@ export const extendedInfoSection: SectionCodec<ExtendedInfoBody, ImageHeader> = 
   },
 );
 
-/** The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). */
+/** The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). start_pfn is at most end_pfn (field-value otherwise), and there is one frame per page of p2m entries from start_pfn's to end_pfn's: end_pfn / n − start_pfn / n + 1 frames (integer division), n = 512 entries per page for an x86_64 guest, 1024 for x86_32, as Xen's restorer requires; readers reject another count (length). */
 export interface P2mFrameList {
   /** The first pfn the frames cover. */
   startPfn: bigint;
@@ -478,7 +478,7 @@ export function decodeP2mFrameList(r: ByteReader): P2mFrameList {
     at = "end_pfn";
     const endPfn = r.u64();
     at = "frames";
-    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`);
+    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`, r.pos, undefined, "length");
     const frames = r.typedArray("u64", r.remaining / 8);
     return { startPfn, endPfn, frames };
   } catch (e) {
@@ -520,7 +520,7 @@ export const p2mFrameListSectionDecoder: SectionDecoder<P2mFrameListBody, ImageH
 };
 
 /**
- * The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES).
+ * The frames holding a PV guest's own physical-to-machine table, for the pfn range they cover, so the restorer can rebuild it (the legacy p2m frame list; migration v2's X86_PV_P2M_FRAMES). start_pfn is at most end_pfn (field-value otherwise), and there is one frame per page of p2m entries from start_pfn's to end_pfn's: end_pfn / n − start_pfn / n + 1 frames (integer division), n = 512 entries per page for an x86_64 guest, 1024 for x86_32, as Xen's restorer requires; readers reject another count (length).
  *
  * Type id 0x31 (mandatory); body aligned to 8 bytes.
  */
@@ -552,7 +552,7 @@ export const sharedInfoSectionDecoder: SectionDecoder<SharedInfoBody, ImageHeade
     if (ctx.header.arch === 0x3 || ctx.header.arch === 0x4) {
       return decodeSharedInfoPageArm(r);
     }
-    return r.fail(`no layout of shared_info for arch ${ctx.header.arch}`);
+    return r.fail(`no layout of shared_info for arch ${ctx.header.arch}`, r.pos, undefined, "no-variant");
   },
   isArray(header) {
     return false;
@@ -629,6 +629,9 @@ export const unwrittenPagesSectionDecoder: SectionDecoder<UnwrittenPagesBody, Im
   isArray(header) {
     return true;
   },
+  arrayEntrySize(header) {
+    return 8;
+  },
 };
 
 /**
@@ -664,15 +667,21 @@ export const vcpuContextSectionDecoder: SectionDecoder<VcpuContextBody, ImageHea
     if (ctx.header.arch === 0x3 || ctx.header.arch === 0x4) {
       return decodeEntries(r, ctx, 352, decodeVcpuGuestContextArm);
     }
-    return r.fail(`no layout of vcpu_context for arch ${ctx.header.arch}`);
+    return r.fail(`no layout of vcpu_context for arch ${ctx.header.arch}`, r.pos, undefined, "no-variant");
   },
   isArray(header) {
     return true;
   },
+  arrayEntrySize(header) {
+    if (header.arch === 0x2) return 5168;
+    if (header.arch === 0x1) return 2800;
+    if (header.arch === 0x3 || header.arch === 0x4) return 352;
+    return undefined;
+  },
 };
 
 /**
- * The register state of every vcpu, one entry per vcpu in vcpu id order; the table's entry count is the number of vcpus and its entry size the size of one context, as in ELF.
+ * The register state of the guest's vcpus, one entry per vcpu in vcpu id order; the table's entry count is the number of entries and its entry size the size of one context, as in ELF. The layout is chosen by the header's arch alone: Xen reports an x86 HVM guest's vcpus in the 64-bit layout whatever mode the guest runs in, so such a guest is arch x86_64 (an x86_32 HVM image is covered by no rule). There need not be a context for every vcpu id below vcpu_count: a vcpu that is down has none. In a save or migration image entry i is vcpu i, a vcpu that is down before the last one that is up has an all-zero entry, and the entries stop after the highest vcpu that is up; in a core image the entries are the vcpus that were up, in id order (Xen's dump-core records no ids). So the section has at least one entry and at most vcpu_count, and readers reject any other count (vcpu-count).
  *
  * Type id 0x20 (mandatory); body aligned to 8 bytes.
  */
@@ -694,15 +703,15 @@ export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = /*
 
 /** A batch of guest pages: the page-frame words, then the contents of each page whose type carries data, page-aligned so a reader can map them in place. An image has as many batches as it needs. */
 export interface PageData {
-  /** One word per page, in the order the pages follow. */
+  /** One word per page frame, in the order of the pages; a word whose type carries no contents (broken, allocate_only, invalid) has no page in pages, so pages follows the words that carry one. */
   pfns: PfnWord[];
-  /** The contents of every page whose type carries data, in the order of their words. */
+  /** The contents of every page whose type carries data (every type but broken, allocate_only and invalid), in the order of their words. */
   pages: Uint8Array[];
 }
 
-/** @internal The type values of pfns whose elements pages has one of (the schema's count_of). */
+/** @internal The type values of pfns whose elements pages has one of (the schema's count_of: every value but those its not_in lists). */
 export const PAGE_DATA_PAGES_COUNTED: ReadonlySet<number> = /* @__PURE__ */ new Set<number>([
-  0x0, 0x1, 0x2, 0x3, 0x4, 0x9, 0xa, 0xb, 0xc,
+  0x0, 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8, 0x9, 0xa, 0xb, 0xc,
 ]);
 
 /** Reads one page_data. */

@@ -128,7 +128,7 @@ const HVM_RECORD_BODY_CASES: { readonly [name: string]: number } = {
   cpu_msr: 0x14,
 };
 
-/** One record of an HVM context: an 8-byte descriptor (hvm_save_descriptor), then its body. Known types decode to their structs; an unknown type, or a body whose length differs from the current layout (Xen accepts shorter bodies from older hypervisors), keeps its bytes so nothing is lost. */
+/** One record of an HVM context: an 8-byte descriptor (hvm_save_descriptor), then its body, exactly length bytes; descriptor and body are little-endian in every image, the bytes of Xen's blob. A record of a known type whose body has the length of its layout here decodes to that layout. A record of an unknown type, or of a known type with another length (a shorter body from an older hypervisor, which Xen zero-extends when it loads it), is valid and keeps its bytes exactly as they are: a reader neither zero-extends nor cuts it, so the image restores on the hypervisor that wrote it. The variable-length records (cpu_xsave, cpu_msr) have no fixed length to compare; their own rules apply. A per-vcpu record (cpu, lapic, lapic_regs, mtrr, cpu_xsave, viridian_vcpu, vmce_vcpu, tsc_adjust, cpu_msr) has the vcpu id as its instance, below the header's vcpu_count (vcpu-id otherwise). */
 export interface HvmRecord {
   /** Which instance: the vcpu id for per-vcpu records, otherwise 0 (or the PIC/bus index). */
   instance: number;
@@ -141,11 +141,11 @@ export function decodeHvmRecord(r: ByteReader): HvmRecord {
   let at = "";
   try {
     at = "typecode";
-    const typecode = r.u16();
+    const typecode = r.u16le();
     at = "instance";
-    const instance = r.u16();
+    const instance = r.u16le();
     at = "length";
-    const length = r.u32();
+    const length = r.u32le();
     at = "body";
     const bodyReader = r.sub(r.count(length, 1));
     let body: HvmRecordBody;
@@ -287,12 +287,12 @@ export function encodeHvmRecord(w: ByteWriter, v: HvmRecord): void {
     at = "typecode";
     const bodySelector = v.body.type === "unknown" ? v.body.selector : HVM_RECORD_BODY_CASES[v.body.type];
     if (bodySelector === undefined) w.fail(`unknown case "${String(v.body?.type)}"`);
-    w.u16(bodySelector);
+    w.u16le(bodySelector);
     at = "instance";
-    w.u16(v.instance);
+    w.u16le(v.instance);
     at = "length";
     const bodySizeAt = w.pos;
-    w.u32(0);
+    w.u32le(0);
     at = "body";
     const bodyStart = w.pos;
     switch (v.body.type) {
@@ -364,7 +364,7 @@ export function encodeHvmRecord(w: ByteWriter, v: HvmRecord): void {
       default:
         w.fail(`unknown case "${String((v.body as { type?: unknown }).type)}"`);
     }
-    w.patchU32(bodySizeAt, w.pos - bodyStart);
+    w.patchU32(bodySizeAt, w.pos - bodyStart, true);
   } catch (e) {
     throw w.rethrow(e, at);
   }
@@ -513,7 +513,7 @@ export function viewHvmParam(r: ByteReader): HvmParamView {
   return viewHvmParamAt(r, r.take(HVM_PARAM_SIZE));
 }
 
-/** The HVM guest's emulated CPU and device state: the records of the hypervisor's HVM context blob, in order, from the header record to the end record, packed with no padding between them. */
+/** The HVM guest's emulated CPU and device state: the records of the hypervisor's HVM context blob, in order, packed with no padding between them. The first record is the header record and the last the end record, each exactly once; nothing follows the end record. Readers reject any other order (hvm-record), as Xen's loader does. A vcpu that is down has no per-vcpu records. */
 export interface HvmContext {
   /** The records. */
   records: HvmRecord[];
@@ -567,7 +567,7 @@ export const hvmContextSectionDecoder: SectionDecoder<HvmContextBody, ImageHeade
 };
 
 /**
- * The HVM guest's emulated CPU and device state: the records of the hypervisor's HVM context blob, in order, from the header record to the end record, packed with no padding between them.
+ * The HVM guest's emulated CPU and device state: the records of the hypervisor's HVM context blob, in order, packed with no padding between them. The first record is the header record and the last the end record, each exactly once; nothing follows the end record. Readers reject any other order (hvm-record), as Xen's loader does. A vcpu that is down has no per-vcpu records.
  *
  * Type id 0x50 (mandatory); body aligned to 8 bytes.
  */
@@ -594,6 +594,9 @@ export const hvmParamsSectionDecoder: SectionDecoder<HvmParamsBody, ImageHeader>
   },
   isArray(header) {
     return true;
+  },
+  arrayEntrySize(header) {
+    return 16;
   },
 };
 

@@ -1371,7 +1371,7 @@ export function viewHvmHwVioapic(r: ByteReader): HvmHwVioapicView {
   return viewHvmHwVioapicAt(r, r.take(HVM_HW_VIOAPIC_SIZE));
 }
 
-/** Body of a LAPIC record (struct hvm_hw_lapic): local APIC state that does not live in the register page. 32 bytes as an x86_64 hypervisor writes it (28 if the struct were built for i386, which has no tail padding). Older hypervisors wrote 24 bytes (no pending_esr) and earlier still 16 (no tdt_msr); Xen zero-extends such bodies. */
+/** Body of a LAPIC record (struct hvm_hw_lapic): local APIC state that does not live in the register page. 32 bytes as an x86_64 hypervisor writes it (28 if the struct were built for i386, which has no tail padding). Older hypervisors wrote 24 bytes (no pending_esr) and earlier still 16 (no tdt_msr): an image keeps such a body as bytes, and Xen zero-extends it when it loads it. */
 export interface HvmHwLapic {
   /** IA32_APIC_BASE MSR: base address, global enable (bit 11), x2APIC mode (bit 10) and BSP flag (bit 8). */
   apicBaseMsr: bigint;
@@ -3028,7 +3028,7 @@ export function viewHvmTscAdjust(r: ByteReader): HvmTscAdjustView {
   return viewHvmTscAdjustAt(r, r.take(HVM_TSC_ADJUST_SIZE));
 }
 
-/** Body of a CPU_XSAVE record (struct hvm_hw_cpu_xsave): one vcpu's XSAVE-managed state. Variable length: 24 bytes of control registers, then the save area. */
+/** Body of a CPU_XSAVE record (struct hvm_hw_cpu_xsave): one vcpu's XSAVE-managed state. Variable length: 24 bytes of control registers, then the save area, as long as the record's length says. The area's length is not checked against xcr0_accum: its components' offsets come from the saving host's CPUID, which the image does not carry. */
 export interface HvmHwCpuXsave {
   /** The saving host's supported XSAVE feature mask; Xen ignores it on restore. */
   xfeatureMask: bigint;
@@ -3158,7 +3158,7 @@ export function viewHvmMsrEntry(r: ByteReader): HvmMsrEntryView {
   return viewHvmMsrEntryAt(r, r.take(HVM_MSR_ENTRY_SIZE));
 }
 
-/** Body of a CPU_MSR record (struct hvm_msr): one vcpu's MSRs that have no fixed place in another record, as index/value pairs. Variable length: 8 + 16 * count bytes. */
+/** Body of a CPU_MSR record (struct hvm_msr): one vcpu's MSRs that have no fixed place in another record, as index/value pairs. Variable length: the record's length is exactly 8 + 16 × count, and readers reject a record whose count needs more bytes than its length, or leaves bytes over (length). */
 export interface HvmMsr {
   /** The MSRs (Xen's msr[]). */
   msrs: HvmMsrEntry[];

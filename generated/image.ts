@@ -10,11 +10,11 @@ import {
   withEncoder,
 } from "../runtime/index.js";
 
-/** The byte order of every integer in the image whose schema does not pin one (like ELF's EI_DATA). */
+/** The byte order of every integer in the image whose schema does not pin one (like ELF's EI_DATA). A reader that does not know the value cannot read a single integer of the image, so the enum is closed. */
 export const ByteOrder = { little: 0x1, big: 0x2 } as const;
 
 /**
- * The byte order of every integer in the image whose schema does not pin one (like ELF's EI_DATA).
+ * The byte order of every integer in the image whose schema does not pin one (like ELF's EI_DATA). A reader that does not know the value cannot read a single integer of the image, so the enum is closed.
  *
  * Open: a value without a name decodes as a plain number and survives a round trip.
  */
@@ -26,11 +26,11 @@ export const ByteOrderNames: ReadonlyMap<number, string> = /* @__PURE__ */ new M
   [0x2, "big"],
 ]);
 
-/** What the image is for; it decides which sections are required (see the image-type rules). */
+/** What the image is for; it decides which sections are required (see the image-type rules). Closed: a reader cannot check an image whose type it does not know against any rule. */
 export const ImageType = { save: 0x1, core: 0x2, migration: 0x3 } as const;
 
 /**
- * What the image is for; it decides which sections are required (see the image-type rules).
+ * What the image is for; it decides which sections are required (see the image-type rules). Closed: a reader cannot check an image whose type it does not know against any rule.
  *
  * Open: a value without a name decodes as a plain number and survives a round trip.
  */
@@ -43,11 +43,11 @@ export const ImageTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ new M
   [0x3, "migration"],
 ]);
 
-/** How the guest is virtualised; one image format serves both. */
+/** How the guest is virtualised; one image format serves both. Closed, as it selects layouts and rules. Every ARM guest is an hvm guest here, as Xen on ARM creates every domain as an HVM domain. */
 export const GuestType = { pv: 0x1, hvm: 0x2 } as const;
 
 /**
- * How the guest is virtualised; one image format serves both.
+ * How the guest is virtualised; one image format serves both. Closed, as it selects layouts and rules. Every ARM guest is an hvm guest here, as Xen on ARM creates every domain as an HVM domain.
  *
  * Open: a value without a name decodes as a plain number and survives a round trip.
  */
@@ -59,11 +59,11 @@ export const GuestTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ new M
   [0x2, "hvm"],
 ]);
 
-/** The guest's architecture; it selects the layout of architecture-specific sections. */
+/** The guest's architecture; it selects the layout of architecture-specific sections, so it is closed. x86_32 is a 32-bit PV guest only: Xen saves and dumps every x86 HVM guest's state in the 64-bit layouts, whatever mode the guest runs in, so an x86 HVM guest is x86_64 here. */
 export const Arch = { x86_32: 0x1, x86_64: 0x2, arm32: 0x3, arm64: 0x4 } as const;
 
 /**
- * The guest's architecture; it selects the layout of architecture-specific sections.
+ * The guest's architecture; it selects the layout of architecture-specific sections, so it is closed. x86_32 is a 32-bit PV guest only: Xen saves and dumps every x86 HVM guest's state in the 64-bit layouts, whatever mode the guest runs in, so an x86 HVM guest is x86_64 here.
  *
  * Open: a value without a name decodes as a plain number and survives a round trip.
  */
@@ -81,7 +81,7 @@ export const ArchNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<nu
 export interface ImageHeader {
   /** The byte order of the rest of the image. */
   byteOrder: ByteOrder;
-  /** The version of this format the image follows (filled in by the writer). */
+  /** The version of this format the image follows (filled in by the writer); see versioning for what a reader does with a version it does not know. */
   formatVersion: number;
   /** The size of this header, including any fields a later version appended (filled in by the writer). Units: bytes. */
   headerSize: number;
@@ -91,7 +91,7 @@ export interface ImageHeader {
   guestType: GuestType;
   /** The guest's architecture. */
   arch: Arch;
-  /** log2 of the guest page size (12 for 4 KiB pages). Units: log2(bytes). */
+  /** log2 of the guest page size: 12, for 4 KiB pages, is the only value of this version, as page_data holds 4096-byte pages (Xen's guests use 4 KiB pages on x86 and ARM). A later version that allows other page sizes does so with a new format_version, so a reader of this one rejects any other value. Units: log2(bytes). */
   pageShift: number;
   /** Major version of the Xen that produced the image. */
   xenMajor: number;
@@ -99,19 +99,19 @@ export interface ImageHeader {
   xenMinor: number;
   /** The domain id the guest had on the saving host. */
   domainId: number;
-  /** The number of vcpus (the highest vcpu id + 1). */
+  /** The number of vcpus the guest may have (Xen's max_vcpus): vcpu ids run from 0 to vcpu_count − 1, and every vcpu id in the image is below it. At least 1. Not every vcpu needs state in the image: a vcpu that is down has none (see vcpu_context). */
   vcpuCount: number;
-  /** The guest's memory size. Units: bytes. */
+  /** The guest's memory size (its maximum, Xen's max_memkb), a whole number of 4096-byte pages: a writer rounds a size in KiB down to pages, as Xen does. Units: bytes. */
   memorySize: bigint;
-  /** The domain's handle (UUID), in the byte order Xen keeps it. */
+  /** The domain's handle (UUID), the 16 bytes in the order Xen keeps them (xen_domain_handle_t). Printed, as xl and libxl print it, as 32 lower-case hex digits of the bytes in this order, in groups of 8, 4, 4, 4 and 12 joined by hyphens (00112233-4455-6677-8899-aabbccddeeff). */
   uuid: Uint8Array;
-  /** The domain's name, UTF-8, NUL-padded (names longer than 63 bytes are cut by the toolstack). */
+  /** The domain's name, UTF-8, NUL-padded: the text is the bytes before the first NUL (all 64 when there is none), and every byte after it is zero; readers reject a name that is not UTF-8 or has a non-zero byte after its NUL. A name longer than 64 bytes does not fit, and writers refuse it: a toolstack that keeps longer names cuts them, at a character boundary, before it writes the image. */
   name: string;
   /** Where the section table starts; all ones (0xffffffffffffffff) in a streamed image, where offsets are unknown. Units: bytes. */
   sectionTableOffset: bigint;
-  /** The number of entries in the section table, the end section included. */
+  /** The number of entries in the section table, the end section included; in a stream, 0 or the number of sections the stream holds, the end section included. */
   sectionCount: number;
-  /** The size of one section-table entry (48 in versions 1 and 2); readers skip any bytes a later version appended. Units: bytes. */
+  /** The size of one section-table entry, in a seekable table and before each streamed body alike (48 in versions 1 and 2; a later version may append fields). A multiple of 8, so that every entry of a table and every streamed body starts 8-aligned. Readers read entries this far apart and skip the bytes past the fields they know; the entry CRC covers them. Units: bytes. */
   sectionEntrySize: number;
   /** CRC32C of the header's header_size bytes with this field taken as zero. */
   headerCrc: number;
@@ -128,24 +128,70 @@ export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
   let index = -1;
   try {
     r.expectBytesAt(o, IMAGE_HEADER_MAGIC, "magic");
+    const byteOrder = r.u8At(o + 8);
+    if (!(byteOrder === 0x1 || byteOrder === 0x2))
+      r.fail(
+        `byte_order ${byteOrder} is not allowed: it must be one of 1 (little), 2 (big)`,
+        o + 8,
+        "byte_order",
+        "field-value",
+      );
     r.zerosAt(o + 9, 1, "_pad2");
+    const imageType = r.u16At(o + 16);
+    if (!(imageType === 0x1 || imageType === 0x2 || imageType === 0x3))
+      r.fail(
+        `image_type ${imageType} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+        o + 16,
+        "image_type",
+        "field-value",
+      );
+    const guestType = r.u16At(o + 18);
+    if (!(guestType === 0x1 || guestType === 0x2))
+      r.fail(
+        `guest_type ${guestType} is not allowed: it must be one of 1 (pv), 2 (hvm)`,
+        o + 18,
+        "guest_type",
+        "field-value",
+      );
+    const arch = r.u16At(o + 20);
+    if (!(arch === 0x1 || arch === 0x2 || arch === 0x3 || arch === 0x4))
+      r.fail(
+        `arch ${arch} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
+        o + 20,
+        "arch",
+        "field-value",
+      );
+    const pageShift = r.u16At(o + 22);
+    if (!(pageShift === 0xc))
+      r.fail(`page_shift ${pageShift} is not allowed: it must be exactly 12`, o + 22, "page_shift", "field-value");
+    const vcpuCount = r.u32At(o + 36);
+    if (!(vcpuCount >= 0x1))
+      r.fail(`vcpu_count ${vcpuCount} is not allowed: it must be at least 1`, o + 36, "vcpu_count", "field-value");
+    const memorySize = r.u64At(o + 40);
+    if (!(memorySize % 0x1000n === 0x0n))
+      r.fail(
+        `memory_size ${memorySize} is not allowed: it must be a multiple of 4096`,
+        o + 40,
+        "memory_size",
+        "field-value",
+      );
     at = "name";
     const name = r.stringAt(o + 64, 64, false);
     at = "";
     r.zerosAt(o + 144, 4, "reserved");
     return {
-      byteOrder: r.u8At(o + 8),
+      byteOrder,
       formatVersion: r.u16At(o + 10),
       headerSize: r.u32At(o + 12),
-      imageType: r.u16At(o + 16),
-      guestType: r.u16At(o + 18),
-      arch: r.u16At(o + 20),
-      pageShift: r.u16At(o + 22),
+      imageType,
+      guestType,
+      arch,
+      pageShift,
       xenMajor: r.u32At(o + 24),
       xenMinor: r.u32At(o + 28),
       domainId: r.u32At(o + 32),
-      vcpuCount: r.u32At(o + 36),
-      memorySize: r.u64At(o + 40),
+      vcpuCount,
+      memorySize,
       uuid: r.bytesAt(o + 48, 16),
       name,
       sectionTableOffset: r.u64At(o + 128),
@@ -172,6 +218,8 @@ export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader):
     w.bytesAt(o, IMAGE_HEADER_MAGIC, 8);
     at = "byte_order";
     w.u8At(o + 8, v.byteOrder);
+    if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
+      w.fail(`byte_order ${String(v.byteOrder)} is not allowed: it must be one of 1 (little), 2 (big)`, o + 8);
     w.zerosAt(o + 9, 1);
     at = "format_version";
     w.u16At(o + 10, v.formatVersion, true);
@@ -179,12 +227,26 @@ export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader):
     w.u32At(o + 12, v.headerSize, true);
     at = "image_type";
     w.u16At(o + 16, v.imageType, true);
+    if (!(v.imageType === 0x1 || v.imageType === 0x2 || v.imageType === 0x3))
+      w.fail(
+        `image_type ${String(v.imageType)} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+        o + 16,
+      );
     at = "guest_type";
     w.u16At(o + 18, v.guestType, true);
+    if (!(v.guestType === 0x1 || v.guestType === 0x2))
+      w.fail(`guest_type ${String(v.guestType)} is not allowed: it must be one of 1 (pv), 2 (hvm)`, o + 18);
     at = "arch";
     w.u16At(o + 20, v.arch, true);
+    if (!(v.arch === 0x1 || v.arch === 0x2 || v.arch === 0x3 || v.arch === 0x4))
+      w.fail(
+        `arch ${String(v.arch)} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
+        o + 20,
+      );
     at = "page_shift";
     w.u16At(o + 22, v.pageShift, true);
+    if (!(v.pageShift === 0xc))
+      w.fail(`page_shift ${String(v.pageShift)} is not allowed: it must be exactly 12`, o + 22);
     at = "xen_major";
     w.u32At(o + 24, v.xenMajor, true);
     at = "xen_minor";
@@ -193,8 +255,12 @@ export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader):
     w.u32At(o + 32, v.domainId, true);
     at = "vcpu_count";
     w.u32At(o + 36, v.vcpuCount, true);
+    if (!(v.vcpuCount >= 0x1))
+      w.fail(`vcpu_count ${String(v.vcpuCount)} is not allowed: it must be at least 1`, o + 36);
     at = "memory_size";
     w.u64At(o + 40, v.memorySize, true);
+    if (!(v.memorySize % 0x1000n === 0x0n))
+      w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40);
     at = "uuid";
     w.bytesAt(o + 48, v.uuid, 16);
     at = "name";
@@ -223,6 +289,8 @@ export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader):
     w.bytesAt(o, IMAGE_HEADER_MAGIC, 8);
     at = "byte_order";
     w.u8At(o + 8, v.byteOrder);
+    if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
+      w.fail(`byte_order ${String(v.byteOrder)} is not allowed: it must be one of 1 (little), 2 (big)`, o + 8);
     w.zerosAt(o + 9, 1);
     at = "format_version";
     w.u16At(o + 10, v.formatVersion, false);
@@ -230,12 +298,26 @@ export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader):
     w.u32At(o + 12, v.headerSize, false);
     at = "image_type";
     w.u16At(o + 16, v.imageType, false);
+    if (!(v.imageType === 0x1 || v.imageType === 0x2 || v.imageType === 0x3))
+      w.fail(
+        `image_type ${String(v.imageType)} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+        o + 16,
+      );
     at = "guest_type";
     w.u16At(o + 18, v.guestType, false);
+    if (!(v.guestType === 0x1 || v.guestType === 0x2))
+      w.fail(`guest_type ${String(v.guestType)} is not allowed: it must be one of 1 (pv), 2 (hvm)`, o + 18);
     at = "arch";
     w.u16At(o + 20, v.arch, false);
+    if (!(v.arch === 0x1 || v.arch === 0x2 || v.arch === 0x3 || v.arch === 0x4))
+      w.fail(
+        `arch ${String(v.arch)} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
+        o + 20,
+      );
     at = "page_shift";
     w.u16At(o + 22, v.pageShift, false);
+    if (!(v.pageShift === 0xc))
+      w.fail(`page_shift ${String(v.pageShift)} is not allowed: it must be exactly 12`, o + 22);
     at = "xen_major";
     w.u32At(o + 24, v.xenMajor, false);
     at = "xen_minor";
@@ -244,8 +326,12 @@ export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader):
     w.u32At(o + 32, v.domainId, false);
     at = "vcpu_count";
     w.u32At(o + 36, v.vcpuCount, false);
+    if (!(v.vcpuCount >= 0x1))
+      w.fail(`vcpu_count ${String(v.vcpuCount)} is not allowed: it must be at least 1`, o + 36);
     at = "memory_size";
     w.u64At(o + 40, v.memorySize, false);
+    if (!(v.memorySize % 0x1000n === 0x0n))
+      w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40);
     at = "uuid";
     w.bytesAt(o + 48, v.uuid, 16);
     at = "name";
@@ -282,7 +368,67 @@ export function checkImageHeaderAt(r: ByteReader, o: number): void {
   let index = -1;
   try {
     r.expectBytesAt(o, IMAGE_HEADER_MAGIC, "magic");
+    {
+      const value = r.u8At(o + 8);
+      if (!(value === 0x1 || value === 0x2))
+        r.fail(
+          `byte_order ${value} is not allowed: it must be one of 1 (little), 2 (big)`,
+          o + 8,
+          "byte_order",
+          "field-value",
+        );
+    }
     r.zerosAt(o + 9, 1, "_pad2");
+    {
+      const value = r.u16At(o + 16);
+      if (!(value === 0x1 || value === 0x2 || value === 0x3))
+        r.fail(
+          `image_type ${value} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+          o + 16,
+          "image_type",
+          "field-value",
+        );
+    }
+    {
+      const value = r.u16At(o + 18);
+      if (!(value === 0x1 || value === 0x2))
+        r.fail(
+          `guest_type ${value} is not allowed: it must be one of 1 (pv), 2 (hvm)`,
+          o + 18,
+          "guest_type",
+          "field-value",
+        );
+    }
+    {
+      const value = r.u16At(o + 20);
+      if (!(value === 0x1 || value === 0x2 || value === 0x3 || value === 0x4))
+        r.fail(
+          `arch ${value} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
+          o + 20,
+          "arch",
+          "field-value",
+        );
+    }
+    {
+      const value = r.u16At(o + 22);
+      if (!(value === 0xc))
+        r.fail(`page_shift ${value} is not allowed: it must be exactly 12`, o + 22, "page_shift", "field-value");
+    }
+    {
+      const value = r.u32At(o + 36);
+      if (!(value >= 0x1))
+        r.fail(`vcpu_count ${value} is not allowed: it must be at least 1`, o + 36, "vcpu_count", "field-value");
+    }
+    {
+      const value = r.u64At(o + 40);
+      if (!(value % 0x1000n === 0x0n))
+        r.fail(
+          `memory_size ${value} is not allowed: it must be a multiple of 4096`,
+          o + 40,
+          "memory_size",
+          "field-value",
+        );
+    }
     at = "name";
     r.stringAt(o + 64, 64, false);
     at = "";

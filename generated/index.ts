@@ -227,6 +227,14 @@ export const imageFormat: ContainerFormat<ImageHeader> = {
     littleEndian: 0x1,
     bigEndian: 0x2,
     crcOffset: 148,
+    magic: [0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0],
+    offsets: {
+      formatVersion: 10,
+      headerSize: 12,
+      sectionTableOffset: 128,
+      sectionCount: 136,
+      sectionEntrySize: 140,
+    },
   },
   entry: {
     size: SECTION_ENTRY_SIZE,
@@ -260,6 +268,14 @@ export const imageDecoding: DecodingFormat<ImageHeader> = {
     littleEndian: 0x1,
     bigEndian: 0x2,
     crcOffset: 148,
+    magic: [0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0],
+    offsets: {
+      formatVersion: 10,
+      headerSize: 12,
+      sectionTableOffset: 128,
+      sectionCount: 136,
+      sectionEntrySize: 140,
+    },
   },
   entry: {
     size: SECTION_ENTRY_SIZE,
@@ -287,9 +303,9 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "pv_x86_save",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x1] },
-      { field: "guestType", schemaField: "guest_type", values: [0x1] },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2] },
+      { field: "imageType", schemaField: "image_type", values: [0x1], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x1], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -319,9 +335,9 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "pv_x86_migration",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x3] },
-      { field: "guestType", schemaField: "guest_type", values: [0x1] },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2] },
+      { field: "imageType", schemaField: "image_type", values: [0x3], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x1], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -365,9 +381,9 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "hvm_x86_save",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x1] },
-      { field: "guestType", schemaField: "guest_type", values: [0x2] },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2] },
+      { field: "imageType", schemaField: "image_type", values: [0x1], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -392,9 +408,9 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "hvm_x86_migration",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x3] },
-      { field: "guestType", schemaField: "guest_type", values: [0x2] },
-      { field: "arch", schemaField: "arch", values: [0x1, 0x2] },
+      { field: "imageType", schemaField: "image_type", values: [0x3], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x2], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -424,8 +440,9 @@ export const imageRules: readonly ImageRuleData[] = [
   {
     name: "arm_save",
     when: [
-      { field: "imageType", schemaField: "image_type", values: [0x1, 0x3] },
-      { field: "arch", schemaField: "arch", values: [0x3, 0x4] },
+      { field: "imageType", schemaField: "image_type", values: [0x1, 0x3], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x3, 0x4], offset: 20 },
     ],
     sections: {
       guest_config: "required",
@@ -436,8 +453,29 @@ export const imageRules: readonly ImageRuleData[] = [
     order: [["guest_config"], ["page_data"], ["shared_info"], ["vcpu_context"]],
   },
   {
-    name: "core",
-    when: [{ field: "imageType", schemaField: "image_type", values: [0x2] }],
+    name: "pv_core",
+    when: [
+      { field: "imageType", schemaField: "image_type", values: [0x2], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x1], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x1, 0x2], offset: 20 },
+    ],
+    sections: {
+      xen_version: "required",
+      guest_config: "optional",
+      vcpu_context: "required",
+      shared_info: "optional",
+      page_data: "required_repeatable",
+      pfn_map: "required",
+    },
+    order: [["xen_version", "guest_config"], ["vcpu_context"], ["shared_info"], ["page_data"], ["pfn_map"]],
+  },
+  {
+    name: "hvm_core",
+    when: [
+      { field: "imageType", schemaField: "image_type", values: [0x2], offset: 16 },
+      { field: "guestType", schemaField: "guest_type", values: [0x2], offset: 18 },
+      { field: "arch", schemaField: "arch", values: [0x2, 0x3, 0x4], offset: 20 },
+    ],
     sections: {
       xen_version: "required",
       guest_config: "optional",

@@ -293,6 +293,9 @@ export const cpuidSectionDecoder: SectionDecoder<CpuidBody, ImageHeader> = {
   isArray(header) {
     return true;
   },
+  arrayEntrySize(header) {
+    return 24;
+  },
 };
 
 /**
@@ -322,6 +325,9 @@ export const msrPolicySectionDecoder: SectionDecoder<MsrPolicyBody, ImageHeader>
   },
   isArray(header) {
     return true;
+  },
+  arrayEntrySize(header) {
+    return 16;
   },
 };
 
@@ -495,7 +501,7 @@ export const tscInfoSection: SectionCodec<TscInfoBody, ImageHeader> = /* @__PURE
 
 /** One PV vcpu's extended context (xen_domctl_ext_vcpucontext), kept as the hypervisor returned it. */
 export interface VcpuExtended {
-  /** The vcpu it belongs to. */
+  /** The vcpu it belongs to, below the header's vcpu_count (vcpu-id otherwise). */
   vcpuId: number;
   /** The extended context (64 bytes in current Xen, 128 in legacy streams). */
   context: Uint8Array;
@@ -565,13 +571,13 @@ export const vcpuExtendedSection: SectionCodec<VcpuExtendedBody, ImageHeader> = 
 
 /** One PV vcpu's extended FPU state (the xsave area). */
 export interface VcpuXsave {
-  /** The vcpu it belongs to. */
+  /** The vcpu it belongs to, below the header's vcpu_count (vcpu-id otherwise). */
   vcpuId: number;
   /** The vcpu's XCR0. */
   xcr0: bigint;
   /** Every XCR0 bit the vcpu has ever set. */
   xcr0Accum: bigint;
-  /** The xsave area, uncompressed format. */
+  /** The xsave area, uncompressed format, the rest of the body: as long as the hypervisor gave it (the area's size for xcr0_accum on the saving host). Its length is not checked against xcr0_accum: the offsets of the extended components come from the saving host's CPUID, which the image does not carry, so a reader cannot recompute it. */
   area: Uint8Array;
 }
 
@@ -647,9 +653,9 @@ export const vcpuXsaveSection: SectionCodec<VcpuXsaveBody, ImageHeader> = /* @__
 
 /** One PV vcpu's MSRs that are not part of its basic context. */
 export interface VcpuMsrs {
-  /** The vcpu they belong to. */
+  /** The vcpu they belong to, below the header's vcpu_count (vcpu-id otherwise). */
   vcpuId: number;
-  /** The MSRs. */
+  /** The MSRs: the rest of the body, a whole number of 16-byte entries; readers reject a body whose size after the first 8 bytes is not a multiple of 16 (length). */
   msrs: MsrEntry[];
 }
 
@@ -663,7 +669,7 @@ export function decodeVcpuMsrs(r: ByteReader): VcpuMsrs {
     at = "reserved";
     r.zeros(4, true);
     at = "msrs";
-    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`);
+    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, undefined, "length");
     const msrs: MsrEntry[] = [];
     for (index = 0; r.remaining > 0; index++) msrs.push(decodeMsrEntry(r));
     index = -1;

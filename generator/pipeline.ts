@@ -82,10 +82,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     for (const [i, library] of libraries.entries()) changed.push(...writeFiles(join(options.outDir, library.name), libraryFiles[i]!, check));
   }
   if (options.only !== "codecs") {
-    const [{ DOCS_MARKER, emitDocs }, { buildSampleImage }] = await Promise.all([import("./emit/docs/emit-docs.js"), import("./emit/docs/sample-image.js")]);
+    const [{ DOCS_MARKER, emitDocs }, { buildSampleImages }] = await Promise.all([import("./emit/docs/emit-docs.js"), import("./emit/docs/sample-image.js")]);
     // The sample image of the hex dump is made from the model by the runtime's reflection, never by
     // generated code. The libraries are documented beside the format, each under formats/NAME/ (in name order).
-    const docs = emitDocs(model, { sample: buildSampleImage(model), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })) });
+    const docs = emitDocs(model, { samples: await buildSampleImages(model), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })) });
     const docsDir = options.docsDir ?? "docs";
     try {
       changed.push(...writeTree(docsDir, docs, { check, owned: (text) => text.slice(0, 512).includes(DOCS_MARKER) }));

@@ -1,4 +1,4 @@
-import { asDecodeError, DecodeError, type Location, type XenImageError } from "./errors.js";
+import { asDecodeError, DecodeError, type DecodeErrorCode, type Location, type XenImageError } from "./errors.js";
 import { HOST_LITTLE_ENDIAN, NUMERIC_ARRAYS, type NumericArrays, type NumericArrayType, swapElements } from "./typed-arrays.js";
 
 // ignoreBOM: a leading U+FEFF is text like any other; dropping it would break exact round trips.
@@ -48,9 +48,12 @@ export class ByteReader {
     return this.base + this.pos;
   }
 
-  /** Throws a {@link DecodeError} at the current offset (or `at`, relative to `bytes`), naming `path` if given. */
-  fail(reason: string, at: number = this.pos, path?: string): never {
-    throw new DecodeError("invalid", reason, this.where(at, path));
+  /**
+   * Throws a {@link DecodeError} with `code` (default `invalid`, for rules of other formats) at the
+   * current offset (or `at`, relative to `bytes`), naming `path` if given.
+   */
+  fail(reason: string, at: number = this.pos, path?: string, code: DecodeErrorCode = "invalid"): never {
+    throw new DecodeError(code, reason, this.where(at, path));
   }
 
   /** The error to throw for anything that escaped a generated decoder while it read field `path`. */
@@ -97,7 +100,7 @@ export class ByteReader {
       if (this.bytes[at + i] !== expected[i]) {
         const found = Array.from(this.bytes.subarray(at, at + expected.length), (b) => b.toString(16).padStart(2, "0")).join(" ");
         const wanted = Array.from(expected, (b) => b.toString(16).padStart(2, "0")).join(" ");
-        this.fail(`bad magic: expected ${wanted}, found ${found}`, at, path);
+        this.fail(`bad magic: expected ${wanted}, found ${found}`, at, path, "magic");
       }
     }
   }
@@ -156,13 +159,13 @@ export class ByteReader {
   u64nAt(at: number, le = this.littleEndian): number {
     const lo = this.view.getUint32(le ? at : at + 4, le);
     const hi = this.view.getUint32(le ? at + 4 : at, le);
-    if (hi >= 0x20_0000) this.fail(`value 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} exceeds 2^53-1`, at);
+    if (hi >= 0x20_0000) this.fail(`value 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} exceeds 2^53-1`, at, undefined, "field-value");
     return hi * TWO_32 + lo;
   }
   /** An i64 declared `repr: number`: exact within ±(2^53 − 1), rejected outside. */
   i64nAt(at: number, le = this.littleEndian): number {
     const v = this.i64At(at, le);
-    if (v > 0x1f_ffff_ffff_ffffn || v < -0x1f_ffff_ffff_ffffn) this.fail(`value ${v} is outside ±(2^53-1)`, at);
+    if (v > 0x1f_ffff_ffff_ffffn || v < -0x1f_ffff_ffff_ffffn) this.fail(`value ${v} is outside ±(2^53-1)`, at, undefined, "field-value");
     return Number(v);
   }
   /** `n` bytes at `at`, as a view (zero-copy). */
@@ -193,11 +196,11 @@ export class ByteReader {
     // The common paddings (2, 4, 8 bytes) cost one or two word reads; a non-zero word is then
     // searched byte by byte only to name the offending offset.
     if (n === 4 ? this.view.getUint32(at) === 0 : n === 8 ? (this.view.getUint32(at) | this.view.getUint32(at + 4)) === 0 : n === 2 ? this.view.getUint16(at) === 0 : false) return;
-    for (let i = at; i < at + n; i++) if (this.bytes[i] !== 0) this.fail("padding or reserved byte is not zero", i, path);
+    for (let i = at; i < at + n; i++) if (this.bytes[i] !== 0) this.fail("padding or reserved byte is not zero", i, path, "reserved");
   }
   /** Fails unless a value read at `at` equals a schema constant. */
   expectAt(actual: number | bigint, expected: number | bigint, at: number, path?: string): void {
-    if (actual !== expected) this.fail(`expected 0x${expected.toString(16)}, found 0x${actual.toString(16)}`, at, path);
+    if (actual !== expected) this.fail(`expected 0x${expected.toString(16)}, found 0x${actual.toString(16)}`, at, path, "magic");
   }
 
   u8(): number {
@@ -327,19 +330,30 @@ export class ByteReader {
     return this.stringAt(this.take(n), n, ascii);
   }
 
+  /**
+   * A text that is the whole of the next `n` bytes (`string: rest`): no terminator, so a NUL is no part
+   * of any valid text and is rejected, as a writer refuses to write one.
+   */
+  text(n: number, ascii = false): string {
+    const at = this.take(n);
+    const nul = this.bytes.subarray(at, at + n).indexOf(0);
+    if (nul >= 0) this.fail("a NUL byte inside a text that has no terminator", at + nul, undefined, "string");
+    return this.stringAt(at, n, ascii);
+  }
+
   /** {@link string} at a claimed position. */
   stringAt(at: number, n: number, ascii = false): string {
     const raw = this.bytes.subarray(at, at + n);
     let end = raw.indexOf(0);
     if (end < 0) end = n;
-    for (let i = end; i < n; i++) if (raw[i] !== 0) this.fail("non-zero byte after the string's terminating NUL", at + i);
+    for (let i = end; i < n; i++) if (raw[i] !== 0) this.fail("non-zero byte after the string's terminating NUL", at + i, undefined, "string");
     if (ascii) {
-      for (let i = 0; i < end; i++) if (raw[i]! > 0x7f) this.fail("non-ASCII byte in an ASCII string", at + i);
+      for (let i = 0; i < end; i++) if (raw[i]! > 0x7f) this.fail("non-ASCII byte in an ASCII string", at + i, undefined, "string");
     }
     try {
       return utf8.decode(raw.subarray(0, end));
     } catch {
-      return this.fail("string is not valid UTF-8", at);
+      return this.fail("string is not valid UTF-8", at, undefined, "string");
     }
   }
 
@@ -360,13 +374,13 @@ export class ByteReader {
     const left = this.remaining;
     if (typeof n === "bigint") n = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
     if (elementSize > 0 && n > left / elementSize) {
-      this.fail(`count ${n} needs ${n * elementSize} bytes, ${left} left`);
+      this.fail(`count ${n} needs ${n * elementSize} bytes, ${left} left`, this.pos, undefined, "length");
     }
     return n;
   }
 
   /** Fails unless every byte was read: a section body must be exactly its fields. */
   expectEnd(): void {
-    if (this.pos !== this.bytes.length) this.fail(`${this.bytes.length - this.pos} unexpected trailing bytes`);
+    if (this.pos !== this.bytes.length) this.fail(`${this.bytes.length - this.pos} unexpected trailing bytes`, this.pos, undefined, "length");
   }
 }

@@ -3,7 +3,7 @@ import { ByteWriter } from "./byte-writer.js";
 import { crc32c } from "./crc32c.js";
 import { checkEntryToWrite, checkGap, encodeEntry, END_ALIGN, isValidAlign, MAX_ALIGN } from "./entry-rules.js";
 import { asEncodeError, DecodeError, EncodeError, hex, shown, XenImageError, type EncodeErrorCode } from "./errors.js";
-import { encodeHeaderBytes, headerChecksum, prepareHeader, seekableBodyOffset, seekableTableOffset } from "./layout.js";
+import { checkMagic, encodeHeaderBytes, headerByteOrder, headerChecksum, prepareHeader, seekableBodyOffset, seekableTableOffset, TABLE_ALIGN } from "./layout.js";
 import type { EntryShape, SectionCodec, SectionDecoder } from "./section-codec.js";
 import { SectionTable, type EntryLayout } from "./section-table.js";
 
@@ -92,6 +92,10 @@ interface HeaderPlaces {
   readonly bigEndian: number;
   /** Where header_crc is, so the CRC can be computed with it taken as zero. */
   readonly crcOffset: number;
+  /** The magic the header opens with, checked before anything else. */
+  readonly magic: ArrayLike<number>;
+  /** Where the fields the container reads before decoding the header are (and where errors about them point). */
+  readonly offsets: { readonly [K in "formatVersion" | "headerSize" | "sectionTableOffset" | "sectionCount" | "sectionEntrySize"]: number };
 }
 
 /**
@@ -330,42 +334,52 @@ export interface ImageLayout<H> {
   readonly entries: readonly TableEntry[];
 }
 
-/** Reads and checks the header (magic, byte order, version, size, CRC). */
+/**
+ * Reads and checks the header, in the order the specification gives: the magic, byte_order,
+ * format_version, header_size, the header CRC, then every field's own rule (padding and reserved
+ * bytes, closed enums, `valid:` values, the name) and section_entry_size. The CRC comes before the
+ * fields' rules so that a corrupt header is reported as such, not as whichever rule the corruption breaks.
+ */
 export function decodeHeader<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): { header: H; littleEndian: boolean } {
   const h = format.header;
+  const at = (name: keyof ContainerFormat<H>["header"]["offsets"], path: string) => ({ section: "header", path, offset: h.offsets[name] });
   if (bytes.length < h.size) {
-    throw new DecodeError("truncated", `an image header needs ${h.size} bytes, the input has ${bytes.length}`, { offset: 0, section: "header" });
+    if (bytes.length >= h.magic.length) checkMagic(format, bytes);
+    throw new DecodeError("truncated", `an image header needs ${h.size} bytes, the input has ${bytes.length}`, { offset: bytes.length, section: "header" });
   }
-  const order = bytes[h.byteOrderOffset];
-  if (order !== h.littleEndian && order !== h.bigEndian) {
-    // A wrong magic explains a wrong byte-order byte better; the header decoder checks it first.
-    try {
-      h.decode(new ByteReader(bytes.subarray(0, h.size)));
-    } catch (e) {
-      throw e instanceof XenImageError ? e.within({ section: "header" }) : e;
-    }
-    throw new DecodeError("invalid", `unknown byte order ${order}`, { offset: h.byteOrderOffset, section: "header", path: "byte_order" });
+  checkMagic(format, bytes);
+  const littleEndian = headerByteOrder(format, bytes);
+  if (littleEndian === undefined) {
+    throw new DecodeError("field-value", `byte_order ${bytes[h.byteOrderOffset]} is neither little (${h.littleEndian}) nor big (${h.bigEndian})`, { offset: h.byteOrderOffset, section: "header", path: "byte_order" });
   }
-  const littleEndian = order === h.littleEndian;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint16(h.offsets.formatVersion, littleEndian);
+  if (version === 0 || version > format.version) {
+    throw new DecodeError("unsupported", `format version ${version}; this reader knows versions 1 to ${format.version}`, at("formatVersion", "format_version"));
+  }
+  const headerSize = view.getUint32(h.offsets.headerSize, littleEndian);
+  if (headerSize < h.size || headerSize > bytes.length) {
+    throw new DecodeError("field-value", `header size ${headerSize} is outside ${h.size}…${bytes.length}`, at("headerSize", "header_size"));
+  }
+  const stored = view.getUint32(h.crcOffset, littleEndian);
+  const crc = headerChecksum(bytes.subarray(0, headerSize), h.crcOffset);
+  if (crc !== stored) {
+    throw new DecodeError("crc", `header CRC mismatch: stored ${hex(stored)}, computed ${hex(crc)}`, { section: "header", path: "header_crc", offset: h.crcOffset });
+  }
   let header: H;
   try {
     header = h.decode(new ByteReader(bytes.subarray(0, h.size), { littleEndian }));
   } catch (e) {
     throw e instanceof XenImageError ? e.within({ section: "header" }) : e;
   }
-  const where = { section: "header" };
-  if (header.formatVersion === 0 || header.formatVersion > format.version) {
-    throw new DecodeError("unsupported", `format version ${header.formatVersion}; this reader knows versions 1 to ${format.version}`, { ...where, path: "format_version" });
-  }
-  if (header.headerSize < h.size || header.headerSize > bytes.length) {
-    throw new DecodeError("invalid", `header size ${header.headerSize} is outside ${h.size}…${bytes.length}`, { ...where, path: "header_size" });
-  }
-  const crc = headerChecksum(bytes.subarray(0, header.headerSize), h.crcOffset);
-  if (crc !== header.headerCrc) {
-    throw new DecodeError("crc", `header CRC mismatch: stored ${hex(header.headerCrc)}, computed ${hex(crc)}`, { ...where, path: "header_crc", offset: h.crcOffset });
+  const entrySize = header.sectionEntrySize;
+  if (entrySize < format.entry.size || entrySize % TABLE_ALIGN !== 0) {
+    const reason = entrySize < format.entry.size ? `is smaller than ${format.entry.size}` : `is not a multiple of ${TABLE_ALIGN}`;
+    throw new DecodeError("field-value", `section entry size ${entrySize} ${reason}`, at("sectionEntrySize", "section_entry_size"));
   }
   return { header, littleEndian };
 }
+
 
 /**
  * Reads the header and the section table of a seekable image held in memory and checks every entry
@@ -392,14 +406,19 @@ export function tablePlacement<H extends ContainerHeader>(format: DecodingFormat
   if (header.sectionTableOffset === STREAMED) {
     throw new DecodeError("streamed", "this is a streamed image (its table offset is the sentinel); read it with the stream decoder", { section: "header", path: "section_table_offset" });
   }
+  const offsets = format.header.offsets;
   const entrySize = header.sectionEntrySize;
   const tableOffset = header.sectionTableOffset;
   const tableEnd = tableOffset + BigInt(header.sectionCount) * BigInt(entrySize);
-  if (entrySize < format.entry.size) {
-    throw new DecodeError("invalid", `section entry size ${entrySize} is smaller than ${format.entry.size}`, { section: "header", path: "section_entry_size" });
+  if (header.sectionCount === 0) {
+    throw new DecodeError("section-count", "the section table is empty (it needs at least the end section)", { section: "header", path: "section_count", offset: offsets.sectionCount });
   }
-  if (tableOffset < BigInt(header.headerSize) || tableEnd > BigInt(imageSize)) {
-    throw new DecodeError("invalid", `the section table (${hex(tableOffset)}…${hex(tableEnd)}) lies outside the image (${hex(imageSize)} bytes)`, { section: "header", path: "section_table_offset" });
+  if (tableOffset < BigInt(header.headerSize) || tableOffset % BigInt(TABLE_ALIGN) !== 0n) {
+    const reason = tableOffset < BigInt(header.headerSize) ? `inside the header (${header.headerSize} bytes)` : `not a multiple of ${TABLE_ALIGN}`;
+    throw new DecodeError("placement", `the section table's offset ${hex(tableOffset)} is ${reason}`, { section: "header", path: "section_table_offset", offset: offsets.sectionTableOffset });
+  }
+  if (tableEnd > BigInt(imageSize)) {
+    throw new DecodeError("truncated", `the section table (${hex(tableOffset)}…${hex(tableEnd)}) runs past the end of the image (${hex(imageSize)} bytes)`, { section: "section table", offset: imageSize });
   }
   if (tableEnd < BigInt(imageSize)) {
     throw new DecodeError("trailing", `${BigInt(imageSize) - tableEnd} bytes follow the section table, which ends the image`, { section: "section table", offset: Number(tableEnd) });

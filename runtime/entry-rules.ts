@@ -125,6 +125,7 @@ export type EntryPlacement =
 export class EntryChecker<H extends ContainerHeader> {
   private readonly known: Map<number, SectionDecoder<unknown, H>>;
   private readonly arrays = new Map<number, boolean>();
+  private readonly entrySizes = new Map<number, number | undefined>();
   /** Seekable: where the previous body ended (the header's end before the first). */
   private previousEnd: number;
 
@@ -174,8 +175,19 @@ export class EntryChecker<H extends ContainerHeader> {
     if (!this.isArray(codec)) {
       if (!isZero(e.entryCount)) return { code: "entry-shape", reason: `${codec.name} is not an array section: its entry count must be 0, not ${e.entryCount}`, path: "entry_count" };
       if (e.entrySize !== 0) return { code: "entry-shape", reason: `${codec.name} is not an array section: its entry size must be 0, not ${e.entrySize}`, path: "entry_size" };
+      return undefined;
     }
+    const expected = this.entrySizeOf(codec);
+    if (expected === undefined) return undefined;
+    if (e.entrySize !== expected) return { code: "entry-shape", reason: `${codec.name} entries are ${expected} bytes, not ${e.entrySize}`, path: "entry_size" };
+    const fits = typeof e.size === "number" && typeof e.entryCount === "number" ? e.size === e.entryCount * e.entrySize : BigInt(e.size) === BigInt(e.entryCount) * BigInt(e.entrySize);
+    if (!fits) return { code: "entry-shape", reason: `size ${e.size} is not entry_count ${e.entryCount} × entry_size ${e.entrySize}`, path: "size" };
     return undefined;
+  }
+
+  private entrySizeOf(codec: SectionDecoder<unknown, H>): number | undefined {
+    if (!this.entrySizes.has(codec.id)) this.entrySizes.set(codec.id, codec.arrayEntrySize?.(this.header));
+    return this.entrySizes.get(codec.id);
   }
 
   private isArray(codec: SectionDecoder<unknown, H>): boolean {
@@ -300,7 +312,12 @@ export function checkEntryToWrite<H extends ContainerHeader>(
   for (const field of ["size", "entryCount"] as const) if (!u64(fields[field])) fail(snake(field), `${shown(fields[field])} is not a valid u64 (a bigint is expected)`);
   if (((fields.type & ~OPTIONAL_BIT) >>> 0) === format.endId) fail("type", "the end section is written by the writer, not given as a section", "end-entry");
   const problem = new EntryChecker(format, header, { kind: "streamed" }).check({ ...fields, offset: STREAMED }, 0);
-  if (problem !== undefined) fail(problem.path, problem.reason, problem.code);
+  if (problem !== undefined) fail(problem.path, problem.reason, writerCode(problem.code));
+}
+
+/** A broken entry rule's code on a writer's error; the CRC and placement rules never reach a writer (it computes them). */
+function writerCode(code: EntryRuleCode): EncodeErrorCode {
+  return code === "entry-crc" || code === "reserved" || code === "placement" ? "internal" : code;
 }
 
 function snake(name: string): string {

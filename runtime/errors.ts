@@ -4,6 +4,8 @@
  * `code`; people read `message`.
  */
 
+import type { DecodeErrorCode, EncodeErrorCode, XenImageErrorCode } from "./error-codes.js";
+
 /** Where in an image something went wrong. Every part is optional: say what is known. */
 export interface Location {
   /** Absolute byte offset in the image or stream. */
@@ -28,100 +30,18 @@ function describe(where: Location): string {
 }
 
 /**
- * The codes of {@link DecodeError}: what is wrong with the bytes. A code is a stable, machine-readable
- * kind; adding one is a deliberate change of this list.
- */
-/**
  * The codes of a broken section-table entry rule, the same on a reader's {@link DecodeError} and a
  * writer's {@link EncodeError} (writers check every entry by the readers' rules).
  */
-export type EntryRuleCode =
-  /** A table entry's entry_crc does not match its bytes (format version 2 on). */
-  | "entry-crc"
-  /** A field reserved in the image's version is not zero (version 1's entry_crc). */
-  | "reserved"
-  /** The end section is not last, or a field of its entry is not the one value it may have. */
-  | "end-entry"
-  /** An alignment that is not a power of two, above the format's maximum, or not the registry's. */
-  | "alignment"
-  /** A known section type with the wrong optional bit, or a type id that collides with the optional bit. */
-  | "optional-bit"
-  /** A section that is not an array section with a non-zero entry count or entry size. */
-  | "entry-shape"
-  /** A body (or the table) not where the layout puts it: outside the image, overlapping, out of order, off its alignment. */
-  | "placement";
+export type EntryRuleCode = "entry-crc" | "reserved" | "end-entry" | "alignment" | "optional-bit" | "entry-shape" | "placement";
 
-export type DecodeErrorCode =
-  /** The input ends before what it announces. */
-  | "truncated"
-  /** A value breaks the format: a bad magic, a non-zero padding byte, an impossible size, … */
-  | "invalid"
-  /** A checksum does not match. */
-  | "crc"
-  /** A section type this reader does not know, without the optional bit: it cannot be skipped. */
-  | "unknown-mandatory"
-  /** Valid, but not something this reader supports (a newer format version, a legacy Xen stream). */
-  | "unsupported"
-  /** A streamed image given where a seekable one is needed. */
-  | "streamed"
-  /** A seekable image given where a stream is needed. */
-  | "not-streamed"
-  /** A section larger than the reader's limit. */
-  | "too-large"
-  /** Bytes after the end of the image or stream. */
-  | "trailing"
-  /** A broken section-table entry rule (`entry-rules.ts`). */
-  | EntryRuleCode
-  /** A non-zero byte in an alignment gap of a seekable image. */
-  | "gap"
-  /** A non-zero byte in a stream's padding. */
-  | "padding"
-  /** A stream's non-zero section_count that is not the number of sections it holds. */
-  | "section-count"
-  /** A required part is missing (interop: a section or note another format must have). */
-  | "missing"
-  /** A value does not fit where it must go (interop: a 64-bit field into our 32 bits). */
-  | "out-of-range"
-  /** Input of no format this tool knows. */
-  | "unknown-format"
-  /** A bug: something escaped a decoder (the original error is the `cause`). */
-  | "internal";
-
-/** The codes of {@link EncodeError}: what is wrong with the values to encode. */
-export type EncodeErrorCode =
-  /** A value out of range, of the wrong type or length. */
-  | "invalid-value"
-  /** A section type the format does not have. */
-  | "unknown-section"
-  /** A section of a type the format does not know, without the optional bit: no reader could skip it. */
-  | "unknown-mandatory"
-  /** No layout of the section fits the image's header (its arch, its guest type). */
-  | "no-variant"
-  /** A schema model that does not hold together (reflection). */
-  | "invalid-schema"
-  /** An image another format cannot carry without losing something the caller did not allow to lose. */
-  | "lossy"
-  /** An image a dump-core file cannot be made of. */
-  | "dump-core"
-  /** A stream encoder used after it ended, or after its target failed. */
-  | "ended"
-  | "failed"
-  /** An image writer used after it finished or was aborted. */
-  | "finished"
-  | "aborted"
-  /** An image writer used after `complete()`: the image is whole at its temporary name, only `commit` is left. */
-  | "complete"
-  /** A broken section-table entry rule, found before writing the entry. */
-  | EntryRuleCode
-  /** A bug: something escaped an encoder (the original error is the `cause`). */
-  | "internal";
-
-/** Every code of every {@link XenImageError}. */
-export type XenImageErrorCode = DecodeErrorCode | EncodeErrorCode | "json";
+// The codes themselves, each with its meaning, are listed once in error-codes.ts: the unions below
+// are that list's keys, so a code missing there does not compile, and the docs print the same list.
+export type { DecodeErrorCode, EncodeErrorCode, XenImageErrorCode } from "./error-codes.js";
 
 /** The base of every error xenimage throws on purpose. */
 export class XenImageError extends Error {
-  /** A stable, machine-readable error kind. */
+  /** A stable, machine-readable error kind, one of `error-codes.ts` (the docs list them with their meaning). */
   readonly code: XenImageErrorCode;
   /** The problem without the location suffix. */
   readonly reason: string;

@@ -3,6 +3,7 @@
  * Generated codecs import only this module; it knows nothing about particular sections.
  */
 export * from "./errors.js";
+export * from "./error-codes.js";
 export * from "./byte-reader.js";
 export * from "./byte-writer.js";
 export * from "./crc32c.js";

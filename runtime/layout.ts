@@ -25,11 +25,10 @@
  * `section_count` is 0 in a stream because its producer does not know how many sections will come; a
  * reader that finds a non-zero count checks it against the sections it read.
  */
-import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
-import type { ContainerFormat, ContainerHeader, HeaderInit } from "./container.js";
+import type { ContainerFormat, ContainerHeader, DecodingFormat, HeaderInit } from "./container.js";
 import { crc32c } from "./crc32c.js";
-import { asEncodeError, EncodeError, shown, XenImageError } from "./errors.js";
+import { asEncodeError, DecodeError, EncodeError, shown, XenImageError } from "./errors.js";
 
 /** Entries in a stream start at multiples of this, counted from the stream's first byte. */
 export const STREAM_ALIGN = 8;
@@ -69,20 +68,39 @@ export function headerChecksum(bytes: Uint8Array, crcOffset: number): number {
   return crc32c(copy);
 }
 
+/** The byte order a header's byte_order byte names: true little-endian, false big-endian; undefined when unknown. */
+export function headerByteOrder<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): boolean | undefined {
+  const order = bytes[format.header.byteOrderOffset];
+  return order === format.header.littleEndian ? true : order === format.header.bigEndian ? false : undefined;
+}
+
+/** Fails unless `bytes` open with the format's magic (at least as many bytes as the magic are given). */
+export function checkMagic<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): void {
+  const magic = format.header.magic;
+  for (let i = 0; i < magic.length; i++) {
+    if (bytes[i] !== magic[i]) {
+      const shown = (b: readonly number[]) => b.map((x) => x.toString(16).padStart(2, "0")).join(" ");
+      throw new DecodeError("magic", `bad magic: expected ${shown(Array.from(magic))}, found ${shown(Array.from(bytes.subarray(0, magic.length)))}`, { offset: 0, section: "header", path: "magic" });
+    }
+  }
+}
+
 /**
  * The header size a header claims (a later version's header may be longer than the struct this version
- * knows), or 0 when the bytes are too broken to say; `decodeHeader` then reports why.
+ * knows), read from its bytes after checking the magic and the byte order; 0 when they do not check
+ * out or the bytes are too short to say, and `decodeHeader` then reports why.
  */
-export function claimedHeaderSize<H extends ContainerHeader>(format: ContainerFormat<H>, bytes: Uint8Array): number {
+export function claimedHeaderSize<H extends ContainerHeader>(format: DecodingFormat<H>, bytes: Uint8Array): number {
   const h = format.header;
   if (bytes.length < h.size) return 0;
-  const order = bytes[h.byteOrderOffset];
-  if (order !== h.littleEndian && order !== h.bigEndian) return 0;
   try {
-    return h.decode(new ByteReader(bytes.subarray(0, h.size), { littleEndian: order === h.littleEndian })).headerSize;
+    checkMagic(format, bytes);
   } catch {
     return 0;
   }
+  const littleEndian = headerByteOrder(format, bytes);
+  if (littleEndian === undefined) return 0;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(h.offsets.headerSize, littleEndian);
 }
 
 /** A header the writer completed from a caller's {@link HeaderInit}, and its byte order. */

@@ -10,7 +10,7 @@ export type Presence = "required" | "optional" | "repeatable" | "required_repeat
 export interface ImageRuleData {
   readonly name: string;
   /** Header property → the values that select this rule (all must match). */
-  readonly when: readonly { readonly field: string; readonly schemaField: string; readonly values: readonly (number | bigint)[] }[];
+  readonly when: readonly { readonly field: string; readonly schemaField: string; readonly values: readonly (number | bigint)[]; readonly offset?: number }[];
   readonly sections: Readonly<Record<string, Presence>>;
   /** Groups in order: every section of a group comes before any section of a later group. */
   readonly order: readonly (readonly string[])[];

@@ -41,6 +41,12 @@ export interface SectionDecoder<T, H> extends SectionInfo {
    * its body. A reader requires both to be 0 in the entry of a section that is not.
    */
   isArray(header: H): boolean;
+  /**
+   * For an array section, the entry size its layout for this header fixes (the table's entry_size must
+   * be it, and size entry_count × it); undefined when the layout fixes none. Readers check both with
+   * the entry, before any body is read.
+   */
+  arrayEntrySize?(header: H): number | undefined;
 }
 
 /**
@@ -53,12 +59,13 @@ export interface SectionCodec<T, H> extends SectionDecoder<T, H> {
 
 /** A section codec: a decoder with its encoder added (generated code calls it as a pure call, so bundlers may drop it). */
 export function withEncoder<T, H>(decoder: SectionDecoder<T, H>, encode: (w: ByteWriter, body: T, header: H) => EntryShape): SectionCodec<T, H> {
-  return { name: decoder.name, id: decoder.id, optional: decoder.optional, align: decoder.align, since: decoder.since, decode: decoder.decode, isArray: decoder.isArray, encode };
+  const codec: SectionCodec<T, H> = { name: decoder.name, id: decoder.id, optional: decoder.optional, align: decoder.align, since: decoder.since, decode: decoder.decode, isArray: decoder.isArray, encode };
+  return decoder.arrayEntrySize === undefined ? codec : { ...codec, arrayEntrySize: decoder.arrayEntrySize };
 }
 
 /** Fails unless the table's entry size is the one the layout fixes (a body whose array counts entries). */
 export function expectEntrySize<H>(r: ByteReader, ctx: SectionContext<H>, entrySize: number): void {
-  if (ctx.entrySize !== entrySize) r.fail(`entry size ${ctx.entrySize} in the table, ${entrySize} expected`);
+  if (ctx.entrySize !== entrySize) r.fail(`entry size ${ctx.entrySize} in the table, ${entrySize} expected`, r.pos, undefined, "entry-shape");
 }
 
 /** Decodes an array section: `entryCount` entries of exactly `entrySize` bytes each. */
@@ -70,7 +77,7 @@ export function decodeEntries<T, H>(
 ): T[] {
   expectEntrySize(r, ctx, entrySize);
   const count = r.count(ctx.entryCount, entrySize);
-  if (count * entrySize !== r.remaining) r.fail(`${count} entries of ${entrySize} bytes do not fill the ${r.remaining}-byte body`);
+  if (count * entrySize !== r.remaining) r.fail(`${count} entries of ${entrySize} bytes do not fill the ${r.remaining}-byte body`, r.pos, undefined, "entry-shape");
   const out: T[] = [];
   let i = 0;
   try {

@@ -213,7 +213,7 @@ function decodeEntries(format: DecodingFormat<ContainerHeader>, header: Containe
       throw e instanceof XenImageError ? e.within({ section: `table entry #${i}` }) : e;
     }
   }
-  if (entries.length === 0) throw new DecodeError("invalid", "the section table is empty (it needs at least the end section)", { section: "header", path: "section_count" });
+  if (entries.length === 0) throw new DecodeError("section-count", "the section table is empty (it needs at least the end section)", { section: "header", path: "section_count", offset: format.header.offsets.sectionCount });
   const checker = new EntryChecker(format, header, { kind: "seekable", tableOffset, count: entries.length });
   entries.forEach((entry, i) => {
     const computed = entryChecksum(table.subarray(i * entrySize, (i + 1) * entrySize), format.entry.crcOffset);

@@ -323,7 +323,7 @@ export class StreamDecoder<H extends ContainerHeader, S extends KnownSectionBase
         if (isEnd) {
           // Like a seekable table's, a stream's section count includes the end section.
           if (this.header.sectionCount !== 0 && this.header.sectionCount !== index + 1) {
-            throw new DecodeError("section-count", `the header announces ${this.header.sectionCount} sections, the stream has ${index + 1}`, { section: "header", path: "section_count" });
+            throw new DecodeError("section-count", `the header announces ${this.header.sectionCount} sections, the stream has ${index + 1}`, { section: "header", path: "section_count", offset: format.header.offsets.sectionCount });
           }
           const endAt = this.reader.offset;
           if (!(await this.reader.atEnd())) {

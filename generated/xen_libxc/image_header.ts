@@ -12,7 +12,7 @@ export interface LibxcImageOptions {
 /** Reads a libxc_image_options word at a claimed position and splits it into its fields. */
 export function unpackLibxcImageOptionsAt(r: ByteReader, at: number, le: boolean = r.littleEndian): LibxcImageOptions {
   const raw = r.u16At(at, le);
-  if ((raw & 0xfffe) !== 0) r.fail("reserved bits of libxc_image_options are not zero", at);
+  if ((raw & 0xfffe) !== 0) r.fail("reserved bits of libxc_image_options are not zero", at, undefined, "reserved");
   return { bigEndian: raw & 0x1 };
 }
 

@@ -229,7 +229,7 @@ export interface PfnWord {
 export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littleEndian): PfnWord {
   const lo = r.lo32At(at, le);
   const hi = r.hi32At(at, le);
-  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at);
+  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at, undefined, "reserved");
   return { type: (hi >>> 28) & 0xf, pfn: (hi & 0xfffff) * 0x100000000 + lo };
 }
 
@@ -414,7 +414,7 @@ export function decodeX86PvP2mFramesRecord(r: ByteReader): X86PvP2mFramesRecord 
     at = "end_pfn";
     const endPfn = r.u32le();
     at = "p2m_pfns";
-    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`);
+    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`, r.pos, undefined, "length");
     const p2mPfns = r.typedArray("u64", r.remaining / 8, true);
     return { startPfn, endPfn, p2mPfns };
   } catch (e) {
@@ -628,7 +628,7 @@ export function decodeX86PvVcpuMsrsRecord(r: ByteReader): X86PvVcpuMsrsRecord {
     at = "reserved";
     r.zeros(4, true);
     at = "msrs";
-    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`);
+    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, undefined, "length");
     const msrs: VcpuMsr[] = [];
     for (index = 0; r.remaining > 0; index++) msrs.push(decodeVcpuMsr(r));
     index = -1;
@@ -1031,7 +1031,7 @@ export function decodeCheckpointDirtyPfnListRecord(r: ByteReader): CheckpointDir
   let at = "";
   try {
     at = "pfns";
-    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`);
+    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`, r.pos, undefined, "length");
     const pfns = r.typedArray("u64", r.remaining / 8, true);
     return { pfns };
   } catch (e) {
@@ -1175,7 +1175,7 @@ export function decodeX86CpuidPolicyRecord(r: ByteReader): X86CpuidPolicyRecord 
   let index = -1;
   try {
     at = "leaves";
-    if (r.remaining % 24 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 24`);
+    if (r.remaining % 24 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 24`, r.pos, undefined, "length");
     const leaves: CpuidLeaf[] = [];
     for (index = 0; r.remaining > 0; index++) leaves.push(decodeCpuidLeaf(r));
     index = -1;
@@ -1294,7 +1294,7 @@ export function decodeX86MsrPolicyRecord(r: ByteReader): X86MsrPolicyRecord {
   let index = -1;
   try {
     at = "msrs";
-    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`);
+    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, undefined, "length");
     const msrs: MsrPolicyEntry[] = [];
     for (index = 0; r.remaining > 0; index++) msrs.push(decodeMsrPolicyEntry(r));
     index = -1;

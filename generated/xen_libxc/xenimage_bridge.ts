@@ -438,7 +438,7 @@ export function decodeXenOfflineVcpus(r: ByteReader): XenOfflineVcpus {
   let index = -1;
   try {
     at = "vcpu_ids";
-    if (r.remaining % 4 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 4`);
+    if (r.remaining % 4 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 4`, r.pos, undefined, "length");
     const vcpuIds: number[] = [];
     for (index = 0; r.remaining > 0; index++) vcpuIds.push(r.u32le());
     index = -1;
@@ -474,7 +474,7 @@ export function decodeXenimageSources(r: ByteReader): XenimageSources {
   let index = -1;
   try {
     at = "sources";
-    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`);
+    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, undefined, "length");
     const sources: XenimageSectionSource[] = [];
     for (index = 0; r.remaining > 0; index++) sources.push(decodeXenimageSectionSource(r));
     index = -1;

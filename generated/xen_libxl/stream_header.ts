@@ -18,7 +18,7 @@ export function unpackLibxlStreamOptionsAt(
   le: boolean = r.littleEndian,
 ): LibxlStreamOptions {
   const raw = r.u32At(at, le);
-  if ((raw & 0xfffffffc) !== 0) r.fail("reserved bits of libxl_stream_options are not zero", at);
+  if ((raw & 0xfffffffc) !== 0) r.fail("reserved bits of libxl_stream_options are not zero", at, undefined, "reserved");
   return { bigEndian: raw & 0x1, legacy: (raw >>> 1) & 0x1 };
 }
 

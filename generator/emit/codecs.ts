@@ -130,6 +130,8 @@ function emitRegistry(model: Model, options: EmitOptions): string {
   const little = order.find((v) => v.name === "little")!.value;
   const big = order.find((v) => v.name === "big")!.value;
   const entry = pascal(container.entry.name);
+  // The container checks the magic first, so it must open the header (the model checks it is a byte-list constant).
+  const magic = container.header.fields.find((f) => Array.isArray(f.constValue))!;
   // The decode-only format and the full one share their values; each is its own literal, so that a
   // bundle of decodeImage holds no encoder (a spread would keep the full one alive).
   const descriptor = (encoders: boolean) => [
@@ -143,6 +145,11 @@ function emitRegistry(model: Model, options: EmitOptions): string {
     `littleEndian: ${literal(little)},`,
     `bigEndian: ${literal(big)},`,
     `crcOffset: ${field("header_crc").offset},`,
+    // A plain array: a call here (Uint8Array.of) would make bundlers keep the whole format, encoders and all.
+    `magic: [${(magic.constValue as number[]).map((b) => literal(b)).join(", ")}],`,
+    "offsets: {",
+    ...MANAGED_HEADER_FIELDS.map((name) => `${camelName(name)}: ${field(name).offset},`),
+    "},",
     "},",
     "entry: {",
     `size: ${m.ref(container.entry, `${constant(container.entry.name)}_SIZE`)},`,
@@ -161,7 +168,7 @@ function emitRegistry(model: Model, options: EmitOptions): string {
 
   const rules = model.rules.map((rule) => {
     const when = rule.when
-      .map((c) => `{ field: ${JSON.stringify(camelName(c.field.name))}, schemaField: ${JSON.stringify(c.field.name)}, values: [${c.values.map((v) => literal(v.value)).join(", ")}] }`)
+      .map((c) => `{ field: ${JSON.stringify(camelName(c.field.name))}, schemaField: ${JSON.stringify(c.field.name)}, values: [${c.values.map((v) => literal(v.value)).join(", ")}], offset: ${c.field.offset} }`)
       .join(", ");
     const sections = rule.sections.map((p) => `${JSON.stringify(p.section.name)}: ${JSON.stringify(p.presence)}`).join(", ");
     const order = rule.order.map((g) => `[${g.map((s) => JSON.stringify(s.name)).join(", ")}]`).join(", ");
@@ -193,6 +200,9 @@ function emitRegistry(model: Model, options: EmitOptions): string {
   });
   return file.render();
 }
+
+/** The header fields whose offsets the container reads straight from the bytes, before the header is decoded. */
+const MANAGED_HEADER_FIELDS = ["format_version", "header_size", "section_table_offset", "section_count", "section_entry_size"] as const;
 
 /**
  * The `layout:` line of the format descriptor's entry: where each role field is and which reserved bytes

@@ -2,6 +2,7 @@ import type { Endian, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, literal, local, pascal, str } from "./names.js";
 import { intBase, intMethod, leArg, magicConstant, typedArrayElement } from "./scalars.js";
+import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
 
 /**
  * Fixed-size structs, the hot path (vcpu contexts, CPUID leaves, HVM records): one bounds check for the
@@ -24,7 +25,7 @@ export function fallible(field: Field, seen = new Set<StructDecl>()): boolean {
   const t = field.type;
   if (t.kind === "pad" || t.kind === "align") return field.reserved === "check" && (t.kind === "pad" ? t.size : 1) > 0;
   if (field.constValue !== undefined || field.reserved === "check" || t.kind === "string") return true;
-  if ((t.kind === "int" && t.size === 8 && field.repr === "number") || t.kind === "bits") return true;
+  if ((t.kind === "int" && t.size === 8 && field.repr === "number") || t.kind === "bits" || hasValueRule(field)) return true;
   if (t.kind === "struct") {
     if (seen.has(t)) return false;
     seen.add(t);
@@ -201,7 +202,12 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
       path.selfNaming(own);
       continue;
     }
-    if (f.typedArray) {
+    if (hasValueRule(f)) {
+      // A value rule names its field itself, like a constant does.
+      statements.push(`const ${local(f.name)} = ${readAt(m, f, at)};`);
+      path.selfNaming(decodeValueCheck(f, local(f.name), at));
+      inline.set(f, local(f.name));
+    } else if (f.typedArray) {
       inline.set(f, typedArrayReadAt(f, at));
     } else if (isArray(f)) {
       const n = (f.count as { value: number }).value;
@@ -274,7 +280,7 @@ export function emitFixedCodec(m: ModuleEmitter, struct: StructDecl, typeName: s
           `for (index = 0; index < ${n}; index++) ${writeAt(m, f, `${at} + index * ${elementSize(f)}`, `${value}[index]!`, order)}`,
           "index = -1;",
         );
-      } else writes.push(writeAt(m, f, at, value, order));
+      } else writes.push(writeAt(m, f, at, value, order), ...encodeValueCheck(f, value, at));
     }
     return guardedBody(writes, true, "w");
   };

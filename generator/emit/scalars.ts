@@ -127,7 +127,7 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
   );
   const zero = mustBeZero(decl);
   const unpack: string[] = [];
-  const fail = `r.fail(${str(`reserved bits of ${decl.name} are not zero`)}, at)`;
+  const fail = `r.fail(${str(`reserved bits of ${decl.name} are not zero`)}, at, undefined, "reserved")`;
   const leParam = decl.base.size === 1 ? "" : ", le";
   if (big) {
     unpack.push("const lo = r.lo32At(at, le);", "const hi = r.hi32At(at, le);");

@@ -32,7 +32,12 @@ function count(c: Count | undefined): unknown {
     case "field":
       return { field: c.field.name };
     case "count_of":
-      return { countOf: c.array.name, bitField: c.bitField.name, values: c.values.map((v) => v.name) };
+      return compact([
+        ["countOf", c.array.name],
+        ["bitField", c.bitField.name],
+        ["values", c.values.map((v) => v.name)],
+        ["negated", c.negated ? true : undefined],
+      ]);
   }
 }
 
@@ -80,6 +85,17 @@ function field(f: Field): Json {
     ["endian", f.endian === "context" ? undefined : f.endian],
     ["const", c === undefined ? undefined : Array.isArray(c) ? c : int(c as number | bigint)],
     ["reserved", f.reserved],
+    [
+      "valid",
+      f.valid === undefined
+        ? undefined
+        : compact([
+            ["min", f.valid.min === undefined ? undefined : int(f.valid.min)],
+            ["max", f.valid.max === undefined ? undefined : int(f.valid.max)],
+            ["values", f.valid.values?.map((v) => int(v))],
+            ["multipleOf", f.valid.multipleOf === undefined ? undefined : int(f.valid.multipleOf)],
+          ]),
+    ],
     ["repr", f.repr === "number" ? "number" : undefined],
     ["typedArray", f.typedArray],
     ["offset", f.offset],
@@ -100,7 +116,12 @@ function decl(d: Decl): Json {
     case "struct":
       return compact([...base, ["size", d.size], ["fields", d.fields.map(field)]]);
     case "enum":
-      return compact([...base, ["base", d.base.name], ["values", (d as EnumDecl).values.map((v) => compact([["name", v.name], ["value", int(v.value)], ["doc", v.doc]]))]]);
+      return compact([
+        ...base,
+        ["base", d.base.name],
+        ["values", (d as EnumDecl).values.map((v) => compact([["name", v.name], ["value", int(v.value)], ["doc", v.doc]]))],
+        ["closed", (d as EnumDecl).closed ? true : undefined],
+      ]);
     case "flags":
       return compact([...base, ["base", d.base.name], ["bits", (d as FlagsDecl).bits.map((b) => compact([["name", b.name], ["bit", b.bit], ["doc", b.doc]]))]]);
     case "bits":
@@ -179,7 +200,7 @@ export function describeModel(model: LibraryModel | Model): SchemaJson {
   const full = "container" in model ? model : undefined;
   const c = full?.container;
   return {
-    version: 1,
+    version: 2,
     modules: model.modules.map((m) => ({ name: m.name, file: m.file, doc: m.doc, imports: [...m.imports] })),
     types: declarations(model).map(decl),
     ...(c === undefined ? {} : { container: { doc: c.doc, version: c.version, entryCrcSince: c.entryCrcSince, module: c.module, header: c.header.name, entry: c.entry.name, end: c.end.name } }),

@@ -113,6 +113,21 @@ function isArrayBodyLines(section: SectionDecl): string[] {
   return [`return !(${single.map((v) => `(${condition(v, "header")})`).join(" || ")});`];
 }
 
+/** The entry size a variant's layout fixes for the table: the array's entry size, one counted element's size, or none. */
+function variantEntrySize(body: SectionBody): number | undefined {
+  if (body.kind === "entries") return body.entrySize;
+  const counted = entriesField(body);
+  return counted === undefined ? undefined : entriesElementSize(counted);
+}
+
+/** The body of a codec's `arrayEntrySize(header)`: the entry size of the variant the header selects. */
+function arrayEntrySizeLines(section: SectionDecl): string[] {
+  const sizes = section.variants.map((v) => variantEntrySize(v.body));
+  const same = new Set(sizes);
+  if (same.size === 1) return [`return ${sizes[0] ?? "undefined"};`];
+  return [...section.variants.map((v, i) => `if (${condition(v, "header")}) return ${sizes[i] ?? "undefined"};`), "return undefined;"];
+}
+
 function condition(variant: SectionVariant, header: string): string {
   return variant.when
     .map((c) => {
@@ -146,7 +161,7 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
     encode = encodeBody(m, only.body, "body");
   } else {
     decode = section.variants.map((v) => `if (${condition(v, "ctx.header")}) { ${decodeBody(m, v.body)} }`);
-    decode.push(`return r.fail(${describeContext(section, "ctx.header")});`);
+    decode.push(`return r.fail(${describeContext(section, "ctx.header")}, r.pos, undefined, "no-variant");`);
     encode = section.variants.map(
       (v) => `if (${condition(v, "header")}) { ${encodeBody(m, v.body, `(body as ${bodyTsType(m, v.body)})`).join(" ")} }`,
     );
@@ -172,6 +187,7 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
     "isArray(header) {",
     ...isArrayBodyLines(section),
     "},",
+    ...(section.variants.some((v) => isArrayBody(v.body)) ? ["arrayEntrySize(header) {", ...arrayEntrySizeLines(section), "},"] : []),
     "}",
   ];
   const decoderName = sectionDecoderName(section);

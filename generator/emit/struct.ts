@@ -4,6 +4,7 @@ import { camel, constant, literal, local, pascal, str } from "./names.js";
 import { floatMethod, intBase, intMethod, intTsType, leArg, magicConstant, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { emitFixedCodec, guardedBody, isFixed } from "./fixed-struct.js";
 import { emitView } from "./view.js";
+import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
 import { decodeSwitch, emitSwitchTypes, encodeSwitch, encodeSwitchPart, switchTypeName, switchUsing } from "./switch.js";
 
 /**
@@ -109,7 +110,28 @@ function countedValues(struct: StructDecl, field: Field): string {
 /** Statements that count, into `into`, the elements of `array` whose bit field is one of the counted values. */
 function countOf(struct: StructDecl, field: Field, count: Extract<Count, { kind: "count_of" }>, array: string, into: string): string[] {
   const prop = camel(count.bitField.name);
-  return [`let ${into} = 0;`, `for (const x of ${array}) if (${countedValues(struct, field)}.has(x.${prop})) ${into}++;`];
+  const test = `${countedValues(struct, field)}.has(x.${prop})`;
+  return [`let ${into} = 0;`, `for (const x of ${array}) if (${countsComplement(count) ? `!${test}` : test}) ${into}++;`];
+}
+
+/** The widest bit field whose `not_in` values are emitted as the set of counted values (2^16 of them at most). */
+const MAX_ENUMERATED_BITS = 16;
+
+/** True when a `not_in` count is emitted as a test against the values not counted (a bit field too wide to list the others). */
+function countsComplement(count: Extract<Count, { kind: "count_of" }>): boolean {
+  return count.negated && count.bitField.width > MAX_ENUMERATED_BITS;
+}
+
+/**
+ * The values the emitted set of a `count_of` holds: the counted ones. For `not_in` over a narrow bit
+ * field that is every value the field can hold but the listed ones, so the set means the same either
+ * way (`has` = counted), unnamed values included.
+ */
+function countedSetValues(count: Extract<Count, { kind: "count_of" }>): (number | bigint)[] {
+  if (!count.negated) return count.values.map((v) => v.value);
+  if (countsComplement(count)) return count.values.map((v) => v.value);
+  const excluded = new Set(count.values.map((v) => Number(v.value)));
+  return Array.from({ length: 2 ** count.bitField.width }, (_, v) => v).filter((v) => !excluded.has(v));
 }
 
 /** Decoding: statements that leave the field's value in its local (or just consume it when hidden). */
@@ -130,7 +152,8 @@ function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   const count = field.count;
   if (t.kind === "string") {
     const ascii = t.encoding === "ascii";
-    const n = count === undefined ? "1" : count.kind === "rest" ? "r.remaining" : countExpr(struct, field, count, 1, []);
+    if (count?.kind === "rest") return [`const ${name} = r.text(r.remaining, ${ascii});`];
+    const n = count === undefined ? "1" : countExpr(struct, field, count, 1, []);
     return [`const ${name} = r.string(${n}, ${ascii});`];
   }
   if (t.kind === "bytes" && t.elementSize === undefined) {
@@ -139,7 +162,10 @@ function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
     const n = countExpr(struct, field, count!, 1, pre);
     return [...pre, `const ${name} = r.bytesView(${n});`];
   }
-  if (count === undefined) return [`const ${name} = ${readElement(m, field)};`];
+  if (count === undefined) {
+    const size = intBase(t)?.size ?? 0;
+    return [`const ${name} = ${readElement(m, field)};`, ...(hasValueRule(field) ? decodeValueCheck(field, name, `r.pos - ${size}`, false) : [])];
+  }
 
   const type = elementTsType(m, field);
   const size = elementSize(field);
@@ -147,7 +173,7 @@ function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   if (count.kind === "rest") {
     const out: string[] = [];
     if (size !== undefined) {
-      out.push(`if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`);`);
+      out.push(`if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`, r.pos, undefined, "length");`);
     }
     out.push(`const ${name}: ${type}[] = [];`, `for (index = 0; r.remaining > 0; index++) ${name}.push(${readElement(m, field)});`, "index = -1;");
     return out;
@@ -167,7 +193,7 @@ function decodeTypedArray(struct: StructDecl, field: Field, count: Count): strin
   const le = leArg(field, size);
   if (count.kind === "rest") {
     return [
-      `if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`);`,
+      `if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`, r.pos, undefined, "length");`,
       `const ${name} = r.typedArray(${element}, r.remaining / ${size}${le});`,
     ];
   }
@@ -237,7 +263,7 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   if (t.kind === "bytes" && t.elementSize === undefined) {
     return [count?.kind === "fixed" ? `w.bytes(${value}, ${count.value});` : `w.bytes(${value});`];
   }
-  if (count === undefined) return [writeElement(m, field, value)];
+  if (count === undefined) return [writeElement(m, field, value), ...encodeValueCheck(field, value, `w.pos - ${intBase(t)?.size ?? 0}`)];
   if (field.typedArray) {
     const n = count.kind === "fixed" ? String(count.value) : "undefined";
     const le = leArg(field, elementSize(field)!);
@@ -278,10 +304,12 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
   if (struct.size !== undefined) m.file.constant(`${constant(struct.name)}_SIZE`, `The size of ${struct.name} in bytes.`, String(struct.size));
   for (const f of struct.fields) {
     if (f.count?.kind === "count_of") {
-      const values = f.count.values.map((v) => literal(v.value)).join(", ");
+      const values = countedSetValues(f.count).map((v) => literal(v)).join(", ");
       m.file.constant(
         countedValues(struct, f),
-        `@internal The ${f.count.bitField.name} values of ${f.count.array.name} whose elements ${f.name} has one of (the schema's count_of).`,
+        countsComplement(f.count)
+          ? `@internal The ${f.count.bitField.name} values of ${f.count.array.name} whose elements ${f.name} has none of (the schema's count_of, not_in).`
+          : `@internal The ${f.count.bitField.name} values of ${f.count.array.name} whose elements ${f.name} has one of (the schema's count_of${f.count.negated ? ": every value but those its not_in lists" : ""}).`,
         `/* @__PURE__ */ new Set<number>([${values}])`,
         "ReadonlySet<number>",
       );

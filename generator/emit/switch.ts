@@ -60,7 +60,7 @@ export function decodeSwitch(m: ModuleEmitter, struct: StructDecl, field: Field)
   out.push(
     sw.fallback === "bytes"
       ? `default: ${name} = ${unknown};`
-      : `default: ${name} = ${reader}.fail(\`unknown ${sw.selector.name} \${${selector}}\`, ${reader}.pos - ${intBase(sw.selector.type)!.size});`,
+      : `default: ${name} = ${reader}.fail(\`unknown ${sw.selector.name} \${${selector}}\`, ${reader}.pos - ${intBase(sw.selector.type)!.size}, undefined, "field-value");`,
     "}",
   );
   if (sw.size !== undefined) out.push(`${reader}.expectEnd();`);

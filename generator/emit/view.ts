@@ -1,6 +1,7 @@
 import type { Field, StructDecl } from "../model/model.js";
 import { elementSize, ErrorPath, fallible, guardedBody, isArray, position, readAt, selfNamingCheck, typedArrayReadAt } from "./fixed-struct.js";
 import type { ModuleEmitter } from "./module-emitter.js";
+import { decodeValueCheck, hasValueRule } from "./valid.js";
 import { camel, constant, pascal } from "./names.js";
 
 /**
@@ -30,6 +31,7 @@ function checkField(m: ModuleEmitter, struct: StructDecl, f: Field, at: string, 
   const own = selfNamingCheck(m, struct, f, at);
   if (own !== undefined) return path.selfNaming(own);
   if (!fallible(f)) return;
+  if (hasValueRule(f)) return path.selfNaming([`{ const value = ${readAt(m, f, at)}; ${decodeValueCheck(f, "value", at).join(" ")} }`]);
   const t = f.type;
   const one = (elementAt: string) => (t.kind === "struct" ? `${m.ref(t, viewNames(t).checkAt)}(r, ${elementAt});` : `${readAt(m, f, elementAt)};`);
   path.field(f);

@@ -58,6 +58,11 @@ export function buildContainer(
   if (byteOrder !== undefined && (byteOrder.type.kind !== "enum" || !["little", "big"].every((n) => (byteOrder.type as EnumDecl).values.some((v) => v.name === n)))) {
     ctx.report(byteOrder.source, `byte_order must be an enum with the values "little" and "big"`);
   }
+  // A reader checks the magic before anything else (it tells an image from other bytes), so it comes first.
+  const first = headerDecl?.fields[0];
+  if (headerDecl !== undefined && (first === undefined || !Array.isArray(first.constValue))) {
+    ctx.report(file.locate(["container", "header"]), `the header "${headerDecl.name}" must start with a magic: a byte-list constant field`);
+  }
   if (end !== undefined && !(end.variants.length === 1 && end.variants[0]!.body.kind === "empty")) {
     ctx.report(file.locate(["container", "end"]), `the end section must be empty`);
   }

@@ -50,11 +50,15 @@ export interface EnumValue {
   readonly source: Source;
 }
 
-/** An open enum over an integer type: unknown values decode as plain numbers and survive a round trip. */
+/**
+ * An enum over an integer type. Open (the default): unknown values decode as plain numbers and survive
+ * a round trip. Closed: a value not listed makes the image invalid, and a writer refuses it.
+ */
 export interface EnumDecl extends DeclBase {
   readonly kind: "enum";
   readonly base: IntType;
   readonly values: readonly EnumValue[];
+  readonly closed: boolean;
 }
 
 /** One named bit of a flags type. */
@@ -109,6 +113,8 @@ export type Count =
       readonly array: Field;
       readonly bitField: BitField;
       readonly values: readonly EnumValue[];
+      /** True for `not_in`: the elements whose bit field is none of `values` are counted. */
+      readonly negated: boolean;
     };
 
 /** What a field holds. */
@@ -162,6 +168,8 @@ export interface Field {
   /** A magic value: written on encode, checked on decode, not in the interface. */
   readonly constValue: number | bigint | readonly number[] | undefined;
   readonly reserved: "check" | "ignore" | undefined;
+  /** The values a reader accepts for an integer field (`valid:`); undefined: any value of its type. */
+  readonly valid: ValidValues | undefined;
   /** For 64-bit integers: `number` when the schema opted in (range-checked), else `bigint`. */
   readonly repr: "number" | "bigint";
   /**
@@ -178,6 +186,14 @@ export interface Field {
   /** True when the value is not part of the TypeScript interface (pad, align, const, reserved, computed). */
   readonly hidden: boolean;
   readonly source: Source;
+}
+
+/** The values an integer field allows (`valid:`), each part optional; all given parts must hold. */
+export interface ValidValues {
+  readonly min?: bigint;
+  readonly max?: bigint;
+  readonly values?: readonly bigint[];
+  readonly multipleOf?: bigint;
 }
 
 /** A struct: fields in order, no implicit padding. */

@@ -18,6 +18,7 @@ export interface RawField {
   endian?: "little" | "big";
   const?: number | string | number[];
   reserved?: true | "ignore";
+  valid?: { min?: number; max?: number; values?: number[]; multiple_of?: number };
   repr?: "number" | "bigint" | "typed_array";
   encoding?: "ascii" | "utf8";
   switch?: string;
@@ -25,7 +26,7 @@ export interface RawField {
   cases?: Record<string, string>;
   default?: "bytes" | "error";
 }
-export type RawCount = number | string | { count_of: string; where: { field: string; in: string[] } };
+export type RawCount = number | string | { count_of: string; where: { field: string; in?: string[]; not_in?: string[] } };
 export interface RawDecl {
   doc: string;
   size?: number;
@@ -34,6 +35,7 @@ export interface RawDecl {
   flags?: IntName;
   bits?: IntName;
   values?: { name: string; value?: number; bit?: number; doc?: string }[];
+  closed?: boolean;
 }
 export interface RawBitField {
   name: string;

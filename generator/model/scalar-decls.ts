@@ -24,7 +24,7 @@ export function buildEnum(ctx: BuildContext, name: string, raw: RawDecl, file: S
     seenValues.set(value, v.name);
     values.push({ name: v.name, value: base.size === 8 ? value : Number(value), doc: v.doc, source: where });
   }
-  return { kind: "enum", name, doc: raw.doc, module: file.name, source, base, values };
+  return { kind: "enum", name, doc: raw.doc, module: file.name, source, base, values, closed: raw.closed === true };
 }
 
 export function buildFlags(ctx: BuildContext, name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): FlagsDecl {
@@ -61,6 +61,7 @@ export function buildBits(ctx: BuildContext, name: string, raw: RawDecl, file: S
       const typeWhere = file.locate([...path, "fields", i, "type"]);
       const t = ctx.resolveType(f.type, file, typeWhere);
       if (t !== undefined && t.kind !== "enum") ctx.report(typeWhere, `a bit field's type must be an enum; "${f.type}" is ${kindName(t.kind)}`);
+      else if (t !== undefined && t.closed) ctx.report(typeWhere, `a bit field's type cannot be a closed enum ("${f.type}"): its values are checked only as whole fields`);
       else if (t !== undefined) {
         enumType = t;
         for (const v of t.values) {

@@ -1,6 +1,6 @@
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
 import type { BuildContext } from "./context.js";
-import type { Count, Endian, EnumValue, Field, FieldType, Source, StructDecl, SwitchCase } from "./model.js";
+import type { Count, Endian, EnumValue, Field, FieldType, Source, StructDecl, SwitchCase, ValidValues } from "./model.js";
 import type { MutableField, RawCount, RawField } from "./raw.js";
 import { intRange, isPowerOfTwo, kindName, RESERVED_FIELD_NAMES, reservedMode, suggest, VIEW_MEMBER_NAMES } from "./vocabulary.js";
 
@@ -73,6 +73,39 @@ function buildSwitch(ctx: BuildContext, f: RawField, earlier: MutableField[], fi
     size.hidden = true;
   }
   return { kind: "switch", selector, size, cases, fallback };
+}
+
+/**
+ * A field's `valid:` values, checked: only on a single plain integer (an enum says its values itself),
+ * with parts that fit the integer's type and do not contradict each other.
+ */
+function validValues(
+  ctx: BuildContext,
+  f: RawField,
+  type: FieldType,
+  count: Count | undefined,
+  constValue: Field["constValue"],
+  reserved: string | undefined,
+  at: (key: string) => Source,
+): ValidValues | undefined {
+  const raw = f.valid;
+  if (raw === undefined) return undefined;
+  if (type.kind !== "int" || count !== undefined || constValue !== undefined || reserved !== undefined) {
+    ctx.report(at("valid"), "valid applies to a single plain integer field (not an enum, array, constant or reserved field)");
+    return undefined;
+  }
+  const [lo, hi] = intRange(type);
+  const out: { -readonly [K in keyof ValidValues]: ValidValues[K] } = {};
+  const fits = (v: number, what: string) => {
+    if (BigInt(v) < lo || BigInt(v) > hi) ctx.report(at("valid"), `valid ${what} ${v} does not fit ${type.name}`);
+    return BigInt(v);
+  };
+  if (raw.min !== undefined) out.min = fits(raw.min, "min");
+  if (raw.max !== undefined) out.max = fits(raw.max, "max");
+  if (raw.values !== undefined) out.values = raw.values.map((v) => fits(v, "value"));
+  if (raw.multiple_of !== undefined) out.multipleOf = fits(raw.multiple_of, "multiple_of");
+  if (out.min !== undefined && out.max !== undefined && out.min > out.max) ctx.report(at("valid"), `valid min ${out.min} is above max ${out.max}`);
+  return out;
 }
 
 export function buildStruct(
@@ -177,12 +210,13 @@ export function buildStruct(
           ctx.report(countWhere, `"${rawCount.where.field}" is not an enum-typed bit field of ${bits.name}${suggest(rawCount.where.field, bits.fields.filter((b) => b.enumType).map((b) => b.name))}`);
         } else {
           const values: EnumValue[] = [];
-          for (const v of rawCount.where.in) {
+          const negated = rawCount.where.not_in !== undefined;
+          for (const v of rawCount.where.in ?? rawCount.where.not_in ?? []) {
             const ev = bitField.enumType.values.find((x) => x.name === v);
             if (ev === undefined) ctx.report(countWhere, `"${v}" is not a value of ${bitField.enumType.name}${suggest(v, bitField.enumType.values.map((x) => x.name))}`);
             else values.push(ev);
           }
-          count = { kind: "count_of", array, bitField, values };
+          count = { kind: "count_of", array, bitField, values, negated };
         }
       }
     }
@@ -204,6 +238,7 @@ export function buildStruct(
       } else ctx.report(at("const"), "const applies to a plain integer or a fixed byte run");
     }
     const reserved = reservedMode(f.reserved);
+    const valid = validValues(ctx, f, type, count, constValue, reserved, at);
     if (reserved !== undefined && !(type.kind === "int" || type.kind === "bytes" || type.kind === "pad" || type.kind === "align")) {
       ctx.report(at("reserved"), "reserved applies to integers, byte runs and padding");
     }
@@ -262,6 +297,7 @@ export function buildStruct(
       endian,
       constValue,
       reserved: reserved ?? (type.kind === "pad" || type.kind === "align" ? "check" : undefined),
+      valid,
       repr,
       typedArray: typedArray && count !== undefined && (type.kind === "int" || type.kind === "float"),
       offset,

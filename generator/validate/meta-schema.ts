@@ -33,8 +33,18 @@ const countSpec = {
         where: {
           type: "object",
           additionalProperties: false,
-          required: ["field", "in"],
-          properties: { field: identifier, in: { type: "array", items: identifier, minItems: 1 } },
+          required: ["field"],
+          properties: {
+            field: identifier,
+            in: { type: "array", items: identifier, minItems: 1, description: "Count the elements whose bit field is one of these values." },
+            not_in: {
+              type: "array",
+              items: identifier,
+              minItems: 1,
+              description: "Count the elements whose bit field is none of these values (values a later version adds are then counted too).",
+            },
+          },
+          oneOf: [{ required: ["in"] }, { required: ["not_in"] }],
         },
       },
     },
@@ -63,6 +73,19 @@ const field = {
     endian: { enum: ["little", "big"] },
     const: constValue,
     reserved: { enum: [true, "ignore"] },
+    valid: {
+      type: "object",
+      additionalProperties: false,
+      minProperties: 1,
+      description:
+        "The values a reader accepts for an integer field (a validity rule: a reader rejects others with the error code field-value, a writer refuses them).",
+      properties: {
+        min: { ...integer, description: "The smallest value allowed." },
+        max: { ...integer, description: "The largest value allowed." },
+        values: { type: "array", items: integer, minItems: 1, uniqueItems: true, description: "The only values allowed." },
+        multiple_of: { ...positiveInt, description: "Values must be multiples of this." },
+      },
+    },
     repr: {
       enum: ["number", "bigint", "typed_array"],
       description:
@@ -138,6 +161,11 @@ const typeDecl = {
     flags: intTypeName,
     bits: intTypeName,
     values: { type: "array", minItems: 1 },
+    closed: {
+      type: "boolean",
+      description:
+        "An enum whose unlisted values make an image invalid (readers reject them with the error code field-value); a later format version adds values to it only together with a new format_version. Enums are open by default: readers keep unlisted values.",
+    },
   },
   required: ["doc"],
   // Which kind of declaration: exactly one kind key. The branches only test presence, so a failure
@@ -150,6 +178,7 @@ const typeDecl = {
   ],
   allOf: [
     { if: { required: ["enum"] }, then: { required: ["values"], properties: { values: { items: enumValue } } } },
+    { if: { required: ["closed"] }, then: { required: ["enum"] } },
     { if: { required: ["flags"] }, then: { required: ["values"], properties: { values: { items: flagValue } } } },
     { if: { required: ["bits"] }, then: { required: ["fields"], properties: { fields: { items: bitField } } } },
     { if: { not: { required: ["bits"] } }, then: { properties: { fields } } },

@@ -119,7 +119,7 @@ export function validateSchemas(files: readonly SchemaFile[], diagnostics: Diagn
 
 /** The keys each kind of field, declaration and section body may have. */
 const FIELD_KEYS: Record<string, readonly string[]> = {
-  type: ["name", "doc", "units", "example", "type", "count", "endian", "const", "reserved", "repr"],
+  type: ["name", "doc", "units", "example", "type", "count", "endian", "const", "reserved", "valid", "repr"],
   bytes: ["name", "doc", "units", "example", "bytes", "count", "const", "reserved"],
   string: ["name", "doc", "units", "example", "string", "encoding"],
   pad: ["name", "doc", "pad", "reserved"],
@@ -127,7 +127,7 @@ const FIELD_KEYS: Record<string, readonly string[]> = {
   switch: ["name", "doc", "switch", "size", "cases", "default"],
 };
 const DECL_KEYS: Record<string, readonly string[]> = {
-  enum: ["doc", "enum", "values"],
+  enum: ["doc", "enum", "values", "closed"],
   flags: ["doc", "flags", "values"],
   bits: ["doc", "bits", "fields"],
   fields: ["doc", "size", "fields"],

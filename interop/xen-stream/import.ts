@@ -306,7 +306,8 @@ function configFacts(text: string, where: { section: string; offset?: number }):
     out.uuid = Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
   }
   if (typeof b?.["max_vcpus"] === "number" && Number.isInteger(b["max_vcpus"]) && b["max_vcpus"] > 0 && b["max_vcpus"] <= 0xffff_ffff) out.vcpus = b["max_vcpus"];
-  if (typeof b?.["max_memkb"] === "number" && Number.isSafeInteger(b["max_memkb"]) && b["max_memkb"] > 0) out.memory = BigInt(b["max_memkb"]) * 1024n;
+  // Whole pages, as Xen takes it (max_pages = max_memkb >> 2): an image's memory_size is a multiple of the page size.
+  if (typeof b?.["max_memkb"] === "number" && Number.isSafeInteger(b["max_memkb"]) && b["max_memkb"] > 0) out.memory = (BigInt(b["max_memkb"]) / 4n) * 4096n;
   return out;
 }
 

@@ -124,7 +124,7 @@ function mustBeZero(t: BitsType): bigint {
 function unpackBits(r: ByteReader, t: BitsType, field: Field): Record<string, number | bigint> {
   const at = r.take(t.base.size);
   const word = readWord(r, at, t.base, littleFor(field, r.littleEndian));
-  if ((word & mustBeZero(t)) !== 0n) r.fail(`reserved bits of ${t.name} are not zero`, at);
+  if ((word & mustBeZero(t)) !== 0n) r.fail(`reserved bits of ${t.name} are not zero`, at, undefined, "reserved");
   const out: Record<string, number | bigint> = {};
   for (const f of t.fields) {
     if (f.reserved !== undefined) continue;
@@ -168,12 +168,49 @@ function countValue(r: ByteReader, field: Field, count: Count, values: Values, c
       return r.count(ctx.entryCount, elementBytes);
     case "rest":
       return r.remaining;
-    case "count_of": {
-      const wanted = count.values.map((v) => Number(v.value));
-      const array = values.get(count.array.name) as readonly Record<string, unknown>[];
-      return array.filter((x) => wanted.includes(Number(x[count.bitField.property]))).length;
-    }
+    case "count_of":
+      return countOf(count, values.get(count.array.name) as readonly Record<string, unknown>[]);
   }
+}
+
+/** How many elements of `array` a `count_of` counts: those whose bit field is one of its values (`in`), or none of them (`not_in`). */
+function countOf(count: Extract<Count, { kind: "count_of" }>, array: readonly Record<string, unknown>[]): number {
+  const listed = count.values.map((v) => Number(v.value));
+  return array.filter((x) => listed.includes(Number(x[count.bitField.property])) !== count.negated).length;
+}
+
+/** Whether a single integer or enum value is one its field allows (`valid:`, closed enums); always for other fields. */
+function allowedValue(field: Field, v: unknown): boolean {
+  const t = field.type;
+  if (t.kind === "enum" && t.closed && field.count === undefined) return t.values.some((x) => BigInt(x.value) === BigInt(v as number | bigint));
+  const valid = field.valid;
+  if (valid === undefined) return true;
+  const n = BigInt(v as number | bigint);
+  return (
+    (valid.min === undefined || n >= valid.min) &&
+    (valid.max === undefined || n <= valid.max) &&
+    (valid.values === undefined || valid.values.includes(n)) &&
+    (valid.multipleOf === undefined || n % valid.multipleOf === 0n)
+  );
+}
+
+/** The values a field allows, in words, as the generated checks say them. */
+function describeAllowed(field: Field): string {
+  const t = field.type;
+  if (t.kind === "enum") return `one of ${t.values.map((x) => `${x.value} (${x.name})`).join(", ")}`;
+  const { min, max, values, multipleOf } = field.valid ?? {};
+  const parts: string[] = [];
+  if (values !== undefined) parts.push(values.length === 1 ? `exactly ${values[0]}` : `one of ${values.join(", ")}`);
+  if (min !== undefined && max !== undefined) parts.push(`${min} to ${max}`);
+  else if (min !== undefined) parts.push(`at least ${min}`);
+  else if (max !== undefined) parts.push(`at most ${max}`);
+  if (multipleOf !== undefined) parts.push(`a multiple of ${multipleOf}`);
+  return parts.join(", ");
+}
+
+function hasValueRule(field: Field): boolean {
+  const t = field.type;
+  return field.valid !== undefined || (t.kind === "enum" && t.closed && field.count === undefined);
 }
 
 function decodeSwitch(r: ByteReader, sw: SwitchType, values: Values, trace: Trace): unknown {
@@ -183,7 +220,7 @@ function decodeSwitch(r: ByteReader, sw: SwitchType, values: Values, trace: Trac
   const chosen = sw.cases.find((c) => c.value === selector);
   let value: unknown;
   if (chosen === undefined) {
-    value = sw.fallback === "bytes" ? unknown() : reader.fail(`unknown ${sw.selector.name} ${selector}`, reader.pos - intBase(sw.selector.type)!.size);
+    value = sw.fallback === "bytes" ? unknown() : reader.fail(`unknown ${sw.selector.name} ${selector}`, reader.pos - intBase(sw.selector.type)!.size, undefined, "field-value");
   } else {
     const expected = chosen.struct === undefined ? 0 : chosen.struct.size;
     if (sw.size !== undefined && sw.fallback === "bytes" && expected !== undefined && reader.remaining !== expected) value = unknown();
@@ -222,20 +259,28 @@ function decodeField(r: ByteReader, field: Field, values: Values, ctx: SectionCo
   const count = field.count;
   if (t.kind === "string") {
     const ascii = t.encoding === "ascii";
-    const n = count === undefined ? 1 : count.kind === "rest" ? r.remaining : countValue(r, field, count, values, ctx, 1);
+    // A text to the end of the body has no terminator: a NUL is no part of it.
+    if (count?.kind === "rest") return r.text(r.remaining, ascii);
+    const n = count === undefined ? 1 : countValue(r, field, count, values, ctx, 1);
     return r.string(n, ascii);
   }
   if (t.kind === "bytes" && t.elementSize === undefined) {
     if (count?.kind === "rest") return r.rest();
     return r.bytesView(countValue(r, field, count!, values, ctx, 1));
   }
-  if (count === undefined) return readElement(r, field, trace);
+  if (count === undefined) {
+    const value = readElement(r, field, trace);
+    if (hasValueRule(field) && !allowedValue(field, value)) {
+      r.fail(`${field.name} ${String(value)} is not allowed: it must be ${describeAllowed(field)}`, r.pos - intBase(t)!.size, field.name, "field-value");
+    }
+    return value;
+  }
   const size = elementSize(field);
   if (field.typedArray) {
     const type = (t as { name: NumericArrayType }).name;
     const le = littleFor(field, r.littleEndian);
     if (count.kind === "rest") {
-      if (r.remaining % size! !== 0) r.fail(`${r.remaining} bytes left, not a multiple of ${size}`);
+      if (r.remaining % size! !== 0) r.fail(`${r.remaining} bytes left, not a multiple of ${size}`, r.pos, undefined, "length");
       return r.typedArray(type, r.remaining / size!, le);
     }
     return r.typedArray(type, countValue(r, field, count, values, ctx, size!), le);
@@ -252,7 +297,7 @@ function decodeField(r: ByteReader, field: Field, values: Values, ctx: SectionCo
     trace?.push({ field: undefined, name: `[${index}]`, offset: at, size: r.offset - at, value: out[index], ...(t.kind === "struct" ? { struct: t, children: inner! } : {}) });
   };
   if (count.kind === "rest") {
-    if (size !== undefined && r.remaining % size !== 0) r.fail(`${r.remaining} bytes left, not a multiple of ${size}`);
+    if (size !== undefined && r.remaining % size !== 0) r.fail(`${r.remaining} bytes left, not a multiple of ${size}`, r.pos, undefined, "length");
     for (let i = 0; r.remaining > 0; i++) element(i);
     return out;
   }
@@ -333,13 +378,22 @@ export function isArraySection(section: Section, header: object): boolean {
   return v === undefined || v.body.kind === "entries" || entriesField(v.body) !== undefined;
 }
 
+/** The entry size an array section's layout for this header fixes, as the generated `arrayEntrySize` says. */
+export function arrayEntrySize(section: Section, header: object): number | undefined {
+  const v = section.variants.find((x) => matches(x.when, header));
+  if (v === undefined) return undefined;
+  if (v.body.kind === "entries") return v.body.entrySize;
+  const counted = entriesField(v.body);
+  return counted === undefined ? undefined : entriesElementSize(counted);
+}
+
 function variantOf(section: Section, header: object, fail: (reason: string) => never): SectionBody {
   const v = section.variants.find((x) => matches(x.when, header));
   return v === undefined ? fail(describeContext(section, header)) : v.body;
 }
 
 function decodeBodyWith(section: Section, r: ByteReader, ctx: SectionContext<unknown>, trace: Trace): unknown {
-  const body = variantOf(section, ctx.header as object, (reason) => r.fail(reason));
+  const body = variantOf(section, ctx.header as object, (reason) => r.fail(reason, r.pos, undefined, "no-variant"));
   switch (body.kind) {
     case "empty":
       return null;
@@ -504,7 +558,12 @@ function encodeField(w: ByteWriter, struct: StructType, field: Field, v: Record<
   const count = field.count;
   if (t.kind === "string") return w.string(value as string, count?.kind === "fixed" ? count.value : undefined, t.encoding === "ascii");
   if (t.kind === "bytes" && t.elementSize === undefined) return w.bytes(value as Uint8Array, count?.kind === "fixed" ? count.value : undefined);
-  if (count === undefined) return writeElement(w, field, value);
+  if (count === undefined) {
+    const at = w.pos;
+    writeElement(w, field, value);
+    if (hasValueRule(field) && !allowedValue(field, value)) w.fail(`${field.name} ${String(value)} is not allowed: it must be ${describeAllowed(field)}`, at);
+    return;
+  }
   if (field.typedArray) {
     const type = (t as { name: NumericArrayType }).name;
     return w.typedArray(type, value as never, count.kind === "fixed" ? count.value : undefined, littleFor(field, w.littleEndian));
@@ -512,9 +571,7 @@ function encodeField(w: ByteWriter, struct: StructType, field: Field, v: Record<
   if (!Array.isArray(value)) return w.fail("an array is expected");
   if (count.kind === "fixed" && value.length !== count.value) w.fail(`${value.length} elements given, exactly ${count.value} expected`);
   if (count.kind === "count_of") {
-    const wanted = count.values.map((x) => Number(x.value));
-    const array = v[count.array.property] as readonly Record<string, unknown>[];
-    const n = array.filter((x) => wanted.includes(Number(x[count.bitField.property]))).length;
+    const n = countOf(count, v[count.array.property] as readonly Record<string, unknown>[]);
     if (value.length !== n) w.fail(`${value.length} elements given, ${count.array.name} calls for ${n}`);
   }
   for (let i = 0; i < value.length; i++) {

@@ -3,7 +3,8 @@ import { EncodeError } from "../errors.js";
 import type { ImageRuleData } from "../rules.js";
 import type { EntryLayout } from "../section-table.js";
 import type { SectionCodec } from "../section-codec.js";
-import { decodeSectionBody, decodeStruct, encodeSectionBody, encodeStruct, isArraySection } from "./codec.js";
+import { encodeStream } from "../stream-encoder.js";
+import { arrayEntrySize, decodeSectionBody, decodeStruct, encodeSectionBody, encodeStruct, isArraySection } from "./codec.js";
 import type { Schema, Section, StructType } from "./schema.js";
 
 /**
@@ -26,7 +27,15 @@ export function reflectSectionCodec(section: Section): SectionCodec<unknown, obj
     decode: (r, ctx) => decodeSectionBody(section, r, ctx),
     encode: (w, body, header) => encodeSectionBody(section, w, body, header),
     isArray: (header) => isArraySection(section, header),
+    arrayEntrySize: (header) => arrayEntrySize(section, header),
   };
+}
+
+/** The magic a container's header opens with: its first field, a byte-list constant. */
+function magicOf(header: StructType): Uint8Array {
+  const first = header.fields[0];
+  if (first === undefined || !Array.isArray(first.constValue)) throw new EncodeError("invalid-schema", `schema model: ${header.name} does not start with a magic`);
+  return Uint8Array.from(first.constValue as number[]);
 }
 
 function fieldOffset(struct: StructType, name: string): number {
@@ -74,6 +83,14 @@ export function reflectFormat<H extends ContainerHeader = ContainerHeader>(schem
       littleEndian: value("little"),
       bigEndian: value("big"),
       crcOffset: fieldOffset(c.header, "header_crc"),
+      magic: magicOf(c.header),
+      offsets: {
+        formatVersion: fieldOffset(c.header, "format_version"),
+        headerSize: fieldOffset(c.header, "header_size"),
+        sectionTableOffset: fieldOffset(c.header, "section_table_offset"),
+        sectionCount: fieldOffset(c.header, "section_count"),
+        sectionEntrySize: fieldOffset(c.header, "section_entry_size"),
+      },
     },
     entry: {
       size: c.entry.size!,
@@ -92,7 +109,7 @@ export function reflectFormat<H extends ContainerHeader = ContainerHeader>(schem
 export function reflectRules(schema: Schema): ImageRuleData[] {
   return schema.rules.map((rule) => ({
     name: rule.name,
-    when: rule.when.map((c) => ({ field: c.field.property, schemaField: c.field.name, values: c.values.map((v) => v.value) })),
+    when: rule.when.map((c) => ({ field: c.field.property, schemaField: c.field.name, values: c.values.map((v) => v.value), ...(c.field.offset === undefined ? {} : { offset: c.field.offset }) })),
     sections: Object.fromEntries(rule.sections.map((p) => [p.section.name, p.presence])),
     order: rule.order.map((g) => g.map((s) => s.name)),
     ...(rule.phases === undefined ? {} : { phases: { marker: rule.phases.marker.name, sections: rule.phases.sections.map((s) => s.name) } }),
@@ -111,6 +128,19 @@ function formatOf(schema: Schema): ContainerFormat<ContainerHeader> {
 /** Encodes an image (header and sections, as `encodeImage` takes them) with nothing but the schema model. */
 export function encodeReflectedImage(schema: Schema, image: { readonly header: object; readonly sections: readonly { readonly type: string }[] }): Uint8Array {
   return encodeContainer(formatOf(schema), image as never);
+}
+
+/** Encodes an image in the streamed layout with nothing but the schema model, as `encodeStream` writes it, into one buffer. */
+export async function encodeReflectedStream(schema: Schema, image: { readonly header: object; readonly sections: readonly { readonly type: string }[] }): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of encodeStream(formatOf(schema), image.header as never, image.sections as never)) chunks.push(chunk.slice());
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** Decodes a seekable image held in memory with nothing but the schema model, as `decodeImage` does. */

@@ -29,9 +29,12 @@ export type {
 export { SCHEMA_JSON_VERSION } from "./schema-json.js";
 export type { SchemaJson } from "./schema-json.js";
 export { decodeSectionBody, decodeStruct, encodeSectionBody, encodeStruct, walkSectionBody, walkStruct, type WalkNode } from "./codec.js";
-export { decodeReflectedImage, encodeReflectedImage, reflectFormat, reflectRules, reflectSectionCodec } from "./format.js";
+export { decodeReflectedImage, encodeReflectedImage, encodeReflectedStream, reflectFormat, reflectRules, reflectSectionCodec } from "./format.js";
 // What a walk reads from and a reflective encoder writes to, and the errors every failure is one of.
 export { ByteReader, type ByteReaderOptions } from "../byte-reader.js";
 export { ByteWriter, type ByteWriterOptions } from "../byte-writer.js";
 export { XenImageError } from "../errors.js";
 export { sectionShape, structShape } from "./json-shape.js";
+
+// The runtime's error codes with their meaning (the docs' validity page prints them).
+export { DECODE_ERROR_CODES, ENCODE_ERROR_CODES, type DecodeErrorCode, type EncodeErrorCode, type ErrorCodeDoc } from "../error-codes.js";

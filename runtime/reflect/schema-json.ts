@@ -6,8 +6,12 @@
  * enum values and constants) are strings of decimal digits ending in `n`.
  */
 
-/** The version of this serialization; a reader refuses others. */
-export const SCHEMA_JSON_VERSION = 1;
+/**
+ * The version of this serialization; a reader refuses others. Version 2 added `valid` on fields,
+ * `closed` on enums and `negated` on a count_of (which changes what the count counts, so a version-1
+ * reader must not read it).
+ */
+export const SCHEMA_JSON_VERSION = 2;
 
 /** An integer: a JSON number, or a bigint written as `"123n"`. */
 export type IntJson = number | string;
@@ -38,7 +42,7 @@ export type CountJson =
   | "entries"
   | "rest"
   | { readonly field: string }
-  | { readonly countOf: string; readonly bitField: string; readonly values: readonly string[] };
+  | { readonly countOf: string; readonly bitField: string; readonly values: readonly string[]; readonly negated?: true };
 
 /** One field of a struct. Absent keys take their defaults (context byte order, not hidden, …). */
 export interface FieldJson {
@@ -54,6 +58,8 @@ export interface FieldJson {
   /** A magic value: an integer or a list of bytes. */
   readonly const?: IntJson | readonly number[];
   readonly reserved?: "check" | "ignore";
+  /** The values a single integer field allows (the schema's `valid:`); every part given must hold. */
+  readonly valid?: { readonly min?: IntJson; readonly max?: IntJson; readonly values?: readonly IntJson[]; readonly multipleOf?: IntJson };
   /** A 64-bit integer held as a `number`. */
   readonly repr?: "number";
   readonly typedArray?: true;
@@ -85,7 +91,7 @@ interface DeclJsonBase {
 /** A named declaration. */
 export type DeclJson =
   | (DeclJsonBase & { readonly kind: "struct"; readonly size?: number; readonly fields: readonly FieldJson[] })
-  | (DeclJsonBase & { readonly kind: "enum"; readonly base: ScalarName; readonly values: readonly { readonly name: string; readonly value: IntJson; readonly doc?: string }[] })
+  | (DeclJsonBase & { readonly kind: "enum"; readonly base: ScalarName; readonly values: readonly { readonly name: string; readonly value: IntJson; readonly doc?: string }[]; readonly closed?: true })
   | (DeclJsonBase & { readonly kind: "flags"; readonly base: ScalarName; readonly bits: readonly { readonly name: string; readonly bit: number; readonly doc?: string }[] })
   | (DeclJsonBase & { readonly kind: "bits"; readonly base: ScalarName; readonly fields: readonly BitFieldJson[] });
 

@@ -29,7 +29,7 @@ export interface EnumValue {
   readonly doc: string | undefined;
 }
 
-/** An open enum over an integer. */
+/** An enum over an integer: open (unknown values survive), or closed (a value not listed is invalid). */
 export interface EnumType {
   readonly kind: "enum";
   readonly name: string;
@@ -37,6 +37,15 @@ export interface EnumType {
   readonly doc: string;
   readonly base: IntType;
   readonly values: readonly EnumValue[];
+  readonly closed: boolean;
+}
+
+/** The values a single integer field allows (the schema's `valid:`); every part given must hold. */
+export interface ValidValues {
+  readonly min?: bigint;
+  readonly max?: bigint;
+  readonly values?: readonly bigint[];
+  readonly multipleOf?: bigint;
 }
 
 /** Single-bit flags over an integer; the field holds the whole integer. */
@@ -102,7 +111,7 @@ export type Count =
   | { readonly kind: "field"; readonly field: Field }
   | { readonly kind: "entries" }
   | { readonly kind: "rest" }
-  | { readonly kind: "count_of"; readonly array: Field; readonly bitField: BitField; readonly values: readonly EnumValue[] };
+  | { readonly kind: "count_of"; readonly array: Field; readonly bitField: BitField; readonly values: readonly EnumValue[]; readonly negated: boolean };
 
 /** A field of a struct. */
 export interface Field {
@@ -118,6 +127,8 @@ export interface Field {
   readonly endian: "little" | "big" | "context";
   readonly constValue: number | bigint | readonly number[] | undefined;
   readonly reserved: "check" | "ignore" | undefined;
+  /** The values a single integer field allows; undefined: any of its type. */
+  readonly valid: ValidValues | undefined;
   /** How a 64-bit integer is held: `number` when the schema opted in or the field is a computed count. */
   readonly repr: "number" | "bigint";
   readonly typedArray: boolean;
@@ -334,7 +345,7 @@ function shell(d: DeclJson): Declaration {
     case "struct":
       return { kind: "struct", ...base, size: d.size, fields: [] };
     case "enum":
-      return { kind: "enum", ...base, base: intScalar(d.base), values: d.values.map((v) => ({ name: v.name, value: intOf(v.value), doc: v.doc })) };
+      return { kind: "enum", ...base, base: intScalar(d.base), values: d.values.map((v) => ({ name: v.name, value: intOf(v.value), doc: v.doc })), closed: d.closed === true };
     case "flags":
       return { kind: "flags", ...base, base: intScalar(d.base), bits: d.bits.map((b) => ({ name: b.name, bit: b.bit, doc: b.doc })) };
     case "bits":
@@ -380,6 +391,7 @@ function resolveFields(fields: readonly FieldJson[], lookup: (name: string) => D
       endian: f.endian ?? "context",
       constValue: f.const === undefined ? undefined : Array.isArray(f.const) ? f.const : intOf(f.const as IntJson),
       reserved: f.reserved,
+      valid: validOf(f.valid),
       repr: f.repr === "number" || f.computed === true ? "number" : "bigint",
       typedArray: f.typedArray === true,
       offset: f.offset,
@@ -389,6 +401,17 @@ function resolveFields(fields: readonly FieldJson[], lookup: (name: string) => D
     });
   }
   return out;
+}
+
+function validOf(v: FieldJson["valid"]): ValidValues | undefined {
+  if (v === undefined) return undefined;
+  const big = (x: IntJson) => BigInt(intOf(x));
+  return {
+    ...(v.min === undefined ? {} : { min: big(v.min) }),
+    ...(v.max === undefined ? {} : { max: big(v.max) }),
+    ...(v.values === undefined ? {} : { values: v.values.map(big) }),
+    ...(v.multipleOf === undefined ? {} : { multipleOf: big(v.multipleOf) }),
+  };
 }
 
 function resolveCount(c: CountJson | undefined, named: (name: string) => Field): Count | undefined {
@@ -401,7 +424,7 @@ function resolveCount(c: CountJson | undefined, named: (name: string) => Field):
   const bits = element.kind === "bits" ? element : broken(`count_of ${c.countOf}: not an array of bit-field words`);
   const bitField = bits.fields.find((b) => b.name === c.bitField) ?? broken(`count_of: ${bits.name} has no bit field ${c.bitField}`);
   const e = bitField.enumType ?? broken(`count_of: ${c.bitField} has no enum`);
-  return { kind: "count_of", array, bitField, values: c.values.map((n) => e.values.find((v) => v.name === n) ?? broken(`${n} is not a value of ${e.name}`)) };
+  return { kind: "count_of", array, bitField, values: c.values.map((n) => e.values.find((v) => v.name === n) ?? broken(`${n} is not a value of ${e.name}`)), negated: c.negated === true };
 }
 
 function resolveBody(b: BodyJson, schema: Schema): SectionBody {

@@ -3,7 +3,7 @@ import type { Model } from "../../generator/model/model.js";
 import { emitDocs } from "../../generator/emit/docs/emit-docs.js";
 import type { DocsLibrary } from "../../generator/emit/docs/format-pages.js";
 import type { SampleImage } from "../../generator/emit/docs/hex-dump.js";
-import { buildSampleImage } from "../../generator/emit/docs/sample-image.js";
+import { buildSampleImages } from "../../generator/emit/docs/sample-image.js";
 import { compileLibrary, compileSchemas, libraryDirs } from "../../generator/pipeline.js";
 
 /** The model of schema/, its libraries (schema/NAME/) and the docs they produce, built in memory once per test file. */
@@ -11,6 +11,8 @@ export interface BuiltDocs {
   readonly model: Model;
   /** Every library, by folder name, as `generate()` passes them to the docs. */
   readonly libraries: readonly DocsLibrary[];
+  /** The hex dump's samples, one per image-type rule; `sample` is the first. */
+  readonly samples: readonly SampleImage[];
   readonly sample: SampleImage;
   /** Path relative to docs/ → text. */
   readonly files: Map<string, string>;
@@ -29,6 +31,6 @@ export async function buildDocs(schemaDir = "schema"): Promise<BuiltDocs> {
   const { model, diagnostics } = compileSchemas(schemaDir);
   if (model === undefined) throw new Error(`the schemas do not compile: ${JSON.stringify(diagnostics)}`);
   const libraries = compileLibraries(schemaDir);
-  const sample = buildSampleImage(model);
-  return { model, libraries, sample, files: emitDocs(model, { sample, libraries }) };
+  const samples = await buildSampleImages(model);
+  return { model, libraries, samples, sample: samples[0]!, files: emitDocs(model, { samples, libraries }) };
 }

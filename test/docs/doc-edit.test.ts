@@ -25,7 +25,7 @@ function editAndEmit(before: BuiltDocs, file: string, oldDoc: string): string[] 
     writeFileSync(join(dir, file), readFileSync(join("schema", file), "utf8").replace(oldDoc, newDoc));
     const { model, diagnostics } = compileSchemas(dir);
     expect(diagnostics).toEqual([]);
-    const after = emitDocs(model!, { sample: before.sample, libraries: compileLibraries(dir) });
+    const after = emitDocs(model!, { samples: before.samples, libraries: compileLibraries(dir) });
 
     expect([...after.keys()]).toEqual([...before.files.keys()]);
     const changed = [...after.keys()].filter((name) => after.get(name) !== before.files.get(name));

@@ -28,7 +28,7 @@ describe("docs/ is up to date with schema/", () => {
 
   it("is deterministic: two emissions (the libraries compiled again) are identical", async () => {
     const a = await buildDocs();
-    const b = emitDocs(a.model, { sample: a.sample, libraries: compileLibraries("schema") });
+    const b = emitDocs(a.model, { samples: a.samples, libraries: compileLibraries("schema") });
     expect([...b.entries()]).toEqual([...a.files.entries()]);
   });
 

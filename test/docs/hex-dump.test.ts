@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { annotateImage, SampleMismatchError } from "../../generator/emit/docs/hex-dump.js";
-import { buildSampleImage } from "../../generator/emit/docs/sample-image.js";
+import { buildSampleImages } from "../../generator/emit/docs/sample-image.js";
 import { buildDocs, type BuiltDocs } from "./build.js";
 
 let docs: BuiltDocs;
@@ -36,8 +36,8 @@ describe("the annotated hex dump of the sample image", () => {
     expect(docs.files.get("hex-dump.md")).toContain(dump);
   });
 
-  it("is the same image every time (the docs stay deterministic)", () => {
-    expect(buildSampleImage(docs.model).bytes).toEqual(docs.sample.bytes);
+  it("is the same image every time (the docs stay deterministic)", async () => {
+    expect((await buildSampleImages(docs.model)).map((s) => s.bytes)).toEqual(docs.samples.map((s) => s.bytes));
   });
 
   it("is made from the model, and follows the image-type rule it names", async () => {
@@ -58,6 +58,42 @@ describe("the annotated hex dump of the sample image", () => {
     view.setBigUint64(sizeAt, view.getBigUint64(sizeAt, true) + 8n, true);
     expect(() => annotateImage(docs.model, bytes)).toThrow(SampleMismatchError);
     expect(() => annotateImage(docs.model, docs.sample.bytes.subarray(0, docs.sample.bytes.length - 1))).toThrow(SampleMismatchError);
+  });
+});
+
+describe("the annotated hex dumps of every layout", () => {
+  it("has a streamed image, a big-endian one, an HVM save file and a core file, each made from the model and accounted for byte by byte", async () => {
+    const { ByteOrder, GuestType, ImageType } = await import("../../generated/index.js");
+    const { validateImage } = await import("../../image/validate.js");
+    const headers = [];
+    for (const sample of docs.samples) {
+      // Read by the reference reader (either layout), the same image the walk annotates.
+      const verdict = await validateImage(sample.bytes);
+      if (!verdict.valid && verdict.error.code !== "vcpu-count" && verdict.error.code !== "hvm-record" && verdict.error.code !== "pfn-map" && verdict.error.code !== "xen-version") throw verdict.error;
+      const v = new DataView(sample.bytes.buffer, sample.bytes.byteOffset, sample.bytes.byteLength);
+      const le = sample.bytes[8] === ByteOrder.little;
+      headers.push({ order: sample.bytes[8], imageType: v.getUint16(0x10, le), guestType: v.getUint16(0x12, le), streamed: v.getBigUint64(0x80, le) === (1n << 64n) - 1n });
+      const { dump, lines } = annotateImage(docs.model, sample.bytes);
+      let at = 0;
+      for (const line of lines.filter((l) => l.depth === 0)) {
+        expect(line.offset, `${sample.id}: ${line.label}`).toBe(at);
+        at += line.length;
+      }
+      expect(at, sample.id).toBe(sample.bytes.length);
+      expect(docs.files.get("hex-dump.md"), sample.id).toContain(dump);
+    }
+    expect(headers.some((h) => h.streamed)).toBe(true);
+    expect(headers.some((h) => h.order === ByteOrder.big)).toBe(true);
+    expect(headers.some((h) => h.imageType === ImageType.save && h.guestType === GuestType.hvm)).toBe(true);
+    expect(headers.some((h) => h.imageType === ImageType.core)).toBe(true);
+  });
+
+  it("refuses a stream with a byte the specification does not place", () => {
+    const stream = docs.samples.find((s) => s.layout === "streamed")!.bytes;
+    const longer = new Uint8Array(stream.length + 8);
+    longer.set(stream);
+    expect(() => annotateImage(docs.model, longer)).toThrow(SampleMismatchError);
+    expect(() => annotateImage(docs.model, stream.subarray(0, stream.length - 8))).toThrow(SampleMismatchError);
   });
 });
 

@@ -16,6 +16,13 @@ import {
   WideFlags,
   type Everything,
   type Segment,
+  decodeFixedLimits,
+  decodeLimits,
+  encodeFixedLimits,
+  encodeLimits,
+  LIMITS_TAILS_COUNTED,
+  viewFixedLimits,
+  type FixedLimits,
 } from "./fixtures/golden/expected/constructs.js";
 import { ByteOrder, Shape } from "./fixtures/golden/expected/box.js";
 import { decodeImage, encodeImage, type ImageInit, type ImageSection } from "./fixtures/golden/expected/index.js";
@@ -362,4 +369,60 @@ describe("encoders specialised per byte order", () => {
       );
     });
   }
+});
+
+describe("value rules: valid, closed enums, count_of not_in", () => {
+  const fixed = (level: number, small: number, shift: number, count: number) => {
+    const b = new Uint8Array(8);
+    const v = new DataView(b.buffer);
+    v.setUint8(0, level);
+    v.setUint8(1, small);
+    v.setUint16(2, shift, true);
+    v.setUint32(4, count, true);
+    return b;
+  };
+  const reject = (run: () => unknown) => {
+    try {
+      run();
+    } catch (e) {
+      return e as DecodeError;
+    }
+    throw new Error("accepted");
+  };
+
+  it("the decoder and the view accept allowed values and reject others at the field, with field-value", () => {
+    expect(decodeFixedLimits(new ByteReader(fixed(2, 9, 16, 1)))).toEqual({ level: 2, small: 9, shift: 16, count: 1 });
+    const cases: [Uint8Array, string, number][] = [
+      [fixed(3, 1, 12, 1), "level", 0x100],
+      [fixed(1, 0, 12, 1), "small", 0x101],
+      [fixed(1, 10, 12, 1), "small", 0x101],
+      [fixed(1, 1, 13, 1), "shift", 0x102],
+      [fixed(1, 1, 12, 0), "count", 0x104],
+    ];
+    for (const [bytes, path, offset] of cases) {
+      for (const read of [decodeFixedLimits, viewFixedLimits]) {
+        const e = reject(() => read(new ByteReader(bytes, { base: 0x100 })));
+        expect(e).toBeInstanceOf(DecodeError);
+        expect([e.code, e.path, e.offset], path).toEqual(["field-value", path, offset]);
+      }
+    }
+  });
+
+  it("the encoder refuses what the decoder rejects", () => {
+    for (const v of [{ level: 3, small: 1, shift: 12, count: 1 }, { level: 1, small: 10, shift: 12, count: 1 }, { level: 1, small: 1, shift: 14, count: 1 }, { level: 1, small: 1, shift: 12, count: 0 }]) {
+      expect(() => encodeFixedLimits(new ByteWriter(), v as FixedLimits)).toThrowError(EncodeError);
+    }
+    const w = new ByteWriter();
+    expect(() => encodeLimits(w, { small: 1, level: 1, shift: 12, size: 4097n, count: 1, words: [{ color: 1, number: 0 }, { color: 1, number: 0 }], tails: [] })).toThrowError(/size 4097 is not allowed: it must be a multiple of 4096.*field size/);
+  });
+
+  it("not_in counts every value but those listed, unnamed ones included", () => {
+    const words = [{ color: 1, number: 0 }, { color: 9, number: 1 }];
+    const w = new ByteWriter();
+    encodeLimits(w, { small: 1, level: 1, shift: 12, size: 8192n, count: 1, words, tails: [Uint8Array.of(1, 2, 3, 4)] });
+    const decoded = decodeLimits(new ByteReader(w.finish()));
+    expect(decoded.tails).toEqual([Uint8Array.of(1, 2, 3, 4)]);
+    expect(LIMITS_TAILS_COUNTED.has(9)).toBe(true);
+    expect(LIMITS_TAILS_COUNTED.has(1)).toBe(false);
+  });
 });

@@ -217,7 +217,7 @@ describe("corruption is caught and located", () => {
 
   it("a truncated image is reported, not read past", () => {
     expect(() => decodeImage(bytes.subarray(0, 100))).toThrowError(/needs 152 bytes/);
-    expect(() => decodeImage(bytes.subarray(0, bytes.length - 10))).toThrowError(/section table .* lies outside the image/);
+    expect(() => decodeImage(bytes.subarray(0, bytes.length - 10))).toThrowError(/section table .* runs past the end of the image/);
   });
 
   it("a wrong magic names the field", () => {
@@ -228,11 +228,13 @@ describe("corruption is caught and located", () => {
 
   it("a table entry pointing past the table is rejected with the section named", () => {
     const bad = bytes.slice();
-    const e = entries[1]!;
+    // A section that is not an array: an array's size would break entry_count × entry_size first.
+    const index = entries.findIndex((x, i) => i > 0 && x.entrySize === 0);
+    const e = entries[index]!;
     new DataView(bad.buffer).setBigUint64(e.at + 16, BigInt(bytes.length), true);
-    expect(() => decodeImage(bad)).toThrowError(/entry CRC mismatch.*section table entry #1, field entry_crc/);
+    expect(() => decodeImage(bad)).toThrowError(new RegExp(`entry CRC mismatch.*section table entry #${index}, field entry_crc`));
     resealEntry(bad, e.at); // as a writer that got the size wrong would
-    expect(() => decodeImage(bad)).toThrowError(/lies outside.*section cpuid #1/);
+    expect(() => decodeImage(bad)).toThrowError(new RegExp(`lies outside.*section [a-z_]+ #${index}`));
   });
 });
 

@@ -161,8 +161,10 @@ describe("converting a bad stream leaves no file under the final name", () => {
     garbage.set(bytes);
     garbage[bytes.length + 3] = 0xee;
     const pastEnd = bytes.slice();
-    new DataView(pastEnd.buffer).setBigUint64(entries[2]!.at + 16, BigInt(bytes.length), true);
-    resealEntry(pastEnd, entries[2]!.at);
+    // A section that is not an array: an array's size would break entry_count × entry_size first.
+    const plain = entries.findIndex((e, i) => i >= 2 && e.entrySize === 0 && e.type !== 0);
+    new DataView(pastEnd.buffer).setBigUint64(entries[plain]!.at + 16, BigInt(bytes.length), true);
+    resealEntry(pastEnd, entries[plain]!.at);
     const wrongCrc = bytes.slice();
     new DataView(wrongCrc.buffer).setUint32(entries[4]!.at + 40, entries[4]!.crc ^ 0x100, true);
     resealEntry(wrongCrc, entries[4]!.at);
@@ -170,7 +172,7 @@ describe("converting a bad stream leaves no file under the final name", () => {
     wrongEntryCrc[entries[4]!.at + 45]! ^= 0x10;
     const cases: [Uint8Array, string, string][] = [
       [garbage, "trailing", `end #${entries.length - 1}`],
-      [pastEnd, "truncated", labelOf(entries[2]!.type, 2)],
+      [pastEnd, "truncated", labelOf(entries[plain]!.type, plain)],
       [wrongCrc, "crc", labelOf(entries[4]!.type, 4)],
       [wrongEntryCrc, "entry-crc", "table entry #4"],
     ];

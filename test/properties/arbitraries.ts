@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { BitsDecl, Field, IntType, Model, SectionBody, StructDecl } from "../../generator/model/model.js";
+import type { BitsDecl, Field, IntType, Model, SectionBody, StructDecl, ValidValues } from "../../generator/model/model.js";
 import type { ImageInit, ImageSection } from "../../generated/index.js";
 import { camel } from "../../generator/emit/names.js";
 import { NUMERIC_ARRAYS } from "../../runtime/typed-arrays.js";
@@ -42,15 +42,30 @@ function stringArbitrary(maxBytes: number, ascii: boolean): fc.Arbitrary<string>
 
 const MAX_VARIABLE = 4;
 
+/** The values a field's `valid:` allows, as the field holds them (a number, or a bigint for a u64). */
+function validArbitrary(t: IntType, valid: ValidValues, asNumber: boolean): fc.Arbitrary<number | bigint> {
+  const big = t.size === 8 && !asNumber;
+  const out = (v: bigint) => (big ? v : Number(v));
+  if (valid.values !== undefined) return fc.constantFrom(...valid.values.map(out));
+  const [lo, hi] = [valid.min ?? (t.signed ? -(1n << BigInt(t.size * 8 - 1)) : 0n), valid.max ?? (t.signed ? (1n << BigInt(t.size * 8 - 1)) - 1n : (1n << BigInt(t.size * 8)) - 1n)];
+  const step = valid.multipleOf ?? 1n;
+  // Multiples of the step within the range: k × step for k from ⌈lo/step⌉ to ⌊hi/step⌋.
+  const first = lo <= 0n ? -((-lo) / step) : (lo + step - 1n) / step;
+  return fc.bigInt({ min: first, max: hi / step }).map((k) => out(k * step));
+}
+
 /** One element of a field (ignoring its count). */
 function elementArbitrary(field: Field): fc.Arbitrary<unknown> {
   const t = field.type;
   switch (t.kind) {
     case "int":
+      if (field.valid !== undefined) return validArbitrary(t, field.valid, t.size === 8 && field.repr === "number");
       return intArbitrary(t, t.size === 8 && field.repr === "number");
     case "float":
       return t.size === 4 ? fc.float() : fc.double();
     case "enum":
+      // A closed enum's other values are invalid: a writer refuses them.
+      if (t.closed) return fc.constantFrom(...t.values.map((v) => v.value));
       return fc.oneof(fc.constantFrom(...t.values.map((v) => v.value)), intArbitrary(t.base, false));
     case "flags":
       return intArbitrary(t.base, false);
@@ -118,9 +133,10 @@ export function structArbitrary(struct: StructDecl): fc.Arbitrary<Record<string,
     const extra: Record<string, fc.Arbitrary<unknown>> = {};
     for (const f of dependent) {
       const count = f.count as Extract<NonNullable<Field["count"]>, { kind: "count_of" }>;
-      const selected = new Set(count.values.map((v) => Number(v.value)));
+      const listed = new Set(count.values.map((v) => Number(v.value)));
       const array = value[camel(count.array.name)] as Record<string, unknown>[];
-      const n = array.filter((x) => selected.has(Number(x[camel(count.bitField.name)]))).length;
+      // `in` counts the listed values, `not_in` every other one.
+      const n = array.filter((x) => listed.has(Number(x[camel(count.bitField.name)])) !== count.negated).length;
       extra[camel(f.name)] = fc.array(elementArbitrary(f), { minLength: n, maxLength: n });
     }
     return fc.record(extra).map((more) => ({ ...value, ...more }));

@@ -159,7 +159,7 @@ describe("ByteReader 64-bit integers", () => {
         const r = new ByteReader(bytes, { littleEndian: le, base: 0x100 });
         r.pos = 4;
         const e = decodeError(() => r.u64n());
-        expect(e.code).toBe("invalid");
+        expect(e.code).toBe("field-value");
         expect(e.offset).toBe(0x104);
         expect(e.message).toContain("0x104");
         const pinned = new ByteReader(bytes, { littleEndian: !le });
@@ -238,7 +238,7 @@ describe("ByteReader byte runs and strings", () => {
     const r = new ByteReader(Uint8Array.of(0xff, 0x61, 0, 0, 0x62, 0), { base: 0x40 });
     r.u8();
     const e = decodeError(() => r.string(5));
-    expect(e.code).toBe("invalid");
+    expect(e.code).toBe("string");
     expect(e.offset).toBe(0x44);
     expect(e.message).toContain("0x44");
   });
@@ -247,7 +247,7 @@ describe("ByteReader byte runs and strings", () => {
     for (const bad of [[0xff], [0xc3], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0x61, 0x80, 0x62]]) {
       const bytes = Uint8Array.from([...bad, 0, 0]);
       const e = decodeError(() => new ByteReader(bytes, { base: 0x10 }).string(bytes.length));
-      expect(e.code).toBe("invalid");
+      expect(e.code).toBe("string");
       expect(e.offset).toBe(0x10);
       expect(e.reason).toMatch(/UTF-8/);
     }
@@ -286,7 +286,7 @@ describe("ByteReader padding and alignment", () => {
     const r = new ByteReader(Uint8Array.of(1, 0, 0, 0, 5, 0, 0), { base: 0x2000 });
     r.u8();
     const e = decodeError(() => r.zeros(6));
-    expect(e.code).toBe("invalid");
+    expect(e.code).toBe("reserved");
     expect(e.offset).toBe(0x2004);
     expect(e.message).toContain("offset 0x2004");
   });
@@ -360,7 +360,7 @@ describe("ByteReader.count", () => {
     const r = new ByteReader(new Uint8Array(16), { base: 0x50 });
     r.pos = 0;
     const e = decodeError(() => r.count(0xffff_ffff, 8));
-    expect(e.code).toBe("invalid");
+    expect(e.code).toBe("length");
     expect(e.offset).toBe(0x50);
     expect(r.pos).toBe(0);
     expect(() => r.count(3, 8)).toThrow(DecodeError);
@@ -394,7 +394,7 @@ describe("ByteReader constants and the end", () => {
     r.pos = 2;
     const v = r.u32();
     const e = decodeError(() => r.expect(v, 0xfeed, 4));
-    expect(e.code).toBe("invalid");
+    expect(e.code).toBe("magic");
     expect(e.offset).toBe(0x102);
     expect(e.reason).toContain("0xfeed");
     expect(e.reason).toContain("0x1234");
@@ -418,7 +418,7 @@ describe("ByteReader constants and the end", () => {
     const r = new ByteReader(Uint8Array.of(0, 0x58, 0x45, 0x4f, 0x21), { base: 0x10 });
     r.u8();
     const e = decodeError(() => r.expectBytes(Uint8Array.of(0x58, 0x45, 0x4e, 0x21)));
-    expect(e.code).toBe("invalid");
+    expect(e.code).toBe("magic");
     expect(e.offset).toBe(0x11);
     expect(e.reason).toContain("58 45 4e 21");
     expect(e.reason).toContain("58 45 4f 21");
@@ -441,7 +441,7 @@ describe("ByteReader constants and the end", () => {
     const r = new ByteReader(Uint8Array.of(1, 2, 3, 4), { base: 0x800 });
     r.u8();
     const e = decodeError(() => r.expectEnd());
-    expect(e.code).toBe("invalid");
+    expect(e.code).toBe("length");
     expect(e.offset).toBe(0x801);
     expect(e.reason).toContain("3 unexpected trailing bytes");
   });

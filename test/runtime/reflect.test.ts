@@ -4,7 +4,7 @@ import { compileSchemas } from "../../generator/pipeline.js";
 import { encodeCpuidLeaf, sectionCodecByName } from "../../generated/index.js";
 import { schema, schemaJson } from "../../generated/schema.js";
 import { ByteReader, ByteWriter, DecodeError, EncodeError } from "../../runtime/index.js";
-import { decodeStruct, encodeStruct, propertyName, Schema, walkSectionBody, walkStruct, type SchemaJson } from "../../runtime/reflect/index.js";
+import { decodeStruct, encodeStruct, propertyName, Schema, SCHEMA_JSON_VERSION, walkSectionBody, walkStruct, type SchemaJson } from "../../runtime/reflect/index.js";
 import { syntheticPvGuest } from "../../synthetic/guest.js";
 
 // The schema model generated code embeds, as the runtime resolves it: complete (every declaration,
@@ -59,7 +59,7 @@ describe("the embedded schema model", () => {
 
   it("is deterministic, and refuses a model of another version or with a dangling reference", () => {
     expect(JSON.stringify(schemaJson)).toBe(JSON.stringify(Schema.fromJson(schemaJson).json));
-    expect(() => Schema.fromJson({ ...schemaJson, version: 2 } as unknown as SchemaJson)).toThrow(EncodeError);
+    expect(() => Schema.fromJson({ ...schemaJson, version: SCHEMA_JSON_VERSION + 1 } as unknown as SchemaJson)).toThrow(EncodeError);
     const dangling = { ...schemaJson, types: schemaJson.types.map((t) => (t.name === "cpuid_leaf" && t.kind === "struct" ? { ...t, fields: [{ name: "x", type: "no_such_type" }] } : t)) };
     expect(() => Schema.fromJson(dangling as SchemaJson)).toThrow(/unknown type no_such_type/);
   });

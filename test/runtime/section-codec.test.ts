@@ -94,7 +94,7 @@ describe("decodeEntries validation", () => {
 
   it("rejects an entry size in the table that differs from the codec's", () => {
     const e = decodeError(() => decodeEntries(new ByteReader(body, { base: 0x400 }), ctx(3n, 8), 4, decodeU32));
-    expect(e.code).toBe("invalid");
+    expect(e.code).toBe("entry-shape");
     expect(e.offset).toBe(0x400);
     expect(e.reason).toContain("entry size 8");
     expect(() => decodeEntries(new ByteReader(body), ctx(6n, 2), 4, decodeU32)).toThrow(DecodeError);
@@ -102,7 +102,7 @@ describe("decodeEntries validation", () => {
 
   it("rejects a count that does not fill the body", () => {
     const e = decodeError(() => decodeEntries(new ByteReader(body, { base: 0x400 }), ctx(2n, 4), 4, decodeU32));
-    expect(e.code).toBe("invalid");
+    expect(e.code).toBe("entry-shape");
     expect(e.offset).toBe(0x400);
     expect(e.reason).toContain("do not fill the 12-byte body");
     expect(() => decodeEntries(new ByteReader(body), ctx(0n, 4), 4, decodeU32)).toThrow(DecodeError);

@@ -102,7 +102,9 @@ describe("a corrupt stream is rejected with the section named", () => {
   });
 
   it("a section length past the end of the stream", async () => {
-    for (const index of [0, entries.length - 2]) {
+    // Sections that are not arrays: an array's size would break entry_count × entry_size first.
+    const plain = entries.flatMap((e, i) => (e.entrySize === 0 && e.type !== 0 ? [i] : []));
+    for (const index of [plain[0]!, plain[plain.length - 1]!]) {
       const bad = withEntryField(index, 16, BigInt(bytes.length), 8);
       const e = (await rejection(() => decodeAll([bad]))) as TruncatedStreamError;
       expect(e).toBeInstanceOf(TruncatedStreamError);

@@ -13,6 +13,7 @@ import { sectionPage, sectionTypes } from "./section-page.js";
 import { SITE_CSS } from "./site-style.js";
 import type { RenderContext } from "./type-blocks.js";
 import { typesPage } from "./types-page.js";
+import { validityPage } from "./validity-page.js";
 import { versioningPage } from "./versioning-page.js";
 
 /**
@@ -24,8 +25,8 @@ import { versioningPage } from "./versioning-page.js";
 
 /** Options of {@link emitDocs}. */
 export interface DocsOptions {
-  /** A small image made by our encoder, for the annotated hex dump. */
-  readonly sample: SampleImage;
+  /** Small images made by our encoders, for the annotated hex dumps. */
+  readonly samples: readonly SampleImage[];
   /**
    * The libraries (`schema/NAME/`, compiled with `compileLibrary`), each documented under
    * `formats/NAME/`; in the order given, which should be by name so the output stays deterministic.
@@ -70,8 +71,9 @@ export function buildPages(model: Model, options: DocsOptions): Page[] {
     registryPage(model),
     rulesPage(model),
     versioningPage(model),
+    validityPage(model),
     typesPage(model, ctx(unhomed), home, (options.libraries ?? []).length > 0),
-    hexDumpPage(model, options.sample),
+    hexDumpPage(model, options.samples),
   ];
   const sections = sectionLocals.map(({ section, local }) => sectionPage(model, section, ctx(local)));
   const formats = libraryPages(options.libraries ?? []);

@@ -78,6 +78,29 @@ function alignedNote(model: Model): Text {
   return [" (", ...named, ", so pages can be mapped in place)"];
 }
 
+/**
+ * The schema files whose integers are pinned to one byte order, and how many integer fields they pin:
+ * the overview says which integers do not follow byte_order.
+ */
+function pinnedOrders(model: Model): { readonly files: string[]; readonly fields: number } {
+  const files = new Set<string>();
+  let fields = 0;
+  for (const m of model.modules) {
+    for (const d of m.decls) {
+      if (d.kind !== "struct") continue;
+      for (const f of d.fields) {
+        const t = f.type;
+        const sized = t.kind === "int" || t.kind === "float" ? t.size : t.kind === "enum" || t.kind === "flags" || t.kind === "bits" ? t.base.size : 0;
+        if (sized > 1 && f.endian !== "context") {
+          files.add(schemaFileName(m));
+          fields++;
+        }
+      }
+    }
+  }
+  return { files: [...files].sort(), fields };
+}
+
 /** The enum of a header field, if the header has that field and it is an enum. */
 function headerEnum(model: Model, name: string): EnumDecl | undefined {
   const t = model.container.header.fields.find((f) => f.name === name)?.type;
@@ -130,8 +153,8 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
       "This specification is generated from the schemas (",
       code("schema/*.yaml"),
       ") that also generate the reference encoder and decoder, so the two cannot disagree. It is enough to write a conforming reader and writer: every byte of the header, the section table and each section is described on these pages, and the ",
-      link("annotated hex dump", "hex-dump"),
-      " walks through an image made from the schema model, byte by byte.",
+      link("annotated hex dumps", "hex-dump"),
+      " walk through images made from the schema model, byte by byte, in both layouts and both byte orders.",
     ),
   );
 
@@ -173,7 +196,7 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
     { kind: "pre", className: "picture", text: seekablePicture(model) },
     para(
       strong("Streamed"),
-      " (migration): offsets are not known in advance, so the header's section_table_offset is the sentinel ",
+      " (migration, and any image piped between processes): offsets are not known in advance, so the header's section_table_offset is the sentinel ",
       code(SENTINEL),
       ` (all ones) and section_count is 0. Each section is sent as its table entry (offset also all ones), then its body, then zeros up to a multiple of ${STREAM_PADDING} bytes counted from the start of the stream; the end section's entry ends the stream, and nothing follows it. The entries carry everything a seekable table would (type, size, entry count and size, alignment, CRC) except the offsets; a header that gives a non-zero section_count counts the sections the end section included, as a seekable table does.`,
     ),
@@ -181,7 +204,15 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
       `A streamed body is not aligned to its section's alignment (it starts ${STREAM_PADDING}-aligned, right after its entry). Alignment inside a body (page_data's pages) counts from the body's start, so a body is the same bytes in both layouts, and converting between them needs no decoding of any body: a converter copies entries and bodies, and recomputes only offsets, padding and the header.`,
     ),
     { kind: "pre", className: "picture", text: streamedPicture(model) },
+    para(
+      "The layout is how an image travels, not what it is: an image of any type may have either layout (a save file piped to another host is streamed, a migration stream stored on disk is seekable), and converting between them keeps every header field but the table's. Every streamed entry, like every table entry, is section_entry_size bytes long, and section_entry_size is a multiple of ",
+      String(STREAM_PADDING),
+      ", so every body of a stream starts ",
+      String(STREAM_PADDING),
+      "-aligned.",
+    ),
   );
+  const pinned = pinnedOrders(model);
 
   blocks.push(
     heading(2, "Conventions", "conventions"),
@@ -194,18 +225,30 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
         code("little"),
         " or ",
         code("big"),
-        " is fixed by the schema (architecture state keeps its CPU's order); ",
+        " is fixed by the schema; ",
         code("—"),
-        " is a single byte or a byte run.",
+        " is a single byte or a byte run. The header, the section table and the image's own section fields follow byte_order. The hypervisor's structures inside sections are fixed little-endian, whatever byte_order says: the files ",
+        ...joinText(pinned.files.map((f): Text => [code(f)]), ", "),
+        ` pin their ${pinned.fields} multi-byte fields (vcpu contexts, shared info, HVM context records, the core-file structures). They are the bytes Xen's hypercalls hand out and take back, in the order of the CPU they describe (little-endian on x86 and ARM, every architecture Xen runs on), so an image carries them unconverted and a restorer passes them back as they are; a big-endian image changes only what the image itself adds around them.`,
       ],
       [strong("Offsets and sizes."), " Offsets are hex, from the start of the struct the table describes; sizes are decimal bytes. Structs have no implicit padding: every byte is a listed field."],
       [strong("Bits."), " Bit 0 is the least significant bit of an integer, whatever the byte order."],
-      [strong("Padding and reserved fields."), " Written as zero; the field table says whether a reader rejects non-zero values or ignores them."],
+      [strong("Padding and reserved fields."), " Written as zero; the field table says whether a reader rejects non-zero values (", code("reserved"), ") or ignores them."],
       [
         strong("Enums"),
-        " are open: a reader keeps a value it does not know. ",
+        " are open unless their table says closed: a reader keeps a value of an open enum that it does not know, and passes it on. A closed enum (byte_order, image_type, guest_type, arch: the values that say how to read the image) has no other values in this version: a reader rejects an image with one (",
+        code("field-value"),
+        "), and a later version adds values only with a new format_version. ",
         strong("Flags"),
         " name single bits of an integer; unknown bits are kept.",
+      ],
+      [
+        strong("Values."),
+        " Where a field's table gives the values a reader accepts (",
+        code("readers reject"),
+        "), any other value makes the image invalid. Every such rule, and the error code a reader reports, is listed on the ",
+        link("validity page", "validity"),
+        ".",
       ],
       [
         strong("CRC32C."),
@@ -221,7 +264,13 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
         code("0xE3069283"),
         ", of no bytes 0.",
       ],
-      [strong("Strings"), " are UTF-8 unless a field says ASCII; a fixed-size string is NUL-padded and may fill its field with no NUL."],
+      [
+        strong("Strings"),
+        " are UTF-8 unless a field says ASCII. A fixed-size string is NUL-padded: its text is the bytes before the first NUL (or all of them, when it fills its field), and every byte after that NUL is zero. A string that fills the rest of a body has no terminator, and a NUL is no part of it. Readers reject bytes that are not UTF-8 (or not ASCII), a non-zero byte after a NUL, and a NUL in a text without terminator (",
+        code("string"),
+        ").",
+      ],
+      [strong("UUIDs"), " are 16 bytes kept in the order Xen keeps them, printed as 32 lower-case hex digits of the bytes in that order, in groups of 8-4-4-4-12 (see the header's uuid)."],
     ]),
   );
 
@@ -233,9 +282,17 @@ export function overviewPage(model: Model, pages: readonly { id: string; title: 
         ["Read section_count entries of the ", link("section table", "section-table"), ", section_entry_size bytes apart, from section_table_offset."],
         ["Check every entry by the ", link("rules of the section table", "section-table"), ": its entry CRC first, then its fields and where it puts its body. Check that the gaps between the header, the bodies and the table are zero and that the table ends the image."],
         ["For each entry but the last (the end section): check the body's CRC, look its type up in the ", link("registry", "registry"), ", and decode the body with the layout its page gives (or skip it if the type is unknown and optional)."],
-        ["Check the sections against the ", link("image-type rules", "rules"), "."],
+        ["Check each section against the rules that relate it to the header (vcpu ids, the hypervisor version, a PV guest's p2m frames), given on its page."],
+        ["Check the sections against the ", link("image-type rules", "rules"), ", then the rules between sections (a core image's pfn_map against its page_data)."],
       ],
       true,
+    ),
+    para(
+      "The ",
+      link("validity page", "validity"),
+      " lists every rule in the order a reader checks it, with the error code it reports, and the conformance suite (",
+      code("docs/conformance/"),
+      ") has an image that breaks each one, for checking another implementation.",
     ),
     heading(2, "Writing a seekable image"),
     list(

@@ -1,4 +1,4 @@
-import { encodeReflectedImage, Schema, type Field, type Rule, type Section, type StructType } from "xenimage/reflect";
+import { encodeReflectedImage, encodeReflectedStream, Schema, type Field, type Rule, type Section, type StructType } from "xenimage/reflect";
 import type { Model } from "../../model/model.js";
 import { describeModel } from "../schema-model.js";
 import type { SampleImage } from "./hex-dump.js";
@@ -25,7 +25,7 @@ function sampleElement(field: Field, position: number): unknown {
   const example = field.example;
   switch (t.kind) {
     case "int": {
-      const v = typeof example === "number" && Number.isInteger(example) ? example : position % 100;
+      const v = allowed(field, typeof example === "number" && Number.isInteger(example) ? example : position % 100);
       return t.size === 8 && field.repr === "bigint" ? BigInt(v) : v;
     }
     case "float":
@@ -48,6 +48,18 @@ function sampleElement(field: Field, position: number): unknown {
     default:
       return undefined;
   }
+}
+
+/** `v`, or the nearest value the field's `valid:` allows (the first of its values, its minimum, a multiple). */
+function allowed(field: Field, v: number): number {
+  const valid = field.valid;
+  if (valid === undefined) return v;
+  if (valid.values !== undefined) return Number(valid.values.includes(BigInt(v)) ? v : valid.values[0]!);
+  let n = BigInt(v);
+  if (valid.min !== undefined && n < valid.min) n = valid.min;
+  if (valid.max !== undefined && n > valid.max) n = valid.max;
+  if (valid.multipleOf !== undefined) n -= n % valid.multipleOf;
+  return Number(n);
 }
 
 /** How many elements a field gets: its fixed count, else one. */
@@ -84,8 +96,8 @@ function sampleStruct(struct: StructType): Record<string, unknown> {
   for (const [i, f] of struct.fields.entries()) {
     if (f.count?.kind !== "count_of") continue;
     const c = f.count;
-    const wanted = c.values.map((v) => Number(v.value));
-    const n = (out[c.array.property] as Record<string, unknown>[]).filter((x) => wanted.includes(Number(x[c.bitField.property]))).length;
+    const listed = c.values.map((v) => Number(v.value));
+    const n = (out[c.array.property] as Record<string, unknown>[]).filter((x) => listed.includes(Number(x[c.bitField.property])) !== c.negated).length;
     out[f.property] = Array.from({ length: n }, () => sampleElement(f, i + 1));
   }
   return out;
@@ -108,26 +120,46 @@ function sampleSections(rule: Rule): Section[] {
     .sort((a, b) => group(a) - group(b));
 }
 
-/** Makes the sample image of the hex-dump page from the model. */
-export function buildSampleImage(model: Model): SampleImage {
+/** How each sample is laid out, by its position: both layouts and both byte orders appear. */
+function sampleLayout(index: number): { readonly layout: "seekable" | "streamed"; readonly bigEndian: boolean } {
+  return { layout: index % 2 === 1 ? "streamed" : "seekable", bigEndian: index % 3 === 2 };
+}
+
+/**
+ * Makes the sample images of the hex-dump page from the model: one per image-type rule, in the rules'
+ * order (a schema without rules gets one image without sections), every other one streamed and every
+ * third big-endian, so that the page shows both layouts and both byte orders.
+ */
+export async function buildSampleImages(model: Model): Promise<SampleImage[]> {
   try {
     const schema = Schema.fromJson(describeModel(model));
     const container = schema.container!;
-    const rule = schema.rules[0];
-    const header = sampleStruct(container.header);
-    for (const c of rule?.when ?? []) header[c.field.property] = c.values[0]!.value;
-    const sections = (rule === undefined ? [] : sampleSections(rule)).map((section) => {
-      const variant = schema.variantFor(section, header);
-      if (variant === undefined) throw new Error(`no layout of ${section.name} matches the sample's header`);
-      const body = variant.body.kind === "empty" ? null : variant.body.kind === "entries" ? [sampleStruct(variant.body.struct)] : sampleStruct(variant.body.struct);
-      return { type: section.name, body };
-    });
-    const bytes = encodeReflectedImage(schema, { header, sections });
-    const recipe =
-      rule === undefined
-        ? "It holds no sections (the schemas have no image-type rule)."
-        : `It follows the image-type rule ${rule.name}: each section the rule allows, once, in its order. Every field holds its example value from the schema or a default: an integer its position in its struct (so that each field's bytes can be told apart), an enum its first value, an array of variable length one element. It was made from the schema model by the runtime's reflective encoder, without generated code.`;
-    return { bytes, recipe };
+    const rules: (Rule | undefined)[] = schema.rules.length === 0 ? [undefined] : [...schema.rules];
+    const samples: SampleImage[] = [];
+    for (const [index, rule] of rules.entries()) {
+      const { layout, bigEndian } = sampleLayout(index);
+      const header = sampleStruct(container.header);
+      for (const c of rule?.when ?? []) header[c.field.property] = c.values[0]!.value;
+      const order = container.header.fields.find((f) => f.name === "byte_order");
+      const orderType = order?.type.kind === "enum" ? order.type : undefined;
+      const big = orderType?.values.find((v) => v.name === "big");
+      if (bigEndian && order !== undefined && big !== undefined) header[order.property] = big.value;
+      const sections = (rule === undefined ? [] : sampleSections(rule)).map((section) => {
+        const variant = schema.variantFor(section, header);
+        if (variant === undefined) throw new Error(`no layout of ${section.name} matches the sample's header`);
+        const body = variant.body.kind === "empty" ? null : variant.body.kind === "entries" ? [sampleStruct(variant.body.struct)] : sampleStruct(variant.body.struct);
+        return { type: section.name, body };
+      });
+      const image = { header, sections };
+      const bytes = layout === "streamed" ? await encodeReflectedStream(schema, image) : encodeReflectedImage(schema, image);
+      const what = `${layout === "streamed" ? "Streamed" : "Seekable"}, ${bigEndian && big !== undefined ? "big" : "little"}-endian.`;
+      const recipe =
+        rule === undefined
+          ? `${what} It holds no sections (the schemas have no image-type rule).`
+          : `${what} It follows the image-type rule ${rule.name}: each section the rule allows, once, in its order. Every field holds its example value from the schema or a default: an integer its position in its struct (so that each field's bytes can be told apart) or the nearest value its rule allows, an enum its first value, an array of variable length one element. It was made from the schema model by the runtime's reflective encoder, without generated code.`;
+      samples.push({ id: rule === undefined ? "sample" : `sample-${rule.name}`, title: rule === undefined ? "An image" : `An image of the rule ${rule.name}`, layout, bytes, recipe });
+    }
+    return samples;
   } catch (e) {
     throw new SampleImageError(e);
   }

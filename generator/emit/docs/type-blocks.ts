@@ -1,6 +1,7 @@
 import type { BitsDecl, Decl, EnumDecl, EnumValue, Field, FlagsDecl, LibraryModel, StructDecl } from "../../model/model.js";
 import { code, heading, joinText, link, para, type Block, type Inline, type Text } from "./doc-tree.js";
 import { typedArrayTsType } from "../scalars.js";
+import { describeValueRule } from "../valid.js";
 import { buildOctetDiagram } from "./octet-diagram.js";
 import { countText, fieldLabel, isPadding, layoutStruct } from "./struct-layout.js";
 
@@ -72,8 +73,8 @@ export function typeText(field: Field, ctx: RenderContext): Text {
   switch (t.kind) {
     case "int":
     case "float":
-      // A typed-array field says which typed array its codec hands out.
-      return field.typedArray ? [...times([code(t.name)]), " as ", code(typedArrayTsType(field))] : times([code(t.name)]);
+      // How the reference decoder holds an array (a typed array) is no part of the format: the table gives the bytes.
+      return times([code(t.name)]);
     case "enum":
     case "flags":
     case "bits":
@@ -142,9 +143,10 @@ export function allowedValues(struct: StructDecl, field: Field, ctx: RenderConte
   if (t.kind === "enum") {
     if (t.values.length <= INLINE_ENUM_VALUES) add(...joinText(t.values.map((v) => [valueText(v)]), ", "), "; see ", typeRef(t, ctx));
     else add("one of the ", typeRef(t, ctx), " values");
+    if (t.closed && field.count === undefined) add("a closed enum: readers reject any other value (", code("field-value"), ")");
   } else if (t.kind === "flags") add("bits of ", typeRef(t, ctx));
   else if (t.kind === "bits") add("bit fields of ", typeRef(t, ctx));
-  else if (t.kind === "string") add(t.encoding === "ascii" ? "ASCII" : "UTF-8", field.count?.kind === "rest" ? " text, no terminating NUL needed" : " text, NUL-padded; every byte after the first NUL is zero");
+  else if (t.kind === "string") add(t.encoding === "ascii" ? "ASCII" : "UTF-8", field.count?.kind === "rest" ? " text filling the rest of the body, with no terminator: a NUL byte is no part of it, and readers reject one (string)" : " text, NUL-padded: the text ends at the first NUL (or fills the field), every byte after it is zero, and readers reject a non-zero one (string)");
   else if (t.kind === "switch") {
     const cases = t.cases.map((c): Text => [`${typeof c.value === "bigint" ? `0x${c.value.toString(16)}` : c.value} (${c.name}) → `, ...(c.struct === undefined ? ["empty"] : [typeRef(c.struct, ctx)])]);
     add(code(t.selector.name), " selects: ", ...joinText(cases, ", "));
@@ -152,11 +154,15 @@ export function allowedValues(struct: StructDecl, field: Field, ctx: RenderConte
   }
   if (field.count?.kind === "count_of") {
     const c = field.count;
-    add("k = the number of ", code(c.array.name), " elements whose ", code(c.bitField.name), " is ", ...joinText(c.values.map((v) => [code(v.name)]), ", "));
+    const names = joinText(c.values.map((v) => [code(v.name)]), ", ");
+    if (c.negated) add("k = the number of ", code(c.array.name), " elements whose ", code(c.bitField.name), " is none of ", ...names, " (values this version does not name are counted too)");
+    else add("k = the number of ", code(c.array.name), " elements whose ", code(c.bitField.name), " is ", ...names);
   }
   if (field.count?.kind === "entries") add("entry_count is the section table entry's entry_count");
   if (field.count?.kind === "rest" && t.kind !== "string" && t.kind !== "bytes") add("n: as many as fill the rest of the body");
   if (field.repr === "number" && (t.kind === "int" || t.kind === "enum") && (t.kind === "int" ? t.size : t.base.size) === 8) add("at most 2^53 − 1");
+  const rule = field.valid === undefined ? undefined : describeValueRule(field);
+  if (rule !== undefined) add(rule, " (readers reject any other value: ", code("field-value"), ")");
   if (field.example !== undefined) add("e.g. ", code(String(field.example)));
   return out;
 }
@@ -212,7 +218,9 @@ function enumBlocks(decl: EnumDecl): Block[] {
       rows: decl.values.map((v) => ({ cells: [[String(v.value)], [hex(v.value)], [code(v.name)], [v.doc ?? ""]] })),
     },
     para(
-      `An open enum over a ${decl.base.name}${decl.base.size > 1 ? " (in the field's byte order)" : ""}: a reader keeps a value that is not listed and passes it on unchanged; only the values above have a meaning in this version.`,
+      decl.closed
+        ? `A closed enum over a ${decl.base.name}${decl.base.size > 1 ? " (in the field's byte order)" : ""}: a value that is not listed makes the image invalid, and readers reject it (error code field-value). Values are added to it only together with a new format_version, so a reader never meets an unlisted value in an image whose version it knows.`
+        : `An open enum over a ${decl.base.name}${decl.base.size > 1 ? " (in the field's byte order)" : ""}: a reader keeps a value that is not listed and passes it on unchanged; only the values above have a meaning in this version, and a later writer may use new ones without a new format_version.`,
     ),
   ];
 }

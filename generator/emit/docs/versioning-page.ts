@@ -18,7 +18,7 @@ export function versioningPage(model: Model): Page {
     group: "format",
     blocks: [
       para(
-        `This is format version ${container.version}. The header's format_version names the version an image follows; a reader accepts versions 1 to the highest it knows and rejects later ones. Within a version, and from one version to the next, the format grows only in ways an older reader can live with:`,
+        `This is format version ${container.version}. The header's format_version names the version an image follows; a reader accepts versions 1 to the highest it knows and rejects later ones. A new format_version is needed exactly when an older reader could misread an image of the new one: a field that changes meaning (as version 2's entry_crc did), a value added to a closed enum, a page size other than 4096. Everything an older reader can live with keeps the version, so that older readers go on reading the images of newer writers:`,
       ),
       list([
         [
@@ -27,13 +27,35 @@ export function versioningPage(model: Model): Page {
           " when a reader that does not know it may skip it (its data is an extra), and mandatory when an image cannot be understood without it. The optional bit (bit 31 of the table's type field) lets a reader decide without knowing the type.",
         ],
         ["The header grows only by appending fields. header_size says how long it is; a reader uses the fields it knows and skips the rest (the header CRC still covers every byte)."],
-        ["Section-table entries grow the same way: section_entry_size says how far apart entries are; a reader ignores bytes past the fields it knows."],
+        ["Section-table entries grow the same way: section_entry_size (a multiple of 8) says how long every entry is, in a seekable table and in a stream; a reader ignores bytes past the fields it knows (the entry CRC still covers them)."],
         ["Entry flags are reserved for later versions; version ", String(container.version), " defines none, and readers keep what they find."],
-        ["Enums are open: a reader keeps values it does not know. Flag bits without a name are kept too."],
+        ["Open enums gain values: a reader keeps values it does not know. Flag bits without a name are kept too. Closed enums (the header's byte_order, image_type, guest_type and arch) gain values only with a new format_version."],
+        ["Page types gain values: every page type but broken, allocate_only and invalid carries one page of contents, named or not, so a reader sizes a page_data body whatever types its words have."],
         ["Reserved fields are written as zero; a later version may give them a meaning, with zero keeping today's, or, when zero cannot keep it (a checksum), together with a new format_version, so a reader knows which meaning the field has."],
         ["A section whose layout depends on the guest (architecture, guest type) gains layouts for new guests without changing existing ones."],
         ["Existing fields never change meaning, size or position; a changed layout is a new section type."],
       ]),
+      heading(2, "What a reader does with what it does not know", "unknown"),
+      para(
+        `A reader of version ${container.version} meets these in the images of later writers; each has an image in the conformance suite made by a schema of such a later writer (`,
+        code("docs/conformance/future-*"),
+        "):",
+      ),
+      {
+        kind: "table",
+        head: [["It finds"], ["It does"]],
+        rows: [
+          [["A format_version above the highest it knows"], ["Rejects the image (", code("unsupported"), ", at the format_version field) after checking only the magic and byte_order: it cannot know what the version changed."]],
+          [["format_version 0"], ["Rejects the image (", code("unsupported"), "): no version 0 exists."]],
+          [["A header_size above its header's size"], ["Reads the fields it knows, checks the header CRC over all header_size bytes, and skips the rest; a converter keeps those bytes."]],
+          [["A section_entry_size above its entry's size"], ["Reads the entries that far apart, in both layouts, checks each entry CRC over the whole entry, and ignores the bytes past the fields it knows (a converter keeps the image in the same entry size, or refuses)."]],
+          [["A section type it does not know"], ["Skips and keeps the section when its optional bit is set; rejects the image when it is clear (", code("unknown-mandatory"), ")."]],
+          [["A page type it does not name"], ["Keeps the type, and counts the page among those with contents (only broken, allocate_only and invalid have none)."]],
+          [["A value of an open enum it does not name"], ["Keeps the value and passes it on unchanged."]],
+          [["A value of a closed enum it does not name"], ["Rejects the image (", code("field-value"), "): a closed enum gains values only with a new format_version."]],
+          [["Entry flags, flag bits it does not name"], ["Keeps them."]],
+        ].map((cells) => ({ cells: cells as Text[] })),
+      },
       ...historyBlocks(model),
       heading(2, "Sections by version"),
       {
