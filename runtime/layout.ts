@@ -27,7 +27,7 @@
  */
 import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
-import type { ContainerFormat, ContainerHeader, HeaderInit } from "./container.js";
+import type { ContainerFormat, ContainerHeader, HeaderInit } from "./format.js";
 import { crc32c } from "./crc32c.js";
 import { asEncodeError, EncodeError, shown, XenImageError } from "./errors.js";
 

@@ -1,5 +1,5 @@
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
-import type { BuildContext } from "./context.js";
+import type { PassContext } from "./pass-context.js";
 import type { Count, Endian, EnumValue, Field, FieldType, Source, StructDecl, SwitchCase } from "./model.js";
 import type { MutableField, RawCount, RawField } from "./raw.js";
 import { intRange, isPowerOfTwo, kindName, RESERVED_FIELD_NAMES, reservedMode, suggest, VIEW_MEMBER_NAMES } from "./vocabulary.js";
@@ -8,7 +8,7 @@ import { intRange, isPowerOfTwo, kindName, RESERVED_FIELD_NAMES, reservedMode, s
 // order; a size that the fields and the declared size disagree on; and tagged unions (switch fields),
 // whose selector and size are earlier fields.
 
-function buildSwitch(ctx: BuildContext, f: RawField, earlier: MutableField[], file: SchemaFile, fpath: YamlPath): FieldType | undefined {
+function buildSwitch(ctx: PassContext, f: RawField, earlier: MutableField[], file: SchemaFile, fpath: YamlPath): FieldType | undefined {
   const at = (key: string) => file.locate(fpath, key);
   const earlierField = (name: string, key: string, what: string) => {
     const ref = earlier.find((x) => x.name === name);
@@ -76,7 +76,7 @@ function buildSwitch(ctx: BuildContext, f: RawField, earlier: MutableField[], fi
 }
 
 export function buildStruct(
-  ctx: BuildContext,
+  ctx: PassContext,
   name: string,
   doc: string,
   rawFields: RawField[],
