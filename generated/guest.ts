@@ -712,11 +712,11 @@ export function decodePageData(r: ByteReader): PageData {
   let index = -1;
   try {
     at = "count";
-    const count = r.u32();
+    const count_ = r.u32();
     at = "reserved";
     r.zeros(4, true);
     at = "pfns";
-    const pfnsCount = r.count(count, 8);
+    const pfnsCount = r.count(count_, 8);
     const pfns: PfnWord[] = [];
     for (index = 0; index < pfnsCount; index++) pfns.push(unpackPfnWordAt(r, r.take(8)));
     index = -1;

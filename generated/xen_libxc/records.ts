@@ -263,11 +263,11 @@ export function decodePageDataRecord(r: ByteReader): PageDataRecord {
   let index = -1;
   try {
     at = "count";
-    const count = r.u32le();
+    const count_ = r.u32le();
     at = "reserved";
     r.zeros(4, true);
     at = "pfns";
-    const pfnsCount = r.count(count, 8);
+    const pfnsCount = r.count(count_, 8);
     const pfns: PfnWord[] = [];
     for (index = 0; index < pfnsCount; index++) pfns.push(unpackPfnWordAt(r, r.take(8), true));
     index = -1;
@@ -959,11 +959,11 @@ export function decodeHvmParamsRecord(r: ByteReader): HvmParamsRecord {
   let index = -1;
   try {
     at = "count";
-    const count = r.u32le();
+    const count_ = r.u32le();
     at = "reserved";
     r.zeros(4, true);
     at = "params";
-    const paramsCount = r.count(count, 16);
+    const paramsCount = r.count(count_, 16);
     const params: HvmParam[] = [];
     for (index = 0; index < paramsCount; index++) params.push(decodeHvmParam(r));
     index = -1;
@@ -1381,96 +1381,96 @@ export function decodeLibxcRecord(r: ByteReader): LibxcRecord {
     at = "type";
     const type = r.u32le();
     at = "length";
-    const length = r.u32le();
+    const length_ = r.u32le();
     at = "body";
-    const bodyReader = r.sub(r.count(length, 1));
-    let body: LibxcRecordBody;
+    const bodyReader = r.sub(r.count(length_, 1));
+    let body_: LibxcRecordBody;
     switch (type) {
       case 0x0:
-        body =
+        body_ =
           bodyReader.remaining === 0
             ? ({ type: "end" } as const)
             : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
         break;
       case 0x1:
-        body = { type: "page_data", value: decodePageDataRecord(bodyReader) } as const;
+        body_ = { type: "page_data", value: decodePageDataRecord(bodyReader) } as const;
         break;
       case 0x2:
-        body =
+        body_ =
           bodyReader.remaining === 8
             ? ({ type: "x86_pv_info", value: decodeX86PvInfoRecord(bodyReader) } as const)
             : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
         break;
       case 0x3:
-        body = { type: "x86_pv_p2m_frames", value: decodeX86PvP2mFramesRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_p2m_frames", value: decodeX86PvP2mFramesRecord(bodyReader) } as const;
         break;
       case 0x4:
-        body = { type: "x86_pv_vcpu_basic", value: decodeX86PvVcpuContextRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_vcpu_basic", value: decodeX86PvVcpuContextRecord(bodyReader) } as const;
         break;
       case 0x5:
-        body = { type: "x86_pv_vcpu_extended", value: decodeX86PvVcpuContextRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_vcpu_extended", value: decodeX86PvVcpuContextRecord(bodyReader) } as const;
         break;
       case 0x6:
-        body = { type: "x86_pv_vcpu_xsave", value: decodeX86PvVcpuXsaveRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_vcpu_xsave", value: decodeX86PvVcpuXsaveRecord(bodyReader) } as const;
         break;
       case 0x7:
-        body =
+        body_ =
           bodyReader.remaining === 4096
             ? ({ type: "shared_info", value: decodeSharedInfoRecord(bodyReader) } as const)
             : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
         break;
       case 0x8:
-        body =
+        body_ =
           bodyReader.remaining === 24
             ? ({ type: "x86_tsc_info", value: decodeX86TscInfoRecord(bodyReader) } as const)
             : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
         break;
       case 0x9:
-        body = { type: "hvm_context", value: decodeHvmContextRecord(bodyReader) } as const;
+        body_ = { type: "hvm_context", value: decodeHvmContextRecord(bodyReader) } as const;
         break;
       case 0xa:
-        body = { type: "hvm_params", value: decodeHvmParamsRecord(bodyReader) } as const;
+        body_ = { type: "hvm_params", value: decodeHvmParamsRecord(bodyReader) } as const;
         break;
       case 0xb:
-        body = { type: "toolstack", value: decodeToolstackRecord(bodyReader) } as const;
+        body_ = { type: "toolstack", value: decodeToolstackRecord(bodyReader) } as const;
         break;
       case 0xc:
-        body = { type: "x86_pv_vcpu_msrs", value: decodeX86PvVcpuMsrsRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_vcpu_msrs", value: decodeX86PvVcpuMsrsRecord(bodyReader) } as const;
         break;
       case 0xd:
-        body =
+        body_ =
           bodyReader.remaining === 0
             ? ({ type: "verify" } as const)
             : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
         break;
       case 0xe:
-        body =
+        body_ =
           bodyReader.remaining === 0
             ? ({ type: "checkpoint" } as const)
             : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
         break;
       case 0xf:
-        body = { type: "checkpoint_dirty_pfn_list", value: decodeCheckpointDirtyPfnListRecord(bodyReader) } as const;
+        body_ = { type: "checkpoint_dirty_pfn_list", value: decodeCheckpointDirtyPfnListRecord(bodyReader) } as const;
         break;
       case 0x10:
-        body =
+        body_ =
           bodyReader.remaining === 0
             ? ({ type: "static_data_end" } as const)
             : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
         break;
       case 0x11:
-        body = { type: "x86_cpuid_policy", value: decodeX86CpuidPolicyRecord(bodyReader) } as const;
+        body_ = { type: "x86_cpuid_policy", value: decodeX86CpuidPolicyRecord(bodyReader) } as const;
         break;
       case 0x12:
-        body = { type: "x86_msr_policy", value: decodeX86MsrPolicyRecord(bodyReader) } as const;
+        body_ = { type: "x86_msr_policy", value: decodeX86MsrPolicyRecord(bodyReader) } as const;
         break;
       default:
-        body = { type: "unknown", selector: type, bytes: bodyReader.rest() } as const;
+        body_ = { type: "unknown", selector: type, bytes: bodyReader.rest() } as const;
     }
     bodyReader.expectEnd();
     at = "_pad3";
     r.alignTo(8, start, true);
-    return { body };
+    return { body: body_ };
   } catch (e) {
     throw r.rethrow(e, at);
   }

@@ -1,3 +1,4 @@
+import { camel } from "../emit/names.js";
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
 import type { PassContext } from "./pass-context.js";
 import type { Count, Endian, EnumValue, Field, FieldType, Source, StructDecl, SwitchCase } from "./model.js";
@@ -91,6 +92,7 @@ export function buildStruct(
   let needsSection = false;
   let afterRest: string | undefined;
   const names = new Set<string>();
+  const tsNames = new Map<string, string>();
   for (const [i, f] of rawFields.entries()) {
     const fpath = [...path, "fields", i];
     const where = file.locate(fpath);
@@ -99,7 +101,13 @@ export function buildStruct(
     if (f.name !== undefined) {
       if (names.has(f.name)) ctx.report(file.locate([...fpath, "name"]), `duplicate field name "${f.name}"`);
       if (RESERVED_FIELD_NAMES.has(f.name)) ctx.report(file.locate([...fpath, "name"]), `"${f.name}" is reserved as a count keyword`);
-      if (VIEW_MEMBER_NAMES.has(f.name)) ctx.report(file.locate([...fpath, "name"]), `"${f.name}" is reserved: it would hide the toObject() method of the struct's generated view`);
+      const tsName = camel(f.name);
+      if (VIEW_MEMBER_NAMES.has(f.name) || tsName === "toObject") ctx.report(file.locate([...fpath, "name"]), `"${f.name}" is reserved: it would hide the toObject() method of the struct's generated view`);
+      if (tsName === "constructor") ctx.report(file.locate([...fpath, "name"]), `"${f.name}" is reserved: the struct's generated view would get an accessor named constructor, which JavaScript forbids`);
+      // Generated properties and locals are camel-cased, so two names that camel-case alike would clash.
+      const twin = tsNames.get(tsName);
+      if (twin !== undefined && twin !== f.name) ctx.report(file.locate([...fpath, "name"]), `"${f.name}" and "${twin}" are both "${tsName}" in generated code; rename one`);
+      tsNames.set(tsName, f.name);
       names.add(f.name);
     }
     if (afterRest !== undefined) ctx.report(where, `field follows "${afterRest}", which takes the rest of the section`);
