@@ -3174,9 +3174,9 @@ export function decodeHvmMsr(r: ByteReader): HvmMsr {
     at = "_pad1";
     r.zeros(4, true);
     at = "msrs";
-    const msrsCount = r.count(count_, 16);
+    const msrs_count = r.count(count_, 16);
     const msrs: HvmMsrEntry[] = [];
-    for (index = 0; index < msrsCount; index++) msrs.push(decodeHvmMsrEntry(r));
+    for (index = 0; index < msrs_count; index++) msrs.push(decodeHvmMsrEntry(r));
     index = -1;
     return { msrs };
   } catch (e) {

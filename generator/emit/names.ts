@@ -69,6 +69,14 @@ export function local(fieldName: string): string {
   return isSafeLocal(c) ? c : `${c}_`;
 }
 
+/**
+ * A second local a generated function keeps for a field (`pfns_count`, `body_reader`): the `_` inside
+ * it is one no field's local has, so it can clash with none.
+ */
+export function fieldLocal(fieldName: string, role: string): string {
+  return `${camel(fieldName)}_${role}`;
+}
+
 /** A TypeScript literal for a schema integer. */
 export function literal(value: number | bigint): string {
   if (typeof value === "bigint") return value < 0n ? `-0x${(-value).toString(16)}n` : `0x${value.toString(16)}n`;
