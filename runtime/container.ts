@@ -8,8 +8,9 @@ import { encodeHeaderBytes, headerChecksum, prepareHeader, seekableBodyOffset, s
 import type { EntryShape, SectionCodec, SectionDecoder } from "./section-codec.js";
 import { SectionTable } from "./section-table.js";
 
+/** @internal */
+export { codecsById } from "./format.js";
 export {
-  codecsById,
   entryLabel,
   OPTIONAL_BIT,
   sectionLabel,
