@@ -14,7 +14,8 @@ import {
 import { readFrameList } from "../image/page-index.js";
 import { ConsistencyChecker } from "../image/consistency.js";
 import type { OpenedInput } from "./open-input.js";
-import { ruleCheck, sectionStatus, type SectionToCheck } from "./section-checks.js";
+import { problemOf, ruleProblem, type Problem } from "./problem.js";
+import { failed, ruleCheck, sectionStatus, type SectionToCheck, type SectionVerdict } from "./section-checks.js";
 
 /** One row of the section table as `inspect` reports it. */
 export interface SectionReport {
@@ -40,7 +41,8 @@ export interface InspectReport {
   /** The image-type rule the header selects, if any. */
   readonly rule: string | undefined;
   readonly violations: readonly RuleViolation[];
-  readonly problems: readonly string[];
+  /** Every problem, each bad section's first in table order, then the rule's. */
+  readonly problems: readonly Problem[];
 }
 
 /** Options of {@link inspectInput}. */
@@ -70,27 +72,28 @@ export function inspectInput(input: OpenedInput, options: InspectOptions = {}): 
 async function inspectSeekable(image: ImageReader<ImageHeader, KnownSection>, options: InspectOptions): Promise<InspectReport> {
   const entries = image.entries;
   const rows: SectionReport[] = new Array<SectionReport>(entries.length);
+  const errors: (XenImageError | undefined)[] = [];
   const maxSectionSize = image.maxSectionSize;
   const skipped = new Set(options.skipPages === true ? image.indicesOf("page_data") : []);
-  for (const index of skipped) rows[index] = row(entries[index]!, index, entries[index]!.offset, await frameListStatus(image, index));
+  for (const index of skipped) rows[index] = row(entries[index]!, index, entries[index]!.offset, await frameListStatus(image, index), errors);
   const sections = entries.map((_, i) => i).filter((i) => !skipped.has(i));
   const consistency = new ConsistencyChecker(image.header);
   for await (const s of image.scan({ ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }), sections })) {
     const offset = Number(s.entry.offset);
-    rows[s.index] = row(s.entry, s.index, s.entry.offset, sectionStatus(image, { ...s, offset, maxSectionSize }, consistency));
+    rows[s.index] = row(s.entry, s.index, s.entry.offset, sectionStatus(image, { ...s, offset, maxSectionSize }, consistency), errors);
   }
   // With pages skipped, the page-frame words pfn_map is checked against were not all read.
-  return finish(image.header, rows, skipped.size === 0 ? consistency : undefined);
+  return finish(image.header, rows, errors, skipped.size === 0 ? consistency : undefined);
 }
 
 /** A page_data section checked by its frame list alone (`skipPages`). */
-async function frameListStatus(image: ImageReader<ImageHeader, KnownSection>, index: number): Promise<string> {
+async function frameListStatus(image: ImageReader<ImageHeader, KnownSection>, index: number): Promise<SectionVerdict> {
   try {
     await readFrameList(image, index);
-    return PAGES_NOT_READ;
+    return { status: PAGES_NOT_READ };
   } catch (e) {
     if (!(e instanceof XenImageError)) throw e;
-    return e.reason;
+    return failed(e);
   }
 }
 
@@ -98,17 +101,20 @@ async function frameListStatus(image: ImageReader<ImageHeader, KnownSection>, in
 async function inspectStream(stream: StreamDecoder<ImageHeader, KnownSection>): Promise<InspectReport> {
   const rows: SectionReport[] = [];
   const consistency = new ConsistencyChecker(stream.header);
-  const check = (s: Omit<SectionToCheck, "maxSectionSize">) => row(s.entry, s.index, BigInt(s.offset), sectionStatus(stream, { ...s, maxSectionSize: DEFAULT_MAX_SECTION_SIZE }, consistency));
+  const errors: (XenImageError | undefined)[] = [];
+  const check = (s: Omit<SectionToCheck, "maxSectionSize">) => row(s.entry, s.index, BigInt(s.offset), sectionStatus(stream, { ...s, maxSectionSize: DEFAULT_MAX_SECTION_SIZE }, consistency), errors);
   // The decoder has checked each body's CRC as it arrived.
   for await (const s of stream.rawSections()) rows.push(check({ index: s.index, entry: s.entry, offset: s.offset, body: s.body, crc: s.entry.crc }));
   const end: TableEntry = endEntry(imageFormat, STREAMED);
   rows.push(check({ index: rows.length, entry: end, offset: stream.offset, body: new Uint8Array(0), crc: 0 }));
-  return finish(stream.header, rows, consistency);
+  return finish(stream.header, rows, errors, consistency);
 }
 
 const names = new Map(imageFormat.sections.map((c) => [c.id, c.name]));
 
-function row(entry: TableEntry, index: number, offset: bigint, status: string): SectionReport {
+/** The row of one section; the error behind a bad status goes to `errors[index]`, for the problem records. */
+function row(entry: TableEntry, index: number, offset: bigint, { status, error }: SectionVerdict, errors: (XenImageError | undefined)[]): SectionReport {
+  errors[index] = error;
   const id = (entry.type & ~OPTIONAL_BIT) >>> 0;
   return {
     index,
@@ -131,19 +137,23 @@ function row(entry: TableEntry, index: number, offset: bigint, status: string): 
  * between sections (when every section was read). Problems come in table order, each bad section's
  * first, then the rule's.
  */
-function finish(header: ImageHeader, sections: SectionReport[], consistency?: ConsistencyChecker): InspectReport {
-  const problems: string[] = [];
+function finish(header: ImageHeader, sections: SectionReport[], errors: readonly (XenImageError | undefined)[], consistency?: ConsistencyChecker): InspectReport {
+  const problems: Problem[] = [];
   for (const s of sections) {
-    if (s.status !== "ok" && s.status !== PAGES_NOT_READ) problems.push(`section ${names.get(s.id) ?? `type ${hex(s.id)}`} #${s.index} at offset ${hex(s.offset)}: ${s.status}`);
+    const error = errors[s.index];
+    if (error === undefined) continue;
+    const label = `${names.get(s.id) ?? `type ${hex(s.id)}`} #${s.index}`;
+    const problem = problemOf(error, `section ${label} at offset ${hex(s.offset)}: ${s.status}`);
+    problems.push({ ...problem, section: problem.section ?? label, offset: problem.offset ?? Number(s.offset) });
   }
   const { rule, violations } = ruleCheck(header, sections.slice(0, -1).map((s) => s.name));
-  for (const v of violations) problems.push(`rule ${v.rule}: ${v.message}`);
+  for (const v of violations) problems.push(ruleProblem(v));
   if (consistency !== undefined && problems.length === 0) {
     try {
       consistency.finish();
     } catch (e) {
       if (!(e instanceof XenImageError)) throw e;
-      problems.push(e.message);
+      problems.push(problemOf(e));
     }
   }
   return { header, sections, rule, violations, problems };

@@ -1,6 +1,6 @@
 import { imageFormat, imageRules, verifyImage, type ImageHeader, type KnownSection } from "../generated/index.js";
 import type { ConsistencyChecker } from "../image/consistency.js";
-import { codecsById, decodeSectionBody, hex, OPTIONAL_BIT, ruleFor, XenImageError, type RuleViolation, type TableEntry } from "../runtime/index.js";
+import { codecsById, DecodeError, decodeSectionBody, entryLabel, hex, OPTIONAL_BIT, ruleFor, XenImageError, type RuleViolation, type TableEntry } from "../runtime/index.js";
 
 const known = codecsById(imageFormat);
 
@@ -26,25 +26,38 @@ export interface SectionToCheck {
   readonly gap?: XenImageError | undefined;
 }
 
+/** How one section checked out: its status column, and the error behind it when it is not "ok". */
+export interface SectionVerdict {
+  /** `ok`, or why the section does not check out, as the table's status column shows it. */
+  readonly status: string;
+  readonly error?: XenImageError;
+}
+
+/** The verdict of an error: its reason as the status, the error kept for the problem record. */
+export function failed(error: XenImageError): SectionVerdict {
+  return { status: error.reason, error };
+}
+
 /**
  * Whether one section checks out: "ok", or the reason it does not (a CRC mismatch, then what decoding
  * its body found). The one place where `inspect` and `verify` judge a section, of a seekable or a
  * streamed image, so every check of a section belongs here.
  */
-export function sectionStatus(image: CheckedImage, s: SectionToCheck, consistency?: ConsistencyChecker): string {
+export function sectionStatus(image: CheckedImage, s: SectionToCheck, consistency?: ConsistencyChecker): SectionVerdict {
   const { entry } = s;
-  if (s.gap !== undefined) return `${s.gap.reason} (offset ${hex(s.gap.offset ?? s.offset)})`;
-  if (s.crc !== entry.crc) return "CRC mismatch";
-  if ((entry.type & ~OPTIONAL_BIT) === imageFormat.endId) return "ok";
-  if (s.body === undefined) return `the body is ${entry.size} bytes, more than the ${s.maxSectionSize} bytes this reader decodes`;
+  const where = { offset: s.offset, section: entryLabel(imageFormat, entry, s.index) };
+  if (s.gap !== undefined) return { status: `${s.gap.reason} (offset ${hex(s.gap.offset ?? s.offset)})`, error: s.gap };
+  if (s.crc !== entry.crc) return failed(new DecodeError("crc", "CRC mismatch", where));
+  if ((entry.type & ~OPTIONAL_BIT) === imageFormat.endId) return { status: "ok" };
+  if (s.body === undefined) return failed(new DecodeError("too-large", `the body is ${entry.size} bytes, more than the ${s.maxSectionSize} bytes this reader decodes`, where));
   try {
     const section = decodeSectionBody<ImageHeader, KnownSection>(imageFormat, image, entry, s.index, s.body, s.offset, known, true);
     // The rules relating the section to the header (vcpu ids, the HVM records' order, …), as validateImage checks them.
     consistency?.section(section, { index: s.index, body: s.body, offset: s.offset });
-    return "ok";
+    return { status: "ok" };
   } catch (e) {
     if (!(e instanceof XenImageError)) throw e;
-    return e.reason;
+    return failed(e);
   }
 }
 

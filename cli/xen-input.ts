@@ -16,6 +16,7 @@ import { DecodeError, hex, XenImageError } from "../runtime/index.js";
 import { EXIT, inFile } from "./errors.js";
 import { HEAD, layoutOf, peekInput, readAll } from "./input-source.js";
 import { displayName, type Io } from "./io.js";
+import { problemOf, ruleProblem, type Problem } from "./problem.js";
 import { stringify } from "./json.js";
 
 /** A Xen-format input, read whole. */
@@ -73,7 +74,7 @@ interface XenReport {
   readonly sections: readonly { index: number; name: string; type: number; offset: bigint; size: bigint; entrySize: bigint }[];
   /** What the input imports to, when it does. */
   readonly image: { imageType: string; guestType: string; arch: string; sections: number } | undefined;
-  readonly problems: readonly string[];
+  readonly problems: readonly Problem[];
 }
 
 const DOMAIN_TYPES: Record<number, string> = { 1: "x86 PV", 2: "x86 HVM" };
@@ -110,13 +111,13 @@ function dumpCoreParts(elf: ElfBytes): Pick<XenReport, "description" | "headers"
 
 /** Reads the input's framing (records or ELF sections), then imports it: every problem is listed. */
 function xenReport(input: XenInput): XenReport {
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   let parts: Partial<XenReport> = { description: input.format.kind === "dump-core" ? "Xen dump-core file" : "Xen stream", headers: [], records: [], sections: [] };
   try {
     parts = { ...parts, ...(input.format.kind === "dump-core" ? dumpCoreParts(decodeElf(input.bytes)) : xenStreamParts(readXenStream(input.bytes))) };
   } catch (e) {
     if (!(e instanceof XenImageError)) throw e;
-    problems.push(e.message);
+    problems.push(problemOf(e));
   }
   let image: XenReport["image"];
   if (problems.length === 0) {
@@ -129,10 +130,10 @@ function xenReport(input: XenInput): XenReport {
         arch: ArchNames.get(h.arch) ?? String(h.arch),
         sections: imported.sections.length,
       };
-      for (const v of verifyImage(imported)) problems.push(`rule ${v.rule}: ${v.message}`);
+      for (const v of verifyImage(imported)) problems.push(ruleProblem(v));
     } catch (e) {
       if (!(e instanceof XenImageError)) throw e;
-      problems.push(e.message);
+      problems.push(problemOf(e));
     }
   }
   const format = input.format.kind === "dump-core" ? "xen-dump-core" : `xen-${input.format.layer}`;
@@ -166,7 +167,7 @@ function formatReport(r: XenReport): string {
 export function inspectXenInput(input: XenInput, json: boolean, io: Io): number {
   const report = xenReport(input);
   io.out(json ? stringify(report) : formatReport(report));
-  for (const p of report.problems) io.err(`xenimage: ${input.name}: ${p}`);
+  for (const p of report.problems) io.err(`xenimage: ${input.name}: ${p.message}`);
   return report.problems.length === 0 ? EXIT.ok : EXIT.invalid;
 }
 
@@ -175,6 +176,6 @@ export function verifyXenInput(input: XenInput, json: boolean, io: Io): number {
   const { problems, format } = xenReport(input);
   if (json) io.out(JSON.stringify({ file: input.name, format, valid: problems.length === 0, problems }, null, 2));
   else if (problems.length === 0) io.out(`${input.name}: ok (${format})`);
-  else for (const p of problems) io.err(`xenimage: ${input.name}: ${p}`);
+  else for (const p of problems) io.err(`xenimage: ${input.name}: ${p.message}`);
   return problems.length === 0 ? EXIT.ok : EXIT.invalid;
 }

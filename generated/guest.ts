@@ -721,21 +721,21 @@ export function decodePageData(r: ByteReader): PageData {
   let index = -1;
   try {
     at = "count";
-    const count = r.u32();
+    const count_ = r.u32();
     at = "reserved";
     r.zeros(4, true);
     at = "pfns";
-    const pfnsCount = r.count(count, 8);
+    const pfns_count = r.count(count_, 8);
     const pfns: PfnWord[] = [];
-    for (index = 0; index < pfnsCount; index++) pfns.push(unpackPfnWordAt(r, r.take(8)));
+    for (index = 0; index < pfns_count; index++) pfns.push(unpackPfnWordAt(r, r.take(8)));
     index = -1;
     at = "_pad3";
     r.alignTo(4096, start, true);
     at = "pages";
-    let pagesSelected = 0;
-    for (const x of pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pagesSelected++;
+    let pages_selected = 0;
+    for (const x of pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pages_selected++;
     const pages: Uint8Array[] = [];
-    for (index = 0; index < pagesSelected; index++) pages.push(r.bytesView(4096));
+    for (index = 0; index < pages_selected; index++) pages.push(r.bytesView(4096));
     index = -1;
     return { pfns, pages };
   } catch (e) {
@@ -760,9 +760,9 @@ export function encodePageData(w: ByteWriter, v: PageData): void {
     w.alignTo(4096, start);
     at = "pages";
     if (!Array.isArray(v.pages)) w.fail("an array is expected");
-    let pagesSelected = 0;
-    for (const x of v.pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pagesSelected++;
-    if (v.pages.length !== pagesSelected) w.fail(`${v.pages.length} elements given, pfns calls for ${pagesSelected}`);
+    let pages_selected = 0;
+    for (const x of v.pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pages_selected++;
+    if (v.pages.length !== pages_selected) w.fail(`${v.pages.length} elements given, pfns calls for ${pages_selected}`);
     for (index = 0; index < v.pages.length; index++) w.bytes(v.pages[index]!, 4096);
     index = -1;
   } catch (e) {

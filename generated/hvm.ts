@@ -145,136 +145,136 @@ export function decodeHvmRecord(r: ByteReader): HvmRecord {
     at = "instance";
     const instance = r.u16le();
     at = "length";
-    const length = r.u32le();
+    const length_ = r.u32le();
     at = "body";
-    const bodyReader = r.sub(r.count(length, 1));
-    let body: HvmRecordBody;
+    const body_reader = r.sub(r.count(length_, 1));
+    let body_: HvmRecordBody;
     switch (typecode) {
       case 0x0:
-        body =
-          bodyReader.remaining === 0
+        body_ =
+          body_reader.remaining === 0
             ? ({ type: "end" } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x1:
-        body =
-          bodyReader.remaining === 24
-            ? ({ type: "header", value: decodeHvmSaveHeader(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 24
+            ? ({ type: "header", value: decodeHvmSaveHeader(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x2:
-        body =
-          bodyReader.remaining === 1032
-            ? ({ type: "cpu", value: decodeHvmHwCpu(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 1032
+            ? ({ type: "cpu", value: decodeHvmHwCpu(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x3:
-        body =
-          bodyReader.remaining === 8
-            ? ({ type: "pic", value: decodeHvmHwVpic(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 8
+            ? ({ type: "pic", value: decodeHvmHwVpic(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x4:
-        body =
-          bodyReader.remaining === 400
-            ? ({ type: "ioapic", value: decodeHvmHwVioapic(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 400
+            ? ({ type: "ioapic", value: decodeHvmHwVioapic(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x5:
-        body =
-          bodyReader.remaining === 32
-            ? ({ type: "lapic", value: decodeHvmHwLapic(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 32
+            ? ({ type: "lapic", value: decodeHvmHwLapic(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x6:
-        body =
-          bodyReader.remaining === 1024
-            ? ({ type: "lapic_regs", value: decodeHvmHwLapicRegs(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 1024
+            ? ({ type: "lapic_regs", value: decodeHvmHwLapicRegs(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x7:
-        body =
-          bodyReader.remaining === 16
-            ? ({ type: "pci_irq", value: decodeHvmHwPciIrqs(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 16
+            ? ({ type: "pci_irq", value: decodeHvmHwPciIrqs(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x8:
-        body =
-          bodyReader.remaining === 8
-            ? ({ type: "isa_irq", value: decodeHvmHwIsaIrqs(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 8
+            ? ({ type: "isa_irq", value: decodeHvmHwIsaIrqs(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x9:
-        body =
-          bodyReader.remaining === 8
-            ? ({ type: "pci_link", value: decodeHvmHwPciLink(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 8
+            ? ({ type: "pci_link", value: decodeHvmHwPciLink(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0xa:
-        body =
-          bodyReader.remaining === 56
-            ? ({ type: "pit", value: decodeHvmHwPit(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 56
+            ? ({ type: "pit", value: decodeHvmHwPit(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0xb:
-        body =
-          bodyReader.remaining === 24
-            ? ({ type: "rtc", value: decodeHvmHwRtc(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 24
+            ? ({ type: "rtc", value: decodeHvmHwRtc(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0xc:
-        body =
-          bodyReader.remaining === 1048
-            ? ({ type: "hpet", value: decodeHvmHwHpet(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 1048
+            ? ({ type: "hpet", value: decodeHvmHwHpet(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0xd:
-        body =
-          bodyReader.remaining === 8
-            ? ({ type: "pmtimer", value: decodeHvmHwPmtimer(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 8
+            ? ({ type: "pmtimer", value: decodeHvmHwPmtimer(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0xe:
-        body =
-          bodyReader.remaining === 240
-            ? ({ type: "mtrr", value: decodeHvmHwMtrr(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 240
+            ? ({ type: "mtrr", value: decodeHvmHwMtrr(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0xf:
-        body =
-          bodyReader.remaining === 32
-            ? ({ type: "viridian_domain", value: decodeHvmViridianDomainContext(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 32
+            ? ({ type: "viridian_domain", value: decodeHvmViridianDomainContext(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x10:
-        body = { type: "cpu_xsave", value: decodeHvmHwCpuXsave(bodyReader) } as const;
+        body_ = { type: "cpu_xsave", value: decodeHvmHwCpuXsave(body_reader) } as const;
         break;
       case 0x11:
-        body =
-          bodyReader.remaining === 216
-            ? ({ type: "viridian_vcpu", value: decodeHvmViridianVcpuContext(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 216
+            ? ({ type: "viridian_vcpu", value: decodeHvmViridianVcpuContext(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x12:
-        body =
-          bodyReader.remaining === 32
-            ? ({ type: "vmce_vcpu", value: decodeHvmVmceVcpu(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 32
+            ? ({ type: "vmce_vcpu", value: decodeHvmVmceVcpu(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x13:
-        body =
-          bodyReader.remaining === 8
-            ? ({ type: "tsc_adjust", value: decodeHvmTscAdjust(bodyReader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 8
+            ? ({ type: "tsc_adjust", value: decodeHvmTscAdjust(body_reader) } as const)
+            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
         break;
       case 0x14:
-        body = { type: "cpu_msr", value: decodeHvmMsr(bodyReader) } as const;
+        body_ = { type: "cpu_msr", value: decodeHvmMsr(body_reader) } as const;
         break;
       default:
-        body = { type: "unknown", selector: typecode, bytes: bodyReader.rest() } as const;
+        body_ = { type: "unknown", selector: typecode, bytes: body_reader.rest() } as const;
     }
-    bodyReader.expectEnd();
-    return { instance, body };
+    body_reader.expectEnd();
+    return { instance, body: body_ };
   } catch (e) {
     throw r.rethrow(e, at);
   }

@@ -1564,10 +1564,10 @@ export function decodeHvmHwPciIrqsAt(r: ByteReader, o: number): HvmHwPciIrqs {
   let index = -1;
   try {
     at = "i";
-    const i: bigint[] = [];
-    for (index = 0; index < 2; index++) i.push(r.u64At(o + index * 8, true));
+    const i_: bigint[] = [];
+    for (index = 0; index < 2; index++) i_.push(r.u64At(o + index * 8, true));
     index = -1;
-    return { i };
+    return { i: i_ };
   } catch (e) {
     throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
   }
@@ -3170,13 +3170,13 @@ export function decodeHvmMsr(r: ByteReader): HvmMsr {
   let index = -1;
   try {
     at = "count";
-    const count = r.u32le();
+    const count_ = r.u32le();
     at = "_pad1";
     r.zeros(4, true);
     at = "msrs";
-    const msrsCount = r.count(count, 16);
+    const msrs_count = r.count(count_, 16);
     const msrs: HvmMsrEntry[] = [];
-    for (index = 0; index < msrsCount; index++) msrs.push(decodeHvmMsrEntry(r));
+    for (index = 0; index < msrs_count; index++) msrs.push(decodeHvmMsrEntry(r));
     index = -1;
     return { msrs };
   } catch (e) {

@@ -137,10 +137,10 @@ export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
         "field-value",
       );
     r.zerosAt(o + 9, 1, "_pad2");
-    const imageType = r.u16At(o + 16);
-    if (!(imageType === 0x1 || imageType === 0x2 || imageType === 0x3))
+    const imageType_ = r.u16At(o + 16);
+    if (!(imageType_ === 0x1 || imageType_ === 0x2 || imageType_ === 0x3))
       r.fail(
-        `image_type ${imageType} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+        `image_type ${imageType_} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
         o + 16,
         "image_type",
         "field-value",
@@ -183,7 +183,7 @@ export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
       byteOrder,
       formatVersion: r.u16At(o + 10),
       headerSize: r.u32At(o + 12),
-      imageType,
+      imageType: imageType_,
       guestType,
       arch,
       pageShift,

@@ -10,7 +10,7 @@
  * comes first so that a flipped bit is reported as what it is, not as whatever rule it happens to break.
  */
 import type { ByteWriter } from "./byte-writer.js";
-import { codecsById, OPTIONAL_BIT, sectionLabel, STREAMED, type ContainerFormat, type ContainerHeader, type DecodingFormat, type TableEntry } from "./container.js";
+import { codecsById, OPTIONAL_BIT, sectionLabel, STREAMED, type ContainerFormat, type ContainerHeader, type DecodingFormat, type TableEntry } from "./format.js";
 import { crc32c } from "./crc32c.js";
 import { DecodeError, EncodeError, hex, shown, type EncodeErrorCode, type EntryRuleCode, type Location } from "./errors.js";
 import { TABLE_ALIGN } from "./layout.js";

@@ -59,7 +59,10 @@ export class XenImageError extends Error {
     this.path = where.path;
   }
 
-  /** The same error with missing location parts filled in from `outer` (inner details win). */
+  /**
+   * The same error with missing location parts filled in from `outer` (inner details win). The copy
+   * keeps the original's stack frames (under the new message) and its `cause`.
+   */
   within(outer: Location): this {
     const merged: Location = {
       offset: this.offset ?? outer.offset,
@@ -75,9 +78,18 @@ export class XenImageError extends Error {
     self.section = merged.section;
     self.path = merged.path;
     self.message = this.reason + describe(merged);
-    copy.stack = `${copy.name}: ${copy.message}`;
+    // The stack's first lines are the old name and message; the frames below them are where the error
+    // really happened, which is what `--debug` is for: keep them under the new message.
+    copy.stack = `${copy.name}: ${copy.message}${framesOf(this.stack)}`;
     return copy;
   }
+}
+
+/** The call-site lines of a V8 stack (each `\n    at …`), without the header; "" when there are none. */
+function framesOf(stack: string | undefined): string {
+  if (stack === undefined) return "";
+  const first = stack.indexOf("\n    at ");
+  return first === -1 ? "" : stack.slice(first);
 }
 
 function joinPath(outer: string | undefined, inner: string | undefined): string | undefined {

@@ -26,7 +26,7 @@
  * reader that finds a non-zero count checks it against the sections it read.
  */
 import { ByteWriter } from "./byte-writer.js";
-import type { ContainerFormat, ContainerHeader, DecodingFormat, HeaderInit } from "./container.js";
+import type { ContainerFormat, ContainerHeader, DecodingFormat, HeaderInit } from "./format.js";
 import { crc32c } from "./crc32c.js";
 import { asEncodeError, DecodeError, EncodeError, shown, XenImageError } from "./errors.js";
 

@@ -5,25 +5,12 @@
  * asked for.
  */
 import { ByteReader } from "./byte-reader.js";
-import { codecsById, OPTIONAL_BIT, sectionLabel, type DecodingFormat, type ContainerHeader, type TableEntry } from "./container.js";
+import { codecsById, OPTIONAL_BIT, sectionLabel, type DecodingFormat, type ContainerHeader, type EntryLayout, type TableEntry } from "./format.js";
 import { entryChecksum, EntryChecker, entryError, tableChecksums, type U64 } from "./entry-rules.js";
 import { DecodeError, hex, XenImageError } from "./errors.js";
 
-/**
- * Where the container's fields sit in one table entry (byte offsets, in the image's byte order) and
- * which reserved byte runs must be zero. Generated from the schema's entry struct.
- */
-export interface EntryLayout {
-  readonly type: number;
-  readonly flags: number;
-  readonly offset: number;
-  readonly size: number;
-  readonly entryCount: number;
-  readonly entrySize: number;
-  readonly align: number;
-  readonly crc: number;
-  readonly zeros: readonly (readonly [offset: number, size: number])[];
-}
+export type { EntryLayout } from "./format.js";
+
 
 /** A u64 whose high word is this or more is 2^53 or more: past any offset a Number can hold exactly. */
 const HI_UNSAFE = 0x20_0000;

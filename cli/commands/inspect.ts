@@ -67,6 +67,6 @@ export async function inspect(args: string[], io: Io): Promise<number> {
   if ("xen" in routed) return inspectXenInput(routed.xen, values.json === true, io);
   const report = await inspectFile(file, routed.io, { skipPages: values["skip-pages"] ?? false });
   io.out(values.json ? stringify(report) : formatInspect(report, name));
-  for (const p of report.problems) io.err(`xenimage: ${name}: ${p}`);
+  for (const p of report.problems) io.err(`xenimage: ${name}: ${p.message}`);
   return report.problems.length === 0 ? EXIT.ok : EXIT.invalid;
 }

@@ -3,6 +3,7 @@ import { XenImageError } from "../../runtime/index.js";
 import { EXIT } from "../errors.js";
 import { displayName, onePositional, type Io } from "../io.js";
 import { routeInput, verifyXenInput } from "../xen-input.js";
+import { problemOf, type Problem } from "../problem.js";
 import { inspectFile } from "./inspect.js";
 
 /**
@@ -17,16 +18,16 @@ export async function verify(args: string[], io: Io): Promise<number> {
   const name = displayName(file);
   const routed = await routeInput(file, io); // Xen's formats: imported with every check Xen's restorers make
   if ("xen" in routed) return verifyXenInput(routed.xen, values.json === true, io);
-  let problems: readonly string[];
+  let problems: readonly Problem[];
   try {
     problems = (await inspectFile(file, routed.io, { skipPages: values["skip-pages"] ?? false })).problems;
   } catch (e) {
     if (!(e instanceof XenImageError)) throw e;
     // The header, the table or (in a stream) a section is broken: nothing past it can be checked.
-    problems = [e.message];
+    problems = [problemOf(e)];
   }
   if (values.json) io.out(JSON.stringify({ file: name, valid: problems.length === 0, problems }, null, 2));
   else if (problems.length === 0) io.out(`${name}: ok`);
-  else for (const p of problems) io.err(`xenimage: ${name}: ${p}`);
+  else for (const p of problems) io.err(`xenimage: ${name}: ${p.message}`);
   return problems.length === 0 ? EXIT.ok : EXIT.invalid;
 }

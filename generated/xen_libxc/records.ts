@@ -263,19 +263,19 @@ export function decodePageDataRecord(r: ByteReader): PageDataRecord {
   let index = -1;
   try {
     at = "count";
-    const count = r.u32le();
+    const count_ = r.u32le();
     at = "reserved";
     r.zeros(4, true);
     at = "pfns";
-    const pfnsCount = r.count(count, 8);
+    const pfns_count = r.count(count_, 8);
     const pfns: PfnWord[] = [];
-    for (index = 0; index < pfnsCount; index++) pfns.push(unpackPfnWordAt(r, r.take(8), true));
+    for (index = 0; index < pfns_count; index++) pfns.push(unpackPfnWordAt(r, r.take(8), true));
     index = -1;
     at = "pages";
-    let pagesSelected = 0;
-    for (const x of pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pagesSelected++;
+    let pages_selected = 0;
+    for (const x of pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pages_selected++;
     const pages: Uint8Array[] = [];
-    for (index = 0; index < pagesSelected; index++) pages.push(r.bytesView(4096));
+    for (index = 0; index < pages_selected; index++) pages.push(r.bytesView(4096));
     index = -1;
     return { pfns, pages };
   } catch (e) {
@@ -298,9 +298,9 @@ export function encodePageDataRecord(w: ByteWriter, v: PageDataRecord): void {
     index = -1;
     at = "pages";
     if (!Array.isArray(v.pages)) w.fail("an array is expected");
-    let pagesSelected = 0;
-    for (const x of v.pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pagesSelected++;
-    if (v.pages.length !== pagesSelected) w.fail(`${v.pages.length} elements given, pfns calls for ${pagesSelected}`);
+    let pages_selected = 0;
+    for (const x of v.pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pages_selected++;
+    if (v.pages.length !== pages_selected) w.fail(`${v.pages.length} elements given, pfns calls for ${pages_selected}`);
     for (index = 0; index < v.pages.length; index++) w.bytes(v.pages[index]!, 4096);
     index = -1;
   } catch (e) {
@@ -959,13 +959,13 @@ export function decodeHvmParamsRecord(r: ByteReader): HvmParamsRecord {
   let index = -1;
   try {
     at = "count";
-    const count = r.u32le();
+    const count_ = r.u32le();
     at = "reserved";
     r.zeros(4, true);
     at = "params";
-    const paramsCount = r.count(count, 16);
+    const params_count = r.count(count_, 16);
     const params: HvmParam[] = [];
-    for (index = 0; index < paramsCount; index++) params.push(decodeHvmParam(r));
+    for (index = 0; index < params_count; index++) params.push(decodeHvmParam(r));
     index = -1;
     return { params };
   } catch (e) {
@@ -1381,96 +1381,96 @@ export function decodeLibxcRecord(r: ByteReader): LibxcRecord {
     at = "type";
     const type = r.u32le();
     at = "length";
-    const length = r.u32le();
+    const length_ = r.u32le();
     at = "body";
-    const bodyReader = r.sub(r.count(length, 1));
-    let body: LibxcRecordBody;
+    const body_reader = r.sub(r.count(length_, 1));
+    let body_: LibxcRecordBody;
     switch (type) {
       case 0x0:
-        body =
-          bodyReader.remaining === 0
+        body_ =
+          body_reader.remaining === 0
             ? ({ type: "end" } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0x1:
-        body = { type: "page_data", value: decodePageDataRecord(bodyReader) } as const;
+        body_ = { type: "page_data", value: decodePageDataRecord(body_reader) } as const;
         break;
       case 0x2:
-        body =
-          bodyReader.remaining === 8
-            ? ({ type: "x86_pv_info", value: decodeX86PvInfoRecord(bodyReader) } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 8
+            ? ({ type: "x86_pv_info", value: decodeX86PvInfoRecord(body_reader) } as const)
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0x3:
-        body = { type: "x86_pv_p2m_frames", value: decodeX86PvP2mFramesRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_p2m_frames", value: decodeX86PvP2mFramesRecord(body_reader) } as const;
         break;
       case 0x4:
-        body = { type: "x86_pv_vcpu_basic", value: decodeX86PvVcpuContextRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_vcpu_basic", value: decodeX86PvVcpuContextRecord(body_reader) } as const;
         break;
       case 0x5:
-        body = { type: "x86_pv_vcpu_extended", value: decodeX86PvVcpuContextRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_vcpu_extended", value: decodeX86PvVcpuContextRecord(body_reader) } as const;
         break;
       case 0x6:
-        body = { type: "x86_pv_vcpu_xsave", value: decodeX86PvVcpuXsaveRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_vcpu_xsave", value: decodeX86PvVcpuXsaveRecord(body_reader) } as const;
         break;
       case 0x7:
-        body =
-          bodyReader.remaining === 4096
-            ? ({ type: "shared_info", value: decodeSharedInfoRecord(bodyReader) } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 4096
+            ? ({ type: "shared_info", value: decodeSharedInfoRecord(body_reader) } as const)
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0x8:
-        body =
-          bodyReader.remaining === 24
-            ? ({ type: "x86_tsc_info", value: decodeX86TscInfoRecord(bodyReader) } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 24
+            ? ({ type: "x86_tsc_info", value: decodeX86TscInfoRecord(body_reader) } as const)
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0x9:
-        body = { type: "hvm_context", value: decodeHvmContextRecord(bodyReader) } as const;
+        body_ = { type: "hvm_context", value: decodeHvmContextRecord(body_reader) } as const;
         break;
       case 0xa:
-        body = { type: "hvm_params", value: decodeHvmParamsRecord(bodyReader) } as const;
+        body_ = { type: "hvm_params", value: decodeHvmParamsRecord(body_reader) } as const;
         break;
       case 0xb:
-        body = { type: "toolstack", value: decodeToolstackRecord(bodyReader) } as const;
+        body_ = { type: "toolstack", value: decodeToolstackRecord(body_reader) } as const;
         break;
       case 0xc:
-        body = { type: "x86_pv_vcpu_msrs", value: decodeX86PvVcpuMsrsRecord(bodyReader) } as const;
+        body_ = { type: "x86_pv_vcpu_msrs", value: decodeX86PvVcpuMsrsRecord(body_reader) } as const;
         break;
       case 0xd:
-        body =
-          bodyReader.remaining === 0
+        body_ =
+          body_reader.remaining === 0
             ? ({ type: "verify" } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0xe:
-        body =
-          bodyReader.remaining === 0
+        body_ =
+          body_reader.remaining === 0
             ? ({ type: "checkpoint" } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0xf:
-        body = { type: "checkpoint_dirty_pfn_list", value: decodeCheckpointDirtyPfnListRecord(bodyReader) } as const;
+        body_ = { type: "checkpoint_dirty_pfn_list", value: decodeCheckpointDirtyPfnListRecord(body_reader) } as const;
         break;
       case 0x10:
-        body =
-          bodyReader.remaining === 0
+        body_ =
+          body_reader.remaining === 0
             ? ({ type: "static_data_end" } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0x11:
-        body = { type: "x86_cpuid_policy", value: decodeX86CpuidPolicyRecord(bodyReader) } as const;
+        body_ = { type: "x86_cpuid_policy", value: decodeX86CpuidPolicyRecord(body_reader) } as const;
         break;
       case 0x12:
-        body = { type: "x86_msr_policy", value: decodeX86MsrPolicyRecord(bodyReader) } as const;
+        body_ = { type: "x86_msr_policy", value: decodeX86MsrPolicyRecord(body_reader) } as const;
         break;
       default:
-        body = { type: "unknown", selector: type, bytes: bodyReader.rest() } as const;
+        body_ = { type: "unknown", selector: type, bytes: body_reader.rest() } as const;
     }
-    bodyReader.expectEnd();
+    body_reader.expectEnd();
     at = "_pad3";
     r.alignTo(8, start, true);
-    return { body };
+    return { body: body_ };
   } catch (e) {
     throw r.rethrow(e, at);
   }

@@ -239,9 +239,9 @@ export function decodeXenStreamLayout(r: ByteReader): XenStreamLayout {
     at = "_pad11";
     r.alignTo(8, start, true);
     at = "tokens";
-    const tokensCount = r.count(tokenCount, 12);
+    const tokens_count = r.count(tokenCount, 12);
     const tokens: XenStreamToken[] = [];
-    for (index = 0; index < tokensCount; index++) tokens.push(decodeXenStreamToken(r));
+    for (index = 0; index < tokens_count; index++) tokens.push(decodeXenStreamToken(r));
     index = -1;
     return {
       layer,

@@ -250,48 +250,48 @@ export function decodeLibxlRecord(r: ByteReader): LibxlRecord {
     at = "type";
     const type = r.u32le();
     at = "length";
-    const length = r.u32le();
+    const length_ = r.u32le();
     at = "body";
-    const bodyReader = r.sub(r.count(length, 1));
-    let body: LibxlRecordBody;
+    const body_reader = r.sub(r.count(length_, 1));
+    let body_: LibxlRecordBody;
     switch (type) {
       case 0x0:
-        body =
-          bodyReader.remaining === 0
+        body_ =
+          body_reader.remaining === 0
             ? ({ type: "end" } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0x1:
-        body =
-          bodyReader.remaining === 0
+        body_ =
+          body_reader.remaining === 0
             ? ({ type: "libxc_context" } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0x2:
-        body = { type: "emulator_xenstore_data", value: decodeEmulatorXenstoreDataRecord(bodyReader) } as const;
+        body_ = { type: "emulator_xenstore_data", value: decodeEmulatorXenstoreDataRecord(body_reader) } as const;
         break;
       case 0x3:
-        body = { type: "emulator_context", value: decodeEmulatorContextRecord(bodyReader) } as const;
+        body_ = { type: "emulator_context", value: decodeEmulatorContextRecord(body_reader) } as const;
         break;
       case 0x4:
-        body =
-          bodyReader.remaining === 0
+        body_ =
+          body_reader.remaining === 0
             ? ({ type: "checkpoint_end" } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       case 0x5:
-        body =
-          bodyReader.remaining === 4
-            ? ({ type: "checkpoint_state", value: decodeCheckpointStateRecord(bodyReader) } as const)
-            : ({ type: "unknown", selector: type, bytes: bodyReader.rest() } as const);
+        body_ =
+          body_reader.remaining === 4
+            ? ({ type: "checkpoint_state", value: decodeCheckpointStateRecord(body_reader) } as const)
+            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
         break;
       default:
-        body = { type: "unknown", selector: type, bytes: bodyReader.rest() } as const;
+        body_ = { type: "unknown", selector: type, bytes: body_reader.rest() } as const;
     }
-    bodyReader.expectEnd();
+    body_reader.expectEnd();
     at = "_pad3";
     r.alignTo(8, start, true);
-    return { body };
+    return { body: body_ };
   } catch (e) {
     throw r.rethrow(e, at);
   }

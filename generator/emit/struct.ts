@@ -1,6 +1,6 @@
 import type { Count, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
-import { camel, constant, literal, local, pascal, str } from "./names.js";
+import { camel, constant, fieldLocal, literal, local, pascal, str } from "./names.js";
 import { floatMethod, intBase, intMethod, intTsType, leArg, magicConstant, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { emitFixedCodec, guardedBody, isFixed } from "./fixed-struct.js";
 import { emitView } from "./view.js";
@@ -180,7 +180,7 @@ function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   }
   const pre: string[] = [];
   const n = countExpr(struct, field, count, size ?? 1, pre);
-  const bound = count.kind === "field" || count.kind === "entries" ? `${name}Count` : n;
+  const bound = count.kind === "field" || count.kind === "entries" ? fieldLocal(field.name, "count") : n;
   if (bound !== n) pre.push(`const ${bound} = ${n};`);
   return [...pre, `const ${name}: ${type}[] = [];`, `for (index = 0; index < ${bound}; index++) ${name}.push(${readElement(m, field)});`, "index = -1;"];
 }
@@ -212,7 +212,7 @@ function countExpr(struct: StructDecl, field: Field, count: Count, elementBytes:
     case "entries":
       return `r.count(ctx.entryCount, ${elementBytes})`;
     case "count_of": {
-      const into = `${local(field.name)}Selected`;
+      const into = fieldLocal(field.name, "selected");
       pre.push(...countOf(struct, field, count, local(count.array.name), into));
       return into;
     }
@@ -273,7 +273,7 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   if (count.kind === "fixed") {
     out.push(`if (${value}.length !== ${count.value}) w.fail(\`\${${value}.length} elements given, exactly ${count.value} expected\`);`);
   } else if (count.kind === "count_of") {
-    const into = `${local(field.name)}Selected`;
+    const into = fieldLocal(field.name, "selected");
     out.push(...countOf(struct, field, count, `v.${camel(count.array.name)}`, into));
     out.push(`if (${value}.length !== ${into}) w.fail(\`\${${value}.length} elements given, ${count.array.name} calls for \${${into}}\`);`);
   }

@@ -1,6 +1,6 @@
 import type { Field, StructDecl, SwitchType } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
-import { camel, constant, literal, local, pascal, str } from "./names.js";
+import { camel, constant, fieldLocal, literal, local, pascal, str } from "./names.js";
 import { intBase, intMethod, intTsType } from "./scalars.js";
 
 /**
@@ -44,7 +44,7 @@ export function decodeSwitch(m: ModuleEmitter, struct: StructDecl, field: Field)
   const sw = switchOf(field);
   const name = local(field.name);
   const selector = local(sw.selector.name);
-  const reader = sw.size === undefined ? "r" : `${camel(field.name)}Reader`;
+  const reader = sw.size === undefined ? "r" : fieldLocal(field.name, "reader");
   const out: string[] = [];
   if (sw.size !== undefined) out.push(`const ${reader} = r.sub(r.count(${local(sw.size.name)}, 1));`);
   out.push(`let ${name}: ${switchTypeName(struct, field)};`, `switch (${selector}) {`);

@@ -2,6 +2,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
 import type { Decl, FieldType, IntName, Source } from "./model.js";
 import type { Located, RawDecl, RawFile, RawSection } from "./raw.js";
+import type { PassContext } from "./pass-context.js";
 import { buildBits, buildEnum, buildFlags } from "./scalar-decls.js";
 import { buildStruct } from "./structs.js";
 import { FLOATS, INTS, PRIMITIVES, RESERVED_FIELD_NAMES, SHADOWED_GLOBALS, suggest } from "./vocabulary.js";
@@ -13,7 +14,7 @@ import { FLOATS, INTS, PRIMITIVES, RESERVED_FIELD_NAMES, SHADOWED_GLOBALS, sugge
  * Declarations are then built on first use, so a struct can use a type declared after it or in a file
  * it imports.
  */
-export class BuildContext {
+export class BuildContext implements PassContext {
   /** Each file's raw content, by module name. */
   readonly rawFiles = new Map<string, Located<RawFile>>();
   /** Where each declaration (types:) is, by name, in file then name order. */

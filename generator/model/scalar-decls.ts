@@ -1,5 +1,5 @@
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
-import type { BuildContext } from "./context.js";
+import type { PassContext } from "./pass-context.js";
 import type { BitField, BitsDecl, EnumDecl, EnumValue, FlagsDecl, Source } from "./model.js";
 import type { RawBitField, RawDecl } from "./raw.js";
 import { INTS, intRange, kindName, reservedMode } from "./vocabulary.js";
@@ -7,7 +7,7 @@ import { INTS, intRange, kindName, reservedMode } from "./vocabulary.js";
 // The declarations that are a number underneath: enums (named values), flags (named bits) and bit-field
 // words (sub-fields at bit positions). Values must fit their base type and may not repeat.
 
-export function buildEnum(ctx: BuildContext, name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): EnumDecl {
+export function buildEnum(ctx: PassContext, name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): EnumDecl {
   const base = INTS[raw.enum!];
   const [min, max] = intRange(base);
   const values: EnumValue[] = [];
@@ -27,7 +27,7 @@ export function buildEnum(ctx: BuildContext, name: string, raw: RawDecl, file: S
   return { kind: "enum", name, doc: raw.doc, module: file.name, source, base, values, closed: raw.closed === true };
 }
 
-export function buildFlags(ctx: BuildContext, name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): FlagsDecl {
+export function buildFlags(ctx: PassContext, name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): FlagsDecl {
   const base = INTS[raw.flags!];
   const bits = [];
   const seen = new Map<number, string>();
@@ -42,7 +42,7 @@ export function buildFlags(ctx: BuildContext, name: string, raw: RawDecl, file: 
   return { kind: "flags", name, doc: raw.doc, module: file.name, source, base, bits };
 }
 
-export function buildBits(ctx: BuildContext, name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): BitsDecl {
+export function buildBits(ctx: PassContext, name: string, raw: RawDecl, file: SchemaFile, path: YamlPath, source: Source): BitsDecl {
   const base = INTS[raw.bits!];
   const width = base.size * 8;
   const fields: BitField[] = [];

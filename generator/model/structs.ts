@@ -1,5 +1,6 @@
+import { camel } from "../emit/names.js";
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
-import type { BuildContext } from "./context.js";
+import type { PassContext } from "./pass-context.js";
 import type { Count, Endian, EnumValue, Field, FieldType, Source, StructDecl, SwitchCase, ValidValues } from "./model.js";
 import type { MutableField, RawCount, RawField } from "./raw.js";
 import { intRange, isPowerOfTwo, kindName, RESERVED_FIELD_NAMES, reservedMode, suggest, VIEW_MEMBER_NAMES } from "./vocabulary.js";
@@ -8,7 +9,7 @@ import { intRange, isPowerOfTwo, kindName, RESERVED_FIELD_NAMES, reservedMode, s
 // order; a size that the fields and the declared size disagree on; and tagged unions (switch fields),
 // whose selector and size are earlier fields.
 
-function buildSwitch(ctx: BuildContext, f: RawField, earlier: MutableField[], file: SchemaFile, fpath: YamlPath): FieldType | undefined {
+function buildSwitch(ctx: PassContext, f: RawField, earlier: MutableField[], file: SchemaFile, fpath: YamlPath): FieldType | undefined {
   const at = (key: string) => file.locate(fpath, key);
   const earlierField = (name: string, key: string, what: string) => {
     const ref = earlier.find((x) => x.name === name);
@@ -80,7 +81,7 @@ function buildSwitch(ctx: BuildContext, f: RawField, earlier: MutableField[], fi
  * with parts that fit the integer's type and do not contradict each other.
  */
 function validValues(
-  ctx: BuildContext,
+  ctx: PassContext,
   f: RawField,
   type: FieldType,
   count: Count | undefined,
@@ -109,7 +110,7 @@ function validValues(
 }
 
 export function buildStruct(
-  ctx: BuildContext,
+  ctx: PassContext,
   name: string,
   doc: string,
   rawFields: RawField[],
@@ -124,6 +125,7 @@ export function buildStruct(
   let needsSection = false;
   let afterRest: string | undefined;
   const names = new Set<string>();
+  const tsNames = new Map<string, string>();
   for (const [i, f] of rawFields.entries()) {
     const fpath = [...path, "fields", i];
     const where = file.locate(fpath);
@@ -132,7 +134,13 @@ export function buildStruct(
     if (f.name !== undefined) {
       if (names.has(f.name)) ctx.report(file.locate([...fpath, "name"]), `duplicate field name "${f.name}"`);
       if (RESERVED_FIELD_NAMES.has(f.name)) ctx.report(file.locate([...fpath, "name"]), `"${f.name}" is reserved as a count keyword`);
-      if (VIEW_MEMBER_NAMES.has(f.name)) ctx.report(file.locate([...fpath, "name"]), `"${f.name}" is reserved: it would hide the toObject() method of the struct's generated view`);
+      const tsName = camel(f.name);
+      if (VIEW_MEMBER_NAMES.has(f.name) || tsName === "toObject") ctx.report(file.locate([...fpath, "name"]), `"${f.name}" is reserved: it would hide the toObject() method of the struct's generated view`);
+      if (tsName === "constructor") ctx.report(file.locate([...fpath, "name"]), `"${f.name}" is reserved: the struct's generated view would get an accessor named constructor, which JavaScript forbids`);
+      // Generated properties and locals are camel-cased, so two names that camel-case alike would clash.
+      const twin = tsNames.get(tsName);
+      if (twin !== undefined && twin !== f.name) ctx.report(file.locate([...fpath, "name"]), `"${f.name}" and "${twin}" are both "${tsName}" in generated code; rename one`);
+      tsNames.set(tsName, f.name);
       names.add(f.name);
     }
     if (afterRest !== undefined) ctx.report(where, `field follows "${afterRest}", which takes the rest of the section`);

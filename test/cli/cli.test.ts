@@ -210,11 +210,33 @@ describe("verify", () => {
     writeFileSync(bad, bytes);
     const r = run(["verify", "--json", bad]);
     expect(r.code).toBe(1);
-    const out = JSON.parse(r.stdout) as { valid: boolean; problems: string[] };
+    const out = JSON.parse(r.stdout) as { valid: boolean; problems: { code: string; section: string; offset: number; field: string | null; message: string }[] };
     expect(out.valid).toBe(false);
     expect(out.problems).toHaveLength(2);
-    expect(out.problems[0]).toMatch(/section cpuid #1 .*CRC mismatch/);
-    expect(out.problems[1]).toMatch(/section shared_info #\d+ .*CRC mismatch/);
+    expect(out.problems[0]!.message).toMatch(/section cpuid #1 .*CRC mismatch/);
+    expect(out.problems[1]!.message).toMatch(/section shared_info #\d+ .*CRC mismatch/);
+    expect(out.problems.map((p) => [p.code, p.section, p.offset, p.field])).toEqual(
+      ["cpuid", "shared_info"].map((name) => {
+        const s = report.sections.find((x) => x.name === name)!;
+        return ["crc", `${name} #${report.sections.indexOf(s)}`, Number(s.offset), null];
+      }),
+    );
+    rmSync(bad);
+  });
+});
+
+describe("verify --json problem records", () => {
+  it("names the code, section, offset and field of an error that stops the check", () => {
+    const bytes = new Uint8Array(readFileSync(image));
+    bytes[0]! ^= 1;
+    const bad = join(dir, "bad-magic.img");
+    writeFileSync(bad, bytes);
+    const r = run(["verify", "--json", bad]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { problems: { message: string }[] };
+    expect(out.problems).toEqual([{ code: "magic", section: "header", offset: 0, field: "magic", message: expect.stringMatching(/^bad magic: .*\(section header, field magic, offset 0x0\)$/) }]);
+    // The text output is unchanged: the message, after the file's name.
+    expect(run(["verify", bad]).stderr.trim()).toBe(`xenimage: ${bad}: ${out.problems[0]!.message}`);
     rmSync(bad);
   });
 });

@@ -78,11 +78,16 @@ describe("inputs read lazily", () => {
     const bad = readFileSync(flipped("two.img", batchOffset(0) + 8192 + 5, batchOffset(2) + 100_000));
     const r = run(["verify", "--json", "-"], bad);
     expect(r.code).toBe(1);
-    const problems = (JSON.parse(r.stdout) as { problems: string[] }).problems;
-    expect(problems).toEqual([
-      `section page_data #${batches[0]} at offset 0x${batchOffset(0).toString(16)}: CRC mismatch`,
-      `section page_data #${batches[2]} at offset 0x${batchOffset(2).toString(16)}: CRC mismatch`,
-    ]);
+    const problems = (JSON.parse(r.stdout) as { problems: unknown[] }).problems;
+    expect(problems).toEqual([0, 2].map((b) => ({
+      code: "crc",
+      section: `page_data #${batches[b]}`,
+      offset: batchOffset(b),
+      field: null,
+      message: `section page_data #${batches[b]} at offset 0x${batchOffset(b).toString(16)}: CRC mismatch`,
+    })));
+    // The text output is each record's message.
+    expect(run(["verify", "-"], bad).stderr.trim().split("\n")).toEqual(problems.map((p) => `xenimage: <stdin>: ${(p as { message: string }).message}`));
     expect(run(["verify", "--json", flipped("two-file.img", batchOffset(0) + 8192 + 5, batchOffset(2) + 100_000)]).stdout).toBe(r.stdout.replace('"<stdin>"', JSON.stringify(join(dir, "two-file.img"))));
   });
 

@@ -149,7 +149,7 @@ describe("xenimage verify", () => {
           f.layout === "streamed"
             ? { kind: "streamed" as const, stream: await decodeStream<ImageHeader, KnownSection>(imageFormat, [bytes]) }
             : { kind: "seekable" as const, image: await openImage<ImageHeader, KnownSection>(imageFormat, memorySource(bytes)) };
-        problems = (await inspectInput(input)).problems;
+        problems = (await inspectInput(input)).problems.map((p) => p.message);
       } catch (e) {
         problems = [(e as Error).message];
       }

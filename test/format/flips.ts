@@ -173,7 +173,7 @@ export async function flipLazy(bytes: Uint8Array, spans: readonly Span[], bitsOf
       try {
         const image = await openImage<ImageHeader, KnownSection>(imageFormat, memorySource(bytes));
         const report = await inspectInput({ kind: "seekable", image }, { chunkSize: 4096 });
-        if (report.problems.length > 0) error = new DecodeError("invalid", report.problems.join("; "));
+        if (report.problems.length > 0) error = new DecodeError("invalid", report.problems.map((p) => p.message).join("; "));
       } catch (e) {
         error = e;
       }

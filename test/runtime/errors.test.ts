@@ -137,6 +137,36 @@ describe("XenImageError.within", () => {
     expect(e.cause).toBe(cause);
   });
 
+  it("keeps the stack frames of where the error was thrown, under the new message", () => {
+    function throwsDeepInsideADecoder(): never {
+      throw new DecodeError("invalid", "bad magic", { offset: 4 });
+    }
+    let inner: DecodeError | undefined;
+    try {
+      throwsDeepInsideADecoder();
+    } catch (e) {
+      inner = e as DecodeError;
+    }
+    const e = inner!.within({ section: "header #0", path: "magic" });
+    const lines = e.stack!.split("\n");
+    expect(lines[0]).toBe(`DecodeError: ${e.message}`);
+    expect(lines[0]).toContain("section header #0");
+    expect(lines.slice(1).join("\n")).toBe(inner!.stack!.split("\n").slice(1).join("\n"));
+    expect(e.stack).toContain("throwsDeepInsideADecoder");
+    // Nested wrapping keeps them too, with the message stated once.
+    const outer = e.within({ offset: 0 }).within({ path: "header" });
+    expect(outer.stack).toContain("throwsDeepInsideADecoder");
+    expect(outer.stack!.split(outer.message)).toHaveLength(2);
+  });
+
+  it("keeps the frames of a multi-line message, and the cause, through asDecodeError", () => {
+    const cause = new TypeError("x is not a function");
+    const e = asDecodeError(new DecodeError("internal", "line one\nline two", { offset: 2 }, cause), "field", 2);
+    expect(e.stack!.startsWith(`DecodeError: ${e.message}\n    at `)).toBe(true);
+    expect(e.stack!.split("line two")).toHaveLength(2);
+    expect(e.cause).toBe(cause);
+  });
+
   it("returns a new error and leaves the original unchanged", () => {
     const inner = new DecodeError("invalid", "r", { path: "cs" });
     const e = inner.within({ path: "user_regs", section: "s", offset: 4 });

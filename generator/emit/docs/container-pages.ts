@@ -1,6 +1,6 @@
 import type { Decl, Field, Model } from "../../model/model.js";
 import { code, heading, link, list, para, type Block, type Page, type Text } from "./doc-tree.js";
-import { MAX_ALIGNMENT, STREAM_PADDING, TABLE_ALIGNMENT } from "./overview-page.js";
+import { MAX_ALIGNMENT, SENTINEL, STREAM_PADDING, TABLE_ALIGNMENT } from "./container-constants.js";
 import { sectionPageId } from "./rules-page.js";
 import { collectTypes, declBlocks, structBlocks, typeAnchor, type RenderContext } from "./type-blocks.js";
 
@@ -10,8 +10,7 @@ import { collectTypes, declBlocks, structBlocks, typeAnchor, type RenderContext 
  * runtime's contract, stated here next to the numbers the schema gives.
  */
 
-/** The all-ones value a streamed image puts where a seekable one has offsets. */
-export const SENTINEL = "0xffffffffffffffff";
+export { SENTINEL } from "./container-constants.js";
 
 /** The types the header page describes. */
 export function headerTypes(model: Model): Set<Decl> {

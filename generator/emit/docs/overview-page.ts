@@ -1,5 +1,5 @@
 import type { EnumDecl, Model } from "../../model/model.js";
-import { SENTINEL } from "./container-pages.js";
+import { SENTINEL, STREAM_PADDING, TABLE_ALIGNMENT } from "./container-constants.js";
 import { code, heading, joinText, link, list, para, strong, type Block, type Page, type Text } from "./doc-tree.js";
 import { libraryPageId, libraryTitle, modulePageId, schemaFileName, summary, type DocsLibrary } from "./format-pages.js";
 import { sectionPageId } from "./rules-page.js";
@@ -11,15 +11,7 @@ import { typeAnchor } from "./type-blocks.js";
  * CRC32C, padding), and how to read and write an image step by step.
  */
 
-/**
- * In a streamed image the header and each body are followed by zeros up to this multiple, so every
- * entry starts aligned (the runtime's STREAM_ALIGN; a test checks they agree).
- */
-export const STREAM_PADDING = 8;
-/** A seekable image's table (and the end section) starts at a multiple of this (the runtime's TABLE_ALIGN). */
-export const TABLE_ALIGNMENT = 8;
-/** The largest alignment an entry may declare, 2 MiB (the runtime's MAX_ALIGN; a test checks they agree). */
-export const MAX_ALIGNMENT = 0x20_0000;
+export { MAX_ALIGNMENT, STREAM_PADDING, TABLE_ALIGNMENT } from "./container-constants.js";
 
 /** The seekable layout, drawn with the model's sizes. */
 function seekablePicture(model: Model): string {
