@@ -86,7 +86,7 @@ describe("no temporary files left on failure", () => {
     const bad = new Uint8Array(bytes);
     const layout = decodeLayout(imageFormat, bytes);
     const pageData = layout.entries.find((e) => e.type === imageFormat.sections.find((c) => c.name === "page_data")!.id)!;
-    bad[Number(pageData.offset + pageData.size) - 1] ^= 0xff;
+    bad[Number(pageData.offset + pageData.size) - 1]! ^= 0xff;
     const damaged = join(out, "..", "damaged.img");
     writeFileSync(damaged, bad);
     const r = run(["dump", "--pages", damaged, "-o", join(out, "out.json")]);
@@ -153,7 +153,7 @@ describe("inspect on a broken image shows what it could read, then the error", (
 
   it("a damaged header: nothing but the error", () => {
     const bad = new Uint8Array(bytes);
-    bad[0] ^= 0xff;
+    bad[0]! ^= 0xff;
     const file = join(dir, "badmagic.img");
     writeFileSync(file, bad);
     const r = run(["inspect", file]);
