@@ -17,7 +17,7 @@ export type { HeaderInit, TableEntry, UnknownSection } from "./runtime/container
 export type { RuleViolation } from "./runtime/rules.js";
 
 // Random access: an image read on demand, and its pages by frame number.
-export { openImage, memorySource, type ImageReader, type ImageReaderOptions, type RandomAccessSource, type RawImageSection } from "./runtime/image-reader.js";
+export { openImage, memorySource, blobSource, type BlobLike, type ImageReader, type ImageReaderOptions, type RandomAccessSource, type RawImageSection } from "./runtime/image-reader.js";
 export { PageIndex } from "./image/page-index.js";
 
 // Streams: migration streams written and read as they go, and conversion between the layouts.
