@@ -35,3 +35,4 @@ export { ByteReader, type ByteReaderOptions } from "../byte-reader.js";
 export { ByteWriter, type ByteWriterOptions } from "../byte-writer.js";
 export { XenImageError } from "../errors.js";
 export { sectionShape, structShape } from "./json-shape.js";
+export { enumName, hex, renderLine, restOf, structLines, zeros, type DumpLine, type Scalar } from "./annotate.js";
