@@ -4,6 +4,7 @@
  * runtime/ and generated/. Exit codes: 0 ok, 1 invalid image, 2 usage error, 3 I/O error.
  */
 import { crc32cKernel, XenImageError } from "../runtime/index.js";
+import { annotate } from "./commands/annotate.js";
 import { build } from "./commands/build.js";
 import { convert } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
@@ -25,6 +26,7 @@ export type { Io } from "./io.js";
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   inspect,
+  annotate,
   dump,
   build,
   verify,

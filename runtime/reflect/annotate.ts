@@ -133,10 +133,11 @@ export function structLines(nodes: readonly WalkNode[], depth: number, prefix: s
   }
 }
 
-/** `00000098  04 00 00 00 … 16 bytes   header_size = 152`. */
-export function renderLine(bytes: Uint8Array, line: DumpLine): string {
+/** `bytes` hold the file from offset `base` on (a reader that reads a part at a time).
+ * `00000098  04 00 00 00 … 16 bytes   header_size = 152`. */
+export function renderLine(bytes: Uint8Array, line: DumpLine, base = 0): string {
   const shown = Math.min(line.length, SHOWN);
-  const hexBytes = Array.from(bytes.subarray(line.offset, line.offset + shown), (b) => b.toString(16).padStart(2, "0")).join(" ");
+  const hexBytes = Array.from(bytes.subarray(line.offset - base, line.offset - base + shown), (b) => b.toString(16).padStart(2, "0")).join(" ");
   const more = line.length > SHOWN ? " …" : "";
   const column = `${hexBytes}${more}`.padEnd(SHOWN * 3 + 1);
   const label = `${"  ".repeat(line.depth)}${line.label}`;
