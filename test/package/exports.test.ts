@@ -16,6 +16,7 @@ function exportedNames(file: string): string[] {
 
 const MAIN = [
   "Arch",
+  "BlobLike",
   "ByteOrder",
   "ByteReader",
   "ByteReaderOptions",
@@ -57,6 +58,7 @@ const MAIN = [
   "UnknownSection",
   "XenImageError",
   "XenImageErrorCode",
+  "blobSource",
   "crc32c",
   "crc32cKernel",
   "decodeImage",
