@@ -15,7 +15,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   annotate: `  annotate FILE [--section NAME…] [--offset N --length N] [--json]
                                    an annotated hex dump: every byte with the field it belongs to (path,
                                    decoded value), padding and CRCs marked; reads only the header, the
-                                   table and the selected sections (seekable images)`,
+                                   table entries and the selected sections (both layouts)`,
   build: `  build JSON -o FILE               the inverse: dump --pages, then build, reproduces the image byte for byte`,
   verify: `  verify FILE [--json] [--skip-pages]
                                    structure, CRCs, every section's layout and the image-type rules;

@@ -18,7 +18,8 @@ function byteCount(value: string | undefined, option: string): number | undefine
  * `xenimage annotate FILE [--section NAME…] [--offset N --length N] [--json]`: an annotated hex dump,
  * every byte with the field it belongs to (path, type, decoded value), as `readelf -x` and ksdump show
  * bytes: the header, each body with the padding before it, the table's entries, the CRCs checked.
- * Read lazily: the header and the table, then only the selected bodies.
+ * Read lazily: the header and the table entries, then only the selected bodies; seekable and streamed
+ * images alike.
  */
 export async function annotate(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs(

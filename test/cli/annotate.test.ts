@@ -65,6 +65,19 @@ describe("xenimage annotate", () => {
     }
   });
 
+  it("and of every demo image in the streamed layout: padding, entries and bodies tile the stream", () => {
+    for (const file of readdirSync(join(dir, "demo"))) {
+      const path = join(dir, `${file}.stream`);
+      const c = run(["convert", join(dir, "demo", file), path, "--to", "streamed"]);
+      expect(c.code, c.stderr).toBe(0);
+      const lines = annotateJson([path]);
+      expect(untiled(lines, statSync(path).size), file).toEqual([]);
+      const entries = lines.filter((l) => /^table\[\d+\]$/.test(l.field));
+      expect(entries.at(-1)?.value).toBe("end");
+      for (const e of entries.slice(0, -1)) expect(lines.find((l) => l.field === `${e.field}.crc`)?.value).toMatch(/CRC32C of the body: checks out/);
+    }
+  });
+
   it("a big-endian image too, its values decoded in its byte order", () => {
     const path = join(dir, "big-endian.img");
     const lines = annotateJson([path]);
