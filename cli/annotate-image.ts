@@ -32,6 +32,8 @@ export interface AnnotateSelection {
 export async function* annotateImageFile(handle: FileHandle, size: number, selection: AnnotateSelection = {}): AsyncGenerator<AnnotatedRegion> {
   const container = schema.container!;
   const read = async (offset: number, length: number): Promise<Uint8Array> => {
+    // Checked before allocating: a damaged size or count must not ask for more memory than the file has.
+    if (offset + length > size) throw new DecodeError("truncated", `${hex(offset)}…${hex(offset + length)} lies outside the image (${hex(size)} bytes)`, { offset });
     const bytes = new Uint8Array(length);
     let filled = 0;
     while (filled < length) {

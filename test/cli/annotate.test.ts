@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -117,6 +117,23 @@ describe("xenimage annotate", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^--- section #\d+: extended_info, body of \d+ bytes at 0x[0-9a-f]+, CRC32C checks out ---$/m);
     expect(r.stdout).toMatch(/^[0-9a-f]{8} {2}[0-9a-f]{2}.* extended_info\.\w+ = /m);
+  });
+
+  it("a truncated image, or a table count past the end: exit 1 with a typed error, never an internal one", () => {
+    const bytes = readFileSync(join(dir, "demo", "arm64-save.img"));
+    const cut = join(dir, "cut.img");
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
+    const r = run(["annotate", cut]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/lies outside the image/);
+    expect(r.stderr).not.toMatch(/internal error/);
+    const streamed = join(dir, "arm64-save.img.stream");
+    const s = readFileSync(streamed);
+    const cutStream = join(dir, "cut.stream");
+    writeFileSync(cutStream, s.subarray(0, 5000));
+    const c = run(["annotate", cutStream]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).not.toMatch(/internal error/);
   });
 
   it("an unknown --section or a bad --offset is a usage error", () => {
