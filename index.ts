@@ -17,7 +17,7 @@ export type { HeaderInit, TableEntry, UnknownSection } from "./runtime/container
 export type { RuleViolation } from "./runtime/rules.js";
 
 // Random access: an image read on demand, and its pages by frame number.
-export { openImage, memorySource, type ImageReader, type ImageReaderOptions, type RandomAccessSource, type RawImageSection } from "./runtime/image-reader.js";
+export { openImage, memorySource, blobSource, type BlobLike, type ImageReader, type ImageReaderOptions, type RandomAccessSource, type RawImageSection } from "./runtime/image-reader.js";
 export { PageIndex } from "./image/page-index.js";
 
 // Streams: migration streams written and read as they go, and conversion between the layouts.
@@ -31,10 +31,10 @@ export { ByteReader, type ByteReaderOptions } from "./runtime/byte-reader.js";
 export { ByteWriter, type ByteWriterOptions } from "./runtime/byte-writer.js";
 
 // Checksums: the CRC32C every image uses, and which kernel computes it (native in Node where it loads).
-export { crc32c, crc32cKernel, type Crc32cKernelInfo } from "./runtime/crc32c.js";
+export { crc32c, crc32cKernel } from "./runtime/crc32c.js";
 
 // Errors: every failure is one of these, with a typed code and where it happened.
-export { DecodeError, EncodeError, XenImageError, type DecodeErrorCode, type EncodeErrorCode, type EntryRuleCode, type Location, type XenImageErrorCode } from "./runtime/errors.js";
+export { DecodeError, EncodeError, XenImageError, type DecodeErrorCode, type EncodeErrorCode, type Location, type XenImageErrorCode } from "./runtime/errors.js";
 export { DECODE_ERROR_CODES, ENCODE_ERROR_CODES, type ErrorCodeDoc } from "./runtime/error-codes.js";
 
 // Validity: every rule of the specification, the verdict the conformance suite states (docs/validity.md).

@@ -1,7 +1,15 @@
 import { describeSystemError, FileWriteError } from "../runtime/node/index.js";
 
 /** A mistake in how the command was called: exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** @param command the command whose `--help` the message points to, if the mistake is in one. */
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Exit codes, documented in --help and the README. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, io: 3 } as const;

@@ -14,6 +14,7 @@ import {
 import { readFrameList } from "../image/page-index.js";
 import { ConsistencyChecker } from "../image/consistency.js";
 import type { OpenedInput } from "./open-input.js";
+import { withReadSoFar } from "./partial-inspect.js";
 import { problemOf, ruleProblem, type Problem } from "./problem.js";
 import { failed, ruleCheck, sectionStatus, type SectionToCheck, type SectionVerdict } from "./section-checks.js";
 
@@ -104,13 +105,23 @@ async function inspectStream(stream: StreamDecoder<ImageHeader, KnownSection>): 
   const errors: (XenImageError | undefined)[] = [];
   const check = (s: Omit<SectionToCheck, "maxSectionSize">) => row(s.entry, s.index, BigInt(s.offset), sectionStatus(stream, { ...s, maxSectionSize: DEFAULT_MAX_SECTION_SIZE }, consistency), errors);
   // The decoder has checked each body's CRC as it arrived.
-  for await (const s of stream.rawSections()) rows.push(check({ index: s.index, entry: s.entry, offset: s.offset, body: s.body, crc: s.entry.crc }));
+  try {
+    for await (const s of stream.rawSections()) rows.push(check({ index: s.index, entry: s.entry, offset: s.offset, body: s.body, crc: s.entry.crc }));
+  } catch (e) {
+    // A stream cannot go on past a broken section: what came before it is shown with the error.
+    throw withReadSoFar(e, { header: stream.header, sections: rows });
+  }
   const end: TableEntry = endEntry(imageFormat, STREAMED);
   rows.push(check({ index: rows.length, entry: end, offset: stream.offset, body: new Uint8Array(0), crc: 0 }));
   return finish(stream.header, rows, errors, consistency);
 }
 
 const names = new Map(imageFormat.sections.map((c) => [c.id, c.name]));
+
+/** A table entry as `inspect` reports it, with the status of its body. */
+export function sectionRow(entry: TableEntry, index: number, status: string): SectionReport {
+  return row(entry, index, entry.offset, { status }, []);
+}
 
 /** The row of one section; the error behind a bad status goes to `errors[index]`, for the problem records. */
 function row(entry: TableEntry, index: number, offset: bigint, { status, error }: SectionVerdict, errors: (XenImageError | undefined)[]): SectionReport {

@@ -4,6 +4,7 @@
  * runtime/ and generated/. Exit codes: 0 ok, 1 invalid image, 2 usage error, 3 I/O error.
  */
 import { crc32cKernel, XenImageError } from "../runtime/index.js";
+import { annotate } from "./commands/annotate.js";
 import { build } from "./commands/build.js";
 import { convert } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
@@ -15,71 +16,17 @@ import { verify } from "./commands/verify.js";
 import { EXIT, ioMessage, isIoError, UsageError } from "./errors.js";
 import { exitOnClosedOutput, installInterruptHandlers, isClosedPipe } from "./interrupts.js";
 import type { Io } from "./io.js";
+import { commandHelp, HELP } from "./usage.js";
 import { packageVersion } from "./version.js";
 
 export { EXIT } from "./errors.js";
 export type { Io } from "./io.js";
 
-const HELP = `usage: xenimage <command> [options]
 
-Commands:
-  inspect FILE [--json] [--skip-pages]
-                                   the header and the section table, each body's CRC status, and the
-                                   check of the sections against the image-type rule
-  dump FILE [--pages] [--section NAME…] [-o OUT]
-                                   everything decoded, as JSON (64-bit integers as decimal strings,
-                                   bytes as base64); page contents only with --pages. Written as it is
-                                   read: on standard output an error leaves the JSON unterminated
-  build JSON -o FILE               the inverse: dump --pages, then build, reproduces the image byte for byte
-  verify FILE [--json] [--skip-pages]
-                                   structure, CRCs, every section's layout and the image-type rules;
-                                   prints every problem. --skip-pages (inspect too): in a seekable
-                                   image, check page_data frame lists only, not page contents or CRCs
-  convert IN OUT [--to FORMAT]     between the seekable and streamed layouts (without decoding; a stream
-                                   becomes a save file as it arrives), and from or to Xen's formats:
-                                   FORMAT is seekable, streamed, xen-libxc, xen-libxl, xen-xl or
-                                   dump-core; IN may be a Xen libxc/libxl stream, an xl save file or a
-                                   dump-core file (detected); default: the other layout, or seekable
-          [--xen-version 2|3]      the libxc stream version a Xen format gets (default 3, or the
-                                   version of the stream the image was imported from)
-          [--xenimage-record]      add xenimage's XENIMAGE record, so converting back gives the image
-                                   exactly; a libxc or libxl stream with it fails Xen's verify-stream-v2
-  pages FILE [--pfn N…] [-o DIR] [--json]
-                                   list the guest's pages (pfn, type, section), or extract them to DIR;
-                                   a listing reads the frame lists only (verify checks the CRCs), an
-                                   extracted page comes from a section whose CRC checks out
-  receive --listen HOST:PORT --out DIR [--max N] [--count N] [--idle-timeout S] [--no-sync] [--json]
-                                   receive migration streams over TCP, up to N at once (default 8), each
-                                   into its own seekable image in DIR named NAME-domID-TIME-SEQ.img; one
-                                   line per migration that ended; stops on SIGINT/SIGTERM or after
-                                   --count migrations, closing those under way (they leave no file)
-  demo [--out DIR]                 write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and
-                                   ARM guests and a core image to DIR (default: demo), and inspect each
-  generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers;
-                                   needs the package @xenimage/compiler)
-  docs                             regenerate the documentation only (likewise)
-
-FILE may be - for standard input; -o - writes to standard output. inspect, verify, dump and pages
-read an image a section at a time, in bounded memory whatever its size (a seekable image on standard
-input is first copied to a temporary file).
-
-Options:
-  --json      machine-readable output (64-bit integers as decimal strings)
-  --debug     print stack traces of unexpected errors
-  -h, --help  this help
-  --version   the version; with --json also the Node version and the CRC32C kernel in use
-              (native, or js with the reason: XENIMAGE_CRC=js forces js)
-
-Exit codes:
-  0  success
-  1  invalid image (bad magic, CRC mismatch, truncated, a broken image-type rule) or invalid JSON
-  2  usage error
-  3  I/O error (missing file, a directory, no permission, a full disk)
-  129, 130, 143  interrupted by SIGHUP, SIGINT or SIGTERM (files being written are removed)
-  141            standard output closed by its reader (| head): output cut short, no message`;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   inspect,
+  annotate,
   dump,
   build,
   verify,
@@ -140,13 +87,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const run = COMMANDS[command];
     if (run === undefined) throw new UsageError(`unknown command "${command}"`);
     if (rest.includes("-h") || rest.includes("--help")) {
-      io.out(HELP);
+      io.out(commandHelp(command));
       return EXIT.ok;
     }
     return await run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))) {
-      io.err(`xenimage: ${e.message}\nRun 'xenimage --help' for usage.`);
+    if (e instanceof UsageError) {
+      io.err(`xenimage: ${e.message}\nRun 'xenimage ${e.command === undefined ? "" : `${e.command} `}--help' for usage.`);
       return EXIT.usage;
     }
     if (e instanceof XenImageError) {

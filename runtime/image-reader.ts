@@ -49,6 +49,40 @@ export function memorySource(bytes: Uint8Array): RandomAccessSource {
   };
 }
 
+/**
+ * What {@link openImage} needs of a browser `Blob` or `File` (Node has `Blob` too): its size, and
+ * slices read as `ArrayBuffer`s.
+ */
+export interface BlobLike {
+  readonly size: number;
+  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
+/**
+ * A random-access source over a `Blob`: each read is one `slice(…).arrayBuffer()` of the bytes asked
+ * for, so a dropped file of any size is read lazily (the header and table on opening, then each
+ * section asked for), never whole.
+ */
+export function blobSource(blob: BlobLike): RandomAccessSource {
+  return {
+    async read(buffer, offset, length, position) {
+      const end = Math.min(position + length, blob.size);
+      if (end <= position) return { bytesRead: 0 };
+      const bytes = new Uint8Array(await blob.slice(position, end).arrayBuffer());
+      buffer.set(bytes, offset);
+      return { bytesRead: bytes.length };
+    },
+    async size() {
+      return blob.size;
+    },
+  };
+}
+
+/** A `Blob` (its `size` a number and a `slice` method), as opposed to a {@link RandomAccessSource} (whose `size` is a method). */
+function isBlobLike(source: RandomAccessSource | BlobLike): source is BlobLike {
+  return typeof source.size === "number" && typeof (source as BlobLike).slice === "function";
+}
+
 /** Options of {@link openImage}. */
 export interface ImageReaderOptions {
   /**
@@ -83,14 +117,14 @@ export interface RawImageSection {
  * Opens a seekable image for lazy reading: reads and checks the header and the section table (and the
  * few bytes of alignment gap before the table), nothing else. Fails with a {@link DecodeError} for a
  * bad header or table, and for a streamed image. The gap before each body is read and checked with the
- * body.
+ * body. `source` may be a `Blob` or `File`, read through {@link blobSource}.
  */
 export async function openImage<H extends ContainerHeader, S extends KnownSectionBase = KnownSectionBase>(
   format: ContainerFormat<H>,
-  source: RandomAccessSource,
+  source: RandomAccessSource | BlobLike,
   options: ImageReaderOptions = {},
 ): Promise<ImageReader<H, S>> {
-  return ImageReader.open<H, S>(format, source, options);
+  return ImageReader.open<H, S>(format, isBlobLike(source) ? blobSource(source) : source, options);
 }
 
 /** A seekable image opened for lazy reading. Sections are numbered as in the table; the end section is not counted. */

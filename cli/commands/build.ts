@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { checkedArgs } from "../args.js";
 import { encodeImage } from "../../generated/index.js";
 import { UsageError, EXIT, inFile } from "../errors.js";
 import { writeFileAtomic } from "../../runtime/node/index.js";
@@ -8,7 +9,7 @@ import { JsonShapeError } from "../../runtime/index.js";
 
 /** `xenimage build JSON -o FILE`: the inverse of `dump --pages`. */
 export async function build(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { output: { type: "string", short: "o" } }, allowPositionals: true });
+  const { values, positionals } = parseArgs(checkedArgs("build", { args, options: { output: { type: "string", short: "o" } }, allowPositionals: true }));
   const input = onePositional(positionals, "build", "JSON file");
   if (values.output === undefined) throw new UsageError("build needs -o FILE (or -o - for standard output)");
   const text = new TextDecoder().decode(await readInput(input, io));

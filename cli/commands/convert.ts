@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { checkedArgs } from "../args.js";
 import { decodeImage, encodeImage, imageFormat, type Image, type ImageHeader, type ImageInit, type KnownSection } from "../../generated/index.js";
 import { exportDumpCore, importDumpCore } from "../../interop/dump-core/index.js";
 import { detectXenStream, exportXenStream, importXenStream, legacyHint } from "../../interop/xen-stream/index.js";
@@ -49,11 +50,11 @@ interface XenOptions {
  * the image exactly, which makes a libxc or libxl stream fail Xen's verify-stream-v2.
  */
 export async function convert(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgs(checkedArgs("convert", {
     args,
     options: { to: { type: "string" }, "xen-version": { type: "string" }, "xenimage-record": { type: "boolean" } },
     allowPositionals: true,
-  });
+  }));
   if (positionals.length !== 2) throw new UsageError("convert takes IN and OUT (either may be -)");
   const [inPath, outPath] = positionals as [string, string];
   const to = values.to as Target | undefined;

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { checkedArgs } from "../args.js";
 import { encodeImage, ImageType } from "../../generated/index.js";
 import { syntheticCoreImage, syntheticGuest } from "../../synthetic/guest.js";
 import { EXIT } from "../errors.js";
@@ -10,7 +11,7 @@ import { inspect } from "./inspect.js";
 
 /** `xenimage demo [--out DIR]`: sample images of every guest kind, written and inspected. */
 export async function demo(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { out: { type: "string", default: "demo" } } });
+  const { values } = parseArgs(checkedArgs("demo", { args, options: { out: { type: "string", default: "demo" } }, allowPositionals: false }));
   const dir = values.out!;
   await mkdir(dir, { recursive: true });
   const options = { seed: 1, vcpus: 2 };

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { checkedArgs, checkSectionNames } from "../args.js";
 import type { ImageHeader, KnownSection } from "../../generated/index.js";
 import type { UnknownSection } from "../../runtime/index.js";
 import { EXIT } from "../errors.js";
@@ -18,12 +19,13 @@ import { routeInput, xenInputImage } from "../xen-input.js";
  * output a failure mid-way leaves the JSON unterminated (and the exit code says so).
  */
 export async function dump(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgs(checkedArgs("dump", {
     args,
     options: { pages: { type: "boolean" }, section: { type: "string", multiple: true }, output: { type: "string", short: "o" }, json: { type: "boolean" } },
     allowPositionals: true,
-  });
+  }));
   const file = onePositional(positionals, "dump");
+  checkSectionNames("dump", values.section);
   const options: DumpOptions = { pages: values.pages ?? false, ...(values.section ? { sections: values.section } : {}) };
   const write = async (body: (write: Write) => Promise<void>) => {
     const out = new TextOutput(await outputSink(values.output ?? "-", io));

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { checkedArgs } from "../args.js";
 import { PAGE_DATA_PAGES_COUNTED, PageTypeNames, type ImageSection } from "../../generated/index.js";
 import { readFrameList } from "../../image/page-index.js";
 import { removeStaleTemporariesIn, syncDirectory, writeFileAtomic } from "../../runtime/node/index.js";
@@ -75,11 +76,11 @@ async function* sectionBatches(sections: AsyncIterable<ImageSection> | Iterable<
  * grow with the image.
  */
 export async function pages(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgs(checkedArgs("pages", {
     args,
     options: { pfn: { type: "string", multiple: true }, output: { type: "string", short: "o" }, json: { type: "boolean" } },
     allowPositionals: true,
-  });
+  }));
   const file = onePositional(positionals, "pages");
   const wanted = values.pfn === undefined ? undefined : new Set(values.pfn.map(parsePfn));
   const found = new Set<number>();

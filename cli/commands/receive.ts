@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { checkedArgs } from "../args.js";
 import { imageFormat, type ImageHeader } from "../../generated/index.js";
 import { XenImageError } from "../../runtime/index.js";
 import { MigrationReceiver, ReceiverClosedError, type MigrationResult } from "../../runtime/node/index.js";
@@ -47,7 +48,7 @@ function report(result: MigrationResult<ImageHeader>, json: boolean): string {
  * listening and closes the migrations under way, which leave no file.
  */
 export async function receive(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgs(checkedArgs("receive", {
     args,
     options: {
       listen: { type: "string" },
@@ -58,7 +59,8 @@ export async function receive(args: string[], io: Io): Promise<number> {
       "no-sync": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
-  });
+    allowPositionals: true,
+  }));
   if (positionals.length > 0) throw new UsageError("receive takes no positional arguments");
   if (values.listen === undefined) throw new UsageError("receive needs --listen HOST:PORT");
   if (values.out === undefined) throw new UsageError("receive needs --out DIR");

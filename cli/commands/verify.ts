@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { checkedArgs } from "../args.js";
 import { XenImageError } from "../../runtime/index.js";
 import { EXIT } from "../errors.js";
 import { displayName, onePositional, type Io } from "../io.js";
@@ -13,7 +14,7 @@ import { inspectFile } from "./inspect.js";
  * a time, so memory does not grow with the image.
  */
 export async function verify(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" }, "skip-pages": { type: "boolean" } }, allowPositionals: true });
+  const { values, positionals } = parseArgs(checkedArgs("verify", { args, options: { json: { type: "boolean" }, "skip-pages": { type: "boolean" } }, allowPositionals: true }));
   const file = onePositional(positionals, "verify");
   const name = displayName(file);
   const routed = await routeInput(file, io); // Xen's formats: imported with every check Xen's restorers make
