@@ -20,12 +20,12 @@
  * Files go to a fresh directory under the OS temp dir, removed at the end. The report (Markdown) goes to
  * stdout; bench/RESULTS.md holds the figures of the last full run and what they mean.
  */
-import { execFileSync, fork } from "node:child_process";
-import { cpSync, createReadStream, createWriteStream, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { compileJobs } from "./compile-jobs.js";
+import { fork } from "node:child_process";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, open, rm, stat } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { imageFormat, type ImageHeader, type KnownSection } from "../generated/index.js";
@@ -265,19 +265,9 @@ async function runJob(job: string, args: string[]): Promise<JobResult> {
 let childScript = process.argv[1]!;
 let childExecArgv: string[] = process.execArgv;
 
-/**
- * Compiles the benchmark and what it imports with tsc into `dir`, so jobs run on plain node: tsx's
- * loader alone adds ~35 MiB to every process's RSS, which is not ours to report.
- */
+/** Compiles this file and what it imports (see `compile-jobs.ts`), so jobs run on plain node. */
 function compile(dir: string): void {
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "bench/tsconfig.streams.json"), "--noEmit", "false", "--outDir", dir, "--sourceMap", "false", "--declaration", "false"], { stdio: "inherit" });
-  // The runtime loads its CRC32C kernel through package.json "imports" (#crc32c-native): the build
-  // gets the same mapping, the plain-JS shims it points to, and the checkout's node_modules.
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { imports: unknown };
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", imports: pkg.imports }));
-  cpSync(join(root, "runtime/native"), join(dir, "runtime/native"), { recursive: true });
-  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  compileJobs("tsconfig.streams.json", dir);
   childScript = join(dir, "bench/streams.js");
   childExecArgv = [];
 }

@@ -13,12 +13,11 @@
  * The image is written once under the OS temp dir (and removed at the end); after that every job reads
  * it from the page cache, so the figures are of the CPU work, not of the disk.
  */
-import { execFileSync, fork } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { fork } from "node:child_process";
+import { compileJobs } from "./compile-jobs.js";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { inspectFile } from "../cli/commands/inspect.js";
 import type { Io } from "../cli/io.js";
@@ -83,11 +82,9 @@ async function runJob(job: string, args: string[]): Promise<JobResult> {
 
 let childScript = process.argv[1]!;
 
-/** Compiles this file and what it imports, so jobs run on plain node (tsx's loader adds ~35 MiB of RSS). */
+/** Compiles this file and what it imports (see `compile-jobs.ts`), so jobs run on plain node. */
 function compile(dir: string): void {
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "bench/tsconfig.verify.json"), "--noEmit", "false", "--outDir", dir, "--sourceMap", "false", "--declaration", "false"], { stdio: "inherit" });
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+  compileJobs("tsconfig.verify.json", dir);
   childScript = join(dir, "bench/verify-speed.js");
 }
 
