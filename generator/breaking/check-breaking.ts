@@ -98,7 +98,7 @@ function compareContainer(c: Comparison, old: Model, now: Model): void {
   for (const [role, a, b] of [["header", o.header, n.header], ["entry", o.entry, n.entry]] as const) {
     if (c.decls.same(a, b)) continue;
     sink.add(role === "header" ? "container-header-changed" : "container-entry-changed", `the container's ${role} was ${a.name}, is now ${b.name}`, o.source, n.source);
-    compareStruct(c, a, b, `${role} (was ${a.name})`);
+    compareStruct(c, a, b, `${b.name} (was ${a.name})`);
   }
   if (o.end.name !== n.end.name && o.end.id !== n.end.id) sink.add("container-end-changed", `the container's end section was ${o.end.name}, is now ${n.end.name}`, o.source, n.source);
 }

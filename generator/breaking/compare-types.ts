@@ -165,7 +165,7 @@ export function compareStruct(c: Comparison, o: StructDecl, n: StructDecl, label
   const moved = pairs.filter(([a, b]) => oldPlaces.get(a) !== newPlaces.get(b));
   if (moved.length > 0) {
     const [a, b] = moved[0]!;
-    const more = moved.length > 1 ? ` (and ${moved.length - 1} later field${moved.length > 2 ? "s" : ""})` : "";
+    const more = moved.length > 1 ? ` (and ${moved.length - 1} more field${moved.length > 2 ? "s" : ""})` : "";
     sink.add("field-offset-changed", `${label}.${b.name} moved from ${describePlace(oldPlaces.get(a)!)} to ${describePlace(newPlaces.get(b)!)}${more}`, a.source, b.source);
   }
   for (const [a, b] of pairs) compareField(c, a, b, label);
@@ -216,7 +216,7 @@ function compareField(c: Comparison, a: Field, b: Field, owner: string): void {
   }
   if (a.repr !== b.repr) add(b.repr === "number" ? "repr-number" : "repr-changed", `${label}: was a ${a.repr}, is now a ${b.repr}`);
   if (a.typedArray !== b.typedArray) add("repr-changed", `${label}: ${b.typedArray ? "now decodes to a typed array" : "no longer decodes to a typed array"}`);
-  if (a.computed !== b.computed) add(b.computed ? "field-hidden" : "field-shown", `${label}: ${b.computed ? "is now computed by the encoder (another field's count)" : "is no longer computed: code that builds values sets it"}`);
+  if (a.computed !== b.computed) add(b.computed ? "field-hidden" : "field-shown", `${label}: ${b.computed ? "is now filled in by the encoder (a count, selector or size another field reads)" : "is no longer computed: code that builds values sets it"}`);
   if (a.doc !== b.doc || a.units !== b.units || JSON.stringify(a.example) !== JSON.stringify(b.example)) add("doc-changed", `${label}: doc changed`);
 }
 
