@@ -87,6 +87,14 @@ export function compareModels(old: Model, now: Model): BreakingReport {
   return { oldVersion, newVersion, findings };
 }
 
+/**
+ * The wire-breaking changes format_version does not account for: what CI refuses. A wire break is
+ * allowed only with a new format_version, as readers tell images of the two versions apart by it.
+ */
+export function unversionedBreaks(report: BreakingReport): Finding[] {
+  return report.findings.filter((f) => f.class === "wire-breaking" && f.versioned !== true);
+}
+
 function compareContainer(c: Comparison, old: Model, now: Model): void {
   const { sink } = c;
   const o = old.container;
