@@ -47,3 +47,10 @@ describe("breaking-change fixtures", () => {
     }
   });
 });
+
+describe("the rule table in the docs", () => {
+  it("docs/versioning.md lists every rule with its class, as the checker classifies", () => {
+    const page = readFileSync("docs/versioning.md", "utf8");
+    for (const [rule, { class: cls }] of Object.entries(BREAKING_RULES)) expect(page, rule).toContain(`| \`${rule}\` | ${cls} |`);
+  });
+});
