@@ -167,10 +167,15 @@ function compareBody(c: Comparison, section: string, ov: SectionVariant, nv: Sec
   if (a.kind === "empty" || b.kind === "empty") return;
   // A declared struct is compared once, as a declaration; inline fields (or a switch to another type) here.
   if (c.decls.same(a.struct, b.struct)) return;
-  const declared = c.decls.isDeclared(a.struct, "old") && c.decls.isDeclared(b.struct, "new");
-  if (declared && structShape(a.struct) === structShape(b.struct)) {
-    c.sink.add("field-type-renamed", `section ${section}: body was ${a.struct.name}, is now ${b.struct.name} (the same layout)`, ov.source, nv.source);
+  // A declared type on either side names the body's generated type: another name is a source change.
+  const declaredOld = c.decls.isDeclared(a.struct, "old");
+  const declaredNew = c.decls.isDeclared(b.struct, "new");
+  if (structShape(a.struct) === structShape(b.struct)) {
+    if ((declaredOld || declaredNew) && a.struct.name !== b.struct.name) {
+      const words = (x: StructDecl, declared: boolean) => (declared ? x.name : `the fields of ${section}`);
+      c.sink.add("field-type-renamed", `section ${section}: body was ${words(a.struct, declaredOld)}, is now ${words(b.struct, declaredNew)} (the same layout)`, ov.source, nv.source);
+    }
     return;
   }
-  compareStruct(c, a.struct, b.struct, declared ? `${section} (was ${a.struct.name})` : section);
+  compareStruct(c, a.struct, b.struct, declaredOld ? `${section} (was ${a.struct.name})` : section);
 }

@@ -109,11 +109,17 @@ function compareBits(c: Comparison, o: BitsDecl, n: BitsDecl): void {
     if (a.repr !== b.repr) sink.add("repr-changed", `${label} was a ${a.repr}, is now a ${b.repr}`, a.source, b.source);
     if (a.doc !== b.doc) sink.add("doc-changed", `${label}: doc changed`, a.source, b.source);
   }
-  for (const a of removed) sink.add("bit-field-removed", `bit field ${n.name}.${a.name} (bits [${a.high}, ${a.low}]) was removed`, a.source, n.source);
+  // Bits no sub-field covers must be zero, as those of a reserved (checked) sub-field must: between the
+  // two only reserved: ignore and named sub-fields change what a reader accepts.
+  for (const a of removed) {
+    const bitsOf = `bits [${a.high}, ${a.low}]`;
+    if (a.reserved === "ignore") sink.add("reserved-tightened", `bit field ${n.name}.${a.name} (${bitsOf}, reserved: ignore) was removed: its bits must now be zero`, a.source, n.source);
+    else if (a.reserved === undefined) sink.add("bit-field-removed", `bit field ${n.name}.${a.name} (${bitsOf}) was removed`, a.source, n.source);
+  }
   for (const b of added) {
-    // Bits no sub-field covered had to be zero; a reserved: ignore field there keeps old readers' view.
-    if (b.reserved === "check") continue;
-    sink.add("bit-field-added", `bit field ${n.name}.${b.name} (bits [${b.high}, ${b.low}]) was added`, o.source, b.source);
+    const bitsOf = `bits [${b.high}, ${b.low}]`;
+    if (b.reserved === "ignore") sink.add("reserved-loosened", `bit field ${n.name}.${b.name} (${bitsOf}) was added as reserved: ignore where the bits had to be zero`, o.source, b.source);
+    else if (b.reserved === undefined) sink.add("bit-field-added", `bit field ${n.name}.${b.name} (${bitsOf}) was added`, o.source, b.source);
   }
 }
 
