@@ -24,7 +24,7 @@ export function breakingBlocks(version: number): Block[] {
       ["compatible: neither (a new optional section, a new value of an open enum, documentation)."],
     ]),
     para(
-      "Loosening is wire-breaking too: a valid: rule that accepts more values, or a closed enum that gains one, lets newer writers write images older readers reject, which is why page sizes and closed enums change only with a new format_version. Appending a field to the header or to the table entry is wire-breaking as well: older readers skip the new bytes, but a reader requires its whole header and entry in images of every version. The exit codes: 0 compatible changes only, 1 a wire-breaking change without a new format_version, 4 source-breaking only, 5 wire-breaking changes all under a raised format_version, 6 schema problems (2 and 3 as for every command).",
+      "Loosening is wire-breaking too: a valid: rule that accepts more values, or a closed enum that gains one, lets newer writers write images older readers reject, which is why page sizes and closed enums change only with a new format_version. Appending a field to the header or to the table entry is wire-breaking as well: older readers skip the new bytes, but a reader requires its whole header and entry in images of every version. It compares the image format, schema/*.yaml; the schema subfolders describe Xen's and ELF's formats, which format_version does not version, and are not compared. The exit codes: 0 compatible changes only, 1 a wire-breaking change without a new format_version, 4 source-breaking only, 5 wire-breaking changes all under a raised format_version, 6 schema problems (2 and 3 as for every command).",
     ),
     {
       kind: "table",
