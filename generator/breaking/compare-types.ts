@@ -223,8 +223,11 @@ function compareField(c: Comparison, a: Field, b: Field, owner: string): void {
   if (a.repr !== b.repr) add(b.repr === "number" ? "repr-number" : "repr-changed", `${label}: was a ${a.repr}, is now a ${b.repr}`);
   if (a.typedArray !== b.typedArray) add("repr-changed", `${label}: ${b.typedArray ? "now decodes to a typed array" : "no longer decodes to a typed array"}`);
   if (a.computed !== b.computed) add(b.computed ? "field-hidden" : "field-shown", `${label}: ${b.computed ? "is now filled in by the encoder (a count, selector or size another field reads)" : "is no longer computed: code that builds values sets it"}`);
-  if (a.doc !== b.doc || a.units !== b.units || JSON.stringify(a.example) !== JSON.stringify(b.example)) add("doc-changed", `${label}: doc changed`);
+  if (a.doc !== b.doc || a.units !== b.units || exampleText(a.example) !== exampleText(b.example)) add("doc-changed", `${label}: doc changed`);
 }
+
+/** An `example:` as text (bigints included), to compare. */
+const exampleText = (x: unknown) => JSON.stringify(x, (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
 
 /** A count that reads a field which was only renamed is the same count. */
 function countFieldRenamed(a: Field, b: Field): boolean {
