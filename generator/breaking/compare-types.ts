@@ -246,6 +246,18 @@ interface TypeChange {
 
 const declOf = (t: FieldType): Decl | undefined => (t.kind === "enum" || t.kind === "flags" || t.kind === "bits" || t.kind === "struct" ? t : undefined);
 const intOf = (t: FieldType) => (t.kind === "int" ? t : t.kind === "enum" || t.kind === "flags" ? t.base : undefined);
+const wordOf = (t: FieldType) => (t.kind === "bits" ? t.base : intOf(t));
+
+/** Whether bit-fields read every value of their word: each bit in a sub-field that is neither checked reserved nor a closed enum. */
+function acceptsEveryValue(bits: BitsDecl): boolean {
+  let covered = 0n;
+  for (const f of bits.fields) {
+    if (f.reserved === "check" || f.enumType?.closed === true) return false;
+    covered |= ((1n << BigInt(f.width)) - 1n) << BigInt(f.low);
+  }
+  return covered === (1n << BigInt(bits.base.size * 8)) - 1n;
+}
+
 const typeName = (t: FieldType): string =>
   t.kind === "int" || t.kind === "float" ? t.name : t.kind === "enum" || t.kind === "flags" || t.kind === "bits" || t.kind === "struct" ? `${t.kind} ${t.name}` : t.kind === "string" ? `string (${t.encoding})` : t.kind;
 
@@ -253,6 +265,17 @@ const typeName = (t: FieldType): string =>
 function fieldTypeChanges(c: Comparison, a: FieldType, b: FieldType): TypeChange[] {
   const changed = (message = `type was ${typeName(a)}, is now ${typeName(b)}`): TypeChange[] => [{ rule: "field-type-changed", message }];
   const renamed: TypeChange[] = [{ rule: "field-type-renamed", message: `type was ${typeName(a)}, is now ${typeName(b)} (the same layout)` }];
+  // A word (integer, open enum or flags) split into bit-fields, or bit-fields joined into one, reads the same
+  // bytes: a wire change only when the bit-fields reject a value the word takes.
+  const aWord = wordOf(a);
+  const bWord = wordOf(b);
+  if (aWord !== undefined && bWord !== undefined && (a.kind === "bits") !== (b.kind === "bits")) {
+    if (aWord.name !== bWord.name) return changed();
+    if ((a.kind === "enum" && a.closed) || (b.kind === "enum" && b.closed)) return changed(`type was ${typeName(a)}, is now ${typeName(b)} (a closed enum accepts only its values)`);
+    const bits = (a.kind === "bits" ? a : b) as BitsDecl;
+    if (!acceptsEveryValue(bits)) return changed(`type was ${typeName(a)}, is now ${typeName(b)} (bits ${bits.name} does not accept every ${aWord.name})`);
+    return [{ rule: "field-bits-reshaped", message: `type was ${typeName(a)}, is now ${typeName(b)} (the same ${aWord.name}, every value still valid)` }];
+  }
   const aDecl = declOf(a);
   const bDecl = declOf(b);
   if (aDecl !== undefined && bDecl !== undefined) {

@@ -65,6 +65,7 @@ export const BREAKING_RULES = {
   "field-offset-changed": wire("a field moved (its offset, or its place after a variable-size field, changed)"),
   "field-type-changed": wire("a field's type changed (width, signedness, kind, or another type of another layout)"),
   "field-type-renamed": source("a field now has another type of the same layout"),
+  "field-bits-reshaped": source("a field's word is now read as bit-fields, or its bit-fields as one word, and every value stays valid"),
   "field-endian-changed": wire("a field's byte order changed"),
   "field-count-changed": wire("an array's, byte run's or string's count changed (its number, the field it reads, or its kind)"),
   "field-encoding-changed": wire("a string's encoding changed (ascii, utf8): one side rejects text the other writes"),
