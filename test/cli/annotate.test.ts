@@ -48,6 +48,9 @@ describe("xenimage annotate", () => {
     const path = join(dir, "big-endian.img");
     const lines = annotateJson([path]);
     expect(untiled(lines, statSync(path).size)).toEqual([]);
+    expect(leavesUntiled(lines, statSync(path).size)).toEqual([]);
+    // Page-frame words element by element, decoded in the image's byte order.
+    expect(lines.find((l) => l.field === "page_data.pfns[3]")?.value).toMatch(/, pfn 3$/);
     expect(lines.find((l) => l.field === "header.byte_order")?.value).toMatch(/\(big\)/);
     expect(lines.find((l) => l.field === "header.header_size")?.value).toMatch(/^152 /);
   });
