@@ -24,7 +24,8 @@ const WHOLE_LIMIT = 16 << 20;
 const GAP_LIMIT = 1 << 20;
 
 const struct = (name: string) => elfSchema.struct(name);
-const noteTypes = elfSchema.types.get("xen_dumpcore_note_type") as EnumType;
+const xenNoteTypes = elfSchema.types.get("xen_dumpcore_note_type") as EnumType;
+const gnuNoteTypes = elfSchema.types.get("gnu_note_type") as EnumType;
 const sectionTypes = elfSchema.types.get("section_type") as EnumType;
 
 /** A part of the file some header places: the headers, the tables, a section. */
@@ -65,15 +66,12 @@ export async function* annotateDumpCore(read: ReadAt, size: number, selection: A
     const note = sections.find((s) => s.name === SECTION.note);
     if (note === undefined || note.header.shSize > BigInt(WHOLE_LIMIT)) return 4096;
     const range = plan.dataRange(note.header, note.index, note.name);
-    const notes = readNotes(await read(range.offset, range.length), range.offset);
-    const h = notes.find((n) => n.owner === "Xen" && n.type === XenDumpcoreNoteType.dumpcore_header && n.descSize >= 32);
+    const bytes = await read(range.offset, range.length);
+    const h = noteExtents(bytes, littleEndian).find((n) => n.owner === "Xen" && n.type === XenDumpcoreNoteType.dumpcore_header && n.descSize >= 32);
     if (h === undefined) return 4096;
-    const v = new ByteReader(h.bytes, { littleEndian }).u64At(h.desc + 24, littleEndian);
+    const v = new ByteReader(bytes, { littleEndian }).u64At(h.desc + 24, littleEndian);
     return v > 0n && v <= 1n << 30n ? Number(v) : 4096;
   };
-  function readNotes(bytes: Uint8Array, base: number) {
-    return noteExtents(bytes, littleEndian).map((n) => ({ ...n, bytes, base }));
-  }
 
   /**
    * A table of fixed-size entries (.xen_p2m, .xen_pfn, .xen_prstatus, .xen_pages): only the entries
@@ -132,7 +130,6 @@ export async function* annotateDumpCore(read: ReadAt, size: number, selection: A
     const label = s.name === "" ? `section[${s.index}]` : s.name;
     const title = `section ${s.index} ${s.name === "" ? "(no name)" : s.name}: ${enumName(sectionTypes, type)}, ${length} bytes at ${hex(offset)}`;
     const entrySize = Number(s.header.shEntsize);
-    const x86 = machine === ElfMachine.x86_64 || machine === ElfMachine.i386;
     if (s.name === SECTION.pages) return tableRegion(title, label, offset, length, await pageSize(), undefined, "page");
     if (s.name === SECTION.p2m || s.name === SECTION.pfn) {
       const layout = struct(s.name === SECTION.p2m ? "xen_dumpcore_p2m" : "xen_dumpcore_pfn");
@@ -142,23 +139,30 @@ export async function* annotateDumpCore(read: ReadAt, size: number, selection: A
       const layout = machine === ElfMachine.x86_64 ? "vcpu_guest_context_x86_64" : machine === ElfMachine.i386 ? "vcpu_guest_context_x86_32" : machine === ElfMachine.arm ? "vcpu_guest_context_arm" : undefined;
       return tableRegion(title, label, offset, length, entrySize, layout === undefined ? undefined : imageSchema.struct(layout), layout ?? "vcpu context");
     }
-    if (length > WHOLE_LIMIT) return { title, bytes: await read(offset, SHOWN), base: offset, lines: [{ offset, length, depth: 0, label, value: `${length} bytes, not annotated` }] };
+    // Only notes, string tables and the shared-info page are read whole; anything else is one range.
+    const laidOut = type === SectionType.note || type === SectionType.strtab || s.name === SECTION.sharedInfo;
+    if (!laidOut || length > WHOLE_LIMIT) {
+      return { title, bytes: await read(offset, Math.min(SHOWN, length)), base: offset, lines: [{ offset, length, depth: 0, label, value: `${length} bytes, ${laidOut ? "not annotated" : "no layout known"}` }] };
+    }
     const bytes = await read(offset, length);
-    let lines: DumpLine[];
-    if (type === SectionType.note) lines = noteLines(bytes, offset, label);
-    else if (type === SectionType.strtab) lines = stringLines(bytes, offset, label, elements);
-    else if (s.name === SECTION.sharedInfo) {
-      const layout = imageSchema.struct(machine === ElfMachine.x86_64 ? "shared_info_page_x86_64" : machine === ElfMachine.i386 ? "shared_info_page_x86_32" : "shared_info_page_arm");
-      const used = Math.min(layout.size ?? length, length);
-      const inner = x86 || machine === ElfMachine.arm ? tryWalk(() => walk(layout, bytes.subarray(0, used), offset, `${label}.`, 0)) : { ok: false as const, lines: [], reason: "no layout for this machine" };
-      lines = inner.ok ? [...inner.lines, ...(used < length ? [restLine(bytes.subarray(used), offset + used, `${label}.(rest)`, 0)] : [])] : [{ offset, length, depth: 0, label, value: `${length} bytes that do not decode: ${inner.reason}` }];
-    } else lines = [{ offset, length, depth: 0, label, value: `${length} bytes, no layout known` }];
-    return { title, bytes, base: offset, lines };
+    if (type === SectionType.note) return { title, bytes, base: offset, lines: noteLines(bytes, offset, label, s.header.shAddralign === 8n ? 8 : 4) };
+    if (type === SectionType.strtab) return { title, bytes, base: offset, lines: stringLines(bytes, offset, label, elements) };
+    return { title, bytes, base: offset, lines: sharedInfoLines(bytes, offset, label) };
   };
 
+  /** The shared-info page, in the layout of the guest's architecture. */
+  function sharedInfoLines(bytes: Uint8Array, offset: number, label: string): DumpLine[] {
+    const name = machine === ElfMachine.x86_64 ? "shared_info_page_x86_64" : machine === ElfMachine.i386 ? "shared_info_page_x86_32" : machine === ElfMachine.arm ? "shared_info_page_arm" : undefined;
+    const layout = name === undefined ? undefined : imageSchema.struct(name);
+    const used = Math.min(layout?.size ?? bytes.length, bytes.length);
+    const inner = layout === undefined ? { ok: false as const, reason: "no layout for this machine" } : tryWalk(() => walk(layout, bytes.subarray(0, used), offset, `${label}.`, 0));
+    if (!inner.ok) return [{ offset, length: bytes.length, depth: 0, label, value: `${bytes.length} bytes that do not decode: ${inner.reason}` }];
+    return used < bytes.length ? [...inner.lines, restLine(bytes.subarray(used), offset + used, `${label}.(rest)`, 0)] : inner.lines;
+  }
+
   /** The notes of a note section: each note's header, owner name, descriptor (decoded for Xen's) and padding. */
-  function noteLines(bytes: Uint8Array, base: number, label: string): DumpLine[] {
-    const notes = readNotes(bytes, base);
+  function noteLines(bytes: Uint8Array, base: number, label: string, align: 4 | 8): DumpLine[] {
+    const notes = noteExtents(bytes, littleEndian, align);
     const lines: DumpLine[] = [];
     const end = notes.length === 0 ? 0 : notes.at(-1)!.end;
     elementLines(
@@ -167,10 +171,12 @@ export async function* annotateDumpCore(read: ReadAt, size: number, selection: A
       (i) => {
         const n = notes[i]!;
         const xen = n.owner === "Xen";
-        const typeName = xen ? enumName(noteTypes, n.type) : hex(n.type);
+        // Note types mean something only with their owner's name.
+        const types = xen ? xenNoteTypes : n.owner === "GNU" ? gnuNoteTypes : undefined;
+        const typeName = types === undefined ? hex(n.type) : enumName(types, n.type);
         const p = `${label}[${i}]`;
         lines.push({ offset: base + n.at, length: n.end - n.at, depth: 0, label: p, value: `${JSON.stringify(n.owner)} note, type ${typeName}` });
-        for (const l of walk(struct("elf64_nhdr"), bytes.subarray(n.at, n.at + 12), base + n.at, `${p}.`, 1)) lines.push(l.label === `${p}.n_type` && xen ? { ...l, value: `${l.value} (${typeName})` } : l);
+        for (const l of walk(struct("elf64_nhdr"), bytes.subarray(n.at, n.at + 12), base + n.at, `${p}.`, 1)) lines.push(l.label === `${p}.n_type` && types !== undefined ? { ...l, value: `${l.value} (${typeName})` } : l);
         const nameEnd = n.at + 12 + n.nameSize;
         if (n.nameSize > 0) lines.push({ offset: base + n.at + 12, length: n.nameSize, depth: 1, label: `${p}.name`, value: JSON.stringify(n.owner) });
         if (n.desc > nameEnd) lines.push({ offset: base + nameEnd, length: n.desc - nameEnd, depth: 1, label: `${p}.(padding)`, value: zeros(n.desc - nameEnd) });
@@ -284,17 +290,17 @@ function tryWalk(run: () => DumpLine[]): { ok: true; lines: DumpLine[] } | { ok:
   }
 }
 
-/** Where each note of a note section is (4-byte padding), up to the first that does not fit. */
-function noteExtents(bytes: Uint8Array, littleEndian: boolean): { at: number; end: number; owner: string; type: number; nameSize: number; desc: number; descSize: number }[] {
+/** Where each note of a note section is (name and descriptor padded to `align`), up to the first that does not fit. */
+function noteExtents(bytes: Uint8Array, littleEndian: boolean, align: 4 | 8 = 4): { at: number; end: number; owner: string; type: number; nameSize: number; desc: number; descSize: number }[] {
   const out = [];
   const r = new ByteReader(bytes, { littleEndian });
-  const pad4 = (n: number) => (n + 3) & ~3;
+  const padded = (n: number) => (n + align - 1) & ~(align - 1);
   for (let at = 0; at + 12 <= bytes.length; ) {
     const nameSize = r.u32At(at, littleEndian);
     const descSize = r.u32At(at + 4, littleEndian);
     const type = r.u32At(at + 8, littleEndian);
-    const desc = at + 12 + pad4(nameSize);
-    const end = desc + pad4(descSize);
+    const desc = at + 12 + padded(nameSize);
+    const end = desc + padded(descSize);
     if (end > bytes.length) break;
     const name = bytes.subarray(at + 12, at + 12 + nameSize);
     const nul = name.indexOf(0);

@@ -121,6 +121,16 @@ describe("xenimage annotate on Xen's formats", () => {
     expect(field(hvm, "section_headers[1].sh_name")?.value).toMatch(/→ "\.shstrtab"$/);
   });
 
+  it("any ELF file: program headers, GNU notes, string tables, sections of no known layout as one range", () => {
+    const lines = annotateJson(["/usr/bin/true"]);
+    const size = statSync("/usr/bin/true").size;
+    expect(untiled(lines, size)).toEqual([]);
+    expect(leavesUntiled(lines, size)).toEqual([]);
+    expect(field(lines, "program_headers[0]")?.value).toMatch(/^elf64_phdr, 1 of \d+$/);
+    expect(field(lines, ".note.gnu.build-id[0].n_type")?.value).toBe("3 (build_id)");
+    expect(field(lines, ".text")?.value).toMatch(/^\d+ bytes, no layout known$/);
+  });
+
   it("--section takes record types of a stream and ELF section names of a dump-core file", () => {
     const stream = join(dir, "hvm-x86_64.libxl.v3");
     const params = annotateJson([stream, "--section", "hvm_params", "--section", "emulator_context"]);
