@@ -6,6 +6,8 @@ import { encodeImage } from "../../generated/index.js";
 import { GUEST_KINDS, syntheticCoreImage } from "../../synthetic/guest.js";
 import { legacyBatch, legacyPvStream, legacyTsc, legacyVcpuContext, legacyVcpuInfo } from "../interop/legacy-stream.js";
 import { convertLegacyStream } from "../interop/xen-tools.js";
+import { annotateXenStream } from "../../cli/annotate-xen-stream.js";
+import { concat, libxcHeaders, libxlHeader, pageData, record, u32le, u64le } from "../interop/xen-stream-helpers.js";
 import { annotateJson, BIN, leavesUntiled, run, untiled, type Line } from "./annotate-helpers.js";
 
 // `xenimage annotate` on Xen's own formats, made the way an operator makes them: `xenimage convert` of
@@ -119,6 +121,33 @@ describe("xenimage annotate on Xen's formats", () => {
     const hvm = annotateJson([join(dir, "hvm-x86_64.core")]);
     expect(field(hvm, ".xen_pfn[2].pfn")?.depth).toBe(1);
     expect(field(hvm, "section_headers[1].sh_name")?.value).toMatch(/→ "\.shstrtab"$/);
+  });
+
+  it("a checkpointed (Remus) libxl stream: the layers hand over at CHECKPOINT and CHECKPOINT_END; bytes after END marked", async () => {
+    const params = concat(u32le(1, 0), u64le(2n, 0xfeedn));
+    const emulator = concat(u32le(2, 0), Uint8Array.of(1, 2, 3, 4, 5));
+    const stream = concat(libxlHeader(), record(1), libxcHeaders({ domainType: 2 }), record(0x0a, params), record(0x0e), record(3, emulator), record(4), record(0x01, pageData([{ type: 0, pfn: 7 }])), record(0x0e), record(4), record(0), record(0), Uint8Array.of(9, 9));
+    const lines: Line[] = [];
+    for await (const r of annotateXenStream(async (o, n) => stream.slice(o, o + n), stream.length, "libxl")) {
+      for (const l of r.lines) lines.push({ offset: l.offset, length: l.length, depth: l.depth, field: l.label, value: l.value ?? null, region: r.title });
+    }
+    expect(lines.filter((l) => /^records\[\d+\]$/.test(l.field)).map((l) => l.value)).toEqual([
+      "libxl LIBXC_CONTEXT",
+      "libxc HVM_PARAMS",
+      "libxc CHECKPOINT",
+      "libxl EMULATOR_CONTEXT",
+      "libxl CHECKPOINT_END",
+      "libxc PAGE_DATA",
+      "libxc CHECKPOINT",
+      "libxl CHECKPOINT_END",
+      "libxc END",
+      "libxl END",
+    ]);
+    expect(lines.find((l) => l.field.endsWith(".body.params[0].value"))?.value).toBe("65261 (0xfeed)");
+    expect(lines.find((l) => l.field.endsWith(".body.emulator_id"))?.value).toBe("2 (qemu_upstream)");
+    expect(lines.at(-1)).toMatchObject({ field: "(trailing bytes)", length: 2 });
+    expect(untiled(lines, stream.length)).toEqual([]);
+    expect(leavesUntiled(lines, stream.length)).toEqual([]);
   });
 
   it("any ELF file: program headers, GNU notes, string tables, sections of no known layout as one range", () => {
