@@ -1,7 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { schema } from "../generated/schema.js";
 import { crc32c, decodeHeader, OPTIONAL_BIT, STREAMED, streamPadding } from "../runtime/index.js";
-import { ByteReader, hex, structElementLines, structLines, walkSectionBody, walkStruct, type DumpLine, type WalkNode } from "../runtime/reflect/index.js";
+import { ByteReader, hex, lazyStructLines, structElementLines, structLines, walkSectionBody, walkStruct, type DumpLine, type WalkNode } from "../runtime/reflect/index.js";
 import { imageFormat } from "../generated/index.js";
 import { fileReader, paddingRegion, windowOf, type AnnotatedRegion, type AnnotateSelection } from "./annotate-source.js";
 
@@ -79,14 +79,22 @@ export async function* annotateImageFile(handle: FileHandle, size: number, selec
     else if (e.section === undefined || schema.variantFor(e.section, h.value) === undefined) {
       lines.push({ offset: e.offset, length: e.size, depth: 0, label: `${e.name}`, value: `${e.size} bytes, no layout known` });
     } else {
-      const variant = schema.variantFor(e.section, h.value)!;
-      const r = reader(body, e.offset);
-      const walked = walkSectionBody(e.section, r, { header: h.value, entryCount: e.entryCount, entrySize: e.entrySize });
-      const prefix = `${e.name}.`;
-      if (variant.body.kind === "entries") structElementLines(walked.nodes, variant.body.struct.name, 0, e.name, lines, elements);
-      else structLines(walked.nodes, 0, prefix, lines, elements);
-      const end = walked.nodes.reduce((m, n) => Math.max(m, n.offset + n.size), e.offset);
-      if (end < e.offset + e.size) lines.push({ offset: end, length: e.offset + e.size - end, depth: 0, label: `${prefix}(rest)`, value: `${e.offset + e.size - end} bytes the layout does not cover` });
+      const layout = schema.variantFor(e.section, h.value)!.body;
+      const size = e.entrySize;
+      if (layout.kind === "entries" && size === layout.entrySize && e.entryCount * BigInt(size) === BigInt(e.size)) {
+        // A table: only the entries spelled out are walked, so a pfn_map of millions of entries walks a few hundred.
+        const start = (i: number) => e.offset + i * size;
+        const walkEntry = (i: number) => walkStruct(layout.struct, reader(body.subarray(i * size, (i + 1) * size), start(i))).nodes;
+        lazyStructLines(e.size / size, { start, end: (i) => start(i + 1) }, walkEntry, layout.struct.name, 0, e.name, lines, elements);
+      } else {
+        // Anything else (a struct body, or a table whose entry count or size does not fit) through the section's own walk.
+        const walked = walkSectionBody(e.section, reader(body, e.offset), { header: h.value, entryCount: e.entryCount, entrySize: e.entrySize });
+        const prefix = `${e.name}.`;
+        if (layout.kind === "entries") structElementLines(walked.nodes, layout.struct.name, 0, e.name, lines, elements);
+        else structLines(walked.nodes, 0, prefix, lines, elements);
+        const end = walked.nodes.reduce((m, n) => Math.max(m, n.offset + n.size), e.offset);
+        if (end < e.offset + e.size) lines.push({ offset: end, length: e.offset + e.size - end, depth: 0, label: `${prefix}(rest)`, value: `${e.offset + e.size - end} bytes the layout does not cover` });
+      }
     }
     return { title: `${title}, CRC32C ${ok ? "checks out" : "MISMATCH"}`, bytes: body, base: e.offset, lines: keep(lines) };
   };

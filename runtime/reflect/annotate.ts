@@ -135,13 +135,29 @@ const nodeBounds = (elements: readonly WalkNode[]) => ({ start: (i: number) => e
 
 /** The lines of an array of structs (a field's elements, or an entries body's entries), element by element. */
 export function structElementLines(elements: readonly WalkNode[], struct: string, depth: number, label: string, out: DumpLine[], options: ElementOptions): void {
+  lazyStructLines(elements.length, nodeBounds(elements), (i) => elements[i]!.children ?? [], struct, depth, label, out, options);
+}
+
+/**
+ * {@link structElementLines} for an array whose elements are walked only when spelled out:
+ * `fields(i)` walks element i (a table of millions of entries then walks a few hundred).
+ */
+export function lazyStructLines(
+  count: number,
+  at: { start: (i: number) => number; end: (i: number) => number },
+  fields: (i: number) => readonly WalkNode[],
+  struct: string,
+  depth: number,
+  label: string,
+  out: DumpLine[],
+  options: ElementOptions,
+): void {
   elementLines(
-    elements.length,
-    nodeBounds(elements),
+    count,
+    at,
     (i) => {
-      const e = elements[i]!;
-      out.push({ offset: e.offset, length: e.size, depth, label: `${label}[${i}]`, value: `${struct}, ${i + 1} of ${elements.length}` });
-      structLines(e.children ?? [], depth + 1, `${label}[${i}].`, out, options);
+      out.push({ offset: at.start(i), length: at.end(i) - at.start(i), depth, label: `${label}[${i}]`, value: `${struct}, ${i + 1} of ${count}` });
+      structLines(fields(i), depth + 1, `${label}[${i}].`, out, options);
     },
     { label, what: struct, depth },
     out,
