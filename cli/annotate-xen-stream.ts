@@ -105,6 +105,8 @@ export async function* annotateXenStream(read: ReadAt, size: number, layer: XenL
       if (layer !== "libxc") mode = "libxl";
     }
   }
+  // A record that runs past the end, even one not shown, means the stream was cut short.
+  if (pos > size) throw new DecodeError("truncated", `the stream ends at ${hex(size)}, inside its last record, which runs to ${hex(pos)}`, { offset: size });
   if (pos < size && whole && inRange(pos, size - pos)) {
     yield { title: "after the stream's END", bytes: await read(pos, Math.min(size - pos, 16)), base: pos, lines: [{ offset: pos, length: size - pos, depth: 0, label: "(trailing bytes)", value: `${size - pos} bytes after the END record, which should end the stream` }] };
   }

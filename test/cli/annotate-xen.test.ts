@@ -217,5 +217,9 @@ describe("xenimage annotate on Xen's formats", () => {
       expect(r.stderr, file).toMatch(/lies outside the image|past the end of the file/);
       expect(r.stderr, file).not.toMatch(/internal error/);
     }
+    // Cut inside a record that --section does not show: still said, not an empty dump.
+    const s = run(["annotate", join(dir, "cut-pv-x86_64.xl.v3"), "--section", "end"]);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toMatch(/the stream ends at 0x1388, inside its last record/);
   });
 });
