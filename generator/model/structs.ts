@@ -1,3 +1,4 @@
+import { constructOf, fieldSize } from "../constructs/registry.js";
 import { camel } from "../emit/names.js";
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
 import type { PassContext } from "./pass-context.js";
@@ -107,6 +108,32 @@ function validValues(
   if (raw.multiple_of !== undefined) out.multipleOf = fits(raw.multiple_of, "multiple_of");
   if (out.min !== undefined && out.max !== undefined && out.min > out.max) ctx.report(at("valid"), `valid min ${out.min} is above max ${out.max}`);
   return out;
+}
+
+/** The facts a field's construct decides about it, kept on the field so no emitter works them out again. */
+export function fieldFacts(f: Pick<Field, "type" | "count" | "repr" | "reserved" | "constValue" | "valid">): Pick<Field, "isArray" | "elementSize" | "byteOrdered" | "fallible"> {
+  const construct = constructOf(f.type);
+  const valueRule = f.valid !== undefined || (f.type.kind === "enum" && f.type.closed && f.count === undefined);
+  return {
+    isArray: f.count !== undefined && construct.repeats(f.type),
+    elementSize: construct.elementSize(f.type),
+    byteOrdered: construct.byteOrdered(f.type),
+    // Padding checks itself; a constant, a reserved field or a value rule is checked whatever it holds.
+    fallible:
+      construct.padding === true
+        ? construct.fallible(f.type, f)
+        : f.constValue !== undefined || f.reserved === "check" || valueRule || construct.fallible(f.type, f),
+  };
+}
+
+/** The facts of a struct that follow from its fields. */
+export function structFacts(fields: readonly Field[], size: number | undefined): Pick<StructDecl, "positional" | "contextOrdered" | "entriesField"> {
+  return {
+    // Every field has a positional read (a switch has none: its case decides the size).
+    positional: size !== undefined && fields.every((f) => constructOf(f.type).padding === true || constructOf(f.type).readAt !== undefined),
+    contextOrdered: fields.some((f) => (f.type.kind === "struct" ? f.type.contextOrdered : f.byteOrdered && f.endian === "context")),
+    entriesField: fields.find((f) => f.count?.kind === "entries"),
+  };
 }
 
 export function buildStruct(
@@ -259,42 +286,12 @@ export function buildStruct(
     }
 
     // Size and offset.
-    let size: number | undefined;
-    const fixedCount = count === undefined ? 1 : count.kind === "fixed" ? count.value : undefined;
-    switch (type.kind) {
-      case "int":
-      case "float":
-        size = fixedCount === undefined ? undefined : type.size * fixedCount;
-        break;
-      case "enum":
-      case "flags":
-      case "bits":
-        size = fixedCount === undefined ? undefined : type.base.size * fixedCount;
-        break;
-      case "struct":
-        size = fixedCount === undefined || type.size === undefined ? undefined : type.size * fixedCount;
-        break;
-      case "bytes":
-        size = fixedCount === undefined ? undefined : (type.elementSize ?? 1) * fixedCount;
-        break;
-      case "string":
-        size = fixedCount;
-        break;
-      case "pad":
-        size = type.size;
-        break;
-      case "align":
-        size = offset === undefined ? undefined : (type.alignment - (offset % type.alignment)) % type.alignment;
-        break;
-      case "switch": {
-        const sizes = new Set(type.cases.map((c) => (c.struct === undefined ? 0 : c.struct.size)));
-        size = sizes.size === 1 && type.fallback === "error" ? [...sizes][0] : undefined;
-        break;
-      }
-    }
+    const size = fieldSize(type, count === undefined ? 1 : count.kind === "fixed" ? count.value : undefined, offset);
     const endian: Endian = f.endian ?? fileEndian ?? "context";
     const repr = f.repr === "number" ? "number" : "bigint";
-    const hidden = type.kind === "pad" || type.kind === "align" || constValue !== undefined || reserved !== undefined;
+    const padding = constructOf(type).padding === true;
+    const hidden = padding || constValue !== undefined || reserved !== undefined;
+    const fieldReserved = reserved ?? (padding ? "check" : undefined);
     fields.push({
       name: fieldName,
       doc: f.doc,
@@ -304,7 +301,7 @@ export function buildStruct(
       count,
       endian,
       constValue,
-      reserved: reserved ?? (type.kind === "pad" || type.kind === "align" ? "check" : undefined),
+      reserved: fieldReserved,
       valid,
       repr,
       typedArray: typedArray && count !== undefined && (type.kind === "int" || type.kind === "float"),
@@ -312,6 +309,7 @@ export function buildStruct(
       size,
       computed: false,
       hidden,
+      ...fieldFacts({ type, count, repr, reserved: fieldReserved, constValue, valid }),
       source: where,
     });
     offset = offset === undefined || size === undefined ? undefined : offset + size;
@@ -323,5 +321,5 @@ export function buildStruct(
       size === undefined ? `declared size ${declaredSize}, but the struct has a variable size` : `declared size ${declaredSize}, but the fields add up to ${size}`,
     );
   }
-  return { kind: "struct", name, doc, module: file.name, source, fields, size, needsSection };
+  return { kind: "struct", name, doc, module: file.name, source, fields, size, needsSection, ...structFacts(fields, size) };
 }
