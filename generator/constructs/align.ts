@@ -14,5 +14,6 @@ export const alignConstruct: Construct<AlignType> = {
   decodeField: (_m, _struct, field, t) => [`r.alignTo(${t.alignment}, start, ${field.reserved !== "ignore"});`],
   encodeField: (_m, _struct, _field, t) => [`w.alignTo(${t.alignment}, start);`],
   schemaJson: (t) => ({ kind: "align", alignment: t.alignment }),
+  arbitrary: (_field, _t, gen) => gen.constantFrom([undefined]),
   docType: () => ["zero bytes"],
 };

@@ -19,6 +19,17 @@ export const bitsConstruct: Construct<BitsDecl> = {
   writeAt: (m, field, t, at, value, order) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${orderArg(field, t.base.size, order)});`,
   schemaJson: (t) => t.name,
   uses: (t) => [t, ...t.fields.flatMap((f) => (f.enumType === undefined ? [] : [f.enumType]))],
+  arbitrary(_field, t, gen) {
+    const shape: Record<string, unknown> = {};
+    for (const f of t.fields) {
+      if (f.reserved !== undefined) continue;
+      const max = (1n << BigInt(f.width)) - 1n;
+      const any = f.repr === "number" ? gen.integer(0, Math.min(Number(max), Number.MAX_SAFE_INTEGER)) : gen.bigInt(0n, max);
+      const named = f.enumType?.values.map((v) => (f.repr === "number" ? Number(v.value) : BigInt(v.value)));
+      shape[camel(f.name)] = named === undefined ? any : gen.oneof([gen.constantFrom(named), any]);
+    }
+    return gen.record(shape as Record<string, never>);
+  },
   docType: (_field, t, docs) => docs.times([docs.typeRef(t), ` (bits ${t.base.name})`]),
   docValues: (_field, t, docs, add) => add("bit fields of ", docs.typeRef(t)),
 };

@@ -20,5 +20,9 @@ export const bytesConstruct: Construct<BytesType> = {
     ["kind", "bytes"],
     ["elementSize", t.elementSize],
   ]),
+  arbitrary: (field, t, gen) => {
+    const n = t.elementSize ?? (field.count?.kind === "fixed" ? field.count.value : undefined);
+    return gen.bytes(n ?? 0, n ?? 64);
+  },
   docType: (_field, t, docs) => (t.elementSize === undefined ? ["bytes"] : docs.times([`bytes[${t.elementSize}]`])),
 };

@@ -1,4 +1,4 @@
-import type { Decl, Endian, Field, FieldType, StructDecl } from "../model/model.js";
+import type { Decl, Endian, Field, FieldType, IntType, StructDecl, ValidValues } from "../model/model.js";
 import type { Inline, Text } from "../emit/docs/doc-tree.js";
 import type { ModuleEmitter } from "../emit/module-emitter.js";
 
@@ -72,6 +72,37 @@ export interface Construct<T extends FieldType = FieldType> {
   docFills?(type: T, other: Field, field: Field): Inline[];
   /** The docs' values column: what the type allows, added part by part. */
   docValues?(field: Field, type: T, docs: DocsKit, add: (...parts: Inline[]) => void): void;
+
+  // Property tests.
+  /** Random values of one element (of the whole field when it is not an array), as the codec takes them. */
+  arbitrary<A>(field: Field, type: T, gen: ArbitraryKit<A>): A;
+}
+
+/**
+ * The generators a construct's arbitrary is built from. The property tests implement it with
+ * fast-check; the compiler names only what it needs, so it does not depend on a test library.
+ */
+export interface ArbitraryKit<A> {
+  /** Integers from `min` to `max`, inclusive. */
+  integer(min: number, max: number): A;
+  /** Bigints from `min` to `max`, inclusive. */
+  bigInt(min: bigint, max: bigint): A;
+  /** Any float of `size` bytes. */
+  float(size: 4 | 8): A;
+  constantFrom(values: readonly unknown[]): A;
+  oneof(arbitraries: readonly A[]): A;
+  /** Objects with these keys, each from its arbitrary. */
+  record(shape: Readonly<Record<string, A>>): A;
+  /** Byte arrays of `minLength` to `maxLength` bytes. */
+  bytes(minLength: number, maxLength: number): A;
+  /** Text without NULs of at most `maxBytes` bytes (UTF-8, or ASCII). */
+  text(maxBytes: number, ascii: boolean): A;
+  map(arbitrary: A, f: (value: never) => unknown): A;
+  filter(arbitrary: A, f: (value: never) => boolean): A;
+  /** Values of a struct (its visible fields), the property tests' own walk. */
+  struct(decl: StructDecl): A;
+  /** Values of an integer type, as numbers or (64-bit) bigints, limited to `valid` when given. */
+  integerOf(base: IntType, asNumber: boolean, valid?: ValidValues): A;
 }
 
 /** What a construct's docs rendering needs from the docs back end. */

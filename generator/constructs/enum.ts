@@ -31,6 +31,9 @@ export const enumConstruct: Construct<EnumDecl> = {
   writeAt: (_m, field, t, at, value, order) => `w.${positional(intMethod(field, t.base))}(${at}, ${value}${orderArg(field, t.base.size, order)});`,
   schemaJson: (t) => t.name,
   uses: (t) => [t],
+  // A closed enum's other values are invalid: a writer refuses them.
+  arbitrary: (_field, t, gen) =>
+    t.closed ? gen.constantFrom(t.values.map((v) => v.value)) : gen.oneof([gen.constantFrom(t.values.map((v) => v.value)), gen.integerOf(t.base, false)]),
   docType: (_field, t, docs) => docs.times([docs.typeRef(t), ` (enum ${t.base.name})`]),
   docValues(field, t, docs, add) {
     if (t.values.length <= INLINE_ENUM_VALUES) add(...joinText(t.values.map((v) => [valueText(v)]), ", "), "; see ", docs.typeRef(t));

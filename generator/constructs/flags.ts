@@ -19,6 +19,7 @@ export const flagsConstruct: Construct<FlagsDecl> = {
   writeAt: (_m, field, t, at, value, order) => `w.${positional(intMethod(field, t.base))}(${at}, ${value}${orderArg(field, t.base.size, order)});`,
   schemaJson: (t) => t.name,
   uses: (t) => [t],
+  arbitrary: (_field, t, gen) => gen.integerOf(t.base, false),
   docType: (_field, t, docs) => docs.times([docs.typeRef(t), ` (flags ${t.base.name})`]),
   docValues: (_field, t, docs, add) => add("bits of ", docs.typeRef(t)),
 };

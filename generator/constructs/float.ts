@@ -17,5 +17,6 @@ export const floatConstruct: Construct<FloatType> = {
   writeAt: (_m, field, t, at, value, order) => `w.f${t.size * 8}At(${at}, ${value}${orderArg(field, t.size, order)});`,
   schemaJson: (t) => t.name,
   // How the reference decoder holds an array (a typed array) is no part of the format: the table gives the bytes.
+  arbitrary: (_field, t, gen) => gen.float(t.size),
   docType: (_field, t, docs) => docs.times([code(t.name)]),
 };

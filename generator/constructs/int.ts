@@ -17,6 +17,7 @@ export const intConstruct: Construct<IntType> = {
   readAt: (_m, field, t, at, r) => `${r}.${positional(intMethod(field, t))}(${at}${leArg(field, t.size)})`,
   writeAt: (_m, field, t, at, value, order) => `w.${positional(intMethod(field, t))}(${at}, ${value}${orderArg(field, t.size, order)});`,
   schemaJson: (t) => t.name,
+  arbitrary: (field, t, gen) => gen.integerOf(t, t.size === 8 && field.repr === "number", field.valid),
   docType: (_field, t, docs) => docs.times([code(t.name)]),
 };
 

@@ -13,5 +13,6 @@ export const padConstruct: Construct<PadType> = {
   decodeField: (_m, _struct, field, t) => [`r.zeros(${t.size}, ${field.reserved !== "ignore"});`],
   encodeField: (_m, _struct, _field, t) => [`w.zeros(${t.size});`],
   schemaJson: (t) => ({ kind: "pad", size: t.size }),
+  arbitrary: (_field, _t, gen) => gen.constantFrom([undefined]),
   docType: () => ["zero bytes"],
 };

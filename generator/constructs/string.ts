@@ -15,6 +15,7 @@ export const stringConstruct: Construct<StringType> = {
   readAt: (_m, field, t, at, r) => `${r}.stringAt(${at}, ${field.size}, ${t.encoding === "ascii"})`,
   writeAt: (_m, field, t, at, value) => `w.stringAt(${at}, ${value}, ${field.size}, ${t.encoding === "ascii"});`,
   schemaJson: (t) => ({ kind: "string", encoding: t.encoding }),
+  arbitrary: (field, t, gen) => gen.text(field.count?.kind === "fixed" ? field.count.value : 48, t.encoding === "ascii"),
   docType: (_field, t) => [`${t.encoding === "ascii" ? "ASCII" : "UTF-8"} string`],
   docValues(field, t, _docs, add) {
     add(

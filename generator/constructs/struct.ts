@@ -22,6 +22,7 @@ export const structConstruct: Construct<StructDecl> = {
   },
   schemaJson: (t) => t.name,
   uses: (t) => [t],
+  arbitrary: (_field, t, gen) => gen.struct(t),
   docType: (_field, t, docs) => docs.times([docs.typeRef(t)]),
 };
 

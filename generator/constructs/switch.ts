@@ -37,6 +37,15 @@ export const switchConstruct: Construct<SwitchType> = {
       ["cases", t.cases.map((c) => compact([["name", c.name], ["value", typeof c.value === "bigint" ? `${c.value}n` : c.value], ["struct", c.struct?.name]]))],
       ["fallback", t.fallback],
     ]),
+  arbitrary(_field, t, gen) {
+    const cases = t.cases.map((c) => (c.struct === undefined ? gen.constantFrom([{ type: c.name }]) : gen.map(gen.struct(c.struct), (value) => ({ type: c.name, value }))));
+    if (t.fallback === "bytes") {
+      const used = new Set(t.cases.map((c) => BigInt(c.value)));
+      const selector = gen.filter(gen.integerOf(intBase(t.selector.type)!, false), (v: number | bigint) => !used.has(BigInt(v)));
+      cases.push(gen.record({ type: gen.constantFrom(["unknown"]), selector, bytes: gen.bytes(0, 32) }));
+    }
+    return gen.oneof(cases);
+  },
   uses: (t) => t.cases.flatMap((c) => (c.struct === undefined ? [] : [c.struct])),
   // Several selector values may share a layout: each struct once, in case order.
   docType: (_field, t, docs) => ["one of ", ...joinText([...new Set(t.cases.flatMap((c) => (c.struct === undefined ? [] : [c.struct])))].map((s) => [docs.typeRef(s)]), ", ")],
