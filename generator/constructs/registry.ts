@@ -1,4 +1,5 @@
 import type { FieldType } from "../model/model.js";
+import { FLOATS, INTS } from "../model/vocabulary.js";
 import { alignConstruct } from "./align.js";
 import { bitsConstruct } from "./bits.js";
 import { bytesConstruct } from "./bytes.js";
@@ -28,6 +29,12 @@ const CONSTRUCTS: { readonly [K in Kind]: Construct<Extract<FieldType, { kind: K
   pad: padConstruct,
   align: alignConstruct,
 };
+
+/**
+ * The types a schema names without declaring them (`type: u32`): the integers and floats, and the
+ * constructs that are a type of their own rather than a declaration's kind.
+ */
+export const BUILTIN_TYPES: Readonly<Record<string, FieldType>> = { ...INTS, ...FLOATS };
 
 /** The construct of a field type. */
 export function constructOf(type: FieldType): Construct {

@@ -1,11 +1,12 @@
 import type { Diagnostic } from "../diagnostics.js";
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
-import type { Decl, FieldType, IntName, Source } from "./model.js";
+import type { Decl, FieldType, Source } from "./model.js";
 import type { Located, RawDecl, RawFile, RawSection } from "./raw.js";
 import type { PassContext } from "./pass-context.js";
 import { buildBits, buildEnum, buildFlags } from "./scalar-decls.js";
 import { buildStruct } from "./structs.js";
-import { FLOATS, INTS, PRIMITIVES, RESERVED_FIELD_NAMES, SHADOWED_GLOBALS, suggest } from "./vocabulary.js";
+import { BUILTIN_TYPES } from "../constructs/registry.js";
+import { RESERVED_FIELD_NAMES, SHADOWED_GLOBALS, suggest } from "./vocabulary.js";
 
 /**
  * What every model pass shares: the schema files, where each declaration and section is declared, the
@@ -45,7 +46,7 @@ export class BuildContext implements PassContext {
       };
       for (const [name, decl] of Object.entries(raw.types ?? {})) {
         if (SHADOWED_GLOBALS.has(name)) this.report(file.locate(["types"], name), `"${name}" would shadow TypeScript's built-in of that name in generated code; choose another name`);
-        if (PRIMITIVES.includes(name)) this.report(file.locate(["types"], name), `"${name}" is a built-in type name`);
+        if (Object.hasOwn(BUILTIN_TYPES, name)) this.report(file.locate(["types"], name), `"${name}" is a built-in type name`);
         else if (claim(name, ["types", name])) this.declSites.set(name, { raw: decl, file, path: ["types", name] });
       }
       for (const [name, section] of Object.entries(raw.sections ?? {})) {
@@ -67,14 +68,11 @@ export class BuildContext implements PassContext {
 
   /** Resolves a type name as seen from `from` (its own declarations and its imports). */
   resolveType(name: string, from: SchemaFile, where: Source): FieldType | undefined {
-    const int = INTS[name as IntName];
-    if (int !== undefined) return int;
-    const float = FLOATS[name];
-    if (float !== undefined) return float;
+    if (Object.hasOwn(BUILTIN_TYPES, name)) return BUILTIN_TYPES[name];
     const site = this.declSites.get(name);
     const visible = [from.name, ...(this.rawFiles.get(from.name)?.raw.imports ?? [])];
     if (site === undefined) {
-      const known = [...PRIMITIVES, ...[...this.declSites.entries()].filter(([, s]) => visible.includes(s.file.name)).map(([n]) => n)];
+      const known = [...Object.keys(BUILTIN_TYPES), ...[...this.declSites.entries()].filter(([, s]) => visible.includes(s.file.name)).map(([n]) => n)];
       this.report(where, `unknown type "${name}"${suggest(name, known)}`);
       return undefined;
     }

@@ -18,7 +18,6 @@ export const FLOATS: Record<string, FloatType> = {
   f32: { kind: "float", name: "f32", size: 4 },
   f64: { kind: "float", name: "f64", size: 8 },
 };
-export const PRIMITIVES = [...Object.keys(INTS), ...Object.keys(FLOATS)];
 
 /** Names that generated code uses itself; a field may not take them. */
 export const RESERVED_FIELD_NAMES = new Set(["entries", "rest", "unknown"]);
