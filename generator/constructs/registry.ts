@@ -12,6 +12,7 @@ import { padConstruct } from "./pad.js";
 import { stringConstruct } from "./string.js";
 import { structConstruct } from "./struct.js";
 import { switchConstruct } from "./switch.js";
+import { uuidConstruct } from "./uuid.js";
 
 type Kind = FieldType["kind"];
 
@@ -28,13 +29,14 @@ const CONSTRUCTS: { readonly [K in Kind]: Construct<Extract<FieldType, { kind: K
   switch: switchConstruct,
   pad: padConstruct,
   align: alignConstruct,
+  uuid: uuidConstruct,
 };
 
 /**
  * The types a schema names without declaring them (`type: u32`): the integers and floats, and the
  * constructs that are a type of their own rather than a declaration's kind.
  */
-export const BUILTIN_TYPES: Readonly<Record<string, FieldType>> = { ...INTS, ...FLOATS };
+export const BUILTIN_TYPES: Readonly<Record<string, FieldType>> = { ...INTS, ...FLOATS, uuid: { kind: "uuid" } };
 
 /** The construct of a field type. */
 export function constructOf(type: FieldType): Construct {

@@ -163,7 +163,7 @@ export function describeModel(model: LibraryModel | Model): SchemaJson {
   const full = "container" in model ? model : undefined;
   const c = full?.container;
   return {
-    version: 2,
+    version: 3,
     modules: model.modules.map((m) => ({ name: m.name, file: m.file, doc: m.doc, imports: [...m.imports] })),
     types: declarations(model).map(decl),
     ...(c === undefined ? {} : { container: { doc: c.doc, version: c.version, entryCrcSince: c.entryCrcSince, module: c.module, header: c.header.name, entry: c.entry.name, end: c.end.name } }),

@@ -129,7 +129,13 @@ export type FieldType =
   | StringType
   | SwitchType
   | PadType
-  | AlignType;
+  | AlignType
+  | UuidType;
+
+/** A UUID: 16 bytes, shown in the dashed 8-4-4-4-12 form. */
+export interface UuidType {
+  readonly kind: "uuid";
+}
 
 /** Raw bytes; with `elementSize`, an array of byte runs of that size (e.g. pages). */
 export interface BytesType {
