@@ -10,10 +10,9 @@ import { RESERVED_FIELD_NAMES, SHADOWED_GLOBALS, suggest } from "./vocabulary.js
 
 /**
  * What every model pass shares: the schema files, where each declaration and section is declared, the
- * declarations built so far, and the diagnostics. Creating it is the first pass: every declaration and
- * section name is claimed, globally unique (they share one generated namespace), and imports are checked.
- * Declarations are then built on first use, so a struct can use a type declared after it or in a file
- * it imports.
+ * declarations built so far, and the running pass's diagnostics. Its own pass is the first, check
+ * names; declarations are then built on first use, so a struct can use a type declared after it or in a
+ * file it imports.
  */
 export class BuildContext implements PassContext {
   /** Each file's raw content, by module name. */
@@ -27,11 +26,18 @@ export class BuildContext implements PassContext {
   /** Declarations being built: one met again is a type that contains itself. */
   private readonly building = new Set<string>();
 
-  constructor(
-    readonly files: readonly SchemaFile[],
-    private readonly diagnostics: Diagnostic[],
-  ) {
+  /** Where {@link report} records problems: the list of the pass that is running. */
+  private diagnostics: Diagnostic[] = [];
+
+  constructor(readonly files: readonly SchemaFile[]) {
     for (const file of files) this.rawFiles.set(file.name, { raw: file.data as RawFile, file, path: [] });
+  }
+
+  /**
+   * The first pass, check names: every declaration and section name is claimed once (they share one
+   * generated namespace), none is a built-in's or shadows a global, and every import names a file.
+   */
+  checkNames(): void {
     const nameOwner = new Map<string, Source>();
     for (const { raw, file } of this.rawFiles.values()) {
       const claim = (name: string, path: YamlPath) => {
@@ -58,6 +64,20 @@ export class BuildContext implements PassContext {
           this.report(file.locate(["imports", i]), `unknown import "${imported}"${suggest(imported, [...this.rawFiles.keys()])}`);
         }
       }
+    }
+  }
+
+  /** Runs one pass of the build: its result, and the problems it (and only it) found. */
+  pass<T>(run: () => T): { readonly result: T; readonly diagnostics: readonly Diagnostic[] } {
+    const outer = this.diagnostics;
+    this.diagnostics = [];
+    try {
+      const result = run();
+      return { result, diagnostics: this.diagnostics };
+    } finally {
+      const found = this.diagnostics;
+      this.diagnostics = outer;
+      outer.push(...found);
     }
   }
 

@@ -3,14 +3,14 @@ import { camel } from "../emit/names.js";
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
 import type { PassContext } from "./pass-context.js";
 import type { Count, Endian, EnumValue, Field, FieldType, Source, StructDecl, SwitchCase, ValidValues } from "./model.js";
-import type { MutableField, RawCount, RawField } from "./raw.js";
+import type { RawCount, RawField } from "./raw.js";
 import { intRange, isPowerOfTwo, kindName, RESERVED_FIELD_NAMES, reservedMode, suggest, VIEW_MEMBER_NAMES } from "./vocabulary.js";
 
 // Struct layout: each field's type, count, constant or reserved value, byte order, size and offset, in
 // order; a size that the fields and the declared size disagree on; and tagged unions (switch fields),
 // whose selector and size are earlier fields.
 
-function buildSwitch(ctx: PassContext, f: RawField, earlier: MutableField[], file: SchemaFile, fpath: YamlPath): FieldType | undefined {
+function buildSwitch(ctx: PassContext, f: RawField, earlier: readonly Field[], file: SchemaFile, fpath: YamlPath): FieldType | undefined {
   const at = (key: string) => file.locate(fpath, key);
   const earlierField = (name: string, key: string, what: string) => {
     const ref = earlier.find((x) => x.name === name);
@@ -67,12 +67,6 @@ function buildSwitch(ctx: PassContext, f: RawField, earlier: MutableField[], fil
       struct = t;
     }
     cases.push({ name: caseName, value, struct, source: where });
-  }
-  selector.computed = true;
-  selector.hidden = true;
-  if (size !== undefined) {
-    size.computed = true;
-    size.hidden = true;
   }
   return { kind: "switch", selector, size, cases, fallback };
 }
@@ -136,6 +130,28 @@ export function structFacts(fields: readonly Field[], size: number | undefined):
   };
 }
 
+/**
+ * The names of the fields a later field of the same struct fills in on encode: counts read from a
+ * field, a switch's selector and size. Known before any field is built, so a field is complete (and
+ * never changed) once built; a name that is no fit earlier field is reported where it is used.
+ */
+function filledIn(rawFields: readonly RawField[]): Set<string> {
+  const names = new Set<string>();
+  const counted = (c: RawCount | undefined) => {
+    if (typeof c === "string" && c !== "entries" && c !== "rest") names.add(c);
+  };
+  for (const f of rawFields) {
+    counted(f.count);
+    if (f.count === undefined) counted(f.bytes);
+    counted(f.string);
+    if (f.switch !== undefined) {
+      names.add(f.switch);
+      if (f.size !== undefined) names.add(f.size);
+    }
+  }
+  return names;
+}
+
 export function buildStruct(
   ctx: PassContext,
   name: string,
@@ -146,7 +162,8 @@ export function buildStruct(
   source: Source,
   declaredSize: number | undefined,
 ): StructDecl {
-  const fields: MutableField[] = [];
+  const fields: Field[] = [];
+  const filled = filledIn(rawFields);
   const fileEndian = ctx.rawFiles.get(file.name)?.raw.endian;
   let offset: number | undefined = 0;
   let needsSection = false;
@@ -231,8 +248,6 @@ export function buildStruct(
         } else if (refBase === undefined || refBase.signed || ref.count !== undefined || ref.constValue !== undefined) {
           ctx.report(countWhere, `count field "${rawCount}" must be an unsigned integer field (not an array or constant)`);
         } else {
-          ref.computed = true;
-          ref.hidden = true;
           count = { kind: "field", field: ref };
         }
       } else {
@@ -290,7 +305,9 @@ export function buildStruct(
     const endian: Endian = f.endian ?? fileEndian ?? "context";
     const repr = f.repr === "number" ? "number" : "bigint";
     const padding = constructOf(type).padding === true;
-    const hidden = padding || constValue !== undefined || reserved !== undefined;
+    // A field a later one fills in (a count, a switch's selector or size) is computed by the encoder.
+    const computed = filled.has(fieldName);
+    const hidden = padding || constValue !== undefined || reserved !== undefined || computed;
     const fieldReserved = reserved ?? (padding ? "check" : undefined);
     fields.push({
       name: fieldName,
@@ -307,7 +324,7 @@ export function buildStruct(
       typedArray: typedArray && count !== undefined && (type.kind === "int" || type.kind === "float"),
       offset,
       size,
-      computed: false,
+      computed,
       hidden,
       ...fieldFacts({ type, count, repr, reserved: fieldReserved, constValue, valid }),
       source: where,
