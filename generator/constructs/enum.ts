@@ -2,9 +2,8 @@ import type { EnumDecl, EnumValue } from "../model/model.js";
 import { code, joinText } from "../emit/docs/doc-tree.js";
 import type { ModuleEmitter } from "../emit/module-emitter.js";
 import { literal, pascal, str } from "../emit/names.js";
-import { intMethod, leArg, orderArg } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
-import { positional } from "./int.js";
+import { integerAccess } from "./int.js";
 
 /** Enums with at most this many values are spelled out inside the docs' field table too. */
 const INLINE_ENUM_VALUES = 6;
@@ -20,15 +19,9 @@ function valueText(v: EnumValue): string {
  */
 export const enumConstruct: Construct<EnumDecl> = {
   kind: "enum",
-  elementSize: (t) => t.base.size,
-  repeats: () => true,
-  byteOrdered: (t) => t.base.size > 1,
+  ...integerAccess((t) => t.base),
   fallible: () => false,
   tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
-  read: (_m, field, t) => `r.${intMethod(field, t.base)}()`,
-  write: (_m, field, t, value) => `w.${intMethod(field, t.base)}(${value});`,
-  readAt: (_m, field, t, at, r) => `${r}.${positional(intMethod(field, t.base))}(${at}${leArg(field, t.base.size)})`,
-  writeAt: (_m, field, t, at, value, order) => `w.${positional(intMethod(field, t.base))}(${at}, ${value}${orderArg(field, t.base.size, order)});`,
   schemaJson: (t) => t.name,
   uses: (t) => [t],
   // A closed enum's other values are invalid: a writer refuses them.

@@ -1,22 +1,15 @@
 import type { FlagsDecl } from "../model/model.js";
 import type { ModuleEmitter } from "../emit/module-emitter.js";
 import { literal, pascal, str } from "../emit/names.js";
-import { intMethod, leArg, orderArg } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
-import { positional } from "./int.js";
+import { integerAccess } from "./int.js";
 
 /** Single-bit flags: the field holds the whole integer (unknown bits included), the declaration names bits. */
 export const flagsConstruct: Construct<FlagsDecl> = {
   kind: "flags",
-  elementSize: (t) => t.base.size,
-  repeats: () => true,
-  byteOrdered: (t) => t.base.size > 1,
+  ...integerAccess((t) => t.base),
   fallible: () => false,
   tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
-  read: (_m, field, t) => `r.${intMethod(field, t.base)}()`,
-  write: (_m, field, t, value) => `w.${intMethod(field, t.base)}(${value});`,
-  readAt: (_m, field, t, at, r) => `${r}.${positional(intMethod(field, t.base))}(${at}${leArg(field, t.base.size)})`,
-  writeAt: (_m, field, t, at, value, order) => `w.${positional(intMethod(field, t.base))}(${at}, ${value}${orderArg(field, t.base.size, order)});`,
   schemaJson: (t) => t.name,
   uses: (t) => [t],
   arbitrary: (_field, t, gen) => gen.integerOf(t.base, false),

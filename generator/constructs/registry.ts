@@ -1,5 +1,5 @@
 import type { FieldType } from "../model/model.js";
-import { FLOATS, INTS } from "../model/vocabulary.js";
+import { BUILTIN_TYPES as RUNTIME_BUILTINS } from "xenimage/reflect";
 import { alignConstruct } from "./align.js";
 import { bitsConstruct } from "./bits.js";
 import { bytesConstruct } from "./bytes.js";
@@ -34,9 +34,10 @@ const CONSTRUCTS: { readonly [K in Kind]: Construct<Extract<FieldType, { kind: K
 
 /**
  * The types a schema names without declaring them (`type: u32`): the integers and floats, and the
- * constructs that are a type of their own rather than a declaration's kind.
+ * constructs that are a type of their own rather than a declaration's kind (uuid). The table is the
+ * runtime's, so the compiler and reflection resolve the same names to the same types.
  */
-export const BUILTIN_TYPES: Readonly<Record<string, FieldType>> = { ...INTS, ...FLOATS, uuid: { kind: "uuid" } };
+export const BUILTIN_TYPES: Readonly<Record<string, FieldType>> = RUNTIME_BUILTINS;
 
 /** The construct of a field type. */
 export function constructOf(type: FieldType): Construct {

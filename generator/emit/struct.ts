@@ -268,16 +268,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
     if (constructField(f).padding !== true) ebody.push(`at = ${str(f.name)};`);
     ebody.push(...encodeField(m, struct, f));
   }
-  m.file.function({
-    name: `encode${name}`,
-    doc: `Writes one ${struct.name}; a value out of range or of the wrong length is an EncodeError naming the field.`,
-    params: [
-      { name: "w", type: m.runtime("ByteWriter", true) },
-      { name: "v", type: name },
-    ],
-    returns: "void",
-    body: [...encode, ...guardedBody(ebody, usesIndex, "w")],
-  });
+  emitEncoder(m, struct, name, [...encode, ...guardedBody(ebody, usesIndex, "w")]);
 }
 
 /** Emits `decodeXAt`/`encodeXAt` and the sequential `decodeX`/`encodeX` over them. */
@@ -406,14 +397,19 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
   } else {
     m.file.function({ name: `encode${name}At`, doc: encodeDoc, params: encodeParams, returns: "void", body: encodeBody("context") });
   }
+  emitEncoder(m, struct, typeName, [`encode${name}At(w, w.reserve(${size}), v);`]);
+}
+
+/** Emits `encodeX(w, v)`, the sequential encoder every struct has, with `body`. */
+function emitEncoder(m: ModuleEmitter, struct: StructDecl, typeName: string, body: string[]): void {
   m.file.function({
-    name: `encode${name}`,
+    name: `encode${pascal(struct.name)}`,
     doc: `Writes one ${struct.name}; a value out of range or of the wrong length is an EncodeError naming the field.`,
     params: [
       { name: "w", type: m.runtime("ByteWriter", true) },
       { name: "v", type: typeName },
     ],
     returns: "void",
-    body: [`encode${name}At(w, w.reserve(${size}), v);`],
+    body,
   });
 }

@@ -209,13 +209,18 @@ export interface Container {
   readonly end: Section;
 }
 
-/** `user_regs` → `userRegs`, as the generated interfaces name properties. */
-export function propertyName(schemaName: string): string {
-  const pascal = schemaName
+/** `cpu_user_regs_x86_64` → `CpuUserRegsX8664`, as the generated code names types. */
+export function pascalName(schemaName: string): string {
+  return schemaName
     .split("_")
     .filter((p) => p !== "")
     .map((p) => p[0]!.toUpperCase() + p.slice(1))
     .join("");
+}
+
+/** `user_regs` → `userRegs`, as the generated interfaces name properties. */
+export function propertyName(schemaName: string): string {
+  const pascal = pascalName(schemaName);
   return pascal === "" ? "" : pascal[0]!.toLowerCase() + pascal.slice(1);
 }
 
@@ -223,7 +228,11 @@ function intOf(v: IntJson): number | bigint {
   return typeof v === "string" ? BigInt(v.slice(0, -1)) : v;
 }
 
-const SCALARS: { readonly [K in ScalarName]: IntType | FloatType } & { readonly uuid: UuidType } = {
+/**
+ * The types a schema names without declaring them; the compiler resolves the same names from this
+ * table, so the two never disagree on a size or a sign.
+ */
+export const BUILTIN_TYPES: { readonly [K in ScalarName]: IntType | FloatType } & { readonly uuid: UuidType } = {
   u8: { kind: "int", name: "u8", size: 1, signed: false },
   u16: { kind: "int", name: "u16", size: 2, signed: false },
   u32: { kind: "int", name: "u32", size: 4, signed: false },
@@ -265,7 +274,7 @@ export class Schema {
       if (types.has(d.name)) broken(`${d.name} is declared twice`);
       types.set(d.name, shell(d));
     }
-    const lookup = (name: string): Declaration | IntType | FloatType | UuidType => SCALARS[name as BuiltinName] ?? types.get(name) ?? broken(`unknown type ${name}`);
+    const lookup = (name: string): Declaration | IntType | FloatType | UuidType => BUILTIN_TYPES[name as BuiltinName] ?? types.get(name) ?? broken(`unknown type ${name}`);
     for (const d of json.types) {
       const target = types.get(d.name)! as { fields: unknown };
       if (d.kind === "struct") pending.push(() => (target.fields = resolveFields(d.fields, lookup, d.name)));
@@ -361,7 +370,7 @@ function shell(d: DeclJson): Declaration {
 }
 
 function intScalar(name: ScalarName): IntType {
-  const t = SCALARS[name] as IntType | FloatType | undefined;
+  const t = BUILTIN_TYPES[name] as IntType | FloatType | undefined;
   return t?.kind === "int" ? t : broken(`${name} is not an integer type`);
 }
 
