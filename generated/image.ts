@@ -5,9 +5,11 @@ import {
   type ByteReader,
   type ByteWriter,
   NOT_AN_ARRAY,
+  readUuidAt,
   type SectionCodec,
   type SectionDecoder,
   withEncoder,
+  writeUuidAt,
 } from "../runtime/index.js";
 
 /** The byte order of every integer in the image whose schema does not pin one (like ELF's EI_DATA). A reader that does not know the value cannot read a single integer of the image, so the enum is closed. */
@@ -103,8 +105,8 @@ export interface ImageHeader {
   vcpuCount: number;
   /** The guest's memory size (its maximum, Xen's max_memkb), a whole number of 4096-byte pages: a writer rounds a size in KiB down to pages, as Xen does. Units: bytes. */
   memorySize: bigint;
-  /** The domain's handle (UUID), the 16 bytes in the order Xen keeps them (xen_domain_handle_t). Printed, as xl and libxl print it, as 32 lower-case hex digits of the bytes in this order, in groups of 8, 4, 4, 4 and 12 joined by hyphens (00112233-4455-6677-8899-aabbccddeeff). */
-  uuid: Uint8Array;
+  /** The domain's handle (UUID), the 16 bytes in the order Xen keeps them (xen_domain_handle_t). Printed, as xl and libxl print it, as 32 lower-case hex digits of the bytes in this order, in groups of 8, 4, 4, 4 and 12 joined by hyphens (00112233-4455-6677-8899-aabbccddeeff): the form decoders give and encoders take. */
+  uuid: string;
   /** The domain's name, UTF-8, NUL-padded: the text is the bytes before the first NUL (all 64 when there is none), and every byte after it is zero; readers reject a name that is not UTF-8 or has a non-zero byte after its NUL. A name longer than 64 bytes does not fit, and writers refuse it: a toolstack that keeps longer names cuts them, at a character boundary, before it writes the image. */
   name: string;
   /** Where the section table starts; all ones (0xffffffffffffffff) in a streamed image, where offsets are unknown. Units: bytes. */
@@ -192,7 +194,7 @@ export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
       domainId: r.u32At(o + 32),
       vcpuCount,
       memorySize,
-      uuid: r.bytesAt(o + 48, 16),
+      uuid: readUuidAt(r, o + 48),
       name,
       sectionTableOffset: r.u64At(o + 128),
       sectionCount: r.u32At(o + 136),
@@ -262,7 +264,7 @@ export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader):
     if (!(v.memorySize % 0x1000n === 0x0n))
       w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40);
     at = "uuid";
-    w.bytesAt(o + 48, v.uuid, 16);
+    writeUuidAt(w, o + 48, v.uuid);
     at = "name";
     w.stringAt(o + 64, v.name, 64, false);
     at = "section_table_offset";
@@ -333,7 +335,7 @@ export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader):
     if (!(v.memorySize % 0x1000n === 0x0n))
       w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40);
     at = "uuid";
-    w.bytesAt(o + 48, v.uuid, 16);
+    writeUuidAt(w, o + 48, v.uuid);
     at = "name";
     w.stringAt(o + 64, v.name, 64, false);
     at = "section_table_offset";
@@ -496,8 +498,8 @@ export class ImageHeaderView implements ImageHeader {
     return this.#reader.u64At(this.#offset + 40);
   }
 
-  get uuid(): Uint8Array {
-    return this.#reader.bytesAt(this.#offset + 48, 16);
+  get uuid(): string {
+    return readUuidAt(this.#reader, this.#offset + 48);
   }
 
   get name(): string {

@@ -11,6 +11,7 @@ import { deviceModelSections } from "./device-model.js";
 import { hvmContext, hvmParams } from "./hvm.js";
 import { hvmPageType, pageBatches, pvPageType } from "./pages.js";
 import { SeededRandom } from "./random.js";
+import { uuidText } from "../runtime/uuid.js";
 import { sharedInfoPage } from "./shared-info.js";
 import { armVcpu, pvVcpuX8632, pvVcpuX8664 } from "./vcpus.js";
 import { cpuidPolicy, msrPolicy, tscInfo } from "./x86.js";
@@ -39,12 +40,6 @@ export interface SyntheticGuestOptions {
   readonly physmap?: boolean;
 }
 
-/** A uuid in the only form libxl parses (libxl_uuid_from_string): 8-4-4-4-12 lowercase hex digits. */
-export function uuidString(uuid: Uint8Array): string {
-  const h = Array.from(uuid, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 const PAGE = 4096;
 
 interface Shape {
@@ -66,10 +61,12 @@ function setup(kind: GuestKind, options: SyntheticGuestOptions, imageType: numbe
   if (!Number.isInteger(vcpus) || vcpus < 1) throw new RangeError("vcpus must be a positive integer");
   const rng = new SeededRandom(seed ^ (GUEST_KINDS.indexOf(kind) << 24) ^ (imageType << 28));
   const name = options.name ?? `synthetic-${kind}`;
-  const uuid = new Uint8Array(16);
-  rng.fill(uuid);
-  uuid[6] = (uuid[6]! & 0x0f) | 0x40;
-  uuid[8] = (uuid[8]! & 0x3f) | 0x80;
+  const bytes = new Uint8Array(16);
+  rng.fill(bytes);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  // A version-4 uuid, in the dashed lower-case form (the only one libxl_uuid_from_string and the header both take).
+  const uuid = uuidText(bytes);
   const { arch, guestType } = SHAPES[kind];
   const header: ImageInit["header"] = {
     byteOrder: ByteOrder.little,
@@ -86,7 +83,7 @@ function setup(kind: GuestKind, options: SyntheticGuestOptions, imageType: numbe
     name,
   };
   const type = guestType === GuestType.pv ? "pv" : arch === Arch.arm64 ? "pvh" : "hvm";
-  const config = JSON.stringify({ c_info: { type, name, uuid: uuidString(uuid) }, b_info: { max_vcpus: vcpus, max_memkb: memory / 1024 } });
+  const config = JSON.stringify({ c_info: { type, name, uuid }, b_info: { max_vcpus: vcpus, max_memkb: memory / 1024 } });
   return { rng, vcpus, pages: memory / PAGE, batch: options.batchPages ?? 1024, header, config, arch };
 }
 

@@ -10,11 +10,6 @@ import { stringify } from "../json.js";
 import { withInput } from "../open-input.js";
 import { inspectXenInput, routeInput } from "../xen-input.js";
 
-function uuid(bytes: Uint8Array): string {
-  const h = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
@@ -31,7 +26,7 @@ function headerAndTable(header: ImageHeader, sections: readonly SectionReport[],
     `  header size:    ${h.headerSize}`,
     `  guest:          ${name(GuestTypeNames, h.guestType)}, ${name(ArchNames, h.arch)}, page shift ${h.pageShift}`,
     `  xen version:    ${h.xenMajor}.${h.xenMinor}`,
-    `  domain:         id ${h.domainId}, name "${h.name}", uuid ${uuid(h.uuid)}`,
+    `  domain:         id ${h.domainId}, name "${h.name}", uuid ${h.uuid}`,
     `  vcpus:          ${h.vcpuCount}`,
     `  memory:         ${h.memorySize} bytes`,
     h.sectionTableOffset === STREAMED

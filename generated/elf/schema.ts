@@ -5,7 +5,7 @@ import { Schema, type SchemaJson } from "../../runtime/index.js";
 
 /** The schema model of elf, xen_dumpcore, serialized: every declaration, section and rule with its layout and doc text. */
 export const schemaJson: SchemaJson = {
-  version: 2,
+  version: 3,
   modules: [
     {"name":"elf","file":"schema/elf/elf.yaml","doc":"The Executable and Linkable Format's file header, section headers and note headers (System V gABI, the TIS ELF specification 1.2 and its 64-bit extension), in both classes. The byte order of every integer is the file's own: e_ident's data byte says it, and a reader decodes the rest in that order. Nothing here knows what a particular section holds; the Xen dump-core descriptors are in xen_dumpcore.yaml.","imports":[]},
     {"name":"xen_dumpcore","file":"schema/elf/xen_dumpcore.yaml","doc":"What Xen's dump-core files (`xl dump-core`; docs/misc/dump-core-format.txt, tools/libs/guest/xg_core.h) put inside their ELF sections: the descriptors of the four notes of the .note.Xen section, each behind a note header whose owner name is \"Xen\", and the entries of the .xen_p2m and .xen_pfn tables. Integers are in the file's byte order (little-endian on x86 and ARM, where Xen writes them).","imports":[]},

@@ -5,7 +5,7 @@ import { Schema, type SchemaJson } from "../../runtime/index.js";
 
 /** The schema model of image_header, records, xenimage_bridge, serialized: every declaration, section and rule with its layout and doc text. */
 export const schemaJson: SchemaJson = {
-  version: 2,
+  version: 3,
   modules: [
     {"name":"image_header","file":"schema/xen_libxc/image_header.yaml","doc":"The image header that opens a Xen libxc migration stream (docs/specs/libxc-migration-stream.pandoc, \"Image Header\"; tools/libs/guest/xg_sr_stream_format.h). It is always big-endian, whatever the byte order its options announce for the rest of the stream. A legacy (Xen 4.5 and older) image has at least one zero bit in its first 8 bytes, so the all-ones marker tells the two formats apart.","imports":[]},
     {"name":"records","file":"schema/xen_libxc/records.yaml","doc":"The domain header and the records of a Xen libxc migration stream, versions 2 and 3 (docs/specs/libxc-migration-stream.pandoc; tools/libs/guest/xg_sr_stream_format.h; the checks of tools/python/xen/migration/libxc.py). After the big-endian image header come a 16-byte domain header and then records, each an 8-byte header (type, body length), the body, and zero padding to the next multiple of 8 that the length does not count. Records with bit 31 of their type set are optional: a restorer that does not know one skips it, while an unknown mandatory record makes the restore fail. A record body is at most 128 MiB (REC_LENGTH_MAX). The stream ends with an END record, or, in a checkpointed (Remus/COLO) stream, each round ends with a CHECKPOINT record. These are the little-endian layouts every x86 and ARM host writes.","imports":[]},

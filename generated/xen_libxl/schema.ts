@@ -5,7 +5,7 @@ import { Schema, type SchemaJson } from "../../runtime/index.js";
 
 /** The schema model of records, stream_header, serialized: every declaration, section and rule with its layout and doc text. */
 export const schemaJson: SchemaJson = {
-  version: 2,
+  version: 3,
   modules: [
     {"name":"records","file":"schema/xen_libxl/records.yaml","doc":"The records of a Xen libxl migration stream, version 2 (docs/specs/libxl-migration-stream.pandoc; tools/libs/light/libxl_sr_stream_format.h, libxl_stream_read.c, libxl_stream_write.c). They are framed like libxc records (type, length, body, zero padding to 8) but have no optional bit: libxl's reader fails on any type it does not know. A LIBXC_CONTEXT record is empty and is followed directly by a whole libxc stream (image header, domain header, records) up to its END record, or up to a CHECKPOINT record in a checkpointed stream, after which libxl records follow up to CHECKPOINT_END and the libxc records resume. Emulator records come after the libxc stream and only for HVM guests.","imports":[]},
     {"name":"stream_header","file":"schema/xen_libxl/stream_header.yaml","doc":"The header of a Xen libxl migration stream, version 2 (docs/specs/libxl-migration-stream.pandoc; tools/libs/light/libxl_sr_stream_format.h). Always big-endian; libxl's reader accepts version 2 only and refuses big-endian streams.","imports":[]},

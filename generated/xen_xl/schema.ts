@@ -5,7 +5,7 @@ import { Schema, type SchemaJson } from "../../runtime/index.js";
 
 /** The schema model of save_file, serialized: every declaration, section and rule with its layout and doc text. */
 export const schemaJson: SchemaJson = {
-  version: 2,
+  version: 3,
   modules: [
     {"name":"save_file","file":"schema/xen_xl/save_file.yaml","doc":"The header of a file written by `xl save` (tools/xl/xl.h, struct save_file_header; tools/xl/xl_saverestore.c, save_domain_core_writeconfig; read back by create_domain in xl_vmcontrol.c). A 32-byte magic, four u32 in the saving host's byte order (little-endian on x86 and ARM: the layout here; xl refuses a file whose byteorder word reads otherwise), then optional data: the domain configuration as a u32 length and that many bytes. The libxl stream follows (a legacy libxc stream when the STREAMv2 flag is clear).","imports":[]},
   ],

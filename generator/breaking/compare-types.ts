@@ -208,10 +208,15 @@ function compareField(c: Comparison, a: Field, b: Field, owner: string): void {
   if (a.name !== b.name && !reservedUsed) add(a.hidden && b.hidden ? "hidden-field-renamed" : "field-renamed", `${owner}.${a.name} is now ${label}`);
   if (reservedUsed) add(a.reserved === "check" ? "reserved-field-used" : "ignored-field-used", `${owner}.${a.name} (${a.reserved === "check" ? "reserved" : "reserved: ignore"}) is now ${label}, a value`);
   else compareReserved(c, a.reserved, b.reserved, label, a.source, b.source);
-  for (const change of fieldTypeChanges(c, a.type, b.type)) sink.add(change.rule, `${label}: ${change.message}`, change.old ?? a.source, change.new ?? b.source);
-  const oldCount = a.count === undefined ? "one" : countShape(a.count);
-  const newCount = b.count === undefined ? "one" : countShape(b.count);
-  if (oldCount !== newCount && !countFieldRenamed(a, b)) add("field-count-changed", `${label}: count was ${oldCount}, is now ${newCount}`);
+  if (isUuidBytes(a, b) || isUuidBytes(b, a)) {
+    // Sixteen raw bytes and a uuid read the same bytes, every value valid; only the TypeScript value differs.
+    add("repr-changed", `${label}: was ${a.type.kind === "uuid" ? "a uuid" : "16 bytes"}, is now ${b.type.kind === "uuid" ? "a uuid (its dashed text form)" : "16 bytes"}`);
+  } else {
+    for (const change of fieldTypeChanges(c, a.type, b.type)) sink.add(change.rule, `${label}: ${change.message}`, change.old ?? a.source, change.new ?? b.source);
+    const oldCount = a.count === undefined ? "one" : countShape(a.count);
+    const newCount = b.count === undefined ? "one" : countShape(b.count);
+    if (oldCount !== newCount && !countFieldRenamed(a, b)) add("field-count-changed", `${label}: count was ${oldCount}, is now ${newCount}`);
+  }
   if (a.endian !== b.endian) add("field-endian-changed", `${label}: byte order was ${a.endian}, is now ${b.endian}`);
   if (String(a.constValue) !== String(b.constValue)) add("field-const-changed", `${label}: constant was ${a.constValue === undefined ? "none" : String(a.constValue)}, is now ${b.constValue === undefined ? "none" : String(b.constValue)}`);
   if (a.type.kind === "int" && b.type.kind === "int") {
@@ -225,6 +230,9 @@ function compareField(c: Comparison, a: Field, b: Field, owner: string): void {
   if (a.computed !== b.computed) add(b.computed ? "field-hidden" : "field-shown", `${label}: ${b.computed ? "is now filled in by the encoder (a count, selector or size another field reads)" : "is no longer computed: code that builds values sets it"}`);
   if (a.doc !== b.doc || a.units !== b.units || exampleText(a.example) !== exampleText(b.example)) add("doc-changed", `${label}: doc changed`);
 }
+
+/** Whether `a` is a uuid and `b` a run of exactly 16 bytes. */
+const isUuidBytes = (a: Field, b: Field) => a.type.kind === "uuid" && b.type.kind === "bytes" && b.type.elementSize === undefined && b.count?.kind === "fixed" && b.count.value === 16;
 
 /** An `example:` as text (bigints included), to compare. */
 const exampleText = (x: unknown) => JSON.stringify(x, (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));

@@ -69,6 +69,8 @@ function typeShape(t: FieldType): string {
       return `bytes${t.elementSize ?? ""}`;
     case "string":
       return `string ${t.encoding}`;
+    case "uuid":
+      return "uuid";
     case "pad":
       return `pad ${t.size}`;
     case "align":

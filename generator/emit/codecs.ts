@@ -1,10 +1,12 @@
+import { emitBits } from "../constructs/bits.js";
+import { emitEnum } from "../constructs/enum.js";
+import { emitFlags } from "../constructs/flags.js";
 import { CONTAINER_ENTRY_FIELDS } from "../model/container.js";
 import type { LibraryModel, Model, StructDecl } from "../model/model.js";
 import { formatTypeScript, type Format } from "./format.js";
 import { GeneratedFile } from "./generated-file.js";
 import { ModuleEmitter, RUNTIME_MODULE } from "./module-emitter.js";
 import { camel as camelName, constant, literal, pascal } from "./names.js";
-import { emitBits, emitEnum, emitFlags } from "./scalars.js";
 import { emitSchemaModule, describeModel } from "./schema-model.js";
 import { emitSection, sectionBodyName, sectionCodecName, sectionDecoderName } from "./section.js";
 import { emitStruct } from "./struct.js";

@@ -1,19 +1,15 @@
-/** How schema names become TypeScript names. One place, so every emitter agrees. */
+import { pascalName, propertyName } from "xenimage/reflect";
+
+/**
+ * How schema names become TypeScript names. One place, so every emitter agrees; the case conversions
+ * are the runtime's own, so reflection finds the properties generated code has.
+ */
 
 /** `cpu_user_regs_x86_64` → `CpuUserRegsX8664`. */
-export function pascal(name: string): string {
-  return name
-    .split("_")
-    .filter((p) => p !== "")
-    .map((p) => p[0]!.toUpperCase() + p.slice(1))
-    .join("");
-}
+export const pascal = pascalName;
 
 /** `user_regs` → `userRegs`. */
-export function camel(name: string): string {
-  const p = pascal(name);
-  return p[0]!.toLowerCase() + p.slice(1);
-}
+export const camel = propertyName;
 
 /** `cpuid_leaf` → `CPUID_LEAF`. */
 export function constant(name: string): string {

@@ -1,5 +1,7 @@
 import type { SchemaJson } from "xenimage/reflect";
-import type { BitsDecl, Count, Decl, EnumDecl, Field, FlagsDecl, LibraryModel, Model, SectionBody, SectionDecl, StructDecl } from "../model/model.js";
+import { constructOf } from "../constructs/registry.js";
+import { compact } from "./compact.js";
+import type { BitsDecl, Count, Decl, EnumDecl, Field, FlagsDecl, LibraryModel, Model, SectionBody, SectionDecl } from "../model/model.js";
 
 /**
  * The embedded schema model: the typed model serialized as compact, deterministic JSON (the format of
@@ -12,13 +14,6 @@ type Json = Record<string, unknown>;
 
 function int(v: number | bigint): number | string {
   return typeof v === "bigint" ? `${v}n` : v;
-}
-
-/** Copies the keys whose values are defined, in the order given (JSON output stays deterministic). */
-function compact(entries: readonly (readonly [string, unknown])[]): Json {
-  const out: Json = {};
-  for (const [k, v] of entries) if (v !== undefined && v !== false) out[k] = v;
-  return out;
 }
 
 function count(c: Count | undefined): unknown {
@@ -41,38 +36,6 @@ function count(c: Count | undefined): unknown {
   }
 }
 
-function fieldType(f: Field): unknown {
-  const t = f.type;
-  switch (t.kind) {
-    case "int":
-    case "float":
-    case "enum":
-    case "flags":
-    case "bits":
-    case "struct":
-      return t.name;
-    case "bytes":
-      return compact([
-        ["kind", "bytes"],
-        ["elementSize", t.elementSize],
-      ]);
-    case "string":
-      return { kind: "string", encoding: t.encoding };
-    case "pad":
-      return { kind: "pad", size: t.size };
-    case "align":
-      return { kind: "align", alignment: t.alignment };
-    case "switch":
-      return compact([
-        ["kind", "switch"],
-        ["selector", t.selector.name],
-        ["size", t.size?.name],
-        ["cases", t.cases.map((c) => compact([["name", c.name], ["value", int(c.value)], ["struct", c.struct?.name]]))],
-        ["fallback", t.fallback],
-      ]);
-  }
-}
-
 function field(f: Field): Json {
   const c = f.constValue;
   return compact([
@@ -80,7 +43,7 @@ function field(f: Field): Json {
     ["doc", f.doc],
     ["units", f.units],
     ["example", f.example],
-    ["type", fieldType(f)],
+    ["type", constructOf(f.type).schemaJson(f.type)],
     ["count", count(f.count)],
     ["endian", f.endian === "context" ? undefined : f.endian],
     ["const", c === undefined ? undefined : Array.isArray(c) ? c : int(c as number | bigint)],
@@ -200,7 +163,7 @@ export function describeModel(model: LibraryModel | Model): SchemaJson {
   const full = "container" in model ? model : undefined;
   const c = full?.container;
   return {
-    version: 2,
+    version: 3,
     modules: model.modules.map((m) => ({ name: m.name, file: m.file, doc: m.doc, imports: [...m.imports] })),
     types: declarations(model).map(decl),
     ...(c === undefined ? {} : { container: { doc: c.doc, version: c.version, entryCrcSince: c.entryCrcSince, module: c.module, header: c.header.name, entry: c.entry.name, end: c.end.name } }),

@@ -1,7 +1,6 @@
 import type { ContainerDecl, Field, SectionBody, SectionDecl, SectionVariant } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, literal, pascal, str } from "./names.js";
-import { hasContextOrder, isFixed } from "./fixed-struct.js";
 import { emitStruct, hasStructureCheck, structureCheckNames } from "./struct.js";
 
 /**
@@ -42,16 +41,7 @@ function bodyTsType(m: ModuleEmitter, body: SectionBody): string {
 
 /** The field of a struct body whose count is the table's entry count, if any. */
 export function entriesField(body: SectionBody): Field | undefined {
-  return body.kind === "struct" ? body.struct.fields.find((f) => f.count?.kind === "entries") : undefined;
-}
-
-/** The table's entry size for a body whose array counts entries: one element's size, when fixed. */
-export function entriesElementSize(field: Field): number | undefined {
-  const t = field.type;
-  if (t.kind === "struct") return t.size;
-  if (t.kind === "int" || t.kind === "float") return t.size;
-  if (t.kind === "enum" || t.kind === "flags" || t.kind === "bits") return t.base.size;
-  return undefined;
+  return body.kind === "struct" ? body.struct.entriesField : undefined;
 }
 
 /** True when a body has a structure check cheaper than its decode (see `emitStructureCheck`). */
@@ -69,7 +59,7 @@ function decodeBody(m: ModuleEmitter, body: SectionBody, check = false): string 
       const counted = entriesField(body);
       if (counted === undefined) return `return ${fn}(r);`;
       // The encoder reports one element's size as the entry size; a reader holds the table to it.
-      const size = entriesElementSize(counted);
+      const size = counted.elementSize;
       return `${size === undefined ? "" : `${m.runtime("expectEntrySize")}(r, ctx, ${size}); `}return ${fn}(r, ctx);`;
     }
     case "entries":
@@ -85,15 +75,15 @@ function encodeBody(m: ModuleEmitter, body: SectionBody, value: string): string[
       const out = [`${m.ref(body.struct, `encode${pascal(body.struct.name)}`)}(w, ${value});`];
       const counted = entriesField(body);
       if (counted === undefined) return [...out, `return ${m.runtime("NOT_AN_ARRAY")};`];
-      const size = entriesElementSize(counted);
+      const size = counted.elementSize;
       return [...out, `return { entryCount: BigInt(${value}.${camel(counted.name)}.length), entrySize: ${size ?? 0} };`];
     }
     case "entries":
       // Fixed-size entries exactly as large as the declared entry size are written in place.
-      if (isFixed(body.struct) && body.struct.size === body.entrySize) {
+      if (body.struct.positional && body.struct.size === body.entrySize) {
         const name = pascal(body.struct.name);
         // The byte order is picked once for the whole section, not once per entry.
-        const encodeAt = hasContextOrder(body.struct)
+        const encodeAt = body.struct.contextOrdered
           ? `w.littleEndian ? ${m.ref(body.struct, `encode${name}LeAt`)} : ${m.ref(body.struct, `encode${name}BeAt`)}`
           : m.ref(body.struct, `encode${name}At`);
         return [`return ${m.runtime("encodeFixedEntries")}(w, ${value}, ${body.entrySize}, ${encodeAt});`];
@@ -123,7 +113,7 @@ function isArrayBodyLines(section: SectionDecl): string[] {
 function variantEntrySize(body: SectionBody): number | undefined {
   if (body.kind === "entries") return body.entrySize;
   const counted = entriesField(body);
-  return counted === undefined ? undefined : entriesElementSize(counted);
+  return counted?.elementSize;
 }
 
 /** The body of a codec's `arrayEntrySize(header)`: the entry size of the variant the header selects. */

@@ -1,105 +1,49 @@
-import type { Count, Field, StructDecl } from "../model/model.js";
+import type { Count, Endian, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, fieldLocal, literal, local, pascal, str } from "./names.js";
-import { floatMethod, intBase, intMethod, intTsType, leArg, magicConstant, typedArrayElement, typedArrayTsType } from "./scalars.js";
-import { emitFixedCodec, guardedBody, isFixed } from "./fixed-struct.js";
+import { leArg, magicConstant, orderArg, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { emitView } from "./view.js";
+import { constructField, ErrorPath, guardedBody, position, readAt, selfNamingCheck, typedArrayReadAt } from "./field-access.js";
 import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
-import { decodeSwitch, emitSwitchTypes, encodeSwitch, encodeSwitchPart, switchTypeName, switchUsing } from "./switch.js";
+import { encoderAt } from "../constructs/struct.js";
 
 /**
- * Structs: an interface of the visible fields, `decodeX(r)` and `encodeX(w, v)` as straight-line code
- * over runtime methods, and `X_SIZE` when the size is fixed. Arrays, byte runs and strings are fields
- * with a count, so they live here too.
+ * The struct emitter: an interface of the visible fields, then the codec. It walks the fields and asks
+ * each one's construct (generator/constructs/) for the code that reads, writes or views one element;
+ * what is about the field rather than its type (a constant, reserved bytes, a count, a value rule, an
+ * array) is decided here, once for every construct.
+ *
+ * A struct the model calls positional (fixed size, no tagged union) is read and written at constant
+ * offsets from `o` after one bounds check (`decodeXAt`/`encodeXAt`, plus a lazy view); any other
+ * struct is read and written in sequence (`decodeX(r)`/`encodeX(w, v)`).
  */
 
-/** The size of one element of a field, when fixed (used to bound counts read from the input). */
-function elementSize(field: Field): number | undefined {
-  const t = field.type;
-  const base = intBase(t);
-  if (base !== undefined) return base.size;
-  if (t.kind === "float") return t.size;
-  if (t.kind === "struct") return t.size;
-  if (t.kind === "bytes") return t.elementSize ?? 1;
-  if (t.kind === "string") return 1;
-  return undefined;
-}
-
-/** True when `count` makes the field an array of elements (rather than one byte run or string). */
-function isArray(field: Field): boolean {
-  if (field.count === undefined) return false;
-  return !(field.type.kind === "bytes" && field.type.elementSize === undefined) && field.type.kind !== "string";
-}
-
-/** The TypeScript type of one element of a field. */
-function elementTsType(m: ModuleEmitter, field: Field): string {
-  const t = field.type;
-  switch (t.kind) {
-    case "int":
-      return intTsType(field, t);
-    case "float":
-      return "number";
-    case "enum":
-    case "flags":
-    case "bits":
-    case "struct":
-      return m.ref(t, pascal(t.name), true);
-    case "bytes":
-      return "Uint8Array";
-    case "string":
-      return "string";
-    default:
-      return "never";
-  }
-}
-
 /** The TypeScript type of a field's value. */
-export function fieldTsType(m: ModuleEmitter, field: Field): string {
+export function fieldTsType(m: ModuleEmitter, field: Field, struct: StructDecl): string {
   if (field.typedArray) return typedArrayTsType(field);
-  const element = elementTsType(m, field);
-  return isArray(field) ? `${element}[]` : element;
+  const element = constructField(field).tsType(m, field, field.type, struct);
+  return field.isArray ? `${element}[]` : element;
 }
 
-/** An expression that reads one element of `field`. */
+/** An expression reading one element of `field` in sequence. */
 function readElement(m: ModuleEmitter, field: Field): string {
-  const t = field.type;
-  switch (t.kind) {
-    case "int":
-    case "enum":
-    case "flags":
-      return `r.${intMethod(field, intBase(t)!)}()`;
-    case "bits":
-      return `${m.ref(t, `unpack${pascal(t.name)}At`)}(r, r.take(${t.base.size})${leArg(field, t.base.size)})`;
-    case "float":
-      return `r.${floatMethod(field, t.size)}()`;
-    case "struct":
-      return `${m.ref(t, `decode${pascal(t.name)}`)}(r)`;
-    case "bytes":
-      return `r.bytesView(${t.elementSize ?? 1})`;
-    default:
-      throw new Error(`no element reader for ${t.kind}`);
-  }
+  const read = constructField(field).read;
+  if (read === undefined) throw new Error(`no element reader for ${field.type.kind}`);
+  return read(m, field, field.type);
 }
 
-/** A statement that writes one element `value` of `field`. */
+/** A statement writing one element `value` of `field` in sequence. */
 function writeElement(m: ModuleEmitter, field: Field, value: string): string {
-  const t = field.type;
-  switch (t.kind) {
-    case "int":
-    case "enum":
-    case "flags":
-      return `w.${intMethod(field, intBase(t)!)}(${value});`;
-    case "bits":
-      return `${m.ref(t, `pack${pascal(t.name)}At`)}(w, w.reserve(${t.base.size}), ${value}${leArg(field, t.base.size)});`;
-    case "float":
-      return `w.${floatMethod(field, t.size)}(${value});`;
-    case "struct":
-      return `${m.ref(t, `encode${pascal(t.name)}`)}(w, ${value});`;
-    case "bytes":
-      return `w.bytes(${value}, ${t.elementSize ?? 1});`;
-    default:
-      throw new Error(`no element writer for ${t.kind}`);
-  }
+  const write = constructField(field).write;
+  if (write === undefined) throw new Error(`no element writer for ${field.type.kind}`);
+  return write(m, field, field.type, value);
+}
+
+/** A statement writing one element `value` of `field` at position expression `at`, in byte order `order`. */
+function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, order: Endian): string {
+  const write = constructField(field).writeAt;
+  if (write === undefined) throw new Error(`no positional writer for ${field.type.kind}`);
+  return write(m, field, field.type, at, value, order);
 }
 
 /** The module constant holding the enum values a `count_of` counts. */
@@ -137,38 +81,27 @@ function countedSetValues(count: Extract<Count, { kind: "count_of" }>): (number 
 /** Decoding: statements that leave the field's value in its local (or just consume it when hidden). */
 function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
   const t = field.type;
+  const c = constructField(field);
   const name = local(field.name);
-  const check = field.reserved !== "ignore";
-  if (t.kind === "pad") return [`r.zeros(${t.size}, ${check});`];
-  if (t.kind === "align") return [`r.alignTo(${t.alignment}, start, ${check});`];
-  if (t.kind === "switch") return decodeSwitch(m, struct, field);
+  if (c.decodeField !== undefined) return c.decodeField(m, struct, field, t);
   if (field.constValue !== undefined) {
     if (Array.isArray(field.constValue)) return [`r.expectBytes(${magicConstant(struct.name, field.name)});`];
-    const base = intBase(t)!;
-    return [`r.expect(r.${intMethod(field, base)}(), ${literal(field.constValue as number | bigint)}, ${base.size});`];
+    return [`r.expect(${readElement(m, field)}, ${literal(field.constValue as number | bigint)}, ${field.elementSize});`];
   }
-  if (field.reserved !== undefined && field.size !== undefined) return [`r.zeros(${field.size}, ${check});`];
+  if (field.reserved !== undefined && field.size !== undefined) return [`r.zeros(${field.size}, ${field.reserved !== "ignore"});`];
 
   const count = field.count;
-  if (t.kind === "string") {
-    const ascii = t.encoding === "ascii";
-    if (count?.kind === "rest") return [`const ${name} = r.text(r.remaining, ${ascii});`];
-    const n = count === undefined ? "1" : countExpr(struct, field, count, 1, []);
-    return [`const ${name} = r.string(${n}, ${ascii});`];
-  }
-  if (t.kind === "bytes" && t.elementSize === undefined) {
-    if (count?.kind === "rest") return [`const ${name} = r.rest();`];
+  if (!field.isArray && c.decodeRun !== undefined) {
     const pre: string[] = [];
-    const n = countExpr(struct, field, count!, 1, pre);
-    return [...pre, `const ${name} = r.bytesView(${n});`];
+    const n = count === undefined ? "1" : count.kind === "rest" ? undefined : countExpr(struct, field, count, 1, pre);
+    return [...pre, ...c.decodeRun(field, t, name, n)];
   }
   if (count === undefined) {
-    const size = intBase(t)?.size ?? 0;
-    return [`const ${name} = ${readElement(m, field)};`, ...(hasValueRule(field) ? decodeValueCheck(field, name, `r.pos - ${size}`, false) : [])];
+    return [`const ${name} = ${readElement(m, field)};`, ...(hasValueRule(field) ? decodeValueCheck(field, name, `r.pos - ${field.elementSize ?? 0}`, false) : [])];
   }
 
-  const type = elementTsType(m, field);
-  const size = elementSize(field);
+  const type = constructField(field).tsType(m, field, t, struct);
+  const size = field.elementSize;
   if (field.typedArray) return decodeTypedArray(struct, field, count);
   if (count.kind === "rest") {
     const out: string[] = [];
@@ -199,7 +132,7 @@ function isByteRunArray(field: Field): boolean {
  */
 function checkField(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
   if (!isByteRunArray(field)) return decodeField(m, struct, field);
-  const size = elementSize(field)!;
+  const size = field.elementSize!;
   const count = field.count!;
   if (count.kind === "rest") {
     return [`if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`, r.pos, undefined, "length");`, "r.take(r.remaining);"];
@@ -221,7 +154,7 @@ function checkField(m: ModuleEmitter, struct: StructDecl, field: Field): string[
 /** Decoding a `repr: typed_array` field: one runtime call, a view of the input or a copy. */
 function decodeTypedArray(struct: StructDecl, field: Field, count: Count): string[] {
   const name = local(field.name);
-  const size = elementSize(field)!;
+  const size = field.elementSize!;
   const element = str(typedArrayElement(field));
   const le = leArg(field, size);
   if (count.kind === "rest") {
@@ -259,7 +192,7 @@ function countedBy(struct: StructDecl, field: Field): Field[] {
   return struct.fields.filter((f) => f.count?.kind === "field" && f.count.field === field);
 }
 
-/** The length the encoder writes for a computed count field. */
+/** The length the encoder writes for a computed count field: bytes of a run or string, else elements. */
 function lengthOf(field: Field, value: string): string {
   return field.type.kind === "string" ? `utf8Length(${value})` : `${value}.length`;
 }
@@ -267,39 +200,32 @@ function lengthOf(field: Field, value: string): string {
 /** Encoding: statements that write the field from `v`. */
 function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
   const t = field.type;
+  const c = constructField(field);
   const value = `v.${camel(field.name)}`;
-  if (t.kind === "pad") return [`w.zeros(${t.size});`];
-  if (t.kind === "align") return [`w.alignTo(${t.alignment}, start);`];
+  if (c.encodeField !== undefined) return c.encodeField(m, struct, field, t);
   if (field.constValue !== undefined) {
     if (Array.isArray(field.constValue)) return [`w.bytes(${magicConstant(struct.name, field.name)});`];
-    return [`w.${intMethod(field, intBase(t)!)}(${literal(field.constValue as number | bigint)});`];
+    return [writeElement(m, field, literal(field.constValue as number | bigint))];
   }
   if (field.reserved !== undefined && field.size !== undefined) return [`w.zeros(${field.size});`];
-  if (t.kind === "switch") return encodeSwitch(m, field);
-  const switchField = field.computed ? switchUsing(struct, field) : undefined;
-  if (switchField !== undefined) return encodeSwitchPart(struct, field, switchField);
   if (field.computed) {
+    // A later field fills this one in: a switch its selector or size, an array or run its count.
+    const user = struct.fields.find((f) => constructField(f).fills?.(f.type, field) === true);
+    if (user !== undefined) return constructField(user).encodeComputed!(struct, field, user);
     const users = countedBy(struct, field);
     if (users.some((u) => u.type.kind === "string")) m.runtime("utf8Length");
     const [first, ...others] = users.map((u) => lengthOf(u, `v.${camel(u.name)}`));
     const out = others.map(
       (other, i) => `if (${other} !== ${first}) w.fail(${str(`${users[i + 1]!.name} and ${users[0]!.name} share the count ${field.name} but differ in length`)});`,
     );
-    const base = intBase(t)!;
-    return [...out, `w.${intMethod(field, base)}(${first});`];
+    return [...out, writeElement(m, field, first!)];
   }
   const count = field.count;
-  if (t.kind === "string") {
-    const n = count?.kind === "fixed" ? String(count.value) : "undefined";
-    return [`w.string(${value}, ${n}, ${t.encoding === "ascii"});`];
-  }
-  if (t.kind === "bytes" && t.elementSize === undefined) {
-    return [count?.kind === "fixed" ? `w.bytes(${value}, ${count.value});` : `w.bytes(${value});`];
-  }
-  if (count === undefined) return [writeElement(m, field, value), ...encodeValueCheck(field, value, `w.pos - ${intBase(t)?.size ?? 0}`)];
+  if (!field.isArray && c.encodeRun !== undefined) return c.encodeRun(field, t, value);
+  if (count === undefined) return [writeElement(m, field, value), ...encodeValueCheck(field, value, `w.pos - ${field.elementSize ?? 0}`)];
   if (field.typedArray) {
     const n = count.kind === "fixed" ? String(count.value) : "undefined";
-    const le = leArg(field, elementSize(field)!);
+    const le = leArg(field, field.elementSize!);
     return [`w.typedArray(${str(typedArrayElement(field))}, ${value}${le === "" && n === "undefined" ? "" : `, ${n}`}${le});`];
   }
   const out: string[] = [`if (!Array.isArray(${value})) w.fail("an array is expected");`];
@@ -314,10 +240,6 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   return out;
 }
 
-/**
- * Wraps statements so an error escaping them is typed and names the field (and element) being read or
- * written; `io` is the reader or writer.
- */
 function fieldDoc(field: Field): string | undefined {
   const parts = [field.doc, field.units === undefined ? undefined : `Units: ${field.units}.`];
   const text = parts.filter((p) => p !== undefined).join(" ");
@@ -328,11 +250,11 @@ function fieldDoc(field: Field): string | undefined {
 export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.doc): void {
   const name = pascal(struct.name);
   const visible = struct.fields.filter((f) => !f.hidden);
-  for (const f of struct.fields) if (f.type.kind === "switch") emitSwitchTypes(m, struct, f);
+  for (const f of struct.fields) constructField(f).declare?.(m, struct, f, f.type);
   m.file.interface(
     name,
     doc,
-    visible.map((f) => ({ name: camel(f.name), type: f.type.kind === "switch" ? switchTypeName(struct, f) : fieldTsType(m, f), doc: fieldDoc(f) })),
+    visible.map((f) => ({ name: camel(f.name), type: fieldTsType(m, f, struct), doc: fieldDoc(f) })),
   );
   if (struct.size !== undefined) m.file.constant(`${constant(struct.name)}_SIZE`, `The size of ${struct.name} in bytes.`, String(struct.size));
   for (const f of struct.fields) {
@@ -351,13 +273,13 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
       m.file.constant(magicConstant(struct.name, f.name), undefined, `/* @__PURE__ */ Uint8Array.of(${(f.constValue as number[]).map((b) => literal(b)).join(", ")})`, undefined, false);
     }
   }
-  if (isFixed(struct)) {
-    emitFixedCodec(m, struct, name, (f) => fieldTsType(m, f));
-    emitView(m, struct, name, (f) => fieldTsType(m, f));
+  if (struct.positional) {
+    emitPositionalCodec(m, struct, name, (f) => fieldTsType(m, f, struct));
+    emitView(m, struct, name, (f) => fieldTsType(m, f, struct));
     return;
   }
   const usesStart = struct.fields.some((f) => f.type.kind === "align");
-  const usesIndex = struct.fields.some((f) => isArray(f) && !f.typedArray);
+  const usesIndex = struct.fields.some((f) => f.isArray && !f.typedArray);
   const usesCtx = struct.fields.some((f) => f.count?.kind === "entries");
 
   const decode: string[] = [];
@@ -377,25 +299,15 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
   if (usesStart) encode.push("const start = w.pos;");
   const ebody: string[] = [];
   for (const f of struct.fields) {
-    if (f.type.kind !== "pad" && f.type.kind !== "align") ebody.push(`at = ${str(f.name)};`);
+    if (constructField(f).padding !== true) ebody.push(`at = ${str(f.name)};`);
     ebody.push(...encodeField(m, struct, f));
   }
-  m.file.function({
-    name: `encode${name}`,
-    doc: `Writes one ${struct.name}; a value out of range or of the wrong length is an EncodeError naming the field.`,
-    params: [
-      { name: "w", type: m.runtime("ByteWriter", true) },
-      { name: "v", type: name },
-    ],
-    returns: "void",
-    body: [...encode, ...guardedBody(ebody, usesIndex, "w")],
-  });
+  emitEncoder(m, struct, name, [...encode, ...guardedBody(ebody, usesIndex, "w")]);
 }
-
 
 /** True when a struct gets `checkX` besides `decodeX`: it has byte-run arrays, which a check need not take apart. */
 export function hasStructureCheck(struct: StructDecl): boolean {
-  return !isFixed(struct) && struct.fields.some(isByteRunArray);
+  return !struct.positional && struct.fields.some(isByteRunArray);
 }
 
 /** The name of a struct's structure check and of the type it returns. */
@@ -427,5 +339,148 @@ function emitStructureCheck(m: ModuleEmitter, struct: StructDecl, params: { name
     params,
     returns: names.type,
     body: [...prologue, ...guardedBody(body, true, "r")],
+  });
+}
+
+/** Emits `decodeXAt`/`encodeXAt` and the sequential `decodeX`/`encodeX` over them. */
+function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: string, fieldType: (f: Field) => string): void {
+  const name = pascal(struct.name);
+  const size = `${constant(struct.name)}_SIZE`;
+  const visible = struct.fields.filter((f) => !f.hidden);
+  // Pads, reserved fields and constants name themselves in their checks; only nested structs, arrays
+  // and the other fallible reads need a try/catch to add their field to an error's path.
+  const selfNaming = (f: Field) => constructField(f).padding === true || f.constValue !== undefined || f.reserved !== undefined;
+  const guarded = struct.fields.some((f) => (f.fallible && !selfNaming(f)) || (f.isArray && !f.typedArray));
+
+  // Decoding.
+  const statements: string[] = [];
+  const inline = new Map<Field, string>();
+  const path = new ErrorPath(statements);
+  for (const f of struct.fields) {
+    const at = position(f.offset!);
+    const own = selfNamingCheck(m, struct, f, at);
+    if (own !== undefined) {
+      path.selfNaming(own);
+      continue;
+    }
+    if (hasValueRule(f)) {
+      // A value rule names its field itself, like a constant does.
+      statements.push(`const ${local(f.name)} = ${readAt(m, f, at)};`);
+      path.selfNaming(decodeValueCheck(f, local(f.name), at));
+      inline.set(f, local(f.name));
+    } else if (f.typedArray) {
+      inline.set(f, typedArrayReadAt(f, at));
+    } else if (f.isArray) {
+      const n = (f.count as { value: number }).value;
+      const each = f.elementSize!;
+      const element = readAt(m, f, `${at} + index * ${each}`);
+      path.field(f);
+      statements.push(
+        `const ${local(f.name)}: ${fieldType(f)} = [];`,
+        `for (index = 0; index < ${n}; index++) ${local(f.name)}.push(${element});`,
+        "index = -1;",
+      );
+      inline.set(f, local(f.name));
+    } else if (f.fallible) {
+      path.field(f);
+      statements.push(`const ${local(f.name)} = ${readAt(m, f, at)};`);
+      inline.set(f, local(f.name));
+    } else inline.set(f, readAt(m, f, at));
+  }
+  const literalObject = `{ ${visible.map((f) => (inline.get(f) === camel(f.name) ? camel(f.name) : `${camel(f.name)}: ${inline.get(f)}`)).join(", ")} }`;
+  const decodeBody = guarded
+    ? guardedBody([...statements, `return ${literalObject};`], true, "r")
+    : [...statements, `return ${literalObject};`];
+  m.file.function({
+    name: `decode${name}At`,
+    doc: `Reads one ${struct.name} at a position already claimed (\`r.take(${size})\`).`,
+    params: [
+      { name: "r", type: m.runtime("ByteReader", true) },
+      { name: "o", type: "number" },
+    ],
+    returns: typeName,
+    body: decodeBody,
+  });
+  m.file.function({
+    name: `decode${name}`,
+    doc: `Reads one ${struct.name}.`,
+    params: [{ name: "r", type: m.runtime("ByteReader", true) }],
+    returns: typeName,
+    body: [`return decode${name}At(r, r.take(${size}));`],
+  });
+
+  // Encoding: every field can meet a bad value, so each is named for errors.
+  const encodeBody = (order: Endian): string[] => {
+    const writes: string[] = [];
+    for (const f of struct.fields) {
+      const at = position(f.offset!);
+      const value = `v.${camel(f.name)}`;
+      if (constructField(f).padding === true) {
+        if (f.size! > 0) writes.push(`w.zerosAt(${at}, ${f.size});`);
+        continue;
+      }
+      writes.push(`at = ${str(f.name)};`);
+      if (f.constValue !== undefined) {
+        writes.push(
+          Array.isArray(f.constValue)
+            ? `w.bytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${f.size});`
+            : writeAt(m, f, at, literal(f.constValue as number | bigint), order),
+        );
+      } else if (f.reserved !== undefined) {
+        writes.push(`w.zerosAt(${at}, ${f.size});`);
+      } else if (f.typedArray) {
+        const n = (f.count as { value: number }).value;
+        writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${orderArg(f, f.elementSize!, order)});`);
+      } else if (f.isArray) {
+        const n = (f.count as { value: number }).value;
+        writes.push(
+          `if (!Array.isArray(${value}) || ${value}.length !== ${n}) w.fail(\`\${Array.isArray(${value}) ? ${value}.length : "no"} elements given, exactly ${n} expected\`, ${at});`,
+          `for (index = 0; index < ${n}; index++) ${writeAt(m, f, `${at} + index * ${f.elementSize!}`, `${value}[index]!`, order)}`,
+          "index = -1;",
+        );
+      } else writes.push(writeAt(m, f, at, value, order), ...encodeValueCheck(f, value, at));
+    }
+    return guardedBody(writes, true, "w");
+  };
+  const encodeParams = [
+    { name: "w", type: m.runtime("ByteWriter", true) },
+    { name: "o", type: "number" },
+    { name: "v", type: typeName },
+  ];
+  const encodeDoc = `Writes one ${struct.name} at a reserved position (\`w.reserve(${size})\`); a bad value is an EncodeError naming the field.`;
+  if (struct.contextOrdered) {
+    for (const order of ["little", "big"] as const) {
+      m.file.function({
+        name: encoderAt(struct, order),
+        doc: `@internal {@link encode${name}At} for a ${order}-endian writer (\`w.littleEndian\` ${order === "little"}).`,
+        params: encodeParams,
+        returns: "void",
+        body: encodeBody(order),
+      });
+    }
+    m.file.function({
+      name: `encode${name}At`,
+      doc: `${encodeDoc} Its fields follow the writer's byte order.`,
+      params: encodeParams,
+      returns: "void",
+      body: [`if (w.littleEndian) ${encoderAt(struct, "little")}(w, o, v);`, `else ${encoderAt(struct, "big")}(w, o, v);`],
+    });
+  } else {
+    m.file.function({ name: `encode${name}At`, doc: encodeDoc, params: encodeParams, returns: "void", body: encodeBody("context") });
+  }
+  emitEncoder(m, struct, typeName, [`encode${name}At(w, w.reserve(${size}), v);`]);
+}
+
+/** Emits `encodeX(w, v)`, the sequential encoder every struct has, with `body`. */
+function emitEncoder(m: ModuleEmitter, struct: StructDecl, typeName: string, body: string[]): void {
+  m.file.function({
+    name: `encode${pascal(struct.name)}`,
+    doc: `Writes one ${struct.name}; a value out of range or of the wrong length is an EncodeError naming the field.`,
+    params: [
+      { name: "w", type: m.runtime("ByteWriter", true) },
+      { name: "v", type: typeName },
+    ],
+    returns: "void",
+    body,
   });
 }

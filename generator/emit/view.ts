@@ -1,5 +1,6 @@
+import { viewNames } from "../constructs/struct.js";
 import type { Field, StructDecl } from "../model/model.js";
-import { elementSize, ErrorPath, fallible, guardedBody, isArray, position, readAt, selfNamingCheck, typedArrayReadAt } from "./fixed-struct.js";
+import { constructField, ErrorPath, guardedBody, position, readAt, selfNamingCheck, typedArrayReadAt } from "./field-access.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { decodeValueCheck, hasValueRule } from "./valid.js";
 import { camel, constant, pascal } from "./names.js";
@@ -15,45 +16,39 @@ import { camel, constant, pascal } from "./names.js";
  * implements X`: a view can be encoded, compared or passed wherever the decoded value can.
  */
 
-/** The names generated for a fixed struct's view. */
-export function viewNames(struct: StructDecl): { cls: string; view: string; viewAt: string; checkAt: string } {
-  const name = pascal(struct.name);
-  return { cls: `${name}View`, view: `view${name}`, viewAt: `view${name}At`, checkAt: `check${name}At` };
-}
-
 /** True when creating a view of `struct` has something to check beyond the bounds. */
 function needsCheck(struct: StructDecl): boolean {
-  return struct.fields.some((f) => fallible(f));
+  return struct.fields.some((f) => f.fallible);
 }
 
 /** Adds the statements checking field `f` at `at` without building its value (none when it cannot fail). */
 function checkField(m: ModuleEmitter, struct: StructDecl, f: Field, at: string, path: ErrorPath, statements: string[]): void {
   const own = selfNamingCheck(m, struct, f, at);
   if (own !== undefined) return path.selfNaming(own);
-  if (!fallible(f)) return;
+  if (!f.fallible) return;
   if (hasValueRule(f)) return path.selfNaming([`{ const value = ${readAt(m, f, at)}; ${decodeValueCheck(f, "value", at).join(" ")} }`]);
-  const t = f.type;
-  const one = (elementAt: string) => (t.kind === "struct" ? `${m.ref(t, viewNames(t).checkAt)}(r, ${elementAt});` : `${readAt(m, f, elementAt)};`);
+  const check = constructField(f).checkAt;
+  const one = (elementAt: string) => (check !== undefined ? check(m, f, f.type, elementAt) : `${readAt(m, f, elementAt)};`);
   path.field(f);
-  if (isArray(f) && !f.typedArray) {
+  if (f.isArray && !f.typedArray) {
     const n = (f.count as { value: number }).value;
-    statements.push(`for (index = 0; index < ${n}; index++) ${one(`${at} + index * ${elementSize(f)}`)}`, "index = -1;");
+    statements.push(`for (index = 0; index < ${n}; index++) ${one(`${at} + index * ${f.elementSize}`)}`, "index = -1;");
   } else statements.push(one(at));
 }
 
 /** The getter body of one visible field of a view: reads at the record's offset in its reader. */
 function getter(m: ModuleEmitter, f: Field, fieldType: string): string[] {
-  const t = f.type;
   const r = "this.#reader";
   const at = f.offset === 0 ? "this.#offset" : `this.#offset + ${f.offset}`;
-  const each = (i: string) => `${at} + ${i} * ${elementSize(f)}`;
-  if (t.kind === "struct") {
-    const cls = m.ref(t, viewNames(t).cls);
-    if (!isArray(f)) return [`return new ${cls}(${r}, ${at});`];
+  const each = (i: string) => `${at} + ${i} * ${f.elementSize}`;
+  const lazy = constructField(f).viewAt;
+  if (lazy !== undefined) {
+    if (!f.isArray) return [`return ${lazy(m, f, f.type, at, r).value};`];
     const n = (f.count as { value: number }).value;
-    return [`const out: ${cls}[] = [];`, `for (let i = 0; i < ${n}; i++) out.push(new ${cls}(${r}, ${each("i")}));`, "return out;"];
+    const element = lazy(m, f, f.type, each("i"), r);
+    return [`const out: ${element.type}[] = [];`, `for (let i = 0; i < ${n}; i++) out.push(${element.value});`, "return out;"];
   }
-  if (isArray(f) && !f.typedArray) {
+  if (f.isArray && !f.typedArray) {
     const n = (f.count as { value: number }).value;
     return [`const out: ${fieldType} = [];`, `for (let i = 0; i < ${n}; i++) out.push(${readAt(m, f, each("i"), r)});`, "return out;"];
   }
@@ -93,8 +88,8 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
       { name: "offset", type: "number" },
     ],
     getters: visible.map((f) => {
-      const t = f.type;
-      const type = t.kind === "struct" ? `${m.ref(t, viewNames(t).cls)}${isArray(f) ? "[]" : ""}` : fieldType(f);
+      const lazy = constructField(f).viewAt?.(m, f, f.type, "", "");
+      const type = lazy !== undefined ? `${lazy.type}${f.isArray ? "[]" : ""}` : fieldType(f);
       // No doc: editors show the interface's, which the getter implements.
       return { name: camel(f.name), type, body: getter(m, f, type) };
     }),

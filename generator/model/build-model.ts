@@ -2,24 +2,24 @@ import type { Diagnostic } from "../diagnostics.js";
 import type { SchemaFile } from "../parse/load-schemas.js";
 import { buildContainer } from "./container.js";
 import { BuildContext } from "./context.js";
-import type { LibraryModel, Model, ModuleDecl } from "./model.js";
+import { deepFreeze } from "./freeze.js";
+import type { ContainerDecl, LibraryModel, Model, ModuleDecl } from "./model.js";
 import { buildRules } from "./rules.js";
 import { buildSections, containerHeader, containerSite } from "./sections.js";
 
-
 /**
- * Builds the model from validated schema files: resolves references (within a file and across its
- * imports), computes sizes and offsets, and checks what the meta-schema cannot (unknown references,
- * duplicates, sizes that disagree, values that overflow their container). Every problem found is
- * pushed to `diagnostics`; the returned model is only meaningful when none were.
+ * Builds the model from validated schema files. Every problem found is pushed to `diagnostics`; the
+ * returned model is only meaningful when none were. The model is immutable: each node is complete when
+ * it is made, and the whole is frozen.
  *
- * The passes, each in its own file:
- * 1. names (`context.ts`): every declaration and section name claimed once, imports checked;
- * 2. declarations (`scalar-decls.ts`, `structs.ts`): enums, flags, bit fields and struct layouts, each
- *    built on first use, so order in the files does not matter;
- * 3. sections (`sections.ts`): ids, bodies and variants, selected on the container's header;
- * 4. the container (`container.ts`): header, entry and end section, with the fields the runtime needs;
- * 5. rules (`rules.ts`): which sections each image type holds, and that no two rules overlap.
+ * The passes, in order, each a verb, each returning its own diagnostics (see {@link buildPasses}):
+ * 1. check names (`context.ts`): every declaration and section name claimed once, imports checked;
+ * 2. resolve types and compute layout (`scalar-decls.ts`, `structs.ts`): enums, flags, bit fields and
+ *    struct layouts, each built on first use (so order in the files does not matter), with the facts
+ *    each field's construct decides;
+ * 3. build sections (`sections.ts`): ids, bodies and variants, selected on the container's header;
+ * 4. build the container (`container.ts`): header, entry and end section, with the fields the runtime needs;
+ * 5. check rules (`rules.ts`): which sections each image type holds, and that no two rules overlap.
  */
 export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic[], options: BuildOptions = {}): Model | undefined {
   const built = build(files, diagnostics, "image", options.runtimeRoles ?? true);
@@ -43,29 +43,60 @@ export interface BuildOptions {
   readonly runtimeRoles?: boolean;
 }
 
-function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "image" | "library", runtimeRoles = true): (LibraryModel & Partial<Model>) | undefined {
-  const ctx = new BuildContext(files, diagnostics);
-  // Declarations in file then name order, so the output is stable.
-  for (const name of ctx.declSites.keys()) ctx.buildDecl(name);
-  // The container's header first: section variants select on it.
-  const site = containerSite(ctx);
-  const headerDecl = containerHeader(ctx, site);
-  const sections = buildSections(ctx, headerDecl);
+/** One pass of the build, by name, and the problems it found (in schema order). */
+export interface PassReport {
+  readonly pass: "check names" | "resolve types" | "build sections" | "build container" | "check rules";
+  readonly diagnostics: readonly Diagnostic[];
+}
 
-  let container: Model["container"] | undefined;
-  if (kind === "library") {
-    for (const { raw, file } of ctx.rawFiles.values()) {
-      for (const key of ["container", "sections", "rules"] as const) {
-        if (raw[key] !== undefined) ctx.report(file.locate([], key), `a library of types (a schema subfolder) declares no ${key}; only schema/*.yaml describe the image`);
+/** Runs the passes over `files` and reports each one's diagnostics: what {@link buildModel} collects. */
+export function buildPasses(files: readonly SchemaFile[], kind: "image" | "library" = "image"): { readonly model: (LibraryModel & Partial<Model>) | undefined; readonly passes: readonly PassReport[] } {
+  const passes: PassReport[] = [];
+  const model = run(files, kind, passes);
+  return { model, passes };
+}
+
+function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "image" | "library", runtimeRoles = true): (LibraryModel & Partial<Model>) | undefined {
+  const passes: PassReport[] = [];
+  const model = run(files, kind, passes, runtimeRoles);
+  for (const p of passes) diagnostics.push(...p.diagnostics);
+  return model;
+}
+
+function run(files: readonly SchemaFile[], kind: "image" | "library", passes: PassReport[], runtimeRoles = true): (LibraryModel & Partial<Model>) | undefined {
+  const ctx = new BuildContext(files);
+  const pass = <T>(name: PassReport["pass"], step: () => T): T => {
+    const { result, diagnostics } = ctx.pass(step);
+    passes.push({ pass: name, diagnostics });
+    return result;
+  };
+
+  pass("check names", () => ctx.checkNames());
+  // Declarations in file then name order, so the output is stable; the container's header first
+  // among the uses that follow, since section variants select on it.
+  const { site, headerDecl } = pass("resolve types", () => {
+    for (const name of ctx.declSites.keys()) ctx.buildDecl(name);
+    const site = containerSite(ctx);
+    return { site, headerDecl: containerHeader(ctx, site) };
+  });
+  const sections = pass("build sections", () => buildSections(ctx, headerDecl));
+  const container = pass("build container", (): ContainerDecl | undefined => {
+    if (kind === "library") {
+      for (const { raw, file } of ctx.rawFiles.values()) {
+        for (const key of ["container", "sections", "rules"] as const) {
+          if (raw[key] !== undefined) ctx.report(file.locate([], key), `a library of types (a schema subfolder) declares no ${key}; only schema/*.yaml describe the image`);
+        }
       }
+      return undefined;
     }
-  } else if (site === undefined) {
-    const first = files[0];
-    if (first !== undefined) ctx.report(first.locate([]), "no file declares the container (header, entry, end, version)");
-  } else {
-    container = buildContainer(ctx, site, headerDecl, sections, runtimeRoles);
-  }
-  const rules = buildRules(ctx, sections, container, headerDecl);
+    if (site === undefined) {
+      const first = files[0];
+      if (first !== undefined) ctx.report(first.locate([]), "no file declares the container (header, entry, end, version)");
+      return undefined;
+    }
+    return buildContainer(ctx, site, headerDecl, sections, runtimeRoles);
+  });
+  const rules = pass("check rules", () => buildRules(ctx, sections, container, headerDecl));
 
   if (kind === "image" && container === undefined) return undefined;
   const modules: ModuleDecl[] = files.map((f) => {
@@ -83,11 +114,11 @@ function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "i
       rules: rules.filter((r) => r.module === f.name),
     };
   });
-  if (kind === "library") return { modules };
-  return {
+  if (kind === "library") return deepFreeze({ modules });
+  return deepFreeze({
     modules,
     container,
     sections: [...sections.values()].sort((a, b) => a.id - b.id),
     rules,
-  };
+  });
 }

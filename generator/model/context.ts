@@ -1,18 +1,18 @@
 import type { Diagnostic } from "../diagnostics.js";
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
-import type { Decl, FieldType, IntName, Source } from "./model.js";
+import type { Decl, FieldType, Source } from "./model.js";
 import type { Located, RawDecl, RawFile, RawSection } from "./raw.js";
 import type { PassContext } from "./pass-context.js";
 import { buildBits, buildEnum, buildFlags } from "./scalar-decls.js";
 import { buildStruct } from "./structs.js";
-import { FLOATS, INTS, PRIMITIVES, RESERVED_FIELD_NAMES, SHADOWED_GLOBALS, suggest } from "./vocabulary.js";
+import { BUILTIN_TYPES } from "../constructs/registry.js";
+import { RESERVED_FIELD_NAMES, SHADOWED_GLOBALS, suggest } from "./vocabulary.js";
 
 /**
  * What every model pass shares: the schema files, where each declaration and section is declared, the
- * declarations built so far, and the diagnostics. Creating it is the first pass: every declaration and
- * section name is claimed, globally unique (they share one generated namespace), and imports are checked.
- * Declarations are then built on first use, so a struct can use a type declared after it or in a file
- * it imports.
+ * declarations built so far, and the running pass's diagnostics. Its own pass is the first, check
+ * names; declarations are then built on first use, so a struct can use a type declared after it or in a
+ * file it imports.
  */
 export class BuildContext implements PassContext {
   /** Each file's raw content, by module name. */
@@ -26,11 +26,18 @@ export class BuildContext implements PassContext {
   /** Declarations being built: one met again is a type that contains itself. */
   private readonly building = new Set<string>();
 
-  constructor(
-    readonly files: readonly SchemaFile[],
-    private readonly diagnostics: Diagnostic[],
-  ) {
+  /** Where {@link report} records problems: the list of the pass that is running. */
+  private diagnostics: Diagnostic[] = [];
+
+  constructor(readonly files: readonly SchemaFile[]) {
     for (const file of files) this.rawFiles.set(file.name, { raw: file.data as RawFile, file, path: [] });
+  }
+
+  /**
+   * The first pass, check names: every declaration and section name is claimed once (they share one
+   * generated namespace), none is a built-in's or shadows a global, and every import names a file.
+   */
+  checkNames(): void {
     const nameOwner = new Map<string, Source>();
     for (const { raw, file } of this.rawFiles.values()) {
       const claim = (name: string, path: YamlPath) => {
@@ -45,7 +52,7 @@ export class BuildContext implements PassContext {
       };
       for (const [name, decl] of Object.entries(raw.types ?? {})) {
         if (SHADOWED_GLOBALS.has(name)) this.report(file.locate(["types"], name), `"${name}" would shadow TypeScript's built-in of that name in generated code; choose another name`);
-        if (PRIMITIVES.includes(name)) this.report(file.locate(["types"], name), `"${name}" is a built-in type name`);
+        if (Object.hasOwn(BUILTIN_TYPES, name)) this.report(file.locate(["types"], name), `"${name}" is a built-in type name`);
         else if (claim(name, ["types", name])) this.declSites.set(name, { raw: decl, file, path: ["types", name] });
       }
       for (const [name, section] of Object.entries(raw.sections ?? {})) {
@@ -60,6 +67,20 @@ export class BuildContext implements PassContext {
     }
   }
 
+  /** Runs one pass of the build: its result, and the problems it (and only it) found. */
+  pass<T>(run: () => T): { readonly result: T; readonly diagnostics: readonly Diagnostic[] } {
+    const outer = this.diagnostics;
+    this.diagnostics = [];
+    try {
+      const result = run();
+      return { result, diagnostics: this.diagnostics };
+    } finally {
+      const found = this.diagnostics;
+      this.diagnostics = outer;
+      outer.push(...found);
+    }
+  }
+
   /** Records a problem at `where`. */
   report(where: Source, message: string): void {
     this.diagnostics.push({ file: where.file, line: where.line, col: where.col, path: where.path, message });
@@ -67,14 +88,11 @@ export class BuildContext implements PassContext {
 
   /** Resolves a type name as seen from `from` (its own declarations and its imports). */
   resolveType(name: string, from: SchemaFile, where: Source): FieldType | undefined {
-    const int = INTS[name as IntName];
-    if (int !== undefined) return int;
-    const float = FLOATS[name];
-    if (float !== undefined) return float;
+    if (Object.hasOwn(BUILTIN_TYPES, name)) return BUILTIN_TYPES[name];
     const site = this.declSites.get(name);
     const visible = [from.name, ...(this.rawFiles.get(from.name)?.raw.imports ?? [])];
     if (site === undefined) {
-      const known = [...PRIMITIVES, ...[...this.declSites.entries()].filter(([, s]) => visible.includes(s.file.name)).map(([n]) => n)];
+      const known = [...Object.keys(BUILTIN_TYPES), ...[...this.declSites.entries()].filter(([, s]) => visible.includes(s.file.name)).map(([n]) => n)];
       this.report(where, `unknown type "${name}"${suggest(name, known)}`);
       return undefined;
     }

@@ -125,12 +125,41 @@ export type FieldType =
   | FlagsDecl
   | BitsDecl
   | StructDecl
-  /** Raw bytes; with `elementSize`, an array of byte runs of that size (e.g. pages). */
-  | { readonly kind: "bytes"; readonly elementSize?: number }
-  | { readonly kind: "string"; readonly encoding: "ascii" | "utf8" }
+  | BytesType
+  | StringType
   | SwitchType
-  | { readonly kind: "pad"; readonly size: number }
-  | { readonly kind: "align"; readonly alignment: number };
+  | PadType
+  | AlignType
+  | UuidType;
+
+/** A UUID: 16 bytes, shown in the dashed 8-4-4-4-12 form. */
+export interface UuidType {
+  readonly kind: "uuid";
+}
+
+/** Raw bytes; with `elementSize`, an array of byte runs of that size (e.g. pages). */
+export interface BytesType {
+  readonly kind: "bytes";
+  readonly elementSize?: number;
+}
+
+/** Text of a byte length given by the field's count. */
+export interface StringType {
+  readonly kind: "string";
+  readonly encoding: "ascii" | "utf8";
+}
+
+/** Zero bytes. */
+export interface PadType {
+  readonly kind: "pad";
+  readonly size: number;
+}
+
+/** Zero bytes up to a multiple of `alignment` from the struct's start. */
+export interface AlignType {
+  readonly kind: "align";
+  readonly alignment: number;
+}
 
 /** One case of a switch: a selector value and the struct it selects (undefined: an empty body). */
 export interface SwitchCase {
@@ -185,6 +214,14 @@ export interface Field {
   readonly computed: boolean;
   /** True when the value is not part of the TypeScript interface (pad, align, const, reserved, computed). */
   readonly hidden: boolean;
+  /** True when `count` makes the field an array of elements (rather than sizing one byte run or string). */
+  readonly isArray: boolean;
+  /** The size in bytes of one element, when fixed. */
+  readonly elementSize: number | undefined;
+  /** True when an element is a number wider than one byte: its bytes follow a byte order. */
+  readonly byteOrdered: boolean;
+  /** True when reading the field can fail beyond a bounds check (a constant, reserved bytes, a rule, a string …). */
+  readonly fallible: boolean;
   readonly source: Source;
 }
 
@@ -204,6 +241,12 @@ export interface StructDecl extends DeclBase {
   readonly size: number | undefined;
   /** True when some field reads `entries` or `rest`: it can only be a section body. */
   readonly needsSection: boolean;
+  /** Fixed size and no tagged union: read and written at constant offsets, and viewed lazily. */
+  readonly positional: boolean;
+  /** True when some field (nested structs included) follows the image's byte order. */
+  readonly contextOrdered: boolean;
+  /** The field whose count is the section table's entry count, if any (then only a section body). */
+  readonly entriesField: Field | undefined;
 }
 
 /** A named declaration. */

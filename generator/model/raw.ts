@@ -1,5 +1,5 @@
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
-import type { Field, IntName, Presence } from "./model.js";
+import type { IntName, Presence } from "./model.js";
 
 // The raw shapes of schema files, as the meta-schema has already guaranteed them: what the model
 // passes read. Nothing here is checked beyond that.
@@ -82,5 +82,3 @@ export interface Located<T> {
   readonly file: SchemaFile;
   readonly path: YamlPath;
 }
-
-export type MutableField = { -readonly [K in keyof Field]: Field[K] };

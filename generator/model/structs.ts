@@ -1,15 +1,16 @@
+import { constructOf, fieldSize } from "../constructs/registry.js";
 import { camel } from "../emit/names.js";
 import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
 import type { PassContext } from "./pass-context.js";
 import type { Count, Endian, EnumValue, Field, FieldType, Source, StructDecl, SwitchCase, ValidValues } from "./model.js";
-import type { MutableField, RawCount, RawField } from "./raw.js";
+import type { RawCount, RawField } from "./raw.js";
 import { intRange, isPowerOfTwo, kindName, RESERVED_FIELD_NAMES, reservedMode, suggest, VIEW_MEMBER_NAMES } from "./vocabulary.js";
 
 // Struct layout: each field's type, count, constant or reserved value, byte order, size and offset, in
 // order; a size that the fields and the declared size disagree on; and tagged unions (switch fields),
 // whose selector and size are earlier fields.
 
-function buildSwitch(ctx: PassContext, f: RawField, earlier: MutableField[], file: SchemaFile, fpath: YamlPath): FieldType | undefined {
+function buildSwitch(ctx: PassContext, f: RawField, earlier: readonly Field[], file: SchemaFile, fpath: YamlPath): FieldType | undefined {
   const at = (key: string) => file.locate(fpath, key);
   const earlierField = (name: string, key: string, what: string) => {
     const ref = earlier.find((x) => x.name === name);
@@ -67,12 +68,6 @@ function buildSwitch(ctx: PassContext, f: RawField, earlier: MutableField[], fil
     }
     cases.push({ name: caseName, value, struct, source: where });
   }
-  selector.computed = true;
-  selector.hidden = true;
-  if (size !== undefined) {
-    size.computed = true;
-    size.hidden = true;
-  }
   return { kind: "switch", selector, size, cases, fallback };
 }
 
@@ -109,6 +104,54 @@ function validValues(
   return out;
 }
 
+/** The facts a field's construct decides about it, kept on the field so no emitter works them out again. */
+export function fieldFacts(f: Pick<Field, "type" | "count" | "repr" | "reserved" | "constValue" | "valid">): Pick<Field, "isArray" | "elementSize" | "byteOrdered" | "fallible"> {
+  const construct = constructOf(f.type);
+  const valueRule = f.valid !== undefined || (f.type.kind === "enum" && f.type.closed && f.count === undefined);
+  return {
+    isArray: f.count !== undefined && construct.repeats(f.type),
+    elementSize: construct.elementSize(f.type),
+    byteOrdered: construct.byteOrdered(f.type),
+    // Padding checks itself; a constant, a reserved field or a value rule is checked whatever it holds.
+    fallible:
+      construct.padding === true
+        ? construct.fallible(f.type, f)
+        : f.constValue !== undefined || f.reserved === "check" || valueRule || construct.fallible(f.type, f),
+  };
+}
+
+/** The facts of a struct that follow from its fields. */
+export function structFacts(fields: readonly Field[], size: number | undefined): Pick<StructDecl, "positional" | "contextOrdered" | "entriesField"> {
+  return {
+    // Every field has a positional read (a switch has none: its case decides the size).
+    positional: size !== undefined && fields.every((f) => constructOf(f.type).padding === true || constructOf(f.type).readAt !== undefined),
+    contextOrdered: fields.some((f) => (f.type.kind === "struct" ? f.type.contextOrdered : f.byteOrdered && f.endian === "context")),
+    entriesField: fields.find((f) => f.count?.kind === "entries"),
+  };
+}
+
+/**
+ * The names of the fields a later field of the same struct fills in on encode: counts read from a
+ * field, a switch's selector and size. Known before any field is built, so a field is complete (and
+ * never changed) once built; a name that is no fit earlier field is reported where it is used.
+ */
+function filledIn(rawFields: readonly RawField[]): Set<string> {
+  const names = new Set<string>();
+  const counted = (c: RawCount | undefined) => {
+    if (typeof c === "string" && c !== "entries" && c !== "rest") names.add(c);
+  };
+  for (const f of rawFields) {
+    counted(f.count);
+    if (f.count === undefined) counted(f.bytes);
+    counted(f.string);
+    if (f.switch !== undefined) {
+      names.add(f.switch);
+      if (f.size !== undefined) names.add(f.size);
+    }
+  }
+  return names;
+}
+
 export function buildStruct(
   ctx: PassContext,
   name: string,
@@ -119,7 +162,8 @@ export function buildStruct(
   source: Source,
   declaredSize: number | undefined,
 ): StructDecl {
-  const fields: MutableField[] = [];
+  const fields: Field[] = [];
+  const filled = filledIn(rawFields);
   const fileEndian = ctx.rawFiles.get(file.name)?.raw.endian;
   let offset: number | undefined = 0;
   let needsSection = false;
@@ -204,8 +248,6 @@ export function buildStruct(
         } else if (refBase === undefined || refBase.signed || ref.count !== undefined || ref.constValue !== undefined) {
           ctx.report(countWhere, `count field "${rawCount}" must be an unsigned integer field (not an array or constant)`);
         } else {
-          ref.computed = true;
-          ref.hidden = true;
           count = { kind: "field", field: ref };
         }
       } else {
@@ -259,42 +301,14 @@ export function buildStruct(
     }
 
     // Size and offset.
-    let size: number | undefined;
-    const fixedCount = count === undefined ? 1 : count.kind === "fixed" ? count.value : undefined;
-    switch (type.kind) {
-      case "int":
-      case "float":
-        size = fixedCount === undefined ? undefined : type.size * fixedCount;
-        break;
-      case "enum":
-      case "flags":
-      case "bits":
-        size = fixedCount === undefined ? undefined : type.base.size * fixedCount;
-        break;
-      case "struct":
-        size = fixedCount === undefined || type.size === undefined ? undefined : type.size * fixedCount;
-        break;
-      case "bytes":
-        size = fixedCount === undefined ? undefined : (type.elementSize ?? 1) * fixedCount;
-        break;
-      case "string":
-        size = fixedCount;
-        break;
-      case "pad":
-        size = type.size;
-        break;
-      case "align":
-        size = offset === undefined ? undefined : (type.alignment - (offset % type.alignment)) % type.alignment;
-        break;
-      case "switch": {
-        const sizes = new Set(type.cases.map((c) => (c.struct === undefined ? 0 : c.struct.size)));
-        size = sizes.size === 1 && type.fallback === "error" ? [...sizes][0] : undefined;
-        break;
-      }
-    }
+    const size = fieldSize(type, count === undefined ? 1 : count.kind === "fixed" ? count.value : undefined, offset);
     const endian: Endian = f.endian ?? fileEndian ?? "context";
     const repr = f.repr === "number" ? "number" : "bigint";
-    const hidden = type.kind === "pad" || type.kind === "align" || constValue !== undefined || reserved !== undefined;
+    const padding = constructOf(type).padding === true;
+    // A field a later one fills in (a count, a switch's selector or size) is computed by the encoder.
+    const computed = filled.has(fieldName);
+    const hidden = padding || constValue !== undefined || reserved !== undefined || computed;
+    const fieldReserved = reserved ?? (padding ? "check" : undefined);
     fields.push({
       name: fieldName,
       doc: f.doc,
@@ -304,14 +318,15 @@ export function buildStruct(
       count,
       endian,
       constValue,
-      reserved: reserved ?? (type.kind === "pad" || type.kind === "align" ? "check" : undefined),
+      reserved: fieldReserved,
       valid,
       repr,
       typedArray: typedArray && count !== undefined && (type.kind === "int" || type.kind === "float"),
       offset,
       size,
-      computed: false,
+      computed,
       hidden,
+      ...fieldFacts({ type, count, repr, reserved: fieldReserved, constValue, valid }),
       source: where,
     });
     offset = offset === undefined || size === undefined ? undefined : offset + size;
@@ -323,5 +338,5 @@ export function buildStruct(
       size === undefined ? `declared size ${declaredSize}, but the struct has a variable size` : `declared size ${declaredSize}, but the fields add up to ${size}`,
     );
   }
-  return { kind: "struct", name, doc, module: file.name, source, fields, size, needsSection };
+  return { kind: "struct", name, doc, module: file.name, source, fields, size, needsSection, ...structFacts(fields, size) };
 }

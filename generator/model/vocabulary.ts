@@ -1,24 +1,12 @@
 import { alternatives } from "../diagnostics.js";
-import type { FloatType, IntName, IntType } from "./model.js";
+import { BUILTIN_TYPES } from "xenimage/reflect";
+import type { IntName, IntType } from "./model.js";
 
 // What the model passes share: the built-in types, the names generated code reserves, and the helpers
 // their messages use.
 
-export const INTS: Record<IntName, IntType> = {
-  u8: { kind: "int", name: "u8", size: 1, signed: false },
-  u16: { kind: "int", name: "u16", size: 2, signed: false },
-  u32: { kind: "int", name: "u32", size: 4, signed: false },
-  u64: { kind: "int", name: "u64", size: 8, signed: false },
-  i8: { kind: "int", name: "i8", size: 1, signed: true },
-  i16: { kind: "int", name: "i16", size: 2, signed: true },
-  i32: { kind: "int", name: "i32", size: 4, signed: true },
-  i64: { kind: "int", name: "i64", size: 8, signed: true },
-};
-export const FLOATS: Record<string, FloatType> = {
-  f32: { kind: "float", name: "f32", size: 4 },
-  f64: { kind: "float", name: "f64", size: 8 },
-};
-export const PRIMITIVES = [...Object.keys(INTS), ...Object.keys(FLOATS)];
+/** The integer types by name: the runtime's table (xenimage/reflect), which reflection reads the same names with. */
+export const INTS = Object.fromEntries(Object.entries(BUILTIN_TYPES).filter(([, t]) => t.kind === "int")) as Record<IntName, IntType>;
 
 /** Names that generated code uses itself; a field may not take them. */
 export const RESERVED_FIELD_NAMES = new Set(["entries", "rest", "unknown"]);

@@ -64,7 +64,7 @@ const field = {
     doc,
     units: { type: "string" },
     example: {},
-    type: { type: "string", description: "A primitive (u8…u64, i8…i64, f32, f64) or a declared type's name." },
+    type: { type: "string", description: "A built-in type (u8…u64, i8…i64, f32, f64, uuid) or a declared type's name." },
     bytes: countSpec,
     string: countSpec,
     pad: positiveInt,

@@ -56,7 +56,7 @@ import {
   XenDumpcoreNoteType,
   type Elf64Shdr,
 } from "../../generated/elf/index.js";
-import { ByteWriter, EncodeError, hex } from "../../runtime/index.js";
+import { ByteWriter, EncodeError, hex, NIL_UUID } from "../../runtime/index.js";
 import { encodeNote, noteSize } from "../elf/notes.js";
 import {
   ARM_PRSTATUS_ENTRY,
@@ -161,7 +161,7 @@ function collectPages(sections: readonly ImageSection[], losses: string[]): Page
 function headerLosses(header: Header, vcpus: number, pages: number, version: XenVersionBody, losses: string[]): void {
   if (header.domainId !== 0) losses.push(`header: domain_id ${header.domainId}: dump-core files do not record the domain id`);
   if (header.name !== "") losses.push(`header: name "${header.name}": dump-core files do not record the domain's name`);
-  if (header.uuid.some((b) => b !== 0)) losses.push("header: uuid: dump-core files do not record the domain's handle");
+  if (header.uuid !== NIL_UUID) losses.push("header: uuid: dump-core files do not record the domain's handle");
   if (header.memorySize !== BigInt(pages) * BigInt(PAGE_SIZE)) {
     losses.push(`header: memory_size ${header.memorySize}: dump-core files record only the pages they hold (${pages} × ${PAGE_SIZE} bytes)`);
   }

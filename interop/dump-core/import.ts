@@ -46,7 +46,7 @@ import {
   XenDumpcoreNoteTypeNames,
   type XenDumpcoreHeader,
 } from "../../generated/elf/index.js";
-import { ByteReader, DecodeError, hex, type DecodeErrorCode } from "../../runtime/index.js";
+import { ByteReader, DecodeError, hex, NIL_UUID, type DecodeErrorCode } from "../../runtime/index.js";
 import { decodeNotes, type ElfNote } from "../elf/notes.js";
 import { decodeElf, decodeElfIdentInfo, type ElfBytes, type ElfSection } from "../elf/reader.js";
 import { ARM_PSR_MODE_BIT, BATCH_PFNS, INVALID_PFN, MAGIC_HVM, MAGIC_PV, NOTE_NAME, PAGE_SIZE, SECTION } from "./format.js";
@@ -57,8 +57,8 @@ export interface ImportDumpCoreOptions {
   readonly domainId?: number;
   /** The domain's name (default ""). */
   readonly name?: string;
-  /** The domain's handle (default all zeros). */
-  readonly uuid?: Uint8Array;
+  /** The domain's handle, in the dashed lower-case form (default the nil uuid, all zeros). */
+  readonly uuid?: string;
   /** The guest's memory size (default: the pages the file holds × 4096). */
   readonly memorySize?: bigint;
   /** The number of vcpus (default: the contexts the file holds). */
@@ -289,7 +289,7 @@ export function importDumpCore(bytes: Uint8Array, options: ImportDumpCoreOptions
       domainId: options.domainId ?? 0,
       vcpuCount: options.vcpuCount ?? core.vcpus.length,
       memorySize: options.memorySize ?? BigInt(kept.length) * BigInt(PAGE_SIZE),
-      uuid: options.uuid ?? new Uint8Array(16),
+      uuid: options.uuid ?? NIL_UUID,
       name: options.name ?? "",
     },
     sections,

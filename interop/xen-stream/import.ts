@@ -33,7 +33,7 @@ import {
 } from "../../generated/xen_libxc/index.js";
 import { LibxlRecordType } from "../../generated/xen_libxl/index.js";
 import { decodeXlConfigData } from "../../generated/xen_xl/index.js";
-import { ByteReader, ByteWriter, DecodeError, OPTIONAL_BIT, type UnknownSection } from "../../runtime/index.js";
+import { ByteReader, ByteWriter, DecodeError, NIL_UUID, OPTIONAL_BIT, type UnknownSection } from "../../runtime/index.js";
 import { headerInit } from "./compare.js";
 import { LIBXC_STRUCTURAL, LIBXL_STRUCTURAL, MAX_BATCH_PFNS, recordLabel, SECTION, XENIMAGE_RECORD, type RecordLayerName } from "./constants.js";
 import { readXenStream, type XenRecord, type XenStream } from "./framing.js";
@@ -265,7 +265,7 @@ function xlConfig(optionalData: Uint8Array): { text: string | undefined; form: n
 
 interface ConfigFacts {
   name?: string;
-  uuid?: Uint8Array;
+  uuid?: string;
   vcpus?: number;
   memory?: bigint;
 }
@@ -302,8 +302,8 @@ function configFacts(text: string, where: { section: string; offset?: number }):
         path: "config.c_info.uuid",
       });
     }
-    const hex = uuid.replace(/-/g, "");
-    out.uuid = Uint8Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+    // libxl reads either case; the image holds the bytes, shown in lower case.
+    out.uuid = uuid.toLowerCase();
   }
   if (typeof b?.["max_vcpus"] === "number" && Number.isInteger(b["max_vcpus"]) && b["max_vcpus"] > 0 && b["max_vcpus"] <= 0xffff_ffff) out.vcpus = b["max_vcpus"];
   // Whole pages, as Xen takes it (max_pages = max_memkb >> 2): an image's memory_size is a multiple of the page size.
@@ -543,7 +543,7 @@ function importForeign(stream: XenStream, options: ImportOptions): ImageInit {
       domainId: 0,
       vcpuCount,
       memorySize: facts.memory ?? (maxPfn < 0 ? 0n : BigInt(maxPfn + 1) << BigInt(stream.domain.pageShift)),
-      uuid: facts.uuid ?? new Uint8Array(16),
+      uuid: facts.uuid ?? NIL_UUID,
       name: facts.name ?? "",
     },
     sections,

@@ -50,6 +50,7 @@ function formatScalar(field: Field, v: unknown): string {
     return `${hex(raw)}: ${parts.join(", ")}`;
   }
   if (t.kind === "float") return String(v);
+  if (t.kind === "uuid") return v as string;
   const n = v as Scalar;
   switch (t.kind) {
     case "enum":

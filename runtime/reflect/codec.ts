@@ -3,6 +3,7 @@ import { utf8Length, type ByteWriter } from "../byte-writer.js";
 import { DecodeError, EncodeError } from "../errors.js";
 import { decodeEntries, encodeEntries, expectEntrySize, NOT_AN_ARRAY, type EntryShape, type SectionContext } from "../section-codec.js";
 import type { NumericArrayType } from "../typed-arrays.js";
+import { readUuidAt, writeUuidAt } from "../uuid.js";
 import type { BitsType, Count, Field, FieldType, IntType, Section, SectionBody, StructType, SwitchType } from "./schema.js";
 import { matches } from "./schema.js";
 
@@ -45,6 +46,7 @@ function elementSize(field: Field): number | undefined {
   if (t.kind === "struct") return t.size;
   if (t.kind === "bytes") return t.elementSize ?? 1;
   if (t.kind === "string") return 1;
+  if (t.kind === "uuid") return 16;
   return undefined;
 }
 
@@ -152,6 +154,8 @@ function readElement(r: ByteReader, field: Field, trace: Trace): unknown {
       return decodeFields(r, t, undefined, trace);
     case "bytes":
       return r.bytesView(t.elementSize ?? 1);
+    case "uuid":
+      return readUuidAt(r, r.take(16));
     default:
       throw new DecodeError("internal", `no element reader for ${t.kind}`, { offset: r.offset });
   }
@@ -482,6 +486,8 @@ function writeElement(w: ByteWriter, field: Field, v: unknown): void {
       return encodeFields(w, t, v as Record<string, unknown>);
     case "bytes":
       return w.bytes(v as Uint8Array, t.elementSize ?? 1);
+    case "uuid":
+      return writeUuidAt(w, w.reserve(16), v as string);
     default:
       throw new EncodeError("internal", `no element writer for ${t.kind}`, { offset: w.pos });
   }

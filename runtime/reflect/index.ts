@@ -4,7 +4,7 @@
  * that need no generated code, a walk that reports every field with its offset and size, the JSON shapes
  * of `dump`, and the image container itself ({@link reflectFormat}).
  */
-export { Schema, propertyName, matches } from "./schema.js";
+export { Schema, BUILTIN_TYPES, pascalName, propertyName, matches } from "./schema.js";
 export type {
   BitField,
   BitsType,

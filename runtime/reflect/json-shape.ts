@@ -32,6 +32,7 @@ function elementShape(field: Field): JsonShape {
     case "bytes":
       return "bytes";
     case "string":
+    case "uuid":
       return "string";
     case "switch":
       return {

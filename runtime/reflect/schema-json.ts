@@ -9,9 +9,9 @@
 /**
  * The version of this serialization; a reader refuses others. Version 2 added `valid` on fields,
  * `closed` on enums and `negated` on a count_of (which changes what the count counts, so a version-1
- * reader must not read it).
+ * reader must not read it). Version 3 added the built-in type `uuid`.
  */
-export const SCHEMA_JSON_VERSION = 2;
+export const SCHEMA_JSON_VERSION = 3;
 
 /** An integer: a JSON number, or a bigint written as `"123n"`. */
 export type IntJson = number | string;
@@ -19,7 +19,10 @@ export type IntJson = number | string;
 /** The integer and float types of the schema language. */
 export type ScalarName = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "f32" | "f64";
 
-/** What a field holds: a scalar or declared type by name, or a construct of its own. */
+/** The built-in types a field names (`type: uuid`): the scalars and the uuid. */
+export type BuiltinName = ScalarName | "uuid";
+
+/** What a field holds: a built-in or declared type by name, or a construct of its own. */
 export type TypeJson =
   | string
   | { readonly kind: "bytes"; readonly elementSize?: number }

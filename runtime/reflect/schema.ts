@@ -1,5 +1,5 @@
 import { EncodeError } from "../errors.js";
-import { SCHEMA_JSON_VERSION, type BodyJson, type CountJson, type DeclJson, type FieldJson, type IntJson, type RuleJson, type ScalarName, type SchemaJson, type SectionJson } from "./schema-json.js";
+import { SCHEMA_JSON_VERSION, type BodyJson, type CountJson, type DeclJson, type FieldJson, type IntJson, type RuleJson, type BuiltinName, type ScalarName, type SchemaJson, type SectionJson } from "./schema-json.js";
 
 /**
  * The schema model as the runtime sees it: the embedded JSON (see {@link SchemaJson}) with every
@@ -82,6 +82,11 @@ export interface BitsType {
   readonly fields: readonly BitField[];
 }
 
+/** A UUID: 16 bytes, held as the lower-case dashed 8-4-4-4-12 string. */
+export interface UuidType {
+  readonly kind: "uuid";
+}
+
 /** A tagged union selected by an earlier field. */
 export interface SwitchType {
   readonly kind: "switch";
@@ -100,6 +105,7 @@ export type FieldType =
   | BitsType
   | StructType
   | { readonly kind: "bytes"; readonly elementSize: number | undefined }
+  | UuidType
   | { readonly kind: "string"; readonly encoding: "ascii" | "utf8" }
   | SwitchType
   | { readonly kind: "pad"; readonly size: number }
@@ -203,13 +209,18 @@ export interface Container {
   readonly end: Section;
 }
 
-/** `user_regs` → `userRegs`, as the generated interfaces name properties. */
-export function propertyName(schemaName: string): string {
-  const pascal = schemaName
+/** `cpu_user_regs_x86_64` → `CpuUserRegsX8664`, as the generated code names types. */
+export function pascalName(schemaName: string): string {
+  return schemaName
     .split("_")
     .filter((p) => p !== "")
     .map((p) => p[0]!.toUpperCase() + p.slice(1))
     .join("");
+}
+
+/** `user_regs` → `userRegs`, as the generated interfaces name properties. */
+export function propertyName(schemaName: string): string {
+  const pascal = pascalName(schemaName);
   return pascal === "" ? "" : pascal[0]!.toLowerCase() + pascal.slice(1);
 }
 
@@ -217,7 +228,11 @@ function intOf(v: IntJson): number | bigint {
   return typeof v === "string" ? BigInt(v.slice(0, -1)) : v;
 }
 
-const SCALARS: { readonly [K in ScalarName]: IntType | FloatType } = {
+/**
+ * The types a schema names without declaring them; the compiler resolves the same names from this
+ * table, so the two never disagree on a size or a sign.
+ */
+export const BUILTIN_TYPES: { readonly [K in ScalarName]: IntType | FloatType } & { readonly uuid: UuidType } = {
   u8: { kind: "int", name: "u8", size: 1, signed: false },
   u16: { kind: "int", name: "u16", size: 2, signed: false },
   u32: { kind: "int", name: "u32", size: 4, signed: false },
@@ -228,6 +243,7 @@ const SCALARS: { readonly [K in ScalarName]: IntType | FloatType } = {
   i64: { kind: "int", name: "i64", size: 8, signed: true },
   f32: { kind: "float", name: "f32", size: 4 },
   f64: { kind: "float", name: "f64", size: 8 },
+  uuid: { kind: "uuid" },
 };
 
 /** The schema is not one this runtime can read (a reference to nothing, an unknown version). */
@@ -258,7 +274,7 @@ export class Schema {
       if (types.has(d.name)) broken(`${d.name} is declared twice`);
       types.set(d.name, shell(d));
     }
-    const lookup = (name: string): Declaration | IntType | FloatType => SCALARS[name as ScalarName] ?? types.get(name) ?? broken(`unknown type ${name}`);
+    const lookup = (name: string): Declaration | IntType | FloatType | UuidType => BUILTIN_TYPES[name as BuiltinName] ?? types.get(name) ?? broken(`unknown type ${name}`);
     for (const d of json.types) {
       const target = types.get(d.name)! as { fields: unknown };
       if (d.kind === "struct") pending.push(() => (target.fields = resolveFields(d.fields, lookup, d.name)));
@@ -354,15 +370,15 @@ function shell(d: DeclJson): Declaration {
 }
 
 function intScalar(name: ScalarName): IntType {
-  const t = SCALARS[name];
+  const t = BUILTIN_TYPES[name] as IntType | FloatType | undefined;
   return t?.kind === "int" ? t : broken(`${name} is not an integer type`);
 }
 
-function enumOf(t: Declaration | IntType | FloatType, name: string): EnumType {
+function enumOf(t: Declaration | IntType | FloatType | UuidType, name: string): EnumType {
   return t.kind === "enum" ? t : broken(`${name} is not an enum`);
 }
 
-function resolveFields(fields: readonly FieldJson[], lookup: (name: string) => Declaration | IntType | FloatType, owner: string): Field[] {
+function resolveFields(fields: readonly FieldJson[], lookup: (name: string) => Declaration | IntType | FloatType | UuidType, owner: string): Field[] {
   const out: Field[] = [];
   const named = (name: string) => out.find((f) => f.name === name) ?? broken(`${owner}: no earlier field ${name}`);
   for (const f of fields) {

@@ -1,5 +1,6 @@
 import type { EnumDecl, Field, FieldType, IntName, IntType, Model, Source, StructDecl } from "../../generator/model/model.js";
 import type { RenderContext } from "../../generator/emit/docs/type-blocks.js";
+import { fieldFacts, structFacts } from "../../generator/model/structs.js";
 
 /** Small hand-built model pieces for the renderer unit tests: exact output is easy to read off them. */
 
@@ -12,7 +13,7 @@ export function int(name: IntName): IntType {
 
 /** A field; `size` and `offset` as the model would compute them (undefined after a variable field). */
 export function field(name: string, type: FieldType, size: number | undefined, offset: number | undefined, extra: Partial<Field> = {}): Field {
-  return {
+  const f: Omit<Field, "isArray" | "elementSize" | "byteOrdered" | "fallible"> = {
     name,
     doc: `The ${name}.`,
     units: undefined,
@@ -32,10 +33,11 @@ export function field(name: string, type: FieldType, size: number | undefined, o
     source: at,
     ...extra,
   };
+  return { ...f, ...fieldFacts(f), ...extra };
 }
 
 export function struct(name: string, fields: Field[], size: number | undefined): StructDecl {
-  return { kind: "struct", name, doc: `The ${name} struct.`, module: "test", source: at, fields, size, needsSection: false };
+  return { kind: "struct", name, doc: `The ${name} struct.`, module: "test", source: at, fields, size, needsSection: false, ...structFacts(fields, size) };
 }
 
 export function enumDecl(name: string, values: [string, number][]): EnumDecl {

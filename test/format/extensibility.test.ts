@@ -10,7 +10,8 @@ import { syntheticGuest } from "../../synthetic/guest.js";
 
 // The format grows by schema edits alone: a maintainer adds a section in YAML and regenerates. This
 // test does exactly that, in a scratch copy of schema/, and plays the new writer against the reader
-// that was generated before the change ("old reader").
+// that was generated before the change ("old reader"). The new section uses constructs of every
+// sort (a number, a uuid, a string), so none of them needs code of its own either.
 
 const SCRATCH = join("test", `.ext-scratch-${process.pid}`);
 
@@ -36,13 +37,14 @@ sections:
     doc: Free-form notes an operator attached to the guest, with the time they were written.
     fields:
       - { name: written_at, type: u64, units: seconds since 1970, doc: When the notes were written. }
+      - { name: host, type: uuid, doc: The host that wrote them (a construct the format gained after the reader). }
       - { name: notes, string: rest, doc: The notes. }
 `;
 
 let newOptional: Awaited<ReturnType<typeof generateWith>>;
 let newMandatory: Awaited<ReturnType<typeof generateWith>>;
 const base = syntheticGuest("pv-x86_64", { vcpus: 1, memoryBytes: 8 * 4096 });
-const notes = { type: "guest_notes", body: { writtenAt: 1_764_000_000n, notes: "migrated for maintenance" } };
+const notes = { type: "guest_notes", body: { writtenAt: 1_764_000_000n, host: "4c4c4544-0031-3910-8051-b4c04f4e3232", notes: "migrated for maintenance" } };
 const withNotes = { ...base, sections: [base.sections[0]!, notes, ...base.sections.slice(1)] } as unknown as ImageInit;
 
 beforeAll(async () => {

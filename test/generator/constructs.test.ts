@@ -60,7 +60,7 @@ const sample: Everything = {
     { x: 5, y: 6, z: 7, w: 8n },
   ],
   tag: "TAG",
-  uuid: Uint8Array.from({ length: 16 }, (_, i) => i),
+  uuid: "00010203-0405-0607-0809-0a0b0c0d0e0f",
   items: [1, 2, 0xffff_ffff],
   blob: Uint8Array.of(9, 8, 7),
   label: "héllo",
@@ -138,6 +138,30 @@ describe("struct of every field kind", () => {
     expect(() => encode({ ...sample, tag: "TOO LONG!" })).toThrowError(/at most 8 fit.*field tag/);
     expect(() => encode({ ...sample, id64: 1 as unknown as bigint })).toThrowError(EncodeError);
     expect(() => encode({ ...sample, corners: undefined as unknown as [] })).toThrowError(/field corners/);
+  });
+
+  it("holds a uuid as its 16 bytes in order, shown in the dashed lower-case form", () => {
+    const at = Buffer.from(bytes).indexOf(Buffer.from(Array.from({ length: 16 }, (_, i) => i)));
+    expect(at).toBeGreaterThan(0);
+    const other = encode({ ...sample, uuid: "ffeeddcc-bbaa-9988-7766-554433221100" });
+    expect(Array.from(other.subarray(at, at + 16))).toEqual(Array.from({ length: 16 }, (_, i) => 0xff - i * 0x11));
+    expect(decodeEverything(new ByteReader(other)).uuid).toBe("ffeeddcc-bbaa-9988-7766-554433221100");
+  });
+
+  it("refuses a uuid in any other form with an EncodeError naming the field and its offset", () => {
+    const at = Buffer.from(bytes).indexOf(Buffer.from(Array.from({ length: 16 }, (_, i) => i)));
+    const forms = ["00010203-0405-0607-0809-0A0B0C0D0E0F", "000102030405060708090a0b0c0d0e0f", "{00010203-0405-0607-0809-0a0b0c0d0e0f}", "00010203-0405-0607-0809-0a0b0c0d0e0", 42, new Uint8Array(16), undefined];
+    for (const uuid of forms) {
+      let error: unknown;
+      try {
+        encode({ ...sample, uuid: uuid as string });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, String(uuid)).toBeInstanceOf(EncodeError);
+      expect([(error as EncodeError).code, (error as EncodeError).path, (error as EncodeError).offset], String(uuid)).toEqual(["invalid-value", "uuid", at]);
+      expect((error as EncodeError).message).toMatch(/is not a uuid in the lower-case 8-4-4-4-12 form/);
+    }
   });
 
   it("names the field where a truncated input ends", () => {

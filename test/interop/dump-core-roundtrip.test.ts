@@ -11,7 +11,7 @@ import {
   type PfnWord,
 } from "../../generated/index.js";
 import { dumpCoreLosses, exportDumpCore, importDumpCore, planDumpCore } from "../../interop/dump-core/index.js";
-import { EncodeError } from "../../runtime/index.js";
+import { EncodeError, NIL_UUID } from "../../runtime/index.js";
 import { GUEST_KINDS, syntheticCoreImage } from "../../synthetic/guest.js";
 
 // Our core image → dump-core → our core image. The header fields a dump-core file does not record
@@ -87,7 +87,7 @@ describe("core image → dump-core → core image", () => {
         `header: name "synthetic-${kind}": dump-core files do not record the domain's name`,
         "header: uuid: dump-core files do not record the domain's handle",
       ]);
-      const plain = { ...image, header: { ...image.header, domainId: 0, name: "", uuid: new Uint8Array(16) } };
+      const plain = { ...image, header: { ...image.header, domainId: 0, name: "", uuid: NIL_UUID } };
       expect(dumpCoreLosses(plain)).toEqual([]);
       // Strict export accepts an image it carries whole, and the import needs no help for it.
       const strict = importDumpCore(exportDumpCore(plain, { strict: true }));

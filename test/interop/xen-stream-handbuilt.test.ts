@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Arch, GuestType, ImageType, type ImageSection, type KnownSection, verifyImage } from "../../generated/index.js";
+import { Arch, GuestType, ImageType, type ImageSection, type KnownSection, encodeImage, verifyImage } from "../../generated/index.js";
 import { exportXenStream, importXenStream, readXenStream, sameImage, XEN_CARRIER_SECTIONS } from "../../interop/xen-stream/index.js";
 import { syntheticGuest } from "../../synthetic/guest.js";
 import { checkXenStream } from "./xen-stream-checker.js";
@@ -316,7 +316,9 @@ describe("hand-built libxl streams and xl save files", () => {
     const image = importXenStream(stream);
     expect((image.sections[1] as KnownSection & { type: "guest_config" }).body.config).toBe(json);
     expect(image.header).toMatchObject({ name: "web01", vcpuCount: 4, memorySize: 1n << 30n, imageType: ImageType.save });
-    expect(Array.from(image.header.uuid)).toEqual([0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78, 0x87, 0x96, 0xa5, 0xb4, 0xc3, 0xd2, 0xe1, 0xf0]);
+    expect(image.header.uuid).toBe("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+    // The header holds the 16 bytes in the order the text gives them.
+    expect(Array.from(encodeImage(image).subarray(48, 64))).toEqual([0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78, 0x87, 0x96, 0xa5, 0xb4, 0xc3, 0xd2, 0xe1, 0xf0]);
     expect(sameBytes(exportXenStream(image, { layer: "xl" }), stream)).toBe(true);
     // A config without its NUL (not what xl writes, but what it reads) is kept as it was too.
     const bare = concat(xlHeader({ optionalData: xlConfig(json, false) }), libxl());

@@ -1,12 +1,15 @@
 import fc from "fast-check";
-import type { BitsDecl, Field, IntType, Model, SectionBody, StructDecl, ValidValues } from "../../generator/model/model.js";
+import type { ArbitraryKit } from "../../generator/constructs/construct.js";
+import { constructOf } from "../../generator/constructs/registry.js";
+import type { Field, IntType, Model, SectionBody, StructDecl, ValidValues } from "../../generator/model/model.js";
 import type { ImageInit, ImageSection } from "../../generated/index.js";
 import { camel } from "../../generator/emit/names.js";
 import { NUMERIC_ARRAYS } from "../../runtime/typed-arrays.js";
 
 /**
  * fast-check arbitraries derived from the schema model, so every section is property-tested the day
- * it is added: no arbitrary here names a particular section or struct.
+ * it is added: no arbitrary here names a particular section or struct. What values a type takes is
+ * its construct's (generator/constructs/); this file walks structs, counts and arrays.
  */
 
 const utf8 = new TextEncoder();
@@ -18,20 +21,6 @@ function intArbitrary(t: IntType, asNumber: boolean): fc.Arbitrary<number | bigi
     return t.signed ? fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }) : fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
   }
   return t.signed ? fc.integer({ min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 }) : fc.integer({ min: 0, max: 2 ** bits - 1 });
-}
-
-function bitsArbitrary(decl: BitsDecl): fc.Arbitrary<Record<string, unknown>> {
-  const shape: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const f of decl.fields) {
-    if (f.reserved !== undefined) continue;
-    const max = (1n << BigInt(f.width)) - 1n;
-    const any = f.repr === "number" ? fc.integer({ min: 0, max: Number(max) > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Number(max) }) : fc.bigInt({ min: 0n, max });
-    if (f.enumType !== undefined) {
-      const named = f.enumType.values.map((v) => (f.repr === "number" ? Number(v.value) : BigInt(v.value)));
-      shape[camel(f.name)] = fc.oneof(fc.constantFrom(...named), any);
-    } else shape[camel(f.name)] = any;
-  }
-  return fc.record(shape);
 }
 
 /** Strings that fit `maxBytes` UTF-8 bytes and hold no NUL (the terminator of fixed strings). */
@@ -54,60 +43,33 @@ function validArbitrary(t: IntType, valid: ValidValues, asNumber: boolean): fc.A
   return fc.bigInt({ min: first, max: hi / step }).map((k) => out(k * step));
 }
 
-/** One element of a field (ignoring its count). */
-function elementArbitrary(field: Field): fc.Arbitrary<unknown> {
-  const t = field.type;
-  switch (t.kind) {
-    case "int":
-      if (field.valid !== undefined) return validArbitrary(t, field.valid, t.size === 8 && field.repr === "number");
-      return intArbitrary(t, t.size === 8 && field.repr === "number");
-    case "float":
-      return t.size === 4 ? fc.float() : fc.double();
-    case "enum":
-      // A closed enum's other values are invalid: a writer refuses them.
-      if (t.closed) return fc.constantFrom(...t.values.map((v) => v.value));
-      return fc.oneof(fc.constantFrom(...t.values.map((v) => v.value)), intArbitrary(t.base, false));
-    case "flags":
-      return intArbitrary(t.base, false);
-    case "bits":
-      return bitsArbitrary(t);
-    case "struct":
-      return structArbitrary(t);
-    case "bytes":
-      return fc.uint8Array({ minLength: t.elementSize ?? 0, maxLength: t.elementSize ?? 64 });
-    default:
-      throw new Error(`no element arbitrary for ${t.kind}`);
-  }
+type Arb = fc.Arbitrary<unknown>;
+
+/** The generators each construct's arbitrary (generator/constructs/) is written in, from fast-check. */
+const kit: ArbitraryKit<Arb> = {
+  integer: (min, max) => fc.integer({ min, max }),
+  bigInt: (min, max) => fc.bigInt({ min, max }),
+  float: (size) => (size === 4 ? fc.float() : fc.double()),
+  constantFrom: (values) => fc.constantFrom(...values),
+  oneof: (arbitraries) => fc.oneof(...arbitraries),
+  record: (shape) => fc.record(shape),
+  bytes: (minLength, maxLength) => fc.uint8Array({ minLength, maxLength }),
+  text: stringArbitrary,
+  map: (arbitrary, f) => arbitrary.map((v) => f(v as never)),
+  filter: (arbitrary, f) => arbitrary.filter((v) => f(v as never)),
+  struct: (decl) => structArbitrary(decl),
+  integerOf: (base, asNumber, valid) => (valid === undefined ? intArbitrary(base, asNumber) : validArbitrary(base, valid, asNumber)),
+};
+
+/** One element of a field (the whole field when it is not an array), from its construct. */
+function elementArbitrary(field: Field): Arb {
+  return constructOf(field.type).arbitrary(field, field.type, kit);
 }
 
-function isArray(field: Field): boolean {
-  const t = field.type;
-  return field.count !== undefined && !(t.kind === "bytes" && t.elementSize === undefined) && t.kind !== "string";
-}
-
-function fieldArbitrary(field: Field, struct: StructDecl): fc.Arbitrary<unknown> {
-  const t = field.type;
-  if (t.kind === "string") {
-    const n = field.count?.kind === "fixed" ? field.count.value : 48;
-    return stringArbitrary(n, t.encoding === "ascii");
-  }
-  if (t.kind === "bytes" && t.elementSize === undefined) {
-    const n = field.count?.kind === "fixed" ? field.count.value : undefined;
-    return fc.uint8Array({ minLength: n ?? 0, maxLength: n ?? 64 });
-  }
-  if (t.kind === "switch") {
-    const cases = t.cases.map((c) => (c.struct === undefined ? fc.constant({ type: c.name }) : structArbitrary(c.struct).map((value) => ({ type: c.name, value }))));
-    if (t.fallback === "bytes") {
-      const used = new Set(t.cases.map((c) => BigInt(c.value)));
-      const selector = intArbitrary(t.selector.type.kind === "enum" ? t.selector.type.base : (t.selector.type as IntType), false).filter((v) => !used.has(BigInt(v)));
-      cases.push(fc.record({ type: fc.constant("unknown"), selector, bytes: fc.uint8Array({ maxLength: 32 }) }));
-    }
-    return fc.oneof(...cases);
-  }
-  if (!isArray(field)) return elementArbitrary(field);
+function fieldArbitrary(field: Field): Arb {
+  if (!field.isArray) return elementArbitrary(field);
   const count = field.count!;
   if (count.kind === "count_of") throw new Error("count_of arrays are built with their counted array");
-  void struct;
   const array = count.kind === "fixed" ? fc.array(elementArbitrary(field), { minLength: count.value, maxLength: count.value }) : fc.array(elementArbitrary(field), { maxLength: MAX_VARIABLE });
   return field.typedArray ? array.map((values) => typedArrayOf(field, values)) : array;
 }
@@ -126,7 +88,7 @@ export function structArbitrary(struct: StructDecl): fc.Arbitrary<Record<string,
   const visible = struct.fields.filter((f) => !f.hidden);
   const dependent = visible.filter((f) => f.count?.kind === "count_of");
   const independent: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const f of visible) if (!dependent.includes(f)) independent[camel(f.name)] = fieldArbitrary(f, struct);
+  for (const f of visible) if (!dependent.includes(f)) independent[camel(f.name)] = fieldArbitrary(f);
   const base = fc.record(independent);
   if (dependent.length === 0) return base;
   return base.chain((value) => {

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isFixed } from "../../generator/emit/fixed-struct.js";
 import { pascal } from "../../generator/emit/names.js";
 import type { ModuleDecl, StructDecl } from "../../generator/model/model.js";
 import { compileLibrary, compileSchemas, libraryDirs } from "../../generator/pipeline.js";
@@ -54,7 +53,7 @@ function outcome(f: () => unknown): { value: unknown } | { error: string } {
 
 const cases = [{ dir: "", modules: model.modules }, ...libraries].flatMap(({ dir, modules }) =>
   modules.flatMap((module) =>
-    module.decls.filter((d): d is StructDecl => d.kind === "struct" && isFixed(d)).map((struct) => [`${dir}${module.name}: ${struct.name}`, dir, module, struct] as const),
+    module.decls.filter((d): d is StructDecl => d.kind === "struct" && d.positional).map((struct) => [`${dir}${module.name}: ${struct.name}`, dir, module, struct] as const),
   ),
 );
 

@@ -81,9 +81,7 @@ function pinnedOrders(model: Model): { readonly files: string[]; readonly fields
     for (const d of m.decls) {
       if (d.kind !== "struct") continue;
       for (const f of d.fields) {
-        const t = f.type;
-        const sized = t.kind === "int" || t.kind === "float" ? t.size : t.kind === "enum" || t.kind === "flags" || t.kind === "bits" ? t.base.size : 0;
-        if (sized > 1 && f.endian !== "context") {
+        if (f.byteOrdered && f.endian !== "context") {
           files.add(schemaFileName(m));
           fields++;
         }

@@ -1,5 +1,5 @@
 import type { Model, SectionBody, SectionDecl } from "../../model/model.js";
-import { entriesElementSize, entriesField } from "../section.js";
+import { entriesField } from "../section.js";
 import { code, joinText, link, para, type Page, type Text } from "./doc-tree.js";
 import { sectionPageId } from "./rules-page.js";
 
@@ -11,7 +11,7 @@ import { sectionPageId } from "./rules-page.js";
 /** A struct body that is nothing but an array counting the table's entries reads as an array section. */
 function onlyEntries(body: SectionBody): number | undefined {
   const counted = entriesField(body);
-  return counted !== undefined && body.kind === "struct" && body.struct.fields.length === 1 ? entriesElementSize(counted) : undefined;
+  return counted !== undefined && body.kind === "struct" && body.struct.fields.length === 1 ? counted.elementSize : undefined;
 }
 
 function bodySummary(section: SectionDecl): Text {

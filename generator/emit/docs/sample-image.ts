@@ -45,6 +45,8 @@ function sampleElement(field: Field, position: number): unknown {
       return sampleStruct(t);
     case "bytes":
       return new Uint8Array(t.elementSize ?? 0);
+    case "uuid":
+      return typeof example === "string" ? example : "00000000-0000-0000-0000-000000000000";
     default:
       return undefined;
   }

@@ -3,7 +3,7 @@ import { code, heading, joinText, para, type Block, type Page, type Text } from 
 import { conditionsText, sectionPageId, sectionUsage } from "./rules-page.js";
 import { isPadding, layoutStruct } from "./struct-layout.js";
 import { collectTypes, declBlocks, structBlocks, typeAnchor, typeRef, typeText, type RenderContext } from "./type-blocks.js";
-import { entriesElementSize, entriesField } from "../section.js";
+import { entriesField } from "../section.js";
 
 /**
  * One page per section type: its registry facts, which images use it, each layout (per architecture or
@@ -90,7 +90,7 @@ function bodyBlocks(model: Model, body: SectionBody, ctx: RenderContext): Block[
     ];
   }
   const counted = entriesField(body);
-  const entrySize = counted === undefined ? undefined : entriesElementSize(counted);
+  const entrySize = counted?.elementSize;
   const size =
     s.size !== undefined
       ? `The body is one ${s.name}, always ${s.size} bytes; the table entry's entry_count and entry_size are 0.`

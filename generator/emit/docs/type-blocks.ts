@@ -1,6 +1,7 @@
-import type { BitsDecl, Decl, EnumDecl, EnumValue, Field, FlagsDecl, LibraryModel, StructDecl } from "../../model/model.js";
+import type { BitsDecl, Decl, EnumDecl, Field, FlagsDecl, LibraryModel, StructDecl } from "../../model/model.js";
+import type { DocsKit } from "../../constructs/construct.js";
+import { constructOf } from "../../constructs/registry.js";
 import { code, heading, joinText, link, para, type Block, type Inline, type Text } from "./doc-tree.js";
-import { typedArrayTsType } from "../scalars.js";
 import { describeValueRule } from "../valid.js";
 import { buildOctetDiagram } from "./octet-diagram.js";
 import { countText, fieldLabel, isPadding, layoutStruct } from "./struct-layout.js";
@@ -49,61 +50,28 @@ export function collectTypes(struct: StructDecl, out: Set<Decl>): void {
     if (out.has(decl)) return;
     out.add(decl);
     if (decl.kind === "struct") collectTypes(decl, out);
-    if (decl.kind === "bits") for (const f of decl.fields) if (f.enumType !== undefined) visit(f.enumType);
   };
-  for (const field of struct.fields) {
-    const t = field.type;
-    if (t.kind === "enum" || t.kind === "flags" || t.kind === "bits" || t.kind === "struct") visit(t);
-    if (t.kind === "switch") for (const c of t.cases) if (c.struct !== undefined) visit(c.struct);
-  }
+  for (const field of struct.fields) for (const decl of constructOf(field.type).uses?.(field.type) ?? []) visit(decl);
 }
 
 /** The byte order of a field as the field table shows it; `context` names the order a `context` field follows. */
 export function byteOrderText(field: Field, context = "header"): string {
-  const t = field.type;
-  const size = t.kind === "int" || t.kind === "float" ? t.size : t.kind === "enum" || t.kind === "flags" || t.kind === "bits" ? t.base.size : undefined;
-  if (size === undefined || size === 1) return "—";
+  if (!field.byteOrdered) return "—";
   return field.endian === "context" ? context : field.endian;
+}
+
+/** What a construct's docs need from this back end: links to declared types, the ` × count` suffix. */
+function docsKit(field: Field, ctx: RenderContext): DocsKit {
+  return {
+    typeRef: (decl) => typeRef(decl, ctx),
+    times: (name) => (field.count === undefined ? name : [...name, ` × ${countText(field.count)}`]),
+  };
 }
 
 /** A field's type, with links to declared types: `u32`, `trap_info_x86_64 × 256`, `bytes[512]`. */
 export function typeText(field: Field, ctx: RenderContext): Text {
-  const t = field.type;
-  const times = (name: Inline[]): Inline[] => (field.count === undefined ? name : [...name, ` × ${countText(field.count)}`]);
-  switch (t.kind) {
-    case "int":
-    case "float":
-      // How the reference decoder holds an array (a typed array) is no part of the format: the table gives the bytes.
-      return times([code(t.name)]);
-    case "enum":
-    case "flags":
-    case "bits":
-      return times([typeRef(t, ctx), ` (${t.kind} ${t.base.name})`]);
-    case "struct":
-      return times([typeRef(t, ctx)]);
-    case "bytes":
-      return t.elementSize === undefined ? ["bytes"] : times([`bytes[${t.elementSize}]`]);
-    case "string":
-      return [`${t.encoding === "ascii" ? "ASCII" : "UTF-8"} string`];
-    case "pad":
-      return ["zero bytes"];
-    case "align":
-      return ["zero bytes"];
-    case "switch":
-      // Several selector values may share a layout: each struct once, in case order.
-      return ["one of ", ...joinText([...new Set(t.cases.flatMap((c) => (c.struct === undefined ? [] : [c.struct])))].map((s) => [typeRef(s, ctx)]), ", ")];
-    default:
-      return [(t as { kind: string }).kind];
-  }
+  return constructOf(field.type).docType(field, field.type, docsKit(field, ctx));
 }
-
-/** `little (1)`: an enum value's name and number. */
-function valueText(v: EnumValue): string {
-  return `${v.name} (${typeof v.value === "bigint" ? `0x${v.value.toString(16)}` : v.value})`;
-}
-
-/** Enums with at most this many values are spelled out inside the field table too. */
-const INLINE_ENUM_VALUES = 6;
 
 /** What values a field may hold, and who fills it in. */
 export function allowedValues(struct: StructDecl, field: Field, ctx: RenderContext): Text {
@@ -128,30 +96,14 @@ export function allowedValues(struct: StructDecl, field: Field, ctx: RenderConte
   if (isPadding(field)) add(field.reserved === "ignore" ? "written as zero, ignored when read" : "zero (readers reject non-zero)");
   else if (field.reserved === "check") add("zero (readers reject non-zero)");
   else if (field.reserved === "ignore") add("written as zero, ignored when read");
-  const users = struct.fields.filter(
-    (f) => (f.count?.kind === "field" && f.count.field === field) || (f.type.kind === "switch" && (f.type.selector === field || f.type.size === field)),
-  );
-  for (const user of users) {
-    if (user.type.kind === "switch" && user.type.selector === field) {
-      add("selects the layout of ", code(user.name), " (written from the case the writer encodes)");
-    } else if (user.type.kind === "switch" && user.type.size === field) {
-      add("the size in bytes of ", code(user.name), " (written by the writer)");
-    } else {
-      add(`the number of ${user.type.kind === "string" || (user.type.kind === "bytes" && user.type.elementSize === undefined) ? "bytes" : "elements"} of `, code(user.name), " (written by the writer)");
+  for (const user of struct.fields) {
+    const c = constructOf(user.type);
+    if (c.fills?.(user.type, field) === true) add(...c.docFills!(user.type, field, user));
+    else if (user.count?.kind === "field" && user.count.field === field) {
+      add(`the number of ${user.isArray ? "elements" : "bytes"} of `, code(user.name), " (written by the writer)");
     }
   }
-  if (t.kind === "enum") {
-    if (t.values.length <= INLINE_ENUM_VALUES) add(...joinText(t.values.map((v) => [valueText(v)]), ", "), "; see ", typeRef(t, ctx));
-    else add("one of the ", typeRef(t, ctx), " values");
-    if (t.closed && field.count === undefined) add("a closed enum: readers reject any other value (", code("field-value"), ")");
-  } else if (t.kind === "flags") add("bits of ", typeRef(t, ctx));
-  else if (t.kind === "bits") add("bit fields of ", typeRef(t, ctx));
-  else if (t.kind === "string") add(t.encoding === "ascii" ? "ASCII" : "UTF-8", field.count?.kind === "rest" ? " text filling the rest of the body, with no terminator: a NUL byte is no part of it, and readers reject one (string)" : " text, NUL-padded: the text ends at the first NUL (or fills the field), every byte after it is zero, and readers reject a non-zero one (string)");
-  else if (t.kind === "switch") {
-    const cases = t.cases.map((c): Text => [`${typeof c.value === "bigint" ? `0x${c.value.toString(16)}` : c.value} (${c.name}) → `, ...(c.struct === undefined ? ["empty"] : [typeRef(c.struct, ctx)])]);
-    add(code(t.selector.name), " selects: ", ...joinText(cases, ", "));
-    add(t.fallback === "bytes" ? "other selector values: the bytes are kept as they are" : "other selector values: readers reject the image");
-  }
+  constructOf(t).docValues?.(field, t, docsKit(field, ctx), add);
   if (field.count?.kind === "count_of") {
     const c = field.count;
     const names = joinText(c.values.map((v) => [code(v.name)]), ", ");

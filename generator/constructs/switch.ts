@@ -1,13 +1,64 @@
 import type { Field, StructDecl, SwitchType } from "../model/model.js";
-import type { ModuleEmitter } from "./module-emitter.js";
-import { camel, constant, fieldLocal, literal, local, pascal, str } from "./names.js";
-import { intBase, intMethod, intTsType } from "./scalars.js";
+import { code, joinText, type Text } from "../emit/docs/doc-tree.js";
+import { compact } from "../emit/compact.js";
+import type { ModuleEmitter } from "../emit/module-emitter.js";
+import { camel, constant, fieldLocal, literal, local, pascal, str } from "../emit/names.js";
+import { intBase, intMethod, intTsType } from "../emit/scalars.js";
+import type { Construct } from "./construct.js";
 
 /**
  * Switch fields (tagged unions): the union type, the selector table, and the statements that decode
  * one case (inside a sub-reader of exactly `size` bytes when there is a size field) and encode it
  * (filling in the selector and patching the size once the body is written).
  */
+
+/** A tagged union: an earlier field selects the case's struct, another (optional) gives its size. */
+export const switchConstruct: Construct<SwitchType> = {
+  kind: "switch",
+  size(t) {
+    const sizes = new Set(t.cases.map((c) => (c.struct === undefined ? 0 : c.struct.size)));
+    return sizes.size === 1 && t.fallback === "error" ? [...sizes][0] : undefined;
+  },
+  elementSize: () => undefined,
+  repeats: () => false,
+  byteOrdered: () => false,
+  fallible: () => true,
+  tsType: (_m, field, _t, struct) => switchTypeName(struct, field),
+  declare: (m, struct, field) => emitSwitchTypes(m, struct, field),
+  decodeField: (m, struct, field) => decodeSwitch(m, struct, field),
+  encodeField: (m, _struct, field) => encodeSwitch(m, field),
+  fills: (t, other) => t.selector === other || t.size === other,
+  encodeComputed: (struct, part, switchField) => encodeSwitchPart(struct, part, switchField),
+  schemaJson: (t) =>
+    compact([
+      ["kind", "switch"],
+      ["selector", t.selector.name],
+      ["size", t.size?.name],
+      ["cases", t.cases.map((c) => compact([["name", c.name], ["value", typeof c.value === "bigint" ? `${c.value}n` : c.value], ["struct", c.struct?.name]]))],
+      ["fallback", t.fallback],
+    ]),
+  arbitrary(_field, t, gen) {
+    const cases = t.cases.map((c) => (c.struct === undefined ? gen.constantFrom([{ type: c.name }]) : gen.map(gen.struct(c.struct), (value) => ({ type: c.name, value }))));
+    if (t.fallback === "bytes") {
+      const used = new Set(t.cases.map((c) => BigInt(c.value)));
+      const selector = gen.filter(gen.integerOf(intBase(t.selector.type)!, false), (v: number | bigint) => !used.has(BigInt(v)));
+      cases.push(gen.record({ type: gen.constantFrom(["unknown"]), selector, bytes: gen.bytes(0, 32) }));
+    }
+    return gen.oneof(cases);
+  },
+  uses: (t) => t.cases.flatMap((c) => (c.struct === undefined ? [] : [c.struct])),
+  // Several selector values may share a layout: each struct once, in case order.
+  docType: (_field, t, docs) => ["one of ", ...joinText([...new Set(t.cases.flatMap((c) => (c.struct === undefined ? [] : [c.struct])))].map((s) => [docs.typeRef(s)]), ", ")],
+  docFills: (t, other, field) =>
+    t.selector === other
+      ? ["selects the layout of ", code(field.name), " (written from the case the writer encodes)"]
+      : ["the size in bytes of ", code(field.name), " (written by the writer)"],
+  docValues(_field, t, docs, add) {
+    const cases = t.cases.map((c): Text => [`${typeof c.value === "bigint" ? `0x${c.value.toString(16)}` : c.value} (${c.name}) → `, ...(c.struct === undefined ? ["empty"] : [docs.typeRef(c.struct)])]);
+    add(code(t.selector.name), " selects: ", ...joinText(cases, ", "));
+    add(t.fallback === "bytes" ? "other selector values: the bytes are kept as they are" : "other selector values: readers reject the image");
+  },
+};
 
 /** The name of the generated union type of a switch field. */
 export function switchTypeName(struct: StructDecl, field: Field): string {
@@ -24,7 +75,7 @@ function switchOf(field: Field): SwitchType {
 }
 
 /** Emits the union type and the case-name → selector-value table of a switch field. */
-export function emitSwitchTypes(m: ModuleEmitter, struct: StructDecl, field: Field): void {
+function emitSwitchTypes(m: ModuleEmitter, struct: StructDecl, field: Field): void {
   const sw = switchOf(field);
   const selectorType = intTsType(sw.selector, intBase(sw.selector.type)!);
   const members = sw.cases.map((c) =>
@@ -40,7 +91,7 @@ export function emitSwitchTypes(m: ModuleEmitter, struct: StructDecl, field: Fie
 }
 
 /** Decoding statements for a switch field: they leave the union value in the field's local. */
-export function decodeSwitch(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
+function decodeSwitch(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
   const sw = switchOf(field);
   const name = local(field.name);
   const selector = local(sw.selector.name);
@@ -67,13 +118,8 @@ export function decodeSwitch(m: ModuleEmitter, struct: StructDecl, field: Field)
   return out;
 }
 
-/** The switch field (if any) whose selector or size is `field`. */
-export function switchUsing(struct: StructDecl, field: Field): Field | undefined {
-  return struct.fields.find((f) => f.type.kind === "switch" && (f.type.selector === field || f.type.size === field));
-}
-
 /** Encoding statements for a switch's selector or size field (written before the switch itself). */
-export function encodeSwitchPart(struct: StructDecl, part: Field, switchField: Field): string[] {
+function encodeSwitchPart(struct: StructDecl, part: Field, switchField: Field): string[] {
   const sw = switchOf(switchField);
   const value = `v.${camel(switchField.name)}`;
   const method = intMethod(part, intBase(part.type)!);
@@ -91,7 +137,7 @@ export function encodeSwitchPart(struct: StructDecl, part: Field, switchField: F
 }
 
 /** Encoding statements for the switch field itself, then the size patch. */
-export function encodeSwitch(m: ModuleEmitter, field: Field): string[] {
+function encodeSwitch(m: ModuleEmitter, field: Field): string[] {
   const sw = switchOf(field);
   const value = `v.${camel(field.name)}`;
   const start = `${camel(field.name)}Start`;

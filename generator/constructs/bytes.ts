@@ -1,0 +1,28 @@
+import { compact } from "../emit/compact.js";
+import type { BytesType } from "../model/model.js";
+import type { Construct } from "./construct.js";
+
+/** Raw bytes: one run sized by its count, or (with `bytes: N` and a count) an array of N-byte runs. */
+export const bytesConstruct: Construct<BytesType> = {
+  kind: "bytes",
+  elementSize: (t) => t.elementSize ?? 1,
+  repeats: (t) => t.elementSize !== undefined,
+  byteOrdered: () => false,
+  fallible: () => false,
+  tsType: () => "Uint8Array",
+  read: (_m, _field, t) => `r.bytesView(${t.elementSize ?? 1})`,
+  write: (_m, _field, t, value) => `w.bytes(${value}, ${t.elementSize ?? 1});`,
+  decodeRun: (_field, _t, name, n) => [n === undefined ? `const ${name} = r.rest();` : `const ${name} = r.bytesView(${n});`],
+  encodeRun: (field, _t, value) => [field.count?.kind === "fixed" ? `w.bytes(${value}, ${field.count.value});` : `w.bytes(${value});`],
+  readAt: (_m, field, t, at, r) => `${r}.bytesAt(${at}, ${t.elementSize ?? field.size})`,
+  writeAt: (_m, field, t, at, value) => `w.bytesAt(${at}, ${value}, ${t.elementSize ?? field.size});`,
+  schemaJson: (t) => compact([
+    ["kind", "bytes"],
+    ["elementSize", t.elementSize],
+  ]),
+  arbitrary: (field, t, gen) => {
+    const n = t.elementSize ?? (field.count?.kind === "fixed" ? field.count.value : undefined);
+    return gen.bytes(n ?? 0, n ?? 64);
+  },
+  docType: (_field, t, docs) => (t.elementSize === undefined ? ["bytes"] : docs.times([`bytes[${t.elementSize}]`])),
+};

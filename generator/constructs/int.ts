@@ -1,0 +1,37 @@
+import type { FieldType, IntType } from "../model/model.js";
+import { code } from "../emit/docs/doc-tree.js";
+import { intMethod, intTsType, leArg, orderArg } from "../emit/scalars.js";
+import type { Construct } from "./construct.js";
+
+/**
+ * The layout and code of a construct held in one integer, `base(type)` (an int, an enum, flags): one
+ * runtime read or write of that integer, in the field's byte order.
+ */
+export function integerAccess<T extends FieldType>(base: (t: T) => IntType): Pick<Construct<T>, "elementSize" | "repeats" | "byteOrdered" | "read" | "write" | "readAt" | "writeAt"> {
+  return {
+    elementSize: (t) => base(t).size,
+    repeats: () => true,
+    byteOrdered: (t) => base(t).size > 1,
+    read: (_m, field, t) => `r.${intMethod(field, base(t))}()`,
+    write: (_m, field, t, value) => `w.${intMethod(field, base(t))}(${value});`,
+    readAt: (_m, field, t, at, r) => `${r}.${positional(intMethod(field, base(t)))}(${at}${leArg(field, base(t).size)})`,
+    writeAt: (_m, field, t, at, value, order) => `w.${positional(intMethod(field, base(t)))}(${at}, ${value}${orderArg(field, base(t).size, order)});`,
+  };
+}
+
+/** A fixed-width integer (u8…u64, i8…i64); a u64 is a bigint unless the schema asks for `repr: number`. */
+export const intConstruct: Construct<IntType> = {
+  kind: "int",
+  ...integerAccess((t) => t),
+  // A u64 held as a number is range-checked on read.
+  fallible: (t, field) => t.size === 8 && field.repr === "number",
+  tsType: (_m, field, t) => intTsType(field, t),
+  schemaJson: (t) => t.name,
+  arbitrary: (field, t, gen) => gen.integerOf(t, t.size === 8 && field.repr === "number", field.valid),
+  docType: (_field, t, docs) => docs.times([code(t.name)]),
+};
+
+/** The positional method of a sequential one: `u64le` → `u64At` (a pinned order is passed as an argument). */
+export function positional(method: string): string {
+  return `${method.replace(/(le|be)$/, "")}At`;
+}

@@ -1,0 +1,40 @@
+import type { Endian, StructDecl } from "../model/model.js";
+import { pascal } from "../emit/names.js";
+import type { Construct } from "./construct.js";
+
+/** A nested struct: its own generated codec (and, when fixed, its positional codec and lazy view). */
+export const structConstruct: Construct<StructDecl> = {
+  kind: "struct",
+  elementSize: (t) => t.size,
+  repeats: () => true,
+  // Its own fields follow the byte order; the struct's `contextOrdered` says so.
+  byteOrdered: () => false,
+  fallible: (t) => t.fields.some((f) => f.fallible),
+  tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
+  read: (m, _field, t) => `${m.ref(t, `decode${pascal(t.name)}`)}(r)`,
+  write: (m, _field, t, value) => `${m.ref(t, `encode${pascal(t.name)}`)}(w, ${value});`,
+  readAt: (m, _field, t, at, r) => `${m.ref(t, `decode${pascal(t.name)}At`)}(${r}, ${at})`,
+  writeAt: (m, _field, t, at, value, order) => `${m.ref(t, encoderAt(t, order))}(w, ${at}, ${value});`,
+  checkAt: (m, _field, t, at) => `${m.ref(t, viewNames(t).checkAt)}(r, ${at});`,
+  viewAt(m, _field, t, at, r) {
+    const cls = m.ref(t, viewNames(t).cls);
+    return { type: cls, value: `new ${cls}(${r}, ${at})` };
+  },
+  schemaJson: (t) => t.name,
+  uses: (t) => [t],
+  arbitrary: (_field, t, gen) => gen.struct(t),
+  docType: (_field, t, docs) => docs.times([docs.typeRef(t)]),
+};
+
+/** The names generated for a fixed struct's lazy view. */
+export function viewNames(struct: StructDecl): { cls: string; view: string; viewAt: string; checkAt: string } {
+  const name = pascal(struct.name);
+  return { cls: `${name}View`, view: `view${name}`, viewAt: `view${name}At`, checkAt: `check${name}At` };
+}
+
+/** The name of the positional encoder of `struct` specialised for `order`, or the generic one. */
+export function encoderAt(struct: StructDecl, order: Endian): string {
+  const name = pascal(struct.name);
+  if (order === "context" || !struct.contextOrdered) return `encode${name}At`;
+  return `encode${name}${order === "little" ? "Le" : "Be"}At`;
+}

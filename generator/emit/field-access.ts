@@ -1,0 +1,90 @@
+import type { Construct } from "../constructs/construct.js";
+import { constructOf } from "../constructs/registry.js";
+import type { Field, StructDecl } from "../model/model.js";
+import type { ModuleEmitter } from "./module-emitter.js";
+import { literal, str } from "./names.js";
+import { leArg, magicConstant, typedArrayElement } from "./scalars.js";
+
+/**
+ * What the struct emitter and the lazy-view emitter share about reading a field at a constant offset:
+ * the field's construct, the read itself, the checks that name their own field, and the error path
+ * (`at`) that names the field being read when a deeper read fails.
+ */
+
+/** The construct of a field's type. */
+export function constructField(field: Field): Construct {
+  return constructOf(field.type);
+}
+
+/** An expression reading one element of `field` at position expression `at`, from reader expression `r`. */
+export function readAt(m: ModuleEmitter, field: Field, at: string, r = "r"): string {
+  const read = constructField(field).readAt;
+  if (read === undefined) throw new Error(`no positional reader for ${field.type.kind}`);
+  return read(m, field, field.type, at, r);
+}
+
+/** The position expression of a field at `offset` from the struct's start `o`. */
+export function position(offset: number): string {
+  return offset === 0 ? "o" : `o + ${offset}`;
+}
+
+
+/**
+ * The check of a field that names itself in its error (padding, a reserved field, a constant): no
+ * statement when it is not checked, undefined for every other field.
+ */
+export function selfNamingCheck(m: ModuleEmitter, struct: StructDecl, f: Field, at: string): string[] | undefined {
+  if (constructField(f).padding === true) return f.reserved === "check" && f.size! > 0 ? [`r.zerosAt(${at}, ${f.size}, ${str(f.name)});`] : [];
+  if (f.constValue !== undefined) {
+    return [
+      Array.isArray(f.constValue)
+        ? `r.expectBytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${str(f.name)});`
+        : `r.expectAt(${readAt(m, f, at)}, ${literal(f.constValue as number | bigint)}, ${at}, ${str(f.name)});`,
+    ];
+  }
+  if (f.reserved !== undefined) return f.reserved === "check" ? [`r.zerosAt(${at}, ${f.size}, ${str(f.name)});`] : [];
+  return undefined;
+}
+
+/**
+ * A codec body that adds the field being read or written (`at`, and `index` in an array) to the path of
+ * any error thrown through it, by the reader or writer `io`.
+ */
+export function guardedBody(body: readonly string[], usesIndex: boolean, io: "r" | "w"): string[] {
+  const where = usesIndex ? "index < 0 ? at : `${at}[${index}]`" : "at";
+  return ['let at = "";', ...(usesIndex ? ["let index = -1;"] : []), "try {", ...body, "} catch (e) {", `throw ${io}.rethrow(e, ${where});`, "}"];
+}
+
+/**
+ * Keeps `at`, the field a caught error is reported under, right while statements are added: set before
+ * a field that can fail, and cleared before a check that names itself, so that a bad pad after an array
+ * is not reported inside the array.
+ */
+export class ErrorPath {
+  private named = false;
+  /** True once some statement sets `at`: the body then needs {@link guardedBody}. */
+  used = false;
+  constructor(private readonly statements: string[]) {}
+
+  /** Statements for `f` follow: a failure is in it. */
+  field(f: Field): void {
+    this.statements.push(`at = ${str(f.name)};`);
+    this.named = true;
+    this.used = true;
+  }
+
+  /** Adds checks that name their own field. */
+  selfNaming(checks: readonly string[]): void {
+    if (checks.length === 0) return;
+    if (this.named) this.statements.push('at = "";');
+    this.named = false;
+    this.statements.push(...checks);
+  }
+}
+
+
+/** The read of a whole `repr: typed_array` field with a fixed count at position expression `at`. */
+export function typedArrayReadAt(field: Field, at: string, r = "r"): string {
+  const n = (field.count as { value: number }).value;
+  return `${r}.typedArrayAt(${str(typedArrayElement(field))}, ${at}, ${n}${leArg(field, field.elementSize!)})`;
+}
