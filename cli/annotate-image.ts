@@ -1,6 +1,5 @@
-import type { FileHandle } from "node:fs/promises";
 import { schema } from "../generated/schema.js";
-import { crc32c, decodeHeader, DecodeError, OPTIONAL_BIT, STREAMED, streamPadding } from "../runtime/index.js";
+import { crc32c, decodeHeader, DecodeError, OPTIONAL_BIT, STREAMED, streamPadding, type RandomAccessSource } from "../runtime/index.js";
 import { ByteReader, hex, restOf, structLines, walkSectionBody, walkStruct, zeros, type DumpLine, type WalkNode } from "../runtime/reflect/index.js";
 import { imageFormat } from "../generated/index.js";
 
@@ -27,9 +26,10 @@ export interface AnnotateSelection {
  * then each entry (with the padding before it) followed by its body. Every field comes from
  * the reflection walk over the embedded schema model. Reads lazily: the header and the table, then
  * only the bodies selected (one at a time, each as big as its section). Depth-0 lines of an
- * unselective run tile the file exactly.
+ * unselective run tile the file exactly. `handle` is a Node `FileHandle` or any positional reader (the
+ * docs' inspector reads a dropped file through `blobSource`).
  */
-export async function* annotateImageFile(handle: FileHandle, size: number, selection: AnnotateSelection = {}): AsyncGenerator<AnnotatedRegion> {
+export async function* annotateImageFile(handle: Pick<RandomAccessSource, "read">, size: number, selection: AnnotateSelection = {}): AsyncGenerator<AnnotatedRegion> {
   const container = schema.container!;
   const read = async (offset: number, length: number): Promise<Uint8Array> => {
     // Checked before allocating: a damaged size or count must not ask for more memory than the file has.
