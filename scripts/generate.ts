@@ -5,6 +5,10 @@
  * docs. The compiler itself never imports the codecs it makes, so the tools come from here.
  */
 import { runGenerator } from "../generator/main.js";
-import { siteTools } from "../site/inspector/tool.js";
+import { siteTools, stopBundler } from "../site/inspector/tool.js";
 
-process.exitCode = await runGenerator(process.argv.slice(2), console.log, console.error, { siteTools });
+try {
+  process.exitCode = await runGenerator(process.argv.slice(2), console.log, console.error, { siteTools });
+} finally {
+  await stopBundler();
+}

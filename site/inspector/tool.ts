@@ -15,10 +15,18 @@ export const INSPECTOR_SCRIPT = "inspector.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+/** esbuild, once a bundle has loaded it. */
+let esbuild: typeof import("esbuild") | undefined;
+
+/** Stops esbuild's service process, if a bundle started it, so a command leaves nothing running. */
+export async function stopBundler(): Promise<void> {
+  await esbuild?.stop();
+}
+
 /** The bundled script (an IIFE, since module scripts do not load from file://) and the files it holds. */
 export async function bundleInspector(): Promise<{ text: string; inputs: string[] }> {
-  const { build } = await import("esbuild");
-  const result = await build({
+  esbuild ??= await import("esbuild");
+  const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: ["site/inspector/main.ts"],
     bundle: true,

@@ -212,6 +212,14 @@ describe("the image inspector in a browser", () => {
     // A field of the tree: its bytes in full under its annotation.
     await page.locator("#field-tree button").nth(1).click();
     expect(await page.locator("#hex-heading").textContent()).toMatch(new RegExp(`^Annotated hex of ${chosen.name}\\.`));
+    // The header's annotated hex: its fields from offset 0, the CRC marked as checked.
+    await page.evaluate(() => document.getElementById("status")!.removeAttribute("data-state"));
+    await page.getByRole("button", { name: "Show the header's annotated hex" }).click();
+    expect(await settled(page)).toBe("done");
+    const headerHex = (await page.locator("#hex").textContent())!;
+    expect(headerHex.split("\n")[0]).toMatch(/^00000000  [0-9a-f]{2} .* header\./);
+    expect(headerHex).toContain("header.header_crc");
+    expect(headerHex).toContain("checks out");
     expect(problems).toEqual([]);
   });
 
@@ -228,9 +236,14 @@ describe("the image inspector in a browser", () => {
     expect(seen.header.sectionTableOffset).toBe("18446744073709551615");
     expect(seen.rows).toEqual(report.sections.map((s) => expectedRow(s)));
     expect(seen.rule).toBe(`Image-type rule: ${report.rule}`);
-    // Annotating a streamed section walks the entries before it.
-    const detail = await showSection(page, 1);
-    expect(detail.note).toContain("CRC32C checks out");
+    // From the keyboard: a section's name is a button; Enter shows it (annotating a streamed section
+    // walks the entries before it).
+    await page.evaluate(() => document.getElementById("status")!.removeAttribute("data-state"));
+    await page.locator('#section-table tbody tr[data-index="1"] td[data-col="name"] button').focus();
+    await page.keyboard.press("Enter");
+    expect(await settled(page)).toBe("done");
+    expect(await page.locator("#detail-heading").textContent()).toBe(`Section #1: ${report.sections[1]!.name}`);
+    expect(await page.locator("#detail-note").textContent()).toContain("CRC32C checks out");
     expect(problems).toEqual([]);
   });
 
@@ -293,6 +306,26 @@ describe("the image inspector in a browser", () => {
     const rows = await page.locator("#xen-table tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)));
     expect(rows).toEqual(report.records.map((rec) => [String(rec.index), rec.layer, `0x${rec.type.toString(16)}`, rec.name, `0x${rec.offset.toString(16)}`, String(rec.length)]));
     expect(await page.locator("#section-table").isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  it("an image too large to check as it opens: every section checked on request, as inspect --json judges them", async () => {
+    const medium = join(dir, "sparse-96m.img");
+    await writeSparseGuestImage(medium, 96 * 1024 * 1024);
+    const { code, report } = inspectJson(medium);
+    expect(code).toBe(0);
+    await page.goto(PAGE);
+    const seen = await openFile(page, medium);
+    expect(seen.rows).toEqual(report.sections.map((s) => expectedRow(s, "not checked")));
+    expect(seen.rule).toBeUndefined();
+    await page.evaluate(() => document.getElementById("status")!.removeAttribute("data-state"));
+    await page.getByRole("button", { name: "Check every section" }).click();
+    expect(await settled(page)).toBe("done");
+    const checked = await shown(page);
+    expect(checked.rows).toEqual(report.sections.map((s) => expectedRow(s)));
+    expect(checked.rule).toBe(`Image-type rule: ${report.rule}`);
+    expect(checked.bytesRead).toBeGreaterThan(statSync(medium).size - 1024 * 1024);
+    expect(await page.locator("#check-all").isVisible()).toBe(false);
     expect(problems).toEqual([]);
   });
 
