@@ -68,8 +68,25 @@ function setStatus(text: string, state: "busy" | "done" | "error"): void {
   if (reading !== undefined) byId("bytes-read").textContent = String(reading.bytesRead());
 }
 
-async function busy<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
+/**
+ * Runs one piece of work with the status line saying what it is; `expectedBytes`, when the work
+ * reads that much of the file, drives the progress bar (the status line, read out by screen readers,
+ * is not updated as it goes).
+ */
+async function busy<T>(what: string, work: () => Promise<T>, expectedBytes?: number): Promise<T | undefined> {
   setStatus(what, "busy");
+  const progress = byId<HTMLProgressElement>("progress");
+  const from = reading?.bytesRead() ?? 0;
+  progress.value = 0;
+  progress.hidden = expectedBytes === undefined;
+  const timer =
+    expectedBytes === undefined
+      ? undefined
+      : setInterval(() => {
+          const read = reading?.bytesRead() ?? 0;
+          progress.value = Math.min(1, (read - from) / Math.max(1, expectedBytes));
+          byId("bytes-read").textContent = String(read);
+        }, 200);
   try {
     const result = await work();
     setStatus(current === undefined ? "No file opened." : `${current.name}: ${summaryOf(current.inspection)}`, "done");
@@ -77,6 +94,9 @@ async function busy<T>(what: string, work: () => Promise<T>): Promise<T | undefi
   } catch (e) {
     setStatus(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, "error");
     return undefined;
+  } finally {
+    clearInterval(timer);
+    progress.hidden = true;
   }
 }
 
@@ -102,11 +122,16 @@ export async function open(blob: Blob, name: string): Promise<void> {
   current = undefined;
   byId("report").hidden = true;
   byId("detail").hidden = true;
-  await busy(`Reading ${name}…`, async () => {
-    const inspection = await inspectBlob(file, name);
-    current = { file, name, inspection };
-    render(current);
-  });
+  // At most the whole file is read: a stream, a Xen file or a small image; a large image reads its table only.
+  await busy(
+    `Reading ${name}…`,
+    async () => {
+      const inspection = await inspectBlob(file, name);
+      current = { file, name, inspection };
+      render(current);
+    },
+    file.size,
+  );
 }
 
 function render(c: Current): void {
@@ -285,23 +310,15 @@ function start(): void {
     const c = current;
     if (c === undefined || c.inspection.kind !== "seekable") return;
     const i = c.inspection;
-    const progress = byId<HTMLProgressElement>("check-progress");
-    const total = i.rows.reduce((n, r) => n + Number(r.size), 0) || 1;
-    const from = c.file.bytesRead();
-    progress.hidden = false;
-    const timer = setInterval(() => {
-      progress.value = Math.min(1, (c.file.bytesRead() - from) / total);
-      byId("bytes-read").textContent = String(c.file.bytesRead());
-    }, 100);
-    void busy("Checking every section…", async () => {
-      try {
+    const bodies = i.rows.reduce((n, r) => n + Number(r.size), 0);
+    void busy(
+      "Checking every section…",
+      async () => {
         await checkAll(i);
-      } finally {
-        clearInterval(timer);
-        progress.hidden = true;
-      }
-      render(c);
-    });
+        render(c);
+      },
+      bodies,
+    );
   });
 }
 

@@ -9,6 +9,7 @@ export const INSPECTOR_MARKUP = `<div class="inspector">
 <p>Or drop a file on this box. The file stays on your computer: the page reads it here, a piece at a time.</p>
 </div>
 <p id="status" role="status" aria-live="polite">No file opened.</p>
+<p><progress id="progress" max="1" value="0" aria-label="Bytes read of what this step reads" hidden></progress></p>
 <noscript><p>The inspector needs JavaScript.</p></noscript>
 <div id="report" hidden>
 <h2 id="summary-heading">File</h2>
@@ -25,7 +26,7 @@ export const INSPECTOR_MARKUP = `<div class="inspector">
 </section>
 <section id="sections-part" aria-labelledby="sections-heading">
 <h2 id="sections-heading">Sections</h2>
-<p><button type="button" id="check-all">Check every section</button> <progress id="check-progress" max="1" value="0" hidden>0%</progress></p>
+<p><button type="button" id="check-all">Check every section</button></p>
 <div class="table-wrap"><table class="sections" id="section-table">
 <thead><tr><th>Nr</th><th>Name</th><th>Type</th><th>Offset</th><th>Size</th><th>Entries</th><th>EntSize</th><th>Align</th><th>CRC32C</th><th>Status</th></tr></thead>
 <tbody></tbody>

@@ -318,9 +318,18 @@ describe("the image inspector in a browser", () => {
     const seen = await openFile(page, medium);
     expect(seen.rows).toEqual(report.sections.map((s) => expectedRow(s, "not checked")));
     expect(seen.rule).toBeUndefined();
-    await page.evaluate(() => document.getElementById("status")!.removeAttribute("data-state"));
+    // The progress bar shows while the bodies are read, and goes when they are.
+    await page.evaluate(() => {
+      document.getElementById("status")!.removeAttribute("data-state");
+      const bar = document.getElementById("progress")!;
+      new MutationObserver(() => {
+        if (!bar.hidden) bar.dataset.seen = "yes";
+      }).observe(bar, { attributeFilter: ["hidden"] });
+    });
     await page.getByRole("button", { name: "Check every section" }).click();
     expect(await settled(page)).toBe("done");
+    expect(await page.locator("#progress").getAttribute("data-seen")).toBe("yes");
+    expect(await page.locator("#progress").isVisible()).toBe(false);
     const checked = await shown(page);
     expect(checked.rows).toEqual(report.sections.map((s) => expectedRow(s)));
     expect(checked.rule).toBe(`Image-type rule: ${report.rule}`);
