@@ -8,12 +8,15 @@
 export type Mode = "bigint" | "number";
 
 /**
- * A JSON-able canonical form: bigints as decimal strings (or, in number mode, as the nearest number),
+ * A JSON-able canonical form: bigints as decimal strings (or, in number mode, as the nearest number;
+ * and a boolean as its bit),
  * byte runs as hex, object keys sorted, and the peers' bookkeeping properties (Kaitai's `_io`,
  * `_parent`, `_root`, `_unnamedN`; restructure's hidden ones are not enumerable) left out.
  */
 export function canonical(value: unknown, mode: Mode): unknown {
   if (typeof value === "bigint") return mode === "number" ? Number(value) : `${value}n`;
+  // Kaitai reads a 1-bit field (b1) as a boolean; in number mode it stands for its bit, 0 or 1.
+  if (typeof value === "boolean" && mode === "number") return value ? 1 : 0;
   if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
   if (Array.isArray(value)) return value.map((v) => canonical(v, mode));
   if (value !== null && typeof value === "object") {

@@ -5,6 +5,7 @@
  */
 import { crc32cKernel, XenImageError } from "../runtime/index.js";
 import { annotate } from "./commands/annotate.js";
+import { breaking } from "./commands/breaking.js";
 import { build } from "./commands/build.js";
 import { convert } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
@@ -13,6 +14,7 @@ import { inspect } from "./commands/inspect.js";
 import { pages } from "./commands/pages.js";
 import { receive } from "./commands/receive.js";
 import { verify } from "./commands/verify.js";
+import { runGenerator } from "./compiler.js";
 import { EXIT, ioMessage, isIoError, UsageError } from "./errors.js";
 import { exitOnClosedOutput, installInterruptHandlers, isClosedPipe } from "./interrupts.js";
 import type { Io } from "./io.js";
@@ -21,8 +23,6 @@ import { packageVersion } from "./version.js";
 
 export { EXIT } from "./errors.js";
 export type { Io } from "./io.js";
-
-
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   inspect,
@@ -34,39 +34,14 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   pages,
   receive,
   demo,
-  generate: async (args, io) => runCompiler("generate", args, io),
-  docs: async (args, io) => runCompiler("docs", ["--docs-only", ...args], io),
+  breaking,
+  generate: async (args, io) => runGenerator("generate", args, io),
+  docs: async (args, io) => runGenerator("docs", ["--docs-only", ...args], io),
 };
 
 /** `--version --json`: what a bug report needs, the checksum kernel included (native or JavaScript, and why). */
 function versionJson(): string {
   return JSON.stringify({ version: packageVersion(), node: process.version, platform: `${process.platform}-${process.arch}`, crc32c: crc32cKernel }, null, 2);
-}
-
-/** The schema compiler, a package of its own with the heavy tools (yaml, ajv, ts-morph, prettier). */
-const COMPILER = "@xenimage/compiler";
-
-/** What the CLI uses of the compiler; it is loaded only when asked for, and may not be installed. */
-interface Compiler {
-  runGenerator(args: readonly string[], log: (line: string) => void, error: (line: string) => void): Promise<number>;
-}
-
-/** Runs `generate` or `docs` in the compiler; when it is not installed, says in one line how to install it. */
-async function runCompiler(command: string, args: string[], io: Io): Promise<number> {
-  let compiler: Compiler;
-  try {
-    // A specifier in a variable: the compiler is not a dependency of this package, so nothing resolves it ahead.
-    const specifier: string = COMPILER;
-    compiler = (await import(specifier)) as Compiler;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && String((e as Error).message).includes(`'${COMPILER}'`)) {
-      io.err(`xenimage: ${command} needs the schema compiler, which is not installed: npm install --save-dev ${COMPILER}@${packageVersion()}`);
-      return EXIT.usage;
-    }
-    throw e;
-  }
-  return compiler.runGenerator(args, io.out, io.err);
 }
 
 /** Runs the command line; returns the exit code. Errors become one line on stderr, never a stack trace. */

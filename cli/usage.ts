@@ -41,6 +41,14 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                    --count migrations, closing those under way (they leave no file)`,
   demo: `  demo [--out DIR]                 write save images of synthetic PV x86_64, PV x86_32, HVM x86_64 and
                                    ARM guests and a core image to DIR (default: demo), and inspect each`,
+  breaking: `  breaking --against REF [--schemas DIR] [--json] [--all]
+                                   compare the schemas (DIR, default schema) with a released version's:
+                                   REF is a folder of schemas, or a git revision whose DIR is read
+                                   (a folder of that name wins); every change is wire-breaking,
+                                   source-breaking or compatible, each named at file:line:col in both
+                                   versions (docs/breaking-changes.md lists the rules). --all also lists
+                                   the compatible changes; --json prints every finding as a JSON array
+                                   (for maintainers; needs the package @xenimage/compiler)`,
   generate: `  generate [--check]               compile schema/*.yaml into generated/ and docs/ (for maintainers;
                                    needs the package @xenimage/compiler)`,
   docs: `  docs                             regenerate the documentation only (likewise)`,
@@ -68,13 +76,28 @@ Exit codes:
   1  invalid image (bad magic, CRC mismatch, truncated, a broken image-type rule) or invalid JSON
   2  usage error
   3  I/O error (missing file, a directory, no permission, a full disk)
+  4, 5, 6  breaking only: see 'xenimage breaking --help'
   129, 130, 143  interrupted by SIGHUP, SIGINT or SIGTERM (files being written are removed)
   141            standard output closed by its reader (| head): output cut short, no message`;
+
+/** What a command's own help adds after its usage: exit codes that differ from the common ones. */
+const COMMAND_NOTES: Readonly<Record<string, string>> = {
+  breaking: `
+Exit codes:
+  0  no wire-breaking or source-breaking change (compatible changes only, or none)
+  1  a wire-breaking change without a new format_version: CI fails on it
+  2  usage error (REF neither a folder nor a git revision, not in a git repository, no compiler)
+  3  I/O error (a schema folder or file that cannot be read)
+  4  source-breaking changes only: the generated TypeScript API changed, the bytes did not
+  5  wire-breaking changes, all under a raised format_version (readers tell the versions apart)
+  6  the schemas of either version have problems (printed as file:line:col diagnostics)
+`,
+};
 
 /** A command's own help: its usage, then the options every command takes. */
 export function commandHelp(command: string): string {
   return `usage: xenimage ${(COMMAND_USAGE[command] ?? command).replace(/^  /, "")}
-
+${COMMAND_NOTES[command] ?? ""}
 Options of every command:
   --debug     print stack traces of unexpected errors
   -h, --help  this help

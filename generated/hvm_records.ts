@@ -330,8 +330,8 @@ export interface HvmHwCpu {
   msrTscAux: bigint;
   /** The guest's TSC value at the time of the save. */
   tsc: bigint;
-  /** An event Xen was about to inject, overlaid in C by a bit-field struct: bits 7-0 pending_vector, 10-8 pending_type (the VMX/SVM event type: 0 external interrupt, 2 NMI, 3 hardware exception, 4 software interrupt, 5 privileged software exception, 6 software exception), bit 11 pending_error_valid (error_code applies), 30-12 reserved, bit 31 pending_valid (an event is pending at all). */
-  pendingEvent: number;
+  /** An event Xen was about to inject when the vcpu was saved (in C a union of this u32 and the bit-fields of hvm_pending_event). */
+  pendingEvent: HvmPendingEvent;
   /** Error code of the pending event, when pending_error_valid is set. */
   errorCode: number;
   /** XEN_X86_* state bits. */
@@ -343,89 +343,98 @@ export const HVM_HW_CPU_SIZE = 1032;
 
 /** Reads one hvm_hw_cpu at a position already claimed (`r.take(HVM_HW_CPU_SIZE)`). */
 export function decodeHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpu {
-  r.zerosAt(o + 1028, 4, "_pad80");
-  return {
-    fpuRegs: r.bytesAt(o, 512),
-    rax: r.u64At(o + 512, true),
-    rbx: r.u64At(o + 520, true),
-    rcx: r.u64At(o + 528, true),
-    rdx: r.u64At(o + 536, true),
-    rbp: r.u64At(o + 544, true),
-    rsi: r.u64At(o + 552, true),
-    rdi: r.u64At(o + 560, true),
-    rsp: r.u64At(o + 568, true),
-    r8: r.u64At(o + 576, true),
-    r9: r.u64At(o + 584, true),
-    r10: r.u64At(o + 592, true),
-    r11: r.u64At(o + 600, true),
-    r12: r.u64At(o + 608, true),
-    r13: r.u64At(o + 616, true),
-    r14: r.u64At(o + 624, true),
-    r15: r.u64At(o + 632, true),
-    rip: r.u64At(o + 640, true),
-    rflags: r.u64At(o + 648, true),
-    cr0: r.u64At(o + 656, true),
-    cr2: r.u64At(o + 664, true),
-    cr3: r.u64At(o + 672, true),
-    cr4: r.u64At(o + 680, true),
-    dr0: r.u64At(o + 688, true),
-    dr1: r.u64At(o + 696, true),
-    dr2: r.u64At(o + 704, true),
-    dr3: r.u64At(o + 712, true),
-    dr6: r.u64At(o + 720, true),
-    dr7: r.u64At(o + 728, true),
-    csSel: r.u32At(o + 736, true),
-    dsSel: r.u32At(o + 740, true),
-    esSel: r.u32At(o + 744, true),
-    fsSel: r.u32At(o + 748, true),
-    gsSel: r.u32At(o + 752, true),
-    ssSel: r.u32At(o + 756, true),
-    trSel: r.u32At(o + 760, true),
-    ldtrSel: r.u32At(o + 764, true),
-    csLimit: r.u32At(o + 768, true),
-    dsLimit: r.u32At(o + 772, true),
-    esLimit: r.u32At(o + 776, true),
-    fsLimit: r.u32At(o + 780, true),
-    gsLimit: r.u32At(o + 784, true),
-    ssLimit: r.u32At(o + 788, true),
-    trLimit: r.u32At(o + 792, true),
-    ldtrLimit: r.u32At(o + 796, true),
-    idtrLimit: r.u32At(o + 800, true),
-    gdtrLimit: r.u32At(o + 804, true),
-    csBase: r.u64At(o + 808, true),
-    dsBase: r.u64At(o + 816, true),
-    esBase: r.u64At(o + 824, true),
-    fsBase: r.u64At(o + 832, true),
-    gsBase: r.u64At(o + 840, true),
-    ssBase: r.u64At(o + 848, true),
-    trBase: r.u64At(o + 856, true),
-    ldtrBase: r.u64At(o + 864, true),
-    idtrBase: r.u64At(o + 872, true),
-    gdtrBase: r.u64At(o + 880, true),
-    csArbytes: r.u32At(o + 888, true),
-    dsArbytes: r.u32At(o + 892, true),
-    esArbytes: r.u32At(o + 896, true),
-    fsArbytes: r.u32At(o + 900, true),
-    gsArbytes: r.u32At(o + 904, true),
-    ssArbytes: r.u32At(o + 908, true),
-    trArbytes: r.u32At(o + 912, true),
-    ldtrArbytes: r.u32At(o + 916, true),
-    sysenterCs: r.u64At(o + 920, true),
-    sysenterEsp: r.u64At(o + 928, true),
-    sysenterEip: r.u64At(o + 936, true),
-    shadowGs: r.u64At(o + 944, true),
-    msrFlags: r.u64At(o + 952, true),
-    msrLstar: r.u64At(o + 960, true),
-    msrStar: r.u64At(o + 968, true),
-    msrCstar: r.u64At(o + 976, true),
-    msrSyscallMask: r.u64At(o + 984, true),
-    msrEfer: r.u64At(o + 992, true),
-    msrTscAux: r.u64At(o + 1000, true),
-    tsc: r.u64At(o + 1008, true),
-    pendingEvent: r.u32At(o + 1016, true),
-    errorCode: r.u32At(o + 1020, true),
-    flags: r.u32At(o + 1024, true),
-  };
+  let at = "";
+  let index = -1;
+  try {
+    at = "pending_event";
+    const pendingEvent = unpackHvmPendingEventAt(r, o + 1016, true);
+    at = "";
+    r.zerosAt(o + 1028, 4, "_pad80");
+    return {
+      fpuRegs: r.bytesAt(o, 512),
+      rax: r.u64At(o + 512, true),
+      rbx: r.u64At(o + 520, true),
+      rcx: r.u64At(o + 528, true),
+      rdx: r.u64At(o + 536, true),
+      rbp: r.u64At(o + 544, true),
+      rsi: r.u64At(o + 552, true),
+      rdi: r.u64At(o + 560, true),
+      rsp: r.u64At(o + 568, true),
+      r8: r.u64At(o + 576, true),
+      r9: r.u64At(o + 584, true),
+      r10: r.u64At(o + 592, true),
+      r11: r.u64At(o + 600, true),
+      r12: r.u64At(o + 608, true),
+      r13: r.u64At(o + 616, true),
+      r14: r.u64At(o + 624, true),
+      r15: r.u64At(o + 632, true),
+      rip: r.u64At(o + 640, true),
+      rflags: r.u64At(o + 648, true),
+      cr0: r.u64At(o + 656, true),
+      cr2: r.u64At(o + 664, true),
+      cr3: r.u64At(o + 672, true),
+      cr4: r.u64At(o + 680, true),
+      dr0: r.u64At(o + 688, true),
+      dr1: r.u64At(o + 696, true),
+      dr2: r.u64At(o + 704, true),
+      dr3: r.u64At(o + 712, true),
+      dr6: r.u64At(o + 720, true),
+      dr7: r.u64At(o + 728, true),
+      csSel: r.u32At(o + 736, true),
+      dsSel: r.u32At(o + 740, true),
+      esSel: r.u32At(o + 744, true),
+      fsSel: r.u32At(o + 748, true),
+      gsSel: r.u32At(o + 752, true),
+      ssSel: r.u32At(o + 756, true),
+      trSel: r.u32At(o + 760, true),
+      ldtrSel: r.u32At(o + 764, true),
+      csLimit: r.u32At(o + 768, true),
+      dsLimit: r.u32At(o + 772, true),
+      esLimit: r.u32At(o + 776, true),
+      fsLimit: r.u32At(o + 780, true),
+      gsLimit: r.u32At(o + 784, true),
+      ssLimit: r.u32At(o + 788, true),
+      trLimit: r.u32At(o + 792, true),
+      ldtrLimit: r.u32At(o + 796, true),
+      idtrLimit: r.u32At(o + 800, true),
+      gdtrLimit: r.u32At(o + 804, true),
+      csBase: r.u64At(o + 808, true),
+      dsBase: r.u64At(o + 816, true),
+      esBase: r.u64At(o + 824, true),
+      fsBase: r.u64At(o + 832, true),
+      gsBase: r.u64At(o + 840, true),
+      ssBase: r.u64At(o + 848, true),
+      trBase: r.u64At(o + 856, true),
+      ldtrBase: r.u64At(o + 864, true),
+      idtrBase: r.u64At(o + 872, true),
+      gdtrBase: r.u64At(o + 880, true),
+      csArbytes: r.u32At(o + 888, true),
+      dsArbytes: r.u32At(o + 892, true),
+      esArbytes: r.u32At(o + 896, true),
+      fsArbytes: r.u32At(o + 900, true),
+      gsArbytes: r.u32At(o + 904, true),
+      ssArbytes: r.u32At(o + 908, true),
+      trArbytes: r.u32At(o + 912, true),
+      ldtrArbytes: r.u32At(o + 916, true),
+      sysenterCs: r.u64At(o + 920, true),
+      sysenterEsp: r.u64At(o + 928, true),
+      sysenterEip: r.u64At(o + 936, true),
+      shadowGs: r.u64At(o + 944, true),
+      msrFlags: r.u64At(o + 952, true),
+      msrLstar: r.u64At(o + 960, true),
+      msrStar: r.u64At(o + 968, true),
+      msrCstar: r.u64At(o + 976, true),
+      msrSyscallMask: r.u64At(o + 984, true),
+      msrEfer: r.u64At(o + 992, true),
+      msrTscAux: r.u64At(o + 1000, true),
+      tsc: r.u64At(o + 1008, true),
+      pendingEvent,
+      errorCode: r.u32At(o + 1020, true),
+      flags: r.u32At(o + 1024, true),
+    };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
 }
 
 /** Reads one hvm_hw_cpu. */
@@ -593,7 +602,7 @@ export function encodeHvmHwCpuAt(w: ByteWriter, o: number, v: HvmHwCpu): void {
     at = "tsc";
     w.u64At(o + 1008, v.tsc, true);
     at = "pending_event";
-    w.u32At(o + 1016, v.pendingEvent, true);
+    packHvmPendingEventAt(w, o + 1016, v.pendingEvent, true);
     at = "error_code";
     w.u32At(o + 1020, v.errorCode, true);
     at = "flags";
@@ -611,7 +620,16 @@ export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu): void {
 
 /** @internal Checks one hvm_hw_cpu at a claimed position as {@link decodeHvmHwCpuAt} does. */
 export function checkHvmHwCpuAt(r: ByteReader, o: number): void {
-  r.zerosAt(o + 1028, 4, "_pad80");
+  let at = "";
+  let index = -1;
+  try {
+    at = "pending_event";
+    unpackHvmPendingEventAt(r, o + 1016, true);
+    at = "";
+    r.zerosAt(o + 1028, 4, "_pad80");
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
 }
 
 /** A checked hvm_hw_cpu read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -932,8 +950,8 @@ export class HvmHwCpuView implements HvmHwCpu {
     return this.#reader.u64At(this.#offset + 1008, true);
   }
 
-  get pendingEvent(): number {
-    return this.#reader.u32At(this.#offset + 1016, true);
+  get pendingEvent(): HvmPendingEvent {
+    return unpackHvmPendingEventAt(this.#reader, this.#offset + 1016, true);
   }
 
   get errorCode(): number {
@@ -959,6 +977,50 @@ export function viewHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpuView {
 /** Claims one hvm_hw_cpu, checks it as {@link decodeHvmHwCpu} does and returns a lazy view. */
 export function viewHvmHwCpu(r: ByteReader): HvmHwCpuView {
   return viewHvmHwCpuAt(r, r.take(HVM_HW_CPU_SIZE));
+}
+
+/** The pending_event word of hvm_hw_cpu, bit-fields in C. Xen re-injects the event on restore when pending_valid is set; the reserved bits are kept as read, so a converted image stays byte-for-byte the same. */
+export interface HvmPendingEvent {
+  /** The vector of the event. (bits 7-0) */
+  pendingVector: number;
+  /** The VMX/SVM event type: 0 external interrupt, 2 NMI, 3 hardware exception, 4 software interrupt, 5 privileged software exception, 6 software exception. (bits 10-8) */
+  pendingType: number;
+  /** error_code applies to the event. (bits 11-11) */
+  pendingErrorValid: number;
+  /** Reserved in Xen's struct; kept as read. (bits 30-12) */
+  pendingReserved: number;
+  /** An event is pending at all. (bits 31-31) */
+  pendingValid: number;
+}
+
+/** Reads a hvm_pending_event word at a claimed position and splits it into its fields. */
+export function unpackHvmPendingEventAt(r: ByteReader, at: number, le: boolean = r.littleEndian): HvmPendingEvent {
+  const raw = r.u32At(at, le);
+  return {
+    pendingVector: raw & 0xff,
+    pendingType: (raw >>> 8) & 0x7,
+    pendingErrorValid: (raw >>> 11) & 0x1,
+    pendingReserved: (raw >>> 12) & 0x7ffff,
+    pendingValid: (raw >>> 31) & 0x1,
+  };
+}
+
+/** Writes hvm_pending_event fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+export function packHvmPendingEventAt(
+  w: ByteWriter,
+  at: number,
+  v: HvmPendingEvent,
+  le: boolean = w.littleEndian,
+): void {
+  w.u32At(
+    at,
+    w.bits32(v.pendingVector, 8, at) * 0x1 +
+      w.bits32(v.pendingType, 3, at) * 0x100 +
+      w.bits32(v.pendingErrorValid, 1, at) * 0x800 +
+      w.bits32(v.pendingReserved, 19, at) * 0x1000 +
+      w.bits32(v.pendingValid, 1, at) * 0x80000000,
+    le,
+  );
 }
 
 /** Byte 4 of hvm_hw_vpic, two 4-bit fields in C. */

@@ -10,3 +10,7 @@ export { loadSchemas, parseSchemaFile, type SchemaFile } from "./parse/load-sche
 export { metaSchema } from "./validate/meta-schema.js";
 export { runGenerator } from "./main.js";
 export type * from "./model/model.js";
+export { checkBreaking, compareModels, unversionedBreaks, type BreakingOptions, type BreakingReport, type BreakingResult } from "./breaking/check-breaking.js";
+export { formatFinding, type Finding } from "./breaking/findings.js";
+export { BREAKING_RULES, type BreakingRule, type BreakingRuleId, type ChangeClass } from "./breaking/rules.js";
+export { SchemaSetError } from "./breaking/schema-set.js";

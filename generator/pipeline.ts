@@ -4,7 +4,7 @@ import type { Diagnostic } from "./diagnostics.js";
 import type { SiteTool } from "./emit/docs/site-tools.js";
 import type { Format } from "./emit/format.js";
 import type { LibraryModel, Model } from "./model/model.js";
-import { buildLibrary, buildModel } from "./model/build-model.js";
+import { buildLibrary, buildModel, type BuildOptions } from "./model/build-model.js";
 import { loadSchemas, type SchemaFile } from "./parse/load-schemas.js";
 import { validateSchemas } from "./validate/validate.js";
 import { writeTree } from "./write-tree.js";
@@ -16,9 +16,9 @@ export interface CompileResult {
 }
 
 /** Parse → validate → model, over already-loaded files. Stops before the model if validation failed. */
-export function compileFiles(files: readonly SchemaFile[], diagnostics: Diagnostic[] = []): CompileResult {
+export function compileFiles(files: readonly SchemaFile[], diagnostics: Diagnostic[] = [], options: BuildOptions = {}): CompileResult {
   if (!validateSchemas(files, diagnostics)) return { model: undefined, diagnostics };
-  const model = buildModel(files, diagnostics);
+  const model = buildModel(files, diagnostics, options);
   return { model: diagnostics.length > 0 ? undefined : model, diagnostics };
 }
 

@@ -4,10 +4,10 @@
  * schema/hvm_records.yaml), hand-written with DataView: constant offsets, u64 as two u32 halves, one
  * object literal per record. Bigint (our representation) and number versions.
  */
-import type { HvmHwCpu } from "../../generated/index.js";
+import type { HvmHwCpu, HvmPendingEvent } from "../../generated/index.js";
 import { DecodeError } from "../../runtime/errors.js";
 import type { NumberMode } from "../data.js";
-import { badPadding, checkRecords, setBytes, setU32, setU64, setU64n, u64, u64n } from "./primitives.js";
+import { badPadding, badValue, checkRecords, setBytes, setU32, setU64, setU64n, u64, u64n } from "./primitives.js";
 
 /** The size of one record. */
 export const HVM_CPU_SIZE = 1032;
@@ -16,6 +16,27 @@ type HvmCpuN = NumberMode<HvmHwCpu>;
 
 /** The last record a per-record loop decoded: it escapes, so nothing is optimised away. */
 export let sink: unknown;
+
+/** The bit-fields of the pending_event word, lowest first. */
+function pendingEvent(word: number): HvmPendingEvent {
+  return {
+    pendingVector: word & 0xff,
+    pendingType: (word >>> 8) & 0x7,
+    pendingErrorValid: (word >>> 11) & 0x1,
+    pendingReserved: (word >>> 12) & 0x7ffff,
+    pendingValid: word >>> 31,
+  };
+}
+
+/** Writes the pending_event word from its bit-fields, each range-checked. */
+function setPendingEvent(view: DataView, at: number, v: HvmPendingEvent): void {
+  const bits = (value: number, width: number): number => {
+    if (!Number.isInteger(value) || value < 0 || value >= 2 ** width) throw badValue(at, value, `${width}-bit field`);
+    return value;
+  };
+  const word = bits(v.pendingVector, 8) + bits(v.pendingType, 3) * 0x100 + bits(v.pendingErrorValid, 1) * 0x800 + bits(v.pendingReserved, 19) * 0x1000 + bits(v.pendingValid, 1) * 0x8000_0000;
+  view.setUint32(at, word, true);
+}
 
 /** Reads one record at `o`. */
 export function decodeHvmCpu(view: DataView, bytes: Uint8Array, o: number): HvmHwCpu {
@@ -99,7 +120,7 @@ export function decodeHvmCpu(view: DataView, bytes: Uint8Array, o: number): HvmH
     msrEfer: u64(view, o + 992),
     msrTscAux: u64(view, o + 1000),
     tsc: u64(view, o + 1008),
-    pendingEvent: view.getUint32(o + 1016, true),
+    pendingEvent: pendingEvent(view.getUint32(o + 1016, true)),
     errorCode: view.getUint32(o + 1020, true),
     flags: view.getUint32(o + 1024, true),
   };
@@ -214,7 +235,7 @@ export function encodeHvmCpu(view: DataView, out: Uint8Array, o: number, v: HvmH
   setU64(view, o + 992, v.msrEfer);
   setU64(view, o + 1000, v.msrTscAux);
   setU64(view, o + 1008, v.tsc);
-  setU32(view, o + 1016, v.pendingEvent);
+  setPendingEvent(view, o + 1016, v.pendingEvent);
   setU32(view, o + 1020, v.errorCode);
   setU32(view, o + 1024, v.flags);
 }
@@ -301,7 +322,7 @@ export function decodeHvmCpuN(view: DataView, bytes: Uint8Array, o: number): Hvm
     msrEfer: u64n(view, o + 992),
     msrTscAux: u64n(view, o + 1000),
     tsc: u64n(view, o + 1008),
-    pendingEvent: view.getUint32(o + 1016, true),
+    pendingEvent: pendingEvent(view.getUint32(o + 1016, true)),
     errorCode: view.getUint32(o + 1020, true),
     flags: view.getUint32(o + 1024, true),
   };
@@ -416,7 +437,7 @@ export function encodeHvmCpuN(view: DataView, out: Uint8Array, o: number, v: Hvm
   setU64n(view, o + 992, v.msrEfer);
   setU64n(view, o + 1000, v.msrTscAux);
   setU64n(view, o + 1008, v.tsc);
-  setU32(view, o + 1016, v.pendingEvent);
+  setPendingEvent(view, o + 1016, v.pendingEvent);
   setU32(view, o + 1020, v.errorCode);
   setU32(view, o + 1024, v.flags);
 }

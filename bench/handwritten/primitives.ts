@@ -37,7 +37,8 @@ export function badPadding(at: number): DecodeError {
   return new DecodeError("invalid", "padding or reserved byte is not zero", { offset: at });
 }
 
-function badValue(at: number, value: unknown, type: string): EncodeError {
+/** The error for a value that does not fit its field at `at`. */
+export function badValue(at: number, value: unknown, type: string): EncodeError {
   return new EncodeError("invalid-value", `${String(value)} is not a valid ${type}`, { offset: at });
 }
 

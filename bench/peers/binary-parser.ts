@@ -10,7 +10,7 @@
 import { Parser } from "binary-parser";
 import type { CpuidLeaf, HvmHwCpu, VcpuGuestContextX8664 } from "../../generated/index.js";
 import type { NumberMode } from "../data.js";
-import { CPUID_LEAF, HVM_HW_CPU_AFTER_FPU, USER_REGS_X86_64, VCPU_AFTER_GDT, VCPU_AFTER_TRAPS, VCPU_TAIL, type LayoutField } from "./layouts.js";
+import { CPUID_LEAF, HVM_HW_CPU_AFTER_FPU, USER_REGS_X86_64, VCPU_AFTER_GDT, VCPU_AFTER_TRAPS, VCPU_TAIL, splitPendingEvent, type LayoutField } from "./layouts.js";
 
 /** How a parser represents u64 values. */
 export type U64Mode = "bigint" | "number";
@@ -38,6 +38,8 @@ function fields(p: Parser, layout: readonly LayoutField[], mode: U64Mode): Parse
     else if (type === "u8") p = p.uint8(name);
     else if (type === "u16") p = p.uint16le(name);
     else if (type === "u32") p = p.uint32le(name);
+    // binary-parser's little-endian bit fields do not read C's LSB-first order, so the word is split by a formatter.
+    else if (type === "pending_event") p = p.uint32le(name, { formatter: (word) => splitPendingEvent(word as number) });
     else p = u64(p, name, mode);
   }
   return p;

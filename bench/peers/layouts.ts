@@ -6,7 +6,7 @@
  */
 
 /** A primitive of a peer's definition. */
-export type Prim = "u8" | "u16" | "u32" | "u64";
+export type Prim = "u8" | "u16" | "u32" | "u64" | "pending_event";
 /** One field: a named primitive, or padding. */
 export type LayoutField = readonly [name: string, type: Prim] | readonly ["pad", number];
 
@@ -35,9 +35,36 @@ export const HVM_HW_CPU_AFTER_FPU: readonly LayoutField[] = [
   ...u64s("csBase dsBase esBase fsBase gsBase ssBase trBase ldtrBase idtrBase gdtrBase"),
   ...u32s("csArbytes dsArbytes esArbytes fsArbytes gsArbytes ssArbytes trArbytes ldtrArbytes"),
   ...u64s("sysenterCs sysenterEsp sysenterEip shadowGs msrFlags msrLstar msrStar msrCstar msrSyscallMask msrEfer msrTscAux tsc"),
-  ...u32s("pendingEvent errorCode flags"),
+  ["pendingEvent", "pending_event"],
+  ...u32s("errorCode flags"),
   ["pad", 4],
 ];
 
 /** cpuid_leaf (24 bytes). */
 export const CPUID_LEAF: readonly LayoutField[] = u32s("leaf subleaf eax ebx ecx edx");
+
+/** hvm_pending_event, a u32 split into bit-fields: [name, lowest bit, width], lowest bits first. */
+export const PENDING_EVENT_BITS = [
+  ["pendingVector", 0, 8],
+  ["pendingType", 8, 3],
+  ["pendingErrorValid", 11, 1],
+  ["pendingReserved", 12, 19],
+  ["pendingValid", 31, 1],
+] as const;
+
+/** The bit-fields of a pending_event word (what a peer's formatter or custom type returns). */
+export type PendingEvent = Record<(typeof PENDING_EVENT_BITS)[number][0], number>;
+
+/** Splits a pending_event word into its bit-fields. */
+export function splitPendingEvent(word: number): PendingEvent {
+  const out = {} as PendingEvent;
+  for (const [name, lo, width] of PENDING_EVENT_BITS) out[name] = Math.floor(word / 2 ** lo) % 2 ** width;
+  return out;
+}
+
+/** Joins bit-fields into a pending_event word. */
+export function joinPendingEvent(v: PendingEvent): number {
+  let word = 0;
+  for (const [name, lo] of PENDING_EVENT_BITS) word += v[name] * 2 ** lo;
+  return word;
+}

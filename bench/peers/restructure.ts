@@ -8,7 +8,7 @@
 import * as r from "restructure";
 import type { CpuidLeaf, HvmHwCpu, VcpuGuestContextX8664 } from "../../generated/index.js";
 import type { NumberMode } from "../data.js";
-import { CPUID_LEAF, HVM_HW_CPU_AFTER_FPU, USER_REGS_X86_64, VCPU_AFTER_GDT, VCPU_AFTER_TRAPS, VCPU_TAIL, type LayoutField } from "./layouts.js";
+import { CPUID_LEAF, HVM_HW_CPU_AFTER_FPU, USER_REGS_X86_64, VCPU_AFTER_GDT, VCPU_AFTER_TRAPS, VCPU_TAIL, joinPendingEvent, splitPendingEvent, type LayoutField, type PendingEvent } from "./layouts.js";
 
 /** How a struct represents u64 values. */
 export type U64Mode = "bigint" | "number";
@@ -43,12 +43,19 @@ export const u64Num: r.Type<number> = {
   },
 };
 
+/** hvm_pending_event: restructure's Bitfield gives booleans only, so the multi-bit fields need a custom type. */
+const pendingEvent: r.Type<PendingEvent> = {
+  decode: (stream) => splitPendingEvent(stream.readUInt32LE()),
+  size: () => 4,
+  encode: (stream, v) => stream.writeUInt32LE(joinPendingEvent(v)),
+};
+
 function fields(layout: readonly LayoutField[], u64: r.Type): Record<string, r.Type> {
   const out: Record<string, r.Type> = {};
   let pads = 0;
   for (const [name, type] of layout) {
     if (name === "pad") out[`_pad${pads++}`] = new r.Reserved(r.uint8, type as number);
-    else out[name] = type === "u8" ? r.uint8 : type === "u16" ? r.uint16le : type === "u32" ? r.uint32le : u64;
+    else out[name] = type === "u8" ? r.uint8 : type === "u16" ? r.uint16le : type === "u32" ? r.uint32le : type === "pending_event" ? pendingEvent : u64;
   }
   return out;
 }

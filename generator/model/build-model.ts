@@ -21,8 +21,8 @@ import { buildSections, containerHeader, containerSite } from "./sections.js";
  * 4. the container (`container.ts`): header, entry and end section, with the fields the runtime needs;
  * 5. rules (`rules.ts`): which sections each image type holds, and that no two rules overlap.
  */
-export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic[]): Model | undefined {
-  const built = build(files, diagnostics, "image");
+export function buildModel(files: readonly SchemaFile[], diagnostics: Diagnostic[], options: BuildOptions = {}): Model | undefined {
+  const built = build(files, diagnostics, "image", options.runtimeRoles ?? true);
   return built?.container === undefined ? undefined : (built as Model);
 }
 
@@ -34,7 +34,16 @@ export function buildLibrary(files: readonly SchemaFile[], diagnostics: Diagnost
   return build(files, diagnostics, "library");
 }
 
-function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "image" | "library"): (LibraryModel & Partial<Model>) | undefined {
+/** Options of {@link buildModel}. */
+export interface BuildOptions {
+  /**
+   * Check that the header and entry have every field today's runtime reads (default true). False for a
+   * model that is only compared, never emitted: an earlier release's schemas (`xenimage breaking`).
+   */
+  readonly runtimeRoles?: boolean;
+}
+
+function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "image" | "library", runtimeRoles = true): (LibraryModel & Partial<Model>) | undefined {
   const ctx = new BuildContext(files, diagnostics);
   // Declarations in file then name order, so the output is stable.
   for (const name of ctx.declSites.keys()) ctx.buildDecl(name);
@@ -54,7 +63,7 @@ function build(files: readonly SchemaFile[], diagnostics: Diagnostic[], kind: "i
     const first = files[0];
     if (first !== undefined) ctx.report(first.locate([]), "no file declares the container (header, entry, end, version)");
   } else {
-    container = buildContainer(ctx, site, headerDecl, sections);
+    container = buildContainer(ctx, site, headerDecl, sections, runtimeRoles);
   }
   const rules = buildRules(ctx, sections, container, headerDecl);
 

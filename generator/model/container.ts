@@ -28,12 +28,17 @@ export const CONTAINER_ENTRY_FIELDS: Record<string, IntName> = {
   entry_crc: "u32",
 };
 
-/** The container the file at `site` declares, checked; undefined when something is missing or wrong. */
+/**
+ * The container the file at `site` declares, checked; undefined when something is missing or wrong.
+ * Without `runtimeRoles`, the header and entry need not have the fields today's runtime reads: an
+ * earlier release's schemas (version 1 had no entry_crc) still build a model to compare with.
+ */
 export function buildContainer(
   ctx: BuildContext,
   site: Located<RawFile>,
   headerDecl: StructDecl | undefined,
   sections: ReadonlyMap<string, SectionDecl>,
+  runtimeRoles = true,
 ): ContainerDecl | undefined {
   const { raw, file } = site;
   const c = raw.container!;
@@ -41,7 +46,7 @@ export function buildContainer(
   const end = sections.get(c.end);
   if (end === undefined) ctx.report(file.locate(["container", "end"]), `unknown section "${c.end}"${suggest(c.end, [...sections.keys()])}`);
   const checkRoles = (s: StructDecl | undefined, roles: Record<string, IntName>, what: string, key: string) => {
-    if (s === undefined) return;
+    if (s === undefined || !runtimeRoles) return;
     if (s.size === undefined) ctx.report(file.locate(["container", key]), `the ${what} must have a fixed size`);
     for (const [role, intName] of Object.entries(roles)) {
       const f = s.fields.find((x) => x.name === role);

@@ -15,7 +15,7 @@ function run(args: string[], input?: Uint8Array) {
   return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-const COMMANDS = ["inspect", "annotate", "dump", "build", "verify", "convert", "pages", "receive", "demo", "generate", "docs"];
+const COMMANDS = ["inspect", "annotate", "dump", "build", "verify", "convert", "pages", "receive", "demo", "breaking", "generate", "docs"];
 
 let dir: string;
 let image: string;

@@ -140,6 +140,13 @@ describe("the npm package, from its tarball", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toEqual([`xenimage: generate needs the schema compiler, which is not installed: npm install --save-dev @xenimage/compiler@${pkg.version}`]);
   });
+
+  it("says the same for `xenimage breaking`, whose checker is the compiler's", () => {
+    const r = run(process.execPath, ["node_modules/xenimage/dist/cli/main.js", "breaking", "--against", "old"]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toEqual([`xenimage: breaking needs the schema compiler, which is not installed: npm install --save-dev @xenimage/compiler@${pkg.version}`]);
+  });
 });
 
 describe("a schema maintainer's project: both packages from their tarballs", () => {
@@ -179,6 +186,15 @@ describe("a schema maintainer's project: both packages from their tarballs", () 
     const r = run(process.execPath, ["roundtrip.mjs"], maintainer);
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe('{"type":1,"flags":0,"offset":"2n","size":"3n","entryCount":"0n","entrySize":0,"align":8,"crc":5,"entryCrc":6}');
+  });
+
+  it("xenimage breaking runs on the installed compiler: a renamed field is source-breaking (exit 4)", () => {
+    cpSync(join(root, "test/breaking/fixtures/field-renamed"), join(maintainer, "renamed"), { recursive: true });
+    const cli = join(maintainer, "node_modules/xenimage/dist/cli/main.js");
+    const r = run(process.execPath, [cli, "breaking", "--against", "old", "--schemas", "new"], join(maintainer, "renamed"));
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(4);
+    expect(r.stdout.split("\n")[0]).toBe("new/f.yaml:7:9: source-breaking: rec.x is now rec.y [field-renamed] (old: old/f.yaml:7:9)");
   });
 });
 

@@ -165,9 +165,23 @@ types:
       - id: tsc
         type: u8
       - id: pending_event
-        type: u4
+        type: hvm_pending_event
       - id: error_code
         type: u4
       - id: flags
         type: u4
       - contents: [0, 0, 0, 0]
+  hvm_pending_event:
+    meta:
+      bit-endian: le
+    seq:
+      - id: pending_vector
+        type: b8
+      - id: pending_type
+        type: b3
+      - id: pending_error_valid
+        type: b1
+      - id: pending_reserved
+        type: b19
+      - id: pending_valid
+        type: b1

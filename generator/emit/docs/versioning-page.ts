@@ -1,5 +1,6 @@
 import type { Model } from "../../model/model.js";
 import { code, heading, joinText, link, list, para, type Block, type Page, type Text } from "./doc-tree.js";
+import { breakingBlocks } from "./breaking-section.js";
 import { sectionPageId } from "./rules-page.js";
 
 /**
@@ -84,6 +85,7 @@ export function versioningPage(model: Model): Page {
         " line at the top of each schema file.",
       ),
       para("See also the ", link("section registry", "registry"), " and the ", link("image-type rules", "rules"), "."),
+      ...breakingBlocks(container.version),
     ],
   };
 }

@@ -113,7 +113,7 @@ var HvmCpus = (function() {
       this.msrEfer = this._io.readU8le();
       this.msrTscAux = this._io.readU8le();
       this.tsc = this._io.readU8le();
-      this.pendingEvent = this._io.readU4le();
+      this.pendingEvent = new HvmPendingEvent(this._io, this, this._root);
       this.errorCode = this._io.readU4le();
       this.flags = this._io.readU4le();
       this._unnamed80 = this._io.readBytes(4);
@@ -123,6 +123,25 @@ var HvmCpus = (function() {
     }
 
     return HvmHwCpu;
+  })();
+
+  var HvmPendingEvent = HvmCpus.HvmPendingEvent = (function() {
+    function HvmPendingEvent(_io, _parent, _root) {
+      this._io = _io;
+      this._parent = _parent;
+      this._root = _root;
+
+      this._read();
+    }
+    HvmPendingEvent.prototype._read = function() {
+      this.pendingVector = this._io.readBitsIntLe(8);
+      this.pendingType = this._io.readBitsIntLe(3);
+      this.pendingErrorValid = this._io.readBitsIntLe(1) != 0;
+      this.pendingReserved = this._io.readBitsIntLe(19);
+      this.pendingValid = this._io.readBitsIntLe(1) != 0;
+    }
+
+    return HvmPendingEvent;
   })();
 
   return HvmCpus;
