@@ -1,13 +1,16 @@
 /**
  * `xenimage verify` against reading the file (not a test): on a seekable image of a ≥ 2 GiB synthetic
  * guest (pooled page contents, `image-files.ts`), the time of `verify`'s own code path (the CLI's
- * `inspectFile`: one scan in large reads, every CRC computed as the bytes arrive, every section
- * decoded) against a plain loop that reads the file in 1 MiB chunks and runs the same CRC kernel
+ * `inspectFile`: one scan in large reads, every CRC computed as the bytes arrive, every section's
+ * structure checked, page_data's pages by their length) against a plain loop that reads the file in 1 MiB chunks and runs the same CRC kernel
  * (`crc32c` of runtime/, whichever implementation it has), for several read sizes of the scan. Every
  * job runs in a child process of its own, on plain node (a tsc build made at the start), so its peak
- * RSS is its own; rounds alternate the jobs, and ratios are taken within a round.
+ * RSS is its own; rounds alternate the jobs, and ratios are taken within a round. The jobs run the
+ * CRC32C kernel the runtime selects (native where `@node-rs/crc32` loads); `XENIMAGE_CRC=js` before the
+ * command forces JavaScript in every job; the report names the kernel the jobs ran.
  *
  *     npx tsx bench/verify-speed.ts [--gib 2] [--rounds 3] [--chunks 1,4,8,16,32]
+ *     XENIMAGE_CRC=js npx tsx bench/verify-speed.ts …
  *     npm run bench:verify
  *
  * The image is written once under the OS temp dir (and removed at the end); after that every job reads
@@ -21,7 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { inspectFile } from "../cli/commands/inspect.js";
 import type { Io } from "../cli/io.js";
-import { crc32c } from "../runtime/index.js";
+import { crc32c, crc32cKernel } from "../runtime/index.js";
 import { writePvGuestImage } from "./image-files.js";
 
 const MIB = 1024 * 1024;
@@ -33,6 +36,8 @@ interface JobResult {
   /** User + system CPU time of the whole process (main thread and thread pool): the work, whatever the load. */
   readonly cpuSeconds: number;
   readonly maxRssMiB: number;
+  /** The CRC32C kernel the job ran (`native (@node-rs/crc32@…)`, or `js (why)`). */
+  readonly crc: string;
 }
 
 /** The baseline: read 1 MiB into one buffer, CRC it, repeat. */
@@ -77,7 +82,8 @@ async function runJob(job: string, args: string[]): Promise<JobResult> {
   const bytes = job === "read-crc" ? await readCrcLoop(path) : await verify(path, Number(chunk));
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  return { job, bytes, seconds, cpuSeconds: (used.user + used.system) / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  const crc = `${crc32cKernel.kernel} (${crc32cKernel.package ?? crc32cKernel.reason})`;
+  return { job, bytes, seconds, cpuSeconds: (used.user + used.system) / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024, crc };
 }
 
 let childScript = process.argv[1]!;
@@ -129,9 +135,11 @@ async function main(): Promise<void> {
       }
     }
     const baseline = results.get(jobs[0]![0])!;
+    // Every job runs the kernel this process would (XENIMAGE_CRC=js in the environment forces JavaScript).
+    const kernels = new Set([...results.values()].flat().map((r) => r.crc));
     const lines = [
       `Machine: ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} cores, ${(totalmem() / 1024 / MIB).toFixed(1)} GiB RAM, Node ${process.version}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" ")}.`,
-      `Image: ${(baseline[0]!.bytes / MIB).toFixed(0)} MiB (${values.gib} GiB guest, 1024-page batches), read from the page cache; ${rounds} rounds.`,
+      `Image: ${(baseline[0]!.bytes / MIB).toFixed(0)} MiB (${values.gib} GiB guest, 1024-page batches), read from the page cache; ${rounds} rounds; CRC32C kernel of the jobs: ${[...kernels].join(", ")}.`,
       "",
       "| job | MiB/s median | min … max | ratio to the read + CRC loop, median (per round) | CPU s per GiB, median | peak RSS MiB (max) |",
       "| --- | ---: | ---: | ---: | ---: | ---: |",

@@ -1,24 +1,10 @@
 import { schema } from "../generated/schema.js";
-import { crc32c, decodeHeader, DecodeError, OPTIONAL_BIT, STREAMED, streamPadding, type RandomAccessSource } from "../runtime/index.js";
-import { ByteReader, hex, restOf, structLines, walkSectionBody, walkStruct, zeros, type DumpLine, type WalkNode } from "../runtime/reflect/index.js";
+import { crc32c, decodeHeader, OPTIONAL_BIT, STREAMED, streamPadding, type RandomAccessSource } from "../runtime/index.js";
+import { ByteReader, hex, lazyStructLines, structElementLines, structLines, walkSectionBody, walkStruct, type DumpLine, type WalkNode } from "../runtime/reflect/index.js";
 import { imageFormat } from "../generated/index.js";
+import { fileReader, paddingRegion, windowOf, type AnnotatedRegion, type AnnotateSelection } from "./annotate-source.js";
 
-/** A run of the file read into memory, and the annotated lines over it (all inside it). */
-export interface AnnotatedRegion {
-  /** What the region is: `header`, `section #3: cpuid`, `padding`, `section table`. */
-  readonly title: string;
-  /** The file's bytes from `base` on, at least as far as the lines reach. */
-  readonly bytes: Uint8Array;
-  readonly base: number;
-  readonly lines: readonly DumpLine[];
-}
-
-/** Which parts `annotate` shows: sections by type name, and a byte range. */
-export interface AnnotateSelection {
-  readonly sections?: readonly string[];
-  readonly offset?: number;
-  readonly length?: number;
-}
+export type { AnnotatedRegion, AnnotateSelection } from "./annotate-source.js";
 
 /**
  * The annotated regions of an image file, in file order. Seekable: the header, each body (and the
@@ -31,18 +17,7 @@ export interface AnnotateSelection {
  */
 export async function* annotateImageFile(handle: Pick<RandomAccessSource, "read">, size: number, selection: AnnotateSelection = {}): AsyncGenerator<AnnotatedRegion> {
   const container = schema.container!;
-  const read = async (offset: number, length: number): Promise<Uint8Array> => {
-    // Checked before allocating: a damaged size or count must not ask for more memory than the file has.
-    if (offset + length > size) throw new DecodeError("truncated", `${hex(offset)}…${hex(offset + length)} lies outside the image (${hex(size)} bytes)`, { offset });
-    const bytes = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const { bytesRead } = await handle.read(bytes, filled, length - filled, offset + filled);
-      if (bytesRead === 0) throw new DecodeError("truncated", `the image ends at ${hex(offset + filled)}, inside what annotate was reading`, { offset: offset + filled });
-      filled += bytesRead;
-    }
-    return bytes;
-  };
+  const read = fileReader(handle, size);
   /**
    * The streamed layout: after the header, each section's table entry (8-aligned, zero padding before
    * it) then its body, up to the end section's entry. Every entry is read; bodies only when selected.
@@ -54,7 +29,7 @@ export async function* annotateImageFile(handle: Pick<RandomAccessSource, "read"
       const pad = streamPadding(pos);
       if (pad > 0 && whole && inRange(pos, pad)) {
         const gap = await read(pos, Math.min(pad, size - pos));
-        yield { title: `padding before table entry #${index}`, bytes: gap, base: pos, lines: [{ offset: pos, length: gap.length, depth: 0, label: "(padding)", value: gap.some((b) => b !== 0) ? "NOT ZERO: padding must be zero bytes" : `${zeros(gap.length)} up to the entry's 8-byte alignment` }] };
+        yield paddingRegion(`padding before table entry #${index}`, gap, pos, gap.length, "up to the entry's 8-byte alignment");
       }
       const at = pos + pad;
       const e0 = entryAt(await read(at, stride), at, index);
@@ -77,16 +52,11 @@ export async function* annotateImageFile(handle: Pick<RandomAccessSource, "read"
   // decodeHeader checks magic, byte order, version and the header CRC: the dump marks the CRC as checked.
   const { header, littleEndian } = decodeHeader(imageFormat, headerBytes);
   const reader = (bytes: Uint8Array, base: number) => new ByteReader(bytes, { littleEndian, base });
-  const from = selection.offset ?? 0;
-  const to = selection.length === undefined ? Infinity : from + selection.length;
-  const inRange = (offset: number, length: number) => offset < to && offset + Math.max(length, 1) > from;
-  const wanted = (name: string | undefined) => selection.sections === undefined || (name !== undefined && selection.sections.includes(name));
-  const whole = selection.sections === undefined;
-  const keep = (lines: DumpLine[]) => lines.filter((l) => inRange(l.offset, l.length));
+  const { inRange, wanted, whole, keep, elements } = windowOf(selection);
 
   const h = walkStruct(headerStruct, reader(headerBytes, 0));
   const headerLines: DumpLine[] = [];
-  structLines(h.nodes, 0, "header.", headerLines);
+  structLines(h.nodes, 0, "header.", headerLines, elements);
   const marked = headerLines.map((l) => (l.label === "header.header_crc" ? { ...l, value: `${l.value}, CRC32C of the header (this field as zero): checks out` } : l));
   if (whole && inRange(0, header.headerSize)) yield { title: `header: ${header.headerSize} bytes at 0x0`, bytes: headerBytes, base: 0, lines: keep(marked) };
 
@@ -109,14 +79,22 @@ export async function* annotateImageFile(handle: Pick<RandomAccessSource, "read"
     else if (e.section === undefined || schema.variantFor(e.section, h.value) === undefined) {
       lines.push({ offset: e.offset, length: e.size, depth: 0, label: `${e.name}`, value: `${e.size} bytes, no layout known` });
     } else {
-      const variant = schema.variantFor(e.section, h.value)!;
-      const r = reader(body, e.offset);
-      const walked = walkSectionBody(e.section, r, { header: h.value, entryCount: e.entryCount, entrySize: e.entrySize });
-      const prefix = `${e.name}.`;
-      if (variant.body.kind === "entries") entryLines(walked.nodes, variant.body.struct.name, variant.body.entrySize, e.offset, e.size, prefix, lines);
-      else structLines(walked.nodes, 0, prefix, lines);
-      const end = walked.nodes.reduce((m, n) => Math.max(m, n.offset + n.size), e.offset);
-      if (end < e.offset + e.size) lines.push({ offset: end, length: e.offset + e.size - end, depth: 0, label: `${prefix}(rest)`, value: `${e.offset + e.size - end} bytes the layout does not cover` });
+      const layout = schema.variantFor(e.section, h.value)!.body;
+      const size = e.entrySize;
+      if (layout.kind === "entries" && size === layout.entrySize && e.entryCount * BigInt(size) === BigInt(e.size)) {
+        // A table: only the entries spelled out are walked, so a pfn_map of millions of entries walks a few hundred.
+        const start = (i: number) => e.offset + i * size;
+        const walkEntry = (i: number) => walkStruct(layout.struct, reader(body.subarray(i * size, (i + 1) * size), start(i))).nodes;
+        lazyStructLines(e.size / size, { start, end: (i) => start(i + 1) }, walkEntry, layout.struct.name, 0, e.name, lines, elements);
+      } else {
+        // Anything else (a struct body, or a table whose entry count or size does not fit) through the section's own walk.
+        const walked = walkSectionBody(e.section, reader(body, e.offset), { header: h.value, entryCount: e.entryCount, entrySize: e.entrySize });
+        const prefix = `${e.name}.`;
+        if (layout.kind === "entries") structElementLines(walked.nodes, layout.struct.name, 0, e.name, lines, elements);
+        else structLines(walked.nodes, 0, prefix, lines, elements);
+        const end = walked.nodes.reduce((m, n) => Math.max(m, n.offset + n.size), e.offset);
+        if (end < e.offset + e.size) lines.push({ offset: end, length: e.offset + e.size - end, depth: 0, label: `${prefix}(rest)`, value: `${e.offset + e.size - end} bytes the layout does not cover` });
+      }
     }
     return { title: `${title}, CRC32C ${ok ? "checks out" : "MISMATCH"}`, bytes: body, base: e.offset, lines: keep(lines) };
   };
@@ -142,11 +120,7 @@ export async function* annotateImageFile(handle: Pick<RandomAccessSource, "read"
   let pos = header.headerSize;
   for (const e of [...entries].sort((a, b) => a.offset - b.offset || a.index - b.index)) {
     if (e.offset > pos) {
-      if (whole && inRange(pos, e.offset - pos)) {
-        const gap = await read(pos, e.offset - pos);
-        const nonZero = gap.some((b) => b !== 0);
-        yield { title: `padding before section #${e.index}`, bytes: gap, base: pos, lines: [{ offset: pos, length: gap.length, depth: 0, label: "(padding)", value: nonZero ? "NOT ZERO: padding must be zero bytes" : `${zeros(gap.length)} up to the next body's alignment` }] };
-      }
+      if (whole && inRange(pos, e.offset - pos)) yield paddingRegion(`padding before section #${e.index}`, await read(pos, e.offset - pos), pos, e.offset - pos, "up to the next body's alignment");
       pos = e.offset;
     }
     const title = `section #${e.index}: ${e.name}, body of ${e.size} bytes at ${hex(e.offset)}`;
@@ -155,8 +129,7 @@ export async function* annotateImageFile(handle: Pick<RandomAccessSource, "read"
     yield await bodyRegion(e, title);
   }
   if (tableOffset > pos && whole && inRange(pos, tableOffset - pos)) {
-    const gap = await read(pos, tableOffset - pos);
-    yield { title: "padding before the section table", bytes: gap, base: pos, lines: [{ offset: pos, length: gap.length, depth: 0, label: "(padding)", value: `${zeros(gap.length)} up to the table's 8-byte alignment` }] };
+    yield paddingRegion("padding before the section table", await read(pos, tableOffset - pos), pos, tableOffset - pos, "up to the table's 8-byte alignment");
   }
   const tableLines: DumpLine[] = [];
   for (const e of entries) {
@@ -168,13 +141,4 @@ export async function* annotateImageFile(handle: Pick<RandomAccessSource, "read"
   if (end < size && whole && inRange(end, size - end)) {
     yield { title: "after the table", bytes: await read(end, Math.min(size - end, 16)), base: end, lines: [{ offset: end, length: size - end, depth: 0, label: "(trailing bytes)", value: `${size - end} bytes after the table, which should end the image` }] };
   }
-}
-
-/** An entries body: its first entry spelled out, the rest as one line, as the docs' dump shows them. */
-function entryLines(nodes: readonly WalkNode[], structName: string, entrySize: number, offset: number, size: number, prefix: string, out: DumpLine[]): void {
-  const n = nodes.length;
-  if (n === 0) return;
-  out.push({ offset, length: entrySize, depth: 0, label: `${prefix}[0]`, value: n === 1 ? `${structName}, the only entry` : `${structName}, the first of ${n} entries` });
-  structLines(nodes[0]!.children ?? [], 1, `${prefix}[0].`, out);
-  if (n > 1) out.push({ offset: nodes[1]!.offset, length: offset + size - nodes[1]!.offset, depth: 0, label: `${prefix}${restOf(n)}`, value: `${n - 1} more ${structName}, not annotated` });
 }

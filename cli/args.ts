@@ -52,6 +52,12 @@ export function checkedArgs<C extends CommandArgs>(
         `${command}: option ${t.rawName} needs a value`,
         command,
       );
+    // parseArgs takes `--offset -1` for a forgotten value; it would throw its own message about it.
+    if (option.type === "string" && t.inlineValue === false && t.value !== undefined && t.value.length > 1 && t.value.startsWith("-"))
+      throw new UsageError(
+        `${command}: option ${t.rawName} needs a value; for one that starts with "-", write ${t.rawName}=${t.value}`,
+        command,
+      );
     if (option.type === "boolean" && t.inlineValue === true)
       throw new UsageError(
         `${command}: option ${t.rawName} takes no value`,

@@ -1,6 +1,6 @@
-import { imageFormat, imageRules, verifyImage, type ImageHeader, type KnownSection } from "../generated/index.js";
-import type { ConsistencyChecker } from "../image/consistency.js";
-import { codecsById, DecodeError, decodeSectionBody, entryLabel, hex, OPTIONAL_BIT, ruleFor, XenImageError, type RuleViolation, type TableEntry } from "../runtime/index.js";
+import { imageFormat, imageRules, verifyImage, type ImageHeader } from "../generated/index.js";
+import type { CheckedImageSection, ConsistencyChecker } from "../image/consistency.js";
+import { checkSectionBody, codecsById, DecodeError, entryLabel, hex, OPTIONAL_BIT, ruleFor, XenImageError, type RuleViolation, type TableEntry } from "../runtime/index.js";
 
 const known = codecsById(imageFormat);
 
@@ -51,7 +51,8 @@ export function sectionStatus(image: CheckedImage, s: SectionToCheck, consistenc
   if ((entry.type & ~OPTIONAL_BIT) === imageFormat.endId) return { status: "ok" };
   if (s.body === undefined) return failed(new DecodeError("too-large", `the body is ${entry.size} bytes, more than the ${s.maxSectionSize} bytes this reader decodes`, where));
   try {
-    const section = decodeSectionBody<ImageHeader, KnownSection>(imageFormat, image, entry, s.index, s.body, s.offset, known, true);
+    // Every check a decode makes, but page_data's pages are checked by length, not handed out a view each.
+    const section = checkSectionBody<ImageHeader>(imageFormat, image, entry, s.index, s.body, s.offset, known, true) as CheckedImageSection;
     // The rules relating the section to the header (vcpu ids, the HVM records' order, …), as validateImage checks them.
     consistency?.section(section, { index: s.index, body: s.body, offset: s.offset });
     return { status: "ok" };

@@ -12,10 +12,15 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                    everything decoded, as JSON (64-bit integers as decimal strings,
                                    bytes as base64); page contents only with --pages. Written as it is
                                    read: on standard output an error leaves the JSON unterminated`,
-  annotate: `  annotate FILE [--section NAME…] [--offset N --length N] [--json]
+  annotate: `  annotate FILE [--section NAME…] [--offset N --length N] [--elements N] [--json]
                                    an annotated hex dump: every byte with the field it belongs to (path,
                                    decoded value), padding and CRCs marked; reads only the header, the
-                                   table entries and the selected sections (both layouts)`,
+                                   table entries and the selected sections (both layouts). FILE may also
+                                   be a Xen libxc/libxl stream or xl save file (--section takes record
+                                   types: page_data, x86_pv_info, …) or a dump-core file (--section takes
+                                   ELF section names: .note.Xen, .xen_p2m, …). Arrays are shown element
+                                   by element, at most N of each (default 256) from the --offset window
+                                   on, the rest as summary ranges; pages one line each`,
   build: `  build JSON -o FILE               the inverse: dump --pages, then build, reproduces the image byte for byte`,
   verify: `  verify FILE [--json] [--skip-pages]
                                    structure, CRCs, every section's layout and the image-type rules;

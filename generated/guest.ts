@@ -743,6 +743,39 @@ export function decodePageData(r: ByteReader): PageData {
   }
 }
 
+/** What {@link checkPageData} returns: a page_data without its byte runs. */
+export type PageDataChecked = Omit<PageData, "pages">;
+
+/** Checks one page_data as {@link decodePageData} does (every read, the same errors at the same offsets) without taking its byte runs apart: pages is checked by length alone. Returns the other fields. */
+export function checkPageData(r: ByteReader): PageDataChecked {
+  const start = r.pos;
+  let at = "";
+  let index = -1;
+  try {
+    at = "count";
+    const count_ = r.u32();
+    at = "reserved";
+    r.zeros(4, true);
+    at = "pfns";
+    const pfns_count = r.count(count_, 8);
+    const pfns: PfnWord[] = [];
+    for (index = 0; index < pfns_count; index++) pfns.push(unpackPfnWordAt(r, r.take(8)));
+    index = -1;
+    at = "_pad3";
+    r.alignTo(4096, start, true);
+    at = "pages";
+    let pages_selected = 0;
+    for (const x of pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pages_selected++;
+    index = Math.min(pages_selected, Math.floor(r.remaining / 4096));
+    r.take(index * 4096);
+    if (index < pages_selected) r.take(4096);
+    index = -1;
+    return { pfns };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Writes one page_data; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePageData(w: ByteWriter, v: PageData): void {
   const start = w.pos;
@@ -782,6 +815,9 @@ export const pageDataSectionDecoder: SectionDecoder<PageDataBody, ImageHeader> =
   since: 1,
   decode(r, ctx) {
     return decodePageData(r);
+  },
+  check(r, ctx) {
+    return checkPageData(r);
   },
   isArray(header) {
     return false;

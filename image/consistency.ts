@@ -7,7 +7,7 @@
  * them in. Sections are fed one at a time in image order and only small state is kept, so a stream is
  * checked as it arrives.
  */
-import { Arch, type ImageHeader, type ImageSection } from "../generated/index.js";
+import { Arch, type ImageHeader, type ImageSection, type PageDataChecked } from "../generated/index.js";
 import { DecodeError, hex, sectionLabel, type DecodeErrorCode } from "../runtime/index.js";
 
 /** The HVM record type codes whose instance is a vcpu id (public arch-x86/hvm/save.h: one record per vcpu). */
@@ -27,6 +27,12 @@ export interface SectionPlace {
   readonly offset: number;
 }
 
+/**
+ * A section as the checker takes it: decoded, or a page_data only checked (`checkSectionBody`), whose
+ * pages the rules here do not read.
+ */
+export type CheckedImageSection = Exclude<ImageSection, { type: "page_data" }> | { readonly type: "page_data"; readonly body: PageDataChecked };
+
 /** Checks the rules across sections; call {@link section} for each section in order, then {@link finish}. */
 export class ConsistencyChecker {
   /** The pfn of every page-frame word of the page_data sections so far, in order. */
@@ -37,7 +43,7 @@ export class ConsistencyChecker {
   constructor(private readonly header: ImageHeader) {}
 
   /** Checks one decoded section (unknown sections have nothing to check). */
-  section(section: ImageSection, place: SectionPlace): void {
+  section(section: CheckedImageSection, place: SectionPlace): void {
     const fail = (code: DecodeErrorCode, reason: string, at: number, path?: string): never => {
       throw new DecodeError(code, reason, { section: sectionLabel(section.type === "unknown" ? `type ${hex(section.id)}` : section.type, place.index), offset: place.offset + at, ...(path === undefined ? {} : { path }) });
     };

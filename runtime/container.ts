@@ -342,6 +342,45 @@ export function decodeSectionBody<H extends ContainerHeader, S extends KnownSect
   known: Map<number, SectionDecoder<unknown, H>> = codecsById(format),
   crcChecked = false,
 ): S | UnknownSection {
+  return readSectionBody<H, S>(format, image, entry, index, body, offset, known, crcChecked, false);
+}
+
+/**
+ * A section as {@link checkSectionBody} returns it: its type and what the codec's structure check
+ * returns of the body (the whole body where the codec has no such check).
+ */
+export type CheckedSection = { readonly type: string; readonly body: unknown; readonly flags?: number } | UnknownSection;
+
+/**
+ * {@link decodeSectionBody}'s checks, with the same errors at the same offsets, for a caller that only
+ * wants to know whether a section is sound: a codec with a structure check (`SectionDecoder.check`,
+ * page_data's) checks its byte runs by length instead of handing out a view of each, and the body
+ * returned lacks them.
+ */
+export function checkSectionBody<H extends ContainerHeader>(
+  format: DecodingFormat<H>,
+  image: { readonly header: H; readonly littleEndian: boolean },
+  entry: TableEntry,
+  index: number,
+  body: Uint8Array | ByteReader,
+  offset: number,
+  known: Map<number, SectionDecoder<unknown, H>> = codecsById(format),
+  crcChecked = false,
+): CheckedSection {
+  return readSectionBody<H, KnownSectionBase>(format, image, entry, index, body, offset, known, crcChecked, true);
+}
+
+function readSectionBody<H extends ContainerHeader, S extends KnownSectionBase>(
+  format: DecodingFormat<H>,
+  image: { readonly header: H; readonly littleEndian: boolean },
+  entry: TableEntry,
+  index: number,
+  body: Uint8Array | ByteReader,
+  offset: number,
+  known: Map<number, SectionDecoder<unknown, H>>,
+  crcChecked: boolean,
+  structureOnly: boolean,
+): S | UnknownSection {
   const r = body instanceof ByteReader ? body : new ByteReader(body, { littleEndian: image.littleEndian, base: offset });
   const id = entry.type & ~OPTIONAL_BIT;
   const optional = (entry.type & OPTIONAL_BIT) !== 0;
@@ -358,7 +397,8 @@ export function decodeSectionBody<H extends ContainerHeader, S extends KnownSect
     return { type: "unknown", id, optional, flags: entry.flags, entryCount: entry.entryCount, entrySize: entry.entrySize, align: entry.align, bytes: r.bytesAt(0, r.remaining) };
   }
   try {
-    const value = codec.decode(r, { header: image.header, entryCount: entry.entryCount, entrySize: entry.entrySize });
+    const ctx = { header: image.header, entryCount: entry.entryCount, entrySize: entry.entrySize };
+    const value = structureOnly && codec.check !== undefined ? codec.check(r, ctx) : codec.decode(r, ctx);
     r.expectEnd();
     const section = { type: codec.name, body: value } as { type: string; body: unknown; flags?: number };
     if (entry.flags !== 0) section.flags = entry.flags;

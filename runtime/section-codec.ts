@@ -37,6 +37,12 @@ export interface SectionInfo {
 export interface SectionDecoder<T, H> extends SectionInfo {
   decode(r: ByteReader, ctx: SectionContext<H>): T;
   /**
+   * Checks a body as {@link decode} does (every read, the same errors) without taking its byte runs
+   * apart, and returns the rest of it: present where that saves work (page_data's pages), for
+   * verifying an image whose sections need not be handed out ({@link checkSectionBody}).
+   */
+  check?(r: ByteReader, ctx: SectionContext<H>): unknown;
+  /**
    * Whether the section is an array section for this header: the table's entry count and size describe
    * its body. A reader requires both to be 0 in the entry of a section that is not.
    */
@@ -60,7 +66,11 @@ export interface SectionCodec<T, H> extends SectionDecoder<T, H> {
 /** A section codec: a decoder with its encoder added (generated code calls it as a pure call, so bundlers may drop it). */
 export function withEncoder<T, H>(decoder: SectionDecoder<T, H>, encode: (w: ByteWriter, body: T, header: H) => EntryShape): SectionCodec<T, H> {
   const codec: SectionCodec<T, H> = { name: decoder.name, id: decoder.id, optional: decoder.optional, align: decoder.align, since: decoder.since, decode: decoder.decode, isArray: decoder.isArray, encode };
-  return decoder.arrayEntrySize === undefined ? codec : { ...codec, arrayEntrySize: decoder.arrayEntrySize };
+  return {
+    ...codec,
+    ...(decoder.check === undefined ? {} : { check: decoder.check }),
+    ...(decoder.arrayEntrySize === undefined ? {} : { arrayEntrySize: decoder.arrayEntrySize }),
+  };
 }
 
 /** Fails unless the table's entry size is the one the layout fixes (a body whose array counts entries). */

@@ -283,6 +283,36 @@ export function decodePageDataRecord(r: ByteReader): PageDataRecord {
   }
 }
 
+/** What {@link checkPageDataRecord} returns: a page_data_record without its byte runs. */
+export type PageDataRecordChecked = Omit<PageDataRecord, "pages">;
+
+/** Checks one page_data_record as {@link decodePageDataRecord} does (every read, the same errors at the same offsets) without taking its byte runs apart: pages is checked by length alone. Returns the other fields. */
+export function checkPageDataRecord(r: ByteReader): PageDataRecordChecked {
+  let at = "";
+  let index = -1;
+  try {
+    at = "count";
+    const count_ = r.u32le();
+    at = "reserved";
+    r.zeros(4, true);
+    at = "pfns";
+    const pfns_count = r.count(count_, 8);
+    const pfns: PfnWord[] = [];
+    for (index = 0; index < pfns_count; index++) pfns.push(unpackPfnWordAt(r, r.take(8), true));
+    index = -1;
+    at = "pages";
+    let pages_selected = 0;
+    for (const x of pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pages_selected++;
+    index = Math.min(pages_selected, Math.floor(r.remaining / 4096));
+    r.take(index * 4096);
+    if (index < pages_selected) r.take(4096);
+    index = -1;
+    return { pfns };
+  } catch (e) {
+    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  }
+}
+
 /** Writes one page_data_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePageDataRecord(w: ByteWriter, v: PageDataRecord): void {
   let at = "";

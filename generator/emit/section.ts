@@ -2,7 +2,7 @@ import type { ContainerDecl, Field, SectionBody, SectionDecl, SectionVariant } f
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, literal, pascal, str } from "./names.js";
 import { hasContextOrder, isFixed } from "./fixed-struct.js";
-import { emitStruct } from "./struct.js";
+import { emitStruct, hasStructureCheck, structureCheckNames } from "./struct.js";
 
 /**
  * Sections: the body type (`XBody`) and a `SectionCodec` object (`xSection`) that the container drives.
@@ -54,12 +54,18 @@ export function entriesElementSize(field: Field): number | undefined {
   return undefined;
 }
 
-function decodeBody(m: ModuleEmitter, body: SectionBody): string {
+/** True when a body has a structure check cheaper than its decode (see `emitStructureCheck`). */
+function hasCheck(body: SectionBody): boolean {
+  return body.kind === "struct" && hasStructureCheck(body.struct);
+}
+
+/** The statement returning a body decoded, or with `check` only checked when it has a structure check. */
+function decodeBody(m: ModuleEmitter, body: SectionBody, check = false): string {
   switch (body.kind) {
     case "empty":
       return "return null;";
     case "struct": {
-      const fn = m.ref(body.struct, `decode${pascal(body.struct.name)}`);
+      const fn = m.ref(body.struct, check && hasCheck(body) ? structureCheckNames(body.struct).check : `decode${pascal(body.struct.name)}`);
       const counted = entriesField(body);
       if (counted === undefined) return `return ${fn}(r);`;
       // The encoder reports one element's size as the entry size; a reader holds the table to it.
@@ -155,13 +161,19 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
   const headerType = m.ref(container.header, pascal(container.header.name), true);
   const only = section.variants.length === 1 && section.variants[0]!.when.length === 0 ? section.variants[0]! : undefined;
   let decode: string[];
+  let check: string[];
   let encode: string[];
   if (only !== undefined) {
     decode = [decodeBody(m, only.body)];
+    check = [decodeBody(m, only.body, true)];
     encode = encodeBody(m, only.body, "body");
   } else {
-    decode = section.variants.map((v) => `if (${condition(v, "ctx.header")}) { ${decodeBody(m, v.body)} }`);
-    decode.push(`return r.fail(${describeContext(section, "ctx.header")}, r.pos, undefined, "no-variant");`);
+    const dispatch = (structureOnly: boolean) => [
+      ...section.variants.map((v) => `if (${condition(v, "ctx.header")}) { ${decodeBody(m, v.body, structureOnly)} }`),
+      `return r.fail(${describeContext(section, "ctx.header")}, r.pos, undefined, "no-variant");`,
+    ];
+    decode = dispatch(false);
+    check = dispatch(true);
     encode = section.variants.map(
       (v) => `if (${condition(v, "header")}) { ${encodeBody(m, v.body, `(body as ${bodyTsType(m, v.body)})`).join(" ")} }`,
     );
@@ -184,6 +196,7 @@ export function emitSection(m: ModuleEmitter, section: SectionDecl, container: C
     "decode(r, ctx) {",
     ...decode,
     "},",
+    ...(section.variants.some((v) => hasCheck(v.body)) ? ["check(r, ctx) {", ...check, "},"] : []),
     "isArray(header) {",
     ...isArrayBodyLines(section),
     "},",

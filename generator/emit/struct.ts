@@ -185,6 +185,39 @@ function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   return [...pre, `const ${name}: ${type}[] = [];`, `for (index = 0; index < ${bound}; index++) ${name}.push(${readElement(m, field)});`, "index = -1;"];
 }
 
+/**
+ * True for a field of byte runs of one size with a count (`bytes: 4096` with `count`, as page_data's
+ * pages): decoding makes a view per element, which a structure check does without.
+ */
+function isByteRunArray(field: Field): boolean {
+  return field.type.kind === "bytes" && field.type.elementSize !== undefined && field.count !== undefined && !field.typedArray;
+}
+
+/**
+ * Checking: the statements of {@link decodeField}, but a byte-run array is claimed by its length alone,
+ * failing where the decoder's loop would (the first element that does not fit, with the same error).
+ */
+function checkField(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
+  if (!isByteRunArray(field)) return decodeField(m, struct, field);
+  const size = elementSize(field)!;
+  const count = field.count!;
+  if (count.kind === "rest") {
+    return [`if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`, r.pos, undefined, "length");`, "r.take(r.remaining);"];
+  }
+  const pre: string[] = [];
+  const n = countExpr(struct, field, count, size, pre);
+  // A count_of's count is already a local; another count is bounded by the bytes left, then kept.
+  const bound = count.kind === "count_of" ? n : fieldLocal(field.name, "count");
+  if (bound !== n) pre.push(`const ${bound} = ${n};`);
+  return [
+    ...pre,
+    `index = Math.min(${bound}, Math.floor(r.remaining / ${size}));`,
+    `r.take(index * ${size});`,
+    `if (index < ${bound}) r.take(${size});`,
+    "index = -1;",
+  ];
+}
+
 /** Decoding a `repr: typed_array` field: one runtime call, a view of the input or a copy. */
 function decodeTypedArray(struct: StructDecl, field: Field, count: Count): string[] {
   const name = local(field.name);
@@ -338,6 +371,7 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
   const params = [{ name: "r", type: m.runtime("ByteReader", true) }];
   if (usesCtx) params.push({ name: "ctx", type: `${m.runtime("SectionContext", true)}<unknown>` });
   m.file.function({ name: `decode${name}`, doc: `Reads one ${struct.name}.`, params, returns: name, body: [...decode, ...guardedBody(body, usesIndex, "r")] });
+  if (hasStructureCheck(struct)) emitStructureCheck(m, struct, params, decode);
 
   const encode: string[] = [];
   if (usesStart) encode.push("const start = w.pos;");
@@ -358,3 +392,40 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
   });
 }
 
+
+/** True when a struct gets `checkX` besides `decodeX`: it has byte-run arrays, which a check need not take apart. */
+export function hasStructureCheck(struct: StructDecl): boolean {
+  return !isFixed(struct) && struct.fields.some(isByteRunArray);
+}
+
+/** The name of a struct's structure check and of the type it returns. */
+export function structureCheckNames(struct: StructDecl): { check: string; type: string } {
+  return { check: `check${pascal(struct.name)}`, type: `${pascal(struct.name)}Checked` };
+}
+
+/**
+ * Emits `checkX(r)`: every read and check of `decodeX`, the same errors at the same offsets, but its
+ * byte-run arrays are claimed by their length and not returned (what verifying a big image needs: a
+ * page_data batch's pages are covered by the CRC, a view per page is only garbage). It returns the
+ * other fields, which later rules read (page_data's frame words).
+ */
+function emitStructureCheck(m: ModuleEmitter, struct: StructDecl, params: { name: string; type: string }[], prologue: readonly string[]): void {
+  const name = pascal(struct.name);
+  const names = structureCheckNames(struct);
+  const runs = struct.fields.filter((f) => !f.hidden && isByteRunArray(f));
+  const kept = struct.fields.filter((f) => !f.hidden && !isByteRunArray(f));
+  m.file.typeAlias(names.type, `What {@link ${names.check}} returns: a ${struct.name} without its byte runs.`, `Omit<${name}, ${runs.map((f) => str(camel(f.name))).join(" | ")}>`);
+  const body: string[] = [];
+  for (const f of struct.fields) {
+    body.push(`at = ${str(f.name)};`);
+    body.push(...checkField(m, struct, f));
+  }
+  body.push(`return { ${kept.map((f) => (camel(f.name) === local(f.name) ? camel(f.name) : `${camel(f.name)}: ${local(f.name)}`)).join(", ")} };`);
+  m.file.function({
+    name: names.check,
+    doc: `Checks one ${struct.name} as {@link decode${name}} does (every read, the same errors at the same offsets) without taking its byte runs apart: ${runs.map((f) => f.name).join(", ")} ${runs.length === 1 ? "is" : "are"} checked by length alone. Returns the other fields.`,
+    params,
+    returns: names.type,
+    body: [...prologue, ...guardedBody(body, true, "r")],
+  });
+}

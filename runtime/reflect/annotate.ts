@@ -68,8 +68,105 @@ function typeName(field: Field): string {
   return "name" in t ? t.name : t.kind;
 }
 
-/** Lines for the nodes of one struct (a walk's output), `prefix` naming where they are. */
-export function structLines(nodes: readonly WalkNode[], depth: number, prefix: string, out: DumpLine[]): void {
+/**
+ * How {@link structLines} annotates arrays element by element. Without it, an array of structs shows its
+ * first element and summarises the rest, and an array of integers is one line (the docs' compact dump).
+ */
+export interface ElementOptions {
+  /** At most this many elements of one array get lines of their own (from the window's first on). */
+  readonly elements: number;
+  /** The byte window asked for, [from, to): only elements over it get lines; the others are summarised. */
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/** `[3]`, or `[3…9]` for elements 3 to 9. */
+export const indexRange = (first: number, end: number) => (end - first === 1 ? `[${first}]` : `[${first}…${end - 1}]`);
+
+/**
+ * Which elements of an array get lines of their own: [first, end), those over the window, at most
+ * `options.elements`. `start(i)` and `end(i)` are element i's bytes, ascending; only those looked at are
+ * asked for, so a table of millions of entries costs a binary search.
+ */
+export function shownElements(count: number, start: (i: number) => number, end: (i: number) => number, options: ElementOptions): { first: number; end: number } {
+  const from = options.from ?? 0;
+  const to = options.to ?? Infinity;
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (end(mid) > from) hi = mid;
+    else lo = mid + 1;
+  }
+  let last = lo;
+  while (last < count && last - lo < options.elements && start(last) < to) last++;
+  return { first: lo, end: last };
+}
+
+/** The line that stands for elements [first, end) of an array that get no lines of their own. */
+export function summaryLine(label: string, first: number, end: number, offset: number, length: number, what: string, depth: number): DumpLine {
+  return { offset, length, depth, label: `${label}${indexRange(first, end)}`, value: `${end - first} × ${what}, not annotated` };
+}
+
+/**
+ * An array's lines, element by element: the elements {@link shownElements} picks, each through
+ * `element(i)`, and one summary line for the elements before them and one for those after, so that the
+ * array's bytes are still covered exactly once.
+ */
+export function elementLines(
+  count: number,
+  at: { start: (i: number) => number; end: (i: number) => number },
+  element: (i: number) => void,
+  summary: { label: string; what: string; depth: number },
+  out: DumpLine[],
+  options: ElementOptions,
+): void {
+  const shown = shownElements(count, at.start, at.end, options);
+  const run = (first: number, end: number) => {
+    if (end > first) out.push(summaryLine(summary.label, first, end, at.start(first), at.end(end - 1) - at.start(first), summary.what, summary.depth));
+  };
+  run(0, shown.first);
+  for (let i = shown.first; i < shown.end; i++) element(i);
+  run(shown.end, count);
+}
+
+/** The element nodes of an array field, or of an entries body, as {@link elementLines} reads them. */
+const nodeBounds = (elements: readonly WalkNode[]) => ({ start: (i: number) => elements[i]!.offset, end: (i: number) => elements[i]!.offset + elements[i]!.size });
+
+/** The lines of an array of structs (a field's elements, or an entries body's entries), element by element. */
+export function structElementLines(elements: readonly WalkNode[], struct: string, depth: number, label: string, out: DumpLine[], options: ElementOptions): void {
+  lazyStructLines(elements.length, nodeBounds(elements), (i) => elements[i]!.children ?? [], struct, depth, label, out, options);
+}
+
+/**
+ * {@link structElementLines} for an array whose elements are walked only when spelled out:
+ * `fields(i)` walks element i (a table of millions of entries then walks a few hundred).
+ */
+export function lazyStructLines(
+  count: number,
+  at: { start: (i: number) => number; end: (i: number) => number },
+  fields: (i: number) => readonly WalkNode[],
+  struct: string,
+  depth: number,
+  label: string,
+  out: DumpLine[],
+  options: ElementOptions,
+): void {
+  elementLines(
+    count,
+    at,
+    (i) => {
+      out.push({ offset: at.start(i), length: at.end(i) - at.start(i), depth, label: `${label}[${i}]`, value: `${struct}, ${i + 1} of ${count}` });
+      structLines(fields(i), depth + 1, `${label}[${i}].`, out, options);
+    },
+    { label, what: struct, depth },
+    out,
+    options,
+  );
+}
+
+/** Lines for the nodes of one struct (a walk's output), `prefix` naming where they are; arrays element by element with `options`. */
+export function structLines(nodes: readonly WalkNode[], depth: number, prefix: string, out: DumpLine[], options?: ElementOptions): void {
   for (const node of nodes) {
     const field = node.field!;
     const t = field.type;
@@ -86,13 +183,17 @@ export function structLines(nodes: readonly WalkNode[], depth: number, prefix: s
         if (node.size > 0) line(node.offset, node.size, `${node.size} bytes (selector ${String(v.selector ?? v.type)})`);
       } else {
         line(node.offset, 0, `case ${node.caseName}: ${inner.struct!.name}`);
-        structLines(inner.children ?? [], depth + 1, `${label}.`, out);
+        structLines(inner.children ?? [], depth + 1, `${label}.`, out, options);
       }
       continue;
     }
     if (t.kind === "struct" && field.count === undefined) {
       line(node.offset, t.size ?? 0, `${t.name}${t.size === undefined ? "" : `, ${t.size} bytes`}`);
-      structLines(node.children ?? [], depth + 1, `${label}.`, out);
+      structLines(node.children ?? [], depth + 1, `${label}.`, out, options);
+      continue;
+    }
+    if (t.kind === "struct" && options !== undefined) {
+      structElementLines(node.children ?? [], t.name, depth, label, out, options);
       continue;
     }
     if (t.kind === "struct") {
@@ -115,7 +216,12 @@ export function structLines(nodes: readonly WalkNode[], depth: number, prefix: s
     if (t.kind === "bytes") {
       const count = Array.isArray(node.value) ? node.value.length : 1;
       if (field.constValue !== undefined) line(node.offset, node.size, "the constant, as required");
-      else if (t.elementSize !== undefined && count > 1) {
+      else if (t.elementSize !== undefined && options !== undefined && Array.isArray(node.value)) {
+        // Pages and other fixed-size runs: one line per element, never their contents decoded.
+        const size = t.elementSize;
+        const what = `${size} bytes`;
+        elementLines(count, { start: (i) => node.offset + i * size, end: (i) => node.offset + (i + 1) * size }, (i) => line(node.offset + i * size, size, what, depth, `${label}[${i}]`), { label, what, depth }, out, options);
+      } else if (t.elementSize !== undefined && count > 1) {
         line(node.offset, t.elementSize, `${t.elementSize} bytes`, depth, `${label}[0]`);
         line(node.offset + t.elementSize, node.size - t.elementSize, `${count - 1} more of ${t.elementSize} bytes`, depth, `${label}${restOf(count)}`);
       } else if (node.size > 0) line(node.offset, node.size, `${node.size} bytes`);
@@ -124,6 +230,12 @@ export function structLines(nodes: readonly WalkNode[], depth: number, prefix: s
     // Integers, floats, enums, flags, bits: one element or an array of them.
     if (field.count === undefined) {
       line(node.offset, node.size, field.constValue !== undefined ? `${hex(node.value as Scalar)}, the constant` : formatScalar(field, node.value));
+    } else if (options !== undefined) {
+      // Typed arrays have no element nodes: element i is at offset + i × its size.
+      const values = node.value as ArrayLike<unknown>;
+      const size = values.length === 0 ? 0 : node.size / values.length;
+      const what = typeName(field);
+      elementLines(values.length, { start: (i) => node.offset + i * size, end: (i) => node.offset + (i + 1) * size }, (i) => line(node.offset + i * size, size, formatScalar(field, values[i]), depth, `${label}[${i}]`), { label, what, depth }, out, options);
     } else {
       const all = Array.from(node.value as ArrayLike<unknown>);
       if (all.length === 0) continue;

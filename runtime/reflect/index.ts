@@ -35,7 +35,7 @@ export { ByteReader, type ByteReaderOptions } from "../byte-reader.js";
 export { ByteWriter, type ByteWriterOptions } from "../byte-writer.js";
 export { XenImageError } from "../errors.js";
 export { sectionShape, structShape } from "./json-shape.js";
-export { enumName, hex, renderLine, restOf, structLines, zeros, type DumpLine, type Scalar } from "./annotate.js";
+export { elementLines, enumName, hex, indexRange, lazyStructLines, renderLine, restOf, shownElements, structElementLines, structLines, summaryLine, zeros, type DumpLine, type ElementOptions, type Scalar } from "./annotate.js";
 
 // The runtime's error codes with their meaning (the docs' validity page prints them).
 export { DECODE_ERROR_CODES, ENCODE_ERROR_CODES, type DecodeErrorCode, type EncodeErrorCode, type ErrorCodeDoc } from "../error-codes.js";

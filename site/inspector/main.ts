@@ -240,13 +240,19 @@ async function showRegions(c: Current, title: string, annotate: () => Promise<An
       byId("detail-note").textContent = regions.map((r) => r.title).join("; ");
       renderTree(regions);
       byId("hex-heading").textContent = "Annotated hex";
-      byId("hex").textContent = regions.flatMap((r) => r.lines.map((l) => renderLine(r.bytes, l, r.base))).join("\n");
+      byId("hex").textContent = regions.flatMap((r) => r.lines.map((l) => lineText(r, l))).join("\n");
     } catch (e) {
       // The selected part does not decode: say where and why, here; the rest of the page is unchanged.
       if (!(e instanceof XenImageError)) throw e;
       byId("detail-note").replaceChildren(problemLine(problemOf(e)));
     }
   });
+}
+
+/** One annotated line, its bytes from the region or (lines the region does not hold) from its excerpt, as `xenimage annotate` prints it. */
+function lineText(region: AnnotatedRegion, line: DumpLine): string {
+  const excerpt = region.excerpts?.get(line.offset);
+  return excerpt === undefined ? renderLine(region.bytes, line, region.base) : renderLine(excerpt, line, line.offset);
 }
 
 /** The lines as a tree: each line under the nearest line before it of smaller depth. */
@@ -273,12 +279,12 @@ function renderTree(regions: readonly AnnotatedRegion[]): void {
 function showField(region: AnnotatedRegion, line: DumpLine): void {
   const shown = Math.min(line.length, FIELD_HEX_BYTES);
   const bytes = region.bytes.subarray(line.offset - region.base, line.offset - region.base + shown);
-  const rows = [renderLine(region.bytes, line, region.base), ""];
+  const rows = [lineText(region, line), ""];
   for (let at = 0; at < bytes.length; at += 16) {
     const part = Array.from(bytes.subarray(at, at + 16), (b) => b.toString(16).padStart(2, "0")).join(" ");
     rows.push(`${(line.offset + at).toString(16).padStart(8, "0")}  ${part}`);
   }
-  if (line.length > shown) rows.push(`… ${line.length - shown} more bytes`);
+  if (line.length > bytes.length) rows.push(`… ${line.length - bytes.length} more bytes`);
   byId("hex-heading").textContent = `Annotated hex of ${line.label}`;
   byId("hex").textContent = rows.join("\n");
 }

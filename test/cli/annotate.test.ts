@@ -1,46 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ByteOrder, encodeImage } from "../../generated/index.js";
 import { syntheticGuest } from "../../synthetic/guest.js";
-
-// The built command, as an operator runs it.
-const BIN = join(process.cwd(), "dist/cli/main.js");
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "buffer", timeout: 120_000, maxBuffer: 1 << 28 });
-  return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
-
-interface Line {
-  offset: number;
-  length: number;
-  depth: number;
-  field: string;
-  value: string | null;
-  region: string;
-}
-
-function annotateJson(args: string[]): Line[] {
-  const r = run(["annotate", "--json", ...args]);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as Line[];
-}
-
-/** The depth-0 runs, in file order: they must follow each other with neither gap nor overlap. */
-function untiled(lines: readonly Line[], size: number): string[] {
-  const runs = lines.filter((l) => l.depth === 0 && l.length > 0).sort((a, b) => a.offset - b.offset);
-  const problems: string[] = [];
-  let pos = 0;
-  for (const l of runs) {
-    if (l.offset !== pos) problems.push(`${l.field} at ${l.offset}, expected ${pos}`);
-    pos = Math.max(pos, l.offset + l.length);
-  }
-  if (pos !== size) problems.push(`the runs end at ${pos}, the file at ${size}`);
-  return problems;
-}
+import { annotateJson, BIN, leavesUntiled, run, untiled } from "./annotate-helpers.js";
 
 let dir: string;
 beforeAll(() => {
@@ -61,6 +25,7 @@ describe("xenimage annotate", () => {
       const path = join(dir, "demo", file);
       const lines = annotateJson([path]);
       expect(untiled(lines, statSync(path).size), file).toEqual([]);
+      expect(leavesUntiled(lines, statSync(path).size), file).toEqual([]);
       expect(lines.reduce((sum, l) => sum + (l.depth === 0 ? l.length : 0), 0)).toBe(statSync(path).size);
     }
   });
@@ -72,6 +37,7 @@ describe("xenimage annotate", () => {
       expect(c.code, c.stderr).toBe(0);
       const lines = annotateJson([path]);
       expect(untiled(lines, statSync(path).size), file).toEqual([]);
+      expect(leavesUntiled(lines, statSync(path).size), file).toEqual([]);
       const entries = lines.filter((l) => /^table\[\d+\]$/.test(l.field));
       expect(entries.at(-1)?.value).toBe("end");
       for (const e of entries.slice(0, -1)) expect(lines.find((l) => l.field === `${e.field}.crc`)?.value).toMatch(/CRC32C of the body: checks out/);
@@ -82,6 +48,9 @@ describe("xenimage annotate", () => {
     const path = join(dir, "big-endian.img");
     const lines = annotateJson([path]);
     expect(untiled(lines, statSync(path).size)).toEqual([]);
+    expect(leavesUntiled(lines, statSync(path).size)).toEqual([]);
+    // Page-frame words element by element, decoded in the image's byte order.
+    expect(lines.find((l) => l.field === "page_data.pfns[3]")?.value).toMatch(/, pfn 3$/);
     expect(lines.find((l) => l.field === "header.byte_order")?.value).toMatch(/\(big\)/);
     expect(lines.find((l) => l.field === "header.header_size")?.value).toMatch(/^152 /);
   });
@@ -105,11 +74,21 @@ describe("xenimage annotate", () => {
   it("--section reads only the sections named; --offset/--length only the lines over that range", () => {
     const path = join(dir, "demo", "pv-x86_64-save.img");
     const cpuid = annotateJson([path, "--section", "cpuid"]);
-    expect(new Set(cpuid.filter((l) => !l.field.startsWith("table[")).map((l) => l.field.split(".")[0]))).toEqual(new Set(["cpuid"]));
+    expect(new Set(cpuid.filter((l) => !l.field.startsWith("table[")).map((l) => l.field.split(/[.[]/)[0]))).toEqual(new Set(["cpuid"]));
+    // Entries element by element, each with its index in the path.
+    expect(cpuid.find((l) => l.field === "cpuid[2].leaf")?.depth).toBe(1);
     const range = annotateJson([path, "--offset", "0x10", "--length", "8"]);
     expect(range.map((l) => l.field)).toEqual(["header.image_type", "header.guest_type", "header.arch", "header.page_shift"]);
     expect(range.every((l) => l.offset < 0x18 && l.offset + l.length > 0x10)).toBe(true);
     expect(range.length).toBeGreaterThan(0);
+  });
+
+  it("--elements N spells out at most N elements of each array, one summary range standing for the rest", () => {
+    const path = join(dir, "demo", "pv-x86_64-save.img");
+    const cpuid = annotateJson([path, "--section", "cpuid", "--elements", "2"]).filter((l) => l.depth === 0 && !l.field.startsWith("table["));
+    expect(cpuid.map((l) => l.field)).toEqual(["cpuid[0]", "cpuid[1]", expect.stringMatching(/^cpuid\[2…\d+\]$/)]);
+    expect(cpuid[2]!.value).toMatch(/^\d+ × cpuid_leaf, not annotated$/);
+    expect(cpuid[2]!.offset).toBe(cpuid[1]!.offset + cpuid[1]!.length);
   });
 
   it("text output: one line per field with its offset, bytes, path and value", () => {

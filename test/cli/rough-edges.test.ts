@@ -71,6 +71,7 @@ describe("option errors in our own words", () => {
     [["inspect", "--json=yes", "x.img"], "inspect: option --json takes no value", "inspect"],
     [["demo", "extra"], 'demo: unexpected argument "extra"', "demo"],
     [["receive", "--nope"], "receive: unknown option --nope", "receive"],
+    [["annotate", "x.img", "--offset", "-1"], 'annotate: option --offset needs a value; for one that starts with "-", write --offset=-1', "annotate"],
   ])("%j: exit 2, %s", (args, message, command) => {
     const r = run(args);
     expect(r.code).toBe(2);

@@ -20,6 +20,14 @@ import {
   decodeLimits,
   encodeFixedLimits,
   encodeLimits,
+  checkLimits,
+  checkRuns,
+  checkFrames,
+  decodeRuns,
+  decodeFrames,
+  encodeRuns,
+  encodeFrames,
+  framesSection,
   LIMITS_TAILS_COUNTED,
   viewFixedLimits,
   type FixedLimits,
@@ -424,5 +432,54 @@ describe("value rules: valid, closed enums, count_of not_in", () => {
     expect(decoded.tails).toEqual([Uint8Array.of(1, 2, 3, 4)]);
     expect(LIMITS_TAILS_COUNTED.has(9)).toBe(true);
     expect(LIMITS_TAILS_COUNTED.has(1)).toBe(false);
+  });
+});
+
+describe("structure checks: checkX, for structs of byte-run arrays", () => {
+  /** The verdict of a read: the error's every part, or what it returned without its byte runs. */
+  const verdict = (read: () => object, runs: readonly string[]) => {
+    try {
+      return { ok: Object.fromEntries(Object.entries(read()).filter(([k]) => !runs.includes(k))) };
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      return { code: e.code, path: e.path, offset: e.offset, message: e.message };
+    }
+  };
+  /** Every prefix of `bytes` and a few longer inputs: each byte-run array cut at every element, and trailing bytes. */
+  const cuts = (bytes: Uint8Array) => [...Array.from({ length: bytes.length + 1 }, (_, n) => bytes.subarray(0, n)), ...[1, 7, 8, 64].map((k) => Uint8Array.from({ length: bytes.length + k }, (_, i) => bytes[i] ?? 0))];
+
+  const cases: [string, Uint8Array, (r: ByteReader) => object, (r: ByteReader) => object, string[]][] = [];
+  {
+    const w = new ByteWriter();
+    encodeRuns(w, { pairs: [Uint8Array.of(1, 2), Uint8Array.of(3, 4), Uint8Array.of(5, 6)], quads: [Uint8Array.of(1, 2, 3, 4), Uint8Array.of(5, 6, 7, 8)], octets: [new Uint8Array(8).fill(9), new Uint8Array(8)] });
+    cases.push(["runs: a fixed count, a field's count, the rest", w.finish(), decodeRuns, checkRuns, ["pairs", "quads", "octets"]]);
+  }
+  {
+    const w = new ByteWriter();
+    encodeLimits(w, { small: 1, level: 1, shift: 12, size: 8192n, count: 1, words: [{ color: 2, number: 5 }, { color: 9, number: 1 }], tails: [Uint8Array.of(1, 2, 3, 4), Uint8Array.of(5, 6, 7, 8)] });
+    cases.push(["limits: count_of not_in, value rules", w.finish(), decodeLimits, checkLimits, ["tails"]]);
+  }
+  {
+    const w = new ByteWriter();
+    encodeFrames(w, { frames: [{ color: Color.red, number: 1 }, { color: Color.green, number: 2 }, { color: Color.red, number: 3 }], blocks: [new Uint8Array(64).fill(1), new Uint8Array(64).fill(2)] });
+    cases.push(["frames: count_of in, after an align", w.finish(), decodeFrames, checkFrames, ["blocks"]]);
+  }
+
+  it.each(cases)("%s: the decoder's verdict on every cut and every longer input", (_, bytes, decode, check, runs) => {
+    const seen = new Set<string>();
+    for (const input of cuts(bytes)) {
+      const reader = () => new ByteReader(input, { base: 0x200 });
+      const expected = verdict(() => decode(reader()), runs);
+      expect(verdict(() => check(reader()), runs), `${input.length} of ${bytes.length} bytes`).toEqual(expected);
+      seen.add("code" in expected ? `${expected.code} ${expected.path}` : "ok");
+    }
+    // Every array was cut inside: the check names the element, as the decoder does.
+    for (const run of runs) expect([...seen].some((s) => s.includes(`${run}[`) || s.startsWith("length"))).toBe(true);
+    expect(seen.has("ok")).toBe(true);
+  });
+
+  it("the check returns the fields but the byte runs, and a section codec offers it", () => {
+    expect(checkLimits(new ByteReader(cases[1]![1]))).toEqual({ small: 1, level: 1, shift: 12, size: 8192n, count: 1, words: [{ color: 2, number: 5 }, { color: 9, number: 1 }] });
+    expect(framesSection.check).toBeTypeOf("function");
   });
 });
