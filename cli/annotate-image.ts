@@ -1,6 +1,5 @@
-import type { FileHandle } from "node:fs/promises";
 import { schema } from "../generated/schema.js";
-import { crc32c, decodeHeader, OPTIONAL_BIT, STREAMED, streamPadding } from "../runtime/index.js";
+import { crc32c, decodeHeader, OPTIONAL_BIT, STREAMED, streamPadding, type RandomAccessSource } from "../runtime/index.js";
 import { ByteReader, hex, lazyStructLines, structElementLines, structLines, walkSectionBody, walkStruct, type DumpLine, type WalkNode } from "../runtime/reflect/index.js";
 import { imageFormat } from "../generated/index.js";
 import { fileReader, paddingRegion, windowOf, type AnnotatedRegion, type AnnotateSelection } from "./annotate-source.js";
@@ -13,9 +12,10 @@ export type { AnnotatedRegion, AnnotateSelection } from "./annotate-source.js";
  * then each entry (with the padding before it) followed by its body. Every field comes from
  * the reflection walk over the embedded schema model. Reads lazily: the header and the table, then
  * only the bodies selected (one at a time, each as big as its section). Depth-0 lines of an
- * unselective run tile the file exactly.
+ * unselective run tile the file exactly. `handle` is a Node `FileHandle` or any positional reader (the
+ * docs' inspector reads a dropped file through `blobSource`).
  */
-export async function* annotateImageFile(handle: FileHandle, size: number, selection: AnnotateSelection = {}): AsyncGenerator<AnnotatedRegion> {
+export async function* annotateImageFile(handle: Pick<RandomAccessSource, "read">, size: number, selection: AnnotateSelection = {}): AsyncGenerator<AnnotatedRegion> {
   const container = schema.container!;
   const read = fileReader(handle, size);
   /**

@@ -1,5 +1,4 @@
-import type { FileHandle } from "node:fs/promises";
-import { DecodeError } from "../runtime/index.js";
+import { DecodeError, type RandomAccessSource } from "../runtime/index.js";
 import { hex, zeros, type DumpLine, type ElementOptions } from "../runtime/reflect/index.js";
 
 /**
@@ -40,8 +39,8 @@ export const SHOWN = 16;
 /** Reads `length` bytes at `offset`, or fails with a DecodeError saying where. */
 export type ReadAt = (offset: number, length: number) => Promise<Uint8Array>;
 
-/** A reader of the file behind `handle` (of `size` bytes). */
-export function fileReader(handle: FileHandle, size: number): ReadAt {
+/** A reader of the file behind `handle` (of `size` bytes): a Node `FileHandle`, or any positional reader (the docs' inspector reads a dropped file through `blobSource`). */
+export function fileReader(handle: Pick<RandomAccessSource, "read">, size: number): ReadAt {
   return async (offset, length) => {
     // Checked before allocating: a damaged size or count must not ask for more memory than the file has.
     if (offset + length > size) throw new DecodeError("truncated", `${hex(offset)}…${hex(offset + length)} lies outside the image (${hex(size)} bytes)`, { offset });

@@ -14,7 +14,7 @@ import {
 import { readFrameList } from "../image/page-index.js";
 import { ConsistencyChecker } from "../image/consistency.js";
 import type { OpenedInput } from "./open-input.js";
-import { withReadSoFar } from "./partial-inspect.js";
+import { withReadSoFar } from "./read-so-far.js";
 import { problemOf, ruleProblem, type Problem } from "./problem.js";
 import { failed, ruleCheck, sectionStatus, type SectionToCheck, type SectionVerdict } from "./section-checks.js";
 

@@ -7,6 +7,7 @@
 import { formatDiagnostic } from "./diagnostics.js";
 import { FormatPool } from "./emit/format.js";
 import { packageVersion } from "./package-version.js";
+import type { GenerateOptions } from "./pipeline.js";
 
 const USAGE = `usage: generate [--check] [--docs-only | --codecs-only] [--schema DIR] [--out DIR] [--docs DIR] [--runtime MODULE]
 
@@ -30,8 +31,13 @@ Exit codes: 0 done, 1 schema problems or (with --check) stale output, 2 usage er
  */
 const FORMAT_THREADS = 1;
 
+/** What a project adds to a run of {@link runGenerator}: its site's tool pages (see GenerateOptions.siteTools). */
+export interface GeneratorExtras {
+  readonly siteTools?: GenerateOptions["siteTools"];
+}
+
 /** Runs the generator command line; returns the exit code. */
-export async function runGenerator(args: readonly string[], log = console.log, error = console.error): Promise<number> {
+export async function runGenerator(args: readonly string[], log = console.log, error = console.error, extras: GeneratorExtras = {}): Promise<number> {
   let check = false;
   let schemaDir = "schema";
   let outDir = "generated";
@@ -71,6 +77,7 @@ export async function runGenerator(args: readonly string[], log = console.log, e
       ...(runtimeModule === undefined ? {} : { runtimeModule }),
       ...(only === undefined ? {} : { only }),
       ...(pool === undefined ? {} : { format: pool.format }),
+      ...(extras.siteTools === undefined ? {} : { siteTools: extras.siteTools }),
     });
   } catch (e) {
     // A step that fails (the docs cannot be written, a sample that does not encode) says what failed, not a trace.

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
+import type { SiteTool } from "./emit/docs/site-tools.js";
 import type { Format } from "./emit/format.js";
 import type { LibraryModel, Model } from "./model/model.js";
 import { buildLibrary, buildModel, type BuildOptions } from "./model/build-model.js";
@@ -47,6 +48,12 @@ export interface GenerateOptions {
   readonly only?: "codecs" | "docs";
   /** How generated TypeScript is formatted (default prettier in this thread; the command uses a worker pool). */
   readonly format?: Format;
+  /**
+   * Makes the site's tool pages (the project's; see site-tools.ts). Called as the run starts, so it
+   * runs beside the codecs' emission, and once more after the codecs are written if they changed, as
+   * a tool may bundle them.
+   */
+  readonly siteTools?: () => Promise<readonly SiteTool[]>;
 }
 
 /** The result of {@link generate}: problems, and which files were (or, with `check`, would be) changed. */
@@ -67,6 +74,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   if (model === undefined || all.length > 0) return { diagnostics: all, changed: [] };
   const changed: string[] = [];
   const check = options.check ?? false;
+  const wantTools = options.only !== "codecs" && options.siteTools !== undefined;
+  let tools = wantTools ? options.siteTools!() : Promise.resolve([]);
+  // Awaited only in the docs step: a failure until then must not count as unhandled.
+  tools.catch(() => undefined);
   // The emitters are imported here, not at the top: ts-morph loads the TypeScript compiler, and the docs
   // alone (or a run that stops at schema problems) need neither it nor prettier.
   if (options.only !== "docs") {
@@ -78,14 +89,17 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       // A library sits one folder deeper: a relative runtime path gains a "../"; a package name stays.
       ...libraries.map((library) => emitLibrary(library.library!, { ...emitOptions, runtimeModule: options.runtimeModule === undefined ? "../../runtime/index.js" : options.runtimeModule.startsWith(".") ? `../${options.runtimeModule}` : options.runtimeModule })),
     ]);
-    changed.push(...writeFiles(options.outDir, image!, check));
-    for (const [i, library] of libraries.entries()) changed.push(...writeFiles(join(options.outDir, library.name), libraryFiles[i]!, check));
+    const codecsChanged = writeFiles(options.outDir, image!, check);
+    for (const [i, library] of libraries.entries()) codecsChanged.push(...writeFiles(join(options.outDir, library.name), libraryFiles[i]!, check));
+    changed.push(...codecsChanged);
+    // The tools started from the codecs as they were: made again from the ones just written.
+    if (wantTools && !check && codecsChanged.length > 0) tools = options.siteTools!();
   }
   if (options.only !== "codecs") {
     const [{ DOCS_MARKER, emitDocs }, { buildSampleImages }] = await Promise.all([import("./emit/docs/emit-docs.js"), import("./emit/docs/sample-image.js")]);
     // The sample image of the hex dump is made from the model by the runtime's reflection, never by
     // generated code. The libraries are documented beside the format, each under formats/NAME/ (in name order).
-    const docs = emitDocs(model, { samples: await buildSampleImages(model), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })) });
+    const docs = emitDocs(model, { samples: await buildSampleImages(model), libraries: libraries.map((l) => ({ name: l.name, library: l.library! })), tools: await tools });
     const docsDir = options.docsDir ?? "docs";
     try {
       changed.push(...writeTree(docsDir, docs, { check, owned: (text) => text.slice(0, 512).includes(DOCS_MARKER) }));

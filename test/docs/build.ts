@@ -4,7 +4,9 @@ import { emitDocs } from "../../generator/emit/docs/emit-docs.js";
 import type { DocsLibrary } from "../../generator/emit/docs/format-pages.js";
 import type { SampleImage } from "../../generator/emit/docs/hex-dump.js";
 import { buildSampleImages } from "../../generator/emit/docs/sample-image.js";
+import type { SiteTool } from "../../generator/emit/docs/site-tools.js";
 import { compileLibrary, compileSchemas, libraryDirs } from "../../generator/pipeline.js";
+import { siteTools } from "../../site/inspector/tool.js";
 
 /** The model of schema/, its libraries (schema/NAME/) and the docs they produce, built in memory once per test file. */
 export interface BuiltDocs {
@@ -14,6 +16,8 @@ export interface BuiltDocs {
   /** The hex dump's samples, one per image-type rule; `sample` is the first. */
   readonly samples: readonly SampleImage[];
   readonly sample: SampleImage;
+  /** The site's tool pages, as `npm run generate` makes them (none unless asked for: bundling takes a while). */
+  readonly tools: readonly SiteTool[];
   /** Path relative to docs/ → text. */
   readonly files: Map<string, string>;
 }
@@ -27,10 +31,10 @@ export function compileLibraries(schemaDir: string): DocsLibrary[] {
   });
 }
 
-export async function buildDocs(schemaDir = "schema"): Promise<BuiltDocs> {
+export async function buildDocs(schemaDir = "schema", options: { readonly tools?: boolean } = {}): Promise<BuiltDocs> {
   const { model, diagnostics } = compileSchemas(schemaDir);
   if (model === undefined) throw new Error(`the schemas do not compile: ${JSON.stringify(diagnostics)}`);
   const libraries = compileLibraries(schemaDir);
-  const samples = await buildSampleImages(model);
-  return { model, libraries, samples, sample: samples[0]!, files: emitDocs(model, { samples, libraries }) };
+  const [samples, tools] = await Promise.all([buildSampleImages(model), options.tools === true ? siteTools() : []]);
+  return { model, libraries, samples, sample: samples[0]!, tools, files: emitDocs(model, { samples, libraries, tools }) };
 }

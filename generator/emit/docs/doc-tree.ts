@@ -43,8 +43,11 @@ export type Block =
   | { readonly kind: "pre"; readonly text: string; readonly className?: string }
   | { readonly kind: "diagram"; readonly diagram: OctetDiagram };
 
-/** The groups of the navigation, in the order they are listed; `formats` holds the libraries' pages. */
-export type NavGroup = "format" | "sections" | "types" | "formats";
+/**
+ * The groups of the navigation, in the order they are listed; `formats` holds the libraries' pages,
+ * `tools` the site's interactive pages (site only, no Markdown).
+ */
+export type NavGroup = "format" | "sections" | "types" | "formats" | "tools";
 
 /** One page of the docs: one Markdown file and one HTML file. */
 export interface Page {
@@ -60,6 +63,8 @@ export interface Page {
    */
   readonly parent?: string | undefined;
   readonly blocks: readonly Block[];
+  /** A tool page's own markup after the blocks, and the scripts it loads (site only; see site-tools.ts). */
+  readonly tool?: { readonly markup: string; readonly scripts: readonly string[] } | undefined;
 }
 
 /** Inline code. */

@@ -10,6 +10,7 @@ import { overviewPage } from "./overview-page.js";
 import { registryPage } from "./registry-page.js";
 import { rulesPage, sectionPageId } from "./rules-page.js";
 import { sectionPage, sectionTypes } from "./section-page.js";
+import { toolPage, type SiteTool } from "./site-tools.js";
 import { SITE_CSS } from "./site-style.js";
 import type { RenderContext } from "./type-blocks.js";
 import { typesPage } from "./types-page.js";
@@ -32,6 +33,8 @@ export interface DocsOptions {
    * `formats/NAME/`; in the order given, which should be by name so the output stays deterministic.
    */
   readonly libraries?: readonly DocsLibrary[];
+  /** The site's tool pages, made by the project (see site-tools.ts); listed in the navigation in this order. */
+  readonly tools?: readonly SiteTool[];
 }
 
 /** The folder of the static site inside the docs folder. */
@@ -107,7 +110,17 @@ export function emitDocs(model: Model, options: DocsOptions): Map<string, string
   files.set("schema-language.json", schema);
   const formatNav = pages.filter((p) => p.group === "format");
   for (const page of pages) files.set(markdownPath(page.id), renderMarkdown(page, markdownNav(page, pages, formatNav)));
-  for (const page of pages) files.set(`${SITE_DIR}/${htmlPath(page.id)}`, renderHtml(page, pages, siteTitle));
+  // Tool pages are in every page's navigation, but have no Markdown.
+  const tools = options.tools ?? [];
+  const sitePages = [...pages, ...tools.map(toolPage)];
+  for (const page of sitePages) files.set(`${SITE_DIR}/${htmlPath(page.id)}`, renderHtml(page, sitePages, siteTitle));
+  for (const tool of tools) {
+    for (const [name, text] of tool.scripts) {
+      // A file without the marker would never be removed once the tool stops publishing it.
+      if (!text.slice(0, 512).includes(DOCS_MARKER)) throw new Error(`docs: the ${tool.id} page's script ${name} does not say "${DOCS_MARKER}" near its start`);
+      files.set(`${SITE_DIR}/${name}`, text);
+    }
+  }
   files.set(`${SITE_DIR}/${STYLESHEET}`, SITE_CSS);
   // The site carries its own copy so it can be hosted without the rest of docs/.
   files.set(`${SITE_DIR}/schema-language.json`, schema);

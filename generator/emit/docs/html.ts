@@ -5,7 +5,8 @@ import { renderDiagramHtml } from "./octet-diagram.js";
 
 /**
  * Renders pages as a static site under docs/site/: plain HTML with one stylesheet, relative links only,
- * no script and nothing fetched, so it opens from disk (file://) as well as from any static host.
+ * nothing fetched, so it opens from disk (file://) as well as from any static host. Only tool pages
+ * carry a script: a classic one (module scripts do not load from file://), published beside the page.
  */
 
 /** The HTML file of a page, relative to docs/site/. */
@@ -66,7 +67,7 @@ function block(b: Block, from: string): string {
   }
 }
 
-const GROUP_TITLES: Record<NavGroup, string> = { format: "The format", sections: "Sections", types: "Types", formats: "Other formats" };
+const GROUP_TITLES: Record<NavGroup, string> = { format: "The format", tools: "Tools", sections: "Sections", types: "Types", formats: "Other formats" };
 
 function navigation(page: Page, pages: readonly Page[]): string {
   const from = htmlPath(page.id);
@@ -104,6 +105,7 @@ export function renderHtml(page: Page, pages: readonly Page[], siteTitle: string
     "<main>",
     `<h1>${escapeHtml(page.title)}</h1>`,
     ...page.blocks.map((b) => block(b, from)),
+    ...(page.tool === undefined ? [] : [page.tool.markup, ...page.tool.scripts.map((s) => `<script src="${escapeHtml(relativeLink(from, s))}"></script>`)]),
     "</main>",
     "</div>",
     "</body>",

@@ -98,6 +98,21 @@ table.octets td a { color: var(--fg); }
 table.octets tr.block td { border-bottom: 3px double var(--muted); }
 table.octets .rows { display: block; font-size: 0.72rem; color: var(--muted); }
 table.octets .rows a { color: var(--accent); }
+/* Tool pages (the image inspector). */
+.dropzone { border: 2px dashed var(--line); border-radius: 6px; padding: 0.5rem 1rem; background: var(--panel); }
+.dropzone.over { border-color: var(--accent); background: var(--field); }
+#status[data-state="error"], .error { color: #9b1c1c; }
+p.error { margin: 0.2rem 0; font-size: 0.85rem; }
+table.sections td { font-family: var(--mono); font-size: 0.85rem; white-space: nowrap; }
+table.sections td[data-col="status"] { white-space: normal; min-width: 12rem; font-family: inherit; }
+table.sections tr.bad { background: #fdecec; }
+.ok { color: #1d6b35; }
+.unchecked { color: var(--muted); }
+.field-tree { max-height: 28rem; overflow: auto; border: 1px solid var(--line); border-radius: 4px; padding: 0.3rem 0.5rem; }
+ul.tree, ul.tree ul { list-style: none; margin: 0; padding-left: 1rem; font-family: var(--mono); font-size: 0.8rem; }
+ul.tree > li { margin-top: 0.2rem; }
+ul.tree button { font: inherit; background: none; border: none; padding: 0; color: var(--accent); cursor: pointer; text-align: left; }
+ul.tree button:hover, ul.tree button:focus-visible { text-decoration: underline; }
 @media (max-width: 50rem) {
   .layout { display: block; }
   nav.sidebar { position: static; max-height: none; border-right: none; border-bottom: 1px solid var(--line); }
