@@ -10,10 +10,9 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../test/chromium.js";
 import { writeSparseGuestImage } from "../test/cli/sparse-image.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const GIB = 1024 * 1024 * 1024;
 const SIZES = [1, 2, 4];
 const RUNS = 7;
@@ -24,14 +23,9 @@ function median(values: readonly number[]): number {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "xenimage-bench-inspector-"));
-const profile = mkdtempSync(join(tmpdir(), "xenimage-chromium-"));
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 try {
-  const page = await browser.newPage();
+  const page = await browser.context.newPage();
   await page.goto(pathToFileURL(resolve("docs/site/inspect.html")).href);
   const rows: string[] = [];
   for (const gib of SIZES) {
@@ -58,6 +52,5 @@ try {
   console.log(`\n${RUNS} runs each; wall time from handing the file to the page's input until its status line says done.`);
 } finally {
   await browser.close();
-  rmSync(profile, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 }

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { CHROMIUM, launchChromium, watchProblems, type Chromium } from "../chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSparseGuestImage } from "../cli/sparse-image.js";
 
@@ -15,7 +16,6 @@ import { writeSparseGuestImage } from "../cli/sparse-image.js";
  * skipped: without a browser the tests fail and say how to install one.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 const BIN = join(process.cwd(), "dist/cli/main.js");
 const PAGE = pathToFileURL(resolve("docs/site/inspect.html")).href;
 const DEMO_FILES = ["arm64-save.img", "hvm-x86_64-save.img", "pv-x86_32-save.img", "pv-x86_64-core.img", "pv-x86_64-save.img"];
@@ -137,8 +137,7 @@ async function showSection(page: Page, index: number): Promise<{ note: string; t
 }
 
 let dir: string;
-let profile: string;
-let browser: BrowserContext;
+let browser: Chromium | undefined;
 let page: Page;
 const problems: string[] = [];
 
@@ -148,27 +147,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "xenimage-inspector-"));
   const demo = cli(["demo", "--out", dir]);
   expect(demo.code, demo.stderr).toBe(0);
-  profile = mkdtempSync(join(tmpdir(), "xenimage-chromium-"));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  page = await browser.newPage();
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
-  page.on("request", (r) => {
-    if (!r.url().startsWith("file:")) problems.push(`network request: ${r.url()}`);
-  });
+  browser = await launchChromium({ width: 1280, height: 900 });
+  page = await browser.context.newPage();
+  watchProblems(page, problems);
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  rmSync(profile, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium, watchProblems } from "../chromium.js";
 import { describe, expect, it } from "vitest";
 
 /**
@@ -11,32 +10,17 @@ import { describe, expect, it } from "vitest";
  * browser the test fails and says how to install one.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "test-output/docs-site-vcpu_context.png";
 const LIBRARY_SCREENSHOT = "test-output/docs-site-library.png";
 
 describe("the docs site in a browser", () => {
   it("opens from disk, navigates to a section page and to a library's page with their diagrams and field tables, and logs no errors", async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-    const profile = mkdtempSync(join(tmpdir(), "xenimage-chromium-"));
-    // playwright wants the profile folder as an argument of its own rather than --user-data-dir.
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launchChromium({ width: 1280, height: 900 });
     const problems: string[] = [];
     try {
-      const page = await browser.newPage();
-      page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-      });
-      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-      page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
-      page.on("request", (r) => {
-        if (!r.url().startsWith("file:")) problems.push(`network request: ${r.url()}`);
-      });
+      const page = await browser.context.newPage();
+      watchProblems(page, problems);
 
       await page.goto(pathToFileURL(resolve("docs/site/index.html")).href);
       expect(await page.locator("h1").textContent()).toContain("xenimage format");
@@ -88,7 +72,6 @@ describe("the docs site in a browser", () => {
       expect(statSync(LIBRARY_SCREENSHOT).size).toBeGreaterThan(10_000);
     } finally {
       await browser.close();
-      rmSync(profile, { recursive: true, force: true });
     }
     expect(problems).toEqual([]);
   });

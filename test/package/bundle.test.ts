@@ -1,9 +1,7 @@
 import { build, type Metafile } from "esbuild";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readFileSync } from "node:fs";
+import { CHROMIUM, launchChromium } from "../chromium.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { decodeImage, encodeImage, ImageType } from "../../generated/index.js";
 import { syntheticGuest } from "../../synthetic/guest.js";
 
@@ -13,7 +11,6 @@ import { syntheticGuest } from "../../synthetic/guest.js";
 // a demo image decoded in headless Chromium through such a bundle.
 
 const KB = 1024;
-const CHROMIUM = "/usr/bin/chromium";
 
 interface Bundle {
   readonly code: string;
@@ -92,21 +89,15 @@ describe("the progress bar", () => {
 });
 
 describe("decodeImage in a browser", () => {
-  const profile = mkdtempSync(join(tmpdir(), "xenimage-chromium-bundle-"));
-  afterAll(() => rmSync(profile, { recursive: true, force: true }));
 
   it("decodes a demo image in headless Chromium through the minified decodeImage bundle, as Node does", async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
     const { code } = await bundle(DECODE_IMAGE, "iife");
     const bytes = encodeImage(syntheticGuest("hvm-x86_64", { seed: 1, vcpus: 2, name: "demo-hvm64" }, ImageType.save));
     const expected = summary(decodeImage(bytes));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
+      const page = await browser.context.newPage();
       const problems: string[] = [];
       page.on("pageerror", (e) => problems.push(e.message));
       await page.setContent("<!doctype html><title>xenimage</title>");

@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../chromium.js";
 import { describe, expect, it } from "vitest";
 import { decodeImage, encodeImage, imageFormat, type ImageHeader, type KnownSection } from "../../generated/index.js";
 import { blobSource, DecodeError, openImage, type BlobLike } from "../../runtime/index.js";
@@ -13,7 +12,6 @@ import { GUEST_KINDS, syntheticGuest } from "../../synthetic/guest.js";
  * `Blob.slice`, lazily: opening reads the header and the table, each section its own bytes.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 
 function image(kind: (typeof GUEST_KINDS)[number]): Uint8Array<ArrayBuffer> {
   // A copy on an ArrayBuffer of its own: what a BlobPart must be.
@@ -84,14 +82,9 @@ describe("openImage on a Blob in headless Chromium", () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
     const result = await build({ entryPoints: [resolve("index.ts")], bundle: true, platform: "browser", format: "iife", globalName: "xenimage", write: false, logLevel: "silent" });
     const code = result.outputFiles[0]!.text;
-    const profile = mkdtempSync(join(tmpdir(), "xenimage-chromium-"));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launchChromium();
     try {
-      const page = await context.newPage();
+      const page = await browser.context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
       await page.addScriptTag({ content: code });
@@ -117,8 +110,7 @@ describe("openImage on a Blob in headless Chromium", () => {
       }
       expect(errors).toEqual([]);
     } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser.close();
     }
   }, 120_000);
 });

@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../chromium.js";
 import { describe, expect, it } from "vitest";
 import { crc32cJs } from "../../runtime/crc32c.js";
 import { prng, randomBytes } from "./prng.js";
@@ -13,7 +12,6 @@ import { prng, randomBytes } from "./prng.js";
  * Chromium (Debian's package, as the docs test uses) the JavaScript kernel runs and agrees with Node's.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 
 async function bundle(platform: "browser" | "node") {
   // An IIFE that leaves the library on `xenimage`, as a script tag loads it.
@@ -34,14 +32,9 @@ describe("the main entry in a browser", () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
     const { code } = await bundle("browser");
     const data = randomBytes(prng(5), 100_000);
-    const profile = mkdtempSync(join(tmpdir(), "xenimage-chromium-"));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launchChromium();
     try {
-      const page = await context.newPage();
+      const page = await browser.context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
       await page.addScriptTag({ content: code });
@@ -56,8 +49,7 @@ describe("the main entry in a browser", () => {
       expect(seen.data).toBe(crc32cJs(data));
       expect(seen.halves).toBe(seen.data);
     } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser.close();
     }
   });
 });
