@@ -26,7 +26,7 @@ const DECL_NAMES = [
   "constructor", "proto", "to_string", "value_of", "has_own_property", "prototype",
   "pair", "pair_body", "pair_section", "pair_names", "decode_pair", "view_pair", "section_codec",
   "byte_reader", "byte_writer", "schema", "image_format", "section_codecs", "container", "entries", "fixed_entries",
-  "foo_bar", "foo__bar", "foo_bar_", "holder_size",
+  "foo_bar", "foo__bar", "foo_bar_", "holder_size", "x", "x_b",
 ];
 
 /** Names for enum and flags members and bit-field sub-fields. */
@@ -36,8 +36,12 @@ const MEMBER_NAMES = [
   "a_b", "a__b", "a_b_",
 ];
 
+/** Names for the struct's magic field, whose generated constant is named STRUCT_FIELD like a struct's STRUCT_SIZE. */
+const MAGIC_NAMES = ["size", "magic", "o", "default", "b_size", "x_size", "names"];
+
 interface Names {
   readonly struct: string;
+  readonly magic: string;
   readonly enumType: string;
   readonly flags: string;
   readonly bits: string;
@@ -50,9 +54,9 @@ interface Names {
 const members = fc.uniqueArray(fc.constantFrom(...MEMBER_NAMES), { minLength: 1, maxLength: 3 });
 // Distinct raw names (a repeated YAML key is only a parse error); casing twins still meet.
 const namesArbitrary: fc.Arbitrary<Names> = fc
-  .tuple(fc.uniqueArray(fc.constantFrom(...DECL_NAMES), { minLength: 5, maxLength: 5 }), members, members, members)
-  .map(([[struct, enumType, flags, bits, section], enumMembers, flagMembers, bitFields]) => ({
-    struct: struct!, enumType: enumType!, flags: flags!, bits: bits!, section: section!, enumMembers, flagMembers, bitFields,
+  .tuple(fc.uniqueArray(fc.constantFrom(...DECL_NAMES), { minLength: 5, maxLength: 5 }), fc.constantFrom(...MAGIC_NAMES), members, members, members)
+  .map(([[struct, enumType, flags, bits, section], magic, enumMembers, flagMembers, bitFields]) => ({
+    struct: struct!, magic, enumType: enumType!, flags: flags!, bits: bits!, section: section!, enumMembers, flagMembers, bitFields,
   }));
 
 const q = (s: string) => JSON.stringify(s);
@@ -67,6 +71,7 @@ function schemaOf(n: Names): string {
     "    doc: A struct.",
     "    fields:",
     "      - { name: a, type: u32, doc: A field. }",
+    `      - { name: ${q(n.magic)}, bytes: 2, const: [0x58, 0x4e], doc: A magic. }`,
     `  ${q(n.enumType)}:`,
     "    doc: An enum.",
     "    enum: u8",
@@ -100,7 +105,7 @@ function schemaOf(n: Names): string {
     "    id: 0x7778",
     "    doc: A table of holders.",
     "    entries: holder",
-    "    entry_size: 10",
+    "    entry_size: 12",
     "",
   ].join("\n");
 }
@@ -157,14 +162,17 @@ describe("adversarial declaration, member and section names", () => {
           numRuns: 60,
           seed: 17,
           examples: [
-            [{ struct: "foo_bar", enumType: "foo__bar", flags: "o", bits: "r", section: "w", enumMembers: ["a_b"], flagMembers: ["a"], bitFields: ["x"] }],
-            [{ struct: "pair_body", enumType: "e", flags: "f", bits: "b", section: "pair", enumMembers: ["a"], flagMembers: ["a"], bitFields: ["x"] }],
-            [{ struct: "container", enumType: "e", flags: "f", bits: "fixed_entries", section: "s", enumMembers: ["a"], flagMembers: ["a"], bitFields: ["x"] }],
-            [{ struct: "byte_reader", enumType: "e", flags: "f", bits: "b", section: "s", enumMembers: ["a"], flagMembers: ["a"], bitFields: ["x"] }],
-            [{ struct: "s", enumType: "default", flags: "constructor", bits: "proto", section: "to_string", enumMembers: ["constructor", "names"], flagMembers: ["to_string", "value_of"], bitFields: ["a_b", "a__b"] }],
-            [{ struct: "s", enumType: "e", flags: "f", bits: "b", section: "x", enumMembers: ["a_b", "a__b"], flagMembers: ["a_b", "a__b"], bitFields: ["raw", "default", "lo"] }],
+            [{ magic: "magic", struct: "foo_bar", enumType: "foo__bar", flags: "o", bits: "r", section: "w", enumMembers: ["a_b"], flagMembers: ["a"], bitFields: ["x"] }],
+            [{ magic: "magic", struct: "pair_body", enumType: "e", flags: "f", bits: "b", section: "pair", enumMembers: ["a"], flagMembers: ["a"], bitFields: ["x"] }],
+            // STRUCT_FIELD of a magic against another struct's STRUCT_SIZE, and against its own.
+            [{ magic: "b_size", struct: "x", enumType: "e", flags: "f", bits: "b", section: "x_b", enumMembers: ["a"], flagMembers: ["a"], bitFields: ["x"] }],
+            [{ magic: "size", struct: "s", enumType: "e", flags: "f", bits: "b", section: "x", enumMembers: ["a"], flagMembers: ["a"], bitFields: ["x"] }],
+            [{ magic: "magic", struct: "container", enumType: "e", flags: "f", bits: "fixed_entries", section: "s", enumMembers: ["a"], flagMembers: ["a"], bitFields: ["x"] }],
+            [{ magic: "magic", struct: "byte_reader", enumType: "e", flags: "f", bits: "b", section: "s", enumMembers: ["a"], flagMembers: ["a"], bitFields: ["x"] }],
+            [{ magic: "magic", struct: "s", enumType: "default", flags: "constructor", bits: "proto", section: "to_string", enumMembers: ["constructor", "names"], flagMembers: ["to_string", "value_of"], bitFields: ["a_b", "a__b"] }],
+            [{ magic: "magic", struct: "s", enumType: "e", flags: "f", bits: "b", section: "x", enumMembers: ["a_b", "a__b"], flagMembers: ["a_b", "a__b"], bitFields: ["raw", "default", "lo"] }],
             // Not snake_case: the meta-schema's diagnostic, never an object literal that sets a prototype.
-            [{ struct: "s", enumType: "e", flags: "f", bits: "b", section: "x", enumMembers: ["__proto__"], flagMembers: ["__proto__"], bitFields: ["__proto__"] }],
+            [{ magic: "magic", struct: "s", enumType: "e", flags: "f", bits: "b", section: "x", enumMembers: ["__proto__"], flagMembers: ["__proto__"], bitFields: ["__proto__"] }],
           ],
         },
       );
