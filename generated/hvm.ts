@@ -104,7 +104,7 @@ export type HvmRecordBody =
   | { readonly type: "cpu_msr"; readonly value: HvmMsr }
   | { readonly type: "unknown"; readonly selector: number; readonly bytes: Uint8Array };
 
-const HVM_RECORD_BODY_CASES: { readonly [name: string]: number } = {
+const HVM_RECORD$BODY_CASES: { readonly [name: string]: number } = {
   end: 0x0,
   header: 0x1,
   cpu: 0x2,
@@ -285,7 +285,7 @@ export function encodeHvmRecord(w: ByteWriter, v: HvmRecord): void {
   let at = "";
   try {
     at = "typecode";
-    const bodySelector = v.body.type === "unknown" ? v.body.selector : HVM_RECORD_BODY_CASES[v.body.type];
+    const bodySelector = v.body.type === "unknown" ? v.body.selector : HVM_RECORD$BODY_CASES[v.body.type];
     if (bodySelector === undefined) w.fail(`unknown case "${String(v.body?.type)}"`);
     w.u16le(bodySelector);
     at = "instance";

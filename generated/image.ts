@@ -122,14 +122,14 @@ export interface ImageHeader {
 /** The size of image_header in bytes. */
 export const IMAGE_HEADER_SIZE = 152;
 
-const IMAGE_HEADER_MAGIC = /* @__PURE__ */ Uint8Array.of(0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0);
+const IMAGE_HEADER$MAGIC = /* @__PURE__ */ Uint8Array.of(0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0);
 
 /** Reads one image_header at a position already claimed (`r.take(IMAGE_HEADER_SIZE)`). */
 export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
   let at = "";
   let index = -1;
   try {
-    r.expectBytesAt(o, IMAGE_HEADER_MAGIC, "magic");
+    r.expectBytesAt(o, IMAGE_HEADER$MAGIC, "magic");
     const byteOrder = r.u8At(o + 8);
     if (!(byteOrder === 0x1 || byteOrder === 0x2))
       r.fail(
@@ -217,7 +217,7 @@ export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader):
   let index = -1;
   try {
     at = "magic";
-    w.bytesAt(o, IMAGE_HEADER_MAGIC, 8);
+    w.bytesAt(o, IMAGE_HEADER$MAGIC, 8);
     at = "byte_order";
     w.u8At(o + 8, v.byteOrder);
     if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
@@ -288,7 +288,7 @@ export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader):
   let index = -1;
   try {
     at = "magic";
-    w.bytesAt(o, IMAGE_HEADER_MAGIC, 8);
+    w.bytesAt(o, IMAGE_HEADER$MAGIC, 8);
     at = "byte_order";
     w.u8At(o + 8, v.byteOrder);
     if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
@@ -369,7 +369,7 @@ export function checkImageHeaderAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
   try {
-    r.expectBytesAt(o, IMAGE_HEADER_MAGIC, "magic");
+    r.expectBytesAt(o, IMAGE_HEADER$MAGIC, "magic");
     {
       const value = r.u8At(o + 8);
       if (!(value === 0x1 || value === 0x2))

@@ -99,11 +99,11 @@ export interface ElfIdent {
 /** The size of elf_ident in bytes. */
 export const ELF_IDENT_SIZE = 16;
 
-const ELF_IDENT_MAGIC = /* @__PURE__ */ Uint8Array.of(0x7f, 0x45, 0x4c, 0x46);
+const ELF_IDENT$MAGIC = /* @__PURE__ */ Uint8Array.of(0x7f, 0x45, 0x4c, 0x46);
 
 /** Reads one elf_ident at a position already claimed (`r.take(ELF_IDENT_SIZE)`). */
 export function decodeElfIdentAt(r: ByteReader, o: number): ElfIdent {
-  r.expectBytesAt(o, ELF_IDENT_MAGIC, "magic");
+  r.expectBytesAt(o, ELF_IDENT$MAGIC, "magic");
   return {
     class: r.u8At(o + 4),
     data: r.u8At(o + 5),
@@ -125,7 +125,7 @@ export function encodeElfIdentAt(w: ByteWriter, o: number, v: ElfIdent): void {
   let index = -1;
   try {
     at = "magic";
-    w.bytesAt(o, ELF_IDENT_MAGIC, 4);
+    w.bytesAt(o, ELF_IDENT$MAGIC, 4);
     at = "class";
     w.u8At(o + 4, v.class);
     at = "data";
@@ -150,7 +150,7 @@ export function encodeElfIdent(w: ByteWriter, v: ElfIdent): void {
 
 /** @internal Checks one elf_ident at a claimed position as {@link decodeElfIdentAt} does. */
 export function checkElfIdentAt(r: ByteReader, o: number): void {
-  r.expectBytesAt(o, ELF_IDENT_MAGIC, "magic");
+  r.expectBytesAt(o, ELF_IDENT$MAGIC, "magic");
 }
 
 /** A checked elf_ident read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -1375,7 +1375,7 @@ export type LibxcRecordBody =
   | { readonly type: "x86_msr_policy"; readonly value: X86MsrPolicyRecord }
   | { readonly type: "unknown"; readonly selector: number; readonly bytes: Uint8Array };
 
-const LIBXC_RECORD_BODY_CASES: { readonly [name: string]: number } = {
+const LIBXC_RECORD$BODY_CASES: { readonly [name: string]: number } = {
   end: 0x0,
   page_data: 0x1,
   x86_pv_info: 0x2,
@@ -1512,7 +1512,7 @@ export function encodeLibxcRecord(w: ByteWriter, v: LibxcRecord): void {
   let at = "";
   try {
     at = "type";
-    const bodySelector = v.body.type === "unknown" ? v.body.selector : LIBXC_RECORD_BODY_CASES[v.body.type];
+    const bodySelector = v.body.type === "unknown" ? v.body.selector : LIBXC_RECORD$BODY_CASES[v.body.type];
     if (bodySelector === undefined) w.fail(`unknown case "${String(v.body?.type)}"`);
     w.u32le(bodySelector);
     at = "length";

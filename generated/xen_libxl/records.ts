@@ -227,7 +227,7 @@ export type LibxlRecordBody =
   | { readonly type: "checkpoint_state"; readonly value: CheckpointStateRecord }
   | { readonly type: "unknown"; readonly selector: number; readonly bytes: Uint8Array };
 
-const LIBXL_RECORD_BODY_CASES: { readonly [name: string]: number } = {
+const LIBXL_RECORD$BODY_CASES: { readonly [name: string]: number } = {
   end: 0x0,
   libxc_context: 0x1,
   emulator_xenstore_data: 0x2,
@@ -303,7 +303,7 @@ export function encodeLibxlRecord(w: ByteWriter, v: LibxlRecord): void {
   let at = "";
   try {
     at = "type";
-    const bodySelector = v.body.type === "unknown" ? v.body.selector : LIBXL_RECORD_BODY_CASES[v.body.type];
+    const bodySelector = v.body.type === "unknown" ? v.body.selector : LIBXL_RECORD$BODY_CASES[v.body.type];
     if (bodySelector === undefined) w.fail(`unknown case "${String(v.body?.type)}"`);
     w.u32le(bodySelector);
     at = "length";

@@ -43,14 +43,14 @@ export interface LibxlStreamHeader {
 /** The size of libxl_stream_header in bytes. */
 export const LIBXL_STREAM_HEADER_SIZE = 16;
 
-const LIBXL_STREAM_HEADER_IDENT = /* @__PURE__ */ Uint8Array.of(0x4c, 0x69, 0x62, 0x78, 0x6c, 0x46, 0x6d, 0x74);
+const LIBXL_STREAM_HEADER$IDENT = /* @__PURE__ */ Uint8Array.of(0x4c, 0x69, 0x62, 0x78, 0x6c, 0x46, 0x6d, 0x74);
 
 /** Reads one libxl_stream_header at a position already claimed (`r.take(LIBXL_STREAM_HEADER_SIZE)`). */
 export function decodeLibxlStreamHeaderAt(r: ByteReader, o: number): LibxlStreamHeader {
   let at = "";
   let index = -1;
   try {
-    r.expectBytesAt(o, LIBXL_STREAM_HEADER_IDENT, "ident");
+    r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
     at = "options";
     const options = unpackLibxlStreamOptionsAt(r, o + 12, false);
     return { version: r.u32At(o + 8, false), options };
@@ -70,7 +70,7 @@ export function encodeLibxlStreamHeaderAt(w: ByteWriter, o: number, v: LibxlStre
   let index = -1;
   try {
     at = "ident";
-    w.bytesAt(o, LIBXL_STREAM_HEADER_IDENT, 8);
+    w.bytesAt(o, LIBXL_STREAM_HEADER$IDENT, 8);
     at = "version";
     w.u32At(o + 8, v.version, false);
     at = "options";
@@ -90,7 +90,7 @@ export function checkLibxlStreamHeaderAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
   try {
-    r.expectBytesAt(o, LIBXL_STREAM_HEADER_IDENT, "ident");
+    r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
     at = "options";
     unpackLibxlStreamOptionsAt(r, o + 12, false);
   } catch (e) {

@@ -23,7 +23,7 @@ export interface XlSaveHeader {
   optionalData: Uint8Array;
 }
 
-const XL_SAVE_HEADER_MAGIC = /* @__PURE__ */ Uint8Array.of(
+const XL_SAVE_HEADER$MAGIC = /* @__PURE__ */ Uint8Array.of(
   0x58,
   0x65,
   0x6e,
@@ -63,7 +63,7 @@ export function decodeXlSaveHeader(r: ByteReader): XlSaveHeader {
   let at = "";
   try {
     at = "magic";
-    r.expectBytes(XL_SAVE_HEADER_MAGIC);
+    r.expectBytes(XL_SAVE_HEADER$MAGIC);
     at = "byteorder";
     r.expect(r.u32le(), 0x1020304, 4);
     at = "mandatory_flags";
@@ -85,7 +85,7 @@ export function encodeXlSaveHeader(w: ByteWriter, v: XlSaveHeader): void {
   let at = "";
   try {
     at = "magic";
-    w.bytes(XL_SAVE_HEADER_MAGIC);
+    w.bytes(XL_SAVE_HEADER$MAGIC);
     at = "byteorder";
     w.u32le(0x1020304);
     at = "mandatory_flags";

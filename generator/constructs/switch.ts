@@ -2,7 +2,7 @@ import type { Field, StructDecl, SwitchType } from "../model/model.js";
 import { code, joinText, type Text } from "../emit/docs/doc-tree.js";
 import { compact } from "../emit/compact.js";
 import type { ModuleEmitter } from "../emit/module-emitter.js";
-import { camel, constant, fieldLocal, literal, local, pascal, str } from "../emit/names.js";
+import { camel, fieldConstant, fieldLocal, literal, local, pascal, str } from "../emit/names.js";
 import { intBase, intMethod, intTsType } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
 
@@ -66,7 +66,7 @@ export function switchTypeName(struct: StructDecl, field: Field): string {
 }
 
 function casesConstant(struct: StructDecl, field: Field): string {
-  return `${constant(struct.name)}_${constant(field.name)}_CASES`;
+  return fieldConstant(struct.name, field.name, "_CASES");
 }
 
 function switchOf(field: Field): SwitchType {

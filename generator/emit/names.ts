@@ -17,6 +17,15 @@ export function constant(name: string): string {
 }
 
 /**
+ * A module-private constant for one field of a struct (`IMAGE_HEADER$MAGIC`, `HVM_RECORD$BODY_CASES`).
+ * Schema names hold no `$`, so it marks where the struct's name ends: struct `x` field `b_size` and
+ * struct `x_b`'s `X_B_SIZE` cannot meet, nor struct `x` field `b_c` and struct `x_b` field `c`.
+ */
+export function fieldConstant(structName: string, fieldName: string, suffix = ""): string {
+  return `${constant(structName)}$${constant(fieldName)}${suffix}`;
+}
+
+/**
  * Words a binding cannot be named in strict-mode (module) code: ECMAScript's reserved words, the
  * strict-mode and future reserved ones, and the names strict mode forbids binding.
  */

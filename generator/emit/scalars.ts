@@ -1,5 +1,5 @@
 import type { Endian, Field, FieldType, FloatType, IntType } from "../model/model.js";
-import { constant } from "./names.js";
+import { fieldConstant } from "./names.js";
 
 /**
  * What the number constructs (integers, floats, enums, flags, bit-field words) share: their TypeScript
@@ -73,5 +73,5 @@ export function orderArg(field: Field, size: number, order: Endian): string {
 
 /** The name of a module-level constant holding a byte-list magic. */
 export function magicConstant(structName: string, fieldName: string): string {
-  return `${constant(structName)}_${constant(fieldName)}`;
+  return fieldConstant(structName, fieldName);
 }

@@ -6,7 +6,7 @@ import type { PassContext } from "./pass-context.js";
 import { buildBits, buildEnum, buildFlags } from "./scalar-decls.js";
 import { buildStruct } from "./structs.js";
 import { BUILTIN_TYPES } from "../constructs/registry.js";
-import { RESERVED_FIELD_NAMES, SHADOWED_GLOBALS, suggest } from "./vocabulary.js";
+import { RESERVED_FIELD_NAMES, RUNTIME_IMPORTS, SHADOWED_GLOBALS, declGeneratedNames, sectionGeneratedNames, suggest } from "./vocabulary.js";
 
 /**
  * What every model pass shares: the schema files, where each declaration and section is declared, the
@@ -38,26 +38,34 @@ export class BuildContext implements PassContext {
    * generated namespace), none is a built-in's or shadows a global, and every import names a file.
    */
   checkNames(): void {
-    const nameOwner = new Map<string, Source>();
+    // Keyed by generated TypeScript name, so `foo_bar` and `foo__bar` (both `FooBar`) collide too.
+    const nameOwner = new Map<string, { readonly name: string; readonly where: Source }>();
     for (const { raw, file } of this.rawFiles.values()) {
-      const claim = (name: string, path: YamlPath) => {
+      const claim = (name: string, path: YamlPath, generated: readonly string[]) => {
         const where = file.locate(path.slice(0, -1), name);
-        const first = nameOwner.get(name);
-        if (first !== undefined) {
-          this.report(where, `"${name}" is already declared at ${first.file}:${first.line}:${first.col}`);
+        const runtimeName = generated.find((g) => RUNTIME_IMPORTS.has(g));
+        if (runtimeName !== undefined) {
+          this.report(where, `"${name}" would be generated as ${runtimeName}, which generated code imports from the runtime; choose another name`);
           return false;
         }
-        nameOwner.set(name, where);
+        for (const g of generated) {
+          const first = nameOwner.get(g);
+          if (first === undefined) continue;
+          const at = `${first.where.file}:${first.where.line}:${first.where.col}`;
+          this.report(where, first.name === name ? `"${name}" is already declared at ${at}` : `"${name}" would be generated as ${g}, as "${first.name}" declared at ${at} is; choose another name`);
+          return false;
+        }
+        for (const g of generated) nameOwner.set(g, { name, where });
         return true;
       };
       for (const [name, decl] of Object.entries(raw.types ?? {})) {
         if (SHADOWED_GLOBALS.has(name)) this.report(file.locate(["types"], name), `"${name}" would shadow TypeScript's built-in of that name in generated code; choose another name`);
         if (Object.hasOwn(BUILTIN_TYPES, name)) this.report(file.locate(["types"], name), `"${name}" is a built-in type name`);
-        else if (claim(name, ["types", name])) this.declSites.set(name, { raw: decl, file, path: ["types", name] });
+        else if (claim(name, ["types", name], declGeneratedNames(name, decl))) this.declSites.set(name, { raw: decl, file, path: ["types", name] });
       }
       for (const [name, section] of Object.entries(raw.sections ?? {})) {
         if (RESERVED_FIELD_NAMES.has(name)) this.report(file.locate(["sections"], name), `"${name}" is reserved`);
-        else if (claim(name, ["sections", name])) this.sectionSites.set(name, { raw: section, file, path: ["sections", name] });
+        else if (claim(name, ["sections", name], sectionGeneratedNames(name))) this.sectionSites.set(name, { raw: section, file, path: ["sections", name] });
       }
       for (const [i, imported] of (raw.imports ?? []).entries()) {
         if (!this.rawFiles.has(imported)) {

@@ -2,6 +2,7 @@ import type { SchemaFile, YamlPath } from "../parse/load-schemas.js";
 import type { PassContext } from "./pass-context.js";
 import type { BitField, BitsDecl, EnumDecl, EnumValue, FlagsDecl, Source } from "./model.js";
 import type { RawBitField, RawDecl } from "./raw.js";
+import { propertyName } from "xenimage/reflect";
 import { INTS, intRange, kindName, reservedMode } from "./vocabulary.js";
 
 // The declarations that are a number underneath: enums (named values), flags (named bits) and bit-field
@@ -31,8 +32,12 @@ export function buildFlags(ctx: PassContext, name: string, raw: RawDecl, file: S
   const base = INTS[raw.flags!];
   const bits = [];
   const seen = new Map<number, string>();
+  const seenNames = new Set<string>();
   for (const [i, v] of (raw.values ?? []).entries()) {
     const where = file.locate([...path, "values", i]);
+    // The generated masks are one object literal, keyed by name: a repeated key would be a tsc error.
+    if (seenNames.has(v.name)) ctx.report(where, `duplicate value name "${v.name}"`);
+    seenNames.add(v.name);
     if (v.bit! >= base.size * 8) ctx.report(where, `bit ${v.bit} does not fit ${base.name} (bits 0-${base.size * 8 - 1})`);
     const other = seen.get(v.bit!);
     if (other !== undefined) ctx.report(where, `bit ${v.bit} is already named "${other}"`);
@@ -47,8 +52,17 @@ export function buildBits(ctx: PassContext, name: string, raw: RawDecl, file: Sc
   const width = base.size * 8;
   const fields: BitField[] = [];
   let used = 0n;
+  const tsNames = new Map<string, string>();
   for (const [i, f] of ((raw.fields ?? []) as RawBitField[]).entries()) {
     const where = file.locate([...path, "fields", i]);
+    // Sub-fields become camel-cased properties, so two names that camel-case alike would clash.
+    const tsName = propertyName(f.name);
+    const twin = tsNames.get(tsName);
+    if (twin !== undefined) {
+      const nameWhere = file.locate([...path, "fields", i, "name"]);
+      ctx.report(nameWhere, twin === f.name ? `duplicate field name "${f.name}"` : `"${f.name}" and "${twin}" are both "${tsName}" in generated code; rename one`);
+    }
+    tsNames.set(tsName, f.name);
     const [high, low] = f.bits;
     if (high < low) ctx.report(where, `bits must be [high, low]; got [${high}, ${low}]`);
     if (high >= width) ctx.report(where, `bits [${high}, ${low}] overflow ${base.name} (bits 0-${width - 1})`);

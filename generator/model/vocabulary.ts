@@ -1,5 +1,5 @@
 import { alternatives } from "../diagnostics.js";
-import { BUILTIN_TYPES } from "xenimage/reflect";
+import { BUILTIN_TYPES, pascalName, propertyName } from "xenimage/reflect";
 import type { IntName, IntType } from "./model.js";
 
 // What the model passes share: the built-in types, the names generated code reserves, and the helpers
@@ -22,6 +22,41 @@ export const SHADOWED_GLOBALS = new Set([
   "array", "array_buffer", "big_int", "boolean", "data_view", "date", "error", "function", "json", "map", "math",
   "number", "object", "promise", "readonly", "readonly_map", "record", "set", "string", "symbol", "uint8_array",
 ]);
+
+/**
+ * The runtime names generated modules import unaliased (see `m.runtime(...)` in the emitters): a
+ * declaration generated under one of them would clash with the import.
+ */
+export const RUNTIME_IMPORTS = new Set([
+  "ByteReader", "ByteWriter", "ContainerFormat", "ContainerImage", "DecodingFormat", "HeaderInit", "ImageRuleData",
+  "RuleViolation", "SectionCodec", "SectionContext", "SectionDecoder", "UnknownSection",
+  "decodeContainer", "decodeEntries", "encodeContainer", "encodeEntries", "encodeFixedEntries", "expectEntrySize",
+  "readUuidAt", "utf8Length", "verifySections", "withEncoder", "writeUuidAt", "NOT_AN_ARRAY",
+]);
+
+/**
+ * The module-level TypeScript names a declaration is generated under: its PascalCase name, an enum's
+ * name table, a bit-field word's pack/unpack pair, a struct's codec functions. Two declarations with
+ * distinct PascalCase names get distinct names throughout.
+ */
+export function declGeneratedNames(name: string, raw: { readonly enum?: unknown; readonly flags?: unknown; readonly bits?: unknown }): string[] {
+  const p = pascalName(name);
+  if (raw.enum !== undefined) return [p, `${p}Names`];
+  if (raw.flags !== undefined) return [p];
+  if (raw.bits !== undefined) return [p, `pack${p}At`, `unpack${p}At`];
+  return structNames(p);
+}
+
+function structNames(p: string): string[] {
+  return [p, `decode${p}`, `encode${p}`, `decode${p}At`, `encode${p}At`, `view${p}`, `check${p}`];
+}
+
+/** The same for a section: a body declared inline is a struct of the section's name; then its body type and codec objects. */
+export function sectionGeneratedNames(name: string): string[] {
+  const p = pascalName(name);
+  const c = propertyName(name);
+  return [...structNames(p), `${p}Body`, `${c}Section`, `${c}SectionDecoder`];
+}
 
 export function intRange(t: IntType): [bigint, bigint] {
   const bits = BigInt(t.size * 8);
