@@ -343,98 +343,89 @@ export const HVM_HW_CPU_SIZE = 1032;
 
 /** Reads one hvm_hw_cpu at a position already claimed (`r.take(HVM_HW_CPU_SIZE)`). */
 export function decodeHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpu {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pending_event";
-    const pendingEvent = unpackHvmPendingEventAt(r, o + 1016, true);
-    at = "";
-    r.zerosAt(o + 1028, 4, "_pad80");
-    return {
-      fpuRegs: r.bytesAt(o, 512),
-      rax: r.u64At(o + 512, true),
-      rbx: r.u64At(o + 520, true),
-      rcx: r.u64At(o + 528, true),
-      rdx: r.u64At(o + 536, true),
-      rbp: r.u64At(o + 544, true),
-      rsi: r.u64At(o + 552, true),
-      rdi: r.u64At(o + 560, true),
-      rsp: r.u64At(o + 568, true),
-      r8: r.u64At(o + 576, true),
-      r9: r.u64At(o + 584, true),
-      r10: r.u64At(o + 592, true),
-      r11: r.u64At(o + 600, true),
-      r12: r.u64At(o + 608, true),
-      r13: r.u64At(o + 616, true),
-      r14: r.u64At(o + 624, true),
-      r15: r.u64At(o + 632, true),
-      rip: r.u64At(o + 640, true),
-      rflags: r.u64At(o + 648, true),
-      cr0: r.u64At(o + 656, true),
-      cr2: r.u64At(o + 664, true),
-      cr3: r.u64At(o + 672, true),
-      cr4: r.u64At(o + 680, true),
-      dr0: r.u64At(o + 688, true),
-      dr1: r.u64At(o + 696, true),
-      dr2: r.u64At(o + 704, true),
-      dr3: r.u64At(o + 712, true),
-      dr6: r.u64At(o + 720, true),
-      dr7: r.u64At(o + 728, true),
-      csSel: r.u32At(o + 736, true),
-      dsSel: r.u32At(o + 740, true),
-      esSel: r.u32At(o + 744, true),
-      fsSel: r.u32At(o + 748, true),
-      gsSel: r.u32At(o + 752, true),
-      ssSel: r.u32At(o + 756, true),
-      trSel: r.u32At(o + 760, true),
-      ldtrSel: r.u32At(o + 764, true),
-      csLimit: r.u32At(o + 768, true),
-      dsLimit: r.u32At(o + 772, true),
-      esLimit: r.u32At(o + 776, true),
-      fsLimit: r.u32At(o + 780, true),
-      gsLimit: r.u32At(o + 784, true),
-      ssLimit: r.u32At(o + 788, true),
-      trLimit: r.u32At(o + 792, true),
-      ldtrLimit: r.u32At(o + 796, true),
-      idtrLimit: r.u32At(o + 800, true),
-      gdtrLimit: r.u32At(o + 804, true),
-      csBase: r.u64At(o + 808, true),
-      dsBase: r.u64At(o + 816, true),
-      esBase: r.u64At(o + 824, true),
-      fsBase: r.u64At(o + 832, true),
-      gsBase: r.u64At(o + 840, true),
-      ssBase: r.u64At(o + 848, true),
-      trBase: r.u64At(o + 856, true),
-      ldtrBase: r.u64At(o + 864, true),
-      idtrBase: r.u64At(o + 872, true),
-      gdtrBase: r.u64At(o + 880, true),
-      csArbytes: r.u32At(o + 888, true),
-      dsArbytes: r.u32At(o + 892, true),
-      esArbytes: r.u32At(o + 896, true),
-      fsArbytes: r.u32At(o + 900, true),
-      gsArbytes: r.u32At(o + 904, true),
-      ssArbytes: r.u32At(o + 908, true),
-      trArbytes: r.u32At(o + 912, true),
-      ldtrArbytes: r.u32At(o + 916, true),
-      sysenterCs: r.u64At(o + 920, true),
-      sysenterEsp: r.u64At(o + 928, true),
-      sysenterEip: r.u64At(o + 936, true),
-      shadowGs: r.u64At(o + 944, true),
-      msrFlags: r.u64At(o + 952, true),
-      msrLstar: r.u64At(o + 960, true),
-      msrStar: r.u64At(o + 968, true),
-      msrCstar: r.u64At(o + 976, true),
-      msrSyscallMask: r.u64At(o + 984, true),
-      msrEfer: r.u64At(o + 992, true),
-      msrTscAux: r.u64At(o + 1000, true),
-      tsc: r.u64At(o + 1008, true),
-      pendingEvent,
-      errorCode: r.u32At(o + 1020, true),
-      flags: r.u32At(o + 1024, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 1028, 4, "_pad80");
+  return {
+    fpuRegs: r.bytesAt(o, 512),
+    rax: r.u64At(o + 512, true),
+    rbx: r.u64At(o + 520, true),
+    rcx: r.u64At(o + 528, true),
+    rdx: r.u64At(o + 536, true),
+    rbp: r.u64At(o + 544, true),
+    rsi: r.u64At(o + 552, true),
+    rdi: r.u64At(o + 560, true),
+    rsp: r.u64At(o + 568, true),
+    r8: r.u64At(o + 576, true),
+    r9: r.u64At(o + 584, true),
+    r10: r.u64At(o + 592, true),
+    r11: r.u64At(o + 600, true),
+    r12: r.u64At(o + 608, true),
+    r13: r.u64At(o + 616, true),
+    r14: r.u64At(o + 624, true),
+    r15: r.u64At(o + 632, true),
+    rip: r.u64At(o + 640, true),
+    rflags: r.u64At(o + 648, true),
+    cr0: r.u64At(o + 656, true),
+    cr2: r.u64At(o + 664, true),
+    cr3: r.u64At(o + 672, true),
+    cr4: r.u64At(o + 680, true),
+    dr0: r.u64At(o + 688, true),
+    dr1: r.u64At(o + 696, true),
+    dr2: r.u64At(o + 704, true),
+    dr3: r.u64At(o + 712, true),
+    dr6: r.u64At(o + 720, true),
+    dr7: r.u64At(o + 728, true),
+    csSel: r.u32At(o + 736, true),
+    dsSel: r.u32At(o + 740, true),
+    esSel: r.u32At(o + 744, true),
+    fsSel: r.u32At(o + 748, true),
+    gsSel: r.u32At(o + 752, true),
+    ssSel: r.u32At(o + 756, true),
+    trSel: r.u32At(o + 760, true),
+    ldtrSel: r.u32At(o + 764, true),
+    csLimit: r.u32At(o + 768, true),
+    dsLimit: r.u32At(o + 772, true),
+    esLimit: r.u32At(o + 776, true),
+    fsLimit: r.u32At(o + 780, true),
+    gsLimit: r.u32At(o + 784, true),
+    ssLimit: r.u32At(o + 788, true),
+    trLimit: r.u32At(o + 792, true),
+    ldtrLimit: r.u32At(o + 796, true),
+    idtrLimit: r.u32At(o + 800, true),
+    gdtrLimit: r.u32At(o + 804, true),
+    csBase: r.u64At(o + 808, true),
+    dsBase: r.u64At(o + 816, true),
+    esBase: r.u64At(o + 824, true),
+    fsBase: r.u64At(o + 832, true),
+    gsBase: r.u64At(o + 840, true),
+    ssBase: r.u64At(o + 848, true),
+    trBase: r.u64At(o + 856, true),
+    ldtrBase: r.u64At(o + 864, true),
+    idtrBase: r.u64At(o + 872, true),
+    gdtrBase: r.u64At(o + 880, true),
+    csArbytes: r.u32At(o + 888, true),
+    dsArbytes: r.u32At(o + 892, true),
+    esArbytes: r.u32At(o + 896, true),
+    fsArbytes: r.u32At(o + 900, true),
+    gsArbytes: r.u32At(o + 904, true),
+    ssArbytes: r.u32At(o + 908, true),
+    trArbytes: r.u32At(o + 912, true),
+    ldtrArbytes: r.u32At(o + 916, true),
+    sysenterCs: r.u64At(o + 920, true),
+    sysenterEsp: r.u64At(o + 928, true),
+    sysenterEip: r.u64At(o + 936, true),
+    shadowGs: r.u64At(o + 944, true),
+    msrFlags: r.u64At(o + 952, true),
+    msrLstar: r.u64At(o + 960, true),
+    msrStar: r.u64At(o + 968, true),
+    msrCstar: r.u64At(o + 976, true),
+    msrSyscallMask: r.u64At(o + 984, true),
+    msrEfer: r.u64At(o + 992, true),
+    msrTscAux: r.u64At(o + 1000, true),
+    tsc: r.u64At(o + 1008, true),
+    pendingEvent: unpackHvmPendingEventAt(r, o + 1016, true),
+    errorCode: r.u32At(o + 1020, true),
+    flags: r.u32At(o + 1024, true),
+  };
 }
 
 /** Reads one hvm_hw_cpu. */
@@ -620,16 +611,7 @@ export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu): void {
 
 /** @internal Checks one hvm_hw_cpu at a claimed position as {@link decodeHvmHwCpuAt} does. */
 export function checkHvmHwCpuAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pending_event";
-    unpackHvmPendingEventAt(r, o + 1016, true);
-    at = "";
-    r.zerosAt(o + 1028, 4, "_pad80");
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 1028, 4, "_pad80");
 }
 
 /** A checked hvm_hw_cpu read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1113,26 +1095,16 @@ export const HVM_HW_VPIC_SIZE = 8;
 
 /** Reads one hvm_hw_vpic at a position already claimed (`r.take(HVM_HW_VPIC_SIZE)`). */
 export function decodeHvmHwVpicAt(r: ByteReader, o: number): HvmHwVpic {
-  let at = "";
-  let index = -1;
-  try {
-    at = "init";
-    const init = unpackPicInitByteAt(r, o + 4);
-    at = "mode";
-    const mode = unpackPicModeByteAt(r, o + 5);
-    return {
-      irr: r.u8At(o),
-      imr: r.u8At(o + 1),
-      isr: r.u8At(o + 2),
-      irqBase: r.u8At(o + 3),
-      init,
-      mode,
-      elcr: r.u8At(o + 6),
-      intOutput: r.u8At(o + 7),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  return {
+    irr: r.u8At(o),
+    imr: r.u8At(o + 1),
+    isr: r.u8At(o + 2),
+    irqBase: r.u8At(o + 3),
+    init: unpackPicInitByteAt(r, o + 4),
+    mode: unpackPicModeByteAt(r, o + 5),
+    elcr: r.u8At(o + 6),
+    intOutput: r.u8At(o + 7),
+  };
 }
 
 /** Reads one hvm_hw_vpic. */
@@ -1169,20 +1141,6 @@ export function encodeHvmHwVpicAt(w: ByteWriter, o: number, v: HvmHwVpic): void 
 /** Writes one hvm_hw_vpic; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic): void {
   encodeHvmHwVpicAt(w, w.reserve(HVM_HW_VPIC_SIZE), v);
-}
-
-/** @internal Checks one hvm_hw_vpic at a claimed position as {@link decodeHvmHwVpicAt} does. */
-export function checkHvmHwVpicAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "init";
-    unpackPicInitByteAt(r, o + 4);
-    at = "mode";
-    unpackPicModeByteAt(r, o + 5);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
 }
 
 /** A checked hvm_hw_vpic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1235,7 +1193,6 @@ export class HvmHwVpicView implements HvmHwVpic {
 
 /** {@link viewHvmHwVpic} at a claimed position. */
 export function viewHvmHwVpicAt(r: ByteReader, o: number): HvmHwVpicView {
-  checkHvmHwVpicAt(r, o);
   return new HvmHwVpicView(r, o);
 }
 
@@ -1375,19 +1332,6 @@ export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic): void {
   encodeHvmHwVioapicAt(w, w.reserve(HVM_HW_VIOAPIC_SIZE), v);
 }
 
-/** @internal Checks one hvm_hw_vioapic at a claimed position as {@link decodeHvmHwVioapicAt} does. */
-export function checkHvmHwVioapicAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "redirtbl";
-    for (index = 0; index < 48; index++) unpackVioapicRedirEntryAt(r, o + 16 + index * 8, true);
-    index = -1;
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
-}
-
 /** A checked hvm_hw_vioapic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
 export class HvmHwVioapicView implements HvmHwVioapic {
   readonly #reader: ByteReader;
@@ -1424,7 +1368,6 @@ export class HvmHwVioapicView implements HvmHwVioapic {
 
 /** {@link viewHvmHwVioapic} at a claimed position. */
 export function viewHvmHwVioapicAt(r: ByteReader, o: number): HvmHwVioapicView {
-  checkHvmHwVioapicAt(r, o);
   return new HvmHwVioapicView(r, o);
 }
 

@@ -10,8 +10,8 @@ export const bitsConstruct: Construct<BitsDecl> = {
   elementSize: (t) => t.base.size,
   repeats: () => true,
   byteOrdered: (t) => t.base.size > 1,
-  // Reserved bits must be zero, and a sub-field may not outgrow its bits.
-  fallible: () => true,
+  // A read fails only where bits must be zero (checked reserved sub-fields, bits no sub-field covers).
+  fallible: (t) => mustBeZero(t) !== 0n,
   tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
   read: (m, field, t) => `${m.ref(t, `unpack${pascal(t.name)}At`)}(r, r.take(${t.base.size})${leArg(field, t.base.size)})`,
   write: (m, field, t, value) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, w.reserve(${t.base.size}), ${value}${leArg(field, t.base.size)});`,
