@@ -17,14 +17,12 @@ import { writeImageFile } from "../../runtime/node/index.js";
 import { syntheticGuest } from "../../synthetic/guest.js";
 import { syntheticGuestStream } from "../../synthetic/stream.js";
 import { streamBytes } from "../streams/helpers.js";
-import { tempDir } from "../node/tmp.js";
 import { filesUnder, mountTmpfs, TEMPORARY } from "../node/tmpfs.js";
 
 const BIN = join(process.cwd(), "dist/cli/main.js");
 
-// The big inputs and outputs live in memory (a tmpfs) when one can be mounted, not on the disk.
-const ram = mountTmpfs("interrupts", "1200m");
-const dir = ram.dir ?? tempDir("interrupts");
+// The big inputs and outputs live in memory (a tmpfs), not on the disk.
+const dir = mountTmpfs("interrupts", "1200m");
 const path = (name: string) => join(dir, name);
 const BIG = 256 * 1024 * 1024;
 

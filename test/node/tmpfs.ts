@@ -4,32 +4,25 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll } from "vitest";
 
-/** A small file system of its own (tmpfs), or why there is none. */
-export type Tmpfs = { readonly dir: string; readonly reason?: undefined } | { readonly dir?: undefined; readonly reason: string };
-
 /**
  * Mounts a tmpfs of `size` (e.g. `1m`) on a fresh directory, unmounted and removed after the test file:
- * a disk that fills up for real. Needs root (these machines run tests as root); when mounting fails
- * as root or in CI, that throws; elsewhere the reason is printed and returned, so the caller can skip.
+ * a disk that fills up for real. Needs root, as this project's machines and CI run tests; where it
+ * cannot mount one the test file fails with the reason, so a missing full-disk check never passes
+ * unnoticed as a skip.
  */
-export function mountTmpfs(prefix: string, size: string): Tmpfs {
+export function mountTmpfs(prefix: string, size: string): string {
   const dir = mkdtempSync(join(tmpdir(), `xenimage-${prefix}-`));
   const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size},mode=0755`, "tmpfs", dir], { encoding: "utf8" });
   if (r.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    const reason = `cannot mount a tmpfs (${r.error?.message ?? r.stderr.trim()}): the full-disk tests need root`;
-    // Where the tests can mount one (root, as on this project's machines and in CI), failing to is a
-    // failure, not a reason to skip: only a developer's unprivileged run may go without them.
-    if (process.env.CI === "true" || process.getuid?.() === 0) throw new Error(reason);
-    console.warn(`skipped: ${reason}`);
-    return { reason };
+    throw new Error(`cannot mount a tmpfs (${r.error?.message ?? r.stderr.trim()}): the full-disk tests need root`);
   }
   afterAll(() => {
     const u = spawnSync("umount", [dir], { encoding: "utf8" });
     if (u.status !== 0) spawnSync("umount", ["-l", dir]);
     rmSync(dir, { recursive: true, force: true });
   });
-  return { dir };
+  return dir;
 }
 
 /** Every file under `dir` (relative paths, sorted): to check that nothing was left behind. */
