@@ -1,3 +1,4 @@
+import { uuidText } from "xenimage/runtime";
 import type { UuidType } from "../model/model.js";
 import { code } from "../emit/docs/doc-tree.js";
 import type { Construct } from "./construct.js";
@@ -22,6 +23,5 @@ export const uuidConstruct: Construct<UuidType> = {
   docType: (_field, _t, docs) => docs.times([code("uuid")]),
   docValues: (_field, _t, _docs, add) =>
     add("16 bytes in stored order, shown as 32 lower-case hex digits grouped 8-4-4-4-12, e.g. ", code("00112233-4455-6677-8899-aabbccddeeff")),
-  arbitrary: (_field, _t, gen) =>
-    gen.map(gen.bytes(16, 16), (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-")),
+  arbitrary: (_field, _t, gen) => gen.map(gen.bytes(16, 16), uuidText),
 };
