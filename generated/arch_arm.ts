@@ -255,172 +255,130 @@ export function encodeVcpuGuestCoreRegsArm(w: ByteWriter, v: VcpuGuestCoreRegsAr
 export class VcpuGuestCoreRegsArmView implements VcpuGuestCoreRegsArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get x0(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get x1(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get x2(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
-
   get x3(): bigint {
     return this.#reader.u64At(this.#offset + 24, true);
   }
-
   get x4(): bigint {
     return this.#reader.u64At(this.#offset + 32, true);
   }
-
   get x5(): bigint {
     return this.#reader.u64At(this.#offset + 40, true);
   }
-
   get x6(): bigint {
     return this.#reader.u64At(this.#offset + 48, true);
   }
-
   get x7(): bigint {
     return this.#reader.u64At(this.#offset + 56, true);
   }
-
   get x8(): bigint {
     return this.#reader.u64At(this.#offset + 64, true);
   }
-
   get x9(): bigint {
     return this.#reader.u64At(this.#offset + 72, true);
   }
-
   get x10(): bigint {
     return this.#reader.u64At(this.#offset + 80, true);
   }
-
   get x11(): bigint {
     return this.#reader.u64At(this.#offset + 88, true);
   }
-
   get x12(): bigint {
     return this.#reader.u64At(this.#offset + 96, true);
   }
-
   get x13(): bigint {
     return this.#reader.u64At(this.#offset + 104, true);
   }
-
   get x14(): bigint {
     return this.#reader.u64At(this.#offset + 112, true);
   }
-
   get x15(): bigint {
     return this.#reader.u64At(this.#offset + 120, true);
   }
-
   get x16(): bigint {
     return this.#reader.u64At(this.#offset + 128, true);
   }
-
   get x17(): bigint {
     return this.#reader.u64At(this.#offset + 136, true);
   }
-
   get x18(): bigint {
     return this.#reader.u64At(this.#offset + 144, true);
   }
-
   get x19(): bigint {
     return this.#reader.u64At(this.#offset + 152, true);
   }
-
   get x20(): bigint {
     return this.#reader.u64At(this.#offset + 160, true);
   }
-
   get x21(): bigint {
     return this.#reader.u64At(this.#offset + 168, true);
   }
-
   get x22(): bigint {
     return this.#reader.u64At(this.#offset + 176, true);
   }
-
   get x23(): bigint {
     return this.#reader.u64At(this.#offset + 184, true);
   }
-
   get x24(): bigint {
     return this.#reader.u64At(this.#offset + 192, true);
   }
-
   get x25(): bigint {
     return this.#reader.u64At(this.#offset + 200, true);
   }
-
   get x26(): bigint {
     return this.#reader.u64At(this.#offset + 208, true);
   }
-
   get x27(): bigint {
     return this.#reader.u64At(this.#offset + 216, true);
   }
-
   get x28(): bigint {
     return this.#reader.u64At(this.#offset + 224, true);
   }
-
   get x29(): bigint {
     return this.#reader.u64At(this.#offset + 232, true);
   }
-
   get x30(): bigint {
     return this.#reader.u64At(this.#offset + 240, true);
   }
-
   get pc64(): bigint {
     return this.#reader.u64At(this.#offset + 248, true);
   }
-
   get cpsr(): bigint {
     return this.#reader.u64At(this.#offset + 256, true);
   }
-
   get spsrEl1(): bigint {
     return this.#reader.u64At(this.#offset + 264, true);
   }
-
   get spsrFiq(): number {
     return this.#reader.u32At(this.#offset + 272, true);
   }
-
   get spsrIrq(): number {
     return this.#reader.u32At(this.#offset + 276, true);
   }
-
   get spsrUnd(): number {
     return this.#reader.u32At(this.#offset + 280, true);
   }
-
   get spsrAbt(): number {
     return this.#reader.u32At(this.#offset + 284, true);
   }
-
   get spEl0(): bigint {
     return this.#reader.u64At(this.#offset + 288, true);
   }
-
   get spEl1(): bigint {
     return this.#reader.u64At(this.#offset + 296, true);
   }
-
   get elrEl1(): bigint {
     return this.#reader.u64At(this.#offset + 304, true);
   }
@@ -518,32 +476,25 @@ export function checkVcpuGuestContextArmAt(r: ByteReader, o: number): void {
 export class VcpuGuestContextArmView implements VcpuGuestContextArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get flags(): VgcfFlagsArm {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get userRegs(): VcpuGuestCoreRegsArmView {
     return new VcpuGuestCoreRegsArmView(this.#reader, this.#offset + 8);
   }
-
   get sctlr(): number {
     return this.#reader.u32At(this.#offset + 320, true);
   }
-
   get ttbcr(): bigint {
     return this.#reader.u64At(this.#offset + 328, true);
   }
-
   get ttbr0(): bigint {
     return this.#reader.u64At(this.#offset + 336, true);
   }
-
   get ttbr1(): bigint {
     return this.#reader.u64At(this.#offset + 344, true);
   }

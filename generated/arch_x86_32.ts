@@ -71,24 +71,19 @@ export function encodeTrapInfoX8632(w: ByteWriter, v: TrapInfoX8632): void {
 export class TrapInfoX8632View implements TrapInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get vector(): number {
     return this.#reader.u8At(this.#offset);
   }
-
   get flags(): number {
     return this.#reader.u8At(this.#offset + 1);
   }
-
   get cs(): number {
     return this.#reader.u16At(this.#offset + 2, true);
   }
-
   get address(): number {
     return this.#reader.u32At(this.#offset + 4, true);
   }
@@ -263,84 +258,64 @@ export function checkCpuUserRegsX8632At(r: ByteReader, o: number): void {
 export class CpuUserRegsX8632View implements CpuUserRegsX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get ebx(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get ecx(): number {
     return this.#reader.u32At(this.#offset + 4, true);
   }
-
   get edx(): number {
     return this.#reader.u32At(this.#offset + 8, true);
   }
-
   get esi(): number {
     return this.#reader.u32At(this.#offset + 12, true);
   }
-
   get edi(): number {
     return this.#reader.u32At(this.#offset + 16, true);
   }
-
   get ebp(): number {
     return this.#reader.u32At(this.#offset + 20, true);
   }
-
   get eax(): number {
     return this.#reader.u32At(this.#offset + 24, true);
   }
-
   get errorCode(): number {
     return this.#reader.u16At(this.#offset + 28, true);
   }
-
   get entryVector(): number {
     return this.#reader.u16At(this.#offset + 30, true);
   }
-
   get eip(): number {
     return this.#reader.u32At(this.#offset + 32, true);
   }
-
   get cs(): number {
     return this.#reader.u16At(this.#offset + 36, true);
   }
-
   get savedUpcallMask(): number {
     return this.#reader.u8At(this.#offset + 38);
   }
-
   get eflags(): number {
     return this.#reader.u32At(this.#offset + 40, true);
   }
-
   get esp(): number {
     return this.#reader.u32At(this.#offset + 44, true);
   }
-
   get ss(): number {
     return this.#reader.u16At(this.#offset + 48, true);
   }
-
   get es(): number {
     return this.#reader.u16At(this.#offset + 52, true);
   }
-
   get ds(): number {
     return this.#reader.u16At(this.#offset + 56, true);
   }
-
   get fs(): number {
     return this.#reader.u16At(this.#offset + 60, true);
   }
-
   get gs(): number {
     return this.#reader.u16At(this.#offset + 64, true);
   }
@@ -532,84 +507,66 @@ export function checkVcpuGuestContextX8632At(r: ByteReader, o: number): void {
 export class VcpuGuestContextX8632View implements VcpuGuestContextX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get fpuCtxt(): Uint8Array {
     return this.#reader.bytesAt(this.#offset, 512);
   }
-
   get flags(): VgcfFlagsX8632 {
     return this.#reader.u32At(this.#offset + 512, true);
   }
-
   get userRegs(): CpuUserRegsX8632View {
     return new CpuUserRegsX8632View(this.#reader, this.#offset + 516);
   }
-
   get trapCtxt(): TrapInfoX8632View[] {
     const out: TrapInfoX8632View[] = [];
     for (let i = 0; i < 256; i++) out.push(new TrapInfoX8632View(this.#reader, this.#offset + 584 + i * 8));
     return out;
   }
-
   get ldtBase(): number {
     return this.#reader.u32At(this.#offset + 2632, true);
   }
-
   get ldtEnts(): number {
     return this.#reader.u32At(this.#offset + 2636, true);
   }
-
   get gdtFrames(): number[] {
     const out: number[] = [];
     for (let i = 0; i < 16; i++) out.push(this.#reader.u32At(this.#offset + 2640 + i * 4, true));
     return out;
   }
-
   get gdtEnts(): number {
     return this.#reader.u32At(this.#offset + 2704, true);
   }
-
   get kernelSs(): number {
     return this.#reader.u32At(this.#offset + 2708, true);
   }
-
   get kernelSp(): number {
     return this.#reader.u32At(this.#offset + 2712, true);
   }
-
   get ctrlreg(): number[] {
     const out: number[] = [];
     for (let i = 0; i < 8; i++) out.push(this.#reader.u32At(this.#offset + 2716 + i * 4, true));
     return out;
   }
-
   get debugreg(): number[] {
     const out: number[] = [];
     for (let i = 0; i < 8; i++) out.push(this.#reader.u32At(this.#offset + 2748 + i * 4, true));
     return out;
   }
-
   get eventCallbackCs(): number {
     return this.#reader.u32At(this.#offset + 2780, true);
   }
-
   get eventCallbackEip(): number {
     return this.#reader.u32At(this.#offset + 2784, true);
   }
-
   get failsafeCallbackCs(): number {
     return this.#reader.u32At(this.#offset + 2788, true);
   }
-
   get failsafeCallbackEip(): number {
     return this.#reader.u32At(this.#offset + 2792, true);
   }
-
   get vmAssist(): number {
     return this.#reader.u32At(this.#offset + 2796, true);
   }

@@ -78,24 +78,19 @@ export function checkTrapInfoX8664At(r: ByteReader, o: number): void {
 export class TrapInfoX8664View implements TrapInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get vector(): number {
     return this.#reader.u8At(this.#offset);
   }
-
   get flags(): number {
     return this.#reader.u8At(this.#offset + 1);
   }
-
   get cs(): number {
     return this.#reader.u16At(this.#offset + 2, true);
   }
-
   get address(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
@@ -314,116 +309,88 @@ export function checkCpuUserRegsX8664At(r: ByteReader, o: number): void {
 export class CpuUserRegsX8664View implements CpuUserRegsX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get r15(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get r14(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get r13(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
-
   get r12(): bigint {
     return this.#reader.u64At(this.#offset + 24, true);
   }
-
   get rbp(): bigint {
     return this.#reader.u64At(this.#offset + 32, true);
   }
-
   get rbx(): bigint {
     return this.#reader.u64At(this.#offset + 40, true);
   }
-
   get r11(): bigint {
     return this.#reader.u64At(this.#offset + 48, true);
   }
-
   get r10(): bigint {
     return this.#reader.u64At(this.#offset + 56, true);
   }
-
   get r9(): bigint {
     return this.#reader.u64At(this.#offset + 64, true);
   }
-
   get r8(): bigint {
     return this.#reader.u64At(this.#offset + 72, true);
   }
-
   get rax(): bigint {
     return this.#reader.u64At(this.#offset + 80, true);
   }
-
   get rcx(): bigint {
     return this.#reader.u64At(this.#offset + 88, true);
   }
-
   get rdx(): bigint {
     return this.#reader.u64At(this.#offset + 96, true);
   }
-
   get rsi(): bigint {
     return this.#reader.u64At(this.#offset + 104, true);
   }
-
   get rdi(): bigint {
     return this.#reader.u64At(this.#offset + 112, true);
   }
-
   get errorCode(): number {
     return this.#reader.u32At(this.#offset + 120, true);
   }
-
   get entryVector(): number {
     return this.#reader.u32At(this.#offset + 124, true);
   }
-
   get rip(): bigint {
     return this.#reader.u64At(this.#offset + 128, true);
   }
-
   get cs(): number {
     return this.#reader.u16At(this.#offset + 136, true);
   }
-
   get savedUpcallMask(): number {
     return this.#reader.u8At(this.#offset + 140);
   }
-
   get rflags(): bigint {
     return this.#reader.u64At(this.#offset + 144, true);
   }
-
   get rsp(): bigint {
     return this.#reader.u64At(this.#offset + 152, true);
   }
-
   get ss(): number {
     return this.#reader.u16At(this.#offset + 160, true);
   }
-
   get es(): number {
     return this.#reader.u16At(this.#offset + 168, true);
   }
-
   get ds(): number {
     return this.#reader.u16At(this.#offset + 176, true);
   }
-
   get fs(): number {
     return this.#reader.u16At(this.#offset + 184, true);
   }
-
   get gs(): number {
     return this.#reader.u16At(this.#offset + 192, true);
   }
@@ -628,92 +595,72 @@ export function checkVcpuGuestContextX8664At(r: ByteReader, o: number): void {
 export class VcpuGuestContextX8664View implements VcpuGuestContextX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get fpuCtxt(): Uint8Array {
     return this.#reader.bytesAt(this.#offset, 512);
   }
-
   get flags(): VgcfFlags {
     return this.#reader.u64At(this.#offset + 512, true);
   }
-
   get userRegs(): CpuUserRegsX8664View {
     return new CpuUserRegsX8664View(this.#reader, this.#offset + 520);
   }
-
   get trapCtxt(): TrapInfoX8664View[] {
     const out: TrapInfoX8664View[] = [];
     for (let i = 0; i < 256; i++) out.push(new TrapInfoX8664View(this.#reader, this.#offset + 720 + i * 16));
     return out;
   }
-
   get ldtBase(): bigint {
     return this.#reader.u64At(this.#offset + 4816, true);
   }
-
   get ldtEnts(): bigint {
     return this.#reader.u64At(this.#offset + 4824, true);
   }
-
   get gdtFrames(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 16; i++) out.push(this.#reader.u64At(this.#offset + 4832 + i * 8, true));
     return out;
   }
-
   get gdtEnts(): bigint {
     return this.#reader.u64At(this.#offset + 4960, true);
   }
-
   get kernelSs(): bigint {
     return this.#reader.u64At(this.#offset + 4968, true);
   }
-
   get kernelSp(): bigint {
     return this.#reader.u64At(this.#offset + 4976, true);
   }
-
   get ctrlreg(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 8; i++) out.push(this.#reader.u64At(this.#offset + 4984 + i * 8, true));
     return out;
   }
-
   get debugreg(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 8; i++) out.push(this.#reader.u64At(this.#offset + 5048 + i * 8, true));
     return out;
   }
-
   get eventCallbackEip(): bigint {
     return this.#reader.u64At(this.#offset + 5112, true);
   }
-
   get failsafeCallbackEip(): bigint {
     return this.#reader.u64At(this.#offset + 5120, true);
   }
-
   get syscallCallbackEip(): bigint {
     return this.#reader.u64At(this.#offset + 5128, true);
   }
-
   get vmAssist(): bigint {
     return this.#reader.u64At(this.#offset + 5136, true);
   }
-
   get fsBase(): bigint {
     return this.#reader.u64At(this.#offset + 5144, true);
   }
-
   get gsBaseKernel(): bigint {
     return this.#reader.u64At(this.#offset + 5152, true);
   }
-
   get gsBaseUser(): bigint {
     return this.#reader.u64At(this.#offset + 5160, true);
   }

@@ -98,24 +98,19 @@ export function checkXenCompileInfoAt(r: ByteReader, o: number): void {
 export class XenCompileInfoView implements XenCompileInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get compiler(): string {
     return this.#reader.stringAt(this.#offset, 64, false);
   }
-
   get compileBy(): string {
     return this.#reader.stringAt(this.#offset + 64, 16, false);
   }
-
   get compileDomain(): string {
     return this.#reader.stringAt(this.#offset + 80, 32, false);
   }
-
   get compileDate(): string {
     return this.#reader.stringAt(this.#offset + 112, 32, false);
   }
@@ -246,40 +241,31 @@ export function checkXenVersionInfoAt(r: ByteReader, o: number): void {
 export class XenVersionInfoView implements XenVersionInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get majorVersion(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get minorVersion(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get extraVersion(): string {
     return this.#reader.stringAt(this.#offset + 16, 16, false);
   }
-
   get compileInfo(): XenCompileInfoView {
     return new XenCompileInfoView(this.#reader, this.#offset + 32);
   }
-
   get capabilities(): string {
     return this.#reader.stringAt(this.#offset + 176, 1024, false);
   }
-
   get changeset(): string {
     return this.#reader.stringAt(this.#offset + 1200, 64, false);
   }
-
   get virtStart(): bigint {
     return this.#reader.u64At(this.#offset + 1264, true);
   }
-
   get pagesize(): bigint {
     return this.#reader.u64At(this.#offset + 1272, true);
   }
@@ -345,16 +331,13 @@ export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn): void {
 export class PfnGmfnView implements PfnGmfn {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get pfn(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get gmfn(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }

@@ -171,12 +171,10 @@ export function encodePfnEntry(w: ByteWriter, v: PfnEntry): void {
 export class PfnEntryView implements PfnEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get pfn(): bigint {
     return this.#reader.u64At(this.#offset);
   }
@@ -385,28 +383,22 @@ export function checkExtendedInfoAt(r: ByteReader, o: number): void {
 export class ExtendedInfoView implements ExtendedInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get guestWidth(): number {
     return this.#reader.u8At(this.#offset);
   }
-
   get ptLevels(): number {
     return this.#reader.u8At(this.#offset + 1);
   }
-
   get flags(): ExtendedInfoFlags {
     return this.#reader.u16At(this.#offset + 2);
   }
-
   get vcpuContextSize(): number {
     return this.#reader.u32At(this.#offset + 4);
   }
-
   get xsaveSize(): number {
     return this.#reader.u32At(this.#offset + 8);
   }

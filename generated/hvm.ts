@@ -483,16 +483,13 @@ export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
 export class HvmParamView implements HvmParam {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get index(): HvmParamIndex {
     return this.#reader.u64At(this.#offset);
   }
-
   get value(): bigint {
     return this.#reader.u64At(this.#offset + 8);
   }

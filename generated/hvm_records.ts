@@ -122,28 +122,22 @@ export function encodeHvmSaveHeader(w: ByteWriter, v: HvmSaveHeader): void {
 export class HvmSaveHeaderView implements HvmSaveHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get magic(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get version(): number {
     return this.#reader.u32At(this.#offset + 4, true);
   }
-
   get changeset(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get cpuid(): number {
     return this.#reader.u32At(this.#offset + 16, true);
   }
-
   get gtscKhz(): number {
     return this.#reader.u32At(this.#offset + 20, true);
   }
@@ -618,328 +612,247 @@ export function checkHvmHwCpuAt(r: ByteReader, o: number): void {
 export class HvmHwCpuView implements HvmHwCpu {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get fpuRegs(): Uint8Array {
     return this.#reader.bytesAt(this.#offset, 512);
   }
-
   get rax(): bigint {
     return this.#reader.u64At(this.#offset + 512, true);
   }
-
   get rbx(): bigint {
     return this.#reader.u64At(this.#offset + 520, true);
   }
-
   get rcx(): bigint {
     return this.#reader.u64At(this.#offset + 528, true);
   }
-
   get rdx(): bigint {
     return this.#reader.u64At(this.#offset + 536, true);
   }
-
   get rbp(): bigint {
     return this.#reader.u64At(this.#offset + 544, true);
   }
-
   get rsi(): bigint {
     return this.#reader.u64At(this.#offset + 552, true);
   }
-
   get rdi(): bigint {
     return this.#reader.u64At(this.#offset + 560, true);
   }
-
   get rsp(): bigint {
     return this.#reader.u64At(this.#offset + 568, true);
   }
-
   get r8(): bigint {
     return this.#reader.u64At(this.#offset + 576, true);
   }
-
   get r9(): bigint {
     return this.#reader.u64At(this.#offset + 584, true);
   }
-
   get r10(): bigint {
     return this.#reader.u64At(this.#offset + 592, true);
   }
-
   get r11(): bigint {
     return this.#reader.u64At(this.#offset + 600, true);
   }
-
   get r12(): bigint {
     return this.#reader.u64At(this.#offset + 608, true);
   }
-
   get r13(): bigint {
     return this.#reader.u64At(this.#offset + 616, true);
   }
-
   get r14(): bigint {
     return this.#reader.u64At(this.#offset + 624, true);
   }
-
   get r15(): bigint {
     return this.#reader.u64At(this.#offset + 632, true);
   }
-
   get rip(): bigint {
     return this.#reader.u64At(this.#offset + 640, true);
   }
-
   get rflags(): bigint {
     return this.#reader.u64At(this.#offset + 648, true);
   }
-
   get cr0(): bigint {
     return this.#reader.u64At(this.#offset + 656, true);
   }
-
   get cr2(): bigint {
     return this.#reader.u64At(this.#offset + 664, true);
   }
-
   get cr3(): bigint {
     return this.#reader.u64At(this.#offset + 672, true);
   }
-
   get cr4(): bigint {
     return this.#reader.u64At(this.#offset + 680, true);
   }
-
   get dr0(): bigint {
     return this.#reader.u64At(this.#offset + 688, true);
   }
-
   get dr1(): bigint {
     return this.#reader.u64At(this.#offset + 696, true);
   }
-
   get dr2(): bigint {
     return this.#reader.u64At(this.#offset + 704, true);
   }
-
   get dr3(): bigint {
     return this.#reader.u64At(this.#offset + 712, true);
   }
-
   get dr6(): bigint {
     return this.#reader.u64At(this.#offset + 720, true);
   }
-
   get dr7(): bigint {
     return this.#reader.u64At(this.#offset + 728, true);
   }
-
   get csSel(): number {
     return this.#reader.u32At(this.#offset + 736, true);
   }
-
   get dsSel(): number {
     return this.#reader.u32At(this.#offset + 740, true);
   }
-
   get esSel(): number {
     return this.#reader.u32At(this.#offset + 744, true);
   }
-
   get fsSel(): number {
     return this.#reader.u32At(this.#offset + 748, true);
   }
-
   get gsSel(): number {
     return this.#reader.u32At(this.#offset + 752, true);
   }
-
   get ssSel(): number {
     return this.#reader.u32At(this.#offset + 756, true);
   }
-
   get trSel(): number {
     return this.#reader.u32At(this.#offset + 760, true);
   }
-
   get ldtrSel(): number {
     return this.#reader.u32At(this.#offset + 764, true);
   }
-
   get csLimit(): number {
     return this.#reader.u32At(this.#offset + 768, true);
   }
-
   get dsLimit(): number {
     return this.#reader.u32At(this.#offset + 772, true);
   }
-
   get esLimit(): number {
     return this.#reader.u32At(this.#offset + 776, true);
   }
-
   get fsLimit(): number {
     return this.#reader.u32At(this.#offset + 780, true);
   }
-
   get gsLimit(): number {
     return this.#reader.u32At(this.#offset + 784, true);
   }
-
   get ssLimit(): number {
     return this.#reader.u32At(this.#offset + 788, true);
   }
-
   get trLimit(): number {
     return this.#reader.u32At(this.#offset + 792, true);
   }
-
   get ldtrLimit(): number {
     return this.#reader.u32At(this.#offset + 796, true);
   }
-
   get idtrLimit(): number {
     return this.#reader.u32At(this.#offset + 800, true);
   }
-
   get gdtrLimit(): number {
     return this.#reader.u32At(this.#offset + 804, true);
   }
-
   get csBase(): bigint {
     return this.#reader.u64At(this.#offset + 808, true);
   }
-
   get dsBase(): bigint {
     return this.#reader.u64At(this.#offset + 816, true);
   }
-
   get esBase(): bigint {
     return this.#reader.u64At(this.#offset + 824, true);
   }
-
   get fsBase(): bigint {
     return this.#reader.u64At(this.#offset + 832, true);
   }
-
   get gsBase(): bigint {
     return this.#reader.u64At(this.#offset + 840, true);
   }
-
   get ssBase(): bigint {
     return this.#reader.u64At(this.#offset + 848, true);
   }
-
   get trBase(): bigint {
     return this.#reader.u64At(this.#offset + 856, true);
   }
-
   get ldtrBase(): bigint {
     return this.#reader.u64At(this.#offset + 864, true);
   }
-
   get idtrBase(): bigint {
     return this.#reader.u64At(this.#offset + 872, true);
   }
-
   get gdtrBase(): bigint {
     return this.#reader.u64At(this.#offset + 880, true);
   }
-
   get csArbytes(): number {
     return this.#reader.u32At(this.#offset + 888, true);
   }
-
   get dsArbytes(): number {
     return this.#reader.u32At(this.#offset + 892, true);
   }
-
   get esArbytes(): number {
     return this.#reader.u32At(this.#offset + 896, true);
   }
-
   get fsArbytes(): number {
     return this.#reader.u32At(this.#offset + 900, true);
   }
-
   get gsArbytes(): number {
     return this.#reader.u32At(this.#offset + 904, true);
   }
-
   get ssArbytes(): number {
     return this.#reader.u32At(this.#offset + 908, true);
   }
-
   get trArbytes(): number {
     return this.#reader.u32At(this.#offset + 912, true);
   }
-
   get ldtrArbytes(): number {
     return this.#reader.u32At(this.#offset + 916, true);
   }
-
   get sysenterCs(): bigint {
     return this.#reader.u64At(this.#offset + 920, true);
   }
-
   get sysenterEsp(): bigint {
     return this.#reader.u64At(this.#offset + 928, true);
   }
-
   get sysenterEip(): bigint {
     return this.#reader.u64At(this.#offset + 936, true);
   }
-
   get shadowGs(): bigint {
     return this.#reader.u64At(this.#offset + 944, true);
   }
-
   get msrFlags(): bigint {
     return this.#reader.u64At(this.#offset + 952, true);
   }
-
   get msrLstar(): bigint {
     return this.#reader.u64At(this.#offset + 960, true);
   }
-
   get msrStar(): bigint {
     return this.#reader.u64At(this.#offset + 968, true);
   }
-
   get msrCstar(): bigint {
     return this.#reader.u64At(this.#offset + 976, true);
   }
-
   get msrSyscallMask(): bigint {
     return this.#reader.u64At(this.#offset + 984, true);
   }
-
   get msrEfer(): bigint {
     return this.#reader.u64At(this.#offset + 992, true);
   }
-
   get msrTscAux(): bigint {
     return this.#reader.u64At(this.#offset + 1000, true);
   }
-
   get tsc(): bigint {
     return this.#reader.u64At(this.#offset + 1008, true);
   }
-
   get pendingEvent(): HvmPendingEvent {
     return unpackHvmPendingEventAt(this.#reader, this.#offset + 1016, true);
   }
-
   get errorCode(): number {
     return this.#reader.u32At(this.#offset + 1020, true);
   }
-
   get flags(): HvmHwCpuFlags {
     return this.#reader.u32At(this.#offset + 1024, true);
   }
@@ -1147,40 +1060,31 @@ export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic): void {
 export class HvmHwVpicView implements HvmHwVpic {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get irr(): number {
     return this.#reader.u8At(this.#offset);
   }
-
   get imr(): number {
     return this.#reader.u8At(this.#offset + 1);
   }
-
   get isr(): number {
     return this.#reader.u8At(this.#offset + 2);
   }
-
   get irqBase(): number {
     return this.#reader.u8At(this.#offset + 3);
   }
-
   get init(): PicInitByte {
     return unpackPicInitByteAt(this.#reader, this.#offset + 4);
   }
-
   get mode(): PicModeByte {
     return unpackPicModeByteAt(this.#reader, this.#offset + 5);
   }
-
   get elcr(): number {
     return this.#reader.u8At(this.#offset + 6);
   }
-
   get intOutput(): number {
     return this.#reader.u8At(this.#offset + 7);
   }
@@ -1336,24 +1240,19 @@ export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic): void {
 export class HvmHwVioapicView implements HvmHwVioapic {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get baseAddress(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get ioregsel(): number {
     return this.#reader.u32At(this.#offset + 8, true);
   }
-
   get id(): number {
     return this.#reader.u32At(this.#offset + 12, true);
   }
-
   get redirtbl(): VioapicRedirEntry[] {
     const out: VioapicRedirEntry[] = [];
     for (let i = 0; i < 48; i++) out.push(unpackVioapicRedirEntryAt(this.#reader, this.#offset + 16 + i * 8, true));
@@ -1445,28 +1344,22 @@ export function checkHvmHwLapicAt(r: ByteReader, o: number): void {
 export class HvmHwLapicView implements HvmHwLapic {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get apicBaseMsr(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get disabled(): number {
     return this.#reader.u32At(this.#offset + 8, true);
   }
-
   get timerDivisor(): number {
     return this.#reader.u32At(this.#offset + 12, true);
   }
-
   get tdtMsr(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
-
   get pendingEsr(): number {
     return this.#reader.u32At(this.#offset + 24, true);
   }
@@ -1528,12 +1421,10 @@ export function encodeHvmHwLapicRegs(w: ByteWriter, v: HvmHwLapicRegs): void {
 export class HvmHwLapicRegsView implements HvmHwLapicRegs {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get data(): Uint8Array {
     return this.#reader.bytesAt(this.#offset, 1024);
   }
@@ -1607,12 +1498,10 @@ export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs): void {
 export class HvmHwPciIrqsView implements HvmHwPciIrqs {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get i(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 2; i++) out.push(this.#reader.u64At(this.#offset + i * 8, true));
@@ -1675,12 +1564,10 @@ export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs): void {
 export class HvmHwIsaIrqsView implements HvmHwIsaIrqs {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get i(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
@@ -1762,12 +1649,10 @@ export function checkHvmHwPciLinkAt(r: ByteReader, o: number): void {
 export class HvmHwPciLinkView implements HvmHwPciLink {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get route(): number[] {
     const out: number[] = [];
     for (let i = 0; i < 4; i++) out.push(this.#reader.u8At(this.#offset + i * 1));
@@ -1888,56 +1773,43 @@ export function encodeHvmHwPitChannel(w: ByteWriter, v: HvmHwPitChannel): void {
 export class HvmHwPitChannelView implements HvmHwPitChannel {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get count(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get latchedCount(): number {
     return this.#reader.u16At(this.#offset + 4, true);
   }
-
   get countLatched(): number {
     return this.#reader.u8At(this.#offset + 6);
   }
-
   get statusLatched(): number {
     return this.#reader.u8At(this.#offset + 7);
   }
-
   get status(): number {
     return this.#reader.u8At(this.#offset + 8);
   }
-
   get readState(): number {
     return this.#reader.u8At(this.#offset + 9);
   }
-
   get writeState(): number {
     return this.#reader.u8At(this.#offset + 10);
   }
-
   get writeLatch(): number {
     return this.#reader.u8At(this.#offset + 11);
   }
-
   get rwMode(): number {
     return this.#reader.u8At(this.#offset + 12);
   }
-
   get mode(): number {
     return this.#reader.u8At(this.#offset + 13);
   }
-
   get bcd(): number {
     return this.#reader.u8At(this.#offset + 14);
   }
-
   get gate(): number {
     return this.#reader.u8At(this.#offset + 15);
   }
@@ -2023,18 +1895,15 @@ export function checkHvmHwPitAt(r: ByteReader, o: number): void {
 export class HvmHwPitView implements HvmHwPit {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get channels(): HvmHwPitChannelView[] {
     const out: HvmHwPitChannelView[] = [];
     for (let i = 0; i < 3; i++) out.push(new HvmHwPitChannelView(this.#reader, this.#offset + i * 16));
     return out;
   }
-
   get speakerDataOn(): number {
     return this.#reader.u32At(this.#offset + 48, true);
   }
@@ -2111,20 +1980,16 @@ export function checkHvmHwRtcAt(r: ByteReader, o: number): void {
 export class HvmHwRtcView implements HvmHwRtc {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get cmosData(): Uint8Array {
     return this.#reader.bytesAt(this.#offset, 14);
   }
-
   get cmosIndex(): number {
     return this.#reader.u8At(this.#offset + 14);
   }
-
   get rtcOffset(): bigint {
     return this.#reader.i64At(this.#offset + 16, true);
   }
@@ -2201,20 +2066,16 @@ export function checkHvmHwHpetTimerAt(r: ByteReader, o: number): void {
 export class HvmHwHpetTimerView implements HvmHwHpetTimer {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get config(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get cmp(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get fsb(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
@@ -2353,34 +2214,27 @@ export function checkHvmHwHpetAt(r: ByteReader, o: number): void {
 export class HvmHwHpetView implements HvmHwHpet {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get capability(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get config(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
-
   get isr(): bigint {
     return this.#reader.u64At(this.#offset + 32, true);
   }
-
   get mc64(): bigint {
     return this.#reader.u64At(this.#offset + 240, true);
   }
-
   get timers(): HvmHwHpetTimerView[] {
     const out: HvmHwHpetTimerView[] = [];
     for (let i = 0; i < 3; i++) out.push(new HvmHwHpetTimerView(this.#reader, this.#offset + 256 + i * 32));
     return out;
   }
-
   get period(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 3; i++) out.push(this.#reader.u64At(this.#offset + 1024 + i * 8, true));
@@ -2452,20 +2306,16 @@ export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer): void {
 export class HvmHwPmtimerView implements HvmHwPmtimer {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get tmrVal(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get pm1aSts(): number {
     return this.#reader.u16At(this.#offset + 4, true);
   }
-
   get pm1aEn(): number {
     return this.#reader.u16At(this.#offset + 6, true);
   }
@@ -2571,32 +2421,26 @@ export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr): void {
 export class HvmHwMtrrView implements HvmHwMtrr {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get msrPatCr(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get msrMtrrVar(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 16; i++) out.push(this.#reader.u64At(this.#offset + 8 + i * 8, true));
     return out;
   }
-
   get msrMtrrFixed(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 11; i++) out.push(this.#reader.u64At(this.#offset + 136 + i * 8, true));
     return out;
   }
-
   get msrMtrrCap(): bigint {
     return this.#reader.u64At(this.#offset + 224, true);
   }
-
   get msrMtrrDefType(): bigint {
     return this.#reader.u64At(this.#offset + 232, true);
   }
@@ -2674,24 +2518,19 @@ export function encodeHvmViridianDomainContext(w: ByteWriter, v: HvmViridianDoma
 export class HvmViridianDomainContextView implements HvmViridianDomainContext {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get hypercallGpa(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get guestOsId(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get timeRefCount(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
-
   get referenceTsc(): bigint {
     return this.#reader.u64At(this.#offset + 24, true);
   }
@@ -2819,36 +2658,29 @@ export function checkHvmViridianVcpuContextAt(r: ByteReader, o: number): void {
 export class HvmViridianVcpuContextView implements HvmViridianVcpuContext {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get vpAssistMsr(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get apicAssistPending(): number {
     return this.#reader.u8At(this.#offset + 8);
   }
-
   get simpMsr(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
-
   get sintMsr(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 16; i++) out.push(this.#reader.u64At(this.#offset + 24 + i * 8, true));
     return out;
   }
-
   get stimerConfigMsr(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 4; i++) out.push(this.#reader.u64At(this.#offset + 152 + i * 8, true));
     return out;
   }
-
   get stimerCountMsr(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 4; i++) out.push(this.#reader.u64At(this.#offset + 184 + i * 8, true));
@@ -2929,24 +2761,19 @@ export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu): void {
 export class HvmVmceVcpuView implements HvmVmceVcpu {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get caps(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get mciCtl2Bank0(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get mciCtl2Bank1(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
-
   get mcgExtCtl(): bigint {
     return this.#reader.u64At(this.#offset + 24, true);
   }
@@ -3007,12 +2834,10 @@ export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust): void {
 export class HvmTscAdjustView implements HvmTscAdjust {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get tscAdjust(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
@@ -3132,16 +2957,13 @@ export function checkHvmMsrEntryAt(r: ByteReader, o: number): void {
 export class HvmMsrEntryView implements HvmMsrEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get index(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get value(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }

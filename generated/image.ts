@@ -444,80 +444,61 @@ export function checkImageHeaderAt(r: ByteReader, o: number): void {
 export class ImageHeaderView implements ImageHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get byteOrder(): ByteOrder {
     return this.#reader.u8At(this.#offset + 8);
   }
-
   get formatVersion(): number {
     return this.#reader.u16At(this.#offset + 10);
   }
-
   get headerSize(): number {
     return this.#reader.u32At(this.#offset + 12);
   }
-
   get imageType(): ImageType {
     return this.#reader.u16At(this.#offset + 16);
   }
-
   get guestType(): GuestType {
     return this.#reader.u16At(this.#offset + 18);
   }
-
   get arch(): Arch {
     return this.#reader.u16At(this.#offset + 20);
   }
-
   get pageShift(): number {
     return this.#reader.u16At(this.#offset + 22);
   }
-
   get xenMajor(): number {
     return this.#reader.u32At(this.#offset + 24);
   }
-
   get xenMinor(): number {
     return this.#reader.u32At(this.#offset + 28);
   }
-
   get domainId(): number {
     return this.#reader.u32At(this.#offset + 32);
   }
-
   get vcpuCount(): number {
     return this.#reader.u32At(this.#offset + 36);
   }
-
   get memorySize(): bigint {
     return this.#reader.u64At(this.#offset + 40);
   }
-
   get uuid(): string {
     return readUuidAt(this.#reader, this.#offset + 48);
   }
-
   get name(): string {
     return this.#reader.stringAt(this.#offset + 64, 64, false);
   }
-
   get sectionTableOffset(): bigint {
     return this.#reader.u64At(this.#offset + 128);
   }
-
   get sectionCount(): number {
     return this.#reader.u32At(this.#offset + 136);
   }
-
   get sectionEntrySize(): number {
     return this.#reader.u32At(this.#offset + 140);
   }
-
   get headerCrc(): number {
     return this.#reader.u32At(this.#offset + 148);
   }
@@ -655,44 +636,34 @@ export function encodeSectionEntry(w: ByteWriter, v: SectionEntry): void {
 export class SectionEntryView implements SectionEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get type(): number {
     return this.#reader.u32At(this.#offset);
   }
-
   get flags(): number {
     return this.#reader.u32At(this.#offset + 4);
   }
-
   get offset(): bigint {
     return this.#reader.u64At(this.#offset + 8);
   }
-
   get size(): bigint {
     return this.#reader.u64At(this.#offset + 16);
   }
-
   get entryCount(): bigint {
     return this.#reader.u64At(this.#offset + 24);
   }
-
   get entrySize(): number {
     return this.#reader.u32At(this.#offset + 32);
   }
-
   get align(): number {
     return this.#reader.u32At(this.#offset + 36);
   }
-
   get crc(): number {
     return this.#reader.u32At(this.#offset + 40);
   }
-
   get entryCrc(): number {
     return this.#reader.u32At(this.#offset + 44);
   }

@@ -82,32 +82,25 @@ export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo): void {
 export class VcpuTimeInfoView implements VcpuTimeInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get version(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get tscTimestamp(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get systemTime(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
-
   get tscToSystemMul(): number {
     return this.#reader.u32At(this.#offset + 24, true);
   }
-
   get tscShift(): number {
     return this.#reader.i8At(this.#offset + 28);
   }
-
   get flags(): PvclockFlags {
     return this.#reader.u8At(this.#offset + 29);
   }
@@ -169,12 +162,10 @@ export function encodeArchVcpuInfoX8664(w: ByteWriter, v: ArchVcpuInfoX8664): vo
 export class ArchVcpuInfoX8664View implements ArchVcpuInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get cr2(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
@@ -236,12 +227,10 @@ export function encodeArchVcpuInfoX8632(w: ByteWriter, v: ArchVcpuInfoX8632): vo
 export class ArchVcpuInfoX8632View implements ArchVcpuInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get cr2(): number {
     return this.#reader.u32At(this.#offset, true);
   }
@@ -325,28 +314,22 @@ export function encodeVcpuInfoX8664(w: ByteWriter, v: VcpuInfoX8664): void {
 export class VcpuInfoX8664View implements VcpuInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get evtchnUpcallPending(): number {
     return this.#reader.u8At(this.#offset);
   }
-
   get evtchnUpcallMask(): number {
     return this.#reader.u8At(this.#offset + 1);
   }
-
   get evtchnPendingSel(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get arch(): ArchVcpuInfoX8664View {
     return new ArchVcpuInfoX8664View(this.#reader, this.#offset + 16);
   }
-
   get time(): VcpuTimeInfoView {
     return new VcpuTimeInfoView(this.#reader, this.#offset + 32);
   }
@@ -430,28 +413,22 @@ export function encodeVcpuInfoX8632(w: ByteWriter, v: VcpuInfoX8632): void {
 export class VcpuInfoX8632View implements VcpuInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get evtchnUpcallPending(): number {
     return this.#reader.u8At(this.#offset);
   }
-
   get evtchnUpcallMask(): number {
     return this.#reader.u8At(this.#offset + 1);
   }
-
   get evtchnPendingSel(): number {
     return this.#reader.u32At(this.#offset + 4, true);
   }
-
   get arch(): ArchVcpuInfoX8632View {
     return new ArchVcpuInfoX8632View(this.#reader, this.#offset + 8);
   }
-
   get time(): VcpuTimeInfoView {
     return new VcpuTimeInfoView(this.#reader, this.#offset + 32);
   }
@@ -525,20 +502,16 @@ export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm): void {
 export class VcpuInfoArmView implements VcpuInfoArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get evtchnUpcallPending(): number {
     return this.#reader.u8At(this.#offset);
   }
-
   get evtchnPendingSel(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get time(): VcpuTimeInfoView {
     return new VcpuTimeInfoView(this.#reader, this.#offset + 16);
   }
@@ -626,32 +599,25 @@ export function encodeArchSharedInfoX8664(w: ByteWriter, v: ArchSharedInfoX8664)
 export class ArchSharedInfoX8664View implements ArchSharedInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get maxPfn(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get pfnToMfnFrameListList(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get nmiReason(): bigint {
     return this.#reader.u64At(this.#offset + 16, true);
   }
-
   get p2mCr3(): bigint {
     return this.#reader.u64At(this.#offset + 24, true);
   }
-
   get p2mVaddr(): bigint {
     return this.#reader.u64At(this.#offset + 32, true);
   }
-
   get p2mGeneration(): bigint {
     return this.#reader.u64At(this.#offset + 40, true);
   }
@@ -744,36 +710,28 @@ export function encodeArchSharedInfoX8632(w: ByteWriter, v: ArchSharedInfoX8632)
 export class ArchSharedInfoX8632View implements ArchSharedInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get maxPfn(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get pfnToMfnFrameListList(): number {
     return this.#reader.u32At(this.#offset + 4, true);
   }
-
   get nmiReason(): number {
     return this.#reader.u32At(this.#offset + 8, true);
   }
-
   get p2mCr3(): number {
     return this.#reader.u32At(this.#offset + 12, true);
   }
-
   get p2mVaddr(): number {
     return this.#reader.u32At(this.#offset + 16, true);
   }
-
   get p2mGeneration(): number {
     return this.#reader.u32At(this.#offset + 20, true);
   }
-
   get wcSecHi(): number {
     return this.#reader.u32At(this.#offset + 24, true);
   }
@@ -904,46 +862,37 @@ export function encodeSharedInfoX8664(w: ByteWriter, v: SharedInfoX8664): void {
 export class SharedInfoX8664View implements SharedInfoX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get vcpuInfo(): VcpuInfoX8664View[] {
     const out: VcpuInfoX8664View[] = [];
     for (let i = 0; i < 32; i++) out.push(new VcpuInfoX8664View(this.#reader, this.#offset + i * 64));
     return out;
   }
-
   get evtchnPending(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 64; i++) out.push(this.#reader.u64At(this.#offset + 2048 + i * 8, true));
     return out;
   }
-
   get evtchnMask(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 64; i++) out.push(this.#reader.u64At(this.#offset + 2560 + i * 8, true));
     return out;
   }
-
   get wcVersion(): number {
     return this.#reader.u32At(this.#offset + 3072, true);
   }
-
   get wcSec(): number {
     return this.#reader.u32At(this.#offset + 3076, true);
   }
-
   get wcNsec(): number {
     return this.#reader.u32At(this.#offset + 3080, true);
   }
-
   get wcSecHi(): number {
     return this.#reader.u32At(this.#offset + 3084, true);
   }
-
   get arch(): ArchSharedInfoX8664View {
     return new ArchSharedInfoX8664View(this.#reader, this.#offset + 3088);
   }
@@ -1069,42 +1018,34 @@ export function encodeSharedInfoX8632(w: ByteWriter, v: SharedInfoX8632): void {
 export class SharedInfoX8632View implements SharedInfoX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get vcpuInfo(): VcpuInfoX8632View[] {
     const out: VcpuInfoX8632View[] = [];
     for (let i = 0; i < 32; i++) out.push(new VcpuInfoX8632View(this.#reader, this.#offset + i * 64));
     return out;
   }
-
   get evtchnPending(): number[] {
     const out: number[] = [];
     for (let i = 0; i < 32; i++) out.push(this.#reader.u32At(this.#offset + 2048 + i * 4, true));
     return out;
   }
-
   get evtchnMask(): number[] {
     const out: number[] = [];
     for (let i = 0; i < 32; i++) out.push(this.#reader.u32At(this.#offset + 2176 + i * 4, true));
     return out;
   }
-
   get wcVersion(): number {
     return this.#reader.u32At(this.#offset + 2304, true);
   }
-
   get wcSec(): number {
     return this.#reader.u32At(this.#offset + 2308, true);
   }
-
   get wcNsec(): number {
     return this.#reader.u32At(this.#offset + 2312, true);
   }
-
   get arch(): ArchSharedInfoX8632View {
     return new ArchSharedInfoX8632View(this.#reader, this.#offset + 2316);
   }
@@ -1230,42 +1171,34 @@ export function encodeSharedInfoArm(w: ByteWriter, v: SharedInfoArm): void {
 export class SharedInfoArmView implements SharedInfoArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get vcpuInfo(): VcpuInfoArmView[] {
     const out: VcpuInfoArmView[] = [];
     for (let i = 0; i < 1; i++) out.push(new VcpuInfoArmView(this.#reader, this.#offset + i * 48));
     return out;
   }
-
   get evtchnPending(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 64; i++) out.push(this.#reader.u64At(this.#offset + 48 + i * 8, true));
     return out;
   }
-
   get evtchnMask(): bigint[] {
     const out: bigint[] = [];
     for (let i = 0; i < 64; i++) out.push(this.#reader.u64At(this.#offset + 560 + i * 8, true));
     return out;
   }
-
   get wcVersion(): number {
     return this.#reader.u32At(this.#offset + 1072, true);
   }
-
   get wcSec(): number {
     return this.#reader.u32At(this.#offset + 1076, true);
   }
-
   get wcNsec(): number {
     return this.#reader.u32At(this.#offset + 1080, true);
   }
-
   get wcSecHi(): number {
     return this.#reader.u32At(this.#offset + 1084, true);
   }
@@ -1330,16 +1263,13 @@ export function encodeSharedInfoPageX8664(w: ByteWriter, v: SharedInfoPageX8664)
 export class SharedInfoPageX8664View implements SharedInfoPageX8664 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get sharedInfo(): SharedInfoX8664View {
     return new SharedInfoX8664View(this.#reader, this.#offset);
   }
-
   get restOfPage(): Uint8Array {
     return this.#reader.bytesAt(this.#offset + 3136, 960);
   }
@@ -1404,16 +1334,13 @@ export function encodeSharedInfoPageX8632(w: ByteWriter, v: SharedInfoPageX8632)
 export class SharedInfoPageX8632View implements SharedInfoPageX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get sharedInfo(): SharedInfoX8632View {
     return new SharedInfoX8632View(this.#reader, this.#offset);
   }
-
   get restOfPage(): Uint8Array {
     return this.#reader.bytesAt(this.#offset + 2344, 1752);
   }
@@ -1478,16 +1405,13 @@ export function encodeSharedInfoPageArm(w: ByteWriter, v: SharedInfoPageArm): vo
 export class SharedInfoPageArmView implements SharedInfoPageArm {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get sharedInfo(): SharedInfoArmView {
     return new SharedInfoArmView(this.#reader, this.#offset);
   }
-
   get restOfPage(): Uint8Array {
     return this.#reader.bytesAt(this.#offset + 1088, 3008);
   }

@@ -108,32 +108,25 @@ export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
 export class CpuidLeafView implements CpuidLeaf {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get leaf(): number {
     return this.#reader.u32At(this.#offset);
   }
-
   get subleaf(): number {
     return this.#reader.u32At(this.#offset + 4);
   }
-
   get eax(): number {
     return this.#reader.u32At(this.#offset + 8);
   }
-
   get ebx(): number {
     return this.#reader.u32At(this.#offset + 12);
   }
-
   get ecx(): number {
     return this.#reader.u32At(this.#offset + 16);
   }
-
   get edx(): number {
     return this.#reader.u32At(this.#offset + 20);
   }
@@ -228,16 +221,13 @@ export function checkMsrEntryAt(r: ByteReader, o: number): void {
 export class MsrEntryView implements MsrEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get index(): number {
     return this.#reader.u32At(this.#offset);
   }
-
   get value(): bigint {
     return this.#reader.u64At(this.#offset + 8);
   }
@@ -429,24 +419,19 @@ export function checkTscInfoAt(r: ByteReader, o: number): void {
 export class TscInfoView implements TscInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get mode(): TscMode {
     return this.#reader.u32At(this.#offset);
   }
-
   get khz(): number {
     return this.#reader.u32At(this.#offset + 4);
   }
-
   get nsec(): bigint {
     return this.#reader.u64At(this.#offset + 8);
   }
-
   get incarnation(): number {
     return this.#reader.u32At(this.#offset + 16);
   }

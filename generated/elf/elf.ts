@@ -157,32 +157,25 @@ export function checkElfIdentAt(r: ByteReader, o: number): void {
 export class ElfIdentView implements ElfIdent {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get class(): ElfClass {
     return this.#reader.u8At(this.#offset + 4);
   }
-
   get data(): ElfData {
     return this.#reader.u8At(this.#offset + 5);
   }
-
   get version(): number {
     return this.#reader.u8At(this.#offset + 6);
   }
-
   get osabi(): ElfOsabi {
     return this.#reader.u8At(this.#offset + 7);
   }
-
   get abiversion(): number {
     return this.#reader.u8At(this.#offset + 8);
   }
-
   get padding(): Uint8Array {
     return this.#reader.bytesAt(this.#offset + 9, 7);
   }
@@ -441,64 +434,49 @@ export function checkElf64EhdrAt(r: ByteReader, o: number): void {
 export class Elf64EhdrView implements Elf64Ehdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get eIdent(): ElfIdentView {
     return new ElfIdentView(this.#reader, this.#offset);
   }
-
   get eType(): ElfType {
     return this.#reader.u16At(this.#offset + 16);
   }
-
   get eMachine(): ElfMachine {
     return this.#reader.u16At(this.#offset + 18);
   }
-
   get eVersion(): number {
     return this.#reader.u32At(this.#offset + 20);
   }
-
   get eEntry(): bigint {
     return this.#reader.u64At(this.#offset + 24);
   }
-
   get ePhoff(): bigint {
     return this.#reader.u64At(this.#offset + 32);
   }
-
   get eShoff(): bigint {
     return this.#reader.u64At(this.#offset + 40);
   }
-
   get eFlags(): number {
     return this.#reader.u32At(this.#offset + 48);
   }
-
   get eEhsize(): number {
     return this.#reader.u16At(this.#offset + 52);
   }
-
   get ePhentsize(): number {
     return this.#reader.u16At(this.#offset + 54);
   }
-
   get ePhnum(): number {
     return this.#reader.u16At(this.#offset + 56);
   }
-
   get eShentsize(): number {
     return this.#reader.u16At(this.#offset + 58);
   }
-
   get eShnum(): number {
     return this.#reader.u16At(this.#offset + 60);
   }
-
   get eShstrndx(): number {
     return this.#reader.u16At(this.#offset + 62);
   }
@@ -691,64 +669,49 @@ export function checkElf32EhdrAt(r: ByteReader, o: number): void {
 export class Elf32EhdrView implements Elf32Ehdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get eIdent(): ElfIdentView {
     return new ElfIdentView(this.#reader, this.#offset);
   }
-
   get eType(): ElfType {
     return this.#reader.u16At(this.#offset + 16);
   }
-
   get eMachine(): ElfMachine {
     return this.#reader.u16At(this.#offset + 18);
   }
-
   get eVersion(): number {
     return this.#reader.u32At(this.#offset + 20);
   }
-
   get eEntry(): number {
     return this.#reader.u32At(this.#offset + 24);
   }
-
   get ePhoff(): number {
     return this.#reader.u32At(this.#offset + 28);
   }
-
   get eShoff(): number {
     return this.#reader.u32At(this.#offset + 32);
   }
-
   get eFlags(): number {
     return this.#reader.u32At(this.#offset + 36);
   }
-
   get eEhsize(): number {
     return this.#reader.u16At(this.#offset + 40);
   }
-
   get ePhentsize(): number {
     return this.#reader.u16At(this.#offset + 42);
   }
-
   get ePhnum(): number {
     return this.#reader.u16At(this.#offset + 44);
   }
-
   get eShentsize(): number {
     return this.#reader.u16At(this.#offset + 46);
   }
-
   get eShnum(): number {
     return this.#reader.u16At(this.#offset + 48);
   }
-
   get eShstrndx(): number {
     return this.#reader.u16At(this.#offset + 50);
   }
@@ -984,48 +947,37 @@ export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr): void {
 export class Elf64ShdrView implements Elf64Shdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get shName(): number {
     return this.#reader.u32At(this.#offset);
   }
-
   get shType(): SectionType {
     return this.#reader.u32At(this.#offset + 4);
   }
-
   get shFlags(): SectionFlags {
     return this.#reader.u64At(this.#offset + 8);
   }
-
   get shAddr(): bigint {
     return this.#reader.u64At(this.#offset + 16);
   }
-
   get shOffset(): bigint {
     return this.#reader.u64At(this.#offset + 24);
   }
-
   get shSize(): bigint {
     return this.#reader.u64At(this.#offset + 32);
   }
-
   get shLink(): number {
     return this.#reader.u32At(this.#offset + 40);
   }
-
   get shInfo(): number {
     return this.#reader.u32At(this.#offset + 44);
   }
-
   get shAddralign(): bigint {
     return this.#reader.u64At(this.#offset + 48);
   }
-
   get shEntsize(): bigint {
     return this.#reader.u64At(this.#offset + 56);
   }
@@ -1169,48 +1121,37 @@ export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr): void {
 export class Elf32ShdrView implements Elf32Shdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get shName(): number {
     return this.#reader.u32At(this.#offset);
   }
-
   get shType(): SectionType {
     return this.#reader.u32At(this.#offset + 4);
   }
-
   get shFlags(): number {
     return this.#reader.u32At(this.#offset + 8);
   }
-
   get shAddr(): number {
     return this.#reader.u32At(this.#offset + 12);
   }
-
   get shOffset(): number {
     return this.#reader.u32At(this.#offset + 16);
   }
-
   get shSize(): number {
     return this.#reader.u32At(this.#offset + 20);
   }
-
   get shLink(): number {
     return this.#reader.u32At(this.#offset + 24);
   }
-
   get shInfo(): number {
     return this.#reader.u32At(this.#offset + 28);
   }
-
   get shAddralign(): number {
     return this.#reader.u32At(this.#offset + 32);
   }
-
   get shEntsize(): number {
     return this.#reader.u32At(this.#offset + 36);
   }
@@ -1340,40 +1281,31 @@ export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr): void {
 export class Elf64PhdrView implements Elf64Phdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get pType(): number {
     return this.#reader.u32At(this.#offset);
   }
-
   get pFlags(): number {
     return this.#reader.u32At(this.#offset + 4);
   }
-
   get pOffset(): bigint {
     return this.#reader.u64At(this.#offset + 8);
   }
-
   get pVaddr(): bigint {
     return this.#reader.u64At(this.#offset + 16);
   }
-
   get pPaddr(): bigint {
     return this.#reader.u64At(this.#offset + 24);
   }
-
   get pFilesz(): bigint {
     return this.#reader.u64At(this.#offset + 32);
   }
-
   get pMemsz(): bigint {
     return this.#reader.u64At(this.#offset + 40);
   }
-
   get pAlign(): bigint {
     return this.#reader.u64At(this.#offset + 48);
   }
@@ -1489,20 +1421,16 @@ export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr): void {
 export class Elf64NhdrView implements Elf64Nhdr {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get nNamesz(): number {
     return this.#reader.u32At(this.#offset);
   }
-
   get nDescsz(): number {
     return this.#reader.u32At(this.#offset + 4);
   }
-
   get nType(): number {
     return this.#reader.u32At(this.#offset + 8);
   }

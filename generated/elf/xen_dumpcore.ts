@@ -107,24 +107,19 @@ export function encodeXenDumpcoreHeader(w: ByteWriter, v: XenDumpcoreHeader): vo
 export class XenDumpcoreHeaderView implements XenDumpcoreHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get xchMagic(): bigint {
     return this.#reader.u64At(this.#offset);
   }
-
   get xchNrVcpus(): bigint {
     return this.#reader.u64At(this.#offset + 8);
   }
-
   get xchNrPages(): bigint {
     return this.#reader.u64At(this.#offset + 16);
   }
-
   get xchPageSize(): bigint {
     return this.#reader.u64At(this.#offset + 24);
   }
@@ -229,24 +224,19 @@ export function checkXenDumpcoreCompileInfoAt(r: ByteReader, o: number): void {
 export class XenDumpcoreCompileInfoView implements XenDumpcoreCompileInfo {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get compiler(): string {
     return this.#reader.stringAt(this.#offset, 64, false);
   }
-
   get compileBy(): string {
     return this.#reader.stringAt(this.#offset + 64, 16, false);
   }
-
   get compileDomain(): string {
     return this.#reader.stringAt(this.#offset + 80, 32, false);
   }
-
   get compileDate(): string {
     return this.#reader.stringAt(this.#offset + 112, 32, false);
   }
@@ -409,40 +399,31 @@ export function checkXenDumpcoreXenVersionAt(r: ByteReader, o: number): void {
 export class XenDumpcoreXenVersionView implements XenDumpcoreXenVersion {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get majorVersion(): bigint {
     return this.#reader.u64At(this.#offset);
   }
-
   get minorVersion(): bigint {
     return this.#reader.u64At(this.#offset + 8);
   }
-
   get extraVersion(): string {
     return this.#reader.stringAt(this.#offset + 16, 16, false);
   }
-
   get compileInfo(): XenDumpcoreCompileInfoView {
     return new XenDumpcoreCompileInfoView(this.#reader, this.#offset + 32);
   }
-
   get capabilities(): string {
     return this.#reader.stringAt(this.#offset + 176, 1024, false);
   }
-
   get changeset(): string {
     return this.#reader.stringAt(this.#offset + 1200, 64, false);
   }
-
   get virtStart(): bigint {
     return this.#reader.u64At(this.#offset + 1264);
   }
-
   get pagesize(): bigint {
     return this.#reader.u64At(this.#offset + 1272);
   }
@@ -605,40 +586,31 @@ export function checkXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): voi
 export class XenDumpcoreXenVersionX8632View implements XenDumpcoreXenVersionX8632 {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get majorVersion(): bigint {
     return this.#reader.u64At(this.#offset);
   }
-
   get minorVersion(): bigint {
     return this.#reader.u64At(this.#offset + 8);
   }
-
   get extraVersion(): string {
     return this.#reader.stringAt(this.#offset + 16, 16, false);
   }
-
   get compileInfo(): XenDumpcoreCompileInfoView {
     return new XenDumpcoreCompileInfoView(this.#reader, this.#offset + 32);
   }
-
   get capabilities(): string {
     return this.#reader.stringAt(this.#offset + 176, 1024, false);
   }
-
   get changeset(): string {
     return this.#reader.stringAt(this.#offset + 1200, 64, false);
   }
-
   get virtStart(): number {
     return this.#reader.u32At(this.#offset + 1264);
   }
-
   get pagesize(): bigint {
     return this.#reader.u64At(this.#offset + 1268);
   }
@@ -718,12 +690,10 @@ export function encodeXenDumpcoreFormatVersion(w: ByteWriter, v: XenDumpcoreForm
 export class XenDumpcoreFormatVersionView implements XenDumpcoreFormatVersion {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get version(): bigint {
     return this.#reader.u64At(this.#offset);
   }
@@ -808,16 +778,13 @@ export function encodeXenDumpcoreP2m(w: ByteWriter, v: XenDumpcoreP2m): void {
 export class XenDumpcoreP2mView implements XenDumpcoreP2m {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get pfn(): bigint {
     return this.#reader.u64At(this.#offset);
   }
-
   get gmfn(): bigint {
     return this.#reader.u64At(this.#offset + 8);
   }
@@ -896,12 +863,10 @@ export function encodeXenDumpcorePfn(w: ByteWriter, v: XenDumpcorePfn): void {
 export class XenDumpcorePfnView implements XenDumpcorePfn {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get pfn(): bigint {
     return this.#reader.u64At(this.#offset);
   }

@@ -108,16 +108,13 @@ export function checkLibxcImageHeaderAt(r: ByteReader, o: number): void {
 export class LibxcImageHeaderView implements LibxcImageHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get version(): number {
     return this.#reader.u32At(this.#offset + 12, false);
   }
-
   get options(): LibxcImageOptions {
     return unpackLibxcImageOptionsAt(this.#reader, this.#offset + 16, false);
   }

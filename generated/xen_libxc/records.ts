@@ -86,24 +86,19 @@ export function checkDomainHeaderAt(r: ByteReader, o: number): void {
 export class DomainHeaderView implements DomainHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get type(): DomainType {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get pageShift(): number {
     return this.#reader.u16At(this.#offset + 4, true);
   }
-
   get xenMajor(): number {
     return this.#reader.u32At(this.#offset + 8, true);
   }
-
   get xenMinor(): number {
     return this.#reader.u32At(this.#offset + 12, true);
   }
@@ -394,16 +389,13 @@ export function checkX86PvInfoRecordAt(r: ByteReader, o: number): void {
 export class X86PvInfoRecordView implements X86PvInfoRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get guestWidth(): number {
     return this.#reader.u8At(this.#offset);
   }
-
   get ptLevels(): number {
     return this.#reader.u8At(this.#offset + 1);
   }
@@ -609,16 +601,13 @@ export function checkVcpuMsrAt(r: ByteReader, o: number): void {
 export class VcpuMsrView implements VcpuMsr {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get index(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get value(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
@@ -726,12 +715,10 @@ export function encodeSharedInfoRecord(w: ByteWriter, v: SharedInfoRecord): void
 export class SharedInfoRecordView implements SharedInfoRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get page(): Uint8Array {
     return this.#reader.bytesAt(this.#offset, 4096);
   }
@@ -835,24 +822,19 @@ export function checkX86TscInfoRecordAt(r: ByteReader, o: number): void {
 export class X86TscInfoRecordView implements X86TscInfoRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get mode(): TscMode {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get khz(): number {
     return this.#reader.u32At(this.#offset + 4, true);
   }
-
   get nsec(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
-
   get incarnation(): number {
     return this.#reader.u32At(this.#offset + 16, true);
   }
@@ -947,16 +929,13 @@ export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
 export class HvmParamView implements HvmParam {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get index(): bigint {
     return this.#reader.u64At(this.#offset, true);
   }
-
   get value(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }
@@ -1147,32 +1126,25 @@ export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
 export class CpuidLeafView implements CpuidLeaf {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get leaf(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get subleaf(): number {
     return this.#reader.u32At(this.#offset + 4, true);
   }
-
   get eax(): number {
     return this.#reader.u32At(this.#offset + 8, true);
   }
-
   get ebx(): number {
     return this.#reader.u32At(this.#offset + 12, true);
   }
-
   get ecx(): number {
     return this.#reader.u32At(this.#offset + 16, true);
   }
-
   get edx(): number {
     return this.#reader.u32At(this.#offset + 20, true);
   }
@@ -1281,16 +1253,13 @@ export function checkMsrPolicyEntryAt(r: ByteReader, o: number): void {
 export class MsrPolicyEntryView implements MsrPolicyEntry {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get idx(): number {
     return this.#reader.u32At(this.#offset, true);
   }
-
   get val(): bigint {
     return this.#reader.u64At(this.#offset + 8, true);
   }

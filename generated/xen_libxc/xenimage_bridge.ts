@@ -133,20 +133,16 @@ export function checkXenStreamTokenAt(r: ByteReader, o: number): void {
 export class XenStreamTokenView implements XenStreamToken {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get layer(): RecordLayer {
     return this.#reader.u8At(this.#offset);
   }
-
   get type(): number {
     return this.#reader.u32At(this.#offset + 4, true);
   }
-
   get section(): number {
     return this.#reader.u32At(this.#offset + 8, true);
   }
@@ -383,28 +379,22 @@ export function checkXenimageSectionSourceAt(r: ByteReader, o: number): void {
 export class XenimageSectionSourceView implements XenimageSectionSource {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get source(): SectionSource {
     return this.#reader.u8At(this.#offset);
   }
-
   get layer(): RecordLayer {
     return this.#reader.u8At(this.#offset + 1);
   }
-
   get sectionType(): number {
     return this.#reader.u32At(this.#offset + 4, true);
   }
-
   get recordType(): number {
     return this.#reader.u32At(this.#offset + 8, true);
   }
-
   get recordCount(): number {
     return this.#reader.u32At(this.#offset + 12, true);
   }

@@ -187,12 +187,10 @@ export function encodeCheckpointStateRecord(w: ByteWriter, v: CheckpointStateRec
 export class CheckpointStateRecordView implements CheckpointStateRecord {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get controlId(): CheckpointControl {
     return this.#reader.u32At(this.#offset, true);
   }

@@ -102,16 +102,13 @@ export function checkLibxlStreamHeaderAt(r: ByteReader, o: number): void {
 export class LibxlStreamHeaderView implements LibxlStreamHeader {
   readonly #reader: ByteReader;
   readonly #offset: number;
-
   constructor(reader: ByteReader, offset: number) {
     this.#reader = reader;
     this.#offset = offset;
   }
-
   get version(): number {
     return this.#reader.u32At(this.#offset + 8, false);
   }
-
   get options(): LibxlStreamOptions {
     return unpackLibxlStreamOptionsAt(this.#reader, this.#offset + 12, false);
   }

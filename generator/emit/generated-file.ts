@@ -17,13 +17,14 @@ export interface FunctionSpec {
   readonly body: readonly string[];
 }
 
-/** A generated class: readonly constructor properties, getters and methods. */
+/** A generated class: private readonly constructor parameters, getters and methods. */
 export interface ClassSpec {
   readonly name: string;
   readonly doc?: string | undefined;
   readonly implements?: string | undefined;
   /** Private (`#name`) readonly properties, each set from the constructor parameter of the same name. */
   readonly fields: readonly { name: string; type: string }[];
+  /** Printed one after the other, without blank lines: a view has hundreds of one-statement getters. */
   readonly getters: readonly { name: string; type: string; doc?: string | undefined; body: readonly string[] }[];
   readonly methods: readonly FunctionSpec[];
 }
@@ -36,8 +37,11 @@ export interface ClassSpec {
  */
 export class GeneratedFile {
   private readonly imports = new Map<string, Map<string, boolean>>();
-  /** Declarations, printed at render time: as structures, so no source file is built or re-parsed. */
-  private readonly statements: StatementStructures[] = [];
+  /**
+   * Declarations, printed at render time: as structures, so no source file is built or re-parsed; a
+   * class is kept printed (see {@link class}).
+   */
+  private readonly statements: (StatementStructures | string)[] = [];
 
   constructor(
     readonly path: string,
@@ -89,30 +93,39 @@ export class GeneratedFile {
 
   class(spec: ClassSpec): void {
     const docs = (doc: string | undefined) => (doc === undefined ? [] : [doc]);
-    this.statements.push({
+    const fields = spec.fields.map((f) => printStructure({ kind: StructureKind.Property, name: `#${f.name}`, type: f.type, isReadonly: true }));
+    const ctor = printStructure({
+      kind: StructureKind.Constructor,
+      parameters: spec.fields.map((f) => ({ name: f.name, type: f.type })),
+      statements: spec.fields.map((f) => `this.#${f.name} = ${f.name};`),
+    });
+    const getters = spec.getters.map((g) =>
+      printStructure({ kind: StructureKind.GetAccessor, name: g.name, returnType: g.type, docs: docs(g.doc), statements: g.body.join("\n") }),
+    );
+    const members = [
+      [...fields, ctor, ...getters].join("\n"),
+      ...spec.methods.map((m) =>
+        printStructure({
+          kind: StructureKind.Method,
+          name: m.name,
+          docs: docs(m.doc),
+          parameters: m.params.map((p) => ({ name: p.name, type: p.type })),
+          returnType: m.returns,
+          statements: m.body.join("\n"),
+        }),
+      ),
+    ];
+    // ts-morph separates class members by blank lines, which prettier keeps; the members are printed
+    // here and set in the class's (empty) body so the constructor and getters stay together.
+    const shell = printStructure({
       kind: StructureKind.Class,
       name: spec.name,
       isExported: true,
       docs: docs(spec.doc),
       implements: spec.implements === undefined ? [] : [spec.implements],
-      properties: spec.fields.map((f) => ({ kind: StructureKind.Property, name: `#${f.name}`, type: f.type, isReadonly: true })),
-      ctors: [
-        {
-          kind: StructureKind.Constructor,
-          parameters: spec.fields.map((f) => ({ name: f.name, type: f.type })),
-          statements: spec.fields.map((f) => `this.#${f.name} = ${f.name};`),
-        },
-      ],
-      getAccessors: spec.getters.map((g) => ({ kind: StructureKind.GetAccessor, name: g.name, returnType: g.type, docs: docs(g.doc), statements: g.body.join("\n") })),
-      methods: spec.methods.map((m) => ({
-        kind: StructureKind.Method,
-        name: m.name,
-        docs: docs(m.doc),
-        parameters: m.params.map((p) => ({ name: p.name, type: p.type })),
-        returnType: m.returns,
-        statements: m.body.join("\n"),
-      })),
-    });
+    }).trimEnd();
+    if (!shell.endsWith("{\n}")) throw new Error(`unexpected class shell for ${spec.name}`);
+    this.statements.push(`${shell.slice(0, -1)}${members.join("\n\n")}\n}`);
   }
 
   /** Re-exports everything of another module. */
@@ -136,7 +149,7 @@ export class GeneratedFile {
     // Printed standalone, not inserted into a source file: insertion re-parses the whole file with the
     // TypeScript compiler, which cost more than the rest of emission. Layout: the imports as one block,
     // then a blank line between top-level statements (prettier keeps blank lines, so this is the output's).
-    const print = (s: StatementStructures) => printStructure(s).trimEnd();
+    const print = (s: StatementStructures | string) => (typeof s === "string" ? s : printStructure(s).trimEnd());
     const blocks = imports.length > 0 ? [imports.map(print).join("\n")] : [];
     const text = [...blocks, ...this.statements.map(print)].join("\n\n");
     return `${this.preamble}\n${text}\n`;
