@@ -389,14 +389,12 @@ export class VcpuGuestCoreRegsArmView implements VcpuGuestCoreRegsArm {
   }
 }
 
-/** {@link viewVcpuGuestCoreRegsArm} at a claimed position. */
-export function viewVcpuGuestCoreRegsArmAt(r: ByteReader, o: number): VcpuGuestCoreRegsArmView {
+/** Claims one vcpu_guest_core_regs_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuGuestCoreRegsArm} does and returns a lazy view. */
+export function viewVcpuGuestCoreRegsArm(
+  r: ByteReader,
+  o: number = r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE),
+): VcpuGuestCoreRegsArmView {
   return new VcpuGuestCoreRegsArmView(r, o);
-}
-
-/** Claims one vcpu_guest_core_regs_arm, checks it as {@link decodeVcpuGuestCoreRegsArm} does and returns a lazy view. */
-export function viewVcpuGuestCoreRegsArm(r: ByteReader): VcpuGuestCoreRegsArmView {
-  return viewVcpuGuestCoreRegsArmAt(r, r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE));
 }
 
 /** The state of one ARM vcpu (struct vcpu_guest_context for arm32 and arm64): online flag, core registers and the EL1 translation and system control registers. */
@@ -505,13 +503,11 @@ export class VcpuGuestContextArmView implements VcpuGuestContextArm {
   }
 }
 
-/** {@link viewVcpuGuestContextArm} at a claimed position. */
-export function viewVcpuGuestContextArmAt(r: ByteReader, o: number): VcpuGuestContextArmView {
+/** Claims one vcpu_guest_context_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuGuestContextArm} does and returns a lazy view. */
+export function viewVcpuGuestContextArm(
+  r: ByteReader,
+  o: number = r.take(VCPU_GUEST_CONTEXT_ARM_SIZE),
+): VcpuGuestContextArmView {
   checkVcpuGuestContextArmAt(r, o);
   return new VcpuGuestContextArmView(r, o);
-}
-
-/** Claims one vcpu_guest_context_arm, checks it as {@link decodeVcpuGuestContextArm} does and returns a lazy view. */
-export function viewVcpuGuestContextArm(r: ByteReader): VcpuGuestContextArmView {
-  return viewVcpuGuestContextArmAt(r, r.take(VCPU_GUEST_CONTEXT_ARM_SIZE));
 }

@@ -94,14 +94,9 @@ export class TrapInfoX8632View implements TrapInfoX8632 {
   }
 }
 
-/** {@link viewTrapInfoX8632} at a claimed position. */
-export function viewTrapInfoX8632At(r: ByteReader, o: number): TrapInfoX8632View {
+/** Claims one trap_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeTrapInfoX8632} does and returns a lazy view. */
+export function viewTrapInfoX8632(r: ByteReader, o: number = r.take(TRAP_INFO_X86_32_SIZE)): TrapInfoX8632View {
   return new TrapInfoX8632View(r, o);
-}
-
-/** Claims one trap_info_x86_32, checks it as {@link decodeTrapInfoX8632} does and returns a lazy view. */
-export function viewTrapInfoX8632(r: ByteReader): TrapInfoX8632View {
-  return viewTrapInfoX8632At(r, r.take(TRAP_INFO_X86_32_SIZE));
 }
 
 /** The general-purpose register frame of a 32-bit PV vcpu (struct cpu_user_regs in xen-x86_32.h). */
@@ -326,15 +321,13 @@ export class CpuUserRegsX8632View implements CpuUserRegsX8632 {
   }
 }
 
-/** {@link viewCpuUserRegsX8632} at a claimed position. */
-export function viewCpuUserRegsX8632At(r: ByteReader, o: number): CpuUserRegsX8632View {
+/** Claims one cpu_user_regs_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeCpuUserRegsX8632} does and returns a lazy view. */
+export function viewCpuUserRegsX8632(
+  r: ByteReader,
+  o: number = r.take(CPU_USER_REGS_X86_32_SIZE),
+): CpuUserRegsX8632View {
   checkCpuUserRegsX8632At(r, o);
   return new CpuUserRegsX8632View(r, o);
-}
-
-/** Claims one cpu_user_regs_x86_32, checks it as {@link decodeCpuUserRegsX8632} does and returns a lazy view. */
-export function viewCpuUserRegsX8632(r: ByteReader): CpuUserRegsX8632View {
-  return viewCpuUserRegsX8632At(r, r.take(CPU_USER_REGS_X86_32_SIZE));
 }
 
 /** The complete state of one 32-bit x86 PV vcpu (struct vcpu_guest_context as built for i386): FPU image, registers, virtual IDT, descriptor tables, control and debug registers and callbacks. The body of X86_PV_VCPU_BASIC for 32-bit guests. */
@@ -577,13 +570,11 @@ export class VcpuGuestContextX8632View implements VcpuGuestContextX8632 {
   }
 }
 
-/** {@link viewVcpuGuestContextX8632} at a claimed position. */
-export function viewVcpuGuestContextX8632At(r: ByteReader, o: number): VcpuGuestContextX8632View {
+/** Claims one vcpu_guest_context_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuGuestContextX8632} does and returns a lazy view. */
+export function viewVcpuGuestContextX8632(
+  r: ByteReader,
+  o: number = r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE),
+): VcpuGuestContextX8632View {
   checkVcpuGuestContextX8632At(r, o);
   return new VcpuGuestContextX8632View(r, o);
-}
-
-/** Claims one vcpu_guest_context_x86_32, checks it as {@link decodeVcpuGuestContextX8632} does and returns a lazy view. */
-export function viewVcpuGuestContextX8632(r: ByteReader): VcpuGuestContextX8632View {
-  return viewVcpuGuestContextX8632At(r, r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE));
 }

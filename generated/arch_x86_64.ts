@@ -101,15 +101,10 @@ export class TrapInfoX8664View implements TrapInfoX8664 {
   }
 }
 
-/** {@link viewTrapInfoX8664} at a claimed position. */
-export function viewTrapInfoX8664At(r: ByteReader, o: number): TrapInfoX8664View {
+/** Claims one trap_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeTrapInfoX8664} does and returns a lazy view. */
+export function viewTrapInfoX8664(r: ByteReader, o: number = r.take(TRAP_INFO_X86_64_SIZE)): TrapInfoX8664View {
   checkTrapInfoX8664At(r, o);
   return new TrapInfoX8664View(r, o);
-}
-
-/** Claims one trap_info_x86_64, checks it as {@link decodeTrapInfoX8664} does and returns a lazy view. */
-export function viewTrapInfoX8664(r: ByteReader): TrapInfoX8664View {
-  return viewTrapInfoX8664At(r, r.take(TRAP_INFO_X86_64_SIZE));
 }
 
 /** The general-purpose register frame of a 64-bit PV vcpu (struct cpu_user_regs in xen-x86_64.h). Xen declares rax/eax, rbx/ebx and the like as unions of two names for one 64-bit slot; here each slot has the 64-bit register's name. */
@@ -401,15 +396,13 @@ export class CpuUserRegsX8664View implements CpuUserRegsX8664 {
   }
 }
 
-/** {@link viewCpuUserRegsX8664} at a claimed position. */
-export function viewCpuUserRegsX8664At(r: ByteReader, o: number): CpuUserRegsX8664View {
+/** Claims one cpu_user_regs_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeCpuUserRegsX8664} does and returns a lazy view. */
+export function viewCpuUserRegsX8664(
+  r: ByteReader,
+  o: number = r.take(CPU_USER_REGS_X86_64_SIZE),
+): CpuUserRegsX8664View {
   checkCpuUserRegsX8664At(r, o);
   return new CpuUserRegsX8664View(r, o);
-}
-
-/** Claims one cpu_user_regs_x86_64, checks it as {@link decodeCpuUserRegsX8664} does and returns a lazy view. */
-export function viewCpuUserRegsX8664(r: ByteReader): CpuUserRegsX8664View {
-  return viewCpuUserRegsX8664At(r, r.take(CPU_USER_REGS_X86_64_SIZE));
 }
 
 /** The complete state of one 64-bit x86 PV vcpu (struct vcpu_guest_context as built for x86_64): FPU image, registers, virtual IDT, descriptor tables, control and debug registers, callbacks and segment bases. The body of X86_PV_VCPU_BASIC for 64-bit guests and of each .xen_prstatus entry in an x86 core file. */
@@ -671,13 +664,11 @@ export class VcpuGuestContextX8664View implements VcpuGuestContextX8664 {
   }
 }
 
-/** {@link viewVcpuGuestContextX8664} at a claimed position. */
-export function viewVcpuGuestContextX8664At(r: ByteReader, o: number): VcpuGuestContextX8664View {
+/** Claims one vcpu_guest_context_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuGuestContextX8664} does and returns a lazy view. */
+export function viewVcpuGuestContextX8664(
+  r: ByteReader,
+  o: number = r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE),
+): VcpuGuestContextX8664View {
   checkVcpuGuestContextX8664At(r, o);
   return new VcpuGuestContextX8664View(r, o);
-}
-
-/** Claims one vcpu_guest_context_x86_64, checks it as {@link decodeVcpuGuestContextX8664} does and returns a lazy view. */
-export function viewVcpuGuestContextX8664(r: ByteReader): VcpuGuestContextX8664View {
-  return viewVcpuGuestContextX8664At(r, r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE));
 }

@@ -121,15 +121,10 @@ export class XenCompileInfoView implements XenCompileInfo {
   }
 }
 
-/** {@link viewXenCompileInfo} at a claimed position. */
-export function viewXenCompileInfoAt(r: ByteReader, o: number): XenCompileInfoView {
+/** Claims one xen_compile_info (or takes `o`, the position of one already claimed), checks it as {@link decodeXenCompileInfo} does and returns a lazy view. */
+export function viewXenCompileInfo(r: ByteReader, o: number = r.take(XEN_COMPILE_INFO_SIZE)): XenCompileInfoView {
   checkXenCompileInfoAt(r, o);
   return new XenCompileInfoView(r, o);
-}
-
-/** Claims one xen_compile_info, checks it as {@link decodeXenCompileInfo} does and returns a lazy view. */
-export function viewXenCompileInfo(r: ByteReader): XenCompileInfoView {
-  return viewXenCompileInfoAt(r, r.take(XEN_COMPILE_INFO_SIZE));
 }
 
 /** The version and build of the hypervisor the dumped domain ran on, as the DUMPCORE_XEN_VERSION note of a dump-core file carries it (struct xen_dumpcore_elfnote_xen_version_desc), in its 64-bit layout: always these 1280 bytes in an image, whatever the guest and whoever dumped it. The note itself has other layouts (1276 bytes from a 32-bit toolstack; pagesize 4 bytes early when a 64-bit toolstack dumps a 32-bit PV guest; see the xen_dumpcore format's pages); a converter from a dump-core file reads the note in the layout it has and writes virt_start and pagesize here at their places in this one. */
@@ -276,15 +271,10 @@ export class XenVersionInfoView implements XenVersionInfo {
   }
 }
 
-/** {@link viewXenVersionInfo} at a claimed position. */
-export function viewXenVersionInfoAt(r: ByteReader, o: number): XenVersionInfoView {
+/** Claims one xen_version_info (or takes `o`, the position of one already claimed), checks it as {@link decodeXenVersionInfo} does and returns a lazy view. */
+export function viewXenVersionInfo(r: ByteReader, o: number = r.take(XEN_VERSION_INFO_SIZE)): XenVersionInfoView {
   checkXenVersionInfoAt(r, o);
   return new XenVersionInfoView(r, o);
-}
-
-/** Claims one xen_version_info, checks it as {@link decodeXenVersionInfo} does and returns a lazy view. */
-export function viewXenVersionInfo(r: ByteReader): XenVersionInfoView {
-  return viewXenVersionInfoAt(r, r.take(XEN_VERSION_INFO_SIZE));
 }
 
 /** One entry of the .xen_p2m section of a PV guest's core file (struct xen_dumpcore_p2m): which machine frame held a guest page. Entries are in ascending pfn order; an entry whose pfn is all ones is invalid (its page is zero). */
@@ -348,14 +338,9 @@ export class PfnGmfnView implements PfnGmfn {
   }
 }
 
-/** {@link viewPfnGmfn} at a claimed position. */
-export function viewPfnGmfnAt(r: ByteReader, o: number): PfnGmfnView {
+/** Claims one pfn_gmfn (or takes `o`, the position of one already claimed), checks it as {@link decodePfnGmfn} does and returns a lazy view. */
+export function viewPfnGmfn(r: ByteReader, o: number = r.take(PFN_GMFN_SIZE)): PfnGmfnView {
   return new PfnGmfnView(r, o);
-}
-
-/** Claims one pfn_gmfn, checks it as {@link decodePfnGmfn} does and returns a lazy view. */
-export function viewPfnGmfn(r: ByteReader): PfnGmfnView {
-  return viewPfnGmfnAt(r, r.take(PFN_GMFN_SIZE));
 }
 
 /** The decoded body of a xen_version section. */

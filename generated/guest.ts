@@ -185,14 +185,9 @@ export class PfnEntryView implements PfnEntry {
   }
 }
 
-/** {@link viewPfnEntry} at a claimed position. */
-export function viewPfnEntryAt(r: ByteReader, o: number): PfnEntryView {
+/** Claims one pfn_entry (or takes `o`, the position of one already claimed), checks it as {@link decodePfnEntry} does and returns a lazy view. */
+export function viewPfnEntry(r: ByteReader, o: number = r.take(PFN_ENTRY_SIZE)): PfnEntryView {
   return new PfnEntryView(r, o);
-}
-
-/** Claims one pfn_entry, checks it as {@link decodePfnEntry} does and returns a lazy view. */
-export function viewPfnEntry(r: ByteReader): PfnEntryView {
-  return viewPfnEntryAt(r, r.take(PFN_ENTRY_SIZE));
 }
 
 /** The guest's configuration as the toolstack keeps it (for xl, the JSON domain configuration), so an image restores without the original config file. */
@@ -409,15 +404,10 @@ export class ExtendedInfoView implements ExtendedInfo {
   }
 }
 
-/** {@link viewExtendedInfo} at a claimed position. */
-export function viewExtendedInfoAt(r: ByteReader, o: number): ExtendedInfoView {
+/** Claims one extended_info (or takes `o`, the position of one already claimed), checks it as {@link decodeExtendedInfo} does and returns a lazy view. */
+export function viewExtendedInfo(r: ByteReader, o: number = r.take(EXTENDED_INFO_SIZE)): ExtendedInfoView {
   checkExtendedInfoAt(r, o);
   return new ExtendedInfoView(r, o);
-}
-
-/** Claims one extended_info, checks it as {@link decodeExtendedInfo} does and returns a lazy view. */
-export function viewExtendedInfo(r: ByteReader): ExtendedInfoView {
-  return viewExtendedInfoAt(r, r.take(EXTENDED_INFO_SIZE));
 }
 
 /** The decoded body of a extended_info section. */

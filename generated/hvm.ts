@@ -500,14 +500,9 @@ export class HvmParamView implements HvmParam {
   }
 }
 
-/** {@link viewHvmParam} at a claimed position. */
-export function viewHvmParamAt(r: ByteReader, o: number): HvmParamView {
+/** Claims one hvm_param (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmParam} does and returns a lazy view. */
+export function viewHvmParam(r: ByteReader, o: number = r.take(HVM_PARAM_SIZE)): HvmParamView {
   return new HvmParamView(r, o);
-}
-
-/** Claims one hvm_param, checks it as {@link decodeHvmParam} does and returns a lazy view. */
-export function viewHvmParam(r: ByteReader): HvmParamView {
-  return viewHvmParamAt(r, r.take(HVM_PARAM_SIZE));
 }
 
 /** The HVM guest's emulated CPU and device state: the records of the hypervisor's HVM context blob, in order, packed with no padding between them. The first record is the header record and the last the end record, each exactly once; nothing follows the end record. Readers reject any other order (hvm-record), as Xen's loader does. A vcpu that is down has no per-vcpu records. */

@@ -148,14 +148,9 @@ export class HvmSaveHeaderView implements HvmSaveHeader {
   }
 }
 
-/** {@link viewHvmSaveHeader} at a claimed position. */
-export function viewHvmSaveHeaderAt(r: ByteReader, o: number): HvmSaveHeaderView {
+/** Claims one hvm_save_header (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmSaveHeader} does and returns a lazy view. */
+export function viewHvmSaveHeader(r: ByteReader, o: number = r.take(HVM_SAVE_HEADER_SIZE)): HvmSaveHeaderView {
   return new HvmSaveHeaderView(r, o);
-}
-
-/** Claims one hvm_save_header, checks it as {@link decodeHvmSaveHeader} does and returns a lazy view. */
-export function viewHvmSaveHeader(r: ByteReader): HvmSaveHeaderView {
-  return viewHvmSaveHeaderAt(r, r.take(HVM_SAVE_HEADER_SIZE));
 }
 
 /**
@@ -863,15 +858,10 @@ export class HvmHwCpuView implements HvmHwCpu {
   }
 }
 
-/** {@link viewHvmHwCpu} at a claimed position. */
-export function viewHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpuView {
+/** Claims one hvm_hw_cpu (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwCpu} does and returns a lazy view. */
+export function viewHvmHwCpu(r: ByteReader, o: number = r.take(HVM_HW_CPU_SIZE)): HvmHwCpuView {
   checkHvmHwCpuAt(r, o);
   return new HvmHwCpuView(r, o);
-}
-
-/** Claims one hvm_hw_cpu, checks it as {@link decodeHvmHwCpu} does and returns a lazy view. */
-export function viewHvmHwCpu(r: ByteReader): HvmHwCpuView {
-  return viewHvmHwCpuAt(r, r.take(HVM_HW_CPU_SIZE));
 }
 
 /** The pending_event word of hvm_hw_cpu, bit-fields in C. Xen re-injects the event on restore when pending_valid is set; the reserved bits are kept as read, so a converted image stays byte-for-byte the same. */
@@ -1095,14 +1085,9 @@ export class HvmHwVpicView implements HvmHwVpic {
   }
 }
 
-/** {@link viewHvmHwVpic} at a claimed position. */
-export function viewHvmHwVpicAt(r: ByteReader, o: number): HvmHwVpicView {
+/** Claims one hvm_hw_vpic (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwVpic} does and returns a lazy view. */
+export function viewHvmHwVpic(r: ByteReader, o: number = r.take(HVM_HW_VPIC_SIZE)): HvmHwVpicView {
   return new HvmHwVpicView(r, o);
-}
-
-/** Claims one hvm_hw_vpic, checks it as {@link decodeHvmHwVpic} does and returns a lazy view. */
-export function viewHvmHwVpic(r: ByteReader): HvmHwVpicView {
-  return viewHvmHwVpicAt(r, r.take(HVM_HW_VPIC_SIZE));
 }
 
 /** One IO-APIC redirection table entry (union vioapic_redir_entry: a u64 overlaid by a bit-field struct). The reserved bits are kept as read because a guest may have written anything into them. */
@@ -1265,14 +1250,9 @@ export class HvmHwVioapicView implements HvmHwVioapic {
   }
 }
 
-/** {@link viewHvmHwVioapic} at a claimed position. */
-export function viewHvmHwVioapicAt(r: ByteReader, o: number): HvmHwVioapicView {
+/** Claims one hvm_hw_vioapic (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwVioapic} does and returns a lazy view. */
+export function viewHvmHwVioapic(r: ByteReader, o: number = r.take(HVM_HW_VIOAPIC_SIZE)): HvmHwVioapicView {
   return new HvmHwVioapicView(r, o);
-}
-
-/** Claims one hvm_hw_vioapic, checks it as {@link decodeHvmHwVioapic} does and returns a lazy view. */
-export function viewHvmHwVioapic(r: ByteReader): HvmHwVioapicView {
-  return viewHvmHwVioapicAt(r, r.take(HVM_HW_VIOAPIC_SIZE));
 }
 
 /** Body of a LAPIC record (struct hvm_hw_lapic): local APIC state that does not live in the register page. 32 bytes as an x86_64 hypervisor writes it (28 if the struct were built for i386, which has no tail padding). Older hypervisors wrote 24 bytes (no pending_esr) and earlier still 16 (no tdt_msr): an image keeps such a body as bytes, and Xen zero-extends it when it loads it. */
@@ -1370,15 +1350,10 @@ export class HvmHwLapicView implements HvmHwLapic {
   }
 }
 
-/** {@link viewHvmHwLapic} at a claimed position. */
-export function viewHvmHwLapicAt(r: ByteReader, o: number): HvmHwLapicView {
+/** Claims one hvm_hw_lapic (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwLapic} does and returns a lazy view. */
+export function viewHvmHwLapic(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_SIZE)): HvmHwLapicView {
   checkHvmHwLapicAt(r, o);
   return new HvmHwLapicView(r, o);
-}
-
-/** Claims one hvm_hw_lapic, checks it as {@link decodeHvmHwLapic} does and returns a lazy view. */
-export function viewHvmHwLapic(r: ByteReader): HvmHwLapicView {
-  return viewHvmHwLapicAt(r, r.take(HVM_HW_LAPIC_SIZE));
 }
 
 /** Body of a LAPIC_REGS record (struct hvm_hw_lapic_regs): the local APIC's register page. */
@@ -1435,14 +1410,9 @@ export class HvmHwLapicRegsView implements HvmHwLapicRegs {
   }
 }
 
-/** {@link viewHvmHwLapicRegs} at a claimed position. */
-export function viewHvmHwLapicRegsAt(r: ByteReader, o: number): HvmHwLapicRegsView {
+/** Claims one hvm_hw_lapic_regs (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwLapicRegs} does and returns a lazy view. */
+export function viewHvmHwLapicRegs(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_REGS_SIZE)): HvmHwLapicRegsView {
   return new HvmHwLapicRegsView(r, o);
-}
-
-/** Claims one hvm_hw_lapic_regs, checks it as {@link decodeHvmHwLapicRegs} does and returns a lazy view. */
-export function viewHvmHwLapicRegs(r: ByteReader): HvmHwLapicRegsView {
-  return viewHvmHwLapicRegsAt(r, r.take(HVM_HW_LAPIC_REGS_SIZE));
 }
 
 /** Body of a PCI_IRQ record (struct hvm_hw_pci_irqs): levels of the 128 virtual INTx wires of PCI bus 0, wire number device * 4 + INTx (INTA = 0). In C a union of an unsigned long bitmap i[] and uint64_t pad[2]; both views give the same little-endian bit order. */
@@ -1514,14 +1484,9 @@ export class HvmHwPciIrqsView implements HvmHwPciIrqs {
   }
 }
 
-/** {@link viewHvmHwPciIrqs} at a claimed position. */
-export function viewHvmHwPciIrqsAt(r: ByteReader, o: number): HvmHwPciIrqsView {
+/** Claims one hvm_hw_pci_irqs (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPciIrqs} does and returns a lazy view. */
+export function viewHvmHwPciIrqs(r: ByteReader, o: number = r.take(HVM_HW_PCI_IRQS_SIZE)): HvmHwPciIrqsView {
   return new HvmHwPciIrqsView(r, o);
-}
-
-/** Claims one hvm_hw_pci_irqs, checks it as {@link decodeHvmHwPciIrqs} does and returns a lazy view. */
-export function viewHvmHwPciIrqs(r: ByteReader): HvmHwPciIrqsView {
-  return viewHvmHwPciIrqsAt(r, r.take(HVM_HW_PCI_IRQS_SIZE));
 }
 
 /** Body of an ISA_IRQ record (struct hvm_hw_isa_irqs): levels of the 16 virtual ISA IRQ wires. In C a union of an unsigned long bitmap i[1] and uint64_t pad[1]. */
@@ -1578,14 +1543,9 @@ export class HvmHwIsaIrqsView implements HvmHwIsaIrqs {
   }
 }
 
-/** {@link viewHvmHwIsaIrqs} at a claimed position. */
-export function viewHvmHwIsaIrqsAt(r: ByteReader, o: number): HvmHwIsaIrqsView {
+/** Claims one hvm_hw_isa_irqs (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwIsaIrqs} does and returns a lazy view. */
+export function viewHvmHwIsaIrqs(r: ByteReader, o: number = r.take(HVM_HW_ISA_IRQS_SIZE)): HvmHwIsaIrqsView {
   return new HvmHwIsaIrqsView(r, o);
-}
-
-/** Claims one hvm_hw_isa_irqs, checks it as {@link decodeHvmHwIsaIrqs} does and returns a lazy view. */
-export function viewHvmHwIsaIrqs(r: ByteReader): HvmHwIsaIrqsView {
-  return viewHvmHwIsaIrqsAt(r, r.take(HVM_HW_ISA_IRQS_SIZE));
 }
 
 /** Body of a PCI_LINK record (struct hvm_hw_pci_link): the PCI-to-ISA interrupt router. Device d's INTx pin feeds link (d + x) & 3, and each link is routed to one ISA IRQ. */
@@ -1665,15 +1625,10 @@ export class HvmHwPciLinkView implements HvmHwPciLink {
   }
 }
 
-/** {@link viewHvmHwPciLink} at a claimed position. */
-export function viewHvmHwPciLinkAt(r: ByteReader, o: number): HvmHwPciLinkView {
+/** Claims one hvm_hw_pci_link (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPciLink} does and returns a lazy view. */
+export function viewHvmHwPciLink(r: ByteReader, o: number = r.take(HVM_HW_PCI_LINK_SIZE)): HvmHwPciLinkView {
   checkHvmHwPciLinkAt(r, o);
   return new HvmHwPciLinkView(r, o);
-}
-
-/** Claims one hvm_hw_pci_link, checks it as {@link decodeHvmHwPciLink} does and returns a lazy view. */
-export function viewHvmHwPciLink(r: ByteReader): HvmHwPciLinkView {
-  return viewHvmHwPciLinkAt(r, r.take(HVM_HW_PCI_LINK_SIZE));
 }
 
 /** One counter of the 8254 (struct hvm_hw_pit_channel inside hvm_hw_pit). */
@@ -1820,14 +1775,9 @@ export class HvmHwPitChannelView implements HvmHwPitChannel {
   }
 }
 
-/** {@link viewHvmHwPitChannel} at a claimed position. */
-export function viewHvmHwPitChannelAt(r: ByteReader, o: number): HvmHwPitChannelView {
+/** Claims one hvm_hw_pit_channel (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPitChannel} does and returns a lazy view. */
+export function viewHvmHwPitChannel(r: ByteReader, o: number = r.take(HVM_HW_PIT_CHANNEL_SIZE)): HvmHwPitChannelView {
   return new HvmHwPitChannelView(r, o);
-}
-
-/** Claims one hvm_hw_pit_channel, checks it as {@link decodeHvmHwPitChannel} does and returns a lazy view. */
-export function viewHvmHwPitChannel(r: ByteReader): HvmHwPitChannelView {
-  return viewHvmHwPitChannelAt(r, r.take(HVM_HW_PIT_CHANNEL_SIZE));
 }
 
 /** Body of a PIT record (struct hvm_hw_pit): the 8254 programmable interval timer and the speaker gate. */
@@ -1914,15 +1864,10 @@ export class HvmHwPitView implements HvmHwPit {
   }
 }
 
-/** {@link viewHvmHwPit} at a claimed position. */
-export function viewHvmHwPitAt(r: ByteReader, o: number): HvmHwPitView {
+/** Claims one hvm_hw_pit (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPit} does and returns a lazy view. */
+export function viewHvmHwPit(r: ByteReader, o: number = r.take(HVM_HW_PIT_SIZE)): HvmHwPitView {
   checkHvmHwPitAt(r, o);
   return new HvmHwPitView(r, o);
-}
-
-/** Claims one hvm_hw_pit, checks it as {@link decodeHvmHwPit} does and returns a lazy view. */
-export function viewHvmHwPit(r: ByteReader): HvmHwPitView {
-  return viewHvmHwPitAt(r, r.take(HVM_HW_PIT_SIZE));
 }
 
 /** Body of an RTC record (struct hvm_hw_rtc): the MC146818 CMOS real-time clock. */
@@ -2000,15 +1945,10 @@ export class HvmHwRtcView implements HvmHwRtc {
   }
 }
 
-/** {@link viewHvmHwRtc} at a claimed position. */
-export function viewHvmHwRtcAt(r: ByteReader, o: number): HvmHwRtcView {
+/** Claims one hvm_hw_rtc (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwRtc} does and returns a lazy view. */
+export function viewHvmHwRtc(r: ByteReader, o: number = r.take(HVM_HW_RTC_SIZE)): HvmHwRtcView {
   checkHvmHwRtcAt(r, o);
   return new HvmHwRtcView(r, o);
-}
-
-/** Claims one hvm_hw_rtc, checks it as {@link decodeHvmHwRtc} does and returns a lazy view. */
-export function viewHvmHwRtc(r: ByteReader): HvmHwRtcView {
-  return viewHvmHwRtcAt(r, r.take(HVM_HW_RTC_SIZE));
 }
 
 /** One comparator of the HPET register block (the anonymous timers[] struct in hvm_hw_hpet). */
@@ -2086,15 +2026,10 @@ export class HvmHwHpetTimerView implements HvmHwHpetTimer {
   }
 }
 
-/** {@link viewHvmHwHpetTimer} at a claimed position. */
-export function viewHvmHwHpetTimerAt(r: ByteReader, o: number): HvmHwHpetTimerView {
+/** Claims one hvm_hw_hpet_timer (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwHpetTimer} does and returns a lazy view. */
+export function viewHvmHwHpetTimer(r: ByteReader, o: number = r.take(HVM_HW_HPET_TIMER_SIZE)): HvmHwHpetTimerView {
   checkHvmHwHpetTimerAt(r, o);
   return new HvmHwHpetTimerView(r, o);
-}
-
-/** Claims one hvm_hw_hpet_timer, checks it as {@link decodeHvmHwHpetTimer} does and returns a lazy view. */
-export function viewHvmHwHpetTimer(r: ByteReader): HvmHwHpetTimerView {
-  return viewHvmHwHpetTimerAt(r, r.take(HVM_HW_HPET_TIMER_SIZE));
 }
 
 /** Body of an HPET record (struct hvm_hw_hpet): an image of the 1 KiB HPET MMIO register block with 3 timers, followed by hidden state. */
@@ -2247,15 +2182,10 @@ export class HvmHwHpetView implements HvmHwHpet {
   }
 }
 
-/** {@link viewHvmHwHpet} at a claimed position. */
-export function viewHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpetView {
+/** Claims one hvm_hw_hpet (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwHpet} does and returns a lazy view. */
+export function viewHvmHwHpet(r: ByteReader, o: number = r.take(HVM_HW_HPET_SIZE)): HvmHwHpetView {
   checkHvmHwHpetAt(r, o);
   return new HvmHwHpetView(r, o);
-}
-
-/** Claims one hvm_hw_hpet, checks it as {@link decodeHvmHwHpet} does and returns a lazy view. */
-export function viewHvmHwHpet(r: ByteReader): HvmHwHpetView {
-  return viewHvmHwHpetAt(r, r.take(HVM_HW_HPET_SIZE));
 }
 
 /** Body of a PMTIMER record (struct hvm_hw_pmtimer): the ACPI PM timer and the PM1a event registers. */
@@ -2326,14 +2256,9 @@ export class HvmHwPmtimerView implements HvmHwPmtimer {
   }
 }
 
-/** {@link viewHvmHwPmtimer} at a claimed position. */
-export function viewHvmHwPmtimerAt(r: ByteReader, o: number): HvmHwPmtimerView {
+/** Claims one hvm_hw_pmtimer (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPmtimer} does and returns a lazy view. */
+export function viewHvmHwPmtimer(r: ByteReader, o: number = r.take(HVM_HW_PMTIMER_SIZE)): HvmHwPmtimerView {
   return new HvmHwPmtimerView(r, o);
-}
-
-/** Claims one hvm_hw_pmtimer, checks it as {@link decodeHvmHwPmtimer} does and returns a lazy view. */
-export function viewHvmHwPmtimer(r: ByteReader): HvmHwPmtimerView {
-  return viewHvmHwPmtimerAt(r, r.take(HVM_HW_PMTIMER_SIZE));
 }
 
 /** Body of an MTRR record (struct hvm_hw_mtrr): one vcpu's page-attribute and memory-type-range MSRs. */
@@ -2451,14 +2376,9 @@ export class HvmHwMtrrView implements HvmHwMtrr {
   }
 }
 
-/** {@link viewHvmHwMtrr} at a claimed position. */
-export function viewHvmHwMtrrAt(r: ByteReader, o: number): HvmHwMtrrView {
+/** Claims one hvm_hw_mtrr (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwMtrr} does and returns a lazy view. */
+export function viewHvmHwMtrr(r: ByteReader, o: number = r.take(HVM_HW_MTRR_SIZE)): HvmHwMtrrView {
   return new HvmHwMtrrView(r, o);
-}
-
-/** Claims one hvm_hw_mtrr, checks it as {@link decodeHvmHwMtrr} does and returns a lazy view. */
-export function viewHvmHwMtrr(r: ByteReader): HvmHwMtrrView {
-  return viewHvmHwMtrrAt(r, r.take(HVM_HW_MTRR_SIZE));
 }
 
 /** Body of a VIRIDIAN_DOMAIN record (struct hvm_viridian_domain_context): domain-wide Hyper-V enlightenment MSRs. */
@@ -2541,14 +2461,12 @@ export class HvmViridianDomainContextView implements HvmViridianDomainContext {
   }
 }
 
-/** {@link viewHvmViridianDomainContext} at a claimed position. */
-export function viewHvmViridianDomainContextAt(r: ByteReader, o: number): HvmViridianDomainContextView {
+/** Claims one hvm_viridian_domain_context (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmViridianDomainContext} does and returns a lazy view. */
+export function viewHvmViridianDomainContext(
+  r: ByteReader,
+  o: number = r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
+): HvmViridianDomainContextView {
   return new HvmViridianDomainContextView(r, o);
-}
-
-/** Claims one hvm_viridian_domain_context, checks it as {@link decodeHvmViridianDomainContext} does and returns a lazy view. */
-export function viewHvmViridianDomainContext(r: ByteReader): HvmViridianDomainContextView {
-  return viewHvmViridianDomainContextAt(r, r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE));
 }
 
 /** Body of a VIRIDIAN_VCPU record (struct hvm_viridian_vcpu_context): one vcpu's Hyper-V enlightenment MSRs. */
@@ -2693,15 +2611,13 @@ export class HvmViridianVcpuContextView implements HvmViridianVcpuContext {
   }
 }
 
-/** {@link viewHvmViridianVcpuContext} at a claimed position. */
-export function viewHvmViridianVcpuContextAt(r: ByteReader, o: number): HvmViridianVcpuContextView {
+/** Claims one hvm_viridian_vcpu_context (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmViridianVcpuContext} does and returns a lazy view. */
+export function viewHvmViridianVcpuContext(
+  r: ByteReader,
+  o: number = r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
+): HvmViridianVcpuContextView {
   checkHvmViridianVcpuContextAt(r, o);
   return new HvmViridianVcpuContextView(r, o);
-}
-
-/** Claims one hvm_viridian_vcpu_context, checks it as {@link decodeHvmViridianVcpuContext} does and returns a lazy view. */
-export function viewHvmViridianVcpuContext(r: ByteReader): HvmViridianVcpuContextView {
-  return viewHvmViridianVcpuContextAt(r, r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE));
 }
 
 /** Body of a VMCE_VCPU record (struct hvm_vmce_vcpu): one vcpu's virtual machine-check architecture MSRs. */
@@ -2784,14 +2700,9 @@ export class HvmVmceVcpuView implements HvmVmceVcpu {
   }
 }
 
-/** {@link viewHvmVmceVcpu} at a claimed position. */
-export function viewHvmVmceVcpuAt(r: ByteReader, o: number): HvmVmceVcpuView {
+/** Claims one hvm_vmce_vcpu (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmVmceVcpu} does and returns a lazy view. */
+export function viewHvmVmceVcpu(r: ByteReader, o: number = r.take(HVM_VMCE_VCPU_SIZE)): HvmVmceVcpuView {
   return new HvmVmceVcpuView(r, o);
-}
-
-/** Claims one hvm_vmce_vcpu, checks it as {@link decodeHvmVmceVcpu} does and returns a lazy view. */
-export function viewHvmVmceVcpu(r: ByteReader): HvmVmceVcpuView {
-  return viewHvmVmceVcpuAt(r, r.take(HVM_VMCE_VCPU_SIZE));
 }
 
 /** Body of a TSC_ADJUST record (struct hvm_tsc_adjust). */
@@ -2848,14 +2759,9 @@ export class HvmTscAdjustView implements HvmTscAdjust {
   }
 }
 
-/** {@link viewHvmTscAdjust} at a claimed position. */
-export function viewHvmTscAdjustAt(r: ByteReader, o: number): HvmTscAdjustView {
+/** Claims one hvm_tsc_adjust (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmTscAdjust} does and returns a lazy view. */
+export function viewHvmTscAdjust(r: ByteReader, o: number = r.take(HVM_TSC_ADJUST_SIZE)): HvmTscAdjustView {
   return new HvmTscAdjustView(r, o);
-}
-
-/** Claims one hvm_tsc_adjust, checks it as {@link decodeHvmTscAdjust} does and returns a lazy view. */
-export function viewHvmTscAdjust(r: ByteReader): HvmTscAdjustView {
-  return viewHvmTscAdjustAt(r, r.take(HVM_TSC_ADJUST_SIZE));
 }
 
 /** Body of a CPU_XSAVE record (struct hvm_hw_cpu_xsave): one vcpu's XSAVE-managed state. Variable length: 24 bytes of control registers, then the save area, as long as the record's length says. The area's length is not checked against xcr0_accum: its components' offsets come from the saving host's CPUID, which the image does not carry. */
@@ -2974,15 +2880,10 @@ export class HvmMsrEntryView implements HvmMsrEntry {
   }
 }
 
-/** {@link viewHvmMsrEntry} at a claimed position. */
-export function viewHvmMsrEntryAt(r: ByteReader, o: number): HvmMsrEntryView {
+/** Claims one hvm_msr_entry (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmMsrEntry} does and returns a lazy view. */
+export function viewHvmMsrEntry(r: ByteReader, o: number = r.take(HVM_MSR_ENTRY_SIZE)): HvmMsrEntryView {
   checkHvmMsrEntryAt(r, o);
   return new HvmMsrEntryView(r, o);
-}
-
-/** Claims one hvm_msr_entry, checks it as {@link decodeHvmMsrEntry} does and returns a lazy view. */
-export function viewHvmMsrEntry(r: ByteReader): HvmMsrEntryView {
-  return viewHvmMsrEntryAt(r, r.take(HVM_MSR_ENTRY_SIZE));
 }
 
 /** Body of a CPU_MSR record (struct hvm_msr): one vcpu's MSRs that have no fixed place in another record, as index/value pairs. Variable length: the record's length is exactly 8 + 16 × count, and readers reject a record whose count needs more bytes than its length, or leaves bytes over (length). */

@@ -509,15 +509,10 @@ export class ImageHeaderView implements ImageHeader {
   }
 }
 
-/** {@link viewImageHeader} at a claimed position. */
-export function viewImageHeaderAt(r: ByteReader, o: number): ImageHeaderView {
+/** Claims one image_header (or takes `o`, the position of one already claimed), checks it as {@link decodeImageHeader} does and returns a lazy view. */
+export function viewImageHeader(r: ByteReader, o: number = r.take(IMAGE_HEADER_SIZE)): ImageHeaderView {
   checkImageHeaderAt(r, o);
   return new ImageHeaderView(r, o);
-}
-
-/** Claims one image_header, checks it as {@link decodeImageHeader} does and returns a lazy view. */
-export function viewImageHeader(r: ByteReader): ImageHeaderView {
-  return viewImageHeaderAt(r, r.take(IMAGE_HEADER_SIZE));
 }
 
 /** One section-table entry, like an ELF section header. The type's bit 31 says whether a reader that does not know the type may skip the section (set) or must reject the image (clear). From version 2 each entry carries its own CRC32C (entry_crc), the same in a seekable table and before a streamed body, so a flipped bit in an entry can never change what a reader makes of the image. */
@@ -674,14 +669,9 @@ export class SectionEntryView implements SectionEntry {
   }
 }
 
-/** {@link viewSectionEntry} at a claimed position. */
-export function viewSectionEntryAt(r: ByteReader, o: number): SectionEntryView {
+/** Claims one section_entry (or takes `o`, the position of one already claimed), checks it as {@link decodeSectionEntry} does and returns a lazy view. */
+export function viewSectionEntry(r: ByteReader, o: number = r.take(SECTION_ENTRY_SIZE)): SectionEntryView {
   return new SectionEntryView(r, o);
-}
-
-/** Claims one section_entry, checks it as {@link decodeSectionEntry} does and returns a lazy view. */
-export function viewSectionEntry(r: ByteReader): SectionEntryView {
-  return viewSectionEntryAt(r, r.take(SECTION_ENTRY_SIZE));
 }
 
 /** The decoded body of a end section. */

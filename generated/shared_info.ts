@@ -111,14 +111,9 @@ export class VcpuTimeInfoView implements VcpuTimeInfo {
   }
 }
 
-/** {@link viewVcpuTimeInfo} at a claimed position. */
-export function viewVcpuTimeInfoAt(r: ByteReader, o: number): VcpuTimeInfoView {
+/** Claims one vcpu_time_info (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuTimeInfo} does and returns a lazy view. */
+export function viewVcpuTimeInfo(r: ByteReader, o: number = r.take(VCPU_TIME_INFO_SIZE)): VcpuTimeInfoView {
   return new VcpuTimeInfoView(r, o);
-}
-
-/** Claims one vcpu_time_info, checks it as {@link decodeVcpuTimeInfo} does and returns a lazy view. */
-export function viewVcpuTimeInfo(r: ByteReader): VcpuTimeInfoView {
-  return viewVcpuTimeInfoAt(r, r.take(VCPU_TIME_INFO_SIZE));
 }
 
 /** The x86-specific tail of a 64-bit guest's vcpu_info (struct arch_vcpu_info in xen-x86_64.h). */
@@ -176,14 +171,12 @@ export class ArchVcpuInfoX8664View implements ArchVcpuInfoX8664 {
   }
 }
 
-/** {@link viewArchVcpuInfoX8664} at a claimed position. */
-export function viewArchVcpuInfoX8664At(r: ByteReader, o: number): ArchVcpuInfoX8664View {
+/** Claims one arch_vcpu_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeArchVcpuInfoX8664} does and returns a lazy view. */
+export function viewArchVcpuInfoX8664(
+  r: ByteReader,
+  o: number = r.take(ARCH_VCPU_INFO_X86_64_SIZE),
+): ArchVcpuInfoX8664View {
   return new ArchVcpuInfoX8664View(r, o);
-}
-
-/** Claims one arch_vcpu_info_x86_64, checks it as {@link decodeArchVcpuInfoX8664} does and returns a lazy view. */
-export function viewArchVcpuInfoX8664(r: ByteReader): ArchVcpuInfoX8664View {
-  return viewArchVcpuInfoX8664At(r, r.take(ARCH_VCPU_INFO_X86_64_SIZE));
 }
 
 /** The x86-specific tail of a 32-bit guest's vcpu_info (struct arch_vcpu_info in xen-x86_32.h). */
@@ -241,14 +234,12 @@ export class ArchVcpuInfoX8632View implements ArchVcpuInfoX8632 {
   }
 }
 
-/** {@link viewArchVcpuInfoX8632} at a claimed position. */
-export function viewArchVcpuInfoX8632At(r: ByteReader, o: number): ArchVcpuInfoX8632View {
+/** Claims one arch_vcpu_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeArchVcpuInfoX8632} does and returns a lazy view. */
+export function viewArchVcpuInfoX8632(
+  r: ByteReader,
+  o: number = r.take(ARCH_VCPU_INFO_X86_32_SIZE),
+): ArchVcpuInfoX8632View {
   return new ArchVcpuInfoX8632View(r, o);
-}
-
-/** Claims one arch_vcpu_info_x86_32, checks it as {@link decodeArchVcpuInfoX8632} does and returns a lazy view. */
-export function viewArchVcpuInfoX8632(r: ByteReader): ArchVcpuInfoX8632View {
-  return viewArchVcpuInfoX8632At(r, r.take(ARCH_VCPU_INFO_X86_32_SIZE));
 }
 
 /** Event-delivery state and clock of one vcpu of a 64-bit x86 guest (struct vcpu_info). Only the first 32 vcpus have a slot in shared_info; the others (and any vcpu that registered one with VCPUOP_register_vcpu_info) keep theirs in a guest page elsewhere. */
@@ -340,14 +331,9 @@ export class VcpuInfoX8664View implements VcpuInfoX8664 {
   }
 }
 
-/** {@link viewVcpuInfoX8664} at a claimed position. */
-export function viewVcpuInfoX8664At(r: ByteReader, o: number): VcpuInfoX8664View {
+/** Claims one vcpu_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuInfoX8664} does and returns a lazy view. */
+export function viewVcpuInfoX8664(r: ByteReader, o: number = r.take(VCPU_INFO_X86_64_SIZE)): VcpuInfoX8664View {
   return new VcpuInfoX8664View(r, o);
-}
-
-/** Claims one vcpu_info_x86_64, checks it as {@link decodeVcpuInfoX8664} does and returns a lazy view. */
-export function viewVcpuInfoX8664(r: ByteReader): VcpuInfoX8664View {
-  return viewVcpuInfoX8664At(r, r.take(VCPU_INFO_X86_64_SIZE));
 }
 
 /** Event-delivery state and clock of one vcpu of a 32-bit x86 guest (struct vcpu_info built for i386): the same 64 bytes as on x86_64, but with a 4-byte selector and a 24-byte arch part. */
@@ -439,14 +425,9 @@ export class VcpuInfoX8632View implements VcpuInfoX8632 {
   }
 }
 
-/** {@link viewVcpuInfoX8632} at a claimed position. */
-export function viewVcpuInfoX8632At(r: ByteReader, o: number): VcpuInfoX8632View {
+/** Claims one vcpu_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuInfoX8632} does and returns a lazy view. */
+export function viewVcpuInfoX8632(r: ByteReader, o: number = r.take(VCPU_INFO_X86_32_SIZE)): VcpuInfoX8632View {
   return new VcpuInfoX8632View(r, o);
-}
-
-/** Claims one vcpu_info_x86_32, checks it as {@link decodeVcpuInfoX8632} does and returns a lazy view. */
-export function viewVcpuInfoX8632(r: ByteReader): VcpuInfoX8632View {
-  return viewVcpuInfoX8632At(r, r.take(VCPU_INFO_X86_32_SIZE));
 }
 
 /** Event-delivery state and clock of one vcpu of an ARM guest (struct vcpu_info with ARM's empty arch_vcpu_info). ARM has no PV upcall mask (XEN_HAVE_PV_UPCALL_MASK is not defined there), so the second byte is padding. */
@@ -522,14 +503,9 @@ export class VcpuInfoArmView implements VcpuInfoArm {
   }
 }
 
-/** {@link viewVcpuInfoArm} at a claimed position. */
-export function viewVcpuInfoArmAt(r: ByteReader, o: number): VcpuInfoArmView {
+/** Claims one vcpu_info_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuInfoArm} does and returns a lazy view. */
+export function viewVcpuInfoArm(r: ByteReader, o: number = r.take(VCPU_INFO_ARM_SIZE)): VcpuInfoArmView {
   return new VcpuInfoArmView(r, o);
-}
-
-/** Claims one vcpu_info_arm, checks it as {@link decodeVcpuInfoArm} does and returns a lazy view. */
-export function viewVcpuInfoArm(r: ByteReader): VcpuInfoArmView {
-  return viewVcpuInfoArmAt(r, r.take(VCPU_INFO_ARM_SIZE));
 }
 
 /** The x86 part of a 64-bit guest's shared_info (struct arch_shared_info): where the toolstack finds the guest's physical-to-machine (p2m) map, plus the NMI reason. */
@@ -628,14 +604,12 @@ export class ArchSharedInfoX8664View implements ArchSharedInfoX8664 {
   }
 }
 
-/** {@link viewArchSharedInfoX8664} at a claimed position. */
-export function viewArchSharedInfoX8664At(r: ByteReader, o: number): ArchSharedInfoX8664View {
+/** Claims one arch_shared_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeArchSharedInfoX8664} does and returns a lazy view. */
+export function viewArchSharedInfoX8664(
+  r: ByteReader,
+  o: number = r.take(ARCH_SHARED_INFO_X86_64_SIZE),
+): ArchSharedInfoX8664View {
   return new ArchSharedInfoX8664View(r, o);
-}
-
-/** Claims one arch_shared_info_x86_64, checks it as {@link decodeArchSharedInfoX8664} does and returns a lazy view. */
-export function viewArchSharedInfoX8664(r: ByteReader): ArchSharedInfoX8664View {
-  return viewArchSharedInfoX8664At(r, r.take(ARCH_SHARED_INFO_X86_64_SIZE));
 }
 
 /** The x86 part of a 32-bit guest's shared_info (struct arch_shared_info built for i386): every unsigned long is 4 bytes, and the high half of the wallclock seconds lives here because the generic structure has no hole for it on i386. */
@@ -742,14 +716,12 @@ export class ArchSharedInfoX8632View implements ArchSharedInfoX8632 {
   }
 }
 
-/** {@link viewArchSharedInfoX8632} at a claimed position. */
-export function viewArchSharedInfoX8632At(r: ByteReader, o: number): ArchSharedInfoX8632View {
+/** Claims one arch_shared_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeArchSharedInfoX8632} does and returns a lazy view. */
+export function viewArchSharedInfoX8632(
+  r: ByteReader,
+  o: number = r.take(ARCH_SHARED_INFO_X86_32_SIZE),
+): ArchSharedInfoX8632View {
   return new ArchSharedInfoX8632View(r, o);
-}
-
-/** Claims one arch_shared_info_x86_32, checks it as {@link decodeArchSharedInfoX8632} does and returns a lazy view. */
-export function viewArchSharedInfoX8632(r: ByteReader): ArchSharedInfoX8632View {
-  return viewArchSharedInfoX8632At(r, r.take(ARCH_SHARED_INFO_X86_32_SIZE));
 }
 
 /** The shared-info structure of a 64-bit x86 guest (struct shared_info): legacy vcpu_info slots, the 2-level event-channel bitmaps (4096 ports), the wallclock base and the arch part. */
@@ -903,14 +875,9 @@ export class SharedInfoX8664View implements SharedInfoX8664 {
   }
 }
 
-/** {@link viewSharedInfoX8664} at a claimed position. */
-export function viewSharedInfoX8664At(r: ByteReader, o: number): SharedInfoX8664View {
+/** Claims one shared_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoX8664} does and returns a lazy view. */
+export function viewSharedInfoX8664(r: ByteReader, o: number = r.take(SHARED_INFO_X86_64_SIZE)): SharedInfoX8664View {
   return new SharedInfoX8664View(r, o);
-}
-
-/** Claims one shared_info_x86_64, checks it as {@link decodeSharedInfoX8664} does and returns a lazy view. */
-export function viewSharedInfoX8664(r: ByteReader): SharedInfoX8664View {
-  return viewSharedInfoX8664At(r, r.take(SHARED_INFO_X86_64_SIZE));
 }
 
 /** The shared-info structure of a 32-bit x86 guest (struct shared_info built for i386): 32-bit event words (1024 ports) and wc_sec_hi moved into the arch part. */
@@ -1056,14 +1023,9 @@ export class SharedInfoX8632View implements SharedInfoX8632 {
   }
 }
 
-/** {@link viewSharedInfoX8632} at a claimed position. */
-export function viewSharedInfoX8632At(r: ByteReader, o: number): SharedInfoX8632View {
+/** Claims one shared_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoX8632} does and returns a lazy view. */
+export function viewSharedInfoX8632(r: ByteReader, o: number = r.take(SHARED_INFO_X86_32_SIZE)): SharedInfoX8632View {
   return new SharedInfoX8632View(r, o);
-}
-
-/** Claims one shared_info_x86_32, checks it as {@link decodeSharedInfoX8632} does and returns a lazy view. */
-export function viewSharedInfoX8632(r: ByteReader): SharedInfoX8632View {
-  return viewSharedInfoX8632At(r, r.take(SHARED_INFO_X86_32_SIZE));
 }
 
 /** The shared-info structure of an ARM guest (struct shared_info with XEN_LEGACY_MAX_VCPUS = 1 and ARM's empty arch_shared_info). The event words are 64-bit on arm32 too, so there are 4096 2-level ports. */
@@ -1209,14 +1171,9 @@ export class SharedInfoArmView implements SharedInfoArm {
   }
 }
 
-/** {@link viewSharedInfoArm} at a claimed position. */
-export function viewSharedInfoArmAt(r: ByteReader, o: number): SharedInfoArmView {
+/** Claims one shared_info_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoArm} does and returns a lazy view. */
+export function viewSharedInfoArm(r: ByteReader, o: number = r.take(SHARED_INFO_ARM_SIZE)): SharedInfoArmView {
   return new SharedInfoArmView(r, o);
-}
-
-/** Claims one shared_info_arm, checks it as {@link decodeSharedInfoArm} does and returns a lazy view. */
-export function viewSharedInfoArm(r: ByteReader): SharedInfoArmView {
-  return viewSharedInfoArmAt(r, r.take(SHARED_INFO_ARM_SIZE));
 }
 
 /** The whole shared-info page of a 64-bit x86 guest as a save file or core file carries it. */
@@ -1280,14 +1237,12 @@ export class SharedInfoPageX8664View implements SharedInfoPageX8664 {
   }
 }
 
-/** {@link viewSharedInfoPageX8664} at a claimed position. */
-export function viewSharedInfoPageX8664At(r: ByteReader, o: number): SharedInfoPageX8664View {
+/** Claims one shared_info_page_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoPageX8664} does and returns a lazy view. */
+export function viewSharedInfoPageX8664(
+  r: ByteReader,
+  o: number = r.take(SHARED_INFO_PAGE_X86_64_SIZE),
+): SharedInfoPageX8664View {
   return new SharedInfoPageX8664View(r, o);
-}
-
-/** Claims one shared_info_page_x86_64, checks it as {@link decodeSharedInfoPageX8664} does and returns a lazy view. */
-export function viewSharedInfoPageX8664(r: ByteReader): SharedInfoPageX8664View {
-  return viewSharedInfoPageX8664At(r, r.take(SHARED_INFO_PAGE_X86_64_SIZE));
 }
 
 /** The whole shared-info page of a 32-bit x86 guest as a save file or core file carries it. */
@@ -1351,14 +1306,12 @@ export class SharedInfoPageX8632View implements SharedInfoPageX8632 {
   }
 }
 
-/** {@link viewSharedInfoPageX8632} at a claimed position. */
-export function viewSharedInfoPageX8632At(r: ByteReader, o: number): SharedInfoPageX8632View {
+/** Claims one shared_info_page_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoPageX8632} does and returns a lazy view. */
+export function viewSharedInfoPageX8632(
+  r: ByteReader,
+  o: number = r.take(SHARED_INFO_PAGE_X86_32_SIZE),
+): SharedInfoPageX8632View {
   return new SharedInfoPageX8632View(r, o);
-}
-
-/** Claims one shared_info_page_x86_32, checks it as {@link decodeSharedInfoPageX8632} does and returns a lazy view. */
-export function viewSharedInfoPageX8632(r: ByteReader): SharedInfoPageX8632View {
-  return viewSharedInfoPageX8632At(r, r.take(SHARED_INFO_PAGE_X86_32_SIZE));
 }
 
 /** The whole shared-info page of an ARM guest as a core file carries it. */
@@ -1422,12 +1375,10 @@ export class SharedInfoPageArmView implements SharedInfoPageArm {
   }
 }
 
-/** {@link viewSharedInfoPageArm} at a claimed position. */
-export function viewSharedInfoPageArmAt(r: ByteReader, o: number): SharedInfoPageArmView {
+/** Claims one shared_info_page_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoPageArm} does and returns a lazy view. */
+export function viewSharedInfoPageArm(
+  r: ByteReader,
+  o: number = r.take(SHARED_INFO_PAGE_ARM_SIZE),
+): SharedInfoPageArmView {
   return new SharedInfoPageArmView(r, o);
-}
-
-/** Claims one shared_info_page_arm, checks it as {@link decodeSharedInfoPageArm} does and returns a lazy view. */
-export function viewSharedInfoPageArm(r: ByteReader): SharedInfoPageArmView {
-  return viewSharedInfoPageArmAt(r, r.take(SHARED_INFO_PAGE_ARM_SIZE));
 }

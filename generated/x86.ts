@@ -137,14 +137,9 @@ export class CpuidLeafView implements CpuidLeaf {
   }
 }
 
-/** {@link viewCpuidLeaf} at a claimed position. */
-export function viewCpuidLeafAt(r: ByteReader, o: number): CpuidLeafView {
+/** Claims one cpuid_leaf (or takes `o`, the position of one already claimed), checks it as {@link decodeCpuidLeaf} does and returns a lazy view. */
+export function viewCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZE)): CpuidLeafView {
   return new CpuidLeafView(r, o);
-}
-
-/** Claims one cpuid_leaf, checks it as {@link decodeCpuidLeaf} does and returns a lazy view. */
-export function viewCpuidLeaf(r: ByteReader): CpuidLeafView {
-  return viewCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
 }
 
 /** One MSR (xen_msr_entry_t / xen_domctl_vcpu_msr). */
@@ -238,15 +233,10 @@ export class MsrEntryView implements MsrEntry {
   }
 }
 
-/** {@link viewMsrEntry} at a claimed position. */
-export function viewMsrEntryAt(r: ByteReader, o: number): MsrEntryView {
+/** Claims one msr_entry (or takes `o`, the position of one already claimed), checks it as {@link decodeMsrEntry} does and returns a lazy view. */
+export function viewMsrEntry(r: ByteReader, o: number = r.take(MSR_ENTRY_SIZE)): MsrEntryView {
   checkMsrEntryAt(r, o);
   return new MsrEntryView(r, o);
-}
-
-/** Claims one msr_entry, checks it as {@link decodeMsrEntry} does and returns a lazy view. */
-export function viewMsrEntry(r: ByteReader): MsrEntryView {
-  return viewMsrEntryAt(r, r.take(MSR_ENTRY_SIZE));
 }
 
 /** How the guest's time-stamp counter is provided (XEN_CPUID_TSC_MODE_*). */
@@ -442,15 +432,10 @@ export class TscInfoView implements TscInfo {
   }
 }
 
-/** {@link viewTscInfo} at a claimed position. */
-export function viewTscInfoAt(r: ByteReader, o: number): TscInfoView {
+/** Claims one tsc_info (or takes `o`, the position of one already claimed), checks it as {@link decodeTscInfo} does and returns a lazy view. */
+export function viewTscInfo(r: ByteReader, o: number = r.take(TSC_INFO_SIZE)): TscInfoView {
   checkTscInfoAt(r, o);
   return new TscInfoView(r, o);
-}
-
-/** Claims one tsc_info, checks it as {@link decodeTscInfo} does and returns a lazy view. */
-export function viewTscInfo(r: ByteReader): TscInfoView {
-  return viewTscInfoAt(r, r.take(TSC_INFO_SIZE));
 }
 
 /** The decoded body of a tsc_info section. */

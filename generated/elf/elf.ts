@@ -186,15 +186,10 @@ export class ElfIdentView implements ElfIdent {
   }
 }
 
-/** {@link viewElfIdent} at a claimed position. */
-export function viewElfIdentAt(r: ByteReader, o: number): ElfIdentView {
+/** Claims one elf_ident (or takes `o`, the position of one already claimed), checks it as {@link decodeElfIdent} does and returns a lazy view. */
+export function viewElfIdent(r: ByteReader, o: number = r.take(ELF_IDENT_SIZE)): ElfIdentView {
   checkElfIdentAt(r, o);
   return new ElfIdentView(r, o);
-}
-
-/** Claims one elf_ident, checks it as {@link decodeElfIdent} does and returns a lazy view. */
-export function viewElfIdent(r: ByteReader): ElfIdentView {
-  return viewElfIdentAt(r, r.take(ELF_IDENT_SIZE));
 }
 
 /** What kind of object the file is (e_type). Values from 0xfe00 are OS-specific, from 0xff00 processor-specific. */
@@ -487,15 +482,10 @@ export class Elf64EhdrView implements Elf64Ehdr {
   }
 }
 
-/** {@link viewElf64Ehdr} at a claimed position. */
-export function viewElf64EhdrAt(r: ByteReader, o: number): Elf64EhdrView {
+/** Claims one elf64_ehdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf64Ehdr} does and returns a lazy view. */
+export function viewElf64Ehdr(r: ByteReader, o: number = r.take(ELF64_EHDR_SIZE)): Elf64EhdrView {
   checkElf64EhdrAt(r, o);
   return new Elf64EhdrView(r, o);
-}
-
-/** Claims one elf64_ehdr, checks it as {@link decodeElf64Ehdr} does and returns a lazy view. */
-export function viewElf64Ehdr(r: ByteReader): Elf64EhdrView {
-  return viewElf64EhdrAt(r, r.take(ELF64_EHDR_SIZE));
 }
 
 /** The file header of a 32-bit ELF file (Elf32_Ehdr), at offset 0; the same fields as Elf64_Ehdr with 32-bit addresses and offsets. */
@@ -722,15 +712,10 @@ export class Elf32EhdrView implements Elf32Ehdr {
   }
 }
 
-/** {@link viewElf32Ehdr} at a claimed position. */
-export function viewElf32EhdrAt(r: ByteReader, o: number): Elf32EhdrView {
+/** Claims one elf32_ehdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf32Ehdr} does and returns a lazy view. */
+export function viewElf32Ehdr(r: ByteReader, o: number = r.take(ELF32_EHDR_SIZE)): Elf32EhdrView {
   checkElf32EhdrAt(r, o);
   return new Elf32EhdrView(r, o);
-}
-
-/** Claims one elf32_ehdr, checks it as {@link decodeElf32Ehdr} does and returns a lazy view. */
-export function viewElf32Ehdr(r: ByteReader): Elf32EhdrView {
-  return viewElf32EhdrAt(r, r.take(ELF32_EHDR_SIZE));
 }
 
 /** What a section holds (sh_type). Values from 0x60000000 are OS-specific (the GNU ones are listed), from 0x70000000 processor-specific (their meaning depends on e_machine), from 0x80000000 for applications. */
@@ -988,14 +973,9 @@ export class Elf64ShdrView implements Elf64Shdr {
   }
 }
 
-/** {@link viewElf64Shdr} at a claimed position. */
-export function viewElf64ShdrAt(r: ByteReader, o: number): Elf64ShdrView {
+/** Claims one elf64_shdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf64Shdr} does and returns a lazy view. */
+export function viewElf64Shdr(r: ByteReader, o: number = r.take(ELF64_SHDR_SIZE)): Elf64ShdrView {
   return new Elf64ShdrView(r, o);
-}
-
-/** Claims one elf64_shdr, checks it as {@link decodeElf64Shdr} does and returns a lazy view. */
-export function viewElf64Shdr(r: ByteReader): Elf64ShdrView {
-  return viewElf64ShdrAt(r, r.take(ELF64_SHDR_SIZE));
 }
 
 /** One section header of a 32-bit ELF file (Elf32_Shdr); the same fields as Elf64_Shdr, 32 bits wide. */
@@ -1162,14 +1142,9 @@ export class Elf32ShdrView implements Elf32Shdr {
   }
 }
 
-/** {@link viewElf32Shdr} at a claimed position. */
-export function viewElf32ShdrAt(r: ByteReader, o: number): Elf32ShdrView {
+/** Claims one elf32_shdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf32Shdr} does and returns a lazy view. */
+export function viewElf32Shdr(r: ByteReader, o: number = r.take(ELF32_SHDR_SIZE)): Elf32ShdrView {
   return new Elf32ShdrView(r, o);
-}
-
-/** Claims one elf32_shdr, checks it as {@link decodeElf32Shdr} does and returns a lazy view. */
-export function viewElf32Shdr(r: ByteReader): Elf32ShdrView {
-  return viewElf32ShdrAt(r, r.take(ELF32_SHDR_SIZE));
 }
 
 /** One program header of a 64-bit ELF file (Elf64_Phdr): a segment to load or a note segment. Xen dump-core files have none, but their e_phentsize still states this size. */
@@ -1316,14 +1291,9 @@ export class Elf64PhdrView implements Elf64Phdr {
   }
 }
 
-/** {@link viewElf64Phdr} at a claimed position. */
-export function viewElf64PhdrAt(r: ByteReader, o: number): Elf64PhdrView {
+/** Claims one elf64_phdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf64Phdr} does and returns a lazy view. */
+export function viewElf64Phdr(r: ByteReader, o: number = r.take(ELF64_PHDR_SIZE)): Elf64PhdrView {
   return new Elf64PhdrView(r, o);
-}
-
-/** Claims one elf64_phdr, checks it as {@link decodeElf64Phdr} does and returns a lazy view. */
-export function viewElf64Phdr(r: ByteReader): Elf64PhdrView {
-  return viewElf64PhdrAt(r, r.take(ELF64_PHDR_SIZE));
 }
 
 /** The types of notes whose owner is "GNU" (n_type; note types mean something only together with the owner's name). */
@@ -1441,12 +1411,7 @@ export class Elf64NhdrView implements Elf64Nhdr {
   }
 }
 
-/** {@link viewElf64Nhdr} at a claimed position. */
-export function viewElf64NhdrAt(r: ByteReader, o: number): Elf64NhdrView {
+/** Claims one elf64_nhdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf64Nhdr} does and returns a lazy view. */
+export function viewElf64Nhdr(r: ByteReader, o: number = r.take(ELF64_NHDR_SIZE)): Elf64NhdrView {
   return new Elf64NhdrView(r, o);
-}
-
-/** Claims one elf64_nhdr, checks it as {@link decodeElf64Nhdr} does and returns a lazy view. */
-export function viewElf64Nhdr(r: ByteReader): Elf64NhdrView {
-  return viewElf64NhdrAt(r, r.take(ELF64_NHDR_SIZE));
 }

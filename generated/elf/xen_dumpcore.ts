@@ -130,14 +130,12 @@ export class XenDumpcoreHeaderView implements XenDumpcoreHeader {
   }
 }
 
-/** {@link viewXenDumpcoreHeader} at a claimed position. */
-export function viewXenDumpcoreHeaderAt(r: ByteReader, o: number): XenDumpcoreHeaderView {
+/** Claims one xen_dumpcore_header (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreHeader} does and returns a lazy view. */
+export function viewXenDumpcoreHeader(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_HEADER_SIZE),
+): XenDumpcoreHeaderView {
   return new XenDumpcoreHeaderView(r, o);
-}
-
-/** Claims one xen_dumpcore_header, checks it as {@link decodeXenDumpcoreHeader} does and returns a lazy view. */
-export function viewXenDumpcoreHeader(r: ByteReader): XenDumpcoreHeaderView {
-  return viewXenDumpcoreHeaderAt(r, r.take(XEN_DUMPCORE_HEADER_SIZE));
 }
 
 /** How and where the hypervisor was built (xen_compile_info_t, from XENVER_compile_info); each text NUL-padded. */
@@ -247,15 +245,13 @@ export class XenDumpcoreCompileInfoView implements XenDumpcoreCompileInfo {
   }
 }
 
-/** {@link viewXenDumpcoreCompileInfo} at a claimed position. */
-export function viewXenDumpcoreCompileInfoAt(r: ByteReader, o: number): XenDumpcoreCompileInfoView {
+/** Claims one xen_dumpcore_compile_info (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreCompileInfo} does and returns a lazy view. */
+export function viewXenDumpcoreCompileInfo(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE),
+): XenDumpcoreCompileInfoView {
   checkXenDumpcoreCompileInfoAt(r, o);
   return new XenDumpcoreCompileInfoView(r, o);
-}
-
-/** Claims one xen_dumpcore_compile_info, checks it as {@link decodeXenDumpcoreCompileInfo} does and returns a lazy view. */
-export function viewXenDumpcoreCompileInfo(r: ByteReader): XenDumpcoreCompileInfoView {
-  return viewXenDumpcoreCompileInfoAt(r, r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE));
 }
 
 /** The descriptor of the DUMPCORE_XEN_VERSION note (struct xen_dumpcore_elfnote_xen_version_desc) as a 64-bit toolstack writes it for a 64-bit PV, HVM or ARM guest: 1280 bytes, the same layout as xen_version_info in the image's core.yaml. For a 32-bit PV guest the same toolstack moves pagesize 4 bytes back, over the upper half of virt_start (see xen_dumpcore_xen_version_x86_32). */
@@ -434,15 +430,13 @@ export class XenDumpcoreXenVersionView implements XenDumpcoreXenVersion {
   }
 }
 
-/** {@link viewXenDumpcoreXenVersion} at a claimed position. */
-export function viewXenDumpcoreXenVersionAt(r: ByteReader, o: number): XenDumpcoreXenVersionView {
+/** Claims one xen_dumpcore_xen_version (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreXenVersion} does and returns a lazy view. */
+export function viewXenDumpcoreXenVersion(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_XEN_VERSION_SIZE),
+): XenDumpcoreXenVersionView {
   checkXenDumpcoreXenVersionAt(r, o);
   return new XenDumpcoreXenVersionView(r, o);
-}
-
-/** Claims one xen_dumpcore_xen_version, checks it as {@link decodeXenDumpcoreXenVersion} does and returns a lazy view. */
-export function viewXenDumpcoreXenVersion(r: ByteReader): XenDumpcoreXenVersionView {
-  return viewXenDumpcoreXenVersionAt(r, r.take(XEN_DUMPCORE_XEN_VERSION_SIZE));
 }
 
 /** The same descriptor in its 32-bit x86 layout, 1276 bytes: virt_start is 4 bytes and pagesize follows it with 4-byte alignment. A 32-bit toolstack writes exactly this (descsz 1276). A 64-bit toolstack dumping a 32-bit PV guest writes this layout too but keeps descsz 1280: the 4 bytes after it are what was left of the 64-bit pagesize's upper half (zero). */
@@ -621,15 +615,13 @@ export class XenDumpcoreXenVersionX8632View implements XenDumpcoreXenVersionX863
   }
 }
 
-/** {@link viewXenDumpcoreXenVersionX8632} at a claimed position. */
-export function viewXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): XenDumpcoreXenVersionX8632View {
+/** Claims one xen_dumpcore_xen_version_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreXenVersionX8632} does and returns a lazy view. */
+export function viewXenDumpcoreXenVersionX8632(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
+): XenDumpcoreXenVersionX8632View {
   checkXenDumpcoreXenVersionX8632At(r, o);
   return new XenDumpcoreXenVersionX8632View(r, o);
-}
-
-/** Claims one xen_dumpcore_xen_version_x86_32, checks it as {@link decodeXenDumpcoreXenVersionX8632} does and returns a lazy view. */
-export function viewXenDumpcoreXenVersionX8632(r: ByteReader): XenDumpcoreXenVersionX8632View {
-  return viewXenDumpcoreXenVersionX8632At(r, r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE));
 }
 
 /** The descriptor of the DUMPCORE_FORMAT_VERSION note (struct xen_dumpcore_elfnote_format_version_desc): the major version in the upper 32 bits, the minor in the lower. Every Xen since 3.1 writes 0.1 (the value 1); a reader should refuse a major version it does not know. */
@@ -704,14 +696,12 @@ export class XenDumpcoreFormatVersionView implements XenDumpcoreFormatVersion {
   }
 }
 
-/** {@link viewXenDumpcoreFormatVersion} at a claimed position. */
-export function viewXenDumpcoreFormatVersionAt(r: ByteReader, o: number): XenDumpcoreFormatVersionView {
+/** Claims one xen_dumpcore_format_version (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreFormatVersion} does and returns a lazy view. */
+export function viewXenDumpcoreFormatVersion(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE),
+): XenDumpcoreFormatVersionView {
   return new XenDumpcoreFormatVersionView(r, o);
-}
-
-/** Claims one xen_dumpcore_format_version, checks it as {@link decodeXenDumpcoreFormatVersion} does and returns a lazy view. */
-export function viewXenDumpcoreFormatVersion(r: ByteReader): XenDumpcoreFormatVersionView {
-  return viewXenDumpcoreFormatVersionAt(r, r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE));
 }
 
 /** One entry of .xen_p2m (struct xen_dumpcore_p2m), the table of a PV guest (one whose physical memory is not translated by the hardware): which guest frame and which machine frame the page at the same index of .xen_pages is. Entries whose pfn is all ones are unused (pages a live dump found missing; zero-filled). */
@@ -795,14 +785,9 @@ export class XenDumpcoreP2mView implements XenDumpcoreP2m {
   }
 }
 
-/** {@link viewXenDumpcoreP2m} at a claimed position. */
-export function viewXenDumpcoreP2mAt(r: ByteReader, o: number): XenDumpcoreP2mView {
+/** Claims one xen_dumpcore_p2m (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreP2m} does and returns a lazy view. */
+export function viewXenDumpcoreP2m(r: ByteReader, o: number = r.take(XEN_DUMPCORE_P2M_SIZE)): XenDumpcoreP2mView {
   return new XenDumpcoreP2mView(r, o);
-}
-
-/** Claims one xen_dumpcore_p2m, checks it as {@link decodeXenDumpcoreP2m} does and returns a lazy view. */
-export function viewXenDumpcoreP2m(r: ByteReader): XenDumpcoreP2mView {
-  return viewXenDumpcoreP2mAt(r, r.take(XEN_DUMPCORE_P2M_SIZE));
 }
 
 /** One entry of .xen_pfn, the table of an HVM or ARM guest (auto-translated physmap): the guest frame of the page at the same index of .xen_pages; all ones when unused. */
@@ -877,12 +862,7 @@ export class XenDumpcorePfnView implements XenDumpcorePfn {
   }
 }
 
-/** {@link viewXenDumpcorePfn} at a claimed position. */
-export function viewXenDumpcorePfnAt(r: ByteReader, o: number): XenDumpcorePfnView {
+/** Claims one xen_dumpcore_pfn (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcorePfn} does and returns a lazy view. */
+export function viewXenDumpcorePfn(r: ByteReader, o: number = r.take(XEN_DUMPCORE_PFN_SIZE)): XenDumpcorePfnView {
   return new XenDumpcorePfnView(r, o);
-}
-
-/** Claims one xen_dumpcore_pfn, checks it as {@link decodeXenDumpcorePfn} does and returns a lazy view. */
-export function viewXenDumpcorePfn(r: ByteReader): XenDumpcorePfnView {
-  return viewXenDumpcorePfnAt(r, r.take(XEN_DUMPCORE_PFN_SIZE));
 }

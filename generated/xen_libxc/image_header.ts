@@ -125,13 +125,8 @@ export class LibxcImageHeaderView implements LibxcImageHeader {
   }
 }
 
-/** {@link viewLibxcImageHeader} at a claimed position. */
-export function viewLibxcImageHeaderAt(r: ByteReader, o: number): LibxcImageHeaderView {
+/** Claims one libxc_image_header (or takes `o`, the position of one already claimed), checks it as {@link decodeLibxcImageHeader} does and returns a lazy view. */
+export function viewLibxcImageHeader(r: ByteReader, o: number = r.take(LIBXC_IMAGE_HEADER_SIZE)): LibxcImageHeaderView {
   checkLibxcImageHeaderAt(r, o);
   return new LibxcImageHeaderView(r, o);
-}
-
-/** Claims one libxc_image_header, checks it as {@link decodeLibxcImageHeader} does and returns a lazy view. */
-export function viewLibxcImageHeader(r: ByteReader): LibxcImageHeaderView {
-  return viewLibxcImageHeaderAt(r, r.take(LIBXC_IMAGE_HEADER_SIZE));
 }

@@ -109,15 +109,10 @@ export class DomainHeaderView implements DomainHeader {
   }
 }
 
-/** {@link viewDomainHeader} at a claimed position. */
-export function viewDomainHeaderAt(r: ByteReader, o: number): DomainHeaderView {
+/** Claims one domain_header (or takes `o`, the position of one already claimed), checks it as {@link decodeDomainHeader} does and returns a lazy view. */
+export function viewDomainHeader(r: ByteReader, o: number = r.take(DOMAIN_HEADER_SIZE)): DomainHeaderView {
   checkDomainHeaderAt(r, o);
   return new DomainHeaderView(r, o);
-}
-
-/** Claims one domain_header, checks it as {@link decodeDomainHeader} does and returns a lazy view. */
-export function viewDomainHeader(r: ByteReader): DomainHeaderView {
-  return viewDomainHeaderAt(r, r.take(DOMAIN_HEADER_SIZE));
 }
 
 /** The type of a record. Bit 31 marks an optional record, which a restorer may skip when it does not know it; types 0x13-0x7fffffff are reserved for future mandatory records and 0x80000000-0xffffffff for optional ones. Unknown values are kept (the enum is open), so an optional record of a later version survives a round trip. */
@@ -406,15 +401,10 @@ export class X86PvInfoRecordView implements X86PvInfoRecord {
   }
 }
 
-/** {@link viewX86PvInfoRecord} at a claimed position. */
-export function viewX86PvInfoRecordAt(r: ByteReader, o: number): X86PvInfoRecordView {
+/** Claims one x86_pv_info_record (or takes `o`, the position of one already claimed), checks it as {@link decodeX86PvInfoRecord} does and returns a lazy view. */
+export function viewX86PvInfoRecord(r: ByteReader, o: number = r.take(X86_PV_INFO_RECORD_SIZE)): X86PvInfoRecordView {
   checkX86PvInfoRecordAt(r, o);
   return new X86PvInfoRecordView(r, o);
-}
-
-/** Claims one x86_pv_info_record, checks it as {@link decodeX86PvInfoRecord} does and returns a lazy view. */
-export function viewX86PvInfoRecord(r: ByteReader): X86PvInfoRecordView {
-  return viewX86PvInfoRecordAt(r, r.take(X86_PV_INFO_RECORD_SIZE));
 }
 
 /** Body of X86_PV_P2M_FRAMES: the pfns of the frames that hold the guest's p2m table for the pfns start_pfn to end_pfn (inclusive); its length is a multiple of 8. */
@@ -618,15 +608,10 @@ export class VcpuMsrView implements VcpuMsr {
   }
 }
 
-/** {@link viewVcpuMsr} at a claimed position. */
-export function viewVcpuMsrAt(r: ByteReader, o: number): VcpuMsrView {
+/** Claims one vcpu_msr (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuMsr} does and returns a lazy view. */
+export function viewVcpuMsr(r: ByteReader, o: number = r.take(VCPU_MSR_SIZE)): VcpuMsrView {
   checkVcpuMsrAt(r, o);
   return new VcpuMsrView(r, o);
-}
-
-/** Claims one vcpu_msr, checks it as {@link decodeVcpuMsr} does and returns a lazy view. */
-export function viewVcpuMsr(r: ByteReader): VcpuMsrView {
-  return viewVcpuMsrAt(r, r.take(VCPU_MSR_SIZE));
 }
 
 /** Body of X86_PV_VCPU_MSRS, a vcpu header and the MSRs (16 bytes each). */
@@ -729,14 +714,9 @@ export class SharedInfoRecordView implements SharedInfoRecord {
   }
 }
 
-/** {@link viewSharedInfoRecord} at a claimed position. */
-export function viewSharedInfoRecordAt(r: ByteReader, o: number): SharedInfoRecordView {
+/** Claims one shared_info_record (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoRecord} does and returns a lazy view. */
+export function viewSharedInfoRecord(r: ByteReader, o: number = r.take(SHARED_INFO_RECORD_SIZE)): SharedInfoRecordView {
   return new SharedInfoRecordView(r, o);
-}
-
-/** Claims one shared_info_record, checks it as {@link decodeSharedInfoRecord} does and returns a lazy view. */
-export function viewSharedInfoRecord(r: ByteReader): SharedInfoRecordView {
-  return viewSharedInfoRecordAt(r, r.take(SHARED_INFO_RECORD_SIZE));
 }
 
 /** How the guest's TSC is provided (XEN_CPUID_TSC_MODE_*). */
@@ -845,15 +825,13 @@ export class X86TscInfoRecordView implements X86TscInfoRecord {
   }
 }
 
-/** {@link viewX86TscInfoRecord} at a claimed position. */
-export function viewX86TscInfoRecordAt(r: ByteReader, o: number): X86TscInfoRecordView {
+/** Claims one x86_tsc_info_record (or takes `o`, the position of one already claimed), checks it as {@link decodeX86TscInfoRecord} does and returns a lazy view. */
+export function viewX86TscInfoRecord(
+  r: ByteReader,
+  o: number = r.take(X86_TSC_INFO_RECORD_SIZE),
+): X86TscInfoRecordView {
   checkX86TscInfoRecordAt(r, o);
   return new X86TscInfoRecordView(r, o);
-}
-
-/** Claims one x86_tsc_info_record, checks it as {@link decodeX86TscInfoRecord} does and returns a lazy view. */
-export function viewX86TscInfoRecord(r: ByteReader): X86TscInfoRecordView {
-  return viewX86TscInfoRecordAt(r, r.take(X86_TSC_INFO_RECORD_SIZE));
 }
 
 /** Body of HVM_CONTEXT: the HVM context blob exactly as XEN_DOMCTL_gethvmcontext returned it (a run of descriptor-prefixed save records from a HEADER record to an END record). Never empty. */
@@ -946,14 +924,9 @@ export class HvmParamView implements HvmParam {
   }
 }
 
-/** {@link viewHvmParam} at a claimed position. */
-export function viewHvmParamAt(r: ByteReader, o: number): HvmParamView {
+/** Claims one hvm_param (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmParam} does and returns a lazy view. */
+export function viewHvmParam(r: ByteReader, o: number = r.take(HVM_PARAM_SIZE)): HvmParamView {
   return new HvmParamView(r, o);
-}
-
-/** Claims one hvm_param, checks it as {@link decodeHvmParam} does and returns a lazy view. */
-export function viewHvmParam(r: ByteReader): HvmParamView {
-  return viewHvmParamAt(r, r.take(HVM_PARAM_SIZE));
 }
 
 /** Body of HVM_PARAMS: the parameters the saver found non-zero. An empty record (count 0) should not be written but is tolerated. */
@@ -1155,14 +1128,9 @@ export class CpuidLeafView implements CpuidLeaf {
   }
 }
 
-/** {@link viewCpuidLeaf} at a claimed position. */
-export function viewCpuidLeafAt(r: ByteReader, o: number): CpuidLeafView {
+/** Claims one cpuid_leaf (or takes `o`, the position of one already claimed), checks it as {@link decodeCpuidLeaf} does and returns a lazy view. */
+export function viewCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZE)): CpuidLeafView {
   return new CpuidLeafView(r, o);
-}
-
-/** Claims one cpuid_leaf, checks it as {@link decodeCpuidLeaf} does and returns a lazy view. */
-export function viewCpuidLeaf(r: ByteReader): CpuidLeafView {
-  return viewCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
 }
 
 /** Body of X86_CPUID_POLICY (version 3): the policy's leaves, 24 bytes each. */
@@ -1270,15 +1238,10 @@ export class MsrPolicyEntryView implements MsrPolicyEntry {
   }
 }
 
-/** {@link viewMsrPolicyEntry} at a claimed position. */
-export function viewMsrPolicyEntryAt(r: ByteReader, o: number): MsrPolicyEntryView {
+/** Claims one msr_policy_entry (or takes `o`, the position of one already claimed), checks it as {@link decodeMsrPolicyEntry} does and returns a lazy view. */
+export function viewMsrPolicyEntry(r: ByteReader, o: number = r.take(MSR_POLICY_ENTRY_SIZE)): MsrPolicyEntryView {
   checkMsrPolicyEntryAt(r, o);
   return new MsrPolicyEntryView(r, o);
-}
-
-/** Claims one msr_policy_entry, checks it as {@link decodeMsrPolicyEntry} does and returns a lazy view. */
-export function viewMsrPolicyEntry(r: ByteReader): MsrPolicyEntryView {
-  return viewMsrPolicyEntryAt(r, r.take(MSR_POLICY_ENTRY_SIZE));
 }
 
 /** Body of X86_MSR_POLICY (version 3): the policy's MSRs, 16 bytes each. */

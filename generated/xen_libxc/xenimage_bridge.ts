@@ -153,15 +153,10 @@ export class XenStreamTokenView implements XenStreamToken {
   }
 }
 
-/** {@link viewXenStreamToken} at a claimed position. */
-export function viewXenStreamTokenAt(r: ByteReader, o: number): XenStreamTokenView {
+/** Claims one xen_stream_token (or takes `o`, the position of one already claimed), checks it as {@link decodeXenStreamToken} does and returns a lazy view. */
+export function viewXenStreamToken(r: ByteReader, o: number = r.take(XEN_STREAM_TOKEN_SIZE)): XenStreamTokenView {
   checkXenStreamTokenAt(r, o);
   return new XenStreamTokenView(r, o);
-}
-
-/** Claims one xen_stream_token, checks it as {@link decodeXenStreamToken} does and returns a lazy view. */
-export function viewXenStreamToken(r: ByteReader): XenStreamTokenView {
-  return viewXenStreamTokenAt(r, r.take(XEN_STREAM_TOKEN_SIZE));
 }
 
 /** How an xl save file held its configuration (the guest_config section holds the text). */
@@ -405,15 +400,13 @@ export class XenimageSectionSourceView implements XenimageSectionSource {
   }
 }
 
-/** {@link viewXenimageSectionSource} at a claimed position. */
-export function viewXenimageSectionSourceAt(r: ByteReader, o: number): XenimageSectionSourceView {
+/** Claims one xenimage_section_source (or takes `o`, the position of one already claimed), checks it as {@link decodeXenimageSectionSource} does and returns a lazy view. */
+export function viewXenimageSectionSource(
+  r: ByteReader,
+  o: number = r.take(XENIMAGE_SECTION_SOURCE_SIZE),
+): XenimageSectionSourceView {
   checkXenimageSectionSourceAt(r, o);
   return new XenimageSectionSourceView(r, o);
-}
-
-/** Claims one xenimage_section_source, checks it as {@link decodeXenimageSectionSource} does and returns a lazy view. */
-export function viewXenimageSectionSource(r: ByteReader): XenimageSectionSourceView {
-  return viewXenimageSectionSourceAt(r, r.take(XENIMAGE_SECTION_SOURCE_SIZE));
 }
 
 /** Body of the xen_offline_vcpus section (0x7006). A vcpu_context section has one entry per vcpu id, but Xen's saver sends X86_PV_VCPU_BASIC only for online vcpus: the entries of the vcpus listed here had no record (they are all zero) and get none on export. Every other entry, whatever it holds, is a record. */

@@ -201,14 +201,12 @@ export class CheckpointStateRecordView implements CheckpointStateRecord {
   }
 }
 
-/** {@link viewCheckpointStateRecord} at a claimed position. */
-export function viewCheckpointStateRecordAt(r: ByteReader, o: number): CheckpointStateRecordView {
+/** Claims one checkpoint_state_record (or takes `o`, the position of one already claimed), checks it as {@link decodeCheckpointStateRecord} does and returns a lazy view. */
+export function viewCheckpointStateRecord(
+  r: ByteReader,
+  o: number = r.take(CHECKPOINT_STATE_RECORD_SIZE),
+): CheckpointStateRecordView {
   return new CheckpointStateRecordView(r, o);
-}
-
-/** Claims one checkpoint_state_record, checks it as {@link decodeCheckpointStateRecord} does and returns a lazy view. */
-export function viewCheckpointStateRecord(r: ByteReader): CheckpointStateRecordView {
-  return viewCheckpointStateRecordAt(r, r.take(CHECKPOINT_STATE_RECORD_SIZE));
 }
 
 /**

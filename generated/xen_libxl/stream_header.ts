@@ -119,13 +119,11 @@ export class LibxlStreamHeaderView implements LibxlStreamHeader {
   }
 }
 
-/** {@link viewLibxlStreamHeader} at a claimed position. */
-export function viewLibxlStreamHeaderAt(r: ByteReader, o: number): LibxlStreamHeaderView {
+/** Claims one libxl_stream_header (or takes `o`, the position of one already claimed), checks it as {@link decodeLibxlStreamHeader} does and returns a lazy view. */
+export function viewLibxlStreamHeader(
+  r: ByteReader,
+  o: number = r.take(LIBXL_STREAM_HEADER_SIZE),
+): LibxlStreamHeaderView {
   checkLibxlStreamHeaderAt(r, o);
   return new LibxlStreamHeaderView(r, o);
-}
-
-/** Claims one libxl_stream_header, checks it as {@link decodeLibxlStreamHeader} does and returns a lazy view. */
-export function viewLibxlStreamHeader(r: ByteReader): LibxlStreamHeaderView {
-  return viewLibxlStreamHeaderAt(r, r.take(LIBXL_STREAM_HEADER_SIZE));
 }

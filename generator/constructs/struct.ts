@@ -27,9 +27,9 @@ export const structConstruct: Construct<StructDecl> = {
 };
 
 /** The names generated for a fixed struct's lazy view. */
-export function viewNames(struct: StructDecl): { cls: string; view: string; viewAt: string; checkAt: string } {
+export function viewNames(struct: StructDecl): { cls: string; view: string; checkAt: string } {
   const name = pascal(struct.name);
-  return { cls: `${name}View`, view: `view${name}`, viewAt: `view${name}At`, checkAt: `check${name}At` };
+  return { cls: `${name}View`, view: `view${name}`, checkAt: `check${name}At` };
 }
 
 /** The name of the positional encoder of `struct` specialised for `order`, or the generic one. */

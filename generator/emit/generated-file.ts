@@ -12,7 +12,8 @@ export interface PropertySpec {
 export interface FunctionSpec {
   readonly name: string;
   readonly doc?: string | undefined;
-  readonly params: readonly { name: string; type: string }[];
+  /** Parameters; one with an `initializer` is optional, and the initializer its default. */
+  readonly params: readonly { name: string; type: string; initializer?: string }[];
   readonly returns: string;
   readonly body: readonly string[];
 }
@@ -85,7 +86,7 @@ export class GeneratedFile {
       name: spec.name,
       isExported: true,
       docs: spec.doc === undefined ? [] : [spec.doc],
-      parameters: spec.params.map((p) => ({ name: p.name, type: p.type })),
+      parameters: spec.params.map((p) => ({ name: p.name, type: p.type, ...(p.initializer === undefined ? {} : { initializer: p.initializer }) })),
       returnType: spec.returns,
       statements: spec.body.join("\n"),
     });

@@ -55,7 +55,7 @@ function getter(m: ModuleEmitter, f: Field, fieldType: string): string[] {
   return [`return ${f.typedArray ? typedArrayReadAt(f, at, r) : readAt(m, f, at, r)};`];
 }
 
-/** Emits `checkXAt` (when something can fail), `XView`, `viewXAt` and `viewX` for a fixed struct. */
+/** Emits `checkXAt` (when something can fail), `XView` and `viewX` for a fixed struct. */
 export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string, fieldType: (f: Field) => string): void {
   const names = viewNames(struct);
   const size = `${constant(struct.name)}_SIZE`;
@@ -107,20 +107,13 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
   });
 
   m.file.function({
-    name: names.viewAt,
-    doc: `{@link ${names.view}} at a claimed position.`,
+    name: names.view,
+    doc: `Claims one ${struct.name} (or takes \`o\`, the position of one already claimed), checks it as {@link decode${pascal(struct.name)}} does and returns a lazy view.`,
     params: [
       { name: "r", type: reader },
-      { name: "o", type: "number" },
+      { name: "o", type: "number", initializer: `r.take(${size})` },
     ],
     returns: names.cls,
     body: [...(checked ? [`${names.checkAt}(r, o);`] : []), `return new ${names.cls}(r, o);`],
-  });
-  m.file.function({
-    name: names.view,
-    doc: `Claims one ${struct.name}, checks it as {@link decode${pascal(struct.name)}} does and returns a lazy view.`,
-    params: [{ name: "r", type: reader }],
-    returns: names.cls,
-    body: [`return ${names.viewAt}(r, r.take(${size}));`],
   });
 }
