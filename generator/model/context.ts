@@ -65,7 +65,7 @@ export class BuildContext implements PassContext {
       }
       for (const [name, section] of Object.entries(raw.sections ?? {})) {
         if (RESERVED_FIELD_NAMES.has(name)) this.report(file.locate(["sections"], name), `"${name}" is reserved`);
-        else if (claim(name, ["sections", name], sectionGeneratedNames(name))) this.sectionSites.set(name, { raw: section, file, path: ["sections", name] });
+        else if (claim(name, ["sections", name], sectionGeneratedNames(name, section))) this.sectionSites.set(name, { raw: section, file, path: ["sections", name] });
       }
       for (const [i, imported] of (raw.imports ?? []).entries()) {
         if (!this.rawFiles.has(imported)) {

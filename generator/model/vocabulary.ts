@@ -36,26 +36,47 @@ export const RUNTIME_IMPORTS = new Set([
 
 /**
  * The module-level TypeScript names a declaration is generated under: its PascalCase name, an enum's
- * name table, a bit-field word's pack/unpack pair, a struct's codec functions. Two declarations with
- * distinct PascalCase names get distinct names throughout.
+ * name table, a bit-field word's pack/unpack pair, a struct's codec functions and view, and what a
+ * struct's fields add (a switch's union type, a `count_of`'s set of counted values). Two declarations
+ * with distinct PascalCase names get distinct names throughout.
  */
-export function declGeneratedNames(name: string, raw: { readonly enum?: unknown; readonly flags?: unknown; readonly bits?: unknown }): string[] {
+export function declGeneratedNames(
+  name: string,
+  raw: { readonly enum?: unknown; readonly flags?: unknown; readonly bits?: unknown; readonly fields?: readonly RawFieldNames[] },
+): string[] {
   const p = pascalName(name);
   if (raw.enum !== undefined) return [p, `${p}Names`];
   if (raw.flags !== undefined) return [p];
   if (raw.bits !== undefined) return [p, `pack${p}At`, `unpack${p}At`];
-  return structNames(p);
+  return [...structNames(p), ...fieldGeneratedNames(name, raw.fields ?? [])];
+}
+
+/** What {@link fieldGeneratedNames} reads of a raw field (the meta-schema has checked the shapes). */
+interface RawFieldNames {
+  readonly name?: unknown;
+  readonly switch?: unknown;
+  readonly count?: unknown;
+}
+
+/** The module-level names a struct's fields add: a switch field's union type, a `count_of`'s constant. */
+function fieldGeneratedNames(struct: string, fields: readonly RawFieldNames[]): string[] {
+  return fields.flatMap((f) => {
+    if (typeof f.name !== "string") return [];
+    if (f.switch !== undefined) return [`${pascalName(struct)}${pascalName(f.name)}`];
+    const countOf = typeof f.count === "object" && f.count !== null && "count_of" in f.count;
+    return countOf ? [`${struct.toUpperCase()}_${f.name.toUpperCase()}_COUNTED`] : [];
+  });
 }
 
 function structNames(p: string): string[] {
-  return [p, `decode${p}`, `encode${p}`, `decode${p}At`, `encode${p}At`, `view${p}`, `check${p}`];
+  return [p, `decode${p}`, `encode${p}`, `decode${p}At`, `encode${p}At`, `view${p}`, `check${p}`, `check${p}At`, `${p}View`, `${p}Checked`];
 }
 
 /** The same for a section: a body declared inline is a struct of the section's name; then its body type and codec objects. */
-export function sectionGeneratedNames(name: string): string[] {
+export function sectionGeneratedNames(name: string, raw: { readonly fields?: readonly RawFieldNames[] }): string[] {
   const p = pascalName(name);
   const c = propertyName(name);
-  return [...structNames(p), `${p}Body`, `${c}Section`, `${c}SectionDecoder`];
+  return [...structNames(p), ...fieldGeneratedNames(name, raw.fields ?? []), `${p}Body`, `${c}Section`, `${c}SectionDecoder`];
 }
 
 export function intRange(t: IntType): [bigint, bigint] {

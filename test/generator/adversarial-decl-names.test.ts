@@ -190,6 +190,77 @@ describe("adversarial declaration, member and section names", () => {
     }
   }, 180_000);
 
+  // Names a struct's fields add at module level: a switch's union type (struct x, field b → XB), a
+  // count_of's set of counted values (struct a, field b_c → A_B_C_COUNTED), and a fixed struct's view
+  // class (x → XView). Each meets another declaration's name unless the checks see it.
+  const FIELD_NAME_CLASHES: readonly (readonly [string, string, string])[] = [
+    ["a switch's union type and a struct", "x_b", "XB"],
+    ["a count_of's constant and another struct's", "a_b", "A_B_C_COUNTED"],
+    ["a view class and a struct", "x_view", "XView"],
+  ];
+  const fieldNamesSchema = (other: string, otherFields: string) =>
+    [
+      "doc: Names that fields add.",
+      "imports: [image]",
+      "types:",
+      "  color:",
+      "    doc: An enum.",
+      "    enum: u8",
+      "    values:",
+      "      - { name: red, value: 1, doc: Red. }",
+      "  frame:",
+      "    doc: A word.",
+      "    bits: u32",
+      "    fields:",
+      "      - { name: color, bits: [31, 24], type: color, doc: Its colour. }",
+      "      - { name: number, bits: [23, 0], doc: A number. }",
+      "  x:",
+      "    doc: A struct with a switch.",
+      "    fields:",
+      "      - { name: kind, type: u8, doc: The selector. }",
+      "      - { name: b, switch: kind, cases: { 1: color_word }, doc: The body. }",
+      "  color_word:",
+      "    doc: A fixed struct.",
+      "    fields:",
+      "      - { name: word, type: frame, doc: A word. }",
+      "  a:",
+      "    doc: A struct with a count_of.",
+      "    fields:",
+      "      - { name: n, type: u8, doc: A count. }",
+      "      - { name: words, type: frame, count: n, doc: Words. }",
+      "      - { name: b_c, bytes: 4, count: { count_of: words, where: { field: color, in: [red] } }, doc: Runs. }",
+      `  ${other}:`,
+      "    doc: The other declaration.",
+      "    fields:",
+      otherFields,
+      "",
+    ].join("\n");
+  const OTHER_FIELDS: Record<string, string> = {
+    x_b: "      - { name: v, type: u8, doc: A value. }",
+    // struct a_b, field c: A_B_C_COUNTED as well.
+    a_b: [
+      "      - { name: n, type: u8, doc: A count. }",
+      "      - { name: words, type: frame, count: n, doc: Words. }",
+      "      - { name: c, bytes: 4, count: { count_of: words, where: { field: color, in: [red] } }, doc: Runs. }",
+    ].join("\n"),
+    x_view: "      - { name: v, type: u8, doc: A value. }",
+  };
+  const compileText = (text: string) => {
+    const diagnostics: Diagnostic[] = [];
+    const image = parseSchemaFile(imageSchema, "schema/image.yaml", "image", diagnostics);
+    const file = parseSchemaFile(text, "adversarial.yaml", "adversarial", diagnostics);
+    compileFiles([image, file], diagnostics);
+    return diagnostics.map(formatDiagnostic);
+  };
+
+  it.each(FIELD_NAME_CLASHES)("%s that meet are a diagnostic at the declaration", (_, other, generated) => {
+    const problems = compileText(fieldNamesSchema(other, OTHER_FIELDS[other]!));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^adversarial\\.yaml:[1-9]\\d*:[1-9]\\d*: .*would be generated as ${generated}\\b`));
+    // The same declaration under a name that meets nothing compiles.
+    expect(compileText(fieldNamesSchema("unrelated", OTHER_FIELDS[other]!))).toEqual([]);
+  });
+
   it("every runtime name the emitters import is one no declaration may be generated as", () => {
     const imported = new Set<string>();
     for (const entry of readdirSync(join(root, "generator"), { recursive: true, encoding: "utf8" })) {
