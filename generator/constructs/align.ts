@@ -4,6 +4,7 @@ import type { Construct } from "./construct.js";
 /** Zero bytes up to the next multiple of the alignment, counted from the struct's start. */
 export const alignConstruct: Construct<AlignType> = {
   kind: "align",
+  takes: { reserved: true },
   padding: true,
   size: (t, _count, offset) => (offset === undefined ? undefined : (t.alignment - (offset % t.alignment)) % t.alignment),
   elementSize: () => undefined,

@@ -7,6 +7,8 @@ import type { Construct } from "./construct.js";
 /** An integer split into bit fields, read and written through its generated `unpackXAt` / `packXAt`. */
 export const bitsConstruct: Construct<BitsDecl> = {
   kind: "bits",
+  takes: { endian: true },
+  integerBase: (t) => t.base,
   elementSize: (t) => t.base.size,
   repeats: () => true,
   byteOrdered: (t) => t.base.size > 1,

@@ -5,6 +5,7 @@ import type { Construct } from "./construct.js";
 /** Raw bytes: one run sized by its count, or (with `bytes: N` and a count) an array of N-byte runs. */
 export const bytesConstruct: Construct<BytesType> = {
   kind: "bytes",
+  takes: { constant: "bytes", reserved: true },
   elementSize: (t) => t.elementSize ?? 1,
   repeats: (t) => t.elementSize !== undefined,
   byteOrdered: () => false,

@@ -27,6 +27,12 @@ export interface Construct<T extends FieldType = FieldType> {
   /** Zero bytes with no value (padding, alignment): the struct emitter checks and writes them as such. */
   readonly padding?: boolean;
 
+  // Checks beyond the meta-schema (the model reports a field that carries an option its type does not take).
+  /** The field options this type takes besides `count`; default: none. */
+  readonly takes?: FieldOptions;
+  /** The integer a value is held in (an int, an enum, flags, a bits word): `repr` applies when it is 64-bit. */
+  integerBase?(type: T): IntType;
+
   // TypeScript.
   /** The TypeScript type of one element. */
   tsType(m: ModuleEmitter, field: Field, type: T, struct: StructDecl): string;
@@ -76,6 +82,18 @@ export interface Construct<T extends FieldType = FieldType> {
   // Property tests.
   /** Random values of one element (of the whole field when it is not an array), as the codec takes them. */
   arbitrary<A>(field: Field, type: T, gen: ArbitraryKit<A>): A;
+}
+
+/** The field options a construct may take (see {@link Construct.takes}). */
+export interface FieldOptions {
+  /** `endian`: the value is a number whose bytes follow a byte order. */
+  readonly endian?: boolean;
+  /** `const`: a plain integer, or a byte list of the field's length. */
+  readonly constant?: "integer" | "bytes";
+  /** `reserved`: bytes that must be zero, or whose value is ignored. */
+  readonly reserved?: boolean;
+  /** `repr: typed_array`: an array held in one typed array. */
+  readonly typedArray?: boolean;
 }
 
 /**

@@ -20,6 +20,7 @@ function valueText(v: EnumValue): string {
 export const enumConstruct: Construct<EnumDecl> = {
   kind: "enum",
   ...integerAccess((t) => t.base),
+  takes: { endian: true },
   fallible: () => false,
   tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
   schemaJson: (t) => t.name,

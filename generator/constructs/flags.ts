@@ -8,6 +8,7 @@ import { integerAccess } from "./int.js";
 export const flagsConstruct: Construct<FlagsDecl> = {
   kind: "flags",
   ...integerAccess((t) => t.base),
+  takes: { endian: true },
   fallible: () => false,
   tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
   schemaJson: (t) => t.name,

@@ -6,6 +6,7 @@ import type { Construct } from "./construct.js";
 /** An IEEE 754 float (f32, f64). */
 export const floatConstruct: Construct<FloatType> = {
   kind: "float",
+  takes: { endian: true, typedArray: true },
   elementSize: (t) => t.size,
   repeats: () => true,
   byteOrdered: () => true,

@@ -7,8 +7,9 @@ import type { Construct } from "./construct.js";
  * The layout and code of a construct held in one integer, `base(type)` (an int, an enum, flags): one
  * runtime read or write of that integer, in the field's byte order.
  */
-export function integerAccess<T extends FieldType>(base: (t: T) => IntType): Pick<Construct<T>, "elementSize" | "repeats" | "byteOrdered" | "read" | "write" | "readAt" | "writeAt"> {
+export function integerAccess<T extends FieldType>(base: (t: T) => IntType): Pick<Construct<T>, "elementSize" | "repeats" | "byteOrdered" | "integerBase" | "read" | "write" | "readAt" | "writeAt"> {
   return {
+    integerBase: base,
     elementSize: (t) => base(t).size,
     repeats: () => true,
     byteOrdered: (t) => base(t).size > 1,
@@ -23,6 +24,7 @@ export function integerAccess<T extends FieldType>(base: (t: T) => IntType): Pic
 export const intConstruct: Construct<IntType> = {
   kind: "int",
   ...integerAccess((t) => t),
+  takes: { endian: true, constant: "integer", reserved: true, typedArray: true },
   // A u64 held as a number is range-checked on read.
   fallible: (t, field) => t.size === 8 && field.repr === "number",
   tsType: (_m, field, t) => intTsType(field, t),

@@ -4,6 +4,7 @@ import type { Construct } from "./construct.js";
 /** Explicit padding: zero bytes, checked on read unless the schema says `reserved: ignore`. */
 export const padConstruct: Construct<PadType> = {
   kind: "pad",
+  takes: { reserved: true },
   padding: true,
   elementSize: (t) => t.size,
   repeats: () => false,

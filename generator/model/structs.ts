@@ -216,9 +216,10 @@ export function buildStruct(
       continue;
     }
 
-    const isInt = type.kind === "int" || type.kind === "enum" || type.kind === "flags" || type.kind === "bits";
-    if (f.endian !== undefined && f.type !== undefined && !(isInt || type.kind === "float")) ctx.report(at("endian"), "endian applies to numbers only");
-    const intBase = type.kind === "int" ? type : type.kind === "enum" || type.kind === "flags" || type.kind === "bits" ? type.base : undefined;
+    const construct = constructOf(type);
+    const takes = construct.takes ?? {};
+    if (f.endian !== undefined && f.type !== undefined && takes.endian !== true) ctx.report(at("endian"), "endian applies to numbers only");
+    const intBase = construct.integerBase?.(type);
     const typedArray = f.repr === "typed_array";
     if (f.repr !== undefined && !typedArray && f.type !== undefined && intBase?.size !== 8) ctx.report(at("repr"), "repr applies to 64-bit integers only");
     if (type.kind === "struct" && type.needsSection) {
@@ -276,11 +277,11 @@ export function buildStruct(
     let constValue: Field["constValue"];
     if (f.const !== undefined) {
       if (Array.isArray(f.const)) {
-        if (type.kind !== "bytes" || count?.kind !== "fixed" || count.value !== f.const.length) {
+        if (takes.constant !== "bytes" || count?.kind !== "fixed" || count.value !== f.const.length) {
           ctx.report(at("const"), `a byte-list constant needs a "bytes: ${f.const.length}" field`);
         }
         constValue = f.const;
-      } else if (intBase !== undefined && type.kind === "int" && count === undefined) {
+      } else if (intBase !== undefined && takes.constant === "integer" && count === undefined) {
         const value = BigInt(f.const);
         const [min, max] = intRange(intBase);
         if (value < min || value > max) ctx.report(at("const"), `constant ${String(f.const)} does not fit ${intBase.name}`);
@@ -289,12 +290,12 @@ export function buildStruct(
     }
     const reserved = reservedMode(f.reserved);
     const valid = validValues(ctx, f, type, count, constValue, reserved, at);
-    if (reserved !== undefined && !(type.kind === "int" || type.kind === "bytes" || type.kind === "pad" || type.kind === "align")) {
+    if (reserved !== undefined && takes.reserved !== true) {
       ctx.report(at("reserved"), "reserved applies to integers, byte runs and padding");
     }
 
-    if (typedArray && (count === undefined || !(type.kind === "int" || type.kind === "float"))) {
-      const what = count === undefined ? "a single value" : type.kind === "int" || type.kind === "float" ? type.name : `an array of ${type.kind}${"name" in type ? ` ${type.name}` : ""}`;
+    if (typedArray && (count === undefined || takes.typedArray !== true)) {
+      const what = count === undefined ? "a single value" : takes.typedArray === true && "name" in type ? type.name : `an array of ${type.kind}${"name" in type ? ` ${type.name}` : ""}`;
       ctx.report(at("repr"), `repr: typed_array applies to arrays of u8…u64, i8…i64, f32 or f64 (a field with type and count); "${fieldName}" is ${what}`);
     } else if (typedArray && (constValue !== undefined || reserved !== undefined)) {
       ctx.report(at("repr"), "repr: typed_array does not combine with const or reserved");
@@ -304,7 +305,7 @@ export function buildStruct(
     const size = fieldSize(type, count === undefined ? 1 : count.kind === "fixed" ? count.value : undefined, offset);
     const endian: Endian = f.endian ?? fileEndian ?? "context";
     const repr = f.repr === "number" ? "number" : "bigint";
-    const padding = constructOf(type).padding === true;
+    const padding = construct.padding === true;
     // A field a later one fills in (a count, a switch's selector or size) is computed by the encoder.
     const computed = filled.has(fieldName);
     const hidden = padding || constValue !== undefined || reserved !== undefined || computed;
@@ -321,7 +322,7 @@ export function buildStruct(
       reserved: fieldReserved,
       valid,
       repr,
-      typedArray: typedArray && count !== undefined && (type.kind === "int" || type.kind === "float"),
+      typedArray: typedArray && count !== undefined && takes.typedArray === true,
       offset,
       size,
       computed,
