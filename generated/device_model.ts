@@ -4,6 +4,7 @@
 import {
   type ByteReader,
   type ByteWriter,
+  enumNames,
   NOT_AN_ARRAY,
   type SectionCodec,
   type SectionDecoder,
@@ -14,19 +15,11 @@ import type { ImageHeader } from "./image.js";
 /** Which device model a section belongs to: the emulator id of libxl's emulator records (tools/libs/light/libxl_sr_stream_format.h). Values 3 and above are reserved for future device models. */
 export const DeviceModelId = { unknown: 0x0, qemu_traditional: 0x1, qemu_upstream: 0x2 } as const;
 
-/**
- * Which device model a section belongs to: the emulator id of libxl's emulator records (tools/libs/light/libxl_sr_stream_format.h). Values 3 and above are reserved for future device models.
- *
- * Open: a value without a name decodes as a plain number and survives a round trip.
- */
+/** A value of {@link DeviceModelId}, named or not: the enum is open, so a value without a name decodes as a plain number and survives a round trip. */
 export type DeviceModelId = (typeof DeviceModelId)[keyof typeof DeviceModelId] | (number & {});
 
 /** The schema name of each device_model_id value. */
-export const DeviceModelIdNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<number, string>([
-  [0x0, "unknown"],
-  [0x1, "qemu_traditional"],
-  [0x2, "qemu_upstream"],
-]);
+export const DeviceModelIdNames: ReadonlyMap<number, string> = /* @__PURE__ */ enumNames<number>(DeviceModelId);
 
 /** One device model's saved state, exactly as the device model wrote it (for QEMU, the output of its xen-save-devices-state command: QEMU's savevm format, starting with the magic "QEVM" and the format version 3, big-endian, without configuration section or section footers). The restorer hands it back to the same kind of device model unchanged. */
 export interface DeviceModelState {

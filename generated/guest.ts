@@ -6,6 +6,7 @@ import {
   type ByteWriter,
   decodeEntries,
   encodeFixedEntries,
+  enumNames,
   expectEntrySize,
   NOT_AN_ARRAY,
   type SectionCodec,
@@ -53,28 +54,11 @@ export const PageType = {
   invalid: 0xf,
 } as const;
 
-/**
- * What a guest page holds, from the hypervisor's page-type tracking (XEN_DOMCTL_PFINFO_*, shifted down into bits 3-0). Page-table pages matter to PV guests, whose page tables hold machine frame numbers that the restorer rewrites. Which pages carry contents is fixed for every value, named or not: broken, allocate_only and invalid carry none, every other type (5-8 included, which this version does not name) carries one page of 4096 bytes. So a reader of this version sizes a page_data body written with a type a later version adds, keeps the type, and passes the page on.
- *
- * Open: a value without a name decodes as a plain number and survives a round trip.
- */
+/** A value of {@link PageType}, named or not: the enum is open, so a value without a name decodes as a plain number and survives a round trip. */
 export type PageType = (typeof PageType)[keyof typeof PageType] | (number & {});
 
 /** The schema name of each page_type value. */
-export const PageTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<number, string>([
-  [0x0, "normal"],
-  [0x1, "l1_table"],
-  [0x2, "l2_table"],
-  [0x3, "l3_table"],
-  [0x4, "l4_table"],
-  [0x9, "l1_table_pinned"],
-  [0xa, "l2_table_pinned"],
-  [0xb, "l3_table_pinned"],
-  [0xc, "l4_table_pinned"],
-  [0xd, "broken"],
-  [0xe, "allocate_only"],
-  [0xf, "invalid"],
-]);
+export const PageTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ enumNames<number>(PageType);
 
 /** One page-frame word of a page_data section, as in Xen's migration stream. */
 export interface PfnWord {

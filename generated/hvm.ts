@@ -6,6 +6,7 @@ import {
   type ByteWriter,
   decodeEntries,
   encodeFixedEntries,
+  enumNames,
   NOT_AN_ARRAY,
   type SectionCodec,
   type SectionDecoder,
@@ -391,33 +392,11 @@ export const HvmParamIndex = {
   mca_cap: 0x26n,
 } as const;
 
-/**
- * The HVM parameters a saver sends (HVM_PARAM_* from public/hvm/params.h); others keep their number.
- *
- * Open: a value without a name decodes as a plain bigint and survives a round trip.
- */
+/** A value of {@link HvmParamIndex}, named or not: the enum is open, so a value without a name decodes as a plain bigint and survives a round trip. */
 export type HvmParamIndex = (typeof HvmParamIndex)[keyof typeof HvmParamIndex] | (bigint & {});
 
 /** The schema name of each hvm_param_index value. */
-export const HvmParamIndexNames: ReadonlyMap<bigint, string> = /* @__PURE__ */ new Map<bigint, string>([
-  [0x1n, "store_pfn"],
-  [0x5n, "ioreq_pfn"],
-  [0x6n, "bufioreq_pfn"],
-  [0x9n, "viridian"],
-  [0xcn, "ident_pt"],
-  [0xfn, "vm86_tss"],
-  [0x11n, "console_pfn"],
-  [0x13n, "acpi_ioports_location"],
-  [0x1bn, "paging_ring_pfn"],
-  [0x1cn, "monitor_ring_pfn"],
-  [0x1dn, "sharing_ring_pfn"],
-  [0x20n, "ioreq_server_pfn"],
-  [0x21n, "nr_ioreq_server_pages"],
-  [0x22n, "vm_generation_id_addr"],
-  [0x24n, "x87_fip_width"],
-  [0x25n, "vm86_tss_sized"],
-  [0x26n, "mca_cap"],
-]);
+export const HvmParamIndexNames: ReadonlyMap<bigint, string> = /* @__PURE__ */ enumNames<bigint>(HvmParamIndex);
 
 /** One HVM parameter. */
 export interface HvmParam {

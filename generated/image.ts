@@ -4,6 +4,7 @@
 import {
   type ByteReader,
   type ByteWriter,
+  enumNames,
   NOT_AN_ARRAY,
   readUuidAt,
   type SectionCodec,
@@ -15,69 +16,38 @@ import {
 /** The byte order of every integer in the image whose schema does not pin one (like ELF's EI_DATA). A reader that does not know the value cannot read a single integer of the image, so the enum is closed. */
 export const ByteOrder = { little: 0x1, big: 0x2 } as const;
 
-/**
- * The byte order of every integer in the image whose schema does not pin one (like ELF's EI_DATA). A reader that does not know the value cannot read a single integer of the image, so the enum is closed.
- *
- * Open: a value without a name decodes as a plain number and survives a round trip.
- */
+/** A value of {@link ByteOrder}. The enum is closed: readers reject a value without a name, and writers refuse one. */
 export type ByteOrder = (typeof ByteOrder)[keyof typeof ByteOrder] | (number & {});
 
 /** The schema name of each byte_order value. */
-export const ByteOrderNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<number, string>([
-  [0x1, "little"],
-  [0x2, "big"],
-]);
+export const ByteOrderNames: ReadonlyMap<number, string> = /* @__PURE__ */ enumNames<number>(ByteOrder);
 
 /** What the image is for; it decides which sections are required (see the image-type rules). Closed: a reader cannot check an image whose type it does not know against any rule. */
 export const ImageType = { save: 0x1, core: 0x2, migration: 0x3 } as const;
 
-/**
- * What the image is for; it decides which sections are required (see the image-type rules). Closed: a reader cannot check an image whose type it does not know against any rule.
- *
- * Open: a value without a name decodes as a plain number and survives a round trip.
- */
+/** A value of {@link ImageType}. The enum is closed: readers reject a value without a name, and writers refuse one. */
 export type ImageType = (typeof ImageType)[keyof typeof ImageType] | (number & {});
 
 /** The schema name of each image_type value. */
-export const ImageTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<number, string>([
-  [0x1, "save"],
-  [0x2, "core"],
-  [0x3, "migration"],
-]);
+export const ImageTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ enumNames<number>(ImageType);
 
 /** How the guest is virtualised; one image format serves both. Closed, as it selects layouts and rules. Every ARM guest is an hvm guest here, as Xen on ARM creates every domain as an HVM domain. */
 export const GuestType = { pv: 0x1, hvm: 0x2 } as const;
 
-/**
- * How the guest is virtualised; one image format serves both. Closed, as it selects layouts and rules. Every ARM guest is an hvm guest here, as Xen on ARM creates every domain as an HVM domain.
- *
- * Open: a value without a name decodes as a plain number and survives a round trip.
- */
+/** A value of {@link GuestType}. The enum is closed: readers reject a value without a name, and writers refuse one. */
 export type GuestType = (typeof GuestType)[keyof typeof GuestType] | (number & {});
 
 /** The schema name of each guest_type value. */
-export const GuestTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<number, string>([
-  [0x1, "pv"],
-  [0x2, "hvm"],
-]);
+export const GuestTypeNames: ReadonlyMap<number, string> = /* @__PURE__ */ enumNames<number>(GuestType);
 
 /** The guest's architecture; it selects the layout of architecture-specific sections, so it is closed. x86_32 is a 32-bit PV guest only: Xen saves and dumps every x86 HVM guest's state in the 64-bit layouts, whatever mode the guest runs in, so an x86 HVM guest is x86_64 here. */
 export const Arch = { x86_32: 0x1, x86_64: 0x2, arm32: 0x3, arm64: 0x4 } as const;
 
-/**
- * The guest's architecture; it selects the layout of architecture-specific sections, so it is closed. x86_32 is a 32-bit PV guest only: Xen saves and dumps every x86 HVM guest's state in the 64-bit layouts, whatever mode the guest runs in, so an x86 HVM guest is x86_64 here.
- *
- * Open: a value without a name decodes as a plain number and survives a round trip.
- */
+/** A value of {@link Arch}. The enum is closed: readers reject a value without a name, and writers refuse one. */
 export type Arch = (typeof Arch)[keyof typeof Arch] | (number & {});
 
 /** The schema name of each arch value. */
-export const ArchNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<number, string>([
-  [0x1, "x86_32"],
-  [0x2, "x86_64"],
-  [0x3, "arm32"],
-  [0x4, "arm64"],
-]);
+export const ArchNames: ReadonlyMap<number, string> = /* @__PURE__ */ enumNames<number>(Arch);
 
 /** The image header, at offset 0. It carries no dynamic values (no CPU frequency): only what identifies the image and the guest, and where the section table is. Later versions may append fields; readers use header_size and ignore what they do not know. */
 export interface ImageHeader {

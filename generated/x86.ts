@@ -6,6 +6,7 @@ import {
   type ByteWriter,
   decodeEntries,
   encodeFixedEntries,
+  enumNames,
   NOT_AN_ARRAY,
   type SectionCodec,
   type SectionDecoder,
@@ -242,20 +243,11 @@ export function viewMsrEntry(r: ByteReader, o: number = r.take(MSR_ENTRY_SIZE)):
 /** How the guest's time-stamp counter is provided (XEN_CPUID_TSC_MODE_*). */
 export const TscMode = { default: 0x0, always_emulate: 0x1, never_emulate: 0x2, pvrdtscp: 0x3 } as const;
 
-/**
- * How the guest's time-stamp counter is provided (XEN_CPUID_TSC_MODE_*).
- *
- * Open: a value without a name decodes as a plain number and survives a round trip.
- */
+/** A value of {@link TscMode}, named or not: the enum is open, so a value without a name decodes as a plain number and survives a round trip. */
 export type TscMode = (typeof TscMode)[keyof typeof TscMode] | (number & {});
 
 /** The schema name of each tsc_mode value. */
-export const TscModeNames: ReadonlyMap<number, string> = /* @__PURE__ */ new Map<number, string>([
-  [0x0, "default"],
-  [0x1, "always_emulate"],
-  [0x2, "never_emulate"],
-  [0x3, "pvrdtscp"],
-]);
+export const TscModeNames: ReadonlyMap<number, string> = /* @__PURE__ */ enumNames<number>(TscMode);
 
 /** The decoded body of a cpuid section. */
 export type CpuidBody = CpuidLeaf[];

@@ -22,6 +22,7 @@ export * from "./rules.js";
 export * from "./json-shape.js";
 export * from "./typed-arrays.js";
 export * from "./uuid.js";
+export * from "./enum-names.js";
 export * from "./section-table.js";
 export * from "./entry-rules.js";
 export { Schema } from "./reflect/schema.js";

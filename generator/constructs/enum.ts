@@ -36,7 +36,7 @@ export const enumConstruct: Construct<EnumDecl> = {
   },
 };
 
-/** Emits an open enum: a const object of the named values, a type, and a name lookup. */
+/** Emits an enum: a const object of the named values, a type, and a name lookup. */
 export function emitEnum(m: ModuleEmitter, decl: EnumDecl): void {
   const name = pascal(decl.name);
   const entries = decl.values.map((v) => `${str(v.name)}: ${literal(v.value)}`);
@@ -44,9 +44,10 @@ export function emitEnum(m: ModuleEmitter, decl: EnumDecl): void {
   const valueType = decl.base.size === 8 ? "bigint" : "number";
   m.file.typeAlias(
     name,
-    `${decl.doc}\n\nOpen: a value without a name decodes as a plain ${valueType} and survives a round trip.`,
+    decl.closed
+      ? `A value of {@link ${name}}. The enum is closed: readers reject a value without a name, and writers refuse one.`
+      : `A value of {@link ${name}}, named or not: the enum is open, so a value without a name decodes as a plain ${valueType} and survives a round trip.`,
     `(typeof ${name})[keyof typeof ${name}] | (${valueType} & {})`,
   );
-  const names = decl.values.map((v) => `[${literal(v.value)}, ${str(v.name)}]`);
-  m.file.constant(`${name}Names`, `The schema name of each ${decl.name} value.`, `/* @__PURE__ */ new Map<${valueType}, string>([${names.join(", ")}])`, `ReadonlyMap<${valueType}, string>`);
+  m.file.constant(`${name}Names`, `The schema name of each ${decl.name} value.`, `/* @__PURE__ */ ${m.runtime("enumNames")}<${valueType}>(${name})`, `ReadonlyMap<${valueType}, string>`);
 }

@@ -30,7 +30,7 @@ export const SHADOWED_GLOBALS = new Set([
 export const RUNTIME_IMPORTS = new Set([
   "ByteReader", "ByteWriter", "ContainerFormat", "ContainerImage", "DecodingFormat", "HeaderInit", "ImageRuleData",
   "RuleViolation", "SectionCodec", "SectionContext", "SectionDecoder", "UnknownSection",
-  "decodeContainer", "decodeEntries", "encodeContainer", "encodeEntries", "encodeFixedEntries", "expectEntrySize",
+  "decodeContainer", "decodeEntries", "encodeContainer", "encodeEntries", "encodeFixedEntries", "enumNames", "expectEntrySize",
   "readUuidAt", "utf8Length", "verifySections", "withEncoder", "writeUuidAt", "NOT_AN_ARRAY",
 ]);
 
