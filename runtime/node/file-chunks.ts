@@ -3,7 +3,8 @@
  * at a time, each into a buffer of its own. A consumer that passes the bytes on and knows when it is
  * done with them (a conversion writing them to a file) can hand the buffers back for later reads
  * ({@link FileChunks.reuseBuffers}): a `ReadStream` allocates a fresh buffer per read, and those
- * allocations, their page faults and their garbage cost a stream → seekable conversion ~15 % of its CPU.
+ * allocations, their page faults and their garbage cost a stream → seekable conversion about a fifth of
+ * its CPU.
  */
 import { open } from "node:fs/promises";
 import type { FileHandleLike } from "./file-reader.js";
