@@ -14,6 +14,7 @@ export {
   writeFileAtomic,
   type AtomicFileOptions,
 } from "./runtime/node/atomic-file.js";
+export { FileChunks, type FileChunksOptions } from "./runtime/node/file-chunks.js";
 export { fileSource, openImageFile, type FileHandleLike } from "./runtime/node/file-reader.js";
 export { ImageWriter, writeImageFile, type ImageWriterOptions } from "./runtime/node/file-writer.js";
 export { imageFileToStream, streamToImageFile, type ConversionSummary, type StreamToImageOptions } from "./runtime/node/convert.js";

@@ -8,6 +8,9 @@
  *                              [--receivers 8] [--receive-mib 256] [--receive-nosync] [--receive-only] [--tsx]
  *     npm run bench:streams
  *
+ * Stream → seekable reads the stream file through `FileChunks` (its read buffers reused once written),
+ * and again through a file `Readable` (a fresh buffer per read, like a socket).
+ *
  * `--paths` runs the checksumming jobs once per CRC32C kernel in every round: `native` (the optional
  * dependency, when it loads) and `js` (children started with XENIMAGE_CRC=js). `--receivers N` adds
  * the concurrent receiver: N migrations of a `--receive-mib` guest sent at once over loopback
@@ -32,7 +35,7 @@ import { imageFormat, type ImageHeader, type KnownSection } from "../generated/i
 import { PageIndex } from "../image/page-index.js";
 import { connect } from "node:net";
 import { crc32c, crc32cKernel, decodeStream, writeStream } from "../runtime/index.js";
-import { imageFileToStream, MigrationReceiver, openImageFile, streamToImageFile } from "../runtime/node/index.js";
+import { FileChunks, imageFileToStream, MigrationReceiver, openImageFile, streamToImageFile } from "../runtime/node/index.js";
 import { syntheticGuestStream } from "../synthetic/stream.js";
 
 const MIB = 1024 * 1024;
@@ -124,8 +127,10 @@ async function decode(src: string): Promise<{ bytes: number; note: string }> {
   return { bytes: stream.offset, note: `${sections} sections, ${pages} pages` };
 }
 
-async function toSeekable(src: string, dst: string, sync: boolean): Promise<number> {
-  const summary = await streamToImageFile(imageFormat, createReadStream(src, { highWaterMark: CHUNK }), dst, { sync });
+/** Stream → seekable from the file itself (reads into reused buffers), or from a file Readable (a fresh buffer per read, like a socket). */
+async function toSeekable(src: string, dst: string, sync: boolean, from: "file" | "readable"): Promise<number> {
+  const source = from === "file" ? await FileChunks.open(src, { chunkSize: CHUNK }) : createReadStream(src, { highWaterMark: CHUNK });
+  const summary = await streamToImageFile(imageFormat, source, dst, { sync });
   return summary.streamBytes;
 }
 
@@ -233,7 +238,10 @@ async function runJob(job: string, args: string[]): Promise<JobResult> {
       ({ bytes, note } = await decode(a));
       break;
     case "to-seekable":
-      bytes = await toSeekable(a, b, c === "sync");
+      bytes = await toSeekable(a, b, c === "sync", "file");
+      break;
+    case "to-seekable-readable":
+      bytes = await toSeekable(a, b, c === "sync", "readable");
       break;
     case "to-stream":
       bytes = await toStream(a, b);
@@ -365,6 +373,8 @@ async function main(): Promise<void> {
           add(named(await child("decode", [f("guest.stream")], path), on("stream decode", path)));
           add(named(await child("to-seekable", [f("guest.stream"), f("guest.img"), "nosync"], path), on("stream → seekable", path)));
           await rm(f("guest.img"));
+          add(named(await child("to-seekable-readable", [f("guest.stream"), f("guest.img"), "nosync"], path), on("stream → seekable, from a Readable", path)));
+          await rm(f("guest.img"));
           baseline(named(await child("copy-loop", [f("guest.stream"), f("copy"), "sync"]), "raw copy loop (fsync)"), path);
           await rm(f("copy"));
           baseline(named(await child("copy-pipe", [f("guest.stream"), f("copy"), "sync"]), "raw copy pipe (fsync)"), path);
@@ -462,6 +472,7 @@ async function main(): Promise<void> {
         row(`stream decode${k} / raw copy without fsync`, on("stream decode", path), unsynced, path);
         row(`stream → seekable (fsync)${k} / raw copy with fsync`, on("stream → seekable (fsync)", path), synced, path);
         row(`stream → seekable (no fsync)${k} / raw copy without fsync`, on("stream → seekable", path), unsynced, path);
+        row(`stream → seekable from a Readable (no fsync)${k} / raw copy without fsync`, on("stream → seekable, from a Readable", path), unsynced, path);
         row(`seekable → stream (fsync)${k} / raw copy with fsync`, on("seekable → stream (fsync)", path), synced, path);
         row(`stream encode (fsync)${k} / raw copy with fsync`, on("encode (fsync)", path), synced, path);
       }

@@ -1,5 +1,6 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { joinParts, STREAMED } from "../runtime/index.js";
+import { FileChunks } from "../runtime/node/index.js";
 import type { Io } from "./io.js";
 
 /** How many bytes tell a xenimage image's layout (its header). */
@@ -36,17 +37,6 @@ export interface PeekedInput {
   close(): Promise<void>;
 }
 
-async function* fileChunks(handle: FileHandle, chunkSize = 1 << 20): AsyncIterable<Uint8Array> {
-  let position = 0;
-  for (;;) {
-    const buffer = new Uint8Array(chunkSize);
-    const { bytesRead } = await handle.read(buffer, 0, chunkSize, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buffer.subarray(0, bytesRead);
-  }
-}
-
 /** Opens `file` (or standard input for `-`) and reads its first `want` bytes. */
 export async function peekInput(file: string, io: Io, want: number): Promise<PeekedInput> {
   if (file !== "-") {
@@ -63,7 +53,7 @@ export async function peekInput(file: string, io: Io, want: number): Promise<Pee
     }
     const head = new Uint8Array(Math.min(want, stat.size));
     await handle.read(head, 0, head.length, 0);
-    return { head, size: stat.size, handle, chunks: () => fileChunks(handle), close: () => handle.close() };
+    return { head, size: stat.size, handle, chunks: () => FileChunks.of(handle), close: () => handle.close() };
   }
   const iterator = io.stdin[Symbol.asyncIterator]();
   const taken: Uint8Array[] = [];

@@ -14,6 +14,7 @@ import { EncodedHeader } from "../layout.js";
 import { decodeStream, type BodyHandler, type StreamDecoderOptions } from "../stream-decoder.js";
 import type { StreamEncoderOptions } from "../stream-encoder.js";
 import { toByteSink, type ByteSink, type ByteSource, type ByteTarget } from "../stream-io.js";
+import { FileChunks } from "./file-chunks.js";
 import { openImageFile } from "./file-reader.js";
 import { ImageWriter, type ImageWriterOptions, type RawBodyWriter } from "./file-writer.js";
 
@@ -46,7 +47,8 @@ export interface ConversionSummary<H> {
  * and the file renamed into place. If the stream is cut off or corrupt, the error names the last
  * complete section and the offset, and nothing appears under `path`. `path` may be a function of the
  * stream's header (a receiver names files after the guest), called once the header has arrived.
- * Bodies go from the source's chunks to the file as they are, never joined or copied.
+ * Bodies go from the source's chunks to the file as they are, never joined or copied; a
+ * {@link FileChunks} source gets its buffers back for later reads once their bytes are written.
  */
 export async function streamToImageFile<H extends ContainerHeader>(
   format: ContainerFormat<H>,
@@ -118,7 +120,9 @@ async function copyStream<H extends ContainerHeader>(
   options: StreamToImageOptions<H>,
   done: (writer: ImageWriter<H>) => Promise<void>,
 ): Promise<ConversionSummary<H>> {
+  const release = source instanceof FileChunks ? source.reuseBuffers() : undefined;
   const stream = await decodeStream<H>(format, source, options);
+  const returns = release === undefined ? undefined : new BufferReturns(release, () => stream.offset);
   let writer: ImageWriter<H> | undefined;
   try {
     checkConvertible(format, stream.header);
@@ -138,10 +142,11 @@ async function copyStream<H extends ContainerHeader>(
     const sink = writer;
     const handler: BodyHandler = {
       begin: async (entry) => void (body = await sink.beginRaw(rawEntry(entry))),
-      part: (bytes) => body!.write(bytes),
+      part: (bytes) => body!.write(bytes, returns?.handOver()),
     };
     for await (const _ of stream.rawSections(handler)) {
       body!.end();
+      returns?.sectionDone();
       options.onProgress?.({ sections: writer.sectionCount, streamBytes: stream.offset });
     }
     await done(writer);
@@ -150,6 +155,38 @@ async function copyStream<H extends ContainerHeader>(
     await writer?.abort();
     await stream.cancel();
     throw e;
+  }
+}
+
+/**
+ * Gives a {@link FileChunks} source's buffers back as soon as nothing holds a view of them: the only
+ * views kept past a decoder step are the body pieces in the write queue, and the queue writes them in
+ * order. So everything before the oldest piece not yet written is free; with none in flight,
+ * everything the decoder has consumed.
+ */
+class BufferReturns {
+  private inFlight = 0;
+
+  constructor(
+    private readonly release: (offset: number) => void,
+    /** The stream offset of the next byte the decoder will consume. */
+    private readonly consumed: () => number,
+  ) {}
+
+  /** A piece ending at the current offset goes to the write queue; returns its `written` callback. */
+  handOver(): () => void {
+    this.inFlight++;
+    const end = this.consumed();
+    return () => {
+      // Writes complete in order: the pieces still in flight all start at or after `end`.
+      this.inFlight--;
+      this.release(this.inFlight > 0 ? end : this.consumed());
+    };
+  }
+
+  /** A section is through: with nothing in flight, bytes read for entries and padding are free too. */
+  sectionDone(): void {
+    if (this.inFlight === 0) this.release(this.consumed());
   }
 }
 

@@ -40,8 +40,11 @@ export interface ImageWriterOptions {
 
 /** A section body being written piece by piece: see {@link ImageWriter.beginRaw}. */
 export interface RawBodyWriter {
-  /** Queues the next piece; resolves when the writer can take more. */
-  write(part: Uint8Array): Promise<void>;
+  /**
+   * Queues the next piece; resolves when the writer can take more. `written` is called once the piece
+   * is in the file, after which the writer holds no reference to it (see {@link WriteQueue.write}).
+   */
+  write(part: Uint8Array, written?: () => void): Promise<void>;
   /** Checks that the pieces added up to the entry's size. */
   end(): void;
 }
@@ -176,7 +179,8 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
    * Starts a section whose body arrives in pieces (a converter passing a stream on as it comes): the
    * entry is laid out now, each {@link RawBodyWriter.write} queues the next piece at its place in the
    * file, {@link RawBodyWriter.end} checks that the body has the entry's size. Nothing is held beyond
-   * the write queue, whatever the body's size. The pieces must stay unchanged until `finish` resolves.
+   * the write queue, whatever the body's size. Each piece must stay unchanged until it is written (its
+   * `written` callback) or `finish` resolves.
    */
   async beginRaw(entry: RawEntry): Promise<RawBodyWriter> {
     this.check();
@@ -197,13 +201,13 @@ export class ImageWriter<H extends ContainerHeader, S extends KnownSectionBase =
     let at = offset;
     const end = offset + size;
     return {
-      write: async (part) => {
+      write: async (part, written) => {
         this.check();
         try {
           if (at + part.length > end) throw new EncodeError("invalid-value", `the body is longer than its entry's ${size} bytes`, { offset: at, section: label, path: "size" });
           const position = at;
           at += part.length;
-          await this.queue.write(part, position);
+          await this.queue.write(part, position, written);
         } catch (e) {
           await this.abort();
           throw e;

@@ -4,6 +4,7 @@
  * encoder and decoder included, is in `runtime/index.ts` and runs in browsers too.
  */
 export * from "./atomic-file.js";
+export * from "./file-chunks.js";
 export * from "./file-reader.js";
 export * from "./file-writer.js";
 export * from "./convert.js";

@@ -27,7 +27,7 @@ const MAX_BATCH = 8 * 1024 * 1024;
  * on the disk.
  */
 export class WriteQueue {
-  private readonly queue: { readonly bytes: Uint8Array; readonly position: number }[] = [];
+  private readonly queue: { readonly bytes: Uint8Array; readonly position: number; readonly written: (() => void) | undefined }[] = [];
   private pendingBytes = 0;
   private failure: unknown;
   /** The loop issuing the queued writes, while there are any. */
@@ -45,11 +45,18 @@ export class WriteQueue {
     private readonly flushEvery: number,
   ) {}
 
-  /** Queues a write of `bytes` at `position`; waits while too many bytes are waiting. */
-  async write(bytes: Uint8Array, position: number): Promise<void> {
+  /**
+   * Queues a write of `bytes` at `position`; waits while too many bytes are waiting. `written` is
+   * called once the bytes are in the file (never after a failure): from then on the queue holds no
+   * reference to them, and their buffer may be reused.
+   */
+  async write(bytes: Uint8Array, position: number, written?: () => void): Promise<void> {
     this.check();
-    if (bytes.length === 0) return;
-    this.queue.push({ bytes, position });
+    if (bytes.length === 0) {
+      written?.();
+      return;
+    }
+    this.queue.push({ bytes, position, written });
     this.pendingBytes += bytes.length;
     this.pumping ??= this.pump();
     while (this.pendingBytes > this.maxPendingBytes && this.failure === undefined) {
@@ -68,9 +75,10 @@ export class WriteQueue {
         end += this.queue[count]!.bytes.length;
         count++;
       }
-      const batch = this.queue.splice(0, count).map((w) => w.bytes);
+      const batch = this.queue.splice(0, count);
       try {
-        await (batch.length === 1 ? this.file.write(batch[0]!, first.position) : this.file.writev(batch, first.position));
+        await (batch.length === 1 ? this.file.write(first.bytes, first.position) : this.file.writev(batch.map((w) => w.bytes), first.position));
+        for (const w of batch) w.written?.();
       } catch (e) {
         this.failure ??= e;
       }

@@ -95,4 +95,28 @@ describe("WriteQueue", () => {
     await expect(queue.write(pattern(10, 2), 10)).rejects.toThrow(/no space/);
     expect(file.calls).toEqual([]);
   });
+  it("says when each write is in the file, in order, and never for a write that failed", async () => {
+    const file = new FakeFile();
+    const queue = new WriteQueue(file, 1 << 20, 0);
+    const written: number[] = [];
+    file.hold();
+    await queue.write(pattern(100, 1), 0, () => written.push(0));
+    await queue.write(pattern(100, 2), 100, () => written.push(100));
+    await queue.write(pattern(100, 3), 200, () => written.push(200));
+    await new Promise((r) => setTimeout(r, 10));
+    // Queued, not yet written: the caller must not reuse the buffers.
+    expect(written).toEqual([]);
+    file.release();
+    await queue.drain();
+    expect(written).toEqual([0, 100, 200]);
+    expect(file.calls.map((c) => c.kind)).toEqual(["write", "writev"]);
+
+    const failing = new FakeFile();
+    const failed = new WriteQueue(failing, 1 << 20, 0);
+    failing.failWith = Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    let called = false;
+    await failed.write(pattern(10, 1), 0, () => (called = true));
+    await expect(failed.drain()).rejects.toThrow(/no space/);
+    expect(called).toBe(false);
+  });
 });

@@ -91,7 +91,7 @@ const NODE = [
   "MigrationReceiver",
   "MigrationResult",
   "ReceiverClosedError",
-  "ReceiverOptions", "FileHandleLike", "ImageWriter", "ImageWriterOptions", "StreamToImageOptions", "fileSource", "imageFileToStream", "openImageFile", "streamToImageFile", "writeImageFile"];
+  "ReceiverOptions", "FileChunks", "FileChunksOptions", "FileHandleLike", "ImageWriter", "ImageWriterOptions", "StreamToImageOptions", "fileSource", "imageFileToStream", "openImageFile", "streamToImageFile", "writeImageFile"];
 
 const INTEROP = [
   "DETECT_BYTES",
