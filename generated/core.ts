@@ -55,20 +55,10 @@ export function decodeXenCompileInfo(r: ByteReader): XenCompileInfo {
 
 /** Writes one xen_compile_info at a reserved position (`w.reserve(XEN_COMPILE_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeXenCompileInfoAt(w: ByteWriter, o: number, v: XenCompileInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "compiler";
-    w.stringAt(o, v.compiler, 64, false);
-    at = "compile_by";
-    w.stringAt(o + 64, v.compileBy, 16, false);
-    at = "compile_domain";
-    w.stringAt(o + 80, v.compileDomain, 32, false);
-    at = "compile_date";
-    w.stringAt(o + 112, v.compileDate, 32, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.stringAt(o, v.compiler, 64, false, "compiler");
+  w.stringAt(o + 64, v.compileBy, 16, false, "compile_by");
+  w.stringAt(o + 80, v.compileDomain, 32, false, "compile_domain");
+  w.stringAt(o + 112, v.compileDate, 32, false, "compile_date");
 }
 
 /** Writes one xen_compile_info; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -195,28 +185,14 @@ export function decodeXenVersionInfo(r: ByteReader): XenVersionInfo {
 
 /** Writes one xen_version_info at a reserved position (`w.reserve(XEN_VERSION_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeXenVersionInfoAt(w: ByteWriter, o: number, v: XenVersionInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "major_version";
-    w.u64At(o, v.majorVersion, true);
-    at = "minor_version";
-    w.u64At(o + 8, v.minorVersion, true);
-    at = "extra_version";
-    w.stringAt(o + 16, v.extraVersion, 16, false);
-    at = "compile_info";
-    encodeXenCompileInfoAt(w, o + 32, v.compileInfo);
-    at = "capabilities";
-    w.stringAt(o + 176, v.capabilities, 1024, false);
-    at = "changeset";
-    w.stringAt(o + 1200, v.changeset, 64, false);
-    at = "virt_start";
-    w.u64At(o + 1264, v.virtStart, true);
-    at = "pagesize";
-    w.u64At(o + 1272, v.pagesize, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.majorVersion, true, "major_version");
+  w.u64At(o + 8, v.minorVersion, true, "minor_version");
+  w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
+  w.nestedAt(encodeXenCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
+  w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
+  w.u64At(o + 1264, v.virtStart, true, "virt_start");
+  w.u64At(o + 1272, v.pagesize, true, "pagesize");
 }
 
 /** Writes one xen_version_info; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -324,16 +300,8 @@ export function decodePfnGmfn(r: ByteReader): PfnGmfn {
 
 /** Writes one pfn_gmfn at a reserved position (`w.reserve(PFN_GMFN_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodePfnGmfnAt(w: ByteWriter, o: number, v: PfnGmfn): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, true);
-    at = "gmfn";
-    w.u64At(o + 8, v.gmfn, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, true, "pfn");
+  w.u64At(o + 8, v.gmfn, true, "gmfn");
 }
 
 /** Writes one pfn_gmfn; a value out of range or of the wrong length is an EncodeError naming the field. */

@@ -92,12 +92,19 @@ export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littl
   return { type: (hi >>> 28) & 0xf, pfn: (hi & 0xfffff) * 0x100000000 + lo };
 }
 
-/** Writes pfn_word fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
-export function packPfnWordAt(w: ByteWriter, at: number, v: PfnWord, le: boolean = w.littleEndian): void {
+/** Writes pfn_word fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
+export function packPfnWordAt(
+  w: ByteWriter,
+  at: number,
+  v: PfnWord,
+  le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
+): void {
   let lo = 0;
   let hi = 0;
-  hi += w.bits32(v.type, 4, at) * 0x10000000;
-  const pfnValue = w.bits32(v.pfn, 52, at);
+  hi += w.bits32(v.type, 4, at, name, index) * 0x10000000;
+  const pfnValue = w.bits32(v.pfn, 52, at, name, index);
   lo += (pfnValue % 0x100000000) * 0x1;
   hi += Math.floor(pfnValue / 0x100000000);
   w.halvesAt(at, lo, hi, le);
@@ -134,26 +141,12 @@ export function decodePfnEntry(r: ByteReader): PfnEntry {
 
 /** @internal {@link encodePfnEntryAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodePfnEntryLeAt(w: ByteWriter, o: number, v: PfnEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, true, "pfn");
 }
 
 /** @internal {@link encodePfnEntryAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodePfnEntryBeAt(w: ByteWriter, o: number, v: PfnEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, false, "pfn");
 }
 
 /** Writes one pfn_entry at a reserved position (`w.reserve(PFN_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -323,46 +316,22 @@ export function decodeExtendedInfo(r: ByteReader): ExtendedInfo {
 
 /** @internal {@link encodeExtendedInfoAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeExtendedInfoLeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "guest_width";
-    w.u8At(o, v.guestWidth);
-    at = "pt_levels";
-    w.u8At(o + 1, v.ptLevels);
-    at = "flags";
-    w.u16At(o + 2, v.flags, true);
-    at = "vcpu_context_size";
-    w.u32At(o + 4, v.vcpuContextSize, true);
-    at = "xsave_size";
-    w.u32At(o + 8, v.xsaveSize, true);
-    at = "reserved";
-    w.zerosAt(o + 12, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.guestWidth, "guest_width");
+  w.u8At(o + 1, v.ptLevels, "pt_levels");
+  w.u16At(o + 2, v.flags, true, "flags");
+  w.u32At(o + 4, v.vcpuContextSize, true, "vcpu_context_size");
+  w.u32At(o + 8, v.xsaveSize, true, "xsave_size");
+  w.zerosAt(o + 12, 4);
 }
 
 /** @internal {@link encodeExtendedInfoAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeExtendedInfoBeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "guest_width";
-    w.u8At(o, v.guestWidth);
-    at = "pt_levels";
-    w.u8At(o + 1, v.ptLevels);
-    at = "flags";
-    w.u16At(o + 2, v.flags, false);
-    at = "vcpu_context_size";
-    w.u32At(o + 4, v.vcpuContextSize, false);
-    at = "xsave_size";
-    w.u32At(o + 8, v.xsaveSize, false);
-    at = "reserved";
-    w.zerosAt(o + 12, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.guestWidth, "guest_width");
+  w.u8At(o + 1, v.ptLevels, "pt_levels");
+  w.u16At(o + 2, v.flags, false, "flags");
+  w.u32At(o + 4, v.vcpuContextSize, false, "vcpu_context_size");
+  w.u32At(o + 8, v.xsaveSize, false, "xsave_size");
+  w.zerosAt(o + 12, 4);
 }
 
 /** Writes one extended_info at a reserved position (`w.reserve(EXTENDED_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */

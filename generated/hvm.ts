@@ -442,30 +442,14 @@ export function decodeHvmParam(r: ByteReader): HvmParam {
 
 /** @internal {@link encodeHvmParamAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeHvmParamLeAt(w: ByteWriter, o: number, v: HvmParam): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u64At(o, v.index, true);
-    at = "value";
-    w.u64At(o + 8, v.value, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.index, true, "index");
+  w.u64At(o + 8, v.value, true, "value");
 }
 
 /** @internal {@link encodeHvmParamAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeHvmParamBeAt(w: ByteWriter, o: number, v: HvmParam): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u64At(o, v.index, false);
-    at = "value";
-    w.u64At(o + 8, v.value, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.index, false, "index");
+  w.u64At(o + 8, v.value, false, "value");
 }
 
 /** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */

@@ -16,14 +16,16 @@ export function unpackLibxcImageOptionsAt(r: ByteReader, at: number, le: boolean
   return { bigEndian: raw & 0x1 };
 }
 
-/** Writes libxc_image_options fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+/** Writes libxc_image_options fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
 export function packLibxcImageOptionsAt(
   w: ByteWriter,
   at: number,
   v: LibxcImageOptions,
   le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
 ): void {
-  w.u16At(at, w.bits32(v.bigEndian, 1, at) * 0x1, le);
+  w.u16At(at, w.bits32(v.bigEndian, 1, at, name, index) * 0x1, le);
 }
 
 /** The 24-byte image header. Version 2 is the format of Xen 4.6 to 4.14; version 3 (Xen 4.15 on) adds the STATIC_DATA_END record and the CPUID and MSR policy records. Restorers accept both; savers write 3. */
@@ -62,24 +64,12 @@ export function decodeLibxcImageHeader(r: ByteReader): LibxcImageHeader {
 
 /** Writes one libxc_image_header at a reserved position (`w.reserve(LIBXC_IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeLibxcImageHeaderAt(w: ByteWriter, o: number, v: LibxcImageHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "marker";
-    w.u64At(o, 0xffffffffffffffffn, false);
-    at = "id";
-    w.u32At(o + 8, 0x58454e46, false);
-    at = "version";
-    w.u32At(o + 12, v.version, false);
-    at = "options";
-    packLibxcImageOptionsAt(w, o + 16, v.options, false);
-    at = "reserved1";
-    w.zerosAt(o + 18, 2);
-    at = "reserved2";
-    w.zerosAt(o + 20, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, 0xffffffffffffffffn, false, "marker");
+  w.u32At(o + 8, 0x58454e46, false, "id");
+  w.u32At(o + 12, v.version, false, "version");
+  packLibxcImageOptionsAt(w, o + 16, v.options, false, "options");
+  w.zerosAt(o + 18, 2);
+  w.zerosAt(o + 20, 4);
 }
 
 /** Writes one libxc_image_header; a value out of range or of the wrong length is an EncodeError naming the field. */

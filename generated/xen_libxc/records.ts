@@ -54,22 +54,11 @@ export function decodeDomainHeader(r: ByteReader): DomainHeader {
 
 /** Writes one domain_header at a reserved position (`w.reserve(DOMAIN_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeDomainHeaderAt(w: ByteWriter, o: number, v: DomainHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "type";
-    w.u32At(o, v.type, true);
-    at = "page_shift";
-    w.u16At(o + 4, v.pageShift, true);
-    at = "reserved";
-    w.zerosAt(o + 6, 2);
-    at = "xen_major";
-    w.u32At(o + 8, v.xenMajor, true);
-    at = "xen_minor";
-    w.u32At(o + 12, v.xenMinor, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.type, true, "type");
+  w.u16At(o + 4, v.pageShift, true, "page_shift");
+  w.zerosAt(o + 6, 2);
+  w.u32At(o + 8, v.xenMajor, true, "xen_major");
+  w.u32At(o + 12, v.xenMinor, true, "xen_minor");
 }
 
 /** Writes one domain_header; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -233,12 +222,19 @@ export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littl
   return { type: (hi >>> 28) & 0xf, pfn: (hi & 0xfffff) * 0x100000000 + lo };
 }
 
-/** Writes pfn_word fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
-export function packPfnWordAt(w: ByteWriter, at: number, v: PfnWord, le: boolean = w.littleEndian): void {
+/** Writes pfn_word fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
+export function packPfnWordAt(
+  w: ByteWriter,
+  at: number,
+  v: PfnWord,
+  le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
+): void {
   let lo = 0;
   let hi = 0;
-  hi += w.bits32(v.type, 4, at) * 0x10000000;
-  const pfnValue = w.bits32(v.pfn, 52, at);
+  hi += w.bits32(v.type, 4, at, name, index) * 0x10000000;
+  const pfnValue = w.bits32(v.pfn, 52, at, name, index);
   lo += (pfnValue % 0x100000000) * 0x1;
   hi += Math.floor(pfnValue / 0x100000000);
   w.halvesAt(at, lo, hi, le);
@@ -363,20 +359,10 @@ export function decodeX86PvInfoRecord(r: ByteReader): X86PvInfoRecord {
 
 /** Writes one x86_pv_info_record at a reserved position (`w.reserve(X86_PV_INFO_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeX86PvInfoRecordAt(w: ByteWriter, o: number, v: X86PvInfoRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "guest_width";
-    w.u8At(o, v.guestWidth);
-    at = "pt_levels";
-    w.u8At(o + 1, v.ptLevels);
-    at = "reserved1";
-    w.zerosAt(o + 2, 2);
-    at = "reserved2";
-    w.zerosAt(o + 4, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.guestWidth, "guest_width");
+  w.u8At(o + 1, v.ptLevels, "pt_levels");
+  w.zerosAt(o + 2, 2);
+  w.zerosAt(o + 4, 4);
 }
 
 /** Writes one x86_pv_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -581,18 +567,9 @@ export function decodeVcpuMsr(r: ByteReader): VcpuMsr {
 
 /** Writes one vcpu_msr at a reserved position (`w.reserve(VCPU_MSR_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuMsrAt(w: ByteWriter, o: number, v: VcpuMsr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u32At(o, v.index, true);
-    at = "reserved";
-    w.zerosAt(o + 4, 4);
-    at = "value";
-    w.u64At(o + 8, v.value, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.index, true, "index");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.value, true, "value");
 }
 
 /** Writes one vcpu_msr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -707,14 +684,7 @@ export function decodeSharedInfoRecord(r: ByteReader): SharedInfoRecord {
 
 /** Writes one shared_info_record at a reserved position (`w.reserve(SHARED_INFO_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoRecordAt(w: ByteWriter, o: number, v: SharedInfoRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "page";
-    w.bytesAt(o, v.page, 4096);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, v.page, 4096, "page");
 }
 
 /** Writes one shared_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -803,22 +773,11 @@ export function decodeX86TscInfoRecord(r: ByteReader): X86TscInfoRecord {
 
 /** Writes one x86_tsc_info_record at a reserved position (`w.reserve(X86_TSC_INFO_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeX86TscInfoRecordAt(w: ByteWriter, o: number, v: X86TscInfoRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "mode";
-    w.u32At(o, v.mode, true);
-    at = "khz";
-    w.u32At(o + 4, v.khz, true);
-    at = "nsec";
-    w.u64At(o + 8, v.nsec, true);
-    at = "incarnation";
-    w.u32At(o + 16, v.incarnation, true);
-    at = "reserved";
-    w.zerosAt(o + 20, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.mode, true, "mode");
+  w.u32At(o + 4, v.khz, true, "khz");
+  w.u64At(o + 8, v.nsec, true, "nsec");
+  w.u32At(o + 16, v.incarnation, true, "incarnation");
+  w.zerosAt(o + 20, 4);
 }
 
 /** Writes one x86_tsc_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -926,16 +885,8 @@ export function decodeHvmParam(r: ByteReader): HvmParam {
 
 /** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u64At(o, v.index, true);
-    at = "value";
-    w.u64At(o + 8, v.value, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.index, true, "index");
+  w.u64At(o + 8, v.value, true, "value");
 }
 
 /** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -1118,24 +1069,12 @@ export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
 
 /** Writes one cpuid_leaf at a reserved position (`w.reserve(CPUID_LEAF_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "leaf";
-    w.u32At(o, v.leaf, true);
-    at = "subleaf";
-    w.u32At(o + 4, v.subleaf, true);
-    at = "eax";
-    w.u32At(o + 8, v.eax, true);
-    at = "ebx";
-    w.u32At(o + 12, v.ebx, true);
-    at = "ecx";
-    w.u32At(o + 16, v.ecx, true);
-    at = "edx";
-    w.u32At(o + 20, v.edx, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.leaf, true, "leaf");
+  w.u32At(o + 4, v.subleaf, true, "subleaf");
+  w.u32At(o + 8, v.eax, true, "eax");
+  w.u32At(o + 12, v.ebx, true, "ebx");
+  w.u32At(o + 16, v.ecx, true, "ecx");
+  w.u32At(o + 20, v.edx, true, "edx");
 }
 
 /** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -1253,18 +1192,9 @@ export function decodeMsrPolicyEntry(r: ByteReader): MsrPolicyEntry {
 
 /** Writes one msr_policy_entry at a reserved position (`w.reserve(MSR_POLICY_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeMsrPolicyEntryAt(w: ByteWriter, o: number, v: MsrPolicyEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "idx";
-    w.u32At(o, v.idx, true);
-    at = "flags";
-    w.zerosAt(o + 4, 4);
-    at = "val";
-    w.u64At(o + 8, v.val, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.idx, true, "idx");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.val, true, "val");
 }
 
 /** Writes one msr_policy_entry; a value out of range or of the wrong length is an EncodeError naming the field. */

@@ -168,14 +168,7 @@ export function decodeCheckpointStateRecord(r: ByteReader): CheckpointStateRecor
 
 /** Writes one checkpoint_state_record at a reserved position (`w.reserve(CHECKPOINT_STATE_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeCheckpointStateRecordAt(w: ByteWriter, o: number, v: CheckpointStateRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "control_id";
-    w.u32At(o, v.controlId, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.controlId, true, "control_id");
 }
 
 /** Writes one checkpoint_state_record; a value out of range or of the wrong length is an EncodeError naming the field. */

@@ -22,14 +22,16 @@ export function unpackLibxlStreamOptionsAt(
   return { bigEndian: raw & 0x1, legacy: (raw >>> 1) & 0x1 };
 }
 
-/** Writes libxl_stream_options fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+/** Writes libxl_stream_options fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
 export function packLibxlStreamOptionsAt(
   w: ByteWriter,
   at: number,
   v: LibxlStreamOptions,
   le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
 ): void {
-  w.u32At(at, w.bits32(v.bigEndian, 1, at) * 0x1 + w.bits32(v.legacy, 1, at) * 0x2, le);
+  w.u32At(at, w.bits32(v.bigEndian, 1, at, name, index) * 0x1 + w.bits32(v.legacy, 1, at, name, index) * 0x2, le);
 }
 
 /** The 16-byte stream header. */
@@ -66,18 +68,9 @@ export function decodeLibxlStreamHeader(r: ByteReader): LibxlStreamHeader {
 
 /** Writes one libxl_stream_header at a reserved position (`w.reserve(LIBXL_STREAM_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeLibxlStreamHeaderAt(w: ByteWriter, o: number, v: LibxlStreamHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "ident";
-    w.bytesAt(o, LIBXL_STREAM_HEADER$IDENT, 8);
-    at = "version";
-    w.u32At(o + 8, v.version, false);
-    at = "options";
-    packLibxlStreamOptionsAt(w, o + 12, v.options, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, LIBXL_STREAM_HEADER$IDENT, 8, "ident");
+  w.u32At(o + 8, v.version, false, "version");
+  packLibxlStreamOptionsAt(w, o + 12, v.options, false, "options");
 }
 
 /** Writes one libxl_stream_header; a value out of range or of the wrong length is an EncodeError naming the field. */

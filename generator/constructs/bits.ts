@@ -1,7 +1,7 @@
 import type { BitField, BitsDecl } from "../model/model.js";
 import type { ModuleEmitter } from "../emit/module-emitter.js";
 import { camel, literal, pascal, str } from "../emit/names.js";
-import { leArg, orderArg } from "../emit/scalars.js";
+import { leArg, orderArgThen } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
 
 /** An integer split into bit fields, read and written through its generated `unpackXAt` / `packXAt`. */
@@ -16,7 +16,7 @@ export const bitsConstruct: Construct<BitsDecl> = {
   read: (m, field, t) => `${m.ref(t, `unpack${pascal(t.name)}At`)}(r, r.take(${t.base.size})${leArg(field, t.base.size)})`,
   write: (m, field, t, value) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, w.reserve(${t.base.size}), ${value}${leArg(field, t.base.size)});`,
   readAt: (m, field, t, at, r) => `${m.ref(t, `unpack${pascal(t.name)}At`)}(${r}, ${at}${leArg(field, t.base.size)})`,
-  writeAt: (m, field, t, at, value, order) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${orderArg(field, t.base.size, order)});`,
+  writeAt: (m, field, t, at, value, order, named) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${orderArgThen(field, t.base.size, order)}, ${named});`,
   schemaJson: (t) => t.name,
   uses: (t) => [t, ...t.fields.flatMap((f) => (f.enumType === undefined ? [] : [f.enumType]))],
   arbitrary(_field, t, gen) {
@@ -114,7 +114,7 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
   const pack: string[] = [];
   const value = (f: BitField) => {
     const v = `v.${camel(f.name)}`;
-    return f.repr === "bigint" ? `w.bits64(${v}, ${f.width}, at)` : `w.bits32(${v}, ${f.width}, at)`;
+    return f.repr === "bigint" ? `w.bits64(${v}, ${f.width}, at, name, index)` : `w.bits32(${v}, ${f.width}, at, name, index)`;
   };
   if (big) {
     pack.push("let lo = 0;", "let hi = 0;");
@@ -142,12 +142,14 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
   }
   m.file.function({
     name: `pack${name}At`,
-    doc: `Writes ${decl.name} fields as one word at a reserved position; a value too wide for its bits is an EncodeError.`,
+    doc: `Writes ${decl.name} fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field \`name\` (element \`index\`).`,
     params: [
       { name: "w", type: m.runtime("ByteWriter", true) },
       { name: "at", type: "number" },
       { name: "v", type: name },
       ...(decl.base.size === 1 ? [] : [{ name: "le", type: "boolean = w.littleEndian" }]),
+      { name: "name?", type: "string" },
+      { name: "index?", type: "number" },
     ],
     returns: "void",
     body: pack,

@@ -71,6 +71,12 @@ export function orderArg(field: Field, size: number, order: Endian): string {
   return leArg(field.endian === "context" ? { endian: order } : field, size);
 }
 
+/** {@link orderArg} when more arguments follow: `undefined` stands for the writer's byte order. */
+export function orderArgThen(field: Field, size: number, order: Endian): string {
+  if (size === 1) return "";
+  return orderArg(field, size, order) || ", undefined";
+}
+
 /** The name of a module-level constant holding a byte-list magic. */
 export function magicConstant(structName: string, fieldName: string): string {
   return fieldConstant(structName, fieldName);

@@ -1,7 +1,7 @@
 import type { Count, Endian, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, fieldLocal, literal, local, pascal, str } from "./names.js";
-import { leArg, magicConstant, orderArg, typedArrayElement, typedArrayTsType } from "./scalars.js";
+import { leArg, magicConstant, orderArgThen, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { emitView } from "./view.js";
 import { constructField, ErrorPath, guardedBody, position, readAt, selfNamingCheck, typedArrayReadAt } from "./field-access.js";
 import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
@@ -39,11 +39,14 @@ function writeElement(m: ModuleEmitter, field: Field, value: string): string {
   return write(m, field, field.type, value);
 }
 
-/** A statement writing one element `value` of `field` at position expression `at`, in byte order `order`. */
-function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, order: Endian): string {
+/**
+ * A statement writing one element `value` of `field` at position expression `at`, in byte order
+ * `order`; a failure names the field, and element `index` (an expression) when given.
+ */
+function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, order: Endian, index?: string): string {
   const write = constructField(field).writeAt;
   if (write === undefined) throw new Error(`no positional writer for ${field.type.kind}`);
-  return write(m, field, field.type, at, value, order);
+  return write(m, field, field.type, at, value, order, index === undefined ? str(field.name) : `${str(field.name)}, ${index}`);
 }
 
 /** The module constant holding the enum values a `count_of` counts. */
@@ -409,38 +412,33 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
     body: [`return decode${name}At(r, r.take(${size}));`],
   });
 
-  // Encoding: every field can meet a bad value, so each is named for errors.
+  // Encoding: every field can meet a bad value; each write names its field itself, a nested value's
+  // through `w.nestedAt`, so the body needs no try/catch.
   const encodeBody = (order: Endian): string[] => {
     const writes: string[] = [];
     for (const f of struct.fields) {
       const at = position(f.offset!);
       const value = `v.${camel(f.name)}`;
-      if (constructField(f).padding === true) {
+      if (constructField(f).padding === true || (f.reserved !== undefined && f.constValue === undefined)) {
         if (f.size! > 0) writes.push(`w.zerosAt(${at}, ${f.size});`);
-        continue;
-      }
-      writes.push(`at = ${str(f.name)};`);
-      if (f.constValue !== undefined) {
+      } else if (f.constValue !== undefined) {
         writes.push(
           Array.isArray(f.constValue)
-            ? `w.bytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${f.size});`
+            ? `w.bytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${f.size}, ${str(f.name)});`
             : writeAt(m, f, at, literal(f.constValue as number | bigint), order),
         );
-      } else if (f.reserved !== undefined) {
-        writes.push(`w.zerosAt(${at}, ${f.size});`);
       } else if (f.typedArray) {
         const n = (f.count as { value: number }).value;
-        writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${orderArg(f, f.elementSize!, order)});`);
+        writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${orderArgThen(f, f.elementSize!, order) || ", undefined"}, ${str(f.name)});`);
       } else if (f.isArray) {
         const n = (f.count as { value: number }).value;
         writes.push(
-          `if (!Array.isArray(${value}) || ${value}.length !== ${n}) w.fail(\`\${Array.isArray(${value}) ? ${value}.length : "no"} elements given, exactly ${n} expected\`, ${at});`,
-          `for (index = 0; index < ${n}; index++) ${writeAt(m, f, `${at} + index * ${f.elementSize!}`, `${value}[index]!`, order)}`,
-          "index = -1;",
+          `w.arrayAt(${value}, ${n}, ${at}, ${str(f.name)});`,
+          `for (let i = 0; i < ${n}; i++) ${writeAt(m, f, `${at} + i * ${f.elementSize!}`, `${value}[i]!`, order, "i")}`,
         );
-      } else writes.push(writeAt(m, f, at, value, order), ...encodeValueCheck(f, value, at));
+      } else writes.push(writeAt(m, f, at, value, order), ...encodeValueCheck(f, value, at, true));
     }
-    return guardedBody(writes, true, "w");
+    return writes;
   };
   const encodeParams = [
     { name: "w", type: m.runtime("ByteWriter", true) },
