@@ -370,49 +370,34 @@ export const VCPU_GUEST_CONTEXT_X86_32_SIZE = 2800;
 
 /** Reads one vcpu_guest_context_x86_32 at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE)`). */
 export function decodeVcpuGuestContextX8632At(r: ByteReader, o: number): VcpuGuestContextX8632 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "user_regs";
-    const userRegs = decodeCpuUserRegsX8632At(r, o + 516);
-    at = "trap_ctxt";
-    const trapCtxt: TrapInfoX8632[] = [];
-    for (index = 0; index < 256; index++) trapCtxt.push(decodeTrapInfoX8632At(r, o + 584 + index * 8));
-    index = -1;
-    at = "gdt_frames";
-    const gdtFrames: number[] = [];
-    for (index = 0; index < 16; index++) gdtFrames.push(r.u32At(o + 2640 + index * 4, true));
-    index = -1;
-    at = "ctrlreg";
-    const ctrlreg: number[] = [];
-    for (index = 0; index < 8; index++) ctrlreg.push(r.u32At(o + 2716 + index * 4, true));
-    index = -1;
-    at = "debugreg";
-    const debugreg: number[] = [];
-    for (index = 0; index < 8; index++) debugreg.push(r.u32At(o + 2748 + index * 4, true));
-    index = -1;
-    return {
-      fpuCtxt: r.bytesAt(o, 512),
-      flags: r.u32At(o + 512, true),
-      userRegs,
-      trapCtxt,
-      ldtBase: r.u32At(o + 2632, true),
-      ldtEnts: r.u32At(o + 2636, true),
-      gdtFrames,
-      gdtEnts: r.u32At(o + 2704, true),
-      kernelSs: r.u32At(o + 2708, true),
-      kernelSp: r.u32At(o + 2712, true),
-      ctrlreg,
-      debugreg,
-      eventCallbackCs: r.u32At(o + 2780, true),
-      eventCallbackEip: r.u32At(o + 2784, true),
-      failsafeCallbackCs: r.u32At(o + 2788, true),
-      failsafeCallbackEip: r.u32At(o + 2792, true),
-      vmAssist: r.u32At(o + 2796, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const userRegs = r.nestedAt(decodeCpuUserRegsX8632At, o + 516, "user_regs");
+  const trapCtxt: TrapInfoX8632[] = [];
+  for (let i = 0; i < 256; i++) trapCtxt.push(decodeTrapInfoX8632At(r, o + 584 + i * 8));
+  const gdtFrames: number[] = [];
+  for (let i = 0; i < 16; i++) gdtFrames.push(r.u32At(o + 2640 + i * 4, true));
+  const ctrlreg: number[] = [];
+  for (let i = 0; i < 8; i++) ctrlreg.push(r.u32At(o + 2716 + i * 4, true));
+  const debugreg: number[] = [];
+  for (let i = 0; i < 8; i++) debugreg.push(r.u32At(o + 2748 + i * 4, true));
+  return {
+    fpuCtxt: r.bytesAt(o, 512),
+    flags: r.u32At(o + 512, true),
+    userRegs,
+    trapCtxt,
+    ldtBase: r.u32At(o + 2632, true),
+    ldtEnts: r.u32At(o + 2636, true),
+    gdtFrames,
+    gdtEnts: r.u32At(o + 2704, true),
+    kernelSs: r.u32At(o + 2708, true),
+    kernelSp: r.u32At(o + 2712, true),
+    ctrlreg,
+    debugreg,
+    eventCallbackCs: r.u32At(o + 2780, true),
+    eventCallbackEip: r.u32At(o + 2784, true),
+    failsafeCallbackCs: r.u32At(o + 2788, true),
+    failsafeCallbackEip: r.u32At(o + 2792, true),
+    vmAssist: r.u32At(o + 2796, true),
+  };
 }
 
 /** Reads one vcpu_guest_context_x86_32. */

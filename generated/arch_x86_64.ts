@@ -449,51 +449,36 @@ export const VCPU_GUEST_CONTEXT_X86_64_SIZE = 5168;
 
 /** Reads one vcpu_guest_context_x86_64 at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE)`). */
 export function decodeVcpuGuestContextX8664At(r: ByteReader, o: number): VcpuGuestContextX8664 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "user_regs";
-    const userRegs = decodeCpuUserRegsX8664At(r, o + 520);
-    at = "trap_ctxt";
-    const trapCtxt: TrapInfoX8664[] = [];
-    for (index = 0; index < 256; index++) trapCtxt.push(decodeTrapInfoX8664At(r, o + 720 + index * 16));
-    index = -1;
-    at = "gdt_frames";
-    const gdtFrames: bigint[] = [];
-    for (index = 0; index < 16; index++) gdtFrames.push(r.u64At(o + 4832 + index * 8, true));
-    index = -1;
-    at = "ctrlreg";
-    const ctrlreg: bigint[] = [];
-    for (index = 0; index < 8; index++) ctrlreg.push(r.u64At(o + 4984 + index * 8, true));
-    index = -1;
-    at = "debugreg";
-    const debugreg: bigint[] = [];
-    for (index = 0; index < 8; index++) debugreg.push(r.u64At(o + 5048 + index * 8, true));
-    index = -1;
-    return {
-      fpuCtxt: r.bytesAt(o, 512),
-      flags: r.u64At(o + 512, true),
-      userRegs,
-      trapCtxt,
-      ldtBase: r.u64At(o + 4816, true),
-      ldtEnts: r.u64At(o + 4824, true),
-      gdtFrames,
-      gdtEnts: r.u64At(o + 4960, true),
-      kernelSs: r.u64At(o + 4968, true),
-      kernelSp: r.u64At(o + 4976, true),
-      ctrlreg,
-      debugreg,
-      eventCallbackEip: r.u64At(o + 5112, true),
-      failsafeCallbackEip: r.u64At(o + 5120, true),
-      syscallCallbackEip: r.u64At(o + 5128, true),
-      vmAssist: r.u64At(o + 5136, true),
-      fsBase: r.u64At(o + 5144, true),
-      gsBaseKernel: r.u64At(o + 5152, true),
-      gsBaseUser: r.u64At(o + 5160, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const userRegs = r.nestedAt(decodeCpuUserRegsX8664At, o + 520, "user_regs");
+  const trapCtxt: TrapInfoX8664[] = [];
+  for (let i = 0; i < 256; i++) trapCtxt.push(r.nestedAt(decodeTrapInfoX8664At, o + 720 + i * 16, "trap_ctxt", i));
+  const gdtFrames: bigint[] = [];
+  for (let i = 0; i < 16; i++) gdtFrames.push(r.u64At(o + 4832 + i * 8, true));
+  const ctrlreg: bigint[] = [];
+  for (let i = 0; i < 8; i++) ctrlreg.push(r.u64At(o + 4984 + i * 8, true));
+  const debugreg: bigint[] = [];
+  for (let i = 0; i < 8; i++) debugreg.push(r.u64At(o + 5048 + i * 8, true));
+  return {
+    fpuCtxt: r.bytesAt(o, 512),
+    flags: r.u64At(o + 512, true),
+    userRegs,
+    trapCtxt,
+    ldtBase: r.u64At(o + 4816, true),
+    ldtEnts: r.u64At(o + 4824, true),
+    gdtFrames,
+    gdtEnts: r.u64At(o + 4960, true),
+    kernelSs: r.u64At(o + 4968, true),
+    kernelSp: r.u64At(o + 4976, true),
+    ctrlreg,
+    debugreg,
+    eventCallbackEip: r.u64At(o + 5112, true),
+    failsafeCallbackEip: r.u64At(o + 5120, true),
+    syscallCallbackEip: r.u64At(o + 5128, true),
+    vmAssist: r.u64At(o + 5136, true),
+    fsBase: r.u64At(o + 5144, true),
+    gsBaseKernel: r.u64At(o + 5152, true),
+    gsBaseUser: r.u64At(o + 5160, true),
+  };
 }
 
 /** Reads one vcpu_guest_context_x86_64. */

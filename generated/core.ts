@@ -11,7 +11,7 @@ import {
   type SectionDecoder,
   withEncoder,
 } from "../runtime/index.js";
-import { decodePfnEntry, encodePfnEntryBeAt, encodePfnEntryLeAt, type PfnEntry } from "./guest.js";
+import { decodePfnEntry, encodePfnEntryAt, type PfnEntry } from "./guest.js";
 import type { ImageHeader } from "./image.js";
 
 /** How and where the hypervisor was built (struct xen_compile_info, from XENVER_compile_info). Each text is NUL-padded and silently cut off at its field's length. */
@@ -31,21 +31,11 @@ export const XEN_COMPILE_INFO_SIZE = 144;
 
 /** Reads one xen_compile_info at a position already claimed (`r.take(XEN_COMPILE_INFO_SIZE)`). */
 export function decodeXenCompileInfoAt(r: ByteReader, o: number): XenCompileInfo {
-  let at = "";
-  let index = -1;
-  try {
-    at = "compiler";
-    const compiler = r.stringAt(o, 64, false);
-    at = "compile_by";
-    const compileBy = r.stringAt(o + 64, 16, false);
-    at = "compile_domain";
-    const compileDomain = r.stringAt(o + 80, 32, false);
-    at = "compile_date";
-    const compileDate = r.stringAt(o + 112, 32, false);
-    return { compiler, compileBy, compileDomain, compileDate };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const compiler = r.stringAt(o, 64, false, "compiler");
+  const compileBy = r.stringAt(o + 64, 16, false, "compile_by");
+  const compileDomain = r.stringAt(o + 80, 32, false, "compile_domain");
+  const compileDate = r.stringAt(o + 112, 32, false, "compile_date");
+  return { compiler, compileBy, compileDomain, compileDate };
 }
 
 /** Reads one xen_compile_info. */
@@ -152,30 +142,20 @@ export const XEN_VERSION_INFO_SIZE = 1280;
 
 /** Reads one xen_version_info at a position already claimed (`r.take(XEN_VERSION_INFO_SIZE)`). */
 export function decodeXenVersionInfoAt(r: ByteReader, o: number): XenVersionInfo {
-  let at = "";
-  let index = -1;
-  try {
-    at = "extra_version";
-    const extraVersion = r.stringAt(o + 16, 16, false);
-    at = "compile_info";
-    const compileInfo = decodeXenCompileInfoAt(r, o + 32);
-    at = "capabilities";
-    const capabilities = r.stringAt(o + 176, 1024, false);
-    at = "changeset";
-    const changeset = r.stringAt(o + 1200, 64, false);
-    return {
-      majorVersion: r.u64At(o, true),
-      minorVersion: r.u64At(o + 8, true),
-      extraVersion,
-      compileInfo,
-      capabilities,
-      changeset,
-      virtStart: r.u64At(o + 1264, true),
-      pagesize: r.u64At(o + 1272, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
+  const compileInfo = r.nestedAt(decodeXenCompileInfoAt, o + 32, "compile_info");
+  const capabilities = r.stringAt(o + 176, 1024, false, "capabilities");
+  const changeset = r.stringAt(o + 1200, 64, false, "changeset");
+  return {
+    majorVersion: r.u64At(o, true),
+    minorVersion: r.u64At(o + 8, true),
+    extraVersion,
+    compileInfo,
+    capabilities,
+    changeset,
+    virtStart: r.u64At(o + 1264, true),
+    pagesize: r.u64At(o + 1272, true),
+  };
 }
 
 /** Reads one xen_version_info. */
@@ -415,7 +395,7 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = /* @__PURE__
       return encodeFixedEntries(w, body as PfnGmfn[], 16, encodePfnGmfnAt);
     }
     if (header.guestType === 0x2) {
-      return encodeFixedEntries(w, body as PfnEntry[], 8, w.littleEndian ? encodePfnEntryLeAt : encodePfnEntryBeAt);
+      return encodeFixedEntries(w, body as PfnEntry[], 8, encodePfnEntryAt);
     }
     return w.fail(`no layout of pfn_map for guest_type ${header.guestType}`);
   },

@@ -1181,17 +1181,9 @@ export const HVM_HW_VIOAPIC_SIZE = 400;
 
 /** Reads one hvm_hw_vioapic at a position already claimed (`r.take(HVM_HW_VIOAPIC_SIZE)`). */
 export function decodeHvmHwVioapicAt(r: ByteReader, o: number): HvmHwVioapic {
-  let at = "";
-  let index = -1;
-  try {
-    at = "redirtbl";
-    const redirtbl: VioapicRedirEntry[] = [];
-    for (index = 0; index < 48; index++) redirtbl.push(unpackVioapicRedirEntryAt(r, o + 16 + index * 8, true));
-    index = -1;
-    return { baseAddress: r.u64At(o, true), ioregsel: r.u32At(o + 8, true), id: r.u32At(o + 12, true), redirtbl };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const redirtbl: VioapicRedirEntry[] = [];
+  for (let i = 0; i < 48; i++) redirtbl.push(unpackVioapicRedirEntryAt(r, o + 16 + i * 8, true));
+  return { baseAddress: r.u64At(o, true), ioregsel: r.u32At(o + 8, true), id: r.u32At(o + 12, true), redirtbl };
 }
 
 /** Reads one hvm_hw_vioapic. */
@@ -1428,17 +1420,9 @@ export const HVM_HW_PCI_IRQS_SIZE = 16;
 
 /** Reads one hvm_hw_pci_irqs at a position already claimed (`r.take(HVM_HW_PCI_IRQS_SIZE)`). */
 export function decodeHvmHwPciIrqsAt(r: ByteReader, o: number): HvmHwPciIrqs {
-  let at = "";
-  let index = -1;
-  try {
-    at = "i";
-    const i_: bigint[] = [];
-    for (index = 0; index < 2; index++) i_.push(r.u64At(o + index * 8, true));
-    index = -1;
-    return { i: i_ };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const i_: bigint[] = [];
+  for (let i = 0; i < 2; i++) i_.push(r.u64At(o + i * 8, true));
+  return { i: i_ };
 }
 
 /** Reads one hvm_hw_pci_irqs. */
@@ -1559,19 +1543,10 @@ export const HVM_HW_PCI_LINK_SIZE = 8;
 
 /** Reads one hvm_hw_pci_link at a position already claimed (`r.take(HVM_HW_PCI_LINK_SIZE)`). */
 export function decodeHvmHwPciLinkAt(r: ByteReader, o: number): HvmHwPciLink {
-  let at = "";
-  let index = -1;
-  try {
-    at = "route";
-    const route: number[] = [];
-    for (index = 0; index < 4; index++) route.push(r.u8At(o + index * 1));
-    index = -1;
-    at = "";
-    r.zerosAt(o + 4, 4, "_pad1");
-    return { route };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const route: number[] = [];
+  for (let i = 0; i < 4; i++) route.push(r.u8At(o + i * 1));
+  r.zerosAt(o + 4, 4, "_pad1");
+  return { route };
 }
 
 /** Reads one hvm_hw_pci_link. */
@@ -1791,19 +1766,10 @@ export const HVM_HW_PIT_SIZE = 56;
 
 /** Reads one hvm_hw_pit at a position already claimed (`r.take(HVM_HW_PIT_SIZE)`). */
 export function decodeHvmHwPitAt(r: ByteReader, o: number): HvmHwPit {
-  let at = "";
-  let index = -1;
-  try {
-    at = "channels";
-    const channels: HvmHwPitChannel[] = [];
-    for (index = 0; index < 3; index++) channels.push(decodeHvmHwPitChannelAt(r, o + index * 16));
-    index = -1;
-    at = "";
-    r.zerosAt(o + 52, 4, "_pad2");
-    return { channels, speakerDataOn: r.u32At(o + 48, true) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const channels: HvmHwPitChannel[] = [];
+  for (let i = 0; i < 3; i++) channels.push(decodeHvmHwPitChannelAt(r, o + i * 16));
+  r.zerosAt(o + 52, 4, "_pad2");
+  return { channels, speakerDataOn: r.u32At(o + 48, true) };
 }
 
 /** Reads one hvm_hw_pit. */
@@ -2049,34 +2015,23 @@ export const HVM_HW_HPET_SIZE = 1048;
 
 /** Reads one hvm_hw_hpet at a position already claimed (`r.take(HVM_HW_HPET_SIZE)`). */
 export function decodeHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpet {
-  let at = "";
-  let index = -1;
-  try {
-    r.zerosAt(o + 8, 8, "_pad1");
-    r.zerosAt(o + 24, 8, "_pad3");
-    r.zerosAt(o + 40, 200, "_pad5");
-    r.zerosAt(o + 248, 8, "_pad7");
-    at = "timers";
-    const timers: HvmHwHpetTimer[] = [];
-    for (index = 0; index < 3; index++) timers.push(decodeHvmHwHpetTimerAt(r, o + 256 + index * 32));
-    index = -1;
-    at = "";
-    r.zerosAt(o + 352, 672, "_pad9");
-    at = "period";
-    const period: bigint[] = [];
-    for (index = 0; index < 3; index++) period.push(r.u64At(o + 1024 + index * 8, true));
-    index = -1;
-    return {
-      capability: r.u64At(o, true),
-      config: r.u64At(o + 16, true),
-      isr: r.u64At(o + 32, true),
-      mc64: r.u64At(o + 240, true),
-      timers,
-      period,
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 8, 8, "_pad1");
+  r.zerosAt(o + 24, 8, "_pad3");
+  r.zerosAt(o + 40, 200, "_pad5");
+  r.zerosAt(o + 248, 8, "_pad7");
+  const timers: HvmHwHpetTimer[] = [];
+  for (let i = 0; i < 3; i++) timers.push(r.nestedAt(decodeHvmHwHpetTimerAt, o + 256 + i * 32, "timers", i));
+  r.zerosAt(o + 352, 672, "_pad9");
+  const period: bigint[] = [];
+  for (let i = 0; i < 3; i++) period.push(r.u64At(o + 1024 + i * 8, true));
+  return {
+    capability: r.u64At(o, true),
+    config: r.u64At(o + 16, true),
+    isr: r.u64At(o + 32, true),
+    mc64: r.u64At(o + 240, true),
+    timers,
+    period,
+  };
 }
 
 /** Reads one hvm_hw_hpet. */
@@ -2272,27 +2227,17 @@ export const HVM_HW_MTRR_SIZE = 240;
 
 /** Reads one hvm_hw_mtrr at a position already claimed (`r.take(HVM_HW_MTRR_SIZE)`). */
 export function decodeHvmHwMtrrAt(r: ByteReader, o: number): HvmHwMtrr {
-  let at = "";
-  let index = -1;
-  try {
-    at = "msr_mtrr_var";
-    const msrMtrrVar: bigint[] = [];
-    for (index = 0; index < 16; index++) msrMtrrVar.push(r.u64At(o + 8 + index * 8, true));
-    index = -1;
-    at = "msr_mtrr_fixed";
-    const msrMtrrFixed: bigint[] = [];
-    for (index = 0; index < 11; index++) msrMtrrFixed.push(r.u64At(o + 136 + index * 8, true));
-    index = -1;
-    return {
-      msrPatCr: r.u64At(o, true),
-      msrMtrrVar,
-      msrMtrrFixed,
-      msrMtrrCap: r.u64At(o + 224, true),
-      msrMtrrDefType: r.u64At(o + 232, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const msrMtrrVar: bigint[] = [];
+  for (let i = 0; i < 16; i++) msrMtrrVar.push(r.u64At(o + 8 + i * 8, true));
+  const msrMtrrFixed: bigint[] = [];
+  for (let i = 0; i < 11; i++) msrMtrrFixed.push(r.u64At(o + 136 + i * 8, true));
+  return {
+    msrPatCr: r.u64At(o, true),
+    msrMtrrVar,
+    msrMtrrFixed,
+    msrMtrrCap: r.u64At(o + 224, true),
+    msrMtrrDefType: r.u64At(o + 232, true),
+  };
 }
 
 /** Reads one hvm_hw_mtrr. */
@@ -2472,33 +2417,21 @@ export const HVM_VIRIDIAN_VCPU_CONTEXT_SIZE = 216;
 
 /** Reads one hvm_viridian_vcpu_context at a position already claimed (`r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE)`). */
 export function decodeHvmViridianVcpuContextAt(r: ByteReader, o: number): HvmViridianVcpuContext {
-  let at = "";
-  let index = -1;
-  try {
-    r.zerosAt(o + 9, 7, "_pad2");
-    at = "sint_msr";
-    const sintMsr: bigint[] = [];
-    for (index = 0; index < 16; index++) sintMsr.push(r.u64At(o + 24 + index * 8, true));
-    index = -1;
-    at = "stimer_config_msr";
-    const stimerConfigMsr: bigint[] = [];
-    for (index = 0; index < 4; index++) stimerConfigMsr.push(r.u64At(o + 152 + index * 8, true));
-    index = -1;
-    at = "stimer_count_msr";
-    const stimerCountMsr: bigint[] = [];
-    for (index = 0; index < 4; index++) stimerCountMsr.push(r.u64At(o + 184 + index * 8, true));
-    index = -1;
-    return {
-      vpAssistMsr: r.u64At(o, true),
-      apicAssistPending: r.u8At(o + 8),
-      simpMsr: r.u64At(o + 16, true),
-      sintMsr,
-      stimerConfigMsr,
-      stimerCountMsr,
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 9, 7, "_pad2");
+  const sintMsr: bigint[] = [];
+  for (let i = 0; i < 16; i++) sintMsr.push(r.u64At(o + 24 + i * 8, true));
+  const stimerConfigMsr: bigint[] = [];
+  for (let i = 0; i < 4; i++) stimerConfigMsr.push(r.u64At(o + 152 + i * 8, true));
+  const stimerCountMsr: bigint[] = [];
+  for (let i = 0; i < 4; i++) stimerCountMsr.push(r.u64At(o + 184 + i * 8, true));
+  return {
+    vpAssistMsr: r.u64At(o, true),
+    apicAssistPending: r.u8At(o + 8),
+    simpMsr: r.u64At(o + 16, true),
+    sintMsr,
+    stimerConfigMsr,
+    stimerCountMsr,
+  };
 }
 
 /** Reads one hvm_viridian_vcpu_context. */

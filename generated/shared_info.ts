@@ -737,34 +737,22 @@ export const SHARED_INFO_X86_64_SIZE = 3136;
 
 /** Reads one shared_info_x86_64 at a position already claimed (`r.take(SHARED_INFO_X86_64_SIZE)`). */
 export function decodeSharedInfoX8664At(r: ByteReader, o: number): SharedInfoX8664 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_info";
-    const vcpuInfo: VcpuInfoX8664[] = [];
-    for (index = 0; index < 32; index++) vcpuInfo.push(decodeVcpuInfoX8664At(r, o + index * 64));
-    index = -1;
-    at = "evtchn_pending";
-    const evtchnPending: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnPending.push(r.u64At(o + 2048 + index * 8, true));
-    index = -1;
-    at = "evtchn_mask";
-    const evtchnMask: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnMask.push(r.u64At(o + 2560 + index * 8, true));
-    index = -1;
-    return {
-      vcpuInfo,
-      evtchnPending,
-      evtchnMask,
-      wcVersion: r.u32At(o + 3072, true),
-      wcSec: r.u32At(o + 3076, true),
-      wcNsec: r.u32At(o + 3080, true),
-      wcSecHi: r.u32At(o + 3084, true),
-      arch: decodeArchSharedInfoX8664At(r, o + 3088),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const vcpuInfo: VcpuInfoX8664[] = [];
+  for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8664At(r, o + i * 64));
+  const evtchnPending: bigint[] = [];
+  for (let i = 0; i < 64; i++) evtchnPending.push(r.u64At(o + 2048 + i * 8, true));
+  const evtchnMask: bigint[] = [];
+  for (let i = 0; i < 64; i++) evtchnMask.push(r.u64At(o + 2560 + i * 8, true));
+  return {
+    vcpuInfo,
+    evtchnPending,
+    evtchnMask,
+    wcVersion: r.u32At(o + 3072, true),
+    wcSec: r.u32At(o + 3076, true),
+    wcNsec: r.u32At(o + 3080, true),
+    wcSecHi: r.u32At(o + 3084, true),
+    arch: decodeArchSharedInfoX8664At(r, o + 3088),
+  };
 }
 
 /** Reads one shared_info_x86_64. */
@@ -879,33 +867,21 @@ export const SHARED_INFO_X86_32_SIZE = 2344;
 
 /** Reads one shared_info_x86_32 at a position already claimed (`r.take(SHARED_INFO_X86_32_SIZE)`). */
 export function decodeSharedInfoX8632At(r: ByteReader, o: number): SharedInfoX8632 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_info";
-    const vcpuInfo: VcpuInfoX8632[] = [];
-    for (index = 0; index < 32; index++) vcpuInfo.push(decodeVcpuInfoX8632At(r, o + index * 64));
-    index = -1;
-    at = "evtchn_pending";
-    const evtchnPending: number[] = [];
-    for (index = 0; index < 32; index++) evtchnPending.push(r.u32At(o + 2048 + index * 4, true));
-    index = -1;
-    at = "evtchn_mask";
-    const evtchnMask: number[] = [];
-    for (index = 0; index < 32; index++) evtchnMask.push(r.u32At(o + 2176 + index * 4, true));
-    index = -1;
-    return {
-      vcpuInfo,
-      evtchnPending,
-      evtchnMask,
-      wcVersion: r.u32At(o + 2304, true),
-      wcSec: r.u32At(o + 2308, true),
-      wcNsec: r.u32At(o + 2312, true),
-      arch: decodeArchSharedInfoX8632At(r, o + 2316),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const vcpuInfo: VcpuInfoX8632[] = [];
+  for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8632At(r, o + i * 64));
+  const evtchnPending: number[] = [];
+  for (let i = 0; i < 32; i++) evtchnPending.push(r.u32At(o + 2048 + i * 4, true));
+  const evtchnMask: number[] = [];
+  for (let i = 0; i < 32; i++) evtchnMask.push(r.u32At(o + 2176 + i * 4, true));
+  return {
+    vcpuInfo,
+    evtchnPending,
+    evtchnMask,
+    wcVersion: r.u32At(o + 2304, true),
+    wcSec: r.u32At(o + 2308, true),
+    wcNsec: r.u32At(o + 2312, true),
+    arch: decodeArchSharedInfoX8632At(r, o + 2316),
+  };
 }
 
 /** Reads one shared_info_x86_32. */
@@ -1015,33 +991,21 @@ export const SHARED_INFO_ARM_SIZE = 1088;
 
 /** Reads one shared_info_arm at a position already claimed (`r.take(SHARED_INFO_ARM_SIZE)`). */
 export function decodeSharedInfoArmAt(r: ByteReader, o: number): SharedInfoArm {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_info";
-    const vcpuInfo: VcpuInfoArm[] = [];
-    for (index = 0; index < 1; index++) vcpuInfo.push(decodeVcpuInfoArmAt(r, o + index * 48));
-    index = -1;
-    at = "evtchn_pending";
-    const evtchnPending: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnPending.push(r.u64At(o + 48 + index * 8, true));
-    index = -1;
-    at = "evtchn_mask";
-    const evtchnMask: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnMask.push(r.u64At(o + 560 + index * 8, true));
-    index = -1;
-    return {
-      vcpuInfo,
-      evtchnPending,
-      evtchnMask,
-      wcVersion: r.u32At(o + 1072, true),
-      wcSec: r.u32At(o + 1076, true),
-      wcNsec: r.u32At(o + 1080, true),
-      wcSecHi: r.u32At(o + 1084, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const vcpuInfo: VcpuInfoArm[] = [];
+  for (let i = 0; i < 1; i++) vcpuInfo.push(decodeVcpuInfoArmAt(r, o + i * 48));
+  const evtchnPending: bigint[] = [];
+  for (let i = 0; i < 64; i++) evtchnPending.push(r.u64At(o + 48 + i * 8, true));
+  const evtchnMask: bigint[] = [];
+  for (let i = 0; i < 64; i++) evtchnMask.push(r.u64At(o + 560 + i * 8, true));
+  return {
+    vcpuInfo,
+    evtchnPending,
+    evtchnMask,
+    wcVersion: r.u32At(o + 1072, true),
+    wcSec: r.u32At(o + 1076, true),
+    wcNsec: r.u32At(o + 1080, true),
+    wcSecHi: r.u32At(o + 1084, true),
+  };
 }
 
 /** Reads one shared_info_arm. */

@@ -9,10 +9,16 @@ export interface LibxcImageOptions {
   bigEndian: number;
 }
 
-/** Reads a libxc_image_options word at a claimed position and splits it into its fields. */
-export function unpackLibxcImageOptionsAt(r: ByteReader, at: number, le: boolean = r.littleEndian): LibxcImageOptions {
+/** Reads a libxc_image_options word at a claimed position and splits it into its fields; bits that must be zero and are not are a DecodeError naming field `name` (element `index`). */
+export function unpackLibxcImageOptionsAt(
+  r: ByteReader,
+  at: number,
+  le: boolean = r.littleEndian,
+  name?: string,
+  index?: number,
+): LibxcImageOptions {
   const raw = r.u16At(at, le);
-  if ((raw & 0xfffe) !== 0) r.fail("reserved bits of libxc_image_options are not zero", at, undefined, "reserved");
+  if ((raw & 0xfffe) !== 0) r.fail("reserved bits of libxc_image_options are not zero", at, name, "reserved", index);
   return { bigEndian: raw & 0x1 };
 }
 
@@ -41,20 +47,12 @@ export const LIBXC_IMAGE_HEADER_SIZE = 24;
 
 /** Reads one libxc_image_header at a position already claimed (`r.take(LIBXC_IMAGE_HEADER_SIZE)`). */
 export function decodeLibxcImageHeaderAt(r: ByteReader, o: number): LibxcImageHeader {
-  let at = "";
-  let index = -1;
-  try {
-    r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
-    r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
-    at = "options";
-    const options = unpackLibxcImageOptionsAt(r, o + 16, false);
-    at = "";
-    r.zerosAt(o + 18, 2, "reserved1");
-    r.zerosAt(o + 20, 4, "reserved2");
-    return { version: r.u32At(o + 12, false), options };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
+  r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
+  const options = unpackLibxcImageOptionsAt(r, o + 16, false, "options");
+  r.zerosAt(o + 18, 2, "reserved1");
+  r.zerosAt(o + 20, 4, "reserved2");
+  return { version: r.u32At(o + 12, false), options };
 }
 
 /** Reads one libxc_image_header. */

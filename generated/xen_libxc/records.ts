@@ -214,11 +214,17 @@ export interface PfnWord {
   pfn: number;
 }
 
-/** Reads a pfn_word word at a claimed position and splits it into its fields. */
-export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littleEndian): PfnWord {
+/** Reads a pfn_word word at a claimed position and splits it into its fields; bits that must be zero and are not are a DecodeError naming field `name` (element `index`). */
+export function unpackPfnWordAt(
+  r: ByteReader,
+  at: number,
+  le: boolean = r.littleEndian,
+  name?: string,
+  index?: number,
+): PfnWord {
   const lo = r.lo32At(at, le);
   const hi = r.hi32At(at, le);
-  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at, undefined, "reserved");
+  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at, name, "reserved", index);
   return { type: (hi >>> 28) & 0xf, pfn: (hi & 0xfffff) * 0x100000000 + lo };
 }
 

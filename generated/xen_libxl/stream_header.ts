@@ -11,14 +11,17 @@ export interface LibxlStreamOptions {
   legacy: number;
 }
 
-/** Reads a libxl_stream_options word at a claimed position and splits it into its fields. */
+/** Reads a libxl_stream_options word at a claimed position and splits it into its fields; bits that must be zero and are not are a DecodeError naming field `name` (element `index`). */
 export function unpackLibxlStreamOptionsAt(
   r: ByteReader,
   at: number,
   le: boolean = r.littleEndian,
+  name?: string,
+  index?: number,
 ): LibxlStreamOptions {
   const raw = r.u32At(at, le);
-  if ((raw & 0xfffffffc) !== 0) r.fail("reserved bits of libxl_stream_options are not zero", at, undefined, "reserved");
+  if ((raw & 0xfffffffc) !== 0)
+    r.fail("reserved bits of libxl_stream_options are not zero", at, name, "reserved", index);
   return { bigEndian: raw & 0x1, legacy: (raw >>> 1) & 0x1 };
 }
 
@@ -49,16 +52,9 @@ const LIBXL_STREAM_HEADER$IDENT = /* @__PURE__ */ Uint8Array.of(0x4c, 0x69, 0x62
 
 /** Reads one libxl_stream_header at a position already claimed (`r.take(LIBXL_STREAM_HEADER_SIZE)`). */
 export function decodeLibxlStreamHeaderAt(r: ByteReader, o: number): LibxlStreamHeader {
-  let at = "";
-  let index = -1;
-  try {
-    r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
-    at = "options";
-    const options = unpackLibxlStreamOptionsAt(r, o + 12, false);
-    return { version: r.u32At(o + 8, false), options };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
+  const options = unpackLibxlStreamOptionsAt(r, o + 12, false, "options");
+  return { version: r.u32At(o + 8, false), options };
 }
 
 /** Reads one libxl_stream_header. */

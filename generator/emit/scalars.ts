@@ -1,4 +1,4 @@
-import type { Endian, Field, FieldType, FloatType, IntType } from "../model/model.js";
+import type { Field, FieldType, FloatType, IntType } from "../model/model.js";
 import { fieldConstant } from "./names.js";
 
 /**
@@ -66,15 +66,10 @@ export function leArg(field: { endian: string }, size: number): string {
   return field.endian === "little" ? ", true" : field.endian === "big" ? ", false" : "";
 }
 
-/** The byte-order argument of a write in an encoder specialised for `order` (none when not specialised). */
-export function orderArg(field: Field, size: number, order: Endian): string {
-  return leArg(field.endian === "context" ? { endian: order } : field, size);
-}
-
-/** {@link orderArg} when more arguments follow: `undefined` stands for the writer's byte order. */
-export function orderArgThen(field: Field, size: number, order: Endian): string {
+/** {@link leArg} when more arguments follow: `undefined` stands for the writer's byte order. */
+export function leArgThen(field: { endian: string }, size: number): string {
   if (size === 1) return "";
-  return orderArg(field, size, order) || ", undefined";
+  return leArg(field, size) || ", undefined";
 }
 
 /** The name of a module-level constant holding a byte-list magic. */

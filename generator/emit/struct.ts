@@ -1,11 +1,10 @@
-import type { Count, Endian, Field, StructDecl } from "../model/model.js";
+import type { Count, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, fieldLocal, literal, local, pascal, str } from "./names.js";
-import { leArg, magicConstant, orderArgThen, typedArrayElement, typedArrayTsType } from "./scalars.js";
+import { leArg, leArgThen, magicConstant, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { emitView } from "./view.js";
 import { constructField, ErrorPath, guardedBody, position, readAt, selfNamingCheck, typedArrayReadAt } from "./field-access.js";
 import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
-import { encoderAt } from "../constructs/struct.js";
 
 /**
  * The struct emitter: an interface of the visible fields, then the codec. It walks the fields and asks
@@ -40,13 +39,13 @@ function writeElement(m: ModuleEmitter, field: Field, value: string): string {
 }
 
 /**
- * A statement writing one element `value` of `field` at position expression `at`, in byte order
- * `order`; a failure names the field, and element `index` (an expression) when given.
+ * A statement writing one element `value` of `field` at position expression `at`; a failure names the
+ * field, and element `index` (an expression) when given.
  */
-function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, order: Endian, index?: string): string {
+function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, index?: string): string {
   const write = constructField(field).writeAt;
   if (write === undefined) throw new Error(`no positional writer for ${field.type.kind}`);
-  return write(m, field, field.type, at, value, order, index === undefined ? str(field.name) : `${str(field.name)}, ${index}`);
+  return write(m, field, field.type, at, value, index === undefined ? str(field.name) : `${str(field.name)}, ${index}`);
 }
 
 /** The module constant holding the enum values a `count_of` counts. */
@@ -350,50 +349,36 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
   const name = pascal(struct.name);
   const size = `${constant(struct.name)}_SIZE`;
   const visible = struct.fields.filter((f) => !f.hidden);
-  // Pads, reserved fields and constants name themselves in their checks; only nested structs, arrays
-  // and the other fallible reads need a try/catch to add their field to an error's path.
-  const selfNaming = (f: Field) => constructField(f).padding === true || f.constValue !== undefined || f.reserved !== undefined;
-  const guarded = struct.fields.some((f) => (f.fallible && !selfNaming(f)) || (f.isArray && !f.typedArray));
-
-  // Decoding.
+  // Decoding: checks and fallible reads name their own field (a nested struct's through
+  // `r.nestedAt`), so the body needs no try/catch. Fallible reads stay statements, in field order with
+  // the checks, so the first bad field is the one reported; reads that cannot fail go in the literal.
   const statements: string[] = [];
   const inline = new Map<Field, string>();
-  const path = new ErrorPath(statements);
   for (const f of struct.fields) {
     const at = position(f.offset!);
+    const named = constructField(f).fallible(f.type, f) ? str(f.name) : undefined;
     const own = selfNamingCheck(m, struct, f, at);
     if (own !== undefined) {
-      path.selfNaming(own);
+      statements.push(...own);
       continue;
     }
     if (hasValueRule(f)) {
-      // A value rule names its field itself, like a constant does.
-      statements.push(`const ${local(f.name)} = ${readAt(m, f, at)};`);
-      path.selfNaming(decodeValueCheck(f, local(f.name), at));
+      statements.push(`const ${local(f.name)} = ${readAt(m, f, at, "r", named)};`, ...decodeValueCheck(f, local(f.name), at));
       inline.set(f, local(f.name));
     } else if (f.typedArray) {
       inline.set(f, typedArrayReadAt(f, at));
     } else if (f.isArray) {
       const n = (f.count as { value: number }).value;
-      const each = f.elementSize!;
-      const element = readAt(m, f, `${at} + index * ${each}`);
-      path.field(f);
-      statements.push(
-        `const ${local(f.name)}: ${fieldType(f)} = [];`,
-        `for (index = 0; index < ${n}; index++) ${local(f.name)}.push(${element});`,
-        "index = -1;",
-      );
+      const element = readAt(m, f, `${at} + i * ${f.elementSize!}`, "r", named === undefined ? undefined : `${named}, i`);
+      statements.push(`const ${local(f.name)}: ${fieldType(f)} = [];`, `for (let i = 0; i < ${n}; i++) ${local(f.name)}.push(${element});`);
       inline.set(f, local(f.name));
     } else if (f.fallible) {
-      path.field(f);
-      statements.push(`const ${local(f.name)} = ${readAt(m, f, at)};`);
+      statements.push(`const ${local(f.name)} = ${readAt(m, f, at, "r", named)};`);
       inline.set(f, local(f.name));
     } else inline.set(f, readAt(m, f, at));
   }
   const literalObject = `{ ${visible.map((f) => (inline.get(f) === camel(f.name) ? camel(f.name) : `${camel(f.name)}: ${inline.get(f)}`)).join(", ")} }`;
-  const decodeBody = guarded
-    ? guardedBody([...statements, `return ${literalObject};`], true, "r")
-    : [...statements, `return ${literalObject};`];
+  const decodeBody = [...statements, `return ${literalObject};`];
   m.file.function({
     name: `decode${name}At`,
     doc: `Reads one ${struct.name} at a position already claimed (\`r.take(${size})\`).`,
@@ -414,7 +399,7 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
 
   // Encoding: every field can meet a bad value; each write names its field itself, a nested value's
   // through `w.nestedAt`, so the body needs no try/catch.
-  const encodeBody = (order: Endian): string[] => {
+  const encodeBody = (): string[] => {
     const writes: string[] = [];
     for (const f of struct.fields) {
       const at = position(f.offset!);
@@ -425,18 +410,18 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
         writes.push(
           Array.isArray(f.constValue)
             ? `w.bytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${f.size}, ${str(f.name)});`
-            : writeAt(m, f, at, literal(f.constValue as number | bigint), order),
+            : writeAt(m, f, at, literal(f.constValue as number | bigint)),
         );
       } else if (f.typedArray) {
         const n = (f.count as { value: number }).value;
-        writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${orderArgThen(f, f.elementSize!, order) || ", undefined"}, ${str(f.name)});`);
+        writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${leArgThen(f, f.elementSize!)}, ${str(f.name)});`);
       } else if (f.isArray) {
         const n = (f.count as { value: number }).value;
         writes.push(
           `w.arrayAt(${value}, ${n}, ${at}, ${str(f.name)});`,
-          `for (let i = 0; i < ${n}; i++) ${writeAt(m, f, `${at} + i * ${f.elementSize!}`, `${value}[i]!`, order, "i")}`,
+          `for (let i = 0; i < ${n}; i++) ${writeAt(m, f, `${at} + i * ${f.elementSize!}`, `${value}[i]!`, "i")}`,
         );
-      } else writes.push(writeAt(m, f, at, value, order), ...encodeValueCheck(f, value, at, true));
+      } else writes.push(writeAt(m, f, at, value), ...encodeValueCheck(f, value, at, true));
     }
     return writes;
   };
@@ -446,26 +431,14 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
     { name: "v", type: typeName },
   ];
   const encodeDoc = `Writes one ${struct.name} at a reserved position (\`w.reserve(${size})\`); a bad value is an EncodeError naming the field.`;
-  if (struct.contextOrdered) {
-    for (const order of ["little", "big"] as const) {
-      m.file.function({
-        name: encoderAt(struct, order),
-        doc: `@internal {@link encode${name}At} for a ${order}-endian writer (\`w.littleEndian\` ${order === "little"}).`,
-        params: encodeParams,
-        returns: "void",
-        body: encodeBody(order),
-      });
-    }
-    m.file.function({
-      name: `encode${name}At`,
-      doc: `${encodeDoc} Its fields follow the writer's byte order.`,
-      params: encodeParams,
-      returns: "void",
-      body: [`if (w.littleEndian) ${encoderAt(struct, "little")}(w, o, v);`, `else ${encoderAt(struct, "big")}(w, o, v);`],
-    });
-  } else {
-    m.file.function({ name: `encode${name}At`, doc: encodeDoc, params: encodeParams, returns: "void", body: encodeBody("context") });
-  }
+  // Fields that follow the writer's byte order pass `undefined` for it: the writer's own order.
+  m.file.function({
+    name: `encode${name}At`,
+    doc: `${encodeDoc}${struct.contextOrdered ? " Its fields follow the writer's byte order." : ""}`,
+    params: encodeParams,
+    returns: "void",
+    body: encodeBody(),
+  });
   emitEncoder(m, struct, typeName, [`encode${name}At(w, w.reserve(${size}), v);`]);
 }
 
