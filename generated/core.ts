@@ -11,7 +11,7 @@ import {
   type SectionDecoder,
   withEncoder,
 } from "../runtime/index.js";
-import { decodePfnEntry, encodePfnEntryAt, type PfnEntry } from "./guest.js";
+import { decodePfnEntry, encodePfnEntryBeAt, encodePfnEntryLeAt, type PfnEntry } from "./guest.js";
 import type { ImageHeader } from "./image.js";
 
 /** How and where the hypervisor was built (struct xen_compile_info, from XENVER_compile_info). Each text is NUL-padded and silently cut off at its field's length. */
@@ -395,7 +395,7 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = /* @__PURE__
       return encodeFixedEntries(w, body as PfnGmfn[], 16, encodePfnGmfnAt);
     }
     if (header.guestType === 0x2) {
-      return encodeFixedEntries(w, body as PfnEntry[], 8, encodePfnEntryAt);
+      return encodeFixedEntries(w, body as PfnEntry[], 8, w.littleEndian ? encodePfnEntryLeAt : encodePfnEntryBeAt);
     }
     return w.fail(`no layout of pfn_map for guest_type ${header.guestType}`);
   },

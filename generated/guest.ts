@@ -145,9 +145,20 @@ export function decodePfnEntry(r: ByteReader): PfnEntry {
   return decodePfnEntryAt(r, r.take(PFN_ENTRY_SIZE));
 }
 
+/** @internal {@link encodePfnEntryAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodePfnEntryLeAt(w: ByteWriter, o: number, v: PfnEntry): void {
+  w.u64At(o, v.pfn, true, "pfn");
+}
+
+/** @internal {@link encodePfnEntryAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodePfnEntryBeAt(w: ByteWriter, o: number, v: PfnEntry): void {
+  w.u64At(o, v.pfn, false, "pfn");
+}
+
 /** Writes one pfn_entry at a reserved position (`w.reserve(PFN_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodePfnEntryAt(w: ByteWriter, o: number, v: PfnEntry): void {
-  w.u64At(o, v.pfn, undefined, "pfn");
+  if (w.littleEndian) encodePfnEntryLeAt(w, o, v);
+  else encodePfnEntryBeAt(w, o, v);
 }
 
 /** Writes one pfn_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -309,14 +320,30 @@ export function decodeExtendedInfo(r: ByteReader): ExtendedInfo {
   return decodeExtendedInfoAt(r, r.take(EXTENDED_INFO_SIZE));
 }
 
-/** Writes one extended_info at a reserved position (`w.reserve(EXTENDED_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
+/** @internal {@link encodeExtendedInfoAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeExtendedInfoLeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
   w.u8At(o, v.guestWidth, "guest_width");
   w.u8At(o + 1, v.ptLevels, "pt_levels");
-  w.u16At(o + 2, v.flags, undefined, "flags");
-  w.u32At(o + 4, v.vcpuContextSize, undefined, "vcpu_context_size");
-  w.u32At(o + 8, v.xsaveSize, undefined, "xsave_size");
+  w.u16At(o + 2, v.flags, true, "flags");
+  w.u32At(o + 4, v.vcpuContextSize, true, "vcpu_context_size");
+  w.u32At(o + 8, v.xsaveSize, true, "xsave_size");
   w.zerosAt(o + 12, 4);
+}
+
+/** @internal {@link encodeExtendedInfoAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeExtendedInfoBeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
+  w.u8At(o, v.guestWidth, "guest_width");
+  w.u8At(o + 1, v.ptLevels, "pt_levels");
+  w.u16At(o + 2, v.flags, false, "flags");
+  w.u32At(o + 4, v.vcpuContextSize, false, "vcpu_context_size");
+  w.u32At(o + 8, v.xsaveSize, false, "xsave_size");
+  w.zerosAt(o + 12, 4);
+}
+
+/** Writes one extended_info at a reserved position (`w.reserve(EXTENDED_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
+  if (w.littleEndian) encodeExtendedInfoLeAt(w, o, v);
+  else encodeExtendedInfoBeAt(w, o, v);
 }
 
 /** Writes one extended_info; a value out of range or of the wrong length is an EncodeError naming the field. */

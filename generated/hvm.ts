@@ -440,10 +440,22 @@ export function decodeHvmParam(r: ByteReader): HvmParam {
   return decodeHvmParamAt(r, r.take(HVM_PARAM_SIZE));
 }
 
+/** @internal {@link encodeHvmParamAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeHvmParamLeAt(w: ByteWriter, o: number, v: HvmParam): void {
+  w.u64At(o, v.index, true, "index");
+  w.u64At(o + 8, v.value, true, "value");
+}
+
+/** @internal {@link encodeHvmParamAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeHvmParamBeAt(w: ByteWriter, o: number, v: HvmParam): void {
+  w.u64At(o, v.index, false, "index");
+  w.u64At(o + 8, v.value, false, "value");
+}
+
 /** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
-  w.u64At(o, v.index, undefined, "index");
-  w.u64At(o + 8, v.value, undefined, "value");
+  if (w.littleEndian) encodeHvmParamLeAt(w, o, v);
+  else encodeHvmParamBeAt(w, o, v);
 }
 
 /** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -580,6 +592,6 @@ export const hvmParamsSectionDecoder: SectionDecoder<HvmParamsBody, ImageHeader>
 export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = /* @__PURE__ */ withEncoder(
   hvmParamsSectionDecoder,
   (w, body, header) => {
-    return encodeFixedEntries(w, body, 16, encodeHvmParamAt);
+    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeHvmParamLeAt : encodeHvmParamBeAt);
   },
 );

@@ -203,8 +203,8 @@ export function decodeImageHeader(r: ByteReader): ImageHeader {
   return decodeImageHeaderAt(r, r.take(IMAGE_HEADER_SIZE));
 }
 
-/** Writes one image_header at a reserved position (`w.reserve(IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): void {
+/** @internal {@link encodeImageHeaderAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader): void {
   w.bytesAt(o, IMAGE_HEADER$MAGIC, 8, "magic");
   w.u8At(o + 8, v.byteOrder, "byte_order");
   if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
@@ -214,44 +214,101 @@ export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): v
       "byte_order",
     );
   w.zerosAt(o + 9, 1);
-  w.u16At(o + 10, v.formatVersion, undefined, "format_version");
-  w.u32At(o + 12, v.headerSize, undefined, "header_size");
-  w.u16At(o + 16, v.imageType, undefined, "image_type");
+  w.u16At(o + 10, v.formatVersion, true, "format_version");
+  w.u32At(o + 12, v.headerSize, true, "header_size");
+  w.u16At(o + 16, v.imageType, true, "image_type");
   if (!(v.imageType === 0x1 || v.imageType === 0x2 || v.imageType === 0x3))
     w.fail(
       `image_type ${String(v.imageType)} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
       o + 16,
       "image_type",
     );
-  w.u16At(o + 18, v.guestType, undefined, "guest_type");
+  w.u16At(o + 18, v.guestType, true, "guest_type");
   if (!(v.guestType === 0x1 || v.guestType === 0x2))
     w.fail(`guest_type ${String(v.guestType)} is not allowed: it must be one of 1 (pv), 2 (hvm)`, o + 18, "guest_type");
-  w.u16At(o + 20, v.arch, undefined, "arch");
+  w.u16At(o + 20, v.arch, true, "arch");
   if (!(v.arch === 0x1 || v.arch === 0x2 || v.arch === 0x3 || v.arch === 0x4))
     w.fail(
       `arch ${String(v.arch)} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
       o + 20,
       "arch",
     );
-  w.u16At(o + 22, v.pageShift, undefined, "page_shift");
+  w.u16At(o + 22, v.pageShift, true, "page_shift");
   if (!(v.pageShift === 0xc))
     w.fail(`page_shift ${String(v.pageShift)} is not allowed: it must be exactly 12`, o + 22, "page_shift");
-  w.u32At(o + 24, v.xenMajor, undefined, "xen_major");
-  w.u32At(o + 28, v.xenMinor, undefined, "xen_minor");
-  w.u32At(o + 32, v.domainId, undefined, "domain_id");
-  w.u32At(o + 36, v.vcpuCount, undefined, "vcpu_count");
+  w.u32At(o + 24, v.xenMajor, true, "xen_major");
+  w.u32At(o + 28, v.xenMinor, true, "xen_minor");
+  w.u32At(o + 32, v.domainId, true, "domain_id");
+  w.u32At(o + 36, v.vcpuCount, true, "vcpu_count");
   if (!(v.vcpuCount >= 0x1))
     w.fail(`vcpu_count ${String(v.vcpuCount)} is not allowed: it must be at least 1`, o + 36, "vcpu_count");
-  w.u64At(o + 40, v.memorySize, undefined, "memory_size");
+  w.u64At(o + 40, v.memorySize, true, "memory_size");
   if (!(v.memorySize % 0x1000n === 0x0n))
     w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40, "memory_size");
   writeUuidAt(w, o + 48, v.uuid, "uuid");
   w.stringAt(o + 64, v.name, 64, false, "name");
-  w.u64At(o + 128, v.sectionTableOffset, undefined, "section_table_offset");
-  w.u32At(o + 136, v.sectionCount, undefined, "section_count");
-  w.u32At(o + 140, v.sectionEntrySize, undefined, "section_entry_size");
+  w.u64At(o + 128, v.sectionTableOffset, true, "section_table_offset");
+  w.u32At(o + 136, v.sectionCount, true, "section_count");
+  w.u32At(o + 140, v.sectionEntrySize, true, "section_entry_size");
   w.zerosAt(o + 144, 4);
-  w.u32At(o + 148, v.headerCrc, undefined, "header_crc");
+  w.u32At(o + 148, v.headerCrc, true, "header_crc");
+}
+
+/** @internal {@link encodeImageHeaderAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader): void {
+  w.bytesAt(o, IMAGE_HEADER$MAGIC, 8, "magic");
+  w.u8At(o + 8, v.byteOrder, "byte_order");
+  if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
+    w.fail(
+      `byte_order ${String(v.byteOrder)} is not allowed: it must be one of 1 (little), 2 (big)`,
+      o + 8,
+      "byte_order",
+    );
+  w.zerosAt(o + 9, 1);
+  w.u16At(o + 10, v.formatVersion, false, "format_version");
+  w.u32At(o + 12, v.headerSize, false, "header_size");
+  w.u16At(o + 16, v.imageType, false, "image_type");
+  if (!(v.imageType === 0x1 || v.imageType === 0x2 || v.imageType === 0x3))
+    w.fail(
+      `image_type ${String(v.imageType)} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+      o + 16,
+      "image_type",
+    );
+  w.u16At(o + 18, v.guestType, false, "guest_type");
+  if (!(v.guestType === 0x1 || v.guestType === 0x2))
+    w.fail(`guest_type ${String(v.guestType)} is not allowed: it must be one of 1 (pv), 2 (hvm)`, o + 18, "guest_type");
+  w.u16At(o + 20, v.arch, false, "arch");
+  if (!(v.arch === 0x1 || v.arch === 0x2 || v.arch === 0x3 || v.arch === 0x4))
+    w.fail(
+      `arch ${String(v.arch)} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
+      o + 20,
+      "arch",
+    );
+  w.u16At(o + 22, v.pageShift, false, "page_shift");
+  if (!(v.pageShift === 0xc))
+    w.fail(`page_shift ${String(v.pageShift)} is not allowed: it must be exactly 12`, o + 22, "page_shift");
+  w.u32At(o + 24, v.xenMajor, false, "xen_major");
+  w.u32At(o + 28, v.xenMinor, false, "xen_minor");
+  w.u32At(o + 32, v.domainId, false, "domain_id");
+  w.u32At(o + 36, v.vcpuCount, false, "vcpu_count");
+  if (!(v.vcpuCount >= 0x1))
+    w.fail(`vcpu_count ${String(v.vcpuCount)} is not allowed: it must be at least 1`, o + 36, "vcpu_count");
+  w.u64At(o + 40, v.memorySize, false, "memory_size");
+  if (!(v.memorySize % 0x1000n === 0x0n))
+    w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40, "memory_size");
+  writeUuidAt(w, o + 48, v.uuid, "uuid");
+  w.stringAt(o + 64, v.name, 64, false, "name");
+  w.u64At(o + 128, v.sectionTableOffset, false, "section_table_offset");
+  w.u32At(o + 136, v.sectionCount, false, "section_count");
+  w.u32At(o + 140, v.sectionEntrySize, false, "section_entry_size");
+  w.zerosAt(o + 144, 4);
+  w.u32At(o + 148, v.headerCrc, false, "header_crc");
+}
+
+/** Writes one image_header at a reserved position (`w.reserve(IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): void {
+  if (w.littleEndian) encodeImageHeaderLeAt(w, o, v);
+  else encodeImageHeaderBeAt(w, o, v);
 }
 
 /** Writes one image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -479,17 +536,36 @@ export function decodeSectionEntry(r: ByteReader): SectionEntry {
   return decodeSectionEntryAt(r, r.take(SECTION_ENTRY_SIZE));
 }
 
+/** @internal {@link encodeSectionEntryAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeSectionEntryLeAt(w: ByteWriter, o: number, v: SectionEntry): void {
+  w.u32At(o, v.type, true, "type");
+  w.u32At(o + 4, v.flags, true, "flags");
+  w.u64At(o + 8, v.offset, true, "offset");
+  w.u64At(o + 16, v.size, true, "size");
+  w.u64At(o + 24, v.entryCount, true, "entry_count");
+  w.u32At(o + 32, v.entrySize, true, "entry_size");
+  w.u32At(o + 36, v.align, true, "align");
+  w.u32At(o + 40, v.crc, true, "crc");
+  w.u32At(o + 44, v.entryCrc, true, "entry_crc");
+}
+
+/** @internal {@link encodeSectionEntryAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeSectionEntryBeAt(w: ByteWriter, o: number, v: SectionEntry): void {
+  w.u32At(o, v.type, false, "type");
+  w.u32At(o + 4, v.flags, false, "flags");
+  w.u64At(o + 8, v.offset, false, "offset");
+  w.u64At(o + 16, v.size, false, "size");
+  w.u64At(o + 24, v.entryCount, false, "entry_count");
+  w.u32At(o + 32, v.entrySize, false, "entry_size");
+  w.u32At(o + 36, v.align, false, "align");
+  w.u32At(o + 40, v.crc, false, "crc");
+  w.u32At(o + 44, v.entryCrc, false, "entry_crc");
+}
+
 /** Writes one section_entry at a reserved position (`w.reserve(SECTION_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeSectionEntryAt(w: ByteWriter, o: number, v: SectionEntry): void {
-  w.u32At(o, v.type, undefined, "type");
-  w.u32At(o + 4, v.flags, undefined, "flags");
-  w.u64At(o + 8, v.offset, undefined, "offset");
-  w.u64At(o + 16, v.size, undefined, "size");
-  w.u64At(o + 24, v.entryCount, undefined, "entry_count");
-  w.u32At(o + 32, v.entrySize, undefined, "entry_size");
-  w.u32At(o + 36, v.align, undefined, "align");
-  w.u32At(o + 40, v.crc, undefined, "crc");
-  w.u32At(o + 44, v.entryCrc, undefined, "entry_crc");
+  if (w.littleEndian) encodeSectionEntryLeAt(w, o, v);
+  else encodeSectionEntryBeAt(w, o, v);
 }
 
 /** Writes one section_entry; a value out of range or of the wrong length is an EncodeError naming the field. */

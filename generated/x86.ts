@@ -49,14 +49,30 @@ export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
   return decodeCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
 }
 
+/** @internal {@link encodeCpuidLeafAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeCpuidLeafLeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
+  w.u32At(o, v.leaf, true, "leaf");
+  w.u32At(o + 4, v.subleaf, true, "subleaf");
+  w.u32At(o + 8, v.eax, true, "eax");
+  w.u32At(o + 12, v.ebx, true, "ebx");
+  w.u32At(o + 16, v.ecx, true, "ecx");
+  w.u32At(o + 20, v.edx, true, "edx");
+}
+
+/** @internal {@link encodeCpuidLeafAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeCpuidLeafBeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
+  w.u32At(o, v.leaf, false, "leaf");
+  w.u32At(o + 4, v.subleaf, false, "subleaf");
+  w.u32At(o + 8, v.eax, false, "eax");
+  w.u32At(o + 12, v.ebx, false, "ebx");
+  w.u32At(o + 16, v.ecx, false, "ecx");
+  w.u32At(o + 20, v.edx, false, "edx");
+}
+
 /** Writes one cpuid_leaf at a reserved position (`w.reserve(CPUID_LEAF_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
-  w.u32At(o, v.leaf, undefined, "leaf");
-  w.u32At(o + 4, v.subleaf, undefined, "subleaf");
-  w.u32At(o + 8, v.eax, undefined, "eax");
-  w.u32At(o + 12, v.ebx, undefined, "ebx");
-  w.u32At(o + 16, v.ecx, undefined, "ecx");
-  w.u32At(o + 20, v.edx, undefined, "edx");
+  if (w.littleEndian) encodeCpuidLeafLeAt(w, o, v);
+  else encodeCpuidLeafBeAt(w, o, v);
 }
 
 /** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -136,11 +152,24 @@ export function decodeMsrEntry(r: ByteReader): MsrEntry {
   return decodeMsrEntryAt(r, r.take(MSR_ENTRY_SIZE));
 }
 
+/** @internal {@link encodeMsrEntryAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeMsrEntryLeAt(w: ByteWriter, o: number, v: MsrEntry): void {
+  w.u32At(o, v.index, true, "index");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.value, true, "value");
+}
+
+/** @internal {@link encodeMsrEntryAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeMsrEntryBeAt(w: ByteWriter, o: number, v: MsrEntry): void {
+  w.u32At(o, v.index, false, "index");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.value, false, "value");
+}
+
 /** Writes one msr_entry at a reserved position (`w.reserve(MSR_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeMsrEntryAt(w: ByteWriter, o: number, v: MsrEntry): void {
-  w.u32At(o, v.index, undefined, "index");
-  w.zerosAt(o + 4, 4);
-  w.u64At(o + 8, v.value, undefined, "value");
+  if (w.littleEndian) encodeMsrEntryLeAt(w, o, v);
+  else encodeMsrEntryBeAt(w, o, v);
 }
 
 /** Writes one msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -235,7 +264,7 @@ export const cpuidSectionDecoder: SectionDecoder<CpuidBody, ImageHeader> = {
 export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = /* @__PURE__ */ withEncoder(
   cpuidSectionDecoder,
   (w, body, header) => {
-    return encodeFixedEntries(w, body, 24, encodeCpuidLeafAt);
+    return encodeFixedEntries(w, body, 24, w.littleEndian ? encodeCpuidLeafLeAt : encodeCpuidLeafBeAt);
   },
 );
 
@@ -268,7 +297,7 @@ export const msrPolicySectionDecoder: SectionDecoder<MsrPolicyBody, ImageHeader>
 export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = /* @__PURE__ */ withEncoder(
   msrPolicySectionDecoder,
   (w, body, header) => {
-    return encodeFixedEntries(w, body, 16, encodeMsrEntryAt);
+    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeMsrEntryLeAt : encodeMsrEntryBeAt);
   },
 );
 
@@ -298,13 +327,28 @@ export function decodeTscInfo(r: ByteReader): TscInfo {
   return decodeTscInfoAt(r, r.take(TSC_INFO_SIZE));
 }
 
+/** @internal {@link encodeTscInfoAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeTscInfoLeAt(w: ByteWriter, o: number, v: TscInfo): void {
+  w.u32At(o, v.mode, true, "mode");
+  w.u32At(o + 4, v.khz, true, "khz");
+  w.u64At(o + 8, v.nsec, true, "nsec");
+  w.u32At(o + 16, v.incarnation, true, "incarnation");
+  w.zerosAt(o + 20, 4);
+}
+
+/** @internal {@link encodeTscInfoAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeTscInfoBeAt(w: ByteWriter, o: number, v: TscInfo): void {
+  w.u32At(o, v.mode, false, "mode");
+  w.u32At(o + 4, v.khz, false, "khz");
+  w.u64At(o + 8, v.nsec, false, "nsec");
+  w.u32At(o + 16, v.incarnation, false, "incarnation");
+  w.zerosAt(o + 20, 4);
+}
+
 /** Writes one tsc_info at a reserved position (`w.reserve(TSC_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeTscInfoAt(w: ByteWriter, o: number, v: TscInfo): void {
-  w.u32At(o, v.mode, undefined, "mode");
-  w.u32At(o + 4, v.khz, undefined, "khz");
-  w.u64At(o + 8, v.nsec, undefined, "nsec");
-  w.u32At(o + 16, v.incarnation, undefined, "incarnation");
-  w.zerosAt(o + 20, 4);
+  if (w.littleEndian) encodeTscInfoLeAt(w, o, v);
+  else encodeTscInfoBeAt(w, o, v);
 }
 
 /** Writes one tsc_info; a value out of range or of the wrong length is an EncodeError naming the field. */

@@ -318,22 +318,46 @@ export function decodeElf64Ehdr(r: ByteReader): Elf64Ehdr {
   return decodeElf64EhdrAt(r, r.take(ELF64_EHDR_SIZE));
 }
 
+/** @internal {@link encodeElf64EhdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64EhdrLeAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
+  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+  w.u16At(o + 16, v.eType, true, "e_type");
+  w.u16At(o + 18, v.eMachine, true, "e_machine");
+  w.u32At(o + 20, v.eVersion, true, "e_version");
+  w.u64At(o + 24, v.eEntry, true, "e_entry");
+  w.u64At(o + 32, v.ePhoff, true, "e_phoff");
+  w.u64At(o + 40, v.eShoff, true, "e_shoff");
+  w.u32At(o + 48, v.eFlags, true, "e_flags");
+  w.u16At(o + 52, v.eEhsize, true, "e_ehsize");
+  w.u16At(o + 54, v.ePhentsize, true, "e_phentsize");
+  w.u16At(o + 56, v.ePhnum, true, "e_phnum");
+  w.u16At(o + 58, v.eShentsize, true, "e_shentsize");
+  w.u16At(o + 60, v.eShnum, true, "e_shnum");
+  w.u16At(o + 62, v.eShstrndx, true, "e_shstrndx");
+}
+
+/** @internal {@link encodeElf64EhdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64EhdrBeAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
+  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+  w.u16At(o + 16, v.eType, false, "e_type");
+  w.u16At(o + 18, v.eMachine, false, "e_machine");
+  w.u32At(o + 20, v.eVersion, false, "e_version");
+  w.u64At(o + 24, v.eEntry, false, "e_entry");
+  w.u64At(o + 32, v.ePhoff, false, "e_phoff");
+  w.u64At(o + 40, v.eShoff, false, "e_shoff");
+  w.u32At(o + 48, v.eFlags, false, "e_flags");
+  w.u16At(o + 52, v.eEhsize, false, "e_ehsize");
+  w.u16At(o + 54, v.ePhentsize, false, "e_phentsize");
+  w.u16At(o + 56, v.ePhnum, false, "e_phnum");
+  w.u16At(o + 58, v.eShentsize, false, "e_shentsize");
+  w.u16At(o + 60, v.eShnum, false, "e_shnum");
+  w.u16At(o + 62, v.eShstrndx, false, "e_shstrndx");
+}
+
 /** Writes one elf64_ehdr at a reserved position (`w.reserve(ELF64_EHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeElf64EhdrAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
-  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
-  w.u16At(o + 16, v.eType, undefined, "e_type");
-  w.u16At(o + 18, v.eMachine, undefined, "e_machine");
-  w.u32At(o + 20, v.eVersion, undefined, "e_version");
-  w.u64At(o + 24, v.eEntry, undefined, "e_entry");
-  w.u64At(o + 32, v.ePhoff, undefined, "e_phoff");
-  w.u64At(o + 40, v.eShoff, undefined, "e_shoff");
-  w.u32At(o + 48, v.eFlags, undefined, "e_flags");
-  w.u16At(o + 52, v.eEhsize, undefined, "e_ehsize");
-  w.u16At(o + 54, v.ePhentsize, undefined, "e_phentsize");
-  w.u16At(o + 56, v.ePhnum, undefined, "e_phnum");
-  w.u16At(o + 58, v.eShentsize, undefined, "e_shentsize");
-  w.u16At(o + 60, v.eShnum, undefined, "e_shnum");
-  w.u16At(o + 62, v.eShstrndx, undefined, "e_shstrndx");
+  if (w.littleEndian) encodeElf64EhdrLeAt(w, o, v);
+  else encodeElf64EhdrBeAt(w, o, v);
 }
 
 /** Writes one elf64_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -497,22 +521,46 @@ export function decodeElf32Ehdr(r: ByteReader): Elf32Ehdr {
   return decodeElf32EhdrAt(r, r.take(ELF32_EHDR_SIZE));
 }
 
+/** @internal {@link encodeElf32EhdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf32EhdrLeAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
+  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+  w.u16At(o + 16, v.eType, true, "e_type");
+  w.u16At(o + 18, v.eMachine, true, "e_machine");
+  w.u32At(o + 20, v.eVersion, true, "e_version");
+  w.u32At(o + 24, v.eEntry, true, "e_entry");
+  w.u32At(o + 28, v.ePhoff, true, "e_phoff");
+  w.u32At(o + 32, v.eShoff, true, "e_shoff");
+  w.u32At(o + 36, v.eFlags, true, "e_flags");
+  w.u16At(o + 40, v.eEhsize, true, "e_ehsize");
+  w.u16At(o + 42, v.ePhentsize, true, "e_phentsize");
+  w.u16At(o + 44, v.ePhnum, true, "e_phnum");
+  w.u16At(o + 46, v.eShentsize, true, "e_shentsize");
+  w.u16At(o + 48, v.eShnum, true, "e_shnum");
+  w.u16At(o + 50, v.eShstrndx, true, "e_shstrndx");
+}
+
+/** @internal {@link encodeElf32EhdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf32EhdrBeAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
+  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+  w.u16At(o + 16, v.eType, false, "e_type");
+  w.u16At(o + 18, v.eMachine, false, "e_machine");
+  w.u32At(o + 20, v.eVersion, false, "e_version");
+  w.u32At(o + 24, v.eEntry, false, "e_entry");
+  w.u32At(o + 28, v.ePhoff, false, "e_phoff");
+  w.u32At(o + 32, v.eShoff, false, "e_shoff");
+  w.u32At(o + 36, v.eFlags, false, "e_flags");
+  w.u16At(o + 40, v.eEhsize, false, "e_ehsize");
+  w.u16At(o + 42, v.ePhentsize, false, "e_phentsize");
+  w.u16At(o + 44, v.ePhnum, false, "e_phnum");
+  w.u16At(o + 46, v.eShentsize, false, "e_shentsize");
+  w.u16At(o + 48, v.eShnum, false, "e_shnum");
+  w.u16At(o + 50, v.eShstrndx, false, "e_shstrndx");
+}
+
 /** Writes one elf32_ehdr at a reserved position (`w.reserve(ELF32_EHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeElf32EhdrAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
-  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
-  w.u16At(o + 16, v.eType, undefined, "e_type");
-  w.u16At(o + 18, v.eMachine, undefined, "e_machine");
-  w.u32At(o + 20, v.eVersion, undefined, "e_version");
-  w.u32At(o + 24, v.eEntry, undefined, "e_entry");
-  w.u32At(o + 28, v.ePhoff, undefined, "e_phoff");
-  w.u32At(o + 32, v.eShoff, undefined, "e_shoff");
-  w.u32At(o + 36, v.eFlags, undefined, "e_flags");
-  w.u16At(o + 40, v.eEhsize, undefined, "e_ehsize");
-  w.u16At(o + 42, v.ePhentsize, undefined, "e_phentsize");
-  w.u16At(o + 44, v.ePhnum, undefined, "e_phnum");
-  w.u16At(o + 46, v.eShentsize, undefined, "e_shentsize");
-  w.u16At(o + 48, v.eShnum, undefined, "e_shnum");
-  w.u16At(o + 50, v.eShstrndx, undefined, "e_shstrndx");
+  if (w.littleEndian) encodeElf32EhdrLeAt(w, o, v);
+  else encodeElf32EhdrBeAt(w, o, v);
 }
 
 /** Writes one elf32_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -754,18 +802,38 @@ export function decodeElf64Shdr(r: ByteReader): Elf64Shdr {
   return decodeElf64ShdrAt(r, r.take(ELF64_SHDR_SIZE));
 }
 
+/** @internal {@link encodeElf64ShdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64ShdrLeAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
+  w.u32At(o, v.shName, true, "sh_name");
+  w.u32At(o + 4, v.shType, true, "sh_type");
+  w.u64At(o + 8, v.shFlags, true, "sh_flags");
+  w.u64At(o + 16, v.shAddr, true, "sh_addr");
+  w.u64At(o + 24, v.shOffset, true, "sh_offset");
+  w.u64At(o + 32, v.shSize, true, "sh_size");
+  w.u32At(o + 40, v.shLink, true, "sh_link");
+  w.u32At(o + 44, v.shInfo, true, "sh_info");
+  w.u64At(o + 48, v.shAddralign, true, "sh_addralign");
+  w.u64At(o + 56, v.shEntsize, true, "sh_entsize");
+}
+
+/** @internal {@link encodeElf64ShdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64ShdrBeAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
+  w.u32At(o, v.shName, false, "sh_name");
+  w.u32At(o + 4, v.shType, false, "sh_type");
+  w.u64At(o + 8, v.shFlags, false, "sh_flags");
+  w.u64At(o + 16, v.shAddr, false, "sh_addr");
+  w.u64At(o + 24, v.shOffset, false, "sh_offset");
+  w.u64At(o + 32, v.shSize, false, "sh_size");
+  w.u32At(o + 40, v.shLink, false, "sh_link");
+  w.u32At(o + 44, v.shInfo, false, "sh_info");
+  w.u64At(o + 48, v.shAddralign, false, "sh_addralign");
+  w.u64At(o + 56, v.shEntsize, false, "sh_entsize");
+}
+
 /** Writes one elf64_shdr at a reserved position (`w.reserve(ELF64_SHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeElf64ShdrAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
-  w.u32At(o, v.shName, undefined, "sh_name");
-  w.u32At(o + 4, v.shType, undefined, "sh_type");
-  w.u64At(o + 8, v.shFlags, undefined, "sh_flags");
-  w.u64At(o + 16, v.shAddr, undefined, "sh_addr");
-  w.u64At(o + 24, v.shOffset, undefined, "sh_offset");
-  w.u64At(o + 32, v.shSize, undefined, "sh_size");
-  w.u32At(o + 40, v.shLink, undefined, "sh_link");
-  w.u32At(o + 44, v.shInfo, undefined, "sh_info");
-  w.u64At(o + 48, v.shAddralign, undefined, "sh_addralign");
-  w.u64At(o + 56, v.shEntsize, undefined, "sh_entsize");
+  if (w.littleEndian) encodeElf64ShdrLeAt(w, o, v);
+  else encodeElf64ShdrBeAt(w, o, v);
 }
 
 /** Writes one elf64_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -887,18 +955,38 @@ export function decodeElf32Shdr(r: ByteReader): Elf32Shdr {
   return decodeElf32ShdrAt(r, r.take(ELF32_SHDR_SIZE));
 }
 
+/** @internal {@link encodeElf32ShdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf32ShdrLeAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
+  w.u32At(o, v.shName, true, "sh_name");
+  w.u32At(o + 4, v.shType, true, "sh_type");
+  w.u32At(o + 8, v.shFlags, true, "sh_flags");
+  w.u32At(o + 12, v.shAddr, true, "sh_addr");
+  w.u32At(o + 16, v.shOffset, true, "sh_offset");
+  w.u32At(o + 20, v.shSize, true, "sh_size");
+  w.u32At(o + 24, v.shLink, true, "sh_link");
+  w.u32At(o + 28, v.shInfo, true, "sh_info");
+  w.u32At(o + 32, v.shAddralign, true, "sh_addralign");
+  w.u32At(o + 36, v.shEntsize, true, "sh_entsize");
+}
+
+/** @internal {@link encodeElf32ShdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf32ShdrBeAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
+  w.u32At(o, v.shName, false, "sh_name");
+  w.u32At(o + 4, v.shType, false, "sh_type");
+  w.u32At(o + 8, v.shFlags, false, "sh_flags");
+  w.u32At(o + 12, v.shAddr, false, "sh_addr");
+  w.u32At(o + 16, v.shOffset, false, "sh_offset");
+  w.u32At(o + 20, v.shSize, false, "sh_size");
+  w.u32At(o + 24, v.shLink, false, "sh_link");
+  w.u32At(o + 28, v.shInfo, false, "sh_info");
+  w.u32At(o + 32, v.shAddralign, false, "sh_addralign");
+  w.u32At(o + 36, v.shEntsize, false, "sh_entsize");
+}
+
 /** Writes one elf32_shdr at a reserved position (`w.reserve(ELF32_SHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeElf32ShdrAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
-  w.u32At(o, v.shName, undefined, "sh_name");
-  w.u32At(o + 4, v.shType, undefined, "sh_type");
-  w.u32At(o + 8, v.shFlags, undefined, "sh_flags");
-  w.u32At(o + 12, v.shAddr, undefined, "sh_addr");
-  w.u32At(o + 16, v.shOffset, undefined, "sh_offset");
-  w.u32At(o + 20, v.shSize, undefined, "sh_size");
-  w.u32At(o + 24, v.shLink, undefined, "sh_link");
-  w.u32At(o + 28, v.shInfo, undefined, "sh_info");
-  w.u32At(o + 32, v.shAddralign, undefined, "sh_addralign");
-  w.u32At(o + 36, v.shEntsize, undefined, "sh_entsize");
+  if (w.littleEndian) encodeElf32ShdrLeAt(w, o, v);
+  else encodeElf32ShdrBeAt(w, o, v);
 }
 
 /** Writes one elf32_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -1014,16 +1102,34 @@ export function decodeElf64Phdr(r: ByteReader): Elf64Phdr {
   return decodeElf64PhdrAt(r, r.take(ELF64_PHDR_SIZE));
 }
 
+/** @internal {@link encodeElf64PhdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64PhdrLeAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
+  w.u32At(o, v.pType, true, "p_type");
+  w.u32At(o + 4, v.pFlags, true, "p_flags");
+  w.u64At(o + 8, v.pOffset, true, "p_offset");
+  w.u64At(o + 16, v.pVaddr, true, "p_vaddr");
+  w.u64At(o + 24, v.pPaddr, true, "p_paddr");
+  w.u64At(o + 32, v.pFilesz, true, "p_filesz");
+  w.u64At(o + 40, v.pMemsz, true, "p_memsz");
+  w.u64At(o + 48, v.pAlign, true, "p_align");
+}
+
+/** @internal {@link encodeElf64PhdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64PhdrBeAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
+  w.u32At(o, v.pType, false, "p_type");
+  w.u32At(o + 4, v.pFlags, false, "p_flags");
+  w.u64At(o + 8, v.pOffset, false, "p_offset");
+  w.u64At(o + 16, v.pVaddr, false, "p_vaddr");
+  w.u64At(o + 24, v.pPaddr, false, "p_paddr");
+  w.u64At(o + 32, v.pFilesz, false, "p_filesz");
+  w.u64At(o + 40, v.pMemsz, false, "p_memsz");
+  w.u64At(o + 48, v.pAlign, false, "p_align");
+}
+
 /** Writes one elf64_phdr at a reserved position (`w.reserve(ELF64_PHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeElf64PhdrAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
-  w.u32At(o, v.pType, undefined, "p_type");
-  w.u32At(o + 4, v.pFlags, undefined, "p_flags");
-  w.u64At(o + 8, v.pOffset, undefined, "p_offset");
-  w.u64At(o + 16, v.pVaddr, undefined, "p_vaddr");
-  w.u64At(o + 24, v.pPaddr, undefined, "p_paddr");
-  w.u64At(o + 32, v.pFilesz, undefined, "p_filesz");
-  w.u64At(o + 40, v.pMemsz, undefined, "p_memsz");
-  w.u64At(o + 48, v.pAlign, undefined, "p_align");
+  if (w.littleEndian) encodeElf64PhdrLeAt(w, o, v);
+  else encodeElf64PhdrBeAt(w, o, v);
 }
 
 /** Writes one elf64_phdr; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -1137,11 +1243,24 @@ export function decodeElf64Nhdr(r: ByteReader): Elf64Nhdr {
   return decodeElf64NhdrAt(r, r.take(ELF64_NHDR_SIZE));
 }
 
+/** @internal {@link encodeElf64NhdrAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64NhdrLeAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
+  w.u32At(o, v.nNamesz, true, "n_namesz");
+  w.u32At(o + 4, v.nDescsz, true, "n_descsz");
+  w.u32At(o + 8, v.nType, true, "n_type");
+}
+
+/** @internal {@link encodeElf64NhdrAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64NhdrBeAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
+  w.u32At(o, v.nNamesz, false, "n_namesz");
+  w.u32At(o + 4, v.nDescsz, false, "n_descsz");
+  w.u32At(o + 8, v.nType, false, "n_type");
+}
+
 /** Writes one elf64_nhdr at a reserved position (`w.reserve(ELF64_NHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeElf64NhdrAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
-  w.u32At(o, v.nNamesz, undefined, "n_namesz");
-  w.u32At(o + 4, v.nDescsz, undefined, "n_descsz");
-  w.u32At(o + 8, v.nType, undefined, "n_type");
+  if (w.littleEndian) encodeElf64NhdrLeAt(w, o, v);
+  else encodeElf64NhdrBeAt(w, o, v);
 }
 
 /** Writes one elf64_nhdr; a value out of range or of the wrong length is an EncodeError naming the field. */

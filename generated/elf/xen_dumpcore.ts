@@ -56,12 +56,26 @@ export function decodeXenDumpcoreHeader(r: ByteReader): XenDumpcoreHeader {
   return decodeXenDumpcoreHeaderAt(r, r.take(XEN_DUMPCORE_HEADER_SIZE));
 }
 
+/** @internal {@link encodeXenDumpcoreHeaderAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreHeaderLeAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
+  w.u64At(o, v.xchMagic, true, "xch_magic");
+  w.u64At(o + 8, v.xchNrVcpus, true, "xch_nr_vcpus");
+  w.u64At(o + 16, v.xchNrPages, true, "xch_nr_pages");
+  w.u64At(o + 24, v.xchPageSize, true, "xch_page_size");
+}
+
+/** @internal {@link encodeXenDumpcoreHeaderAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreHeaderBeAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
+  w.u64At(o, v.xchMagic, false, "xch_magic");
+  w.u64At(o + 8, v.xchNrVcpus, false, "xch_nr_vcpus");
+  w.u64At(o + 16, v.xchNrPages, false, "xch_nr_pages");
+  w.u64At(o + 24, v.xchPageSize, false, "xch_page_size");
+}
+
 /** Writes one xen_dumpcore_header at a reserved position (`w.reserve(XEN_DUMPCORE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeXenDumpcoreHeaderAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
-  w.u64At(o, v.xchMagic, undefined, "xch_magic");
-  w.u64At(o + 8, v.xchNrVcpus, undefined, "xch_nr_vcpus");
-  w.u64At(o + 16, v.xchNrPages, undefined, "xch_nr_pages");
-  w.u64At(o + 24, v.xchPageSize, undefined, "xch_page_size");
+  if (w.littleEndian) encodeXenDumpcoreHeaderLeAt(w, o, v);
+  else encodeXenDumpcoreHeaderBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_header; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -260,16 +274,34 @@ export function decodeXenDumpcoreXenVersion(r: ByteReader): XenDumpcoreXenVersio
   return decodeXenDumpcoreXenVersionAt(r, r.take(XEN_DUMPCORE_XEN_VERSION_SIZE));
 }
 
-/** Writes one xen_dumpcore_xen_version at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeXenDumpcoreXenVersionAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
-  w.u64At(o, v.majorVersion, undefined, "major_version");
-  w.u64At(o + 8, v.minorVersion, undefined, "minor_version");
+/** @internal {@link encodeXenDumpcoreXenVersionAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreXenVersionLeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
+  w.u64At(o, v.majorVersion, true, "major_version");
+  w.u64At(o + 8, v.minorVersion, true, "minor_version");
   w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
   w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
   w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
   w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
-  w.u64At(o + 1264, v.virtStart, undefined, "virt_start");
-  w.u64At(o + 1272, v.pagesize, undefined, "pagesize");
+  w.u64At(o + 1264, v.virtStart, true, "virt_start");
+  w.u64At(o + 1272, v.pagesize, true, "pagesize");
+}
+
+/** @internal {@link encodeXenDumpcoreXenVersionAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreXenVersionBeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
+  w.u64At(o, v.majorVersion, false, "major_version");
+  w.u64At(o + 8, v.minorVersion, false, "minor_version");
+  w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
+  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
+  w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
+  w.u64At(o + 1264, v.virtStart, false, "virt_start");
+  w.u64At(o + 1272, v.pagesize, false, "pagesize");
+}
+
+/** Writes one xen_dumpcore_xen_version at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreXenVersionAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
+  if (w.littleEndian) encodeXenDumpcoreXenVersionLeAt(w, o, v);
+  else encodeXenDumpcoreXenVersionBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_xen_version; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -400,16 +432,34 @@ export function decodeXenDumpcoreXenVersionX8632(r: ByteReader): XenDumpcoreXenV
   return decodeXenDumpcoreXenVersionX8632At(r, r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE));
 }
 
-/** Writes one xen_dumpcore_xen_version_x86_32 at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeXenDumpcoreXenVersionX8632At(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
-  w.u64At(o, v.majorVersion, undefined, "major_version");
-  w.u64At(o + 8, v.minorVersion, undefined, "minor_version");
+/** @internal {@link encodeXenDumpcoreXenVersionX8632At} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreXenVersionX8632LeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
+  w.u64At(o, v.majorVersion, true, "major_version");
+  w.u64At(o + 8, v.minorVersion, true, "minor_version");
   w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
   w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
   w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
   w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
-  w.u32At(o + 1264, v.virtStart, undefined, "virt_start");
-  w.u64At(o + 1268, v.pagesize, undefined, "pagesize");
+  w.u32At(o + 1264, v.virtStart, true, "virt_start");
+  w.u64At(o + 1268, v.pagesize, true, "pagesize");
+}
+
+/** @internal {@link encodeXenDumpcoreXenVersionX8632At} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreXenVersionX8632BeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
+  w.u64At(o, v.majorVersion, false, "major_version");
+  w.u64At(o + 8, v.minorVersion, false, "minor_version");
+  w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
+  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
+  w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
+  w.u32At(o + 1264, v.virtStart, false, "virt_start");
+  w.u64At(o + 1268, v.pagesize, false, "pagesize");
+}
+
+/** Writes one xen_dumpcore_xen_version_x86_32 at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreXenVersionX8632At(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
+  if (w.littleEndian) encodeXenDumpcoreXenVersionX8632LeAt(w, o, v);
+  else encodeXenDumpcoreXenVersionX8632BeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_xen_version_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -513,9 +563,20 @@ export function decodeXenDumpcoreFormatVersion(r: ByteReader): XenDumpcoreFormat
   return decodeXenDumpcoreFormatVersionAt(r, r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE));
 }
 
+/** @internal {@link encodeXenDumpcoreFormatVersionAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreFormatVersionLeAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
+  w.u64At(o, v.version, true, "version");
+}
+
+/** @internal {@link encodeXenDumpcoreFormatVersionAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreFormatVersionBeAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
+  w.u64At(o, v.version, false, "version");
+}
+
 /** Writes one xen_dumpcore_format_version at a reserved position (`w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeXenDumpcoreFormatVersionAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
-  w.u64At(o, v.version, undefined, "version");
+  if (w.littleEndian) encodeXenDumpcoreFormatVersionLeAt(w, o, v);
+  else encodeXenDumpcoreFormatVersionBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_format_version; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -574,10 +635,22 @@ export function decodeXenDumpcoreP2m(r: ByteReader): XenDumpcoreP2m {
   return decodeXenDumpcoreP2mAt(r, r.take(XEN_DUMPCORE_P2M_SIZE));
 }
 
+/** @internal {@link encodeXenDumpcoreP2mAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreP2mLeAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
+  w.u64At(o, v.pfn, true, "pfn");
+  w.u64At(o + 8, v.gmfn, true, "gmfn");
+}
+
+/** @internal {@link encodeXenDumpcoreP2mAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreP2mBeAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
+  w.u64At(o, v.pfn, false, "pfn");
+  w.u64At(o + 8, v.gmfn, false, "gmfn");
+}
+
 /** Writes one xen_dumpcore_p2m at a reserved position (`w.reserve(XEN_DUMPCORE_P2M_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeXenDumpcoreP2mAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
-  w.u64At(o, v.pfn, undefined, "pfn");
-  w.u64At(o + 8, v.gmfn, undefined, "gmfn");
+  if (w.littleEndian) encodeXenDumpcoreP2mLeAt(w, o, v);
+  else encodeXenDumpcoreP2mBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_p2m; a value out of range or of the wrong length is an EncodeError naming the field. */
@@ -638,9 +711,20 @@ export function decodeXenDumpcorePfn(r: ByteReader): XenDumpcorePfn {
   return decodeXenDumpcorePfnAt(r, r.take(XEN_DUMPCORE_PFN_SIZE));
 }
 
+/** @internal {@link encodeXenDumpcorePfnAt} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcorePfnLeAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
+  w.u64At(o, v.pfn, true, "pfn");
+}
+
+/** @internal {@link encodeXenDumpcorePfnAt} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcorePfnBeAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
+  w.u64At(o, v.pfn, false, "pfn");
+}
+
 /** Writes one xen_dumpcore_pfn at a reserved position (`w.reserve(XEN_DUMPCORE_PFN_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
 export function encodeXenDumpcorePfnAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
-  w.u64At(o, v.pfn, undefined, "pfn");
+  if (w.littleEndian) encodeXenDumpcorePfnLeAt(w, o, v);
+  else encodeXenDumpcorePfnBeAt(w, o, v);
 }
 
 /** Writes one xen_dumpcore_pfn; a value out of range or of the wrong length is an EncodeError naming the field. */

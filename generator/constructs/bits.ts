@@ -1,7 +1,7 @@
 import type { BitField, BitsDecl } from "../model/model.js";
 import type { ModuleEmitter } from "../emit/module-emitter.js";
 import { camel, literal, pascal, str } from "../emit/names.js";
-import { leArg, leArgThen } from "../emit/scalars.js";
+import { leArg, leArgThen, orderArgThen } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
 
 /** An integer split into bit fields, read and written through its generated `unpackXAt` / `packXAt`. */
@@ -17,7 +17,7 @@ export const bitsConstruct: Construct<BitsDecl> = {
   write: (m, field, t, value) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, w.reserve(${t.base.size}), ${value}${leArg(field, t.base.size)});`,
   readAt: (m, field, t, at, r, named) =>
     `${m.ref(t, `unpack${pascal(t.name)}At`)}(${r}, ${at}${named === undefined ? leArg(field, t.base.size) : `${leArgThen(field, t.base.size)}, ${named}`})`,
-  writeAt: (m, field, t, at, value, named) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${leArgThen(field, t.base.size)}, ${named});`,
+  writeAt: (m, field, t, at, value, order, named) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${orderArgThen(field, t.base.size, order)}, ${named});`,
   schemaJson: (t) => t.name,
   uses: (t) => [t, ...t.fields.flatMap((f) => (f.enumType === undefined ? [] : [f.enumType]))],
   arbitrary(_field, t, gen) {

@@ -1,6 +1,6 @@
 import type { FieldType, IntType } from "../model/model.js";
 import { code } from "../emit/docs/doc-tree.js";
-import { intMethod, intTsType, leArg, leArgThen } from "../emit/scalars.js";
+import { intMethod, intTsType, leArg, leArgThen, orderArgThen } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
 
 /**
@@ -16,7 +16,7 @@ export function integerAccess<T extends FieldType>(base: (t: T) => IntType): Pic
     write: (_m, field, t, value) => `w.${intMethod(field, base(t))}(${value});`,
     readAt: (_m, field, t, at, r, named) =>
       `${r}.${positional(intMethod(field, base(t)))}(${at}${named === undefined ? leArg(field, base(t).size) : `${leArgThen(field, base(t).size)}, ${named}`})`,
-    writeAt: (_m, field, t, at, value, named) => `w.${positional(intMethod(field, base(t)))}(${at}, ${value}${leArgThen(field, base(t).size)}, ${named});`,
+    writeAt: (_m, field, t, at, value, order, named) => `w.${positional(intMethod(field, base(t)))}(${at}, ${value}${orderArgThen(field, base(t).size, order)}, ${named});`,
   };
 }
 

@@ -13,7 +13,7 @@ export const stringConstruct: Construct<StringType> = {
   decodeRun: (_field, t, name, n) => [n === undefined ? `const ${name} = r.text(r.remaining, ${t.encoding === "ascii"});` : `const ${name} = r.string(${n}, ${t.encoding === "ascii"});`],
   encodeRun: (field, t, value) => [`w.string(${value}, ${field.count?.kind === "fixed" ? String(field.count.value) : "undefined"}, ${t.encoding === "ascii"});`],
   readAt: (_m, field, t, at, r, named) => `${r}.stringAt(${at}, ${field.size}, ${t.encoding === "ascii"}${named === undefined ? "" : `, ${named}`})`,
-  writeAt: (_m, field, t, at, value, named) => `w.stringAt(${at}, ${value}, ${field.size}, ${t.encoding === "ascii"}, ${named});`,
+  writeAt: (_m, field, t, at, value, _order, named) => `w.stringAt(${at}, ${value}, ${field.size}, ${t.encoding === "ascii"}, ${named});`,
   schemaJson: (t) => ({ kind: "string", encoding: t.encoding }),
   arbitrary: (field, t, gen) => gen.text(field.count?.kind === "fixed" ? field.count.value : 48, t.encoding === "ascii"),
   docType: (_field, t) => [`${t.encoding === "ascii" ? "ASCII" : "UTF-8"} string`],

@@ -1,4 +1,4 @@
-import type { StructDecl } from "../model/model.js";
+import type { Endian, StructDecl } from "../model/model.js";
 import { pascal } from "../emit/names.js";
 import type { Construct } from "./construct.js";
 
@@ -15,7 +15,7 @@ export const structConstruct: Construct<StructDecl> = {
   write: (m, _field, t, value) => `${m.ref(t, `encode${pascal(t.name)}`)}(w, ${value});`,
   readAt: (m, _field, t, at, r, named) =>
     named === undefined ? `${m.ref(t, `decode${pascal(t.name)}At`)}(${r}, ${at})` : `${r}.nestedAt(${m.ref(t, `decode${pascal(t.name)}At`)}, ${at}, ${named})`,
-  writeAt: (m, _field, t, at, value, named) => `w.nestedAt(${m.ref(t, `encode${pascal(t.name)}At`)}, ${at}, ${value}, ${named});`,
+  writeAt: (m, _field, t, at, value, order, named) => `w.nestedAt(${m.ref(t, encoderAt(t, order))}, ${at}, ${value}, ${named});`,
   checkAt: (m, _field, t, at) => `${m.ref(t, viewNames(t).checkAt)}(r, ${at});`,
   viewAt(m, _field, t, at, r) {
     const cls = m.ref(t, viewNames(t).cls);
@@ -31,4 +31,11 @@ export const structConstruct: Construct<StructDecl> = {
 export function viewNames(struct: StructDecl): { cls: string; view: string; viewAt: string; checkAt: string } {
   const name = pascal(struct.name);
   return { cls: `${name}View`, view: `view${name}`, viewAt: `view${name}At`, checkAt: `check${name}At` };
+}
+
+/** The name of the positional encoder of `struct` specialised for `order`, or the generic one. */
+export function encoderAt(struct: StructDecl, order: Endian): string {
+  const name = pascal(struct.name);
+  if (order === "context" || !struct.contextOrdered) return `encode${name}At`;
+  return `encode${name}${order === "little" ? "Le" : "Be"}At`;
 }

@@ -1,4 +1,4 @@
-import type { Field, FieldType, FloatType, IntType } from "../model/model.js";
+import type { Endian, Field, FieldType, FloatType, IntType } from "../model/model.js";
 import { fieldConstant } from "./names.js";
 
 /**
@@ -70,6 +70,11 @@ export function leArg(field: { endian: string }, size: number): string {
 export function leArgThen(field: { endian: string }, size: number): string {
   if (size === 1) return "";
   return leArg(field, size) || ", undefined";
+}
+
+/** The byte-order argument of a write in an encoder specialised for `order`, when more arguments follow. */
+export function orderArgThen(field: Field, size: number, order: Endian): string {
+  return leArgThen(field.endian === "context" ? { endian: order } : field, size);
 }
 
 /** The name of a module-level constant holding a byte-list magic. */

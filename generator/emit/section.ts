@@ -81,7 +81,11 @@ function encodeBody(m: ModuleEmitter, body: SectionBody, value: string): string[
     case "entries":
       // Fixed-size entries exactly as large as the declared entry size are written in place.
       if (body.struct.positional && body.struct.size === body.entrySize) {
-        const encodeAt = m.ref(body.struct, `encode${pascal(body.struct.name)}At`);
+        const name = pascal(body.struct.name);
+        // The byte order is picked once for the whole section, not once per entry.
+        const encodeAt = body.struct.contextOrdered
+          ? `w.littleEndian ? ${m.ref(body.struct, `encode${name}LeAt`)} : ${m.ref(body.struct, `encode${name}BeAt`)}`
+          : m.ref(body.struct, `encode${name}At`);
         return [`return ${m.runtime("encodeFixedEntries")}(w, ${value}, ${body.entrySize}, ${encodeAt});`];
       }
       return [`return ${m.runtime("encodeEntries")}(w, ${value}, ${body.entrySize}, ${m.ref(body.struct, `encode${pascal(body.struct.name)}`)});`];

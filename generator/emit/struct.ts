@@ -1,7 +1,8 @@
-import type { Count, Field, StructDecl } from "../model/model.js";
+import type { Count, Endian, Field, StructDecl } from "../model/model.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, constant, fieldLocal, literal, local, pascal, str } from "./names.js";
-import { leArg, leArgThen, magicConstant, typedArrayElement, typedArrayTsType } from "./scalars.js";
+import { leArg, magicConstant, orderArgThen, typedArrayElement, typedArrayTsType } from "./scalars.js";
+import { encoderAt } from "../constructs/struct.js";
 import { emitView } from "./view.js";
 import { constructField, ErrorPath, guardedBody, position, readAt, selfNamingCheck, typedArrayReadAt } from "./field-access.js";
 import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
@@ -39,13 +40,13 @@ function writeElement(m: ModuleEmitter, field: Field, value: string): string {
 }
 
 /**
- * A statement writing one element `value` of `field` at position expression `at`; a failure names the
- * field, and element `index` (an expression) when given.
+ * A statement writing one element `value` of `field` at position expression `at`, in byte order
+ * `order`; a failure names the field, and element `index` (an expression) when given.
  */
-function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, index?: string): string {
+function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, order: Endian, index?: string): string {
   const write = constructField(field).writeAt;
   if (write === undefined) throw new Error(`no positional writer for ${field.type.kind}`);
-  return write(m, field, field.type, at, value, index === undefined ? str(field.name) : `${str(field.name)}, ${index}`);
+  return write(m, field, field.type, at, value, order, index === undefined ? str(field.name) : `${str(field.name)}, ${index}`);
 }
 
 /** The module constant holding the enum values a `count_of` counts. */
@@ -399,7 +400,7 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
 
   // Encoding: every field can meet a bad value; each write names its field itself, a nested value's
   // through `w.nestedAt`, so the body needs no try/catch.
-  const encodeBody = (): string[] => {
+  const encodeBody = (order: Endian): string[] => {
     const writes: string[] = [];
     for (const f of struct.fields) {
       const at = position(f.offset!);
@@ -410,18 +411,18 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
         writes.push(
           Array.isArray(f.constValue)
             ? `w.bytesAt(${at}, ${magicConstant(struct.name, f.name)}, ${f.size}, ${str(f.name)});`
-            : writeAt(m, f, at, literal(f.constValue as number | bigint)),
+            : writeAt(m, f, at, literal(f.constValue as number | bigint), order),
         );
       } else if (f.typedArray) {
         const n = (f.count as { value: number }).value;
-        writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${leArgThen(f, f.elementSize!)}, ${str(f.name)});`);
+        writes.push(`w.typedArrayAt(${str(typedArrayElement(f))}, ${at}, ${value}, ${n}${orderArgThen(f, f.elementSize!, order)}, ${str(f.name)});`);
       } else if (f.isArray) {
         const n = (f.count as { value: number }).value;
         writes.push(
           `w.arrayAt(${value}, ${n}, ${at}, ${str(f.name)});`,
-          `for (let i = 0; i < ${n}; i++) ${writeAt(m, f, `${at} + i * ${f.elementSize!}`, `${value}[i]!`, "i")}`,
+          `for (let i = 0; i < ${n}; i++) ${writeAt(m, f, `${at} + i * ${f.elementSize!}`, `${value}[i]!`, order, "i")}`,
         );
-      } else writes.push(writeAt(m, f, at, value), ...encodeValueCheck(f, value, at, true));
+      } else writes.push(writeAt(m, f, at, value, order), ...encodeValueCheck(f, value, at, true));
     }
     return writes;
   };
@@ -431,14 +432,28 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
     { name: "v", type: typeName },
   ];
   const encodeDoc = `Writes one ${struct.name} at a reserved position (\`w.reserve(${size})\`); a bad value is an EncodeError naming the field.`;
-  // Fields that follow the writer's byte order pass `undefined` for it: the writer's own order.
-  m.file.function({
-    name: `encode${name}At`,
-    doc: `${encodeDoc}${struct.contextOrdered ? " Its fields follow the writer's byte order." : ""}`,
-    params: encodeParams,
-    returns: "void",
-    body: encodeBody(),
-  });
+  // A struct that follows the writer's byte order gets an encoder per order, each with the order as a
+  // constant in every write: one encoder passing the order along measured 10-20 % slower on cpuid_leaf.
+  if (struct.contextOrdered) {
+    for (const order of ["little", "big"] as const) {
+      m.file.function({
+        name: encoderAt(struct, order),
+        doc: `@internal {@link encode${name}At} for a ${order}-endian writer (\`w.littleEndian\` ${order === "little"}).`,
+        params: encodeParams,
+        returns: "void",
+        body: encodeBody(order),
+      });
+    }
+    m.file.function({
+      name: `encode${name}At`,
+      doc: `${encodeDoc} Its fields follow the writer's byte order.`,
+      params: encodeParams,
+      returns: "void",
+      body: [`if (w.littleEndian) ${encoderAt(struct, "little")}(w, o, v);`, `else ${encoderAt(struct, "big")}(w, o, v);`],
+    });
+  } else {
+    m.file.function({ name: `encode${name}At`, doc: encodeDoc, params: encodeParams, returns: "void", body: encodeBody("context") });
+  }
   emitEncoder(m, struct, typeName, [`encode${name}At(w, w.reserve(${size}), v);`]);
 }
 
