@@ -1350,89 +1350,67 @@ export function decodeLibxcRecord(r: ByteReader): LibxcRecord {
     const length_ = r.u32le();
     at = "body";
     const body_reader = r.sub(r.count(length_, 1));
-    let body_: LibxcRecordBody;
+    let body_: LibxcRecordBody | undefined;
     switch (type) {
       case 0x0:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "end" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "end" };
         break;
       case 0x1:
-        body_ = { type: "page_data", value: decodePageDataRecord(body_reader) } as const;
+        body_ = { type: "page_data", value: decodePageDataRecord(body_reader) };
         break;
       case 0x2:
-        body_ =
-          body_reader.remaining === 8
-            ? ({ type: "x86_pv_info", value: decodeX86PvInfoRecord(body_reader) } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 8) body_ = { type: "x86_pv_info", value: decodeX86PvInfoRecord(body_reader) };
         break;
       case 0x3:
-        body_ = { type: "x86_pv_p2m_frames", value: decodeX86PvP2mFramesRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_p2m_frames", value: decodeX86PvP2mFramesRecord(body_reader) };
         break;
       case 0x4:
-        body_ = { type: "x86_pv_vcpu_basic", value: decodeX86PvVcpuContextRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_vcpu_basic", value: decodeX86PvVcpuContextRecord(body_reader) };
         break;
       case 0x5:
-        body_ = { type: "x86_pv_vcpu_extended", value: decodeX86PvVcpuContextRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_vcpu_extended", value: decodeX86PvVcpuContextRecord(body_reader) };
         break;
       case 0x6:
-        body_ = { type: "x86_pv_vcpu_xsave", value: decodeX86PvVcpuXsaveRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_vcpu_xsave", value: decodeX86PvVcpuXsaveRecord(body_reader) };
         break;
       case 0x7:
-        body_ =
-          body_reader.remaining === 4096
-            ? ({ type: "shared_info", value: decodeSharedInfoRecord(body_reader) } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 4096) body_ = { type: "shared_info", value: decodeSharedInfoRecord(body_reader) };
         break;
       case 0x8:
-        body_ =
-          body_reader.remaining === 24
-            ? ({ type: "x86_tsc_info", value: decodeX86TscInfoRecord(body_reader) } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 24) body_ = { type: "x86_tsc_info", value: decodeX86TscInfoRecord(body_reader) };
         break;
       case 0x9:
-        body_ = { type: "hvm_context", value: decodeHvmContextRecord(body_reader) } as const;
+        body_ = { type: "hvm_context", value: decodeHvmContextRecord(body_reader) };
         break;
       case 0xa:
-        body_ = { type: "hvm_params", value: decodeHvmParamsRecord(body_reader) } as const;
+        body_ = { type: "hvm_params", value: decodeHvmParamsRecord(body_reader) };
         break;
       case 0xb:
-        body_ = { type: "toolstack", value: decodeToolstackRecord(body_reader) } as const;
+        body_ = { type: "toolstack", value: decodeToolstackRecord(body_reader) };
         break;
       case 0xc:
-        body_ = { type: "x86_pv_vcpu_msrs", value: decodeX86PvVcpuMsrsRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_vcpu_msrs", value: decodeX86PvVcpuMsrsRecord(body_reader) };
         break;
       case 0xd:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "verify" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "verify" };
         break;
       case 0xe:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "checkpoint" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "checkpoint" };
         break;
       case 0xf:
-        body_ = { type: "checkpoint_dirty_pfn_list", value: decodeCheckpointDirtyPfnListRecord(body_reader) } as const;
+        body_ = { type: "checkpoint_dirty_pfn_list", value: decodeCheckpointDirtyPfnListRecord(body_reader) };
         break;
       case 0x10:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "static_data_end" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "static_data_end" };
         break;
       case 0x11:
-        body_ = { type: "x86_cpuid_policy", value: decodeX86CpuidPolicyRecord(body_reader) } as const;
+        body_ = { type: "x86_cpuid_policy", value: decodeX86CpuidPolicyRecord(body_reader) };
         break;
       case 0x12:
-        body_ = { type: "x86_msr_policy", value: decodeX86MsrPolicyRecord(body_reader) } as const;
+        body_ = { type: "x86_msr_policy", value: decodeX86MsrPolicyRecord(body_reader) };
         break;
-      default:
-        body_ = { type: "unknown", selector: type, bytes: body_reader.rest() } as const;
     }
+    body_ ??= { type: "unknown", selector: type, bytes: body_reader.rest() };
     body_reader.expectEnd();
     at = "_pad3";
     r.alignTo(8, start, true);
