@@ -201,7 +201,7 @@ export function encodeVcpuGuestCoreRegsArmAt(w: ByteWriter, o: number, v: VcpuGu
 
 /** Writes one vcpu_guest_core_regs_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestCoreRegsArm(w: ByteWriter, v: VcpuGuestCoreRegsArm): void {
-  encodeVcpuGuestCoreRegsArmAt(w, w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE), v);
+  w.nestedAt(encodeVcpuGuestCoreRegsArmAt, w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE), v);
 }
 
 /** A checked vcpu_guest_core_regs_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -446,7 +446,7 @@ export function encodeVcpuGuestContextArmAt(w: ByteWriter, o: number, v: VcpuGue
 
 /** Writes one vcpu_guest_context_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestContextArm(w: ByteWriter, v: VcpuGuestContextArm): void {
-  encodeVcpuGuestContextArmAt(w, w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE), v);
+  w.nestedAt(encodeVcpuGuestContextArmAt, w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE), v);
 }
 
 /** @internal Checks one vcpu_guest_context_arm at a claimed position as {@link decodeVcpuGuestContextArmAt} does. */

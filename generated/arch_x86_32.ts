@@ -54,7 +54,7 @@ export function encodeTrapInfoX8632At(w: ByteWriter, o: number, v: TrapInfoX8632
 
 /** Writes one trap_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTrapInfoX8632(w: ByteWriter, v: TrapInfoX8632): void {
-  encodeTrapInfoX8632At(w, w.reserve(TRAP_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeTrapInfoX8632At, w.reserve(TRAP_INFO_X86_32_SIZE), v);
 }
 
 /** A checked trap_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -211,7 +211,7 @@ export function encodeCpuUserRegsX8632At(w: ByteWriter, o: number, v: CpuUserReg
 
 /** Writes one cpu_user_regs_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuUserRegsX8632(w: ByteWriter, v: CpuUserRegsX8632): void {
-  encodeCpuUserRegsX8632At(w, w.reserve(CPU_USER_REGS_X86_32_SIZE), v);
+  w.nestedAt(encodeCpuUserRegsX8632At, w.reserve(CPU_USER_REGS_X86_32_SIZE), v);
 }
 
 /** @internal Checks one cpu_user_regs_x86_32 at a claimed position as {@link decodeCpuUserRegsX8632At} does. */
@@ -432,7 +432,7 @@ export function encodeVcpuGuestContextX8632At(w: ByteWriter, o: number, v: VcpuG
 
 /** Writes one vcpu_guest_context_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestContextX8632(w: ByteWriter, v: VcpuGuestContextX8632): void {
-  encodeVcpuGuestContextX8632At(w, w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE), v);
+  w.nestedAt(encodeVcpuGuestContextX8632At, w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE), v);
 }
 
 /** @internal Checks one vcpu_guest_context_x86_32 at a claimed position as {@link decodeVcpuGuestContextX8632At} does. */

@@ -56,7 +56,7 @@ export function encodeTrapInfoX8664At(w: ByteWriter, o: number, v: TrapInfoX8664
 
 /** Writes one trap_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTrapInfoX8664(w: ByteWriter, v: TrapInfoX8664): void {
-  encodeTrapInfoX8664At(w, w.reserve(TRAP_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeTrapInfoX8664At, w.reserve(TRAP_INFO_X86_64_SIZE), v);
 }
 
 /** @internal Checks one trap_info_x86_64 at a claimed position as {@link decodeTrapInfoX8664At} does. */
@@ -253,7 +253,7 @@ export function encodeCpuUserRegsX8664At(w: ByteWriter, o: number, v: CpuUserReg
 
 /** Writes one cpu_user_regs_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuUserRegsX8664(w: ByteWriter, v: CpuUserRegsX8664): void {
-  encodeCpuUserRegsX8664At(w, w.reserve(CPU_USER_REGS_X86_64_SIZE), v);
+  w.nestedAt(encodeCpuUserRegsX8664At, w.reserve(CPU_USER_REGS_X86_64_SIZE), v);
 }
 
 /** @internal Checks one cpu_user_regs_x86_64 at a claimed position as {@link decodeCpuUserRegsX8664At} does. */
@@ -515,7 +515,7 @@ export function encodeVcpuGuestContextX8664At(w: ByteWriter, o: number, v: VcpuG
 
 /** Writes one vcpu_guest_context_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestContextX8664(w: ByteWriter, v: VcpuGuestContextX8664): void {
-  encodeVcpuGuestContextX8664At(w, w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE), v);
+  w.nestedAt(encodeVcpuGuestContextX8664At, w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE), v);
 }
 
 /** @internal Checks one vcpu_guest_context_x86_64 at a claimed position as {@link decodeVcpuGuestContextX8664At} does. */

@@ -53,7 +53,7 @@ export function encodeXenCompileInfoAt(w: ByteWriter, o: number, v: XenCompileIn
 
 /** Writes one xen_compile_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenCompileInfo(w: ByteWriter, v: XenCompileInfo): void {
-  encodeXenCompileInfoAt(w, w.reserve(XEN_COMPILE_INFO_SIZE), v);
+  w.nestedAt(encodeXenCompileInfoAt, w.reserve(XEN_COMPILE_INFO_SIZE), v);
 }
 
 /** @internal Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfoAt} does. */
@@ -177,7 +177,7 @@ export function encodeXenVersionInfoAt(w: ByteWriter, o: number, v: XenVersionIn
 
 /** Writes one xen_version_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenVersionInfo(w: ByteWriter, v: XenVersionInfo): void {
-  encodeXenVersionInfoAt(w, w.reserve(XEN_VERSION_INFO_SIZE), v);
+  w.nestedAt(encodeXenVersionInfoAt, w.reserve(XEN_VERSION_INFO_SIZE), v);
 }
 
 /** @internal Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfoAt} does. */
@@ -286,7 +286,7 @@ export function encodePfnGmfnAt(w: ByteWriter, o: number, v: PfnGmfn): void {
 
 /** Writes one pfn_gmfn; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn): void {
-  encodePfnGmfnAt(w, w.reserve(PFN_GMFN_SIZE), v);
+  w.nestedAt(encodePfnGmfnAt, w.reserve(PFN_GMFN_SIZE), v);
 }
 
 /** A checked pfn_gmfn read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

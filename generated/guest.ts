@@ -163,7 +163,7 @@ export function encodePfnEntryAt(w: ByteWriter, o: number, v: PfnEntry): void {
 
 /** Writes one pfn_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePfnEntry(w: ByteWriter, v: PfnEntry): void {
-  encodePfnEntryAt(w, w.reserve(PFN_ENTRY_SIZE), v);
+  w.nestedAt(encodePfnEntryAt, w.reserve(PFN_ENTRY_SIZE), v);
 }
 
 /** A checked pfn_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -348,7 +348,7 @@ export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo):
 
 /** Writes one extended_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo): void {
-  encodeExtendedInfoAt(w, w.reserve(EXTENDED_INFO_SIZE), v);
+  w.nestedAt(encodeExtendedInfoAt, w.reserve(EXTENDED_INFO_SIZE), v);
 }
 
 /** @internal Checks one extended_info at a claimed position as {@link decodeExtendedInfoAt} does. */

@@ -404,7 +404,7 @@ export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
 
 /** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
-  encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
+  w.nestedAt(encodeHvmParamAt, w.reserve(HVM_PARAM_SIZE), v);
 }
 
 /** A checked hvm_param read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -104,7 +104,7 @@ export function encodeHvmSaveHeaderAt(w: ByteWriter, o: number, v: HvmSaveHeader
 
 /** Writes one hvm_save_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmSaveHeader(w: ByteWriter, v: HvmSaveHeader): void {
-  encodeHvmSaveHeaderAt(w, w.reserve(HVM_SAVE_HEADER_SIZE), v);
+  w.nestedAt(encodeHvmSaveHeaderAt, w.reserve(HVM_SAVE_HEADER_SIZE), v);
 }
 
 /** A checked hvm_save_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -509,7 +509,7 @@ export function encodeHvmHwCpuAt(w: ByteWriter, o: number, v: HvmHwCpu): void {
 
 /** Writes one hvm_hw_cpu; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu): void {
-  encodeHvmHwCpuAt(w, w.reserve(HVM_HW_CPU_SIZE), v);
+  w.nestedAt(encodeHvmHwCpuAt, w.reserve(HVM_HW_CPU_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_cpu at a claimed position as {@link decodeHvmHwCpuAt} does. */
@@ -1031,7 +1031,7 @@ export function encodeHvmHwVpicAt(w: ByteWriter, o: number, v: HvmHwVpic): void 
 
 /** Writes one hvm_hw_vpic; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic): void {
-  encodeHvmHwVpicAt(w, w.reserve(HVM_HW_VPIC_SIZE), v);
+  w.nestedAt(encodeHvmHwVpicAt, w.reserve(HVM_HW_VPIC_SIZE), v);
 }
 
 /** A checked hvm_hw_vpic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1202,7 +1202,7 @@ export function encodeHvmHwVioapicAt(w: ByteWriter, o: number, v: HvmHwVioapic):
 
 /** Writes one hvm_hw_vioapic; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic): void {
-  encodeHvmHwVioapicAt(w, w.reserve(HVM_HW_VIOAPIC_SIZE), v);
+  w.nestedAt(encodeHvmHwVioapicAt, w.reserve(HVM_HW_VIOAPIC_SIZE), v);
 }
 
 /** A checked hvm_hw_vioapic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1295,7 +1295,7 @@ export function encodeHvmHwLapicAt(w: ByteWriter, o: number, v: HvmHwLapic): voi
 
 /** Writes one hvm_hw_lapic; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic): void {
-  encodeHvmHwLapicAt(w, w.reserve(HVM_HW_LAPIC_SIZE), v);
+  w.nestedAt(encodeHvmHwLapicAt, w.reserve(HVM_HW_LAPIC_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_lapic at a claimed position as {@link decodeHvmHwLapicAt} does. */
@@ -1376,7 +1376,7 @@ export function encodeHvmHwLapicRegsAt(w: ByteWriter, o: number, v: HvmHwLapicRe
 
 /** Writes one hvm_hw_lapic_regs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwLapicRegs(w: ByteWriter, v: HvmHwLapicRegs): void {
-  encodeHvmHwLapicRegsAt(w, w.reserve(HVM_HW_LAPIC_REGS_SIZE), v);
+  w.nestedAt(encodeHvmHwLapicRegsAt, w.reserve(HVM_HW_LAPIC_REGS_SIZE), v);
 }
 
 /** A checked hvm_hw_lapic_regs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1438,7 +1438,7 @@ export function encodeHvmHwPciIrqsAt(w: ByteWriter, o: number, v: HvmHwPciIrqs):
 
 /** Writes one hvm_hw_pci_irqs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs): void {
-  encodeHvmHwPciIrqsAt(w, w.reserve(HVM_HW_PCI_IRQS_SIZE), v);
+  w.nestedAt(encodeHvmHwPciIrqsAt, w.reserve(HVM_HW_PCI_IRQS_SIZE), v);
 }
 
 /** A checked hvm_hw_pci_irqs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1499,7 +1499,7 @@ export function encodeHvmHwIsaIrqsAt(w: ByteWriter, o: number, v: HvmHwIsaIrqs):
 
 /** Writes one hvm_hw_isa_irqs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs): void {
-  encodeHvmHwIsaIrqsAt(w, w.reserve(HVM_HW_ISA_IRQS_SIZE), v);
+  w.nestedAt(encodeHvmHwIsaIrqsAt, w.reserve(HVM_HW_ISA_IRQS_SIZE), v);
 }
 
 /** A checked hvm_hw_isa_irqs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1563,7 +1563,7 @@ export function encodeHvmHwPciLinkAt(w: ByteWriter, o: number, v: HvmHwPciLink):
 
 /** Writes one hvm_hw_pci_link; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink): void {
-  encodeHvmHwPciLinkAt(w, w.reserve(HVM_HW_PCI_LINK_SIZE), v);
+  w.nestedAt(encodeHvmHwPciLinkAt, w.reserve(HVM_HW_PCI_LINK_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_pci_link at a claimed position as {@link decodeHvmHwPciLinkAt} does. */
@@ -1676,7 +1676,7 @@ export function encodeHvmHwPitChannelAt(w: ByteWriter, o: number, v: HvmHwPitCha
 
 /** Writes one hvm_hw_pit_channel; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPitChannel(w: ByteWriter, v: HvmHwPitChannel): void {
-  encodeHvmHwPitChannelAt(w, w.reserve(HVM_HW_PIT_CHANNEL_SIZE), v);
+  w.nestedAt(encodeHvmHwPitChannelAt, w.reserve(HVM_HW_PIT_CHANNEL_SIZE), v);
 }
 
 /** A checked hvm_hw_pit_channel read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1787,7 +1787,7 @@ export function encodeHvmHwPitAt(w: ByteWriter, o: number, v: HvmHwPit): void {
 
 /** Writes one hvm_hw_pit; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit): void {
-  encodeHvmHwPitAt(w, w.reserve(HVM_HW_PIT_SIZE), v);
+  w.nestedAt(encodeHvmHwPitAt, w.reserve(HVM_HW_PIT_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_pit at a claimed position as {@link decodeHvmHwPitAt} does. */
@@ -1866,7 +1866,7 @@ export function encodeHvmHwRtcAt(w: ByteWriter, o: number, v: HvmHwRtc): void {
 
 /** Writes one hvm_hw_rtc; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc): void {
-  encodeHvmHwRtcAt(w, w.reserve(HVM_HW_RTC_SIZE), v);
+  w.nestedAt(encodeHvmHwRtcAt, w.reserve(HVM_HW_RTC_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_rtc at a claimed position as {@link decodeHvmHwRtcAt} does. */
@@ -1947,7 +1947,7 @@ export function encodeHvmHwHpetTimerAt(w: ByteWriter, o: number, v: HvmHwHpetTim
 
 /** Writes one hvm_hw_hpet_timer; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwHpetTimer(w: ByteWriter, v: HvmHwHpetTimer): void {
-  encodeHvmHwHpetTimerAt(w, w.reserve(HVM_HW_HPET_TIMER_SIZE), v);
+  w.nestedAt(encodeHvmHwHpetTimerAt, w.reserve(HVM_HW_HPET_TIMER_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_hpet_timer at a claimed position as {@link decodeHvmHwHpetTimerAt} does. */
@@ -2058,7 +2058,7 @@ export function encodeHvmHwHpetAt(w: ByteWriter, o: number, v: HvmHwHpet): void 
 
 /** Writes one hvm_hw_hpet; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet): void {
-  encodeHvmHwHpetAt(w, w.reserve(HVM_HW_HPET_SIZE), v);
+  w.nestedAt(encodeHvmHwHpetAt, w.reserve(HVM_HW_HPET_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_hpet at a claimed position as {@link decodeHvmHwHpetAt} does. */
@@ -2167,7 +2167,7 @@ export function encodeHvmHwPmtimerAt(w: ByteWriter, o: number, v: HvmHwPmtimer):
 
 /** Writes one hvm_hw_pmtimer; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer): void {
-  encodeHvmHwPmtimerAt(w, w.reserve(HVM_HW_PMTIMER_SIZE), v);
+  w.nestedAt(encodeHvmHwPmtimerAt, w.reserve(HVM_HW_PMTIMER_SIZE), v);
 }
 
 /** A checked hvm_hw_pmtimer read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2258,7 +2258,7 @@ export function encodeHvmHwMtrrAt(w: ByteWriter, o: number, v: HvmHwMtrr): void 
 
 /** Writes one hvm_hw_mtrr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr): void {
-  encodeHvmHwMtrrAt(w, w.reserve(HVM_HW_MTRR_SIZE), v);
+  w.nestedAt(encodeHvmHwMtrrAt, w.reserve(HVM_HW_MTRR_SIZE), v);
 }
 
 /** A checked hvm_hw_mtrr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2351,7 +2351,7 @@ export function encodeHvmViridianDomainContextAt(w: ByteWriter, o: number, v: Hv
 
 /** Writes one hvm_viridian_domain_context; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmViridianDomainContext(w: ByteWriter, v: HvmViridianDomainContext): void {
-  encodeHvmViridianDomainContextAt(w, w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE), v);
+  w.nestedAt(encodeHvmViridianDomainContextAt, w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE), v);
 }
 
 /** A checked hvm_viridian_domain_context read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2455,7 +2455,7 @@ export function encodeHvmViridianVcpuContextAt(w: ByteWriter, o: number, v: HvmV
 
 /** Writes one hvm_viridian_vcpu_context; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmViridianVcpuContext(w: ByteWriter, v: HvmViridianVcpuContext): void {
-  encodeHvmViridianVcpuContextAt(w, w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE), v);
+  w.nestedAt(encodeHvmViridianVcpuContextAt, w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE), v);
 }
 
 /** @internal Checks one hvm_viridian_vcpu_context at a claimed position as {@link decodeHvmViridianVcpuContextAt} does. */
@@ -2560,7 +2560,7 @@ export function encodeHvmVmceVcpuAt(w: ByteWriter, o: number, v: HvmVmceVcpu): v
 
 /** Writes one hvm_vmce_vcpu; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu): void {
-  encodeHvmVmceVcpuAt(w, w.reserve(HVM_VMCE_VCPU_SIZE), v);
+  w.nestedAt(encodeHvmVmceVcpuAt, w.reserve(HVM_VMCE_VCPU_SIZE), v);
 }
 
 /** A checked hvm_vmce_vcpu read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2631,7 +2631,7 @@ export function encodeHvmTscAdjustAt(w: ByteWriter, o: number, v: HvmTscAdjust):
 
 /** Writes one hvm_tsc_adjust; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust): void {
-  encodeHvmTscAdjustAt(w, w.reserve(HVM_TSC_ADJUST_SIZE), v);
+  w.nestedAt(encodeHvmTscAdjustAt, w.reserve(HVM_TSC_ADJUST_SIZE), v);
 }
 
 /** A checked hvm_tsc_adjust read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2742,7 +2742,7 @@ export function encodeHvmMsrEntryAt(w: ByteWriter, o: number, v: HvmMsrEntry): v
 
 /** Writes one hvm_msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmMsrEntry(w: ByteWriter, v: HvmMsrEntry): void {
-  encodeHvmMsrEntryAt(w, w.reserve(HVM_MSR_ENTRY_SIZE), v);
+  w.nestedAt(encodeHvmMsrEntryAt, w.reserve(HVM_MSR_ENTRY_SIZE), v);
 }
 
 /** @internal Checks one hvm_msr_entry at a claimed position as {@link decodeHvmMsrEntryAt} does. */

@@ -313,7 +313,7 @@ export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): v
 
 /** Writes one image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeImageHeader(w: ByteWriter, v: ImageHeader): void {
-  encodeImageHeaderAt(w, w.reserve(IMAGE_HEADER_SIZE), v);
+  w.nestedAt(encodeImageHeaderAt, w.reserve(IMAGE_HEADER_SIZE), v);
 }
 
 /** @internal Checks one image_header at a claimed position as {@link decodeImageHeaderAt} does. */
@@ -570,7 +570,7 @@ export function encodeSectionEntryAt(w: ByteWriter, o: number, v: SectionEntry):
 
 /** Writes one section_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSectionEntry(w: ByteWriter, v: SectionEntry): void {
-  encodeSectionEntryAt(w, w.reserve(SECTION_ENTRY_SIZE), v);
+  w.nestedAt(encodeSectionEntryAt, w.reserve(SECTION_ENTRY_SIZE), v);
 }
 
 /** A checked section_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

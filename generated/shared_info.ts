@@ -63,7 +63,7 @@ export function encodeVcpuTimeInfoAt(w: ByteWriter, o: number, v: VcpuTimeInfo):
 
 /** Writes one vcpu_time_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo): void {
-  encodeVcpuTimeInfoAt(w, w.reserve(VCPU_TIME_INFO_SIZE), v);
+  w.nestedAt(encodeVcpuTimeInfoAt, w.reserve(VCPU_TIME_INFO_SIZE), v);
 }
 
 /** A checked vcpu_time_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -143,7 +143,7 @@ export function encodeArchVcpuInfoX8664At(w: ByteWriter, o: number, v: ArchVcpuI
 
 /** Writes one arch_vcpu_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchVcpuInfoX8664(w: ByteWriter, v: ArchVcpuInfoX8664): void {
-  encodeArchVcpuInfoX8664At(w, w.reserve(ARCH_VCPU_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeArchVcpuInfoX8664At, w.reserve(ARCH_VCPU_INFO_X86_64_SIZE), v);
 }
 
 /** A checked arch_vcpu_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -203,7 +203,7 @@ export function encodeArchVcpuInfoX8632At(w: ByteWriter, o: number, v: ArchVcpuI
 
 /** Writes one arch_vcpu_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchVcpuInfoX8632(w: ByteWriter, v: ArchVcpuInfoX8632): void {
-  encodeArchVcpuInfoX8632At(w, w.reserve(ARCH_VCPU_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeArchVcpuInfoX8632At, w.reserve(ARCH_VCPU_INFO_X86_32_SIZE), v);
 }
 
 /** A checked arch_vcpu_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -281,7 +281,7 @@ export function encodeVcpuInfoX8664At(w: ByteWriter, o: number, v: VcpuInfoX8664
 
 /** Writes one vcpu_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuInfoX8664(w: ByteWriter, v: VcpuInfoX8664): void {
-  encodeVcpuInfoX8664At(w, w.reserve(VCPU_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeVcpuInfoX8664At, w.reserve(VCPU_INFO_X86_64_SIZE), v);
 }
 
 /** A checked vcpu_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -375,7 +375,7 @@ export function encodeVcpuInfoX8632At(w: ByteWriter, o: number, v: VcpuInfoX8632
 
 /** Writes one vcpu_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuInfoX8632(w: ByteWriter, v: VcpuInfoX8632): void {
-  encodeVcpuInfoX8632At(w, w.reserve(VCPU_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeVcpuInfoX8632At, w.reserve(VCPU_INFO_X86_32_SIZE), v);
 }
 
 /** A checked vcpu_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -461,7 +461,7 @@ export function encodeVcpuInfoArmAt(w: ByteWriter, o: number, v: VcpuInfoArm): v
 
 /** Writes one vcpu_info_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm): void {
-  encodeVcpuInfoArmAt(w, w.reserve(VCPU_INFO_ARM_SIZE), v);
+  w.nestedAt(encodeVcpuInfoArmAt, w.reserve(VCPU_INFO_ARM_SIZE), v);
 }
 
 /** A checked vcpu_info_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -550,7 +550,7 @@ export function encodeArchSharedInfoX8664At(w: ByteWriter, o: number, v: ArchSha
 
 /** Writes one arch_shared_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchSharedInfoX8664(w: ByteWriter, v: ArchSharedInfoX8664): void {
-  encodeArchSharedInfoX8664At(w, w.reserve(ARCH_SHARED_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeArchSharedInfoX8664At, w.reserve(ARCH_SHARED_INFO_X86_64_SIZE), v);
 }
 
 /** A checked arch_shared_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -655,7 +655,7 @@ export function encodeArchSharedInfoX8632At(w: ByteWriter, o: number, v: ArchSha
 
 /** Writes one arch_shared_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchSharedInfoX8632(w: ByteWriter, v: ArchSharedInfoX8632): void {
-  encodeArchSharedInfoX8632At(w, w.reserve(ARCH_SHARED_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeArchSharedInfoX8632At, w.reserve(ARCH_SHARED_INFO_X86_32_SIZE), v);
 }
 
 /** A checked arch_shared_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -777,7 +777,7 @@ export function encodeSharedInfoX8664At(w: ByteWriter, o: number, v: SharedInfoX
 
 /** Writes one shared_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoX8664(w: ByteWriter, v: SharedInfoX8664): void {
-  encodeSharedInfoX8664At(w, w.reserve(SHARED_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeSharedInfoX8664At, w.reserve(SHARED_INFO_X86_64_SIZE), v);
 }
 
 /** A checked shared_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -905,7 +905,7 @@ export function encodeSharedInfoX8632At(w: ByteWriter, o: number, v: SharedInfoX
 
 /** Writes one shared_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoX8632(w: ByteWriter, v: SharedInfoX8632): void {
-  encodeSharedInfoX8632At(w, w.reserve(SHARED_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeSharedInfoX8632At, w.reserve(SHARED_INFO_X86_32_SIZE), v);
 }
 
 /** A checked shared_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1029,7 +1029,7 @@ export function encodeSharedInfoArmAt(w: ByteWriter, o: number, v: SharedInfoArm
 
 /** Writes one shared_info_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoArm(w: ByteWriter, v: SharedInfoArm): void {
-  encodeSharedInfoArmAt(w, w.reserve(SHARED_INFO_ARM_SIZE), v);
+  w.nestedAt(encodeSharedInfoArmAt, w.reserve(SHARED_INFO_ARM_SIZE), v);
 }
 
 /** A checked shared_info_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1121,7 +1121,7 @@ export function encodeSharedInfoPageX8664At(w: ByteWriter, o: number, v: SharedI
 
 /** Writes one shared_info_page_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoPageX8664(w: ByteWriter, v: SharedInfoPageX8664): void {
-  encodeSharedInfoPageX8664At(w, w.reserve(SHARED_INFO_PAGE_X86_64_SIZE), v);
+  w.nestedAt(encodeSharedInfoPageX8664At, w.reserve(SHARED_INFO_PAGE_X86_64_SIZE), v);
 }
 
 /** A checked shared_info_page_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1187,7 +1187,7 @@ export function encodeSharedInfoPageX8632At(w: ByteWriter, o: number, v: SharedI
 
 /** Writes one shared_info_page_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoPageX8632(w: ByteWriter, v: SharedInfoPageX8632): void {
-  encodeSharedInfoPageX8632At(w, w.reserve(SHARED_INFO_PAGE_X86_32_SIZE), v);
+  w.nestedAt(encodeSharedInfoPageX8632At, w.reserve(SHARED_INFO_PAGE_X86_32_SIZE), v);
 }
 
 /** A checked shared_info_page_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1253,7 +1253,7 @@ export function encodeSharedInfoPageArmAt(w: ByteWriter, o: number, v: SharedInf
 
 /** Writes one shared_info_page_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoPageArm(w: ByteWriter, v: SharedInfoPageArm): void {
-  encodeSharedInfoPageArmAt(w, w.reserve(SHARED_INFO_PAGE_ARM_SIZE), v);
+  w.nestedAt(encodeSharedInfoPageArmAt, w.reserve(SHARED_INFO_PAGE_ARM_SIZE), v);
 }
 
 /** A checked shared_info_page_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

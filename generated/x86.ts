@@ -77,7 +77,7 @@ export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void 
 
 /** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
-  encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
+  w.nestedAt(encodeCpuidLeafAt, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
 /** A checked cpuid_leaf read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -174,7 +174,7 @@ export function encodeMsrEntryAt(w: ByteWriter, o: number, v: MsrEntry): void {
 
 /** Writes one msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeMsrEntry(w: ByteWriter, v: MsrEntry): void {
-  encodeMsrEntryAt(w, w.reserve(MSR_ENTRY_SIZE), v);
+  w.nestedAt(encodeMsrEntryAt, w.reserve(MSR_ENTRY_SIZE), v);
 }
 
 /** @internal Checks one msr_entry at a claimed position as {@link decodeMsrEntryAt} does. */
@@ -353,7 +353,7 @@ export function encodeTscInfoAt(w: ByteWriter, o: number, v: TscInfo): void {
 
 /** Writes one tsc_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTscInfo(w: ByteWriter, v: TscInfo): void {
-  encodeTscInfoAt(w, w.reserve(TSC_INFO_SIZE), v);
+  w.nestedAt(encodeTscInfoAt, w.reserve(TSC_INFO_SIZE), v);
 }
 
 /** @internal Checks one tsc_info at a claimed position as {@link decodeTscInfoAt} does. */

@@ -39,14 +39,15 @@ export class ByteWriter {
   }
 
   /**
-   * Writes a nested value (a struct, a switch) with `encode` at `at`: any error inside it, a foreign
-   * one too, is reported under field `name` (element `index`), so the encoders need no try/catch.
+   * Writes a nested value (a struct) with `encode` at `at`: any error inside it, a foreign one too (a
+   * TypeError from a null struct), is an EncodeError reported under field `name` (element `index`) when
+   * given, so the encoders need no try/catch.
    */
-  nestedAt<T>(encode: (w: ByteWriter, at: number, v: T) => void, at: number, v: T, name: string, index?: number): void {
+  nestedAt<T>(encode: (w: ByteWriter, at: number, v: T) => void, at: number, v: T, name?: string, index?: number): void {
     try {
       encode(this, at, v);
     } catch (e) {
-      throw this.rethrow(e, fieldPath(name, index)!);
+      throw this.rethrow(e, fieldPath(name, index) ?? "");
     }
   }
 

@@ -132,7 +132,7 @@ export function encodeElfIdentAt(w: ByteWriter, o: number, v: ElfIdent): void {
 
 /** Writes one elf_ident; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElfIdent(w: ByteWriter, v: ElfIdent): void {
-  encodeElfIdentAt(w, w.reserve(ELF_IDENT_SIZE), v);
+  w.nestedAt(encodeElfIdentAt, w.reserve(ELF_IDENT_SIZE), v);
 }
 
 /** @internal Checks one elf_ident at a claimed position as {@link decodeElfIdentAt} does. */
@@ -362,7 +362,7 @@ export function encodeElf64EhdrAt(w: ByteWriter, o: number, v: Elf64Ehdr): void 
 
 /** Writes one elf64_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr): void {
-  encodeElf64EhdrAt(w, w.reserve(ELF64_EHDR_SIZE), v);
+  w.nestedAt(encodeElf64EhdrAt, w.reserve(ELF64_EHDR_SIZE), v);
 }
 
 /** @internal Checks one elf64_ehdr at a claimed position as {@link decodeElf64EhdrAt} does. */
@@ -565,7 +565,7 @@ export function encodeElf32EhdrAt(w: ByteWriter, o: number, v: Elf32Ehdr): void 
 
 /** Writes one elf32_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr): void {
-  encodeElf32EhdrAt(w, w.reserve(ELF32_EHDR_SIZE), v);
+  w.nestedAt(encodeElf32EhdrAt, w.reserve(ELF32_EHDR_SIZE), v);
 }
 
 /** @internal Checks one elf32_ehdr at a claimed position as {@link decodeElf32EhdrAt} does. */
@@ -838,7 +838,7 @@ export function encodeElf64ShdrAt(w: ByteWriter, o: number, v: Elf64Shdr): void 
 
 /** Writes one elf64_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr): void {
-  encodeElf64ShdrAt(w, w.reserve(ELF64_SHDR_SIZE), v);
+  w.nestedAt(encodeElf64ShdrAt, w.reserve(ELF64_SHDR_SIZE), v);
 }
 
 /** A checked elf64_shdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -991,7 +991,7 @@ export function encodeElf32ShdrAt(w: ByteWriter, o: number, v: Elf32Shdr): void 
 
 /** Writes one elf32_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr): void {
-  encodeElf32ShdrAt(w, w.reserve(ELF32_SHDR_SIZE), v);
+  w.nestedAt(encodeElf32ShdrAt, w.reserve(ELF32_SHDR_SIZE), v);
 }
 
 /** A checked elf32_shdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1134,7 +1134,7 @@ export function encodeElf64PhdrAt(w: ByteWriter, o: number, v: Elf64Phdr): void 
 
 /** Writes one elf64_phdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr): void {
-  encodeElf64PhdrAt(w, w.reserve(ELF64_PHDR_SIZE), v);
+  w.nestedAt(encodeElf64PhdrAt, w.reserve(ELF64_PHDR_SIZE), v);
 }
 
 /** A checked elf64_phdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1265,7 +1265,7 @@ export function encodeElf64NhdrAt(w: ByteWriter, o: number, v: Elf64Nhdr): void 
 
 /** Writes one elf64_nhdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr): void {
-  encodeElf64NhdrAt(w, w.reserve(ELF64_NHDR_SIZE), v);
+  w.nestedAt(encodeElf64NhdrAt, w.reserve(ELF64_NHDR_SIZE), v);
 }
 
 /** A checked elf64_nhdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

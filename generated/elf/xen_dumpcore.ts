@@ -80,7 +80,7 @@ export function encodeXenDumpcoreHeaderAt(w: ByteWriter, o: number, v: XenDumpco
 
 /** Writes one xen_dumpcore_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreHeader(w: ByteWriter, v: XenDumpcoreHeader): void {
-  encodeXenDumpcoreHeaderAt(w, w.reserve(XEN_DUMPCORE_HEADER_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreHeaderAt, w.reserve(XEN_DUMPCORE_HEADER_SIZE), v);
 }
 
 /** A checked xen_dumpcore_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -164,7 +164,7 @@ export function encodeXenDumpcoreCompileInfoAt(w: ByteWriter, o: number, v: XenD
 
 /** Writes one xen_dumpcore_compile_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreCompileInfo(w: ByteWriter, v: XenDumpcoreCompileInfo): void {
-  encodeXenDumpcoreCompileInfoAt(w, w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreCompileInfoAt, w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE), v);
 }
 
 /** @internal Checks one xen_dumpcore_compile_info at a claimed position as {@link decodeXenDumpcoreCompileInfoAt} does. */
@@ -306,7 +306,7 @@ export function encodeXenDumpcoreXenVersionAt(w: ByteWriter, o: number, v: XenDu
 
 /** Writes one xen_dumpcore_xen_version; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreXenVersion(w: ByteWriter, v: XenDumpcoreXenVersion): void {
-  encodeXenDumpcoreXenVersionAt(w, w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreXenVersionAt, w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE), v);
 }
 
 /** @internal Checks one xen_dumpcore_xen_version at a claimed position as {@link decodeXenDumpcoreXenVersionAt} does. */
@@ -464,7 +464,7 @@ export function encodeXenDumpcoreXenVersionX8632At(w: ByteWriter, o: number, v: 
 
 /** Writes one xen_dumpcore_xen_version_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreXenVersionX8632(w: ByteWriter, v: XenDumpcoreXenVersionX8632): void {
-  encodeXenDumpcoreXenVersionX8632At(w, w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreXenVersionX8632At, w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE), v);
 }
 
 /** @internal Checks one xen_dumpcore_xen_version_x86_32 at a claimed position as {@link decodeXenDumpcoreXenVersionX8632At} does. */
@@ -581,7 +581,7 @@ export function encodeXenDumpcoreFormatVersionAt(w: ByteWriter, o: number, v: Xe
 
 /** Writes one xen_dumpcore_format_version; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreFormatVersion(w: ByteWriter, v: XenDumpcoreFormatVersion): void {
-  encodeXenDumpcoreFormatVersionAt(w, w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreFormatVersionAt, w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE), v);
 }
 
 /** A checked xen_dumpcore_format_version read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -655,7 +655,7 @@ export function encodeXenDumpcoreP2mAt(w: ByteWriter, o: number, v: XenDumpcoreP
 
 /** Writes one xen_dumpcore_p2m; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreP2m(w: ByteWriter, v: XenDumpcoreP2m): void {
-  encodeXenDumpcoreP2mAt(w, w.reserve(XEN_DUMPCORE_P2M_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreP2mAt, w.reserve(XEN_DUMPCORE_P2M_SIZE), v);
 }
 
 /** A checked xen_dumpcore_p2m read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -729,7 +729,7 @@ export function encodeXenDumpcorePfnAt(w: ByteWriter, o: number, v: XenDumpcoreP
 
 /** Writes one xen_dumpcore_pfn; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcorePfn(w: ByteWriter, v: XenDumpcorePfn): void {
-  encodeXenDumpcorePfnAt(w, w.reserve(XEN_DUMPCORE_PFN_SIZE), v);
+  w.nestedAt(encodeXenDumpcorePfnAt, w.reserve(XEN_DUMPCORE_PFN_SIZE), v);
 }
 
 /** A checked xen_dumpcore_pfn read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

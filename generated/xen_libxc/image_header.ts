@@ -72,7 +72,7 @@ export function encodeLibxcImageHeaderAt(w: ByteWriter, o: number, v: LibxcImage
 
 /** Writes one libxc_image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeLibxcImageHeader(w: ByteWriter, v: LibxcImageHeader): void {
-  encodeLibxcImageHeaderAt(w, w.reserve(LIBXC_IMAGE_HEADER_SIZE), v);
+  w.nestedAt(encodeLibxcImageHeaderAt, w.reserve(LIBXC_IMAGE_HEADER_SIZE), v);
 }
 
 /** @internal Checks one libxc_image_header at a claimed position as {@link decodeLibxcImageHeaderAt} does. */

@@ -63,7 +63,7 @@ export function encodeDomainHeaderAt(w: ByteWriter, o: number, v: DomainHeader):
 
 /** Writes one domain_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeDomainHeader(w: ByteWriter, v: DomainHeader): void {
-  encodeDomainHeaderAt(w, w.reserve(DOMAIN_HEADER_SIZE), v);
+  w.nestedAt(encodeDomainHeaderAt, w.reserve(DOMAIN_HEADER_SIZE), v);
 }
 
 /** @internal Checks one domain_header at a claimed position as {@link decodeDomainHeaderAt} does. */
@@ -373,7 +373,7 @@ export function encodeX86PvInfoRecordAt(w: ByteWriter, o: number, v: X86PvInfoRe
 
 /** Writes one x86_pv_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86PvInfoRecord(w: ByteWriter, v: X86PvInfoRecord): void {
-  encodeX86PvInfoRecordAt(w, w.reserve(X86_PV_INFO_RECORD_SIZE), v);
+  w.nestedAt(encodeX86PvInfoRecordAt, w.reserve(X86_PV_INFO_RECORD_SIZE), v);
 }
 
 /** @internal Checks one x86_pv_info_record at a claimed position as {@link decodeX86PvInfoRecordAt} does. */
@@ -580,7 +580,7 @@ export function encodeVcpuMsrAt(w: ByteWriter, o: number, v: VcpuMsr): void {
 
 /** Writes one vcpu_msr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr): void {
-  encodeVcpuMsrAt(w, w.reserve(VCPU_MSR_SIZE), v);
+  w.nestedAt(encodeVcpuMsrAt, w.reserve(VCPU_MSR_SIZE), v);
 }
 
 /** @internal Checks one vcpu_msr at a claimed position as {@link decodeVcpuMsrAt} does. */
@@ -695,7 +695,7 @@ export function encodeSharedInfoRecordAt(w: ByteWriter, o: number, v: SharedInfo
 
 /** Writes one shared_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoRecord(w: ByteWriter, v: SharedInfoRecord): void {
-  encodeSharedInfoRecordAt(w, w.reserve(SHARED_INFO_RECORD_SIZE), v);
+  w.nestedAt(encodeSharedInfoRecordAt, w.reserve(SHARED_INFO_RECORD_SIZE), v);
 }
 
 /** A checked shared_info_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -788,7 +788,7 @@ export function encodeX86TscInfoRecordAt(w: ByteWriter, o: number, v: X86TscInfo
 
 /** Writes one x86_tsc_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86TscInfoRecord(w: ByteWriter, v: X86TscInfoRecord): void {
-  encodeX86TscInfoRecordAt(w, w.reserve(X86_TSC_INFO_RECORD_SIZE), v);
+  w.nestedAt(encodeX86TscInfoRecordAt, w.reserve(X86_TSC_INFO_RECORD_SIZE), v);
 }
 
 /** @internal Checks one x86_tsc_info_record at a claimed position as {@link decodeX86TscInfoRecordAt} does. */
@@ -897,7 +897,7 @@ export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
 
 /** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
-  encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
+  w.nestedAt(encodeHvmParamAt, w.reserve(HVM_PARAM_SIZE), v);
 }
 
 /** A checked hvm_param read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1085,7 +1085,7 @@ export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void 
 
 /** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
-  encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
+  w.nestedAt(encodeCpuidLeafAt, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
 /** A checked cpuid_leaf read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1205,7 +1205,7 @@ export function encodeMsrPolicyEntryAt(w: ByteWriter, o: number, v: MsrPolicyEnt
 
 /** Writes one msr_policy_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeMsrPolicyEntry(w: ByteWriter, v: MsrPolicyEntry): void {
-  encodeMsrPolicyEntryAt(w, w.reserve(MSR_POLICY_ENTRY_SIZE), v);
+  w.nestedAt(encodeMsrPolicyEntryAt, w.reserve(MSR_POLICY_ENTRY_SIZE), v);
 }
 
 /** @internal Checks one msr_policy_entry at a claimed position as {@link decodeMsrPolicyEntryAt} does. */

@@ -112,7 +112,7 @@ export function encodeXenStreamTokenAt(w: ByteWriter, o: number, v: XenStreamTok
 
 /** Writes one xen_stream_token; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenStreamToken(w: ByteWriter, v: XenStreamToken): void {
-  encodeXenStreamTokenAt(w, w.reserve(XEN_STREAM_TOKEN_SIZE), v);
+  w.nestedAt(encodeXenStreamTokenAt, w.reserve(XEN_STREAM_TOKEN_SIZE), v);
 }
 
 /** @internal Checks one xen_stream_token at a claimed position as {@link decodeXenStreamTokenAt} does. */
@@ -350,7 +350,7 @@ export function encodeXenimageSectionSourceAt(w: ByteWriter, o: number, v: Xenim
 
 /** Writes one xenimage_section_source; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenimageSectionSource(w: ByteWriter, v: XenimageSectionSource): void {
-  encodeXenimageSectionSourceAt(w, w.reserve(XENIMAGE_SECTION_SOURCE_SIZE), v);
+  w.nestedAt(encodeXenimageSectionSourceAt, w.reserve(XENIMAGE_SECTION_SOURCE_SIZE), v);
 }
 
 /** @internal Checks one xenimage_section_source at a claimed position as {@link decodeXenimageSectionSourceAt} does. */

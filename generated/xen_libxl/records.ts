@@ -173,7 +173,7 @@ export function encodeCheckpointStateRecordAt(w: ByteWriter, o: number, v: Check
 
 /** Writes one checkpoint_state_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCheckpointStateRecord(w: ByteWriter, v: CheckpointStateRecord): void {
-  encodeCheckpointStateRecordAt(w, w.reserve(CHECKPOINT_STATE_RECORD_SIZE), v);
+  w.nestedAt(encodeCheckpointStateRecordAt, w.reserve(CHECKPOINT_STATE_RECORD_SIZE), v);
 }
 
 /** A checked checkpoint_state_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -71,7 +71,7 @@ export function encodeLibxlStreamHeaderAt(w: ByteWriter, o: number, v: LibxlStre
 
 /** Writes one libxl_stream_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeLibxlStreamHeader(w: ByteWriter, v: LibxlStreamHeader): void {
-  encodeLibxlStreamHeaderAt(w, w.reserve(LIBXL_STREAM_HEADER_SIZE), v);
+  w.nestedAt(encodeLibxlStreamHeaderAt, w.reserve(LIBXL_STREAM_HEADER_SIZE), v);
 }
 
 /** @internal Checks one libxl_stream_header at a claimed position as {@link decodeLibxlStreamHeaderAt} does. */

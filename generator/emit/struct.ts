@@ -454,7 +454,8 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
   } else {
     m.file.function({ name: `encode${name}At`, doc: encodeDoc, params: encodeParams, returns: "void", body: encodeBody("context") });
   }
-  emitEncoder(m, struct, typeName, [`encode${name}At(w, w.reserve(${size}), v);`]);
+  // Through nestedAt: the positional encoder has no try/catch, and a null value is an EncodeError here too.
+  emitEncoder(m, struct, typeName, [`w.nestedAt(encode${name}At, w.reserve(${size}), v);`]);
 }
 
 /** Emits `encodeX(w, v)`, the sequential encoder every struct has, with `body`. */
