@@ -411,7 +411,12 @@ export function encodeVcpuGuestContextX8632At(w: ByteWriter, o: number, v: VcpuG
   w.u32At(o + 512, v.flags, true, "flags");
   w.nestedAt(encodeCpuUserRegsX8632At, o + 516, v.userRegs, "user_regs");
   w.arrayAt(v.trapCtxt, 256, o + 584, "trap_ctxt");
-  for (let i = 0; i < 256; i++) w.nestedAt(encodeTrapInfoX8632At, o + 584 + i * 8, v.trapCtxt[i]!, "trap_ctxt", i);
+  let trapCtxt_i = 0;
+  try {
+    for (; trapCtxt_i < 256; trapCtxt_i++) encodeTrapInfoX8632At(w, o + 584 + trapCtxt_i * 8, v.trapCtxt[trapCtxt_i]!);
+  } catch (e) {
+    throw w.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
+  }
   w.u32At(o + 2632, v.ldtBase, true, "ldt_base");
   w.u32At(o + 2636, v.ldtEnts, true, "ldt_ents");
   w.arrayAt(v.gdtFrames, 16, o + 2640, "gdt_frames");

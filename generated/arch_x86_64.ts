@@ -451,7 +451,12 @@ export const VCPU_GUEST_CONTEXT_X86_64_SIZE = 5168;
 export function decodeVcpuGuestContextX8664At(r: ByteReader, o: number): VcpuGuestContextX8664 {
   const userRegs = r.nestedAt(decodeCpuUserRegsX8664At, o + 520, "user_regs");
   const trapCtxt: TrapInfoX8664[] = [];
-  for (let i = 0; i < 256; i++) trapCtxt.push(r.nestedAt(decodeTrapInfoX8664At, o + 720 + i * 16, "trap_ctxt", i));
+  let trapCtxt_i = 0;
+  try {
+    for (; trapCtxt_i < 256; trapCtxt_i++) trapCtxt.push(decodeTrapInfoX8664At(r, o + 720 + trapCtxt_i * 16));
+  } catch (e) {
+    throw r.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
+  }
   const gdtFrames: bigint[] = [];
   for (let i = 0; i < 16; i++) gdtFrames.push(r.u64At(o + 4832 + i * 8, true));
   const ctrlreg: bigint[] = [];
@@ -492,7 +497,12 @@ export function encodeVcpuGuestContextX8664At(w: ByteWriter, o: number, v: VcpuG
   w.u64At(o + 512, v.flags, true, "flags");
   w.nestedAt(encodeCpuUserRegsX8664At, o + 520, v.userRegs, "user_regs");
   w.arrayAt(v.trapCtxt, 256, o + 720, "trap_ctxt");
-  for (let i = 0; i < 256; i++) w.nestedAt(encodeTrapInfoX8664At, o + 720 + i * 16, v.trapCtxt[i]!, "trap_ctxt", i);
+  let trapCtxt_i = 0;
+  try {
+    for (; trapCtxt_i < 256; trapCtxt_i++) encodeTrapInfoX8664At(w, o + 720 + trapCtxt_i * 16, v.trapCtxt[trapCtxt_i]!);
+  } catch (e) {
+    throw w.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
+  }
   w.u64At(o + 4816, v.ldtBase, true, "ldt_base");
   w.u64At(o + 4824, v.ldtEnts, true, "ldt_ents");
   w.arrayAt(v.gdtFrames, 16, o + 4832, "gdt_frames");

@@ -1780,7 +1780,12 @@ export function decodeHvmHwPit(r: ByteReader): HvmHwPit {
 /** Writes one hvm_hw_pit at a reserved position (`w.reserve(HVM_HW_PIT_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwPitAt(w: ByteWriter, o: number, v: HvmHwPit): void {
   w.arrayAt(v.channels, 3, o, "channels");
-  for (let i = 0; i < 3; i++) w.nestedAt(encodeHvmHwPitChannelAt, o + i * 16, v.channels[i]!, "channels", i);
+  let channels_i = 0;
+  try {
+    for (; channels_i < 3; channels_i++) encodeHvmHwPitChannelAt(w, o + channels_i * 16, v.channels[channels_i]!);
+  } catch (e) {
+    throw w.rethrow(e, "channels[" + channels_i + "]");
+  }
   w.u32At(o + 48, v.speakerDataOn, true, "speaker_data_on");
   w.zerosAt(o + 52, 4);
 }
@@ -2020,7 +2025,12 @@ export function decodeHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpet {
   r.zerosAt(o + 40, 200, "_pad5");
   r.zerosAt(o + 248, 8, "_pad7");
   const timers: HvmHwHpetTimer[] = [];
-  for (let i = 0; i < 3; i++) timers.push(r.nestedAt(decodeHvmHwHpetTimerAt, o + 256 + i * 32, "timers", i));
+  let timers_i = 0;
+  try {
+    for (; timers_i < 3; timers_i++) timers.push(decodeHvmHwHpetTimerAt(r, o + 256 + timers_i * 32));
+  } catch (e) {
+    throw r.rethrow(e, "timers[" + timers_i + "]");
+  }
   r.zerosAt(o + 352, 672, "_pad9");
   const period: bigint[] = [];
   for (let i = 0; i < 3; i++) period.push(r.u64At(o + 1024 + i * 8, true));
@@ -2050,7 +2060,12 @@ export function encodeHvmHwHpetAt(w: ByteWriter, o: number, v: HvmHwHpet): void 
   w.u64At(o + 240, v.mc64, true, "mc64");
   w.zerosAt(o + 248, 8);
   w.arrayAt(v.timers, 3, o + 256, "timers");
-  for (let i = 0; i < 3; i++) w.nestedAt(encodeHvmHwHpetTimerAt, o + 256 + i * 32, v.timers[i]!, "timers", i);
+  let timers_i = 0;
+  try {
+    for (; timers_i < 3; timers_i++) encodeHvmHwHpetTimerAt(w, o + 256 + timers_i * 32, v.timers[timers_i]!);
+  } catch (e) {
+    throw w.rethrow(e, "timers[" + timers_i + "]");
+  }
   w.zerosAt(o + 352, 672);
   w.arrayAt(v.period, 3, o + 1024, "period");
   for (let i = 0; i < 3; i++) w.u64At(o + 1024 + i * 8, v.period[i]!, true, "period", i);

@@ -763,7 +763,12 @@ export function decodeSharedInfoX8664(r: ByteReader): SharedInfoX8664 {
 /** Writes one shared_info_x86_64 at a reserved position (`w.reserve(SHARED_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoX8664At(w: ByteWriter, o: number, v: SharedInfoX8664): void {
   w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
-  for (let i = 0; i < 32; i++) w.nestedAt(encodeVcpuInfoX8664At, o + i * 64, v.vcpuInfo[i]!, "vcpu_info", i);
+  let vcpuInfo_i = 0;
+  try {
+    for (; vcpuInfo_i < 32; vcpuInfo_i++) encodeVcpuInfoX8664At(w, o + vcpuInfo_i * 64, v.vcpuInfo[vcpuInfo_i]!);
+  } catch (e) {
+    throw w.rethrow(e, "vcpu_info[" + vcpuInfo_i + "]");
+  }
   w.arrayAt(v.evtchnPending, 64, o + 2048, "evtchn_pending");
   for (let i = 0; i < 64; i++) w.u64At(o + 2048 + i * 8, v.evtchnPending[i]!, true, "evtchn_pending", i);
   w.arrayAt(v.evtchnMask, 64, o + 2560, "evtchn_mask");
@@ -892,7 +897,12 @@ export function decodeSharedInfoX8632(r: ByteReader): SharedInfoX8632 {
 /** Writes one shared_info_x86_32 at a reserved position (`w.reserve(SHARED_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoX8632At(w: ByteWriter, o: number, v: SharedInfoX8632): void {
   w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
-  for (let i = 0; i < 32; i++) w.nestedAt(encodeVcpuInfoX8632At, o + i * 64, v.vcpuInfo[i]!, "vcpu_info", i);
+  let vcpuInfo_i = 0;
+  try {
+    for (; vcpuInfo_i < 32; vcpuInfo_i++) encodeVcpuInfoX8632At(w, o + vcpuInfo_i * 64, v.vcpuInfo[vcpuInfo_i]!);
+  } catch (e) {
+    throw w.rethrow(e, "vcpu_info[" + vcpuInfo_i + "]");
+  }
   w.arrayAt(v.evtchnPending, 32, o + 2048, "evtchn_pending");
   for (let i = 0; i < 32; i++) w.u32At(o + 2048 + i * 4, v.evtchnPending[i]!, true, "evtchn_pending", i);
   w.arrayAt(v.evtchnMask, 32, o + 2176, "evtchn_mask");
@@ -1016,7 +1026,12 @@ export function decodeSharedInfoArm(r: ByteReader): SharedInfoArm {
 /** Writes one shared_info_arm at a reserved position (`w.reserve(SHARED_INFO_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoArmAt(w: ByteWriter, o: number, v: SharedInfoArm): void {
   w.arrayAt(v.vcpuInfo, 1, o, "vcpu_info");
-  for (let i = 0; i < 1; i++) w.nestedAt(encodeVcpuInfoArmAt, o + i * 48, v.vcpuInfo[i]!, "vcpu_info", i);
+  let vcpuInfo_i = 0;
+  try {
+    for (; vcpuInfo_i < 1; vcpuInfo_i++) encodeVcpuInfoArmAt(w, o + vcpuInfo_i * 48, v.vcpuInfo[vcpuInfo_i]!);
+  } catch (e) {
+    throw w.rethrow(e, "vcpu_info[" + vcpuInfo_i + "]");
+  }
   w.arrayAt(v.evtchnPending, 64, o + 48, "evtchn_pending");
   for (let i = 0; i < 64; i++) w.u64At(o + 48 + i * 8, v.evtchnPending[i]!, true, "evtchn_pending", i);
   w.arrayAt(v.evtchnMask, 64, o + 560, "evtchn_mask");
