@@ -156,99 +156,52 @@ export function decodeVcpuGuestCoreRegsArm(r: ByteReader): VcpuGuestCoreRegsArm 
 
 /** Writes one vcpu_guest_core_regs_arm at a reserved position (`w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuGuestCoreRegsArmAt(w: ByteWriter, o: number, v: VcpuGuestCoreRegsArm): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "x0";
-    w.u64At(o, v.x0, true);
-    at = "x1";
-    w.u64At(o + 8, v.x1, true);
-    at = "x2";
-    w.u64At(o + 16, v.x2, true);
-    at = "x3";
-    w.u64At(o + 24, v.x3, true);
-    at = "x4";
-    w.u64At(o + 32, v.x4, true);
-    at = "x5";
-    w.u64At(o + 40, v.x5, true);
-    at = "x6";
-    w.u64At(o + 48, v.x6, true);
-    at = "x7";
-    w.u64At(o + 56, v.x7, true);
-    at = "x8";
-    w.u64At(o + 64, v.x8, true);
-    at = "x9";
-    w.u64At(o + 72, v.x9, true);
-    at = "x10";
-    w.u64At(o + 80, v.x10, true);
-    at = "x11";
-    w.u64At(o + 88, v.x11, true);
-    at = "x12";
-    w.u64At(o + 96, v.x12, true);
-    at = "x13";
-    w.u64At(o + 104, v.x13, true);
-    at = "x14";
-    w.u64At(o + 112, v.x14, true);
-    at = "x15";
-    w.u64At(o + 120, v.x15, true);
-    at = "x16";
-    w.u64At(o + 128, v.x16, true);
-    at = "x17";
-    w.u64At(o + 136, v.x17, true);
-    at = "x18";
-    w.u64At(o + 144, v.x18, true);
-    at = "x19";
-    w.u64At(o + 152, v.x19, true);
-    at = "x20";
-    w.u64At(o + 160, v.x20, true);
-    at = "x21";
-    w.u64At(o + 168, v.x21, true);
-    at = "x22";
-    w.u64At(o + 176, v.x22, true);
-    at = "x23";
-    w.u64At(o + 184, v.x23, true);
-    at = "x24";
-    w.u64At(o + 192, v.x24, true);
-    at = "x25";
-    w.u64At(o + 200, v.x25, true);
-    at = "x26";
-    w.u64At(o + 208, v.x26, true);
-    at = "x27";
-    w.u64At(o + 216, v.x27, true);
-    at = "x28";
-    w.u64At(o + 224, v.x28, true);
-    at = "x29";
-    w.u64At(o + 232, v.x29, true);
-    at = "x30";
-    w.u64At(o + 240, v.x30, true);
-    at = "pc64";
-    w.u64At(o + 248, v.pc64, true);
-    at = "cpsr";
-    w.u64At(o + 256, v.cpsr, true);
-    at = "spsr_el1";
-    w.u64At(o + 264, v.spsrEl1, true);
-    at = "spsr_fiq";
-    w.u32At(o + 272, v.spsrFiq, true);
-    at = "spsr_irq";
-    w.u32At(o + 276, v.spsrIrq, true);
-    at = "spsr_und";
-    w.u32At(o + 280, v.spsrUnd, true);
-    at = "spsr_abt";
-    w.u32At(o + 284, v.spsrAbt, true);
-    at = "sp_el0";
-    w.u64At(o + 288, v.spEl0, true);
-    at = "sp_el1";
-    w.u64At(o + 296, v.spEl1, true);
-    at = "elr_el1";
-    w.u64At(o + 304, v.elrEl1, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.x0, true, "x0");
+  w.u64At(o + 8, v.x1, true, "x1");
+  w.u64At(o + 16, v.x2, true, "x2");
+  w.u64At(o + 24, v.x3, true, "x3");
+  w.u64At(o + 32, v.x4, true, "x4");
+  w.u64At(o + 40, v.x5, true, "x5");
+  w.u64At(o + 48, v.x6, true, "x6");
+  w.u64At(o + 56, v.x7, true, "x7");
+  w.u64At(o + 64, v.x8, true, "x8");
+  w.u64At(o + 72, v.x9, true, "x9");
+  w.u64At(o + 80, v.x10, true, "x10");
+  w.u64At(o + 88, v.x11, true, "x11");
+  w.u64At(o + 96, v.x12, true, "x12");
+  w.u64At(o + 104, v.x13, true, "x13");
+  w.u64At(o + 112, v.x14, true, "x14");
+  w.u64At(o + 120, v.x15, true, "x15");
+  w.u64At(o + 128, v.x16, true, "x16");
+  w.u64At(o + 136, v.x17, true, "x17");
+  w.u64At(o + 144, v.x18, true, "x18");
+  w.u64At(o + 152, v.x19, true, "x19");
+  w.u64At(o + 160, v.x20, true, "x20");
+  w.u64At(o + 168, v.x21, true, "x21");
+  w.u64At(o + 176, v.x22, true, "x22");
+  w.u64At(o + 184, v.x23, true, "x23");
+  w.u64At(o + 192, v.x24, true, "x24");
+  w.u64At(o + 200, v.x25, true, "x25");
+  w.u64At(o + 208, v.x26, true, "x26");
+  w.u64At(o + 216, v.x27, true, "x27");
+  w.u64At(o + 224, v.x28, true, "x28");
+  w.u64At(o + 232, v.x29, true, "x29");
+  w.u64At(o + 240, v.x30, true, "x30");
+  w.u64At(o + 248, v.pc64, true, "pc64");
+  w.u64At(o + 256, v.cpsr, true, "cpsr");
+  w.u64At(o + 264, v.spsrEl1, true, "spsr_el1");
+  w.u32At(o + 272, v.spsrFiq, true, "spsr_fiq");
+  w.u32At(o + 276, v.spsrIrq, true, "spsr_irq");
+  w.u32At(o + 280, v.spsrUnd, true, "spsr_und");
+  w.u32At(o + 284, v.spsrAbt, true, "spsr_abt");
+  w.u64At(o + 288, v.spEl0, true, "sp_el0");
+  w.u64At(o + 296, v.spEl1, true, "sp_el1");
+  w.u64At(o + 304, v.elrEl1, true, "elr_el1");
 }
 
 /** Writes one vcpu_guest_core_regs_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestCoreRegsArm(w: ByteWriter, v: VcpuGuestCoreRegsArm): void {
-  encodeVcpuGuestCoreRegsArmAt(w, w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE), v);
+  w.nestedAt(encodeVcpuGuestCoreRegsArmAt, w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE), v);
 }
 
 /** A checked vcpu_guest_core_regs_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -437,31 +390,19 @@ export function decodeVcpuGuestContextArm(r: ByteReader): VcpuGuestContextArm {
 
 /** Writes one vcpu_guest_context_arm at a reserved position (`w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuGuestContextArmAt(w: ByteWriter, o: number, v: VcpuGuestContextArm): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "flags";
-    w.u32At(o, v.flags, true);
-    w.zerosAt(o + 4, 4);
-    at = "user_regs";
-    encodeVcpuGuestCoreRegsArmAt(w, o + 8, v.userRegs);
-    at = "sctlr";
-    w.u32At(o + 320, v.sctlr, true);
-    w.zerosAt(o + 324, 4);
-    at = "ttbcr";
-    w.u64At(o + 328, v.ttbcr, true);
-    at = "ttbr0";
-    w.u64At(o + 336, v.ttbr0, true);
-    at = "ttbr1";
-    w.u64At(o + 344, v.ttbr1, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.flags, true, "flags");
+  w.zerosAt(o + 4, 4);
+  w.nestedAt(encodeVcpuGuestCoreRegsArmAt, o + 8, v.userRegs, "user_regs");
+  w.u32At(o + 320, v.sctlr, true, "sctlr");
+  w.zerosAt(o + 324, 4);
+  w.u64At(o + 328, v.ttbcr, true, "ttbcr");
+  w.u64At(o + 336, v.ttbr0, true, "ttbr0");
+  w.u64At(o + 344, v.ttbr1, true, "ttbr1");
 }
 
 /** Writes one vcpu_guest_context_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestContextArm(w: ByteWriter, v: VcpuGuestContextArm): void {
-  encodeVcpuGuestContextArmAt(w, w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE), v);
+  w.nestedAt(encodeVcpuGuestContextArmAt, w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE), v);
 }
 
 /** @internal Checks one vcpu_guest_context_arm at a claimed position as {@link decodeVcpuGuestContextArmAt} does. */

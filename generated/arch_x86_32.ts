@@ -46,25 +46,15 @@ export function decodeTrapInfoX8632(r: ByteReader): TrapInfoX8632 {
 
 /** Writes one trap_info_x86_32 at a reserved position (`w.reserve(TRAP_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeTrapInfoX8632At(w: ByteWriter, o: number, v: TrapInfoX8632): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vector";
-    w.u8At(o, v.vector);
-    at = "flags";
-    w.u8At(o + 1, v.flags);
-    at = "cs";
-    w.u16At(o + 2, v.cs, true);
-    at = "address";
-    w.u32At(o + 4, v.address, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.vector, "vector");
+  w.u8At(o + 1, v.flags, "flags");
+  w.u16At(o + 2, v.cs, true, "cs");
+  w.u32At(o + 4, v.address, true, "address");
 }
 
 /** Writes one trap_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTrapInfoX8632(w: ByteWriter, v: TrapInfoX8632): void {
-  encodeTrapInfoX8632At(w, w.reserve(TRAP_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeTrapInfoX8632At, w.reserve(TRAP_INFO_X86_32_SIZE), v);
 }
 
 /** A checked trap_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -182,61 +172,36 @@ export function decodeCpuUserRegsX8632(r: ByteReader): CpuUserRegsX8632 {
 
 /** Writes one cpu_user_regs_x86_32 at a reserved position (`w.reserve(CPU_USER_REGS_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeCpuUserRegsX8632At(w: ByteWriter, o: number, v: CpuUserRegsX8632): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "ebx";
-    w.u32At(o, v.ebx, true);
-    at = "ecx";
-    w.u32At(o + 4, v.ecx, true);
-    at = "edx";
-    w.u32At(o + 8, v.edx, true);
-    at = "esi";
-    w.u32At(o + 12, v.esi, true);
-    at = "edi";
-    w.u32At(o + 16, v.edi, true);
-    at = "ebp";
-    w.u32At(o + 20, v.ebp, true);
-    at = "eax";
-    w.u32At(o + 24, v.eax, true);
-    at = "error_code";
-    w.u16At(o + 28, v.errorCode, true);
-    at = "entry_vector";
-    w.u16At(o + 30, v.entryVector, true);
-    at = "eip";
-    w.u32At(o + 32, v.eip, true);
-    at = "cs";
-    w.u16At(o + 36, v.cs, true);
-    at = "saved_upcall_mask";
-    w.u8At(o + 38, v.savedUpcallMask);
-    w.zerosAt(o + 39, 1);
-    at = "eflags";
-    w.u32At(o + 40, v.eflags, true);
-    at = "esp";
-    w.u32At(o + 44, v.esp, true);
-    at = "ss";
-    w.u16At(o + 48, v.ss, true);
-    w.zerosAt(o + 50, 2);
-    at = "es";
-    w.u16At(o + 52, v.es, true);
-    w.zerosAt(o + 54, 2);
-    at = "ds";
-    w.u16At(o + 56, v.ds, true);
-    w.zerosAt(o + 58, 2);
-    at = "fs";
-    w.u16At(o + 60, v.fs, true);
-    w.zerosAt(o + 62, 2);
-    at = "gs";
-    w.u16At(o + 64, v.gs, true);
-    w.zerosAt(o + 66, 2);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.ebx, true, "ebx");
+  w.u32At(o + 4, v.ecx, true, "ecx");
+  w.u32At(o + 8, v.edx, true, "edx");
+  w.u32At(o + 12, v.esi, true, "esi");
+  w.u32At(o + 16, v.edi, true, "edi");
+  w.u32At(o + 20, v.ebp, true, "ebp");
+  w.u32At(o + 24, v.eax, true, "eax");
+  w.u16At(o + 28, v.errorCode, true, "error_code");
+  w.u16At(o + 30, v.entryVector, true, "entry_vector");
+  w.u32At(o + 32, v.eip, true, "eip");
+  w.u16At(o + 36, v.cs, true, "cs");
+  w.u8At(o + 38, v.savedUpcallMask, "saved_upcall_mask");
+  w.zerosAt(o + 39, 1);
+  w.u32At(o + 40, v.eflags, true, "eflags");
+  w.u32At(o + 44, v.esp, true, "esp");
+  w.u16At(o + 48, v.ss, true, "ss");
+  w.zerosAt(o + 50, 2);
+  w.u16At(o + 52, v.es, true, "es");
+  w.zerosAt(o + 54, 2);
+  w.u16At(o + 56, v.ds, true, "ds");
+  w.zerosAt(o + 58, 2);
+  w.u16At(o + 60, v.fs, true, "fs");
+  w.zerosAt(o + 62, 2);
+  w.u16At(o + 64, v.gs, true, "gs");
+  w.zerosAt(o + 66, 2);
 }
 
 /** Writes one cpu_user_regs_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuUserRegsX8632(w: ByteWriter, v: CpuUserRegsX8632): void {
-  encodeCpuUserRegsX8632At(w, w.reserve(CPU_USER_REGS_X86_32_SIZE), v);
+  w.nestedAt(encodeCpuUserRegsX8632At, w.reserve(CPU_USER_REGS_X86_32_SIZE), v);
 }
 
 /** @internal Checks one cpu_user_regs_x86_32 at a claimed position as {@link decodeCpuUserRegsX8632At} does. */
@@ -373,49 +338,34 @@ export const VCPU_GUEST_CONTEXT_X86_32_SIZE = 2800;
 
 /** Reads one vcpu_guest_context_x86_32 at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE)`). */
 export function decodeVcpuGuestContextX8632At(r: ByteReader, o: number): VcpuGuestContextX8632 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "user_regs";
-    const userRegs = decodeCpuUserRegsX8632At(r, o + 516);
-    at = "trap_ctxt";
-    const trapCtxt: TrapInfoX8632[] = [];
-    for (index = 0; index < 256; index++) trapCtxt.push(decodeTrapInfoX8632At(r, o + 584 + index * 8));
-    index = -1;
-    at = "gdt_frames";
-    const gdtFrames: number[] = [];
-    for (index = 0; index < 16; index++) gdtFrames.push(r.u32At(o + 2640 + index * 4, true));
-    index = -1;
-    at = "ctrlreg";
-    const ctrlreg: number[] = [];
-    for (index = 0; index < 8; index++) ctrlreg.push(r.u32At(o + 2716 + index * 4, true));
-    index = -1;
-    at = "debugreg";
-    const debugreg: number[] = [];
-    for (index = 0; index < 8; index++) debugreg.push(r.u32At(o + 2748 + index * 4, true));
-    index = -1;
-    return {
-      fpuCtxt: r.bytesAt(o, 512),
-      flags: r.u32At(o + 512, true),
-      userRegs,
-      trapCtxt,
-      ldtBase: r.u32At(o + 2632, true),
-      ldtEnts: r.u32At(o + 2636, true),
-      gdtFrames,
-      gdtEnts: r.u32At(o + 2704, true),
-      kernelSs: r.u32At(o + 2708, true),
-      kernelSp: r.u32At(o + 2712, true),
-      ctrlreg,
-      debugreg,
-      eventCallbackCs: r.u32At(o + 2780, true),
-      eventCallbackEip: r.u32At(o + 2784, true),
-      failsafeCallbackCs: r.u32At(o + 2788, true),
-      failsafeCallbackEip: r.u32At(o + 2792, true),
-      vmAssist: r.u32At(o + 2796, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const userRegs = r.nestedAt(decodeCpuUserRegsX8632At, o + 516, "user_regs");
+  const trapCtxt: TrapInfoX8632[] = [];
+  for (let i = 0; i < 256; i++) trapCtxt.push(decodeTrapInfoX8632At(r, o + 584 + i * 8));
+  const gdtFrames: number[] = [];
+  for (let i = 0; i < 16; i++) gdtFrames.push(r.u32At(o + 2640 + i * 4, true));
+  const ctrlreg: number[] = [];
+  for (let i = 0; i < 8; i++) ctrlreg.push(r.u32At(o + 2716 + i * 4, true));
+  const debugreg: number[] = [];
+  for (let i = 0; i < 8; i++) debugreg.push(r.u32At(o + 2748 + i * 4, true));
+  return {
+    fpuCtxt: r.bytesAt(o, 512),
+    flags: r.u32At(o + 512, true),
+    userRegs,
+    trapCtxt,
+    ldtBase: r.u32At(o + 2632, true),
+    ldtEnts: r.u32At(o + 2636, true),
+    gdtFrames,
+    gdtEnts: r.u32At(o + 2704, true),
+    kernelSs: r.u32At(o + 2708, true),
+    kernelSp: r.u32At(o + 2712, true),
+    ctrlreg,
+    debugreg,
+    eventCallbackCs: r.u32At(o + 2780, true),
+    eventCallbackEip: r.u32At(o + 2784, true),
+    failsafeCallbackCs: r.u32At(o + 2788, true),
+    failsafeCallbackEip: r.u32At(o + 2792, true),
+    vmAssist: r.u32At(o + 2796, true),
+  };
 }
 
 /** Reads one vcpu_guest_context_x86_32. */
@@ -425,63 +375,37 @@ export function decodeVcpuGuestContextX8632(r: ByteReader): VcpuGuestContextX863
 
 /** Writes one vcpu_guest_context_x86_32 at a reserved position (`w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuGuestContextX8632At(w: ByteWriter, o: number, v: VcpuGuestContextX8632): void {
-  let at = "";
-  let index = -1;
+  w.bytesAt(o, v.fpuCtxt, 512, "fpu_ctxt");
+  w.u32At(o + 512, v.flags, true, "flags");
+  w.nestedAt(encodeCpuUserRegsX8632At, o + 516, v.userRegs, "user_regs");
+  w.arrayAt(v.trapCtxt, 256, o + 584, "trap_ctxt");
+  let trapCtxt_i = 0;
   try {
-    at = "fpu_ctxt";
-    w.bytesAt(o, v.fpuCtxt, 512);
-    at = "flags";
-    w.u32At(o + 512, v.flags, true);
-    at = "user_regs";
-    encodeCpuUserRegsX8632At(w, o + 516, v.userRegs);
-    at = "trap_ctxt";
-    if (!Array.isArray(v.trapCtxt) || v.trapCtxt.length !== 256)
-      w.fail(`${Array.isArray(v.trapCtxt) ? v.trapCtxt.length : "no"} elements given, exactly 256 expected`, o + 584);
-    for (index = 0; index < 256; index++) encodeTrapInfoX8632At(w, o + 584 + index * 8, v.trapCtxt[index]!);
-    index = -1;
-    at = "ldt_base";
-    w.u32At(o + 2632, v.ldtBase, true);
-    at = "ldt_ents";
-    w.u32At(o + 2636, v.ldtEnts, true);
-    at = "gdt_frames";
-    if (!Array.isArray(v.gdtFrames) || v.gdtFrames.length !== 16)
-      w.fail(`${Array.isArray(v.gdtFrames) ? v.gdtFrames.length : "no"} elements given, exactly 16 expected`, o + 2640);
-    for (index = 0; index < 16; index++) w.u32At(o + 2640 + index * 4, v.gdtFrames[index]!, true);
-    index = -1;
-    at = "gdt_ents";
-    w.u32At(o + 2704, v.gdtEnts, true);
-    at = "kernel_ss";
-    w.u32At(o + 2708, v.kernelSs, true);
-    at = "kernel_sp";
-    w.u32At(o + 2712, v.kernelSp, true);
-    at = "ctrlreg";
-    if (!Array.isArray(v.ctrlreg) || v.ctrlreg.length !== 8)
-      w.fail(`${Array.isArray(v.ctrlreg) ? v.ctrlreg.length : "no"} elements given, exactly 8 expected`, o + 2716);
-    for (index = 0; index < 8; index++) w.u32At(o + 2716 + index * 4, v.ctrlreg[index]!, true);
-    index = -1;
-    at = "debugreg";
-    if (!Array.isArray(v.debugreg) || v.debugreg.length !== 8)
-      w.fail(`${Array.isArray(v.debugreg) ? v.debugreg.length : "no"} elements given, exactly 8 expected`, o + 2748);
-    for (index = 0; index < 8; index++) w.u32At(o + 2748 + index * 4, v.debugreg[index]!, true);
-    index = -1;
-    at = "event_callback_cs";
-    w.u32At(o + 2780, v.eventCallbackCs, true);
-    at = "event_callback_eip";
-    w.u32At(o + 2784, v.eventCallbackEip, true);
-    at = "failsafe_callback_cs";
-    w.u32At(o + 2788, v.failsafeCallbackCs, true);
-    at = "failsafe_callback_eip";
-    w.u32At(o + 2792, v.failsafeCallbackEip, true);
-    at = "vm_assist";
-    w.u32At(o + 2796, v.vmAssist, true);
+    for (; trapCtxt_i < 256; trapCtxt_i++) encodeTrapInfoX8632At(w, o + 584 + trapCtxt_i * 8, v.trapCtxt[trapCtxt_i]!);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
   }
+  w.u32At(o + 2632, v.ldtBase, true, "ldt_base");
+  w.u32At(o + 2636, v.ldtEnts, true, "ldt_ents");
+  w.arrayAt(v.gdtFrames, 16, o + 2640, "gdt_frames");
+  for (let i = 0; i < 16; i++) w.u32At(o + 2640 + i * 4, v.gdtFrames[i]!, true, "gdt_frames", i);
+  w.u32At(o + 2704, v.gdtEnts, true, "gdt_ents");
+  w.u32At(o + 2708, v.kernelSs, true, "kernel_ss");
+  w.u32At(o + 2712, v.kernelSp, true, "kernel_sp");
+  w.arrayAt(v.ctrlreg, 8, o + 2716, "ctrlreg");
+  for (let i = 0; i < 8; i++) w.u32At(o + 2716 + i * 4, v.ctrlreg[i]!, true, "ctrlreg", i);
+  w.arrayAt(v.debugreg, 8, o + 2748, "debugreg");
+  for (let i = 0; i < 8; i++) w.u32At(o + 2748 + i * 4, v.debugreg[i]!, true, "debugreg", i);
+  w.u32At(o + 2780, v.eventCallbackCs, true, "event_callback_cs");
+  w.u32At(o + 2784, v.eventCallbackEip, true, "event_callback_eip");
+  w.u32At(o + 2788, v.failsafeCallbackCs, true, "failsafe_callback_cs");
+  w.u32At(o + 2792, v.failsafeCallbackEip, true, "failsafe_callback_eip");
+  w.u32At(o + 2796, v.vmAssist, true, "vm_assist");
 }
 
 /** Writes one vcpu_guest_context_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestContextX8632(w: ByteWriter, v: VcpuGuestContextX8632): void {
-  encodeVcpuGuestContextX8632At(w, w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE), v);
+  w.nestedAt(encodeVcpuGuestContextX8632At, w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE), v);
 }
 
 /** @internal Checks one vcpu_guest_context_x86_32 at a claimed position as {@link decodeVcpuGuestContextX8632At} does. */

@@ -47,26 +47,16 @@ export function decodeTrapInfoX8664(r: ByteReader): TrapInfoX8664 {
 
 /** Writes one trap_info_x86_64 at a reserved position (`w.reserve(TRAP_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeTrapInfoX8664At(w: ByteWriter, o: number, v: TrapInfoX8664): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vector";
-    w.u8At(o, v.vector);
-    at = "flags";
-    w.u8At(o + 1, v.flags);
-    at = "cs";
-    w.u16At(o + 2, v.cs, true);
-    w.zerosAt(o + 4, 4);
-    at = "address";
-    w.u64At(o + 8, v.address, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.vector, "vector");
+  w.u8At(o + 1, v.flags, "flags");
+  w.u16At(o + 2, v.cs, true, "cs");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.address, true, "address");
 }
 
 /** Writes one trap_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTrapInfoX8664(w: ByteWriter, v: TrapInfoX8664): void {
-  encodeTrapInfoX8664At(w, w.reserve(TRAP_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeTrapInfoX8664At, w.reserve(TRAP_INFO_X86_64_SIZE), v);
 }
 
 /** @internal Checks one trap_info_x86_64 at a claimed position as {@link decodeTrapInfoX8664At} does. */
@@ -215,78 +205,45 @@ export function decodeCpuUserRegsX8664(r: ByteReader): CpuUserRegsX8664 {
 
 /** Writes one cpu_user_regs_x86_64 at a reserved position (`w.reserve(CPU_USER_REGS_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeCpuUserRegsX8664At(w: ByteWriter, o: number, v: CpuUserRegsX8664): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "r15";
-    w.u64At(o, v.r15, true);
-    at = "r14";
-    w.u64At(o + 8, v.r14, true);
-    at = "r13";
-    w.u64At(o + 16, v.r13, true);
-    at = "r12";
-    w.u64At(o + 24, v.r12, true);
-    at = "rbp";
-    w.u64At(o + 32, v.rbp, true);
-    at = "rbx";
-    w.u64At(o + 40, v.rbx, true);
-    at = "r11";
-    w.u64At(o + 48, v.r11, true);
-    at = "r10";
-    w.u64At(o + 56, v.r10, true);
-    at = "r9";
-    w.u64At(o + 64, v.r9, true);
-    at = "r8";
-    w.u64At(o + 72, v.r8, true);
-    at = "rax";
-    w.u64At(o + 80, v.rax, true);
-    at = "rcx";
-    w.u64At(o + 88, v.rcx, true);
-    at = "rdx";
-    w.u64At(o + 96, v.rdx, true);
-    at = "rsi";
-    w.u64At(o + 104, v.rsi, true);
-    at = "rdi";
-    w.u64At(o + 112, v.rdi, true);
-    at = "error_code";
-    w.u32At(o + 120, v.errorCode, true);
-    at = "entry_vector";
-    w.u32At(o + 124, v.entryVector, true);
-    at = "rip";
-    w.u64At(o + 128, v.rip, true);
-    at = "cs";
-    w.u16At(o + 136, v.cs, true);
-    w.zerosAt(o + 138, 2);
-    at = "saved_upcall_mask";
-    w.u8At(o + 140, v.savedUpcallMask);
-    w.zerosAt(o + 141, 3);
-    at = "rflags";
-    w.u64At(o + 144, v.rflags, true);
-    at = "rsp";
-    w.u64At(o + 152, v.rsp, true);
-    at = "ss";
-    w.u16At(o + 160, v.ss, true);
-    w.zerosAt(o + 162, 6);
-    at = "es";
-    w.u16At(o + 168, v.es, true);
-    w.zerosAt(o + 170, 6);
-    at = "ds";
-    w.u16At(o + 176, v.ds, true);
-    w.zerosAt(o + 178, 6);
-    at = "fs";
-    w.u16At(o + 184, v.fs, true);
-    w.zerosAt(o + 186, 6);
-    at = "gs";
-    w.u16At(o + 192, v.gs, true);
-    w.zerosAt(o + 194, 6);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.r15, true, "r15");
+  w.u64At(o + 8, v.r14, true, "r14");
+  w.u64At(o + 16, v.r13, true, "r13");
+  w.u64At(o + 24, v.r12, true, "r12");
+  w.u64At(o + 32, v.rbp, true, "rbp");
+  w.u64At(o + 40, v.rbx, true, "rbx");
+  w.u64At(o + 48, v.r11, true, "r11");
+  w.u64At(o + 56, v.r10, true, "r10");
+  w.u64At(o + 64, v.r9, true, "r9");
+  w.u64At(o + 72, v.r8, true, "r8");
+  w.u64At(o + 80, v.rax, true, "rax");
+  w.u64At(o + 88, v.rcx, true, "rcx");
+  w.u64At(o + 96, v.rdx, true, "rdx");
+  w.u64At(o + 104, v.rsi, true, "rsi");
+  w.u64At(o + 112, v.rdi, true, "rdi");
+  w.u32At(o + 120, v.errorCode, true, "error_code");
+  w.u32At(o + 124, v.entryVector, true, "entry_vector");
+  w.u64At(o + 128, v.rip, true, "rip");
+  w.u16At(o + 136, v.cs, true, "cs");
+  w.zerosAt(o + 138, 2);
+  w.u8At(o + 140, v.savedUpcallMask, "saved_upcall_mask");
+  w.zerosAt(o + 141, 3);
+  w.u64At(o + 144, v.rflags, true, "rflags");
+  w.u64At(o + 152, v.rsp, true, "rsp");
+  w.u16At(o + 160, v.ss, true, "ss");
+  w.zerosAt(o + 162, 6);
+  w.u16At(o + 168, v.es, true, "es");
+  w.zerosAt(o + 170, 6);
+  w.u16At(o + 176, v.ds, true, "ds");
+  w.zerosAt(o + 178, 6);
+  w.u16At(o + 184, v.fs, true, "fs");
+  w.zerosAt(o + 186, 6);
+  w.u16At(o + 192, v.gs, true, "gs");
+  w.zerosAt(o + 194, 6);
 }
 
 /** Writes one cpu_user_regs_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuUserRegsX8664(w: ByteWriter, v: CpuUserRegsX8664): void {
-  encodeCpuUserRegsX8664At(w, w.reserve(CPU_USER_REGS_X86_64_SIZE), v);
+  w.nestedAt(encodeCpuUserRegsX8664At, w.reserve(CPU_USER_REGS_X86_64_SIZE), v);
 }
 
 /** @internal Checks one cpu_user_regs_x86_64 at a claimed position as {@link decodeCpuUserRegsX8664At} does. */
@@ -452,51 +409,41 @@ export const VCPU_GUEST_CONTEXT_X86_64_SIZE = 5168;
 
 /** Reads one vcpu_guest_context_x86_64 at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE)`). */
 export function decodeVcpuGuestContextX8664At(r: ByteReader, o: number): VcpuGuestContextX8664 {
-  let at = "";
-  let index = -1;
+  const userRegs = r.nestedAt(decodeCpuUserRegsX8664At, o + 520, "user_regs");
+  const trapCtxt: TrapInfoX8664[] = [];
+  let trapCtxt_i = 0;
   try {
-    at = "user_regs";
-    const userRegs = decodeCpuUserRegsX8664At(r, o + 520);
-    at = "trap_ctxt";
-    const trapCtxt: TrapInfoX8664[] = [];
-    for (index = 0; index < 256; index++) trapCtxt.push(decodeTrapInfoX8664At(r, o + 720 + index * 16));
-    index = -1;
-    at = "gdt_frames";
-    const gdtFrames: bigint[] = [];
-    for (index = 0; index < 16; index++) gdtFrames.push(r.u64At(o + 4832 + index * 8, true));
-    index = -1;
-    at = "ctrlreg";
-    const ctrlreg: bigint[] = [];
-    for (index = 0; index < 8; index++) ctrlreg.push(r.u64At(o + 4984 + index * 8, true));
-    index = -1;
-    at = "debugreg";
-    const debugreg: bigint[] = [];
-    for (index = 0; index < 8; index++) debugreg.push(r.u64At(o + 5048 + index * 8, true));
-    index = -1;
-    return {
-      fpuCtxt: r.bytesAt(o, 512),
-      flags: r.u64At(o + 512, true),
-      userRegs,
-      trapCtxt,
-      ldtBase: r.u64At(o + 4816, true),
-      ldtEnts: r.u64At(o + 4824, true),
-      gdtFrames,
-      gdtEnts: r.u64At(o + 4960, true),
-      kernelSs: r.u64At(o + 4968, true),
-      kernelSp: r.u64At(o + 4976, true),
-      ctrlreg,
-      debugreg,
-      eventCallbackEip: r.u64At(o + 5112, true),
-      failsafeCallbackEip: r.u64At(o + 5120, true),
-      syscallCallbackEip: r.u64At(o + 5128, true),
-      vmAssist: r.u64At(o + 5136, true),
-      fsBase: r.u64At(o + 5144, true),
-      gsBaseKernel: r.u64At(o + 5152, true),
-      gsBaseUser: r.u64At(o + 5160, true),
-    };
+    for (; trapCtxt_i < 256; trapCtxt_i++) trapCtxt.push(decodeTrapInfoX8664At(r, o + 720 + trapCtxt_i * 16));
   } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw r.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
   }
+  const gdtFrames: bigint[] = [];
+  for (let i = 0; i < 16; i++) gdtFrames.push(r.u64At(o + 4832 + i * 8, true));
+  const ctrlreg: bigint[] = [];
+  for (let i = 0; i < 8; i++) ctrlreg.push(r.u64At(o + 4984 + i * 8, true));
+  const debugreg: bigint[] = [];
+  for (let i = 0; i < 8; i++) debugreg.push(r.u64At(o + 5048 + i * 8, true));
+  return {
+    fpuCtxt: r.bytesAt(o, 512),
+    flags: r.u64At(o + 512, true),
+    userRegs,
+    trapCtxt,
+    ldtBase: r.u64At(o + 4816, true),
+    ldtEnts: r.u64At(o + 4824, true),
+    gdtFrames,
+    gdtEnts: r.u64At(o + 4960, true),
+    kernelSs: r.u64At(o + 4968, true),
+    kernelSp: r.u64At(o + 4976, true),
+    ctrlreg,
+    debugreg,
+    eventCallbackEip: r.u64At(o + 5112, true),
+    failsafeCallbackEip: r.u64At(o + 5120, true),
+    syscallCallbackEip: r.u64At(o + 5128, true),
+    vmAssist: r.u64At(o + 5136, true),
+    fsBase: r.u64At(o + 5144, true),
+    gsBaseKernel: r.u64At(o + 5152, true),
+    gsBaseUser: r.u64At(o + 5160, true),
+  };
 }
 
 /** Reads one vcpu_guest_context_x86_64. */
@@ -506,67 +453,39 @@ export function decodeVcpuGuestContextX8664(r: ByteReader): VcpuGuestContextX866
 
 /** Writes one vcpu_guest_context_x86_64 at a reserved position (`w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuGuestContextX8664At(w: ByteWriter, o: number, v: VcpuGuestContextX8664): void {
-  let at = "";
-  let index = -1;
+  w.bytesAt(o, v.fpuCtxt, 512, "fpu_ctxt");
+  w.u64At(o + 512, v.flags, true, "flags");
+  w.nestedAt(encodeCpuUserRegsX8664At, o + 520, v.userRegs, "user_regs");
+  w.arrayAt(v.trapCtxt, 256, o + 720, "trap_ctxt");
+  let trapCtxt_i = 0;
   try {
-    at = "fpu_ctxt";
-    w.bytesAt(o, v.fpuCtxt, 512);
-    at = "flags";
-    w.u64At(o + 512, v.flags, true);
-    at = "user_regs";
-    encodeCpuUserRegsX8664At(w, o + 520, v.userRegs);
-    at = "trap_ctxt";
-    if (!Array.isArray(v.trapCtxt) || v.trapCtxt.length !== 256)
-      w.fail(`${Array.isArray(v.trapCtxt) ? v.trapCtxt.length : "no"} elements given, exactly 256 expected`, o + 720);
-    for (index = 0; index < 256; index++) encodeTrapInfoX8664At(w, o + 720 + index * 16, v.trapCtxt[index]!);
-    index = -1;
-    at = "ldt_base";
-    w.u64At(o + 4816, v.ldtBase, true);
-    at = "ldt_ents";
-    w.u64At(o + 4824, v.ldtEnts, true);
-    at = "gdt_frames";
-    if (!Array.isArray(v.gdtFrames) || v.gdtFrames.length !== 16)
-      w.fail(`${Array.isArray(v.gdtFrames) ? v.gdtFrames.length : "no"} elements given, exactly 16 expected`, o + 4832);
-    for (index = 0; index < 16; index++) w.u64At(o + 4832 + index * 8, v.gdtFrames[index]!, true);
-    index = -1;
-    at = "gdt_ents";
-    w.u64At(o + 4960, v.gdtEnts, true);
-    at = "kernel_ss";
-    w.u64At(o + 4968, v.kernelSs, true);
-    at = "kernel_sp";
-    w.u64At(o + 4976, v.kernelSp, true);
-    at = "ctrlreg";
-    if (!Array.isArray(v.ctrlreg) || v.ctrlreg.length !== 8)
-      w.fail(`${Array.isArray(v.ctrlreg) ? v.ctrlreg.length : "no"} elements given, exactly 8 expected`, o + 4984);
-    for (index = 0; index < 8; index++) w.u64At(o + 4984 + index * 8, v.ctrlreg[index]!, true);
-    index = -1;
-    at = "debugreg";
-    if (!Array.isArray(v.debugreg) || v.debugreg.length !== 8)
-      w.fail(`${Array.isArray(v.debugreg) ? v.debugreg.length : "no"} elements given, exactly 8 expected`, o + 5048);
-    for (index = 0; index < 8; index++) w.u64At(o + 5048 + index * 8, v.debugreg[index]!, true);
-    index = -1;
-    at = "event_callback_eip";
-    w.u64At(o + 5112, v.eventCallbackEip, true);
-    at = "failsafe_callback_eip";
-    w.u64At(o + 5120, v.failsafeCallbackEip, true);
-    at = "syscall_callback_eip";
-    w.u64At(o + 5128, v.syscallCallbackEip, true);
-    at = "vm_assist";
-    w.u64At(o + 5136, v.vmAssist, true);
-    at = "fs_base";
-    w.u64At(o + 5144, v.fsBase, true);
-    at = "gs_base_kernel";
-    w.u64At(o + 5152, v.gsBaseKernel, true);
-    at = "gs_base_user";
-    w.u64At(o + 5160, v.gsBaseUser, true);
+    for (; trapCtxt_i < 256; trapCtxt_i++) encodeTrapInfoX8664At(w, o + 720 + trapCtxt_i * 16, v.trapCtxt[trapCtxt_i]!);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
   }
+  w.u64At(o + 4816, v.ldtBase, true, "ldt_base");
+  w.u64At(o + 4824, v.ldtEnts, true, "ldt_ents");
+  w.arrayAt(v.gdtFrames, 16, o + 4832, "gdt_frames");
+  for (let i = 0; i < 16; i++) w.u64At(o + 4832 + i * 8, v.gdtFrames[i]!, true, "gdt_frames", i);
+  w.u64At(o + 4960, v.gdtEnts, true, "gdt_ents");
+  w.u64At(o + 4968, v.kernelSs, true, "kernel_ss");
+  w.u64At(o + 4976, v.kernelSp, true, "kernel_sp");
+  w.arrayAt(v.ctrlreg, 8, o + 4984, "ctrlreg");
+  for (let i = 0; i < 8; i++) w.u64At(o + 4984 + i * 8, v.ctrlreg[i]!, true, "ctrlreg", i);
+  w.arrayAt(v.debugreg, 8, o + 5048, "debugreg");
+  for (let i = 0; i < 8; i++) w.u64At(o + 5048 + i * 8, v.debugreg[i]!, true, "debugreg", i);
+  w.u64At(o + 5112, v.eventCallbackEip, true, "event_callback_eip");
+  w.u64At(o + 5120, v.failsafeCallbackEip, true, "failsafe_callback_eip");
+  w.u64At(o + 5128, v.syscallCallbackEip, true, "syscall_callback_eip");
+  w.u64At(o + 5136, v.vmAssist, true, "vm_assist");
+  w.u64At(o + 5144, v.fsBase, true, "fs_base");
+  w.u64At(o + 5152, v.gsBaseKernel, true, "gs_base_kernel");
+  w.u64At(o + 5160, v.gsBaseUser, true, "gs_base_user");
 }
 
 /** Writes one vcpu_guest_context_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuGuestContextX8664(w: ByteWriter, v: VcpuGuestContextX8664): void {
-  encodeVcpuGuestContextX8664At(w, w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE), v);
+  w.nestedAt(encodeVcpuGuestContextX8664At, w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE), v);
 }
 
 /** @internal Checks one vcpu_guest_context_x86_64 at a claimed position as {@link decodeVcpuGuestContextX8664At} does. */

@@ -31,21 +31,11 @@ export const XEN_COMPILE_INFO_SIZE = 144;
 
 /** Reads one xen_compile_info at a position already claimed (`r.take(XEN_COMPILE_INFO_SIZE)`). */
 export function decodeXenCompileInfoAt(r: ByteReader, o: number): XenCompileInfo {
-  let at = "";
-  let index = -1;
-  try {
-    at = "compiler";
-    const compiler = r.stringAt(o, 64, false);
-    at = "compile_by";
-    const compileBy = r.stringAt(o + 64, 16, false);
-    at = "compile_domain";
-    const compileDomain = r.stringAt(o + 80, 32, false);
-    at = "compile_date";
-    const compileDate = r.stringAt(o + 112, 32, false);
-    return { compiler, compileBy, compileDomain, compileDate };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const compiler = r.stringAt(o, 64, false, "compiler");
+  const compileBy = r.stringAt(o + 64, 16, false, "compile_by");
+  const compileDomain = r.stringAt(o + 80, 32, false, "compile_domain");
+  const compileDate = r.stringAt(o + 112, 32, false, "compile_date");
+  return { compiler, compileBy, compileDomain, compileDate };
 }
 
 /** Reads one xen_compile_info. */
@@ -55,25 +45,15 @@ export function decodeXenCompileInfo(r: ByteReader): XenCompileInfo {
 
 /** Writes one xen_compile_info at a reserved position (`w.reserve(XEN_COMPILE_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeXenCompileInfoAt(w: ByteWriter, o: number, v: XenCompileInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "compiler";
-    w.stringAt(o, v.compiler, 64, false);
-    at = "compile_by";
-    w.stringAt(o + 64, v.compileBy, 16, false);
-    at = "compile_domain";
-    w.stringAt(o + 80, v.compileDomain, 32, false);
-    at = "compile_date";
-    w.stringAt(o + 112, v.compileDate, 32, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.stringAt(o, v.compiler, 64, false, "compiler");
+  w.stringAt(o + 64, v.compileBy, 16, false, "compile_by");
+  w.stringAt(o + 80, v.compileDomain, 32, false, "compile_domain");
+  w.stringAt(o + 112, v.compileDate, 32, false, "compile_date");
 }
 
 /** Writes one xen_compile_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenCompileInfo(w: ByteWriter, v: XenCompileInfo): void {
-  encodeXenCompileInfoAt(w, w.reserve(XEN_COMPILE_INFO_SIZE), v);
+  w.nestedAt(encodeXenCompileInfoAt, w.reserve(XEN_COMPILE_INFO_SIZE), v);
 }
 
 /** @internal Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfoAt} does. */
@@ -152,30 +132,20 @@ export const XEN_VERSION_INFO_SIZE = 1280;
 
 /** Reads one xen_version_info at a position already claimed (`r.take(XEN_VERSION_INFO_SIZE)`). */
 export function decodeXenVersionInfoAt(r: ByteReader, o: number): XenVersionInfo {
-  let at = "";
-  let index = -1;
-  try {
-    at = "extra_version";
-    const extraVersion = r.stringAt(o + 16, 16, false);
-    at = "compile_info";
-    const compileInfo = decodeXenCompileInfoAt(r, o + 32);
-    at = "capabilities";
-    const capabilities = r.stringAt(o + 176, 1024, false);
-    at = "changeset";
-    const changeset = r.stringAt(o + 1200, 64, false);
-    return {
-      majorVersion: r.u64At(o, true),
-      minorVersion: r.u64At(o + 8, true),
-      extraVersion,
-      compileInfo,
-      capabilities,
-      changeset,
-      virtStart: r.u64At(o + 1264, true),
-      pagesize: r.u64At(o + 1272, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
+  const compileInfo = r.nestedAt(decodeXenCompileInfoAt, o + 32, "compile_info");
+  const capabilities = r.stringAt(o + 176, 1024, false, "capabilities");
+  const changeset = r.stringAt(o + 1200, 64, false, "changeset");
+  return {
+    majorVersion: r.u64At(o, true),
+    minorVersion: r.u64At(o + 8, true),
+    extraVersion,
+    compileInfo,
+    capabilities,
+    changeset,
+    virtStart: r.u64At(o + 1264, true),
+    pagesize: r.u64At(o + 1272, true),
+  };
 }
 
 /** Reads one xen_version_info. */
@@ -185,33 +155,19 @@ export function decodeXenVersionInfo(r: ByteReader): XenVersionInfo {
 
 /** Writes one xen_version_info at a reserved position (`w.reserve(XEN_VERSION_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeXenVersionInfoAt(w: ByteWriter, o: number, v: XenVersionInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "major_version";
-    w.u64At(o, v.majorVersion, true);
-    at = "minor_version";
-    w.u64At(o + 8, v.minorVersion, true);
-    at = "extra_version";
-    w.stringAt(o + 16, v.extraVersion, 16, false);
-    at = "compile_info";
-    encodeXenCompileInfoAt(w, o + 32, v.compileInfo);
-    at = "capabilities";
-    w.stringAt(o + 176, v.capabilities, 1024, false);
-    at = "changeset";
-    w.stringAt(o + 1200, v.changeset, 64, false);
-    at = "virt_start";
-    w.u64At(o + 1264, v.virtStart, true);
-    at = "pagesize";
-    w.u64At(o + 1272, v.pagesize, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.majorVersion, true, "major_version");
+  w.u64At(o + 8, v.minorVersion, true, "minor_version");
+  w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
+  w.nestedAt(encodeXenCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
+  w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
+  w.u64At(o + 1264, v.virtStart, true, "virt_start");
+  w.u64At(o + 1272, v.pagesize, true, "pagesize");
 }
 
 /** Writes one xen_version_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenVersionInfo(w: ByteWriter, v: XenVersionInfo): void {
-  encodeXenVersionInfoAt(w, w.reserve(XEN_VERSION_INFO_SIZE), v);
+  w.nestedAt(encodeXenVersionInfoAt, w.reserve(XEN_VERSION_INFO_SIZE), v);
 }
 
 /** @internal Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfoAt} does. */
@@ -300,21 +256,13 @@ export function decodePfnGmfn(r: ByteReader): PfnGmfn {
 
 /** Writes one pfn_gmfn at a reserved position (`w.reserve(PFN_GMFN_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodePfnGmfnAt(w: ByteWriter, o: number, v: PfnGmfn): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, true);
-    at = "gmfn";
-    w.u64At(o + 8, v.gmfn, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, true, "pfn");
+  w.u64At(o + 8, v.gmfn, true, "gmfn");
 }
 
 /** Writes one pfn_gmfn; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn): void {
-  encodePfnGmfnAt(w, w.reserve(PFN_GMFN_SIZE), v);
+  w.nestedAt(encodePfnGmfnAt, w.reserve(PFN_GMFN_SIZE), v);
 }
 
 /** A checked pfn_gmfn read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

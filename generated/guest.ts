@@ -68,20 +68,33 @@ export interface PfnWord {
   pfn: number;
 }
 
-/** Reads a pfn_word word at a claimed position and splits it into its fields. */
-export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littleEndian): PfnWord {
+/** Reads a pfn_word word at a claimed position and splits it into its fields; bits that must be zero and are not are a DecodeError naming field `name` (element `index`). */
+export function unpackPfnWordAt(
+  r: ByteReader,
+  at: number,
+  le: boolean = r.littleEndian,
+  name?: string,
+  index?: number,
+): PfnWord {
   const lo = r.lo32At(at, le);
   const hi = r.hi32At(at, le);
-  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at, undefined, "reserved");
+  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at, name, "reserved", index);
   return { type: (hi >>> 28) & 0xf, pfn: (hi & 0xfffff) * 0x100000000 + lo };
 }
 
-/** Writes pfn_word fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
-export function packPfnWordAt(w: ByteWriter, at: number, v: PfnWord, le: boolean = w.littleEndian): void {
+/** Writes pfn_word fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
+export function packPfnWordAt(
+  w: ByteWriter,
+  at: number,
+  v: PfnWord,
+  le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
+): void {
   let lo = 0;
   let hi = 0;
-  hi += w.bits32(v.type, 4, at) * 0x10000000;
-  const pfnValue = w.bits32(v.pfn, 52, at);
+  hi += w.bits32(v.type, 4, at, name, index) * 0x10000000;
+  const pfnValue = w.bits32(v.pfn, 52, at, name, index);
   lo += (pfnValue % 0x100000000) * 0x1;
   hi += Math.floor(pfnValue / 0x100000000);
   w.halvesAt(at, lo, hi, le);
@@ -118,26 +131,12 @@ export function decodePfnEntry(r: ByteReader): PfnEntry {
 
 /** @internal {@link encodePfnEntryAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodePfnEntryLeAt(w: ByteWriter, o: number, v: PfnEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, true, "pfn");
 }
 
 /** @internal {@link encodePfnEntryAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodePfnEntryBeAt(w: ByteWriter, o: number, v: PfnEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, false, "pfn");
 }
 
 /** Writes one pfn_entry at a reserved position (`w.reserve(PFN_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -148,7 +147,7 @@ export function encodePfnEntryAt(w: ByteWriter, o: number, v: PfnEntry): void {
 
 /** Writes one pfn_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePfnEntry(w: ByteWriter, v: PfnEntry): void {
-  encodePfnEntryAt(w, w.reserve(PFN_ENTRY_SIZE), v);
+  w.nestedAt(encodePfnEntryAt, w.reserve(PFN_ENTRY_SIZE), v);
 }
 
 /** A checked pfn_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -300,46 +299,22 @@ export function decodeExtendedInfo(r: ByteReader): ExtendedInfo {
 
 /** @internal {@link encodeExtendedInfoAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeExtendedInfoLeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "guest_width";
-    w.u8At(o, v.guestWidth);
-    at = "pt_levels";
-    w.u8At(o + 1, v.ptLevels);
-    at = "flags";
-    w.u16At(o + 2, v.flags, true);
-    at = "vcpu_context_size";
-    w.u32At(o + 4, v.vcpuContextSize, true);
-    at = "xsave_size";
-    w.u32At(o + 8, v.xsaveSize, true);
-    at = "reserved";
-    w.zerosAt(o + 12, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.guestWidth, "guest_width");
+  w.u8At(o + 1, v.ptLevels, "pt_levels");
+  w.u16At(o + 2, v.flags, true, "flags");
+  w.u32At(o + 4, v.vcpuContextSize, true, "vcpu_context_size");
+  w.u32At(o + 8, v.xsaveSize, true, "xsave_size");
+  w.zerosAt(o + 12, 4);
 }
 
 /** @internal {@link encodeExtendedInfoAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeExtendedInfoBeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "guest_width";
-    w.u8At(o, v.guestWidth);
-    at = "pt_levels";
-    w.u8At(o + 1, v.ptLevels);
-    at = "flags";
-    w.u16At(o + 2, v.flags, false);
-    at = "vcpu_context_size";
-    w.u32At(o + 4, v.vcpuContextSize, false);
-    at = "xsave_size";
-    w.u32At(o + 8, v.xsaveSize, false);
-    at = "reserved";
-    w.zerosAt(o + 12, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.guestWidth, "guest_width");
+  w.u8At(o + 1, v.ptLevels, "pt_levels");
+  w.u16At(o + 2, v.flags, false, "flags");
+  w.u32At(o + 4, v.vcpuContextSize, false, "vcpu_context_size");
+  w.u32At(o + 8, v.xsaveSize, false, "xsave_size");
+  w.zerosAt(o + 12, 4);
 }
 
 /** Writes one extended_info at a reserved position (`w.reserve(EXTENDED_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -350,7 +325,7 @@ export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo):
 
 /** Writes one extended_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo): void {
-  encodeExtendedInfoAt(w, w.reserve(EXTENDED_INFO_SIZE), v);
+  w.nestedAt(encodeExtendedInfoAt, w.reserve(EXTENDED_INFO_SIZE), v);
 }
 
 /** @internal Checks one extended_info at a claimed position as {@link decodeExtendedInfoAt} does. */

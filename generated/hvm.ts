@@ -149,131 +149,75 @@ export function decodeHvmRecord(r: ByteReader): HvmRecord {
     const length_ = r.u32le();
     at = "body";
     const body_reader = r.sub(r.count(length_, 1));
-    let body_: HvmRecordBody;
+    let body_: HvmRecordBody | undefined;
     switch (typecode) {
       case 0x0:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "end" } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "end" };
         break;
       case 0x1:
-        body_ =
-          body_reader.remaining === 24
-            ? ({ type: "header", value: decodeHvmSaveHeader(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 24) body_ = { type: "header", value: decodeHvmSaveHeader(body_reader) };
         break;
       case 0x2:
-        body_ =
-          body_reader.remaining === 1032
-            ? ({ type: "cpu", value: decodeHvmHwCpu(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 1032) body_ = { type: "cpu", value: decodeHvmHwCpu(body_reader) };
         break;
       case 0x3:
-        body_ =
-          body_reader.remaining === 8
-            ? ({ type: "pic", value: decodeHvmHwVpic(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 8) body_ = { type: "pic", value: decodeHvmHwVpic(body_reader) };
         break;
       case 0x4:
-        body_ =
-          body_reader.remaining === 400
-            ? ({ type: "ioapic", value: decodeHvmHwVioapic(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 400) body_ = { type: "ioapic", value: decodeHvmHwVioapic(body_reader) };
         break;
       case 0x5:
-        body_ =
-          body_reader.remaining === 32
-            ? ({ type: "lapic", value: decodeHvmHwLapic(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 32) body_ = { type: "lapic", value: decodeHvmHwLapic(body_reader) };
         break;
       case 0x6:
-        body_ =
-          body_reader.remaining === 1024
-            ? ({ type: "lapic_regs", value: decodeHvmHwLapicRegs(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 1024) body_ = { type: "lapic_regs", value: decodeHvmHwLapicRegs(body_reader) };
         break;
       case 0x7:
-        body_ =
-          body_reader.remaining === 16
-            ? ({ type: "pci_irq", value: decodeHvmHwPciIrqs(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 16) body_ = { type: "pci_irq", value: decodeHvmHwPciIrqs(body_reader) };
         break;
       case 0x8:
-        body_ =
-          body_reader.remaining === 8
-            ? ({ type: "isa_irq", value: decodeHvmHwIsaIrqs(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 8) body_ = { type: "isa_irq", value: decodeHvmHwIsaIrqs(body_reader) };
         break;
       case 0x9:
-        body_ =
-          body_reader.remaining === 8
-            ? ({ type: "pci_link", value: decodeHvmHwPciLink(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 8) body_ = { type: "pci_link", value: decodeHvmHwPciLink(body_reader) };
         break;
       case 0xa:
-        body_ =
-          body_reader.remaining === 56
-            ? ({ type: "pit", value: decodeHvmHwPit(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 56) body_ = { type: "pit", value: decodeHvmHwPit(body_reader) };
         break;
       case 0xb:
-        body_ =
-          body_reader.remaining === 24
-            ? ({ type: "rtc", value: decodeHvmHwRtc(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 24) body_ = { type: "rtc", value: decodeHvmHwRtc(body_reader) };
         break;
       case 0xc:
-        body_ =
-          body_reader.remaining === 1048
-            ? ({ type: "hpet", value: decodeHvmHwHpet(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 1048) body_ = { type: "hpet", value: decodeHvmHwHpet(body_reader) };
         break;
       case 0xd:
-        body_ =
-          body_reader.remaining === 8
-            ? ({ type: "pmtimer", value: decodeHvmHwPmtimer(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 8) body_ = { type: "pmtimer", value: decodeHvmHwPmtimer(body_reader) };
         break;
       case 0xe:
-        body_ =
-          body_reader.remaining === 240
-            ? ({ type: "mtrr", value: decodeHvmHwMtrr(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 240) body_ = { type: "mtrr", value: decodeHvmHwMtrr(body_reader) };
         break;
       case 0xf:
-        body_ =
-          body_reader.remaining === 32
-            ? ({ type: "viridian_domain", value: decodeHvmViridianDomainContext(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 32)
+          body_ = { type: "viridian_domain", value: decodeHvmViridianDomainContext(body_reader) };
         break;
       case 0x10:
-        body_ = { type: "cpu_xsave", value: decodeHvmHwCpuXsave(body_reader) } as const;
+        body_ = { type: "cpu_xsave", value: decodeHvmHwCpuXsave(body_reader) };
         break;
       case 0x11:
-        body_ =
-          body_reader.remaining === 216
-            ? ({ type: "viridian_vcpu", value: decodeHvmViridianVcpuContext(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 216)
+          body_ = { type: "viridian_vcpu", value: decodeHvmViridianVcpuContext(body_reader) };
         break;
       case 0x12:
-        body_ =
-          body_reader.remaining === 32
-            ? ({ type: "vmce_vcpu", value: decodeHvmVmceVcpu(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 32) body_ = { type: "vmce_vcpu", value: decodeHvmVmceVcpu(body_reader) };
         break;
       case 0x13:
-        body_ =
-          body_reader.remaining === 8
-            ? ({ type: "tsc_adjust", value: decodeHvmTscAdjust(body_reader) } as const)
-            : ({ type: "unknown", selector: typecode, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 8) body_ = { type: "tsc_adjust", value: decodeHvmTscAdjust(body_reader) };
         break;
       case 0x14:
-        body_ = { type: "cpu_msr", value: decodeHvmMsr(body_reader) } as const;
+        body_ = { type: "cpu_msr", value: decodeHvmMsr(body_reader) };
         break;
-      default:
-        body_ = { type: "unknown", selector: typecode, bytes: body_reader.rest() } as const;
     }
+    body_ ??= { type: "unknown", selector: typecode, bytes: body_reader.rest() };
     body_reader.expectEnd();
     return { instance, body: body_ };
   } catch (e) {
@@ -421,30 +365,14 @@ export function decodeHvmParam(r: ByteReader): HvmParam {
 
 /** @internal {@link encodeHvmParamAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeHvmParamLeAt(w: ByteWriter, o: number, v: HvmParam): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u64At(o, v.index, true);
-    at = "value";
-    w.u64At(o + 8, v.value, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.index, true, "index");
+  w.u64At(o + 8, v.value, true, "value");
 }
 
 /** @internal {@link encodeHvmParamAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeHvmParamBeAt(w: ByteWriter, o: number, v: HvmParam): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u64At(o, v.index, false);
-    at = "value";
-    w.u64At(o + 8, v.value, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.index, false, "index");
+  w.u64At(o + 8, v.value, false, "value");
 }
 
 /** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -455,7 +383,7 @@ export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
 
 /** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
-  encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
+  w.nestedAt(encodeHvmParamAt, w.reserve(HVM_PARAM_SIZE), v);
 }
 
 /** A checked hvm_param read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

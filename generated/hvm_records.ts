@@ -69,27 +69,16 @@ export function decodeHvmSaveHeader(r: ByteReader): HvmSaveHeader {
 
 /** Writes one hvm_save_header at a reserved position (`w.reserve(HVM_SAVE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmSaveHeaderAt(w: ByteWriter, o: number, v: HvmSaveHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "magic";
-    w.u32At(o, v.magic, true);
-    at = "version";
-    w.u32At(o + 4, v.version, true);
-    at = "changeset";
-    w.u64At(o + 8, v.changeset, true);
-    at = "cpuid";
-    w.u32At(o + 16, v.cpuid, true);
-    at = "gtsc_khz";
-    w.u32At(o + 20, v.gtscKhz, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.magic, true, "magic");
+  w.u32At(o + 4, v.version, true, "version");
+  w.u64At(o + 8, v.changeset, true, "changeset");
+  w.u32At(o + 16, v.cpuid, true, "cpuid");
+  w.u32At(o + 20, v.gtscKhz, true, "gtsc_khz");
 }
 
 /** Writes one hvm_save_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmSaveHeader(w: ByteWriter, v: HvmSaveHeader): void {
-  encodeHvmSaveHeaderAt(w, w.reserve(HVM_SAVE_HEADER_SIZE), v);
+  w.nestedAt(encodeHvmSaveHeaderAt, w.reserve(HVM_SAVE_HEADER_SIZE), v);
 }
 
 /** A checked hvm_save_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -398,178 +387,92 @@ export function decodeHvmHwCpu(r: ByteReader): HvmHwCpu {
 
 /** Writes one hvm_hw_cpu at a reserved position (`w.reserve(HVM_HW_CPU_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwCpuAt(w: ByteWriter, o: number, v: HvmHwCpu): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "fpu_regs";
-    w.bytesAt(o, v.fpuRegs, 512);
-    at = "rax";
-    w.u64At(o + 512, v.rax, true);
-    at = "rbx";
-    w.u64At(o + 520, v.rbx, true);
-    at = "rcx";
-    w.u64At(o + 528, v.rcx, true);
-    at = "rdx";
-    w.u64At(o + 536, v.rdx, true);
-    at = "rbp";
-    w.u64At(o + 544, v.rbp, true);
-    at = "rsi";
-    w.u64At(o + 552, v.rsi, true);
-    at = "rdi";
-    w.u64At(o + 560, v.rdi, true);
-    at = "rsp";
-    w.u64At(o + 568, v.rsp, true);
-    at = "r8";
-    w.u64At(o + 576, v.r8, true);
-    at = "r9";
-    w.u64At(o + 584, v.r9, true);
-    at = "r10";
-    w.u64At(o + 592, v.r10, true);
-    at = "r11";
-    w.u64At(o + 600, v.r11, true);
-    at = "r12";
-    w.u64At(o + 608, v.r12, true);
-    at = "r13";
-    w.u64At(o + 616, v.r13, true);
-    at = "r14";
-    w.u64At(o + 624, v.r14, true);
-    at = "r15";
-    w.u64At(o + 632, v.r15, true);
-    at = "rip";
-    w.u64At(o + 640, v.rip, true);
-    at = "rflags";
-    w.u64At(o + 648, v.rflags, true);
-    at = "cr0";
-    w.u64At(o + 656, v.cr0, true);
-    at = "cr2";
-    w.u64At(o + 664, v.cr2, true);
-    at = "cr3";
-    w.u64At(o + 672, v.cr3, true);
-    at = "cr4";
-    w.u64At(o + 680, v.cr4, true);
-    at = "dr0";
-    w.u64At(o + 688, v.dr0, true);
-    at = "dr1";
-    w.u64At(o + 696, v.dr1, true);
-    at = "dr2";
-    w.u64At(o + 704, v.dr2, true);
-    at = "dr3";
-    w.u64At(o + 712, v.dr3, true);
-    at = "dr6";
-    w.u64At(o + 720, v.dr6, true);
-    at = "dr7";
-    w.u64At(o + 728, v.dr7, true);
-    at = "cs_sel";
-    w.u32At(o + 736, v.csSel, true);
-    at = "ds_sel";
-    w.u32At(o + 740, v.dsSel, true);
-    at = "es_sel";
-    w.u32At(o + 744, v.esSel, true);
-    at = "fs_sel";
-    w.u32At(o + 748, v.fsSel, true);
-    at = "gs_sel";
-    w.u32At(o + 752, v.gsSel, true);
-    at = "ss_sel";
-    w.u32At(o + 756, v.ssSel, true);
-    at = "tr_sel";
-    w.u32At(o + 760, v.trSel, true);
-    at = "ldtr_sel";
-    w.u32At(o + 764, v.ldtrSel, true);
-    at = "cs_limit";
-    w.u32At(o + 768, v.csLimit, true);
-    at = "ds_limit";
-    w.u32At(o + 772, v.dsLimit, true);
-    at = "es_limit";
-    w.u32At(o + 776, v.esLimit, true);
-    at = "fs_limit";
-    w.u32At(o + 780, v.fsLimit, true);
-    at = "gs_limit";
-    w.u32At(o + 784, v.gsLimit, true);
-    at = "ss_limit";
-    w.u32At(o + 788, v.ssLimit, true);
-    at = "tr_limit";
-    w.u32At(o + 792, v.trLimit, true);
-    at = "ldtr_limit";
-    w.u32At(o + 796, v.ldtrLimit, true);
-    at = "idtr_limit";
-    w.u32At(o + 800, v.idtrLimit, true);
-    at = "gdtr_limit";
-    w.u32At(o + 804, v.gdtrLimit, true);
-    at = "cs_base";
-    w.u64At(o + 808, v.csBase, true);
-    at = "ds_base";
-    w.u64At(o + 816, v.dsBase, true);
-    at = "es_base";
-    w.u64At(o + 824, v.esBase, true);
-    at = "fs_base";
-    w.u64At(o + 832, v.fsBase, true);
-    at = "gs_base";
-    w.u64At(o + 840, v.gsBase, true);
-    at = "ss_base";
-    w.u64At(o + 848, v.ssBase, true);
-    at = "tr_base";
-    w.u64At(o + 856, v.trBase, true);
-    at = "ldtr_base";
-    w.u64At(o + 864, v.ldtrBase, true);
-    at = "idtr_base";
-    w.u64At(o + 872, v.idtrBase, true);
-    at = "gdtr_base";
-    w.u64At(o + 880, v.gdtrBase, true);
-    at = "cs_arbytes";
-    w.u32At(o + 888, v.csArbytes, true);
-    at = "ds_arbytes";
-    w.u32At(o + 892, v.dsArbytes, true);
-    at = "es_arbytes";
-    w.u32At(o + 896, v.esArbytes, true);
-    at = "fs_arbytes";
-    w.u32At(o + 900, v.fsArbytes, true);
-    at = "gs_arbytes";
-    w.u32At(o + 904, v.gsArbytes, true);
-    at = "ss_arbytes";
-    w.u32At(o + 908, v.ssArbytes, true);
-    at = "tr_arbytes";
-    w.u32At(o + 912, v.trArbytes, true);
-    at = "ldtr_arbytes";
-    w.u32At(o + 916, v.ldtrArbytes, true);
-    at = "sysenter_cs";
-    w.u64At(o + 920, v.sysenterCs, true);
-    at = "sysenter_esp";
-    w.u64At(o + 928, v.sysenterEsp, true);
-    at = "sysenter_eip";
-    w.u64At(o + 936, v.sysenterEip, true);
-    at = "shadow_gs";
-    w.u64At(o + 944, v.shadowGs, true);
-    at = "msr_flags";
-    w.u64At(o + 952, v.msrFlags, true);
-    at = "msr_lstar";
-    w.u64At(o + 960, v.msrLstar, true);
-    at = "msr_star";
-    w.u64At(o + 968, v.msrStar, true);
-    at = "msr_cstar";
-    w.u64At(o + 976, v.msrCstar, true);
-    at = "msr_syscall_mask";
-    w.u64At(o + 984, v.msrSyscallMask, true);
-    at = "msr_efer";
-    w.u64At(o + 992, v.msrEfer, true);
-    at = "msr_tsc_aux";
-    w.u64At(o + 1000, v.msrTscAux, true);
-    at = "tsc";
-    w.u64At(o + 1008, v.tsc, true);
-    at = "pending_event";
-    packHvmPendingEventAt(w, o + 1016, v.pendingEvent, true);
-    at = "error_code";
-    w.u32At(o + 1020, v.errorCode, true);
-    at = "flags";
-    w.u32At(o + 1024, v.flags, true);
-    w.zerosAt(o + 1028, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, v.fpuRegs, 512, "fpu_regs");
+  w.u64At(o + 512, v.rax, true, "rax");
+  w.u64At(o + 520, v.rbx, true, "rbx");
+  w.u64At(o + 528, v.rcx, true, "rcx");
+  w.u64At(o + 536, v.rdx, true, "rdx");
+  w.u64At(o + 544, v.rbp, true, "rbp");
+  w.u64At(o + 552, v.rsi, true, "rsi");
+  w.u64At(o + 560, v.rdi, true, "rdi");
+  w.u64At(o + 568, v.rsp, true, "rsp");
+  w.u64At(o + 576, v.r8, true, "r8");
+  w.u64At(o + 584, v.r9, true, "r9");
+  w.u64At(o + 592, v.r10, true, "r10");
+  w.u64At(o + 600, v.r11, true, "r11");
+  w.u64At(o + 608, v.r12, true, "r12");
+  w.u64At(o + 616, v.r13, true, "r13");
+  w.u64At(o + 624, v.r14, true, "r14");
+  w.u64At(o + 632, v.r15, true, "r15");
+  w.u64At(o + 640, v.rip, true, "rip");
+  w.u64At(o + 648, v.rflags, true, "rflags");
+  w.u64At(o + 656, v.cr0, true, "cr0");
+  w.u64At(o + 664, v.cr2, true, "cr2");
+  w.u64At(o + 672, v.cr3, true, "cr3");
+  w.u64At(o + 680, v.cr4, true, "cr4");
+  w.u64At(o + 688, v.dr0, true, "dr0");
+  w.u64At(o + 696, v.dr1, true, "dr1");
+  w.u64At(o + 704, v.dr2, true, "dr2");
+  w.u64At(o + 712, v.dr3, true, "dr3");
+  w.u64At(o + 720, v.dr6, true, "dr6");
+  w.u64At(o + 728, v.dr7, true, "dr7");
+  w.u32At(o + 736, v.csSel, true, "cs_sel");
+  w.u32At(o + 740, v.dsSel, true, "ds_sel");
+  w.u32At(o + 744, v.esSel, true, "es_sel");
+  w.u32At(o + 748, v.fsSel, true, "fs_sel");
+  w.u32At(o + 752, v.gsSel, true, "gs_sel");
+  w.u32At(o + 756, v.ssSel, true, "ss_sel");
+  w.u32At(o + 760, v.trSel, true, "tr_sel");
+  w.u32At(o + 764, v.ldtrSel, true, "ldtr_sel");
+  w.u32At(o + 768, v.csLimit, true, "cs_limit");
+  w.u32At(o + 772, v.dsLimit, true, "ds_limit");
+  w.u32At(o + 776, v.esLimit, true, "es_limit");
+  w.u32At(o + 780, v.fsLimit, true, "fs_limit");
+  w.u32At(o + 784, v.gsLimit, true, "gs_limit");
+  w.u32At(o + 788, v.ssLimit, true, "ss_limit");
+  w.u32At(o + 792, v.trLimit, true, "tr_limit");
+  w.u32At(o + 796, v.ldtrLimit, true, "ldtr_limit");
+  w.u32At(o + 800, v.idtrLimit, true, "idtr_limit");
+  w.u32At(o + 804, v.gdtrLimit, true, "gdtr_limit");
+  w.u64At(o + 808, v.csBase, true, "cs_base");
+  w.u64At(o + 816, v.dsBase, true, "ds_base");
+  w.u64At(o + 824, v.esBase, true, "es_base");
+  w.u64At(o + 832, v.fsBase, true, "fs_base");
+  w.u64At(o + 840, v.gsBase, true, "gs_base");
+  w.u64At(o + 848, v.ssBase, true, "ss_base");
+  w.u64At(o + 856, v.trBase, true, "tr_base");
+  w.u64At(o + 864, v.ldtrBase, true, "ldtr_base");
+  w.u64At(o + 872, v.idtrBase, true, "idtr_base");
+  w.u64At(o + 880, v.gdtrBase, true, "gdtr_base");
+  w.u32At(o + 888, v.csArbytes, true, "cs_arbytes");
+  w.u32At(o + 892, v.dsArbytes, true, "ds_arbytes");
+  w.u32At(o + 896, v.esArbytes, true, "es_arbytes");
+  w.u32At(o + 900, v.fsArbytes, true, "fs_arbytes");
+  w.u32At(o + 904, v.gsArbytes, true, "gs_arbytes");
+  w.u32At(o + 908, v.ssArbytes, true, "ss_arbytes");
+  w.u32At(o + 912, v.trArbytes, true, "tr_arbytes");
+  w.u32At(o + 916, v.ldtrArbytes, true, "ldtr_arbytes");
+  w.u64At(o + 920, v.sysenterCs, true, "sysenter_cs");
+  w.u64At(o + 928, v.sysenterEsp, true, "sysenter_esp");
+  w.u64At(o + 936, v.sysenterEip, true, "sysenter_eip");
+  w.u64At(o + 944, v.shadowGs, true, "shadow_gs");
+  w.u64At(o + 952, v.msrFlags, true, "msr_flags");
+  w.u64At(o + 960, v.msrLstar, true, "msr_lstar");
+  w.u64At(o + 968, v.msrStar, true, "msr_star");
+  w.u64At(o + 976, v.msrCstar, true, "msr_cstar");
+  w.u64At(o + 984, v.msrSyscallMask, true, "msr_syscall_mask");
+  w.u64At(o + 992, v.msrEfer, true, "msr_efer");
+  w.u64At(o + 1000, v.msrTscAux, true, "msr_tsc_aux");
+  w.u64At(o + 1008, v.tsc, true, "tsc");
+  packHvmPendingEventAt(w, o + 1016, v.pendingEvent, true, "pending_event");
+  w.u32At(o + 1020, v.errorCode, true, "error_code");
+  w.u32At(o + 1024, v.flags, true, "flags");
+  w.zerosAt(o + 1028, 4);
 }
 
 /** Writes one hvm_hw_cpu; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu): void {
-  encodeHvmHwCpuAt(w, w.reserve(HVM_HW_CPU_SIZE), v);
+  w.nestedAt(encodeHvmHwCpuAt, w.reserve(HVM_HW_CPU_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_cpu at a claimed position as {@link decodeHvmHwCpuAt} does. */
@@ -864,20 +767,22 @@ export function unpackHvmPendingEventAt(r: ByteReader, at: number, le: boolean =
   };
 }
 
-/** Writes hvm_pending_event fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+/** Writes hvm_pending_event fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
 export function packHvmPendingEventAt(
   w: ByteWriter,
   at: number,
   v: HvmPendingEvent,
   le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
 ): void {
   w.u32At(
     at,
-    w.bits32(v.pendingVector, 8, at) * 0x1 +
-      w.bits32(v.pendingType, 3, at) * 0x100 +
-      w.bits32(v.pendingErrorValid, 1, at) * 0x800 +
-      w.bits32(v.pendingReserved, 19, at) * 0x1000 +
-      w.bits32(v.pendingValid, 1, at) * 0x80000000,
+    w.bits32(v.pendingVector, 8, at, name, index) * 0x1 +
+      w.bits32(v.pendingType, 3, at, name, index) * 0x100 +
+      w.bits32(v.pendingErrorValid, 1, at, name, index) * 0x800 +
+      w.bits32(v.pendingReserved, 19, at, name, index) * 0x1000 +
+      w.bits32(v.pendingValid, 1, at, name, index) * 0x80000000,
     le,
   );
 }
@@ -896,9 +801,9 @@ export function unpackPicInitByteAt(r: ByteReader, at: number): PicInitByte {
   return { initState: raw & 0xf, priorityAdd: (raw >>> 4) & 0xf };
 }
 
-/** Writes pic_init_byte fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
-export function packPicInitByteAt(w: ByteWriter, at: number, v: PicInitByte): void {
-  w.u8At(at, w.bits32(v.initState, 4, at) * 0x1 + w.bits32(v.priorityAdd, 4, at) * 0x10);
+/** Writes pic_init_byte fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
+export function packPicInitByteAt(w: ByteWriter, at: number, v: PicInitByte, name?: string, index?: number): void {
+  w.u8At(at, w.bits32(v.initState, 4, at, name, index) * 0x1 + w.bits32(v.priorityAdd, 4, at, name, index) * 0x10);
 }
 
 /** Byte 5 of hvm_hw_vpic, seven 1-bit fields in C and one unused bit. */
@@ -933,17 +838,17 @@ export function unpackPicModeByteAt(r: ByteReader, at: number): PicModeByte {
   };
 }
 
-/** Writes pic_mode_byte fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
-export function packPicModeByteAt(w: ByteWriter, at: number, v: PicModeByte): void {
+/** Writes pic_mode_byte fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
+export function packPicModeByteAt(w: ByteWriter, at: number, v: PicModeByte, name?: string, index?: number): void {
   w.u8At(
     at,
-    w.bits32(v.readselIsr, 1, at) * 0x1 +
-      w.bits32(v.poll, 1, at) * 0x2 +
-      w.bits32(v.autoEoi, 1, at) * 0x4 +
-      w.bits32(v.rotateOnAutoEoi, 1, at) * 0x8 +
-      w.bits32(v.specialFullyNestedMode, 1, at) * 0x10 +
-      w.bits32(v.specialMaskMode, 1, at) * 0x20 +
-      w.bits32(v.isMaster, 1, at) * 0x40,
+    w.bits32(v.readselIsr, 1, at, name, index) * 0x1 +
+      w.bits32(v.poll, 1, at, name, index) * 0x2 +
+      w.bits32(v.autoEoi, 1, at, name, index) * 0x4 +
+      w.bits32(v.rotateOnAutoEoi, 1, at, name, index) * 0x8 +
+      w.bits32(v.specialFullyNestedMode, 1, at, name, index) * 0x10 +
+      w.bits32(v.specialMaskMode, 1, at, name, index) * 0x20 +
+      w.bits32(v.isMaster, 1, at, name, index) * 0x40,
   );
 }
 
@@ -991,33 +896,19 @@ export function decodeHvmHwVpic(r: ByteReader): HvmHwVpic {
 
 /** Writes one hvm_hw_vpic at a reserved position (`w.reserve(HVM_HW_VPIC_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwVpicAt(w: ByteWriter, o: number, v: HvmHwVpic): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "irr";
-    w.u8At(o, v.irr);
-    at = "imr";
-    w.u8At(o + 1, v.imr);
-    at = "isr";
-    w.u8At(o + 2, v.isr);
-    at = "irq_base";
-    w.u8At(o + 3, v.irqBase);
-    at = "init";
-    packPicInitByteAt(w, o + 4, v.init);
-    at = "mode";
-    packPicModeByteAt(w, o + 5, v.mode);
-    at = "elcr";
-    w.u8At(o + 6, v.elcr);
-    at = "int_output";
-    w.u8At(o + 7, v.intOutput);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.irr, "irr");
+  w.u8At(o + 1, v.imr, "imr");
+  w.u8At(o + 2, v.isr, "isr");
+  w.u8At(o + 3, v.irqBase, "irq_base");
+  packPicInitByteAt(w, o + 4, v.init, "init");
+  packPicModeByteAt(w, o + 5, v.mode, "mode");
+  w.u8At(o + 6, v.elcr, "elcr");
+  w.u8At(o + 7, v.intOutput, "int_output");
 }
 
 /** Writes one hvm_hw_vpic; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic): void {
-  encodeHvmHwVpicAt(w, w.reserve(HVM_HW_VPIC_SIZE), v);
+  w.nestedAt(encodeHvmHwVpicAt, w.reserve(HVM_HW_VPIC_SIZE), v);
 }
 
 /** A checked hvm_hw_vpic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1109,28 +1000,30 @@ export function unpackVioapicRedirEntryAt(r: ByteReader, at: number, le: boolean
   };
 }
 
-/** Writes vioapic_redir_entry fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+/** Writes vioapic_redir_entry fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
 export function packVioapicRedirEntryAt(
   w: ByteWriter,
   at: number,
   v: VioapicRedirEntry,
   le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
 ): void {
   let lo = 0;
   let hi = 0;
-  lo += w.bits32(v.vector, 8, at) * 0x1;
-  lo += w.bits32(v.deliveryMode, 3, at) * 0x100;
-  lo += w.bits32(v.destMode, 1, at) * 0x800;
-  lo += w.bits32(v.deliveryStatus, 1, at) * 0x1000;
-  lo += w.bits32(v.polarity, 1, at) * 0x2000;
-  lo += w.bits32(v.remoteIrr, 1, at) * 0x4000;
-  lo += w.bits32(v.trigMode, 1, at) * 0x8000;
-  lo += w.bits32(v.mask, 1, at) * 0x10000;
-  lo += w.bits32(v.reserve, 7, at) * 0x20000;
-  const reservedValue = w.bits32(v.reserved, 32, at);
+  lo += w.bits32(v.vector, 8, at, name, index) * 0x1;
+  lo += w.bits32(v.deliveryMode, 3, at, name, index) * 0x100;
+  lo += w.bits32(v.destMode, 1, at, name, index) * 0x800;
+  lo += w.bits32(v.deliveryStatus, 1, at, name, index) * 0x1000;
+  lo += w.bits32(v.polarity, 1, at, name, index) * 0x2000;
+  lo += w.bits32(v.remoteIrr, 1, at, name, index) * 0x4000;
+  lo += w.bits32(v.trigMode, 1, at, name, index) * 0x8000;
+  lo += w.bits32(v.mask, 1, at, name, index) * 0x10000;
+  lo += w.bits32(v.reserve, 7, at, name, index) * 0x20000;
+  const reservedValue = w.bits32(v.reserved, 32, at, name, index);
   lo += (reservedValue % 0x100) * 0x1000000;
   hi += Math.floor(reservedValue / 0x100);
-  hi += w.bits32(v.destId, 8, at) * 0x1000000;
+  hi += w.bits32(v.destId, 8, at, name, index) * 0x1000000;
   w.halvesAt(at, lo, hi, le);
 }
 
@@ -1151,17 +1044,9 @@ export const HVM_HW_VIOAPIC_SIZE = 400;
 
 /** Reads one hvm_hw_vioapic at a position already claimed (`r.take(HVM_HW_VIOAPIC_SIZE)`). */
 export function decodeHvmHwVioapicAt(r: ByteReader, o: number): HvmHwVioapic {
-  let at = "";
-  let index = -1;
-  try {
-    at = "redirtbl";
-    const redirtbl: VioapicRedirEntry[] = [];
-    for (index = 0; index < 48; index++) redirtbl.push(unpackVioapicRedirEntryAt(r, o + 16 + index * 8, true));
-    index = -1;
-    return { baseAddress: r.u64At(o, true), ioregsel: r.u32At(o + 8, true), id: r.u32At(o + 12, true), redirtbl };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const redirtbl: VioapicRedirEntry[] = [];
+  for (let i = 0; i < 48; i++) redirtbl.push(unpackVioapicRedirEntryAt(r, o + 16 + i * 8, true));
+  return { baseAddress: r.u64At(o, true), ioregsel: r.u32At(o + 8, true), id: r.u32At(o + 12, true), redirtbl };
 }
 
 /** Reads one hvm_hw_vioapic. */
@@ -1171,28 +1056,16 @@ export function decodeHvmHwVioapic(r: ByteReader): HvmHwVioapic {
 
 /** Writes one hvm_hw_vioapic at a reserved position (`w.reserve(HVM_HW_VIOAPIC_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwVioapicAt(w: ByteWriter, o: number, v: HvmHwVioapic): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "base_address";
-    w.u64At(o, v.baseAddress, true);
-    at = "ioregsel";
-    w.u32At(o + 8, v.ioregsel, true);
-    at = "id";
-    w.u32At(o + 12, v.id, true);
-    at = "redirtbl";
-    if (!Array.isArray(v.redirtbl) || v.redirtbl.length !== 48)
-      w.fail(`${Array.isArray(v.redirtbl) ? v.redirtbl.length : "no"} elements given, exactly 48 expected`, o + 16);
-    for (index = 0; index < 48; index++) packVioapicRedirEntryAt(w, o + 16 + index * 8, v.redirtbl[index]!, true);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.baseAddress, true, "base_address");
+  w.u32At(o + 8, v.ioregsel, true, "ioregsel");
+  w.u32At(o + 12, v.id, true, "id");
+  w.arrayAt(v.redirtbl, 48, o + 16, "redirtbl");
+  for (let i = 0; i < 48; i++) packVioapicRedirEntryAt(w, o + 16 + i * 8, v.redirtbl[i]!, true, "redirtbl", i);
 }
 
 /** Writes one hvm_hw_vioapic; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic): void {
-  encodeHvmHwVioapicAt(w, w.reserve(HVM_HW_VIOAPIC_SIZE), v);
+  w.nestedAt(encodeHvmHwVioapicAt, w.reserve(HVM_HW_VIOAPIC_SIZE), v);
 }
 
 /** A checked hvm_hw_vioapic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1265,28 +1138,17 @@ export function decodeHvmHwLapic(r: ByteReader): HvmHwLapic {
 
 /** Writes one hvm_hw_lapic at a reserved position (`w.reserve(HVM_HW_LAPIC_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwLapicAt(w: ByteWriter, o: number, v: HvmHwLapic): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "apic_base_msr";
-    w.u64At(o, v.apicBaseMsr, true);
-    at = "disabled";
-    w.u32At(o + 8, v.disabled, true);
-    at = "timer_divisor";
-    w.u32At(o + 12, v.timerDivisor, true);
-    at = "tdt_msr";
-    w.u64At(o + 16, v.tdtMsr, true);
-    at = "pending_esr";
-    w.u32At(o + 24, v.pendingEsr, true);
-    w.zerosAt(o + 28, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.apicBaseMsr, true, "apic_base_msr");
+  w.u32At(o + 8, v.disabled, true, "disabled");
+  w.u32At(o + 12, v.timerDivisor, true, "timer_divisor");
+  w.u64At(o + 16, v.tdtMsr, true, "tdt_msr");
+  w.u32At(o + 24, v.pendingEsr, true, "pending_esr");
+  w.zerosAt(o + 28, 4);
 }
 
 /** Writes one hvm_hw_lapic; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic): void {
-  encodeHvmHwLapicAt(w, w.reserve(HVM_HW_LAPIC_SIZE), v);
+  w.nestedAt(encodeHvmHwLapicAt, w.reserve(HVM_HW_LAPIC_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_lapic at a claimed position as {@link decodeHvmHwLapicAt} does. */
@@ -1351,19 +1213,12 @@ export function decodeHvmHwLapicRegs(r: ByteReader): HvmHwLapicRegs {
 
 /** Writes one hvm_hw_lapic_regs at a reserved position (`w.reserve(HVM_HW_LAPIC_REGS_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwLapicRegsAt(w: ByteWriter, o: number, v: HvmHwLapicRegs): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "data";
-    w.bytesAt(o, v.data, 1024);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, v.data, 1024, "data");
 }
 
 /** Writes one hvm_hw_lapic_regs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwLapicRegs(w: ByteWriter, v: HvmHwLapicRegs): void {
-  encodeHvmHwLapicRegsAt(w, w.reserve(HVM_HW_LAPIC_REGS_SIZE), v);
+  w.nestedAt(encodeHvmHwLapicRegsAt, w.reserve(HVM_HW_LAPIC_REGS_SIZE), v);
 }
 
 /** A checked hvm_hw_lapic_regs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1400,17 +1255,9 @@ export const HVM_HW_PCI_IRQS_SIZE = 16;
 
 /** Reads one hvm_hw_pci_irqs at a position already claimed (`r.take(HVM_HW_PCI_IRQS_SIZE)`). */
 export function decodeHvmHwPciIrqsAt(r: ByteReader, o: number): HvmHwPciIrqs {
-  let at = "";
-  let index = -1;
-  try {
-    at = "i";
-    const i_: bigint[] = [];
-    for (index = 0; index < 2; index++) i_.push(r.u64At(o + index * 8, true));
-    index = -1;
-    return { i: i_ };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const i_: bigint[] = [];
+  for (let i = 0; i < 2; i++) i_.push(r.u64At(o + i * 8, true));
+  return { i: i_ };
 }
 
 /** Reads one hvm_hw_pci_irqs. */
@@ -1420,22 +1267,13 @@ export function decodeHvmHwPciIrqs(r: ByteReader): HvmHwPciIrqs {
 
 /** Writes one hvm_hw_pci_irqs at a reserved position (`w.reserve(HVM_HW_PCI_IRQS_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwPciIrqsAt(w: ByteWriter, o: number, v: HvmHwPciIrqs): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "i";
-    if (!Array.isArray(v.i) || v.i.length !== 2)
-      w.fail(`${Array.isArray(v.i) ? v.i.length : "no"} elements given, exactly 2 expected`, o);
-    for (index = 0; index < 2; index++) w.u64At(o + index * 8, v.i[index]!, true);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.arrayAt(v.i, 2, o, "i");
+  for (let i = 0; i < 2; i++) w.u64At(o + i * 8, v.i[i]!, true, "i", i);
 }
 
 /** Writes one hvm_hw_pci_irqs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs): void {
-  encodeHvmHwPciIrqsAt(w, w.reserve(HVM_HW_PCI_IRQS_SIZE), v);
+  w.nestedAt(encodeHvmHwPciIrqsAt, w.reserve(HVM_HW_PCI_IRQS_SIZE), v);
 }
 
 /** A checked hvm_hw_pci_irqs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1484,19 +1322,12 @@ export function decodeHvmHwIsaIrqs(r: ByteReader): HvmHwIsaIrqs {
 
 /** Writes one hvm_hw_isa_irqs at a reserved position (`w.reserve(HVM_HW_ISA_IRQS_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwIsaIrqsAt(w: ByteWriter, o: number, v: HvmHwIsaIrqs): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "i";
-    w.u64At(o, v.i, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.i, true, "i");
 }
 
 /** Writes one hvm_hw_isa_irqs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs): void {
-  encodeHvmHwIsaIrqsAt(w, w.reserve(HVM_HW_ISA_IRQS_SIZE), v);
+  w.nestedAt(encodeHvmHwIsaIrqsAt, w.reserve(HVM_HW_ISA_IRQS_SIZE), v);
 }
 
 /** A checked hvm_hw_isa_irqs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1533,19 +1364,10 @@ export const HVM_HW_PCI_LINK_SIZE = 8;
 
 /** Reads one hvm_hw_pci_link at a position already claimed (`r.take(HVM_HW_PCI_LINK_SIZE)`). */
 export function decodeHvmHwPciLinkAt(r: ByteReader, o: number): HvmHwPciLink {
-  let at = "";
-  let index = -1;
-  try {
-    at = "route";
-    const route: number[] = [];
-    for (index = 0; index < 4; index++) route.push(r.u8At(o + index * 1));
-    index = -1;
-    at = "";
-    r.zerosAt(o + 4, 4, "_pad1");
-    return { route };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const route: number[] = [];
+  for (let i = 0; i < 4; i++) route.push(r.u8At(o + i * 1));
+  r.zerosAt(o + 4, 4, "_pad1");
+  return { route };
 }
 
 /** Reads one hvm_hw_pci_link. */
@@ -1555,23 +1377,14 @@ export function decodeHvmHwPciLink(r: ByteReader): HvmHwPciLink {
 
 /** Writes one hvm_hw_pci_link at a reserved position (`w.reserve(HVM_HW_PCI_LINK_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwPciLinkAt(w: ByteWriter, o: number, v: HvmHwPciLink): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "route";
-    if (!Array.isArray(v.route) || v.route.length !== 4)
-      w.fail(`${Array.isArray(v.route) ? v.route.length : "no"} elements given, exactly 4 expected`, o);
-    for (index = 0; index < 4; index++) w.u8At(o + index * 1, v.route[index]!);
-    index = -1;
-    w.zerosAt(o + 4, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.arrayAt(v.route, 4, o, "route");
+  for (let i = 0; i < 4; i++) w.u8At(o + i * 1, v.route[i]!, "route", i);
+  w.zerosAt(o + 4, 4);
 }
 
 /** Writes one hvm_hw_pci_link; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink): void {
-  encodeHvmHwPciLinkAt(w, w.reserve(HVM_HW_PCI_LINK_SIZE), v);
+  w.nestedAt(encodeHvmHwPciLinkAt, w.reserve(HVM_HW_PCI_LINK_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_pci_link at a claimed position as {@link decodeHvmHwPciLinkAt} does. */
@@ -1661,41 +1474,23 @@ export function decodeHvmHwPitChannel(r: ByteReader): HvmHwPitChannel {
 
 /** Writes one hvm_hw_pit_channel at a reserved position (`w.reserve(HVM_HW_PIT_CHANNEL_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwPitChannelAt(w: ByteWriter, o: number, v: HvmHwPitChannel): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    w.u32At(o, v.count, true);
-    at = "latched_count";
-    w.u16At(o + 4, v.latchedCount, true);
-    at = "count_latched";
-    w.u8At(o + 6, v.countLatched);
-    at = "status_latched";
-    w.u8At(o + 7, v.statusLatched);
-    at = "status";
-    w.u8At(o + 8, v.status);
-    at = "read_state";
-    w.u8At(o + 9, v.readState);
-    at = "write_state";
-    w.u8At(o + 10, v.writeState);
-    at = "write_latch";
-    w.u8At(o + 11, v.writeLatch);
-    at = "rw_mode";
-    w.u8At(o + 12, v.rwMode);
-    at = "mode";
-    w.u8At(o + 13, v.mode);
-    at = "bcd";
-    w.u8At(o + 14, v.bcd);
-    at = "gate";
-    w.u8At(o + 15, v.gate);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.count, true, "count");
+  w.u16At(o + 4, v.latchedCount, true, "latched_count");
+  w.u8At(o + 6, v.countLatched, "count_latched");
+  w.u8At(o + 7, v.statusLatched, "status_latched");
+  w.u8At(o + 8, v.status, "status");
+  w.u8At(o + 9, v.readState, "read_state");
+  w.u8At(o + 10, v.writeState, "write_state");
+  w.u8At(o + 11, v.writeLatch, "write_latch");
+  w.u8At(o + 12, v.rwMode, "rw_mode");
+  w.u8At(o + 13, v.mode, "mode");
+  w.u8At(o + 14, v.bcd, "bcd");
+  w.u8At(o + 15, v.gate, "gate");
 }
 
 /** Writes one hvm_hw_pit_channel; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPitChannel(w: ByteWriter, v: HvmHwPitChannel): void {
-  encodeHvmHwPitChannelAt(w, w.reserve(HVM_HW_PIT_CHANNEL_SIZE), v);
+  w.nestedAt(encodeHvmHwPitChannelAt, w.reserve(HVM_HW_PIT_CHANNEL_SIZE), v);
 }
 
 /** A checked hvm_hw_pit_channel read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1767,19 +1562,10 @@ export const HVM_HW_PIT_SIZE = 56;
 
 /** Reads one hvm_hw_pit at a position already claimed (`r.take(HVM_HW_PIT_SIZE)`). */
 export function decodeHvmHwPitAt(r: ByteReader, o: number): HvmHwPit {
-  let at = "";
-  let index = -1;
-  try {
-    at = "channels";
-    const channels: HvmHwPitChannel[] = [];
-    for (index = 0; index < 3; index++) channels.push(decodeHvmHwPitChannelAt(r, o + index * 16));
-    index = -1;
-    at = "";
-    r.zerosAt(o + 52, 4, "_pad2");
-    return { channels, speakerDataOn: r.u32At(o + 48, true) };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const channels: HvmHwPitChannel[] = [];
+  for (let i = 0; i < 3; i++) channels.push(decodeHvmHwPitChannelAt(r, o + i * 16));
+  r.zerosAt(o + 52, 4, "_pad2");
+  return { channels, speakerDataOn: r.u32At(o + 48, true) };
 }
 
 /** Reads one hvm_hw_pit. */
@@ -1789,25 +1575,20 @@ export function decodeHvmHwPit(r: ByteReader): HvmHwPit {
 
 /** Writes one hvm_hw_pit at a reserved position (`w.reserve(HVM_HW_PIT_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwPitAt(w: ByteWriter, o: number, v: HvmHwPit): void {
-  let at = "";
-  let index = -1;
+  w.arrayAt(v.channels, 3, o, "channels");
+  let channels_i = 0;
   try {
-    at = "channels";
-    if (!Array.isArray(v.channels) || v.channels.length !== 3)
-      w.fail(`${Array.isArray(v.channels) ? v.channels.length : "no"} elements given, exactly 3 expected`, o);
-    for (index = 0; index < 3; index++) encodeHvmHwPitChannelAt(w, o + index * 16, v.channels[index]!);
-    index = -1;
-    at = "speaker_data_on";
-    w.u32At(o + 48, v.speakerDataOn, true);
-    w.zerosAt(o + 52, 4);
+    for (; channels_i < 3; channels_i++) encodeHvmHwPitChannelAt(w, o + channels_i * 16, v.channels[channels_i]!);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, "channels[" + channels_i + "]");
   }
+  w.u32At(o + 48, v.speakerDataOn, true, "speaker_data_on");
+  w.zerosAt(o + 52, 4);
 }
 
 /** Writes one hvm_hw_pit; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit): void {
-  encodeHvmHwPitAt(w, w.reserve(HVM_HW_PIT_SIZE), v);
+  w.nestedAt(encodeHvmHwPitAt, w.reserve(HVM_HW_PIT_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_pit at a claimed position as {@link decodeHvmHwPitAt} does. */
@@ -1870,24 +1651,15 @@ export function decodeHvmHwRtc(r: ByteReader): HvmHwRtc {
 
 /** Writes one hvm_hw_rtc at a reserved position (`w.reserve(HVM_HW_RTC_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwRtcAt(w: ByteWriter, o: number, v: HvmHwRtc): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "cmos_data";
-    w.bytesAt(o, v.cmosData, 14);
-    at = "cmos_index";
-    w.u8At(o + 14, v.cmosIndex);
-    w.zerosAt(o + 15, 1);
-    at = "rtc_offset";
-    w.i64At(o + 16, v.rtcOffset, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, v.cmosData, 14, "cmos_data");
+  w.u8At(o + 14, v.cmosIndex, "cmos_index");
+  w.zerosAt(o + 15, 1);
+  w.i64At(o + 16, v.rtcOffset, true, "rtc_offset");
 }
 
 /** Writes one hvm_hw_rtc; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc): void {
-  encodeHvmHwRtcAt(w, w.reserve(HVM_HW_RTC_SIZE), v);
+  w.nestedAt(encodeHvmHwRtcAt, w.reserve(HVM_HW_RTC_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_rtc at a claimed position as {@link decodeHvmHwRtcAt} does. */
@@ -1951,24 +1723,15 @@ export function decodeHvmHwHpetTimer(r: ByteReader): HvmHwHpetTimer {
 
 /** Writes one hvm_hw_hpet_timer at a reserved position (`w.reserve(HVM_HW_HPET_TIMER_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwHpetTimerAt(w: ByteWriter, o: number, v: HvmHwHpetTimer): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "config";
-    w.u64At(o, v.config, true);
-    at = "cmp";
-    w.u64At(o + 8, v.cmp, true);
-    at = "fsb";
-    w.u64At(o + 16, v.fsb, true);
-    w.zerosAt(o + 24, 8);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.config, true, "config");
+  w.u64At(o + 8, v.cmp, true, "cmp");
+  w.u64At(o + 16, v.fsb, true, "fsb");
+  w.zerosAt(o + 24, 8);
 }
 
 /** Writes one hvm_hw_hpet_timer; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwHpetTimer(w: ByteWriter, v: HvmHwHpetTimer): void {
-  encodeHvmHwHpetTimerAt(w, w.reserve(HVM_HW_HPET_TIMER_SIZE), v);
+  w.nestedAt(encodeHvmHwHpetTimerAt, w.reserve(HVM_HW_HPET_TIMER_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_hpet_timer at a claimed position as {@link decodeHvmHwHpetTimerAt} does. */
@@ -2027,34 +1790,28 @@ export const HVM_HW_HPET_SIZE = 1048;
 
 /** Reads one hvm_hw_hpet at a position already claimed (`r.take(HVM_HW_HPET_SIZE)`). */
 export function decodeHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpet {
-  let at = "";
-  let index = -1;
+  r.zerosAt(o + 8, 8, "_pad1");
+  r.zerosAt(o + 24, 8, "_pad3");
+  r.zerosAt(o + 40, 200, "_pad5");
+  r.zerosAt(o + 248, 8, "_pad7");
+  const timers: HvmHwHpetTimer[] = [];
+  let timers_i = 0;
   try {
-    r.zerosAt(o + 8, 8, "_pad1");
-    r.zerosAt(o + 24, 8, "_pad3");
-    r.zerosAt(o + 40, 200, "_pad5");
-    r.zerosAt(o + 248, 8, "_pad7");
-    at = "timers";
-    const timers: HvmHwHpetTimer[] = [];
-    for (index = 0; index < 3; index++) timers.push(decodeHvmHwHpetTimerAt(r, o + 256 + index * 32));
-    index = -1;
-    at = "";
-    r.zerosAt(o + 352, 672, "_pad9");
-    at = "period";
-    const period: bigint[] = [];
-    for (index = 0; index < 3; index++) period.push(r.u64At(o + 1024 + index * 8, true));
-    index = -1;
-    return {
-      capability: r.u64At(o, true),
-      config: r.u64At(o + 16, true),
-      isr: r.u64At(o + 32, true),
-      mc64: r.u64At(o + 240, true),
-      timers,
-      period,
-    };
+    for (; timers_i < 3; timers_i++) timers.push(decodeHvmHwHpetTimerAt(r, o + 256 + timers_i * 32));
   } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw r.rethrow(e, "timers[" + timers_i + "]");
   }
+  r.zerosAt(o + 352, 672, "_pad9");
+  const period: bigint[] = [];
+  for (let i = 0; i < 3; i++) period.push(r.u64At(o + 1024 + i * 8, true));
+  return {
+    capability: r.u64At(o, true),
+    config: r.u64At(o + 16, true),
+    isr: r.u64At(o + 32, true),
+    mc64: r.u64At(o + 240, true),
+    timers,
+    period,
+  };
 }
 
 /** Reads one hvm_hw_hpet. */
@@ -2064,40 +1821,29 @@ export function decodeHvmHwHpet(r: ByteReader): HvmHwHpet {
 
 /** Writes one hvm_hw_hpet at a reserved position (`w.reserve(HVM_HW_HPET_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwHpetAt(w: ByteWriter, o: number, v: HvmHwHpet): void {
-  let at = "";
-  let index = -1;
+  w.u64At(o, v.capability, true, "capability");
+  w.zerosAt(o + 8, 8);
+  w.u64At(o + 16, v.config, true, "config");
+  w.zerosAt(o + 24, 8);
+  w.u64At(o + 32, v.isr, true, "isr");
+  w.zerosAt(o + 40, 200);
+  w.u64At(o + 240, v.mc64, true, "mc64");
+  w.zerosAt(o + 248, 8);
+  w.arrayAt(v.timers, 3, o + 256, "timers");
+  let timers_i = 0;
   try {
-    at = "capability";
-    w.u64At(o, v.capability, true);
-    w.zerosAt(o + 8, 8);
-    at = "config";
-    w.u64At(o + 16, v.config, true);
-    w.zerosAt(o + 24, 8);
-    at = "isr";
-    w.u64At(o + 32, v.isr, true);
-    w.zerosAt(o + 40, 200);
-    at = "mc64";
-    w.u64At(o + 240, v.mc64, true);
-    w.zerosAt(o + 248, 8);
-    at = "timers";
-    if (!Array.isArray(v.timers) || v.timers.length !== 3)
-      w.fail(`${Array.isArray(v.timers) ? v.timers.length : "no"} elements given, exactly 3 expected`, o + 256);
-    for (index = 0; index < 3; index++) encodeHvmHwHpetTimerAt(w, o + 256 + index * 32, v.timers[index]!);
-    index = -1;
-    w.zerosAt(o + 352, 672);
-    at = "period";
-    if (!Array.isArray(v.period) || v.period.length !== 3)
-      w.fail(`${Array.isArray(v.period) ? v.period.length : "no"} elements given, exactly 3 expected`, o + 1024);
-    for (index = 0; index < 3; index++) w.u64At(o + 1024 + index * 8, v.period[index]!, true);
-    index = -1;
+    for (; timers_i < 3; timers_i++) encodeHvmHwHpetTimerAt(w, o + 256 + timers_i * 32, v.timers[timers_i]!);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, "timers[" + timers_i + "]");
   }
+  w.zerosAt(o + 352, 672);
+  w.arrayAt(v.period, 3, o + 1024, "period");
+  for (let i = 0; i < 3; i++) w.u64At(o + 1024 + i * 8, v.period[i]!, true, "period", i);
 }
 
 /** Writes one hvm_hw_hpet; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet): void {
-  encodeHvmHwHpetAt(w, w.reserve(HVM_HW_HPET_SIZE), v);
+  w.nestedAt(encodeHvmHwHpetAt, w.reserve(HVM_HW_HPET_SIZE), v);
 }
 
 /** @internal Checks one hvm_hw_hpet at a claimed position as {@link decodeHvmHwHpetAt} does. */
@@ -2187,23 +1933,14 @@ export function decodeHvmHwPmtimer(r: ByteReader): HvmHwPmtimer {
 
 /** Writes one hvm_hw_pmtimer at a reserved position (`w.reserve(HVM_HW_PMTIMER_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwPmtimerAt(w: ByteWriter, o: number, v: HvmHwPmtimer): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "tmr_val";
-    w.u32At(o, v.tmrVal, true);
-    at = "pm1a_sts";
-    w.u16At(o + 4, v.pm1aSts, true);
-    at = "pm1a_en";
-    w.u16At(o + 6, v.pm1aEn, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.tmrVal, true, "tmr_val");
+  w.u16At(o + 4, v.pm1aSts, true, "pm1a_sts");
+  w.u16At(o + 6, v.pm1aEn, true, "pm1a_en");
 }
 
 /** Writes one hvm_hw_pmtimer; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer): void {
-  encodeHvmHwPmtimerAt(w, w.reserve(HVM_HW_PMTIMER_SIZE), v);
+  w.nestedAt(encodeHvmHwPmtimerAt, w.reserve(HVM_HW_PMTIMER_SIZE), v);
 }
 
 /** A checked hvm_hw_pmtimer read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2254,27 +1991,17 @@ export const HVM_HW_MTRR_SIZE = 240;
 
 /** Reads one hvm_hw_mtrr at a position already claimed (`r.take(HVM_HW_MTRR_SIZE)`). */
 export function decodeHvmHwMtrrAt(r: ByteReader, o: number): HvmHwMtrr {
-  let at = "";
-  let index = -1;
-  try {
-    at = "msr_mtrr_var";
-    const msrMtrrVar: bigint[] = [];
-    for (index = 0; index < 16; index++) msrMtrrVar.push(r.u64At(o + 8 + index * 8, true));
-    index = -1;
-    at = "msr_mtrr_fixed";
-    const msrMtrrFixed: bigint[] = [];
-    for (index = 0; index < 11; index++) msrMtrrFixed.push(r.u64At(o + 136 + index * 8, true));
-    index = -1;
-    return {
-      msrPatCr: r.u64At(o, true),
-      msrMtrrVar,
-      msrMtrrFixed,
-      msrMtrrCap: r.u64At(o + 224, true),
-      msrMtrrDefType: r.u64At(o + 232, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const msrMtrrVar: bigint[] = [];
+  for (let i = 0; i < 16; i++) msrMtrrVar.push(r.u64At(o + 8 + i * 8, true));
+  const msrMtrrFixed: bigint[] = [];
+  for (let i = 0; i < 11; i++) msrMtrrFixed.push(r.u64At(o + 136 + i * 8, true));
+  return {
+    msrPatCr: r.u64At(o, true),
+    msrMtrrVar,
+    msrMtrrFixed,
+    msrMtrrCap: r.u64At(o + 224, true),
+    msrMtrrDefType: r.u64At(o + 232, true),
+  };
 }
 
 /** Reads one hvm_hw_mtrr. */
@@ -2284,36 +2011,18 @@ export function decodeHvmHwMtrr(r: ByteReader): HvmHwMtrr {
 
 /** Writes one hvm_hw_mtrr at a reserved position (`w.reserve(HVM_HW_MTRR_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmHwMtrrAt(w: ByteWriter, o: number, v: HvmHwMtrr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "msr_pat_cr";
-    w.u64At(o, v.msrPatCr, true);
-    at = "msr_mtrr_var";
-    if (!Array.isArray(v.msrMtrrVar) || v.msrMtrrVar.length !== 16)
-      w.fail(`${Array.isArray(v.msrMtrrVar) ? v.msrMtrrVar.length : "no"} elements given, exactly 16 expected`, o + 8);
-    for (index = 0; index < 16; index++) w.u64At(o + 8 + index * 8, v.msrMtrrVar[index]!, true);
-    index = -1;
-    at = "msr_mtrr_fixed";
-    if (!Array.isArray(v.msrMtrrFixed) || v.msrMtrrFixed.length !== 11)
-      w.fail(
-        `${Array.isArray(v.msrMtrrFixed) ? v.msrMtrrFixed.length : "no"} elements given, exactly 11 expected`,
-        o + 136,
-      );
-    for (index = 0; index < 11; index++) w.u64At(o + 136 + index * 8, v.msrMtrrFixed[index]!, true);
-    index = -1;
-    at = "msr_mtrr_cap";
-    w.u64At(o + 224, v.msrMtrrCap, true);
-    at = "msr_mtrr_def_type";
-    w.u64At(o + 232, v.msrMtrrDefType, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.msrPatCr, true, "msr_pat_cr");
+  w.arrayAt(v.msrMtrrVar, 16, o + 8, "msr_mtrr_var");
+  for (let i = 0; i < 16; i++) w.u64At(o + 8 + i * 8, v.msrMtrrVar[i]!, true, "msr_mtrr_var", i);
+  w.arrayAt(v.msrMtrrFixed, 11, o + 136, "msr_mtrr_fixed");
+  for (let i = 0; i < 11; i++) w.u64At(o + 136 + i * 8, v.msrMtrrFixed[i]!, true, "msr_mtrr_fixed", i);
+  w.u64At(o + 224, v.msrMtrrCap, true, "msr_mtrr_cap");
+  w.u64At(o + 232, v.msrMtrrDefType, true, "msr_mtrr_def_type");
 }
 
 /** Writes one hvm_hw_mtrr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr): void {
-  encodeHvmHwMtrrAt(w, w.reserve(HVM_HW_MTRR_SIZE), v);
+  w.nestedAt(encodeHvmHwMtrrAt, w.reserve(HVM_HW_MTRR_SIZE), v);
 }
 
 /** A checked hvm_hw_mtrr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2387,25 +2096,15 @@ export function decodeHvmViridianDomainContext(r: ByteReader): HvmViridianDomain
 
 /** Writes one hvm_viridian_domain_context at a reserved position (`w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmViridianDomainContextAt(w: ByteWriter, o: number, v: HvmViridianDomainContext): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "hypercall_gpa";
-    w.u64At(o, v.hypercallGpa, true);
-    at = "guest_os_id";
-    w.u64At(o + 8, v.guestOsId, true);
-    at = "time_ref_count";
-    w.u64At(o + 16, v.timeRefCount, true);
-    at = "reference_tsc";
-    w.u64At(o + 24, v.referenceTsc, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.hypercallGpa, true, "hypercall_gpa");
+  w.u64At(o + 8, v.guestOsId, true, "guest_os_id");
+  w.u64At(o + 16, v.timeRefCount, true, "time_ref_count");
+  w.u64At(o + 24, v.referenceTsc, true, "reference_tsc");
 }
 
 /** Writes one hvm_viridian_domain_context; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmViridianDomainContext(w: ByteWriter, v: HvmViridianDomainContext): void {
-  encodeHvmViridianDomainContextAt(w, w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE), v);
+  w.nestedAt(encodeHvmViridianDomainContextAt, w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE), v);
 }
 
 /** A checked hvm_viridian_domain_context read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2464,33 +2163,21 @@ export const HVM_VIRIDIAN_VCPU_CONTEXT_SIZE = 216;
 
 /** Reads one hvm_viridian_vcpu_context at a position already claimed (`r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE)`). */
 export function decodeHvmViridianVcpuContextAt(r: ByteReader, o: number): HvmViridianVcpuContext {
-  let at = "";
-  let index = -1;
-  try {
-    r.zerosAt(o + 9, 7, "_pad2");
-    at = "sint_msr";
-    const sintMsr: bigint[] = [];
-    for (index = 0; index < 16; index++) sintMsr.push(r.u64At(o + 24 + index * 8, true));
-    index = -1;
-    at = "stimer_config_msr";
-    const stimerConfigMsr: bigint[] = [];
-    for (index = 0; index < 4; index++) stimerConfigMsr.push(r.u64At(o + 152 + index * 8, true));
-    index = -1;
-    at = "stimer_count_msr";
-    const stimerCountMsr: bigint[] = [];
-    for (index = 0; index < 4; index++) stimerCountMsr.push(r.u64At(o + 184 + index * 8, true));
-    index = -1;
-    return {
-      vpAssistMsr: r.u64At(o, true),
-      apicAssistPending: r.u8At(o + 8),
-      simpMsr: r.u64At(o + 16, true),
-      sintMsr,
-      stimerConfigMsr,
-      stimerCountMsr,
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.zerosAt(o + 9, 7, "_pad2");
+  const sintMsr: bigint[] = [];
+  for (let i = 0; i < 16; i++) sintMsr.push(r.u64At(o + 24 + i * 8, true));
+  const stimerConfigMsr: bigint[] = [];
+  for (let i = 0; i < 4; i++) stimerConfigMsr.push(r.u64At(o + 152 + i * 8, true));
+  const stimerCountMsr: bigint[] = [];
+  for (let i = 0; i < 4; i++) stimerCountMsr.push(r.u64At(o + 184 + i * 8, true));
+  return {
+    vpAssistMsr: r.u64At(o, true),
+    apicAssistPending: r.u8At(o + 8),
+    simpMsr: r.u64At(o + 16, true),
+    sintMsr,
+    stimerConfigMsr,
+    stimerCountMsr,
+  };
 }
 
 /** Reads one hvm_viridian_vcpu_context. */
@@ -2500,45 +2187,21 @@ export function decodeHvmViridianVcpuContext(r: ByteReader): HvmViridianVcpuCont
 
 /** Writes one hvm_viridian_vcpu_context at a reserved position (`w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmViridianVcpuContextAt(w: ByteWriter, o: number, v: HvmViridianVcpuContext): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vp_assist_msr";
-    w.u64At(o, v.vpAssistMsr, true);
-    at = "apic_assist_pending";
-    w.u8At(o + 8, v.apicAssistPending);
-    w.zerosAt(o + 9, 7);
-    at = "simp_msr";
-    w.u64At(o + 16, v.simpMsr, true);
-    at = "sint_msr";
-    if (!Array.isArray(v.sintMsr) || v.sintMsr.length !== 16)
-      w.fail(`${Array.isArray(v.sintMsr) ? v.sintMsr.length : "no"} elements given, exactly 16 expected`, o + 24);
-    for (index = 0; index < 16; index++) w.u64At(o + 24 + index * 8, v.sintMsr[index]!, true);
-    index = -1;
-    at = "stimer_config_msr";
-    if (!Array.isArray(v.stimerConfigMsr) || v.stimerConfigMsr.length !== 4)
-      w.fail(
-        `${Array.isArray(v.stimerConfigMsr) ? v.stimerConfigMsr.length : "no"} elements given, exactly 4 expected`,
-        o + 152,
-      );
-    for (index = 0; index < 4; index++) w.u64At(o + 152 + index * 8, v.stimerConfigMsr[index]!, true);
-    index = -1;
-    at = "stimer_count_msr";
-    if (!Array.isArray(v.stimerCountMsr) || v.stimerCountMsr.length !== 4)
-      w.fail(
-        `${Array.isArray(v.stimerCountMsr) ? v.stimerCountMsr.length : "no"} elements given, exactly 4 expected`,
-        o + 184,
-      );
-    for (index = 0; index < 4; index++) w.u64At(o + 184 + index * 8, v.stimerCountMsr[index]!, true);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.vpAssistMsr, true, "vp_assist_msr");
+  w.u8At(o + 8, v.apicAssistPending, "apic_assist_pending");
+  w.zerosAt(o + 9, 7);
+  w.u64At(o + 16, v.simpMsr, true, "simp_msr");
+  w.arrayAt(v.sintMsr, 16, o + 24, "sint_msr");
+  for (let i = 0; i < 16; i++) w.u64At(o + 24 + i * 8, v.sintMsr[i]!, true, "sint_msr", i);
+  w.arrayAt(v.stimerConfigMsr, 4, o + 152, "stimer_config_msr");
+  for (let i = 0; i < 4; i++) w.u64At(o + 152 + i * 8, v.stimerConfigMsr[i]!, true, "stimer_config_msr", i);
+  w.arrayAt(v.stimerCountMsr, 4, o + 184, "stimer_count_msr");
+  for (let i = 0; i < 4; i++) w.u64At(o + 184 + i * 8, v.stimerCountMsr[i]!, true, "stimer_count_msr", i);
 }
 
 /** Writes one hvm_viridian_vcpu_context; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmViridianVcpuContext(w: ByteWriter, v: HvmViridianVcpuContext): void {
-  encodeHvmViridianVcpuContextAt(w, w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE), v);
+  w.nestedAt(encodeHvmViridianVcpuContextAt, w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE), v);
 }
 
 /** @internal Checks one hvm_viridian_vcpu_context at a claimed position as {@link decodeHvmViridianVcpuContextAt} does. */
@@ -2626,25 +2289,15 @@ export function decodeHvmVmceVcpu(r: ByteReader): HvmVmceVcpu {
 
 /** Writes one hvm_vmce_vcpu at a reserved position (`w.reserve(HVM_VMCE_VCPU_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmVmceVcpuAt(w: ByteWriter, o: number, v: HvmVmceVcpu): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "caps";
-    w.u64At(o, v.caps, true);
-    at = "mci_ctl2_bank0";
-    w.u64At(o + 8, v.mciCtl2Bank0, true);
-    at = "mci_ctl2_bank1";
-    w.u64At(o + 16, v.mciCtl2Bank1, true);
-    at = "mcg_ext_ctl";
-    w.u64At(o + 24, v.mcgExtCtl, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.caps, true, "caps");
+  w.u64At(o + 8, v.mciCtl2Bank0, true, "mci_ctl2_bank0");
+  w.u64At(o + 16, v.mciCtl2Bank1, true, "mci_ctl2_bank1");
+  w.u64At(o + 24, v.mcgExtCtl, true, "mcg_ext_ctl");
 }
 
 /** Writes one hvm_vmce_vcpu; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu): void {
-  encodeHvmVmceVcpuAt(w, w.reserve(HVM_VMCE_VCPU_SIZE), v);
+  w.nestedAt(encodeHvmVmceVcpuAt, w.reserve(HVM_VMCE_VCPU_SIZE), v);
 }
 
 /** A checked hvm_vmce_vcpu read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2700,19 +2353,12 @@ export function decodeHvmTscAdjust(r: ByteReader): HvmTscAdjust {
 
 /** Writes one hvm_tsc_adjust at a reserved position (`w.reserve(HVM_TSC_ADJUST_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmTscAdjustAt(w: ByteWriter, o: number, v: HvmTscAdjust): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "tsc_adjust";
-    w.u64At(o, v.tscAdjust, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.tscAdjust, true, "tsc_adjust");
 }
 
 /** Writes one hvm_tsc_adjust; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust): void {
-  encodeHvmTscAdjustAt(w, w.reserve(HVM_TSC_ADJUST_SIZE), v);
+  w.nestedAt(encodeHvmTscAdjustAt, w.reserve(HVM_TSC_ADJUST_SIZE), v);
 }
 
 /** A checked hvm_tsc_adjust read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2809,23 +2455,14 @@ export function decodeHvmMsrEntry(r: ByteReader): HvmMsrEntry {
 
 /** Writes one hvm_msr_entry at a reserved position (`w.reserve(HVM_MSR_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmMsrEntryAt(w: ByteWriter, o: number, v: HvmMsrEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u32At(o, v.index, true);
-    at = "reserved";
-    w.zerosAt(o + 4, 4);
-    at = "value";
-    w.u64At(o + 8, v.value, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.index, true, "index");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.value, true, "value");
 }
 
 /** Writes one hvm_msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmMsrEntry(w: ByteWriter, v: HvmMsrEntry): void {
-  encodeHvmMsrEntryAt(w, w.reserve(HVM_MSR_ENTRY_SIZE), v);
+  w.nestedAt(encodeHvmMsrEntryAt, w.reserve(HVM_MSR_ENTRY_SIZE), v);
 }
 
 /** @internal Checks one hvm_msr_entry at a claimed position as {@link decodeHvmMsrEntryAt} does. */

@@ -96,84 +96,76 @@ const IMAGE_HEADER$MAGIC = /* @__PURE__ */ Uint8Array.of(0x7f, 0x58, 0x45, 0x4e,
 
 /** Reads one image_header at a position already claimed (`r.take(IMAGE_HEADER_SIZE)`). */
 export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
-  let at = "";
-  let index = -1;
-  try {
-    r.expectBytesAt(o, IMAGE_HEADER$MAGIC, "magic");
-    const byteOrder = r.u8At(o + 8);
-    if (!(byteOrder === 0x1 || byteOrder === 0x2))
-      r.fail(
-        `byte_order ${byteOrder} is not allowed: it must be one of 1 (little), 2 (big)`,
-        o + 8,
-        "byte_order",
-        "field-value",
-      );
-    r.zerosAt(o + 9, 1, "_pad2");
-    const imageType_ = r.u16At(o + 16);
-    if (!(imageType_ === 0x1 || imageType_ === 0x2 || imageType_ === 0x3))
-      r.fail(
-        `image_type ${imageType_} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
-        o + 16,
-        "image_type",
-        "field-value",
-      );
-    const guestType = r.u16At(o + 18);
-    if (!(guestType === 0x1 || guestType === 0x2))
-      r.fail(
-        `guest_type ${guestType} is not allowed: it must be one of 1 (pv), 2 (hvm)`,
-        o + 18,
-        "guest_type",
-        "field-value",
-      );
-    const arch = r.u16At(o + 20);
-    if (!(arch === 0x1 || arch === 0x2 || arch === 0x3 || arch === 0x4))
-      r.fail(
-        `arch ${arch} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
-        o + 20,
-        "arch",
-        "field-value",
-      );
-    const pageShift = r.u16At(o + 22);
-    if (!(pageShift === 0xc))
-      r.fail(`page_shift ${pageShift} is not allowed: it must be exactly 12`, o + 22, "page_shift", "field-value");
-    const vcpuCount = r.u32At(o + 36);
-    if (!(vcpuCount >= 0x1))
-      r.fail(`vcpu_count ${vcpuCount} is not allowed: it must be at least 1`, o + 36, "vcpu_count", "field-value");
-    const memorySize = r.u64At(o + 40);
-    if (!(memorySize % 0x1000n === 0x0n))
-      r.fail(
-        `memory_size ${memorySize} is not allowed: it must be a multiple of 4096`,
-        o + 40,
-        "memory_size",
-        "field-value",
-      );
-    at = "name";
-    const name = r.stringAt(o + 64, 64, false);
-    at = "";
-    r.zerosAt(o + 144, 4, "reserved");
-    return {
-      byteOrder,
-      formatVersion: r.u16At(o + 10),
-      headerSize: r.u32At(o + 12),
-      imageType: imageType_,
-      guestType,
-      arch,
-      pageShift,
-      xenMajor: r.u32At(o + 24),
-      xenMinor: r.u32At(o + 28),
-      domainId: r.u32At(o + 32),
-      vcpuCount,
-      memorySize,
-      uuid: readUuidAt(r, o + 48),
-      name,
-      sectionTableOffset: r.u64At(o + 128),
-      sectionCount: r.u32At(o + 136),
-      sectionEntrySize: r.u32At(o + 140),
-      headerCrc: r.u32At(o + 148),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.expectBytesAt(o, IMAGE_HEADER$MAGIC, "magic");
+  const byteOrder = r.u8At(o + 8);
+  if (!(byteOrder === 0x1 || byteOrder === 0x2))
+    r.fail(
+      `byte_order ${byteOrder} is not allowed: it must be one of 1 (little), 2 (big)`,
+      o + 8,
+      "byte_order",
+      "field-value",
+    );
+  r.zerosAt(o + 9, 1, "_pad2");
+  const imageType_ = r.u16At(o + 16);
+  if (!(imageType_ === 0x1 || imageType_ === 0x2 || imageType_ === 0x3))
+    r.fail(
+      `image_type ${imageType_} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+      o + 16,
+      "image_type",
+      "field-value",
+    );
+  const guestType = r.u16At(o + 18);
+  if (!(guestType === 0x1 || guestType === 0x2))
+    r.fail(
+      `guest_type ${guestType} is not allowed: it must be one of 1 (pv), 2 (hvm)`,
+      o + 18,
+      "guest_type",
+      "field-value",
+    );
+  const arch = r.u16At(o + 20);
+  if (!(arch === 0x1 || arch === 0x2 || arch === 0x3 || arch === 0x4))
+    r.fail(
+      `arch ${arch} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
+      o + 20,
+      "arch",
+      "field-value",
+    );
+  const pageShift = r.u16At(o + 22);
+  if (!(pageShift === 0xc))
+    r.fail(`page_shift ${pageShift} is not allowed: it must be exactly 12`, o + 22, "page_shift", "field-value");
+  const vcpuCount = r.u32At(o + 36);
+  if (!(vcpuCount >= 0x1))
+    r.fail(`vcpu_count ${vcpuCount} is not allowed: it must be at least 1`, o + 36, "vcpu_count", "field-value");
+  const memorySize = r.u64At(o + 40);
+  if (!(memorySize % 0x1000n === 0x0n))
+    r.fail(
+      `memory_size ${memorySize} is not allowed: it must be a multiple of 4096`,
+      o + 40,
+      "memory_size",
+      "field-value",
+    );
+  const name = r.stringAt(o + 64, 64, false, "name");
+  r.zerosAt(o + 144, 4, "reserved");
+  return {
+    byteOrder,
+    formatVersion: r.u16At(o + 10),
+    headerSize: r.u32At(o + 12),
+    imageType: imageType_,
+    guestType,
+    arch,
+    pageShift,
+    xenMajor: r.u32At(o + 24),
+    xenMinor: r.u32At(o + 28),
+    domainId: r.u32At(o + 32),
+    vcpuCount,
+    memorySize,
+    uuid: readUuidAt(r, o + 48),
+    name,
+    sectionTableOffset: r.u64At(o + 128),
+    sectionCount: r.u32At(o + 136),
+    sectionEntrySize: r.u32At(o + 140),
+    headerCrc: r.u32At(o + 148),
+  };
 }
 
 /** Reads one image_header. */
@@ -183,144 +175,104 @@ export function decodeImageHeader(r: ByteReader): ImageHeader {
 
 /** @internal {@link encodeImageHeaderAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "magic";
-    w.bytesAt(o, IMAGE_HEADER$MAGIC, 8);
-    at = "byte_order";
-    w.u8At(o + 8, v.byteOrder);
-    if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
-      w.fail(`byte_order ${String(v.byteOrder)} is not allowed: it must be one of 1 (little), 2 (big)`, o + 8);
-    w.zerosAt(o + 9, 1);
-    at = "format_version";
-    w.u16At(o + 10, v.formatVersion, true);
-    at = "header_size";
-    w.u32At(o + 12, v.headerSize, true);
-    at = "image_type";
-    w.u16At(o + 16, v.imageType, true);
-    if (!(v.imageType === 0x1 || v.imageType === 0x2 || v.imageType === 0x3))
-      w.fail(
-        `image_type ${String(v.imageType)} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
-        o + 16,
-      );
-    at = "guest_type";
-    w.u16At(o + 18, v.guestType, true);
-    if (!(v.guestType === 0x1 || v.guestType === 0x2))
-      w.fail(`guest_type ${String(v.guestType)} is not allowed: it must be one of 1 (pv), 2 (hvm)`, o + 18);
-    at = "arch";
-    w.u16At(o + 20, v.arch, true);
-    if (!(v.arch === 0x1 || v.arch === 0x2 || v.arch === 0x3 || v.arch === 0x4))
-      w.fail(
-        `arch ${String(v.arch)} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
-        o + 20,
-      );
-    at = "page_shift";
-    w.u16At(o + 22, v.pageShift, true);
-    if (!(v.pageShift === 0xc))
-      w.fail(`page_shift ${String(v.pageShift)} is not allowed: it must be exactly 12`, o + 22);
-    at = "xen_major";
-    w.u32At(o + 24, v.xenMajor, true);
-    at = "xen_minor";
-    w.u32At(o + 28, v.xenMinor, true);
-    at = "domain_id";
-    w.u32At(o + 32, v.domainId, true);
-    at = "vcpu_count";
-    w.u32At(o + 36, v.vcpuCount, true);
-    if (!(v.vcpuCount >= 0x1))
-      w.fail(`vcpu_count ${String(v.vcpuCount)} is not allowed: it must be at least 1`, o + 36);
-    at = "memory_size";
-    w.u64At(o + 40, v.memorySize, true);
-    if (!(v.memorySize % 0x1000n === 0x0n))
-      w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40);
-    at = "uuid";
-    writeUuidAt(w, o + 48, v.uuid);
-    at = "name";
-    w.stringAt(o + 64, v.name, 64, false);
-    at = "section_table_offset";
-    w.u64At(o + 128, v.sectionTableOffset, true);
-    at = "section_count";
-    w.u32At(o + 136, v.sectionCount, true);
-    at = "section_entry_size";
-    w.u32At(o + 140, v.sectionEntrySize, true);
-    at = "reserved";
-    w.zerosAt(o + 144, 4);
-    at = "header_crc";
-    w.u32At(o + 148, v.headerCrc, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, IMAGE_HEADER$MAGIC, 8, "magic");
+  w.u8At(o + 8, v.byteOrder, "byte_order");
+  if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
+    w.fail(
+      `byte_order ${String(v.byteOrder)} is not allowed: it must be one of 1 (little), 2 (big)`,
+      o + 8,
+      "byte_order",
+    );
+  w.zerosAt(o + 9, 1);
+  w.u16At(o + 10, v.formatVersion, true, "format_version");
+  w.u32At(o + 12, v.headerSize, true, "header_size");
+  w.u16At(o + 16, v.imageType, true, "image_type");
+  if (!(v.imageType === 0x1 || v.imageType === 0x2 || v.imageType === 0x3))
+    w.fail(
+      `image_type ${String(v.imageType)} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+      o + 16,
+      "image_type",
+    );
+  w.u16At(o + 18, v.guestType, true, "guest_type");
+  if (!(v.guestType === 0x1 || v.guestType === 0x2))
+    w.fail(`guest_type ${String(v.guestType)} is not allowed: it must be one of 1 (pv), 2 (hvm)`, o + 18, "guest_type");
+  w.u16At(o + 20, v.arch, true, "arch");
+  if (!(v.arch === 0x1 || v.arch === 0x2 || v.arch === 0x3 || v.arch === 0x4))
+    w.fail(
+      `arch ${String(v.arch)} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
+      o + 20,
+      "arch",
+    );
+  w.u16At(o + 22, v.pageShift, true, "page_shift");
+  if (!(v.pageShift === 0xc))
+    w.fail(`page_shift ${String(v.pageShift)} is not allowed: it must be exactly 12`, o + 22, "page_shift");
+  w.u32At(o + 24, v.xenMajor, true, "xen_major");
+  w.u32At(o + 28, v.xenMinor, true, "xen_minor");
+  w.u32At(o + 32, v.domainId, true, "domain_id");
+  w.u32At(o + 36, v.vcpuCount, true, "vcpu_count");
+  if (!(v.vcpuCount >= 0x1))
+    w.fail(`vcpu_count ${String(v.vcpuCount)} is not allowed: it must be at least 1`, o + 36, "vcpu_count");
+  w.u64At(o + 40, v.memorySize, true, "memory_size");
+  if (!(v.memorySize % 0x1000n === 0x0n))
+    w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40, "memory_size");
+  writeUuidAt(w, o + 48, v.uuid, "uuid");
+  w.stringAt(o + 64, v.name, 64, false, "name");
+  w.u64At(o + 128, v.sectionTableOffset, true, "section_table_offset");
+  w.u32At(o + 136, v.sectionCount, true, "section_count");
+  w.u32At(o + 140, v.sectionEntrySize, true, "section_entry_size");
+  w.zerosAt(o + 144, 4);
+  w.u32At(o + 148, v.headerCrc, true, "header_crc");
 }
 
 /** @internal {@link encodeImageHeaderAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "magic";
-    w.bytesAt(o, IMAGE_HEADER$MAGIC, 8);
-    at = "byte_order";
-    w.u8At(o + 8, v.byteOrder);
-    if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
-      w.fail(`byte_order ${String(v.byteOrder)} is not allowed: it must be one of 1 (little), 2 (big)`, o + 8);
-    w.zerosAt(o + 9, 1);
-    at = "format_version";
-    w.u16At(o + 10, v.formatVersion, false);
-    at = "header_size";
-    w.u32At(o + 12, v.headerSize, false);
-    at = "image_type";
-    w.u16At(o + 16, v.imageType, false);
-    if (!(v.imageType === 0x1 || v.imageType === 0x2 || v.imageType === 0x3))
-      w.fail(
-        `image_type ${String(v.imageType)} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
-        o + 16,
-      );
-    at = "guest_type";
-    w.u16At(o + 18, v.guestType, false);
-    if (!(v.guestType === 0x1 || v.guestType === 0x2))
-      w.fail(`guest_type ${String(v.guestType)} is not allowed: it must be one of 1 (pv), 2 (hvm)`, o + 18);
-    at = "arch";
-    w.u16At(o + 20, v.arch, false);
-    if (!(v.arch === 0x1 || v.arch === 0x2 || v.arch === 0x3 || v.arch === 0x4))
-      w.fail(
-        `arch ${String(v.arch)} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
-        o + 20,
-      );
-    at = "page_shift";
-    w.u16At(o + 22, v.pageShift, false);
-    if (!(v.pageShift === 0xc))
-      w.fail(`page_shift ${String(v.pageShift)} is not allowed: it must be exactly 12`, o + 22);
-    at = "xen_major";
-    w.u32At(o + 24, v.xenMajor, false);
-    at = "xen_minor";
-    w.u32At(o + 28, v.xenMinor, false);
-    at = "domain_id";
-    w.u32At(o + 32, v.domainId, false);
-    at = "vcpu_count";
-    w.u32At(o + 36, v.vcpuCount, false);
-    if (!(v.vcpuCount >= 0x1))
-      w.fail(`vcpu_count ${String(v.vcpuCount)} is not allowed: it must be at least 1`, o + 36);
-    at = "memory_size";
-    w.u64At(o + 40, v.memorySize, false);
-    if (!(v.memorySize % 0x1000n === 0x0n))
-      w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40);
-    at = "uuid";
-    writeUuidAt(w, o + 48, v.uuid);
-    at = "name";
-    w.stringAt(o + 64, v.name, 64, false);
-    at = "section_table_offset";
-    w.u64At(o + 128, v.sectionTableOffset, false);
-    at = "section_count";
-    w.u32At(o + 136, v.sectionCount, false);
-    at = "section_entry_size";
-    w.u32At(o + 140, v.sectionEntrySize, false);
-    at = "reserved";
-    w.zerosAt(o + 144, 4);
-    at = "header_crc";
-    w.u32At(o + 148, v.headerCrc, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, IMAGE_HEADER$MAGIC, 8, "magic");
+  w.u8At(o + 8, v.byteOrder, "byte_order");
+  if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
+    w.fail(
+      `byte_order ${String(v.byteOrder)} is not allowed: it must be one of 1 (little), 2 (big)`,
+      o + 8,
+      "byte_order",
+    );
+  w.zerosAt(o + 9, 1);
+  w.u16At(o + 10, v.formatVersion, false, "format_version");
+  w.u32At(o + 12, v.headerSize, false, "header_size");
+  w.u16At(o + 16, v.imageType, false, "image_type");
+  if (!(v.imageType === 0x1 || v.imageType === 0x2 || v.imageType === 0x3))
+    w.fail(
+      `image_type ${String(v.imageType)} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+      o + 16,
+      "image_type",
+    );
+  w.u16At(o + 18, v.guestType, false, "guest_type");
+  if (!(v.guestType === 0x1 || v.guestType === 0x2))
+    w.fail(`guest_type ${String(v.guestType)} is not allowed: it must be one of 1 (pv), 2 (hvm)`, o + 18, "guest_type");
+  w.u16At(o + 20, v.arch, false, "arch");
+  if (!(v.arch === 0x1 || v.arch === 0x2 || v.arch === 0x3 || v.arch === 0x4))
+    w.fail(
+      `arch ${String(v.arch)} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
+      o + 20,
+      "arch",
+    );
+  w.u16At(o + 22, v.pageShift, false, "page_shift");
+  if (!(v.pageShift === 0xc))
+    w.fail(`page_shift ${String(v.pageShift)} is not allowed: it must be exactly 12`, o + 22, "page_shift");
+  w.u32At(o + 24, v.xenMajor, false, "xen_major");
+  w.u32At(o + 28, v.xenMinor, false, "xen_minor");
+  w.u32At(o + 32, v.domainId, false, "domain_id");
+  w.u32At(o + 36, v.vcpuCount, false, "vcpu_count");
+  if (!(v.vcpuCount >= 0x1))
+    w.fail(`vcpu_count ${String(v.vcpuCount)} is not allowed: it must be at least 1`, o + 36, "vcpu_count");
+  w.u64At(o + 40, v.memorySize, false, "memory_size");
+  if (!(v.memorySize % 0x1000n === 0x0n))
+    w.fail(`memory_size ${String(v.memorySize)} is not allowed: it must be a multiple of 4096`, o + 40, "memory_size");
+  writeUuidAt(w, o + 48, v.uuid, "uuid");
+  w.stringAt(o + 64, v.name, 64, false, "name");
+  w.u64At(o + 128, v.sectionTableOffset, false, "section_table_offset");
+  w.u32At(o + 136, v.sectionCount, false, "section_count");
+  w.u32At(o + 140, v.sectionEntrySize, false, "section_entry_size");
+  w.zerosAt(o + 144, 4);
+  w.u32At(o + 148, v.headerCrc, false, "header_crc");
 }
 
 /** Writes one image_header at a reserved position (`w.reserve(IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -331,7 +283,7 @@ export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): v
 
 /** Writes one image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeImageHeader(w: ByteWriter, v: ImageHeader): void {
-  encodeImageHeaderAt(w, w.reserve(IMAGE_HEADER_SIZE), v);
+  w.nestedAt(encodeImageHeaderAt, w.reserve(IMAGE_HEADER_SIZE), v);
 }
 
 /** @internal Checks one image_header at a claimed position as {@link decodeImageHeaderAt} does. */
@@ -532,58 +484,28 @@ export function decodeSectionEntry(r: ByteReader): SectionEntry {
 
 /** @internal {@link encodeSectionEntryAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeSectionEntryLeAt(w: ByteWriter, o: number, v: SectionEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "type";
-    w.u32At(o, v.type, true);
-    at = "flags";
-    w.u32At(o + 4, v.flags, true);
-    at = "offset";
-    w.u64At(o + 8, v.offset, true);
-    at = "size";
-    w.u64At(o + 16, v.size, true);
-    at = "entry_count";
-    w.u64At(o + 24, v.entryCount, true);
-    at = "entry_size";
-    w.u32At(o + 32, v.entrySize, true);
-    at = "align";
-    w.u32At(o + 36, v.align, true);
-    at = "crc";
-    w.u32At(o + 40, v.crc, true);
-    at = "entry_crc";
-    w.u32At(o + 44, v.entryCrc, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.type, true, "type");
+  w.u32At(o + 4, v.flags, true, "flags");
+  w.u64At(o + 8, v.offset, true, "offset");
+  w.u64At(o + 16, v.size, true, "size");
+  w.u64At(o + 24, v.entryCount, true, "entry_count");
+  w.u32At(o + 32, v.entrySize, true, "entry_size");
+  w.u32At(o + 36, v.align, true, "align");
+  w.u32At(o + 40, v.crc, true, "crc");
+  w.u32At(o + 44, v.entryCrc, true, "entry_crc");
 }
 
 /** @internal {@link encodeSectionEntryAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeSectionEntryBeAt(w: ByteWriter, o: number, v: SectionEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "type";
-    w.u32At(o, v.type, false);
-    at = "flags";
-    w.u32At(o + 4, v.flags, false);
-    at = "offset";
-    w.u64At(o + 8, v.offset, false);
-    at = "size";
-    w.u64At(o + 16, v.size, false);
-    at = "entry_count";
-    w.u64At(o + 24, v.entryCount, false);
-    at = "entry_size";
-    w.u32At(o + 32, v.entrySize, false);
-    at = "align";
-    w.u32At(o + 36, v.align, false);
-    at = "crc";
-    w.u32At(o + 40, v.crc, false);
-    at = "entry_crc";
-    w.u32At(o + 44, v.entryCrc, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.type, false, "type");
+  w.u32At(o + 4, v.flags, false, "flags");
+  w.u64At(o + 8, v.offset, false, "offset");
+  w.u64At(o + 16, v.size, false, "size");
+  w.u64At(o + 24, v.entryCount, false, "entry_count");
+  w.u32At(o + 32, v.entrySize, false, "entry_size");
+  w.u32At(o + 36, v.align, false, "align");
+  w.u32At(o + 40, v.crc, false, "crc");
+  w.u32At(o + 44, v.entryCrc, false, "entry_crc");
 }
 
 /** Writes one section_entry at a reserved position (`w.reserve(SECTION_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -594,7 +516,7 @@ export function encodeSectionEntryAt(w: ByteWriter, o: number, v: SectionEntry):
 
 /** Writes one section_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSectionEntry(w: ByteWriter, v: SectionEntry): void {
-  encodeSectionEntryAt(w, w.reserve(SECTION_ENTRY_SIZE), v);
+  w.nestedAt(encodeSectionEntryAt, w.reserve(SECTION_ENTRY_SIZE), v);
 }
 
 /** A checked section_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -51,31 +51,19 @@ export function decodeVcpuTimeInfo(r: ByteReader): VcpuTimeInfo {
 
 /** Writes one vcpu_time_info at a reserved position (`w.reserve(VCPU_TIME_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuTimeInfoAt(w: ByteWriter, o: number, v: VcpuTimeInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "version";
-    w.u32At(o, v.version, true);
-    w.zerosAt(o + 4, 4);
-    at = "tsc_timestamp";
-    w.u64At(o + 8, v.tscTimestamp, true);
-    at = "system_time";
-    w.u64At(o + 16, v.systemTime, true);
-    at = "tsc_to_system_mul";
-    w.u32At(o + 24, v.tscToSystemMul, true);
-    at = "tsc_shift";
-    w.i8At(o + 28, v.tscShift);
-    at = "flags";
-    w.u8At(o + 29, v.flags);
-    w.zerosAt(o + 30, 2);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.version, true, "version");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.tscTimestamp, true, "tsc_timestamp");
+  w.u64At(o + 16, v.systemTime, true, "system_time");
+  w.u32At(o + 24, v.tscToSystemMul, true, "tsc_to_system_mul");
+  w.i8At(o + 28, v.tscShift, "tsc_shift");
+  w.u8At(o + 29, v.flags, "flags");
+  w.zerosAt(o + 30, 2);
 }
 
 /** Writes one vcpu_time_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo): void {
-  encodeVcpuTimeInfoAt(w, w.reserve(VCPU_TIME_INFO_SIZE), v);
+  w.nestedAt(encodeVcpuTimeInfoAt, w.reserve(VCPU_TIME_INFO_SIZE), v);
 }
 
 /** A checked vcpu_time_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -137,20 +125,13 @@ export function decodeArchVcpuInfoX8664(r: ByteReader): ArchVcpuInfoX8664 {
 
 /** Writes one arch_vcpu_info_x86_64 at a reserved position (`w.reserve(ARCH_VCPU_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeArchVcpuInfoX8664At(w: ByteWriter, o: number, v: ArchVcpuInfoX8664): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "cr2";
-    w.u64At(o, v.cr2, true);
-    w.zerosAt(o + 8, 8);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.cr2, true, "cr2");
+  w.zerosAt(o + 8, 8);
 }
 
 /** Writes one arch_vcpu_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchVcpuInfoX8664(w: ByteWriter, v: ArchVcpuInfoX8664): void {
-  encodeArchVcpuInfoX8664At(w, w.reserve(ARCH_VCPU_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeArchVcpuInfoX8664At, w.reserve(ARCH_VCPU_INFO_X86_64_SIZE), v);
 }
 
 /** A checked arch_vcpu_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -200,20 +181,13 @@ export function decodeArchVcpuInfoX8632(r: ByteReader): ArchVcpuInfoX8632 {
 
 /** Writes one arch_vcpu_info_x86_32 at a reserved position (`w.reserve(ARCH_VCPU_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeArchVcpuInfoX8632At(w: ByteWriter, o: number, v: ArchVcpuInfoX8632): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "cr2";
-    w.u32At(o, v.cr2, true);
-    w.zerosAt(o + 4, 20);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.cr2, true, "cr2");
+  w.zerosAt(o + 4, 20);
 }
 
 /** Writes one arch_vcpu_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchVcpuInfoX8632(w: ByteWriter, v: ArchVcpuInfoX8632): void {
-  encodeArchVcpuInfoX8632At(w, w.reserve(ARCH_VCPU_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeArchVcpuInfoX8632At, w.reserve(ARCH_VCPU_INFO_X86_32_SIZE), v);
 }
 
 /** A checked arch_vcpu_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -277,28 +251,17 @@ export function decodeVcpuInfoX8664(r: ByteReader): VcpuInfoX8664 {
 
 /** Writes one vcpu_info_x86_64 at a reserved position (`w.reserve(VCPU_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuInfoX8664At(w: ByteWriter, o: number, v: VcpuInfoX8664): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "evtchn_upcall_pending";
-    w.u8At(o, v.evtchnUpcallPending);
-    at = "evtchn_upcall_mask";
-    w.u8At(o + 1, v.evtchnUpcallMask);
-    w.zerosAt(o + 2, 6);
-    at = "evtchn_pending_sel";
-    w.u64At(o + 8, v.evtchnPendingSel, true);
-    at = "arch";
-    encodeArchVcpuInfoX8664At(w, o + 16, v.arch);
-    at = "time";
-    encodeVcpuTimeInfoAt(w, o + 32, v.time);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
+  w.u8At(o + 1, v.evtchnUpcallMask, "evtchn_upcall_mask");
+  w.zerosAt(o + 2, 6);
+  w.u64At(o + 8, v.evtchnPendingSel, true, "evtchn_pending_sel");
+  w.nestedAt(encodeArchVcpuInfoX8664At, o + 16, v.arch, "arch");
+  w.nestedAt(encodeVcpuTimeInfoAt, o + 32, v.time, "time");
 }
 
 /** Writes one vcpu_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuInfoX8664(w: ByteWriter, v: VcpuInfoX8664): void {
-  encodeVcpuInfoX8664At(w, w.reserve(VCPU_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeVcpuInfoX8664At, w.reserve(VCPU_INFO_X86_64_SIZE), v);
 }
 
 /** A checked vcpu_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -371,28 +334,17 @@ export function decodeVcpuInfoX8632(r: ByteReader): VcpuInfoX8632 {
 
 /** Writes one vcpu_info_x86_32 at a reserved position (`w.reserve(VCPU_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuInfoX8632At(w: ByteWriter, o: number, v: VcpuInfoX8632): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "evtchn_upcall_pending";
-    w.u8At(o, v.evtchnUpcallPending);
-    at = "evtchn_upcall_mask";
-    w.u8At(o + 1, v.evtchnUpcallMask);
-    w.zerosAt(o + 2, 2);
-    at = "evtchn_pending_sel";
-    w.u32At(o + 4, v.evtchnPendingSel, true);
-    at = "arch";
-    encodeArchVcpuInfoX8632At(w, o + 8, v.arch);
-    at = "time";
-    encodeVcpuTimeInfoAt(w, o + 32, v.time);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
+  w.u8At(o + 1, v.evtchnUpcallMask, "evtchn_upcall_mask");
+  w.zerosAt(o + 2, 2);
+  w.u32At(o + 4, v.evtchnPendingSel, true, "evtchn_pending_sel");
+  w.nestedAt(encodeArchVcpuInfoX8632At, o + 8, v.arch, "arch");
+  w.nestedAt(encodeVcpuTimeInfoAt, o + 32, v.time, "time");
 }
 
 /** Writes one vcpu_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuInfoX8632(w: ByteWriter, v: VcpuInfoX8632): void {
-  encodeVcpuInfoX8632At(w, w.reserve(VCPU_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeVcpuInfoX8632At, w.reserve(VCPU_INFO_X86_32_SIZE), v);
 }
 
 /** A checked vcpu_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -459,24 +411,15 @@ export function decodeVcpuInfoArm(r: ByteReader): VcpuInfoArm {
 
 /** Writes one vcpu_info_arm at a reserved position (`w.reserve(VCPU_INFO_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuInfoArmAt(w: ByteWriter, o: number, v: VcpuInfoArm): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "evtchn_upcall_pending";
-    w.u8At(o, v.evtchnUpcallPending);
-    w.zerosAt(o + 1, 7);
-    at = "evtchn_pending_sel";
-    w.u64At(o + 8, v.evtchnPendingSel, true);
-    at = "time";
-    encodeVcpuTimeInfoAt(w, o + 16, v.time);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
+  w.zerosAt(o + 1, 7);
+  w.u64At(o + 8, v.evtchnPendingSel, true, "evtchn_pending_sel");
+  w.nestedAt(encodeVcpuTimeInfoAt, o + 16, v.time, "time");
 }
 
 /** Writes one vcpu_info_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm): void {
-  encodeVcpuInfoArmAt(w, w.reserve(VCPU_INFO_ARM_SIZE), v);
+  w.nestedAt(encodeVcpuInfoArmAt, w.reserve(VCPU_INFO_ARM_SIZE), v);
 }
 
 /** A checked vcpu_info_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -546,29 +489,17 @@ export function decodeArchSharedInfoX8664(r: ByteReader): ArchSharedInfoX8664 {
 
 /** Writes one arch_shared_info_x86_64 at a reserved position (`w.reserve(ARCH_SHARED_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeArchSharedInfoX8664At(w: ByteWriter, o: number, v: ArchSharedInfoX8664): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "max_pfn";
-    w.u64At(o, v.maxPfn, true);
-    at = "pfn_to_mfn_frame_list_list";
-    w.u64At(o + 8, v.pfnToMfnFrameListList, true);
-    at = "nmi_reason";
-    w.u64At(o + 16, v.nmiReason, true);
-    at = "p2m_cr3";
-    w.u64At(o + 24, v.p2mCr3, true);
-    at = "p2m_vaddr";
-    w.u64At(o + 32, v.p2mVaddr, true);
-    at = "p2m_generation";
-    w.u64At(o + 40, v.p2mGeneration, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.maxPfn, true, "max_pfn");
+  w.u64At(o + 8, v.pfnToMfnFrameListList, true, "pfn_to_mfn_frame_list_list");
+  w.u64At(o + 16, v.nmiReason, true, "nmi_reason");
+  w.u64At(o + 24, v.p2mCr3, true, "p2m_cr3");
+  w.u64At(o + 32, v.p2mVaddr, true, "p2m_vaddr");
+  w.u64At(o + 40, v.p2mGeneration, true, "p2m_generation");
 }
 
 /** Writes one arch_shared_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchSharedInfoX8664(w: ByteWriter, v: ArchSharedInfoX8664): void {
-  encodeArchSharedInfoX8664At(w, w.reserve(ARCH_SHARED_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeArchSharedInfoX8664At, w.reserve(ARCH_SHARED_INFO_X86_64_SIZE), v);
 }
 
 /** A checked arch_shared_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -653,31 +584,18 @@ export function decodeArchSharedInfoX8632(r: ByteReader): ArchSharedInfoX8632 {
 
 /** Writes one arch_shared_info_x86_32 at a reserved position (`w.reserve(ARCH_SHARED_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeArchSharedInfoX8632At(w: ByteWriter, o: number, v: ArchSharedInfoX8632): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "max_pfn";
-    w.u32At(o, v.maxPfn, true);
-    at = "pfn_to_mfn_frame_list_list";
-    w.u32At(o + 4, v.pfnToMfnFrameListList, true);
-    at = "nmi_reason";
-    w.u32At(o + 8, v.nmiReason, true);
-    at = "p2m_cr3";
-    w.u32At(o + 12, v.p2mCr3, true);
-    at = "p2m_vaddr";
-    w.u32At(o + 16, v.p2mVaddr, true);
-    at = "p2m_generation";
-    w.u32At(o + 20, v.p2mGeneration, true);
-    at = "wc_sec_hi";
-    w.u32At(o + 24, v.wcSecHi, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.maxPfn, true, "max_pfn");
+  w.u32At(o + 4, v.pfnToMfnFrameListList, true, "pfn_to_mfn_frame_list_list");
+  w.u32At(o + 8, v.nmiReason, true, "nmi_reason");
+  w.u32At(o + 12, v.p2mCr3, true, "p2m_cr3");
+  w.u32At(o + 16, v.p2mVaddr, true, "p2m_vaddr");
+  w.u32At(o + 20, v.p2mGeneration, true, "p2m_generation");
+  w.u32At(o + 24, v.wcSecHi, true, "wc_sec_hi");
 }
 
 /** Writes one arch_shared_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeArchSharedInfoX8632(w: ByteWriter, v: ArchSharedInfoX8632): void {
-  encodeArchSharedInfoX8632At(w, w.reserve(ARCH_SHARED_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeArchSharedInfoX8632At, w.reserve(ARCH_SHARED_INFO_X86_32_SIZE), v);
 }
 
 /** A checked arch_shared_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -749,34 +667,22 @@ export const SHARED_INFO_X86_64_SIZE = 3136;
 
 /** Reads one shared_info_x86_64 at a position already claimed (`r.take(SHARED_INFO_X86_64_SIZE)`). */
 export function decodeSharedInfoX8664At(r: ByteReader, o: number): SharedInfoX8664 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_info";
-    const vcpuInfo: VcpuInfoX8664[] = [];
-    for (index = 0; index < 32; index++) vcpuInfo.push(decodeVcpuInfoX8664At(r, o + index * 64));
-    index = -1;
-    at = "evtchn_pending";
-    const evtchnPending: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnPending.push(r.u64At(o + 2048 + index * 8, true));
-    index = -1;
-    at = "evtchn_mask";
-    const evtchnMask: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnMask.push(r.u64At(o + 2560 + index * 8, true));
-    index = -1;
-    return {
-      vcpuInfo,
-      evtchnPending,
-      evtchnMask,
-      wcVersion: r.u32At(o + 3072, true),
-      wcSec: r.u32At(o + 3076, true),
-      wcNsec: r.u32At(o + 3080, true),
-      wcSecHi: r.u32At(o + 3084, true),
-      arch: decodeArchSharedInfoX8664At(r, o + 3088),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const vcpuInfo: VcpuInfoX8664[] = [];
+  for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8664At(r, o + i * 64));
+  const evtchnPending: bigint[] = [];
+  for (let i = 0; i < 64; i++) evtchnPending.push(r.u64At(o + 2048 + i * 8, true));
+  const evtchnMask: bigint[] = [];
+  for (let i = 0; i < 64; i++) evtchnMask.push(r.u64At(o + 2560 + i * 8, true));
+  return {
+    vcpuInfo,
+    evtchnPending,
+    evtchnMask,
+    wcVersion: r.u32At(o + 3072, true),
+    wcSec: r.u32At(o + 3076, true),
+    wcNsec: r.u32At(o + 3080, true),
+    wcSecHi: r.u32At(o + 3084, true),
+    arch: decodeArchSharedInfoX8664At(r, o + 3088),
+  };
 }
 
 /** Reads one shared_info_x86_64. */
@@ -786,48 +692,27 @@ export function decodeSharedInfoX8664(r: ByteReader): SharedInfoX8664 {
 
 /** Writes one shared_info_x86_64 at a reserved position (`w.reserve(SHARED_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoX8664At(w: ByteWriter, o: number, v: SharedInfoX8664): void {
-  let at = "";
-  let index = -1;
+  w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
+  let vcpuInfo_i = 0;
   try {
-    at = "vcpu_info";
-    if (!Array.isArray(v.vcpuInfo) || v.vcpuInfo.length !== 32)
-      w.fail(`${Array.isArray(v.vcpuInfo) ? v.vcpuInfo.length : "no"} elements given, exactly 32 expected`, o);
-    for (index = 0; index < 32; index++) encodeVcpuInfoX8664At(w, o + index * 64, v.vcpuInfo[index]!);
-    index = -1;
-    at = "evtchn_pending";
-    if (!Array.isArray(v.evtchnPending) || v.evtchnPending.length !== 64)
-      w.fail(
-        `${Array.isArray(v.evtchnPending) ? v.evtchnPending.length : "no"} elements given, exactly 64 expected`,
-        o + 2048,
-      );
-    for (index = 0; index < 64; index++) w.u64At(o + 2048 + index * 8, v.evtchnPending[index]!, true);
-    index = -1;
-    at = "evtchn_mask";
-    if (!Array.isArray(v.evtchnMask) || v.evtchnMask.length !== 64)
-      w.fail(
-        `${Array.isArray(v.evtchnMask) ? v.evtchnMask.length : "no"} elements given, exactly 64 expected`,
-        o + 2560,
-      );
-    for (index = 0; index < 64; index++) w.u64At(o + 2560 + index * 8, v.evtchnMask[index]!, true);
-    index = -1;
-    at = "wc_version";
-    w.u32At(o + 3072, v.wcVersion, true);
-    at = "wc_sec";
-    w.u32At(o + 3076, v.wcSec, true);
-    at = "wc_nsec";
-    w.u32At(o + 3080, v.wcNsec, true);
-    at = "wc_sec_hi";
-    w.u32At(o + 3084, v.wcSecHi, true);
-    at = "arch";
-    encodeArchSharedInfoX8664At(w, o + 3088, v.arch);
+    for (; vcpuInfo_i < 32; vcpuInfo_i++) encodeVcpuInfoX8664At(w, o + vcpuInfo_i * 64, v.vcpuInfo[vcpuInfo_i]!);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, "vcpu_info[" + vcpuInfo_i + "]");
   }
+  w.arrayAt(v.evtchnPending, 64, o + 2048, "evtchn_pending");
+  for (let i = 0; i < 64; i++) w.u64At(o + 2048 + i * 8, v.evtchnPending[i]!, true, "evtchn_pending", i);
+  w.arrayAt(v.evtchnMask, 64, o + 2560, "evtchn_mask");
+  for (let i = 0; i < 64; i++) w.u64At(o + 2560 + i * 8, v.evtchnMask[i]!, true, "evtchn_mask", i);
+  w.u32At(o + 3072, v.wcVersion, true, "wc_version");
+  w.u32At(o + 3076, v.wcSec, true, "wc_sec");
+  w.u32At(o + 3080, v.wcNsec, true, "wc_nsec");
+  w.u32At(o + 3084, v.wcSecHi, true, "wc_sec_hi");
+  w.nestedAt(encodeArchSharedInfoX8664At, o + 3088, v.arch, "arch");
 }
 
 /** Writes one shared_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoX8664(w: ByteWriter, v: SharedInfoX8664): void {
-  encodeSharedInfoX8664At(w, w.reserve(SHARED_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeSharedInfoX8664At, w.reserve(SHARED_INFO_X86_64_SIZE), v);
 }
 
 /** A checked shared_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -903,33 +788,21 @@ export const SHARED_INFO_X86_32_SIZE = 2344;
 
 /** Reads one shared_info_x86_32 at a position already claimed (`r.take(SHARED_INFO_X86_32_SIZE)`). */
 export function decodeSharedInfoX8632At(r: ByteReader, o: number): SharedInfoX8632 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_info";
-    const vcpuInfo: VcpuInfoX8632[] = [];
-    for (index = 0; index < 32; index++) vcpuInfo.push(decodeVcpuInfoX8632At(r, o + index * 64));
-    index = -1;
-    at = "evtchn_pending";
-    const evtchnPending: number[] = [];
-    for (index = 0; index < 32; index++) evtchnPending.push(r.u32At(o + 2048 + index * 4, true));
-    index = -1;
-    at = "evtchn_mask";
-    const evtchnMask: number[] = [];
-    for (index = 0; index < 32; index++) evtchnMask.push(r.u32At(o + 2176 + index * 4, true));
-    index = -1;
-    return {
-      vcpuInfo,
-      evtchnPending,
-      evtchnMask,
-      wcVersion: r.u32At(o + 2304, true),
-      wcSec: r.u32At(o + 2308, true),
-      wcNsec: r.u32At(o + 2312, true),
-      arch: decodeArchSharedInfoX8632At(r, o + 2316),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const vcpuInfo: VcpuInfoX8632[] = [];
+  for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8632At(r, o + i * 64));
+  const evtchnPending: number[] = [];
+  for (let i = 0; i < 32; i++) evtchnPending.push(r.u32At(o + 2048 + i * 4, true));
+  const evtchnMask: number[] = [];
+  for (let i = 0; i < 32; i++) evtchnMask.push(r.u32At(o + 2176 + i * 4, true));
+  return {
+    vcpuInfo,
+    evtchnPending,
+    evtchnMask,
+    wcVersion: r.u32At(o + 2304, true),
+    wcSec: r.u32At(o + 2308, true),
+    wcNsec: r.u32At(o + 2312, true),
+    arch: decodeArchSharedInfoX8632At(r, o + 2316),
+  };
 }
 
 /** Reads one shared_info_x86_32. */
@@ -939,46 +812,26 @@ export function decodeSharedInfoX8632(r: ByteReader): SharedInfoX8632 {
 
 /** Writes one shared_info_x86_32 at a reserved position (`w.reserve(SHARED_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoX8632At(w: ByteWriter, o: number, v: SharedInfoX8632): void {
-  let at = "";
-  let index = -1;
+  w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
+  let vcpuInfo_i = 0;
   try {
-    at = "vcpu_info";
-    if (!Array.isArray(v.vcpuInfo) || v.vcpuInfo.length !== 32)
-      w.fail(`${Array.isArray(v.vcpuInfo) ? v.vcpuInfo.length : "no"} elements given, exactly 32 expected`, o);
-    for (index = 0; index < 32; index++) encodeVcpuInfoX8632At(w, o + index * 64, v.vcpuInfo[index]!);
-    index = -1;
-    at = "evtchn_pending";
-    if (!Array.isArray(v.evtchnPending) || v.evtchnPending.length !== 32)
-      w.fail(
-        `${Array.isArray(v.evtchnPending) ? v.evtchnPending.length : "no"} elements given, exactly 32 expected`,
-        o + 2048,
-      );
-    for (index = 0; index < 32; index++) w.u32At(o + 2048 + index * 4, v.evtchnPending[index]!, true);
-    index = -1;
-    at = "evtchn_mask";
-    if (!Array.isArray(v.evtchnMask) || v.evtchnMask.length !== 32)
-      w.fail(
-        `${Array.isArray(v.evtchnMask) ? v.evtchnMask.length : "no"} elements given, exactly 32 expected`,
-        o + 2176,
-      );
-    for (index = 0; index < 32; index++) w.u32At(o + 2176 + index * 4, v.evtchnMask[index]!, true);
-    index = -1;
-    at = "wc_version";
-    w.u32At(o + 2304, v.wcVersion, true);
-    at = "wc_sec";
-    w.u32At(o + 2308, v.wcSec, true);
-    at = "wc_nsec";
-    w.u32At(o + 2312, v.wcNsec, true);
-    at = "arch";
-    encodeArchSharedInfoX8632At(w, o + 2316, v.arch);
+    for (; vcpuInfo_i < 32; vcpuInfo_i++) encodeVcpuInfoX8632At(w, o + vcpuInfo_i * 64, v.vcpuInfo[vcpuInfo_i]!);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, "vcpu_info[" + vcpuInfo_i + "]");
   }
+  w.arrayAt(v.evtchnPending, 32, o + 2048, "evtchn_pending");
+  for (let i = 0; i < 32; i++) w.u32At(o + 2048 + i * 4, v.evtchnPending[i]!, true, "evtchn_pending", i);
+  w.arrayAt(v.evtchnMask, 32, o + 2176, "evtchn_mask");
+  for (let i = 0; i < 32; i++) w.u32At(o + 2176 + i * 4, v.evtchnMask[i]!, true, "evtchn_mask", i);
+  w.u32At(o + 2304, v.wcVersion, true, "wc_version");
+  w.u32At(o + 2308, v.wcSec, true, "wc_sec");
+  w.u32At(o + 2312, v.wcNsec, true, "wc_nsec");
+  w.nestedAt(encodeArchSharedInfoX8632At, o + 2316, v.arch, "arch");
 }
 
 /** Writes one shared_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoX8632(w: ByteWriter, v: SharedInfoX8632): void {
-  encodeSharedInfoX8632At(w, w.reserve(SHARED_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeSharedInfoX8632At, w.reserve(SHARED_INFO_X86_32_SIZE), v);
 }
 
 /** A checked shared_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1051,33 +904,21 @@ export const SHARED_INFO_ARM_SIZE = 1088;
 
 /** Reads one shared_info_arm at a position already claimed (`r.take(SHARED_INFO_ARM_SIZE)`). */
 export function decodeSharedInfoArmAt(r: ByteReader, o: number): SharedInfoArm {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_info";
-    const vcpuInfo: VcpuInfoArm[] = [];
-    for (index = 0; index < 1; index++) vcpuInfo.push(decodeVcpuInfoArmAt(r, o + index * 48));
-    index = -1;
-    at = "evtchn_pending";
-    const evtchnPending: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnPending.push(r.u64At(o + 48 + index * 8, true));
-    index = -1;
-    at = "evtchn_mask";
-    const evtchnMask: bigint[] = [];
-    for (index = 0; index < 64; index++) evtchnMask.push(r.u64At(o + 560 + index * 8, true));
-    index = -1;
-    return {
-      vcpuInfo,
-      evtchnPending,
-      evtchnMask,
-      wcVersion: r.u32At(o + 1072, true),
-      wcSec: r.u32At(o + 1076, true),
-      wcNsec: r.u32At(o + 1080, true),
-      wcSecHi: r.u32At(o + 1084, true),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const vcpuInfo: VcpuInfoArm[] = [];
+  for (let i = 0; i < 1; i++) vcpuInfo.push(decodeVcpuInfoArmAt(r, o + i * 48));
+  const evtchnPending: bigint[] = [];
+  for (let i = 0; i < 64; i++) evtchnPending.push(r.u64At(o + 48 + i * 8, true));
+  const evtchnMask: bigint[] = [];
+  for (let i = 0; i < 64; i++) evtchnMask.push(r.u64At(o + 560 + i * 8, true));
+  return {
+    vcpuInfo,
+    evtchnPending,
+    evtchnMask,
+    wcVersion: r.u32At(o + 1072, true),
+    wcSec: r.u32At(o + 1076, true),
+    wcNsec: r.u32At(o + 1080, true),
+    wcSecHi: r.u32At(o + 1084, true),
+  };
 }
 
 /** Reads one shared_info_arm. */
@@ -1087,46 +928,26 @@ export function decodeSharedInfoArm(r: ByteReader): SharedInfoArm {
 
 /** Writes one shared_info_arm at a reserved position (`w.reserve(SHARED_INFO_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoArmAt(w: ByteWriter, o: number, v: SharedInfoArm): void {
-  let at = "";
-  let index = -1;
+  w.arrayAt(v.vcpuInfo, 1, o, "vcpu_info");
+  let vcpuInfo_i = 0;
   try {
-    at = "vcpu_info";
-    if (!Array.isArray(v.vcpuInfo) || v.vcpuInfo.length !== 1)
-      w.fail(`${Array.isArray(v.vcpuInfo) ? v.vcpuInfo.length : "no"} elements given, exactly 1 expected`, o);
-    for (index = 0; index < 1; index++) encodeVcpuInfoArmAt(w, o + index * 48, v.vcpuInfo[index]!);
-    index = -1;
-    at = "evtchn_pending";
-    if (!Array.isArray(v.evtchnPending) || v.evtchnPending.length !== 64)
-      w.fail(
-        `${Array.isArray(v.evtchnPending) ? v.evtchnPending.length : "no"} elements given, exactly 64 expected`,
-        o + 48,
-      );
-    for (index = 0; index < 64; index++) w.u64At(o + 48 + index * 8, v.evtchnPending[index]!, true);
-    index = -1;
-    at = "evtchn_mask";
-    if (!Array.isArray(v.evtchnMask) || v.evtchnMask.length !== 64)
-      w.fail(
-        `${Array.isArray(v.evtchnMask) ? v.evtchnMask.length : "no"} elements given, exactly 64 expected`,
-        o + 560,
-      );
-    for (index = 0; index < 64; index++) w.u64At(o + 560 + index * 8, v.evtchnMask[index]!, true);
-    index = -1;
-    at = "wc_version";
-    w.u32At(o + 1072, v.wcVersion, true);
-    at = "wc_sec";
-    w.u32At(o + 1076, v.wcSec, true);
-    at = "wc_nsec";
-    w.u32At(o + 1080, v.wcNsec, true);
-    at = "wc_sec_hi";
-    w.u32At(o + 1084, v.wcSecHi, true);
+    for (; vcpuInfo_i < 1; vcpuInfo_i++) encodeVcpuInfoArmAt(w, o + vcpuInfo_i * 48, v.vcpuInfo[vcpuInfo_i]!);
   } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw w.rethrow(e, "vcpu_info[" + vcpuInfo_i + "]");
   }
+  w.arrayAt(v.evtchnPending, 64, o + 48, "evtchn_pending");
+  for (let i = 0; i < 64; i++) w.u64At(o + 48 + i * 8, v.evtchnPending[i]!, true, "evtchn_pending", i);
+  w.arrayAt(v.evtchnMask, 64, o + 560, "evtchn_mask");
+  for (let i = 0; i < 64; i++) w.u64At(o + 560 + i * 8, v.evtchnMask[i]!, true, "evtchn_mask", i);
+  w.u32At(o + 1072, v.wcVersion, true, "wc_version");
+  w.u32At(o + 1076, v.wcSec, true, "wc_sec");
+  w.u32At(o + 1080, v.wcNsec, true, "wc_nsec");
+  w.u32At(o + 1084, v.wcSecHi, true, "wc_sec_hi");
 }
 
 /** Writes one shared_info_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoArm(w: ByteWriter, v: SharedInfoArm): void {
-  encodeSharedInfoArmAt(w, w.reserve(SHARED_INFO_ARM_SIZE), v);
+  w.nestedAt(encodeSharedInfoArmAt, w.reserve(SHARED_INFO_ARM_SIZE), v);
 }
 
 /** A checked shared_info_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1199,21 +1020,13 @@ export function decodeSharedInfoPageX8664(r: ByteReader): SharedInfoPageX8664 {
 
 /** Writes one shared_info_page_x86_64 at a reserved position (`w.reserve(SHARED_INFO_PAGE_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoPageX8664At(w: ByteWriter, o: number, v: SharedInfoPageX8664): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "shared_info";
-    encodeSharedInfoX8664At(w, o, v.sharedInfo);
-    at = "rest_of_page";
-    w.bytesAt(o + 3136, v.restOfPage, 960);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.nestedAt(encodeSharedInfoX8664At, o, v.sharedInfo, "shared_info");
+  w.bytesAt(o + 3136, v.restOfPage, 960, "rest_of_page");
 }
 
 /** Writes one shared_info_page_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoPageX8664(w: ByteWriter, v: SharedInfoPageX8664): void {
-  encodeSharedInfoPageX8664At(w, w.reserve(SHARED_INFO_PAGE_X86_64_SIZE), v);
+  w.nestedAt(encodeSharedInfoPageX8664At, w.reserve(SHARED_INFO_PAGE_X86_64_SIZE), v);
 }
 
 /** A checked shared_info_page_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1268,21 +1081,13 @@ export function decodeSharedInfoPageX8632(r: ByteReader): SharedInfoPageX8632 {
 
 /** Writes one shared_info_page_x86_32 at a reserved position (`w.reserve(SHARED_INFO_PAGE_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoPageX8632At(w: ByteWriter, o: number, v: SharedInfoPageX8632): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "shared_info";
-    encodeSharedInfoX8632At(w, o, v.sharedInfo);
-    at = "rest_of_page";
-    w.bytesAt(o + 2344, v.restOfPage, 1752);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.nestedAt(encodeSharedInfoX8632At, o, v.sharedInfo, "shared_info");
+  w.bytesAt(o + 2344, v.restOfPage, 1752, "rest_of_page");
 }
 
 /** Writes one shared_info_page_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoPageX8632(w: ByteWriter, v: SharedInfoPageX8632): void {
-  encodeSharedInfoPageX8632At(w, w.reserve(SHARED_INFO_PAGE_X86_32_SIZE), v);
+  w.nestedAt(encodeSharedInfoPageX8632At, w.reserve(SHARED_INFO_PAGE_X86_32_SIZE), v);
 }
 
 /** A checked shared_info_page_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1337,21 +1142,13 @@ export function decodeSharedInfoPageArm(r: ByteReader): SharedInfoPageArm {
 
 /** Writes one shared_info_page_arm at a reserved position (`w.reserve(SHARED_INFO_PAGE_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoPageArmAt(w: ByteWriter, o: number, v: SharedInfoPageArm): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "shared_info";
-    encodeSharedInfoArmAt(w, o, v.sharedInfo);
-    at = "rest_of_page";
-    w.bytesAt(o + 1088, v.restOfPage, 3008);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.nestedAt(encodeSharedInfoArmAt, o, v.sharedInfo, "shared_info");
+  w.bytesAt(o + 1088, v.restOfPage, 3008, "rest_of_page");
 }
 
 /** Writes one shared_info_page_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoPageArm(w: ByteWriter, v: SharedInfoPageArm): void {
-  encodeSharedInfoPageArmAt(w, w.reserve(SHARED_INFO_PAGE_ARM_SIZE), v);
+  w.nestedAt(encodeSharedInfoPageArmAt, w.reserve(SHARED_INFO_PAGE_ARM_SIZE), v);
 }
 
 /** A checked shared_info_page_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

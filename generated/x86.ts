@@ -52,46 +52,22 @@ export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
 
 /** @internal {@link encodeCpuidLeafAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeCpuidLeafLeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "leaf";
-    w.u32At(o, v.leaf, true);
-    at = "subleaf";
-    w.u32At(o + 4, v.subleaf, true);
-    at = "eax";
-    w.u32At(o + 8, v.eax, true);
-    at = "ebx";
-    w.u32At(o + 12, v.ebx, true);
-    at = "ecx";
-    w.u32At(o + 16, v.ecx, true);
-    at = "edx";
-    w.u32At(o + 20, v.edx, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.leaf, true, "leaf");
+  w.u32At(o + 4, v.subleaf, true, "subleaf");
+  w.u32At(o + 8, v.eax, true, "eax");
+  w.u32At(o + 12, v.ebx, true, "ebx");
+  w.u32At(o + 16, v.ecx, true, "ecx");
+  w.u32At(o + 20, v.edx, true, "edx");
 }
 
 /** @internal {@link encodeCpuidLeafAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeCpuidLeafBeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "leaf";
-    w.u32At(o, v.leaf, false);
-    at = "subleaf";
-    w.u32At(o + 4, v.subleaf, false);
-    at = "eax";
-    w.u32At(o + 8, v.eax, false);
-    at = "ebx";
-    w.u32At(o + 12, v.ebx, false);
-    at = "ecx";
-    w.u32At(o + 16, v.ecx, false);
-    at = "edx";
-    w.u32At(o + 20, v.edx, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.leaf, false, "leaf");
+  w.u32At(o + 4, v.subleaf, false, "subleaf");
+  w.u32At(o + 8, v.eax, false, "eax");
+  w.u32At(o + 12, v.ebx, false, "ebx");
+  w.u32At(o + 16, v.ecx, false, "ecx");
+  w.u32At(o + 20, v.edx, false, "edx");
 }
 
 /** Writes one cpuid_leaf at a reserved position (`w.reserve(CPUID_LEAF_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -102,7 +78,7 @@ export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void 
 
 /** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
-  encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
+  w.nestedAt(encodeCpuidLeafAt, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
 /** A checked cpuid_leaf read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -167,34 +143,16 @@ export function decodeMsrEntry(r: ByteReader): MsrEntry {
 
 /** @internal {@link encodeMsrEntryAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeMsrEntryLeAt(w: ByteWriter, o: number, v: MsrEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u32At(o, v.index, true);
-    at = "reserved";
-    w.zerosAt(o + 4, 4);
-    at = "value";
-    w.u64At(o + 8, v.value, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.index, true, "index");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.value, true, "value");
 }
 
 /** @internal {@link encodeMsrEntryAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeMsrEntryBeAt(w: ByteWriter, o: number, v: MsrEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u32At(o, v.index, false);
-    at = "reserved";
-    w.zerosAt(o + 4, 4);
-    at = "value";
-    w.u64At(o + 8, v.value, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.index, false, "index");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.value, false, "value");
 }
 
 /** Writes one msr_entry at a reserved position (`w.reserve(MSR_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -205,7 +163,7 @@ export function encodeMsrEntryAt(w: ByteWriter, o: number, v: MsrEntry): void {
 
 /** Writes one msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeMsrEntry(w: ByteWriter, v: MsrEntry): void {
-  encodeMsrEntryAt(w, w.reserve(MSR_ENTRY_SIZE), v);
+  w.nestedAt(encodeMsrEntryAt, w.reserve(MSR_ENTRY_SIZE), v);
 }
 
 /** @internal Checks one msr_entry at a claimed position as {@link decodeMsrEntryAt} does. */
@@ -343,42 +301,20 @@ export function decodeTscInfo(r: ByteReader): TscInfo {
 
 /** @internal {@link encodeTscInfoAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeTscInfoLeAt(w: ByteWriter, o: number, v: TscInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "mode";
-    w.u32At(o, v.mode, true);
-    at = "khz";
-    w.u32At(o + 4, v.khz, true);
-    at = "nsec";
-    w.u64At(o + 8, v.nsec, true);
-    at = "incarnation";
-    w.u32At(o + 16, v.incarnation, true);
-    at = "reserved";
-    w.zerosAt(o + 20, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.mode, true, "mode");
+  w.u32At(o + 4, v.khz, true, "khz");
+  w.u64At(o + 8, v.nsec, true, "nsec");
+  w.u32At(o + 16, v.incarnation, true, "incarnation");
+  w.zerosAt(o + 20, 4);
 }
 
 /** @internal {@link encodeTscInfoAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeTscInfoBeAt(w: ByteWriter, o: number, v: TscInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "mode";
-    w.u32At(o, v.mode, false);
-    at = "khz";
-    w.u32At(o + 4, v.khz, false);
-    at = "nsec";
-    w.u64At(o + 8, v.nsec, false);
-    at = "incarnation";
-    w.u32At(o + 16, v.incarnation, false);
-    at = "reserved";
-    w.zerosAt(o + 20, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.mode, false, "mode");
+  w.u32At(o + 4, v.khz, false, "khz");
+  w.u64At(o + 8, v.nsec, false, "nsec");
+  w.u32At(o + 16, v.incarnation, false, "incarnation");
+  w.zerosAt(o + 20, 4);
 }
 
 /** Writes one tsc_info at a reserved position (`w.reserve(TSC_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -389,7 +325,7 @@ export function encodeTscInfoAt(w: ByteWriter, o: number, v: TscInfo): void {
 
 /** Writes one tsc_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeTscInfo(w: ByteWriter, v: TscInfo): void {
-  encodeTscInfoAt(w, w.reserve(TSC_INFO_SIZE), v);
+  w.nestedAt(encodeTscInfoAt, w.reserve(TSC_INFO_SIZE), v);
 }
 
 /** @internal Checks one tsc_info at a claimed position as {@link decodeTscInfoAt} does. */

@@ -1,4 +1,4 @@
-import { asDecodeError, DecodeError, type DecodeErrorCode, type Location, type XenImageError } from "./errors.js";
+import { asDecodeError, DecodeError, fieldPath, type DecodeErrorCode, type Location, type XenImageError } from "./errors.js";
 import { HOST_LITTLE_ENDIAN, NUMERIC_ARRAYS, type NumericArrays, type NumericArrayType, swapElements } from "./typed-arrays.js";
 
 // ignoreBOM: a leading U+FEFF is text like any other; dropping it would break exact round trips.
@@ -50,16 +50,28 @@ export class ByteReader {
 
   /**
    * Throws a {@link DecodeError} with `code` (default `invalid`, for rules of other formats) at the
-   * current offset (or `at`, relative to `bytes`), naming `path` if given.
+   * current offset (or `at`, relative to `bytes`), naming `path` (element `index`) if given.
    */
-  fail(reason: string, at: number = this.pos, path?: string, code: DecodeErrorCode = "invalid"): never {
-    throw new DecodeError(code, reason, this.where(at, path));
+  fail(reason: string, at: number = this.pos, path?: string, code: DecodeErrorCode = "invalid", index?: number): never {
+    throw new DecodeError(code, reason, this.where(at, fieldPath(path, index)));
   }
 
   /** The error to throw for anything that escaped a generated decoder while it read field `path`. */
   rethrow(error: unknown, path: string): XenImageError {
     const e = asDecodeError(error, path, this.offset);
     return this.section === undefined ? e : e.within({ section: this.section });
+  }
+
+  /**
+   * Reads a nested value (a struct) with `decode` at `at`: any error inside it is reported under field
+   * `name` (element `index`), so the decoders need no try/catch.
+   */
+  nestedAt<T>(decode: (r: ByteReader, at: number) => T, at: number, name: string, index?: number): T {
+    try {
+      return decode(this, at);
+    } catch (e) {
+      throw this.rethrow(e, fieldPath(name, index)!);
+    }
   }
 
   /** Where position `at` (relative to `bytes`) is, for an error. */
@@ -106,7 +118,8 @@ export class ByteReader {
   }
 
   // Positional reads: `at` is relative to `bytes`, and the caller has claimed the range with take(),
-  // so a fixed-size struct costs one bounds check. `le` defaults to the image's byte order.
+  // so a fixed-size struct costs one bounds check. `le` defaults to the image's byte order. A read that
+  // can fail takes the field (and element) its error names as trailing `name` and `index`.
   u8At(at: number): number {
     return this.bytes[at]!;
   }
@@ -156,16 +169,16 @@ export class ByteReader {
     return view.getBigInt64(at, le);
   }
   /** A u64 the schema declared `repr: number`: exact up to 2^53 − 1, rejected above. */
-  u64nAt(at: number, le = this.littleEndian): number {
+  u64nAt(at: number, le = this.littleEndian, name?: string, index?: number): number {
     const lo = this.view.getUint32(le ? at : at + 4, le);
     const hi = this.view.getUint32(le ? at + 4 : at, le);
-    if (hi >= 0x20_0000) this.fail(`value 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} exceeds 2^53-1`, at, undefined, "field-value");
+    if (hi >= 0x20_0000) this.fail(`value 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} exceeds 2^53-1`, at, name, "field-value", index);
     return hi * TWO_32 + lo;
   }
   /** An i64 declared `repr: number`: exact within ±(2^53 − 1), rejected outside. */
-  i64nAt(at: number, le = this.littleEndian): number {
+  i64nAt(at: number, le = this.littleEndian, name?: string, index?: number): number {
     const v = this.i64At(at, le);
-    if (v > 0x1f_ffff_ffff_ffffn || v < -0x1f_ffff_ffff_ffffn) this.fail(`value ${v} is outside ±(2^53-1)`, at, undefined, "field-value");
+    if (v > 0x1f_ffff_ffff_ffffn || v < -0x1f_ffff_ffff_ffffn) this.fail(`value ${v} is outside ±(2^53-1)`, at, name, "field-value", index);
     return Number(v);
   }
   /** `n` bytes at `at`, as a view (zero-copy). */
@@ -342,18 +355,18 @@ export class ByteReader {
   }
 
   /** {@link string} at a claimed position. */
-  stringAt(at: number, n: number, ascii = false): string {
+  stringAt(at: number, n: number, ascii = false, name?: string, index?: number): string {
     const raw = this.bytes.subarray(at, at + n);
     let end = raw.indexOf(0);
     if (end < 0) end = n;
-    for (let i = end; i < n; i++) if (raw[i] !== 0) this.fail("non-zero byte after the string's terminating NUL", at + i, undefined, "string");
+    for (let i = end; i < n; i++) if (raw[i] !== 0) this.fail("non-zero byte after the string's terminating NUL", at + i, name, "string", index);
     if (ascii) {
-      for (let i = 0; i < end; i++) if (raw[i]! > 0x7f) this.fail("non-ASCII byte in an ASCII string", at + i, undefined, "string");
+      for (let i = 0; i < end; i++) if (raw[i]! > 0x7f) this.fail("non-ASCII byte in an ASCII string", at + i, name, "string", index);
     }
     try {
       return utf8.decode(raw.subarray(0, end));
     } catch {
-      return this.fail("string is not valid UTF-8", at, undefined, "string");
+      return this.fail("string is not valid UTF-8", at, name, "string", index);
     }
   }
 

@@ -1,4 +1,4 @@
-import { asEncodeError, EncodeError, type XenImageError } from "./errors.js";
+import { asEncodeError, EncodeError, fieldPath, type XenImageError } from "./errors.js";
 import { HOST_LITTLE_ENDIAN, NUMERIC_ARRAYS, type NumericArrays, type NumericArrayType, swapElements } from "./typed-arrays.js";
 
 const utf8 = new TextEncoder();
@@ -28,14 +28,32 @@ export class ByteWriter {
     this.littleEndian = options.littleEndian ?? true;
   }
 
-  /** Throws an {@link EncodeError} at the current offset. */
-  fail(reason: string, at = this.pos): never {
-    throw new EncodeError("invalid-value", reason, { offset: at });
+  /** Throws an {@link EncodeError} at the current offset, naming field `name` (element `index`) when given. */
+  fail(reason: string, at = this.pos, name?: string, index?: number): never {
+    throw new EncodeError("invalid-value", reason, { offset: at, path: fieldPath(name, index) });
   }
 
   /** The error to throw for anything that escaped a generated encoder while it wrote field `path`. */
   rethrow(error: unknown, path: string): XenImageError {
     return asEncodeError(error, path, this.pos);
+  }
+
+  /**
+   * Writes a nested value (a struct) with `encode` at `at`: any error inside it, a foreign one too (a
+   * TypeError from a null struct), is an EncodeError reported under field `name` (element `index`) when
+   * given, so the encoders need no try/catch.
+   */
+  nestedAt<T>(encode: (w: ByteWriter, at: number, v: T) => void, at: number, v: T, name?: string, index?: number): void {
+    try {
+      encode(this, at, v);
+    } catch (e) {
+      throw this.rethrow(e, fieldPath(name, index) ?? "");
+    }
+  }
+
+  /** Checks that field `name` at `at` holds an array of exactly `n` elements. */
+  arrayAt(v: unknown, n: number, at: number, name: string): void {
+    if (!Array.isArray(v) || v.length !== n) this.fail(`${Array.isArray(v) ? v.length : "no"} elements given, exactly ${n} expected`, at, name);
   }
 
   /**
@@ -69,12 +87,12 @@ export class ByteWriter {
     return at;
   }
 
-  private int(v: number, min: number, max: number, type: string, at = this.pos): void {
-    if (!(Number.isInteger(v) && v >= min && v <= max)) this.invalid(v, type, at);
+  private int(v: number, min: number, max: number, type: string, at = this.pos, name?: string, index?: number): void {
+    if (!(Number.isInteger(v) && v >= min && v <= max)) this.invalid(v, type, at, name, index);
   }
 
-  private invalid(v: unknown, type: string, at: number): never {
-    this.fail(`${String(v)} is not a valid ${type}`, at);
+  private invalid(v: unknown, type: string, at: number, name: string | undefined, index: number | undefined): never {
+    this.fail(`${String(v)} is not a valid ${type}`, at, name, index);
   }
 
   // Positional writes: `at` is a position returned by reserve(), so a fixed-size struct grows the
@@ -82,36 +100,38 @@ export class ByteWriter {
   // Integers up to 32 bits are checked by truncating to the type and comparing (a fraction, a value out
   // of range or NaN comes back different; the typeof test keeps a bigint from throwing a TypeError),
   // which V8 compiles to a few instructions: the range form cost cpuid_leaf encode about 10 %.
-  u8At(at: number, v: number): void {
-    if (typeof v !== "number" || (v & 0xff) !== v) this.invalid(v, "u8", at);
+  // The trailing `name` and `index` are the field (and element) a failure names: generated encoders
+  // pass them instead of tracking the field being written.
+  u8At(at: number, v: number, name?: string, index?: number): void {
+    if (typeof v !== "number" || (v & 0xff) !== v) this.invalid(v, "u8", at, name, index);
     this.buffer[at] = v;
   }
-  i8At(at: number, v: number): void {
-    if (typeof v !== "number" || (v << 24) >> 24 !== v) this.invalid(v, "i8", at);
+  i8At(at: number, v: number, name?: string, index?: number): void {
+    if (typeof v !== "number" || (v << 24) >> 24 !== v) this.invalid(v, "i8", at, name, index);
     this.view.setInt8(at, v);
   }
-  u16At(at: number, v: number, le = this.littleEndian): void {
-    if (typeof v !== "number" || (v & 0xffff) !== v) this.invalid(v, "u16", at);
+  u16At(at: number, v: number, le = this.littleEndian, name?: string, index?: number): void {
+    if (typeof v !== "number" || (v & 0xffff) !== v) this.invalid(v, "u16", at, name, index);
     this.view.setUint16(at, v, le);
   }
-  i16At(at: number, v: number, le = this.littleEndian): void {
-    if (typeof v !== "number" || (v << 16) >> 16 !== v) this.invalid(v, "i16", at);
+  i16At(at: number, v: number, le = this.littleEndian, name?: string, index?: number): void {
+    if (typeof v !== "number" || (v << 16) >> 16 !== v) this.invalid(v, "i16", at, name, index);
     this.view.setInt16(at, v, le);
   }
-  u32At(at: number, v: number, le = this.littleEndian): void {
-    if (typeof v !== "number" || v >>> 0 !== v) this.invalid(v, "u32", at);
+  u32At(at: number, v: number, le = this.littleEndian, name?: string, index?: number): void {
+    if (typeof v !== "number" || v >>> 0 !== v) this.invalid(v, "u32", at, name, index);
     this.view.setUint32(at, v, le);
   }
-  i32At(at: number, v: number, le = this.littleEndian): void {
-    if (typeof v !== "number" || (v | 0) !== v) this.invalid(v, "i32", at);
+  i32At(at: number, v: number, le = this.littleEndian, name?: string, index?: number): void {
+    if (typeof v !== "number" || (v | 0) !== v) this.invalid(v, "i32", at, name, index);
     this.view.setInt32(at, v, le);
   }
-  f32At(at: number, v: number, le = this.littleEndian): void {
-    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f32`, at);
+  f32At(at: number, v: number, le = this.littleEndian, name?: string, index?: number): void {
+    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f32`, at, name, index);
     this.view.setFloat32(at, v, le);
   }
-  f64At(at: number, v: number, le = this.littleEndian): void {
-    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f64`, at);
+  f64At(at: number, v: number, le = this.littleEndian, name?: string, index?: number): void {
+    if (typeof v !== "number") this.fail(`${String(v)} is not a valid f64`, at, name, index);
     this.view.setFloat64(at, v, le);
   }
   /** A u64 given as its two 32-bit halves (bit-field words are assembled that way). */
@@ -124,14 +144,14 @@ export class ByteWriter {
   // value, which skip the range check too (vcpu-context encode about 25 % faster, bench/RESULTS.md).
   // The range check is one truncation (BigInt.asUintN) rather than two comparisons: hvm_hw_cpu encode
   // about 5 % faster.
-  u64At(at: number, v: bigint, le = this.littleEndian): void {
+  u64At(at: number, v: bigint, le = this.littleEndian, name?: string, index?: number): void {
     if (v === 0n) return this.zero64At(at);
-    if (typeof v !== "bigint" || BigInt.asUintN(64, v) !== v) this.invalid(v, "u64 (a bigint is expected)", at);
+    if (typeof v !== "bigint" || BigInt.asUintN(64, v) !== v) this.invalid(v, "u64 (a bigint is expected)", at, name, index);
     this.view.setBigUint64(at, v, le);
   }
-  i64At(at: number, v: bigint, le = this.littleEndian): void {
+  i64At(at: number, v: bigint, le = this.littleEndian, name?: string, index?: number): void {
     if (v === 0n) return this.zero64At(at);
-    if (typeof v !== "bigint" || BigInt.asIntN(64, v) !== v) this.invalid(v, "i64 (a bigint is expected)", at);
+    if (typeof v !== "bigint" || BigInt.asIntN(64, v) !== v) this.invalid(v, "i64 (a bigint is expected)", at, name, index);
     this.view.setBigInt64(at, v, le);
   }
   private zero64At(at: number): void {
@@ -139,18 +159,18 @@ export class ByteWriter {
     this.view.setUint32(at + 4, 0);
   }
   /** A u64 the schema declared `repr: number`. */
-  u64nAt(at: number, v: number, le = this.littleEndian): void {
-    this.int(v, 0, Number.MAX_SAFE_INTEGER, "u64 (number)", at);
+  u64nAt(at: number, v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.int(v, 0, Number.MAX_SAFE_INTEGER, "u64 (number)", at, name, index);
     this.halvesAt(at, v % 0x1_0000_0000, Math.floor(v / 0x1_0000_0000), le);
   }
-  i64nAt(at: number, v: number, le = this.littleEndian): void {
-    this.int(v, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "i64 (number)", at);
+  i64nAt(at: number, v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.int(v, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "i64 (number)", at, name, index);
     this.i64At(at, BigInt(v), le);
   }
   /** Exactly `n` raw bytes at `at`. */
-  bytesAt(at: number, v: Uint8Array, n: number): void {
-    if (!(v instanceof Uint8Array)) this.fail("a Uint8Array is expected", at);
-    if (v.length !== n) this.fail(`${v.length} bytes given, exactly ${n} expected`, at);
+  bytesAt(at: number, v: Uint8Array, n: number, name?: string, index?: number): void {
+    if (!(v instanceof Uint8Array)) this.fail("a Uint8Array is expected", at, name, index);
+    if (v.length !== n) this.fail(`${v.length} bytes given, exactly ${n} expected`, at, name, index);
     this.buffer.set(v, at);
   }
   /**
@@ -158,10 +178,10 @@ export class ByteWriter {
    * one copy of its bytes when the field's byte order is the host's, byte-swapped after the copy
    * otherwise. Anything but the matching typed array is an EncodeError (a bigint[] for a u64 field too).
    */
-  typedArrayAt<K extends NumericArrayType>(type: K, at: number, v: NumericArrays[K], n?: number, le = this.littleEndian): void {
+  typedArrayAt<K extends NumericArrayType>(type: K, at: number, v: NumericArrays[K], n?: number, le = this.littleEndian, name?: string): void {
     const Typed = NUMERIC_ARRAYS[type];
-    if (!(v instanceof Typed)) this.fail(`a ${Typed.name} is expected`, at);
-    if (n !== undefined && v.length !== n) this.fail(`${v.length} elements given, exactly ${n} expected`, at);
+    if (!(v instanceof Typed)) this.fail(`a ${Typed.name} is expected`, at, name);
+    if (n !== undefined && v.length !== n) this.fail(`${v.length} elements given, exactly ${n} expected`, at, name);
     const size = Typed.BYTES_PER_ELEMENT;
     const source = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     this.buffer.set(source, at);
@@ -282,15 +302,15 @@ export class ByteWriter {
   }
 
   /** Checks that a bit field's value fits `width` bits and returns it as a bigint (for 64-bit words); a failure names the word's position `at`. */
-  bits64(v: number | bigint, width: number, at = this.pos): bigint {
+  bits64(v: number | bigint, width: number, at = this.pos, name?: string, index?: number): bigint {
     const b = typeof v === "bigint" ? v : Number.isInteger(v) ? BigInt(v) : -1n;
-    if (b < 0n || b >= 1n << BigInt(width)) this.fail(`${String(v)} does not fit ${width} bits`, at);
+    if (b < 0n || b >= 1n << BigInt(width)) this.fail(`${String(v)} does not fit ${width} bits`, at, name, index);
     return b;
   }
 
   /** Checks that a bit field's value fits `width` (≤ 32) bits; a failure names the word's position `at`. */
-  bits32(v: number, width: number, at = this.pos): number {
-    if (!(Number.isInteger(v) && v >= 0 && v < 2 ** width)) this.fail(`${String(v)} does not fit ${width} bits`, at);
+  bits32(v: number, width: number, at = this.pos, name?: string, index?: number): number {
+    if (!(Number.isInteger(v) && v >= 0 && v < 2 ** width)) this.fail(`${String(v)} does not fit ${width} bits`, at, name, index);
     return v;
   }
 
@@ -311,11 +331,11 @@ export class ByteWriter {
     this.pos += v.byteLength;
   }
 
-  private encodeString(v: string, ascii: boolean, at: number): Uint8Array {
-    if (typeof v !== "string") this.fail("a string is expected", at);
+  private encodeString(v: string, ascii: boolean, at: number, name?: string): Uint8Array {
+    if (typeof v !== "string") this.fail("a string is expected", at, name);
     const encoded = utf8.encode(v);
-    if (encoded.includes(0)) this.fail("the string contains a NUL character", at);
-    if (ascii && encoded.some((b) => b > 0x7f)) this.fail("the string is not ASCII", at);
+    if (encoded.includes(0)) this.fail("the string contains a NUL character", at, name);
+    if (ascii && encoded.some((b) => b > 0x7f)) this.fail("the string is not ASCII", at, name);
     return encoded;
   }
 
@@ -327,13 +347,13 @@ export class ByteWriter {
       this.buffer.set(encoded, at);
       return;
     }
-    this.stringAt(this.room(n), v, n, ascii, encoded);
+    this.stringAt(this.room(n), v, n, ascii, undefined, encoded);
     this.pos += n;
   }
 
   /** A string NUL-padded to `n` bytes at a reserved position. */
-  stringAt(at: number, v: string, n: number, ascii = false, encoded = this.encodeString(v, ascii, at)): void {
-    if (encoded.length > n) this.fail(`the string needs ${encoded.length} bytes, at most ${n} fit`, at);
+  stringAt(at: number, v: string, n: number, ascii = false, name?: string, encoded = this.encodeString(v, ascii, at, name)): void {
+    if (encoded.length > n) this.fail(`the string needs ${encoded.length} bytes, at most ${n} fit`, at, name);
     this.buffer.set(encoded, at);
     this.buffer.fill(0, at + encoded.length, at + n);
   }

@@ -92,6 +92,11 @@ function framesOf(stack: string | undefined): string {
   return first === -1 ? "" : stack.slice(first);
 }
 
+/** The path of field `name`, or of its element `index`: `ids`, `ids[3]`; undefined without a name. */
+export function fieldPath(name: string | undefined, index?: number): string | undefined {
+  return name === undefined || index === undefined ? name : `${name}[${index}]`;
+}
+
 function joinPath(outer: string | undefined, inner: string | undefined): string | undefined {
   if (outer === undefined || outer === "") return inner;
   if (inner === undefined || inner === "") return outer;

@@ -35,11 +35,11 @@ export function readUuidAt(r: ByteReader, at: number): string {
 }
 
 /** Writes a uuid at a reserved position; a value not in the dashed lower-case form is an EncodeError (`invalid-value`). */
-export function writeUuidAt(w: ByteWriter, at: number, v: string): void {
+export function writeUuidAt(w: ByteWriter, at: number, v: string, name?: string, index?: number): void {
   const bytes = uuidBytes(v);
   if (bytes === undefined) {
     const shown = typeof v === "string" ? JSON.stringify(v) : v === null ? "null" : `${/^[aeiou]/.test(typeof v) ? "an" : "a"} ${typeof v}`;
-    w.fail(`${shown} is not a uuid in the lower-case 8-4-4-4-12 form (00112233-4455-6677-8899-aabbccddeeff)`, at);
+    w.fail(`${shown} is not a uuid in the lower-case 8-4-4-4-12 form (00112233-4455-6677-8899-aabbccddeeff)`, at, name, index);
   }
   w.bytesAt(at, bytes, 16);
 }

@@ -86,31 +86,18 @@ export function decodeElfIdent(r: ByteReader): ElfIdent {
 
 /** Writes one elf_ident at a reserved position (`w.reserve(ELF_IDENT_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeElfIdentAt(w: ByteWriter, o: number, v: ElfIdent): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "magic";
-    w.bytesAt(o, ELF_IDENT$MAGIC, 4);
-    at = "class";
-    w.u8At(o + 4, v.class);
-    at = "data";
-    w.u8At(o + 5, v.data);
-    at = "version";
-    w.u8At(o + 6, v.version);
-    at = "osabi";
-    w.u8At(o + 7, v.osabi);
-    at = "abiversion";
-    w.u8At(o + 8, v.abiversion);
-    at = "padding";
-    w.bytesAt(o + 9, v.padding, 7);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, ELF_IDENT$MAGIC, 4, "magic");
+  w.u8At(o + 4, v.class, "class");
+  w.u8At(o + 5, v.data, "data");
+  w.u8At(o + 6, v.version, "version");
+  w.u8At(o + 7, v.osabi, "osabi");
+  w.u8At(o + 8, v.abiversion, "abiversion");
+  w.bytesAt(o + 9, v.padding, 7, "padding");
 }
 
 /** Writes one elf_ident; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElfIdent(w: ByteWriter, v: ElfIdent): void {
-  encodeElfIdentAt(w, w.reserve(ELF_IDENT_SIZE), v);
+  w.nestedAt(encodeElfIdentAt, w.reserve(ELF_IDENT_SIZE), v);
 }
 
 /** @internal Checks one elf_ident at a claimed position as {@link decodeElfIdentAt} does. */
@@ -229,30 +216,23 @@ export const ELF64_EHDR_SIZE = 64;
 
 /** Reads one elf64_ehdr at a position already claimed (`r.take(ELF64_EHDR_SIZE)`). */
 export function decodeElf64EhdrAt(r: ByteReader, o: number): Elf64Ehdr {
-  let at = "";
-  let index = -1;
-  try {
-    at = "e_ident";
-    const eIdent = decodeElfIdentAt(r, o);
-    return {
-      eIdent,
-      eType: r.u16At(o + 16),
-      eMachine: r.u16At(o + 18),
-      eVersion: r.u32At(o + 20),
-      eEntry: r.u64At(o + 24),
-      ePhoff: r.u64At(o + 32),
-      eShoff: r.u64At(o + 40),
-      eFlags: r.u32At(o + 48),
-      eEhsize: r.u16At(o + 52),
-      ePhentsize: r.u16At(o + 54),
-      ePhnum: r.u16At(o + 56),
-      eShentsize: r.u16At(o + 58),
-      eShnum: r.u16At(o + 60),
-      eShstrndx: r.u16At(o + 62),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const eIdent = r.nestedAt(decodeElfIdentAt, o, "e_ident");
+  return {
+    eIdent,
+    eType: r.u16At(o + 16),
+    eMachine: r.u16At(o + 18),
+    eVersion: r.u32At(o + 20),
+    eEntry: r.u64At(o + 24),
+    ePhoff: r.u64At(o + 32),
+    eShoff: r.u64At(o + 40),
+    eFlags: r.u32At(o + 48),
+    eEhsize: r.u16At(o + 52),
+    ePhentsize: r.u16At(o + 54),
+    ePhnum: r.u16At(o + 56),
+    eShentsize: r.u16At(o + 58),
+    eShnum: r.u16At(o + 60),
+    eShstrndx: r.u16At(o + 62),
+  };
 }
 
 /** Reads one elf64_ehdr. */
@@ -262,78 +242,38 @@ export function decodeElf64Ehdr(r: ByteReader): Elf64Ehdr {
 
 /** @internal {@link encodeElf64EhdrAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeElf64EhdrLeAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "e_ident";
-    encodeElfIdentAt(w, o, v.eIdent);
-    at = "e_type";
-    w.u16At(o + 16, v.eType, true);
-    at = "e_machine";
-    w.u16At(o + 18, v.eMachine, true);
-    at = "e_version";
-    w.u32At(o + 20, v.eVersion, true);
-    at = "e_entry";
-    w.u64At(o + 24, v.eEntry, true);
-    at = "e_phoff";
-    w.u64At(o + 32, v.ePhoff, true);
-    at = "e_shoff";
-    w.u64At(o + 40, v.eShoff, true);
-    at = "e_flags";
-    w.u32At(o + 48, v.eFlags, true);
-    at = "e_ehsize";
-    w.u16At(o + 52, v.eEhsize, true);
-    at = "e_phentsize";
-    w.u16At(o + 54, v.ePhentsize, true);
-    at = "e_phnum";
-    w.u16At(o + 56, v.ePhnum, true);
-    at = "e_shentsize";
-    w.u16At(o + 58, v.eShentsize, true);
-    at = "e_shnum";
-    w.u16At(o + 60, v.eShnum, true);
-    at = "e_shstrndx";
-    w.u16At(o + 62, v.eShstrndx, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+  w.u16At(o + 16, v.eType, true, "e_type");
+  w.u16At(o + 18, v.eMachine, true, "e_machine");
+  w.u32At(o + 20, v.eVersion, true, "e_version");
+  w.u64At(o + 24, v.eEntry, true, "e_entry");
+  w.u64At(o + 32, v.ePhoff, true, "e_phoff");
+  w.u64At(o + 40, v.eShoff, true, "e_shoff");
+  w.u32At(o + 48, v.eFlags, true, "e_flags");
+  w.u16At(o + 52, v.eEhsize, true, "e_ehsize");
+  w.u16At(o + 54, v.ePhentsize, true, "e_phentsize");
+  w.u16At(o + 56, v.ePhnum, true, "e_phnum");
+  w.u16At(o + 58, v.eShentsize, true, "e_shentsize");
+  w.u16At(o + 60, v.eShnum, true, "e_shnum");
+  w.u16At(o + 62, v.eShstrndx, true, "e_shstrndx");
 }
 
 /** @internal {@link encodeElf64EhdrAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeElf64EhdrBeAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "e_ident";
-    encodeElfIdentAt(w, o, v.eIdent);
-    at = "e_type";
-    w.u16At(o + 16, v.eType, false);
-    at = "e_machine";
-    w.u16At(o + 18, v.eMachine, false);
-    at = "e_version";
-    w.u32At(o + 20, v.eVersion, false);
-    at = "e_entry";
-    w.u64At(o + 24, v.eEntry, false);
-    at = "e_phoff";
-    w.u64At(o + 32, v.ePhoff, false);
-    at = "e_shoff";
-    w.u64At(o + 40, v.eShoff, false);
-    at = "e_flags";
-    w.u32At(o + 48, v.eFlags, false);
-    at = "e_ehsize";
-    w.u16At(o + 52, v.eEhsize, false);
-    at = "e_phentsize";
-    w.u16At(o + 54, v.ePhentsize, false);
-    at = "e_phnum";
-    w.u16At(o + 56, v.ePhnum, false);
-    at = "e_shentsize";
-    w.u16At(o + 58, v.eShentsize, false);
-    at = "e_shnum";
-    w.u16At(o + 60, v.eShnum, false);
-    at = "e_shstrndx";
-    w.u16At(o + 62, v.eShstrndx, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+  w.u16At(o + 16, v.eType, false, "e_type");
+  w.u16At(o + 18, v.eMachine, false, "e_machine");
+  w.u32At(o + 20, v.eVersion, false, "e_version");
+  w.u64At(o + 24, v.eEntry, false, "e_entry");
+  w.u64At(o + 32, v.ePhoff, false, "e_phoff");
+  w.u64At(o + 40, v.eShoff, false, "e_shoff");
+  w.u32At(o + 48, v.eFlags, false, "e_flags");
+  w.u16At(o + 52, v.eEhsize, false, "e_ehsize");
+  w.u16At(o + 54, v.ePhentsize, false, "e_phentsize");
+  w.u16At(o + 56, v.ePhnum, false, "e_phnum");
+  w.u16At(o + 58, v.eShentsize, false, "e_shentsize");
+  w.u16At(o + 60, v.eShnum, false, "e_shnum");
+  w.u16At(o + 62, v.eShstrndx, false, "e_shstrndx");
 }
 
 /** Writes one elf64_ehdr at a reserved position (`w.reserve(ELF64_EHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -344,7 +284,7 @@ export function encodeElf64EhdrAt(w: ByteWriter, o: number, v: Elf64Ehdr): void 
 
 /** Writes one elf64_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr): void {
-  encodeElf64EhdrAt(w, w.reserve(ELF64_EHDR_SIZE), v);
+  w.nestedAt(encodeElf64EhdrAt, w.reserve(ELF64_EHDR_SIZE), v);
 }
 
 /** @internal Checks one elf64_ehdr at a claimed position as {@link decodeElf64EhdrAt} does. */
@@ -459,30 +399,23 @@ export const ELF32_EHDR_SIZE = 52;
 
 /** Reads one elf32_ehdr at a position already claimed (`r.take(ELF32_EHDR_SIZE)`). */
 export function decodeElf32EhdrAt(r: ByteReader, o: number): Elf32Ehdr {
-  let at = "";
-  let index = -1;
-  try {
-    at = "e_ident";
-    const eIdent = decodeElfIdentAt(r, o);
-    return {
-      eIdent,
-      eType: r.u16At(o + 16),
-      eMachine: r.u16At(o + 18),
-      eVersion: r.u32At(o + 20),
-      eEntry: r.u32At(o + 24),
-      ePhoff: r.u32At(o + 28),
-      eShoff: r.u32At(o + 32),
-      eFlags: r.u32At(o + 36),
-      eEhsize: r.u16At(o + 40),
-      ePhentsize: r.u16At(o + 42),
-      ePhnum: r.u16At(o + 44),
-      eShentsize: r.u16At(o + 46),
-      eShnum: r.u16At(o + 48),
-      eShstrndx: r.u16At(o + 50),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const eIdent = r.nestedAt(decodeElfIdentAt, o, "e_ident");
+  return {
+    eIdent,
+    eType: r.u16At(o + 16),
+    eMachine: r.u16At(o + 18),
+    eVersion: r.u32At(o + 20),
+    eEntry: r.u32At(o + 24),
+    ePhoff: r.u32At(o + 28),
+    eShoff: r.u32At(o + 32),
+    eFlags: r.u32At(o + 36),
+    eEhsize: r.u16At(o + 40),
+    ePhentsize: r.u16At(o + 42),
+    ePhnum: r.u16At(o + 44),
+    eShentsize: r.u16At(o + 46),
+    eShnum: r.u16At(o + 48),
+    eShstrndx: r.u16At(o + 50),
+  };
 }
 
 /** Reads one elf32_ehdr. */
@@ -492,78 +425,38 @@ export function decodeElf32Ehdr(r: ByteReader): Elf32Ehdr {
 
 /** @internal {@link encodeElf32EhdrAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeElf32EhdrLeAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "e_ident";
-    encodeElfIdentAt(w, o, v.eIdent);
-    at = "e_type";
-    w.u16At(o + 16, v.eType, true);
-    at = "e_machine";
-    w.u16At(o + 18, v.eMachine, true);
-    at = "e_version";
-    w.u32At(o + 20, v.eVersion, true);
-    at = "e_entry";
-    w.u32At(o + 24, v.eEntry, true);
-    at = "e_phoff";
-    w.u32At(o + 28, v.ePhoff, true);
-    at = "e_shoff";
-    w.u32At(o + 32, v.eShoff, true);
-    at = "e_flags";
-    w.u32At(o + 36, v.eFlags, true);
-    at = "e_ehsize";
-    w.u16At(o + 40, v.eEhsize, true);
-    at = "e_phentsize";
-    w.u16At(o + 42, v.ePhentsize, true);
-    at = "e_phnum";
-    w.u16At(o + 44, v.ePhnum, true);
-    at = "e_shentsize";
-    w.u16At(o + 46, v.eShentsize, true);
-    at = "e_shnum";
-    w.u16At(o + 48, v.eShnum, true);
-    at = "e_shstrndx";
-    w.u16At(o + 50, v.eShstrndx, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+  w.u16At(o + 16, v.eType, true, "e_type");
+  w.u16At(o + 18, v.eMachine, true, "e_machine");
+  w.u32At(o + 20, v.eVersion, true, "e_version");
+  w.u32At(o + 24, v.eEntry, true, "e_entry");
+  w.u32At(o + 28, v.ePhoff, true, "e_phoff");
+  w.u32At(o + 32, v.eShoff, true, "e_shoff");
+  w.u32At(o + 36, v.eFlags, true, "e_flags");
+  w.u16At(o + 40, v.eEhsize, true, "e_ehsize");
+  w.u16At(o + 42, v.ePhentsize, true, "e_phentsize");
+  w.u16At(o + 44, v.ePhnum, true, "e_phnum");
+  w.u16At(o + 46, v.eShentsize, true, "e_shentsize");
+  w.u16At(o + 48, v.eShnum, true, "e_shnum");
+  w.u16At(o + 50, v.eShstrndx, true, "e_shstrndx");
 }
 
 /** @internal {@link encodeElf32EhdrAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeElf32EhdrBeAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "e_ident";
-    encodeElfIdentAt(w, o, v.eIdent);
-    at = "e_type";
-    w.u16At(o + 16, v.eType, false);
-    at = "e_machine";
-    w.u16At(o + 18, v.eMachine, false);
-    at = "e_version";
-    w.u32At(o + 20, v.eVersion, false);
-    at = "e_entry";
-    w.u32At(o + 24, v.eEntry, false);
-    at = "e_phoff";
-    w.u32At(o + 28, v.ePhoff, false);
-    at = "e_shoff";
-    w.u32At(o + 32, v.eShoff, false);
-    at = "e_flags";
-    w.u32At(o + 36, v.eFlags, false);
-    at = "e_ehsize";
-    w.u16At(o + 40, v.eEhsize, false);
-    at = "e_phentsize";
-    w.u16At(o + 42, v.ePhentsize, false);
-    at = "e_phnum";
-    w.u16At(o + 44, v.ePhnum, false);
-    at = "e_shentsize";
-    w.u16At(o + 46, v.eShentsize, false);
-    at = "e_shnum";
-    w.u16At(o + 48, v.eShnum, false);
-    at = "e_shstrndx";
-    w.u16At(o + 50, v.eShstrndx, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+  w.u16At(o + 16, v.eType, false, "e_type");
+  w.u16At(o + 18, v.eMachine, false, "e_machine");
+  w.u32At(o + 20, v.eVersion, false, "e_version");
+  w.u32At(o + 24, v.eEntry, false, "e_entry");
+  w.u32At(o + 28, v.ePhoff, false, "e_phoff");
+  w.u32At(o + 32, v.eShoff, false, "e_shoff");
+  w.u32At(o + 36, v.eFlags, false, "e_flags");
+  w.u16At(o + 40, v.eEhsize, false, "e_ehsize");
+  w.u16At(o + 42, v.ePhentsize, false, "e_phentsize");
+  w.u16At(o + 44, v.ePhnum, false, "e_phnum");
+  w.u16At(o + 46, v.eShentsize, false, "e_shentsize");
+  w.u16At(o + 48, v.eShnum, false, "e_shnum");
+  w.u16At(o + 50, v.eShstrndx, false, "e_shstrndx");
 }
 
 /** Writes one elf32_ehdr at a reserved position (`w.reserve(ELF32_EHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -574,7 +467,7 @@ export function encodeElf32EhdrAt(w: ByteWriter, o: number, v: Elf32Ehdr): void 
 
 /** Writes one elf32_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr): void {
-  encodeElf32EhdrAt(w, w.reserve(ELF32_EHDR_SIZE), v);
+  w.nestedAt(encodeElf32EhdrAt, w.reserve(ELF32_EHDR_SIZE), v);
 }
 
 /** @internal Checks one elf32_ehdr at a claimed position as {@link decodeElf32EhdrAt} does. */
@@ -762,62 +655,30 @@ export function decodeElf64Shdr(r: ByteReader): Elf64Shdr {
 
 /** @internal {@link encodeElf64ShdrAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeElf64ShdrLeAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "sh_name";
-    w.u32At(o, v.shName, true);
-    at = "sh_type";
-    w.u32At(o + 4, v.shType, true);
-    at = "sh_flags";
-    w.u64At(o + 8, v.shFlags, true);
-    at = "sh_addr";
-    w.u64At(o + 16, v.shAddr, true);
-    at = "sh_offset";
-    w.u64At(o + 24, v.shOffset, true);
-    at = "sh_size";
-    w.u64At(o + 32, v.shSize, true);
-    at = "sh_link";
-    w.u32At(o + 40, v.shLink, true);
-    at = "sh_info";
-    w.u32At(o + 44, v.shInfo, true);
-    at = "sh_addralign";
-    w.u64At(o + 48, v.shAddralign, true);
-    at = "sh_entsize";
-    w.u64At(o + 56, v.shEntsize, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.shName, true, "sh_name");
+  w.u32At(o + 4, v.shType, true, "sh_type");
+  w.u64At(o + 8, v.shFlags, true, "sh_flags");
+  w.u64At(o + 16, v.shAddr, true, "sh_addr");
+  w.u64At(o + 24, v.shOffset, true, "sh_offset");
+  w.u64At(o + 32, v.shSize, true, "sh_size");
+  w.u32At(o + 40, v.shLink, true, "sh_link");
+  w.u32At(o + 44, v.shInfo, true, "sh_info");
+  w.u64At(o + 48, v.shAddralign, true, "sh_addralign");
+  w.u64At(o + 56, v.shEntsize, true, "sh_entsize");
 }
 
 /** @internal {@link encodeElf64ShdrAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeElf64ShdrBeAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "sh_name";
-    w.u32At(o, v.shName, false);
-    at = "sh_type";
-    w.u32At(o + 4, v.shType, false);
-    at = "sh_flags";
-    w.u64At(o + 8, v.shFlags, false);
-    at = "sh_addr";
-    w.u64At(o + 16, v.shAddr, false);
-    at = "sh_offset";
-    w.u64At(o + 24, v.shOffset, false);
-    at = "sh_size";
-    w.u64At(o + 32, v.shSize, false);
-    at = "sh_link";
-    w.u32At(o + 40, v.shLink, false);
-    at = "sh_info";
-    w.u32At(o + 44, v.shInfo, false);
-    at = "sh_addralign";
-    w.u64At(o + 48, v.shAddralign, false);
-    at = "sh_entsize";
-    w.u64At(o + 56, v.shEntsize, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.shName, false, "sh_name");
+  w.u32At(o + 4, v.shType, false, "sh_type");
+  w.u64At(o + 8, v.shFlags, false, "sh_flags");
+  w.u64At(o + 16, v.shAddr, false, "sh_addr");
+  w.u64At(o + 24, v.shOffset, false, "sh_offset");
+  w.u64At(o + 32, v.shSize, false, "sh_size");
+  w.u32At(o + 40, v.shLink, false, "sh_link");
+  w.u32At(o + 44, v.shInfo, false, "sh_info");
+  w.u64At(o + 48, v.shAddralign, false, "sh_addralign");
+  w.u64At(o + 56, v.shEntsize, false, "sh_entsize");
 }
 
 /** Writes one elf64_shdr at a reserved position (`w.reserve(ELF64_SHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -828,7 +689,7 @@ export function encodeElf64ShdrAt(w: ByteWriter, o: number, v: Elf64Shdr): void 
 
 /** Writes one elf64_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr): void {
-  encodeElf64ShdrAt(w, w.reserve(ELF64_SHDR_SIZE), v);
+  w.nestedAt(encodeElf64ShdrAt, w.reserve(ELF64_SHDR_SIZE), v);
 }
 
 /** A checked elf64_shdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -931,62 +792,30 @@ export function decodeElf32Shdr(r: ByteReader): Elf32Shdr {
 
 /** @internal {@link encodeElf32ShdrAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeElf32ShdrLeAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "sh_name";
-    w.u32At(o, v.shName, true);
-    at = "sh_type";
-    w.u32At(o + 4, v.shType, true);
-    at = "sh_flags";
-    w.u32At(o + 8, v.shFlags, true);
-    at = "sh_addr";
-    w.u32At(o + 12, v.shAddr, true);
-    at = "sh_offset";
-    w.u32At(o + 16, v.shOffset, true);
-    at = "sh_size";
-    w.u32At(o + 20, v.shSize, true);
-    at = "sh_link";
-    w.u32At(o + 24, v.shLink, true);
-    at = "sh_info";
-    w.u32At(o + 28, v.shInfo, true);
-    at = "sh_addralign";
-    w.u32At(o + 32, v.shAddralign, true);
-    at = "sh_entsize";
-    w.u32At(o + 36, v.shEntsize, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.shName, true, "sh_name");
+  w.u32At(o + 4, v.shType, true, "sh_type");
+  w.u32At(o + 8, v.shFlags, true, "sh_flags");
+  w.u32At(o + 12, v.shAddr, true, "sh_addr");
+  w.u32At(o + 16, v.shOffset, true, "sh_offset");
+  w.u32At(o + 20, v.shSize, true, "sh_size");
+  w.u32At(o + 24, v.shLink, true, "sh_link");
+  w.u32At(o + 28, v.shInfo, true, "sh_info");
+  w.u32At(o + 32, v.shAddralign, true, "sh_addralign");
+  w.u32At(o + 36, v.shEntsize, true, "sh_entsize");
 }
 
 /** @internal {@link encodeElf32ShdrAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeElf32ShdrBeAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "sh_name";
-    w.u32At(o, v.shName, false);
-    at = "sh_type";
-    w.u32At(o + 4, v.shType, false);
-    at = "sh_flags";
-    w.u32At(o + 8, v.shFlags, false);
-    at = "sh_addr";
-    w.u32At(o + 12, v.shAddr, false);
-    at = "sh_offset";
-    w.u32At(o + 16, v.shOffset, false);
-    at = "sh_size";
-    w.u32At(o + 20, v.shSize, false);
-    at = "sh_link";
-    w.u32At(o + 24, v.shLink, false);
-    at = "sh_info";
-    w.u32At(o + 28, v.shInfo, false);
-    at = "sh_addralign";
-    w.u32At(o + 32, v.shAddralign, false);
-    at = "sh_entsize";
-    w.u32At(o + 36, v.shEntsize, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.shName, false, "sh_name");
+  w.u32At(o + 4, v.shType, false, "sh_type");
+  w.u32At(o + 8, v.shFlags, false, "sh_flags");
+  w.u32At(o + 12, v.shAddr, false, "sh_addr");
+  w.u32At(o + 16, v.shOffset, false, "sh_offset");
+  w.u32At(o + 20, v.shSize, false, "sh_size");
+  w.u32At(o + 24, v.shLink, false, "sh_link");
+  w.u32At(o + 28, v.shInfo, false, "sh_info");
+  w.u32At(o + 32, v.shAddralign, false, "sh_addralign");
+  w.u32At(o + 36, v.shEntsize, false, "sh_entsize");
 }
 
 /** Writes one elf32_shdr at a reserved position (`w.reserve(ELF32_SHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -997,7 +826,7 @@ export function encodeElf32ShdrAt(w: ByteWriter, o: number, v: Elf32Shdr): void 
 
 /** Writes one elf32_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr): void {
-  encodeElf32ShdrAt(w, w.reserve(ELF32_SHDR_SIZE), v);
+  w.nestedAt(encodeElf32ShdrAt, w.reserve(ELF32_SHDR_SIZE), v);
 }
 
 /** A checked elf32_shdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1094,54 +923,26 @@ export function decodeElf64Phdr(r: ByteReader): Elf64Phdr {
 
 /** @internal {@link encodeElf64PhdrAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeElf64PhdrLeAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "p_type";
-    w.u32At(o, v.pType, true);
-    at = "p_flags";
-    w.u32At(o + 4, v.pFlags, true);
-    at = "p_offset";
-    w.u64At(o + 8, v.pOffset, true);
-    at = "p_vaddr";
-    w.u64At(o + 16, v.pVaddr, true);
-    at = "p_paddr";
-    w.u64At(o + 24, v.pPaddr, true);
-    at = "p_filesz";
-    w.u64At(o + 32, v.pFilesz, true);
-    at = "p_memsz";
-    w.u64At(o + 40, v.pMemsz, true);
-    at = "p_align";
-    w.u64At(o + 48, v.pAlign, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.pType, true, "p_type");
+  w.u32At(o + 4, v.pFlags, true, "p_flags");
+  w.u64At(o + 8, v.pOffset, true, "p_offset");
+  w.u64At(o + 16, v.pVaddr, true, "p_vaddr");
+  w.u64At(o + 24, v.pPaddr, true, "p_paddr");
+  w.u64At(o + 32, v.pFilesz, true, "p_filesz");
+  w.u64At(o + 40, v.pMemsz, true, "p_memsz");
+  w.u64At(o + 48, v.pAlign, true, "p_align");
 }
 
 /** @internal {@link encodeElf64PhdrAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeElf64PhdrBeAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "p_type";
-    w.u32At(o, v.pType, false);
-    at = "p_flags";
-    w.u32At(o + 4, v.pFlags, false);
-    at = "p_offset";
-    w.u64At(o + 8, v.pOffset, false);
-    at = "p_vaddr";
-    w.u64At(o + 16, v.pVaddr, false);
-    at = "p_paddr";
-    w.u64At(o + 24, v.pPaddr, false);
-    at = "p_filesz";
-    w.u64At(o + 32, v.pFilesz, false);
-    at = "p_memsz";
-    w.u64At(o + 40, v.pMemsz, false);
-    at = "p_align";
-    w.u64At(o + 48, v.pAlign, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.pType, false, "p_type");
+  w.u32At(o + 4, v.pFlags, false, "p_flags");
+  w.u64At(o + 8, v.pOffset, false, "p_offset");
+  w.u64At(o + 16, v.pVaddr, false, "p_vaddr");
+  w.u64At(o + 24, v.pPaddr, false, "p_paddr");
+  w.u64At(o + 32, v.pFilesz, false, "p_filesz");
+  w.u64At(o + 40, v.pMemsz, false, "p_memsz");
+  w.u64At(o + 48, v.pAlign, false, "p_align");
 }
 
 /** Writes one elf64_phdr at a reserved position (`w.reserve(ELF64_PHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -1152,7 +953,7 @@ export function encodeElf64PhdrAt(w: ByteWriter, o: number, v: Elf64Phdr): void 
 
 /** Writes one elf64_phdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr): void {
-  encodeElf64PhdrAt(w, w.reserve(ELF64_PHDR_SIZE), v);
+  w.nestedAt(encodeElf64PhdrAt, w.reserve(ELF64_PHDR_SIZE), v);
 }
 
 /** A checked elf64_phdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1239,34 +1040,16 @@ export function decodeElf64Nhdr(r: ByteReader): Elf64Nhdr {
 
 /** @internal {@link encodeElf64NhdrAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeElf64NhdrLeAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "n_namesz";
-    w.u32At(o, v.nNamesz, true);
-    at = "n_descsz";
-    w.u32At(o + 4, v.nDescsz, true);
-    at = "n_type";
-    w.u32At(o + 8, v.nType, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.nNamesz, true, "n_namesz");
+  w.u32At(o + 4, v.nDescsz, true, "n_descsz");
+  w.u32At(o + 8, v.nType, true, "n_type");
 }
 
 /** @internal {@link encodeElf64NhdrAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeElf64NhdrBeAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "n_namesz";
-    w.u32At(o, v.nNamesz, false);
-    at = "n_descsz";
-    w.u32At(o + 4, v.nDescsz, false);
-    at = "n_type";
-    w.u32At(o + 8, v.nType, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.nNamesz, false, "n_namesz");
+  w.u32At(o + 4, v.nDescsz, false, "n_descsz");
+  w.u32At(o + 8, v.nType, false, "n_type");
 }
 
 /** Writes one elf64_nhdr at a reserved position (`w.reserve(ELF64_NHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -1277,7 +1060,7 @@ export function encodeElf64NhdrAt(w: ByteWriter, o: number, v: Elf64Nhdr): void 
 
 /** Writes one elf64_nhdr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr): void {
-  encodeElf64NhdrAt(w, w.reserve(ELF64_NHDR_SIZE), v);
+  w.nestedAt(encodeElf64NhdrAt, w.reserve(ELF64_NHDR_SIZE), v);
 }
 
 /** A checked elf64_nhdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

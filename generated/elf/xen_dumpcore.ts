@@ -50,38 +50,18 @@ export function decodeXenDumpcoreHeader(r: ByteReader): XenDumpcoreHeader {
 
 /** @internal {@link encodeXenDumpcoreHeaderAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeXenDumpcoreHeaderLeAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "xch_magic";
-    w.u64At(o, v.xchMagic, true);
-    at = "xch_nr_vcpus";
-    w.u64At(o + 8, v.xchNrVcpus, true);
-    at = "xch_nr_pages";
-    w.u64At(o + 16, v.xchNrPages, true);
-    at = "xch_page_size";
-    w.u64At(o + 24, v.xchPageSize, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.xchMagic, true, "xch_magic");
+  w.u64At(o + 8, v.xchNrVcpus, true, "xch_nr_vcpus");
+  w.u64At(o + 16, v.xchNrPages, true, "xch_nr_pages");
+  w.u64At(o + 24, v.xchPageSize, true, "xch_page_size");
 }
 
 /** @internal {@link encodeXenDumpcoreHeaderAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeXenDumpcoreHeaderBeAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "xch_magic";
-    w.u64At(o, v.xchMagic, false);
-    at = "xch_nr_vcpus";
-    w.u64At(o + 8, v.xchNrVcpus, false);
-    at = "xch_nr_pages";
-    w.u64At(o + 16, v.xchNrPages, false);
-    at = "xch_page_size";
-    w.u64At(o + 24, v.xchPageSize, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.xchMagic, false, "xch_magic");
+  w.u64At(o + 8, v.xchNrVcpus, false, "xch_nr_vcpus");
+  w.u64At(o + 16, v.xchNrPages, false, "xch_nr_pages");
+  w.u64At(o + 24, v.xchPageSize, false, "xch_page_size");
 }
 
 /** Writes one xen_dumpcore_header at a reserved position (`w.reserve(XEN_DUMPCORE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -92,7 +72,7 @@ export function encodeXenDumpcoreHeaderAt(w: ByteWriter, o: number, v: XenDumpco
 
 /** Writes one xen_dumpcore_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreHeader(w: ByteWriter, v: XenDumpcoreHeader): void {
-  encodeXenDumpcoreHeaderAt(w, w.reserve(XEN_DUMPCORE_HEADER_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreHeaderAt, w.reserve(XEN_DUMPCORE_HEADER_SIZE), v);
 }
 
 /** A checked xen_dumpcore_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -147,21 +127,11 @@ export const XEN_DUMPCORE_COMPILE_INFO_SIZE = 144;
 
 /** Reads one xen_dumpcore_compile_info at a position already claimed (`r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE)`). */
 export function decodeXenDumpcoreCompileInfoAt(r: ByteReader, o: number): XenDumpcoreCompileInfo {
-  let at = "";
-  let index = -1;
-  try {
-    at = "compiler";
-    const compiler = r.stringAt(o, 64, false);
-    at = "compile_by";
-    const compileBy = r.stringAt(o + 64, 16, false);
-    at = "compile_domain";
-    const compileDomain = r.stringAt(o + 80, 32, false);
-    at = "compile_date";
-    const compileDate = r.stringAt(o + 112, 32, false);
-    return { compiler, compileBy, compileDomain, compileDate };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const compiler = r.stringAt(o, 64, false, "compiler");
+  const compileBy = r.stringAt(o + 64, 16, false, "compile_by");
+  const compileDomain = r.stringAt(o + 80, 32, false, "compile_domain");
+  const compileDate = r.stringAt(o + 112, 32, false, "compile_date");
+  return { compiler, compileBy, compileDomain, compileDate };
 }
 
 /** Reads one xen_dumpcore_compile_info. */
@@ -171,25 +141,15 @@ export function decodeXenDumpcoreCompileInfo(r: ByteReader): XenDumpcoreCompileI
 
 /** Writes one xen_dumpcore_compile_info at a reserved position (`w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeXenDumpcoreCompileInfoAt(w: ByteWriter, o: number, v: XenDumpcoreCompileInfo): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "compiler";
-    w.stringAt(o, v.compiler, 64, false);
-    at = "compile_by";
-    w.stringAt(o + 64, v.compileBy, 16, false);
-    at = "compile_domain";
-    w.stringAt(o + 80, v.compileDomain, 32, false);
-    at = "compile_date";
-    w.stringAt(o + 112, v.compileDate, 32, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.stringAt(o, v.compiler, 64, false, "compiler");
+  w.stringAt(o + 64, v.compileBy, 16, false, "compile_by");
+  w.stringAt(o + 80, v.compileDomain, 32, false, "compile_domain");
+  w.stringAt(o + 112, v.compileDate, 32, false, "compile_date");
 }
 
 /** Writes one xen_dumpcore_compile_info; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreCompileInfo(w: ByteWriter, v: XenDumpcoreCompileInfo): void {
-  encodeXenDumpcoreCompileInfoAt(w, w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreCompileInfoAt, w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE), v);
 }
 
 /** @internal Checks one xen_dumpcore_compile_info at a claimed position as {@link decodeXenDumpcoreCompileInfoAt} does. */
@@ -271,30 +231,20 @@ export const XEN_DUMPCORE_XEN_VERSION_SIZE = 1280;
 
 /** Reads one xen_dumpcore_xen_version at a position already claimed (`r.take(XEN_DUMPCORE_XEN_VERSION_SIZE)`). */
 export function decodeXenDumpcoreXenVersionAt(r: ByteReader, o: number): XenDumpcoreXenVersion {
-  let at = "";
-  let index = -1;
-  try {
-    at = "extra_version";
-    const extraVersion = r.stringAt(o + 16, 16, false);
-    at = "compile_info";
-    const compileInfo = decodeXenDumpcoreCompileInfoAt(r, o + 32);
-    at = "capabilities";
-    const capabilities = r.stringAt(o + 176, 1024, false);
-    at = "changeset";
-    const changeset = r.stringAt(o + 1200, 64, false);
-    return {
-      majorVersion: r.u64At(o),
-      minorVersion: r.u64At(o + 8),
-      extraVersion,
-      compileInfo,
-      capabilities,
-      changeset,
-      virtStart: r.u64At(o + 1264),
-      pagesize: r.u64At(o + 1272),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
+  const compileInfo = r.nestedAt(decodeXenDumpcoreCompileInfoAt, o + 32, "compile_info");
+  const capabilities = r.stringAt(o + 176, 1024, false, "capabilities");
+  const changeset = r.stringAt(o + 1200, 64, false, "changeset");
+  return {
+    majorVersion: r.u64At(o),
+    minorVersion: r.u64At(o + 8),
+    extraVersion,
+    compileInfo,
+    capabilities,
+    changeset,
+    virtStart: r.u64At(o + 1264),
+    pagesize: r.u64At(o + 1272),
+  };
 }
 
 /** Reads one xen_dumpcore_xen_version. */
@@ -304,54 +254,26 @@ export function decodeXenDumpcoreXenVersion(r: ByteReader): XenDumpcoreXenVersio
 
 /** @internal {@link encodeXenDumpcoreXenVersionAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeXenDumpcoreXenVersionLeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "major_version";
-    w.u64At(o, v.majorVersion, true);
-    at = "minor_version";
-    w.u64At(o + 8, v.minorVersion, true);
-    at = "extra_version";
-    w.stringAt(o + 16, v.extraVersion, 16, false);
-    at = "compile_info";
-    encodeXenDumpcoreCompileInfoAt(w, o + 32, v.compileInfo);
-    at = "capabilities";
-    w.stringAt(o + 176, v.capabilities, 1024, false);
-    at = "changeset";
-    w.stringAt(o + 1200, v.changeset, 64, false);
-    at = "virt_start";
-    w.u64At(o + 1264, v.virtStart, true);
-    at = "pagesize";
-    w.u64At(o + 1272, v.pagesize, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.majorVersion, true, "major_version");
+  w.u64At(o + 8, v.minorVersion, true, "minor_version");
+  w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
+  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
+  w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
+  w.u64At(o + 1264, v.virtStart, true, "virt_start");
+  w.u64At(o + 1272, v.pagesize, true, "pagesize");
 }
 
 /** @internal {@link encodeXenDumpcoreXenVersionAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeXenDumpcoreXenVersionBeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "major_version";
-    w.u64At(o, v.majorVersion, false);
-    at = "minor_version";
-    w.u64At(o + 8, v.minorVersion, false);
-    at = "extra_version";
-    w.stringAt(o + 16, v.extraVersion, 16, false);
-    at = "compile_info";
-    encodeXenDumpcoreCompileInfoAt(w, o + 32, v.compileInfo);
-    at = "capabilities";
-    w.stringAt(o + 176, v.capabilities, 1024, false);
-    at = "changeset";
-    w.stringAt(o + 1200, v.changeset, 64, false);
-    at = "virt_start";
-    w.u64At(o + 1264, v.virtStart, false);
-    at = "pagesize";
-    w.u64At(o + 1272, v.pagesize, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.majorVersion, false, "major_version");
+  w.u64At(o + 8, v.minorVersion, false, "minor_version");
+  w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
+  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
+  w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
+  w.u64At(o + 1264, v.virtStart, false, "virt_start");
+  w.u64At(o + 1272, v.pagesize, false, "pagesize");
 }
 
 /** Writes one xen_dumpcore_xen_version at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -362,7 +284,7 @@ export function encodeXenDumpcoreXenVersionAt(w: ByteWriter, o: number, v: XenDu
 
 /** Writes one xen_dumpcore_xen_version; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreXenVersion(w: ByteWriter, v: XenDumpcoreXenVersion): void {
-  encodeXenDumpcoreXenVersionAt(w, w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreXenVersionAt, w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE), v);
 }
 
 /** @internal Checks one xen_dumpcore_xen_version at a claimed position as {@link decodeXenDumpcoreXenVersionAt} does. */
@@ -456,30 +378,20 @@ export const XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE = 1276;
 
 /** Reads one xen_dumpcore_xen_version_x86_32 at a position already claimed (`r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`). */
 export function decodeXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): XenDumpcoreXenVersionX8632 {
-  let at = "";
-  let index = -1;
-  try {
-    at = "extra_version";
-    const extraVersion = r.stringAt(o + 16, 16, false);
-    at = "compile_info";
-    const compileInfo = decodeXenDumpcoreCompileInfoAt(r, o + 32);
-    at = "capabilities";
-    const capabilities = r.stringAt(o + 176, 1024, false);
-    at = "changeset";
-    const changeset = r.stringAt(o + 1200, 64, false);
-    return {
-      majorVersion: r.u64At(o),
-      minorVersion: r.u64At(o + 8),
-      extraVersion,
-      compileInfo,
-      capabilities,
-      changeset,
-      virtStart: r.u32At(o + 1264),
-      pagesize: r.u64At(o + 1268),
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
+  const compileInfo = r.nestedAt(decodeXenDumpcoreCompileInfoAt, o + 32, "compile_info");
+  const capabilities = r.stringAt(o + 176, 1024, false, "capabilities");
+  const changeset = r.stringAt(o + 1200, 64, false, "changeset");
+  return {
+    majorVersion: r.u64At(o),
+    minorVersion: r.u64At(o + 8),
+    extraVersion,
+    compileInfo,
+    capabilities,
+    changeset,
+    virtStart: r.u32At(o + 1264),
+    pagesize: r.u64At(o + 1268),
+  };
 }
 
 /** Reads one xen_dumpcore_xen_version_x86_32. */
@@ -489,54 +401,26 @@ export function decodeXenDumpcoreXenVersionX8632(r: ByteReader): XenDumpcoreXenV
 
 /** @internal {@link encodeXenDumpcoreXenVersionX8632At} for a little-endian writer (`w.littleEndian` true). */
 export function encodeXenDumpcoreXenVersionX8632LeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "major_version";
-    w.u64At(o, v.majorVersion, true);
-    at = "minor_version";
-    w.u64At(o + 8, v.minorVersion, true);
-    at = "extra_version";
-    w.stringAt(o + 16, v.extraVersion, 16, false);
-    at = "compile_info";
-    encodeXenDumpcoreCompileInfoAt(w, o + 32, v.compileInfo);
-    at = "capabilities";
-    w.stringAt(o + 176, v.capabilities, 1024, false);
-    at = "changeset";
-    w.stringAt(o + 1200, v.changeset, 64, false);
-    at = "virt_start";
-    w.u32At(o + 1264, v.virtStart, true);
-    at = "pagesize";
-    w.u64At(o + 1268, v.pagesize, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.majorVersion, true, "major_version");
+  w.u64At(o + 8, v.minorVersion, true, "minor_version");
+  w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
+  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
+  w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
+  w.u32At(o + 1264, v.virtStart, true, "virt_start");
+  w.u64At(o + 1268, v.pagesize, true, "pagesize");
 }
 
 /** @internal {@link encodeXenDumpcoreXenVersionX8632At} for a big-endian writer (`w.littleEndian` false). */
 export function encodeXenDumpcoreXenVersionX8632BeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "major_version";
-    w.u64At(o, v.majorVersion, false);
-    at = "minor_version";
-    w.u64At(o + 8, v.minorVersion, false);
-    at = "extra_version";
-    w.stringAt(o + 16, v.extraVersion, 16, false);
-    at = "compile_info";
-    encodeXenDumpcoreCompileInfoAt(w, o + 32, v.compileInfo);
-    at = "capabilities";
-    w.stringAt(o + 176, v.capabilities, 1024, false);
-    at = "changeset";
-    w.stringAt(o + 1200, v.changeset, 64, false);
-    at = "virt_start";
-    w.u32At(o + 1264, v.virtStart, false);
-    at = "pagesize";
-    w.u64At(o + 1268, v.pagesize, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.majorVersion, false, "major_version");
+  w.u64At(o + 8, v.minorVersion, false, "minor_version");
+  w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
+  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
+  w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
+  w.u32At(o + 1264, v.virtStart, false, "virt_start");
+  w.u64At(o + 1268, v.pagesize, false, "pagesize");
 }
 
 /** Writes one xen_dumpcore_xen_version_x86_32 at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -547,7 +431,7 @@ export function encodeXenDumpcoreXenVersionX8632At(w: ByteWriter, o: number, v: 
 
 /** Writes one xen_dumpcore_xen_version_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreXenVersionX8632(w: ByteWriter, v: XenDumpcoreXenVersionX8632): void {
-  encodeXenDumpcoreXenVersionX8632At(w, w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreXenVersionX8632At, w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE), v);
 }
 
 /** @internal Checks one xen_dumpcore_xen_version_x86_32 at a claimed position as {@link decodeXenDumpcoreXenVersionX8632At} does. */
@@ -637,26 +521,12 @@ export function decodeXenDumpcoreFormatVersion(r: ByteReader): XenDumpcoreFormat
 
 /** @internal {@link encodeXenDumpcoreFormatVersionAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeXenDumpcoreFormatVersionLeAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "version";
-    w.u64At(o, v.version, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.version, true, "version");
 }
 
 /** @internal {@link encodeXenDumpcoreFormatVersionAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeXenDumpcoreFormatVersionBeAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "version";
-    w.u64At(o, v.version, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.version, false, "version");
 }
 
 /** Writes one xen_dumpcore_format_version at a reserved position (`w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -667,7 +537,7 @@ export function encodeXenDumpcoreFormatVersionAt(w: ByteWriter, o: number, v: Xe
 
 /** Writes one xen_dumpcore_format_version; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreFormatVersion(w: ByteWriter, v: XenDumpcoreFormatVersion): void {
-  encodeXenDumpcoreFormatVersionAt(w, w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreFormatVersionAt, w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE), v);
 }
 
 /** A checked xen_dumpcore_format_version read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -719,30 +589,14 @@ export function decodeXenDumpcoreP2m(r: ByteReader): XenDumpcoreP2m {
 
 /** @internal {@link encodeXenDumpcoreP2mAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeXenDumpcoreP2mLeAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, true);
-    at = "gmfn";
-    w.u64At(o + 8, v.gmfn, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, true, "pfn");
+  w.u64At(o + 8, v.gmfn, true, "gmfn");
 }
 
 /** @internal {@link encodeXenDumpcoreP2mAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeXenDumpcoreP2mBeAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, false);
-    at = "gmfn";
-    w.u64At(o + 8, v.gmfn, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, false, "pfn");
+  w.u64At(o + 8, v.gmfn, false, "gmfn");
 }
 
 /** Writes one xen_dumpcore_p2m at a reserved position (`w.reserve(XEN_DUMPCORE_P2M_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -753,7 +607,7 @@ export function encodeXenDumpcoreP2mAt(w: ByteWriter, o: number, v: XenDumpcoreP
 
 /** Writes one xen_dumpcore_p2m; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcoreP2m(w: ByteWriter, v: XenDumpcoreP2m): void {
-  encodeXenDumpcoreP2mAt(w, w.reserve(XEN_DUMPCORE_P2M_SIZE), v);
+  w.nestedAt(encodeXenDumpcoreP2mAt, w.reserve(XEN_DUMPCORE_P2M_SIZE), v);
 }
 
 /** A checked xen_dumpcore_p2m read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -803,26 +657,12 @@ export function decodeXenDumpcorePfn(r: ByteReader): XenDumpcorePfn {
 
 /** @internal {@link encodeXenDumpcorePfnAt} for a little-endian writer (`w.littleEndian` true). */
 export function encodeXenDumpcorePfnLeAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, true, "pfn");
 }
 
 /** @internal {@link encodeXenDumpcorePfnAt} for a big-endian writer (`w.littleEndian` false). */
 export function encodeXenDumpcorePfnBeAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "pfn";
-    w.u64At(o, v.pfn, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.pfn, false, "pfn");
 }
 
 /** Writes one xen_dumpcore_pfn at a reserved position (`w.reserve(XEN_DUMPCORE_PFN_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
@@ -833,7 +673,7 @@ export function encodeXenDumpcorePfnAt(w: ByteWriter, o: number, v: XenDumpcoreP
 
 /** Writes one xen_dumpcore_pfn; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenDumpcorePfn(w: ByteWriter, v: XenDumpcorePfn): void {
-  encodeXenDumpcorePfnAt(w, w.reserve(XEN_DUMPCORE_PFN_SIZE), v);
+  w.nestedAt(encodeXenDumpcorePfnAt, w.reserve(XEN_DUMPCORE_PFN_SIZE), v);
 }
 
 /** A checked xen_dumpcore_pfn read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

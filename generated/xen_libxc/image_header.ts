@@ -9,21 +9,29 @@ export interface LibxcImageOptions {
   bigEndian: number;
 }
 
-/** Reads a libxc_image_options word at a claimed position and splits it into its fields. */
-export function unpackLibxcImageOptionsAt(r: ByteReader, at: number, le: boolean = r.littleEndian): LibxcImageOptions {
+/** Reads a libxc_image_options word at a claimed position and splits it into its fields; bits that must be zero and are not are a DecodeError naming field `name` (element `index`). */
+export function unpackLibxcImageOptionsAt(
+  r: ByteReader,
+  at: number,
+  le: boolean = r.littleEndian,
+  name?: string,
+  index?: number,
+): LibxcImageOptions {
   const raw = r.u16At(at, le);
-  if ((raw & 0xfffe) !== 0) r.fail("reserved bits of libxc_image_options are not zero", at, undefined, "reserved");
+  if ((raw & 0xfffe) !== 0) r.fail("reserved bits of libxc_image_options are not zero", at, name, "reserved", index);
   return { bigEndian: raw & 0x1 };
 }
 
-/** Writes libxc_image_options fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+/** Writes libxc_image_options fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
 export function packLibxcImageOptionsAt(
   w: ByteWriter,
   at: number,
   v: LibxcImageOptions,
   le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
 ): void {
-  w.u16At(at, w.bits32(v.bigEndian, 1, at) * 0x1, le);
+  w.u16At(at, w.bits32(v.bigEndian, 1, at, name, index) * 0x1, le);
 }
 
 /** The 24-byte image header. Version 2 is the format of Xen 4.6 to 4.14; version 3 (Xen 4.15 on) adds the STATIC_DATA_END record and the CPUID and MSR policy records. Restorers accept both; savers write 3. */
@@ -39,20 +47,12 @@ export const LIBXC_IMAGE_HEADER_SIZE = 24;
 
 /** Reads one libxc_image_header at a position already claimed (`r.take(LIBXC_IMAGE_HEADER_SIZE)`). */
 export function decodeLibxcImageHeaderAt(r: ByteReader, o: number): LibxcImageHeader {
-  let at = "";
-  let index = -1;
-  try {
-    r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
-    r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
-    at = "options";
-    const options = unpackLibxcImageOptionsAt(r, o + 16, false);
-    at = "";
-    r.zerosAt(o + 18, 2, "reserved1");
-    r.zerosAt(o + 20, 4, "reserved2");
-    return { version: r.u32At(o + 12, false), options };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
+  r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
+  const options = unpackLibxcImageOptionsAt(r, o + 16, false, "options");
+  r.zerosAt(o + 18, 2, "reserved1");
+  r.zerosAt(o + 20, 4, "reserved2");
+  return { version: r.u32At(o + 12, false), options };
 }
 
 /** Reads one libxc_image_header. */
@@ -62,29 +62,17 @@ export function decodeLibxcImageHeader(r: ByteReader): LibxcImageHeader {
 
 /** Writes one libxc_image_header at a reserved position (`w.reserve(LIBXC_IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeLibxcImageHeaderAt(w: ByteWriter, o: number, v: LibxcImageHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "marker";
-    w.u64At(o, 0xffffffffffffffffn, false);
-    at = "id";
-    w.u32At(o + 8, 0x58454e46, false);
-    at = "version";
-    w.u32At(o + 12, v.version, false);
-    at = "options";
-    packLibxcImageOptionsAt(w, o + 16, v.options, false);
-    at = "reserved1";
-    w.zerosAt(o + 18, 2);
-    at = "reserved2";
-    w.zerosAt(o + 20, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, 0xffffffffffffffffn, false, "marker");
+  w.u32At(o + 8, 0x58454e46, false, "id");
+  w.u32At(o + 12, v.version, false, "version");
+  packLibxcImageOptionsAt(w, o + 16, v.options, false, "options");
+  w.zerosAt(o + 18, 2);
+  w.zerosAt(o + 20, 4);
 }
 
 /** Writes one libxc_image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeLibxcImageHeader(w: ByteWriter, v: LibxcImageHeader): void {
-  encodeLibxcImageHeaderAt(w, w.reserve(LIBXC_IMAGE_HEADER_SIZE), v);
+  w.nestedAt(encodeLibxcImageHeaderAt, w.reserve(LIBXC_IMAGE_HEADER_SIZE), v);
 }
 
 /** @internal Checks one libxc_image_header at a claimed position as {@link decodeLibxcImageHeaderAt} does. */

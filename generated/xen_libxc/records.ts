@@ -45,27 +45,16 @@ export function decodeDomainHeader(r: ByteReader): DomainHeader {
 
 /** Writes one domain_header at a reserved position (`w.reserve(DOMAIN_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeDomainHeaderAt(w: ByteWriter, o: number, v: DomainHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "type";
-    w.u32At(o, v.type, true);
-    at = "page_shift";
-    w.u16At(o + 4, v.pageShift, true);
-    at = "reserved";
-    w.zerosAt(o + 6, 2);
-    at = "xen_major";
-    w.u32At(o + 8, v.xenMajor, true);
-    at = "xen_minor";
-    w.u32At(o + 12, v.xenMinor, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.type, true, "type");
+  w.u16At(o + 4, v.pageShift, true, "page_shift");
+  w.zerosAt(o + 6, 2);
+  w.u32At(o + 8, v.xenMajor, true, "xen_major");
+  w.u32At(o + 12, v.xenMinor, true, "xen_minor");
 }
 
 /** Writes one domain_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeDomainHeader(w: ByteWriter, v: DomainHeader): void {
-  encodeDomainHeaderAt(w, w.reserve(DOMAIN_HEADER_SIZE), v);
+  w.nestedAt(encodeDomainHeaderAt, w.reserve(DOMAIN_HEADER_SIZE), v);
 }
 
 /** @internal Checks one domain_header at a claimed position as {@link decodeDomainHeaderAt} does. */
@@ -165,20 +154,33 @@ export interface PfnWord {
   pfn: number;
 }
 
-/** Reads a pfn_word word at a claimed position and splits it into its fields. */
-export function unpackPfnWordAt(r: ByteReader, at: number, le: boolean = r.littleEndian): PfnWord {
+/** Reads a pfn_word word at a claimed position and splits it into its fields; bits that must be zero and are not are a DecodeError naming field `name` (element `index`). */
+export function unpackPfnWordAt(
+  r: ByteReader,
+  at: number,
+  le: boolean = r.littleEndian,
+  name?: string,
+  index?: number,
+): PfnWord {
   const lo = r.lo32At(at, le);
   const hi = r.hi32At(at, le);
-  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at, undefined, "reserved");
+  if ((hi & 0xff00000) !== 0) r.fail("reserved bits of pfn_word are not zero", at, name, "reserved", index);
   return { type: (hi >>> 28) & 0xf, pfn: (hi & 0xfffff) * 0x100000000 + lo };
 }
 
-/** Writes pfn_word fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
-export function packPfnWordAt(w: ByteWriter, at: number, v: PfnWord, le: boolean = w.littleEndian): void {
+/** Writes pfn_word fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
+export function packPfnWordAt(
+  w: ByteWriter,
+  at: number,
+  v: PfnWord,
+  le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
+): void {
   let lo = 0;
   let hi = 0;
-  hi += w.bits32(v.type, 4, at) * 0x10000000;
-  const pfnValue = w.bits32(v.pfn, 52, at);
+  hi += w.bits32(v.type, 4, at, name, index) * 0x10000000;
+  const pfnValue = w.bits32(v.pfn, 52, at, name, index);
   lo += (pfnValue % 0x100000000) * 0x1;
   hi += Math.floor(pfnValue / 0x100000000);
   w.halvesAt(at, lo, hi, le);
@@ -303,25 +305,15 @@ export function decodeX86PvInfoRecord(r: ByteReader): X86PvInfoRecord {
 
 /** Writes one x86_pv_info_record at a reserved position (`w.reserve(X86_PV_INFO_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeX86PvInfoRecordAt(w: ByteWriter, o: number, v: X86PvInfoRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "guest_width";
-    w.u8At(o, v.guestWidth);
-    at = "pt_levels";
-    w.u8At(o + 1, v.ptLevels);
-    at = "reserved1";
-    w.zerosAt(o + 2, 2);
-    at = "reserved2";
-    w.zerosAt(o + 4, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.guestWidth, "guest_width");
+  w.u8At(o + 1, v.ptLevels, "pt_levels");
+  w.zerosAt(o + 2, 2);
+  w.zerosAt(o + 4, 4);
 }
 
 /** Writes one x86_pv_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86PvInfoRecord(w: ByteWriter, v: X86PvInfoRecord): void {
-  encodeX86PvInfoRecordAt(w, w.reserve(X86_PV_INFO_RECORD_SIZE), v);
+  w.nestedAt(encodeX86PvInfoRecordAt, w.reserve(X86_PV_INFO_RECORD_SIZE), v);
 }
 
 /** @internal Checks one x86_pv_info_record at a claimed position as {@link decodeX86PvInfoRecordAt} does. */
@@ -513,23 +505,14 @@ export function decodeVcpuMsr(r: ByteReader): VcpuMsr {
 
 /** Writes one vcpu_msr at a reserved position (`w.reserve(VCPU_MSR_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeVcpuMsrAt(w: ByteWriter, o: number, v: VcpuMsr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u32At(o, v.index, true);
-    at = "reserved";
-    w.zerosAt(o + 4, 4);
-    at = "value";
-    w.u64At(o + 8, v.value, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.index, true, "index");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.value, true, "value");
 }
 
 /** Writes one vcpu_msr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr): void {
-  encodeVcpuMsrAt(w, w.reserve(VCPU_MSR_SIZE), v);
+  w.nestedAt(encodeVcpuMsrAt, w.reserve(VCPU_MSR_SIZE), v);
 }
 
 /** @internal Checks one vcpu_msr at a claimed position as {@link decodeVcpuMsrAt} does. */
@@ -631,19 +614,12 @@ export function decodeSharedInfoRecord(r: ByteReader): SharedInfoRecord {
 
 /** Writes one shared_info_record at a reserved position (`w.reserve(SHARED_INFO_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeSharedInfoRecordAt(w: ByteWriter, o: number, v: SharedInfoRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "page";
-    w.bytesAt(o, v.page, 4096);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, v.page, 4096, "page");
 }
 
 /** Writes one shared_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeSharedInfoRecord(w: ByteWriter, v: SharedInfoRecord): void {
-  encodeSharedInfoRecordAt(w, w.reserve(SHARED_INFO_RECORD_SIZE), v);
+  w.nestedAt(encodeSharedInfoRecordAt, w.reserve(SHARED_INFO_RECORD_SIZE), v);
 }
 
 /** A checked shared_info_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -711,27 +687,16 @@ export function decodeX86TscInfoRecord(r: ByteReader): X86TscInfoRecord {
 
 /** Writes one x86_tsc_info_record at a reserved position (`w.reserve(X86_TSC_INFO_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeX86TscInfoRecordAt(w: ByteWriter, o: number, v: X86TscInfoRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "mode";
-    w.u32At(o, v.mode, true);
-    at = "khz";
-    w.u32At(o + 4, v.khz, true);
-    at = "nsec";
-    w.u64At(o + 8, v.nsec, true);
-    at = "incarnation";
-    w.u32At(o + 16, v.incarnation, true);
-    at = "reserved";
-    w.zerosAt(o + 20, 4);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.mode, true, "mode");
+  w.u32At(o + 4, v.khz, true, "khz");
+  w.u64At(o + 8, v.nsec, true, "nsec");
+  w.u32At(o + 16, v.incarnation, true, "incarnation");
+  w.zerosAt(o + 20, 4);
 }
 
 /** Writes one x86_tsc_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86TscInfoRecord(w: ByteWriter, v: X86TscInfoRecord): void {
-  encodeX86TscInfoRecordAt(w, w.reserve(X86_TSC_INFO_RECORD_SIZE), v);
+  w.nestedAt(encodeX86TscInfoRecordAt, w.reserve(X86_TSC_INFO_RECORD_SIZE), v);
 }
 
 /** @internal Checks one x86_tsc_info_record at a claimed position as {@link decodeX86TscInfoRecordAt} does. */
@@ -827,21 +792,13 @@ export function decodeHvmParam(r: ByteReader): HvmParam {
 
 /** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "index";
-    w.u64At(o, v.index, true);
-    at = "value";
-    w.u64At(o + 8, v.value, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u64At(o, v.index, true, "index");
+  w.u64At(o + 8, v.value, true, "value");
 }
 
 /** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
-  encodeHvmParamAt(w, w.reserve(HVM_PARAM_SIZE), v);
+  w.nestedAt(encodeHvmParamAt, w.reserve(HVM_PARAM_SIZE), v);
 }
 
 /** A checked hvm_param read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1011,29 +968,17 @@ export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
 
 /** Writes one cpuid_leaf at a reserved position (`w.reserve(CPUID_LEAF_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "leaf";
-    w.u32At(o, v.leaf, true);
-    at = "subleaf";
-    w.u32At(o + 4, v.subleaf, true);
-    at = "eax";
-    w.u32At(o + 8, v.eax, true);
-    at = "ebx";
-    w.u32At(o + 12, v.ebx, true);
-    at = "ecx";
-    w.u32At(o + 16, v.ecx, true);
-    at = "edx";
-    w.u32At(o + 20, v.edx, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.leaf, true, "leaf");
+  w.u32At(o + 4, v.subleaf, true, "subleaf");
+  w.u32At(o + 8, v.eax, true, "eax");
+  w.u32At(o + 12, v.ebx, true, "ebx");
+  w.u32At(o + 16, v.ecx, true, "ecx");
+  w.u32At(o + 20, v.edx, true, "edx");
 }
 
 /** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
-  encodeCpuidLeafAt(w, w.reserve(CPUID_LEAF_SIZE), v);
+  w.nestedAt(encodeCpuidLeafAt, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
 /** A checked cpuid_leaf read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1134,23 +1079,14 @@ export function decodeMsrPolicyEntry(r: ByteReader): MsrPolicyEntry {
 
 /** Writes one msr_policy_entry at a reserved position (`w.reserve(MSR_POLICY_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeMsrPolicyEntryAt(w: ByteWriter, o: number, v: MsrPolicyEntry): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "idx";
-    w.u32At(o, v.idx, true);
-    at = "flags";
-    w.zerosAt(o + 4, 4);
-    at = "val";
-    w.u64At(o + 8, v.val, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.idx, true, "idx");
+  w.zerosAt(o + 4, 4);
+  w.u64At(o + 8, v.val, true, "val");
 }
 
 /** Writes one msr_policy_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeMsrPolicyEntry(w: ByteWriter, v: MsrPolicyEntry): void {
-  encodeMsrPolicyEntryAt(w, w.reserve(MSR_POLICY_ENTRY_SIZE), v);
+  w.nestedAt(encodeMsrPolicyEntryAt, w.reserve(MSR_POLICY_ENTRY_SIZE), v);
 }
 
 /** @internal Checks one msr_policy_entry at a claimed position as {@link decodeMsrPolicyEntryAt} does. */
@@ -1287,89 +1223,67 @@ export function decodeLibxcRecord(r: ByteReader): LibxcRecord {
     const length_ = r.u32le();
     at = "body";
     const body_reader = r.sub(r.count(length_, 1));
-    let body_: LibxcRecordBody;
+    let body_: LibxcRecordBody | undefined;
     switch (type) {
       case 0x0:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "end" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "end" };
         break;
       case 0x1:
-        body_ = { type: "page_data", value: decodePageDataRecord(body_reader) } as const;
+        body_ = { type: "page_data", value: decodePageDataRecord(body_reader) };
         break;
       case 0x2:
-        body_ =
-          body_reader.remaining === 8
-            ? ({ type: "x86_pv_info", value: decodeX86PvInfoRecord(body_reader) } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 8) body_ = { type: "x86_pv_info", value: decodeX86PvInfoRecord(body_reader) };
         break;
       case 0x3:
-        body_ = { type: "x86_pv_p2m_frames", value: decodeX86PvP2mFramesRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_p2m_frames", value: decodeX86PvP2mFramesRecord(body_reader) };
         break;
       case 0x4:
-        body_ = { type: "x86_pv_vcpu_basic", value: decodeX86PvVcpuContextRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_vcpu_basic", value: decodeX86PvVcpuContextRecord(body_reader) };
         break;
       case 0x5:
-        body_ = { type: "x86_pv_vcpu_extended", value: decodeX86PvVcpuContextRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_vcpu_extended", value: decodeX86PvVcpuContextRecord(body_reader) };
         break;
       case 0x6:
-        body_ = { type: "x86_pv_vcpu_xsave", value: decodeX86PvVcpuXsaveRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_vcpu_xsave", value: decodeX86PvVcpuXsaveRecord(body_reader) };
         break;
       case 0x7:
-        body_ =
-          body_reader.remaining === 4096
-            ? ({ type: "shared_info", value: decodeSharedInfoRecord(body_reader) } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 4096) body_ = { type: "shared_info", value: decodeSharedInfoRecord(body_reader) };
         break;
       case 0x8:
-        body_ =
-          body_reader.remaining === 24
-            ? ({ type: "x86_tsc_info", value: decodeX86TscInfoRecord(body_reader) } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 24) body_ = { type: "x86_tsc_info", value: decodeX86TscInfoRecord(body_reader) };
         break;
       case 0x9:
-        body_ = { type: "hvm_context", value: decodeHvmContextRecord(body_reader) } as const;
+        body_ = { type: "hvm_context", value: decodeHvmContextRecord(body_reader) };
         break;
       case 0xa:
-        body_ = { type: "hvm_params", value: decodeHvmParamsRecord(body_reader) } as const;
+        body_ = { type: "hvm_params", value: decodeHvmParamsRecord(body_reader) };
         break;
       case 0xb:
-        body_ = { type: "toolstack", value: decodeToolstackRecord(body_reader) } as const;
+        body_ = { type: "toolstack", value: decodeToolstackRecord(body_reader) };
         break;
       case 0xc:
-        body_ = { type: "x86_pv_vcpu_msrs", value: decodeX86PvVcpuMsrsRecord(body_reader) } as const;
+        body_ = { type: "x86_pv_vcpu_msrs", value: decodeX86PvVcpuMsrsRecord(body_reader) };
         break;
       case 0xd:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "verify" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "verify" };
         break;
       case 0xe:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "checkpoint" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "checkpoint" };
         break;
       case 0xf:
-        body_ = { type: "checkpoint_dirty_pfn_list", value: decodeCheckpointDirtyPfnListRecord(body_reader) } as const;
+        body_ = { type: "checkpoint_dirty_pfn_list", value: decodeCheckpointDirtyPfnListRecord(body_reader) };
         break;
       case 0x10:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "static_data_end" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "static_data_end" };
         break;
       case 0x11:
-        body_ = { type: "x86_cpuid_policy", value: decodeX86CpuidPolicyRecord(body_reader) } as const;
+        body_ = { type: "x86_cpuid_policy", value: decodeX86CpuidPolicyRecord(body_reader) };
         break;
       case 0x12:
-        body_ = { type: "x86_msr_policy", value: decodeX86MsrPolicyRecord(body_reader) } as const;
+        body_ = { type: "x86_msr_policy", value: decodeX86MsrPolicyRecord(body_reader) };
         break;
-      default:
-        body_ = { type: "unknown", selector: type, bytes: body_reader.rest() } as const;
     }
+    body_ ??= { type: "unknown", selector: type, bytes: body_reader.rest() };
     body_reader.expectEnd();
     at = "_pad3";
     r.alignTo(8, start, true);

@@ -73,24 +73,15 @@ export function decodeXenStreamToken(r: ByteReader): XenStreamToken {
 
 /** Writes one xen_stream_token at a reserved position (`w.reserve(XEN_STREAM_TOKEN_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeXenStreamTokenAt(w: ByteWriter, o: number, v: XenStreamToken): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "layer";
-    w.u8At(o, v.layer);
-    w.zerosAt(o + 1, 3);
-    at = "type";
-    w.u32At(o + 4, v.type, true);
-    at = "section";
-    w.u32At(o + 8, v.section, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.layer, "layer");
+  w.zerosAt(o + 1, 3);
+  w.u32At(o + 4, v.type, true, "type");
+  w.u32At(o + 8, v.section, true, "section");
 }
 
 /** Writes one xen_stream_token; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenStreamToken(w: ByteWriter, v: XenStreamToken): void {
-  encodeXenStreamTokenAt(w, w.reserve(XEN_STREAM_TOKEN_SIZE), v);
+  w.nestedAt(encodeXenStreamTokenAt, w.reserve(XEN_STREAM_TOKEN_SIZE), v);
 }
 
 /** @internal Checks one xen_stream_token at a claimed position as {@link decodeXenStreamTokenAt} does. */
@@ -293,29 +284,17 @@ export function decodeXenimageSectionSource(r: ByteReader): XenimageSectionSourc
 
 /** Writes one xenimage_section_source at a reserved position (`w.reserve(XENIMAGE_SECTION_SOURCE_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeXenimageSectionSourceAt(w: ByteWriter, o: number, v: XenimageSectionSource): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "source";
-    w.u8At(o, v.source);
-    at = "layer";
-    w.u8At(o + 1, v.layer);
-    at = "reserved";
-    w.zerosAt(o + 2, 2);
-    at = "section_type";
-    w.u32At(o + 4, v.sectionType, true);
-    at = "record_type";
-    w.u32At(o + 8, v.recordType, true);
-    at = "record_count";
-    w.u32At(o + 12, v.recordCount, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8At(o, v.source, "source");
+  w.u8At(o + 1, v.layer, "layer");
+  w.zerosAt(o + 2, 2);
+  w.u32At(o + 4, v.sectionType, true, "section_type");
+  w.u32At(o + 8, v.recordType, true, "record_type");
+  w.u32At(o + 12, v.recordCount, true, "record_count");
 }
 
 /** Writes one xenimage_section_source; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenimageSectionSource(w: ByteWriter, v: XenimageSectionSource): void {
-  encodeXenimageSectionSourceAt(w, w.reserve(XENIMAGE_SECTION_SOURCE_SIZE), v);
+  w.nestedAt(encodeXenimageSectionSourceAt, w.reserve(XENIMAGE_SECTION_SOURCE_SIZE), v);
 }
 
 /** @internal Checks one xenimage_section_source at a claimed position as {@link decodeXenimageSectionSourceAt} does. */

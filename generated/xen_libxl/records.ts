@@ -140,19 +140,12 @@ export function decodeCheckpointStateRecord(r: ByteReader): CheckpointStateRecor
 
 /** Writes one checkpoint_state_record at a reserved position (`w.reserve(CHECKPOINT_STATE_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeCheckpointStateRecordAt(w: ByteWriter, o: number, v: CheckpointStateRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "control_id";
-    w.u32At(o, v.controlId, true);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32At(o, v.controlId, true, "control_id");
 }
 
 /** Writes one checkpoint_state_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCheckpointStateRecord(w: ByteWriter, v: CheckpointStateRecord): void {
-  encodeCheckpointStateRecordAt(w, w.reserve(CHECKPOINT_STATE_RECORD_SIZE), v);
+  w.nestedAt(encodeCheckpointStateRecordAt, w.reserve(CHECKPOINT_STATE_RECORD_SIZE), v);
 }
 
 /** A checked checkpoint_state_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -221,41 +214,29 @@ export function decodeLibxlRecord(r: ByteReader): LibxlRecord {
     const length_ = r.u32le();
     at = "body";
     const body_reader = r.sub(r.count(length_, 1));
-    let body_: LibxlRecordBody;
+    let body_: LibxlRecordBody | undefined;
     switch (type) {
       case 0x0:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "end" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "end" };
         break;
       case 0x1:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "libxc_context" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "libxc_context" };
         break;
       case 0x2:
-        body_ = { type: "emulator_xenstore_data", value: decodeEmulatorXenstoreDataRecord(body_reader) } as const;
+        body_ = { type: "emulator_xenstore_data", value: decodeEmulatorXenstoreDataRecord(body_reader) };
         break;
       case 0x3:
-        body_ = { type: "emulator_context", value: decodeEmulatorContextRecord(body_reader) } as const;
+        body_ = { type: "emulator_context", value: decodeEmulatorContextRecord(body_reader) };
         break;
       case 0x4:
-        body_ =
-          body_reader.remaining === 0
-            ? ({ type: "checkpoint_end" } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 0) body_ = { type: "checkpoint_end" };
         break;
       case 0x5:
-        body_ =
-          body_reader.remaining === 4
-            ? ({ type: "checkpoint_state", value: decodeCheckpointStateRecord(body_reader) } as const)
-            : ({ type: "unknown", selector: type, bytes: body_reader.rest() } as const);
+        if (body_reader.remaining === 4)
+          body_ = { type: "checkpoint_state", value: decodeCheckpointStateRecord(body_reader) };
         break;
-      default:
-        body_ = { type: "unknown", selector: type, bytes: body_reader.rest() } as const;
     }
+    body_ ??= { type: "unknown", selector: type, bytes: body_reader.rest() };
     body_reader.expectEnd();
     at = "_pad3";
     r.alignTo(8, start, true);

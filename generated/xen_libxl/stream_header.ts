@@ -11,25 +11,30 @@ export interface LibxlStreamOptions {
   legacy: number;
 }
 
-/** Reads a libxl_stream_options word at a claimed position and splits it into its fields. */
+/** Reads a libxl_stream_options word at a claimed position and splits it into its fields; bits that must be zero and are not are a DecodeError naming field `name` (element `index`). */
 export function unpackLibxlStreamOptionsAt(
   r: ByteReader,
   at: number,
   le: boolean = r.littleEndian,
+  name?: string,
+  index?: number,
 ): LibxlStreamOptions {
   const raw = r.u32At(at, le);
-  if ((raw & 0xfffffffc) !== 0) r.fail("reserved bits of libxl_stream_options are not zero", at, undefined, "reserved");
+  if ((raw & 0xfffffffc) !== 0)
+    r.fail("reserved bits of libxl_stream_options are not zero", at, name, "reserved", index);
   return { bigEndian: raw & 0x1, legacy: (raw >>> 1) & 0x1 };
 }
 
-/** Writes libxl_stream_options fields as one word at a reserved position; a value too wide for its bits is an EncodeError. */
+/** Writes libxl_stream_options fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
 export function packLibxlStreamOptionsAt(
   w: ByteWriter,
   at: number,
   v: LibxlStreamOptions,
   le: boolean = w.littleEndian,
+  name?: string,
+  index?: number,
 ): void {
-  w.u32At(at, w.bits32(v.bigEndian, 1, at) * 0x1 + w.bits32(v.legacy, 1, at) * 0x2, le);
+  w.u32At(at, w.bits32(v.bigEndian, 1, at, name, index) * 0x1 + w.bits32(v.legacy, 1, at, name, index) * 0x2, le);
 }
 
 /** The 16-byte stream header. */
@@ -47,16 +52,9 @@ const LIBXL_STREAM_HEADER$IDENT = /* @__PURE__ */ Uint8Array.of(0x4c, 0x69, 0x62
 
 /** Reads one libxl_stream_header at a position already claimed (`r.take(LIBXL_STREAM_HEADER_SIZE)`). */
 export function decodeLibxlStreamHeaderAt(r: ByteReader, o: number): LibxlStreamHeader {
-  let at = "";
-  let index = -1;
-  try {
-    r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
-    at = "options";
-    const options = unpackLibxlStreamOptionsAt(r, o + 12, false);
-    return { version: r.u32At(o + 8, false), options };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
+  const options = unpackLibxlStreamOptionsAt(r, o + 12, false, "options");
+  return { version: r.u32At(o + 8, false), options };
 }
 
 /** Reads one libxl_stream_header. */
@@ -66,23 +64,14 @@ export function decodeLibxlStreamHeader(r: ByteReader): LibxlStreamHeader {
 
 /** Writes one libxl_stream_header at a reserved position (`w.reserve(LIBXL_STREAM_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
 export function encodeLibxlStreamHeaderAt(w: ByteWriter, o: number, v: LibxlStreamHeader): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "ident";
-    w.bytesAt(o, LIBXL_STREAM_HEADER$IDENT, 8);
-    at = "version";
-    w.u32At(o + 8, v.version, false);
-    at = "options";
-    packLibxlStreamOptionsAt(w, o + 12, v.options, false);
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.bytesAt(o, LIBXL_STREAM_HEADER$IDENT, 8, "ident");
+  w.u32At(o + 8, v.version, false, "version");
+  packLibxlStreamOptionsAt(w, o + 12, v.options, false, "options");
 }
 
 /** Writes one libxl_stream_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeLibxlStreamHeader(w: ByteWriter, v: LibxlStreamHeader): void {
-  encodeLibxlStreamHeaderAt(w, w.reserve(LIBXL_STREAM_HEADER_SIZE), v);
+  w.nestedAt(encodeLibxlStreamHeaderAt, w.reserve(LIBXL_STREAM_HEADER_SIZE), v);
 }
 
 /** @internal Checks one libxl_stream_header at a claimed position as {@link decodeLibxlStreamHeaderAt} does. */

@@ -1,7 +1,7 @@
 import type { BitField, BitsDecl } from "../model/model.js";
 import type { ModuleEmitter } from "../emit/module-emitter.js";
 import { camel, literal, pascal, str } from "../emit/names.js";
-import { leArg, orderArg } from "../emit/scalars.js";
+import { leArg, leArgThen, orderArgThen } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
 
 /** An integer split into bit fields, read and written through its generated `unpackXAt` / `packXAt`. */
@@ -17,8 +17,9 @@ export const bitsConstruct: Construct<BitsDecl> = {
   tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
   read: (m, field, t) => `${m.ref(t, `unpack${pascal(t.name)}At`)}(r, r.take(${t.base.size})${leArg(field, t.base.size)})`,
   write: (m, field, t, value) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, w.reserve(${t.base.size}), ${value}${leArg(field, t.base.size)});`,
-  readAt: (m, field, t, at, r) => `${m.ref(t, `unpack${pascal(t.name)}At`)}(${r}, ${at}${leArg(field, t.base.size)})`,
-  writeAt: (m, field, t, at, value, order) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${orderArg(field, t.base.size, order)});`,
+  readAt: (m, field, t, at, r, named) =>
+    `${m.ref(t, `unpack${pascal(t.name)}At`)}(${r}, ${at}${named === undefined ? leArg(field, t.base.size) : `${leArgThen(field, t.base.size)}, ${named}`})`,
+  writeAt: (m, field, t, at, value, order, named) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${orderArgThen(field, t.base.size, order)}, ${named});`,
   schemaJson: (t) => t.name,
   uses: (t) => [t, ...t.fields.flatMap((f) => (f.enumType === undefined ? [] : [f.enumType]))],
   arbitrary(_field, t, gen) {
@@ -72,7 +73,7 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
   );
   const zero = mustBeZero(decl);
   const unpack: string[] = [];
-  const fail = `r.fail(${str(`reserved bits of ${decl.name} are not zero`)}, at, undefined, "reserved")`;
+  const fail = `r.fail(${str(`reserved bits of ${decl.name} are not zero`)}, at, name, "reserved", index)`;
   const leParam = decl.base.size === 1 ? "" : ", le";
   if (big) {
     unpack.push("const lo = r.lo32At(at, le);", "const hi = r.hi32At(at, le);");
@@ -103,11 +104,13 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
   unpack.push(`return { ${props.join(", ")} };`);
   m.file.function({
     name: `unpack${name}At`,
-    doc: `Reads a ${decl.name} word at a claimed position and splits it into its fields.`,
+    doc: `Reads a ${decl.name} word at a claimed position and splits it into its fields${zero === 0n ? "" : "; bits that must be zero and are not are a DecodeError naming field `name` (element `index`)"}.`,
     params: [
       { name: "r", type: m.runtime("ByteReader", true) },
       { name: "at", type: "number" },
       ...(decl.base.size === 1 ? [] : [{ name: "le", type: "boolean = r.littleEndian" }]),
+      // Only a word with bits that must be zero can fail, naming field `name` (element `index`).
+      ...(zero === 0n ? [] : [{ name: "name?", type: "string" }, { name: "index?", type: "number" }]),
     ],
     returns: name,
     body: unpack,
@@ -116,7 +119,7 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
   const pack: string[] = [];
   const value = (f: BitField) => {
     const v = `v.${camel(f.name)}`;
-    return f.repr === "bigint" ? `w.bits64(${v}, ${f.width}, at)` : `w.bits32(${v}, ${f.width}, at)`;
+    return f.repr === "bigint" ? `w.bits64(${v}, ${f.width}, at, name, index)` : `w.bits32(${v}, ${f.width}, at, name, index)`;
   };
   if (big) {
     pack.push("let lo = 0;", "let hi = 0;");
@@ -144,12 +147,14 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
   }
   m.file.function({
     name: `pack${name}At`,
-    doc: `Writes ${decl.name} fields as one word at a reserved position; a value too wide for its bits is an EncodeError.`,
+    doc: `Writes ${decl.name} fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field \`name\` (element \`index\`).`,
     params: [
       { name: "w", type: m.runtime("ByteWriter", true) },
       { name: "at", type: "number" },
       { name: "v", type: name },
       ...(decl.base.size === 1 ? [] : [{ name: "le", type: "boolean = w.littleEndian" }]),
+      { name: "name?", type: "string" },
+      { name: "index?", type: "number" },
     ],
     returns: "void",
     body: pack,

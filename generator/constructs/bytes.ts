@@ -16,7 +16,7 @@ export const bytesConstruct: Construct<BytesType> = {
   decodeRun: (_field, _t, name, n) => [n === undefined ? `const ${name} = r.rest();` : `const ${name} = r.bytesView(${n});`],
   encodeRun: (field, _t, value) => [field.count?.kind === "fixed" ? `w.bytes(${value}, ${field.count.value});` : `w.bytes(${value});`],
   readAt: (_m, field, t, at, r) => `${r}.bytesAt(${at}, ${t.elementSize ?? field.size})`,
-  writeAt: (_m, field, t, at, value) => `w.bytesAt(${at}, ${value}, ${t.elementSize ?? field.size});`,
+  writeAt: (_m, field, t, at, value, _order, named) => `w.bytesAt(${at}, ${value}, ${t.elementSize ?? field.size}, ${named});`,
   schemaJson: (t) => compact([
     ["kind", "bytes"],
     ["elementSize", t.elementSize],

@@ -58,10 +58,16 @@ export interface Construct<T extends FieldType = FieldType> {
   encodeRun?(field: Field, type: T, value: string): string[];
 
   // Positional code (fixed-size structs: constant offsets from `o`).
-  /** An expression reading one element at position expression `at` from reader expression `r`. */
-  readAt?(m: ModuleEmitter, field: Field, type: T, at: string, r: string): string;
-  /** A statement writing one element `value` at `at`, in byte order `order` (`context`: the writer's). */
-  writeAt?(m: ModuleEmitter, field: Field, type: T, at: string, value: string, order: Endian): string;
+  /**
+   * An expression reading one element at position expression `at` from reader expression `r`; a
+   * fallible read given `named` (trailing arguments naming the field and element) reports them.
+   */
+  readAt?(m: ModuleEmitter, field: Field, type: T, at: string, r: string, named?: string): string;
+  /**
+   * A statement writing one element `value` at `at`, in byte order `order` (`context`: the writer's);
+   * `named` are the trailing arguments naming the field (and element) a failure reports.
+   */
+  writeAt?(m: ModuleEmitter, field: Field, type: T, at: string, value: string, order: Endian, named: string): string;
   /** A lazy view's check of one element at `at` (default: the read, its value dropped). */
   checkAt?(m: ModuleEmitter, field: Field, type: T, at: string): string;
   /** A lazy view's getter type and value of one element at `at` (default: the decoded value). */

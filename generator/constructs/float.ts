@@ -1,6 +1,6 @@
 import type { FloatType } from "../model/model.js";
 import { code } from "../emit/docs/doc-tree.js";
-import { floatMethod, leArg, orderArg } from "../emit/scalars.js";
+import { floatMethod, leArg, orderArgThen } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
 
 /** An IEEE 754 float (f32, f64). */
@@ -15,7 +15,7 @@ export const floatConstruct: Construct<FloatType> = {
   read: (_m, field, t) => `r.${floatMethod(field, t.size)}()`,
   write: (_m, field, t, value) => `w.${floatMethod(field, t.size)}(${value});`,
   readAt: (_m, field, t, at, r) => `${r}.f${t.size * 8}At(${at}${leArg(field, t.size)})`,
-  writeAt: (_m, field, t, at, value, order) => `w.f${t.size * 8}At(${at}, ${value}${orderArg(field, t.size, order)});`,
+  writeAt: (_m, field, t, at, value, order, named) => `w.f${t.size * 8}At(${at}, ${value}${orderArgThen(field, t.size, order)}, ${named});`,
   schemaJson: (t) => t.name,
   // How the reference decoder holds an array (a typed array) is no part of the format: the table gives the bytes.
   arbitrary: (_field, t, gen) => gen.float(t.size),

@@ -13,8 +13,9 @@ export const structConstruct: Construct<StructDecl> = {
   tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
   read: (m, _field, t) => `${m.ref(t, `decode${pascal(t.name)}`)}(r)`,
   write: (m, _field, t, value) => `${m.ref(t, `encode${pascal(t.name)}`)}(w, ${value});`,
-  readAt: (m, _field, t, at, r) => `${m.ref(t, `decode${pascal(t.name)}At`)}(${r}, ${at})`,
-  writeAt: (m, _field, t, at, value, order) => `${m.ref(t, encoderAt(t, order))}(w, ${at}, ${value});`,
+  readAt: (m, _field, t, at, r, named) =>
+    named === undefined ? `${m.ref(t, `decode${pascal(t.name)}At`)}(${r}, ${at})` : `${r}.nestedAt(${m.ref(t, `decode${pascal(t.name)}At`)}, ${at}, ${named})`,
+  writeAt: (m, _field, t, at, value, order, named) => `w.nestedAt(${m.ref(t, encoderAt(t, order))}, ${at}, ${value}, ${named});`,
   checkAt: (m, _field, t, at) => `${m.ref(t, viewNames(t).checkAt)}(r, ${at});`,
   viewAt(m, _field, t, at, r) {
     const cls = m.ref(t, viewNames(t).cls);

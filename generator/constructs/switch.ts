@@ -98,22 +98,25 @@ function decodeSwitch(m: ModuleEmitter, struct: StructDecl, field: Field): strin
   const reader = sw.size === undefined ? "r" : fieldLocal(field.name, "reader");
   const out: string[] = [];
   if (sw.size !== undefined) out.push(`const ${reader} = r.sub(r.count(${local(sw.size.name)}, 1));`);
-  out.push(`let ${name}: ${switchTypeName(struct, field)};`, `switch (${selector}) {`);
-  const unknown = `{ type: "unknown", selector: ${selector}, bytes: ${reader}.rest() } as const`;
+  // With a bytes fallback, a case that does not take the body leaves the value unset, and the bytes
+  // are kept after the switch.
+  const keepsBytes = sw.fallback === "bytes";
+  out.push(`let ${name}: ${switchTypeName(struct, field)}${keepsBytes ? " | undefined" : ""};`, `switch (${selector}) {`);
   for (const c of sw.cases) {
-    const value = c.struct === undefined ? `{ type: ${str(c.name)} } as const` : `{ type: ${str(c.name)}, value: ${m.ref(c.struct, `decode${pascal(c.struct.name)}`)}(${reader}) } as const`;
+    const value = c.struct === undefined ? `{ type: ${str(c.name)} }` : `{ type: ${str(c.name)}, value: ${m.ref(c.struct, `decode${pascal(c.struct.name)}`)}(${reader}) }`;
     // A body of another size than the case's (an older, shorter layout) keeps its bytes: nothing is lost.
     const expected = c.struct === undefined ? 0 : c.struct.size;
-    if (sw.size !== undefined && sw.fallback === "bytes" && expected !== undefined) {
-      out.push(`case ${literal(c.value)}: ${name} = ${reader}.remaining === ${expected} ? ${value} : ${unknown}; break;`);
+    if (sw.size !== undefined && keepsBytes && expected !== undefined) {
+      out.push(`case ${literal(c.value)}: if (${reader}.remaining === ${expected}) ${name} = ${value}; break;`);
     } else out.push(`case ${literal(c.value)}: ${name} = ${value}; break;`);
   }
-  out.push(
-    sw.fallback === "bytes"
-      ? `default: ${name} = ${unknown};`
-      : `default: ${name} = ${reader}.fail(\`unknown ${sw.selector.name} \${${selector}}\`, ${reader}.pos - ${intBase(sw.selector.type)!.size}, undefined, "field-value");`,
-    "}",
-  );
+  if (keepsBytes) out.push("}", `${name} ??= { type: "unknown", selector: ${selector}, bytes: ${reader}.rest() };`);
+  else {
+    out.push(
+      `default: ${name} = ${reader}.fail(\`unknown ${sw.selector.name} \${${selector}}\`, ${reader}.pos - ${intBase(sw.selector.type)!.size}, undefined, "field-value");`,
+      "}",
+    );
+  }
   if (sw.size !== undefined) out.push(`${reader}.expectEnd();`);
   return out;
 }

@@ -16,11 +16,14 @@ export function constructField(field: Field): Construct {
   return constructOf(field.type);
 }
 
-/** An expression reading one element of `field` at position expression `at`, from reader expression `r`. */
-export function readAt(m: ModuleEmitter, field: Field, at: string, r = "r"): string {
+/**
+ * An expression reading one element of `field` at position expression `at`, from reader expression
+ * `r`; with `named` (trailing arguments naming the field and element), a failing read reports them.
+ */
+export function readAt(m: ModuleEmitter, field: Field, at: string, r = "r", named?: string): string {
   const read = constructField(field).readAt;
   if (read === undefined) throw new Error(`no positional reader for ${field.type.kind}`);
-  return read(m, field, field.type, at, r);
+  return read(m, field, field.type, at, r, named);
 }
 
 /** The position expression of a field at `offset` from the struct's start `o`. */

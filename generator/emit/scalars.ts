@@ -66,9 +66,15 @@ export function leArg(field: { endian: string }, size: number): string {
   return field.endian === "little" ? ", true" : field.endian === "big" ? ", false" : "";
 }
 
-/** The byte-order argument of a write in an encoder specialised for `order` (none when not specialised). */
-export function orderArg(field: Field, size: number, order: Endian): string {
-  return leArg(field.endian === "context" ? { endian: order } : field, size);
+/** {@link leArg} when more arguments follow: `undefined` stands for the writer's byte order. */
+export function leArgThen(field: { endian: string }, size: number): string {
+  if (size === 1) return "";
+  return leArg(field, size) || ", undefined";
+}
+
+/** The byte-order argument of a write in an encoder specialised for `order`, when more arguments follow. */
+export function orderArgThen(field: Field, size: number, order: Endian): string {
+  return leArgThen(field.endian === "context" ? { endian: order } : field, size);
 }
 
 /** The name of a module-level constant holding a byte-list magic. */

@@ -69,10 +69,13 @@ export function decodeValueCheck(field: Field, v: string, at: string, named = tr
   return [`if (!(${allowed(field, rule, v)})) r.fail(\`${message}\`, ${at}, ${named ? str(field.name) : "undefined"}, "field-value");`];
 }
 
-/** The encoder's check of the value in `v` (written at position expression `at`), or none. */
-export function encodeValueCheck(field: Field, v: string, at: string): string[] {
+/**
+ * The encoder's check of the value in `v` (written at position expression `at`), or none. `named`: the
+ * error names the field itself (a caller that sets the error path for the field passes false).
+ */
+export function encodeValueCheck(field: Field, v: string, at: string, named = false): string[] {
   const rule = ruleOf(field);
   if (rule === undefined) return [];
   const message = `${field.name} \${String(${v})} is not allowed: it must be ${describeValueRule(field)}`;
-  return [`if (!(${allowed(field, rule, v)})) w.fail(\`${message}\`, ${at});`];
+  return [`if (!(${allowed(field, rule, v)})) w.fail(\`${message}\`, ${at}${named ? `, ${str(field.name)}` : ""});`];
 }

@@ -401,6 +401,19 @@ describe("encoders specialised per byte order", () => {
       );
     });
   }
+
+  it("reports a missing struct, nested or whole, as an EncodeError naming the field that holds it", () => {
+    let nested: unknown;
+    try {
+      encodeSegmentIn(true, { ...segment, to: undefined });
+    } catch (e) {
+      nested = e;
+    }
+    expect(nested).toBeInstanceOf(EncodeError);
+    expect((nested as EncodeError).path).toBe("to");
+    expect((nested as EncodeError).reason).toMatch(/^bad value: /);
+    expect(() => encodeSegmentIn(true, null)).toThrowError(EncodeError);
+  });
 });
 
 describe("value rules: valid, closed enums, count_of not_in", () => {
