@@ -9,7 +9,7 @@ import {
   decodeCpuidLeaf,
   decodeHvmHwCpu,
   decodeVcpuGuestContextX8664,
-  encodeHvmHwCpuAt,
+  encodeHvmHwCpu,
   HVM_HW_CPU_SIZE,
   sectionCodecByName,
   VCPU_GUEST_CONTEXT_X86_64_SIZE,
@@ -135,6 +135,6 @@ export function encodeCpuids(values: CpuidLeaf[], header: ImageHeader): Uint8Arr
 
 export function encodeHvmCpus(values: HvmHwCpu[]): Uint8Array {
   const w = new ByteWriter({ littleEndian: true, initialCapacity: values.length * HVM_HW_CPU_SIZE });
-  encodeFixedEntries(w, values, HVM_HW_CPU_SIZE, encodeHvmHwCpuAt);
+  encodeFixedEntries(w, values, HVM_HW_CPU_SIZE, encodeHvmHwCpu);
   return w.finish();
 }

@@ -102,8 +102,11 @@ export interface VcpuGuestCoreRegsArm {
 /** The size of vcpu_guest_core_regs_arm in bytes. */
 export const VCPU_GUEST_CORE_REGS_ARM_SIZE = 312;
 
-/** Reads one vcpu_guest_core_regs_arm at a position already claimed (`r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE)`). */
-export function decodeVcpuGuestCoreRegsArmAt(r: ByteReader, o: number): VcpuGuestCoreRegsArm {
+/** Reads one vcpu_guest_core_regs_arm: the next VCPU_GUEST_CORE_REGS_ARM_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeVcpuGuestCoreRegsArm(
+  r: ByteReader,
+  o: number = r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE),
+): VcpuGuestCoreRegsArm {
   return {
     x0: r.u64At(o, true),
     x1: r.u64At(o + 8, true),
@@ -149,13 +152,14 @@ export function decodeVcpuGuestCoreRegsArmAt(r: ByteReader, o: number): VcpuGues
   };
 }
 
-/** Reads one vcpu_guest_core_regs_arm. */
-export function decodeVcpuGuestCoreRegsArm(r: ByteReader): VcpuGuestCoreRegsArm {
-  return decodeVcpuGuestCoreRegsArmAt(r, r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE));
-}
-
-/** Writes one vcpu_guest_core_regs_arm at a reserved position (`w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeVcpuGuestCoreRegsArmAt(w: ByteWriter, o: number, v: VcpuGuestCoreRegsArm): void {
+/** Writes one vcpu_guest_core_regs_arm: into the next VCPU_GUEST_CORE_REGS_ARM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeVcpuGuestCoreRegsArm(
+  w: ByteWriter,
+  v: VcpuGuestCoreRegsArm,
+  o: number = w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_guest_core_regs_arm expected`, o);
   w.u64At(o, v.x0, true, "x0");
   w.u64At(o + 8, v.x1, true, "x1");
   w.u64At(o + 16, v.x2, true, "x2");
@@ -197,11 +201,6 @@ export function encodeVcpuGuestCoreRegsArmAt(w: ByteWriter, o: number, v: VcpuGu
   w.u64At(o + 288, v.spEl0, true, "sp_el0");
   w.u64At(o + 296, v.spEl1, true, "sp_el1");
   w.u64At(o + 304, v.elrEl1, true, "elr_el1");
-}
-
-/** Writes one vcpu_guest_core_regs_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuGuestCoreRegsArm(w: ByteWriter, v: VcpuGuestCoreRegsArm): void {
-  w.nestedAt(encodeVcpuGuestCoreRegsArmAt, w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE), v);
 }
 
 /** A checked vcpu_guest_core_regs_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -338,7 +337,7 @@ export class VcpuGuestCoreRegsArmView implements VcpuGuestCoreRegsArm {
 
   /** The whole record, decoded. */
   toObject(): VcpuGuestCoreRegsArm {
-    return decodeVcpuGuestCoreRegsArmAt(this.#reader, this.#offset);
+    return decodeVcpuGuestCoreRegsArm(this.#reader, this.#offset);
   }
 }
 
@@ -369,13 +368,16 @@ export interface VcpuGuestContextArm {
 /** The size of vcpu_guest_context_arm in bytes. */
 export const VCPU_GUEST_CONTEXT_ARM_SIZE = 352;
 
-/** Reads one vcpu_guest_context_arm at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_ARM_SIZE)`). */
-export function decodeVcpuGuestContextArmAt(r: ByteReader, o: number): VcpuGuestContextArm {
+/** Reads one vcpu_guest_context_arm: the next VCPU_GUEST_CONTEXT_ARM_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeVcpuGuestContextArm(
+  r: ByteReader,
+  o: number = r.take(VCPU_GUEST_CONTEXT_ARM_SIZE),
+): VcpuGuestContextArm {
   r.zerosAt(o + 4, 4, "_pad1");
   r.zerosAt(o + 324, 4, "_pad4");
   return {
     flags: r.u32At(o, true),
-    userRegs: decodeVcpuGuestCoreRegsArmAt(r, o + 8),
+    userRegs: decodeVcpuGuestCoreRegsArm(r, o + 8),
     sctlr: r.u32At(o + 320, true),
     ttbcr: r.u64At(o + 328, true),
     ttbr0: r.u64At(o + 336, true),
@@ -383,16 +385,17 @@ export function decodeVcpuGuestContextArmAt(r: ByteReader, o: number): VcpuGuest
   };
 }
 
-/** Reads one vcpu_guest_context_arm. */
-export function decodeVcpuGuestContextArm(r: ByteReader): VcpuGuestContextArm {
-  return decodeVcpuGuestContextArmAt(r, r.take(VCPU_GUEST_CONTEXT_ARM_SIZE));
-}
-
-/** Writes one vcpu_guest_context_arm at a reserved position (`w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeVcpuGuestContextArmAt(w: ByteWriter, o: number, v: VcpuGuestContextArm): void {
+/** Writes one vcpu_guest_context_arm: into the next VCPU_GUEST_CONTEXT_ARM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeVcpuGuestContextArm(
+  w: ByteWriter,
+  v: VcpuGuestContextArm,
+  o: number = w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_guest_context_arm expected`, o);
   w.u32At(o, v.flags, true, "flags");
   w.zerosAt(o + 4, 4);
-  w.nestedAt(encodeVcpuGuestCoreRegsArmAt, o + 8, v.userRegs, "user_regs");
+  w.nestedAt(encodeVcpuGuestCoreRegsArm, o + 8, v.userRegs, "user_regs");
   w.u32At(o + 320, v.sctlr, true, "sctlr");
   w.zerosAt(o + 324, 4);
   w.u64At(o + 328, v.ttbcr, true, "ttbcr");
@@ -400,12 +403,7 @@ export function encodeVcpuGuestContextArmAt(w: ByteWriter, o: number, v: VcpuGue
   w.u64At(o + 344, v.ttbr1, true, "ttbr1");
 }
 
-/** Writes one vcpu_guest_context_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuGuestContextArm(w: ByteWriter, v: VcpuGuestContextArm): void {
-  w.nestedAt(encodeVcpuGuestContextArmAt, w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE), v);
-}
-
-/** @internal Checks one vcpu_guest_context_arm at a claimed position as {@link decodeVcpuGuestContextArmAt} does. */
+/** @internal Checks one vcpu_guest_context_arm at a claimed position as {@link decodeVcpuGuestContextArm} does. */
 export function checkVcpuGuestContextArmAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "_pad1");
   r.zerosAt(o + 324, 4, "_pad4");
@@ -440,7 +438,7 @@ export class VcpuGuestContextArmView implements VcpuGuestContextArm {
 
   /** The whole record, decoded. */
   toObject(): VcpuGuestContextArm {
-    return decodeVcpuGuestContextArmAt(this.#reader, this.#offset);
+    return decodeVcpuGuestContextArm(this.#reader, this.#offset);
   }
 }
 

@@ -34,27 +34,23 @@ export interface TrapInfoX8632 {
 /** The size of trap_info_x86_32 in bytes. */
 export const TRAP_INFO_X86_32_SIZE = 8;
 
-/** Reads one trap_info_x86_32 at a position already claimed (`r.take(TRAP_INFO_X86_32_SIZE)`). */
-export function decodeTrapInfoX8632At(r: ByteReader, o: number): TrapInfoX8632 {
+/** Reads one trap_info_x86_32: the next TRAP_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeTrapInfoX8632(r: ByteReader, o: number = r.take(TRAP_INFO_X86_32_SIZE)): TrapInfoX8632 {
   return { vector: r.u8At(o), flags: r.u8At(o + 1), cs: r.u16At(o + 2, true), address: r.u32At(o + 4, true) };
 }
 
-/** Reads one trap_info_x86_32. */
-export function decodeTrapInfoX8632(r: ByteReader): TrapInfoX8632 {
-  return decodeTrapInfoX8632At(r, r.take(TRAP_INFO_X86_32_SIZE));
-}
-
-/** Writes one trap_info_x86_32 at a reserved position (`w.reserve(TRAP_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeTrapInfoX8632At(w: ByteWriter, o: number, v: TrapInfoX8632): void {
+/** Writes one trap_info_x86_32: into the next TRAP_INFO_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeTrapInfoX8632(
+  w: ByteWriter,
+  v: TrapInfoX8632,
+  o: number = w.reserve(TRAP_INFO_X86_32_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a trap_info_x86_32 expected`, o);
   w.u8At(o, v.vector, "vector");
   w.u8At(o + 1, v.flags, "flags");
   w.u16At(o + 2, v.cs, true, "cs");
   w.u32At(o + 4, v.address, true, "address");
-}
-
-/** Writes one trap_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeTrapInfoX8632(w: ByteWriter, v: TrapInfoX8632): void {
-  w.nestedAt(encodeTrapInfoX8632At, w.reserve(TRAP_INFO_X86_32_SIZE), v);
 }
 
 /** A checked trap_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -80,7 +76,7 @@ export class TrapInfoX8632View implements TrapInfoX8632 {
 
   /** The whole record, decoded. */
   toObject(): TrapInfoX8632 {
-    return decodeTrapInfoX8632At(this.#reader, this.#offset);
+    return decodeTrapInfoX8632(this.#reader, this.#offset);
   }
 }
 
@@ -134,8 +130,8 @@ export interface CpuUserRegsX8632 {
 /** The size of cpu_user_regs_x86_32 in bytes. */
 export const CPU_USER_REGS_X86_32_SIZE = 68;
 
-/** Reads one cpu_user_regs_x86_32 at a position already claimed (`r.take(CPU_USER_REGS_X86_32_SIZE)`). */
-export function decodeCpuUserRegsX8632At(r: ByteReader, o: number): CpuUserRegsX8632 {
+/** Reads one cpu_user_regs_x86_32: the next CPU_USER_REGS_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeCpuUserRegsX8632(r: ByteReader, o: number = r.take(CPU_USER_REGS_X86_32_SIZE)): CpuUserRegsX8632 {
   r.zerosAt(o + 39, 1, "_pad12");
   r.zerosAt(o + 50, 2, "_pad16");
   r.zerosAt(o + 54, 2, "_pad18");
@@ -165,13 +161,14 @@ export function decodeCpuUserRegsX8632At(r: ByteReader, o: number): CpuUserRegsX
   };
 }
 
-/** Reads one cpu_user_regs_x86_32. */
-export function decodeCpuUserRegsX8632(r: ByteReader): CpuUserRegsX8632 {
-  return decodeCpuUserRegsX8632At(r, r.take(CPU_USER_REGS_X86_32_SIZE));
-}
-
-/** Writes one cpu_user_regs_x86_32 at a reserved position (`w.reserve(CPU_USER_REGS_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeCpuUserRegsX8632At(w: ByteWriter, o: number, v: CpuUserRegsX8632): void {
+/** Writes one cpu_user_regs_x86_32: into the next CPU_USER_REGS_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeCpuUserRegsX8632(
+  w: ByteWriter,
+  v: CpuUserRegsX8632,
+  o: number = w.reserve(CPU_USER_REGS_X86_32_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a cpu_user_regs_x86_32 expected`, o);
   w.u32At(o, v.ebx, true, "ebx");
   w.u32At(o + 4, v.ecx, true, "ecx");
   w.u32At(o + 8, v.edx, true, "edx");
@@ -199,12 +196,7 @@ export function encodeCpuUserRegsX8632At(w: ByteWriter, o: number, v: CpuUserReg
   w.zerosAt(o + 66, 2);
 }
 
-/** Writes one cpu_user_regs_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeCpuUserRegsX8632(w: ByteWriter, v: CpuUserRegsX8632): void {
-  w.nestedAt(encodeCpuUserRegsX8632At, w.reserve(CPU_USER_REGS_X86_32_SIZE), v);
-}
-
-/** @internal Checks one cpu_user_regs_x86_32 at a claimed position as {@link decodeCpuUserRegsX8632At} does. */
+/** @internal Checks one cpu_user_regs_x86_32 at a claimed position as {@link decodeCpuUserRegsX8632} does. */
 export function checkCpuUserRegsX8632At(r: ByteReader, o: number): void {
   r.zerosAt(o + 39, 1, "_pad12");
   r.zerosAt(o + 50, 2, "_pad16");
@@ -282,7 +274,7 @@ export class CpuUserRegsX8632View implements CpuUserRegsX8632 {
 
   /** The whole record, decoded. */
   toObject(): CpuUserRegsX8632 {
-    return decodeCpuUserRegsX8632At(this.#reader, this.#offset);
+    return decodeCpuUserRegsX8632(this.#reader, this.#offset);
   }
 }
 
@@ -336,11 +328,14 @@ export interface VcpuGuestContextX8632 {
 /** The size of vcpu_guest_context_x86_32 in bytes. */
 export const VCPU_GUEST_CONTEXT_X86_32_SIZE = 2800;
 
-/** Reads one vcpu_guest_context_x86_32 at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE)`). */
-export function decodeVcpuGuestContextX8632At(r: ByteReader, o: number): VcpuGuestContextX8632 {
-  const userRegs = r.nestedAt(decodeCpuUserRegsX8632At, o + 516, "user_regs");
+/** Reads one vcpu_guest_context_x86_32: the next VCPU_GUEST_CONTEXT_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeVcpuGuestContextX8632(
+  r: ByteReader,
+  o: number = r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE),
+): VcpuGuestContextX8632 {
+  const userRegs = r.nestedAt(decodeCpuUserRegsX8632, o + 516, "user_regs");
   const trapCtxt: TrapInfoX8632[] = [];
-  for (let i = 0; i < 256; i++) trapCtxt.push(decodeTrapInfoX8632At(r, o + 584 + i * 8));
+  for (let i = 0; i < 256; i++) trapCtxt.push(decodeTrapInfoX8632(r, o + 584 + i * 8));
   const gdtFrames: number[] = [];
   for (let i = 0; i < 16; i++) gdtFrames.push(r.u32At(o + 2640 + i * 4, true));
   const ctrlreg: number[] = [];
@@ -368,20 +363,21 @@ export function decodeVcpuGuestContextX8632At(r: ByteReader, o: number): VcpuGue
   };
 }
 
-/** Reads one vcpu_guest_context_x86_32. */
-export function decodeVcpuGuestContextX8632(r: ByteReader): VcpuGuestContextX8632 {
-  return decodeVcpuGuestContextX8632At(r, r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE));
-}
-
-/** Writes one vcpu_guest_context_x86_32 at a reserved position (`w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeVcpuGuestContextX8632At(w: ByteWriter, o: number, v: VcpuGuestContextX8632): void {
+/** Writes one vcpu_guest_context_x86_32: into the next VCPU_GUEST_CONTEXT_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeVcpuGuestContextX8632(
+  w: ByteWriter,
+  v: VcpuGuestContextX8632,
+  o: number = w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_guest_context_x86_32 expected`, o);
   w.bytesAt(o, v.fpuCtxt, 512, "fpu_ctxt");
   w.u32At(o + 512, v.flags, true, "flags");
-  w.nestedAt(encodeCpuUserRegsX8632At, o + 516, v.userRegs, "user_regs");
+  w.nestedAt(encodeCpuUserRegsX8632, o + 516, v.userRegs, "user_regs");
   w.arrayAt(v.trapCtxt, 256, o + 584, "trap_ctxt");
   let trapCtxt_i = 0;
   try {
-    for (; trapCtxt_i < 256; trapCtxt_i++) encodeTrapInfoX8632At(w, o + 584 + trapCtxt_i * 8, v.trapCtxt[trapCtxt_i]!);
+    for (; trapCtxt_i < 256; trapCtxt_i++) encodeTrapInfoX8632(w, v.trapCtxt[trapCtxt_i]!, o + 584 + trapCtxt_i * 8);
   } catch (e) {
     throw w.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
   }
@@ -403,12 +399,7 @@ export function encodeVcpuGuestContextX8632At(w: ByteWriter, o: number, v: VcpuG
   w.u32At(o + 2796, v.vmAssist, true, "vm_assist");
 }
 
-/** Writes one vcpu_guest_context_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuGuestContextX8632(w: ByteWriter, v: VcpuGuestContextX8632): void {
-  w.nestedAt(encodeVcpuGuestContextX8632At, w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE), v);
-}
-
-/** @internal Checks one vcpu_guest_context_x86_32 at a claimed position as {@link decodeVcpuGuestContextX8632At} does. */
+/** @internal Checks one vcpu_guest_context_x86_32 at a claimed position as {@link decodeVcpuGuestContextX8632} does. */
 export function checkVcpuGuestContextX8632At(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -490,7 +481,7 @@ export class VcpuGuestContextX8632View implements VcpuGuestContextX8632 {
 
   /** The whole record, decoded. */
   toObject(): VcpuGuestContextX8632 {
-    return decodeVcpuGuestContextX8632At(this.#reader, this.#offset);
+    return decodeVcpuGuestContextX8632(this.#reader, this.#offset);
   }
 }
 

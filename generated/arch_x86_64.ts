@@ -34,19 +34,20 @@ export interface TrapInfoX8664 {
 /** The size of trap_info_x86_64 in bytes. */
 export const TRAP_INFO_X86_64_SIZE = 16;
 
-/** Reads one trap_info_x86_64 at a position already claimed (`r.take(TRAP_INFO_X86_64_SIZE)`). */
-export function decodeTrapInfoX8664At(r: ByteReader, o: number): TrapInfoX8664 {
+/** Reads one trap_info_x86_64: the next TRAP_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeTrapInfoX8664(r: ByteReader, o: number = r.take(TRAP_INFO_X86_64_SIZE)): TrapInfoX8664 {
   r.zerosAt(o + 4, 4, "_pad3");
   return { vector: r.u8At(o), flags: r.u8At(o + 1), cs: r.u16At(o + 2, true), address: r.u64At(o + 8, true) };
 }
 
-/** Reads one trap_info_x86_64. */
-export function decodeTrapInfoX8664(r: ByteReader): TrapInfoX8664 {
-  return decodeTrapInfoX8664At(r, r.take(TRAP_INFO_X86_64_SIZE));
-}
-
-/** Writes one trap_info_x86_64 at a reserved position (`w.reserve(TRAP_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeTrapInfoX8664At(w: ByteWriter, o: number, v: TrapInfoX8664): void {
+/** Writes one trap_info_x86_64: into the next TRAP_INFO_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeTrapInfoX8664(
+  w: ByteWriter,
+  v: TrapInfoX8664,
+  o: number = w.reserve(TRAP_INFO_X86_64_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a trap_info_x86_64 expected`, o);
   w.u8At(o, v.vector, "vector");
   w.u8At(o + 1, v.flags, "flags");
   w.u16At(o + 2, v.cs, true, "cs");
@@ -54,12 +55,7 @@ export function encodeTrapInfoX8664At(w: ByteWriter, o: number, v: TrapInfoX8664
   w.u64At(o + 8, v.address, true, "address");
 }
 
-/** Writes one trap_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeTrapInfoX8664(w: ByteWriter, v: TrapInfoX8664): void {
-  w.nestedAt(encodeTrapInfoX8664At, w.reserve(TRAP_INFO_X86_64_SIZE), v);
-}
-
-/** @internal Checks one trap_info_x86_64 at a claimed position as {@link decodeTrapInfoX8664At} does. */
+/** @internal Checks one trap_info_x86_64 at a claimed position as {@link decodeTrapInfoX8664} does. */
 export function checkTrapInfoX8664At(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "_pad3");
 }
@@ -87,7 +83,7 @@ export class TrapInfoX8664View implements TrapInfoX8664 {
 
   /** The whole record, decoded. */
   toObject(): TrapInfoX8664 {
-    return decodeTrapInfoX8664At(this.#reader, this.#offset);
+    return decodeTrapInfoX8664(this.#reader, this.#offset);
   }
 }
 
@@ -158,8 +154,8 @@ export interface CpuUserRegsX8664 {
 /** The size of cpu_user_regs_x86_64 in bytes. */
 export const CPU_USER_REGS_X86_64_SIZE = 200;
 
-/** Reads one cpu_user_regs_x86_64 at a position already claimed (`r.take(CPU_USER_REGS_X86_64_SIZE)`). */
-export function decodeCpuUserRegsX8664At(r: ByteReader, o: number): CpuUserRegsX8664 {
+/** Reads one cpu_user_regs_x86_64: the next CPU_USER_REGS_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeCpuUserRegsX8664(r: ByteReader, o: number = r.take(CPU_USER_REGS_X86_64_SIZE)): CpuUserRegsX8664 {
   r.zerosAt(o + 138, 2, "_pad19");
   r.zerosAt(o + 141, 3, "_pad21");
   r.zerosAt(o + 162, 6, "_pad25");
@@ -198,13 +194,14 @@ export function decodeCpuUserRegsX8664At(r: ByteReader, o: number): CpuUserRegsX
   };
 }
 
-/** Reads one cpu_user_regs_x86_64. */
-export function decodeCpuUserRegsX8664(r: ByteReader): CpuUserRegsX8664 {
-  return decodeCpuUserRegsX8664At(r, r.take(CPU_USER_REGS_X86_64_SIZE));
-}
-
-/** Writes one cpu_user_regs_x86_64 at a reserved position (`w.reserve(CPU_USER_REGS_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeCpuUserRegsX8664At(w: ByteWriter, o: number, v: CpuUserRegsX8664): void {
+/** Writes one cpu_user_regs_x86_64: into the next CPU_USER_REGS_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeCpuUserRegsX8664(
+  w: ByteWriter,
+  v: CpuUserRegsX8664,
+  o: number = w.reserve(CPU_USER_REGS_X86_64_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a cpu_user_regs_x86_64 expected`, o);
   w.u64At(o, v.r15, true, "r15");
   w.u64At(o + 8, v.r14, true, "r14");
   w.u64At(o + 16, v.r13, true, "r13");
@@ -241,12 +238,7 @@ export function encodeCpuUserRegsX8664At(w: ByteWriter, o: number, v: CpuUserReg
   w.zerosAt(o + 194, 6);
 }
 
-/** Writes one cpu_user_regs_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeCpuUserRegsX8664(w: ByteWriter, v: CpuUserRegsX8664): void {
-  w.nestedAt(encodeCpuUserRegsX8664At, w.reserve(CPU_USER_REGS_X86_64_SIZE), v);
-}
-
-/** @internal Checks one cpu_user_regs_x86_64 at a claimed position as {@link decodeCpuUserRegsX8664At} does. */
+/** @internal Checks one cpu_user_regs_x86_64 at a claimed position as {@link decodeCpuUserRegsX8664} does. */
 export function checkCpuUserRegsX8664At(r: ByteReader, o: number): void {
   r.zerosAt(o + 138, 2, "_pad19");
   r.zerosAt(o + 141, 3, "_pad21");
@@ -349,7 +341,7 @@ export class CpuUserRegsX8664View implements CpuUserRegsX8664 {
 
   /** The whole record, decoded. */
   toObject(): CpuUserRegsX8664 {
-    return decodeCpuUserRegsX8664At(this.#reader, this.#offset);
+    return decodeCpuUserRegsX8664(this.#reader, this.#offset);
   }
 }
 
@@ -407,13 +399,16 @@ export interface VcpuGuestContextX8664 {
 /** The size of vcpu_guest_context_x86_64 in bytes. */
 export const VCPU_GUEST_CONTEXT_X86_64_SIZE = 5168;
 
-/** Reads one vcpu_guest_context_x86_64 at a position already claimed (`r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE)`). */
-export function decodeVcpuGuestContextX8664At(r: ByteReader, o: number): VcpuGuestContextX8664 {
-  const userRegs = r.nestedAt(decodeCpuUserRegsX8664At, o + 520, "user_regs");
+/** Reads one vcpu_guest_context_x86_64: the next VCPU_GUEST_CONTEXT_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeVcpuGuestContextX8664(
+  r: ByteReader,
+  o: number = r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE),
+): VcpuGuestContextX8664 {
+  const userRegs = r.nestedAt(decodeCpuUserRegsX8664, o + 520, "user_regs");
   const trapCtxt: TrapInfoX8664[] = [];
   let trapCtxt_i = 0;
   try {
-    for (; trapCtxt_i < 256; trapCtxt_i++) trapCtxt.push(decodeTrapInfoX8664At(r, o + 720 + trapCtxt_i * 16));
+    for (; trapCtxt_i < 256; trapCtxt_i++) trapCtxt.push(decodeTrapInfoX8664(r, o + 720 + trapCtxt_i * 16));
   } catch (e) {
     throw r.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
   }
@@ -446,20 +441,21 @@ export function decodeVcpuGuestContextX8664At(r: ByteReader, o: number): VcpuGue
   };
 }
 
-/** Reads one vcpu_guest_context_x86_64. */
-export function decodeVcpuGuestContextX8664(r: ByteReader): VcpuGuestContextX8664 {
-  return decodeVcpuGuestContextX8664At(r, r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE));
-}
-
-/** Writes one vcpu_guest_context_x86_64 at a reserved position (`w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeVcpuGuestContextX8664At(w: ByteWriter, o: number, v: VcpuGuestContextX8664): void {
+/** Writes one vcpu_guest_context_x86_64: into the next VCPU_GUEST_CONTEXT_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeVcpuGuestContextX8664(
+  w: ByteWriter,
+  v: VcpuGuestContextX8664,
+  o: number = w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_guest_context_x86_64 expected`, o);
   w.bytesAt(o, v.fpuCtxt, 512, "fpu_ctxt");
   w.u64At(o + 512, v.flags, true, "flags");
-  w.nestedAt(encodeCpuUserRegsX8664At, o + 520, v.userRegs, "user_regs");
+  w.nestedAt(encodeCpuUserRegsX8664, o + 520, v.userRegs, "user_regs");
   w.arrayAt(v.trapCtxt, 256, o + 720, "trap_ctxt");
   let trapCtxt_i = 0;
   try {
-    for (; trapCtxt_i < 256; trapCtxt_i++) encodeTrapInfoX8664At(w, o + 720 + trapCtxt_i * 16, v.trapCtxt[trapCtxt_i]!);
+    for (; trapCtxt_i < 256; trapCtxt_i++) encodeTrapInfoX8664(w, v.trapCtxt[trapCtxt_i]!, o + 720 + trapCtxt_i * 16);
   } catch (e) {
     throw w.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
   }
@@ -483,12 +479,7 @@ export function encodeVcpuGuestContextX8664At(w: ByteWriter, o: number, v: VcpuG
   w.u64At(o + 5160, v.gsBaseUser, true, "gs_base_user");
 }
 
-/** Writes one vcpu_guest_context_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuGuestContextX8664(w: ByteWriter, v: VcpuGuestContextX8664): void {
-  w.nestedAt(encodeVcpuGuestContextX8664At, w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE), v);
-}
-
-/** @internal Checks one vcpu_guest_context_x86_64 at a claimed position as {@link decodeVcpuGuestContextX8664At} does. */
+/** @internal Checks one vcpu_guest_context_x86_64 at a claimed position as {@link decodeVcpuGuestContextX8664} does. */
 export function checkVcpuGuestContextX8664At(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -579,7 +570,7 @@ export class VcpuGuestContextX8664View implements VcpuGuestContextX8664 {
 
   /** The whole record, decoded. */
   toObject(): VcpuGuestContextX8664 {
-    return decodeVcpuGuestContextX8664At(this.#reader, this.#offset);
+    return decodeVcpuGuestContextX8664(this.#reader, this.#offset);
   }
 }
 

@@ -11,7 +11,7 @@ import {
   type SectionDecoder,
   withEncoder,
 } from "../runtime/index.js";
-import { decodePfnEntry, encodePfnEntryBeAt, encodePfnEntryLeAt, type PfnEntry } from "./guest.js";
+import { decodePfnEntry, encodePfnEntryBe, encodePfnEntryLe, type PfnEntry } from "./guest.js";
 import type { ImageHeader } from "./image.js";
 
 /** How and where the hypervisor was built (struct xen_compile_info, from XENVER_compile_info). Each text is NUL-padded and silently cut off at its field's length. */
@@ -29,8 +29,8 @@ export interface XenCompileInfo {
 /** The size of xen_compile_info in bytes. */
 export const XEN_COMPILE_INFO_SIZE = 144;
 
-/** Reads one xen_compile_info at a position already claimed (`r.take(XEN_COMPILE_INFO_SIZE)`). */
-export function decodeXenCompileInfoAt(r: ByteReader, o: number): XenCompileInfo {
+/** Reads one xen_compile_info: the next XEN_COMPILE_INFO_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenCompileInfo(r: ByteReader, o: number = r.take(XEN_COMPILE_INFO_SIZE)): XenCompileInfo {
   const compiler = r.stringAt(o, 64, false, "compiler");
   const compileBy = r.stringAt(o + 64, 16, false, "compile_by");
   const compileDomain = r.stringAt(o + 80, 32, false, "compile_domain");
@@ -38,25 +38,21 @@ export function decodeXenCompileInfoAt(r: ByteReader, o: number): XenCompileInfo
   return { compiler, compileBy, compileDomain, compileDate };
 }
 
-/** Reads one xen_compile_info. */
-export function decodeXenCompileInfo(r: ByteReader): XenCompileInfo {
-  return decodeXenCompileInfoAt(r, r.take(XEN_COMPILE_INFO_SIZE));
-}
-
-/** Writes one xen_compile_info at a reserved position (`w.reserve(XEN_COMPILE_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenCompileInfoAt(w: ByteWriter, o: number, v: XenCompileInfo): void {
+/** Writes one xen_compile_info: into the next XEN_COMPILE_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeXenCompileInfo(
+  w: ByteWriter,
+  v: XenCompileInfo,
+  o: number = w.reserve(XEN_COMPILE_INFO_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_compile_info expected`, o);
   w.stringAt(o, v.compiler, 64, false, "compiler");
   w.stringAt(o + 64, v.compileBy, 16, false, "compile_by");
   w.stringAt(o + 80, v.compileDomain, 32, false, "compile_domain");
   w.stringAt(o + 112, v.compileDate, 32, false, "compile_date");
 }
 
-/** Writes one xen_compile_info; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenCompileInfo(w: ByteWriter, v: XenCompileInfo): void {
-  w.nestedAt(encodeXenCompileInfoAt, w.reserve(XEN_COMPILE_INFO_SIZE), v);
-}
-
-/** @internal Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfoAt} does. */
+/** @internal Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfo} does. */
 export function checkXenCompileInfoAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -97,7 +93,7 @@ export class XenCompileInfoView implements XenCompileInfo {
 
   /** The whole record, decoded. */
   toObject(): XenCompileInfo {
-    return decodeXenCompileInfoAt(this.#reader, this.#offset);
+    return decodeXenCompileInfo(this.#reader, this.#offset);
   }
 }
 
@@ -130,10 +126,10 @@ export interface XenVersionInfo {
 /** The size of xen_version_info in bytes. */
 export const XEN_VERSION_INFO_SIZE = 1280;
 
-/** Reads one xen_version_info at a position already claimed (`r.take(XEN_VERSION_INFO_SIZE)`). */
-export function decodeXenVersionInfoAt(r: ByteReader, o: number): XenVersionInfo {
+/** Reads one xen_version_info: the next XEN_VERSION_INFO_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenVersionInfo(r: ByteReader, o: number = r.take(XEN_VERSION_INFO_SIZE)): XenVersionInfo {
   const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
-  const compileInfo = r.nestedAt(decodeXenCompileInfoAt, o + 32, "compile_info");
+  const compileInfo = r.nestedAt(decodeXenCompileInfo, o + 32, "compile_info");
   const capabilities = r.stringAt(o + 176, 1024, false, "capabilities");
   const changeset = r.stringAt(o + 1200, 64, false, "changeset");
   return {
@@ -148,29 +144,25 @@ export function decodeXenVersionInfoAt(r: ByteReader, o: number): XenVersionInfo
   };
 }
 
-/** Reads one xen_version_info. */
-export function decodeXenVersionInfo(r: ByteReader): XenVersionInfo {
-  return decodeXenVersionInfoAt(r, r.take(XEN_VERSION_INFO_SIZE));
-}
-
-/** Writes one xen_version_info at a reserved position (`w.reserve(XEN_VERSION_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenVersionInfoAt(w: ByteWriter, o: number, v: XenVersionInfo): void {
+/** Writes one xen_version_info: into the next XEN_VERSION_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeXenVersionInfo(
+  w: ByteWriter,
+  v: XenVersionInfo,
+  o: number = w.reserve(XEN_VERSION_INFO_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_version_info expected`, o);
   w.u64At(o, v.majorVersion, true, "major_version");
   w.u64At(o + 8, v.minorVersion, true, "minor_version");
   w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
-  w.nestedAt(encodeXenCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.nestedAt(encodeXenCompileInfo, o + 32, v.compileInfo, "compile_info");
   w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
   w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
   w.u64At(o + 1264, v.virtStart, true, "virt_start");
   w.u64At(o + 1272, v.pagesize, true, "pagesize");
 }
 
-/** Writes one xen_version_info; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenVersionInfo(w: ByteWriter, v: XenVersionInfo): void {
-  w.nestedAt(encodeXenVersionInfoAt, w.reserve(XEN_VERSION_INFO_SIZE), v);
-}
-
-/** @internal Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfoAt} does. */
+/** @internal Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfo} does. */
 export function checkXenVersionInfoAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -223,7 +215,7 @@ export class XenVersionInfoView implements XenVersionInfo {
 
   /** The whole record, decoded. */
   toObject(): XenVersionInfo {
-    return decodeXenVersionInfoAt(this.#reader, this.#offset);
+    return decodeXenVersionInfo(this.#reader, this.#offset);
   }
 }
 
@@ -244,25 +236,16 @@ export interface PfnGmfn {
 /** The size of pfn_gmfn in bytes. */
 export const PFN_GMFN_SIZE = 16;
 
-/** Reads one pfn_gmfn at a position already claimed (`r.take(PFN_GMFN_SIZE)`). */
-export function decodePfnGmfnAt(r: ByteReader, o: number): PfnGmfn {
+/** Reads one pfn_gmfn: the next PFN_GMFN_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodePfnGmfn(r: ByteReader, o: number = r.take(PFN_GMFN_SIZE)): PfnGmfn {
   return { pfn: r.u64At(o, true), gmfn: r.u64At(o + 8, true) };
 }
 
-/** Reads one pfn_gmfn. */
-export function decodePfnGmfn(r: ByteReader): PfnGmfn {
-  return decodePfnGmfnAt(r, r.take(PFN_GMFN_SIZE));
-}
-
-/** Writes one pfn_gmfn at a reserved position (`w.reserve(PFN_GMFN_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodePfnGmfnAt(w: ByteWriter, o: number, v: PfnGmfn): void {
+/** Writes one pfn_gmfn: into the next PFN_GMFN_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn, o: number = w.reserve(PFN_GMFN_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a pfn_gmfn expected`, o);
   w.u64At(o, v.pfn, true, "pfn");
   w.u64At(o + 8, v.gmfn, true, "gmfn");
-}
-
-/** Writes one pfn_gmfn; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn): void {
-  w.nestedAt(encodePfnGmfnAt, w.reserve(PFN_GMFN_SIZE), v);
 }
 
 /** A checked pfn_gmfn read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -282,7 +265,7 @@ export class PfnGmfnView implements PfnGmfn {
 
   /** The whole record, decoded. */
   toObject(): PfnGmfn {
-    return decodePfnGmfnAt(this.#reader, this.#offset);
+    return decodePfnGmfn(this.#reader, this.#offset);
   }
 }
 
@@ -360,10 +343,10 @@ export const pfnMapSection: SectionCodec<PfnMapBody, ImageHeader> = /* @__PURE__
   pfnMapSectionDecoder,
   (w, body, header) => {
     if (header.guestType === 0x1) {
-      return encodeFixedEntries(w, body as PfnGmfn[], 16, encodePfnGmfnAt);
+      return encodeFixedEntries(w, body as PfnGmfn[], 16, encodePfnGmfn);
     }
     if (header.guestType === 0x2) {
-      return encodeFixedEntries(w, body as PfnEntry[], 8, w.littleEndian ? encodePfnEntryLeAt : encodePfnEntryBeAt);
+      return encodeFixedEntries(w, body as PfnEntry[], 8, w.littleEndian ? encodePfnEntryLe : encodePfnEntryBe);
     }
     return w.fail(`no layout of pfn_map for guest_type ${header.guestType}`);
   },

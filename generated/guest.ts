@@ -14,17 +14,9 @@ import {
   type SectionDecoder,
   withEncoder,
 } from "../runtime/index.js";
-import { decodeVcpuGuestContextArm, encodeVcpuGuestContextArmAt, type VcpuGuestContextArm } from "./arch_arm.js";
-import {
-  decodeVcpuGuestContextX8632,
-  encodeVcpuGuestContextX8632At,
-  type VcpuGuestContextX8632,
-} from "./arch_x86_32.js";
-import {
-  decodeVcpuGuestContextX8664,
-  encodeVcpuGuestContextX8664At,
-  type VcpuGuestContextX8664,
-} from "./arch_x86_64.js";
+import { decodeVcpuGuestContextArm, encodeVcpuGuestContextArm, type VcpuGuestContextArm } from "./arch_arm.js";
+import { decodeVcpuGuestContextX8632, encodeVcpuGuestContextX8632, type VcpuGuestContextX8632 } from "./arch_x86_32.js";
+import { decodeVcpuGuestContextX8664, encodeVcpuGuestContextX8664, type VcpuGuestContextX8664 } from "./arch_x86_64.js";
 import type { ImageHeader } from "./image.js";
 import {
   decodeSharedInfoPageArm,
@@ -119,35 +111,26 @@ export interface PfnEntry {
 /** The size of pfn_entry in bytes. */
 export const PFN_ENTRY_SIZE = 8;
 
-/** Reads one pfn_entry at a position already claimed (`r.take(PFN_ENTRY_SIZE)`). */
-export function decodePfnEntryAt(r: ByteReader, o: number): PfnEntry {
+/** Reads one pfn_entry: the next PFN_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodePfnEntry(r: ByteReader, o: number = r.take(PFN_ENTRY_SIZE)): PfnEntry {
   return { pfn: r.u64At(o) };
 }
 
-/** Reads one pfn_entry. */
-export function decodePfnEntry(r: ByteReader): PfnEntry {
-  return decodePfnEntryAt(r, r.take(PFN_ENTRY_SIZE));
-}
-
-/** @internal {@link encodePfnEntryAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodePfnEntryLeAt(w: ByteWriter, o: number, v: PfnEntry): void {
+/** @internal {@link encodePfnEntry} for a little-endian writer (`w.littleEndian` true). */
+export function encodePfnEntryLe(w: ByteWriter, v: PfnEntry, o: number): void {
   w.u64At(o, v.pfn, true, "pfn");
 }
 
-/** @internal {@link encodePfnEntryAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodePfnEntryBeAt(w: ByteWriter, o: number, v: PfnEntry): void {
+/** @internal {@link encodePfnEntry} for a big-endian writer (`w.littleEndian` false). */
+export function encodePfnEntryBe(w: ByteWriter, v: PfnEntry, o: number): void {
   w.u64At(o, v.pfn, false, "pfn");
 }
 
-/** Writes one pfn_entry at a reserved position (`w.reserve(PFN_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodePfnEntryAt(w: ByteWriter, o: number, v: PfnEntry): void {
-  if (w.littleEndian) encodePfnEntryLeAt(w, o, v);
-  else encodePfnEntryBeAt(w, o, v);
-}
-
-/** Writes one pfn_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodePfnEntry(w: ByteWriter, v: PfnEntry): void {
-  w.nestedAt(encodePfnEntryAt, w.reserve(PFN_ENTRY_SIZE), v);
+/** Writes one pfn_entry: into the next PFN_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodePfnEntry(w: ByteWriter, v: PfnEntry, o: number = w.reserve(PFN_ENTRY_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a pfn_entry expected`, o);
+  if (w.littleEndian) encodePfnEntryLe(w, v, o);
+  else encodePfnEntryBe(w, v, o);
 }
 
 /** A checked pfn_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -164,7 +147,7 @@ export class PfnEntryView implements PfnEntry {
 
   /** The whole record, decoded. */
   toObject(): PfnEntry {
-    return decodePfnEntryAt(this.#reader, this.#offset);
+    return decodePfnEntry(this.#reader, this.#offset);
   }
 }
 
@@ -280,8 +263,8 @@ export interface ExtendedInfo {
 /** The size of extended_info in bytes. */
 export const EXTENDED_INFO_SIZE = 16;
 
-/** Reads one extended_info at a position already claimed (`r.take(EXTENDED_INFO_SIZE)`). */
-export function decodeExtendedInfoAt(r: ByteReader, o: number): ExtendedInfo {
+/** Reads one extended_info: the next EXTENDED_INFO_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeExtendedInfo(r: ByteReader, o: number = r.take(EXTENDED_INFO_SIZE)): ExtendedInfo {
   r.zerosAt(o + 12, 4, "reserved");
   return {
     guestWidth: r.u8At(o),
@@ -292,13 +275,8 @@ export function decodeExtendedInfoAt(r: ByteReader, o: number): ExtendedInfo {
   };
 }
 
-/** Reads one extended_info. */
-export function decodeExtendedInfo(r: ByteReader): ExtendedInfo {
-  return decodeExtendedInfoAt(r, r.take(EXTENDED_INFO_SIZE));
-}
-
-/** @internal {@link encodeExtendedInfoAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeExtendedInfoLeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
+/** @internal {@link encodeExtendedInfo} for a little-endian writer (`w.littleEndian` true). */
+export function encodeExtendedInfoLe(w: ByteWriter, v: ExtendedInfo, o: number): void {
   w.u8At(o, v.guestWidth, "guest_width");
   w.u8At(o + 1, v.ptLevels, "pt_levels");
   w.u16At(o + 2, v.flags, true, "flags");
@@ -307,8 +285,8 @@ export function encodeExtendedInfoLeAt(w: ByteWriter, o: number, v: ExtendedInfo
   w.zerosAt(o + 12, 4);
 }
 
-/** @internal {@link encodeExtendedInfoAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeExtendedInfoBeAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
+/** @internal {@link encodeExtendedInfo} for a big-endian writer (`w.littleEndian` false). */
+export function encodeExtendedInfoBe(w: ByteWriter, v: ExtendedInfo, o: number): void {
   w.u8At(o, v.guestWidth, "guest_width");
   w.u8At(o + 1, v.ptLevels, "pt_levels");
   w.u16At(o + 2, v.flags, false, "flags");
@@ -317,18 +295,15 @@ export function encodeExtendedInfoBeAt(w: ByteWriter, o: number, v: ExtendedInfo
   w.zerosAt(o + 12, 4);
 }
 
-/** Writes one extended_info at a reserved position (`w.reserve(EXTENDED_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeExtendedInfoAt(w: ByteWriter, o: number, v: ExtendedInfo): void {
-  if (w.littleEndian) encodeExtendedInfoLeAt(w, o, v);
-  else encodeExtendedInfoBeAt(w, o, v);
+/** Writes one extended_info: into the next EXTENDED_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo, o: number = w.reserve(EXTENDED_INFO_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a extended_info expected`, o);
+  if (w.littleEndian) encodeExtendedInfoLe(w, v, o);
+  else encodeExtendedInfoBe(w, v, o);
 }
 
-/** Writes one extended_info; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo): void {
-  w.nestedAt(encodeExtendedInfoAt, w.reserve(EXTENDED_INFO_SIZE), v);
-}
-
-/** @internal Checks one extended_info at a claimed position as {@link decodeExtendedInfoAt} does. */
+/** @internal Checks one extended_info at a claimed position as {@link decodeExtendedInfo} does. */
 export function checkExtendedInfoAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 12, 4, "reserved");
 }
@@ -359,7 +334,7 @@ export class ExtendedInfoView implements ExtendedInfo {
 
   /** The whole record, decoded. */
   toObject(): ExtendedInfo {
-    return decodeExtendedInfoAt(this.#reader, this.#offset);
+    return decodeExtendedInfo(this.#reader, this.#offset);
   }
 }
 
@@ -630,13 +605,13 @@ export const vcpuContextSection: SectionCodec<VcpuContextBody, ImageHeader> = /*
   vcpuContextSectionDecoder,
   (w, body, header) => {
     if (header.arch === 0x2) {
-      return encodeFixedEntries(w, body as VcpuGuestContextX8664[], 5168, encodeVcpuGuestContextX8664At);
+      return encodeFixedEntries(w, body as VcpuGuestContextX8664[], 5168, encodeVcpuGuestContextX8664);
     }
     if (header.arch === 0x1) {
-      return encodeFixedEntries(w, body as VcpuGuestContextX8632[], 2800, encodeVcpuGuestContextX8632At);
+      return encodeFixedEntries(w, body as VcpuGuestContextX8632[], 2800, encodeVcpuGuestContextX8632);
     }
     if (header.arch === 0x3 || header.arch === 0x4) {
-      return encodeFixedEntries(w, body as VcpuGuestContextArm[], 352, encodeVcpuGuestContextArmAt);
+      return encodeFixedEntries(w, body as VcpuGuestContextArm[], 352, encodeVcpuGuestContextArm);
     }
     return w.fail(`no layout of vcpu_context for arch ${header.arch}`);
   },

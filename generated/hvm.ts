@@ -353,37 +353,28 @@ export interface HvmParam {
 /** The size of hvm_param in bytes. */
 export const HVM_PARAM_SIZE = 16;
 
-/** Reads one hvm_param at a position already claimed (`r.take(HVM_PARAM_SIZE)`). */
-export function decodeHvmParamAt(r: ByteReader, o: number): HvmParam {
+/** Reads one hvm_param: the next HVM_PARAM_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmParam(r: ByteReader, o: number = r.take(HVM_PARAM_SIZE)): HvmParam {
   return { index: r.u64At(o), value: r.u64At(o + 8) };
 }
 
-/** Reads one hvm_param. */
-export function decodeHvmParam(r: ByteReader): HvmParam {
-  return decodeHvmParamAt(r, r.take(HVM_PARAM_SIZE));
-}
-
-/** @internal {@link encodeHvmParamAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeHvmParamLeAt(w: ByteWriter, o: number, v: HvmParam): void {
+/** @internal {@link encodeHvmParam} for a little-endian writer (`w.littleEndian` true). */
+export function encodeHvmParamLe(w: ByteWriter, v: HvmParam, o: number): void {
   w.u64At(o, v.index, true, "index");
   w.u64At(o + 8, v.value, true, "value");
 }
 
-/** @internal {@link encodeHvmParamAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeHvmParamBeAt(w: ByteWriter, o: number, v: HvmParam): void {
+/** @internal {@link encodeHvmParam} for a big-endian writer (`w.littleEndian` false). */
+export function encodeHvmParamBe(w: ByteWriter, v: HvmParam, o: number): void {
   w.u64At(o, v.index, false, "index");
   w.u64At(o + 8, v.value, false, "value");
 }
 
-/** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
-  if (w.littleEndian) encodeHvmParamLeAt(w, o, v);
-  else encodeHvmParamBeAt(w, o, v);
-}
-
-/** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
-  w.nestedAt(encodeHvmParamAt, w.reserve(HVM_PARAM_SIZE), v);
+/** Writes one hvm_param: into the next HVM_PARAM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeHvmParam(w: ByteWriter, v: HvmParam, o: number = w.reserve(HVM_PARAM_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_param expected`, o);
+  if (w.littleEndian) encodeHvmParamLe(w, v, o);
+  else encodeHvmParamBe(w, v, o);
 }
 
 /** A checked hvm_param read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -403,7 +394,7 @@ export class HvmParamView implements HvmParam {
 
   /** The whole record, decoded. */
   toObject(): HvmParam {
-    return decodeHvmParamAt(this.#reader, this.#offset);
+    return decodeHvmParam(this.#reader, this.#offset);
   }
 }
 
@@ -507,6 +498,6 @@ export const hvmParamsSectionDecoder: SectionDecoder<HvmParamsBody, ImageHeader>
 export const hvmParamsSection: SectionCodec<HvmParamsBody, ImageHeader> = /* @__PURE__ */ withEncoder(
   hvmParamsSectionDecoder,
   (w, body, header) => {
-    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeHvmParamLeAt : encodeHvmParamBeAt);
+    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeHvmParamLe : encodeHvmParamBe);
   },
 );

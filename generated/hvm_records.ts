@@ -51,8 +51,8 @@ export interface HvmSaveHeader {
 /** The size of hvm_save_header in bytes. */
 export const HVM_SAVE_HEADER_SIZE = 24;
 
-/** Reads one hvm_save_header at a position already claimed (`r.take(HVM_SAVE_HEADER_SIZE)`). */
-export function decodeHvmSaveHeaderAt(r: ByteReader, o: number): HvmSaveHeader {
+/** Reads one hvm_save_header: the next HVM_SAVE_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmSaveHeader(r: ByteReader, o: number = r.take(HVM_SAVE_HEADER_SIZE)): HvmSaveHeader {
   return {
     magic: r.u32At(o, true),
     version: r.u32At(o + 4, true),
@@ -62,23 +62,19 @@ export function decodeHvmSaveHeaderAt(r: ByteReader, o: number): HvmSaveHeader {
   };
 }
 
-/** Reads one hvm_save_header. */
-export function decodeHvmSaveHeader(r: ByteReader): HvmSaveHeader {
-  return decodeHvmSaveHeaderAt(r, r.take(HVM_SAVE_HEADER_SIZE));
-}
-
-/** Writes one hvm_save_header at a reserved position (`w.reserve(HVM_SAVE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmSaveHeaderAt(w: ByteWriter, o: number, v: HvmSaveHeader): void {
+/** Writes one hvm_save_header: into the next HVM_SAVE_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmSaveHeader(
+  w: ByteWriter,
+  v: HvmSaveHeader,
+  o: number = w.reserve(HVM_SAVE_HEADER_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_save_header expected`, o);
   w.u32At(o, v.magic, true, "magic");
   w.u32At(o + 4, v.version, true, "version");
   w.u64At(o + 8, v.changeset, true, "changeset");
   w.u32At(o + 16, v.cpuid, true, "cpuid");
   w.u32At(o + 20, v.gtscKhz, true, "gtsc_khz");
-}
-
-/** Writes one hvm_save_header; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmSaveHeader(w: ByteWriter, v: HvmSaveHeader): void {
-  w.nestedAt(encodeHvmSaveHeaderAt, w.reserve(HVM_SAVE_HEADER_SIZE), v);
 }
 
 /** A checked hvm_save_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -107,7 +103,7 @@ export class HvmSaveHeaderView implements HvmSaveHeader {
 
   /** The whole record, decoded. */
   toObject(): HvmSaveHeader {
-    return decodeHvmSaveHeaderAt(this.#reader, this.#offset);
+    return decodeHvmSaveHeader(this.#reader, this.#offset);
   }
 }
 
@@ -293,8 +289,8 @@ export interface HvmHwCpu {
 /** The size of hvm_hw_cpu in bytes. */
 export const HVM_HW_CPU_SIZE = 1032;
 
-/** Reads one hvm_hw_cpu at a position already claimed (`r.take(HVM_HW_CPU_SIZE)`). */
-export function decodeHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpu {
+/** Reads one hvm_hw_cpu: the next HVM_HW_CPU_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwCpu(r: ByteReader, o: number = r.take(HVM_HW_CPU_SIZE)): HvmHwCpu {
   r.zerosAt(o + 1028, 4, "_pad80");
   return {
     fpuRegs: r.bytesAt(o, 512),
@@ -380,13 +376,9 @@ export function decodeHvmHwCpuAt(r: ByteReader, o: number): HvmHwCpu {
   };
 }
 
-/** Reads one hvm_hw_cpu. */
-export function decodeHvmHwCpu(r: ByteReader): HvmHwCpu {
-  return decodeHvmHwCpuAt(r, r.take(HVM_HW_CPU_SIZE));
-}
-
-/** Writes one hvm_hw_cpu at a reserved position (`w.reserve(HVM_HW_CPU_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwCpuAt(w: ByteWriter, o: number, v: HvmHwCpu): void {
+/** Writes one hvm_hw_cpu: into the next HVM_HW_CPU_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu, o: number = w.reserve(HVM_HW_CPU_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_cpu expected`, o);
   w.bytesAt(o, v.fpuRegs, 512, "fpu_regs");
   w.u64At(o + 512, v.rax, true, "rax");
   w.u64At(o + 520, v.rbx, true, "rbx");
@@ -470,12 +462,7 @@ export function encodeHvmHwCpuAt(w: ByteWriter, o: number, v: HvmHwCpu): void {
   w.zerosAt(o + 1028, 4);
 }
 
-/** Writes one hvm_hw_cpu; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu): void {
-  w.nestedAt(encodeHvmHwCpuAt, w.reserve(HVM_HW_CPU_SIZE), v);
-}
-
-/** @internal Checks one hvm_hw_cpu at a claimed position as {@link decodeHvmHwCpuAt} does. */
+/** @internal Checks one hvm_hw_cpu at a claimed position as {@link decodeHvmHwCpu} does. */
 export function checkHvmHwCpuAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 1028, 4, "_pad80");
 }
@@ -731,7 +718,7 @@ export class HvmHwCpuView implements HvmHwCpu {
 
   /** The whole record, decoded. */
   toObject(): HvmHwCpu {
-    return decodeHvmHwCpuAt(this.#reader, this.#offset);
+    return decodeHvmHwCpu(this.#reader, this.#offset);
   }
 }
 
@@ -875,8 +862,8 @@ export interface HvmHwVpic {
 /** The size of hvm_hw_vpic in bytes. */
 export const HVM_HW_VPIC_SIZE = 8;
 
-/** Reads one hvm_hw_vpic at a position already claimed (`r.take(HVM_HW_VPIC_SIZE)`). */
-export function decodeHvmHwVpicAt(r: ByteReader, o: number): HvmHwVpic {
+/** Reads one hvm_hw_vpic: the next HVM_HW_VPIC_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwVpic(r: ByteReader, o: number = r.take(HVM_HW_VPIC_SIZE)): HvmHwVpic {
   return {
     irr: r.u8At(o),
     imr: r.u8At(o + 1),
@@ -889,13 +876,9 @@ export function decodeHvmHwVpicAt(r: ByteReader, o: number): HvmHwVpic {
   };
 }
 
-/** Reads one hvm_hw_vpic. */
-export function decodeHvmHwVpic(r: ByteReader): HvmHwVpic {
-  return decodeHvmHwVpicAt(r, r.take(HVM_HW_VPIC_SIZE));
-}
-
-/** Writes one hvm_hw_vpic at a reserved position (`w.reserve(HVM_HW_VPIC_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwVpicAt(w: ByteWriter, o: number, v: HvmHwVpic): void {
+/** Writes one hvm_hw_vpic: into the next HVM_HW_VPIC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic, o: number = w.reserve(HVM_HW_VPIC_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_vpic expected`, o);
   w.u8At(o, v.irr, "irr");
   w.u8At(o + 1, v.imr, "imr");
   w.u8At(o + 2, v.isr, "isr");
@@ -904,11 +887,6 @@ export function encodeHvmHwVpicAt(w: ByteWriter, o: number, v: HvmHwVpic): void 
   packPicModeByteAt(w, o + 5, v.mode, "mode");
   w.u8At(o + 6, v.elcr, "elcr");
   w.u8At(o + 7, v.intOutput, "int_output");
-}
-
-/** Writes one hvm_hw_vpic; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic): void {
-  w.nestedAt(encodeHvmHwVpicAt, w.reserve(HVM_HW_VPIC_SIZE), v);
 }
 
 /** A checked hvm_hw_vpic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -946,7 +924,7 @@ export class HvmHwVpicView implements HvmHwVpic {
 
   /** The whole record, decoded. */
   toObject(): HvmHwVpic {
-    return decodeHvmHwVpicAt(this.#reader, this.#offset);
+    return decodeHvmHwVpic(this.#reader, this.#offset);
   }
 }
 
@@ -1042,30 +1020,22 @@ export interface HvmHwVioapic {
 /** The size of hvm_hw_vioapic in bytes. */
 export const HVM_HW_VIOAPIC_SIZE = 400;
 
-/** Reads one hvm_hw_vioapic at a position already claimed (`r.take(HVM_HW_VIOAPIC_SIZE)`). */
-export function decodeHvmHwVioapicAt(r: ByteReader, o: number): HvmHwVioapic {
+/** Reads one hvm_hw_vioapic: the next HVM_HW_VIOAPIC_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwVioapic(r: ByteReader, o: number = r.take(HVM_HW_VIOAPIC_SIZE)): HvmHwVioapic {
   const redirtbl: VioapicRedirEntry[] = [];
   for (let i = 0; i < 48; i++) redirtbl.push(unpackVioapicRedirEntryAt(r, o + 16 + i * 8, true));
   return { baseAddress: r.u64At(o, true), ioregsel: r.u32At(o + 8, true), id: r.u32At(o + 12, true), redirtbl };
 }
 
-/** Reads one hvm_hw_vioapic. */
-export function decodeHvmHwVioapic(r: ByteReader): HvmHwVioapic {
-  return decodeHvmHwVioapicAt(r, r.take(HVM_HW_VIOAPIC_SIZE));
-}
-
-/** Writes one hvm_hw_vioapic at a reserved position (`w.reserve(HVM_HW_VIOAPIC_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwVioapicAt(w: ByteWriter, o: number, v: HvmHwVioapic): void {
+/** Writes one hvm_hw_vioapic: into the next HVM_HW_VIOAPIC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic, o: number = w.reserve(HVM_HW_VIOAPIC_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_vioapic expected`, o);
   w.u64At(o, v.baseAddress, true, "base_address");
   w.u32At(o + 8, v.ioregsel, true, "ioregsel");
   w.u32At(o + 12, v.id, true, "id");
   w.arrayAt(v.redirtbl, 48, o + 16, "redirtbl");
   for (let i = 0; i < 48; i++) packVioapicRedirEntryAt(w, o + 16 + i * 8, v.redirtbl[i]!, true, "redirtbl", i);
-}
-
-/** Writes one hvm_hw_vioapic; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic): void {
-  w.nestedAt(encodeHvmHwVioapicAt, w.reserve(HVM_HW_VIOAPIC_SIZE), v);
 }
 
 /** A checked hvm_hw_vioapic read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1093,7 +1063,7 @@ export class HvmHwVioapicView implements HvmHwVioapic {
 
   /** The whole record, decoded. */
   toObject(): HvmHwVioapic {
-    return decodeHvmHwVioapicAt(this.#reader, this.#offset);
+    return decodeHvmHwVioapic(this.#reader, this.#offset);
   }
 }
 
@@ -1119,8 +1089,8 @@ export interface HvmHwLapic {
 /** The size of hvm_hw_lapic in bytes. */
 export const HVM_HW_LAPIC_SIZE = 32;
 
-/** Reads one hvm_hw_lapic at a position already claimed (`r.take(HVM_HW_LAPIC_SIZE)`). */
-export function decodeHvmHwLapicAt(r: ByteReader, o: number): HvmHwLapic {
+/** Reads one hvm_hw_lapic: the next HVM_HW_LAPIC_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwLapic(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_SIZE)): HvmHwLapic {
   r.zerosAt(o + 28, 4, "_pad5");
   return {
     apicBaseMsr: r.u64At(o, true),
@@ -1131,13 +1101,10 @@ export function decodeHvmHwLapicAt(r: ByteReader, o: number): HvmHwLapic {
   };
 }
 
-/** Reads one hvm_hw_lapic. */
-export function decodeHvmHwLapic(r: ByteReader): HvmHwLapic {
-  return decodeHvmHwLapicAt(r, r.take(HVM_HW_LAPIC_SIZE));
-}
-
-/** Writes one hvm_hw_lapic at a reserved position (`w.reserve(HVM_HW_LAPIC_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwLapicAt(w: ByteWriter, o: number, v: HvmHwLapic): void {
+/** Writes one hvm_hw_lapic: into the next HVM_HW_LAPIC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic, o: number = w.reserve(HVM_HW_LAPIC_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_lapic expected`, o);
   w.u64At(o, v.apicBaseMsr, true, "apic_base_msr");
   w.u32At(o + 8, v.disabled, true, "disabled");
   w.u32At(o + 12, v.timerDivisor, true, "timer_divisor");
@@ -1146,12 +1113,7 @@ export function encodeHvmHwLapicAt(w: ByteWriter, o: number, v: HvmHwLapic): voi
   w.zerosAt(o + 28, 4);
 }
 
-/** Writes one hvm_hw_lapic; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic): void {
-  w.nestedAt(encodeHvmHwLapicAt, w.reserve(HVM_HW_LAPIC_SIZE), v);
-}
-
-/** @internal Checks one hvm_hw_lapic at a claimed position as {@link decodeHvmHwLapicAt} does. */
+/** @internal Checks one hvm_hw_lapic at a claimed position as {@link decodeHvmHwLapic} does. */
 export function checkHvmHwLapicAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 28, 4, "_pad5");
 }
@@ -1182,7 +1144,7 @@ export class HvmHwLapicView implements HvmHwLapic {
 
   /** The whole record, decoded. */
   toObject(): HvmHwLapic {
-    return decodeHvmHwLapicAt(this.#reader, this.#offset);
+    return decodeHvmHwLapic(this.#reader, this.#offset);
   }
 }
 
@@ -1201,24 +1163,20 @@ export interface HvmHwLapicRegs {
 /** The size of hvm_hw_lapic_regs in bytes. */
 export const HVM_HW_LAPIC_REGS_SIZE = 1024;
 
-/** Reads one hvm_hw_lapic_regs at a position already claimed (`r.take(HVM_HW_LAPIC_REGS_SIZE)`). */
-export function decodeHvmHwLapicRegsAt(r: ByteReader, o: number): HvmHwLapicRegs {
+/** Reads one hvm_hw_lapic_regs: the next HVM_HW_LAPIC_REGS_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwLapicRegs(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_REGS_SIZE)): HvmHwLapicRegs {
   return { data: r.bytesAt(o, 1024) };
 }
 
-/** Reads one hvm_hw_lapic_regs. */
-export function decodeHvmHwLapicRegs(r: ByteReader): HvmHwLapicRegs {
-  return decodeHvmHwLapicRegsAt(r, r.take(HVM_HW_LAPIC_REGS_SIZE));
-}
-
-/** Writes one hvm_hw_lapic_regs at a reserved position (`w.reserve(HVM_HW_LAPIC_REGS_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwLapicRegsAt(w: ByteWriter, o: number, v: HvmHwLapicRegs): void {
+/** Writes one hvm_hw_lapic_regs: into the next HVM_HW_LAPIC_REGS_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwLapicRegs(
+  w: ByteWriter,
+  v: HvmHwLapicRegs,
+  o: number = w.reserve(HVM_HW_LAPIC_REGS_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_lapic_regs expected`, o);
   w.bytesAt(o, v.data, 1024, "data");
-}
-
-/** Writes one hvm_hw_lapic_regs; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwLapicRegs(w: ByteWriter, v: HvmHwLapicRegs): void {
-  w.nestedAt(encodeHvmHwLapicRegsAt, w.reserve(HVM_HW_LAPIC_REGS_SIZE), v);
 }
 
 /** A checked hvm_hw_lapic_regs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1235,7 +1193,7 @@ export class HvmHwLapicRegsView implements HvmHwLapicRegs {
 
   /** The whole record, decoded. */
   toObject(): HvmHwLapicRegs {
-    return decodeHvmHwLapicRegsAt(this.#reader, this.#offset);
+    return decodeHvmHwLapicRegs(this.#reader, this.#offset);
   }
 }
 
@@ -1253,27 +1211,19 @@ export interface HvmHwPciIrqs {
 /** The size of hvm_hw_pci_irqs in bytes. */
 export const HVM_HW_PCI_IRQS_SIZE = 16;
 
-/** Reads one hvm_hw_pci_irqs at a position already claimed (`r.take(HVM_HW_PCI_IRQS_SIZE)`). */
-export function decodeHvmHwPciIrqsAt(r: ByteReader, o: number): HvmHwPciIrqs {
+/** Reads one hvm_hw_pci_irqs: the next HVM_HW_PCI_IRQS_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwPciIrqs(r: ByteReader, o: number = r.take(HVM_HW_PCI_IRQS_SIZE)): HvmHwPciIrqs {
   const i_: bigint[] = [];
   for (let i = 0; i < 2; i++) i_.push(r.u64At(o + i * 8, true));
   return { i: i_ };
 }
 
-/** Reads one hvm_hw_pci_irqs. */
-export function decodeHvmHwPciIrqs(r: ByteReader): HvmHwPciIrqs {
-  return decodeHvmHwPciIrqsAt(r, r.take(HVM_HW_PCI_IRQS_SIZE));
-}
-
-/** Writes one hvm_hw_pci_irqs at a reserved position (`w.reserve(HVM_HW_PCI_IRQS_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPciIrqsAt(w: ByteWriter, o: number, v: HvmHwPciIrqs): void {
+/** Writes one hvm_hw_pci_irqs: into the next HVM_HW_PCI_IRQS_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs, o: number = w.reserve(HVM_HW_PCI_IRQS_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pci_irqs expected`, o);
   w.arrayAt(v.i, 2, o, "i");
   for (let i = 0; i < 2; i++) w.u64At(o + i * 8, v.i[i]!, true, "i", i);
-}
-
-/** Writes one hvm_hw_pci_irqs; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs): void {
-  w.nestedAt(encodeHvmHwPciIrqsAt, w.reserve(HVM_HW_PCI_IRQS_SIZE), v);
 }
 
 /** A checked hvm_hw_pci_irqs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1292,7 +1242,7 @@ export class HvmHwPciIrqsView implements HvmHwPciIrqs {
 
   /** The whole record, decoded. */
   toObject(): HvmHwPciIrqs {
-    return decodeHvmHwPciIrqsAt(this.#reader, this.#offset);
+    return decodeHvmHwPciIrqs(this.#reader, this.#offset);
   }
 }
 
@@ -1310,24 +1260,16 @@ export interface HvmHwIsaIrqs {
 /** The size of hvm_hw_isa_irqs in bytes. */
 export const HVM_HW_ISA_IRQS_SIZE = 8;
 
-/** Reads one hvm_hw_isa_irqs at a position already claimed (`r.take(HVM_HW_ISA_IRQS_SIZE)`). */
-export function decodeHvmHwIsaIrqsAt(r: ByteReader, o: number): HvmHwIsaIrqs {
+/** Reads one hvm_hw_isa_irqs: the next HVM_HW_ISA_IRQS_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwIsaIrqs(r: ByteReader, o: number = r.take(HVM_HW_ISA_IRQS_SIZE)): HvmHwIsaIrqs {
   return { i: r.u64At(o, true) };
 }
 
-/** Reads one hvm_hw_isa_irqs. */
-export function decodeHvmHwIsaIrqs(r: ByteReader): HvmHwIsaIrqs {
-  return decodeHvmHwIsaIrqsAt(r, r.take(HVM_HW_ISA_IRQS_SIZE));
-}
-
-/** Writes one hvm_hw_isa_irqs at a reserved position (`w.reserve(HVM_HW_ISA_IRQS_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwIsaIrqsAt(w: ByteWriter, o: number, v: HvmHwIsaIrqs): void {
+/** Writes one hvm_hw_isa_irqs: into the next HVM_HW_ISA_IRQS_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs, o: number = w.reserve(HVM_HW_ISA_IRQS_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_isa_irqs expected`, o);
   w.u64At(o, v.i, true, "i");
-}
-
-/** Writes one hvm_hw_isa_irqs; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs): void {
-  w.nestedAt(encodeHvmHwIsaIrqsAt, w.reserve(HVM_HW_ISA_IRQS_SIZE), v);
 }
 
 /** A checked hvm_hw_isa_irqs read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1344,7 +1286,7 @@ export class HvmHwIsaIrqsView implements HvmHwIsaIrqs {
 
   /** The whole record, decoded. */
   toObject(): HvmHwIsaIrqs {
-    return decodeHvmHwIsaIrqsAt(this.#reader, this.#offset);
+    return decodeHvmHwIsaIrqs(this.#reader, this.#offset);
   }
 }
 
@@ -1362,32 +1304,24 @@ export interface HvmHwPciLink {
 /** The size of hvm_hw_pci_link in bytes. */
 export const HVM_HW_PCI_LINK_SIZE = 8;
 
-/** Reads one hvm_hw_pci_link at a position already claimed (`r.take(HVM_HW_PCI_LINK_SIZE)`). */
-export function decodeHvmHwPciLinkAt(r: ByteReader, o: number): HvmHwPciLink {
+/** Reads one hvm_hw_pci_link: the next HVM_HW_PCI_LINK_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwPciLink(r: ByteReader, o: number = r.take(HVM_HW_PCI_LINK_SIZE)): HvmHwPciLink {
   const route: number[] = [];
   for (let i = 0; i < 4; i++) route.push(r.u8At(o + i * 1));
   r.zerosAt(o + 4, 4, "_pad1");
   return { route };
 }
 
-/** Reads one hvm_hw_pci_link. */
-export function decodeHvmHwPciLink(r: ByteReader): HvmHwPciLink {
-  return decodeHvmHwPciLinkAt(r, r.take(HVM_HW_PCI_LINK_SIZE));
-}
-
-/** Writes one hvm_hw_pci_link at a reserved position (`w.reserve(HVM_HW_PCI_LINK_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPciLinkAt(w: ByteWriter, o: number, v: HvmHwPciLink): void {
+/** Writes one hvm_hw_pci_link: into the next HVM_HW_PCI_LINK_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink, o: number = w.reserve(HVM_HW_PCI_LINK_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pci_link expected`, o);
   w.arrayAt(v.route, 4, o, "route");
   for (let i = 0; i < 4; i++) w.u8At(o + i * 1, v.route[i]!, "route", i);
   w.zerosAt(o + 4, 4);
 }
 
-/** Writes one hvm_hw_pci_link; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink): void {
-  w.nestedAt(encodeHvmHwPciLinkAt, w.reserve(HVM_HW_PCI_LINK_SIZE), v);
-}
-
-/** @internal Checks one hvm_hw_pci_link at a claimed position as {@link decodeHvmHwPciLinkAt} does. */
+/** @internal Checks one hvm_hw_pci_link at a claimed position as {@link decodeHvmHwPciLink} does. */
 export function checkHvmHwPciLinkAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "_pad1");
 }
@@ -1408,7 +1342,7 @@ export class HvmHwPciLinkView implements HvmHwPciLink {
 
   /** The whole record, decoded. */
   toObject(): HvmHwPciLink {
-    return decodeHvmHwPciLinkAt(this.#reader, this.#offset);
+    return decodeHvmHwPciLink(this.#reader, this.#offset);
   }
 }
 
@@ -1449,8 +1383,8 @@ export interface HvmHwPitChannel {
 /** The size of hvm_hw_pit_channel in bytes. */
 export const HVM_HW_PIT_CHANNEL_SIZE = 16;
 
-/** Reads one hvm_hw_pit_channel at a position already claimed (`r.take(HVM_HW_PIT_CHANNEL_SIZE)`). */
-export function decodeHvmHwPitChannelAt(r: ByteReader, o: number): HvmHwPitChannel {
+/** Reads one hvm_hw_pit_channel: the next HVM_HW_PIT_CHANNEL_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwPitChannel(r: ByteReader, o: number = r.take(HVM_HW_PIT_CHANNEL_SIZE)): HvmHwPitChannel {
   return {
     count: r.u32At(o, true),
     latchedCount: r.u16At(o + 4, true),
@@ -1467,13 +1401,14 @@ export function decodeHvmHwPitChannelAt(r: ByteReader, o: number): HvmHwPitChann
   };
 }
 
-/** Reads one hvm_hw_pit_channel. */
-export function decodeHvmHwPitChannel(r: ByteReader): HvmHwPitChannel {
-  return decodeHvmHwPitChannelAt(r, r.take(HVM_HW_PIT_CHANNEL_SIZE));
-}
-
-/** Writes one hvm_hw_pit_channel at a reserved position (`w.reserve(HVM_HW_PIT_CHANNEL_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPitChannelAt(w: ByteWriter, o: number, v: HvmHwPitChannel): void {
+/** Writes one hvm_hw_pit_channel: into the next HVM_HW_PIT_CHANNEL_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPitChannel(
+  w: ByteWriter,
+  v: HvmHwPitChannel,
+  o: number = w.reserve(HVM_HW_PIT_CHANNEL_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pit_channel expected`, o);
   w.u32At(o, v.count, true, "count");
   w.u16At(o + 4, v.latchedCount, true, "latched_count");
   w.u8At(o + 6, v.countLatched, "count_latched");
@@ -1486,11 +1421,6 @@ export function encodeHvmHwPitChannelAt(w: ByteWriter, o: number, v: HvmHwPitCha
   w.u8At(o + 13, v.mode, "mode");
   w.u8At(o + 14, v.bcd, "bcd");
   w.u8At(o + 15, v.gate, "gate");
-}
-
-/** Writes one hvm_hw_pit_channel; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwPitChannel(w: ByteWriter, v: HvmHwPitChannel): void {
-  w.nestedAt(encodeHvmHwPitChannelAt, w.reserve(HVM_HW_PIT_CHANNEL_SIZE), v);
 }
 
 /** A checked hvm_hw_pit_channel read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1540,7 +1470,7 @@ export class HvmHwPitChannelView implements HvmHwPitChannel {
 
   /** The whole record, decoded. */
   toObject(): HvmHwPitChannel {
-    return decodeHvmHwPitChannelAt(this.#reader, this.#offset);
+    return decodeHvmHwPitChannel(this.#reader, this.#offset);
   }
 }
 
@@ -1560,25 +1490,21 @@ export interface HvmHwPit {
 /** The size of hvm_hw_pit in bytes. */
 export const HVM_HW_PIT_SIZE = 56;
 
-/** Reads one hvm_hw_pit at a position already claimed (`r.take(HVM_HW_PIT_SIZE)`). */
-export function decodeHvmHwPitAt(r: ByteReader, o: number): HvmHwPit {
+/** Reads one hvm_hw_pit: the next HVM_HW_PIT_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwPit(r: ByteReader, o: number = r.take(HVM_HW_PIT_SIZE)): HvmHwPit {
   const channels: HvmHwPitChannel[] = [];
-  for (let i = 0; i < 3; i++) channels.push(decodeHvmHwPitChannelAt(r, o + i * 16));
+  for (let i = 0; i < 3; i++) channels.push(decodeHvmHwPitChannel(r, o + i * 16));
   r.zerosAt(o + 52, 4, "_pad2");
   return { channels, speakerDataOn: r.u32At(o + 48, true) };
 }
 
-/** Reads one hvm_hw_pit. */
-export function decodeHvmHwPit(r: ByteReader): HvmHwPit {
-  return decodeHvmHwPitAt(r, r.take(HVM_HW_PIT_SIZE));
-}
-
-/** Writes one hvm_hw_pit at a reserved position (`w.reserve(HVM_HW_PIT_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPitAt(w: ByteWriter, o: number, v: HvmHwPit): void {
+/** Writes one hvm_hw_pit: into the next HVM_HW_PIT_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit, o: number = w.reserve(HVM_HW_PIT_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pit expected`, o);
   w.arrayAt(v.channels, 3, o, "channels");
   let channels_i = 0;
   try {
-    for (; channels_i < 3; channels_i++) encodeHvmHwPitChannelAt(w, o + channels_i * 16, v.channels[channels_i]!);
+    for (; channels_i < 3; channels_i++) encodeHvmHwPitChannel(w, v.channels[channels_i]!, o + channels_i * 16);
   } catch (e) {
     throw w.rethrow(e, "channels[" + channels_i + "]");
   }
@@ -1586,12 +1512,7 @@ export function encodeHvmHwPitAt(w: ByteWriter, o: number, v: HvmHwPit): void {
   w.zerosAt(o + 52, 4);
 }
 
-/** Writes one hvm_hw_pit; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit): void {
-  w.nestedAt(encodeHvmHwPitAt, w.reserve(HVM_HW_PIT_SIZE), v);
-}
-
-/** @internal Checks one hvm_hw_pit at a claimed position as {@link decodeHvmHwPitAt} does. */
+/** @internal Checks one hvm_hw_pit at a claimed position as {@link decodeHvmHwPit} does. */
 export function checkHvmHwPitAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 52, 4, "_pad2");
 }
@@ -1615,7 +1536,7 @@ export class HvmHwPitView implements HvmHwPit {
 
   /** The whole record, decoded. */
   toObject(): HvmHwPit {
-    return decodeHvmHwPitAt(this.#reader, this.#offset);
+    return decodeHvmHwPit(this.#reader, this.#offset);
   }
 }
 
@@ -1638,31 +1559,22 @@ export interface HvmHwRtc {
 /** The size of hvm_hw_rtc in bytes. */
 export const HVM_HW_RTC_SIZE = 24;
 
-/** Reads one hvm_hw_rtc at a position already claimed (`r.take(HVM_HW_RTC_SIZE)`). */
-export function decodeHvmHwRtcAt(r: ByteReader, o: number): HvmHwRtc {
+/** Reads one hvm_hw_rtc: the next HVM_HW_RTC_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwRtc(r: ByteReader, o: number = r.take(HVM_HW_RTC_SIZE)): HvmHwRtc {
   r.zerosAt(o + 15, 1, "_pad2");
   return { cmosData: r.bytesAt(o, 14), cmosIndex: r.u8At(o + 14), rtcOffset: r.i64At(o + 16, true) };
 }
 
-/** Reads one hvm_hw_rtc. */
-export function decodeHvmHwRtc(r: ByteReader): HvmHwRtc {
-  return decodeHvmHwRtcAt(r, r.take(HVM_HW_RTC_SIZE));
-}
-
-/** Writes one hvm_hw_rtc at a reserved position (`w.reserve(HVM_HW_RTC_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwRtcAt(w: ByteWriter, o: number, v: HvmHwRtc): void {
+/** Writes one hvm_hw_rtc: into the next HVM_HW_RTC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc, o: number = w.reserve(HVM_HW_RTC_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_rtc expected`, o);
   w.bytesAt(o, v.cmosData, 14, "cmos_data");
   w.u8At(o + 14, v.cmosIndex, "cmos_index");
   w.zerosAt(o + 15, 1);
   w.i64At(o + 16, v.rtcOffset, true, "rtc_offset");
 }
 
-/** Writes one hvm_hw_rtc; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc): void {
-  w.nestedAt(encodeHvmHwRtcAt, w.reserve(HVM_HW_RTC_SIZE), v);
-}
-
-/** @internal Checks one hvm_hw_rtc at a claimed position as {@link decodeHvmHwRtcAt} does. */
+/** @internal Checks one hvm_hw_rtc at a claimed position as {@link decodeHvmHwRtc} does. */
 export function checkHvmHwRtcAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 15, 1, "_pad2");
 }
@@ -1687,7 +1599,7 @@ export class HvmHwRtcView implements HvmHwRtc {
 
   /** The whole record, decoded. */
   toObject(): HvmHwRtc {
-    return decodeHvmHwRtcAt(this.#reader, this.#offset);
+    return decodeHvmHwRtc(this.#reader, this.#offset);
   }
 }
 
@@ -1710,31 +1622,27 @@ export interface HvmHwHpetTimer {
 /** The size of hvm_hw_hpet_timer in bytes. */
 export const HVM_HW_HPET_TIMER_SIZE = 32;
 
-/** Reads one hvm_hw_hpet_timer at a position already claimed (`r.take(HVM_HW_HPET_TIMER_SIZE)`). */
-export function decodeHvmHwHpetTimerAt(r: ByteReader, o: number): HvmHwHpetTimer {
+/** Reads one hvm_hw_hpet_timer: the next HVM_HW_HPET_TIMER_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwHpetTimer(r: ByteReader, o: number = r.take(HVM_HW_HPET_TIMER_SIZE)): HvmHwHpetTimer {
   r.zerosAt(o + 24, 8, "_pad3");
   return { config: r.u64At(o, true), cmp: r.u64At(o + 8, true), fsb: r.u64At(o + 16, true) };
 }
 
-/** Reads one hvm_hw_hpet_timer. */
-export function decodeHvmHwHpetTimer(r: ByteReader): HvmHwHpetTimer {
-  return decodeHvmHwHpetTimerAt(r, r.take(HVM_HW_HPET_TIMER_SIZE));
-}
-
-/** Writes one hvm_hw_hpet_timer at a reserved position (`w.reserve(HVM_HW_HPET_TIMER_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwHpetTimerAt(w: ByteWriter, o: number, v: HvmHwHpetTimer): void {
+/** Writes one hvm_hw_hpet_timer: into the next HVM_HW_HPET_TIMER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwHpetTimer(
+  w: ByteWriter,
+  v: HvmHwHpetTimer,
+  o: number = w.reserve(HVM_HW_HPET_TIMER_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_hpet_timer expected`, o);
   w.u64At(o, v.config, true, "config");
   w.u64At(o + 8, v.cmp, true, "cmp");
   w.u64At(o + 16, v.fsb, true, "fsb");
   w.zerosAt(o + 24, 8);
 }
 
-/** Writes one hvm_hw_hpet_timer; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwHpetTimer(w: ByteWriter, v: HvmHwHpetTimer): void {
-  w.nestedAt(encodeHvmHwHpetTimerAt, w.reserve(HVM_HW_HPET_TIMER_SIZE), v);
-}
-
-/** @internal Checks one hvm_hw_hpet_timer at a claimed position as {@link decodeHvmHwHpetTimerAt} does. */
+/** @internal Checks one hvm_hw_hpet_timer at a claimed position as {@link decodeHvmHwHpetTimer} does. */
 export function checkHvmHwHpetTimerAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 24, 8, "_pad3");
 }
@@ -1759,7 +1667,7 @@ export class HvmHwHpetTimerView implements HvmHwHpetTimer {
 
   /** The whole record, decoded. */
   toObject(): HvmHwHpetTimer {
-    return decodeHvmHwHpetTimerAt(this.#reader, this.#offset);
+    return decodeHvmHwHpetTimer(this.#reader, this.#offset);
   }
 }
 
@@ -1788,8 +1696,8 @@ export interface HvmHwHpet {
 /** The size of hvm_hw_hpet in bytes. */
 export const HVM_HW_HPET_SIZE = 1048;
 
-/** Reads one hvm_hw_hpet at a position already claimed (`r.take(HVM_HW_HPET_SIZE)`). */
-export function decodeHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpet {
+/** Reads one hvm_hw_hpet: the next HVM_HW_HPET_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwHpet(r: ByteReader, o: number = r.take(HVM_HW_HPET_SIZE)): HvmHwHpet {
   r.zerosAt(o + 8, 8, "_pad1");
   r.zerosAt(o + 24, 8, "_pad3");
   r.zerosAt(o + 40, 200, "_pad5");
@@ -1797,7 +1705,7 @@ export function decodeHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpet {
   const timers: HvmHwHpetTimer[] = [];
   let timers_i = 0;
   try {
-    for (; timers_i < 3; timers_i++) timers.push(decodeHvmHwHpetTimerAt(r, o + 256 + timers_i * 32));
+    for (; timers_i < 3; timers_i++) timers.push(decodeHvmHwHpetTimer(r, o + 256 + timers_i * 32));
   } catch (e) {
     throw r.rethrow(e, "timers[" + timers_i + "]");
   }
@@ -1814,13 +1722,9 @@ export function decodeHvmHwHpetAt(r: ByteReader, o: number): HvmHwHpet {
   };
 }
 
-/** Reads one hvm_hw_hpet. */
-export function decodeHvmHwHpet(r: ByteReader): HvmHwHpet {
-  return decodeHvmHwHpetAt(r, r.take(HVM_HW_HPET_SIZE));
-}
-
-/** Writes one hvm_hw_hpet at a reserved position (`w.reserve(HVM_HW_HPET_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwHpetAt(w: ByteWriter, o: number, v: HvmHwHpet): void {
+/** Writes one hvm_hw_hpet: into the next HVM_HW_HPET_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet, o: number = w.reserve(HVM_HW_HPET_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_hpet expected`, o);
   w.u64At(o, v.capability, true, "capability");
   w.zerosAt(o + 8, 8);
   w.u64At(o + 16, v.config, true, "config");
@@ -1832,7 +1736,7 @@ export function encodeHvmHwHpetAt(w: ByteWriter, o: number, v: HvmHwHpet): void 
   w.arrayAt(v.timers, 3, o + 256, "timers");
   let timers_i = 0;
   try {
-    for (; timers_i < 3; timers_i++) encodeHvmHwHpetTimerAt(w, o + 256 + timers_i * 32, v.timers[timers_i]!);
+    for (; timers_i < 3; timers_i++) encodeHvmHwHpetTimer(w, v.timers[timers_i]!, o + 256 + timers_i * 32);
   } catch (e) {
     throw w.rethrow(e, "timers[" + timers_i + "]");
   }
@@ -1841,12 +1745,7 @@ export function encodeHvmHwHpetAt(w: ByteWriter, o: number, v: HvmHwHpet): void 
   for (let i = 0; i < 3; i++) w.u64At(o + 1024 + i * 8, v.period[i]!, true, "period", i);
 }
 
-/** Writes one hvm_hw_hpet; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet): void {
-  w.nestedAt(encodeHvmHwHpetAt, w.reserve(HVM_HW_HPET_SIZE), v);
-}
-
-/** @internal Checks one hvm_hw_hpet at a claimed position as {@link decodeHvmHwHpetAt} does. */
+/** @internal Checks one hvm_hw_hpet at a claimed position as {@link decodeHvmHwHpet} does. */
 export function checkHvmHwHpetAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -1898,7 +1797,7 @@ export class HvmHwHpetView implements HvmHwHpet {
 
   /** The whole record, decoded. */
   toObject(): HvmHwHpet {
-    return decodeHvmHwHpetAt(this.#reader, this.#offset);
+    return decodeHvmHwHpet(this.#reader, this.#offset);
   }
 }
 
@@ -1921,26 +1820,18 @@ export interface HvmHwPmtimer {
 /** The size of hvm_hw_pmtimer in bytes. */
 export const HVM_HW_PMTIMER_SIZE = 8;
 
-/** Reads one hvm_hw_pmtimer at a position already claimed (`r.take(HVM_HW_PMTIMER_SIZE)`). */
-export function decodeHvmHwPmtimerAt(r: ByteReader, o: number): HvmHwPmtimer {
+/** Reads one hvm_hw_pmtimer: the next HVM_HW_PMTIMER_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwPmtimer(r: ByteReader, o: number = r.take(HVM_HW_PMTIMER_SIZE)): HvmHwPmtimer {
   return { tmrVal: r.u32At(o, true), pm1aSts: r.u16At(o + 4, true), pm1aEn: r.u16At(o + 6, true) };
 }
 
-/** Reads one hvm_hw_pmtimer. */
-export function decodeHvmHwPmtimer(r: ByteReader): HvmHwPmtimer {
-  return decodeHvmHwPmtimerAt(r, r.take(HVM_HW_PMTIMER_SIZE));
-}
-
-/** Writes one hvm_hw_pmtimer at a reserved position (`w.reserve(HVM_HW_PMTIMER_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPmtimerAt(w: ByteWriter, o: number, v: HvmHwPmtimer): void {
+/** Writes one hvm_hw_pmtimer: into the next HVM_HW_PMTIMER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer, o: number = w.reserve(HVM_HW_PMTIMER_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pmtimer expected`, o);
   w.u32At(o, v.tmrVal, true, "tmr_val");
   w.u16At(o + 4, v.pm1aSts, true, "pm1a_sts");
   w.u16At(o + 6, v.pm1aEn, true, "pm1a_en");
-}
-
-/** Writes one hvm_hw_pmtimer; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer): void {
-  w.nestedAt(encodeHvmHwPmtimerAt, w.reserve(HVM_HW_PMTIMER_SIZE), v);
 }
 
 /** A checked hvm_hw_pmtimer read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1963,7 +1854,7 @@ export class HvmHwPmtimerView implements HvmHwPmtimer {
 
   /** The whole record, decoded. */
   toObject(): HvmHwPmtimer {
-    return decodeHvmHwPmtimerAt(this.#reader, this.#offset);
+    return decodeHvmHwPmtimer(this.#reader, this.#offset);
   }
 }
 
@@ -1989,8 +1880,8 @@ export interface HvmHwMtrr {
 /** The size of hvm_hw_mtrr in bytes. */
 export const HVM_HW_MTRR_SIZE = 240;
 
-/** Reads one hvm_hw_mtrr at a position already claimed (`r.take(HVM_HW_MTRR_SIZE)`). */
-export function decodeHvmHwMtrrAt(r: ByteReader, o: number): HvmHwMtrr {
+/** Reads one hvm_hw_mtrr: the next HVM_HW_MTRR_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmHwMtrr(r: ByteReader, o: number = r.take(HVM_HW_MTRR_SIZE)): HvmHwMtrr {
   const msrMtrrVar: bigint[] = [];
   for (let i = 0; i < 16; i++) msrMtrrVar.push(r.u64At(o + 8 + i * 8, true));
   const msrMtrrFixed: bigint[] = [];
@@ -2004,13 +1895,9 @@ export function decodeHvmHwMtrrAt(r: ByteReader, o: number): HvmHwMtrr {
   };
 }
 
-/** Reads one hvm_hw_mtrr. */
-export function decodeHvmHwMtrr(r: ByteReader): HvmHwMtrr {
-  return decodeHvmHwMtrrAt(r, r.take(HVM_HW_MTRR_SIZE));
-}
-
-/** Writes one hvm_hw_mtrr at a reserved position (`w.reserve(HVM_HW_MTRR_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmHwMtrrAt(w: ByteWriter, o: number, v: HvmHwMtrr): void {
+/** Writes one hvm_hw_mtrr: into the next HVM_HW_MTRR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr, o: number = w.reserve(HVM_HW_MTRR_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_mtrr expected`, o);
   w.u64At(o, v.msrPatCr, true, "msr_pat_cr");
   w.arrayAt(v.msrMtrrVar, 16, o + 8, "msr_mtrr_var");
   for (let i = 0; i < 16; i++) w.u64At(o + 8 + i * 8, v.msrMtrrVar[i]!, true, "msr_mtrr_var", i);
@@ -2018,11 +1905,6 @@ export function encodeHvmHwMtrrAt(w: ByteWriter, o: number, v: HvmHwMtrr): void 
   for (let i = 0; i < 11; i++) w.u64At(o + 136 + i * 8, v.msrMtrrFixed[i]!, true, "msr_mtrr_fixed", i);
   w.u64At(o + 224, v.msrMtrrCap, true, "msr_mtrr_cap");
   w.u64At(o + 232, v.msrMtrrDefType, true, "msr_mtrr_def_type");
-}
-
-/** Writes one hvm_hw_mtrr; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr): void {
-  w.nestedAt(encodeHvmHwMtrrAt, w.reserve(HVM_HW_MTRR_SIZE), v);
 }
 
 /** A checked hvm_hw_mtrr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2055,7 +1937,7 @@ export class HvmHwMtrrView implements HvmHwMtrr {
 
   /** The whole record, decoded. */
   toObject(): HvmHwMtrr {
-    return decodeHvmHwMtrrAt(this.#reader, this.#offset);
+    return decodeHvmHwMtrr(this.#reader, this.#offset);
   }
 }
 
@@ -2079,8 +1961,11 @@ export interface HvmViridianDomainContext {
 /** The size of hvm_viridian_domain_context in bytes. */
 export const HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE = 32;
 
-/** Reads one hvm_viridian_domain_context at a position already claimed (`r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE)`). */
-export function decodeHvmViridianDomainContextAt(r: ByteReader, o: number): HvmViridianDomainContext {
+/** Reads one hvm_viridian_domain_context: the next HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmViridianDomainContext(
+  r: ByteReader,
+  o: number = r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
+): HvmViridianDomainContext {
   return {
     hypercallGpa: r.u64At(o, true),
     guestOsId: r.u64At(o + 8, true),
@@ -2089,22 +1974,18 @@ export function decodeHvmViridianDomainContextAt(r: ByteReader, o: number): HvmV
   };
 }
 
-/** Reads one hvm_viridian_domain_context. */
-export function decodeHvmViridianDomainContext(r: ByteReader): HvmViridianDomainContext {
-  return decodeHvmViridianDomainContextAt(r, r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE));
-}
-
-/** Writes one hvm_viridian_domain_context at a reserved position (`w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmViridianDomainContextAt(w: ByteWriter, o: number, v: HvmViridianDomainContext): void {
+/** Writes one hvm_viridian_domain_context: into the next HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmViridianDomainContext(
+  w: ByteWriter,
+  v: HvmViridianDomainContext,
+  o: number = w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_viridian_domain_context expected`, o);
   w.u64At(o, v.hypercallGpa, true, "hypercall_gpa");
   w.u64At(o + 8, v.guestOsId, true, "guest_os_id");
   w.u64At(o + 16, v.timeRefCount, true, "time_ref_count");
   w.u64At(o + 24, v.referenceTsc, true, "reference_tsc");
-}
-
-/** Writes one hvm_viridian_domain_context; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmViridianDomainContext(w: ByteWriter, v: HvmViridianDomainContext): void {
-  w.nestedAt(encodeHvmViridianDomainContextAt, w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE), v);
 }
 
 /** A checked hvm_viridian_domain_context read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2130,7 +2011,7 @@ export class HvmViridianDomainContextView implements HvmViridianDomainContext {
 
   /** The whole record, decoded. */
   toObject(): HvmViridianDomainContext {
-    return decodeHvmViridianDomainContextAt(this.#reader, this.#offset);
+    return decodeHvmViridianDomainContext(this.#reader, this.#offset);
   }
 }
 
@@ -2161,8 +2042,11 @@ export interface HvmViridianVcpuContext {
 /** The size of hvm_viridian_vcpu_context in bytes. */
 export const HVM_VIRIDIAN_VCPU_CONTEXT_SIZE = 216;
 
-/** Reads one hvm_viridian_vcpu_context at a position already claimed (`r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE)`). */
-export function decodeHvmViridianVcpuContextAt(r: ByteReader, o: number): HvmViridianVcpuContext {
+/** Reads one hvm_viridian_vcpu_context: the next HVM_VIRIDIAN_VCPU_CONTEXT_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmViridianVcpuContext(
+  r: ByteReader,
+  o: number = r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
+): HvmViridianVcpuContext {
   r.zerosAt(o + 9, 7, "_pad2");
   const sintMsr: bigint[] = [];
   for (let i = 0; i < 16; i++) sintMsr.push(r.u64At(o + 24 + i * 8, true));
@@ -2180,13 +2064,14 @@ export function decodeHvmViridianVcpuContextAt(r: ByteReader, o: number): HvmVir
   };
 }
 
-/** Reads one hvm_viridian_vcpu_context. */
-export function decodeHvmViridianVcpuContext(r: ByteReader): HvmViridianVcpuContext {
-  return decodeHvmViridianVcpuContextAt(r, r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE));
-}
-
-/** Writes one hvm_viridian_vcpu_context at a reserved position (`w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmViridianVcpuContextAt(w: ByteWriter, o: number, v: HvmViridianVcpuContext): void {
+/** Writes one hvm_viridian_vcpu_context: into the next HVM_VIRIDIAN_VCPU_CONTEXT_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmViridianVcpuContext(
+  w: ByteWriter,
+  v: HvmViridianVcpuContext,
+  o: number = w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_viridian_vcpu_context expected`, o);
   w.u64At(o, v.vpAssistMsr, true, "vp_assist_msr");
   w.u8At(o + 8, v.apicAssistPending, "apic_assist_pending");
   w.zerosAt(o + 9, 7);
@@ -2199,12 +2084,7 @@ export function encodeHvmViridianVcpuContextAt(w: ByteWriter, o: number, v: HvmV
   for (let i = 0; i < 4; i++) w.u64At(o + 184 + i * 8, v.stimerCountMsr[i]!, true, "stimer_count_msr", i);
 }
 
-/** Writes one hvm_viridian_vcpu_context; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmViridianVcpuContext(w: ByteWriter, v: HvmViridianVcpuContext): void {
-  w.nestedAt(encodeHvmViridianVcpuContextAt, w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE), v);
-}
-
-/** @internal Checks one hvm_viridian_vcpu_context at a claimed position as {@link decodeHvmViridianVcpuContextAt} does. */
+/** @internal Checks one hvm_viridian_vcpu_context at a claimed position as {@link decodeHvmViridianVcpuContext} does. */
 export function checkHvmViridianVcpuContextAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 9, 7, "_pad2");
 }
@@ -2244,7 +2124,7 @@ export class HvmViridianVcpuContextView implements HvmViridianVcpuContext {
 
   /** The whole record, decoded. */
   toObject(): HvmViridianVcpuContext {
-    return decodeHvmViridianVcpuContextAt(this.#reader, this.#offset);
+    return decodeHvmViridianVcpuContext(this.#reader, this.#offset);
   }
 }
 
@@ -2272,8 +2152,8 @@ export interface HvmVmceVcpu {
 /** The size of hvm_vmce_vcpu in bytes. */
 export const HVM_VMCE_VCPU_SIZE = 32;
 
-/** Reads one hvm_vmce_vcpu at a position already claimed (`r.take(HVM_VMCE_VCPU_SIZE)`). */
-export function decodeHvmVmceVcpuAt(r: ByteReader, o: number): HvmVmceVcpu {
+/** Reads one hvm_vmce_vcpu: the next HVM_VMCE_VCPU_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmVmceVcpu(r: ByteReader, o: number = r.take(HVM_VMCE_VCPU_SIZE)): HvmVmceVcpu {
   return {
     caps: r.u64At(o, true),
     mciCtl2Bank0: r.u64At(o + 8, true),
@@ -2282,22 +2162,14 @@ export function decodeHvmVmceVcpuAt(r: ByteReader, o: number): HvmVmceVcpu {
   };
 }
 
-/** Reads one hvm_vmce_vcpu. */
-export function decodeHvmVmceVcpu(r: ByteReader): HvmVmceVcpu {
-  return decodeHvmVmceVcpuAt(r, r.take(HVM_VMCE_VCPU_SIZE));
-}
-
-/** Writes one hvm_vmce_vcpu at a reserved position (`w.reserve(HVM_VMCE_VCPU_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmVmceVcpuAt(w: ByteWriter, o: number, v: HvmVmceVcpu): void {
+/** Writes one hvm_vmce_vcpu: into the next HVM_VMCE_VCPU_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu, o: number = w.reserve(HVM_VMCE_VCPU_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_vmce_vcpu expected`, o);
   w.u64At(o, v.caps, true, "caps");
   w.u64At(o + 8, v.mciCtl2Bank0, true, "mci_ctl2_bank0");
   w.u64At(o + 16, v.mciCtl2Bank1, true, "mci_ctl2_bank1");
   w.u64At(o + 24, v.mcgExtCtl, true, "mcg_ext_ctl");
-}
-
-/** Writes one hvm_vmce_vcpu; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu): void {
-  w.nestedAt(encodeHvmVmceVcpuAt, w.reserve(HVM_VMCE_VCPU_SIZE), v);
 }
 
 /** A checked hvm_vmce_vcpu read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2323,7 +2195,7 @@ export class HvmVmceVcpuView implements HvmVmceVcpu {
 
   /** The whole record, decoded. */
   toObject(): HvmVmceVcpu {
-    return decodeHvmVmceVcpuAt(this.#reader, this.#offset);
+    return decodeHvmVmceVcpu(this.#reader, this.#offset);
   }
 }
 
@@ -2341,24 +2213,16 @@ export interface HvmTscAdjust {
 /** The size of hvm_tsc_adjust in bytes. */
 export const HVM_TSC_ADJUST_SIZE = 8;
 
-/** Reads one hvm_tsc_adjust at a position already claimed (`r.take(HVM_TSC_ADJUST_SIZE)`). */
-export function decodeHvmTscAdjustAt(r: ByteReader, o: number): HvmTscAdjust {
+/** Reads one hvm_tsc_adjust: the next HVM_TSC_ADJUST_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmTscAdjust(r: ByteReader, o: number = r.take(HVM_TSC_ADJUST_SIZE)): HvmTscAdjust {
   return { tscAdjust: r.u64At(o, true) };
 }
 
-/** Reads one hvm_tsc_adjust. */
-export function decodeHvmTscAdjust(r: ByteReader): HvmTscAdjust {
-  return decodeHvmTscAdjustAt(r, r.take(HVM_TSC_ADJUST_SIZE));
-}
-
-/** Writes one hvm_tsc_adjust at a reserved position (`w.reserve(HVM_TSC_ADJUST_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmTscAdjustAt(w: ByteWriter, o: number, v: HvmTscAdjust): void {
+/** Writes one hvm_tsc_adjust: into the next HVM_TSC_ADJUST_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust, o: number = w.reserve(HVM_TSC_ADJUST_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_tsc_adjust expected`, o);
   w.u64At(o, v.tscAdjust, true, "tsc_adjust");
-}
-
-/** Writes one hvm_tsc_adjust; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust): void {
-  w.nestedAt(encodeHvmTscAdjustAt, w.reserve(HVM_TSC_ADJUST_SIZE), v);
 }
 
 /** A checked hvm_tsc_adjust read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -2375,7 +2239,7 @@ export class HvmTscAdjustView implements HvmTscAdjust {
 
   /** The whole record, decoded. */
   toObject(): HvmTscAdjust {
-    return decodeHvmTscAdjustAt(this.#reader, this.#offset);
+    return decodeHvmTscAdjust(this.#reader, this.#offset);
   }
 }
 
@@ -2442,30 +2306,22 @@ export interface HvmMsrEntry {
 /** The size of hvm_msr_entry in bytes. */
 export const HVM_MSR_ENTRY_SIZE = 16;
 
-/** Reads one hvm_msr_entry at a position already claimed (`r.take(HVM_MSR_ENTRY_SIZE)`). */
-export function decodeHvmMsrEntryAt(r: ByteReader, o: number): HvmMsrEntry {
+/** Reads one hvm_msr_entry: the next HVM_MSR_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmMsrEntry(r: ByteReader, o: number = r.take(HVM_MSR_ENTRY_SIZE)): HvmMsrEntry {
   r.zerosAt(o + 4, 4, "reserved");
   return { index: r.u32At(o, true), value: r.u64At(o + 8, true) };
 }
 
-/** Reads one hvm_msr_entry. */
-export function decodeHvmMsrEntry(r: ByteReader): HvmMsrEntry {
-  return decodeHvmMsrEntryAt(r, r.take(HVM_MSR_ENTRY_SIZE));
-}
-
-/** Writes one hvm_msr_entry at a reserved position (`w.reserve(HVM_MSR_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmMsrEntryAt(w: ByteWriter, o: number, v: HvmMsrEntry): void {
+/** Writes one hvm_msr_entry: into the next HVM_MSR_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmMsrEntry(w: ByteWriter, v: HvmMsrEntry, o: number = w.reserve(HVM_MSR_ENTRY_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a hvm_msr_entry expected`, o);
   w.u32At(o, v.index, true, "index");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.value, true, "value");
 }
 
-/** Writes one hvm_msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmMsrEntry(w: ByteWriter, v: HvmMsrEntry): void {
-  w.nestedAt(encodeHvmMsrEntryAt, w.reserve(HVM_MSR_ENTRY_SIZE), v);
-}
-
-/** @internal Checks one hvm_msr_entry at a claimed position as {@link decodeHvmMsrEntryAt} does. */
+/** @internal Checks one hvm_msr_entry at a claimed position as {@link decodeHvmMsrEntry} does. */
 export function checkHvmMsrEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
@@ -2487,7 +2343,7 @@ export class HvmMsrEntryView implements HvmMsrEntry {
 
   /** The whole record, decoded. */
   toObject(): HvmMsrEntry {
-    return decodeHvmMsrEntryAt(this.#reader, this.#offset);
+    return decodeHvmMsrEntry(this.#reader, this.#offset);
   }
 }
 

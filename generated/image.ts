@@ -94,8 +94,8 @@ export const IMAGE_HEADER_SIZE = 152;
 
 const IMAGE_HEADER$MAGIC = /* @__PURE__ */ Uint8Array.of(0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0);
 
-/** Reads one image_header at a position already claimed (`r.take(IMAGE_HEADER_SIZE)`). */
-export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
+/** Reads one image_header: the next IMAGE_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeImageHeader(r: ByteReader, o: number = r.take(IMAGE_HEADER_SIZE)): ImageHeader {
   r.expectBytesAt(o, IMAGE_HEADER$MAGIC, "magic");
   const byteOrder = r.u8At(o + 8);
   if (!(byteOrder === 0x1 || byteOrder === 0x2))
@@ -168,13 +168,8 @@ export function decodeImageHeaderAt(r: ByteReader, o: number): ImageHeader {
   };
 }
 
-/** Reads one image_header. */
-export function decodeImageHeader(r: ByteReader): ImageHeader {
-  return decodeImageHeaderAt(r, r.take(IMAGE_HEADER_SIZE));
-}
-
-/** @internal {@link encodeImageHeaderAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader): void {
+/** @internal {@link encodeImageHeader} for a little-endian writer (`w.littleEndian` true). */
+export function encodeImageHeaderLe(w: ByteWriter, v: ImageHeader, o: number): void {
   w.bytesAt(o, IMAGE_HEADER$MAGIC, 8, "magic");
   w.u8At(o + 8, v.byteOrder, "byte_order");
   if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
@@ -224,8 +219,8 @@ export function encodeImageHeaderLeAt(w: ByteWriter, o: number, v: ImageHeader):
   w.u32At(o + 148, v.headerCrc, true, "header_crc");
 }
 
-/** @internal {@link encodeImageHeaderAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader): void {
+/** @internal {@link encodeImageHeader} for a big-endian writer (`w.littleEndian` false). */
+export function encodeImageHeaderBe(w: ByteWriter, v: ImageHeader, o: number): void {
   w.bytesAt(o, IMAGE_HEADER$MAGIC, 8, "magic");
   w.u8At(o + 8, v.byteOrder, "byte_order");
   if (!(v.byteOrder === 0x1 || v.byteOrder === 0x2))
@@ -275,18 +270,15 @@ export function encodeImageHeaderBeAt(w: ByteWriter, o: number, v: ImageHeader):
   w.u32At(o + 148, v.headerCrc, false, "header_crc");
 }
 
-/** Writes one image_header at a reserved position (`w.reserve(IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeImageHeaderAt(w: ByteWriter, o: number, v: ImageHeader): void {
-  if (w.littleEndian) encodeImageHeaderLeAt(w, o, v);
-  else encodeImageHeaderBeAt(w, o, v);
+/** Writes one image_header: into the next IMAGE_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeImageHeader(w: ByteWriter, v: ImageHeader, o: number = w.reserve(IMAGE_HEADER_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a image_header expected`, o);
+  if (w.littleEndian) encodeImageHeaderLe(w, v, o);
+  else encodeImageHeaderBe(w, v, o);
 }
 
-/** Writes one image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeImageHeader(w: ByteWriter, v: ImageHeader): void {
-  w.nestedAt(encodeImageHeaderAt, w.reserve(IMAGE_HEADER_SIZE), v);
-}
-
-/** @internal Checks one image_header at a claimed position as {@link decodeImageHeaderAt} does. */
+/** @internal Checks one image_header at a claimed position as {@link decodeImageHeader} does. */
 export function checkImageHeaderAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -427,7 +419,7 @@ export class ImageHeaderView implements ImageHeader {
 
   /** The whole record, decoded. */
   toObject(): ImageHeader {
-    return decodeImageHeaderAt(this.#reader, this.#offset);
+    return decodeImageHeader(this.#reader, this.#offset);
   }
 }
 
@@ -462,8 +454,8 @@ export interface SectionEntry {
 /** The size of section_entry in bytes. */
 export const SECTION_ENTRY_SIZE = 48;
 
-/** Reads one section_entry at a position already claimed (`r.take(SECTION_ENTRY_SIZE)`). */
-export function decodeSectionEntryAt(r: ByteReader, o: number): SectionEntry {
+/** Reads one section_entry: the next SECTION_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeSectionEntry(r: ByteReader, o: number = r.take(SECTION_ENTRY_SIZE)): SectionEntry {
   return {
     type: r.u32At(o),
     flags: r.u32At(o + 4),
@@ -477,13 +469,8 @@ export function decodeSectionEntryAt(r: ByteReader, o: number): SectionEntry {
   };
 }
 
-/** Reads one section_entry. */
-export function decodeSectionEntry(r: ByteReader): SectionEntry {
-  return decodeSectionEntryAt(r, r.take(SECTION_ENTRY_SIZE));
-}
-
-/** @internal {@link encodeSectionEntryAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeSectionEntryLeAt(w: ByteWriter, o: number, v: SectionEntry): void {
+/** @internal {@link encodeSectionEntry} for a little-endian writer (`w.littleEndian` true). */
+export function encodeSectionEntryLe(w: ByteWriter, v: SectionEntry, o: number): void {
   w.u32At(o, v.type, true, "type");
   w.u32At(o + 4, v.flags, true, "flags");
   w.u64At(o + 8, v.offset, true, "offset");
@@ -495,8 +482,8 @@ export function encodeSectionEntryLeAt(w: ByteWriter, o: number, v: SectionEntry
   w.u32At(o + 44, v.entryCrc, true, "entry_crc");
 }
 
-/** @internal {@link encodeSectionEntryAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeSectionEntryBeAt(w: ByteWriter, o: number, v: SectionEntry): void {
+/** @internal {@link encodeSectionEntry} for a big-endian writer (`w.littleEndian` false). */
+export function encodeSectionEntryBe(w: ByteWriter, v: SectionEntry, o: number): void {
   w.u32At(o, v.type, false, "type");
   w.u32At(o + 4, v.flags, false, "flags");
   w.u64At(o + 8, v.offset, false, "offset");
@@ -508,15 +495,12 @@ export function encodeSectionEntryBeAt(w: ByteWriter, o: number, v: SectionEntry
   w.u32At(o + 44, v.entryCrc, false, "entry_crc");
 }
 
-/** Writes one section_entry at a reserved position (`w.reserve(SECTION_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeSectionEntryAt(w: ByteWriter, o: number, v: SectionEntry): void {
-  if (w.littleEndian) encodeSectionEntryLeAt(w, o, v);
-  else encodeSectionEntryBeAt(w, o, v);
-}
-
-/** Writes one section_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSectionEntry(w: ByteWriter, v: SectionEntry): void {
-  w.nestedAt(encodeSectionEntryAt, w.reserve(SECTION_ENTRY_SIZE), v);
+/** Writes one section_entry: into the next SECTION_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeSectionEntry(w: ByteWriter, v: SectionEntry, o: number = w.reserve(SECTION_ENTRY_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a section_entry expected`, o);
+  if (w.littleEndian) encodeSectionEntryLe(w, v, o);
+  else encodeSectionEntryBe(w, v, o);
 }
 
 /** A checked section_entry read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -557,7 +541,7 @@ export class SectionEntryView implements SectionEntry {
 
   /** The whole record, decoded. */
   toObject(): SectionEntry {
-    return decodeSectionEntryAt(this.#reader, this.#offset);
+    return decodeSectionEntry(this.#reader, this.#offset);
   }
 }
 

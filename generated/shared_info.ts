@@ -32,8 +32,8 @@ export interface VcpuTimeInfo {
 /** The size of vcpu_time_info in bytes. */
 export const VCPU_TIME_INFO_SIZE = 32;
 
-/** Reads one vcpu_time_info at a position already claimed (`r.take(VCPU_TIME_INFO_SIZE)`). */
-export function decodeVcpuTimeInfoAt(r: ByteReader, o: number): VcpuTimeInfo {
+/** Reads one vcpu_time_info: the next VCPU_TIME_INFO_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeVcpuTimeInfo(r: ByteReader, o: number = r.take(VCPU_TIME_INFO_SIZE)): VcpuTimeInfo {
   return {
     version: r.u32At(o, true),
     tscTimestamp: r.u64At(o + 8, true),
@@ -44,13 +44,10 @@ export function decodeVcpuTimeInfoAt(r: ByteReader, o: number): VcpuTimeInfo {
   };
 }
 
-/** Reads one vcpu_time_info. */
-export function decodeVcpuTimeInfo(r: ByteReader): VcpuTimeInfo {
-  return decodeVcpuTimeInfoAt(r, r.take(VCPU_TIME_INFO_SIZE));
-}
-
-/** Writes one vcpu_time_info at a reserved position (`w.reserve(VCPU_TIME_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeVcpuTimeInfoAt(w: ByteWriter, o: number, v: VcpuTimeInfo): void {
+/** Writes one vcpu_time_info: into the next VCPU_TIME_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo, o: number = w.reserve(VCPU_TIME_INFO_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_time_info expected`, o);
   w.u32At(o, v.version, true, "version");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.tscTimestamp, true, "tsc_timestamp");
@@ -59,11 +56,6 @@ export function encodeVcpuTimeInfoAt(w: ByteWriter, o: number, v: VcpuTimeInfo):
   w.i8At(o + 28, v.tscShift, "tsc_shift");
   w.u8At(o + 29, v.flags, "flags");
   w.zerosAt(o + 30, 2);
-}
-
-/** Writes one vcpu_time_info; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo): void {
-  w.nestedAt(encodeVcpuTimeInfoAt, w.reserve(VCPU_TIME_INFO_SIZE), v);
 }
 
 /** A checked vcpu_time_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -95,7 +87,7 @@ export class VcpuTimeInfoView implements VcpuTimeInfo {
 
   /** The whole record, decoded. */
   toObject(): VcpuTimeInfo {
-    return decodeVcpuTimeInfoAt(this.#reader, this.#offset);
+    return decodeVcpuTimeInfo(this.#reader, this.#offset);
   }
 }
 
@@ -113,25 +105,24 @@ export interface ArchVcpuInfoX8664 {
 /** The size of arch_vcpu_info_x86_64 in bytes. */
 export const ARCH_VCPU_INFO_X86_64_SIZE = 16;
 
-/** Reads one arch_vcpu_info_x86_64 at a position already claimed (`r.take(ARCH_VCPU_INFO_X86_64_SIZE)`). */
-export function decodeArchVcpuInfoX8664At(r: ByteReader, o: number): ArchVcpuInfoX8664 {
+/** Reads one arch_vcpu_info_x86_64: the next ARCH_VCPU_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeArchVcpuInfoX8664(
+  r: ByteReader,
+  o: number = r.take(ARCH_VCPU_INFO_X86_64_SIZE),
+): ArchVcpuInfoX8664 {
   return { cr2: r.u64At(o, true) };
 }
 
-/** Reads one arch_vcpu_info_x86_64. */
-export function decodeArchVcpuInfoX8664(r: ByteReader): ArchVcpuInfoX8664 {
-  return decodeArchVcpuInfoX8664At(r, r.take(ARCH_VCPU_INFO_X86_64_SIZE));
-}
-
-/** Writes one arch_vcpu_info_x86_64 at a reserved position (`w.reserve(ARCH_VCPU_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeArchVcpuInfoX8664At(w: ByteWriter, o: number, v: ArchVcpuInfoX8664): void {
+/** Writes one arch_vcpu_info_x86_64: into the next ARCH_VCPU_INFO_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeArchVcpuInfoX8664(
+  w: ByteWriter,
+  v: ArchVcpuInfoX8664,
+  o: number = w.reserve(ARCH_VCPU_INFO_X86_64_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a arch_vcpu_info_x86_64 expected`, o);
   w.u64At(o, v.cr2, true, "cr2");
   w.zerosAt(o + 8, 8);
-}
-
-/** Writes one arch_vcpu_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeArchVcpuInfoX8664(w: ByteWriter, v: ArchVcpuInfoX8664): void {
-  w.nestedAt(encodeArchVcpuInfoX8664At, w.reserve(ARCH_VCPU_INFO_X86_64_SIZE), v);
 }
 
 /** A checked arch_vcpu_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -148,7 +139,7 @@ export class ArchVcpuInfoX8664View implements ArchVcpuInfoX8664 {
 
   /** The whole record, decoded. */
   toObject(): ArchVcpuInfoX8664 {
-    return decodeArchVcpuInfoX8664At(this.#reader, this.#offset);
+    return decodeArchVcpuInfoX8664(this.#reader, this.#offset);
   }
 }
 
@@ -169,25 +160,24 @@ export interface ArchVcpuInfoX8632 {
 /** The size of arch_vcpu_info_x86_32 in bytes. */
 export const ARCH_VCPU_INFO_X86_32_SIZE = 24;
 
-/** Reads one arch_vcpu_info_x86_32 at a position already claimed (`r.take(ARCH_VCPU_INFO_X86_32_SIZE)`). */
-export function decodeArchVcpuInfoX8632At(r: ByteReader, o: number): ArchVcpuInfoX8632 {
+/** Reads one arch_vcpu_info_x86_32: the next ARCH_VCPU_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeArchVcpuInfoX8632(
+  r: ByteReader,
+  o: number = r.take(ARCH_VCPU_INFO_X86_32_SIZE),
+): ArchVcpuInfoX8632 {
   return { cr2: r.u32At(o, true) };
 }
 
-/** Reads one arch_vcpu_info_x86_32. */
-export function decodeArchVcpuInfoX8632(r: ByteReader): ArchVcpuInfoX8632 {
-  return decodeArchVcpuInfoX8632At(r, r.take(ARCH_VCPU_INFO_X86_32_SIZE));
-}
-
-/** Writes one arch_vcpu_info_x86_32 at a reserved position (`w.reserve(ARCH_VCPU_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeArchVcpuInfoX8632At(w: ByteWriter, o: number, v: ArchVcpuInfoX8632): void {
+/** Writes one arch_vcpu_info_x86_32: into the next ARCH_VCPU_INFO_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeArchVcpuInfoX8632(
+  w: ByteWriter,
+  v: ArchVcpuInfoX8632,
+  o: number = w.reserve(ARCH_VCPU_INFO_X86_32_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a arch_vcpu_info_x86_32 expected`, o);
   w.u32At(o, v.cr2, true, "cr2");
   w.zerosAt(o + 4, 20);
-}
-
-/** Writes one arch_vcpu_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeArchVcpuInfoX8632(w: ByteWriter, v: ArchVcpuInfoX8632): void {
-  w.nestedAt(encodeArchVcpuInfoX8632At, w.reserve(ARCH_VCPU_INFO_X86_32_SIZE), v);
 }
 
 /** A checked arch_vcpu_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -204,7 +194,7 @@ export class ArchVcpuInfoX8632View implements ArchVcpuInfoX8632 {
 
   /** The whole record, decoded. */
   toObject(): ArchVcpuInfoX8632 {
-    return decodeArchVcpuInfoX8632At(this.#reader, this.#offset);
+    return decodeArchVcpuInfoX8632(this.#reader, this.#offset);
   }
 }
 
@@ -233,35 +223,31 @@ export interface VcpuInfoX8664 {
 /** The size of vcpu_info_x86_64 in bytes. */
 export const VCPU_INFO_X86_64_SIZE = 64;
 
-/** Reads one vcpu_info_x86_64 at a position already claimed (`r.take(VCPU_INFO_X86_64_SIZE)`). */
-export function decodeVcpuInfoX8664At(r: ByteReader, o: number): VcpuInfoX8664 {
+/** Reads one vcpu_info_x86_64: the next VCPU_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeVcpuInfoX8664(r: ByteReader, o: number = r.take(VCPU_INFO_X86_64_SIZE)): VcpuInfoX8664 {
   return {
     evtchnUpcallPending: r.u8At(o),
     evtchnUpcallMask: r.u8At(o + 1),
     evtchnPendingSel: r.u64At(o + 8, true),
-    arch: decodeArchVcpuInfoX8664At(r, o + 16),
-    time: decodeVcpuTimeInfoAt(r, o + 32),
+    arch: decodeArchVcpuInfoX8664(r, o + 16),
+    time: decodeVcpuTimeInfo(r, o + 32),
   };
 }
 
-/** Reads one vcpu_info_x86_64. */
-export function decodeVcpuInfoX8664(r: ByteReader): VcpuInfoX8664 {
-  return decodeVcpuInfoX8664At(r, r.take(VCPU_INFO_X86_64_SIZE));
-}
-
-/** Writes one vcpu_info_x86_64 at a reserved position (`w.reserve(VCPU_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeVcpuInfoX8664At(w: ByteWriter, o: number, v: VcpuInfoX8664): void {
+/** Writes one vcpu_info_x86_64: into the next VCPU_INFO_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeVcpuInfoX8664(
+  w: ByteWriter,
+  v: VcpuInfoX8664,
+  o: number = w.reserve(VCPU_INFO_X86_64_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_info_x86_64 expected`, o);
   w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
   w.u8At(o + 1, v.evtchnUpcallMask, "evtchn_upcall_mask");
   w.zerosAt(o + 2, 6);
   w.u64At(o + 8, v.evtchnPendingSel, true, "evtchn_pending_sel");
-  w.nestedAt(encodeArchVcpuInfoX8664At, o + 16, v.arch, "arch");
-  w.nestedAt(encodeVcpuTimeInfoAt, o + 32, v.time, "time");
-}
-
-/** Writes one vcpu_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuInfoX8664(w: ByteWriter, v: VcpuInfoX8664): void {
-  w.nestedAt(encodeVcpuInfoX8664At, w.reserve(VCPU_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeArchVcpuInfoX8664, o + 16, v.arch, "arch");
+  w.nestedAt(encodeVcpuTimeInfo, o + 32, v.time, "time");
 }
 
 /** A checked vcpu_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -290,7 +276,7 @@ export class VcpuInfoX8664View implements VcpuInfoX8664 {
 
   /** The whole record, decoded. */
   toObject(): VcpuInfoX8664 {
-    return decodeVcpuInfoX8664At(this.#reader, this.#offset);
+    return decodeVcpuInfoX8664(this.#reader, this.#offset);
   }
 }
 
@@ -316,35 +302,31 @@ export interface VcpuInfoX8632 {
 /** The size of vcpu_info_x86_32 in bytes. */
 export const VCPU_INFO_X86_32_SIZE = 64;
 
-/** Reads one vcpu_info_x86_32 at a position already claimed (`r.take(VCPU_INFO_X86_32_SIZE)`). */
-export function decodeVcpuInfoX8632At(r: ByteReader, o: number): VcpuInfoX8632 {
+/** Reads one vcpu_info_x86_32: the next VCPU_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeVcpuInfoX8632(r: ByteReader, o: number = r.take(VCPU_INFO_X86_32_SIZE)): VcpuInfoX8632 {
   return {
     evtchnUpcallPending: r.u8At(o),
     evtchnUpcallMask: r.u8At(o + 1),
     evtchnPendingSel: r.u32At(o + 4, true),
-    arch: decodeArchVcpuInfoX8632At(r, o + 8),
-    time: decodeVcpuTimeInfoAt(r, o + 32),
+    arch: decodeArchVcpuInfoX8632(r, o + 8),
+    time: decodeVcpuTimeInfo(r, o + 32),
   };
 }
 
-/** Reads one vcpu_info_x86_32. */
-export function decodeVcpuInfoX8632(r: ByteReader): VcpuInfoX8632 {
-  return decodeVcpuInfoX8632At(r, r.take(VCPU_INFO_X86_32_SIZE));
-}
-
-/** Writes one vcpu_info_x86_32 at a reserved position (`w.reserve(VCPU_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeVcpuInfoX8632At(w: ByteWriter, o: number, v: VcpuInfoX8632): void {
+/** Writes one vcpu_info_x86_32: into the next VCPU_INFO_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeVcpuInfoX8632(
+  w: ByteWriter,
+  v: VcpuInfoX8632,
+  o: number = w.reserve(VCPU_INFO_X86_32_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_info_x86_32 expected`, o);
   w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
   w.u8At(o + 1, v.evtchnUpcallMask, "evtchn_upcall_mask");
   w.zerosAt(o + 2, 2);
   w.u32At(o + 4, v.evtchnPendingSel, true, "evtchn_pending_sel");
-  w.nestedAt(encodeArchVcpuInfoX8632At, o + 8, v.arch, "arch");
-  w.nestedAt(encodeVcpuTimeInfoAt, o + 32, v.time, "time");
-}
-
-/** Writes one vcpu_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuInfoX8632(w: ByteWriter, v: VcpuInfoX8632): void {
-  w.nestedAt(encodeVcpuInfoX8632At, w.reserve(VCPU_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeArchVcpuInfoX8632, o + 8, v.arch, "arch");
+  w.nestedAt(encodeVcpuTimeInfo, o + 32, v.time, "time");
 }
 
 /** A checked vcpu_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -373,7 +355,7 @@ export class VcpuInfoX8632View implements VcpuInfoX8632 {
 
   /** The whole record, decoded. */
   toObject(): VcpuInfoX8632 {
-    return decodeVcpuInfoX8632At(this.#reader, this.#offset);
+    return decodeVcpuInfoX8632(this.#reader, this.#offset);
   }
 }
 
@@ -395,31 +377,23 @@ export interface VcpuInfoArm {
 /** The size of vcpu_info_arm in bytes. */
 export const VCPU_INFO_ARM_SIZE = 48;
 
-/** Reads one vcpu_info_arm at a position already claimed (`r.take(VCPU_INFO_ARM_SIZE)`). */
-export function decodeVcpuInfoArmAt(r: ByteReader, o: number): VcpuInfoArm {
+/** Reads one vcpu_info_arm: the next VCPU_INFO_ARM_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeVcpuInfoArm(r: ByteReader, o: number = r.take(VCPU_INFO_ARM_SIZE)): VcpuInfoArm {
   return {
     evtchnUpcallPending: r.u8At(o),
     evtchnPendingSel: r.u64At(o + 8, true),
-    time: decodeVcpuTimeInfoAt(r, o + 16),
+    time: decodeVcpuTimeInfo(r, o + 16),
   };
 }
 
-/** Reads one vcpu_info_arm. */
-export function decodeVcpuInfoArm(r: ByteReader): VcpuInfoArm {
-  return decodeVcpuInfoArmAt(r, r.take(VCPU_INFO_ARM_SIZE));
-}
-
-/** Writes one vcpu_info_arm at a reserved position (`w.reserve(VCPU_INFO_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeVcpuInfoArmAt(w: ByteWriter, o: number, v: VcpuInfoArm): void {
+/** Writes one vcpu_info_arm: into the next VCPU_INFO_ARM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm, o: number = w.reserve(VCPU_INFO_ARM_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_info_arm expected`, o);
   w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
   w.zerosAt(o + 1, 7);
   w.u64At(o + 8, v.evtchnPendingSel, true, "evtchn_pending_sel");
-  w.nestedAt(encodeVcpuTimeInfoAt, o + 16, v.time, "time");
-}
-
-/** Writes one vcpu_info_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm): void {
-  w.nestedAt(encodeVcpuInfoArmAt, w.reserve(VCPU_INFO_ARM_SIZE), v);
+  w.nestedAt(encodeVcpuTimeInfo, o + 16, v.time, "time");
 }
 
 /** A checked vcpu_info_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -442,7 +416,7 @@ export class VcpuInfoArmView implements VcpuInfoArm {
 
   /** The whole record, decoded. */
   toObject(): VcpuInfoArm {
-    return decodeVcpuInfoArmAt(this.#reader, this.#offset);
+    return decodeVcpuInfoArm(this.#reader, this.#offset);
   }
 }
 
@@ -470,8 +444,11 @@ export interface ArchSharedInfoX8664 {
 /** The size of arch_shared_info_x86_64 in bytes. */
 export const ARCH_SHARED_INFO_X86_64_SIZE = 48;
 
-/** Reads one arch_shared_info_x86_64 at a position already claimed (`r.take(ARCH_SHARED_INFO_X86_64_SIZE)`). */
-export function decodeArchSharedInfoX8664At(r: ByteReader, o: number): ArchSharedInfoX8664 {
+/** Reads one arch_shared_info_x86_64: the next ARCH_SHARED_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeArchSharedInfoX8664(
+  r: ByteReader,
+  o: number = r.take(ARCH_SHARED_INFO_X86_64_SIZE),
+): ArchSharedInfoX8664 {
   return {
     maxPfn: r.u64At(o, true),
     pfnToMfnFrameListList: r.u64At(o + 8, true),
@@ -482,24 +459,20 @@ export function decodeArchSharedInfoX8664At(r: ByteReader, o: number): ArchShare
   };
 }
 
-/** Reads one arch_shared_info_x86_64. */
-export function decodeArchSharedInfoX8664(r: ByteReader): ArchSharedInfoX8664 {
-  return decodeArchSharedInfoX8664At(r, r.take(ARCH_SHARED_INFO_X86_64_SIZE));
-}
-
-/** Writes one arch_shared_info_x86_64 at a reserved position (`w.reserve(ARCH_SHARED_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeArchSharedInfoX8664At(w: ByteWriter, o: number, v: ArchSharedInfoX8664): void {
+/** Writes one arch_shared_info_x86_64: into the next ARCH_SHARED_INFO_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeArchSharedInfoX8664(
+  w: ByteWriter,
+  v: ArchSharedInfoX8664,
+  o: number = w.reserve(ARCH_SHARED_INFO_X86_64_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a arch_shared_info_x86_64 expected`, o);
   w.u64At(o, v.maxPfn, true, "max_pfn");
   w.u64At(o + 8, v.pfnToMfnFrameListList, true, "pfn_to_mfn_frame_list_list");
   w.u64At(o + 16, v.nmiReason, true, "nmi_reason");
   w.u64At(o + 24, v.p2mCr3, true, "p2m_cr3");
   w.u64At(o + 32, v.p2mVaddr, true, "p2m_vaddr");
   w.u64At(o + 40, v.p2mGeneration, true, "p2m_generation");
-}
-
-/** Writes one arch_shared_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeArchSharedInfoX8664(w: ByteWriter, v: ArchSharedInfoX8664): void {
-  w.nestedAt(encodeArchSharedInfoX8664At, w.reserve(ARCH_SHARED_INFO_X86_64_SIZE), v);
 }
 
 /** A checked arch_shared_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -531,7 +504,7 @@ export class ArchSharedInfoX8664View implements ArchSharedInfoX8664 {
 
   /** The whole record, decoded. */
   toObject(): ArchSharedInfoX8664 {
-    return decodeArchSharedInfoX8664At(this.#reader, this.#offset);
+    return decodeArchSharedInfoX8664(this.#reader, this.#offset);
   }
 }
 
@@ -564,8 +537,11 @@ export interface ArchSharedInfoX8632 {
 /** The size of arch_shared_info_x86_32 in bytes. */
 export const ARCH_SHARED_INFO_X86_32_SIZE = 28;
 
-/** Reads one arch_shared_info_x86_32 at a position already claimed (`r.take(ARCH_SHARED_INFO_X86_32_SIZE)`). */
-export function decodeArchSharedInfoX8632At(r: ByteReader, o: number): ArchSharedInfoX8632 {
+/** Reads one arch_shared_info_x86_32: the next ARCH_SHARED_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeArchSharedInfoX8632(
+  r: ByteReader,
+  o: number = r.take(ARCH_SHARED_INFO_X86_32_SIZE),
+): ArchSharedInfoX8632 {
   return {
     maxPfn: r.u32At(o, true),
     pfnToMfnFrameListList: r.u32At(o + 4, true),
@@ -577,13 +553,14 @@ export function decodeArchSharedInfoX8632At(r: ByteReader, o: number): ArchShare
   };
 }
 
-/** Reads one arch_shared_info_x86_32. */
-export function decodeArchSharedInfoX8632(r: ByteReader): ArchSharedInfoX8632 {
-  return decodeArchSharedInfoX8632At(r, r.take(ARCH_SHARED_INFO_X86_32_SIZE));
-}
-
-/** Writes one arch_shared_info_x86_32 at a reserved position (`w.reserve(ARCH_SHARED_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeArchSharedInfoX8632At(w: ByteWriter, o: number, v: ArchSharedInfoX8632): void {
+/** Writes one arch_shared_info_x86_32: into the next ARCH_SHARED_INFO_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeArchSharedInfoX8632(
+  w: ByteWriter,
+  v: ArchSharedInfoX8632,
+  o: number = w.reserve(ARCH_SHARED_INFO_X86_32_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a arch_shared_info_x86_32 expected`, o);
   w.u32At(o, v.maxPfn, true, "max_pfn");
   w.u32At(o + 4, v.pfnToMfnFrameListList, true, "pfn_to_mfn_frame_list_list");
   w.u32At(o + 8, v.nmiReason, true, "nmi_reason");
@@ -591,11 +568,6 @@ export function encodeArchSharedInfoX8632At(w: ByteWriter, o: number, v: ArchSha
   w.u32At(o + 16, v.p2mVaddr, true, "p2m_vaddr");
   w.u32At(o + 20, v.p2mGeneration, true, "p2m_generation");
   w.u32At(o + 24, v.wcSecHi, true, "wc_sec_hi");
-}
-
-/** Writes one arch_shared_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeArchSharedInfoX8632(w: ByteWriter, v: ArchSharedInfoX8632): void {
-  w.nestedAt(encodeArchSharedInfoX8632At, w.reserve(ARCH_SHARED_INFO_X86_32_SIZE), v);
 }
 
 /** A checked arch_shared_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -630,7 +602,7 @@ export class ArchSharedInfoX8632View implements ArchSharedInfoX8632 {
 
   /** The whole record, decoded. */
   toObject(): ArchSharedInfoX8632 {
-    return decodeArchSharedInfoX8632At(this.#reader, this.#offset);
+    return decodeArchSharedInfoX8632(this.#reader, this.#offset);
   }
 }
 
@@ -665,10 +637,10 @@ export interface SharedInfoX8664 {
 /** The size of shared_info_x86_64 in bytes. */
 export const SHARED_INFO_X86_64_SIZE = 3136;
 
-/** Reads one shared_info_x86_64 at a position already claimed (`r.take(SHARED_INFO_X86_64_SIZE)`). */
-export function decodeSharedInfoX8664At(r: ByteReader, o: number): SharedInfoX8664 {
+/** Reads one shared_info_x86_64: the next SHARED_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeSharedInfoX8664(r: ByteReader, o: number = r.take(SHARED_INFO_X86_64_SIZE)): SharedInfoX8664 {
   const vcpuInfo: VcpuInfoX8664[] = [];
-  for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8664At(r, o + i * 64));
+  for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8664(r, o + i * 64));
   const evtchnPending: bigint[] = [];
   for (let i = 0; i < 64; i++) evtchnPending.push(r.u64At(o + 2048 + i * 8, true));
   const evtchnMask: bigint[] = [];
@@ -681,21 +653,22 @@ export function decodeSharedInfoX8664At(r: ByteReader, o: number): SharedInfoX86
     wcSec: r.u32At(o + 3076, true),
     wcNsec: r.u32At(o + 3080, true),
     wcSecHi: r.u32At(o + 3084, true),
-    arch: decodeArchSharedInfoX8664At(r, o + 3088),
+    arch: decodeArchSharedInfoX8664(r, o + 3088),
   };
 }
 
-/** Reads one shared_info_x86_64. */
-export function decodeSharedInfoX8664(r: ByteReader): SharedInfoX8664 {
-  return decodeSharedInfoX8664At(r, r.take(SHARED_INFO_X86_64_SIZE));
-}
-
-/** Writes one shared_info_x86_64 at a reserved position (`w.reserve(SHARED_INFO_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeSharedInfoX8664At(w: ByteWriter, o: number, v: SharedInfoX8664): void {
+/** Writes one shared_info_x86_64: into the next SHARED_INFO_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoX8664(
+  w: ByteWriter,
+  v: SharedInfoX8664,
+  o: number = w.reserve(SHARED_INFO_X86_64_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_x86_64 expected`, o);
   w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
   let vcpuInfo_i = 0;
   try {
-    for (; vcpuInfo_i < 32; vcpuInfo_i++) encodeVcpuInfoX8664At(w, o + vcpuInfo_i * 64, v.vcpuInfo[vcpuInfo_i]!);
+    for (; vcpuInfo_i < 32; vcpuInfo_i++) encodeVcpuInfoX8664(w, v.vcpuInfo[vcpuInfo_i]!, o + vcpuInfo_i * 64);
   } catch (e) {
     throw w.rethrow(e, "vcpu_info[" + vcpuInfo_i + "]");
   }
@@ -707,12 +680,7 @@ export function encodeSharedInfoX8664At(w: ByteWriter, o: number, v: SharedInfoX
   w.u32At(o + 3076, v.wcSec, true, "wc_sec");
   w.u32At(o + 3080, v.wcNsec, true, "wc_nsec");
   w.u32At(o + 3084, v.wcSecHi, true, "wc_sec_hi");
-  w.nestedAt(encodeArchSharedInfoX8664At, o + 3088, v.arch, "arch");
-}
-
-/** Writes one shared_info_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoX8664(w: ByteWriter, v: SharedInfoX8664): void {
-  w.nestedAt(encodeSharedInfoX8664At, w.reserve(SHARED_INFO_X86_64_SIZE), v);
+  w.nestedAt(encodeArchSharedInfoX8664, o + 3088, v.arch, "arch");
 }
 
 /** A checked shared_info_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -756,7 +724,7 @@ export class SharedInfoX8664View implements SharedInfoX8664 {
 
   /** The whole record, decoded. */
   toObject(): SharedInfoX8664 {
-    return decodeSharedInfoX8664At(this.#reader, this.#offset);
+    return decodeSharedInfoX8664(this.#reader, this.#offset);
   }
 }
 
@@ -786,10 +754,10 @@ export interface SharedInfoX8632 {
 /** The size of shared_info_x86_32 in bytes. */
 export const SHARED_INFO_X86_32_SIZE = 2344;
 
-/** Reads one shared_info_x86_32 at a position already claimed (`r.take(SHARED_INFO_X86_32_SIZE)`). */
-export function decodeSharedInfoX8632At(r: ByteReader, o: number): SharedInfoX8632 {
+/** Reads one shared_info_x86_32: the next SHARED_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeSharedInfoX8632(r: ByteReader, o: number = r.take(SHARED_INFO_X86_32_SIZE)): SharedInfoX8632 {
   const vcpuInfo: VcpuInfoX8632[] = [];
-  for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8632At(r, o + i * 64));
+  for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8632(r, o + i * 64));
   const evtchnPending: number[] = [];
   for (let i = 0; i < 32; i++) evtchnPending.push(r.u32At(o + 2048 + i * 4, true));
   const evtchnMask: number[] = [];
@@ -801,21 +769,22 @@ export function decodeSharedInfoX8632At(r: ByteReader, o: number): SharedInfoX86
     wcVersion: r.u32At(o + 2304, true),
     wcSec: r.u32At(o + 2308, true),
     wcNsec: r.u32At(o + 2312, true),
-    arch: decodeArchSharedInfoX8632At(r, o + 2316),
+    arch: decodeArchSharedInfoX8632(r, o + 2316),
   };
 }
 
-/** Reads one shared_info_x86_32. */
-export function decodeSharedInfoX8632(r: ByteReader): SharedInfoX8632 {
-  return decodeSharedInfoX8632At(r, r.take(SHARED_INFO_X86_32_SIZE));
-}
-
-/** Writes one shared_info_x86_32 at a reserved position (`w.reserve(SHARED_INFO_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeSharedInfoX8632At(w: ByteWriter, o: number, v: SharedInfoX8632): void {
+/** Writes one shared_info_x86_32: into the next SHARED_INFO_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoX8632(
+  w: ByteWriter,
+  v: SharedInfoX8632,
+  o: number = w.reserve(SHARED_INFO_X86_32_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_x86_32 expected`, o);
   w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
   let vcpuInfo_i = 0;
   try {
-    for (; vcpuInfo_i < 32; vcpuInfo_i++) encodeVcpuInfoX8632At(w, o + vcpuInfo_i * 64, v.vcpuInfo[vcpuInfo_i]!);
+    for (; vcpuInfo_i < 32; vcpuInfo_i++) encodeVcpuInfoX8632(w, v.vcpuInfo[vcpuInfo_i]!, o + vcpuInfo_i * 64);
   } catch (e) {
     throw w.rethrow(e, "vcpu_info[" + vcpuInfo_i + "]");
   }
@@ -826,12 +795,7 @@ export function encodeSharedInfoX8632At(w: ByteWriter, o: number, v: SharedInfoX
   w.u32At(o + 2304, v.wcVersion, true, "wc_version");
   w.u32At(o + 2308, v.wcSec, true, "wc_sec");
   w.u32At(o + 2312, v.wcNsec, true, "wc_nsec");
-  w.nestedAt(encodeArchSharedInfoX8632At, o + 2316, v.arch, "arch");
-}
-
-/** Writes one shared_info_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoX8632(w: ByteWriter, v: SharedInfoX8632): void {
-  w.nestedAt(encodeSharedInfoX8632At, w.reserve(SHARED_INFO_X86_32_SIZE), v);
+  w.nestedAt(encodeArchSharedInfoX8632, o + 2316, v.arch, "arch");
 }
 
 /** A checked shared_info_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -872,7 +836,7 @@ export class SharedInfoX8632View implements SharedInfoX8632 {
 
   /** The whole record, decoded. */
   toObject(): SharedInfoX8632 {
-    return decodeSharedInfoX8632At(this.#reader, this.#offset);
+    return decodeSharedInfoX8632(this.#reader, this.#offset);
   }
 }
 
@@ -902,10 +866,10 @@ export interface SharedInfoArm {
 /** The size of shared_info_arm in bytes. */
 export const SHARED_INFO_ARM_SIZE = 1088;
 
-/** Reads one shared_info_arm at a position already claimed (`r.take(SHARED_INFO_ARM_SIZE)`). */
-export function decodeSharedInfoArmAt(r: ByteReader, o: number): SharedInfoArm {
+/** Reads one shared_info_arm: the next SHARED_INFO_ARM_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeSharedInfoArm(r: ByteReader, o: number = r.take(SHARED_INFO_ARM_SIZE)): SharedInfoArm {
   const vcpuInfo: VcpuInfoArm[] = [];
-  for (let i = 0; i < 1; i++) vcpuInfo.push(decodeVcpuInfoArmAt(r, o + i * 48));
+  for (let i = 0; i < 1; i++) vcpuInfo.push(decodeVcpuInfoArm(r, o + i * 48));
   const evtchnPending: bigint[] = [];
   for (let i = 0; i < 64; i++) evtchnPending.push(r.u64At(o + 48 + i * 8, true));
   const evtchnMask: bigint[] = [];
@@ -921,17 +885,18 @@ export function decodeSharedInfoArmAt(r: ByteReader, o: number): SharedInfoArm {
   };
 }
 
-/** Reads one shared_info_arm. */
-export function decodeSharedInfoArm(r: ByteReader): SharedInfoArm {
-  return decodeSharedInfoArmAt(r, r.take(SHARED_INFO_ARM_SIZE));
-}
-
-/** Writes one shared_info_arm at a reserved position (`w.reserve(SHARED_INFO_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeSharedInfoArmAt(w: ByteWriter, o: number, v: SharedInfoArm): void {
+/** Writes one shared_info_arm: into the next SHARED_INFO_ARM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoArm(
+  w: ByteWriter,
+  v: SharedInfoArm,
+  o: number = w.reserve(SHARED_INFO_ARM_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_arm expected`, o);
   w.arrayAt(v.vcpuInfo, 1, o, "vcpu_info");
   let vcpuInfo_i = 0;
   try {
-    for (; vcpuInfo_i < 1; vcpuInfo_i++) encodeVcpuInfoArmAt(w, o + vcpuInfo_i * 48, v.vcpuInfo[vcpuInfo_i]!);
+    for (; vcpuInfo_i < 1; vcpuInfo_i++) encodeVcpuInfoArm(w, v.vcpuInfo[vcpuInfo_i]!, o + vcpuInfo_i * 48);
   } catch (e) {
     throw w.rethrow(e, "vcpu_info[" + vcpuInfo_i + "]");
   }
@@ -943,11 +908,6 @@ export function encodeSharedInfoArmAt(w: ByteWriter, o: number, v: SharedInfoArm
   w.u32At(o + 1076, v.wcSec, true, "wc_sec");
   w.u32At(o + 1080, v.wcNsec, true, "wc_nsec");
   w.u32At(o + 1084, v.wcSecHi, true, "wc_sec_hi");
-}
-
-/** Writes one shared_info_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoArm(w: ByteWriter, v: SharedInfoArm): void {
-  w.nestedAt(encodeSharedInfoArmAt, w.reserve(SHARED_INFO_ARM_SIZE), v);
 }
 
 /** A checked shared_info_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -988,7 +948,7 @@ export class SharedInfoArmView implements SharedInfoArm {
 
   /** The whole record, decoded. */
   toObject(): SharedInfoArm {
-    return decodeSharedInfoArmAt(this.#reader, this.#offset);
+    return decodeSharedInfoArm(this.#reader, this.#offset);
   }
 }
 
@@ -1008,25 +968,24 @@ export interface SharedInfoPageX8664 {
 /** The size of shared_info_page_x86_64 in bytes. */
 export const SHARED_INFO_PAGE_X86_64_SIZE = 4096;
 
-/** Reads one shared_info_page_x86_64 at a position already claimed (`r.take(SHARED_INFO_PAGE_X86_64_SIZE)`). */
-export function decodeSharedInfoPageX8664At(r: ByteReader, o: number): SharedInfoPageX8664 {
-  return { sharedInfo: decodeSharedInfoX8664At(r, o), restOfPage: r.bytesAt(o + 3136, 960) };
+/** Reads one shared_info_page_x86_64: the next SHARED_INFO_PAGE_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeSharedInfoPageX8664(
+  r: ByteReader,
+  o: number = r.take(SHARED_INFO_PAGE_X86_64_SIZE),
+): SharedInfoPageX8664 {
+  return { sharedInfo: decodeSharedInfoX8664(r, o), restOfPage: r.bytesAt(o + 3136, 960) };
 }
 
-/** Reads one shared_info_page_x86_64. */
-export function decodeSharedInfoPageX8664(r: ByteReader): SharedInfoPageX8664 {
-  return decodeSharedInfoPageX8664At(r, r.take(SHARED_INFO_PAGE_X86_64_SIZE));
-}
-
-/** Writes one shared_info_page_x86_64 at a reserved position (`w.reserve(SHARED_INFO_PAGE_X86_64_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeSharedInfoPageX8664At(w: ByteWriter, o: number, v: SharedInfoPageX8664): void {
-  w.nestedAt(encodeSharedInfoX8664At, o, v.sharedInfo, "shared_info");
+/** Writes one shared_info_page_x86_64: into the next SHARED_INFO_PAGE_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoPageX8664(
+  w: ByteWriter,
+  v: SharedInfoPageX8664,
+  o: number = w.reserve(SHARED_INFO_PAGE_X86_64_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_page_x86_64 expected`, o);
+  w.nestedAt(encodeSharedInfoX8664, o, v.sharedInfo, "shared_info");
   w.bytesAt(o + 3136, v.restOfPage, 960, "rest_of_page");
-}
-
-/** Writes one shared_info_page_x86_64; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoPageX8664(w: ByteWriter, v: SharedInfoPageX8664): void {
-  w.nestedAt(encodeSharedInfoPageX8664At, w.reserve(SHARED_INFO_PAGE_X86_64_SIZE), v);
 }
 
 /** A checked shared_info_page_x86_64 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1046,7 +1005,7 @@ export class SharedInfoPageX8664View implements SharedInfoPageX8664 {
 
   /** The whole record, decoded. */
   toObject(): SharedInfoPageX8664 {
-    return decodeSharedInfoPageX8664At(this.#reader, this.#offset);
+    return decodeSharedInfoPageX8664(this.#reader, this.#offset);
   }
 }
 
@@ -1069,25 +1028,24 @@ export interface SharedInfoPageX8632 {
 /** The size of shared_info_page_x86_32 in bytes. */
 export const SHARED_INFO_PAGE_X86_32_SIZE = 4096;
 
-/** Reads one shared_info_page_x86_32 at a position already claimed (`r.take(SHARED_INFO_PAGE_X86_32_SIZE)`). */
-export function decodeSharedInfoPageX8632At(r: ByteReader, o: number): SharedInfoPageX8632 {
-  return { sharedInfo: decodeSharedInfoX8632At(r, o), restOfPage: r.bytesAt(o + 2344, 1752) };
+/** Reads one shared_info_page_x86_32: the next SHARED_INFO_PAGE_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeSharedInfoPageX8632(
+  r: ByteReader,
+  o: number = r.take(SHARED_INFO_PAGE_X86_32_SIZE),
+): SharedInfoPageX8632 {
+  return { sharedInfo: decodeSharedInfoX8632(r, o), restOfPage: r.bytesAt(o + 2344, 1752) };
 }
 
-/** Reads one shared_info_page_x86_32. */
-export function decodeSharedInfoPageX8632(r: ByteReader): SharedInfoPageX8632 {
-  return decodeSharedInfoPageX8632At(r, r.take(SHARED_INFO_PAGE_X86_32_SIZE));
-}
-
-/** Writes one shared_info_page_x86_32 at a reserved position (`w.reserve(SHARED_INFO_PAGE_X86_32_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeSharedInfoPageX8632At(w: ByteWriter, o: number, v: SharedInfoPageX8632): void {
-  w.nestedAt(encodeSharedInfoX8632At, o, v.sharedInfo, "shared_info");
+/** Writes one shared_info_page_x86_32: into the next SHARED_INFO_PAGE_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoPageX8632(
+  w: ByteWriter,
+  v: SharedInfoPageX8632,
+  o: number = w.reserve(SHARED_INFO_PAGE_X86_32_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_page_x86_32 expected`, o);
+  w.nestedAt(encodeSharedInfoX8632, o, v.sharedInfo, "shared_info");
   w.bytesAt(o + 2344, v.restOfPage, 1752, "rest_of_page");
-}
-
-/** Writes one shared_info_page_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoPageX8632(w: ByteWriter, v: SharedInfoPageX8632): void {
-  w.nestedAt(encodeSharedInfoPageX8632At, w.reserve(SHARED_INFO_PAGE_X86_32_SIZE), v);
 }
 
 /** A checked shared_info_page_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1107,7 +1065,7 @@ export class SharedInfoPageX8632View implements SharedInfoPageX8632 {
 
   /** The whole record, decoded. */
   toObject(): SharedInfoPageX8632 {
-    return decodeSharedInfoPageX8632At(this.#reader, this.#offset);
+    return decodeSharedInfoPageX8632(this.#reader, this.#offset);
   }
 }
 
@@ -1130,25 +1088,24 @@ export interface SharedInfoPageArm {
 /** The size of shared_info_page_arm in bytes. */
 export const SHARED_INFO_PAGE_ARM_SIZE = 4096;
 
-/** Reads one shared_info_page_arm at a position already claimed (`r.take(SHARED_INFO_PAGE_ARM_SIZE)`). */
-export function decodeSharedInfoPageArmAt(r: ByteReader, o: number): SharedInfoPageArm {
-  return { sharedInfo: decodeSharedInfoArmAt(r, o), restOfPage: r.bytesAt(o + 1088, 3008) };
+/** Reads one shared_info_page_arm: the next SHARED_INFO_PAGE_ARM_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeSharedInfoPageArm(
+  r: ByteReader,
+  o: number = r.take(SHARED_INFO_PAGE_ARM_SIZE),
+): SharedInfoPageArm {
+  return { sharedInfo: decodeSharedInfoArm(r, o), restOfPage: r.bytesAt(o + 1088, 3008) };
 }
 
-/** Reads one shared_info_page_arm. */
-export function decodeSharedInfoPageArm(r: ByteReader): SharedInfoPageArm {
-  return decodeSharedInfoPageArmAt(r, r.take(SHARED_INFO_PAGE_ARM_SIZE));
-}
-
-/** Writes one shared_info_page_arm at a reserved position (`w.reserve(SHARED_INFO_PAGE_ARM_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeSharedInfoPageArmAt(w: ByteWriter, o: number, v: SharedInfoPageArm): void {
-  w.nestedAt(encodeSharedInfoArmAt, o, v.sharedInfo, "shared_info");
+/** Writes one shared_info_page_arm: into the next SHARED_INFO_PAGE_ARM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoPageArm(
+  w: ByteWriter,
+  v: SharedInfoPageArm,
+  o: number = w.reserve(SHARED_INFO_PAGE_ARM_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_page_arm expected`, o);
+  w.nestedAt(encodeSharedInfoArm, o, v.sharedInfo, "shared_info");
   w.bytesAt(o + 1088, v.restOfPage, 3008, "rest_of_page");
-}
-
-/** Writes one shared_info_page_arm; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoPageArm(w: ByteWriter, v: SharedInfoPageArm): void {
-  w.nestedAt(encodeSharedInfoPageArmAt, w.reserve(SHARED_INFO_PAGE_ARM_SIZE), v);
 }
 
 /** A checked shared_info_page_arm read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1168,7 +1125,7 @@ export class SharedInfoPageArmView implements SharedInfoPageArm {
 
   /** The whole record, decoded. */
   toObject(): SharedInfoPageArm {
-    return decodeSharedInfoPageArmAt(this.#reader, this.#offset);
+    return decodeSharedInfoPageArm(this.#reader, this.#offset);
   }
 }
 

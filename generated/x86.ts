@@ -33,8 +33,8 @@ export interface CpuidLeaf {
 /** The size of cpuid_leaf in bytes. */
 export const CPUID_LEAF_SIZE = 24;
 
-/** Reads one cpuid_leaf at a position already claimed (`r.take(CPUID_LEAF_SIZE)`). */
-export function decodeCpuidLeafAt(r: ByteReader, o: number): CpuidLeaf {
+/** Reads one cpuid_leaf: the next CPUID_LEAF_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZE)): CpuidLeaf {
   return {
     leaf: r.u32At(o),
     subleaf: r.u32At(o + 4),
@@ -45,13 +45,8 @@ export function decodeCpuidLeafAt(r: ByteReader, o: number): CpuidLeaf {
   };
 }
 
-/** Reads one cpuid_leaf. */
-export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
-  return decodeCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
-}
-
-/** @internal {@link encodeCpuidLeafAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeCpuidLeafLeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
+/** @internal {@link encodeCpuidLeaf} for a little-endian writer (`w.littleEndian` true). */
+export function encodeCpuidLeafLe(w: ByteWriter, v: CpuidLeaf, o: number): void {
   w.u32At(o, v.leaf, true, "leaf");
   w.u32At(o + 4, v.subleaf, true, "subleaf");
   w.u32At(o + 8, v.eax, true, "eax");
@@ -60,8 +55,8 @@ export function encodeCpuidLeafLeAt(w: ByteWriter, o: number, v: CpuidLeaf): voi
   w.u32At(o + 20, v.edx, true, "edx");
 }
 
-/** @internal {@link encodeCpuidLeafAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeCpuidLeafBeAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
+/** @internal {@link encodeCpuidLeaf} for a big-endian writer (`w.littleEndian` false). */
+export function encodeCpuidLeafBe(w: ByteWriter, v: CpuidLeaf, o: number): void {
   w.u32At(o, v.leaf, false, "leaf");
   w.u32At(o + 4, v.subleaf, false, "subleaf");
   w.u32At(o + 8, v.eax, false, "eax");
@@ -70,15 +65,11 @@ export function encodeCpuidLeafBeAt(w: ByteWriter, o: number, v: CpuidLeaf): voi
   w.u32At(o + 20, v.edx, false, "edx");
 }
 
-/** Writes one cpuid_leaf at a reserved position (`w.reserve(CPUID_LEAF_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
-  if (w.littleEndian) encodeCpuidLeafLeAt(w, o, v);
-  else encodeCpuidLeafBeAt(w, o, v);
-}
-
-/** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
-  w.nestedAt(encodeCpuidLeafAt, w.reserve(CPUID_LEAF_SIZE), v);
+/** Writes one cpuid_leaf: into the next CPUID_LEAF_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o: number = w.reserve(CPUID_LEAF_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a cpuid_leaf expected`, o);
+  if (w.littleEndian) encodeCpuidLeafLe(w, v, o);
+  else encodeCpuidLeafBe(w, v, o);
 }
 
 /** A checked cpuid_leaf read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -110,7 +101,7 @@ export class CpuidLeafView implements CpuidLeaf {
 
   /** The whole record, decoded. */
   toObject(): CpuidLeaf {
-    return decodeCpuidLeafAt(this.#reader, this.#offset);
+    return decodeCpuidLeaf(this.#reader, this.#offset);
   }
 }
 
@@ -130,43 +121,34 @@ export interface MsrEntry {
 /** The size of msr_entry in bytes. */
 export const MSR_ENTRY_SIZE = 16;
 
-/** Reads one msr_entry at a position already claimed (`r.take(MSR_ENTRY_SIZE)`). */
-export function decodeMsrEntryAt(r: ByteReader, o: number): MsrEntry {
+/** Reads one msr_entry: the next MSR_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeMsrEntry(r: ByteReader, o: number = r.take(MSR_ENTRY_SIZE)): MsrEntry {
   r.zerosAt(o + 4, 4, "reserved");
   return { index: r.u32At(o), value: r.u64At(o + 8) };
 }
 
-/** Reads one msr_entry. */
-export function decodeMsrEntry(r: ByteReader): MsrEntry {
-  return decodeMsrEntryAt(r, r.take(MSR_ENTRY_SIZE));
-}
-
-/** @internal {@link encodeMsrEntryAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeMsrEntryLeAt(w: ByteWriter, o: number, v: MsrEntry): void {
+/** @internal {@link encodeMsrEntry} for a little-endian writer (`w.littleEndian` true). */
+export function encodeMsrEntryLe(w: ByteWriter, v: MsrEntry, o: number): void {
   w.u32At(o, v.index, true, "index");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.value, true, "value");
 }
 
-/** @internal {@link encodeMsrEntryAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeMsrEntryBeAt(w: ByteWriter, o: number, v: MsrEntry): void {
+/** @internal {@link encodeMsrEntry} for a big-endian writer (`w.littleEndian` false). */
+export function encodeMsrEntryBe(w: ByteWriter, v: MsrEntry, o: number): void {
   w.u32At(o, v.index, false, "index");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.value, false, "value");
 }
 
-/** Writes one msr_entry at a reserved position (`w.reserve(MSR_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeMsrEntryAt(w: ByteWriter, o: number, v: MsrEntry): void {
-  if (w.littleEndian) encodeMsrEntryLeAt(w, o, v);
-  else encodeMsrEntryBeAt(w, o, v);
+/** Writes one msr_entry: into the next MSR_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeMsrEntry(w: ByteWriter, v: MsrEntry, o: number = w.reserve(MSR_ENTRY_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a msr_entry expected`, o);
+  if (w.littleEndian) encodeMsrEntryLe(w, v, o);
+  else encodeMsrEntryBe(w, v, o);
 }
 
-/** Writes one msr_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeMsrEntry(w: ByteWriter, v: MsrEntry): void {
-  w.nestedAt(encodeMsrEntryAt, w.reserve(MSR_ENTRY_SIZE), v);
-}
-
-/** @internal Checks one msr_entry at a claimed position as {@link decodeMsrEntryAt} does. */
+/** @internal Checks one msr_entry at a claimed position as {@link decodeMsrEntry} does. */
 export function checkMsrEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
@@ -188,7 +170,7 @@ export class MsrEntryView implements MsrEntry {
 
   /** The whole record, decoded. */
   toObject(): MsrEntry {
-    return decodeMsrEntryAt(this.#reader, this.#offset);
+    return decodeMsrEntry(this.#reader, this.#offset);
   }
 }
 
@@ -236,7 +218,7 @@ export const cpuidSectionDecoder: SectionDecoder<CpuidBody, ImageHeader> = {
 export const cpuidSection: SectionCodec<CpuidBody, ImageHeader> = /* @__PURE__ */ withEncoder(
   cpuidSectionDecoder,
   (w, body, header) => {
-    return encodeFixedEntries(w, body, 24, w.littleEndian ? encodeCpuidLeafLeAt : encodeCpuidLeafBeAt);
+    return encodeFixedEntries(w, body, 24, w.littleEndian ? encodeCpuidLeafLe : encodeCpuidLeafBe);
   },
 );
 
@@ -269,7 +251,7 @@ export const msrPolicySectionDecoder: SectionDecoder<MsrPolicyBody, ImageHeader>
 export const msrPolicySection: SectionCodec<MsrPolicyBody, ImageHeader> = /* @__PURE__ */ withEncoder(
   msrPolicySectionDecoder,
   (w, body, header) => {
-    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeMsrEntryLeAt : encodeMsrEntryBeAt);
+    return encodeFixedEntries(w, body, 16, w.littleEndian ? encodeMsrEntryLe : encodeMsrEntryBe);
   },
 );
 
@@ -288,19 +270,14 @@ export interface TscInfo {
 /** The size of tsc_info in bytes. */
 export const TSC_INFO_SIZE = 24;
 
-/** Reads one tsc_info at a position already claimed (`r.take(TSC_INFO_SIZE)`). */
-export function decodeTscInfoAt(r: ByteReader, o: number): TscInfo {
+/** Reads one tsc_info: the next TSC_INFO_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeTscInfo(r: ByteReader, o: number = r.take(TSC_INFO_SIZE)): TscInfo {
   r.zerosAt(o + 20, 4, "reserved");
   return { mode: r.u32At(o), khz: r.u32At(o + 4), nsec: r.u64At(o + 8), incarnation: r.u32At(o + 16) };
 }
 
-/** Reads one tsc_info. */
-export function decodeTscInfo(r: ByteReader): TscInfo {
-  return decodeTscInfoAt(r, r.take(TSC_INFO_SIZE));
-}
-
-/** @internal {@link encodeTscInfoAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeTscInfoLeAt(w: ByteWriter, o: number, v: TscInfo): void {
+/** @internal {@link encodeTscInfo} for a little-endian writer (`w.littleEndian` true). */
+export function encodeTscInfoLe(w: ByteWriter, v: TscInfo, o: number): void {
   w.u32At(o, v.mode, true, "mode");
   w.u32At(o + 4, v.khz, true, "khz");
   w.u64At(o + 8, v.nsec, true, "nsec");
@@ -308,8 +285,8 @@ export function encodeTscInfoLeAt(w: ByteWriter, o: number, v: TscInfo): void {
   w.zerosAt(o + 20, 4);
 }
 
-/** @internal {@link encodeTscInfoAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeTscInfoBeAt(w: ByteWriter, o: number, v: TscInfo): void {
+/** @internal {@link encodeTscInfo} for a big-endian writer (`w.littleEndian` false). */
+export function encodeTscInfoBe(w: ByteWriter, v: TscInfo, o: number): void {
   w.u32At(o, v.mode, false, "mode");
   w.u32At(o + 4, v.khz, false, "khz");
   w.u64At(o + 8, v.nsec, false, "nsec");
@@ -317,18 +294,14 @@ export function encodeTscInfoBeAt(w: ByteWriter, o: number, v: TscInfo): void {
   w.zerosAt(o + 20, 4);
 }
 
-/** Writes one tsc_info at a reserved position (`w.reserve(TSC_INFO_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeTscInfoAt(w: ByteWriter, o: number, v: TscInfo): void {
-  if (w.littleEndian) encodeTscInfoLeAt(w, o, v);
-  else encodeTscInfoBeAt(w, o, v);
+/** Writes one tsc_info: into the next TSC_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeTscInfo(w: ByteWriter, v: TscInfo, o: number = w.reserve(TSC_INFO_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a tsc_info expected`, o);
+  if (w.littleEndian) encodeTscInfoLe(w, v, o);
+  else encodeTscInfoBe(w, v, o);
 }
 
-/** Writes one tsc_info; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeTscInfo(w: ByteWriter, v: TscInfo): void {
-  w.nestedAt(encodeTscInfoAt, w.reserve(TSC_INFO_SIZE), v);
-}
-
-/** @internal Checks one tsc_info at a claimed position as {@link decodeTscInfoAt} does. */
+/** @internal Checks one tsc_info at a claimed position as {@link decodeTscInfo} does. */
 export function checkTscInfoAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 20, 4, "reserved");
 }
@@ -356,7 +329,7 @@ export class TscInfoView implements TscInfo {
 
   /** The whole record, decoded. */
   toObject(): TscInfo {
-    return decodeTscInfoAt(this.#reader, this.#offset);
+    return decodeTscInfo(this.#reader, this.#offset);
   }
 }
 

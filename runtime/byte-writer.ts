@@ -43,9 +43,9 @@ export class ByteWriter {
    * TypeError from a null struct), is an EncodeError reported under field `name` (element `index`) when
    * given, so the encoders need no try/catch.
    */
-  nestedAt<T>(encode: (w: ByteWriter, at: number, v: T) => void, at: number, v: T, name?: string, index?: number): void {
+  nestedAt<T>(encode: (w: ByteWriter, v: T, at: number) => void, at: number, v: T, name?: string, index?: number): void {
     try {
-      encode(this, at, v);
+      encode(this, v, at);
     } catch (e) {
       throw this.rethrow(e, fieldPath(name, index) ?? "");
     }

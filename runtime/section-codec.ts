@@ -100,14 +100,14 @@ export function decodeEntries<T, H>(
 
 /**
  * Encodes an array section of fixed-size entries: the space for all of them is reserved at once and
- * each is written in place (`encodeXAt`), which saves a bounds check and a position update per entry.
+ * each is written in place (`encodeX(w, v, at)`), which saves a bounds check and a position update per entry.
  */
-export function encodeFixedEntries<T>(w: ByteWriter, body: readonly T[], entrySize: number, encodeAt: (w: ByteWriter, at: number, v: T) => void): EntryShape {
+export function encodeFixedEntries<T>(w: ByteWriter, body: readonly T[], entrySize: number, encodeAt: (w: ByteWriter, v: T, at: number) => void): EntryShape {
   if (!Array.isArray(body)) w.fail("an array of entries is expected");
   const base = w.reserve(body.length * entrySize);
   let i = 0;
   try {
-    for (; i < body.length; i++) encodeAt(w, base + i * entrySize, body[i]!);
+    for (; i < body.length; i++) encodeAt(w, body[i]!, base + i * entrySize);
   } catch (e) {
     throw w.rethrow(e, `[${i}]`);
   }

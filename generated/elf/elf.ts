@@ -66,8 +66,8 @@ export const ELF_IDENT_SIZE = 16;
 
 const ELF_IDENT$MAGIC = /* @__PURE__ */ Uint8Array.of(0x7f, 0x45, 0x4c, 0x46);
 
-/** Reads one elf_ident at a position already claimed (`r.take(ELF_IDENT_SIZE)`). */
-export function decodeElfIdentAt(r: ByteReader, o: number): ElfIdent {
+/** Reads one elf_ident: the next ELF_IDENT_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeElfIdent(r: ByteReader, o: number = r.take(ELF_IDENT_SIZE)): ElfIdent {
   r.expectBytesAt(o, ELF_IDENT$MAGIC, "magic");
   return {
     class: r.u8At(o + 4),
@@ -79,13 +79,9 @@ export function decodeElfIdentAt(r: ByteReader, o: number): ElfIdent {
   };
 }
 
-/** Reads one elf_ident. */
-export function decodeElfIdent(r: ByteReader): ElfIdent {
-  return decodeElfIdentAt(r, r.take(ELF_IDENT_SIZE));
-}
-
-/** Writes one elf_ident at a reserved position (`w.reserve(ELF_IDENT_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeElfIdentAt(w: ByteWriter, o: number, v: ElfIdent): void {
+/** Writes one elf_ident: into the next ELF_IDENT_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeElfIdent(w: ByteWriter, v: ElfIdent, o: number = w.reserve(ELF_IDENT_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf_ident expected`, o);
   w.bytesAt(o, ELF_IDENT$MAGIC, 4, "magic");
   w.u8At(o + 4, v.class, "class");
   w.u8At(o + 5, v.data, "data");
@@ -95,12 +91,7 @@ export function encodeElfIdentAt(w: ByteWriter, o: number, v: ElfIdent): void {
   w.bytesAt(o + 9, v.padding, 7, "padding");
 }
 
-/** Writes one elf_ident; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeElfIdent(w: ByteWriter, v: ElfIdent): void {
-  w.nestedAt(encodeElfIdentAt, w.reserve(ELF_IDENT_SIZE), v);
-}
-
-/** @internal Checks one elf_ident at a claimed position as {@link decodeElfIdentAt} does. */
+/** @internal Checks one elf_ident at a claimed position as {@link decodeElfIdent} does. */
 export function checkElfIdentAt(r: ByteReader, o: number): void {
   r.expectBytesAt(o, ELF_IDENT$MAGIC, "magic");
 }
@@ -134,7 +125,7 @@ export class ElfIdentView implements ElfIdent {
 
   /** The whole record, decoded. */
   toObject(): ElfIdent {
-    return decodeElfIdentAt(this.#reader, this.#offset);
+    return decodeElfIdent(this.#reader, this.#offset);
   }
 }
 
@@ -214,9 +205,9 @@ export interface Elf64Ehdr {
 /** The size of elf64_ehdr in bytes. */
 export const ELF64_EHDR_SIZE = 64;
 
-/** Reads one elf64_ehdr at a position already claimed (`r.take(ELF64_EHDR_SIZE)`). */
-export function decodeElf64EhdrAt(r: ByteReader, o: number): Elf64Ehdr {
-  const eIdent = r.nestedAt(decodeElfIdentAt, o, "e_ident");
+/** Reads one elf64_ehdr: the next ELF64_EHDR_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeElf64Ehdr(r: ByteReader, o: number = r.take(ELF64_EHDR_SIZE)): Elf64Ehdr {
+  const eIdent = r.nestedAt(decodeElfIdent, o, "e_ident");
   return {
     eIdent,
     eType: r.u16At(o + 16),
@@ -235,14 +226,9 @@ export function decodeElf64EhdrAt(r: ByteReader, o: number): Elf64Ehdr {
   };
 }
 
-/** Reads one elf64_ehdr. */
-export function decodeElf64Ehdr(r: ByteReader): Elf64Ehdr {
-  return decodeElf64EhdrAt(r, r.take(ELF64_EHDR_SIZE));
-}
-
-/** @internal {@link encodeElf64EhdrAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeElf64EhdrLeAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
-  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+/** @internal {@link encodeElf64Ehdr} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64EhdrLe(w: ByteWriter, v: Elf64Ehdr, o: number): void {
+  w.nestedAt(encodeElfIdent, o, v.eIdent, "e_ident");
   w.u16At(o + 16, v.eType, true, "e_type");
   w.u16At(o + 18, v.eMachine, true, "e_machine");
   w.u32At(o + 20, v.eVersion, true, "e_version");
@@ -258,9 +244,9 @@ export function encodeElf64EhdrLeAt(w: ByteWriter, o: number, v: Elf64Ehdr): voi
   w.u16At(o + 62, v.eShstrndx, true, "e_shstrndx");
 }
 
-/** @internal {@link encodeElf64EhdrAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeElf64EhdrBeAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
-  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+/** @internal {@link encodeElf64Ehdr} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64EhdrBe(w: ByteWriter, v: Elf64Ehdr, o: number): void {
+  w.nestedAt(encodeElfIdent, o, v.eIdent, "e_ident");
   w.u16At(o + 16, v.eType, false, "e_type");
   w.u16At(o + 18, v.eMachine, false, "e_machine");
   w.u32At(o + 20, v.eVersion, false, "e_version");
@@ -276,18 +262,14 @@ export function encodeElf64EhdrBeAt(w: ByteWriter, o: number, v: Elf64Ehdr): voi
   w.u16At(o + 62, v.eShstrndx, false, "e_shstrndx");
 }
 
-/** Writes one elf64_ehdr at a reserved position (`w.reserve(ELF64_EHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64EhdrAt(w: ByteWriter, o: number, v: Elf64Ehdr): void {
-  if (w.littleEndian) encodeElf64EhdrLeAt(w, o, v);
-  else encodeElf64EhdrBeAt(w, o, v);
+/** Writes one elf64_ehdr: into the next ELF64_EHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr, o: number = w.reserve(ELF64_EHDR_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf64_ehdr expected`, o);
+  if (w.littleEndian) encodeElf64EhdrLe(w, v, o);
+  else encodeElf64EhdrBe(w, v, o);
 }
 
-/** Writes one elf64_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr): void {
-  w.nestedAt(encodeElf64EhdrAt, w.reserve(ELF64_EHDR_SIZE), v);
-}
-
-/** @internal Checks one elf64_ehdr at a claimed position as {@link decodeElf64EhdrAt} does. */
+/** @internal Checks one elf64_ehdr at a claimed position as {@link decodeElf64Ehdr} does. */
 export function checkElf64EhdrAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -352,7 +334,7 @@ export class Elf64EhdrView implements Elf64Ehdr {
 
   /** The whole record, decoded. */
   toObject(): Elf64Ehdr {
-    return decodeElf64EhdrAt(this.#reader, this.#offset);
+    return decodeElf64Ehdr(this.#reader, this.#offset);
   }
 }
 
@@ -397,9 +379,9 @@ export interface Elf32Ehdr {
 /** The size of elf32_ehdr in bytes. */
 export const ELF32_EHDR_SIZE = 52;
 
-/** Reads one elf32_ehdr at a position already claimed (`r.take(ELF32_EHDR_SIZE)`). */
-export function decodeElf32EhdrAt(r: ByteReader, o: number): Elf32Ehdr {
-  const eIdent = r.nestedAt(decodeElfIdentAt, o, "e_ident");
+/** Reads one elf32_ehdr: the next ELF32_EHDR_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeElf32Ehdr(r: ByteReader, o: number = r.take(ELF32_EHDR_SIZE)): Elf32Ehdr {
+  const eIdent = r.nestedAt(decodeElfIdent, o, "e_ident");
   return {
     eIdent,
     eType: r.u16At(o + 16),
@@ -418,14 +400,9 @@ export function decodeElf32EhdrAt(r: ByteReader, o: number): Elf32Ehdr {
   };
 }
 
-/** Reads one elf32_ehdr. */
-export function decodeElf32Ehdr(r: ByteReader): Elf32Ehdr {
-  return decodeElf32EhdrAt(r, r.take(ELF32_EHDR_SIZE));
-}
-
-/** @internal {@link encodeElf32EhdrAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeElf32EhdrLeAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
-  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+/** @internal {@link encodeElf32Ehdr} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf32EhdrLe(w: ByteWriter, v: Elf32Ehdr, o: number): void {
+  w.nestedAt(encodeElfIdent, o, v.eIdent, "e_ident");
   w.u16At(o + 16, v.eType, true, "e_type");
   w.u16At(o + 18, v.eMachine, true, "e_machine");
   w.u32At(o + 20, v.eVersion, true, "e_version");
@@ -441,9 +418,9 @@ export function encodeElf32EhdrLeAt(w: ByteWriter, o: number, v: Elf32Ehdr): voi
   w.u16At(o + 50, v.eShstrndx, true, "e_shstrndx");
 }
 
-/** @internal {@link encodeElf32EhdrAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeElf32EhdrBeAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
-  w.nestedAt(encodeElfIdentAt, o, v.eIdent, "e_ident");
+/** @internal {@link encodeElf32Ehdr} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf32EhdrBe(w: ByteWriter, v: Elf32Ehdr, o: number): void {
+  w.nestedAt(encodeElfIdent, o, v.eIdent, "e_ident");
   w.u16At(o + 16, v.eType, false, "e_type");
   w.u16At(o + 18, v.eMachine, false, "e_machine");
   w.u32At(o + 20, v.eVersion, false, "e_version");
@@ -459,18 +436,14 @@ export function encodeElf32EhdrBeAt(w: ByteWriter, o: number, v: Elf32Ehdr): voi
   w.u16At(o + 50, v.eShstrndx, false, "e_shstrndx");
 }
 
-/** Writes one elf32_ehdr at a reserved position (`w.reserve(ELF32_EHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf32EhdrAt(w: ByteWriter, o: number, v: Elf32Ehdr): void {
-  if (w.littleEndian) encodeElf32EhdrLeAt(w, o, v);
-  else encodeElf32EhdrBeAt(w, o, v);
+/** Writes one elf32_ehdr: into the next ELF32_EHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr, o: number = w.reserve(ELF32_EHDR_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf32_ehdr expected`, o);
+  if (w.littleEndian) encodeElf32EhdrLe(w, v, o);
+  else encodeElf32EhdrBe(w, v, o);
 }
 
-/** Writes one elf32_ehdr; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr): void {
-  w.nestedAt(encodeElf32EhdrAt, w.reserve(ELF32_EHDR_SIZE), v);
-}
-
-/** @internal Checks one elf32_ehdr at a claimed position as {@link decodeElf32EhdrAt} does. */
+/** @internal Checks one elf32_ehdr at a claimed position as {@link decodeElf32Ehdr} does. */
 export function checkElf32EhdrAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -535,7 +508,7 @@ export class Elf32EhdrView implements Elf32Ehdr {
 
   /** The whole record, decoded. */
   toObject(): Elf32Ehdr {
-    return decodeElf32EhdrAt(this.#reader, this.#offset);
+    return decodeElf32Ehdr(this.#reader, this.#offset);
   }
 }
 
@@ -632,8 +605,8 @@ export interface Elf64Shdr {
 /** The size of elf64_shdr in bytes. */
 export const ELF64_SHDR_SIZE = 64;
 
-/** Reads one elf64_shdr at a position already claimed (`r.take(ELF64_SHDR_SIZE)`). */
-export function decodeElf64ShdrAt(r: ByteReader, o: number): Elf64Shdr {
+/** Reads one elf64_shdr: the next ELF64_SHDR_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeElf64Shdr(r: ByteReader, o: number = r.take(ELF64_SHDR_SIZE)): Elf64Shdr {
   return {
     shName: r.u32At(o),
     shType: r.u32At(o + 4),
@@ -648,13 +621,8 @@ export function decodeElf64ShdrAt(r: ByteReader, o: number): Elf64Shdr {
   };
 }
 
-/** Reads one elf64_shdr. */
-export function decodeElf64Shdr(r: ByteReader): Elf64Shdr {
-  return decodeElf64ShdrAt(r, r.take(ELF64_SHDR_SIZE));
-}
-
-/** @internal {@link encodeElf64ShdrAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeElf64ShdrLeAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
+/** @internal {@link encodeElf64Shdr} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64ShdrLe(w: ByteWriter, v: Elf64Shdr, o: number): void {
   w.u32At(o, v.shName, true, "sh_name");
   w.u32At(o + 4, v.shType, true, "sh_type");
   w.u64At(o + 8, v.shFlags, true, "sh_flags");
@@ -667,8 +635,8 @@ export function encodeElf64ShdrLeAt(w: ByteWriter, o: number, v: Elf64Shdr): voi
   w.u64At(o + 56, v.shEntsize, true, "sh_entsize");
 }
 
-/** @internal {@link encodeElf64ShdrAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeElf64ShdrBeAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
+/** @internal {@link encodeElf64Shdr} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64ShdrBe(w: ByteWriter, v: Elf64Shdr, o: number): void {
   w.u32At(o, v.shName, false, "sh_name");
   w.u32At(o + 4, v.shType, false, "sh_type");
   w.u64At(o + 8, v.shFlags, false, "sh_flags");
@@ -681,15 +649,11 @@ export function encodeElf64ShdrBeAt(w: ByteWriter, o: number, v: Elf64Shdr): voi
   w.u64At(o + 56, v.shEntsize, false, "sh_entsize");
 }
 
-/** Writes one elf64_shdr at a reserved position (`w.reserve(ELF64_SHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64ShdrAt(w: ByteWriter, o: number, v: Elf64Shdr): void {
-  if (w.littleEndian) encodeElf64ShdrLeAt(w, o, v);
-  else encodeElf64ShdrBeAt(w, o, v);
-}
-
-/** Writes one elf64_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr): void {
-  w.nestedAt(encodeElf64ShdrAt, w.reserve(ELF64_SHDR_SIZE), v);
+/** Writes one elf64_shdr: into the next ELF64_SHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr, o: number = w.reserve(ELF64_SHDR_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf64_shdr expected`, o);
+  if (w.littleEndian) encodeElf64ShdrLe(w, v, o);
+  else encodeElf64ShdrBe(w, v, o);
 }
 
 /** A checked elf64_shdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -733,7 +697,7 @@ export class Elf64ShdrView implements Elf64Shdr {
 
   /** The whole record, decoded. */
   toObject(): Elf64Shdr {
-    return decodeElf64ShdrAt(this.#reader, this.#offset);
+    return decodeElf64Shdr(this.#reader, this.#offset);
   }
 }
 
@@ -769,8 +733,8 @@ export interface Elf32Shdr {
 /** The size of elf32_shdr in bytes. */
 export const ELF32_SHDR_SIZE = 40;
 
-/** Reads one elf32_shdr at a position already claimed (`r.take(ELF32_SHDR_SIZE)`). */
-export function decodeElf32ShdrAt(r: ByteReader, o: number): Elf32Shdr {
+/** Reads one elf32_shdr: the next ELF32_SHDR_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeElf32Shdr(r: ByteReader, o: number = r.take(ELF32_SHDR_SIZE)): Elf32Shdr {
   return {
     shName: r.u32At(o),
     shType: r.u32At(o + 4),
@@ -785,13 +749,8 @@ export function decodeElf32ShdrAt(r: ByteReader, o: number): Elf32Shdr {
   };
 }
 
-/** Reads one elf32_shdr. */
-export function decodeElf32Shdr(r: ByteReader): Elf32Shdr {
-  return decodeElf32ShdrAt(r, r.take(ELF32_SHDR_SIZE));
-}
-
-/** @internal {@link encodeElf32ShdrAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeElf32ShdrLeAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
+/** @internal {@link encodeElf32Shdr} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf32ShdrLe(w: ByteWriter, v: Elf32Shdr, o: number): void {
   w.u32At(o, v.shName, true, "sh_name");
   w.u32At(o + 4, v.shType, true, "sh_type");
   w.u32At(o + 8, v.shFlags, true, "sh_flags");
@@ -804,8 +763,8 @@ export function encodeElf32ShdrLeAt(w: ByteWriter, o: number, v: Elf32Shdr): voi
   w.u32At(o + 36, v.shEntsize, true, "sh_entsize");
 }
 
-/** @internal {@link encodeElf32ShdrAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeElf32ShdrBeAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
+/** @internal {@link encodeElf32Shdr} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf32ShdrBe(w: ByteWriter, v: Elf32Shdr, o: number): void {
   w.u32At(o, v.shName, false, "sh_name");
   w.u32At(o + 4, v.shType, false, "sh_type");
   w.u32At(o + 8, v.shFlags, false, "sh_flags");
@@ -818,15 +777,11 @@ export function encodeElf32ShdrBeAt(w: ByteWriter, o: number, v: Elf32Shdr): voi
   w.u32At(o + 36, v.shEntsize, false, "sh_entsize");
 }
 
-/** Writes one elf32_shdr at a reserved position (`w.reserve(ELF32_SHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf32ShdrAt(w: ByteWriter, o: number, v: Elf32Shdr): void {
-  if (w.littleEndian) encodeElf32ShdrLeAt(w, o, v);
-  else encodeElf32ShdrBeAt(w, o, v);
-}
-
-/** Writes one elf32_shdr; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr): void {
-  w.nestedAt(encodeElf32ShdrAt, w.reserve(ELF32_SHDR_SIZE), v);
+/** Writes one elf32_shdr: into the next ELF32_SHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr, o: number = w.reserve(ELF32_SHDR_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf32_shdr expected`, o);
+  if (w.littleEndian) encodeElf32ShdrLe(w, v, o);
+  else encodeElf32ShdrBe(w, v, o);
 }
 
 /** A checked elf32_shdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -870,7 +825,7 @@ export class Elf32ShdrView implements Elf32Shdr {
 
   /** The whole record, decoded. */
   toObject(): Elf32Shdr {
-    return decodeElf32ShdrAt(this.#reader, this.#offset);
+    return decodeElf32Shdr(this.#reader, this.#offset);
   }
 }
 
@@ -902,8 +857,8 @@ export interface Elf64Phdr {
 /** The size of elf64_phdr in bytes. */
 export const ELF64_PHDR_SIZE = 56;
 
-/** Reads one elf64_phdr at a position already claimed (`r.take(ELF64_PHDR_SIZE)`). */
-export function decodeElf64PhdrAt(r: ByteReader, o: number): Elf64Phdr {
+/** Reads one elf64_phdr: the next ELF64_PHDR_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeElf64Phdr(r: ByteReader, o: number = r.take(ELF64_PHDR_SIZE)): Elf64Phdr {
   return {
     pType: r.u32At(o),
     pFlags: r.u32At(o + 4),
@@ -916,13 +871,8 @@ export function decodeElf64PhdrAt(r: ByteReader, o: number): Elf64Phdr {
   };
 }
 
-/** Reads one elf64_phdr. */
-export function decodeElf64Phdr(r: ByteReader): Elf64Phdr {
-  return decodeElf64PhdrAt(r, r.take(ELF64_PHDR_SIZE));
-}
-
-/** @internal {@link encodeElf64PhdrAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeElf64PhdrLeAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
+/** @internal {@link encodeElf64Phdr} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64PhdrLe(w: ByteWriter, v: Elf64Phdr, o: number): void {
   w.u32At(o, v.pType, true, "p_type");
   w.u32At(o + 4, v.pFlags, true, "p_flags");
   w.u64At(o + 8, v.pOffset, true, "p_offset");
@@ -933,8 +883,8 @@ export function encodeElf64PhdrLeAt(w: ByteWriter, o: number, v: Elf64Phdr): voi
   w.u64At(o + 48, v.pAlign, true, "p_align");
 }
 
-/** @internal {@link encodeElf64PhdrAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeElf64PhdrBeAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
+/** @internal {@link encodeElf64Phdr} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64PhdrBe(w: ByteWriter, v: Elf64Phdr, o: number): void {
   w.u32At(o, v.pType, false, "p_type");
   w.u32At(o + 4, v.pFlags, false, "p_flags");
   w.u64At(o + 8, v.pOffset, false, "p_offset");
@@ -945,15 +895,11 @@ export function encodeElf64PhdrBeAt(w: ByteWriter, o: number, v: Elf64Phdr): voi
   w.u64At(o + 48, v.pAlign, false, "p_align");
 }
 
-/** Writes one elf64_phdr at a reserved position (`w.reserve(ELF64_PHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64PhdrAt(w: ByteWriter, o: number, v: Elf64Phdr): void {
-  if (w.littleEndian) encodeElf64PhdrLeAt(w, o, v);
-  else encodeElf64PhdrBeAt(w, o, v);
-}
-
-/** Writes one elf64_phdr; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr): void {
-  w.nestedAt(encodeElf64PhdrAt, w.reserve(ELF64_PHDR_SIZE), v);
+/** Writes one elf64_phdr: into the next ELF64_PHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr, o: number = w.reserve(ELF64_PHDR_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf64_phdr expected`, o);
+  if (w.littleEndian) encodeElf64PhdrLe(w, v, o);
+  else encodeElf64PhdrBe(w, v, o);
 }
 
 /** A checked elf64_phdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -991,7 +937,7 @@ export class Elf64PhdrView implements Elf64Phdr {
 
   /** The whole record, decoded. */
   toObject(): Elf64Phdr {
-    return decodeElf64PhdrAt(this.#reader, this.#offset);
+    return decodeElf64Phdr(this.#reader, this.#offset);
   }
 }
 
@@ -1028,39 +974,30 @@ export interface Elf64Nhdr {
 /** The size of elf64_nhdr in bytes. */
 export const ELF64_NHDR_SIZE = 12;
 
-/** Reads one elf64_nhdr at a position already claimed (`r.take(ELF64_NHDR_SIZE)`). */
-export function decodeElf64NhdrAt(r: ByteReader, o: number): Elf64Nhdr {
+/** Reads one elf64_nhdr: the next ELF64_NHDR_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeElf64Nhdr(r: ByteReader, o: number = r.take(ELF64_NHDR_SIZE)): Elf64Nhdr {
   return { nNamesz: r.u32At(o), nDescsz: r.u32At(o + 4), nType: r.u32At(o + 8) };
 }
 
-/** Reads one elf64_nhdr. */
-export function decodeElf64Nhdr(r: ByteReader): Elf64Nhdr {
-  return decodeElf64NhdrAt(r, r.take(ELF64_NHDR_SIZE));
-}
-
-/** @internal {@link encodeElf64NhdrAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeElf64NhdrLeAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
+/** @internal {@link encodeElf64Nhdr} for a little-endian writer (`w.littleEndian` true). */
+export function encodeElf64NhdrLe(w: ByteWriter, v: Elf64Nhdr, o: number): void {
   w.u32At(o, v.nNamesz, true, "n_namesz");
   w.u32At(o + 4, v.nDescsz, true, "n_descsz");
   w.u32At(o + 8, v.nType, true, "n_type");
 }
 
-/** @internal {@link encodeElf64NhdrAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeElf64NhdrBeAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
+/** @internal {@link encodeElf64Nhdr} for a big-endian writer (`w.littleEndian` false). */
+export function encodeElf64NhdrBe(w: ByteWriter, v: Elf64Nhdr, o: number): void {
   w.u32At(o, v.nNamesz, false, "n_namesz");
   w.u32At(o + 4, v.nDescsz, false, "n_descsz");
   w.u32At(o + 8, v.nType, false, "n_type");
 }
 
-/** Writes one elf64_nhdr at a reserved position (`w.reserve(ELF64_NHDR_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64NhdrAt(w: ByteWriter, o: number, v: Elf64Nhdr): void {
-  if (w.littleEndian) encodeElf64NhdrLeAt(w, o, v);
-  else encodeElf64NhdrBeAt(w, o, v);
-}
-
-/** Writes one elf64_nhdr; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr): void {
-  w.nestedAt(encodeElf64NhdrAt, w.reserve(ELF64_NHDR_SIZE), v);
+/** Writes one elf64_nhdr: into the next ELF64_NHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr, o: number = w.reserve(ELF64_NHDR_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf64_nhdr expected`, o);
+  if (w.littleEndian) encodeElf64NhdrLe(w, v, o);
+  else encodeElf64NhdrBe(w, v, o);
 }
 
 /** A checked elf64_nhdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1083,7 +1020,7 @@ export class Elf64NhdrView implements Elf64Nhdr {
 
   /** The whole record, decoded. */
   toObject(): Elf64Nhdr {
-    return decodeElf64NhdrAt(this.#reader, this.#offset);
+    return decodeElf64Nhdr(this.#reader, this.#offset);
   }
 }
 

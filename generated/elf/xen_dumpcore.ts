@@ -33,8 +33,11 @@ export interface XenDumpcoreHeader {
 /** The size of xen_dumpcore_header in bytes. */
 export const XEN_DUMPCORE_HEADER_SIZE = 32;
 
-/** Reads one xen_dumpcore_header at a position already claimed (`r.take(XEN_DUMPCORE_HEADER_SIZE)`). */
-export function decodeXenDumpcoreHeaderAt(r: ByteReader, o: number): XenDumpcoreHeader {
+/** Reads one xen_dumpcore_header: the next XEN_DUMPCORE_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenDumpcoreHeader(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_HEADER_SIZE),
+): XenDumpcoreHeader {
   return {
     xchMagic: r.u64At(o),
     xchNrVcpus: r.u64At(o + 8),
@@ -43,36 +46,32 @@ export function decodeXenDumpcoreHeaderAt(r: ByteReader, o: number): XenDumpcore
   };
 }
 
-/** Reads one xen_dumpcore_header. */
-export function decodeXenDumpcoreHeader(r: ByteReader): XenDumpcoreHeader {
-  return decodeXenDumpcoreHeaderAt(r, r.take(XEN_DUMPCORE_HEADER_SIZE));
-}
-
-/** @internal {@link encodeXenDumpcoreHeaderAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeXenDumpcoreHeaderLeAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
+/** @internal {@link encodeXenDumpcoreHeader} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreHeaderLe(w: ByteWriter, v: XenDumpcoreHeader, o: number): void {
   w.u64At(o, v.xchMagic, true, "xch_magic");
   w.u64At(o + 8, v.xchNrVcpus, true, "xch_nr_vcpus");
   w.u64At(o + 16, v.xchNrPages, true, "xch_nr_pages");
   w.u64At(o + 24, v.xchPageSize, true, "xch_page_size");
 }
 
-/** @internal {@link encodeXenDumpcoreHeaderAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeXenDumpcoreHeaderBeAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
+/** @internal {@link encodeXenDumpcoreHeader} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreHeaderBe(w: ByteWriter, v: XenDumpcoreHeader, o: number): void {
   w.u64At(o, v.xchMagic, false, "xch_magic");
   w.u64At(o + 8, v.xchNrVcpus, false, "xch_nr_vcpus");
   w.u64At(o + 16, v.xchNrPages, false, "xch_nr_pages");
   w.u64At(o + 24, v.xchPageSize, false, "xch_page_size");
 }
 
-/** Writes one xen_dumpcore_header at a reserved position (`w.reserve(XEN_DUMPCORE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeXenDumpcoreHeaderAt(w: ByteWriter, o: number, v: XenDumpcoreHeader): void {
-  if (w.littleEndian) encodeXenDumpcoreHeaderLeAt(w, o, v);
-  else encodeXenDumpcoreHeaderBeAt(w, o, v);
-}
-
-/** Writes one xen_dumpcore_header; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenDumpcoreHeader(w: ByteWriter, v: XenDumpcoreHeader): void {
-  w.nestedAt(encodeXenDumpcoreHeaderAt, w.reserve(XEN_DUMPCORE_HEADER_SIZE), v);
+/** Writes one xen_dumpcore_header: into the next XEN_DUMPCORE_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreHeader(
+  w: ByteWriter,
+  v: XenDumpcoreHeader,
+  o: number = w.reserve(XEN_DUMPCORE_HEADER_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_header expected`, o);
+  if (w.littleEndian) encodeXenDumpcoreHeaderLe(w, v, o);
+  else encodeXenDumpcoreHeaderBe(w, v, o);
 }
 
 /** A checked xen_dumpcore_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -98,7 +97,7 @@ export class XenDumpcoreHeaderView implements XenDumpcoreHeader {
 
   /** The whole record, decoded. */
   toObject(): XenDumpcoreHeader {
-    return decodeXenDumpcoreHeaderAt(this.#reader, this.#offset);
+    return decodeXenDumpcoreHeader(this.#reader, this.#offset);
   }
 }
 
@@ -125,8 +124,11 @@ export interface XenDumpcoreCompileInfo {
 /** The size of xen_dumpcore_compile_info in bytes. */
 export const XEN_DUMPCORE_COMPILE_INFO_SIZE = 144;
 
-/** Reads one xen_dumpcore_compile_info at a position already claimed (`r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE)`). */
-export function decodeXenDumpcoreCompileInfoAt(r: ByteReader, o: number): XenDumpcoreCompileInfo {
+/** Reads one xen_dumpcore_compile_info: the next XEN_DUMPCORE_COMPILE_INFO_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenDumpcoreCompileInfo(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE),
+): XenDumpcoreCompileInfo {
   const compiler = r.stringAt(o, 64, false, "compiler");
   const compileBy = r.stringAt(o + 64, 16, false, "compile_by");
   const compileDomain = r.stringAt(o + 80, 32, false, "compile_domain");
@@ -134,25 +136,21 @@ export function decodeXenDumpcoreCompileInfoAt(r: ByteReader, o: number): XenDum
   return { compiler, compileBy, compileDomain, compileDate };
 }
 
-/** Reads one xen_dumpcore_compile_info. */
-export function decodeXenDumpcoreCompileInfo(r: ByteReader): XenDumpcoreCompileInfo {
-  return decodeXenDumpcoreCompileInfoAt(r, r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE));
-}
-
-/** Writes one xen_dumpcore_compile_info at a reserved position (`w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenDumpcoreCompileInfoAt(w: ByteWriter, o: number, v: XenDumpcoreCompileInfo): void {
+/** Writes one xen_dumpcore_compile_info: into the next XEN_DUMPCORE_COMPILE_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeXenDumpcoreCompileInfo(
+  w: ByteWriter,
+  v: XenDumpcoreCompileInfo,
+  o: number = w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_compile_info expected`, o);
   w.stringAt(o, v.compiler, 64, false, "compiler");
   w.stringAt(o + 64, v.compileBy, 16, false, "compile_by");
   w.stringAt(o + 80, v.compileDomain, 32, false, "compile_domain");
   w.stringAt(o + 112, v.compileDate, 32, false, "compile_date");
 }
 
-/** Writes one xen_dumpcore_compile_info; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenDumpcoreCompileInfo(w: ByteWriter, v: XenDumpcoreCompileInfo): void {
-  w.nestedAt(encodeXenDumpcoreCompileInfoAt, w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE), v);
-}
-
-/** @internal Checks one xen_dumpcore_compile_info at a claimed position as {@link decodeXenDumpcoreCompileInfoAt} does. */
+/** @internal Checks one xen_dumpcore_compile_info at a claimed position as {@link decodeXenDumpcoreCompileInfo} does. */
 export function checkXenDumpcoreCompileInfoAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -193,7 +191,7 @@ export class XenDumpcoreCompileInfoView implements XenDumpcoreCompileInfo {
 
   /** The whole record, decoded. */
   toObject(): XenDumpcoreCompileInfo {
-    return decodeXenDumpcoreCompileInfoAt(this.#reader, this.#offset);
+    return decodeXenDumpcoreCompileInfo(this.#reader, this.#offset);
   }
 }
 
@@ -229,10 +227,13 @@ export interface XenDumpcoreXenVersion {
 /** The size of xen_dumpcore_xen_version in bytes. */
 export const XEN_DUMPCORE_XEN_VERSION_SIZE = 1280;
 
-/** Reads one xen_dumpcore_xen_version at a position already claimed (`r.take(XEN_DUMPCORE_XEN_VERSION_SIZE)`). */
-export function decodeXenDumpcoreXenVersionAt(r: ByteReader, o: number): XenDumpcoreXenVersion {
+/** Reads one xen_dumpcore_xen_version: the next XEN_DUMPCORE_XEN_VERSION_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenDumpcoreXenVersion(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_XEN_VERSION_SIZE),
+): XenDumpcoreXenVersion {
   const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
-  const compileInfo = r.nestedAt(decodeXenDumpcoreCompileInfoAt, o + 32, "compile_info");
+  const compileInfo = r.nestedAt(decodeXenDumpcoreCompileInfo, o + 32, "compile_info");
   const capabilities = r.stringAt(o + 176, 1024, false, "capabilities");
   const changeset = r.stringAt(o + 1200, 64, false, "changeset");
   return {
@@ -247,47 +248,43 @@ export function decodeXenDumpcoreXenVersionAt(r: ByteReader, o: number): XenDump
   };
 }
 
-/** Reads one xen_dumpcore_xen_version. */
-export function decodeXenDumpcoreXenVersion(r: ByteReader): XenDumpcoreXenVersion {
-  return decodeXenDumpcoreXenVersionAt(r, r.take(XEN_DUMPCORE_XEN_VERSION_SIZE));
-}
-
-/** @internal {@link encodeXenDumpcoreXenVersionAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeXenDumpcoreXenVersionLeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
+/** @internal {@link encodeXenDumpcoreXenVersion} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreXenVersionLe(w: ByteWriter, v: XenDumpcoreXenVersion, o: number): void {
   w.u64At(o, v.majorVersion, true, "major_version");
   w.u64At(o + 8, v.minorVersion, true, "minor_version");
   w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
-  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.nestedAt(encodeXenDumpcoreCompileInfo, o + 32, v.compileInfo, "compile_info");
   w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
   w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
   w.u64At(o + 1264, v.virtStart, true, "virt_start");
   w.u64At(o + 1272, v.pagesize, true, "pagesize");
 }
 
-/** @internal {@link encodeXenDumpcoreXenVersionAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeXenDumpcoreXenVersionBeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
+/** @internal {@link encodeXenDumpcoreXenVersion} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreXenVersionBe(w: ByteWriter, v: XenDumpcoreXenVersion, o: number): void {
   w.u64At(o, v.majorVersion, false, "major_version");
   w.u64At(o + 8, v.minorVersion, false, "minor_version");
   w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
-  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.nestedAt(encodeXenDumpcoreCompileInfo, o + 32, v.compileInfo, "compile_info");
   w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
   w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
   w.u64At(o + 1264, v.virtStart, false, "virt_start");
   w.u64At(o + 1272, v.pagesize, false, "pagesize");
 }
 
-/** Writes one xen_dumpcore_xen_version at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeXenDumpcoreXenVersionAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersion): void {
-  if (w.littleEndian) encodeXenDumpcoreXenVersionLeAt(w, o, v);
-  else encodeXenDumpcoreXenVersionBeAt(w, o, v);
+/** Writes one xen_dumpcore_xen_version: into the next XEN_DUMPCORE_XEN_VERSION_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreXenVersion(
+  w: ByteWriter,
+  v: XenDumpcoreXenVersion,
+  o: number = w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_xen_version expected`, o);
+  if (w.littleEndian) encodeXenDumpcoreXenVersionLe(w, v, o);
+  else encodeXenDumpcoreXenVersionBe(w, v, o);
 }
 
-/** Writes one xen_dumpcore_xen_version; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenDumpcoreXenVersion(w: ByteWriter, v: XenDumpcoreXenVersion): void {
-  w.nestedAt(encodeXenDumpcoreXenVersionAt, w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE), v);
-}
-
-/** @internal Checks one xen_dumpcore_xen_version at a claimed position as {@link decodeXenDumpcoreXenVersionAt} does. */
+/** @internal Checks one xen_dumpcore_xen_version at a claimed position as {@link decodeXenDumpcoreXenVersion} does. */
 export function checkXenDumpcoreXenVersionAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -340,7 +337,7 @@ export class XenDumpcoreXenVersionView implements XenDumpcoreXenVersion {
 
   /** The whole record, decoded. */
   toObject(): XenDumpcoreXenVersion {
-    return decodeXenDumpcoreXenVersionAt(this.#reader, this.#offset);
+    return decodeXenDumpcoreXenVersion(this.#reader, this.#offset);
   }
 }
 
@@ -376,10 +373,13 @@ export interface XenDumpcoreXenVersionX8632 {
 /** The size of xen_dumpcore_xen_version_x86_32 in bytes. */
 export const XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE = 1276;
 
-/** Reads one xen_dumpcore_xen_version_x86_32 at a position already claimed (`r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`). */
-export function decodeXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): XenDumpcoreXenVersionX8632 {
+/** Reads one xen_dumpcore_xen_version_x86_32: the next XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenDumpcoreXenVersionX8632(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
+): XenDumpcoreXenVersionX8632 {
   const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
-  const compileInfo = r.nestedAt(decodeXenDumpcoreCompileInfoAt, o + 32, "compile_info");
+  const compileInfo = r.nestedAt(decodeXenDumpcoreCompileInfo, o + 32, "compile_info");
   const capabilities = r.stringAt(o + 176, 1024, false, "capabilities");
   const changeset = r.stringAt(o + 1200, 64, false, "changeset");
   return {
@@ -394,47 +394,43 @@ export function decodeXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): Xe
   };
 }
 
-/** Reads one xen_dumpcore_xen_version_x86_32. */
-export function decodeXenDumpcoreXenVersionX8632(r: ByteReader): XenDumpcoreXenVersionX8632 {
-  return decodeXenDumpcoreXenVersionX8632At(r, r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE));
-}
-
-/** @internal {@link encodeXenDumpcoreXenVersionX8632At} for a little-endian writer (`w.littleEndian` true). */
-export function encodeXenDumpcoreXenVersionX8632LeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
+/** @internal {@link encodeXenDumpcoreXenVersionX8632} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreXenVersionX8632Le(w: ByteWriter, v: XenDumpcoreXenVersionX8632, o: number): void {
   w.u64At(o, v.majorVersion, true, "major_version");
   w.u64At(o + 8, v.minorVersion, true, "minor_version");
   w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
-  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.nestedAt(encodeXenDumpcoreCompileInfo, o + 32, v.compileInfo, "compile_info");
   w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
   w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
   w.u32At(o + 1264, v.virtStart, true, "virt_start");
   w.u64At(o + 1268, v.pagesize, true, "pagesize");
 }
 
-/** @internal {@link encodeXenDumpcoreXenVersionX8632At} for a big-endian writer (`w.littleEndian` false). */
-export function encodeXenDumpcoreXenVersionX8632BeAt(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
+/** @internal {@link encodeXenDumpcoreXenVersionX8632} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreXenVersionX8632Be(w: ByteWriter, v: XenDumpcoreXenVersionX8632, o: number): void {
   w.u64At(o, v.majorVersion, false, "major_version");
   w.u64At(o + 8, v.minorVersion, false, "minor_version");
   w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
-  w.nestedAt(encodeXenDumpcoreCompileInfoAt, o + 32, v.compileInfo, "compile_info");
+  w.nestedAt(encodeXenDumpcoreCompileInfo, o + 32, v.compileInfo, "compile_info");
   w.stringAt(o + 176, v.capabilities, 1024, false, "capabilities");
   w.stringAt(o + 1200, v.changeset, 64, false, "changeset");
   w.u32At(o + 1264, v.virtStart, false, "virt_start");
   w.u64At(o + 1268, v.pagesize, false, "pagesize");
 }
 
-/** Writes one xen_dumpcore_xen_version_x86_32 at a reserved position (`w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeXenDumpcoreXenVersionX8632At(w: ByteWriter, o: number, v: XenDumpcoreXenVersionX8632): void {
-  if (w.littleEndian) encodeXenDumpcoreXenVersionX8632LeAt(w, o, v);
-  else encodeXenDumpcoreXenVersionX8632BeAt(w, o, v);
+/** Writes one xen_dumpcore_xen_version_x86_32: into the next XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreXenVersionX8632(
+  w: ByteWriter,
+  v: XenDumpcoreXenVersionX8632,
+  o: number = w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_xen_version_x86_32 expected`, o);
+  if (w.littleEndian) encodeXenDumpcoreXenVersionX8632Le(w, v, o);
+  else encodeXenDumpcoreXenVersionX8632Be(w, v, o);
 }
 
-/** Writes one xen_dumpcore_xen_version_x86_32; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenDumpcoreXenVersionX8632(w: ByteWriter, v: XenDumpcoreXenVersionX8632): void {
-  w.nestedAt(encodeXenDumpcoreXenVersionX8632At, w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE), v);
-}
-
-/** @internal Checks one xen_dumpcore_xen_version_x86_32 at a claimed position as {@link decodeXenDumpcoreXenVersionX8632At} does. */
+/** @internal Checks one xen_dumpcore_xen_version_x86_32 at a claimed position as {@link decodeXenDumpcoreXenVersionX8632} does. */
 export function checkXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -487,7 +483,7 @@ export class XenDumpcoreXenVersionX8632View implements XenDumpcoreXenVersionX863
 
   /** The whole record, decoded. */
   toObject(): XenDumpcoreXenVersionX8632 {
-    return decodeXenDumpcoreXenVersionX8632At(this.#reader, this.#offset);
+    return decodeXenDumpcoreXenVersionX8632(this.#reader, this.#offset);
   }
 }
 
@@ -509,35 +505,34 @@ export interface XenDumpcoreFormatVersion {
 /** The size of xen_dumpcore_format_version in bytes. */
 export const XEN_DUMPCORE_FORMAT_VERSION_SIZE = 8;
 
-/** Reads one xen_dumpcore_format_version at a position already claimed (`r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE)`). */
-export function decodeXenDumpcoreFormatVersionAt(r: ByteReader, o: number): XenDumpcoreFormatVersion {
+/** Reads one xen_dumpcore_format_version: the next XEN_DUMPCORE_FORMAT_VERSION_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenDumpcoreFormatVersion(
+  r: ByteReader,
+  o: number = r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE),
+): XenDumpcoreFormatVersion {
   return { version: r.u64At(o) };
 }
 
-/** Reads one xen_dumpcore_format_version. */
-export function decodeXenDumpcoreFormatVersion(r: ByteReader): XenDumpcoreFormatVersion {
-  return decodeXenDumpcoreFormatVersionAt(r, r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE));
-}
-
-/** @internal {@link encodeXenDumpcoreFormatVersionAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeXenDumpcoreFormatVersionLeAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
+/** @internal {@link encodeXenDumpcoreFormatVersion} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreFormatVersionLe(w: ByteWriter, v: XenDumpcoreFormatVersion, o: number): void {
   w.u64At(o, v.version, true, "version");
 }
 
-/** @internal {@link encodeXenDumpcoreFormatVersionAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeXenDumpcoreFormatVersionBeAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
+/** @internal {@link encodeXenDumpcoreFormatVersion} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreFormatVersionBe(w: ByteWriter, v: XenDumpcoreFormatVersion, o: number): void {
   w.u64At(o, v.version, false, "version");
 }
 
-/** Writes one xen_dumpcore_format_version at a reserved position (`w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeXenDumpcoreFormatVersionAt(w: ByteWriter, o: number, v: XenDumpcoreFormatVersion): void {
-  if (w.littleEndian) encodeXenDumpcoreFormatVersionLeAt(w, o, v);
-  else encodeXenDumpcoreFormatVersionBeAt(w, o, v);
-}
-
-/** Writes one xen_dumpcore_format_version; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenDumpcoreFormatVersion(w: ByteWriter, v: XenDumpcoreFormatVersion): void {
-  w.nestedAt(encodeXenDumpcoreFormatVersionAt, w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE), v);
+/** Writes one xen_dumpcore_format_version: into the next XEN_DUMPCORE_FORMAT_VERSION_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreFormatVersion(
+  w: ByteWriter,
+  v: XenDumpcoreFormatVersion,
+  o: number = w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_format_version expected`, o);
+  if (w.littleEndian) encodeXenDumpcoreFormatVersionLe(w, v, o);
+  else encodeXenDumpcoreFormatVersionBe(w, v, o);
 }
 
 /** A checked xen_dumpcore_format_version read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -554,7 +549,7 @@ export class XenDumpcoreFormatVersionView implements XenDumpcoreFormatVersion {
 
   /** The whole record, decoded. */
   toObject(): XenDumpcoreFormatVersion {
-    return decodeXenDumpcoreFormatVersionAt(this.#reader, this.#offset);
+    return decodeXenDumpcoreFormatVersion(this.#reader, this.#offset);
   }
 }
 
@@ -577,37 +572,33 @@ export interface XenDumpcoreP2m {
 /** The size of xen_dumpcore_p2m in bytes. */
 export const XEN_DUMPCORE_P2M_SIZE = 16;
 
-/** Reads one xen_dumpcore_p2m at a position already claimed (`r.take(XEN_DUMPCORE_P2M_SIZE)`). */
-export function decodeXenDumpcoreP2mAt(r: ByteReader, o: number): XenDumpcoreP2m {
+/** Reads one xen_dumpcore_p2m: the next XEN_DUMPCORE_P2M_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenDumpcoreP2m(r: ByteReader, o: number = r.take(XEN_DUMPCORE_P2M_SIZE)): XenDumpcoreP2m {
   return { pfn: r.u64At(o), gmfn: r.u64At(o + 8) };
 }
 
-/** Reads one xen_dumpcore_p2m. */
-export function decodeXenDumpcoreP2m(r: ByteReader): XenDumpcoreP2m {
-  return decodeXenDumpcoreP2mAt(r, r.take(XEN_DUMPCORE_P2M_SIZE));
-}
-
-/** @internal {@link encodeXenDumpcoreP2mAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeXenDumpcoreP2mLeAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
+/** @internal {@link encodeXenDumpcoreP2m} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcoreP2mLe(w: ByteWriter, v: XenDumpcoreP2m, o: number): void {
   w.u64At(o, v.pfn, true, "pfn");
   w.u64At(o + 8, v.gmfn, true, "gmfn");
 }
 
-/** @internal {@link encodeXenDumpcoreP2mAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeXenDumpcoreP2mBeAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
+/** @internal {@link encodeXenDumpcoreP2m} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcoreP2mBe(w: ByteWriter, v: XenDumpcoreP2m, o: number): void {
   w.u64At(o, v.pfn, false, "pfn");
   w.u64At(o + 8, v.gmfn, false, "gmfn");
 }
 
-/** Writes one xen_dumpcore_p2m at a reserved position (`w.reserve(XEN_DUMPCORE_P2M_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeXenDumpcoreP2mAt(w: ByteWriter, o: number, v: XenDumpcoreP2m): void {
-  if (w.littleEndian) encodeXenDumpcoreP2mLeAt(w, o, v);
-  else encodeXenDumpcoreP2mBeAt(w, o, v);
-}
-
-/** Writes one xen_dumpcore_p2m; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenDumpcoreP2m(w: ByteWriter, v: XenDumpcoreP2m): void {
-  w.nestedAt(encodeXenDumpcoreP2mAt, w.reserve(XEN_DUMPCORE_P2M_SIZE), v);
+/** Writes one xen_dumpcore_p2m: into the next XEN_DUMPCORE_P2M_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcoreP2m(
+  w: ByteWriter,
+  v: XenDumpcoreP2m,
+  o: number = w.reserve(XEN_DUMPCORE_P2M_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_p2m expected`, o);
+  if (w.littleEndian) encodeXenDumpcoreP2mLe(w, v, o);
+  else encodeXenDumpcoreP2mBe(w, v, o);
 }
 
 /** A checked xen_dumpcore_p2m read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -627,7 +618,7 @@ export class XenDumpcoreP2mView implements XenDumpcoreP2m {
 
   /** The whole record, decoded. */
   toObject(): XenDumpcoreP2m {
-    return decodeXenDumpcoreP2mAt(this.#reader, this.#offset);
+    return decodeXenDumpcoreP2m(this.#reader, this.#offset);
   }
 }
 
@@ -645,35 +636,31 @@ export interface XenDumpcorePfn {
 /** The size of xen_dumpcore_pfn in bytes. */
 export const XEN_DUMPCORE_PFN_SIZE = 8;
 
-/** Reads one xen_dumpcore_pfn at a position already claimed (`r.take(XEN_DUMPCORE_PFN_SIZE)`). */
-export function decodeXenDumpcorePfnAt(r: ByteReader, o: number): XenDumpcorePfn {
+/** Reads one xen_dumpcore_pfn: the next XEN_DUMPCORE_PFN_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenDumpcorePfn(r: ByteReader, o: number = r.take(XEN_DUMPCORE_PFN_SIZE)): XenDumpcorePfn {
   return { pfn: r.u64At(o) };
 }
 
-/** Reads one xen_dumpcore_pfn. */
-export function decodeXenDumpcorePfn(r: ByteReader): XenDumpcorePfn {
-  return decodeXenDumpcorePfnAt(r, r.take(XEN_DUMPCORE_PFN_SIZE));
-}
-
-/** @internal {@link encodeXenDumpcorePfnAt} for a little-endian writer (`w.littleEndian` true). */
-export function encodeXenDumpcorePfnLeAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
+/** @internal {@link encodeXenDumpcorePfn} for a little-endian writer (`w.littleEndian` true). */
+export function encodeXenDumpcorePfnLe(w: ByteWriter, v: XenDumpcorePfn, o: number): void {
   w.u64At(o, v.pfn, true, "pfn");
 }
 
-/** @internal {@link encodeXenDumpcorePfnAt} for a big-endian writer (`w.littleEndian` false). */
-export function encodeXenDumpcorePfnBeAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
+/** @internal {@link encodeXenDumpcorePfn} for a big-endian writer (`w.littleEndian` false). */
+export function encodeXenDumpcorePfnBe(w: ByteWriter, v: XenDumpcorePfn, o: number): void {
   w.u64At(o, v.pfn, false, "pfn");
 }
 
-/** Writes one xen_dumpcore_pfn at a reserved position (`w.reserve(XEN_DUMPCORE_PFN_SIZE)`); a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeXenDumpcorePfnAt(w: ByteWriter, o: number, v: XenDumpcorePfn): void {
-  if (w.littleEndian) encodeXenDumpcorePfnLeAt(w, o, v);
-  else encodeXenDumpcorePfnBeAt(w, o, v);
-}
-
-/** Writes one xen_dumpcore_pfn; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenDumpcorePfn(w: ByteWriter, v: XenDumpcorePfn): void {
-  w.nestedAt(encodeXenDumpcorePfnAt, w.reserve(XEN_DUMPCORE_PFN_SIZE), v);
+/** Writes one xen_dumpcore_pfn: into the next XEN_DUMPCORE_PFN_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
+export function encodeXenDumpcorePfn(
+  w: ByteWriter,
+  v: XenDumpcorePfn,
+  o: number = w.reserve(XEN_DUMPCORE_PFN_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_pfn expected`, o);
+  if (w.littleEndian) encodeXenDumpcorePfnLe(w, v, o);
+  else encodeXenDumpcorePfnBe(w, v, o);
 }
 
 /** A checked xen_dumpcore_pfn read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -690,7 +677,7 @@ export class XenDumpcorePfnView implements XenDumpcorePfn {
 
   /** The whole record, decoded. */
   toObject(): XenDumpcorePfn {
-    return decodeXenDumpcorePfnAt(this.#reader, this.#offset);
+    return decodeXenDumpcorePfn(this.#reader, this.#offset);
   }
 }
 

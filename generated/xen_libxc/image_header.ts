@@ -45,8 +45,8 @@ export interface LibxcImageHeader {
 /** The size of libxc_image_header in bytes. */
 export const LIBXC_IMAGE_HEADER_SIZE = 24;
 
-/** Reads one libxc_image_header at a position already claimed (`r.take(LIBXC_IMAGE_HEADER_SIZE)`). */
-export function decodeLibxcImageHeaderAt(r: ByteReader, o: number): LibxcImageHeader {
+/** Reads one libxc_image_header: the next LIBXC_IMAGE_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeLibxcImageHeader(r: ByteReader, o: number = r.take(LIBXC_IMAGE_HEADER_SIZE)): LibxcImageHeader {
   r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
   r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
   const options = unpackLibxcImageOptionsAt(r, o + 16, false, "options");
@@ -55,13 +55,14 @@ export function decodeLibxcImageHeaderAt(r: ByteReader, o: number): LibxcImageHe
   return { version: r.u32At(o + 12, false), options };
 }
 
-/** Reads one libxc_image_header. */
-export function decodeLibxcImageHeader(r: ByteReader): LibxcImageHeader {
-  return decodeLibxcImageHeaderAt(r, r.take(LIBXC_IMAGE_HEADER_SIZE));
-}
-
-/** Writes one libxc_image_header at a reserved position (`w.reserve(LIBXC_IMAGE_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeLibxcImageHeaderAt(w: ByteWriter, o: number, v: LibxcImageHeader): void {
+/** Writes one libxc_image_header: into the next LIBXC_IMAGE_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeLibxcImageHeader(
+  w: ByteWriter,
+  v: LibxcImageHeader,
+  o: number = w.reserve(LIBXC_IMAGE_HEADER_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a libxc_image_header expected`, o);
   w.u64At(o, 0xffffffffffffffffn, false, "marker");
   w.u32At(o + 8, 0x58454e46, false, "id");
   w.u32At(o + 12, v.version, false, "version");
@@ -70,12 +71,7 @@ export function encodeLibxcImageHeaderAt(w: ByteWriter, o: number, v: LibxcImage
   w.zerosAt(o + 20, 4);
 }
 
-/** Writes one libxc_image_header; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeLibxcImageHeader(w: ByteWriter, v: LibxcImageHeader): void {
-  w.nestedAt(encodeLibxcImageHeaderAt, w.reserve(LIBXC_IMAGE_HEADER_SIZE), v);
-}
-
-/** @internal Checks one libxc_image_header at a claimed position as {@link decodeLibxcImageHeaderAt} does. */
+/** @internal Checks one libxc_image_header at a claimed position as {@link decodeLibxcImageHeader} does. */
 export function checkLibxcImageHeaderAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -109,7 +105,7 @@ export class LibxcImageHeaderView implements LibxcImageHeader {
 
   /** The whole record, decoded. */
   toObject(): LibxcImageHeader {
-    return decodeLibxcImageHeaderAt(this.#reader, this.#offset);
+    return decodeLibxcImageHeader(this.#reader, this.#offset);
   }
 }
 

@@ -27,8 +27,8 @@ export interface DomainHeader {
 /** The size of domain_header in bytes. */
 export const DOMAIN_HEADER_SIZE = 16;
 
-/** Reads one domain_header at a position already claimed (`r.take(DOMAIN_HEADER_SIZE)`). */
-export function decodeDomainHeaderAt(r: ByteReader, o: number): DomainHeader {
+/** Reads one domain_header: the next DOMAIN_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeDomainHeader(r: ByteReader, o: number = r.take(DOMAIN_HEADER_SIZE)): DomainHeader {
   r.zerosAt(o + 6, 2, "reserved");
   return {
     type: r.u32At(o, true),
@@ -38,13 +38,10 @@ export function decodeDomainHeaderAt(r: ByteReader, o: number): DomainHeader {
   };
 }
 
-/** Reads one domain_header. */
-export function decodeDomainHeader(r: ByteReader): DomainHeader {
-  return decodeDomainHeaderAt(r, r.take(DOMAIN_HEADER_SIZE));
-}
-
-/** Writes one domain_header at a reserved position (`w.reserve(DOMAIN_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeDomainHeaderAt(w: ByteWriter, o: number, v: DomainHeader): void {
+/** Writes one domain_header: into the next DOMAIN_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeDomainHeader(w: ByteWriter, v: DomainHeader, o: number = w.reserve(DOMAIN_HEADER_SIZE)): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a domain_header expected`, o);
   w.u32At(o, v.type, true, "type");
   w.u16At(o + 4, v.pageShift, true, "page_shift");
   w.zerosAt(o + 6, 2);
@@ -52,12 +49,7 @@ export function encodeDomainHeaderAt(w: ByteWriter, o: number, v: DomainHeader):
   w.u32At(o + 12, v.xenMinor, true, "xen_minor");
 }
 
-/** Writes one domain_header; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeDomainHeader(w: ByteWriter, v: DomainHeader): void {
-  w.nestedAt(encodeDomainHeaderAt, w.reserve(DOMAIN_HEADER_SIZE), v);
-}
-
-/** @internal Checks one domain_header at a claimed position as {@link decodeDomainHeaderAt} does. */
+/** @internal Checks one domain_header at a claimed position as {@link decodeDomainHeader} does. */
 export function checkDomainHeaderAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 6, 2, "reserved");
 }
@@ -85,7 +77,7 @@ export class DomainHeaderView implements DomainHeader {
 
   /** The whole record, decoded. */
   toObject(): DomainHeader {
-    return decodeDomainHeaderAt(this.#reader, this.#offset);
+    return decodeDomainHeader(this.#reader, this.#offset);
   }
 }
 
@@ -291,32 +283,28 @@ export interface X86PvInfoRecord {
 /** The size of x86_pv_info_record in bytes. */
 export const X86_PV_INFO_RECORD_SIZE = 8;
 
-/** Reads one x86_pv_info_record at a position already claimed (`r.take(X86_PV_INFO_RECORD_SIZE)`). */
-export function decodeX86PvInfoRecordAt(r: ByteReader, o: number): X86PvInfoRecord {
+/** Reads one x86_pv_info_record: the next X86_PV_INFO_RECORD_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeX86PvInfoRecord(r: ByteReader, o: number = r.take(X86_PV_INFO_RECORD_SIZE)): X86PvInfoRecord {
   r.zerosAt(o + 2, 2, "reserved1");
   r.zerosAt(o + 4, 4, "reserved2");
   return { guestWidth: r.u8At(o), ptLevels: r.u8At(o + 1) };
 }
 
-/** Reads one x86_pv_info_record. */
-export function decodeX86PvInfoRecord(r: ByteReader): X86PvInfoRecord {
-  return decodeX86PvInfoRecordAt(r, r.take(X86_PV_INFO_RECORD_SIZE));
-}
-
-/** Writes one x86_pv_info_record at a reserved position (`w.reserve(X86_PV_INFO_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeX86PvInfoRecordAt(w: ByteWriter, o: number, v: X86PvInfoRecord): void {
+/** Writes one x86_pv_info_record: into the next X86_PV_INFO_RECORD_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeX86PvInfoRecord(
+  w: ByteWriter,
+  v: X86PvInfoRecord,
+  o: number = w.reserve(X86_PV_INFO_RECORD_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a x86_pv_info_record expected`, o);
   w.u8At(o, v.guestWidth, "guest_width");
   w.u8At(o + 1, v.ptLevels, "pt_levels");
   w.zerosAt(o + 2, 2);
   w.zerosAt(o + 4, 4);
 }
 
-/** Writes one x86_pv_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeX86PvInfoRecord(w: ByteWriter, v: X86PvInfoRecord): void {
-  w.nestedAt(encodeX86PvInfoRecordAt, w.reserve(X86_PV_INFO_RECORD_SIZE), v);
-}
-
-/** @internal Checks one x86_pv_info_record at a claimed position as {@link decodeX86PvInfoRecordAt} does. */
+/** @internal Checks one x86_pv_info_record at a claimed position as {@link decodeX86PvInfoRecord} does. */
 export function checkX86PvInfoRecordAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 2, 2, "reserved1");
   r.zerosAt(o + 4, 4, "reserved2");
@@ -339,7 +327,7 @@ export class X86PvInfoRecordView implements X86PvInfoRecord {
 
   /** The whole record, decoded. */
   toObject(): X86PvInfoRecord {
-    return decodeX86PvInfoRecordAt(this.#reader, this.#offset);
+    return decodeX86PvInfoRecord(this.#reader, this.#offset);
   }
 }
 
@@ -492,30 +480,21 @@ export interface VcpuMsr {
 /** The size of vcpu_msr in bytes. */
 export const VCPU_MSR_SIZE = 16;
 
-/** Reads one vcpu_msr at a position already claimed (`r.take(VCPU_MSR_SIZE)`). */
-export function decodeVcpuMsrAt(r: ByteReader, o: number): VcpuMsr {
+/** Reads one vcpu_msr: the next VCPU_MSR_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeVcpuMsr(r: ByteReader, o: number = r.take(VCPU_MSR_SIZE)): VcpuMsr {
   r.zerosAt(o + 4, 4, "reserved");
   return { index: r.u32At(o, true), value: r.u64At(o + 8, true) };
 }
 
-/** Reads one vcpu_msr. */
-export function decodeVcpuMsr(r: ByteReader): VcpuMsr {
-  return decodeVcpuMsrAt(r, r.take(VCPU_MSR_SIZE));
-}
-
-/** Writes one vcpu_msr at a reserved position (`w.reserve(VCPU_MSR_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeVcpuMsrAt(w: ByteWriter, o: number, v: VcpuMsr): void {
+/** Writes one vcpu_msr: into the next VCPU_MSR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr, o: number = w.reserve(VCPU_MSR_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a vcpu_msr expected`, o);
   w.u32At(o, v.index, true, "index");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.value, true, "value");
 }
 
-/** Writes one vcpu_msr; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr): void {
-  w.nestedAt(encodeVcpuMsrAt, w.reserve(VCPU_MSR_SIZE), v);
-}
-
-/** @internal Checks one vcpu_msr at a claimed position as {@link decodeVcpuMsrAt} does. */
+/** @internal Checks one vcpu_msr at a claimed position as {@link decodeVcpuMsr} does. */
 export function checkVcpuMsrAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "reserved");
 }
@@ -537,7 +516,7 @@ export class VcpuMsrView implements VcpuMsr {
 
   /** The whole record, decoded. */
   toObject(): VcpuMsr {
-    return decodeVcpuMsrAt(this.#reader, this.#offset);
+    return decodeVcpuMsr(this.#reader, this.#offset);
   }
 }
 
@@ -602,24 +581,20 @@ export interface SharedInfoRecord {
 /** The size of shared_info_record in bytes. */
 export const SHARED_INFO_RECORD_SIZE = 4096;
 
-/** Reads one shared_info_record at a position already claimed (`r.take(SHARED_INFO_RECORD_SIZE)`). */
-export function decodeSharedInfoRecordAt(r: ByteReader, o: number): SharedInfoRecord {
+/** Reads one shared_info_record: the next SHARED_INFO_RECORD_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeSharedInfoRecord(r: ByteReader, o: number = r.take(SHARED_INFO_RECORD_SIZE)): SharedInfoRecord {
   return { page: r.bytesAt(o, 4096) };
 }
 
-/** Reads one shared_info_record. */
-export function decodeSharedInfoRecord(r: ByteReader): SharedInfoRecord {
-  return decodeSharedInfoRecordAt(r, r.take(SHARED_INFO_RECORD_SIZE));
-}
-
-/** Writes one shared_info_record at a reserved position (`w.reserve(SHARED_INFO_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeSharedInfoRecordAt(w: ByteWriter, o: number, v: SharedInfoRecord): void {
+/** Writes one shared_info_record: into the next SHARED_INFO_RECORD_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeSharedInfoRecord(
+  w: ByteWriter,
+  v: SharedInfoRecord,
+  o: number = w.reserve(SHARED_INFO_RECORD_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_record expected`, o);
   w.bytesAt(o, v.page, 4096, "page");
-}
-
-/** Writes one shared_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeSharedInfoRecord(w: ByteWriter, v: SharedInfoRecord): void {
-  w.nestedAt(encodeSharedInfoRecordAt, w.reserve(SHARED_INFO_RECORD_SIZE), v);
 }
 
 /** A checked shared_info_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -636,7 +611,7 @@ export class SharedInfoRecordView implements SharedInfoRecord {
 
   /** The whole record, decoded. */
   toObject(): SharedInfoRecord {
-    return decodeSharedInfoRecordAt(this.#reader, this.#offset);
+    return decodeSharedInfoRecord(this.#reader, this.#offset);
   }
 }
 
@@ -669,8 +644,8 @@ export interface X86TscInfoRecord {
 /** The size of x86_tsc_info_record in bytes. */
 export const X86_TSC_INFO_RECORD_SIZE = 24;
 
-/** Reads one x86_tsc_info_record at a position already claimed (`r.take(X86_TSC_INFO_RECORD_SIZE)`). */
-export function decodeX86TscInfoRecordAt(r: ByteReader, o: number): X86TscInfoRecord {
+/** Reads one x86_tsc_info_record: the next X86_TSC_INFO_RECORD_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeX86TscInfoRecord(r: ByteReader, o: number = r.take(X86_TSC_INFO_RECORD_SIZE)): X86TscInfoRecord {
   r.zerosAt(o + 20, 4, "reserved");
   return {
     mode: r.u32At(o, true),
@@ -680,13 +655,14 @@ export function decodeX86TscInfoRecordAt(r: ByteReader, o: number): X86TscInfoRe
   };
 }
 
-/** Reads one x86_tsc_info_record. */
-export function decodeX86TscInfoRecord(r: ByteReader): X86TscInfoRecord {
-  return decodeX86TscInfoRecordAt(r, r.take(X86_TSC_INFO_RECORD_SIZE));
-}
-
-/** Writes one x86_tsc_info_record at a reserved position (`w.reserve(X86_TSC_INFO_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeX86TscInfoRecordAt(w: ByteWriter, o: number, v: X86TscInfoRecord): void {
+/** Writes one x86_tsc_info_record: into the next X86_TSC_INFO_RECORD_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeX86TscInfoRecord(
+  w: ByteWriter,
+  v: X86TscInfoRecord,
+  o: number = w.reserve(X86_TSC_INFO_RECORD_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a x86_tsc_info_record expected`, o);
   w.u32At(o, v.mode, true, "mode");
   w.u32At(o + 4, v.khz, true, "khz");
   w.u64At(o + 8, v.nsec, true, "nsec");
@@ -694,12 +670,7 @@ export function encodeX86TscInfoRecordAt(w: ByteWriter, o: number, v: X86TscInfo
   w.zerosAt(o + 20, 4);
 }
 
-/** Writes one x86_tsc_info_record; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeX86TscInfoRecord(w: ByteWriter, v: X86TscInfoRecord): void {
-  w.nestedAt(encodeX86TscInfoRecordAt, w.reserve(X86_TSC_INFO_RECORD_SIZE), v);
-}
-
-/** @internal Checks one x86_tsc_info_record at a claimed position as {@link decodeX86TscInfoRecordAt} does. */
+/** @internal Checks one x86_tsc_info_record at a claimed position as {@link decodeX86TscInfoRecord} does. */
 export function checkX86TscInfoRecordAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 20, 4, "reserved");
 }
@@ -727,7 +698,7 @@ export class X86TscInfoRecordView implements X86TscInfoRecord {
 
   /** The whole record, decoded. */
   toObject(): X86TscInfoRecord {
-    return decodeX86TscInfoRecordAt(this.#reader, this.#offset);
+    return decodeX86TscInfoRecord(this.#reader, this.#offset);
   }
 }
 
@@ -780,25 +751,16 @@ export interface HvmParam {
 /** The size of hvm_param in bytes. */
 export const HVM_PARAM_SIZE = 16;
 
-/** Reads one hvm_param at a position already claimed (`r.take(HVM_PARAM_SIZE)`). */
-export function decodeHvmParamAt(r: ByteReader, o: number): HvmParam {
+/** Reads one hvm_param: the next HVM_PARAM_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeHvmParam(r: ByteReader, o: number = r.take(HVM_PARAM_SIZE)): HvmParam {
   return { index: r.u64At(o, true), value: r.u64At(o + 8, true) };
 }
 
-/** Reads one hvm_param. */
-export function decodeHvmParam(r: ByteReader): HvmParam {
-  return decodeHvmParamAt(r, r.take(HVM_PARAM_SIZE));
-}
-
-/** Writes one hvm_param at a reserved position (`w.reserve(HVM_PARAM_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeHvmParamAt(w: ByteWriter, o: number, v: HvmParam): void {
+/** Writes one hvm_param: into the next HVM_PARAM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeHvmParam(w: ByteWriter, v: HvmParam, o: number = w.reserve(HVM_PARAM_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_param expected`, o);
   w.u64At(o, v.index, true, "index");
   w.u64At(o + 8, v.value, true, "value");
-}
-
-/** Writes one hvm_param; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeHvmParam(w: ByteWriter, v: HvmParam): void {
-  w.nestedAt(encodeHvmParamAt, w.reserve(HVM_PARAM_SIZE), v);
 }
 
 /** A checked hvm_param read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -818,7 +780,7 @@ export class HvmParamView implements HvmParam {
 
   /** The whole record, decoded. */
   toObject(): HvmParam {
-    return decodeHvmParamAt(this.#reader, this.#offset);
+    return decodeHvmParam(this.#reader, this.#offset);
   }
 }
 
@@ -949,8 +911,8 @@ export interface CpuidLeaf {
 /** The size of cpuid_leaf in bytes. */
 export const CPUID_LEAF_SIZE = 24;
 
-/** Reads one cpuid_leaf at a position already claimed (`r.take(CPUID_LEAF_SIZE)`). */
-export function decodeCpuidLeafAt(r: ByteReader, o: number): CpuidLeaf {
+/** Reads one cpuid_leaf: the next CPUID_LEAF_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZE)): CpuidLeaf {
   return {
     leaf: r.u32At(o, true),
     subleaf: r.u32At(o + 4, true),
@@ -961,24 +923,15 @@ export function decodeCpuidLeafAt(r: ByteReader, o: number): CpuidLeaf {
   };
 }
 
-/** Reads one cpuid_leaf. */
-export function decodeCpuidLeaf(r: ByteReader): CpuidLeaf {
-  return decodeCpuidLeafAt(r, r.take(CPUID_LEAF_SIZE));
-}
-
-/** Writes one cpuid_leaf at a reserved position (`w.reserve(CPUID_LEAF_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeCpuidLeafAt(w: ByteWriter, o: number, v: CpuidLeaf): void {
+/** Writes one cpuid_leaf: into the next CPUID_LEAF_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o: number = w.reserve(CPUID_LEAF_SIZE)): void {
+  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a cpuid_leaf expected`, o);
   w.u32At(o, v.leaf, true, "leaf");
   w.u32At(o + 4, v.subleaf, true, "subleaf");
   w.u32At(o + 8, v.eax, true, "eax");
   w.u32At(o + 12, v.ebx, true, "ebx");
   w.u32At(o + 16, v.ecx, true, "ecx");
   w.u32At(o + 20, v.edx, true, "edx");
-}
-
-/** Writes one cpuid_leaf; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf): void {
-  w.nestedAt(encodeCpuidLeafAt, w.reserve(CPUID_LEAF_SIZE), v);
 }
 
 /** A checked cpuid_leaf read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -1010,7 +963,7 @@ export class CpuidLeafView implements CpuidLeaf {
 
   /** The whole record, decoded. */
   toObject(): CpuidLeaf {
-    return decodeCpuidLeafAt(this.#reader, this.#offset);
+    return decodeCpuidLeaf(this.#reader, this.#offset);
   }
 }
 
@@ -1066,30 +1019,26 @@ export interface MsrPolicyEntry {
 /** The size of msr_policy_entry in bytes. */
 export const MSR_POLICY_ENTRY_SIZE = 16;
 
-/** Reads one msr_policy_entry at a position already claimed (`r.take(MSR_POLICY_ENTRY_SIZE)`). */
-export function decodeMsrPolicyEntryAt(r: ByteReader, o: number): MsrPolicyEntry {
+/** Reads one msr_policy_entry: the next MSR_POLICY_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeMsrPolicyEntry(r: ByteReader, o: number = r.take(MSR_POLICY_ENTRY_SIZE)): MsrPolicyEntry {
   r.zerosAt(o + 4, 4, "flags");
   return { idx: r.u32At(o, true), val: r.u64At(o + 8, true) };
 }
 
-/** Reads one msr_policy_entry. */
-export function decodeMsrPolicyEntry(r: ByteReader): MsrPolicyEntry {
-  return decodeMsrPolicyEntryAt(r, r.take(MSR_POLICY_ENTRY_SIZE));
-}
-
-/** Writes one msr_policy_entry at a reserved position (`w.reserve(MSR_POLICY_ENTRY_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeMsrPolicyEntryAt(w: ByteWriter, o: number, v: MsrPolicyEntry): void {
+/** Writes one msr_policy_entry: into the next MSR_POLICY_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeMsrPolicyEntry(
+  w: ByteWriter,
+  v: MsrPolicyEntry,
+  o: number = w.reserve(MSR_POLICY_ENTRY_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a msr_policy_entry expected`, o);
   w.u32At(o, v.idx, true, "idx");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.val, true, "val");
 }
 
-/** Writes one msr_policy_entry; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeMsrPolicyEntry(w: ByteWriter, v: MsrPolicyEntry): void {
-  w.nestedAt(encodeMsrPolicyEntryAt, w.reserve(MSR_POLICY_ENTRY_SIZE), v);
-}
-
-/** @internal Checks one msr_policy_entry at a claimed position as {@link decodeMsrPolicyEntryAt} does. */
+/** @internal Checks one msr_policy_entry at a claimed position as {@link decodeMsrPolicyEntry} does. */
 export function checkMsrPolicyEntryAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 4, 4, "flags");
 }
@@ -1111,7 +1060,7 @@ export class MsrPolicyEntryView implements MsrPolicyEntry {
 
   /** The whole record, decoded. */
   toObject(): MsrPolicyEntry {
-    return decodeMsrPolicyEntryAt(this.#reader, this.#offset);
+    return decodeMsrPolicyEntry(this.#reader, this.#offset);
   }
 }
 

@@ -60,31 +60,27 @@ export interface XenStreamToken {
 /** The size of xen_stream_token in bytes. */
 export const XEN_STREAM_TOKEN_SIZE = 12;
 
-/** Reads one xen_stream_token at a position already claimed (`r.take(XEN_STREAM_TOKEN_SIZE)`). */
-export function decodeXenStreamTokenAt(r: ByteReader, o: number): XenStreamToken {
+/** Reads one xen_stream_token: the next XEN_STREAM_TOKEN_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenStreamToken(r: ByteReader, o: number = r.take(XEN_STREAM_TOKEN_SIZE)): XenStreamToken {
   r.zerosAt(o + 1, 3, "_pad1");
   return { layer: r.u8At(o), type: r.u32At(o + 4, true), section: r.u32At(o + 8, true) };
 }
 
-/** Reads one xen_stream_token. */
-export function decodeXenStreamToken(r: ByteReader): XenStreamToken {
-  return decodeXenStreamTokenAt(r, r.take(XEN_STREAM_TOKEN_SIZE));
-}
-
-/** Writes one xen_stream_token at a reserved position (`w.reserve(XEN_STREAM_TOKEN_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenStreamTokenAt(w: ByteWriter, o: number, v: XenStreamToken): void {
+/** Writes one xen_stream_token: into the next XEN_STREAM_TOKEN_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeXenStreamToken(
+  w: ByteWriter,
+  v: XenStreamToken,
+  o: number = w.reserve(XEN_STREAM_TOKEN_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xen_stream_token expected`, o);
   w.u8At(o, v.layer, "layer");
   w.zerosAt(o + 1, 3);
   w.u32At(o + 4, v.type, true, "type");
   w.u32At(o + 8, v.section, true, "section");
 }
 
-/** Writes one xen_stream_token; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenStreamToken(w: ByteWriter, v: XenStreamToken): void {
-  w.nestedAt(encodeXenStreamTokenAt, w.reserve(XEN_STREAM_TOKEN_SIZE), v);
-}
-
-/** @internal Checks one xen_stream_token at a claimed position as {@link decodeXenStreamTokenAt} does. */
+/** @internal Checks one xen_stream_token at a claimed position as {@link decodeXenStreamToken} does. */
 export function checkXenStreamTokenAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 1, 3, "_pad1");
 }
@@ -109,7 +105,7 @@ export class XenStreamTokenView implements XenStreamToken {
 
   /** The whole record, decoded. */
   toObject(): XenStreamToken {
-    return decodeXenStreamTokenAt(this.#reader, this.#offset);
+    return decodeXenStreamToken(this.#reader, this.#offset);
   }
 }
 
@@ -265,8 +261,11 @@ export interface XenimageSectionSource {
 /** The size of xenimage_section_source in bytes. */
 export const XENIMAGE_SECTION_SOURCE_SIZE = 16;
 
-/** Reads one xenimage_section_source at a position already claimed (`r.take(XENIMAGE_SECTION_SOURCE_SIZE)`). */
-export function decodeXenimageSectionSourceAt(r: ByteReader, o: number): XenimageSectionSource {
+/** Reads one xenimage_section_source: the next XENIMAGE_SECTION_SOURCE_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeXenimageSectionSource(
+  r: ByteReader,
+  o: number = r.take(XENIMAGE_SECTION_SOURCE_SIZE),
+): XenimageSectionSource {
   r.zerosAt(o + 2, 2, "reserved");
   return {
     source: r.u8At(o),
@@ -277,13 +276,14 @@ export function decodeXenimageSectionSourceAt(r: ByteReader, o: number): Xenimag
   };
 }
 
-/** Reads one xenimage_section_source. */
-export function decodeXenimageSectionSource(r: ByteReader): XenimageSectionSource {
-  return decodeXenimageSectionSourceAt(r, r.take(XENIMAGE_SECTION_SOURCE_SIZE));
-}
-
-/** Writes one xenimage_section_source at a reserved position (`w.reserve(XENIMAGE_SECTION_SOURCE_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeXenimageSectionSourceAt(w: ByteWriter, o: number, v: XenimageSectionSource): void {
+/** Writes one xenimage_section_source: into the next XENIMAGE_SECTION_SOURCE_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeXenimageSectionSource(
+  w: ByteWriter,
+  v: XenimageSectionSource,
+  o: number = w.reserve(XENIMAGE_SECTION_SOURCE_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a xenimage_section_source expected`, o);
   w.u8At(o, v.source, "source");
   w.u8At(o + 1, v.layer, "layer");
   w.zerosAt(o + 2, 2);
@@ -292,12 +292,7 @@ export function encodeXenimageSectionSourceAt(w: ByteWriter, o: number, v: Xenim
   w.u32At(o + 12, v.recordCount, true, "record_count");
 }
 
-/** Writes one xenimage_section_source; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeXenimageSectionSource(w: ByteWriter, v: XenimageSectionSource): void {
-  w.nestedAt(encodeXenimageSectionSourceAt, w.reserve(XENIMAGE_SECTION_SOURCE_SIZE), v);
-}
-
-/** @internal Checks one xenimage_section_source at a claimed position as {@link decodeXenimageSectionSourceAt} does. */
+/** @internal Checks one xenimage_section_source at a claimed position as {@link decodeXenimageSectionSource} does. */
 export function checkXenimageSectionSourceAt(r: ByteReader, o: number): void {
   r.zerosAt(o + 2, 2, "reserved");
 }
@@ -328,7 +323,7 @@ export class XenimageSectionSourceView implements XenimageSectionSource {
 
   /** The whole record, decoded. */
   toObject(): XenimageSectionSource {
-    return decodeXenimageSectionSourceAt(this.#reader, this.#offset);
+    return decodeXenimageSectionSource(this.#reader, this.#offset);
   }
 }
 

@@ -128,24 +128,23 @@ export interface CheckpointStateRecord {
 /** The size of checkpoint_state_record in bytes. */
 export const CHECKPOINT_STATE_RECORD_SIZE = 4;
 
-/** Reads one checkpoint_state_record at a position already claimed (`r.take(CHECKPOINT_STATE_RECORD_SIZE)`). */
-export function decodeCheckpointStateRecordAt(r: ByteReader, o: number): CheckpointStateRecord {
+/** Reads one checkpoint_state_record: the next CHECKPOINT_STATE_RECORD_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeCheckpointStateRecord(
+  r: ByteReader,
+  o: number = r.take(CHECKPOINT_STATE_RECORD_SIZE),
+): CheckpointStateRecord {
   return { controlId: r.u32At(o, true) };
 }
 
-/** Reads one checkpoint_state_record. */
-export function decodeCheckpointStateRecord(r: ByteReader): CheckpointStateRecord {
-  return decodeCheckpointStateRecordAt(r, r.take(CHECKPOINT_STATE_RECORD_SIZE));
-}
-
-/** Writes one checkpoint_state_record at a reserved position (`w.reserve(CHECKPOINT_STATE_RECORD_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeCheckpointStateRecordAt(w: ByteWriter, o: number, v: CheckpointStateRecord): void {
+/** Writes one checkpoint_state_record: into the next CHECKPOINT_STATE_RECORD_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeCheckpointStateRecord(
+  w: ByteWriter,
+  v: CheckpointStateRecord,
+  o: number = w.reserve(CHECKPOINT_STATE_RECORD_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a checkpoint_state_record expected`, o);
   w.u32At(o, v.controlId, true, "control_id");
-}
-
-/** Writes one checkpoint_state_record; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeCheckpointStateRecord(w: ByteWriter, v: CheckpointStateRecord): void {
-  w.nestedAt(encodeCheckpointStateRecordAt, w.reserve(CHECKPOINT_STATE_RECORD_SIZE), v);
 }
 
 /** A checked checkpoint_state_record read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -162,7 +161,7 @@ export class CheckpointStateRecordView implements CheckpointStateRecord {
 
   /** The whole record, decoded. */
   toObject(): CheckpointStateRecord {
-    return decodeCheckpointStateRecordAt(this.#reader, this.#offset);
+    return decodeCheckpointStateRecord(this.#reader, this.#offset);
   }
 }
 

@@ -50,31 +50,30 @@ export const LIBXL_STREAM_HEADER_SIZE = 16;
 
 const LIBXL_STREAM_HEADER$IDENT = /* @__PURE__ */ Uint8Array.of(0x4c, 0x69, 0x62, 0x78, 0x6c, 0x46, 0x6d, 0x74);
 
-/** Reads one libxl_stream_header at a position already claimed (`r.take(LIBXL_STREAM_HEADER_SIZE)`). */
-export function decodeLibxlStreamHeaderAt(r: ByteReader, o: number): LibxlStreamHeader {
+/** Reads one libxl_stream_header: the next LIBXL_STREAM_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
+export function decodeLibxlStreamHeader(
+  r: ByteReader,
+  o: number = r.take(LIBXL_STREAM_HEADER_SIZE),
+): LibxlStreamHeader {
   r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
   const options = unpackLibxlStreamOptionsAt(r, o + 12, false, "options");
   return { version: r.u32At(o + 8, false), options };
 }
 
-/** Reads one libxl_stream_header. */
-export function decodeLibxlStreamHeader(r: ByteReader): LibxlStreamHeader {
-  return decodeLibxlStreamHeaderAt(r, r.take(LIBXL_STREAM_HEADER_SIZE));
-}
-
-/** Writes one libxl_stream_header at a reserved position (`w.reserve(LIBXL_STREAM_HEADER_SIZE)`); a bad value is an EncodeError naming the field. */
-export function encodeLibxlStreamHeaderAt(w: ByteWriter, o: number, v: LibxlStreamHeader): void {
+/** Writes one libxl_stream_header: into the next LIBXL_STREAM_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
+export function encodeLibxlStreamHeader(
+  w: ByteWriter,
+  v: LibxlStreamHeader,
+  o: number = w.reserve(LIBXL_STREAM_HEADER_SIZE),
+): void {
+  if (typeof v !== "object" || v === null)
+    w.fail(`${v === null ? "null" : typeof v} given, a libxl_stream_header expected`, o);
   w.bytesAt(o, LIBXL_STREAM_HEADER$IDENT, 8, "ident");
   w.u32At(o + 8, v.version, false, "version");
   packLibxlStreamOptionsAt(w, o + 12, v.options, false, "options");
 }
 
-/** Writes one libxl_stream_header; a value out of range or of the wrong length is an EncodeError naming the field. */
-export function encodeLibxlStreamHeader(w: ByteWriter, v: LibxlStreamHeader): void {
-  w.nestedAt(encodeLibxlStreamHeaderAt, w.reserve(LIBXL_STREAM_HEADER_SIZE), v);
-}
-
-/** @internal Checks one libxl_stream_header at a claimed position as {@link decodeLibxlStreamHeaderAt} does. */
+/** @internal Checks one libxl_stream_header at a claimed position as {@link decodeLibxlStreamHeader} does. */
 export function checkLibxlStreamHeaderAt(r: ByteReader, o: number): void {
   let at = "";
   let index = -1;
@@ -104,7 +103,7 @@ export class LibxlStreamHeaderView implements LibxlStreamHeader {
 
   /** The whole record, decoded. */
   toObject(): LibxlStreamHeader {
-    return decodeLibxlStreamHeaderAt(this.#reader, this.#offset);
+    return decodeLibxlStreamHeader(this.#reader, this.#offset);
   }
 }
 

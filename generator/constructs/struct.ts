@@ -14,7 +14,7 @@ export const structConstruct: Construct<StructDecl> = {
   read: (m, _field, t) => `${m.ref(t, `decode${pascal(t.name)}`)}(r)`,
   write: (m, _field, t, value) => `${m.ref(t, `encode${pascal(t.name)}`)}(w, ${value});`,
   readAt: (m, _field, t, at, r, named) =>
-    named === undefined ? `${m.ref(t, `decode${pascal(t.name)}At`)}(${r}, ${at})` : `${r}.nestedAt(${m.ref(t, `decode${pascal(t.name)}At`)}, ${at}, ${named})`,
+    named === undefined ? `${m.ref(t, `decode${pascal(t.name)}`)}(${r}, ${at})` : `${r}.nestedAt(${m.ref(t, `decode${pascal(t.name)}`)}, ${at}, ${named})`,
   writeAt: (m, _field, t, at, value, order, named) => `w.nestedAt(${m.ref(t, encoderAt(t, order))}, ${at}, ${value}, ${named});`,
   checkAt: (m, _field, t, at) => `${m.ref(t, viewNames(t).checkAt)}(r, ${at});`,
   viewAt(m, _field, t, at, r) {
@@ -33,9 +33,9 @@ export function viewNames(struct: StructDecl): { cls: string; view: string; chec
   return { cls: `${name}View`, view: `view${name}`, checkAt: `check${name}At` };
 }
 
-/** The name of the positional encoder of `struct` specialised for `order`, or the generic one. */
+/** The name of the encoder of a fixed `struct` specialised for `order` (`encodeXLe`), or the generic one. */
 export function encoderAt(struct: StructDecl, order: Endian): string {
   const name = pascal(struct.name);
-  if (order === "context" || !struct.contextOrdered) return `encode${name}At`;
-  return `encode${name}${order === "little" ? "Le" : "Be"}At`;
+  if (order === "context" || !struct.contextOrdered) return `encode${name}`;
+  return `encode${name}${order === "little" ? "Le" : "Be"}`;
 }

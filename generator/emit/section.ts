@@ -2,6 +2,7 @@ import type { ContainerDecl, Field, SectionBody, SectionDecl, SectionVariant } f
 import type { ModuleEmitter } from "./module-emitter.js";
 import { camel, literal, pascal, str } from "./names.js";
 import { emitStruct, hasStructureCheck, structureCheckNames } from "./struct.js";
+import { encoderAt } from "../constructs/struct.js";
 
 /**
  * Sections: the body type (`XBody`) and a `SectionCodec` object (`xSection`) that the container drives.
@@ -81,11 +82,10 @@ function encodeBody(m: ModuleEmitter, body: SectionBody, value: string): string[
     case "entries":
       // Fixed-size entries exactly as large as the declared entry size are written in place.
       if (body.struct.positional && body.struct.size === body.entrySize) {
-        const name = pascal(body.struct.name);
         // The byte order is picked once for the whole section, not once per entry.
         const encodeAt = body.struct.contextOrdered
-          ? `w.littleEndian ? ${m.ref(body.struct, `encode${name}LeAt`)} : ${m.ref(body.struct, `encode${name}BeAt`)}`
-          : m.ref(body.struct, `encode${name}At`);
+          ? `w.littleEndian ? ${m.ref(body.struct, encoderAt(body.struct, "little"))} : ${m.ref(body.struct, encoderAt(body.struct, "big"))}`
+          : m.ref(body.struct, encoderAt(body.struct, "context"));
         return [`return ${m.runtime("encodeFixedEntries")}(w, ${value}, ${body.entrySize}, ${encodeAt});`];
       }
       return [`return ${m.runtime("encodeEntries")}(w, ${value}, ${body.entrySize}, ${m.ref(body.struct, `encode${pascal(body.struct.name)}`)});`];

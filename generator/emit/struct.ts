@@ -14,8 +14,9 @@ import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
  * array) is decided here, once for every construct.
  *
  * A struct the model calls positional (fixed size, no tagged union) is read and written at constant
- * offsets from `o` after one bounds check (`decodeXAt`/`encodeXAt`, plus a lazy view); any other
- * struct is read and written in sequence (`decodeX(r)`/`encodeX(w, v)`).
+ * offsets from `o` after one bounds check (`decodeX(r, o?)`/`encodeX(w, v, o?)`: the next bytes, or a
+ * position already claimed; plus a lazy view); any other struct is read and written in sequence
+ * (`decodeX(r)`/`encodeX(w, v)`).
  */
 
 /** The TypeScript type of a field's value. */
@@ -345,7 +346,7 @@ function emitStructureCheck(m: ModuleEmitter, struct: StructDecl, params: { name
   });
 }
 
-/** Emits `decodeXAt`/`encodeXAt` and the sequential `decodeX`/`encodeX` over them. */
+/** Emits a fixed struct's `decodeX(r, o?)` and `encodeX(w, v, o?)` (with its per-order twins). */
 function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: string, fieldType: (f: Field) => string): void {
   const name = pascal(struct.name);
   const size = `${constant(struct.name)}_SIZE`;
@@ -386,21 +387,14 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
   const literalObject = `{ ${visible.map((f) => (inline.get(f) === camel(f.name) ? camel(f.name) : `${camel(f.name)}: ${inline.get(f)}`)).join(", ")} }`;
   const decodeBody = [...statements, `return ${literalObject};`];
   m.file.function({
-    name: `decode${name}At`,
-    doc: `Reads one ${struct.name} at a position already claimed (\`r.take(${size})\`).`,
+    name: `decode${name}`,
+    doc: `Reads one ${struct.name}: the next ${size} bytes, or those at \`o\`, a position already claimed.`,
     params: [
       { name: "r", type: m.runtime("ByteReader", true) },
-      { name: "o", type: "number" },
+      { name: "o", type: "number", initializer: `r.take(${size})` },
     ],
     returns: typeName,
     body: decodeBody,
-  });
-  m.file.function({
-    name: `decode${name}`,
-    doc: `Reads one ${struct.name}.`,
-    params: [{ name: "r", type: m.runtime("ByteReader", true) }],
-    returns: typeName,
-    body: [`return decode${name}At(r, r.take(${size}));`],
   });
 
   // Encoding: every field can meet a bad value; each write names its field itself, a nested value's
@@ -426,42 +420,47 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
         writes.push(`w.arrayAt(${value}, ${n}, ${at}, ${str(f.name)});`);
         if (f.type.kind === "struct") {
           const encode = m.ref(f.type, encoderAt(f.type, order));
-          writes.push(...structLoop("w", f, n, (i) => `${encode}(w, ${at} + ${i} * ${f.elementSize!}, ${value}[${i}]!);`));
+          writes.push(...structLoop("w", f, n, (i) => `${encode}(w, ${value}[${i}]!, ${at} + ${i} * ${f.elementSize!});`));
         } else writes.push(`for (let i = 0; i < ${n}; i++) ${writeAt(m, f, `${at} + i * ${f.elementSize!}`, `${value}[i]!`, order, "i")}`);
       } else writes.push(writeAt(m, f, at, value, order), ...encodeValueCheck(f, value, at, true));
     }
     return writes;
   };
-  const encodeParams = [
-    { name: "w", type: m.runtime("ByteWriter", true) },
-    { name: "o", type: "number" },
+  const writer = m.runtime("ByteWriter", true);
+  const encodeDoc = `Writes one ${struct.name}: into the next ${size} bytes, or at \`o\`, a position already reserved; a bad value is an EncodeError naming the field.`;
+  // A value that is no object at all would otherwise escape as a TypeError from its first field.
+  const objectCheck = `if (typeof v !== "object" || v === null) w.fail(\`\${v === null ? "null" : typeof v} given, a ${struct.name} expected\`, o);`;
+  const publicParams = [
+    { name: "w", type: writer },
     { name: "v", type: typeName },
+    { name: "o", type: "number", initializer: `w.reserve(${size})` },
   ];
-  const encodeDoc = `Writes one ${struct.name} at a reserved position (\`w.reserve(${size})\`); a bad value is an EncodeError naming the field.`;
   // A struct that follows the writer's byte order gets an encoder per order, each with the order as a
   // constant in every write: one encoder passing the order along measured 10-20 % slower on cpuid_leaf.
   if (struct.contextOrdered) {
     for (const order of ["little", "big"] as const) {
       m.file.function({
         name: encoderAt(struct, order),
-        doc: `@internal {@link encode${name}At} for a ${order}-endian writer (\`w.littleEndian\` ${order === "little"}).`,
-        params: encodeParams,
+        doc: `@internal {@link encode${name}} for a ${order}-endian writer (\`w.littleEndian\` ${order === "little"}).`,
+        params: [
+          { name: "w", type: writer },
+          { name: "v", type: typeName },
+          { name: "o", type: "number" },
+        ],
         returns: "void",
         body: encodeBody(order),
       });
     }
     m.file.function({
-      name: `encode${name}At`,
+      name: `encode${name}`,
       doc: `${encodeDoc} Its fields follow the writer's byte order.`,
-      params: encodeParams,
+      params: publicParams,
       returns: "void",
-      body: [`if (w.littleEndian) ${encoderAt(struct, "little")}(w, o, v);`, `else ${encoderAt(struct, "big")}(w, o, v);`],
+      body: [objectCheck, `if (w.littleEndian) ${encoderAt(struct, "little")}(w, v, o);`, `else ${encoderAt(struct, "big")}(w, v, o);`],
     });
   } else {
-    m.file.function({ name: `encode${name}At`, doc: encodeDoc, params: encodeParams, returns: "void", body: encodeBody("context") });
+    m.file.function({ name: `encode${name}`, doc: encodeDoc, params: publicParams, returns: "void", body: [objectCheck, ...encodeBody("context")] });
   }
-  // Through nestedAt: the positional encoder has no try/catch, and a null value is an EncodeError here too.
-  emitEncoder(m, struct, typeName, [`w.nestedAt(encode${name}At, w.reserve(${size}), v);`]);
 }
 
 /**
@@ -474,7 +473,7 @@ function structLoop(io: "r" | "w", f: Field, n: number, each: (index: string) =>
   return [`let ${i} = 0;`, "try {", `for (; ${i} < ${n}; ${i}++) ${each(i)}`, "} catch (e) {", `throw ${io}.rethrow(e, ${str(`${f.name}[`)} + ${i} + "]");`, "}"];
 }
 
-/** Emits `encodeX(w, v)`, the sequential encoder every struct has, with `body`. */
+/** Emits `encodeX(w, v)`, a variable-size struct's encoder, with `body`. */
 function emitEncoder(m: ModuleEmitter, struct: StructDecl, typeName: string, body: string[]): void {
   m.file.function({
     name: `encode${pascal(struct.name)}`,

@@ -68,7 +68,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
     for (const f of struct.fields) checkField(m, struct, f, position(f.offset!), path, statements);
     m.file.function({
       name: names.checkAt,
-      doc: `@internal Checks one ${struct.name} at a claimed position as {@link decode${pascal(struct.name)}At} does.`,
+      doc: `@internal Checks one ${struct.name} at a claimed position as {@link decode${pascal(struct.name)}} does.`,
       params: [
         { name: "r", type: reader },
         { name: "o", type: "number" },
@@ -101,7 +101,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
         doc: "The whole record, decoded.",
         params: [],
         returns: typeName,
-        body: [`return decode${pascal(struct.name)}At(this.#reader, this.#offset);`],
+        body: [`return decode${pascal(struct.name)}(this.#reader, this.#offset);`],
       },
     ],
   });

@@ -69,7 +69,7 @@ function fieldGeneratedNames(struct: string, fields: readonly RawFieldNames[]): 
 }
 
 function structNames(p: string): string[] {
-  return [p, `decode${p}`, `encode${p}`, `decode${p}At`, `encode${p}At`, `view${p}`, `check${p}`, `check${p}At`, `${p}View`, `${p}Checked`];
+  return [p, `decode${p}`, `encode${p}`, `encode${p}Le`, `encode${p}Be`, `view${p}`, `check${p}`, `check${p}At`, `${p}View`, `${p}Checked`];
 }
 
 /** The same for a section: a body declared inline is a struct of the section's name; then its body type and codec objects. */

@@ -15,12 +15,12 @@
  */
 import {
   Arch,
-  encodeSharedInfoPageArmAt,
-  encodeSharedInfoPageX8632At,
-  encodeSharedInfoPageX8664At,
-  encodeVcpuGuestContextArmAt,
-  encodeVcpuGuestContextX8632At,
-  encodeVcpuGuestContextX8664At,
+  encodeSharedInfoPageArm,
+  encodeSharedInfoPageX8632,
+  encodeSharedInfoPageX8664,
+  encodeVcpuGuestContextArm,
+  encodeVcpuGuestContextX8632,
+  encodeVcpuGuestContextX8664,
   GuestType,
   PageTypeNames,
   type ImageInit,
@@ -42,11 +42,11 @@ import {
   ElfData,
   ElfOsabi,
   ElfType,
-  encodeElf64EhdrAt,
-  encodeElf64ShdrAt,
+  encodeElf64Ehdr,
+  encodeElf64Shdr,
   encodeXenDumpcoreFormatVersion,
   encodeXenDumpcoreHeader,
-  encodeXenDumpcoreXenVersionX8632At,
+  encodeXenDumpcoreXenVersionX8632,
   encodeXenDumpcoreXenVersion,
   SectionType,
   XEN_DUMPCORE_FORMAT_VERSION_SIZE,
@@ -310,7 +310,7 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
 
   // The head: ELF header, section headers, notes, vcpu contexts, shared info, padding.
   const head = new ByteWriter({ littleEndian: true, initialCapacity: prstatusAt + vcpus.length * entry + PAGE_SIZE * 2 });
-  encodeElf64EhdrAt(head, head.reserve(ELF64_EHDR_SIZE), {
+  encodeElf64Ehdr(head, {
     eIdent: { class: ElfClass.elf64, data: ElfData.lsb, version: 1, osabi: ElfOsabi.sysv, abiversion: 1, padding: new Uint8Array(7) },
     eType: ElfType.core,
     eMachine: machine,
@@ -326,7 +326,7 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
     eShnum: count,
     eShstrndx: 1,
   });
-  for (const h of headers) encodeElf64ShdrAt(head, head.reserve(ELF64_SHDR_SIZE), h.header);
+  for (const h of headers) encodeElf64Shdr(head, h.header);
 
   encodeNote(head, NOTE_NAME, XenDumpcoreNoteType.dumpcore_none, 0, () => {});
   encodeNote(head, NOTE_NAME, XenDumpcoreNoteType.dumpcore_header, XEN_DUMPCORE_HEADER_SIZE, (w) =>
@@ -337,7 +337,7 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
       // A 64-bit toolstack dumping a 32-bit PV guest: the 32-bit layout (pagesize moved back over the upper
       // half of virt_start), the descriptor still 1280 bytes; its last 4 bytes keep pagesize's upper half.
       const at = w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE);
-      encodeXenDumpcoreXenVersionX8632At(w, at, { ...version, virtStart: Number(version.virtStart & 0xffff_ffffn) });
+      encodeXenDumpcoreXenVersionX8632(w, { ...version, virtStart: Number(version.virtStart & 0xffff_ffffn) }, at);
       w.u32At(at + XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE, Number((version.pagesize >> 32n) & 0xffff_ffffn));
       if (version.virtStart >> 32n !== 0n) {
         losses.push(`xen_version: virt_start ${hex(version.virtStart)}: a 32-bit PV guest's version note keeps only its lower 32 bits`);
@@ -352,11 +352,11 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
     vcpus.forEach((context, i) => {
       const at = head.reserve(entry);
       try {
-        if (header.arch === Arch.x86_64) encodeVcpuGuestContextX8664At(head, at, context as VcpuGuestContextX8664);
+        if (header.arch === Arch.x86_64) encodeVcpuGuestContextX8664(head, context as VcpuGuestContextX8664, at);
         else if (header.arch === Arch.x86_32) {
-          encodeVcpuGuestContextX8632At(head, at, context as VcpuGuestContextX8632);
+          encodeVcpuGuestContextX8632(head, context as VcpuGuestContextX8632, at);
           head.zerosAt(at + X86_32_CONTEXT, X86_PRSTATUS_ENTRY - X86_32_CONTEXT);
-        } else encodeVcpuGuestContextArmAt(head, at, context as VcpuGuestContextArm);
+        } else encodeVcpuGuestContextArm(head, context as VcpuGuestContextArm, at);
       } catch (e) {
         throw e instanceof EncodeError ? e.within({ path: `[${i}]` }) : e;
       }
@@ -367,9 +367,9 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
   if (hasShared) {
     const at = head.reserve(PAGE_SIZE);
     try {
-      if (header.arch === Arch.x86_64) encodeSharedInfoPageX8664At(head, at, shared as SharedInfoPageX8664);
-      else if (header.arch === Arch.x86_32) encodeSharedInfoPageX8632At(head, at, shared as SharedInfoPageX8632);
-      else encodeSharedInfoPageArmAt(head, at, shared as SharedInfoPageArm);
+      if (header.arch === Arch.x86_64) encodeSharedInfoPageX8664(head, shared as SharedInfoPageX8664, at);
+      else if (header.arch === Arch.x86_32) encodeSharedInfoPageX8632(head, shared as SharedInfoPageX8632, at);
+      else encodeSharedInfoPageArm(head, shared as SharedInfoPageArm, at);
     } catch (e) {
       throw e instanceof EncodeError ? e.within({ section: "shared_info" }) : e;
     }

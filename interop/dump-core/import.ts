@@ -8,12 +8,12 @@
 import {
   Arch,
   ByteOrder,
-  decodeSharedInfoPageArmAt,
-  decodeSharedInfoPageX8632At,
-  decodeSharedInfoPageX8664At,
-  decodeVcpuGuestContextArmAt,
-  decodeVcpuGuestContextX8632At,
-  decodeVcpuGuestContextX8664At,
+  decodeSharedInfoPageArm,
+  decodeSharedInfoPageX8632,
+  decodeSharedInfoPageX8664,
+  decodeVcpuGuestContextArm,
+  decodeVcpuGuestContextX8632,
+  decodeVcpuGuestContextX8664,
   GuestType,
   ImageType,
   PageType,
@@ -28,12 +28,12 @@ import {
   type XenVersionBody,
 } from "../../generated/index.js";
 import {
-  decodeXenDumpcoreFormatVersionAt,
-  decodeXenDumpcoreHeaderAt,
-  decodeXenDumpcoreP2mAt,
-  decodeXenDumpcorePfnAt,
-  decodeXenDumpcoreXenVersionAt,
-  decodeXenDumpcoreXenVersionX8632At,
+  decodeXenDumpcoreFormatVersion,
+  decodeXenDumpcoreHeader,
+  decodeXenDumpcoreP2m,
+  decodeXenDumpcorePfn,
+  decodeXenDumpcoreXenVersion,
+  decodeXenDumpcoreXenVersionX8632,
   ElfMachine,
   ElfType,
   XEN_DUMPCORE_FORMAT_VERSION_SIZE,
@@ -129,9 +129,9 @@ export function decodeDumpCore(bytes: Uint8Array, options: ImportDumpCoreOptions
   const notes = decodeNotes(elf.data(noteSection), { littleEndian: true, base: Number(noteSection.header.shOffset), section: SECTION.note });
   noteOf(notes, XenDumpcoreNoteType.dumpcore_none, 0);
   const headerNote = noteOf(notes, XenDumpcoreNoteType.dumpcore_header, XEN_DUMPCORE_HEADER_SIZE);
-  const header = decodeXenDumpcoreHeaderAt(reader(elf, headerNote.desc, headerNote.descOffset), 0);
+  const header = decodeXenDumpcoreHeader(reader(elf, headerNote.desc, headerNote.descOffset), 0);
   const formatNote = noteOf(notes, XenDumpcoreNoteType.dumpcore_format_version, XEN_DUMPCORE_FORMAT_VERSION_SIZE);
-  const formatVersion = decodeXenDumpcoreFormatVersionAt(reader(elf, formatNote.desc, formatNote.descOffset), 0).version;
+  const formatVersion = decodeXenDumpcoreFormatVersion(reader(elf, formatNote.desc, formatNote.descOffset), 0).version;
   if (formatVersion >> 32n !== 0n) {
     fail("unsupported", `dump-core format version ${formatVersion >> 32n}.${formatVersion & 0xffff_ffffn}: only major version 0 is known`, formatNote.descOffset, SECTION.note, "dumpcore_format_version.version");
   }
@@ -164,10 +164,10 @@ export function decodeDumpCore(bytes: Uint8Array, options: ImportDumpCoreOptions
   let version: XenVersionBody;
   try {
     if (arch === Arch.x86_32 || versionNote.desc.length === XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE) {
-      const v = decodeXenDumpcoreXenVersionX8632At(vr, 0);
+      const v = decodeXenDumpcoreXenVersionX8632(vr, 0);
       version = { ...v, virtStart: BigInt(v.virtStart) };
     } else {
-      version = decodeXenDumpcoreXenVersionAt(vr, 0);
+      version = decodeXenDumpcoreXenVersion(vr, 0);
     }
   } catch (e) {
     throw e instanceof DecodeError ? e.within({ section: SECTION.note, path: "dumpcore_xen_version" }) : e;
@@ -189,9 +189,9 @@ export function decodeDumpCore(bytes: Uint8Array, options: ImportDumpCoreOptions
   const cr = reader(elf, contexts, prstatusAt);
   let vcpus: VcpuContextBody;
   try {
-    if (arch === Arch.x86_64) vcpus = Array.from({ length: nrVcpus }, (_, i) => decodeVcpuGuestContextX8664At(cr, i * entsize));
-    else if (arch === Arch.x86_32) vcpus = Array.from({ length: nrVcpus }, (_, i) => decodeVcpuGuestContextX8632At(cr, i * entsize));
-    else vcpus = Array.from({ length: nrVcpus }, (_, i) => decodeVcpuGuestContextArmAt(cr, i * entsize));
+    if (arch === Arch.x86_64) vcpus = Array.from({ length: nrVcpus }, (_, i) => decodeVcpuGuestContextX8664(cr, i * entsize));
+    else if (arch === Arch.x86_32) vcpus = Array.from({ length: nrVcpus }, (_, i) => decodeVcpuGuestContextX8632(cr, i * entsize));
+    else vcpus = Array.from({ length: nrVcpus }, (_, i) => decodeVcpuGuestContextArm(cr, i * entsize));
   } catch (e) {
     throw e instanceof DecodeError ? e.within({ section: SECTION.prstatus }) : e;
   }
@@ -208,7 +208,7 @@ export function decodeDumpCore(bytes: Uint8Array, options: ImportDumpCoreOptions
     if (sharedSection.header.shSize !== BigInt(PAGE_SIZE)) fail("invalid", `${SECTION.sharedInfo}: ${sharedSection.header.shSize} bytes, one ${PAGE_SIZE}-byte page expected`, at, SECTION.sharedInfo, "sh_size");
     const sr = reader(elf, elf.data(sharedSection), at);
     try {
-      sharedInfo = arch === Arch.x86_64 ? decodeSharedInfoPageX8664At(sr, 0) : arch === Arch.x86_32 ? decodeSharedInfoPageX8632At(sr, 0) : decodeSharedInfoPageArmAt(sr, 0);
+      sharedInfo = arch === Arch.x86_64 ? decodeSharedInfoPageX8664(sr, 0) : arch === Arch.x86_32 ? decodeSharedInfoPageX8632(sr, 0) : decodeSharedInfoPageArm(sr, 0);
     } catch (e) {
       throw e instanceof DecodeError ? e.within({ section: SECTION.sharedInfo }) : e;
     }
@@ -234,7 +234,7 @@ export function decodeDumpCore(bytes: Uint8Array, options: ImportDumpCoreOptions
   }
   const tr = reader(elf, elf.data(tableSection), tableAt);
   const count = pages.length / PAGE_SIZE;
-  const table = Array.from({ length: count }, (_, i) => (pv ? decodeXenDumpcoreP2mAt(tr, i * entry) : decodeXenDumpcorePfnAt(tr, i * entry)));
+  const table = Array.from({ length: count }, (_, i) => (pv ? decodeXenDumpcoreP2m(tr, i * entry) : decodeXenDumpcorePfn(tr, i * entry)));
   return { elf, header, version, formatVersion, guestType, arch, vcpus, sharedInfo, table, pages };
 }
 

@@ -3,7 +3,7 @@
  * padded) and the descriptor (padded). Padding is to 4 bytes, or to 8 in note sections whose alignment is 8
  * (what readelf and the GNU tools do).
  */
-import { decodeElf64NhdrAt, ELF64_NHDR_SIZE, encodeElf64NhdrAt } from "../../generated/elf/index.js";
+import { decodeElf64Nhdr, ELF64_NHDR_SIZE, encodeElf64Nhdr } from "../../generated/elf/index.js";
 import { ByteReader, type ByteWriter, DecodeError, hex } from "../../runtime/index.js";
 
 /** One note. */
@@ -46,7 +46,7 @@ export function decodeNotes(bytes: Uint8Array, options: DecodeNotesOptions): Elf
     if (r.remaining < ELF64_NHDR_SIZE) {
       throw new DecodeError("truncated", `note ${index}: ${r.remaining} bytes left, a note header needs ${ELF64_NHDR_SIZE}`, where(at, `note[${index}]`));
     }
-    const h = decodeElf64NhdrAt(r, r.take(ELF64_NHDR_SIZE));
+    const h = decodeElf64Nhdr(r, r.take(ELF64_NHDR_SIZE));
     const nameAt = r.pos;
     const descAt = nameAt + pad(h.nNamesz, align);
     const end = descAt + pad(h.nDescsz, align);
@@ -78,7 +78,7 @@ export function noteSize(nameLength: number, descSize: number, align: 4 | 8 = 4)
 export function encodeNote(w: ByteWriter, name: string, type: number, descSize: number, writeDesc: (w: ByteWriter) => void, align: 4 | 8 = 4): void {
   const nameBytes = new TextEncoder().encode(name);
   const at = w.reserve(ELF64_NHDR_SIZE);
-  encodeElf64NhdrAt(w, at, { nNamesz: nameBytes.length + 1, nDescsz: descSize, nType: type });
+  encodeElf64Nhdr(w, { nNamesz: nameBytes.length + 1, nDescsz: descSize, nType: type }, at);
   w.bytes(nameBytes);
   w.zeros(pad(nameBytes.length + 1, align) - nameBytes.length);
   const descAt = w.pos;

@@ -9,11 +9,11 @@
  * the same over bytes already in memory, and its section data are views of them.
  */
 import {
-  decodeElf32EhdrAt,
-  decodeElf32ShdrAt,
-  decodeElf64EhdrAt,
-  decodeElf64ShdrAt,
-  decodeElfIdentAt,
+  decodeElf32Ehdr,
+  decodeElf32Shdr,
+  decodeElf64Ehdr,
+  decodeElf64Shdr,
+  decodeElfIdent,
   ELF32_EHDR_SIZE,
   ELF32_SHDR_SIZE,
   ELF64_EHDR_SIZE,
@@ -87,7 +87,7 @@ export interface ElfIdentInfo {
 export function decodeElfIdentInfo(first: Uint8Array): ElfIdentInfo {
   if (first.length < ELF_IDENT_SIZE) fail("truncated", `an ELF file starts with a ${ELF_IDENT_SIZE}-byte e_ident, the file has ${first.length} bytes`, 0, undefined, "e_ident");
   const r = new ByteReader(first);
-  const ident = decodeElfIdentAt(r, 0);
+  const ident = decodeElfIdent(r, 0);
   const path = "e_ident";
   let elfClass: 32 | 64;
   if (ident.class === ElfClass.elf64) elfClass = 64;
@@ -113,8 +113,8 @@ export function decodeElfHeader(first: Uint8Array): { readonly info: ElfIdentInf
     fail("truncated", `an ELF${info.elfClass} file header is ${info.headerSize} bytes, the file has ${first.length}`, 0);
   }
   const r = new ByteReader(first, { littleEndian: info.littleEndian });
-  if (info.elfClass === 64) return { info, header: decodeElf64EhdrAt(r, 0) };
-  const h = decodeElf32EhdrAt(r, 0);
+  if (info.elfClass === 64) return { info, header: decodeElf64Ehdr(r, 0) };
+  const h = decodeElf32Ehdr(r, 0);
   return {
     info,
     header: {
@@ -179,8 +179,8 @@ export class ElfPlan {
 
   private decodeHeaderAt(bytes: Uint8Array, at: number, base: number): Elf64Shdr {
     const r = new ByteReader(bytes, { littleEndian: this.info.littleEndian, base });
-    if (this.info.elfClass === 64) return decodeElf64ShdrAt(r, at);
-    const s = decodeElf32ShdrAt(r, at);
+    if (this.info.elfClass === 64) return decodeElf64Shdr(r, at);
+    const s = decodeElf32Shdr(r, at);
     return {
       ...s,
       shFlags: BigInt(s.shFlags),
