@@ -401,14 +401,7 @@ export function encodeVcpuGuestContextX8632(
 
 /** @internal Checks one vcpu_guest_context_x86_32 at a claimed position as {@link decodeVcpuGuestContextX8632} does. */
 export function checkVcpuGuestContextX8632At(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "user_regs";
-    checkCpuUserRegsX8632At(r, o + 516);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.nestedAt(checkCpuUserRegsX8632At, o + 516, "user_regs");
 }
 
 /** A checked vcpu_guest_context_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

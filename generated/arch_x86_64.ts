@@ -481,16 +481,12 @@ export function encodeVcpuGuestContextX8664(
 
 /** @internal Checks one vcpu_guest_context_x86_64 at a claimed position as {@link decodeVcpuGuestContextX8664} does. */
 export function checkVcpuGuestContextX8664At(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
+  r.nestedAt(checkCpuUserRegsX8664At, o + 520, "user_regs");
+  let trapCtxt_i = 0;
   try {
-    at = "user_regs";
-    checkCpuUserRegsX8664At(r, o + 520);
-    at = "trap_ctxt";
-    for (index = 0; index < 256; index++) checkTrapInfoX8664At(r, o + 720 + index * 16);
-    index = -1;
+    for (; trapCtxt_i < 256; trapCtxt_i++) checkTrapInfoX8664At(r, o + 720 + trapCtxt_i * 16);
   } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw r.rethrow(e, "trap_ctxt[" + trapCtxt_i + "]");
   }
 }
 

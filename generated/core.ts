@@ -54,20 +54,10 @@ export function encodeXenCompileInfo(
 
 /** @internal Checks one xen_compile_info at a claimed position as {@link decodeXenCompileInfo} does. */
 export function checkXenCompileInfoAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "compiler";
-    r.stringAt(o, 64, false);
-    at = "compile_by";
-    r.stringAt(o + 64, 16, false);
-    at = "compile_domain";
-    r.stringAt(o + 80, 32, false);
-    at = "compile_date";
-    r.stringAt(o + 112, 32, false);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.stringAt(o, 64, false, "compiler");
+  r.stringAt(o + 64, 16, false, "compile_by");
+  r.stringAt(o + 80, 32, false, "compile_domain");
+  r.stringAt(o + 112, 32, false, "compile_date");
 }
 
 /** A checked xen_compile_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -164,20 +154,10 @@ export function encodeXenVersionInfo(
 
 /** @internal Checks one xen_version_info at a claimed position as {@link decodeXenVersionInfo} does. */
 export function checkXenVersionInfoAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "extra_version";
-    r.stringAt(o + 16, 16, false);
-    at = "compile_info";
-    checkXenCompileInfoAt(r, o + 32);
-    at = "capabilities";
-    r.stringAt(o + 176, 1024, false);
-    at = "changeset";
-    r.stringAt(o + 1200, 64, false);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.stringAt(o + 16, 16, false, "extra_version");
+  r.nestedAt(checkXenCompileInfoAt, o + 32, "compile_info");
+  r.stringAt(o + 176, 1024, false, "capabilities");
+  r.stringAt(o + 1200, 64, false, "changeset");
 }
 
 /** A checked xen_version_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -1747,21 +1747,17 @@ export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet, o: number = w.reser
 
 /** @internal Checks one hvm_hw_hpet at a claimed position as {@link decodeHvmHwHpet} does. */
 export function checkHvmHwHpetAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
+  r.zerosAt(o + 8, 8, "_pad1");
+  r.zerosAt(o + 24, 8, "_pad3");
+  r.zerosAt(o + 40, 200, "_pad5");
+  r.zerosAt(o + 248, 8, "_pad7");
+  let timers_i = 0;
   try {
-    r.zerosAt(o + 8, 8, "_pad1");
-    r.zerosAt(o + 24, 8, "_pad3");
-    r.zerosAt(o + 40, 200, "_pad5");
-    r.zerosAt(o + 248, 8, "_pad7");
-    at = "timers";
-    for (index = 0; index < 3; index++) checkHvmHwHpetTimerAt(r, o + 256 + index * 32);
-    index = -1;
-    at = "";
-    r.zerosAt(o + 352, 672, "_pad9");
+    for (; timers_i < 3; timers_i++) checkHvmHwHpetTimerAt(r, o + 256 + timers_i * 32);
   } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+    throw r.rethrow(e, "timers[" + timers_i + "]");
   }
+  r.zerosAt(o + 352, 672, "_pad9");
 }
 
 /** A checked hvm_hw_hpet read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -280,78 +280,70 @@ export function encodeImageHeader(w: ByteWriter, v: ImageHeader, o: number = w.r
 
 /** @internal Checks one image_header at a claimed position as {@link decodeImageHeader} does. */
 export function checkImageHeaderAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    r.expectBytesAt(o, IMAGE_HEADER$MAGIC, "magic");
-    {
-      const value = r.u8At(o + 8);
-      if (!(value === 0x1 || value === 0x2))
-        r.fail(
-          `byte_order ${value} is not allowed: it must be one of 1 (little), 2 (big)`,
-          o + 8,
-          "byte_order",
-          "field-value",
-        );
-    }
-    r.zerosAt(o + 9, 1, "_pad2");
-    {
-      const value = r.u16At(o + 16);
-      if (!(value === 0x1 || value === 0x2 || value === 0x3))
-        r.fail(
-          `image_type ${value} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
-          o + 16,
-          "image_type",
-          "field-value",
-        );
-    }
-    {
-      const value = r.u16At(o + 18);
-      if (!(value === 0x1 || value === 0x2))
-        r.fail(
-          `guest_type ${value} is not allowed: it must be one of 1 (pv), 2 (hvm)`,
-          o + 18,
-          "guest_type",
-          "field-value",
-        );
-    }
-    {
-      const value = r.u16At(o + 20);
-      if (!(value === 0x1 || value === 0x2 || value === 0x3 || value === 0x4))
-        r.fail(
-          `arch ${value} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
-          o + 20,
-          "arch",
-          "field-value",
-        );
-    }
-    {
-      const value = r.u16At(o + 22);
-      if (!(value === 0xc))
-        r.fail(`page_shift ${value} is not allowed: it must be exactly 12`, o + 22, "page_shift", "field-value");
-    }
-    {
-      const value = r.u32At(o + 36);
-      if (!(value >= 0x1))
-        r.fail(`vcpu_count ${value} is not allowed: it must be at least 1`, o + 36, "vcpu_count", "field-value");
-    }
-    {
-      const value = r.u64At(o + 40);
-      if (!(value % 0x1000n === 0x0n))
-        r.fail(
-          `memory_size ${value} is not allowed: it must be a multiple of 4096`,
-          o + 40,
-          "memory_size",
-          "field-value",
-        );
-    }
-    at = "name";
-    r.stringAt(o + 64, 64, false);
-    at = "";
-    r.zerosAt(o + 144, 4, "reserved");
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
+  r.expectBytesAt(o, IMAGE_HEADER$MAGIC, "magic");
+  {
+    const value = r.u8At(o + 8);
+    if (!(value === 0x1 || value === 0x2))
+      r.fail(
+        `byte_order ${value} is not allowed: it must be one of 1 (little), 2 (big)`,
+        o + 8,
+        "byte_order",
+        "field-value",
+      );
   }
+  r.zerosAt(o + 9, 1, "_pad2");
+  {
+    const value = r.u16At(o + 16);
+    if (!(value === 0x1 || value === 0x2 || value === 0x3))
+      r.fail(
+        `image_type ${value} is not allowed: it must be one of 1 (save), 2 (core), 3 (migration)`,
+        o + 16,
+        "image_type",
+        "field-value",
+      );
+  }
+  {
+    const value = r.u16At(o + 18);
+    if (!(value === 0x1 || value === 0x2))
+      r.fail(
+        `guest_type ${value} is not allowed: it must be one of 1 (pv), 2 (hvm)`,
+        o + 18,
+        "guest_type",
+        "field-value",
+      );
+  }
+  {
+    const value = r.u16At(o + 20);
+    if (!(value === 0x1 || value === 0x2 || value === 0x3 || value === 0x4))
+      r.fail(
+        `arch ${value} is not allowed: it must be one of 1 (x86_32), 2 (x86_64), 3 (arm32), 4 (arm64)`,
+        o + 20,
+        "arch",
+        "field-value",
+      );
+  }
+  {
+    const value = r.u16At(o + 22);
+    if (!(value === 0xc))
+      r.fail(`page_shift ${value} is not allowed: it must be exactly 12`, o + 22, "page_shift", "field-value");
+  }
+  {
+    const value = r.u32At(o + 36);
+    if (!(value >= 0x1))
+      r.fail(`vcpu_count ${value} is not allowed: it must be at least 1`, o + 36, "vcpu_count", "field-value");
+  }
+  {
+    const value = r.u64At(o + 40);
+    if (!(value % 0x1000n === 0x0n))
+      r.fail(
+        `memory_size ${value} is not allowed: it must be a multiple of 4096`,
+        o + 40,
+        "memory_size",
+        "field-value",
+      );
+  }
+  r.stringAt(o + 64, 64, false, "name");
+  r.zerosAt(o + 144, 4, "reserved");
 }
 
 /** A checked image_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -271,14 +271,7 @@ export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr, o: number = w.reser
 
 /** @internal Checks one elf64_ehdr at a claimed position as {@link decodeElf64Ehdr} does. */
 export function checkElf64EhdrAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "e_ident";
-    checkElfIdentAt(r, o);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.nestedAt(checkElfIdentAt, o, "e_ident");
 }
 
 /** A checked elf64_ehdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -445,14 +438,7 @@ export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr, o: number = w.reser
 
 /** @internal Checks one elf32_ehdr at a claimed position as {@link decodeElf32Ehdr} does. */
 export function checkElf32EhdrAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "e_ident";
-    checkElfIdentAt(r, o);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.nestedAt(checkElfIdentAt, o, "e_ident");
 }
 
 /** A checked elf32_ehdr read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -152,20 +152,10 @@ export function encodeXenDumpcoreCompileInfo(
 
 /** @internal Checks one xen_dumpcore_compile_info at a claimed position as {@link decodeXenDumpcoreCompileInfo} does. */
 export function checkXenDumpcoreCompileInfoAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "compiler";
-    r.stringAt(o, 64, false);
-    at = "compile_by";
-    r.stringAt(o + 64, 16, false);
-    at = "compile_domain";
-    r.stringAt(o + 80, 32, false);
-    at = "compile_date";
-    r.stringAt(o + 112, 32, false);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.stringAt(o, 64, false, "compiler");
+  r.stringAt(o + 64, 16, false, "compile_by");
+  r.stringAt(o + 80, 32, false, "compile_domain");
+  r.stringAt(o + 112, 32, false, "compile_date");
 }
 
 /** A checked xen_dumpcore_compile_info read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -286,20 +276,10 @@ export function encodeXenDumpcoreXenVersion(
 
 /** @internal Checks one xen_dumpcore_xen_version at a claimed position as {@link decodeXenDumpcoreXenVersion} does. */
 export function checkXenDumpcoreXenVersionAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "extra_version";
-    r.stringAt(o + 16, 16, false);
-    at = "compile_info";
-    checkXenDumpcoreCompileInfoAt(r, o + 32);
-    at = "capabilities";
-    r.stringAt(o + 176, 1024, false);
-    at = "changeset";
-    r.stringAt(o + 1200, 64, false);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.stringAt(o + 16, 16, false, "extra_version");
+  r.nestedAt(checkXenDumpcoreCompileInfoAt, o + 32, "compile_info");
+  r.stringAt(o + 176, 1024, false, "capabilities");
+  r.stringAt(o + 1200, 64, false, "changeset");
 }
 
 /** A checked xen_dumpcore_xen_version read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */
@@ -432,20 +412,10 @@ export function encodeXenDumpcoreXenVersionX8632(
 
 /** @internal Checks one xen_dumpcore_xen_version_x86_32 at a claimed position as {@link decodeXenDumpcoreXenVersionX8632} does. */
 export function checkXenDumpcoreXenVersionX8632At(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "extra_version";
-    r.stringAt(o + 16, 16, false);
-    at = "compile_info";
-    checkXenDumpcoreCompileInfoAt(r, o + 32);
-    at = "capabilities";
-    r.stringAt(o + 176, 1024, false);
-    at = "changeset";
-    r.stringAt(o + 1200, 64, false);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.stringAt(o + 16, 16, false, "extra_version");
+  r.nestedAt(checkXenDumpcoreCompileInfoAt, o + 32, "compile_info");
+  r.stringAt(o + 176, 1024, false, "capabilities");
+  r.stringAt(o + 1200, 64, false, "changeset");
 }
 
 /** A checked xen_dumpcore_xen_version_x86_32 read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -73,19 +73,11 @@ export function encodeLibxcImageHeader(
 
 /** @internal Checks one libxc_image_header at a claimed position as {@link decodeLibxcImageHeader} does. */
 export function checkLibxcImageHeaderAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
-    r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
-    at = "options";
-    unpackLibxcImageOptionsAt(r, o + 16, false);
-    at = "";
-    r.zerosAt(o + 18, 2, "reserved1");
-    r.zerosAt(o + 20, 4, "reserved2");
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
+  r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
+  unpackLibxcImageOptionsAt(r, o + 16, false, "options");
+  r.zerosAt(o + 18, 2, "reserved1");
+  r.zerosAt(o + 20, 4, "reserved2");
 }
 
 /** A checked libxc_image_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -75,15 +75,8 @@ export function encodeLibxlStreamHeader(
 
 /** @internal Checks one libxl_stream_header at a claimed position as {@link decodeLibxlStreamHeader} does. */
 export function checkLibxlStreamHeaderAt(r: ByteReader, o: number): void {
-  let at = "";
-  let index = -1;
-  try {
-    r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
-    at = "options";
-    unpackLibxlStreamOptionsAt(r, o + 12, false);
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
+  unpackLibxlStreamOptionsAt(r, o + 12, false, "options");
 }
 
 /** A checked libxl_stream_header read lazily: each getter reads its field when called, so the bytes must not change meanwhile. */

@@ -69,7 +69,7 @@ export interface Construct<T extends FieldType = FieldType> {
    */
   writeAt?(m: ModuleEmitter, field: Field, type: T, at: string, value: string, order: Endian, named: string): string;
   /** A lazy view's check of one element at `at` (default: the read, its value dropped). */
-  checkAt?(m: ModuleEmitter, field: Field, type: T, at: string): string;
+  checkAt?(m: ModuleEmitter, field: Field, type: T, at: string, named?: string): string;
   /** A lazy view's getter type and value of one element at `at` (default: the decoded value). */
   viewAt?(m: ModuleEmitter, field: Field, type: T, at: string, r: string): { readonly type: string; readonly value: string };
 

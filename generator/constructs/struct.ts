@@ -16,7 +16,8 @@ export const structConstruct: Construct<StructDecl> = {
   readAt: (m, _field, t, at, r, named) =>
     named === undefined ? `${m.ref(t, `decode${pascal(t.name)}`)}(${r}, ${at})` : `${r}.nestedAt(${m.ref(t, `decode${pascal(t.name)}`)}, ${at}, ${named})`,
   writeAt: (m, _field, t, at, value, order, named) => `w.nestedAt(${m.ref(t, encoderAt(t, order))}, ${at}, ${value}, ${named});`,
-  checkAt: (m, _field, t, at) => `${m.ref(t, viewNames(t).checkAt)}(r, ${at});`,
+  checkAt: (m, _field, t, at, named) =>
+    named === undefined ? `${m.ref(t, viewNames(t).checkAt)}(r, ${at});` : `r.nestedAt(${m.ref(t, viewNames(t).checkAt)}, ${at}, ${named});`,
   viewAt(m, _field, t, at, r) {
     const cls = m.ref(t, viewNames(t).cls);
     return { type: cls, value: `new ${cls}(${r}, ${at})` };

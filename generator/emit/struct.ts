@@ -4,7 +4,7 @@ import { camel, constant, fieldLocal, literal, local, pascal, str } from "./name
 import { leArg, magicConstant, orderArgThen, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { encoderAt } from "../constructs/struct.js";
 import { emitView } from "./view.js";
-import { constructField, ErrorPath, guardedBody, position, readAt, selfNamingCheck, typedArrayReadAt } from "./field-access.js";
+import { constructField, guardedBody, position, readAt, selfNamingCheck, structLoop, typedArrayReadAt } from "./field-access.js";
 import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
 
 /**
@@ -461,16 +461,6 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
   } else {
     m.file.function({ name: `encode${name}`, doc: encodeDoc, params: publicParams, returns: "void", body: [objectCheck, ...encodeBody("context")] });
   }
-}
-
-/**
- * A loop over the `n` elements of struct array `f` in one try/catch that names the failing element. The
- * nested codec is called directly: through r/w.nestedAt per element, vcpu context encode and decode
- * measured about 15 % slower (256 trap_ctxt entries each).
- */
-function structLoop(io: "r" | "w", f: Field, n: number, each: (index: string) => string): string[] {
-  const i = fieldLocal(f.name, "i");
-  return [`let ${i} = 0;`, "try {", `for (; ${i} < ${n}; ${i}++) ${each(i)}`, "} catch (e) {", `throw ${io}.rethrow(e, ${str(`${f.name}[`)} + ${i} + "]");`, "}"];
 }
 
 /** Emits `encodeX(w, v)`, a variable-size struct's encoder, with `body`. */

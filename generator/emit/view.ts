@@ -1,9 +1,9 @@
 import { viewNames } from "../constructs/struct.js";
 import type { Field, StructDecl } from "../model/model.js";
-import { constructField, ErrorPath, guardedBody, position, readAt, selfNamingCheck, typedArrayReadAt } from "./field-access.js";
+import { constructField, position, readAt, selfNamingCheck, structLoop, typedArrayReadAt } from "./field-access.js";
 import type { ModuleEmitter } from "./module-emitter.js";
 import { decodeValueCheck, hasValueRule } from "./valid.js";
-import { camel, constant, pascal } from "./names.js";
+import { camel, constant, pascal, str } from "./names.js";
 
 /**
  * Lazy views of fixed-size structs: `viewX(r)` claims and checks a record like `decodeX(r)` and returns
@@ -21,19 +21,24 @@ function needsCheck(struct: StructDecl): boolean {
   return struct.fields.some((f) => f.fallible);
 }
 
-/** Adds the statements checking field `f` at `at` without building its value (none when it cannot fail). */
-function checkField(m: ModuleEmitter, struct: StructDecl, f: Field, at: string, path: ErrorPath, statements: string[]): void {
+/**
+ * The statements checking field `f` at `at` without building its value (none when it cannot fail). As in
+ * the decoder, each check names its field (a nested struct's through `r.nestedAt`), so no try/catch.
+ */
+function checkField(m: ModuleEmitter, struct: StructDecl, f: Field, at: string): string[] {
   const own = selfNamingCheck(m, struct, f, at);
-  if (own !== undefined) return path.selfNaming(own);
-  if (!f.fallible) return;
-  if (hasValueRule(f)) return path.selfNaming([`{ const value = ${readAt(m, f, at)}; ${decodeValueCheck(f, "value", at).join(" ")} }`]);
+  if (own !== undefined) return own;
+  if (!f.fallible) return [];
+  // Only a read that can fail takes the field's name (a value rule names the field itself).
+  const name = constructField(f).fallible(f.type, f) ? str(f.name) : undefined;
+  if (hasValueRule(f)) return [`{ const value = ${readAt(m, f, at, "r", name)}; ${decodeValueCheck(f, "value", at).join(" ")} }`];
   const check = constructField(f).checkAt;
-  const one = (elementAt: string) => (check !== undefined ? check(m, f, f.type, elementAt) : `${readAt(m, f, elementAt)};`);
-  path.field(f);
-  if (f.isArray && !f.typedArray) {
-    const n = (f.count as { value: number }).value;
-    statements.push(`for (index = 0; index < ${n}; index++) ${one(`${at} + index * ${f.elementSize}`)}`, "index = -1;");
-  } else statements.push(one(at));
+  if (!f.isArray || f.typedArray) return [check !== undefined ? check(m, f, f.type, at, name) : `${readAt(m, f, at, "r", name)};`];
+  const n = (f.count as { value: number }).value;
+  const each = (i: string) => `${at} + ${i} * ${f.elementSize}`;
+  // Struct elements: one try/catch for the loop, as the decoder has (nestedAt per element is slower).
+  if (check !== undefined) return structLoop("r", f, n, (i) => check(m, f, f.type, each(i)));
+  return [`for (let i = 0; i < ${n}; i++) ${readAt(m, f, each("i"), "r", name === undefined ? undefined : `${name}, i`)};`];
 }
 
 /** The getter body of one visible field of a view: reads at the record's offset in its reader. */
@@ -63,9 +68,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
   const checked = needsCheck(struct);
 
   if (checked) {
-    const statements: string[] = [];
-    const path = new ErrorPath(statements);
-    for (const f of struct.fields) checkField(m, struct, f, position(f.offset!), path, statements);
+    const statements = struct.fields.flatMap((f) => checkField(m, struct, f, position(f.offset!)));
     m.file.function({
       name: names.checkAt,
       doc: `@internal Checks one ${struct.name} at a claimed position as {@link decode${pascal(struct.name)}} does.`,
@@ -74,7 +77,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
         { name: "o", type: "number" },
       ],
       returns: "void",
-      body: path.used ? guardedBody(statements, true, "r") : statements,
+      body: statements,
     });
   }
 
