@@ -156,10 +156,8 @@ export function decodeVcpuGuestCoreRegsArm(
 export function encodeVcpuGuestCoreRegsArm(
   w: ByteWriter,
   v: VcpuGuestCoreRegsArm,
-  o: number = w.reserve(VCPU_GUEST_CORE_REGS_ARM_SIZE),
+  o: number = w.reserveFor(v, VCPU_GUEST_CORE_REGS_ARM_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_guest_core_regs_arm expected`, o);
   w.u64At(o, v.x0, true, "x0");
   w.u64At(o + 8, v.x1, true, "x1");
   w.u64At(o + 16, v.x2, true, "x2");
@@ -389,10 +387,8 @@ export function decodeVcpuGuestContextArm(
 export function encodeVcpuGuestContextArm(
   w: ByteWriter,
   v: VcpuGuestContextArm,
-  o: number = w.reserve(VCPU_GUEST_CONTEXT_ARM_SIZE),
+  o: number = w.reserveFor(v, VCPU_GUEST_CONTEXT_ARM_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_guest_context_arm expected`, o);
   w.u32At(o, v.flags, true, "flags");
   w.zerosAt(o + 4, 4);
   w.nestedAt(encodeVcpuGuestCoreRegsArm, o + 8, v.userRegs, "user_regs");

@@ -43,10 +43,8 @@ export function decodeTrapInfoX8632(r: ByteReader, o: number = r.take(TRAP_INFO_
 export function encodeTrapInfoX8632(
   w: ByteWriter,
   v: TrapInfoX8632,
-  o: number = w.reserve(TRAP_INFO_X86_32_SIZE),
+  o: number = w.reserveFor(v, TRAP_INFO_X86_32_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a trap_info_x86_32 expected`, o);
   w.u8At(o, v.vector, "vector");
   w.u8At(o + 1, v.flags, "flags");
   w.u16At(o + 2, v.cs, true, "cs");
@@ -165,10 +163,8 @@ export function decodeCpuUserRegsX8632(r: ByteReader, o: number = r.take(CPU_USE
 export function encodeCpuUserRegsX8632(
   w: ByteWriter,
   v: CpuUserRegsX8632,
-  o: number = w.reserve(CPU_USER_REGS_X86_32_SIZE),
+  o: number = w.reserveFor(v, CPU_USER_REGS_X86_32_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a cpu_user_regs_x86_32 expected`, o);
   w.u32At(o, v.ebx, true, "ebx");
   w.u32At(o + 4, v.ecx, true, "ecx");
   w.u32At(o + 8, v.edx, true, "edx");
@@ -367,10 +363,8 @@ export function decodeVcpuGuestContextX8632(
 export function encodeVcpuGuestContextX8632(
   w: ByteWriter,
   v: VcpuGuestContextX8632,
-  o: number = w.reserve(VCPU_GUEST_CONTEXT_X86_32_SIZE),
+  o: number = w.reserveFor(v, VCPU_GUEST_CONTEXT_X86_32_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_guest_context_x86_32 expected`, o);
   w.bytesAt(o, v.fpuCtxt, 512, "fpu_ctxt");
   w.u32At(o + 512, v.flags, true, "flags");
   w.nestedAt(encodeCpuUserRegsX8632, o + 516, v.userRegs, "user_regs");

@@ -44,10 +44,8 @@ export function decodeTrapInfoX8664(r: ByteReader, o: number = r.take(TRAP_INFO_
 export function encodeTrapInfoX8664(
   w: ByteWriter,
   v: TrapInfoX8664,
-  o: number = w.reserve(TRAP_INFO_X86_64_SIZE),
+  o: number = w.reserveFor(v, TRAP_INFO_X86_64_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a trap_info_x86_64 expected`, o);
   w.u8At(o, v.vector, "vector");
   w.u8At(o + 1, v.flags, "flags");
   w.u16At(o + 2, v.cs, true, "cs");
@@ -198,10 +196,8 @@ export function decodeCpuUserRegsX8664(r: ByteReader, o: number = r.take(CPU_USE
 export function encodeCpuUserRegsX8664(
   w: ByteWriter,
   v: CpuUserRegsX8664,
-  o: number = w.reserve(CPU_USER_REGS_X86_64_SIZE),
+  o: number = w.reserveFor(v, CPU_USER_REGS_X86_64_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a cpu_user_regs_x86_64 expected`, o);
   w.u64At(o, v.r15, true, "r15");
   w.u64At(o + 8, v.r14, true, "r14");
   w.u64At(o + 16, v.r13, true, "r13");
@@ -445,10 +441,8 @@ export function decodeVcpuGuestContextX8664(
 export function encodeVcpuGuestContextX8664(
   w: ByteWriter,
   v: VcpuGuestContextX8664,
-  o: number = w.reserve(VCPU_GUEST_CONTEXT_X86_64_SIZE),
+  o: number = w.reserveFor(v, VCPU_GUEST_CONTEXT_X86_64_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_guest_context_x86_64 expected`, o);
   w.bytesAt(o, v.fpuCtxt, 512, "fpu_ctxt");
   w.u64At(o + 512, v.flags, true, "flags");
   w.nestedAt(encodeCpuUserRegsX8664, o + 520, v.userRegs, "user_regs");

@@ -42,10 +42,8 @@ export function decodeXenCompileInfo(r: ByteReader, o: number = r.take(XEN_COMPI
 export function encodeXenCompileInfo(
   w: ByteWriter,
   v: XenCompileInfo,
-  o: number = w.reserve(XEN_COMPILE_INFO_SIZE),
+  o: number = w.reserveFor(v, XEN_COMPILE_INFO_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_compile_info expected`, o);
   w.stringAt(o, v.compiler, 64, false, "compiler");
   w.stringAt(o + 64, v.compileBy, 16, false, "compile_by");
   w.stringAt(o + 80, v.compileDomain, 32, false, "compile_domain");
@@ -138,10 +136,8 @@ export function decodeXenVersionInfo(r: ByteReader, o: number = r.take(XEN_VERSI
 export function encodeXenVersionInfo(
   w: ByteWriter,
   v: XenVersionInfo,
-  o: number = w.reserve(XEN_VERSION_INFO_SIZE),
+  o: number = w.reserveFor(v, XEN_VERSION_INFO_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_version_info expected`, o);
   w.u64At(o, v.majorVersion, true, "major_version");
   w.u64At(o + 8, v.minorVersion, true, "minor_version");
   w.stringAt(o + 16, v.extraVersion, 16, false, "extra_version");
@@ -222,8 +218,7 @@ export function decodePfnGmfn(r: ByteReader, o: number = r.take(PFN_GMFN_SIZE)):
 }
 
 /** Writes one pfn_gmfn: into the next PFN_GMFN_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn, o: number = w.reserve(PFN_GMFN_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a pfn_gmfn expected`, o);
+export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn, o: number = w.reserveFor(v, PFN_GMFN_SIZE)): void {
   w.u64At(o, v.pfn, true, "pfn");
   w.u64At(o + 8, v.gmfn, true, "gmfn");
 }

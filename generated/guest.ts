@@ -127,8 +127,7 @@ export function encodePfnEntryBe(w: ByteWriter, v: PfnEntry, o: number): void {
 }
 
 /** Writes one pfn_entry: into the next PFN_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodePfnEntry(w: ByteWriter, v: PfnEntry, o: number = w.reserve(PFN_ENTRY_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a pfn_entry expected`, o);
+export function encodePfnEntry(w: ByteWriter, v: PfnEntry, o: number = w.reserveFor(v, PFN_ENTRY_SIZE)): void {
   if (w.littleEndian) encodePfnEntryLe(w, v, o);
   else encodePfnEntryBe(w, v, o);
 }
@@ -296,9 +295,11 @@ export function encodeExtendedInfoBe(w: ByteWriter, v: ExtendedInfo, o: number):
 }
 
 /** Writes one extended_info: into the next EXTENDED_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo, o: number = w.reserve(EXTENDED_INFO_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a extended_info expected`, o);
+export function encodeExtendedInfo(
+  w: ByteWriter,
+  v: ExtendedInfo,
+  o: number = w.reserveFor(v, EXTENDED_INFO_SIZE),
+): void {
   if (w.littleEndian) encodeExtendedInfoLe(w, v, o);
   else encodeExtendedInfoBe(w, v, o);
 }

@@ -371,8 +371,7 @@ export function encodeHvmParamBe(w: ByteWriter, v: HvmParam, o: number): void {
 }
 
 /** Writes one hvm_param: into the next HVM_PARAM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeHvmParam(w: ByteWriter, v: HvmParam, o: number = w.reserve(HVM_PARAM_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_param expected`, o);
+export function encodeHvmParam(w: ByteWriter, v: HvmParam, o: number = w.reserveFor(v, HVM_PARAM_SIZE)): void {
   if (w.littleEndian) encodeHvmParamLe(w, v, o);
   else encodeHvmParamBe(w, v, o);
 }

@@ -66,10 +66,8 @@ export function decodeHvmSaveHeader(r: ByteReader, o: number = r.take(HVM_SAVE_H
 export function encodeHvmSaveHeader(
   w: ByteWriter,
   v: HvmSaveHeader,
-  o: number = w.reserve(HVM_SAVE_HEADER_SIZE),
+  o: number = w.reserveFor(v, HVM_SAVE_HEADER_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_save_header expected`, o);
   w.u32At(o, v.magic, true, "magic");
   w.u32At(o + 4, v.version, true, "version");
   w.u64At(o + 8, v.changeset, true, "changeset");
@@ -377,8 +375,7 @@ export function decodeHvmHwCpu(r: ByteReader, o: number = r.take(HVM_HW_CPU_SIZE
 }
 
 /** Writes one hvm_hw_cpu: into the next HVM_HW_CPU_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu, o: number = w.reserve(HVM_HW_CPU_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_cpu expected`, o);
+export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu, o: number = w.reserveFor(v, HVM_HW_CPU_SIZE)): void {
   w.bytesAt(o, v.fpuRegs, 512, "fpu_regs");
   w.u64At(o + 512, v.rax, true, "rax");
   w.u64At(o + 520, v.rbx, true, "rbx");
@@ -877,8 +874,7 @@ export function decodeHvmHwVpic(r: ByteReader, o: number = r.take(HVM_HW_VPIC_SI
 }
 
 /** Writes one hvm_hw_vpic: into the next HVM_HW_VPIC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic, o: number = w.reserve(HVM_HW_VPIC_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_vpic expected`, o);
+export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic, o: number = w.reserveFor(v, HVM_HW_VPIC_SIZE)): void {
   w.u8At(o, v.irr, "irr");
   w.u8At(o + 1, v.imr, "imr");
   w.u8At(o + 2, v.isr, "isr");
@@ -1028,9 +1024,11 @@ export function decodeHvmHwVioapic(r: ByteReader, o: number = r.take(HVM_HW_VIOA
 }
 
 /** Writes one hvm_hw_vioapic: into the next HVM_HW_VIOAPIC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic, o: number = w.reserve(HVM_HW_VIOAPIC_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_vioapic expected`, o);
+export function encodeHvmHwVioapic(
+  w: ByteWriter,
+  v: HvmHwVioapic,
+  o: number = w.reserveFor(v, HVM_HW_VIOAPIC_SIZE),
+): void {
   w.u64At(o, v.baseAddress, true, "base_address");
   w.u32At(o + 8, v.ioregsel, true, "ioregsel");
   w.u32At(o + 12, v.id, true, "id");
@@ -1102,9 +1100,7 @@ export function decodeHvmHwLapic(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_
 }
 
 /** Writes one hvm_hw_lapic: into the next HVM_HW_LAPIC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic, o: number = w.reserve(HVM_HW_LAPIC_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_lapic expected`, o);
+export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic, o: number = w.reserveFor(v, HVM_HW_LAPIC_SIZE)): void {
   w.u64At(o, v.apicBaseMsr, true, "apic_base_msr");
   w.u32At(o + 8, v.disabled, true, "disabled");
   w.u32At(o + 12, v.timerDivisor, true, "timer_divisor");
@@ -1172,10 +1168,8 @@ export function decodeHvmHwLapicRegs(r: ByteReader, o: number = r.take(HVM_HW_LA
 export function encodeHvmHwLapicRegs(
   w: ByteWriter,
   v: HvmHwLapicRegs,
-  o: number = w.reserve(HVM_HW_LAPIC_REGS_SIZE),
+  o: number = w.reserveFor(v, HVM_HW_LAPIC_REGS_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_lapic_regs expected`, o);
   w.bytesAt(o, v.data, 1024, "data");
 }
 
@@ -1219,9 +1213,11 @@ export function decodeHvmHwPciIrqs(r: ByteReader, o: number = r.take(HVM_HW_PCI_
 }
 
 /** Writes one hvm_hw_pci_irqs: into the next HVM_HW_PCI_IRQS_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs, o: number = w.reserve(HVM_HW_PCI_IRQS_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pci_irqs expected`, o);
+export function encodeHvmHwPciIrqs(
+  w: ByteWriter,
+  v: HvmHwPciIrqs,
+  o: number = w.reserveFor(v, HVM_HW_PCI_IRQS_SIZE),
+): void {
   w.arrayAt(v.i, 2, o, "i");
   for (let i = 0; i < 2; i++) w.u64At(o + i * 8, v.i[i]!, true, "i", i);
 }
@@ -1266,9 +1262,11 @@ export function decodeHvmHwIsaIrqs(r: ByteReader, o: number = r.take(HVM_HW_ISA_
 }
 
 /** Writes one hvm_hw_isa_irqs: into the next HVM_HW_ISA_IRQS_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs, o: number = w.reserve(HVM_HW_ISA_IRQS_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_isa_irqs expected`, o);
+export function encodeHvmHwIsaIrqs(
+  w: ByteWriter,
+  v: HvmHwIsaIrqs,
+  o: number = w.reserveFor(v, HVM_HW_ISA_IRQS_SIZE),
+): void {
   w.u64At(o, v.i, true, "i");
 }
 
@@ -1313,9 +1311,11 @@ export function decodeHvmHwPciLink(r: ByteReader, o: number = r.take(HVM_HW_PCI_
 }
 
 /** Writes one hvm_hw_pci_link: into the next HVM_HW_PCI_LINK_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink, o: number = w.reserve(HVM_HW_PCI_LINK_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pci_link expected`, o);
+export function encodeHvmHwPciLink(
+  w: ByteWriter,
+  v: HvmHwPciLink,
+  o: number = w.reserveFor(v, HVM_HW_PCI_LINK_SIZE),
+): void {
   w.arrayAt(v.route, 4, o, "route");
   for (let i = 0; i < 4; i++) w.u8At(o + i * 1, v.route[i]!, "route", i);
   w.zerosAt(o + 4, 4);
@@ -1405,10 +1405,8 @@ export function decodeHvmHwPitChannel(r: ByteReader, o: number = r.take(HVM_HW_P
 export function encodeHvmHwPitChannel(
   w: ByteWriter,
   v: HvmHwPitChannel,
-  o: number = w.reserve(HVM_HW_PIT_CHANNEL_SIZE),
+  o: number = w.reserveFor(v, HVM_HW_PIT_CHANNEL_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pit_channel expected`, o);
   w.u32At(o, v.count, true, "count");
   w.u16At(o + 4, v.latchedCount, true, "latched_count");
   w.u8At(o + 6, v.countLatched, "count_latched");
@@ -1499,8 +1497,7 @@ export function decodeHvmHwPit(r: ByteReader, o: number = r.take(HVM_HW_PIT_SIZE
 }
 
 /** Writes one hvm_hw_pit: into the next HVM_HW_PIT_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit, o: number = w.reserve(HVM_HW_PIT_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pit expected`, o);
+export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit, o: number = w.reserveFor(v, HVM_HW_PIT_SIZE)): void {
   w.arrayAt(v.channels, 3, o, "channels");
   let channels_i = 0;
   try {
@@ -1566,8 +1563,7 @@ export function decodeHvmHwRtc(r: ByteReader, o: number = r.take(HVM_HW_RTC_SIZE
 }
 
 /** Writes one hvm_hw_rtc: into the next HVM_HW_RTC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc, o: number = w.reserve(HVM_HW_RTC_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_rtc expected`, o);
+export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc, o: number = w.reserveFor(v, HVM_HW_RTC_SIZE)): void {
   w.bytesAt(o, v.cmosData, 14, "cmos_data");
   w.u8At(o + 14, v.cmosIndex, "cmos_index");
   w.zerosAt(o + 15, 1);
@@ -1632,10 +1628,8 @@ export function decodeHvmHwHpetTimer(r: ByteReader, o: number = r.take(HVM_HW_HP
 export function encodeHvmHwHpetTimer(
   w: ByteWriter,
   v: HvmHwHpetTimer,
-  o: number = w.reserve(HVM_HW_HPET_TIMER_SIZE),
+  o: number = w.reserveFor(v, HVM_HW_HPET_TIMER_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_hpet_timer expected`, o);
   w.u64At(o, v.config, true, "config");
   w.u64At(o + 8, v.cmp, true, "cmp");
   w.u64At(o + 16, v.fsb, true, "fsb");
@@ -1723,8 +1717,7 @@ export function decodeHvmHwHpet(r: ByteReader, o: number = r.take(HVM_HW_HPET_SI
 }
 
 /** Writes one hvm_hw_hpet: into the next HVM_HW_HPET_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet, o: number = w.reserve(HVM_HW_HPET_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_hpet expected`, o);
+export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet, o: number = w.reserveFor(v, HVM_HW_HPET_SIZE)): void {
   w.u64At(o, v.capability, true, "capability");
   w.zerosAt(o + 8, 8);
   w.u64At(o + 16, v.config, true, "config");
@@ -1822,9 +1815,11 @@ export function decodeHvmHwPmtimer(r: ByteReader, o: number = r.take(HVM_HW_PMTI
 }
 
 /** Writes one hvm_hw_pmtimer: into the next HVM_HW_PMTIMER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer, o: number = w.reserve(HVM_HW_PMTIMER_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_pmtimer expected`, o);
+export function encodeHvmHwPmtimer(
+  w: ByteWriter,
+  v: HvmHwPmtimer,
+  o: number = w.reserveFor(v, HVM_HW_PMTIMER_SIZE),
+): void {
   w.u32At(o, v.tmrVal, true, "tmr_val");
   w.u16At(o + 4, v.pm1aSts, true, "pm1a_sts");
   w.u16At(o + 6, v.pm1aEn, true, "pm1a_en");
@@ -1892,8 +1887,7 @@ export function decodeHvmHwMtrr(r: ByteReader, o: number = r.take(HVM_HW_MTRR_SI
 }
 
 /** Writes one hvm_hw_mtrr: into the next HVM_HW_MTRR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr, o: number = w.reserve(HVM_HW_MTRR_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_hw_mtrr expected`, o);
+export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr, o: number = w.reserveFor(v, HVM_HW_MTRR_SIZE)): void {
   w.u64At(o, v.msrPatCr, true, "msr_pat_cr");
   w.arrayAt(v.msrMtrrVar, 16, o + 8, "msr_mtrr_var");
   for (let i = 0; i < 16; i++) w.u64At(o + 8 + i * 8, v.msrMtrrVar[i]!, true, "msr_mtrr_var", i);
@@ -1974,10 +1968,8 @@ export function decodeHvmViridianDomainContext(
 export function encodeHvmViridianDomainContext(
   w: ByteWriter,
   v: HvmViridianDomainContext,
-  o: number = w.reserve(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
+  o: number = w.reserveFor(v, HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_viridian_domain_context expected`, o);
   w.u64At(o, v.hypercallGpa, true, "hypercall_gpa");
   w.u64At(o + 8, v.guestOsId, true, "guest_os_id");
   w.u64At(o + 16, v.timeRefCount, true, "time_ref_count");
@@ -2064,10 +2056,8 @@ export function decodeHvmViridianVcpuContext(
 export function encodeHvmViridianVcpuContext(
   w: ByteWriter,
   v: HvmViridianVcpuContext,
-  o: number = w.reserve(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
+  o: number = w.reserveFor(v, HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_viridian_vcpu_context expected`, o);
   w.u64At(o, v.vpAssistMsr, true, "vp_assist_msr");
   w.u8At(o + 8, v.apicAssistPending, "apic_assist_pending");
   w.zerosAt(o + 9, 7);
@@ -2159,9 +2149,11 @@ export function decodeHvmVmceVcpu(r: ByteReader, o: number = r.take(HVM_VMCE_VCP
 }
 
 /** Writes one hvm_vmce_vcpu: into the next HVM_VMCE_VCPU_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu, o: number = w.reserve(HVM_VMCE_VCPU_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_vmce_vcpu expected`, o);
+export function encodeHvmVmceVcpu(
+  w: ByteWriter,
+  v: HvmVmceVcpu,
+  o: number = w.reserveFor(v, HVM_VMCE_VCPU_SIZE),
+): void {
   w.u64At(o, v.caps, true, "caps");
   w.u64At(o + 8, v.mciCtl2Bank0, true, "mci_ctl2_bank0");
   w.u64At(o + 16, v.mciCtl2Bank1, true, "mci_ctl2_bank1");
@@ -2215,9 +2207,11 @@ export function decodeHvmTscAdjust(r: ByteReader, o: number = r.take(HVM_TSC_ADJ
 }
 
 /** Writes one hvm_tsc_adjust: into the next HVM_TSC_ADJUST_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust, o: number = w.reserve(HVM_TSC_ADJUST_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_tsc_adjust expected`, o);
+export function encodeHvmTscAdjust(
+  w: ByteWriter,
+  v: HvmTscAdjust,
+  o: number = w.reserveFor(v, HVM_TSC_ADJUST_SIZE),
+): void {
   w.u64At(o, v.tscAdjust, true, "tsc_adjust");
 }
 
@@ -2309,9 +2303,11 @@ export function decodeHvmMsrEntry(r: ByteReader, o: number = r.take(HVM_MSR_ENTR
 }
 
 /** Writes one hvm_msr_entry: into the next HVM_MSR_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmMsrEntry(w: ByteWriter, v: HvmMsrEntry, o: number = w.reserve(HVM_MSR_ENTRY_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a hvm_msr_entry expected`, o);
+export function encodeHvmMsrEntry(
+  w: ByteWriter,
+  v: HvmMsrEntry,
+  o: number = w.reserveFor(v, HVM_MSR_ENTRY_SIZE),
+): void {
   w.u32At(o, v.index, true, "index");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.value, true, "value");

@@ -271,9 +271,7 @@ export function encodeImageHeaderBe(w: ByteWriter, v: ImageHeader, o: number): v
 }
 
 /** Writes one image_header: into the next IMAGE_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeImageHeader(w: ByteWriter, v: ImageHeader, o: number = w.reserve(IMAGE_HEADER_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a image_header expected`, o);
+export function encodeImageHeader(w: ByteWriter, v: ImageHeader, o: number = w.reserveFor(v, IMAGE_HEADER_SIZE)): void {
   if (w.littleEndian) encodeImageHeaderLe(w, v, o);
   else encodeImageHeaderBe(w, v, o);
 }
@@ -488,9 +486,11 @@ export function encodeSectionEntryBe(w: ByteWriter, v: SectionEntry, o: number):
 }
 
 /** Writes one section_entry: into the next SECTION_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeSectionEntry(w: ByteWriter, v: SectionEntry, o: number = w.reserve(SECTION_ENTRY_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a section_entry expected`, o);
+export function encodeSectionEntry(
+  w: ByteWriter,
+  v: SectionEntry,
+  o: number = w.reserveFor(v, SECTION_ENTRY_SIZE),
+): void {
   if (w.littleEndian) encodeSectionEntryLe(w, v, o);
   else encodeSectionEntryBe(w, v, o);
 }

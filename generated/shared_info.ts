@@ -45,9 +45,11 @@ export function decodeVcpuTimeInfo(r: ByteReader, o: number = r.take(VCPU_TIME_I
 }
 
 /** Writes one vcpu_time_info: into the next VCPU_TIME_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo, o: number = w.reserve(VCPU_TIME_INFO_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_time_info expected`, o);
+export function encodeVcpuTimeInfo(
+  w: ByteWriter,
+  v: VcpuTimeInfo,
+  o: number = w.reserveFor(v, VCPU_TIME_INFO_SIZE),
+): void {
   w.u32At(o, v.version, true, "version");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.tscTimestamp, true, "tsc_timestamp");
@@ -117,10 +119,8 @@ export function decodeArchVcpuInfoX8664(
 export function encodeArchVcpuInfoX8664(
   w: ByteWriter,
   v: ArchVcpuInfoX8664,
-  o: number = w.reserve(ARCH_VCPU_INFO_X86_64_SIZE),
+  o: number = w.reserveFor(v, ARCH_VCPU_INFO_X86_64_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a arch_vcpu_info_x86_64 expected`, o);
   w.u64At(o, v.cr2, true, "cr2");
   w.zerosAt(o + 8, 8);
 }
@@ -172,10 +172,8 @@ export function decodeArchVcpuInfoX8632(
 export function encodeArchVcpuInfoX8632(
   w: ByteWriter,
   v: ArchVcpuInfoX8632,
-  o: number = w.reserve(ARCH_VCPU_INFO_X86_32_SIZE),
+  o: number = w.reserveFor(v, ARCH_VCPU_INFO_X86_32_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a arch_vcpu_info_x86_32 expected`, o);
   w.u32At(o, v.cr2, true, "cr2");
   w.zerosAt(o + 4, 20);
 }
@@ -238,10 +236,8 @@ export function decodeVcpuInfoX8664(r: ByteReader, o: number = r.take(VCPU_INFO_
 export function encodeVcpuInfoX8664(
   w: ByteWriter,
   v: VcpuInfoX8664,
-  o: number = w.reserve(VCPU_INFO_X86_64_SIZE),
+  o: number = w.reserveFor(v, VCPU_INFO_X86_64_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_info_x86_64 expected`, o);
   w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
   w.u8At(o + 1, v.evtchnUpcallMask, "evtchn_upcall_mask");
   w.zerosAt(o + 2, 6);
@@ -317,10 +313,8 @@ export function decodeVcpuInfoX8632(r: ByteReader, o: number = r.take(VCPU_INFO_
 export function encodeVcpuInfoX8632(
   w: ByteWriter,
   v: VcpuInfoX8632,
-  o: number = w.reserve(VCPU_INFO_X86_32_SIZE),
+  o: number = w.reserveFor(v, VCPU_INFO_X86_32_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_info_x86_32 expected`, o);
   w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
   w.u8At(o + 1, v.evtchnUpcallMask, "evtchn_upcall_mask");
   w.zerosAt(o + 2, 2);
@@ -387,9 +381,11 @@ export function decodeVcpuInfoArm(r: ByteReader, o: number = r.take(VCPU_INFO_AR
 }
 
 /** Writes one vcpu_info_arm: into the next VCPU_INFO_ARM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm, o: number = w.reserve(VCPU_INFO_ARM_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a vcpu_info_arm expected`, o);
+export function encodeVcpuInfoArm(
+  w: ByteWriter,
+  v: VcpuInfoArm,
+  o: number = w.reserveFor(v, VCPU_INFO_ARM_SIZE),
+): void {
   w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
   w.zerosAt(o + 1, 7);
   w.u64At(o + 8, v.evtchnPendingSel, true, "evtchn_pending_sel");
@@ -463,10 +459,8 @@ export function decodeArchSharedInfoX8664(
 export function encodeArchSharedInfoX8664(
   w: ByteWriter,
   v: ArchSharedInfoX8664,
-  o: number = w.reserve(ARCH_SHARED_INFO_X86_64_SIZE),
+  o: number = w.reserveFor(v, ARCH_SHARED_INFO_X86_64_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a arch_shared_info_x86_64 expected`, o);
   w.u64At(o, v.maxPfn, true, "max_pfn");
   w.u64At(o + 8, v.pfnToMfnFrameListList, true, "pfn_to_mfn_frame_list_list");
   w.u64At(o + 16, v.nmiReason, true, "nmi_reason");
@@ -557,10 +551,8 @@ export function decodeArchSharedInfoX8632(
 export function encodeArchSharedInfoX8632(
   w: ByteWriter,
   v: ArchSharedInfoX8632,
-  o: number = w.reserve(ARCH_SHARED_INFO_X86_32_SIZE),
+  o: number = w.reserveFor(v, ARCH_SHARED_INFO_X86_32_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a arch_shared_info_x86_32 expected`, o);
   w.u32At(o, v.maxPfn, true, "max_pfn");
   w.u32At(o + 4, v.pfnToMfnFrameListList, true, "pfn_to_mfn_frame_list_list");
   w.u32At(o + 8, v.nmiReason, true, "nmi_reason");
@@ -661,10 +653,8 @@ export function decodeSharedInfoX8664(r: ByteReader, o: number = r.take(SHARED_I
 export function encodeSharedInfoX8664(
   w: ByteWriter,
   v: SharedInfoX8664,
-  o: number = w.reserve(SHARED_INFO_X86_64_SIZE),
+  o: number = w.reserveFor(v, SHARED_INFO_X86_64_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_x86_64 expected`, o);
   w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
   let vcpuInfo_i = 0;
   try {
@@ -777,10 +767,8 @@ export function decodeSharedInfoX8632(r: ByteReader, o: number = r.take(SHARED_I
 export function encodeSharedInfoX8632(
   w: ByteWriter,
   v: SharedInfoX8632,
-  o: number = w.reserve(SHARED_INFO_X86_32_SIZE),
+  o: number = w.reserveFor(v, SHARED_INFO_X86_32_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_x86_32 expected`, o);
   w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
   let vcpuInfo_i = 0;
   try {
@@ -889,10 +877,8 @@ export function decodeSharedInfoArm(r: ByteReader, o: number = r.take(SHARED_INF
 export function encodeSharedInfoArm(
   w: ByteWriter,
   v: SharedInfoArm,
-  o: number = w.reserve(SHARED_INFO_ARM_SIZE),
+  o: number = w.reserveFor(v, SHARED_INFO_ARM_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_arm expected`, o);
   w.arrayAt(v.vcpuInfo, 1, o, "vcpu_info");
   let vcpuInfo_i = 0;
   try {
@@ -980,10 +966,8 @@ export function decodeSharedInfoPageX8664(
 export function encodeSharedInfoPageX8664(
   w: ByteWriter,
   v: SharedInfoPageX8664,
-  o: number = w.reserve(SHARED_INFO_PAGE_X86_64_SIZE),
+  o: number = w.reserveFor(v, SHARED_INFO_PAGE_X86_64_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_page_x86_64 expected`, o);
   w.nestedAt(encodeSharedInfoX8664, o, v.sharedInfo, "shared_info");
   w.bytesAt(o + 3136, v.restOfPage, 960, "rest_of_page");
 }
@@ -1040,10 +1024,8 @@ export function decodeSharedInfoPageX8632(
 export function encodeSharedInfoPageX8632(
   w: ByteWriter,
   v: SharedInfoPageX8632,
-  o: number = w.reserve(SHARED_INFO_PAGE_X86_32_SIZE),
+  o: number = w.reserveFor(v, SHARED_INFO_PAGE_X86_32_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_page_x86_32 expected`, o);
   w.nestedAt(encodeSharedInfoX8632, o, v.sharedInfo, "shared_info");
   w.bytesAt(o + 2344, v.restOfPage, 1752, "rest_of_page");
 }
@@ -1100,10 +1082,8 @@ export function decodeSharedInfoPageArm(
 export function encodeSharedInfoPageArm(
   w: ByteWriter,
   v: SharedInfoPageArm,
-  o: number = w.reserve(SHARED_INFO_PAGE_ARM_SIZE),
+  o: number = w.reserveFor(v, SHARED_INFO_PAGE_ARM_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_page_arm expected`, o);
   w.nestedAt(encodeSharedInfoArm, o, v.sharedInfo, "shared_info");
   w.bytesAt(o + 1088, v.restOfPage, 3008, "rest_of_page");
 }

@@ -66,8 +66,7 @@ export function encodeCpuidLeafBe(w: ByteWriter, v: CpuidLeaf, o: number): void 
 }
 
 /** Writes one cpuid_leaf: into the next CPUID_LEAF_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o: number = w.reserve(CPUID_LEAF_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a cpuid_leaf expected`, o);
+export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o: number = w.reserveFor(v, CPUID_LEAF_SIZE)): void {
   if (w.littleEndian) encodeCpuidLeafLe(w, v, o);
   else encodeCpuidLeafBe(w, v, o);
 }
@@ -142,8 +141,7 @@ export function encodeMsrEntryBe(w: ByteWriter, v: MsrEntry, o: number): void {
 }
 
 /** Writes one msr_entry: into the next MSR_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeMsrEntry(w: ByteWriter, v: MsrEntry, o: number = w.reserve(MSR_ENTRY_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a msr_entry expected`, o);
+export function encodeMsrEntry(w: ByteWriter, v: MsrEntry, o: number = w.reserveFor(v, MSR_ENTRY_SIZE)): void {
   if (w.littleEndian) encodeMsrEntryLe(w, v, o);
   else encodeMsrEntryBe(w, v, o);
 }
@@ -295,8 +293,7 @@ export function encodeTscInfoBe(w: ByteWriter, v: TscInfo, o: number): void {
 }
 
 /** Writes one tsc_info: into the next TSC_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeTscInfo(w: ByteWriter, v: TscInfo, o: number = w.reserve(TSC_INFO_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a tsc_info expected`, o);
+export function encodeTscInfo(w: ByteWriter, v: TscInfo, o: number = w.reserveFor(v, TSC_INFO_SIZE)): void {
   if (w.littleEndian) encodeTscInfoLe(w, v, o);
   else encodeTscInfoBe(w, v, o);
 }

@@ -68,6 +68,15 @@ export class ByteWriter {
   }
 
   /**
+   * {@link reserve} for a struct value `v` about to be written there: a value that is not an object
+   * is an EncodeError here, not a TypeError from reading its first field.
+   */
+  reserveFor(v: unknown, n: number): number {
+    if (typeof v !== "object" || v === null) this.fail(`${v === null ? "null" : typeof v} given, an object is expected`);
+    return this.reserve(n);
+  }
+
+  /**
    * Makes room for `n` more bytes and returns where they start. Growing replaces `buffer` and `view`,
    * so callers reserve first and only then touch them (`this.view.set…(this.reserve(…))` would write
    * into the old buffer: the member is evaluated before the argument).

@@ -80,8 +80,7 @@ export function decodeElfIdent(r: ByteReader, o: number = r.take(ELF_IDENT_SIZE)
 }
 
 /** Writes one elf_ident: into the next ELF_IDENT_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeElfIdent(w: ByteWriter, v: ElfIdent, o: number = w.reserve(ELF_IDENT_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf_ident expected`, o);
+export function encodeElfIdent(w: ByteWriter, v: ElfIdent, o: number = w.reserveFor(v, ELF_IDENT_SIZE)): void {
   w.bytesAt(o, ELF_IDENT$MAGIC, 4, "magic");
   w.u8At(o + 4, v.class, "class");
   w.u8At(o + 5, v.data, "data");
@@ -263,8 +262,7 @@ export function encodeElf64EhdrBe(w: ByteWriter, v: Elf64Ehdr, o: number): void 
 }
 
 /** Writes one elf64_ehdr: into the next ELF64_EHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr, o: number = w.reserve(ELF64_EHDR_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf64_ehdr expected`, o);
+export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr, o: number = w.reserveFor(v, ELF64_EHDR_SIZE)): void {
   if (w.littleEndian) encodeElf64EhdrLe(w, v, o);
   else encodeElf64EhdrBe(w, v, o);
 }
@@ -430,8 +428,7 @@ export function encodeElf32EhdrBe(w: ByteWriter, v: Elf32Ehdr, o: number): void 
 }
 
 /** Writes one elf32_ehdr: into the next ELF32_EHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr, o: number = w.reserve(ELF32_EHDR_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf32_ehdr expected`, o);
+export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr, o: number = w.reserveFor(v, ELF32_EHDR_SIZE)): void {
   if (w.littleEndian) encodeElf32EhdrLe(w, v, o);
   else encodeElf32EhdrBe(w, v, o);
 }
@@ -636,8 +633,7 @@ export function encodeElf64ShdrBe(w: ByteWriter, v: Elf64Shdr, o: number): void 
 }
 
 /** Writes one elf64_shdr: into the next ELF64_SHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr, o: number = w.reserve(ELF64_SHDR_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf64_shdr expected`, o);
+export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr, o: number = w.reserveFor(v, ELF64_SHDR_SIZE)): void {
   if (w.littleEndian) encodeElf64ShdrLe(w, v, o);
   else encodeElf64ShdrBe(w, v, o);
 }
@@ -764,8 +760,7 @@ export function encodeElf32ShdrBe(w: ByteWriter, v: Elf32Shdr, o: number): void 
 }
 
 /** Writes one elf32_shdr: into the next ELF32_SHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr, o: number = w.reserve(ELF32_SHDR_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf32_shdr expected`, o);
+export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr, o: number = w.reserveFor(v, ELF32_SHDR_SIZE)): void {
   if (w.littleEndian) encodeElf32ShdrLe(w, v, o);
   else encodeElf32ShdrBe(w, v, o);
 }
@@ -882,8 +877,7 @@ export function encodeElf64PhdrBe(w: ByteWriter, v: Elf64Phdr, o: number): void 
 }
 
 /** Writes one elf64_phdr: into the next ELF64_PHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr, o: number = w.reserve(ELF64_PHDR_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf64_phdr expected`, o);
+export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr, o: number = w.reserveFor(v, ELF64_PHDR_SIZE)): void {
   if (w.littleEndian) encodeElf64PhdrLe(w, v, o);
   else encodeElf64PhdrBe(w, v, o);
 }
@@ -980,8 +974,7 @@ export function encodeElf64NhdrBe(w: ByteWriter, v: Elf64Nhdr, o: number): void 
 }
 
 /** Writes one elf64_nhdr: into the next ELF64_NHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr, o: number = w.reserve(ELF64_NHDR_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a elf64_nhdr expected`, o);
+export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr, o: number = w.reserveFor(v, ELF64_NHDR_SIZE)): void {
   if (w.littleEndian) encodeElf64NhdrLe(w, v, o);
   else encodeElf64NhdrBe(w, v, o);
 }

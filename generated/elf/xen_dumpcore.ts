@@ -66,10 +66,8 @@ export function encodeXenDumpcoreHeaderBe(w: ByteWriter, v: XenDumpcoreHeader, o
 export function encodeXenDumpcoreHeader(
   w: ByteWriter,
   v: XenDumpcoreHeader,
-  o: number = w.reserve(XEN_DUMPCORE_HEADER_SIZE),
+  o: number = w.reserveFor(v, XEN_DUMPCORE_HEADER_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_header expected`, o);
   if (w.littleEndian) encodeXenDumpcoreHeaderLe(w, v, o);
   else encodeXenDumpcoreHeaderBe(w, v, o);
 }
@@ -140,10 +138,8 @@ export function decodeXenDumpcoreCompileInfo(
 export function encodeXenDumpcoreCompileInfo(
   w: ByteWriter,
   v: XenDumpcoreCompileInfo,
-  o: number = w.reserve(XEN_DUMPCORE_COMPILE_INFO_SIZE),
+  o: number = w.reserveFor(v, XEN_DUMPCORE_COMPILE_INFO_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_compile_info expected`, o);
   w.stringAt(o, v.compiler, 64, false, "compiler");
   w.stringAt(o + 64, v.compileBy, 16, false, "compile_by");
   w.stringAt(o + 80, v.compileDomain, 32, false, "compile_domain");
@@ -266,10 +262,8 @@ export function encodeXenDumpcoreXenVersionBe(w: ByteWriter, v: XenDumpcoreXenVe
 export function encodeXenDumpcoreXenVersion(
   w: ByteWriter,
   v: XenDumpcoreXenVersion,
-  o: number = w.reserve(XEN_DUMPCORE_XEN_VERSION_SIZE),
+  o: number = w.reserveFor(v, XEN_DUMPCORE_XEN_VERSION_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_xen_version expected`, o);
   if (w.littleEndian) encodeXenDumpcoreXenVersionLe(w, v, o);
   else encodeXenDumpcoreXenVersionBe(w, v, o);
 }
@@ -402,10 +396,8 @@ export function encodeXenDumpcoreXenVersionX8632Be(w: ByteWriter, v: XenDumpcore
 export function encodeXenDumpcoreXenVersionX8632(
   w: ByteWriter,
   v: XenDumpcoreXenVersionX8632,
-  o: number = w.reserve(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
+  o: number = w.reserveFor(v, XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_xen_version_x86_32 expected`, o);
   if (w.littleEndian) encodeXenDumpcoreXenVersionX8632Le(w, v, o);
   else encodeXenDumpcoreXenVersionX8632Be(w, v, o);
 }
@@ -497,10 +489,8 @@ export function encodeXenDumpcoreFormatVersionBe(w: ByteWriter, v: XenDumpcoreFo
 export function encodeXenDumpcoreFormatVersion(
   w: ByteWriter,
   v: XenDumpcoreFormatVersion,
-  o: number = w.reserve(XEN_DUMPCORE_FORMAT_VERSION_SIZE),
+  o: number = w.reserveFor(v, XEN_DUMPCORE_FORMAT_VERSION_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_format_version expected`, o);
   if (w.littleEndian) encodeXenDumpcoreFormatVersionLe(w, v, o);
   else encodeXenDumpcoreFormatVersionBe(w, v, o);
 }
@@ -563,10 +553,8 @@ export function encodeXenDumpcoreP2mBe(w: ByteWriter, v: XenDumpcoreP2m, o: numb
 export function encodeXenDumpcoreP2m(
   w: ByteWriter,
   v: XenDumpcoreP2m,
-  o: number = w.reserve(XEN_DUMPCORE_P2M_SIZE),
+  o: number = w.reserveFor(v, XEN_DUMPCORE_P2M_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_p2m expected`, o);
   if (w.littleEndian) encodeXenDumpcoreP2mLe(w, v, o);
   else encodeXenDumpcoreP2mBe(w, v, o);
 }
@@ -625,10 +613,8 @@ export function encodeXenDumpcorePfnBe(w: ByteWriter, v: XenDumpcorePfn, o: numb
 export function encodeXenDumpcorePfn(
   w: ByteWriter,
   v: XenDumpcorePfn,
-  o: number = w.reserve(XEN_DUMPCORE_PFN_SIZE),
+  o: number = w.reserveFor(v, XEN_DUMPCORE_PFN_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_dumpcore_pfn expected`, o);
   if (w.littleEndian) encodeXenDumpcorePfnLe(w, v, o);
   else encodeXenDumpcorePfnBe(w, v, o);
 }

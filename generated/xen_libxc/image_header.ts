@@ -59,10 +59,8 @@ export function decodeLibxcImageHeader(r: ByteReader, o: number = r.take(LIBXC_I
 export function encodeLibxcImageHeader(
   w: ByteWriter,
   v: LibxcImageHeader,
-  o: number = w.reserve(LIBXC_IMAGE_HEADER_SIZE),
+  o: number = w.reserveFor(v, LIBXC_IMAGE_HEADER_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a libxc_image_header expected`, o);
   w.u64At(o, 0xffffffffffffffffn, false, "marker");
   w.u32At(o + 8, 0x58454e46, false, "id");
   w.u32At(o + 12, v.version, false, "version");

@@ -39,9 +39,11 @@ export function decodeDomainHeader(r: ByteReader, o: number = r.take(DOMAIN_HEAD
 }
 
 /** Writes one domain_header: into the next DOMAIN_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeDomainHeader(w: ByteWriter, v: DomainHeader, o: number = w.reserve(DOMAIN_HEADER_SIZE)): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a domain_header expected`, o);
+export function encodeDomainHeader(
+  w: ByteWriter,
+  v: DomainHeader,
+  o: number = w.reserveFor(v, DOMAIN_HEADER_SIZE),
+): void {
   w.u32At(o, v.type, true, "type");
   w.u16At(o + 4, v.pageShift, true, "page_shift");
   w.zerosAt(o + 6, 2);
@@ -294,10 +296,8 @@ export function decodeX86PvInfoRecord(r: ByteReader, o: number = r.take(X86_PV_I
 export function encodeX86PvInfoRecord(
   w: ByteWriter,
   v: X86PvInfoRecord,
-  o: number = w.reserve(X86_PV_INFO_RECORD_SIZE),
+  o: number = w.reserveFor(v, X86_PV_INFO_RECORD_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a x86_pv_info_record expected`, o);
   w.u8At(o, v.guestWidth, "guest_width");
   w.u8At(o + 1, v.ptLevels, "pt_levels");
   w.zerosAt(o + 2, 2);
@@ -487,8 +487,7 @@ export function decodeVcpuMsr(r: ByteReader, o: number = r.take(VCPU_MSR_SIZE)):
 }
 
 /** Writes one vcpu_msr: into the next VCPU_MSR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr, o: number = w.reserve(VCPU_MSR_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a vcpu_msr expected`, o);
+export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr, o: number = w.reserveFor(v, VCPU_MSR_SIZE)): void {
   w.u32At(o, v.index, true, "index");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.value, true, "value");
@@ -590,10 +589,8 @@ export function decodeSharedInfoRecord(r: ByteReader, o: number = r.take(SHARED_
 export function encodeSharedInfoRecord(
   w: ByteWriter,
   v: SharedInfoRecord,
-  o: number = w.reserve(SHARED_INFO_RECORD_SIZE),
+  o: number = w.reserveFor(v, SHARED_INFO_RECORD_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a shared_info_record expected`, o);
   w.bytesAt(o, v.page, 4096, "page");
 }
 
@@ -659,10 +656,8 @@ export function decodeX86TscInfoRecord(r: ByteReader, o: number = r.take(X86_TSC
 export function encodeX86TscInfoRecord(
   w: ByteWriter,
   v: X86TscInfoRecord,
-  o: number = w.reserve(X86_TSC_INFO_RECORD_SIZE),
+  o: number = w.reserveFor(v, X86_TSC_INFO_RECORD_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a x86_tsc_info_record expected`, o);
   w.u32At(o, v.mode, true, "mode");
   w.u32At(o + 4, v.khz, true, "khz");
   w.u64At(o + 8, v.nsec, true, "nsec");
@@ -757,8 +752,7 @@ export function decodeHvmParam(r: ByteReader, o: number = r.take(HVM_PARAM_SIZE)
 }
 
 /** Writes one hvm_param: into the next HVM_PARAM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmParam(w: ByteWriter, v: HvmParam, o: number = w.reserve(HVM_PARAM_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a hvm_param expected`, o);
+export function encodeHvmParam(w: ByteWriter, v: HvmParam, o: number = w.reserveFor(v, HVM_PARAM_SIZE)): void {
   w.u64At(o, v.index, true, "index");
   w.u64At(o + 8, v.value, true, "value");
 }
@@ -924,8 +918,7 @@ export function decodeCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZ
 }
 
 /** Writes one cpuid_leaf: into the next CPUID_LEAF_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o: number = w.reserve(CPUID_LEAF_SIZE)): void {
-  if (typeof v !== "object" || v === null) w.fail(`${v === null ? "null" : typeof v} given, a cpuid_leaf expected`, o);
+export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o: number = w.reserveFor(v, CPUID_LEAF_SIZE)): void {
   w.u32At(o, v.leaf, true, "leaf");
   w.u32At(o + 4, v.subleaf, true, "subleaf");
   w.u32At(o + 8, v.eax, true, "eax");
@@ -1029,10 +1022,8 @@ export function decodeMsrPolicyEntry(r: ByteReader, o: number = r.take(MSR_POLIC
 export function encodeMsrPolicyEntry(
   w: ByteWriter,
   v: MsrPolicyEntry,
-  o: number = w.reserve(MSR_POLICY_ENTRY_SIZE),
+  o: number = w.reserveFor(v, MSR_POLICY_ENTRY_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a msr_policy_entry expected`, o);
   w.u32At(o, v.idx, true, "idx");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.val, true, "val");

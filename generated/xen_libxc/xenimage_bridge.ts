@@ -70,10 +70,8 @@ export function decodeXenStreamToken(r: ByteReader, o: number = r.take(XEN_STREA
 export function encodeXenStreamToken(
   w: ByteWriter,
   v: XenStreamToken,
-  o: number = w.reserve(XEN_STREAM_TOKEN_SIZE),
+  o: number = w.reserveFor(v, XEN_STREAM_TOKEN_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xen_stream_token expected`, o);
   w.u8At(o, v.layer, "layer");
   w.zerosAt(o + 1, 3);
   w.u32At(o + 4, v.type, true, "type");
@@ -280,10 +278,8 @@ export function decodeXenimageSectionSource(
 export function encodeXenimageSectionSource(
   w: ByteWriter,
   v: XenimageSectionSource,
-  o: number = w.reserve(XENIMAGE_SECTION_SOURCE_SIZE),
+  o: number = w.reserveFor(v, XENIMAGE_SECTION_SOURCE_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a xenimage_section_source expected`, o);
   w.u8At(o, v.source, "source");
   w.u8At(o + 1, v.layer, "layer");
   w.zerosAt(o + 2, 2);

@@ -140,10 +140,8 @@ export function decodeCheckpointStateRecord(
 export function encodeCheckpointStateRecord(
   w: ByteWriter,
   v: CheckpointStateRecord,
-  o: number = w.reserve(CHECKPOINT_STATE_RECORD_SIZE),
+  o: number = w.reserveFor(v, CHECKPOINT_STATE_RECORD_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a checkpoint_state_record expected`, o);
   w.u32At(o, v.controlId, true, "control_id");
 }
 

@@ -64,10 +64,8 @@ export function decodeLibxlStreamHeader(
 export function encodeLibxlStreamHeader(
   w: ByteWriter,
   v: LibxlStreamHeader,
-  o: number = w.reserve(LIBXL_STREAM_HEADER_SIZE),
+  o: number = w.reserveFor(v, LIBXL_STREAM_HEADER_SIZE),
 ): void {
-  if (typeof v !== "object" || v === null)
-    w.fail(`${v === null ? "null" : typeof v} given, a libxl_stream_header expected`, o);
   w.bytesAt(o, LIBXL_STREAM_HEADER$IDENT, 8, "ident");
   w.u32At(o + 8, v.version, false, "version");
   packLibxlStreamOptionsAt(w, o + 12, v.options, false, "options");
