@@ -83,6 +83,7 @@ export function packPfnWordAt(
   name?: string,
   index?: number,
 ): void {
+  w.objectAt(v, at, name, index);
   let lo = 0;
   let hi = 0;
   hi += w.bits32(v.type, 4, at, name, index) * 0x10000000;

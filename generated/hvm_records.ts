@@ -760,6 +760,7 @@ export function packHvmPendingEventAt(
   name?: string,
   index?: number,
 ): void {
+  w.objectAt(v, at, name, index);
   w.u32At(
     at,
     w.bits32(v.pendingVector, 8, at, name, index) * 0x1 +
@@ -787,6 +788,7 @@ export function unpackPicInitByteAt(r: ByteReader, at: number): PicInitByte {
 
 /** Writes pic_init_byte fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
 export function packPicInitByteAt(w: ByteWriter, at: number, v: PicInitByte, name?: string, index?: number): void {
+  w.objectAt(v, at, name, index);
   w.u8At(at, w.bits32(v.initState, 4, at, name, index) * 0x1 + w.bits32(v.priorityAdd, 4, at, name, index) * 0x10);
 }
 
@@ -824,6 +826,7 @@ export function unpackPicModeByteAt(r: ByteReader, at: number): PicModeByte {
 
 /** Writes pic_mode_byte fields as one word at a reserved position; a value too wide for its bits is an EncodeError naming field `name` (element `index`). */
 export function packPicModeByteAt(w: ByteWriter, at: number, v: PicModeByte, name?: string, index?: number): void {
+  w.objectAt(v, at, name, index);
   w.u8At(
     at,
     w.bits32(v.readselIsr, 1, at, name, index) * 0x1 +
@@ -983,6 +986,7 @@ export function packVioapicRedirEntryAt(
   name?: string,
   index?: number,
 ): void {
+  w.objectAt(v, at, name, index);
   let lo = 0;
   let hi = 0;
   lo += w.bits32(v.vector, 8, at, name, index) * 0x1;

@@ -72,8 +72,16 @@ export class ByteWriter {
    * is an EncodeError here, not a TypeError from reading its first field.
    */
   reserveFor(v: unknown, n: number): number {
-    if (typeof v !== "object" || v === null) this.fail(`${v === null ? "null" : typeof v} given, an object is expected`);
+    this.objectAt(v, this.pos);
     return this.reserve(n);
+  }
+
+  /**
+   * Checks that the value of field `name` (element `index`) at `at` is an object (a struct's or a
+   * bit-field word's fields): otherwise an EncodeError, where reading a field of it would be a TypeError.
+   */
+  objectAt(v: unknown, at: number, name?: string, index?: number): void {
+    if (typeof v !== "object" || v === null) this.fail(`${v === null ? "null" : typeof v} given, an object is expected`, at, name, index);
   }
 
   /**

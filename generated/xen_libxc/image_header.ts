@@ -31,6 +31,7 @@ export function packLibxcImageOptionsAt(
   name?: string,
   index?: number,
 ): void {
+  w.objectAt(v, at, name, index);
   w.u16At(at, w.bits32(v.bigEndian, 1, at, name, index) * 0x1, le);
 }
 

@@ -34,6 +34,7 @@ export function packLibxlStreamOptionsAt(
   name?: string,
   index?: number,
 ): void {
+  w.objectAt(v, at, name, index);
   w.u32At(at, w.bits32(v.bigEndian, 1, at, name, index) * 0x1 + w.bits32(v.legacy, 1, at, name, index) * 0x2, le);
 }
 

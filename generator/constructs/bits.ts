@@ -116,7 +116,8 @@ export function emitBits(m: ModuleEmitter, decl: BitsDecl): void {
     body: unpack,
   });
 
-  const pack: string[] = [];
+  // A null word would otherwise be a TypeError from its first sub-field, escaping a positional encoder.
+  const pack: string[] = ["w.objectAt(v, at, name, index);"];
   const value = (f: BitField) => {
     const v = `v.${camel(f.name)}`;
     return f.repr === "bigint" ? `w.bits64(${v}, ${f.width}, at, name, index)` : `w.bits32(${v}, ${f.width}, at, name, index)`;

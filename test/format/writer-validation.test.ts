@@ -1,7 +1,17 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodeImage, imageFormat, type ImageHeader, type ImageInit, type KnownSection } from "../../generated/index.js";
-import { crc32c, EncodeError, MemorySink, StreamEncoder, type RawEntry, type UnknownSection } from "../../runtime/index.js";
+import {
+  decodeHvmHwCpu,
+  encodeHvmHwCpu,
+  encodeImage,
+  HVM_HW_CPU_SIZE,
+  imageFormat,
+  type HvmHwCpu,
+  type ImageHeader,
+  type ImageInit,
+  type KnownSection,
+} from "../../generated/index.js";
+import { ByteReader, ByteWriter, crc32c, EncodeError, MemorySink, StreamEncoder, type RawEntry, type UnknownSection } from "../../runtime/index.js";
 import { ImageWriter, writeImageFile } from "../../runtime/node/index.js";
 import { syntheticGuest } from "../../synthetic/guest.js";
 import { listing, tempDir } from "../node/tmp.js";
@@ -145,5 +155,27 @@ describe("raw entries are checked by the entry rules", () => {
   it("a body that is not bytes", async () => {
     const enc = new StreamEncoder(imageFormat, guest.header, new MemorySink());
     expect(await rejection(() => enc.writeRaw(entry({}), "bytes" as unknown as Uint8Array))).toMatchObject({ code: "invalid-value", path: "body" });
+  });
+});
+
+describe("a generated encoder called directly, not through a section", () => {
+  const cpu = decodeHvmHwCpu(new ByteReader(new Uint8Array(HVM_HW_CPU_SIZE)));
+  const encodeError = (value: unknown) => {
+    try {
+      encodeHvmHwCpu(new ByteWriter({ littleEndian: true }), value as HvmHwCpu);
+    } catch (error) {
+      return error;
+    }
+    throw new Error("accepted");
+  };
+
+  it("rejects a missing bit-field word with an EncodeError naming its field and offset", () => {
+    const e = encodeError({ ...cpu, pendingEvent: null });
+    expect(e).toBeInstanceOf(EncodeError);
+    expect(e).toMatchObject({ code: "invalid-value", path: "pending_event", offset: 1016 });
+  });
+
+  it("rejects a value that is not an object with an EncodeError", () => {
+    for (const value of [null, undefined, 7, "cpu"]) expect(encodeError(value)).toBeInstanceOf(EncodeError);
   });
 });
