@@ -4,21 +4,17 @@
  * schema must end one of two ways: a `file:line:col` diagnostic, or generated code that typechecks (tsc,
  * the project's settings, batched into one run) and round-trips a value through every declaration.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { emitCodecs } from "../../generator/emit/codecs.js";
 import { camel, pascal } from "../../generator/emit/names.js";
-import { formatDiagnostic, type Diagnostic } from "../../generator/diagnostics.js";
-import { parseSchemaFile } from "../../generator/parse/load-schemas.js";
-import { compileFiles } from "../../generator/pipeline.js";
+import { formatDiagnostic } from "../../generator/diagnostics.js";
 import { RUNTIME_IMPORTS } from "../../generator/model/vocabulary.js";
 import { ByteReader, ByteWriter } from "../../runtime/index.js";
+import { compileAdversarial, expectLocated, withGeneratedCode } from "./adversarial-harness.js";
 
 const root = resolve(import.meta.dirname, "../..");
-const imageSchema = readFileSync(join(root, "schema/image.yaml"), "utf8");
 
 /** Names for declarations and sections: keywords, Object.prototype's members, generated and runtime names, casing twins. */
 const DECL_NAMES = [
@@ -110,34 +106,15 @@ function schemaOf(n: Names): string {
   ].join("\n");
 }
 
-function compile(n: Names) {
-  const diagnostics: Diagnostic[] = [];
-  const image = parseSchemaFile(imageSchema, "schema/image.yaml", "image", diagnostics);
-  const file = parseSchemaFile(schemaOf(n), "adversarial.yaml", "adversarial", diagnostics);
-  const { model } = compileFiles([image, file], diagnostics);
-  return { model, diagnostics };
-}
-
 describe("adversarial declaration, member and section names", () => {
   it("each schema gets a file:line:col diagnostic, or code that compiles and round-trips", async () => {
-    const scratch = mkdtempSync(join(root, "test/.adversarial-decl-"));
-    const compiled: string[] = [];
-    try {
-      writeFileSync(join(scratch, "package.json"), '{ "type": "module" }\n');
-      let run = 0;
+    // Most schemas must reach tsc, or the property would test only the name checks.
+    await withGeneratedCode("adversarial-decl", 10, async (load) => {
       await fc.assert(
         fc.asyncProperty(namesArbitrary, async (n) => {
-          const { model, diagnostics } = compile(n);
-          if (diagnostics.length > 0) {
-            for (const d of diagnostics) expect(formatDiagnostic(d)).toMatch(/^adversarial\.yaml:[1-9]\d*:[1-9]\d*: /);
-            return;
-          }
-          const dir = join(scratch, `run${run++}`);
-          mkdirSync(dir);
-          const out = await emitCodecs(model!, { version: "x", runtimeModule: join(root, "runtime/index.js") });
-          for (const [name, text] of out) writeFileSync(join(dir, name), text);
-          compiled.push(dir);
-          const codec = (await import(join(dir, "adversarial.ts"))) as Record<string, unknown>;
+          const { model, diagnostics } = compileAdversarial(schemaOf(n));
+          if (diagnostics.length > 0) return expectLocated(diagnostics);
+          const codec = await load(model!);
           // Each enum and flags member is a plain own property of its table, with its value.
           const enumTable = codec[pascal(n.enumType)] as Record<string, unknown>;
           expect(Object.entries(enumTable)).toEqual(n.enumMembers.map((m, i) => [m, i + 1]));
@@ -176,18 +153,7 @@ describe("adversarial declaration, member and section names", () => {
           ],
         },
       );
-      // Most schemas must reach tsc, or the property would test only the name checks.
-      expect(compiled.length).toBeGreaterThanOrEqual(10);
-      writeFileSync(
-        join(scratch, "tsconfig.json"),
-        JSON.stringify({ extends: join(root, "tsconfig.json"), compilerOptions: { noEmit: true, rootDir: "/", typeRoots: [join(root, "node_modules/@types")] }, include: compiled.map((d) => join(d, "*.ts")) }),
-      );
-      const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(scratch, "tsconfig.json")], { encoding: "utf8" });
-      expect(tsc.stdout + tsc.stderr).toBe("");
-      expect(tsc.status).toBe(0);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    });
   }, 180_000);
 
   // Names a struct's fields add at module level: a switch's union type (struct x, field b → XB), a
@@ -245,13 +211,7 @@ describe("adversarial declaration, member and section names", () => {
     ].join("\n"),
     x_view: "      - { name: v, type: u8, doc: A value. }",
   };
-  const compileText = (text: string) => {
-    const diagnostics: Diagnostic[] = [];
-    const image = parseSchemaFile(imageSchema, "schema/image.yaml", "image", diagnostics);
-    const file = parseSchemaFile(text, "adversarial.yaml", "adversarial", diagnostics);
-    compileFiles([image, file], diagnostics);
-    return diagnostics.map(formatDiagnostic);
-  };
+  const compileText = (text: string) => compileAdversarial(text).diagnostics.map(formatDiagnostic);
 
   it.each(FIELD_NAME_CLASHES)("%s that meet are a diagnostic at the declaration", (_, other, generated) => {
     const problems = compileText(fieldNamesSchema(other, OTHER_FIELDS[other]!));

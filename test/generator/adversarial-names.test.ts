@@ -4,20 +4,11 @@
  * once camel-cased. Each schema must end one of two ways: a `file:line:col` diagnostic, or generated
  * code that typechecks (tsc, the project's settings) and round-trips a value.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { emitCodecs } from "../../generator/emit/codecs.js";
 import { camel, pascal } from "../../generator/emit/names.js";
-import { formatDiagnostic, type Diagnostic } from "../../generator/diagnostics.js";
-import { parseSchemaFile } from "../../generator/parse/load-schemas.js";
-import { compileFiles } from "../../generator/pipeline.js";
 import { ByteReader, ByteWriter } from "../../runtime/index.js";
-
-const root = resolve(import.meta.dirname, "../..");
-const imageSchema = readFileSync(join(root, "schema/image.yaml"), "utf8");
+import { compileAdversarial, expectLocated, withGeneratedCode } from "./adversarial-harness.js";
 
 const ADVERSARIAL = [
   "o", "r", "w", "v", "e", "i", "n", "at", "index", "out", "raw", "start", "view",
@@ -80,35 +71,15 @@ const fieldsArbitrary = fc.uniqueArray(
   { minLength: 1, maxLength: 5, selector: (f) => f.name },
 );
 
-function compile(fields: readonly AdversarialField[]) {
-  const diagnostics: Diagnostic[] = [];
-  const image = parseSchemaFile(imageSchema, "schema/image.yaml", "image", diagnostics);
-  const file = parseSchemaFile(schemaOf(fields), "adversarial.yaml", "adversarial", diagnostics);
-  const { model } = compileFiles([image, file], diagnostics);
-  return { model, diagnostics };
-}
-
 describe("adversarial schema names", () => {
   it("each schema gets a file:line:col diagnostic, or code that compiles and round-trips", async () => {
-    const scratch = mkdtempSync(join(root, "test/.adversarial-"));
-    const compiled: string[] = [];
-    try {
-      writeFileSync(join(scratch, "package.json"), '{ "type": "module" }\n');
-      let run = 0;
+    await withGeneratedCode("adversarial", 1, async (load) => {
       await fc.assert(
         fc.asyncProperty(fieldsArbitrary, async (fields) => {
-          const { model, diagnostics } = compile(fields);
-          if (diagnostics.length > 0) {
-            for (const d of diagnostics) expect(formatDiagnostic(d)).toMatch(/^adversarial\.yaml:[1-9]\d*:[1-9]\d*: /);
-            return;
-          }
-          const dir = join(scratch, `run${run++}`);
-          mkdirSync(dir);
-          const out = await emitCodecs(model!, { version: "x", runtimeModule: join(root, "runtime/index.js") });
-          for (const [name, text] of out) writeFileSync(join(dir, name), text);
-          compiled.push(dir);
+          const { model, diagnostics } = compileAdversarial(schemaOf(fields));
+          if (diagnostics.length > 0) return expectLocated(diagnostics);
           // Round-trip: each field's value comes back under its camel-cased name.
-          const codec = (await import(join(dir, "adversarial.ts"))) as Record<string, unknown>;
+          const codec = await load(model!);
           const value = Object.fromEntries(fields.map((f, i) => [camel(f.name), SHAPES[f.shape].value(i)]));
           const w = new ByteWriter({ littleEndian: true });
           (codec[`encode${pascal("pair")}`] as (w: ByteWriter, v: unknown) => void)(w, value);
@@ -127,16 +98,6 @@ describe("adversarial schema names", () => {
           ],
         },
       );
-      expect(compiled.length).toBeGreaterThan(0);
-      writeFileSync(
-        join(scratch, "tsconfig.json"),
-        JSON.stringify({ extends: join(root, "tsconfig.json"), compilerOptions: { noEmit: true, rootDir: "/", typeRoots: [join(root, "node_modules/@types")] }, include: compiled.map((d) => join(d, "*.ts")) }),
-      );
-      const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(scratch, "tsconfig.json")], { encoding: "utf8" });
-      expect(tsc.stdout + tsc.stderr).toBe("");
-      expect(tsc.status).toBe(0);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
