@@ -105,7 +105,7 @@ export const VCPU_GUEST_CORE_REGS_ARM_SIZE = 312;
 /** Reads one vcpu_guest_core_regs_arm: the next VCPU_GUEST_CORE_REGS_ARM_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeVcpuGuestCoreRegsArm(
   r: ByteReader,
-  o: number = r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE),
+  o = r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE),
 ): VcpuGuestCoreRegsArm {
   return {
     x0: r.u64At(o, true),
@@ -156,7 +156,7 @@ export function decodeVcpuGuestCoreRegsArm(
 export function encodeVcpuGuestCoreRegsArm(
   w: ByteWriter,
   v: VcpuGuestCoreRegsArm,
-  o: number = w.reserveFor(v, VCPU_GUEST_CORE_REGS_ARM_SIZE),
+  o = w.reserveFor(v, VCPU_GUEST_CORE_REGS_ARM_SIZE),
 ): void {
   w.u64At(o, v.x0, true, "x0");
   w.u64At(o + 8, v.x1, true, "x1");
@@ -342,7 +342,7 @@ export class VcpuGuestCoreRegsArmView implements VcpuGuestCoreRegsArm {
 /** Claims one vcpu_guest_core_regs_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuGuestCoreRegsArm} does and returns a lazy view. */
 export function viewVcpuGuestCoreRegsArm(
   r: ByteReader,
-  o: number = r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE),
+  o = r.take(VCPU_GUEST_CORE_REGS_ARM_SIZE),
 ): VcpuGuestCoreRegsArmView {
   return new VcpuGuestCoreRegsArmView(r, o);
 }
@@ -367,10 +367,7 @@ export interface VcpuGuestContextArm {
 export const VCPU_GUEST_CONTEXT_ARM_SIZE = 352;
 
 /** Reads one vcpu_guest_context_arm: the next VCPU_GUEST_CONTEXT_ARM_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeVcpuGuestContextArm(
-  r: ByteReader,
-  o: number = r.take(VCPU_GUEST_CONTEXT_ARM_SIZE),
-): VcpuGuestContextArm {
+export function decodeVcpuGuestContextArm(r: ByteReader, o = r.take(VCPU_GUEST_CONTEXT_ARM_SIZE)): VcpuGuestContextArm {
   r.zerosAt(o + 4, 4, "_pad1");
   r.zerosAt(o + 324, 4, "_pad4");
   return {
@@ -387,7 +384,7 @@ export function decodeVcpuGuestContextArm(
 export function encodeVcpuGuestContextArm(
   w: ByteWriter,
   v: VcpuGuestContextArm,
-  o: number = w.reserveFor(v, VCPU_GUEST_CONTEXT_ARM_SIZE),
+  o = w.reserveFor(v, VCPU_GUEST_CONTEXT_ARM_SIZE),
 ): void {
   w.u32At(o, v.flags, true, "flags");
   w.zerosAt(o + 4, 4);
@@ -441,7 +438,7 @@ export class VcpuGuestContextArmView implements VcpuGuestContextArm {
 /** Claims one vcpu_guest_context_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuGuestContextArm} does and returns a lazy view. */
 export function viewVcpuGuestContextArm(
   r: ByteReader,
-  o: number = r.take(VCPU_GUEST_CONTEXT_ARM_SIZE),
+  o = r.take(VCPU_GUEST_CONTEXT_ARM_SIZE),
 ): VcpuGuestContextArmView {
   checkVcpuGuestContextArmAt(r, o);
   return new VcpuGuestContextArmView(r, o);

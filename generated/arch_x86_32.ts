@@ -35,16 +35,12 @@ export interface TrapInfoX8632 {
 export const TRAP_INFO_X86_32_SIZE = 8;
 
 /** Reads one trap_info_x86_32: the next TRAP_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeTrapInfoX8632(r: ByteReader, o: number = r.take(TRAP_INFO_X86_32_SIZE)): TrapInfoX8632 {
+export function decodeTrapInfoX8632(r: ByteReader, o = r.take(TRAP_INFO_X86_32_SIZE)): TrapInfoX8632 {
   return { vector: r.u8At(o), flags: r.u8At(o + 1), cs: r.u16At(o + 2, true), address: r.u32At(o + 4, true) };
 }
 
 /** Writes one trap_info_x86_32: into the next TRAP_INFO_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeTrapInfoX8632(
-  w: ByteWriter,
-  v: TrapInfoX8632,
-  o: number = w.reserveFor(v, TRAP_INFO_X86_32_SIZE),
-): void {
+export function encodeTrapInfoX8632(w: ByteWriter, v: TrapInfoX8632, o = w.reserveFor(v, TRAP_INFO_X86_32_SIZE)): void {
   w.u8At(o, v.vector, "vector");
   w.u8At(o + 1, v.flags, "flags");
   w.u16At(o + 2, v.cs, true, "cs");
@@ -79,7 +75,7 @@ export class TrapInfoX8632View implements TrapInfoX8632 {
 }
 
 /** Claims one trap_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeTrapInfoX8632} does and returns a lazy view. */
-export function viewTrapInfoX8632(r: ByteReader, o: number = r.take(TRAP_INFO_X86_32_SIZE)): TrapInfoX8632View {
+export function viewTrapInfoX8632(r: ByteReader, o = r.take(TRAP_INFO_X86_32_SIZE)): TrapInfoX8632View {
   return new TrapInfoX8632View(r, o);
 }
 
@@ -129,7 +125,7 @@ export interface CpuUserRegsX8632 {
 export const CPU_USER_REGS_X86_32_SIZE = 68;
 
 /** Reads one cpu_user_regs_x86_32: the next CPU_USER_REGS_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeCpuUserRegsX8632(r: ByteReader, o: number = r.take(CPU_USER_REGS_X86_32_SIZE)): CpuUserRegsX8632 {
+export function decodeCpuUserRegsX8632(r: ByteReader, o = r.take(CPU_USER_REGS_X86_32_SIZE)): CpuUserRegsX8632 {
   r.zerosAt(o + 39, 1, "_pad12");
   r.zerosAt(o + 50, 2, "_pad16");
   r.zerosAt(o + 54, 2, "_pad18");
@@ -163,7 +159,7 @@ export function decodeCpuUserRegsX8632(r: ByteReader, o: number = r.take(CPU_USE
 export function encodeCpuUserRegsX8632(
   w: ByteWriter,
   v: CpuUserRegsX8632,
-  o: number = w.reserveFor(v, CPU_USER_REGS_X86_32_SIZE),
+  o = w.reserveFor(v, CPU_USER_REGS_X86_32_SIZE),
 ): void {
   w.u32At(o, v.ebx, true, "ebx");
   w.u32At(o + 4, v.ecx, true, "ecx");
@@ -275,10 +271,7 @@ export class CpuUserRegsX8632View implements CpuUserRegsX8632 {
 }
 
 /** Claims one cpu_user_regs_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeCpuUserRegsX8632} does and returns a lazy view. */
-export function viewCpuUserRegsX8632(
-  r: ByteReader,
-  o: number = r.take(CPU_USER_REGS_X86_32_SIZE),
-): CpuUserRegsX8632View {
+export function viewCpuUserRegsX8632(r: ByteReader, o = r.take(CPU_USER_REGS_X86_32_SIZE)): CpuUserRegsX8632View {
   checkCpuUserRegsX8632At(r, o);
   return new CpuUserRegsX8632View(r, o);
 }
@@ -327,7 +320,7 @@ export const VCPU_GUEST_CONTEXT_X86_32_SIZE = 2800;
 /** Reads one vcpu_guest_context_x86_32: the next VCPU_GUEST_CONTEXT_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeVcpuGuestContextX8632(
   r: ByteReader,
-  o: number = r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE),
+  o = r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE),
 ): VcpuGuestContextX8632 {
   const userRegs = r.nestedAt(decodeCpuUserRegsX8632, o + 516, "user_regs");
   const trapCtxt: TrapInfoX8632[] = [];
@@ -363,7 +356,7 @@ export function decodeVcpuGuestContextX8632(
 export function encodeVcpuGuestContextX8632(
   w: ByteWriter,
   v: VcpuGuestContextX8632,
-  o: number = w.reserveFor(v, VCPU_GUEST_CONTEXT_X86_32_SIZE),
+  o = w.reserveFor(v, VCPU_GUEST_CONTEXT_X86_32_SIZE),
 ): void {
   w.bytesAt(o, v.fpuCtxt, 512, "fpu_ctxt");
   w.u32At(o + 512, v.flags, true, "flags");
@@ -475,7 +468,7 @@ export class VcpuGuestContextX8632View implements VcpuGuestContextX8632 {
 /** Claims one vcpu_guest_context_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuGuestContextX8632} does and returns a lazy view. */
 export function viewVcpuGuestContextX8632(
   r: ByteReader,
-  o: number = r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE),
+  o = r.take(VCPU_GUEST_CONTEXT_X86_32_SIZE),
 ): VcpuGuestContextX8632View {
   checkVcpuGuestContextX8632At(r, o);
   return new VcpuGuestContextX8632View(r, o);

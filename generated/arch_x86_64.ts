@@ -35,17 +35,13 @@ export interface TrapInfoX8664 {
 export const TRAP_INFO_X86_64_SIZE = 16;
 
 /** Reads one trap_info_x86_64: the next TRAP_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeTrapInfoX8664(r: ByteReader, o: number = r.take(TRAP_INFO_X86_64_SIZE)): TrapInfoX8664 {
+export function decodeTrapInfoX8664(r: ByteReader, o = r.take(TRAP_INFO_X86_64_SIZE)): TrapInfoX8664 {
   r.zerosAt(o + 4, 4, "_pad3");
   return { vector: r.u8At(o), flags: r.u8At(o + 1), cs: r.u16At(o + 2, true), address: r.u64At(o + 8, true) };
 }
 
 /** Writes one trap_info_x86_64: into the next TRAP_INFO_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeTrapInfoX8664(
-  w: ByteWriter,
-  v: TrapInfoX8664,
-  o: number = w.reserveFor(v, TRAP_INFO_X86_64_SIZE),
-): void {
+export function encodeTrapInfoX8664(w: ByteWriter, v: TrapInfoX8664, o = w.reserveFor(v, TRAP_INFO_X86_64_SIZE)): void {
   w.u8At(o, v.vector, "vector");
   w.u8At(o + 1, v.flags, "flags");
   w.u16At(o + 2, v.cs, true, "cs");
@@ -86,7 +82,7 @@ export class TrapInfoX8664View implements TrapInfoX8664 {
 }
 
 /** Claims one trap_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeTrapInfoX8664} does and returns a lazy view. */
-export function viewTrapInfoX8664(r: ByteReader, o: number = r.take(TRAP_INFO_X86_64_SIZE)): TrapInfoX8664View {
+export function viewTrapInfoX8664(r: ByteReader, o = r.take(TRAP_INFO_X86_64_SIZE)): TrapInfoX8664View {
   checkTrapInfoX8664At(r, o);
   return new TrapInfoX8664View(r, o);
 }
@@ -153,7 +149,7 @@ export interface CpuUserRegsX8664 {
 export const CPU_USER_REGS_X86_64_SIZE = 200;
 
 /** Reads one cpu_user_regs_x86_64: the next CPU_USER_REGS_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeCpuUserRegsX8664(r: ByteReader, o: number = r.take(CPU_USER_REGS_X86_64_SIZE)): CpuUserRegsX8664 {
+export function decodeCpuUserRegsX8664(r: ByteReader, o = r.take(CPU_USER_REGS_X86_64_SIZE)): CpuUserRegsX8664 {
   r.zerosAt(o + 138, 2, "_pad19");
   r.zerosAt(o + 141, 3, "_pad21");
   r.zerosAt(o + 162, 6, "_pad25");
@@ -196,7 +192,7 @@ export function decodeCpuUserRegsX8664(r: ByteReader, o: number = r.take(CPU_USE
 export function encodeCpuUserRegsX8664(
   w: ByteWriter,
   v: CpuUserRegsX8664,
-  o: number = w.reserveFor(v, CPU_USER_REGS_X86_64_SIZE),
+  o = w.reserveFor(v, CPU_USER_REGS_X86_64_SIZE),
 ): void {
   w.u64At(o, v.r15, true, "r15");
   w.u64At(o + 8, v.r14, true, "r14");
@@ -342,10 +338,7 @@ export class CpuUserRegsX8664View implements CpuUserRegsX8664 {
 }
 
 /** Claims one cpu_user_regs_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeCpuUserRegsX8664} does and returns a lazy view. */
-export function viewCpuUserRegsX8664(
-  r: ByteReader,
-  o: number = r.take(CPU_USER_REGS_X86_64_SIZE),
-): CpuUserRegsX8664View {
+export function viewCpuUserRegsX8664(r: ByteReader, o = r.take(CPU_USER_REGS_X86_64_SIZE)): CpuUserRegsX8664View {
   checkCpuUserRegsX8664At(r, o);
   return new CpuUserRegsX8664View(r, o);
 }
@@ -398,7 +391,7 @@ export const VCPU_GUEST_CONTEXT_X86_64_SIZE = 5168;
 /** Reads one vcpu_guest_context_x86_64: the next VCPU_GUEST_CONTEXT_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeVcpuGuestContextX8664(
   r: ByteReader,
-  o: number = r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE),
+  o = r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE),
 ): VcpuGuestContextX8664 {
   const userRegs = r.nestedAt(decodeCpuUserRegsX8664, o + 520, "user_regs");
   const trapCtxt: TrapInfoX8664[] = [];
@@ -441,7 +434,7 @@ export function decodeVcpuGuestContextX8664(
 export function encodeVcpuGuestContextX8664(
   w: ByteWriter,
   v: VcpuGuestContextX8664,
-  o: number = w.reserveFor(v, VCPU_GUEST_CONTEXT_X86_64_SIZE),
+  o = w.reserveFor(v, VCPU_GUEST_CONTEXT_X86_64_SIZE),
 ): void {
   w.bytesAt(o, v.fpuCtxt, 512, "fpu_ctxt");
   w.u64At(o + 512, v.flags, true, "flags");
@@ -567,7 +560,7 @@ export class VcpuGuestContextX8664View implements VcpuGuestContextX8664 {
 /** Claims one vcpu_guest_context_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuGuestContextX8664} does and returns a lazy view. */
 export function viewVcpuGuestContextX8664(
   r: ByteReader,
-  o: number = r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE),
+  o = r.take(VCPU_GUEST_CONTEXT_X86_64_SIZE),
 ): VcpuGuestContextX8664View {
   checkVcpuGuestContextX8664At(r, o);
   return new VcpuGuestContextX8664View(r, o);

@@ -30,7 +30,7 @@ export interface XenCompileInfo {
 export const XEN_COMPILE_INFO_SIZE = 144;
 
 /** Reads one xen_compile_info: the next XEN_COMPILE_INFO_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeXenCompileInfo(r: ByteReader, o: number = r.take(XEN_COMPILE_INFO_SIZE)): XenCompileInfo {
+export function decodeXenCompileInfo(r: ByteReader, o = r.take(XEN_COMPILE_INFO_SIZE)): XenCompileInfo {
   const compiler = r.stringAt(o, 64, false, "compiler");
   const compileBy = r.stringAt(o + 64, 16, false, "compile_by");
   const compileDomain = r.stringAt(o + 80, 32, false, "compile_domain");
@@ -42,7 +42,7 @@ export function decodeXenCompileInfo(r: ByteReader, o: number = r.take(XEN_COMPI
 export function encodeXenCompileInfo(
   w: ByteWriter,
   v: XenCompileInfo,
-  o: number = w.reserveFor(v, XEN_COMPILE_INFO_SIZE),
+  o = w.reserveFor(v, XEN_COMPILE_INFO_SIZE),
 ): void {
   w.stringAt(o, v.compiler, 64, false, "compiler");
   w.stringAt(o + 64, v.compileBy, 16, false, "compile_by");
@@ -86,7 +86,7 @@ export class XenCompileInfoView implements XenCompileInfo {
 }
 
 /** Claims one xen_compile_info (or takes `o`, the position of one already claimed), checks it as {@link decodeXenCompileInfo} does and returns a lazy view. */
-export function viewXenCompileInfo(r: ByteReader, o: number = r.take(XEN_COMPILE_INFO_SIZE)): XenCompileInfoView {
+export function viewXenCompileInfo(r: ByteReader, o = r.take(XEN_COMPILE_INFO_SIZE)): XenCompileInfoView {
   checkXenCompileInfoAt(r, o);
   return new XenCompileInfoView(r, o);
 }
@@ -115,7 +115,7 @@ export interface XenVersionInfo {
 export const XEN_VERSION_INFO_SIZE = 1280;
 
 /** Reads one xen_version_info: the next XEN_VERSION_INFO_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeXenVersionInfo(r: ByteReader, o: number = r.take(XEN_VERSION_INFO_SIZE)): XenVersionInfo {
+export function decodeXenVersionInfo(r: ByteReader, o = r.take(XEN_VERSION_INFO_SIZE)): XenVersionInfo {
   const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
   const compileInfo = r.nestedAt(decodeXenCompileInfo, o + 32, "compile_info");
   const capabilities = r.stringAt(o + 176, 1024, false, "capabilities");
@@ -136,7 +136,7 @@ export function decodeXenVersionInfo(r: ByteReader, o: number = r.take(XEN_VERSI
 export function encodeXenVersionInfo(
   w: ByteWriter,
   v: XenVersionInfo,
-  o: number = w.reserveFor(v, XEN_VERSION_INFO_SIZE),
+  o = w.reserveFor(v, XEN_VERSION_INFO_SIZE),
 ): void {
   w.u64At(o, v.majorVersion, true, "major_version");
   w.u64At(o + 8, v.minorVersion, true, "minor_version");
@@ -196,7 +196,7 @@ export class XenVersionInfoView implements XenVersionInfo {
 }
 
 /** Claims one xen_version_info (or takes `o`, the position of one already claimed), checks it as {@link decodeXenVersionInfo} does and returns a lazy view. */
-export function viewXenVersionInfo(r: ByteReader, o: number = r.take(XEN_VERSION_INFO_SIZE)): XenVersionInfoView {
+export function viewXenVersionInfo(r: ByteReader, o = r.take(XEN_VERSION_INFO_SIZE)): XenVersionInfoView {
   checkXenVersionInfoAt(r, o);
   return new XenVersionInfoView(r, o);
 }
@@ -213,12 +213,12 @@ export interface PfnGmfn {
 export const PFN_GMFN_SIZE = 16;
 
 /** Reads one pfn_gmfn: the next PFN_GMFN_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodePfnGmfn(r: ByteReader, o: number = r.take(PFN_GMFN_SIZE)): PfnGmfn {
+export function decodePfnGmfn(r: ByteReader, o = r.take(PFN_GMFN_SIZE)): PfnGmfn {
   return { pfn: r.u64At(o, true), gmfn: r.u64At(o + 8, true) };
 }
 
 /** Writes one pfn_gmfn: into the next PFN_GMFN_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn, o: number = w.reserveFor(v, PFN_GMFN_SIZE)): void {
+export function encodePfnGmfn(w: ByteWriter, v: PfnGmfn, o = w.reserveFor(v, PFN_GMFN_SIZE)): void {
   w.u64At(o, v.pfn, true, "pfn");
   w.u64At(o + 8, v.gmfn, true, "gmfn");
 }
@@ -245,7 +245,7 @@ export class PfnGmfnView implements PfnGmfn {
 }
 
 /** Claims one pfn_gmfn (or takes `o`, the position of one already claimed), checks it as {@link decodePfnGmfn} does and returns a lazy view. */
-export function viewPfnGmfn(r: ByteReader, o: number = r.take(PFN_GMFN_SIZE)): PfnGmfnView {
+export function viewPfnGmfn(r: ByteReader, o = r.take(PFN_GMFN_SIZE)): PfnGmfnView {
   return new PfnGmfnView(r, o);
 }
 

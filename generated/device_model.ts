@@ -33,33 +33,18 @@ export interface DeviceModelState {
 
 /** Reads one device_model_state. */
 export function decodeDeviceModelState(r: ByteReader): DeviceModelState {
-  let at = "";
-  try {
-    at = "emulator_id";
-    const emulatorId = r.u32();
-    at = "index";
-    const index_ = r.u32();
-    at = "state";
-    const state = r.rest();
-    return { emulatorId, index: index_, state };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const emulatorId = r.u32("emulator_id");
+  const index_ = r.u32("index");
+  const state = r.rest();
+  return { emulatorId, index: index_, state };
 }
 
 /** Writes one device_model_state; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeDeviceModelState(w: ByteWriter, v: DeviceModelState): void {
-  let at = "";
-  try {
-    at = "emulator_id";
-    w.u32(v.emulatorId);
-    at = "index";
-    w.u32(v.index);
-    at = "state";
-    w.bytes(v.state);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32(v.emulatorId, undefined, "emulator_id");
+  w.u32(v.index, undefined, "index");
+  w.bytes(v.state, undefined, "state");
 }
 
 /** The decoded body of a device_model_state section. */
@@ -105,33 +90,18 @@ export interface DeviceModelXenstore {
 
 /** Reads one device_model_xenstore. */
 export function decodeDeviceModelXenstore(r: ByteReader): DeviceModelXenstore {
-  let at = "";
-  try {
-    at = "emulator_id";
-    const emulatorId = r.u32();
-    at = "index";
-    const index_ = r.u32();
-    at = "data";
-    const data = r.rest();
-    return { emulatorId, index: index_, data };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const emulatorId = r.u32("emulator_id");
+  const index_ = r.u32("index");
+  const data = r.rest();
+  return { emulatorId, index: index_, data };
 }
 
 /** Writes one device_model_xenstore; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeDeviceModelXenstore(w: ByteWriter, v: DeviceModelXenstore): void {
-  let at = "";
-  try {
-    at = "emulator_id";
-    w.u32(v.emulatorId);
-    at = "index";
-    w.u32(v.index);
-    at = "data";
-    w.bytes(v.data);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32(v.emulatorId, undefined, "emulator_id");
+  w.u32(v.index, undefined, "index");
+  w.bytes(v.data, undefined, "data");
 }
 
 /** The decoded body of a device_model_xenstore section. */

@@ -113,7 +113,7 @@ export interface PfnEntry {
 export const PFN_ENTRY_SIZE = 8;
 
 /** Reads one pfn_entry: the next PFN_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodePfnEntry(r: ByteReader, o: number = r.take(PFN_ENTRY_SIZE)): PfnEntry {
+export function decodePfnEntry(r: ByteReader, o = r.take(PFN_ENTRY_SIZE)): PfnEntry {
   return { pfn: r.u64At(o) };
 }
 
@@ -128,7 +128,7 @@ export function encodePfnEntryBe(w: ByteWriter, v: PfnEntry, o: number): void {
 }
 
 /** Writes one pfn_entry: into the next PFN_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodePfnEntry(w: ByteWriter, v: PfnEntry, o: number = w.reserveFor(v, PFN_ENTRY_SIZE)): void {
+export function encodePfnEntry(w: ByteWriter, v: PfnEntry, o = w.reserveFor(v, PFN_ENTRY_SIZE)): void {
   if (w.littleEndian) encodePfnEntryLe(w, v, o);
   else encodePfnEntryBe(w, v, o);
 }
@@ -152,7 +152,7 @@ export class PfnEntryView implements PfnEntry {
 }
 
 /** Claims one pfn_entry (or takes `o`, the position of one already claimed), checks it as {@link decodePfnEntry} does and returns a lazy view. */
-export function viewPfnEntry(r: ByteReader, o: number = r.take(PFN_ENTRY_SIZE)): PfnEntryView {
+export function viewPfnEntry(r: ByteReader, o = r.take(PFN_ENTRY_SIZE)): PfnEntryView {
   return new PfnEntryView(r, o);
 }
 
@@ -164,25 +164,14 @@ export interface GuestConfig {
 
 /** Reads one guest_config. */
 export function decodeGuestConfig(r: ByteReader): GuestConfig {
-  let at = "";
-  try {
-    at = "config";
-    const config = r.text(r.remaining, false);
-    return { config };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const config = r.text(r.remaining, false, "config");
+  return { config };
 }
 
 /** Writes one guest_config; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeGuestConfig(w: ByteWriter, v: GuestConfig): void {
-  let at = "";
-  try {
-    at = "config";
-    w.string(v.config, undefined, false);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.string(v.config, undefined, false, "config");
 }
 
 /** The decoded body of a guest_config section. */
@@ -264,7 +253,7 @@ export interface ExtendedInfo {
 export const EXTENDED_INFO_SIZE = 16;
 
 /** Reads one extended_info: the next EXTENDED_INFO_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeExtendedInfo(r: ByteReader, o: number = r.take(EXTENDED_INFO_SIZE)): ExtendedInfo {
+export function decodeExtendedInfo(r: ByteReader, o = r.take(EXTENDED_INFO_SIZE)): ExtendedInfo {
   r.zerosAt(o + 12, 4, "reserved");
   return {
     guestWidth: r.u8At(o),
@@ -296,11 +285,7 @@ export function encodeExtendedInfoBe(w: ByteWriter, v: ExtendedInfo, o: number):
 }
 
 /** Writes one extended_info: into the next EXTENDED_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeExtendedInfo(
-  w: ByteWriter,
-  v: ExtendedInfo,
-  o: number = w.reserveFor(v, EXTENDED_INFO_SIZE),
-): void {
+export function encodeExtendedInfo(w: ByteWriter, v: ExtendedInfo, o = w.reserveFor(v, EXTENDED_INFO_SIZE)): void {
   if (w.littleEndian) encodeExtendedInfoLe(w, v, o);
   else encodeExtendedInfoBe(w, v, o);
 }
@@ -341,7 +326,7 @@ export class ExtendedInfoView implements ExtendedInfo {
 }
 
 /** Claims one extended_info (or takes `o`, the position of one already claimed), checks it as {@link decodeExtendedInfo} does and returns a lazy view. */
-export function viewExtendedInfo(r: ByteReader, o: number = r.take(EXTENDED_INFO_SIZE)): ExtendedInfoView {
+export function viewExtendedInfo(r: ByteReader, o = r.take(EXTENDED_INFO_SIZE)): ExtendedInfoView {
   checkExtendedInfoAt(r, o);
   return new ExtendedInfoView(r, o);
 }
@@ -389,34 +374,19 @@ export interface P2mFrameList {
 
 /** Reads one p2m_frame_list. */
 export function decodeP2mFrameList(r: ByteReader): P2mFrameList {
-  let at = "";
-  try {
-    at = "start_pfn";
-    const startPfn = r.u64();
-    at = "end_pfn";
-    const endPfn = r.u64();
-    at = "frames";
-    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`, r.pos, undefined, "length");
-    const frames = r.typedArray("u64", r.remaining / 8);
-    return { startPfn, endPfn, frames };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const startPfn = r.u64("start_pfn");
+  const endPfn = r.u64("end_pfn");
+  if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`, r.pos, "frames", "length");
+  const frames = r.typedArray("u64", r.remaining / 8, undefined, "frames");
+  return { startPfn, endPfn, frames };
 }
 
 /** Writes one p2m_frame_list; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeP2mFrameList(w: ByteWriter, v: P2mFrameList): void {
-  let at = "";
-  try {
-    at = "start_pfn";
-    w.u64(v.startPfn);
-    at = "end_pfn";
-    w.u64(v.endPfn);
-    at = "frames";
-    w.typedArray("u64", v.frames);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u64(v.startPfn, undefined, "start_pfn");
+  w.u64(v.endPfn, undefined, "end_pfn");
+  w.typedArray("u64", v.frames, undefined, undefined, "frames");
 }
 
 /** The decoded body of a p2m_frame_list section. */
@@ -509,25 +479,14 @@ export interface UnwrittenPages {
 
 /** Reads one unwritten_pages. */
 export function decodeUnwrittenPages(r: ByteReader, ctx: SectionContext<unknown>): UnwrittenPages {
-  let at = "";
-  try {
-    at = "pfns";
-    const pfns = r.typedArray("u64", r.count(ctx.entryCount, 8));
-    return { pfns };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const pfns = r.typedArray("u64", r.count(ctx.entryCount, 8, "pfns"), undefined, "pfns");
+  return { pfns };
 }
 
 /** Writes one unwritten_pages; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeUnwrittenPages(w: ByteWriter, v: UnwrittenPages): void {
-  let at = "";
-  try {
-    at = "pfns";
-    w.typedArray("u64", v.pfns);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.typedArray("u64", v.pfns, undefined, undefined, "pfns");
 }
 
 /** The decoded body of a unwritten_pages section. */
@@ -635,30 +594,17 @@ export const PAGE_DATA_PAGES_COUNTED: ReadonlySet<number> = /* @__PURE__ */ new 
 /** Reads one page_data. */
 export function decodePageData(r: ByteReader): PageData {
   const start = r.pos;
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    const count_ = r.u32();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "pfns";
-    const pfns_count = r.count(count_, 8);
-    const pfns: PfnWord[] = [];
-    for (index = 0; index < pfns_count; index++) pfns.push(unpackPfnWordAt(r, r.take(8)));
-    index = -1;
-    at = "_pad3";
-    r.alignTo(4096, start, true);
-    at = "pages";
-    let pages_selected = 0;
-    for (const x of pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pages_selected++;
-    const pages: Uint8Array[] = [];
-    for (index = 0; index < pages_selected; index++) pages.push(r.bytesView(4096));
-    index = -1;
-    return { pfns, pages };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const count_ = r.u32("count");
+  r.zeros(4, true, "reserved");
+  const pfns_count = r.count(count_, 8, "pfns");
+  const pfns: PfnWord[] = [];
+  for (let i = 0; i < pfns_count; i++) pfns.push(unpackPfnWordAt(r, r.take(8, "pfns", i), undefined, "pfns", i));
+  r.alignTo(4096, start, true, "_pad3");
+  let pages_selected = 0;
+  for (const x of pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pages_selected++;
+  const pages: Uint8Array[] = [];
+  for (let i = 0; i < pages_selected; i++) pages.push(r.bytesView(4096, "pages", i));
+  return { pfns, pages };
 }
 
 /** What {@link checkPageData} returns: a page_data without its byte runs. */
@@ -667,58 +613,35 @@ export type PageDataChecked = Omit<PageData, "pages">;
 /** Checks one page_data as {@link decodePageData} does (every read, the same errors at the same offsets) without taking its byte runs apart: pages is checked by length alone. Returns the other fields. */
 export function checkPageData(r: ByteReader): PageDataChecked {
   const start = r.pos;
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    const count_ = r.u32();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "pfns";
-    const pfns_count = r.count(count_, 8);
-    const pfns: PfnWord[] = [];
-    for (index = 0; index < pfns_count; index++) pfns.push(unpackPfnWordAt(r, r.take(8)));
-    index = -1;
-    at = "_pad3";
-    r.alignTo(4096, start, true);
-    at = "pages";
-    let pages_selected = 0;
-    for (const x of pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pages_selected++;
-    index = Math.min(pages_selected, Math.floor(r.remaining / 4096));
-    r.take(index * 4096);
-    if (index < pages_selected) r.take(4096);
-    index = -1;
-    return { pfns };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const count_ = r.u32("count");
+  r.zeros(4, true, "reserved");
+  const pfns_count = r.count(count_, 8, "pfns");
+  const pfns: PfnWord[] = [];
+  for (let i = 0; i < pfns_count; i++) pfns.push(unpackPfnWordAt(r, r.take(8, "pfns", i), undefined, "pfns", i));
+  r.alignTo(4096, start, true, "_pad3");
+  let pages_selected = 0;
+  for (const x of pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pages_selected++;
+  const pages_fit = Math.min(pages_selected, Math.floor(r.remaining / 4096));
+  r.take(pages_fit * 4096);
+  if (pages_fit < pages_selected) r.take(4096, "pages", pages_fit);
+  return { pfns };
 }
 
 /** Writes one page_data; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePageData(w: ByteWriter, v: PageData): void {
+  w.objectAt(v, w.pos);
   const start = w.pos;
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    w.u32(v.pfns.length);
-    at = "reserved";
-    w.zeros(4);
-    at = "pfns";
-    if (!Array.isArray(v.pfns)) w.fail("an array is expected");
-    for (index = 0; index < v.pfns.length; index++) packPfnWordAt(w, w.reserve(8), v.pfns[index]!);
-    index = -1;
-    w.alignTo(4096, start);
-    at = "pages";
-    if (!Array.isArray(v.pages)) w.fail("an array is expected");
-    let pages_selected = 0;
-    for (const x of v.pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pages_selected++;
-    if (v.pages.length !== pages_selected) w.fail(`${v.pages.length} elements given, pfns calls for ${pages_selected}`);
-    for (index = 0; index < v.pages.length; index++) w.bytes(v.pages[index]!, 4096);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u32(w.lengthOf(v.pfns, "count", "pfns"), undefined, "count");
+  w.zeros(4);
+  w.array(v.pfns, "pfns");
+  for (let i = 0; i < v.pfns.length; i++) packPfnWordAt(w, w.reserve(8), v.pfns[i]!, undefined, "pfns", i);
+  w.alignTo(4096, start);
+  w.array(v.pages, "pages");
+  let pages_selected = 0;
+  for (const x of v.pfns) if (PAGE_DATA_PAGES_COUNTED.has(x.type)) pages_selected++;
+  if (v.pages.length !== pages_selected)
+    w.fail(`${v.pages.length} elements given, pfns calls for ${pages_selected}`, w.pos, "pages");
+  for (let i = 0; i < v.pages.length; i++) w.bytes(v.pages[i]!, 4096, "pages", i);
 }
 
 /** The decoded body of a page_data section. */

@@ -139,180 +139,173 @@ export interface HvmRecord {
 
 /** Reads one hvm_record. */
 export function decodeHvmRecord(r: ByteReader): HvmRecord {
-  let at = "";
-  try {
-    at = "typecode";
-    const typecode = r.u16le();
-    at = "instance";
-    const instance = r.u16le();
-    at = "length";
-    const length_ = r.u32le();
-    at = "body";
-    const body_reader = r.sub(r.count(length_, 1));
-    let body_: HvmRecordBody | undefined;
-    switch (typecode) {
-      case 0x0:
-        if (body_reader.remaining === 0) body_ = { type: "end" };
-        break;
-      case 0x1:
-        if (body_reader.remaining === 24) body_ = { type: "header", value: decodeHvmSaveHeader(body_reader) };
-        break;
-      case 0x2:
-        if (body_reader.remaining === 1032) body_ = { type: "cpu", value: decodeHvmHwCpu(body_reader) };
-        break;
-      case 0x3:
-        if (body_reader.remaining === 8) body_ = { type: "pic", value: decodeHvmHwVpic(body_reader) };
-        break;
-      case 0x4:
-        if (body_reader.remaining === 400) body_ = { type: "ioapic", value: decodeHvmHwVioapic(body_reader) };
-        break;
-      case 0x5:
-        if (body_reader.remaining === 32) body_ = { type: "lapic", value: decodeHvmHwLapic(body_reader) };
-        break;
-      case 0x6:
-        if (body_reader.remaining === 1024) body_ = { type: "lapic_regs", value: decodeHvmHwLapicRegs(body_reader) };
-        break;
-      case 0x7:
-        if (body_reader.remaining === 16) body_ = { type: "pci_irq", value: decodeHvmHwPciIrqs(body_reader) };
-        break;
-      case 0x8:
-        if (body_reader.remaining === 8) body_ = { type: "isa_irq", value: decodeHvmHwIsaIrqs(body_reader) };
-        break;
-      case 0x9:
-        if (body_reader.remaining === 8) body_ = { type: "pci_link", value: decodeHvmHwPciLink(body_reader) };
-        break;
-      case 0xa:
-        if (body_reader.remaining === 56) body_ = { type: "pit", value: decodeHvmHwPit(body_reader) };
-        break;
-      case 0xb:
-        if (body_reader.remaining === 24) body_ = { type: "rtc", value: decodeHvmHwRtc(body_reader) };
-        break;
-      case 0xc:
-        if (body_reader.remaining === 1048) body_ = { type: "hpet", value: decodeHvmHwHpet(body_reader) };
-        break;
-      case 0xd:
-        if (body_reader.remaining === 8) body_ = { type: "pmtimer", value: decodeHvmHwPmtimer(body_reader) };
-        break;
-      case 0xe:
-        if (body_reader.remaining === 240) body_ = { type: "mtrr", value: decodeHvmHwMtrr(body_reader) };
-        break;
-      case 0xf:
-        if (body_reader.remaining === 32)
-          body_ = { type: "viridian_domain", value: decodeHvmViridianDomainContext(body_reader) };
-        break;
-      case 0x10:
-        body_ = { type: "cpu_xsave", value: decodeHvmHwCpuXsave(body_reader) };
-        break;
-      case 0x11:
-        if (body_reader.remaining === 216)
-          body_ = { type: "viridian_vcpu", value: decodeHvmViridianVcpuContext(body_reader) };
-        break;
-      case 0x12:
-        if (body_reader.remaining === 32) body_ = { type: "vmce_vcpu", value: decodeHvmVmceVcpu(body_reader) };
-        break;
-      case 0x13:
-        if (body_reader.remaining === 8) body_ = { type: "tsc_adjust", value: decodeHvmTscAdjust(body_reader) };
-        break;
-      case 0x14:
-        body_ = { type: "cpu_msr", value: decodeHvmMsr(body_reader) };
-        break;
-    }
-    body_ ??= { type: "unknown", selector: typecode, bytes: body_reader.rest() };
-    body_reader.expectEnd();
-    return { instance, body: body_ };
-  } catch (e) {
-    throw r.rethrow(e, at);
+  const typecode = r.u16le("typecode");
+  const instance = r.u16le("instance");
+  const length_ = r.u32le("length");
+  const body_reader = r.sub(r.count(length_, 1, "body"), "body");
+  let body_: HvmRecordBody | undefined;
+  switch (typecode) {
+    case 0x0:
+      if (body_reader.remaining === 0) body_ = { type: "end" };
+      break;
+    case 0x1:
+      if (body_reader.remaining === 24)
+        body_ = { type: "header", value: body_reader.nested(decodeHvmSaveHeader, "body") };
+      break;
+    case 0x2:
+      if (body_reader.remaining === 1032) body_ = { type: "cpu", value: body_reader.nested(decodeHvmHwCpu, "body") };
+      break;
+    case 0x3:
+      if (body_reader.remaining === 8) body_ = { type: "pic", value: body_reader.nested(decodeHvmHwVpic, "body") };
+      break;
+    case 0x4:
+      if (body_reader.remaining === 400)
+        body_ = { type: "ioapic", value: body_reader.nested(decodeHvmHwVioapic, "body") };
+      break;
+    case 0x5:
+      if (body_reader.remaining === 32) body_ = { type: "lapic", value: body_reader.nested(decodeHvmHwLapic, "body") };
+      break;
+    case 0x6:
+      if (body_reader.remaining === 1024)
+        body_ = { type: "lapic_regs", value: body_reader.nested(decodeHvmHwLapicRegs, "body") };
+      break;
+    case 0x7:
+      if (body_reader.remaining === 16)
+        body_ = { type: "pci_irq", value: body_reader.nested(decodeHvmHwPciIrqs, "body") };
+      break;
+    case 0x8:
+      if (body_reader.remaining === 8)
+        body_ = { type: "isa_irq", value: body_reader.nested(decodeHvmHwIsaIrqs, "body") };
+      break;
+    case 0x9:
+      if (body_reader.remaining === 8)
+        body_ = { type: "pci_link", value: body_reader.nested(decodeHvmHwPciLink, "body") };
+      break;
+    case 0xa:
+      if (body_reader.remaining === 56) body_ = { type: "pit", value: body_reader.nested(decodeHvmHwPit, "body") };
+      break;
+    case 0xb:
+      if (body_reader.remaining === 24) body_ = { type: "rtc", value: body_reader.nested(decodeHvmHwRtc, "body") };
+      break;
+    case 0xc:
+      if (body_reader.remaining === 1048) body_ = { type: "hpet", value: body_reader.nested(decodeHvmHwHpet, "body") };
+      break;
+    case 0xd:
+      if (body_reader.remaining === 8)
+        body_ = { type: "pmtimer", value: body_reader.nested(decodeHvmHwPmtimer, "body") };
+      break;
+    case 0xe:
+      if (body_reader.remaining === 240) body_ = { type: "mtrr", value: body_reader.nested(decodeHvmHwMtrr, "body") };
+      break;
+    case 0xf:
+      if (body_reader.remaining === 32)
+        body_ = { type: "viridian_domain", value: body_reader.nested(decodeHvmViridianDomainContext, "body") };
+      break;
+    case 0x10:
+      body_ = { type: "cpu_xsave", value: body_reader.nested(decodeHvmHwCpuXsave, "body") };
+      break;
+    case 0x11:
+      if (body_reader.remaining === 216)
+        body_ = { type: "viridian_vcpu", value: body_reader.nested(decodeHvmViridianVcpuContext, "body") };
+      break;
+    case 0x12:
+      if (body_reader.remaining === 32)
+        body_ = { type: "vmce_vcpu", value: body_reader.nested(decodeHvmVmceVcpu, "body") };
+      break;
+    case 0x13:
+      if (body_reader.remaining === 8)
+        body_ = { type: "tsc_adjust", value: body_reader.nested(decodeHvmTscAdjust, "body") };
+      break;
+    case 0x14:
+      body_ = { type: "cpu_msr", value: body_reader.nested(decodeHvmMsr, "body") };
+      break;
   }
+  body_ ??= { type: "unknown", selector: typecode, bytes: body_reader.rest() };
+  body_reader.expectEnd("body");
+  return { instance, body: body_ };
 }
 
 /** Writes one hvm_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmRecord(w: ByteWriter, v: HvmRecord): void {
-  let at = "";
-  try {
-    at = "typecode";
-    const bodySelector = v.body.type === "unknown" ? v.body.selector : HVM_RECORD$BODY_CASES[v.body.type];
-    if (bodySelector === undefined) w.fail(`unknown case "${String(v.body?.type)}"`);
-    w.u16le(bodySelector);
-    at = "instance";
-    w.u16le(v.instance);
-    at = "length";
-    const bodySizeAt = w.pos;
-    w.u32le(0);
-    at = "body";
-    const bodyStart = w.pos;
-    switch (v.body.type) {
-      case "end":
-        break;
-      case "header":
-        encodeHvmSaveHeader(w, v.body.value);
-        break;
-      case "cpu":
-        encodeHvmHwCpu(w, v.body.value);
-        break;
-      case "pic":
-        encodeHvmHwVpic(w, v.body.value);
-        break;
-      case "ioapic":
-        encodeHvmHwVioapic(w, v.body.value);
-        break;
-      case "lapic":
-        encodeHvmHwLapic(w, v.body.value);
-        break;
-      case "lapic_regs":
-        encodeHvmHwLapicRegs(w, v.body.value);
-        break;
-      case "pci_irq":
-        encodeHvmHwPciIrqs(w, v.body.value);
-        break;
-      case "isa_irq":
-        encodeHvmHwIsaIrqs(w, v.body.value);
-        break;
-      case "pci_link":
-        encodeHvmHwPciLink(w, v.body.value);
-        break;
-      case "pit":
-        encodeHvmHwPit(w, v.body.value);
-        break;
-      case "rtc":
-        encodeHvmHwRtc(w, v.body.value);
-        break;
-      case "hpet":
-        encodeHvmHwHpet(w, v.body.value);
-        break;
-      case "pmtimer":
-        encodeHvmHwPmtimer(w, v.body.value);
-        break;
-      case "mtrr":
-        encodeHvmHwMtrr(w, v.body.value);
-        break;
-      case "viridian_domain":
-        encodeHvmViridianDomainContext(w, v.body.value);
-        break;
-      case "cpu_xsave":
-        encodeHvmHwCpuXsave(w, v.body.value);
-        break;
-      case "viridian_vcpu":
-        encodeHvmViridianVcpuContext(w, v.body.value);
-        break;
-      case "vmce_vcpu":
-        encodeHvmVmceVcpu(w, v.body.value);
-        break;
-      case "tsc_adjust":
-        encodeHvmTscAdjust(w, v.body.value);
-        break;
-      case "cpu_msr":
-        encodeHvmMsr(w, v.body.value);
-        break;
-      case "unknown":
-        w.bytes(v.body.bytes);
-        break;
-      default:
-        w.fail(`unknown case "${String((v.body as { type?: unknown }).type)}"`);
-    }
-    w.patchU32(bodySizeAt, w.pos - bodyStart, true);
-  } catch (e) {
-    throw w.rethrow(e, at);
+  w.objectAt(v, w.pos);
+  w.objectAt(v.body, w.pos, "typecode");
+  const bodySelector = v.body.type === "unknown" ? v.body.selector : HVM_RECORD$BODY_CASES[v.body.type];
+  if (bodySelector === undefined) w.fail(`unknown case "${String(v.body.type)}"`, w.pos, "typecode");
+  w.u16le(bodySelector, "typecode");
+  w.u16le(v.instance, "instance");
+  const bodySizeAt = w.pos;
+  w.u32le(0);
+  const bodyStart = w.pos;
+  switch (v.body.type) {
+    case "end":
+      break;
+    case "header":
+      w.nested(encodeHvmSaveHeader, v.body.value, "body");
+      break;
+    case "cpu":
+      w.nested(encodeHvmHwCpu, v.body.value, "body");
+      break;
+    case "pic":
+      w.nested(encodeHvmHwVpic, v.body.value, "body");
+      break;
+    case "ioapic":
+      w.nested(encodeHvmHwVioapic, v.body.value, "body");
+      break;
+    case "lapic":
+      w.nested(encodeHvmHwLapic, v.body.value, "body");
+      break;
+    case "lapic_regs":
+      w.nested(encodeHvmHwLapicRegs, v.body.value, "body");
+      break;
+    case "pci_irq":
+      w.nested(encodeHvmHwPciIrqs, v.body.value, "body");
+      break;
+    case "isa_irq":
+      w.nested(encodeHvmHwIsaIrqs, v.body.value, "body");
+      break;
+    case "pci_link":
+      w.nested(encodeHvmHwPciLink, v.body.value, "body");
+      break;
+    case "pit":
+      w.nested(encodeHvmHwPit, v.body.value, "body");
+      break;
+    case "rtc":
+      w.nested(encodeHvmHwRtc, v.body.value, "body");
+      break;
+    case "hpet":
+      w.nested(encodeHvmHwHpet, v.body.value, "body");
+      break;
+    case "pmtimer":
+      w.nested(encodeHvmHwPmtimer, v.body.value, "body");
+      break;
+    case "mtrr":
+      w.nested(encodeHvmHwMtrr, v.body.value, "body");
+      break;
+    case "viridian_domain":
+      w.nested(encodeHvmViridianDomainContext, v.body.value, "body");
+      break;
+    case "cpu_xsave":
+      w.nested(encodeHvmHwCpuXsave, v.body.value, "body");
+      break;
+    case "viridian_vcpu":
+      w.nested(encodeHvmViridianVcpuContext, v.body.value, "body");
+      break;
+    case "vmce_vcpu":
+      w.nested(encodeHvmVmceVcpu, v.body.value, "body");
+      break;
+    case "tsc_adjust":
+      w.nested(encodeHvmTscAdjust, v.body.value, "body");
+      break;
+    case "cpu_msr":
+      w.nested(encodeHvmMsr, v.body.value, "body");
+      break;
+    case "unknown":
+      w.bytes(v.body.bytes, undefined, "body");
+      break;
+    default:
+      w.fail(`unknown case "${String((v.body as { type?: unknown }).type)}"`, w.pos, "body");
   }
+  w.patchU32(bodySizeAt, w.pos - bodyStart, true, "body");
 }
 
 /** The HVM parameters a saver sends (HVM_PARAM_* from public/hvm/params.h); others keep their number. */
@@ -354,7 +347,7 @@ export interface HvmParam {
 export const HVM_PARAM_SIZE = 16;
 
 /** Reads one hvm_param: the next HVM_PARAM_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmParam(r: ByteReader, o: number = r.take(HVM_PARAM_SIZE)): HvmParam {
+export function decodeHvmParam(r: ByteReader, o = r.take(HVM_PARAM_SIZE)): HvmParam {
   return { index: r.u64At(o), value: r.u64At(o + 8) };
 }
 
@@ -371,7 +364,7 @@ export function encodeHvmParamBe(w: ByteWriter, v: HvmParam, o: number): void {
 }
 
 /** Writes one hvm_param: into the next HVM_PARAM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeHvmParam(w: ByteWriter, v: HvmParam, o: number = w.reserveFor(v, HVM_PARAM_SIZE)): void {
+export function encodeHvmParam(w: ByteWriter, v: HvmParam, o = w.reserveFor(v, HVM_PARAM_SIZE)): void {
   if (w.littleEndian) encodeHvmParamLe(w, v, o);
   else encodeHvmParamBe(w, v, o);
 }
@@ -398,7 +391,7 @@ export class HvmParamView implements HvmParam {
 }
 
 /** Claims one hvm_param (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmParam} does and returns a lazy view. */
-export function viewHvmParam(r: ByteReader, o: number = r.take(HVM_PARAM_SIZE)): HvmParamView {
+export function viewHvmParam(r: ByteReader, o = r.take(HVM_PARAM_SIZE)): HvmParamView {
   return new HvmParamView(r, o);
 }
 
@@ -410,31 +403,16 @@ export interface HvmContext {
 
 /** Reads one hvm_context. */
 export function decodeHvmContext(r: ByteReader): HvmContext {
-  let at = "";
-  let index = -1;
-  try {
-    at = "records";
-    const records: HvmRecord[] = [];
-    for (index = 0; r.remaining > 0; index++) records.push(decodeHvmRecord(r));
-    index = -1;
-    return { records };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const records: HvmRecord[] = [];
+  for (let i = 0; r.remaining > 0; i++) records.push(r.nested(decodeHvmRecord, "records", i));
+  return { records };
 }
 
 /** Writes one hvm_context; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmContext(w: ByteWriter, v: HvmContext): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "records";
-    if (!Array.isArray(v.records)) w.fail("an array is expected");
-    for (index = 0; index < v.records.length; index++) encodeHvmRecord(w, v.records[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.array(v.records, "records");
+  for (let i = 0; i < v.records.length; i++) w.nested(encodeHvmRecord, v.records[i]!, "records", i);
 }
 
 /** The decoded body of a hvm_context section. */

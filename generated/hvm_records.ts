@@ -52,7 +52,7 @@ export interface HvmSaveHeader {
 export const HVM_SAVE_HEADER_SIZE = 24;
 
 /** Reads one hvm_save_header: the next HVM_SAVE_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmSaveHeader(r: ByteReader, o: number = r.take(HVM_SAVE_HEADER_SIZE)): HvmSaveHeader {
+export function decodeHvmSaveHeader(r: ByteReader, o = r.take(HVM_SAVE_HEADER_SIZE)): HvmSaveHeader {
   return {
     magic: r.u32At(o, true),
     version: r.u32At(o + 4, true),
@@ -63,11 +63,7 @@ export function decodeHvmSaveHeader(r: ByteReader, o: number = r.take(HVM_SAVE_H
 }
 
 /** Writes one hvm_save_header: into the next HVM_SAVE_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmSaveHeader(
-  w: ByteWriter,
-  v: HvmSaveHeader,
-  o: number = w.reserveFor(v, HVM_SAVE_HEADER_SIZE),
-): void {
+export function encodeHvmSaveHeader(w: ByteWriter, v: HvmSaveHeader, o = w.reserveFor(v, HVM_SAVE_HEADER_SIZE)): void {
   w.u32At(o, v.magic, true, "magic");
   w.u32At(o + 4, v.version, true, "version");
   w.u64At(o + 8, v.changeset, true, "changeset");
@@ -106,7 +102,7 @@ export class HvmSaveHeaderView implements HvmSaveHeader {
 }
 
 /** Claims one hvm_save_header (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmSaveHeader} does and returns a lazy view. */
-export function viewHvmSaveHeader(r: ByteReader, o: number = r.take(HVM_SAVE_HEADER_SIZE)): HvmSaveHeaderView {
+export function viewHvmSaveHeader(r: ByteReader, o = r.take(HVM_SAVE_HEADER_SIZE)): HvmSaveHeaderView {
   return new HvmSaveHeaderView(r, o);
 }
 
@@ -288,7 +284,7 @@ export interface HvmHwCpu {
 export const HVM_HW_CPU_SIZE = 1032;
 
 /** Reads one hvm_hw_cpu: the next HVM_HW_CPU_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwCpu(r: ByteReader, o: number = r.take(HVM_HW_CPU_SIZE)): HvmHwCpu {
+export function decodeHvmHwCpu(r: ByteReader, o = r.take(HVM_HW_CPU_SIZE)): HvmHwCpu {
   r.zerosAt(o + 1028, 4, "_pad80");
   return {
     fpuRegs: r.bytesAt(o, 512),
@@ -375,7 +371,7 @@ export function decodeHvmHwCpu(r: ByteReader, o: number = r.take(HVM_HW_CPU_SIZE
 }
 
 /** Writes one hvm_hw_cpu: into the next HVM_HW_CPU_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu, o: number = w.reserveFor(v, HVM_HW_CPU_SIZE)): void {
+export function encodeHvmHwCpu(w: ByteWriter, v: HvmHwCpu, o = w.reserveFor(v, HVM_HW_CPU_SIZE)): void {
   w.bytesAt(o, v.fpuRegs, 512, "fpu_regs");
   w.u64At(o + 512, v.rax, true, "rax");
   w.u64At(o + 520, v.rbx, true, "rbx");
@@ -720,7 +716,7 @@ export class HvmHwCpuView implements HvmHwCpu {
 }
 
 /** Claims one hvm_hw_cpu (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwCpu} does and returns a lazy view. */
-export function viewHvmHwCpu(r: ByteReader, o: number = r.take(HVM_HW_CPU_SIZE)): HvmHwCpuView {
+export function viewHvmHwCpu(r: ByteReader, o = r.take(HVM_HW_CPU_SIZE)): HvmHwCpuView {
   checkHvmHwCpuAt(r, o);
   return new HvmHwCpuView(r, o);
 }
@@ -863,7 +859,7 @@ export interface HvmHwVpic {
 export const HVM_HW_VPIC_SIZE = 8;
 
 /** Reads one hvm_hw_vpic: the next HVM_HW_VPIC_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwVpic(r: ByteReader, o: number = r.take(HVM_HW_VPIC_SIZE)): HvmHwVpic {
+export function decodeHvmHwVpic(r: ByteReader, o = r.take(HVM_HW_VPIC_SIZE)): HvmHwVpic {
   return {
     irr: r.u8At(o),
     imr: r.u8At(o + 1),
@@ -877,7 +873,7 @@ export function decodeHvmHwVpic(r: ByteReader, o: number = r.take(HVM_HW_VPIC_SI
 }
 
 /** Writes one hvm_hw_vpic: into the next HVM_HW_VPIC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic, o: number = w.reserveFor(v, HVM_HW_VPIC_SIZE)): void {
+export function encodeHvmHwVpic(w: ByteWriter, v: HvmHwVpic, o = w.reserveFor(v, HVM_HW_VPIC_SIZE)): void {
   w.u8At(o, v.irr, "irr");
   w.u8At(o + 1, v.imr, "imr");
   w.u8At(o + 2, v.isr, "isr");
@@ -928,7 +924,7 @@ export class HvmHwVpicView implements HvmHwVpic {
 }
 
 /** Claims one hvm_hw_vpic (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwVpic} does and returns a lazy view. */
-export function viewHvmHwVpic(r: ByteReader, o: number = r.take(HVM_HW_VPIC_SIZE)): HvmHwVpicView {
+export function viewHvmHwVpic(r: ByteReader, o = r.take(HVM_HW_VPIC_SIZE)): HvmHwVpicView {
   return new HvmHwVpicView(r, o);
 }
 
@@ -1021,18 +1017,14 @@ export interface HvmHwVioapic {
 export const HVM_HW_VIOAPIC_SIZE = 400;
 
 /** Reads one hvm_hw_vioapic: the next HVM_HW_VIOAPIC_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwVioapic(r: ByteReader, o: number = r.take(HVM_HW_VIOAPIC_SIZE)): HvmHwVioapic {
+export function decodeHvmHwVioapic(r: ByteReader, o = r.take(HVM_HW_VIOAPIC_SIZE)): HvmHwVioapic {
   const redirtbl: VioapicRedirEntry[] = [];
   for (let i = 0; i < 48; i++) redirtbl.push(unpackVioapicRedirEntryAt(r, o + 16 + i * 8, true));
   return { baseAddress: r.u64At(o, true), ioregsel: r.u32At(o + 8, true), id: r.u32At(o + 12, true), redirtbl };
 }
 
 /** Writes one hvm_hw_vioapic: into the next HVM_HW_VIOAPIC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwVioapic(
-  w: ByteWriter,
-  v: HvmHwVioapic,
-  o: number = w.reserveFor(v, HVM_HW_VIOAPIC_SIZE),
-): void {
+export function encodeHvmHwVioapic(w: ByteWriter, v: HvmHwVioapic, o = w.reserveFor(v, HVM_HW_VIOAPIC_SIZE)): void {
   w.u64At(o, v.baseAddress, true, "base_address");
   w.u32At(o + 8, v.ioregsel, true, "ioregsel");
   w.u32At(o + 12, v.id, true, "id");
@@ -1070,7 +1062,7 @@ export class HvmHwVioapicView implements HvmHwVioapic {
 }
 
 /** Claims one hvm_hw_vioapic (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwVioapic} does and returns a lazy view. */
-export function viewHvmHwVioapic(r: ByteReader, o: number = r.take(HVM_HW_VIOAPIC_SIZE)): HvmHwVioapicView {
+export function viewHvmHwVioapic(r: ByteReader, o = r.take(HVM_HW_VIOAPIC_SIZE)): HvmHwVioapicView {
   return new HvmHwVioapicView(r, o);
 }
 
@@ -1092,7 +1084,7 @@ export interface HvmHwLapic {
 export const HVM_HW_LAPIC_SIZE = 32;
 
 /** Reads one hvm_hw_lapic: the next HVM_HW_LAPIC_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwLapic(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_SIZE)): HvmHwLapic {
+export function decodeHvmHwLapic(r: ByteReader, o = r.take(HVM_HW_LAPIC_SIZE)): HvmHwLapic {
   r.zerosAt(o + 28, 4, "_pad5");
   return {
     apicBaseMsr: r.u64At(o, true),
@@ -1104,7 +1096,7 @@ export function decodeHvmHwLapic(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_
 }
 
 /** Writes one hvm_hw_lapic: into the next HVM_HW_LAPIC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic, o: number = w.reserveFor(v, HVM_HW_LAPIC_SIZE)): void {
+export function encodeHvmHwLapic(w: ByteWriter, v: HvmHwLapic, o = w.reserveFor(v, HVM_HW_LAPIC_SIZE)): void {
   w.u64At(o, v.apicBaseMsr, true, "apic_base_msr");
   w.u32At(o + 8, v.disabled, true, "disabled");
   w.u32At(o + 12, v.timerDivisor, true, "timer_divisor");
@@ -1149,7 +1141,7 @@ export class HvmHwLapicView implements HvmHwLapic {
 }
 
 /** Claims one hvm_hw_lapic (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwLapic} does and returns a lazy view. */
-export function viewHvmHwLapic(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_SIZE)): HvmHwLapicView {
+export function viewHvmHwLapic(r: ByteReader, o = r.take(HVM_HW_LAPIC_SIZE)): HvmHwLapicView {
   checkHvmHwLapicAt(r, o);
   return new HvmHwLapicView(r, o);
 }
@@ -1164,7 +1156,7 @@ export interface HvmHwLapicRegs {
 export const HVM_HW_LAPIC_REGS_SIZE = 1024;
 
 /** Reads one hvm_hw_lapic_regs: the next HVM_HW_LAPIC_REGS_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwLapicRegs(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_REGS_SIZE)): HvmHwLapicRegs {
+export function decodeHvmHwLapicRegs(r: ByteReader, o = r.take(HVM_HW_LAPIC_REGS_SIZE)): HvmHwLapicRegs {
   return { data: r.bytesAt(o, 1024) };
 }
 
@@ -1172,7 +1164,7 @@ export function decodeHvmHwLapicRegs(r: ByteReader, o: number = r.take(HVM_HW_LA
 export function encodeHvmHwLapicRegs(
   w: ByteWriter,
   v: HvmHwLapicRegs,
-  o: number = w.reserveFor(v, HVM_HW_LAPIC_REGS_SIZE),
+  o = w.reserveFor(v, HVM_HW_LAPIC_REGS_SIZE),
 ): void {
   w.bytesAt(o, v.data, 1024, "data");
 }
@@ -1196,7 +1188,7 @@ export class HvmHwLapicRegsView implements HvmHwLapicRegs {
 }
 
 /** Claims one hvm_hw_lapic_regs (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwLapicRegs} does and returns a lazy view. */
-export function viewHvmHwLapicRegs(r: ByteReader, o: number = r.take(HVM_HW_LAPIC_REGS_SIZE)): HvmHwLapicRegsView {
+export function viewHvmHwLapicRegs(r: ByteReader, o = r.take(HVM_HW_LAPIC_REGS_SIZE)): HvmHwLapicRegsView {
   return new HvmHwLapicRegsView(r, o);
 }
 
@@ -1210,18 +1202,14 @@ export interface HvmHwPciIrqs {
 export const HVM_HW_PCI_IRQS_SIZE = 16;
 
 /** Reads one hvm_hw_pci_irqs: the next HVM_HW_PCI_IRQS_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwPciIrqs(r: ByteReader, o: number = r.take(HVM_HW_PCI_IRQS_SIZE)): HvmHwPciIrqs {
+export function decodeHvmHwPciIrqs(r: ByteReader, o = r.take(HVM_HW_PCI_IRQS_SIZE)): HvmHwPciIrqs {
   const i_: bigint[] = [];
   for (let i = 0; i < 2; i++) i_.push(r.u64At(o + i * 8, true));
   return { i: i_ };
 }
 
 /** Writes one hvm_hw_pci_irqs: into the next HVM_HW_PCI_IRQS_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPciIrqs(
-  w: ByteWriter,
-  v: HvmHwPciIrqs,
-  o: number = w.reserveFor(v, HVM_HW_PCI_IRQS_SIZE),
-): void {
+export function encodeHvmHwPciIrqs(w: ByteWriter, v: HvmHwPciIrqs, o = w.reserveFor(v, HVM_HW_PCI_IRQS_SIZE)): void {
   w.arrayAt(v.i, 2, o, "i");
   for (let i = 0; i < 2; i++) w.u64At(o + i * 8, v.i[i]!, true, "i", i);
 }
@@ -1247,7 +1235,7 @@ export class HvmHwPciIrqsView implements HvmHwPciIrqs {
 }
 
 /** Claims one hvm_hw_pci_irqs (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPciIrqs} does and returns a lazy view. */
-export function viewHvmHwPciIrqs(r: ByteReader, o: number = r.take(HVM_HW_PCI_IRQS_SIZE)): HvmHwPciIrqsView {
+export function viewHvmHwPciIrqs(r: ByteReader, o = r.take(HVM_HW_PCI_IRQS_SIZE)): HvmHwPciIrqsView {
   return new HvmHwPciIrqsView(r, o);
 }
 
@@ -1261,16 +1249,12 @@ export interface HvmHwIsaIrqs {
 export const HVM_HW_ISA_IRQS_SIZE = 8;
 
 /** Reads one hvm_hw_isa_irqs: the next HVM_HW_ISA_IRQS_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwIsaIrqs(r: ByteReader, o: number = r.take(HVM_HW_ISA_IRQS_SIZE)): HvmHwIsaIrqs {
+export function decodeHvmHwIsaIrqs(r: ByteReader, o = r.take(HVM_HW_ISA_IRQS_SIZE)): HvmHwIsaIrqs {
   return { i: r.u64At(o, true) };
 }
 
 /** Writes one hvm_hw_isa_irqs: into the next HVM_HW_ISA_IRQS_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwIsaIrqs(
-  w: ByteWriter,
-  v: HvmHwIsaIrqs,
-  o: number = w.reserveFor(v, HVM_HW_ISA_IRQS_SIZE),
-): void {
+export function encodeHvmHwIsaIrqs(w: ByteWriter, v: HvmHwIsaIrqs, o = w.reserveFor(v, HVM_HW_ISA_IRQS_SIZE)): void {
   w.u64At(o, v.i, true, "i");
 }
 
@@ -1293,7 +1277,7 @@ export class HvmHwIsaIrqsView implements HvmHwIsaIrqs {
 }
 
 /** Claims one hvm_hw_isa_irqs (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwIsaIrqs} does and returns a lazy view. */
-export function viewHvmHwIsaIrqs(r: ByteReader, o: number = r.take(HVM_HW_ISA_IRQS_SIZE)): HvmHwIsaIrqsView {
+export function viewHvmHwIsaIrqs(r: ByteReader, o = r.take(HVM_HW_ISA_IRQS_SIZE)): HvmHwIsaIrqsView {
   return new HvmHwIsaIrqsView(r, o);
 }
 
@@ -1307,7 +1291,7 @@ export interface HvmHwPciLink {
 export const HVM_HW_PCI_LINK_SIZE = 8;
 
 /** Reads one hvm_hw_pci_link: the next HVM_HW_PCI_LINK_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwPciLink(r: ByteReader, o: number = r.take(HVM_HW_PCI_LINK_SIZE)): HvmHwPciLink {
+export function decodeHvmHwPciLink(r: ByteReader, o = r.take(HVM_HW_PCI_LINK_SIZE)): HvmHwPciLink {
   const route: number[] = [];
   for (let i = 0; i < 4; i++) route.push(r.u8At(o + i * 1));
   r.zerosAt(o + 4, 4, "_pad1");
@@ -1315,11 +1299,7 @@ export function decodeHvmHwPciLink(r: ByteReader, o: number = r.take(HVM_HW_PCI_
 }
 
 /** Writes one hvm_hw_pci_link: into the next HVM_HW_PCI_LINK_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPciLink(
-  w: ByteWriter,
-  v: HvmHwPciLink,
-  o: number = w.reserveFor(v, HVM_HW_PCI_LINK_SIZE),
-): void {
+export function encodeHvmHwPciLink(w: ByteWriter, v: HvmHwPciLink, o = w.reserveFor(v, HVM_HW_PCI_LINK_SIZE)): void {
   w.arrayAt(v.route, 4, o, "route");
   for (let i = 0; i < 4; i++) w.u8At(o + i * 1, v.route[i]!, "route", i);
   w.zerosAt(o + 4, 4);
@@ -1351,7 +1331,7 @@ export class HvmHwPciLinkView implements HvmHwPciLink {
 }
 
 /** Claims one hvm_hw_pci_link (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPciLink} does and returns a lazy view. */
-export function viewHvmHwPciLink(r: ByteReader, o: number = r.take(HVM_HW_PCI_LINK_SIZE)): HvmHwPciLinkView {
+export function viewHvmHwPciLink(r: ByteReader, o = r.take(HVM_HW_PCI_LINK_SIZE)): HvmHwPciLinkView {
   checkHvmHwPciLinkAt(r, o);
   return new HvmHwPciLinkView(r, o);
 }
@@ -1388,7 +1368,7 @@ export interface HvmHwPitChannel {
 export const HVM_HW_PIT_CHANNEL_SIZE = 16;
 
 /** Reads one hvm_hw_pit_channel: the next HVM_HW_PIT_CHANNEL_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwPitChannel(r: ByteReader, o: number = r.take(HVM_HW_PIT_CHANNEL_SIZE)): HvmHwPitChannel {
+export function decodeHvmHwPitChannel(r: ByteReader, o = r.take(HVM_HW_PIT_CHANNEL_SIZE)): HvmHwPitChannel {
   return {
     count: r.u32At(o, true),
     latchedCount: r.u16At(o + 4, true),
@@ -1409,7 +1389,7 @@ export function decodeHvmHwPitChannel(r: ByteReader, o: number = r.take(HVM_HW_P
 export function encodeHvmHwPitChannel(
   w: ByteWriter,
   v: HvmHwPitChannel,
-  o: number = w.reserveFor(v, HVM_HW_PIT_CHANNEL_SIZE),
+  o = w.reserveFor(v, HVM_HW_PIT_CHANNEL_SIZE),
 ): void {
   w.u32At(o, v.count, true, "count");
   w.u16At(o + 4, v.latchedCount, true, "latched_count");
@@ -1477,7 +1457,7 @@ export class HvmHwPitChannelView implements HvmHwPitChannel {
 }
 
 /** Claims one hvm_hw_pit_channel (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPitChannel} does and returns a lazy view. */
-export function viewHvmHwPitChannel(r: ByteReader, o: number = r.take(HVM_HW_PIT_CHANNEL_SIZE)): HvmHwPitChannelView {
+export function viewHvmHwPitChannel(r: ByteReader, o = r.take(HVM_HW_PIT_CHANNEL_SIZE)): HvmHwPitChannelView {
   return new HvmHwPitChannelView(r, o);
 }
 
@@ -1493,7 +1473,7 @@ export interface HvmHwPit {
 export const HVM_HW_PIT_SIZE = 56;
 
 /** Reads one hvm_hw_pit: the next HVM_HW_PIT_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwPit(r: ByteReader, o: number = r.take(HVM_HW_PIT_SIZE)): HvmHwPit {
+export function decodeHvmHwPit(r: ByteReader, o = r.take(HVM_HW_PIT_SIZE)): HvmHwPit {
   const channels: HvmHwPitChannel[] = [];
   for (let i = 0; i < 3; i++) channels.push(decodeHvmHwPitChannel(r, o + i * 16));
   r.zerosAt(o + 52, 4, "_pad2");
@@ -1501,7 +1481,7 @@ export function decodeHvmHwPit(r: ByteReader, o: number = r.take(HVM_HW_PIT_SIZE
 }
 
 /** Writes one hvm_hw_pit: into the next HVM_HW_PIT_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit, o: number = w.reserveFor(v, HVM_HW_PIT_SIZE)): void {
+export function encodeHvmHwPit(w: ByteWriter, v: HvmHwPit, o = w.reserveFor(v, HVM_HW_PIT_SIZE)): void {
   w.arrayAt(v.channels, 3, o, "channels");
   let channels_i = 0;
   try {
@@ -1542,7 +1522,7 @@ export class HvmHwPitView implements HvmHwPit {
 }
 
 /** Claims one hvm_hw_pit (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPit} does and returns a lazy view. */
-export function viewHvmHwPit(r: ByteReader, o: number = r.take(HVM_HW_PIT_SIZE)): HvmHwPitView {
+export function viewHvmHwPit(r: ByteReader, o = r.take(HVM_HW_PIT_SIZE)): HvmHwPitView {
   checkHvmHwPitAt(r, o);
   return new HvmHwPitView(r, o);
 }
@@ -1561,13 +1541,13 @@ export interface HvmHwRtc {
 export const HVM_HW_RTC_SIZE = 24;
 
 /** Reads one hvm_hw_rtc: the next HVM_HW_RTC_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwRtc(r: ByteReader, o: number = r.take(HVM_HW_RTC_SIZE)): HvmHwRtc {
+export function decodeHvmHwRtc(r: ByteReader, o = r.take(HVM_HW_RTC_SIZE)): HvmHwRtc {
   r.zerosAt(o + 15, 1, "_pad2");
   return { cmosData: r.bytesAt(o, 14), cmosIndex: r.u8At(o + 14), rtcOffset: r.i64At(o + 16, true) };
 }
 
 /** Writes one hvm_hw_rtc: into the next HVM_HW_RTC_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc, o: number = w.reserveFor(v, HVM_HW_RTC_SIZE)): void {
+export function encodeHvmHwRtc(w: ByteWriter, v: HvmHwRtc, o = w.reserveFor(v, HVM_HW_RTC_SIZE)): void {
   w.bytesAt(o, v.cmosData, 14, "cmos_data");
   w.u8At(o + 14, v.cmosIndex, "cmos_index");
   w.zerosAt(o + 15, 1);
@@ -1604,7 +1584,7 @@ export class HvmHwRtcView implements HvmHwRtc {
 }
 
 /** Claims one hvm_hw_rtc (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwRtc} does and returns a lazy view. */
-export function viewHvmHwRtc(r: ByteReader, o: number = r.take(HVM_HW_RTC_SIZE)): HvmHwRtcView {
+export function viewHvmHwRtc(r: ByteReader, o = r.take(HVM_HW_RTC_SIZE)): HvmHwRtcView {
   checkHvmHwRtcAt(r, o);
   return new HvmHwRtcView(r, o);
 }
@@ -1623,7 +1603,7 @@ export interface HvmHwHpetTimer {
 export const HVM_HW_HPET_TIMER_SIZE = 32;
 
 /** Reads one hvm_hw_hpet_timer: the next HVM_HW_HPET_TIMER_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwHpetTimer(r: ByteReader, o: number = r.take(HVM_HW_HPET_TIMER_SIZE)): HvmHwHpetTimer {
+export function decodeHvmHwHpetTimer(r: ByteReader, o = r.take(HVM_HW_HPET_TIMER_SIZE)): HvmHwHpetTimer {
   r.zerosAt(o + 24, 8, "_pad3");
   return { config: r.u64At(o, true), cmp: r.u64At(o + 8, true), fsb: r.u64At(o + 16, true) };
 }
@@ -1632,7 +1612,7 @@ export function decodeHvmHwHpetTimer(r: ByteReader, o: number = r.take(HVM_HW_HP
 export function encodeHvmHwHpetTimer(
   w: ByteWriter,
   v: HvmHwHpetTimer,
-  o: number = w.reserveFor(v, HVM_HW_HPET_TIMER_SIZE),
+  o = w.reserveFor(v, HVM_HW_HPET_TIMER_SIZE),
 ): void {
   w.u64At(o, v.config, true, "config");
   w.u64At(o + 8, v.cmp, true, "cmp");
@@ -1670,7 +1650,7 @@ export class HvmHwHpetTimerView implements HvmHwHpetTimer {
 }
 
 /** Claims one hvm_hw_hpet_timer (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwHpetTimer} does and returns a lazy view. */
-export function viewHvmHwHpetTimer(r: ByteReader, o: number = r.take(HVM_HW_HPET_TIMER_SIZE)): HvmHwHpetTimerView {
+export function viewHvmHwHpetTimer(r: ByteReader, o = r.take(HVM_HW_HPET_TIMER_SIZE)): HvmHwHpetTimerView {
   checkHvmHwHpetTimerAt(r, o);
   return new HvmHwHpetTimerView(r, o);
 }
@@ -1695,7 +1675,7 @@ export interface HvmHwHpet {
 export const HVM_HW_HPET_SIZE = 1048;
 
 /** Reads one hvm_hw_hpet: the next HVM_HW_HPET_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwHpet(r: ByteReader, o: number = r.take(HVM_HW_HPET_SIZE)): HvmHwHpet {
+export function decodeHvmHwHpet(r: ByteReader, o = r.take(HVM_HW_HPET_SIZE)): HvmHwHpet {
   r.zerosAt(o + 8, 8, "_pad1");
   r.zerosAt(o + 24, 8, "_pad3");
   r.zerosAt(o + 40, 200, "_pad5");
@@ -1721,7 +1701,7 @@ export function decodeHvmHwHpet(r: ByteReader, o: number = r.take(HVM_HW_HPET_SI
 }
 
 /** Writes one hvm_hw_hpet: into the next HVM_HW_HPET_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet, o: number = w.reserveFor(v, HVM_HW_HPET_SIZE)): void {
+export function encodeHvmHwHpet(w: ByteWriter, v: HvmHwHpet, o = w.reserveFor(v, HVM_HW_HPET_SIZE)): void {
   w.u64At(o, v.capability, true, "capability");
   w.zerosAt(o + 8, 8);
   w.u64At(o + 16, v.config, true, "config");
@@ -1795,7 +1775,7 @@ export class HvmHwHpetView implements HvmHwHpet {
 }
 
 /** Claims one hvm_hw_hpet (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwHpet} does and returns a lazy view. */
-export function viewHvmHwHpet(r: ByteReader, o: number = r.take(HVM_HW_HPET_SIZE)): HvmHwHpetView {
+export function viewHvmHwHpet(r: ByteReader, o = r.take(HVM_HW_HPET_SIZE)): HvmHwHpetView {
   checkHvmHwHpetAt(r, o);
   return new HvmHwHpetView(r, o);
 }
@@ -1814,16 +1794,12 @@ export interface HvmHwPmtimer {
 export const HVM_HW_PMTIMER_SIZE = 8;
 
 /** Reads one hvm_hw_pmtimer: the next HVM_HW_PMTIMER_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwPmtimer(r: ByteReader, o: number = r.take(HVM_HW_PMTIMER_SIZE)): HvmHwPmtimer {
+export function decodeHvmHwPmtimer(r: ByteReader, o = r.take(HVM_HW_PMTIMER_SIZE)): HvmHwPmtimer {
   return { tmrVal: r.u32At(o, true), pm1aSts: r.u16At(o + 4, true), pm1aEn: r.u16At(o + 6, true) };
 }
 
 /** Writes one hvm_hw_pmtimer: into the next HVM_HW_PMTIMER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwPmtimer(
-  w: ByteWriter,
-  v: HvmHwPmtimer,
-  o: number = w.reserveFor(v, HVM_HW_PMTIMER_SIZE),
-): void {
+export function encodeHvmHwPmtimer(w: ByteWriter, v: HvmHwPmtimer, o = w.reserveFor(v, HVM_HW_PMTIMER_SIZE)): void {
   w.u32At(o, v.tmrVal, true, "tmr_val");
   w.u16At(o + 4, v.pm1aSts, true, "pm1a_sts");
   w.u16At(o + 6, v.pm1aEn, true, "pm1a_en");
@@ -1854,7 +1830,7 @@ export class HvmHwPmtimerView implements HvmHwPmtimer {
 }
 
 /** Claims one hvm_hw_pmtimer (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwPmtimer} does and returns a lazy view. */
-export function viewHvmHwPmtimer(r: ByteReader, o: number = r.take(HVM_HW_PMTIMER_SIZE)): HvmHwPmtimerView {
+export function viewHvmHwPmtimer(r: ByteReader, o = r.take(HVM_HW_PMTIMER_SIZE)): HvmHwPmtimerView {
   return new HvmHwPmtimerView(r, o);
 }
 
@@ -1876,7 +1852,7 @@ export interface HvmHwMtrr {
 export const HVM_HW_MTRR_SIZE = 240;
 
 /** Reads one hvm_hw_mtrr: the next HVM_HW_MTRR_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmHwMtrr(r: ByteReader, o: number = r.take(HVM_HW_MTRR_SIZE)): HvmHwMtrr {
+export function decodeHvmHwMtrr(r: ByteReader, o = r.take(HVM_HW_MTRR_SIZE)): HvmHwMtrr {
   const msrMtrrVar: bigint[] = [];
   for (let i = 0; i < 16; i++) msrMtrrVar.push(r.u64At(o + 8 + i * 8, true));
   const msrMtrrFixed: bigint[] = [];
@@ -1891,7 +1867,7 @@ export function decodeHvmHwMtrr(r: ByteReader, o: number = r.take(HVM_HW_MTRR_SI
 }
 
 /** Writes one hvm_hw_mtrr: into the next HVM_HW_MTRR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr, o: number = w.reserveFor(v, HVM_HW_MTRR_SIZE)): void {
+export function encodeHvmHwMtrr(w: ByteWriter, v: HvmHwMtrr, o = w.reserveFor(v, HVM_HW_MTRR_SIZE)): void {
   w.u64At(o, v.msrPatCr, true, "msr_pat_cr");
   w.arrayAt(v.msrMtrrVar, 16, o + 8, "msr_mtrr_var");
   for (let i = 0; i < 16; i++) w.u64At(o + 8 + i * 8, v.msrMtrrVar[i]!, true, "msr_mtrr_var", i);
@@ -1936,7 +1912,7 @@ export class HvmHwMtrrView implements HvmHwMtrr {
 }
 
 /** Claims one hvm_hw_mtrr (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmHwMtrr} does and returns a lazy view. */
-export function viewHvmHwMtrr(r: ByteReader, o: number = r.take(HVM_HW_MTRR_SIZE)): HvmHwMtrrView {
+export function viewHvmHwMtrr(r: ByteReader, o = r.take(HVM_HW_MTRR_SIZE)): HvmHwMtrrView {
   return new HvmHwMtrrView(r, o);
 }
 
@@ -1958,7 +1934,7 @@ export const HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE = 32;
 /** Reads one hvm_viridian_domain_context: the next HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeHvmViridianDomainContext(
   r: ByteReader,
-  o: number = r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
+  o = r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
 ): HvmViridianDomainContext {
   return {
     hypercallGpa: r.u64At(o, true),
@@ -1972,7 +1948,7 @@ export function decodeHvmViridianDomainContext(
 export function encodeHvmViridianDomainContext(
   w: ByteWriter,
   v: HvmViridianDomainContext,
-  o: number = w.reserveFor(v, HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
+  o = w.reserveFor(v, HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
 ): void {
   w.u64At(o, v.hypercallGpa, true, "hypercall_gpa");
   w.u64At(o + 8, v.guestOsId, true, "guest_os_id");
@@ -2010,7 +1986,7 @@ export class HvmViridianDomainContextView implements HvmViridianDomainContext {
 /** Claims one hvm_viridian_domain_context (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmViridianDomainContext} does and returns a lazy view. */
 export function viewHvmViridianDomainContext(
   r: ByteReader,
-  o: number = r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
+  o = r.take(HVM_VIRIDIAN_DOMAIN_CONTEXT_SIZE),
 ): HvmViridianDomainContextView {
   return new HvmViridianDomainContextView(r, o);
 }
@@ -2037,7 +2013,7 @@ export const HVM_VIRIDIAN_VCPU_CONTEXT_SIZE = 216;
 /** Reads one hvm_viridian_vcpu_context: the next HVM_VIRIDIAN_VCPU_CONTEXT_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeHvmViridianVcpuContext(
   r: ByteReader,
-  o: number = r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
+  o = r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
 ): HvmViridianVcpuContext {
   r.zerosAt(o + 9, 7, "_pad2");
   const sintMsr: bigint[] = [];
@@ -2060,7 +2036,7 @@ export function decodeHvmViridianVcpuContext(
 export function encodeHvmViridianVcpuContext(
   w: ByteWriter,
   v: HvmViridianVcpuContext,
-  o: number = w.reserveFor(v, HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
+  o = w.reserveFor(v, HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
 ): void {
   w.u64At(o, v.vpAssistMsr, true, "vp_assist_msr");
   w.u8At(o + 8, v.apicAssistPending, "apic_assist_pending");
@@ -2121,7 +2097,7 @@ export class HvmViridianVcpuContextView implements HvmViridianVcpuContext {
 /** Claims one hvm_viridian_vcpu_context (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmViridianVcpuContext} does and returns a lazy view. */
 export function viewHvmViridianVcpuContext(
   r: ByteReader,
-  o: number = r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
+  o = r.take(HVM_VIRIDIAN_VCPU_CONTEXT_SIZE),
 ): HvmViridianVcpuContextView {
   checkHvmViridianVcpuContextAt(r, o);
   return new HvmViridianVcpuContextView(r, o);
@@ -2143,7 +2119,7 @@ export interface HvmVmceVcpu {
 export const HVM_VMCE_VCPU_SIZE = 32;
 
 /** Reads one hvm_vmce_vcpu: the next HVM_VMCE_VCPU_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmVmceVcpu(r: ByteReader, o: number = r.take(HVM_VMCE_VCPU_SIZE)): HvmVmceVcpu {
+export function decodeHvmVmceVcpu(r: ByteReader, o = r.take(HVM_VMCE_VCPU_SIZE)): HvmVmceVcpu {
   return {
     caps: r.u64At(o, true),
     mciCtl2Bank0: r.u64At(o + 8, true),
@@ -2153,11 +2129,7 @@ export function decodeHvmVmceVcpu(r: ByteReader, o: number = r.take(HVM_VMCE_VCP
 }
 
 /** Writes one hvm_vmce_vcpu: into the next HVM_VMCE_VCPU_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmVmceVcpu(
-  w: ByteWriter,
-  v: HvmVmceVcpu,
-  o: number = w.reserveFor(v, HVM_VMCE_VCPU_SIZE),
-): void {
+export function encodeHvmVmceVcpu(w: ByteWriter, v: HvmVmceVcpu, o = w.reserveFor(v, HVM_VMCE_VCPU_SIZE)): void {
   w.u64At(o, v.caps, true, "caps");
   w.u64At(o + 8, v.mciCtl2Bank0, true, "mci_ctl2_bank0");
   w.u64At(o + 16, v.mciCtl2Bank1, true, "mci_ctl2_bank1");
@@ -2192,7 +2164,7 @@ export class HvmVmceVcpuView implements HvmVmceVcpu {
 }
 
 /** Claims one hvm_vmce_vcpu (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmVmceVcpu} does and returns a lazy view. */
-export function viewHvmVmceVcpu(r: ByteReader, o: number = r.take(HVM_VMCE_VCPU_SIZE)): HvmVmceVcpuView {
+export function viewHvmVmceVcpu(r: ByteReader, o = r.take(HVM_VMCE_VCPU_SIZE)): HvmVmceVcpuView {
   return new HvmVmceVcpuView(r, o);
 }
 
@@ -2206,16 +2178,12 @@ export interface HvmTscAdjust {
 export const HVM_TSC_ADJUST_SIZE = 8;
 
 /** Reads one hvm_tsc_adjust: the next HVM_TSC_ADJUST_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmTscAdjust(r: ByteReader, o: number = r.take(HVM_TSC_ADJUST_SIZE)): HvmTscAdjust {
+export function decodeHvmTscAdjust(r: ByteReader, o = r.take(HVM_TSC_ADJUST_SIZE)): HvmTscAdjust {
   return { tscAdjust: r.u64At(o, true) };
 }
 
 /** Writes one hvm_tsc_adjust: into the next HVM_TSC_ADJUST_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmTscAdjust(
-  w: ByteWriter,
-  v: HvmTscAdjust,
-  o: number = w.reserveFor(v, HVM_TSC_ADJUST_SIZE),
-): void {
+export function encodeHvmTscAdjust(w: ByteWriter, v: HvmTscAdjust, o = w.reserveFor(v, HVM_TSC_ADJUST_SIZE)): void {
   w.u64At(o, v.tscAdjust, true, "tsc_adjust");
 }
 
@@ -2238,7 +2206,7 @@ export class HvmTscAdjustView implements HvmTscAdjust {
 }
 
 /** Claims one hvm_tsc_adjust (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmTscAdjust} does and returns a lazy view. */
-export function viewHvmTscAdjust(r: ByteReader, o: number = r.take(HVM_TSC_ADJUST_SIZE)): HvmTscAdjustView {
+export function viewHvmTscAdjust(r: ByteReader, o = r.take(HVM_TSC_ADJUST_SIZE)): HvmTscAdjustView {
   return new HvmTscAdjustView(r, o);
 }
 
@@ -2256,37 +2224,20 @@ export interface HvmHwCpuXsave {
 
 /** Reads one hvm_hw_cpu_xsave. */
 export function decodeHvmHwCpuXsave(r: ByteReader): HvmHwCpuXsave {
-  let at = "";
-  try {
-    at = "xfeature_mask";
-    const xfeatureMask = r.u64le();
-    at = "xcr0";
-    const xcr0 = r.u64le();
-    at = "xcr0_accum";
-    const xcr0Accum = r.u64le();
-    at = "save_area";
-    const saveArea = r.rest();
-    return { xfeatureMask, xcr0, xcr0Accum, saveArea };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const xfeatureMask = r.u64le("xfeature_mask");
+  const xcr0 = r.u64le("xcr0");
+  const xcr0Accum = r.u64le("xcr0_accum");
+  const saveArea = r.rest();
+  return { xfeatureMask, xcr0, xcr0Accum, saveArea };
 }
 
 /** Writes one hvm_hw_cpu_xsave; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmHwCpuXsave(w: ByteWriter, v: HvmHwCpuXsave): void {
-  let at = "";
-  try {
-    at = "xfeature_mask";
-    w.u64le(v.xfeatureMask);
-    at = "xcr0";
-    w.u64le(v.xcr0);
-    at = "xcr0_accum";
-    w.u64le(v.xcr0Accum);
-    at = "save_area";
-    w.bytes(v.saveArea);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u64le(v.xfeatureMask, "xfeature_mask");
+  w.u64le(v.xcr0, "xcr0");
+  w.u64le(v.xcr0Accum, "xcr0_accum");
+  w.bytes(v.saveArea, undefined, "save_area");
 }
 
 /** One MSR of a CPU_MSR record (struct hvm_one_msr). */
@@ -2301,17 +2252,13 @@ export interface HvmMsrEntry {
 export const HVM_MSR_ENTRY_SIZE = 16;
 
 /** Reads one hvm_msr_entry: the next HVM_MSR_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmMsrEntry(r: ByteReader, o: number = r.take(HVM_MSR_ENTRY_SIZE)): HvmMsrEntry {
+export function decodeHvmMsrEntry(r: ByteReader, o = r.take(HVM_MSR_ENTRY_SIZE)): HvmMsrEntry {
   r.zerosAt(o + 4, 4, "reserved");
   return { index: r.u32At(o, true), value: r.u64At(o + 8, true) };
 }
 
 /** Writes one hvm_msr_entry: into the next HVM_MSR_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmMsrEntry(
-  w: ByteWriter,
-  v: HvmMsrEntry,
-  o: number = w.reserveFor(v, HVM_MSR_ENTRY_SIZE),
-): void {
+export function encodeHvmMsrEntry(w: ByteWriter, v: HvmMsrEntry, o = w.reserveFor(v, HVM_MSR_ENTRY_SIZE)): void {
   w.u32At(o, v.index, true, "index");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.value, true, "value");
@@ -2344,7 +2291,7 @@ export class HvmMsrEntryView implements HvmMsrEntry {
 }
 
 /** Claims one hvm_msr_entry (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmMsrEntry} does and returns a lazy view. */
-export function viewHvmMsrEntry(r: ByteReader, o: number = r.take(HVM_MSR_ENTRY_SIZE)): HvmMsrEntryView {
+export function viewHvmMsrEntry(r: ByteReader, o = r.take(HVM_MSR_ENTRY_SIZE)): HvmMsrEntryView {
   checkHvmMsrEntryAt(r, o);
   return new HvmMsrEntryView(r, o);
 }
@@ -2357,37 +2304,19 @@ export interface HvmMsr {
 
 /** Reads one hvm_msr. */
 export function decodeHvmMsr(r: ByteReader): HvmMsr {
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    const count_ = r.u32le();
-    at = "_pad1";
-    r.zeros(4, true);
-    at = "msrs";
-    const msrs_count = r.count(count_, 16);
-    const msrs: HvmMsrEntry[] = [];
-    for (index = 0; index < msrs_count; index++) msrs.push(decodeHvmMsrEntry(r));
-    index = -1;
-    return { msrs };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const count_ = r.u32le("count");
+  r.zeros(4, true, "_pad1");
+  const msrs_count = r.count(count_, 16, "msrs");
+  const msrs: HvmMsrEntry[] = [];
+  for (let i = 0; i < msrs_count; i++) msrs.push(r.nested(decodeHvmMsrEntry, "msrs", i));
+  return { msrs };
 }
 
 /** Writes one hvm_msr; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmMsr(w: ByteWriter, v: HvmMsr): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    w.u32le(v.msrs.length);
-    w.zeros(4);
-    at = "msrs";
-    if (!Array.isArray(v.msrs)) w.fail("an array is expected");
-    for (index = 0; index < v.msrs.length; index++) encodeHvmMsrEntry(w, v.msrs[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(w.lengthOf(v.msrs, "count", "msrs"), "count");
+  w.zeros(4);
+  w.array(v.msrs, "msrs");
+  for (let i = 0; i < v.msrs.length; i++) w.nested(encodeHvmMsrEntry, v.msrs[i]!, "msrs", i);
 }

@@ -95,7 +95,7 @@ export const IMAGE_HEADER_SIZE = 152;
 const IMAGE_HEADER$MAGIC = /* @__PURE__ */ Uint8Array.of(0x7f, 0x58, 0x45, 0x4e, 0x49, 0x4d, 0x47, 0x0);
 
 /** Reads one image_header: the next IMAGE_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeImageHeader(r: ByteReader, o: number = r.take(IMAGE_HEADER_SIZE)): ImageHeader {
+export function decodeImageHeader(r: ByteReader, o = r.take(IMAGE_HEADER_SIZE)): ImageHeader {
   r.expectBytesAt(o, IMAGE_HEADER$MAGIC, "magic");
   const byteOrder = r.u8At(o + 8);
   if (!(byteOrder === 0x1 || byteOrder === 0x2))
@@ -271,7 +271,7 @@ export function encodeImageHeaderBe(w: ByteWriter, v: ImageHeader, o: number): v
 }
 
 /** Writes one image_header: into the next IMAGE_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeImageHeader(w: ByteWriter, v: ImageHeader, o: number = w.reserveFor(v, IMAGE_HEADER_SIZE)): void {
+export function encodeImageHeader(w: ByteWriter, v: ImageHeader, o = w.reserveFor(v, IMAGE_HEADER_SIZE)): void {
   if (w.littleEndian) encodeImageHeaderLe(w, v, o);
   else encodeImageHeaderBe(w, v, o);
 }
@@ -414,7 +414,7 @@ export class ImageHeaderView implements ImageHeader {
 }
 
 /** Claims one image_header (or takes `o`, the position of one already claimed), checks it as {@link decodeImageHeader} does and returns a lazy view. */
-export function viewImageHeader(r: ByteReader, o: number = r.take(IMAGE_HEADER_SIZE)): ImageHeaderView {
+export function viewImageHeader(r: ByteReader, o = r.take(IMAGE_HEADER_SIZE)): ImageHeaderView {
   checkImageHeaderAt(r, o);
   return new ImageHeaderView(r, o);
 }
@@ -445,7 +445,7 @@ export interface SectionEntry {
 export const SECTION_ENTRY_SIZE = 48;
 
 /** Reads one section_entry: the next SECTION_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeSectionEntry(r: ByteReader, o: number = r.take(SECTION_ENTRY_SIZE)): SectionEntry {
+export function decodeSectionEntry(r: ByteReader, o = r.take(SECTION_ENTRY_SIZE)): SectionEntry {
   return {
     type: r.u32At(o),
     flags: r.u32At(o + 4),
@@ -486,11 +486,7 @@ export function encodeSectionEntryBe(w: ByteWriter, v: SectionEntry, o: number):
 }
 
 /** Writes one section_entry: into the next SECTION_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeSectionEntry(
-  w: ByteWriter,
-  v: SectionEntry,
-  o: number = w.reserveFor(v, SECTION_ENTRY_SIZE),
-): void {
+export function encodeSectionEntry(w: ByteWriter, v: SectionEntry, o = w.reserveFor(v, SECTION_ENTRY_SIZE)): void {
   if (w.littleEndian) encodeSectionEntryLe(w, v, o);
   else encodeSectionEntryBe(w, v, o);
 }
@@ -538,7 +534,7 @@ export class SectionEntryView implements SectionEntry {
 }
 
 /** Claims one section_entry (or takes `o`, the position of one already claimed), checks it as {@link decodeSectionEntry} does and returns a lazy view. */
-export function viewSectionEntry(r: ByteReader, o: number = r.take(SECTION_ENTRY_SIZE)): SectionEntryView {
+export function viewSectionEntry(r: ByteReader, o = r.take(SECTION_ENTRY_SIZE)): SectionEntryView {
   return new SectionEntryView(r, o);
 }
 

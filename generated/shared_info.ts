@@ -33,7 +33,7 @@ export interface VcpuTimeInfo {
 export const VCPU_TIME_INFO_SIZE = 32;
 
 /** Reads one vcpu_time_info: the next VCPU_TIME_INFO_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeVcpuTimeInfo(r: ByteReader, o: number = r.take(VCPU_TIME_INFO_SIZE)): VcpuTimeInfo {
+export function decodeVcpuTimeInfo(r: ByteReader, o = r.take(VCPU_TIME_INFO_SIZE)): VcpuTimeInfo {
   return {
     version: r.u32At(o, true),
     tscTimestamp: r.u64At(o + 8, true),
@@ -45,11 +45,7 @@ export function decodeVcpuTimeInfo(r: ByteReader, o: number = r.take(VCPU_TIME_I
 }
 
 /** Writes one vcpu_time_info: into the next VCPU_TIME_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeVcpuTimeInfo(
-  w: ByteWriter,
-  v: VcpuTimeInfo,
-  o: number = w.reserveFor(v, VCPU_TIME_INFO_SIZE),
-): void {
+export function encodeVcpuTimeInfo(w: ByteWriter, v: VcpuTimeInfo, o = w.reserveFor(v, VCPU_TIME_INFO_SIZE)): void {
   w.u32At(o, v.version, true, "version");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.tscTimestamp, true, "tsc_timestamp");
@@ -94,7 +90,7 @@ export class VcpuTimeInfoView implements VcpuTimeInfo {
 }
 
 /** Claims one vcpu_time_info (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuTimeInfo} does and returns a lazy view. */
-export function viewVcpuTimeInfo(r: ByteReader, o: number = r.take(VCPU_TIME_INFO_SIZE)): VcpuTimeInfoView {
+export function viewVcpuTimeInfo(r: ByteReader, o = r.take(VCPU_TIME_INFO_SIZE)): VcpuTimeInfoView {
   return new VcpuTimeInfoView(r, o);
 }
 
@@ -108,10 +104,7 @@ export interface ArchVcpuInfoX8664 {
 export const ARCH_VCPU_INFO_X86_64_SIZE = 16;
 
 /** Reads one arch_vcpu_info_x86_64: the next ARCH_VCPU_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeArchVcpuInfoX8664(
-  r: ByteReader,
-  o: number = r.take(ARCH_VCPU_INFO_X86_64_SIZE),
-): ArchVcpuInfoX8664 {
+export function decodeArchVcpuInfoX8664(r: ByteReader, o = r.take(ARCH_VCPU_INFO_X86_64_SIZE)): ArchVcpuInfoX8664 {
   return { cr2: r.u64At(o, true) };
 }
 
@@ -119,7 +112,7 @@ export function decodeArchVcpuInfoX8664(
 export function encodeArchVcpuInfoX8664(
   w: ByteWriter,
   v: ArchVcpuInfoX8664,
-  o: number = w.reserveFor(v, ARCH_VCPU_INFO_X86_64_SIZE),
+  o = w.reserveFor(v, ARCH_VCPU_INFO_X86_64_SIZE),
 ): void {
   w.u64At(o, v.cr2, true, "cr2");
   w.zerosAt(o + 8, 8);
@@ -144,10 +137,7 @@ export class ArchVcpuInfoX8664View implements ArchVcpuInfoX8664 {
 }
 
 /** Claims one arch_vcpu_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeArchVcpuInfoX8664} does and returns a lazy view. */
-export function viewArchVcpuInfoX8664(
-  r: ByteReader,
-  o: number = r.take(ARCH_VCPU_INFO_X86_64_SIZE),
-): ArchVcpuInfoX8664View {
+export function viewArchVcpuInfoX8664(r: ByteReader, o = r.take(ARCH_VCPU_INFO_X86_64_SIZE)): ArchVcpuInfoX8664View {
   return new ArchVcpuInfoX8664View(r, o);
 }
 
@@ -161,10 +151,7 @@ export interface ArchVcpuInfoX8632 {
 export const ARCH_VCPU_INFO_X86_32_SIZE = 24;
 
 /** Reads one arch_vcpu_info_x86_32: the next ARCH_VCPU_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeArchVcpuInfoX8632(
-  r: ByteReader,
-  o: number = r.take(ARCH_VCPU_INFO_X86_32_SIZE),
-): ArchVcpuInfoX8632 {
+export function decodeArchVcpuInfoX8632(r: ByteReader, o = r.take(ARCH_VCPU_INFO_X86_32_SIZE)): ArchVcpuInfoX8632 {
   return { cr2: r.u32At(o, true) };
 }
 
@@ -172,7 +159,7 @@ export function decodeArchVcpuInfoX8632(
 export function encodeArchVcpuInfoX8632(
   w: ByteWriter,
   v: ArchVcpuInfoX8632,
-  o: number = w.reserveFor(v, ARCH_VCPU_INFO_X86_32_SIZE),
+  o = w.reserveFor(v, ARCH_VCPU_INFO_X86_32_SIZE),
 ): void {
   w.u32At(o, v.cr2, true, "cr2");
   w.zerosAt(o + 4, 20);
@@ -197,10 +184,7 @@ export class ArchVcpuInfoX8632View implements ArchVcpuInfoX8632 {
 }
 
 /** Claims one arch_vcpu_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeArchVcpuInfoX8632} does and returns a lazy view. */
-export function viewArchVcpuInfoX8632(
-  r: ByteReader,
-  o: number = r.take(ARCH_VCPU_INFO_X86_32_SIZE),
-): ArchVcpuInfoX8632View {
+export function viewArchVcpuInfoX8632(r: ByteReader, o = r.take(ARCH_VCPU_INFO_X86_32_SIZE)): ArchVcpuInfoX8632View {
   return new ArchVcpuInfoX8632View(r, o);
 }
 
@@ -222,7 +206,7 @@ export interface VcpuInfoX8664 {
 export const VCPU_INFO_X86_64_SIZE = 64;
 
 /** Reads one vcpu_info_x86_64: the next VCPU_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeVcpuInfoX8664(r: ByteReader, o: number = r.take(VCPU_INFO_X86_64_SIZE)): VcpuInfoX8664 {
+export function decodeVcpuInfoX8664(r: ByteReader, o = r.take(VCPU_INFO_X86_64_SIZE)): VcpuInfoX8664 {
   return {
     evtchnUpcallPending: r.u8At(o),
     evtchnUpcallMask: r.u8At(o + 1),
@@ -233,11 +217,7 @@ export function decodeVcpuInfoX8664(r: ByteReader, o: number = r.take(VCPU_INFO_
 }
 
 /** Writes one vcpu_info_x86_64: into the next VCPU_INFO_X86_64_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeVcpuInfoX8664(
-  w: ByteWriter,
-  v: VcpuInfoX8664,
-  o: number = w.reserveFor(v, VCPU_INFO_X86_64_SIZE),
-): void {
+export function encodeVcpuInfoX8664(w: ByteWriter, v: VcpuInfoX8664, o = w.reserveFor(v, VCPU_INFO_X86_64_SIZE)): void {
   w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
   w.u8At(o + 1, v.evtchnUpcallMask, "evtchn_upcall_mask");
   w.zerosAt(o + 2, 6);
@@ -277,7 +257,7 @@ export class VcpuInfoX8664View implements VcpuInfoX8664 {
 }
 
 /** Claims one vcpu_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuInfoX8664} does and returns a lazy view. */
-export function viewVcpuInfoX8664(r: ByteReader, o: number = r.take(VCPU_INFO_X86_64_SIZE)): VcpuInfoX8664View {
+export function viewVcpuInfoX8664(r: ByteReader, o = r.take(VCPU_INFO_X86_64_SIZE)): VcpuInfoX8664View {
   return new VcpuInfoX8664View(r, o);
 }
 
@@ -299,7 +279,7 @@ export interface VcpuInfoX8632 {
 export const VCPU_INFO_X86_32_SIZE = 64;
 
 /** Reads one vcpu_info_x86_32: the next VCPU_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeVcpuInfoX8632(r: ByteReader, o: number = r.take(VCPU_INFO_X86_32_SIZE)): VcpuInfoX8632 {
+export function decodeVcpuInfoX8632(r: ByteReader, o = r.take(VCPU_INFO_X86_32_SIZE)): VcpuInfoX8632 {
   return {
     evtchnUpcallPending: r.u8At(o),
     evtchnUpcallMask: r.u8At(o + 1),
@@ -310,11 +290,7 @@ export function decodeVcpuInfoX8632(r: ByteReader, o: number = r.take(VCPU_INFO_
 }
 
 /** Writes one vcpu_info_x86_32: into the next VCPU_INFO_X86_32_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeVcpuInfoX8632(
-  w: ByteWriter,
-  v: VcpuInfoX8632,
-  o: number = w.reserveFor(v, VCPU_INFO_X86_32_SIZE),
-): void {
+export function encodeVcpuInfoX8632(w: ByteWriter, v: VcpuInfoX8632, o = w.reserveFor(v, VCPU_INFO_X86_32_SIZE)): void {
   w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
   w.u8At(o + 1, v.evtchnUpcallMask, "evtchn_upcall_mask");
   w.zerosAt(o + 2, 2);
@@ -354,7 +330,7 @@ export class VcpuInfoX8632View implements VcpuInfoX8632 {
 }
 
 /** Claims one vcpu_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuInfoX8632} does and returns a lazy view. */
-export function viewVcpuInfoX8632(r: ByteReader, o: number = r.take(VCPU_INFO_X86_32_SIZE)): VcpuInfoX8632View {
+export function viewVcpuInfoX8632(r: ByteReader, o = r.take(VCPU_INFO_X86_32_SIZE)): VcpuInfoX8632View {
   return new VcpuInfoX8632View(r, o);
 }
 
@@ -372,7 +348,7 @@ export interface VcpuInfoArm {
 export const VCPU_INFO_ARM_SIZE = 48;
 
 /** Reads one vcpu_info_arm: the next VCPU_INFO_ARM_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeVcpuInfoArm(r: ByteReader, o: number = r.take(VCPU_INFO_ARM_SIZE)): VcpuInfoArm {
+export function decodeVcpuInfoArm(r: ByteReader, o = r.take(VCPU_INFO_ARM_SIZE)): VcpuInfoArm {
   return {
     evtchnUpcallPending: r.u8At(o),
     evtchnPendingSel: r.u64At(o + 8, true),
@@ -381,11 +357,7 @@ export function decodeVcpuInfoArm(r: ByteReader, o: number = r.take(VCPU_INFO_AR
 }
 
 /** Writes one vcpu_info_arm: into the next VCPU_INFO_ARM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeVcpuInfoArm(
-  w: ByteWriter,
-  v: VcpuInfoArm,
-  o: number = w.reserveFor(v, VCPU_INFO_ARM_SIZE),
-): void {
+export function encodeVcpuInfoArm(w: ByteWriter, v: VcpuInfoArm, o = w.reserveFor(v, VCPU_INFO_ARM_SIZE)): void {
   w.u8At(o, v.evtchnUpcallPending, "evtchn_upcall_pending");
   w.zerosAt(o + 1, 7);
   w.u64At(o + 8, v.evtchnPendingSel, true, "evtchn_pending_sel");
@@ -417,7 +389,7 @@ export class VcpuInfoArmView implements VcpuInfoArm {
 }
 
 /** Claims one vcpu_info_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuInfoArm} does and returns a lazy view. */
-export function viewVcpuInfoArm(r: ByteReader, o: number = r.take(VCPU_INFO_ARM_SIZE)): VcpuInfoArmView {
+export function viewVcpuInfoArm(r: ByteReader, o = r.take(VCPU_INFO_ARM_SIZE)): VcpuInfoArmView {
   return new VcpuInfoArmView(r, o);
 }
 
@@ -443,7 +415,7 @@ export const ARCH_SHARED_INFO_X86_64_SIZE = 48;
 /** Reads one arch_shared_info_x86_64: the next ARCH_SHARED_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeArchSharedInfoX8664(
   r: ByteReader,
-  o: number = r.take(ARCH_SHARED_INFO_X86_64_SIZE),
+  o = r.take(ARCH_SHARED_INFO_X86_64_SIZE),
 ): ArchSharedInfoX8664 {
   return {
     maxPfn: r.u64At(o, true),
@@ -459,7 +431,7 @@ export function decodeArchSharedInfoX8664(
 export function encodeArchSharedInfoX8664(
   w: ByteWriter,
   v: ArchSharedInfoX8664,
-  o: number = w.reserveFor(v, ARCH_SHARED_INFO_X86_64_SIZE),
+  o = w.reserveFor(v, ARCH_SHARED_INFO_X86_64_SIZE),
 ): void {
   w.u64At(o, v.maxPfn, true, "max_pfn");
   w.u64At(o + 8, v.pfnToMfnFrameListList, true, "pfn_to_mfn_frame_list_list");
@@ -505,7 +477,7 @@ export class ArchSharedInfoX8664View implements ArchSharedInfoX8664 {
 /** Claims one arch_shared_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeArchSharedInfoX8664} does and returns a lazy view. */
 export function viewArchSharedInfoX8664(
   r: ByteReader,
-  o: number = r.take(ARCH_SHARED_INFO_X86_64_SIZE),
+  o = r.take(ARCH_SHARED_INFO_X86_64_SIZE),
 ): ArchSharedInfoX8664View {
   return new ArchSharedInfoX8664View(r, o);
 }
@@ -534,7 +506,7 @@ export const ARCH_SHARED_INFO_X86_32_SIZE = 28;
 /** Reads one arch_shared_info_x86_32: the next ARCH_SHARED_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeArchSharedInfoX8632(
   r: ByteReader,
-  o: number = r.take(ARCH_SHARED_INFO_X86_32_SIZE),
+  o = r.take(ARCH_SHARED_INFO_X86_32_SIZE),
 ): ArchSharedInfoX8632 {
   return {
     maxPfn: r.u32At(o, true),
@@ -551,7 +523,7 @@ export function decodeArchSharedInfoX8632(
 export function encodeArchSharedInfoX8632(
   w: ByteWriter,
   v: ArchSharedInfoX8632,
-  o: number = w.reserveFor(v, ARCH_SHARED_INFO_X86_32_SIZE),
+  o = w.reserveFor(v, ARCH_SHARED_INFO_X86_32_SIZE),
 ): void {
   w.u32At(o, v.maxPfn, true, "max_pfn");
   w.u32At(o + 4, v.pfnToMfnFrameListList, true, "pfn_to_mfn_frame_list_list");
@@ -601,7 +573,7 @@ export class ArchSharedInfoX8632View implements ArchSharedInfoX8632 {
 /** Claims one arch_shared_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeArchSharedInfoX8632} does and returns a lazy view. */
 export function viewArchSharedInfoX8632(
   r: ByteReader,
-  o: number = r.take(ARCH_SHARED_INFO_X86_32_SIZE),
+  o = r.take(ARCH_SHARED_INFO_X86_32_SIZE),
 ): ArchSharedInfoX8632View {
   return new ArchSharedInfoX8632View(r, o);
 }
@@ -630,7 +602,7 @@ export interface SharedInfoX8664 {
 export const SHARED_INFO_X86_64_SIZE = 3136;
 
 /** Reads one shared_info_x86_64: the next SHARED_INFO_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeSharedInfoX8664(r: ByteReader, o: number = r.take(SHARED_INFO_X86_64_SIZE)): SharedInfoX8664 {
+export function decodeSharedInfoX8664(r: ByteReader, o = r.take(SHARED_INFO_X86_64_SIZE)): SharedInfoX8664 {
   const vcpuInfo: VcpuInfoX8664[] = [];
   for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8664(r, o + i * 64));
   const evtchnPending: bigint[] = [];
@@ -653,7 +625,7 @@ export function decodeSharedInfoX8664(r: ByteReader, o: number = r.take(SHARED_I
 export function encodeSharedInfoX8664(
   w: ByteWriter,
   v: SharedInfoX8664,
-  o: number = w.reserveFor(v, SHARED_INFO_X86_64_SIZE),
+  o = w.reserveFor(v, SHARED_INFO_X86_64_SIZE),
 ): void {
   w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
   let vcpuInfo_i = 0;
@@ -719,7 +691,7 @@ export class SharedInfoX8664View implements SharedInfoX8664 {
 }
 
 /** Claims one shared_info_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoX8664} does and returns a lazy view. */
-export function viewSharedInfoX8664(r: ByteReader, o: number = r.take(SHARED_INFO_X86_64_SIZE)): SharedInfoX8664View {
+export function viewSharedInfoX8664(r: ByteReader, o = r.take(SHARED_INFO_X86_64_SIZE)): SharedInfoX8664View {
   return new SharedInfoX8664View(r, o);
 }
 
@@ -745,7 +717,7 @@ export interface SharedInfoX8632 {
 export const SHARED_INFO_X86_32_SIZE = 2344;
 
 /** Reads one shared_info_x86_32: the next SHARED_INFO_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeSharedInfoX8632(r: ByteReader, o: number = r.take(SHARED_INFO_X86_32_SIZE)): SharedInfoX8632 {
+export function decodeSharedInfoX8632(r: ByteReader, o = r.take(SHARED_INFO_X86_32_SIZE)): SharedInfoX8632 {
   const vcpuInfo: VcpuInfoX8632[] = [];
   for (let i = 0; i < 32; i++) vcpuInfo.push(decodeVcpuInfoX8632(r, o + i * 64));
   const evtchnPending: number[] = [];
@@ -767,7 +739,7 @@ export function decodeSharedInfoX8632(r: ByteReader, o: number = r.take(SHARED_I
 export function encodeSharedInfoX8632(
   w: ByteWriter,
   v: SharedInfoX8632,
-  o: number = w.reserveFor(v, SHARED_INFO_X86_32_SIZE),
+  o = w.reserveFor(v, SHARED_INFO_X86_32_SIZE),
 ): void {
   w.arrayAt(v.vcpuInfo, 32, o, "vcpu_info");
   let vcpuInfo_i = 0;
@@ -829,7 +801,7 @@ export class SharedInfoX8632View implements SharedInfoX8632 {
 }
 
 /** Claims one shared_info_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoX8632} does and returns a lazy view. */
-export function viewSharedInfoX8632(r: ByteReader, o: number = r.take(SHARED_INFO_X86_32_SIZE)): SharedInfoX8632View {
+export function viewSharedInfoX8632(r: ByteReader, o = r.take(SHARED_INFO_X86_32_SIZE)): SharedInfoX8632View {
   return new SharedInfoX8632View(r, o);
 }
 
@@ -855,7 +827,7 @@ export interface SharedInfoArm {
 export const SHARED_INFO_ARM_SIZE = 1088;
 
 /** Reads one shared_info_arm: the next SHARED_INFO_ARM_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeSharedInfoArm(r: ByteReader, o: number = r.take(SHARED_INFO_ARM_SIZE)): SharedInfoArm {
+export function decodeSharedInfoArm(r: ByteReader, o = r.take(SHARED_INFO_ARM_SIZE)): SharedInfoArm {
   const vcpuInfo: VcpuInfoArm[] = [];
   for (let i = 0; i < 1; i++) vcpuInfo.push(decodeVcpuInfoArm(r, o + i * 48));
   const evtchnPending: bigint[] = [];
@@ -874,11 +846,7 @@ export function decodeSharedInfoArm(r: ByteReader, o: number = r.take(SHARED_INF
 }
 
 /** Writes one shared_info_arm: into the next SHARED_INFO_ARM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeSharedInfoArm(
-  w: ByteWriter,
-  v: SharedInfoArm,
-  o: number = w.reserveFor(v, SHARED_INFO_ARM_SIZE),
-): void {
+export function encodeSharedInfoArm(w: ByteWriter, v: SharedInfoArm, o = w.reserveFor(v, SHARED_INFO_ARM_SIZE)): void {
   w.arrayAt(v.vcpuInfo, 1, o, "vcpu_info");
   let vcpuInfo_i = 0;
   try {
@@ -939,7 +907,7 @@ export class SharedInfoArmView implements SharedInfoArm {
 }
 
 /** Claims one shared_info_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoArm} does and returns a lazy view. */
-export function viewSharedInfoArm(r: ByteReader, o: number = r.take(SHARED_INFO_ARM_SIZE)): SharedInfoArmView {
+export function viewSharedInfoArm(r: ByteReader, o = r.take(SHARED_INFO_ARM_SIZE)): SharedInfoArmView {
   return new SharedInfoArmView(r, o);
 }
 
@@ -957,7 +925,7 @@ export const SHARED_INFO_PAGE_X86_64_SIZE = 4096;
 /** Reads one shared_info_page_x86_64: the next SHARED_INFO_PAGE_X86_64_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeSharedInfoPageX8664(
   r: ByteReader,
-  o: number = r.take(SHARED_INFO_PAGE_X86_64_SIZE),
+  o = r.take(SHARED_INFO_PAGE_X86_64_SIZE),
 ): SharedInfoPageX8664 {
   return { sharedInfo: decodeSharedInfoX8664(r, o), restOfPage: r.bytesAt(o + 3136, 960) };
 }
@@ -966,7 +934,7 @@ export function decodeSharedInfoPageX8664(
 export function encodeSharedInfoPageX8664(
   w: ByteWriter,
   v: SharedInfoPageX8664,
-  o: number = w.reserveFor(v, SHARED_INFO_PAGE_X86_64_SIZE),
+  o = w.reserveFor(v, SHARED_INFO_PAGE_X86_64_SIZE),
 ): void {
   w.nestedAt(encodeSharedInfoX8664, o, v.sharedInfo, "shared_info");
   w.bytesAt(o + 3136, v.restOfPage, 960, "rest_of_page");
@@ -996,7 +964,7 @@ export class SharedInfoPageX8664View implements SharedInfoPageX8664 {
 /** Claims one shared_info_page_x86_64 (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoPageX8664} does and returns a lazy view. */
 export function viewSharedInfoPageX8664(
   r: ByteReader,
-  o: number = r.take(SHARED_INFO_PAGE_X86_64_SIZE),
+  o = r.take(SHARED_INFO_PAGE_X86_64_SIZE),
 ): SharedInfoPageX8664View {
   return new SharedInfoPageX8664View(r, o);
 }
@@ -1015,7 +983,7 @@ export const SHARED_INFO_PAGE_X86_32_SIZE = 4096;
 /** Reads one shared_info_page_x86_32: the next SHARED_INFO_PAGE_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeSharedInfoPageX8632(
   r: ByteReader,
-  o: number = r.take(SHARED_INFO_PAGE_X86_32_SIZE),
+  o = r.take(SHARED_INFO_PAGE_X86_32_SIZE),
 ): SharedInfoPageX8632 {
   return { sharedInfo: decodeSharedInfoX8632(r, o), restOfPage: r.bytesAt(o + 2344, 1752) };
 }
@@ -1024,7 +992,7 @@ export function decodeSharedInfoPageX8632(
 export function encodeSharedInfoPageX8632(
   w: ByteWriter,
   v: SharedInfoPageX8632,
-  o: number = w.reserveFor(v, SHARED_INFO_PAGE_X86_32_SIZE),
+  o = w.reserveFor(v, SHARED_INFO_PAGE_X86_32_SIZE),
 ): void {
   w.nestedAt(encodeSharedInfoX8632, o, v.sharedInfo, "shared_info");
   w.bytesAt(o + 2344, v.restOfPage, 1752, "rest_of_page");
@@ -1054,7 +1022,7 @@ export class SharedInfoPageX8632View implements SharedInfoPageX8632 {
 /** Claims one shared_info_page_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoPageX8632} does and returns a lazy view. */
 export function viewSharedInfoPageX8632(
   r: ByteReader,
-  o: number = r.take(SHARED_INFO_PAGE_X86_32_SIZE),
+  o = r.take(SHARED_INFO_PAGE_X86_32_SIZE),
 ): SharedInfoPageX8632View {
   return new SharedInfoPageX8632View(r, o);
 }
@@ -1071,10 +1039,7 @@ export interface SharedInfoPageArm {
 export const SHARED_INFO_PAGE_ARM_SIZE = 4096;
 
 /** Reads one shared_info_page_arm: the next SHARED_INFO_PAGE_ARM_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeSharedInfoPageArm(
-  r: ByteReader,
-  o: number = r.take(SHARED_INFO_PAGE_ARM_SIZE),
-): SharedInfoPageArm {
+export function decodeSharedInfoPageArm(r: ByteReader, o = r.take(SHARED_INFO_PAGE_ARM_SIZE)): SharedInfoPageArm {
   return { sharedInfo: decodeSharedInfoArm(r, o), restOfPage: r.bytesAt(o + 1088, 3008) };
 }
 
@@ -1082,7 +1047,7 @@ export function decodeSharedInfoPageArm(
 export function encodeSharedInfoPageArm(
   w: ByteWriter,
   v: SharedInfoPageArm,
-  o: number = w.reserveFor(v, SHARED_INFO_PAGE_ARM_SIZE),
+  o = w.reserveFor(v, SHARED_INFO_PAGE_ARM_SIZE),
 ): void {
   w.nestedAt(encodeSharedInfoArm, o, v.sharedInfo, "shared_info");
   w.bytesAt(o + 1088, v.restOfPage, 3008, "rest_of_page");
@@ -1110,9 +1075,6 @@ export class SharedInfoPageArmView implements SharedInfoPageArm {
 }
 
 /** Claims one shared_info_page_arm (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoPageArm} does and returns a lazy view. */
-export function viewSharedInfoPageArm(
-  r: ByteReader,
-  o: number = r.take(SHARED_INFO_PAGE_ARM_SIZE),
-): SharedInfoPageArmView {
+export function viewSharedInfoPageArm(r: ByteReader, o = r.take(SHARED_INFO_PAGE_ARM_SIZE)): SharedInfoPageArmView {
   return new SharedInfoPageArmView(r, o);
 }

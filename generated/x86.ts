@@ -34,7 +34,7 @@ export interface CpuidLeaf {
 export const CPUID_LEAF_SIZE = 24;
 
 /** Reads one cpuid_leaf: the next CPUID_LEAF_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZE)): CpuidLeaf {
+export function decodeCpuidLeaf(r: ByteReader, o = r.take(CPUID_LEAF_SIZE)): CpuidLeaf {
   return {
     leaf: r.u32At(o),
     subleaf: r.u32At(o + 4),
@@ -66,7 +66,7 @@ export function encodeCpuidLeafBe(w: ByteWriter, v: CpuidLeaf, o: number): void 
 }
 
 /** Writes one cpuid_leaf: into the next CPUID_LEAF_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o: number = w.reserveFor(v, CPUID_LEAF_SIZE)): void {
+export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o = w.reserveFor(v, CPUID_LEAF_SIZE)): void {
   if (w.littleEndian) encodeCpuidLeafLe(w, v, o);
   else encodeCpuidLeafBe(w, v, o);
 }
@@ -105,7 +105,7 @@ export class CpuidLeafView implements CpuidLeaf {
 }
 
 /** Claims one cpuid_leaf (or takes `o`, the position of one already claimed), checks it as {@link decodeCpuidLeaf} does and returns a lazy view. */
-export function viewCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZE)): CpuidLeafView {
+export function viewCpuidLeaf(r: ByteReader, o = r.take(CPUID_LEAF_SIZE)): CpuidLeafView {
   return new CpuidLeafView(r, o);
 }
 
@@ -121,7 +121,7 @@ export interface MsrEntry {
 export const MSR_ENTRY_SIZE = 16;
 
 /** Reads one msr_entry: the next MSR_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeMsrEntry(r: ByteReader, o: number = r.take(MSR_ENTRY_SIZE)): MsrEntry {
+export function decodeMsrEntry(r: ByteReader, o = r.take(MSR_ENTRY_SIZE)): MsrEntry {
   r.zerosAt(o + 4, 4, "reserved");
   return { index: r.u32At(o), value: r.u64At(o + 8) };
 }
@@ -141,7 +141,7 @@ export function encodeMsrEntryBe(w: ByteWriter, v: MsrEntry, o: number): void {
 }
 
 /** Writes one msr_entry: into the next MSR_ENTRY_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeMsrEntry(w: ByteWriter, v: MsrEntry, o: number = w.reserveFor(v, MSR_ENTRY_SIZE)): void {
+export function encodeMsrEntry(w: ByteWriter, v: MsrEntry, o = w.reserveFor(v, MSR_ENTRY_SIZE)): void {
   if (w.littleEndian) encodeMsrEntryLe(w, v, o);
   else encodeMsrEntryBe(w, v, o);
 }
@@ -173,7 +173,7 @@ export class MsrEntryView implements MsrEntry {
 }
 
 /** Claims one msr_entry (or takes `o`, the position of one already claimed), checks it as {@link decodeMsrEntry} does and returns a lazy view. */
-export function viewMsrEntry(r: ByteReader, o: number = r.take(MSR_ENTRY_SIZE)): MsrEntryView {
+export function viewMsrEntry(r: ByteReader, o = r.take(MSR_ENTRY_SIZE)): MsrEntryView {
   checkMsrEntryAt(r, o);
   return new MsrEntryView(r, o);
 }
@@ -269,7 +269,7 @@ export interface TscInfo {
 export const TSC_INFO_SIZE = 24;
 
 /** Reads one tsc_info: the next TSC_INFO_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeTscInfo(r: ByteReader, o: number = r.take(TSC_INFO_SIZE)): TscInfo {
+export function decodeTscInfo(r: ByteReader, o = r.take(TSC_INFO_SIZE)): TscInfo {
   r.zerosAt(o + 20, 4, "reserved");
   return { mode: r.u32At(o), khz: r.u32At(o + 4), nsec: r.u64At(o + 8), incarnation: r.u32At(o + 16) };
 }
@@ -293,7 +293,7 @@ export function encodeTscInfoBe(w: ByteWriter, v: TscInfo, o: number): void {
 }
 
 /** Writes one tsc_info: into the next TSC_INFO_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeTscInfo(w: ByteWriter, v: TscInfo, o: number = w.reserveFor(v, TSC_INFO_SIZE)): void {
+export function encodeTscInfo(w: ByteWriter, v: TscInfo, o = w.reserveFor(v, TSC_INFO_SIZE)): void {
   if (w.littleEndian) encodeTscInfoLe(w, v, o);
   else encodeTscInfoBe(w, v, o);
 }
@@ -331,7 +331,7 @@ export class TscInfoView implements TscInfo {
 }
 
 /** Claims one tsc_info (or takes `o`, the position of one already claimed), checks it as {@link decodeTscInfo} does and returns a lazy view. */
-export function viewTscInfo(r: ByteReader, o: number = r.take(TSC_INFO_SIZE)): TscInfoView {
+export function viewTscInfo(r: ByteReader, o = r.take(TSC_INFO_SIZE)): TscInfoView {
   checkTscInfoAt(r, o);
   return new TscInfoView(r, o);
 }
@@ -377,33 +377,18 @@ export interface VcpuExtended {
 
 /** Reads one vcpu_extended. */
 export function decodeVcpuExtended(r: ByteReader): VcpuExtended {
-  let at = "";
-  try {
-    at = "vcpu_id";
-    const vcpuId = r.u32();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "context";
-    const context = r.rest();
-    return { vcpuId, context };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const vcpuId = r.u32("vcpu_id");
+  r.zeros(4, true, "reserved");
+  const context = r.rest();
+  return { vcpuId, context };
 }
 
 /** Writes one vcpu_extended; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuExtended(w: ByteWriter, v: VcpuExtended): void {
-  let at = "";
-  try {
-    at = "vcpu_id";
-    w.u32(v.vcpuId);
-    at = "reserved";
-    w.zeros(4);
-    at = "context";
-    w.bytes(v.context);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32(v.vcpuId, undefined, "vcpu_id");
+  w.zeros(4);
+  w.bytes(v.context, undefined, "context");
 }
 
 /** The decoded body of a vcpu_extended section. */
@@ -451,41 +436,22 @@ export interface VcpuXsave {
 
 /** Reads one vcpu_xsave. */
 export function decodeVcpuXsave(r: ByteReader): VcpuXsave {
-  let at = "";
-  try {
-    at = "vcpu_id";
-    const vcpuId = r.u32();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "xcr0";
-    const xcr0 = r.u64();
-    at = "xcr0_accum";
-    const xcr0Accum = r.u64();
-    at = "area";
-    const area = r.rest();
-    return { vcpuId, xcr0, xcr0Accum, area };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const vcpuId = r.u32("vcpu_id");
+  r.zeros(4, true, "reserved");
+  const xcr0 = r.u64("xcr0");
+  const xcr0Accum = r.u64("xcr0_accum");
+  const area = r.rest();
+  return { vcpuId, xcr0, xcr0Accum, area };
 }
 
 /** Writes one vcpu_xsave; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuXsave(w: ByteWriter, v: VcpuXsave): void {
-  let at = "";
-  try {
-    at = "vcpu_id";
-    w.u32(v.vcpuId);
-    at = "reserved";
-    w.zeros(4);
-    at = "xcr0";
-    w.u64(v.xcr0);
-    at = "xcr0_accum";
-    w.u64(v.xcr0Accum);
-    at = "area";
-    w.bytes(v.area);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32(v.vcpuId, undefined, "vcpu_id");
+  w.zeros(4);
+  w.u64(v.xcr0, undefined, "xcr0");
+  w.u64(v.xcr0Accum, undefined, "xcr0_accum");
+  w.bytes(v.area, undefined, "area");
 }
 
 /** The decoded body of a vcpu_xsave section. */
@@ -529,40 +495,21 @@ export interface VcpuMsrs {
 
 /** Reads one vcpu_msrs. */
 export function decodeVcpuMsrs(r: ByteReader): VcpuMsrs {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_id";
-    const vcpuId = r.u32();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "msrs";
-    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, undefined, "length");
-    const msrs: MsrEntry[] = [];
-    for (index = 0; r.remaining > 0; index++) msrs.push(decodeMsrEntry(r));
-    index = -1;
-    return { vcpuId, msrs };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const vcpuId = r.u32("vcpu_id");
+  r.zeros(4, true, "reserved");
+  if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, "msrs", "length");
+  const msrs: MsrEntry[] = [];
+  for (let i = 0; r.remaining > 0; i++) msrs.push(r.nested(decodeMsrEntry, "msrs", i));
+  return { vcpuId, msrs };
 }
 
 /** Writes one vcpu_msrs; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeVcpuMsrs(w: ByteWriter, v: VcpuMsrs): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_id";
-    w.u32(v.vcpuId);
-    at = "reserved";
-    w.zeros(4);
-    at = "msrs";
-    if (!Array.isArray(v.msrs)) w.fail("an array is expected");
-    for (index = 0; index < v.msrs.length; index++) encodeMsrEntry(w, v.msrs[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.u32(v.vcpuId, undefined, "vcpu_id");
+  w.zeros(4);
+  w.array(v.msrs, "msrs");
+  for (let i = 0; i < v.msrs.length; i++) w.nested(encodeMsrEntry, v.msrs[i]!, "msrs", i);
 }
 
 /** The decoded body of a vcpu_msrs section. */

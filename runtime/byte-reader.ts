@@ -63,9 +63,18 @@ export class ByteReader {
   }
 
   /**
-   * Reads a nested value (a struct) with `decode` at `at`: any error inside it is reported under field
-   * `name` (element `index`), so the decoders need no try/catch.
+   * Reads the next nested value (a struct, a switch's case) with `decode`: any error inside it is
+   * reported under field `name` (element `index`), so the decoders need no try/catch.
    */
+  nested<T>(decode: (r: ByteReader) => T, name: string, index?: number): T {
+    try {
+      return decode(this);
+    } catch (e) {
+      throw this.rethrow(e, fieldPath(name, index)!);
+    }
+  }
+
+  /** {@link nested} at a claimed position `at`. */
   nestedAt<T>(decode: (r: ByteReader, at: number) => T, at: number, name: string, index?: number): T {
     try {
       return decode(this, at);
@@ -79,11 +88,14 @@ export class ByteReader {
     return { offset: this.base + at, ...(this.section === undefined ? {} : { section: this.section }), ...(path === undefined ? {} : { path }) };
   }
 
-  /** Claims `n` bytes and returns where they start: one bounds check for a whole fixed-size run. */
-  take(n: number): number {
+  /**
+   * Claims `n` bytes and returns where they start: one bounds check for a whole fixed-size run. Too few
+   * left is a `truncated` DecodeError naming field `name` (element `index`) when given.
+   */
+  take(n: number, name?: string, index?: number): number {
     const at = this.pos;
     if (n > this.bytes.length - at) {
-      throw new DecodeError("truncated", `needs ${n} bytes, ${this.bytes.length - at} left`, this.where(at));
+      throw new DecodeError("truncated", `needs ${n} bytes, ${this.bytes.length - at} left`, this.where(at, fieldPath(name, index)));
     }
     this.pos = at + n;
     return at;
@@ -96,14 +108,14 @@ export class ByteReader {
     }
   }
 
-  /** Fails unless the value just read (`width` bytes) equals a schema constant. */
-  expect(actual: number | bigint, expected: number | bigint, width: number): void {
-    this.expectAt(actual, expected, this.pos - width);
+  /** Fails unless the value just read (`width` bytes) equals a schema constant; the error names field `name`. */
+  expect(actual: number | bigint, expected: number | bigint, width: number, name?: string): void {
+    this.expectAt(actual, expected, this.pos - width, name);
   }
 
   /** Reads a byte-string constant (a magic number) and fails unless it matches. */
-  expectBytes(expected: Uint8Array): void {
-    this.expectBytesAt(this.take(expected.length), expected);
+  expectBytes(expected: Uint8Array, name?: string): void {
+    this.expectBytesAt(this.take(expected.length, name), expected, name);
   }
 
   /** {@link expectBytes} at a claimed position. */
@@ -216,121 +228,123 @@ export class ByteReader {
     if (actual !== expected) this.fail(`expected 0x${expected.toString(16)}, found 0x${actual.toString(16)}`, at, path, "magic");
   }
 
-  u8(): number {
-    return this.bytes[this.take(1)]!;
+  // Sequential reads: the next bytes. A read that can fail (too few bytes left, a value out of range)
+  // names field `name` (element `index`) in its error, so generated decoders track no current field.
+  u8(name?: string, index?: number): number {
+    return this.bytes[this.take(1, name, index)]!;
   }
-  i8(): number {
-    return this.view.getInt8(this.take(1));
+  i8(name?: string, index?: number): number {
+    return this.view.getInt8(this.take(1, name, index));
   }
-  u16(): number {
-    return this.u16At(this.take(2));
+  u16(name?: string, index?: number): number {
+    return this.u16At(this.take(2, name, index));
   }
-  u16le(): number {
-    return this.u16At(this.take(2), true);
+  u16le(name?: string, index?: number): number {
+    return this.u16At(this.take(2, name, index), true);
   }
-  u16be(): number {
-    return this.u16At(this.take(2), false);
+  u16be(name?: string, index?: number): number {
+    return this.u16At(this.take(2, name, index), false);
   }
-  i16(): number {
-    return this.i16At(this.take(2));
+  i16(name?: string, index?: number): number {
+    return this.i16At(this.take(2, name, index));
   }
-  i16le(): number {
-    return this.i16At(this.take(2), true);
+  i16le(name?: string, index?: number): number {
+    return this.i16At(this.take(2, name, index), true);
   }
-  i16be(): number {
-    return this.i16At(this.take(2), false);
+  i16be(name?: string, index?: number): number {
+    return this.i16At(this.take(2, name, index), false);
   }
-  u32(): number {
-    return this.u32At(this.take(4));
+  u32(name?: string, index?: number): number {
+    return this.u32At(this.take(4, name, index));
   }
-  u32le(): number {
-    return this.u32At(this.take(4), true);
+  u32le(name?: string, index?: number): number {
+    return this.u32At(this.take(4, name, index), true);
   }
-  u32be(): number {
-    return this.u32At(this.take(4), false);
+  u32be(name?: string, index?: number): number {
+    return this.u32At(this.take(4, name, index), false);
   }
-  i32(): number {
-    return this.i32At(this.take(4));
+  i32(name?: string, index?: number): number {
+    return this.i32At(this.take(4, name, index));
   }
-  i32le(): number {
-    return this.i32At(this.take(4), true);
+  i32le(name?: string, index?: number): number {
+    return this.i32At(this.take(4, name, index), true);
   }
-  i32be(): number {
-    return this.i32At(this.take(4), false);
+  i32be(name?: string, index?: number): number {
+    return this.i32At(this.take(4, name, index), false);
   }
-  f32(): number {
-    return this.f32At(this.take(4));
+  f32(name?: string, index?: number): number {
+    return this.f32At(this.take(4, name, index));
   }
-  f32le(): number {
-    return this.f32At(this.take(4), true);
+  f32le(name?: string, index?: number): number {
+    return this.f32At(this.take(4, name, index), true);
   }
-  f32be(): number {
-    return this.f32At(this.take(4), false);
+  f32be(name?: string, index?: number): number {
+    return this.f32At(this.take(4, name, index), false);
   }
-  f64(): number {
-    return this.f64At(this.take(8));
+  f64(name?: string, index?: number): number {
+    return this.f64At(this.take(8, name, index));
   }
-  f64le(): number {
-    return this.f64At(this.take(8), true);
+  f64le(name?: string, index?: number): number {
+    return this.f64At(this.take(8, name, index), true);
   }
-  f64be(): number {
-    return this.f64At(this.take(8), false);
+  f64be(name?: string, index?: number): number {
+    return this.f64At(this.take(8, name, index), false);
   }
-  u64(): bigint {
-    return this.u64At(this.take(8));
+  u64(name?: string, index?: number): bigint {
+    return this.u64At(this.take(8, name, index));
   }
-  u64le(): bigint {
-    return this.u64At(this.take(8), true);
+  u64le(name?: string, index?: number): bigint {
+    return this.u64At(this.take(8, name, index), true);
   }
-  u64be(): bigint {
-    return this.u64At(this.take(8), false);
+  u64be(name?: string, index?: number): bigint {
+    return this.u64At(this.take(8, name, index), false);
   }
-  i64(): bigint {
-    return this.i64At(this.take(8));
+  i64(name?: string, index?: number): bigint {
+    return this.i64At(this.take(8, name, index));
   }
-  i64le(): bigint {
-    return this.i64At(this.take(8), true);
+  i64le(name?: string, index?: number): bigint {
+    return this.i64At(this.take(8, name, index), true);
   }
-  i64be(): bigint {
-    return this.i64At(this.take(8), false);
+  i64be(name?: string, index?: number): bigint {
+    return this.i64At(this.take(8, name, index), false);
   }
-  u64n(): number {
-    return this.u64nAt(this.take(8));
+  u64n(name?: string, index?: number): number {
+    return this.u64nAt(this.take(8, name, index), undefined, name, index);
   }
-  u64nle(): number {
-    return this.u64nAt(this.take(8), true);
+  u64nle(name?: string, index?: number): number {
+    return this.u64nAt(this.take(8, name, index), true, name, index);
   }
-  u64nbe(): number {
-    return this.u64nAt(this.take(8), false);
+  u64nbe(name?: string, index?: number): number {
+    return this.u64nAt(this.take(8, name, index), false, name, index);
   }
-  i64n(): number {
-    return this.i64nAt(this.take(8));
+  i64n(name?: string, index?: number): number {
+    return this.i64nAt(this.take(8, name, index), undefined, name, index);
   }
-  i64nle(): number {
-    return this.i64nAt(this.take(8), true);
+  i64nle(name?: string, index?: number): number {
+    return this.i64nAt(this.take(8, name, index), true, name, index);
   }
-  i64nbe(): number {
-    return this.i64nAt(this.take(8), false);
+  i64nbe(name?: string, index?: number): number {
+    return this.i64nAt(this.take(8, name, index), false, name, index);
   }
 
   /** `n` raw bytes as a view into the input (zero-copy). */
-  bytesView(n: number): Uint8Array {
-    const at = this.take(n);
+  bytesView(n: number, name?: string, index?: number): Uint8Array {
+    const at = this.take(n, name, index);
     return this.bytes.subarray(at, at + n);
   }
 
   /** The next `n` elements of `type` as a typed array: a view or a copy, see {@link typedArrayAt}. */
-  typedArray<K extends NumericArrayType>(type: K, n: number, le = this.littleEndian): NumericArrays[K] {
-    return this.typedArrayAt(type, this.take(n * NUMERIC_ARRAYS[type].BYTES_PER_ELEMENT), n, le);
+  typedArray<K extends NumericArrayType>(type: K, n: number, le = this.littleEndian, name?: string): NumericArrays[K] {
+    return this.typedArrayAt(type, this.take(n * NUMERIC_ARRAYS[type].BYTES_PER_ELEMENT, name), n, le);
   }
 
   /**
-   * A reader over the next `n` bytes (a view, same byte order, offsets still absolute), and skips them
-   * here: a length-prefixed body is decoded inside it and cannot read past its own end.
+   * A reader over the next `n` bytes (a view, same byte order and section, offsets still absolute), and
+   * skips them here: a length-prefixed body is decoded inside it and cannot read past its own end.
    */
-  sub(n: number): ByteReader {
-    const at = this.take(n);
-    return new ByteReader(this.bytes.subarray(at, at + n), { littleEndian: this.littleEndian, base: this.base + at });
+  sub(n: number, name?: string): ByteReader {
+    const at = this.take(n, name);
+    return new ByteReader(this.bytes.subarray(at, at + n), { littleEndian: this.littleEndian, base: this.base + at, ...(this.section === undefined ? {} : { section: this.section }) });
   }
 
   /** Everything left, as a view. */
@@ -339,19 +353,19 @@ export class ByteReader {
   }
 
   /** A NUL-padded string of `n` bytes. Bytes after the first NUL must be zero, so a round trip is exact. */
-  string(n: number, ascii = false): string {
-    return this.stringAt(this.take(n), n, ascii);
+  string(n: number, ascii = false, name?: string, index?: number): string {
+    return this.stringAt(this.take(n, name, index), n, ascii, name, index);
   }
 
   /**
    * A text that is the whole of the next `n` bytes (`string: rest`): no terminator, so a NUL is no part
    * of any valid text and is rejected, as a writer refuses to write one.
    */
-  text(n: number, ascii = false): string {
-    const at = this.take(n);
+  text(n: number, ascii = false, name?: string): string {
+    const at = this.take(n, name);
     const nul = this.bytes.subarray(at, at + n).indexOf(0);
-    if (nul >= 0) this.fail("a NUL byte inside a text that has no terminator", at + nul, undefined, "string");
-    return this.stringAt(at, n, ascii);
+    if (nul >= 0) this.fail("a NUL byte inside a text that has no terminator", at + nul, name, "string");
+    return this.stringAt(at, n, ascii, name);
   }
 
   /** {@link string} at a claimed position. */
@@ -371,29 +385,32 @@ export class ByteReader {
   }
 
   /** Skips `n` bytes that must all be zero (padding, reserved); `check: false` only skips them. */
-  zeros(n: number, check = true): void {
-    const at = this.take(n);
-    if (check) this.zerosAt(at, n);
+  zeros(n: number, check = true, name?: string): void {
+    const at = this.take(n, name);
+    if (check) this.zerosAt(at, n, name);
   }
 
   /** Skips zero padding up to the next multiple of `alignment`, counted from `start` (relative to `bytes`). */
-  alignTo(alignment: number, start = 0, check = true): void {
+  alignTo(alignment: number, start = 0, check = true, name?: string): void {
     const over = (this.pos - start) % alignment;
-    if (over !== 0) this.zeros(alignment - over, check);
+    if (over !== 0) this.zeros(alignment - over, check, name);
   }
 
-  /** Checks that an array count read from the input fits the bytes left (so no huge allocation). */
-  count(n: number | bigint, elementSize: number): number {
+  /**
+   * Checks that an array count read from the input fits the bytes left (so no huge allocation); the
+   * error names field `name`, the array.
+   */
+  count(n: number | bigint, elementSize: number, name?: string): number {
     const left = this.remaining;
     if (typeof n === "bigint") n = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
     if (elementSize > 0 && n > left / elementSize) {
-      this.fail(`count ${n} needs ${n * elementSize} bytes, ${left} left`, this.pos, undefined, "length");
+      this.fail(`count ${n} needs ${n * elementSize} bytes, ${left} left`, this.pos, name, "length");
     }
     return n;
   }
 
-  /** Fails unless every byte was read: a section body must be exactly its fields. */
-  expectEnd(): void {
-    if (this.pos !== this.bytes.length) this.fail(`${this.bytes.length - this.pos} unexpected trailing bytes`, this.pos, undefined, "length");
+  /** Fails unless every byte was read: a section body must be exactly its fields (the error names field `name`). */
+  expectEnd(name?: string): void {
+    if (this.pos !== this.bytes.length) this.fail(`${this.bytes.length - this.pos} unexpected trailing bytes`, this.pos, name, "length");
   }
 }

@@ -39,6 +39,19 @@ export class ByteWriter {
   }
 
   /**
+   * Writes the nested value `v` (a struct, a switch's case) next, with `encode`: any error inside it,
+   * a foreign one too (a TypeError from a null struct), is an EncodeError reported under field `name`
+   * (element `index`), so the encoders need no try/catch.
+   */
+  nested<T>(encode: (w: ByteWriter, v: T) => void, v: T, name: string, index?: number): void {
+    try {
+      encode(this, v);
+    } catch (e) {
+      throw this.rethrow(e, fieldPath(name, index)!);
+    }
+  }
+
+  /**
    * Writes a nested value (a struct) with `encode` at `at`: any error inside it, a foreign one too (a
    * TypeError from a null struct), is an EncodeError reported under field `name` (element `index`) when
    * given, so the encoders need no try/catch.
@@ -49,6 +62,22 @@ export class ByteWriter {
     } catch (e) {
       throw this.rethrow(e, fieldPath(name, index) ?? "");
     }
+  }
+
+  /** Checks that field `name` holds an array, of exactly `n` elements when given, before it is written. */
+  array(v: unknown, name: string, n?: number): void {
+    if (!Array.isArray(v)) this.fail("an array is expected", this.pos, name);
+    if (n !== undefined && v.length !== n) this.fail(`${v.length} elements given, exactly ${n} expected`, this.pos, name);
+  }
+
+  /**
+   * The length of field `counted`'s value (an array, a typed array, a byte run), for the count `name`
+   * written before it: a value without one is an EncodeError naming the count, not a TypeError.
+   */
+  lengthOf(v: { readonly length: number }, name: string, counted: string): number {
+    // Only a value without a length fails here; one of the wrong kind (a string) fails as `counted` is written.
+    if (typeof (v as { length?: unknown } | null | undefined)?.length !== "number") this.fail(`${counted} is not an array or a byte run`, this.pos, name);
+    return v.length;
   }
 
   /** Checks that field `name` at `at` holds an array of exactly `n` elements. */
@@ -209,113 +238,115 @@ export class ByteWriter {
     this.buffer.fill(0, at, at + n);
   }
 
-  u8(v: number): void {
-    this.u8At(this.room(1), v);
+  // Sequential writes: the next bytes. A rejected value is an EncodeError naming field `name` (element
+  // `index`) and leaves the writer as it was, so generated encoders track no current field.
+  u8(v: number, name?: string, index?: number): void {
+    this.u8At(this.room(1), v, name, index);
     this.pos += 1;
   }
-  i8(v: number): void {
-    this.i8At(this.room(1), v);
+  i8(v: number, name?: string, index?: number): void {
+    this.i8At(this.room(1), v, name, index);
     this.pos += 1;
   }
-  u16(v: number, le = this.littleEndian): void {
-    this.u16At(this.room(2), v, le);
+  u16(v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.u16At(this.room(2), v, le, name, index);
     this.pos += 2;
   }
-  u16le(v: number): void {
-    this.u16(v, true);
+  u16le(v: number, name?: string, index?: number): void {
+    this.u16(v, true, name, index);
   }
-  u16be(v: number): void {
-    this.u16(v, false);
+  u16be(v: number, name?: string, index?: number): void {
+    this.u16(v, false, name, index);
   }
-  i16(v: number, le = this.littleEndian): void {
-    this.i16At(this.room(2), v, le);
+  i16(v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.i16At(this.room(2), v, le, name, index);
     this.pos += 2;
   }
-  i16le(v: number): void {
-    this.i16(v, true);
+  i16le(v: number, name?: string, index?: number): void {
+    this.i16(v, true, name, index);
   }
-  i16be(v: number): void {
-    this.i16(v, false);
+  i16be(v: number, name?: string, index?: number): void {
+    this.i16(v, false, name, index);
   }
-  u32(v: number, le = this.littleEndian): void {
-    this.u32At(this.room(4), v, le);
+  u32(v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.u32At(this.room(4), v, le, name, index);
     this.pos += 4;
   }
-  u32le(v: number): void {
-    this.u32(v, true);
+  u32le(v: number, name?: string, index?: number): void {
+    this.u32(v, true, name, index);
   }
-  u32be(v: number): void {
-    this.u32(v, false);
+  u32be(v: number, name?: string, index?: number): void {
+    this.u32(v, false, name, index);
   }
-  i32(v: number, le = this.littleEndian): void {
-    this.i32At(this.room(4), v, le);
+  i32(v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.i32At(this.room(4), v, le, name, index);
     this.pos += 4;
   }
-  i32le(v: number): void {
-    this.i32(v, true);
+  i32le(v: number, name?: string, index?: number): void {
+    this.i32(v, true, name, index);
   }
-  i32be(v: number): void {
-    this.i32(v, false);
+  i32be(v: number, name?: string, index?: number): void {
+    this.i32(v, false, name, index);
   }
-  f32(v: number, le = this.littleEndian): void {
-    this.f32At(this.room(4), v, le);
+  f32(v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.f32At(this.room(4), v, le, name, index);
     this.pos += 4;
   }
-  f32le(v: number): void {
-    this.f32(v, true);
+  f32le(v: number, name?: string, index?: number): void {
+    this.f32(v, true, name, index);
   }
-  f32be(v: number): void {
-    this.f32(v, false);
+  f32be(v: number, name?: string, index?: number): void {
+    this.f32(v, false, name, index);
   }
-  f64(v: number, le = this.littleEndian): void {
-    this.f64At(this.room(8), v, le);
+  f64(v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.f64At(this.room(8), v, le, name, index);
     this.pos += 8;
   }
-  f64le(v: number): void {
-    this.f64(v, true);
+  f64le(v: number, name?: string, index?: number): void {
+    this.f64(v, true, name, index);
   }
-  f64be(v: number): void {
-    this.f64(v, false);
+  f64be(v: number, name?: string, index?: number): void {
+    this.f64(v, false, name, index);
   }
-  u64(v: bigint, le = this.littleEndian): void {
-    this.u64At(this.room(8), v, le);
+  u64(v: bigint, le = this.littleEndian, name?: string, index?: number): void {
+    this.u64At(this.room(8), v, le, name, index);
     this.pos += 8;
   }
-  u64le(v: bigint): void {
-    this.u64(v, true);
+  u64le(v: bigint, name?: string, index?: number): void {
+    this.u64(v, true, name, index);
   }
-  u64be(v: bigint): void {
-    this.u64(v, false);
+  u64be(v: bigint, name?: string, index?: number): void {
+    this.u64(v, false, name, index);
   }
-  i64(v: bigint, le = this.littleEndian): void {
-    this.i64At(this.room(8), v, le);
+  i64(v: bigint, le = this.littleEndian, name?: string, index?: number): void {
+    this.i64At(this.room(8), v, le, name, index);
     this.pos += 8;
   }
-  i64le(v: bigint): void {
-    this.i64(v, true);
+  i64le(v: bigint, name?: string, index?: number): void {
+    this.i64(v, true, name, index);
   }
-  i64be(v: bigint): void {
-    this.i64(v, false);
+  i64be(v: bigint, name?: string, index?: number): void {
+    this.i64(v, false, name, index);
   }
-  u64n(v: number, le = this.littleEndian): void {
-    this.u64nAt(this.room(8), v, le);
+  u64n(v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.u64nAt(this.room(8), v, le, name, index);
     this.pos += 8;
   }
-  u64nle(v: number): void {
-    this.u64n(v, true);
+  u64nle(v: number, name?: string, index?: number): void {
+    this.u64n(v, true, name, index);
   }
-  u64nbe(v: number): void {
-    this.u64n(v, false);
+  u64nbe(v: number, name?: string, index?: number): void {
+    this.u64n(v, false, name, index);
   }
-  i64n(v: number, le = this.littleEndian): void {
-    this.i64nAt(this.room(8), v, le);
+  i64n(v: number, le = this.littleEndian, name?: string, index?: number): void {
+    this.i64nAt(this.room(8), v, le, name, index);
     this.pos += 8;
   }
-  i64nle(v: number): void {
-    this.i64n(v, true);
+  i64nle(v: number, name?: string, index?: number): void {
+    this.i64n(v, true, name, index);
   }
-  i64nbe(v: number): void {
-    this.i64n(v, false);
+  i64nbe(v: number, name?: string, index?: number): void {
+    this.i64n(v, false, name, index);
   }
 
   /** Checks that a bit field's value fits `width` bits and returns it as a bigint (for 64-bit words); a failure names the word's position `at`. */
@@ -332,45 +363,49 @@ export class ByteWriter {
   }
 
   /** Raw bytes; with `length`, they must be exactly that long. */
-  bytes(v: Uint8Array, length?: number): void {
-    if (!(v instanceof Uint8Array)) this.fail("a Uint8Array is expected");
-    if (length !== undefined && v.length !== length) this.fail(`${v.length} bytes given, exactly ${length} expected`);
+  bytes(v: Uint8Array, length?: number, name?: string, index?: number): void {
+    if (!(v instanceof Uint8Array)) this.fail("a Uint8Array is expected", this.pos, name, index);
+    if (length !== undefined && v.length !== length) this.fail(`${v.length} bytes given, exactly ${length} expected`, this.pos, name, index);
     const at = this.reserve(v.length);
     this.buffer.set(v, at);
   }
 
   /** A typed array of `type`, `n` elements when given: see {@link typedArrayAt}. */
-  typedArray<K extends NumericArrayType>(type: K, v: NumericArrays[K], n?: number, le = this.littleEndian): void {
+  typedArray<K extends NumericArrayType>(type: K, v: NumericArrays[K], n?: number, le = this.littleEndian, name?: string): void {
     const Typed = NUMERIC_ARRAYS[type];
-    if (!(v instanceof Typed)) this.fail(`a ${Typed.name} is expected`);
-    if (n !== undefined && v.length !== n) this.fail(`${v.length} elements given, exactly ${n} expected`);
-    this.typedArrayAt(type, this.room(v.byteLength), v, n, le);
+    if (!(v instanceof Typed)) this.fail(`a ${Typed.name} is expected`, this.pos, name);
+    if (n !== undefined && v.length !== n) this.fail(`${v.length} elements given, exactly ${n} expected`, this.pos, name);
+    this.typedArrayAt(type, this.room(v.byteLength), v, n, le, name);
     this.pos += v.byteLength;
   }
 
-  private encodeString(v: string, ascii: boolean, at: number, name?: string): Uint8Array {
-    if (typeof v !== "string") this.fail("a string is expected", at, name);
+  private encodeString(v: string, ascii: boolean, at: number, name?: string, index?: number): Uint8Array {
+    if (typeof v !== "string") this.fail("a string is expected", at, name, index);
     const encoded = utf8.encode(v);
-    if (encoded.includes(0)) this.fail("the string contains a NUL character", at, name);
-    if (ascii && encoded.some((b) => b > 0x7f)) this.fail("the string is not ASCII", at, name);
+    if (encoded.includes(0)) this.fail("the string contains a NUL character", at, name, index);
+    if (ascii && encoded.some((b) => b > 0x7f)) this.fail("the string is not ASCII", at, name, index);
     return encoded;
   }
 
   /** A string NUL-padded to `n` bytes (it may fill them all); `n` undefined: exactly its own bytes. */
-  string(v: string, n?: number, ascii = false): void {
-    const encoded = this.encodeString(v, ascii, this.pos);
+  string(v: string, n?: number, ascii = false, name?: string, index?: number): void {
+    const encoded = this.encodeString(v, ascii, this.pos, name, index);
     if (n === undefined) {
       const at = this.reserve(encoded.length);
       this.buffer.set(encoded, at);
       return;
     }
-    this.stringAt(this.room(n), v, n, ascii, undefined, encoded);
+    this.padded(encoded, this.room(n), n, name, index);
     this.pos += n;
   }
 
   /** A string NUL-padded to `n` bytes at a reserved position. */
-  stringAt(at: number, v: string, n: number, ascii = false, name?: string, encoded = this.encodeString(v, ascii, at, name)): void {
-    if (encoded.length > n) this.fail(`the string needs ${encoded.length} bytes, at most ${n} fit`, at, name);
+  stringAt(at: number, v: string, n: number, ascii = false, name?: string, index?: number): void {
+    this.padded(this.encodeString(v, ascii, at, name, index), at, n, name, index);
+  }
+
+  private padded(encoded: Uint8Array, at: number, n: number, name: string | undefined, index: number | undefined): void {
+    if (encoded.length > n) this.fail(`the string needs ${encoded.length} bytes, at most ${n} fit`, at, name, index);
     this.buffer.set(encoded, at);
     this.buffer.fill(0, at + encoded.length, at + n);
   }
@@ -388,26 +423,26 @@ export class ByteWriter {
   }
 
   /** Overwrites a u8 already written (a length known only later). */
-  patchU8(at: number, v: number): void {
-    this.int(v, 0, 0xff, "u8", at);
+  patchU8(at: number, v: number, name?: string): void {
+    this.int(v, 0, 0xff, "u8", at, name);
     this.buffer[at] = v;
   }
 
   /** Overwrites a u16 already written. */
-  patchU16(at: number, v: number, le = this.littleEndian): void {
-    this.int(v, 0, 0xffff, "u16", at);
+  patchU16(at: number, v: number, le = this.littleEndian, name?: string): void {
+    this.int(v, 0, 0xffff, "u16", at, name);
     this.view.setUint16(at, v, le);
   }
 
   /** Overwrites a u32 already written (a CRC or a count known only later). */
-  patchU32(at: number, v: number, le = this.littleEndian): void {
-    this.int(v, 0, 0xffff_ffff, "u32", at);
+  patchU32(at: number, v: number, le = this.littleEndian, name?: string): void {
+    this.int(v, 0, 0xffff_ffff, "u32", at, name);
     this.view.setUint32(at, v, le);
   }
 
   /** Overwrites a u64 already written. */
-  patchU64(at: number, v: bigint, le = this.littleEndian): void {
-    if (typeof v !== "bigint" || BigInt.asUintN(64, v) !== v) this.fail(`${String(v)} is not a valid u64`, at);
+  patchU64(at: number, v: bigint, le = this.littleEndian, name?: string): void {
+    if (typeof v !== "bigint" || BigInt.asUintN(64, v) !== v) this.fail(`${String(v)} is not a valid u64`, at, name);
     this.view.setUint32(le ? at : at + 4, Number(v & 0xffff_ffffn), le);
     this.view.setUint32(le ? at + 4 : at, Number(v >> 32n), le);
   }

@@ -67,7 +67,7 @@ export const ELF_IDENT_SIZE = 16;
 const ELF_IDENT$MAGIC = /* @__PURE__ */ Uint8Array.of(0x7f, 0x45, 0x4c, 0x46);
 
 /** Reads one elf_ident: the next ELF_IDENT_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeElfIdent(r: ByteReader, o: number = r.take(ELF_IDENT_SIZE)): ElfIdent {
+export function decodeElfIdent(r: ByteReader, o = r.take(ELF_IDENT_SIZE)): ElfIdent {
   r.expectBytesAt(o, ELF_IDENT$MAGIC, "magic");
   return {
     class: r.u8At(o + 4),
@@ -80,7 +80,7 @@ export function decodeElfIdent(r: ByteReader, o: number = r.take(ELF_IDENT_SIZE)
 }
 
 /** Writes one elf_ident: into the next ELF_IDENT_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeElfIdent(w: ByteWriter, v: ElfIdent, o: number = w.reserveFor(v, ELF_IDENT_SIZE)): void {
+export function encodeElfIdent(w: ByteWriter, v: ElfIdent, o = w.reserveFor(v, ELF_IDENT_SIZE)): void {
   w.bytesAt(o, ELF_IDENT$MAGIC, 4, "magic");
   w.u8At(o + 4, v.class, "class");
   w.u8At(o + 5, v.data, "data");
@@ -129,7 +129,7 @@ export class ElfIdentView implements ElfIdent {
 }
 
 /** Claims one elf_ident (or takes `o`, the position of one already claimed), checks it as {@link decodeElfIdent} does and returns a lazy view. */
-export function viewElfIdent(r: ByteReader, o: number = r.take(ELF_IDENT_SIZE)): ElfIdentView {
+export function viewElfIdent(r: ByteReader, o = r.take(ELF_IDENT_SIZE)): ElfIdentView {
   checkElfIdentAt(r, o);
   return new ElfIdentView(r, o);
 }
@@ -205,7 +205,7 @@ export interface Elf64Ehdr {
 export const ELF64_EHDR_SIZE = 64;
 
 /** Reads one elf64_ehdr: the next ELF64_EHDR_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeElf64Ehdr(r: ByteReader, o: number = r.take(ELF64_EHDR_SIZE)): Elf64Ehdr {
+export function decodeElf64Ehdr(r: ByteReader, o = r.take(ELF64_EHDR_SIZE)): Elf64Ehdr {
   const eIdent = r.nestedAt(decodeElfIdent, o, "e_ident");
   return {
     eIdent,
@@ -262,7 +262,7 @@ export function encodeElf64EhdrBe(w: ByteWriter, v: Elf64Ehdr, o: number): void 
 }
 
 /** Writes one elf64_ehdr: into the next ELF64_EHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr, o: number = w.reserveFor(v, ELF64_EHDR_SIZE)): void {
+export function encodeElf64Ehdr(w: ByteWriter, v: Elf64Ehdr, o = w.reserveFor(v, ELF64_EHDR_SIZE)): void {
   if (w.littleEndian) encodeElf64EhdrLe(w, v, o);
   else encodeElf64EhdrBe(w, v, o);
 }
@@ -330,7 +330,7 @@ export class Elf64EhdrView implements Elf64Ehdr {
 }
 
 /** Claims one elf64_ehdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf64Ehdr} does and returns a lazy view. */
-export function viewElf64Ehdr(r: ByteReader, o: number = r.take(ELF64_EHDR_SIZE)): Elf64EhdrView {
+export function viewElf64Ehdr(r: ByteReader, o = r.take(ELF64_EHDR_SIZE)): Elf64EhdrView {
   checkElf64EhdrAt(r, o);
   return new Elf64EhdrView(r, o);
 }
@@ -371,7 +371,7 @@ export interface Elf32Ehdr {
 export const ELF32_EHDR_SIZE = 52;
 
 /** Reads one elf32_ehdr: the next ELF32_EHDR_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeElf32Ehdr(r: ByteReader, o: number = r.take(ELF32_EHDR_SIZE)): Elf32Ehdr {
+export function decodeElf32Ehdr(r: ByteReader, o = r.take(ELF32_EHDR_SIZE)): Elf32Ehdr {
   const eIdent = r.nestedAt(decodeElfIdent, o, "e_ident");
   return {
     eIdent,
@@ -428,7 +428,7 @@ export function encodeElf32EhdrBe(w: ByteWriter, v: Elf32Ehdr, o: number): void 
 }
 
 /** Writes one elf32_ehdr: into the next ELF32_EHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr, o: number = w.reserveFor(v, ELF32_EHDR_SIZE)): void {
+export function encodeElf32Ehdr(w: ByteWriter, v: Elf32Ehdr, o = w.reserveFor(v, ELF32_EHDR_SIZE)): void {
   if (w.littleEndian) encodeElf32EhdrLe(w, v, o);
   else encodeElf32EhdrBe(w, v, o);
 }
@@ -496,7 +496,7 @@ export class Elf32EhdrView implements Elf32Ehdr {
 }
 
 /** Claims one elf32_ehdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf32Ehdr} does and returns a lazy view. */
-export function viewElf32Ehdr(r: ByteReader, o: number = r.take(ELF32_EHDR_SIZE)): Elf32EhdrView {
+export function viewElf32Ehdr(r: ByteReader, o = r.take(ELF32_EHDR_SIZE)): Elf32EhdrView {
   checkElf32EhdrAt(r, o);
   return new Elf32EhdrView(r, o);
 }
@@ -589,7 +589,7 @@ export interface Elf64Shdr {
 export const ELF64_SHDR_SIZE = 64;
 
 /** Reads one elf64_shdr: the next ELF64_SHDR_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeElf64Shdr(r: ByteReader, o: number = r.take(ELF64_SHDR_SIZE)): Elf64Shdr {
+export function decodeElf64Shdr(r: ByteReader, o = r.take(ELF64_SHDR_SIZE)): Elf64Shdr {
   return {
     shName: r.u32At(o),
     shType: r.u32At(o + 4),
@@ -633,7 +633,7 @@ export function encodeElf64ShdrBe(w: ByteWriter, v: Elf64Shdr, o: number): void 
 }
 
 /** Writes one elf64_shdr: into the next ELF64_SHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr, o: number = w.reserveFor(v, ELF64_SHDR_SIZE)): void {
+export function encodeElf64Shdr(w: ByteWriter, v: Elf64Shdr, o = w.reserveFor(v, ELF64_SHDR_SIZE)): void {
   if (w.littleEndian) encodeElf64ShdrLe(w, v, o);
   else encodeElf64ShdrBe(w, v, o);
 }
@@ -684,7 +684,7 @@ export class Elf64ShdrView implements Elf64Shdr {
 }
 
 /** Claims one elf64_shdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf64Shdr} does and returns a lazy view. */
-export function viewElf64Shdr(r: ByteReader, o: number = r.take(ELF64_SHDR_SIZE)): Elf64ShdrView {
+export function viewElf64Shdr(r: ByteReader, o = r.take(ELF64_SHDR_SIZE)): Elf64ShdrView {
   return new Elf64ShdrView(r, o);
 }
 
@@ -716,7 +716,7 @@ export interface Elf32Shdr {
 export const ELF32_SHDR_SIZE = 40;
 
 /** Reads one elf32_shdr: the next ELF32_SHDR_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeElf32Shdr(r: ByteReader, o: number = r.take(ELF32_SHDR_SIZE)): Elf32Shdr {
+export function decodeElf32Shdr(r: ByteReader, o = r.take(ELF32_SHDR_SIZE)): Elf32Shdr {
   return {
     shName: r.u32At(o),
     shType: r.u32At(o + 4),
@@ -760,7 +760,7 @@ export function encodeElf32ShdrBe(w: ByteWriter, v: Elf32Shdr, o: number): void 
 }
 
 /** Writes one elf32_shdr: into the next ELF32_SHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr, o: number = w.reserveFor(v, ELF32_SHDR_SIZE)): void {
+export function encodeElf32Shdr(w: ByteWriter, v: Elf32Shdr, o = w.reserveFor(v, ELF32_SHDR_SIZE)): void {
   if (w.littleEndian) encodeElf32ShdrLe(w, v, o);
   else encodeElf32ShdrBe(w, v, o);
 }
@@ -811,7 +811,7 @@ export class Elf32ShdrView implements Elf32Shdr {
 }
 
 /** Claims one elf32_shdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf32Shdr} does and returns a lazy view. */
-export function viewElf32Shdr(r: ByteReader, o: number = r.take(ELF32_SHDR_SIZE)): Elf32ShdrView {
+export function viewElf32Shdr(r: ByteReader, o = r.take(ELF32_SHDR_SIZE)): Elf32ShdrView {
   return new Elf32ShdrView(r, o);
 }
 
@@ -839,7 +839,7 @@ export interface Elf64Phdr {
 export const ELF64_PHDR_SIZE = 56;
 
 /** Reads one elf64_phdr: the next ELF64_PHDR_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeElf64Phdr(r: ByteReader, o: number = r.take(ELF64_PHDR_SIZE)): Elf64Phdr {
+export function decodeElf64Phdr(r: ByteReader, o = r.take(ELF64_PHDR_SIZE)): Elf64Phdr {
   return {
     pType: r.u32At(o),
     pFlags: r.u32At(o + 4),
@@ -877,7 +877,7 @@ export function encodeElf64PhdrBe(w: ByteWriter, v: Elf64Phdr, o: number): void 
 }
 
 /** Writes one elf64_phdr: into the next ELF64_PHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr, o: number = w.reserveFor(v, ELF64_PHDR_SIZE)): void {
+export function encodeElf64Phdr(w: ByteWriter, v: Elf64Phdr, o = w.reserveFor(v, ELF64_PHDR_SIZE)): void {
   if (w.littleEndian) encodeElf64PhdrLe(w, v, o);
   else encodeElf64PhdrBe(w, v, o);
 }
@@ -922,7 +922,7 @@ export class Elf64PhdrView implements Elf64Phdr {
 }
 
 /** Claims one elf64_phdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf64Phdr} does and returns a lazy view. */
-export function viewElf64Phdr(r: ByteReader, o: number = r.take(ELF64_PHDR_SIZE)): Elf64PhdrView {
+export function viewElf64Phdr(r: ByteReader, o = r.take(ELF64_PHDR_SIZE)): Elf64PhdrView {
   return new Elf64PhdrView(r, o);
 }
 
@@ -955,7 +955,7 @@ export interface Elf64Nhdr {
 export const ELF64_NHDR_SIZE = 12;
 
 /** Reads one elf64_nhdr: the next ELF64_NHDR_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeElf64Nhdr(r: ByteReader, o: number = r.take(ELF64_NHDR_SIZE)): Elf64Nhdr {
+export function decodeElf64Nhdr(r: ByteReader, o = r.take(ELF64_NHDR_SIZE)): Elf64Nhdr {
   return { nNamesz: r.u32At(o), nDescsz: r.u32At(o + 4), nType: r.u32At(o + 8) };
 }
 
@@ -974,7 +974,7 @@ export function encodeElf64NhdrBe(w: ByteWriter, v: Elf64Nhdr, o: number): void 
 }
 
 /** Writes one elf64_nhdr: into the next ELF64_NHDR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. Its fields follow the writer's byte order. */
-export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr, o: number = w.reserveFor(v, ELF64_NHDR_SIZE)): void {
+export function encodeElf64Nhdr(w: ByteWriter, v: Elf64Nhdr, o = w.reserveFor(v, ELF64_NHDR_SIZE)): void {
   if (w.littleEndian) encodeElf64NhdrLe(w, v, o);
   else encodeElf64NhdrBe(w, v, o);
 }
@@ -1004,6 +1004,6 @@ export class Elf64NhdrView implements Elf64Nhdr {
 }
 
 /** Claims one elf64_nhdr (or takes `o`, the position of one already claimed), checks it as {@link decodeElf64Nhdr} does and returns a lazy view. */
-export function viewElf64Nhdr(r: ByteReader, o: number = r.take(ELF64_NHDR_SIZE)): Elf64NhdrView {
+export function viewElf64Nhdr(r: ByteReader, o = r.take(ELF64_NHDR_SIZE)): Elf64NhdrView {
   return new Elf64NhdrView(r, o);
 }

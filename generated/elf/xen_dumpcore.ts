@@ -34,10 +34,7 @@ export interface XenDumpcoreHeader {
 export const XEN_DUMPCORE_HEADER_SIZE = 32;
 
 /** Reads one xen_dumpcore_header: the next XEN_DUMPCORE_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeXenDumpcoreHeader(
-  r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_HEADER_SIZE),
-): XenDumpcoreHeader {
+export function decodeXenDumpcoreHeader(r: ByteReader, o = r.take(XEN_DUMPCORE_HEADER_SIZE)): XenDumpcoreHeader {
   return {
     xchMagic: r.u64At(o),
     xchNrVcpus: r.u64At(o + 8),
@@ -66,7 +63,7 @@ export function encodeXenDumpcoreHeaderBe(w: ByteWriter, v: XenDumpcoreHeader, o
 export function encodeXenDumpcoreHeader(
   w: ByteWriter,
   v: XenDumpcoreHeader,
-  o: number = w.reserveFor(v, XEN_DUMPCORE_HEADER_SIZE),
+  o = w.reserveFor(v, XEN_DUMPCORE_HEADER_SIZE),
 ): void {
   if (w.littleEndian) encodeXenDumpcoreHeaderLe(w, v, o);
   else encodeXenDumpcoreHeaderBe(w, v, o);
@@ -100,10 +97,7 @@ export class XenDumpcoreHeaderView implements XenDumpcoreHeader {
 }
 
 /** Claims one xen_dumpcore_header (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreHeader} does and returns a lazy view. */
-export function viewXenDumpcoreHeader(
-  r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_HEADER_SIZE),
-): XenDumpcoreHeaderView {
+export function viewXenDumpcoreHeader(r: ByteReader, o = r.take(XEN_DUMPCORE_HEADER_SIZE)): XenDumpcoreHeaderView {
   return new XenDumpcoreHeaderView(r, o);
 }
 
@@ -125,7 +119,7 @@ export const XEN_DUMPCORE_COMPILE_INFO_SIZE = 144;
 /** Reads one xen_dumpcore_compile_info: the next XEN_DUMPCORE_COMPILE_INFO_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeXenDumpcoreCompileInfo(
   r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE),
+  o = r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE),
 ): XenDumpcoreCompileInfo {
   const compiler = r.stringAt(o, 64, false, "compiler");
   const compileBy = r.stringAt(o + 64, 16, false, "compile_by");
@@ -138,7 +132,7 @@ export function decodeXenDumpcoreCompileInfo(
 export function encodeXenDumpcoreCompileInfo(
   w: ByteWriter,
   v: XenDumpcoreCompileInfo,
-  o: number = w.reserveFor(v, XEN_DUMPCORE_COMPILE_INFO_SIZE),
+  o = w.reserveFor(v, XEN_DUMPCORE_COMPILE_INFO_SIZE),
 ): void {
   w.stringAt(o, v.compiler, 64, false, "compiler");
   w.stringAt(o + 64, v.compileBy, 16, false, "compile_by");
@@ -184,7 +178,7 @@ export class XenDumpcoreCompileInfoView implements XenDumpcoreCompileInfo {
 /** Claims one xen_dumpcore_compile_info (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreCompileInfo} does and returns a lazy view. */
 export function viewXenDumpcoreCompileInfo(
   r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE),
+  o = r.take(XEN_DUMPCORE_COMPILE_INFO_SIZE),
 ): XenDumpcoreCompileInfoView {
   checkXenDumpcoreCompileInfoAt(r, o);
   return new XenDumpcoreCompileInfoView(r, o);
@@ -216,7 +210,7 @@ export const XEN_DUMPCORE_XEN_VERSION_SIZE = 1280;
 /** Reads one xen_dumpcore_xen_version: the next XEN_DUMPCORE_XEN_VERSION_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeXenDumpcoreXenVersion(
   r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_XEN_VERSION_SIZE),
+  o = r.take(XEN_DUMPCORE_XEN_VERSION_SIZE),
 ): XenDumpcoreXenVersion {
   const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
   const compileInfo = r.nestedAt(decodeXenDumpcoreCompileInfo, o + 32, "compile_info");
@@ -262,7 +256,7 @@ export function encodeXenDumpcoreXenVersionBe(w: ByteWriter, v: XenDumpcoreXenVe
 export function encodeXenDumpcoreXenVersion(
   w: ByteWriter,
   v: XenDumpcoreXenVersion,
-  o: number = w.reserveFor(v, XEN_DUMPCORE_XEN_VERSION_SIZE),
+  o = w.reserveFor(v, XEN_DUMPCORE_XEN_VERSION_SIZE),
 ): void {
   if (w.littleEndian) encodeXenDumpcoreXenVersionLe(w, v, o);
   else encodeXenDumpcoreXenVersionBe(w, v, o);
@@ -318,7 +312,7 @@ export class XenDumpcoreXenVersionView implements XenDumpcoreXenVersion {
 /** Claims one xen_dumpcore_xen_version (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreXenVersion} does and returns a lazy view. */
 export function viewXenDumpcoreXenVersion(
   r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_XEN_VERSION_SIZE),
+  o = r.take(XEN_DUMPCORE_XEN_VERSION_SIZE),
 ): XenDumpcoreXenVersionView {
   checkXenDumpcoreXenVersionAt(r, o);
   return new XenDumpcoreXenVersionView(r, o);
@@ -350,7 +344,7 @@ export const XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE = 1276;
 /** Reads one xen_dumpcore_xen_version_x86_32: the next XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeXenDumpcoreXenVersionX8632(
   r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
+  o = r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
 ): XenDumpcoreXenVersionX8632 {
   const extraVersion = r.stringAt(o + 16, 16, false, "extra_version");
   const compileInfo = r.nestedAt(decodeXenDumpcoreCompileInfo, o + 32, "compile_info");
@@ -396,7 +390,7 @@ export function encodeXenDumpcoreXenVersionX8632Be(w: ByteWriter, v: XenDumpcore
 export function encodeXenDumpcoreXenVersionX8632(
   w: ByteWriter,
   v: XenDumpcoreXenVersionX8632,
-  o: number = w.reserveFor(v, XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
+  o = w.reserveFor(v, XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
 ): void {
   if (w.littleEndian) encodeXenDumpcoreXenVersionX8632Le(w, v, o);
   else encodeXenDumpcoreXenVersionX8632Be(w, v, o);
@@ -452,7 +446,7 @@ export class XenDumpcoreXenVersionX8632View implements XenDumpcoreXenVersionX863
 /** Claims one xen_dumpcore_xen_version_x86_32 (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreXenVersionX8632} does and returns a lazy view. */
 export function viewXenDumpcoreXenVersionX8632(
   r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
+  o = r.take(XEN_DUMPCORE_XEN_VERSION_X86_32_SIZE),
 ): XenDumpcoreXenVersionX8632View {
   checkXenDumpcoreXenVersionX8632At(r, o);
   return new XenDumpcoreXenVersionX8632View(r, o);
@@ -470,7 +464,7 @@ export const XEN_DUMPCORE_FORMAT_VERSION_SIZE = 8;
 /** Reads one xen_dumpcore_format_version: the next XEN_DUMPCORE_FORMAT_VERSION_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeXenDumpcoreFormatVersion(
   r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE),
+  o = r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE),
 ): XenDumpcoreFormatVersion {
   return { version: r.u64At(o) };
 }
@@ -489,7 +483,7 @@ export function encodeXenDumpcoreFormatVersionBe(w: ByteWriter, v: XenDumpcoreFo
 export function encodeXenDumpcoreFormatVersion(
   w: ByteWriter,
   v: XenDumpcoreFormatVersion,
-  o: number = w.reserveFor(v, XEN_DUMPCORE_FORMAT_VERSION_SIZE),
+  o = w.reserveFor(v, XEN_DUMPCORE_FORMAT_VERSION_SIZE),
 ): void {
   if (w.littleEndian) encodeXenDumpcoreFormatVersionLe(w, v, o);
   else encodeXenDumpcoreFormatVersionBe(w, v, o);
@@ -516,7 +510,7 @@ export class XenDumpcoreFormatVersionView implements XenDumpcoreFormatVersion {
 /** Claims one xen_dumpcore_format_version (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreFormatVersion} does and returns a lazy view. */
 export function viewXenDumpcoreFormatVersion(
   r: ByteReader,
-  o: number = r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE),
+  o = r.take(XEN_DUMPCORE_FORMAT_VERSION_SIZE),
 ): XenDumpcoreFormatVersionView {
   return new XenDumpcoreFormatVersionView(r, o);
 }
@@ -533,7 +527,7 @@ export interface XenDumpcoreP2m {
 export const XEN_DUMPCORE_P2M_SIZE = 16;
 
 /** Reads one xen_dumpcore_p2m: the next XEN_DUMPCORE_P2M_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeXenDumpcoreP2m(r: ByteReader, o: number = r.take(XEN_DUMPCORE_P2M_SIZE)): XenDumpcoreP2m {
+export function decodeXenDumpcoreP2m(r: ByteReader, o = r.take(XEN_DUMPCORE_P2M_SIZE)): XenDumpcoreP2m {
   return { pfn: r.u64At(o), gmfn: r.u64At(o + 8) };
 }
 
@@ -553,7 +547,7 @@ export function encodeXenDumpcoreP2mBe(w: ByteWriter, v: XenDumpcoreP2m, o: numb
 export function encodeXenDumpcoreP2m(
   w: ByteWriter,
   v: XenDumpcoreP2m,
-  o: number = w.reserveFor(v, XEN_DUMPCORE_P2M_SIZE),
+  o = w.reserveFor(v, XEN_DUMPCORE_P2M_SIZE),
 ): void {
   if (w.littleEndian) encodeXenDumpcoreP2mLe(w, v, o);
   else encodeXenDumpcoreP2mBe(w, v, o);
@@ -581,7 +575,7 @@ export class XenDumpcoreP2mView implements XenDumpcoreP2m {
 }
 
 /** Claims one xen_dumpcore_p2m (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcoreP2m} does and returns a lazy view. */
-export function viewXenDumpcoreP2m(r: ByteReader, o: number = r.take(XEN_DUMPCORE_P2M_SIZE)): XenDumpcoreP2mView {
+export function viewXenDumpcoreP2m(r: ByteReader, o = r.take(XEN_DUMPCORE_P2M_SIZE)): XenDumpcoreP2mView {
   return new XenDumpcoreP2mView(r, o);
 }
 
@@ -595,7 +589,7 @@ export interface XenDumpcorePfn {
 export const XEN_DUMPCORE_PFN_SIZE = 8;
 
 /** Reads one xen_dumpcore_pfn: the next XEN_DUMPCORE_PFN_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeXenDumpcorePfn(r: ByteReader, o: number = r.take(XEN_DUMPCORE_PFN_SIZE)): XenDumpcorePfn {
+export function decodeXenDumpcorePfn(r: ByteReader, o = r.take(XEN_DUMPCORE_PFN_SIZE)): XenDumpcorePfn {
   return { pfn: r.u64At(o) };
 }
 
@@ -613,7 +607,7 @@ export function encodeXenDumpcorePfnBe(w: ByteWriter, v: XenDumpcorePfn, o: numb
 export function encodeXenDumpcorePfn(
   w: ByteWriter,
   v: XenDumpcorePfn,
-  o: number = w.reserveFor(v, XEN_DUMPCORE_PFN_SIZE),
+  o = w.reserveFor(v, XEN_DUMPCORE_PFN_SIZE),
 ): void {
   if (w.littleEndian) encodeXenDumpcorePfnLe(w, v, o);
   else encodeXenDumpcorePfnBe(w, v, o);
@@ -638,6 +632,6 @@ export class XenDumpcorePfnView implements XenDumpcorePfn {
 }
 
 /** Claims one xen_dumpcore_pfn (or takes `o`, the position of one already claimed), checks it as {@link decodeXenDumpcorePfn} does and returns a lazy view. */
-export function viewXenDumpcorePfn(r: ByteReader, o: number = r.take(XEN_DUMPCORE_PFN_SIZE)): XenDumpcorePfnView {
+export function viewXenDumpcorePfn(r: ByteReader, o = r.take(XEN_DUMPCORE_PFN_SIZE)): XenDumpcorePfnView {
   return new XenDumpcorePfnView(r, o);
 }

@@ -47,7 +47,7 @@ export interface LibxcImageHeader {
 export const LIBXC_IMAGE_HEADER_SIZE = 24;
 
 /** Reads one libxc_image_header: the next LIBXC_IMAGE_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeLibxcImageHeader(r: ByteReader, o: number = r.take(LIBXC_IMAGE_HEADER_SIZE)): LibxcImageHeader {
+export function decodeLibxcImageHeader(r: ByteReader, o = r.take(LIBXC_IMAGE_HEADER_SIZE)): LibxcImageHeader {
   r.expectAt(r.u64At(o, false), 0xffffffffffffffffn, o, "marker");
   r.expectAt(r.u32At(o + 8, false), 0x58454e46, o + 8, "id");
   const options = unpackLibxcImageOptionsAt(r, o + 16, false, "options");
@@ -60,7 +60,7 @@ export function decodeLibxcImageHeader(r: ByteReader, o: number = r.take(LIBXC_I
 export function encodeLibxcImageHeader(
   w: ByteWriter,
   v: LibxcImageHeader,
-  o: number = w.reserveFor(v, LIBXC_IMAGE_HEADER_SIZE),
+  o = w.reserveFor(v, LIBXC_IMAGE_HEADER_SIZE),
 ): void {
   w.u64At(o, 0xffffffffffffffffn, false, "marker");
   w.u32At(o + 8, 0x58454e46, false, "id");
@@ -101,7 +101,7 @@ export class LibxcImageHeaderView implements LibxcImageHeader {
 }
 
 /** Claims one libxc_image_header (or takes `o`, the position of one already claimed), checks it as {@link decodeLibxcImageHeader} does and returns a lazy view. */
-export function viewLibxcImageHeader(r: ByteReader, o: number = r.take(LIBXC_IMAGE_HEADER_SIZE)): LibxcImageHeaderView {
+export function viewLibxcImageHeader(r: ByteReader, o = r.take(LIBXC_IMAGE_HEADER_SIZE)): LibxcImageHeaderView {
   checkLibxcImageHeaderAt(r, o);
   return new LibxcImageHeaderView(r, o);
 }

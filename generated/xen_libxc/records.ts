@@ -28,7 +28,7 @@ export interface DomainHeader {
 export const DOMAIN_HEADER_SIZE = 16;
 
 /** Reads one domain_header: the next DOMAIN_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeDomainHeader(r: ByteReader, o: number = r.take(DOMAIN_HEADER_SIZE)): DomainHeader {
+export function decodeDomainHeader(r: ByteReader, o = r.take(DOMAIN_HEADER_SIZE)): DomainHeader {
   r.zerosAt(o + 6, 2, "reserved");
   return {
     type: r.u32At(o, true),
@@ -39,11 +39,7 @@ export function decodeDomainHeader(r: ByteReader, o: number = r.take(DOMAIN_HEAD
 }
 
 /** Writes one domain_header: into the next DOMAIN_HEADER_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeDomainHeader(
-  w: ByteWriter,
-  v: DomainHeader,
-  o: number = w.reserveFor(v, DOMAIN_HEADER_SIZE),
-): void {
+export function encodeDomainHeader(w: ByteWriter, v: DomainHeader, o = w.reserveFor(v, DOMAIN_HEADER_SIZE)): void {
   w.u32At(o, v.type, true, "type");
   w.u16At(o + 4, v.pageShift, true, "page_shift");
   w.zerosAt(o + 6, 2);
@@ -84,7 +80,7 @@ export class DomainHeaderView implements DomainHeader {
 }
 
 /** Claims one domain_header (or takes `o`, the position of one already claimed), checks it as {@link decodeDomainHeader} does and returns a lazy view. */
-export function viewDomainHeader(r: ByteReader, o: number = r.take(DOMAIN_HEADER_SIZE)): DomainHeaderView {
+export function viewDomainHeader(r: ByteReader, o = r.take(DOMAIN_HEADER_SIZE)): DomainHeaderView {
   checkDomainHeaderAt(r, o);
   return new DomainHeaderView(r, o);
 }
@@ -196,28 +192,16 @@ export const PAGE_DATA_RECORD_PAGES_COUNTED: ReadonlySet<number> = /* @__PURE__ 
 
 /** Reads one page_data_record. */
 export function decodePageDataRecord(r: ByteReader): PageDataRecord {
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    const count_ = r.u32le();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "pfns";
-    const pfns_count = r.count(count_, 8);
-    const pfns: PfnWord[] = [];
-    for (index = 0; index < pfns_count; index++) pfns.push(unpackPfnWordAt(r, r.take(8), true));
-    index = -1;
-    at = "pages";
-    let pages_selected = 0;
-    for (const x of pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pages_selected++;
-    const pages: Uint8Array[] = [];
-    for (index = 0; index < pages_selected; index++) pages.push(r.bytesView(4096));
-    index = -1;
-    return { pfns, pages };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const count_ = r.u32le("count");
+  r.zeros(4, true, "reserved");
+  const pfns_count = r.count(count_, 8, "pfns");
+  const pfns: PfnWord[] = [];
+  for (let i = 0; i < pfns_count; i++) pfns.push(unpackPfnWordAt(r, r.take(8, "pfns", i), true, "pfns", i));
+  let pages_selected = 0;
+  for (const x of pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pages_selected++;
+  const pages: Uint8Array[] = [];
+  for (let i = 0; i < pages_selected; i++) pages.push(r.bytesView(4096, "pages", i));
+  return { pfns, pages };
 }
 
 /** What {@link checkPageDataRecord} returns: a page_data_record without its byte runs. */
@@ -225,54 +209,32 @@ export type PageDataRecordChecked = Omit<PageDataRecord, "pages">;
 
 /** Checks one page_data_record as {@link decodePageDataRecord} does (every read, the same errors at the same offsets) without taking its byte runs apart: pages is checked by length alone. Returns the other fields. */
 export function checkPageDataRecord(r: ByteReader): PageDataRecordChecked {
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    const count_ = r.u32le();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "pfns";
-    const pfns_count = r.count(count_, 8);
-    const pfns: PfnWord[] = [];
-    for (index = 0; index < pfns_count; index++) pfns.push(unpackPfnWordAt(r, r.take(8), true));
-    index = -1;
-    at = "pages";
-    let pages_selected = 0;
-    for (const x of pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pages_selected++;
-    index = Math.min(pages_selected, Math.floor(r.remaining / 4096));
-    r.take(index * 4096);
-    if (index < pages_selected) r.take(4096);
-    index = -1;
-    return { pfns };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const count_ = r.u32le("count");
+  r.zeros(4, true, "reserved");
+  const pfns_count = r.count(count_, 8, "pfns");
+  const pfns: PfnWord[] = [];
+  for (let i = 0; i < pfns_count; i++) pfns.push(unpackPfnWordAt(r, r.take(8, "pfns", i), true, "pfns", i));
+  let pages_selected = 0;
+  for (const x of pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pages_selected++;
+  const pages_fit = Math.min(pages_selected, Math.floor(r.remaining / 4096));
+  r.take(pages_fit * 4096);
+  if (pages_fit < pages_selected) r.take(4096, "pages", pages_fit);
+  return { pfns };
 }
 
 /** Writes one page_data_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodePageDataRecord(w: ByteWriter, v: PageDataRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    w.u32le(v.pfns.length);
-    at = "reserved";
-    w.zeros(4);
-    at = "pfns";
-    if (!Array.isArray(v.pfns)) w.fail("an array is expected");
-    for (index = 0; index < v.pfns.length; index++) packPfnWordAt(w, w.reserve(8), v.pfns[index]!, true);
-    index = -1;
-    at = "pages";
-    if (!Array.isArray(v.pages)) w.fail("an array is expected");
-    let pages_selected = 0;
-    for (const x of v.pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pages_selected++;
-    if (v.pages.length !== pages_selected) w.fail(`${v.pages.length} elements given, pfns calls for ${pages_selected}`);
-    for (index = 0; index < v.pages.length; index++) w.bytes(v.pages[index]!, 4096);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(w.lengthOf(v.pfns, "count", "pfns"), "count");
+  w.zeros(4);
+  w.array(v.pfns, "pfns");
+  for (let i = 0; i < v.pfns.length; i++) packPfnWordAt(w, w.reserve(8), v.pfns[i]!, true, "pfns", i);
+  w.array(v.pages, "pages");
+  let pages_selected = 0;
+  for (const x of v.pfns) if (PAGE_DATA_RECORD_PAGES_COUNTED.has(x.type)) pages_selected++;
+  if (v.pages.length !== pages_selected)
+    w.fail(`${v.pages.length} elements given, pfns calls for ${pages_selected}`, w.pos, "pages");
+  for (let i = 0; i < v.pages.length; i++) w.bytes(v.pages[i]!, 4096, "pages", i);
 }
 
 /** Body of X86_PV_INFO (8 bytes). */
@@ -287,7 +249,7 @@ export interface X86PvInfoRecord {
 export const X86_PV_INFO_RECORD_SIZE = 8;
 
 /** Reads one x86_pv_info_record: the next X86_PV_INFO_RECORD_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeX86PvInfoRecord(r: ByteReader, o: number = r.take(X86_PV_INFO_RECORD_SIZE)): X86PvInfoRecord {
+export function decodeX86PvInfoRecord(r: ByteReader, o = r.take(X86_PV_INFO_RECORD_SIZE)): X86PvInfoRecord {
   r.zerosAt(o + 2, 2, "reserved1");
   r.zerosAt(o + 4, 4, "reserved2");
   return { guestWidth: r.u8At(o), ptLevels: r.u8At(o + 1) };
@@ -297,7 +259,7 @@ export function decodeX86PvInfoRecord(r: ByteReader, o: number = r.take(X86_PV_I
 export function encodeX86PvInfoRecord(
   w: ByteWriter,
   v: X86PvInfoRecord,
-  o: number = w.reserveFor(v, X86_PV_INFO_RECORD_SIZE),
+  o = w.reserveFor(v, X86_PV_INFO_RECORD_SIZE),
 ): void {
   w.u8At(o, v.guestWidth, "guest_width");
   w.u8At(o + 1, v.ptLevels, "pt_levels");
@@ -333,7 +295,7 @@ export class X86PvInfoRecordView implements X86PvInfoRecord {
 }
 
 /** Claims one x86_pv_info_record (or takes `o`, the position of one already claimed), checks it as {@link decodeX86PvInfoRecord} does and returns a lazy view. */
-export function viewX86PvInfoRecord(r: ByteReader, o: number = r.take(X86_PV_INFO_RECORD_SIZE)): X86PvInfoRecordView {
+export function viewX86PvInfoRecord(r: ByteReader, o = r.take(X86_PV_INFO_RECORD_SIZE)): X86PvInfoRecordView {
   checkX86PvInfoRecordAt(r, o);
   return new X86PvInfoRecordView(r, o);
 }
@@ -350,34 +312,19 @@ export interface X86PvP2mFramesRecord {
 
 /** Reads one x86_pv_p2m_frames_record. */
 export function decodeX86PvP2mFramesRecord(r: ByteReader): X86PvP2mFramesRecord {
-  let at = "";
-  try {
-    at = "start_pfn";
-    const startPfn = r.u32le();
-    at = "end_pfn";
-    const endPfn = r.u32le();
-    at = "p2m_pfns";
-    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`, r.pos, undefined, "length");
-    const p2mPfns = r.typedArray("u64", r.remaining / 8, true);
-    return { startPfn, endPfn, p2mPfns };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const startPfn = r.u32le("start_pfn");
+  const endPfn = r.u32le("end_pfn");
+  if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`, r.pos, "p2m_pfns", "length");
+  const p2mPfns = r.typedArray("u64", r.remaining / 8, true, "p2m_pfns");
+  return { startPfn, endPfn, p2mPfns };
 }
 
 /** Writes one x86_pv_p2m_frames_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86PvP2mFramesRecord(w: ByteWriter, v: X86PvP2mFramesRecord): void {
-  let at = "";
-  try {
-    at = "start_pfn";
-    w.u32le(v.startPfn);
-    at = "end_pfn";
-    w.u32le(v.endPfn);
-    at = "p2m_pfns";
-    w.typedArray("u64", v.p2mPfns, undefined, true);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(v.startPfn, "start_pfn");
+  w.u32le(v.endPfn, "end_pfn");
+  w.typedArray("u64", v.p2mPfns, undefined, true, "p2m_pfns");
 }
 
 /** Body of X86_PV_VCPU_BASIC and X86_PV_VCPU_EXTENDED: a vcpu header, then the context as the domctl returned it (BASIC: a vcpu_guest_context of 5168 bytes for 64-bit guests, 2800 for 32-bit ones; EXTENDED: a xen_domctl_ext_vcpucontext, 64 bytes today, 128 in streams converted from the legacy format). Savers send only online vcpus. An empty context is tolerated (Xen 4.6-4.8 wrote some). */
@@ -390,33 +337,18 @@ export interface X86PvVcpuContextRecord {
 
 /** Reads one x86_pv_vcpu_context_record. */
 export function decodeX86PvVcpuContextRecord(r: ByteReader): X86PvVcpuContextRecord {
-  let at = "";
-  try {
-    at = "vcpu_id";
-    const vcpuId = r.u32le();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "context";
-    const context = r.rest();
-    return { vcpuId, context };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const vcpuId = r.u32le("vcpu_id");
+  r.zeros(4, true, "reserved");
+  const context = r.rest();
+  return { vcpuId, context };
 }
 
 /** Writes one x86_pv_vcpu_context_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86PvVcpuContextRecord(w: ByteWriter, v: X86PvVcpuContextRecord): void {
-  let at = "";
-  try {
-    at = "vcpu_id";
-    w.u32le(v.vcpuId);
-    at = "reserved";
-    w.zeros(4);
-    at = "context";
-    w.bytes(v.context);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(v.vcpuId, "vcpu_id");
+  w.zeros(4);
+  w.bytes(v.context, undefined, "context");
 }
 
 /** Body of X86_PV_VCPU_XSAVE: a vcpu header, then the buffer XEN_DOMCTL_getvcpuextstate fills: XCR0, the accumulated XCR0 and the uncompressed xsave area. */
@@ -433,41 +365,22 @@ export interface X86PvVcpuXsaveRecord {
 
 /** Reads one x86_pv_vcpu_xsave_record. */
 export function decodeX86PvVcpuXsaveRecord(r: ByteReader): X86PvVcpuXsaveRecord {
-  let at = "";
-  try {
-    at = "vcpu_id";
-    const vcpuId = r.u32le();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "xcr0";
-    const xcr0 = r.u64le();
-    at = "xcr0_accum";
-    const xcr0Accum = r.u64le();
-    at = "area";
-    const area = r.rest();
-    return { vcpuId, xcr0, xcr0Accum, area };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const vcpuId = r.u32le("vcpu_id");
+  r.zeros(4, true, "reserved");
+  const xcr0 = r.u64le("xcr0");
+  const xcr0Accum = r.u64le("xcr0_accum");
+  const area = r.rest();
+  return { vcpuId, xcr0, xcr0Accum, area };
 }
 
 /** Writes one x86_pv_vcpu_xsave_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86PvVcpuXsaveRecord(w: ByteWriter, v: X86PvVcpuXsaveRecord): void {
-  let at = "";
-  try {
-    at = "vcpu_id";
-    w.u32le(v.vcpuId);
-    at = "reserved";
-    w.zeros(4);
-    at = "xcr0";
-    w.u64le(v.xcr0);
-    at = "xcr0_accum";
-    w.u64le(v.xcr0Accum);
-    at = "area";
-    w.bytes(v.area);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(v.vcpuId, "vcpu_id");
+  w.zeros(4);
+  w.u64le(v.xcr0, "xcr0");
+  w.u64le(v.xcr0Accum, "xcr0_accum");
+  w.bytes(v.area, undefined, "area");
 }
 
 /** One MSR of a PV vcpu (xen_domctl_vcpu_msr). */
@@ -482,13 +395,13 @@ export interface VcpuMsr {
 export const VCPU_MSR_SIZE = 16;
 
 /** Reads one vcpu_msr: the next VCPU_MSR_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeVcpuMsr(r: ByteReader, o: number = r.take(VCPU_MSR_SIZE)): VcpuMsr {
+export function decodeVcpuMsr(r: ByteReader, o = r.take(VCPU_MSR_SIZE)): VcpuMsr {
   r.zerosAt(o + 4, 4, "reserved");
   return { index: r.u32At(o, true), value: r.u64At(o + 8, true) };
 }
 
 /** Writes one vcpu_msr: into the next VCPU_MSR_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr, o: number = w.reserveFor(v, VCPU_MSR_SIZE)): void {
+export function encodeVcpuMsr(w: ByteWriter, v: VcpuMsr, o = w.reserveFor(v, VCPU_MSR_SIZE)): void {
   w.u32At(o, v.index, true, "index");
   w.zerosAt(o + 4, 4);
   w.u64At(o + 8, v.value, true, "value");
@@ -521,7 +434,7 @@ export class VcpuMsrView implements VcpuMsr {
 }
 
 /** Claims one vcpu_msr (or takes `o`, the position of one already claimed), checks it as {@link decodeVcpuMsr} does and returns a lazy view. */
-export function viewVcpuMsr(r: ByteReader, o: number = r.take(VCPU_MSR_SIZE)): VcpuMsrView {
+export function viewVcpuMsr(r: ByteReader, o = r.take(VCPU_MSR_SIZE)): VcpuMsrView {
   checkVcpuMsrAt(r, o);
   return new VcpuMsrView(r, o);
 }
@@ -536,40 +449,21 @@ export interface X86PvVcpuMsrsRecord {
 
 /** Reads one x86_pv_vcpu_msrs_record. */
 export function decodeX86PvVcpuMsrsRecord(r: ByteReader): X86PvVcpuMsrsRecord {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_id";
-    const vcpuId = r.u32le();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "msrs";
-    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, undefined, "length");
-    const msrs: VcpuMsr[] = [];
-    for (index = 0; r.remaining > 0; index++) msrs.push(decodeVcpuMsr(r));
-    index = -1;
-    return { vcpuId, msrs };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const vcpuId = r.u32le("vcpu_id");
+  r.zeros(4, true, "reserved");
+  if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, "msrs", "length");
+  const msrs: VcpuMsr[] = [];
+  for (let i = 0; r.remaining > 0; i++) msrs.push(r.nested(decodeVcpuMsr, "msrs", i));
+  return { vcpuId, msrs };
 }
 
 /** Writes one x86_pv_vcpu_msrs_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86PvVcpuMsrsRecord(w: ByteWriter, v: X86PvVcpuMsrsRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_id";
-    w.u32le(v.vcpuId);
-    at = "reserved";
-    w.zeros(4);
-    at = "msrs";
-    if (!Array.isArray(v.msrs)) w.fail("an array is expected");
-    for (index = 0; index < v.msrs.length; index++) encodeVcpuMsr(w, v.msrs[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(v.vcpuId, "vcpu_id");
+  w.zeros(4);
+  w.array(v.msrs, "msrs");
+  for (let i = 0; i < v.msrs.length; i++) w.nested(encodeVcpuMsr, v.msrs[i]!, "msrs", i);
 }
 
 /** Body of SHARED_INFO: the whole shared-info page, exactly 4096 bytes (shared_info_t fills the first 3136 bytes for a 64-bit guest, 2344 for a 32-bit one). */
@@ -582,7 +476,7 @@ export interface SharedInfoRecord {
 export const SHARED_INFO_RECORD_SIZE = 4096;
 
 /** Reads one shared_info_record: the next SHARED_INFO_RECORD_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeSharedInfoRecord(r: ByteReader, o: number = r.take(SHARED_INFO_RECORD_SIZE)): SharedInfoRecord {
+export function decodeSharedInfoRecord(r: ByteReader, o = r.take(SHARED_INFO_RECORD_SIZE)): SharedInfoRecord {
   return { page: r.bytesAt(o, 4096) };
 }
 
@@ -590,7 +484,7 @@ export function decodeSharedInfoRecord(r: ByteReader, o: number = r.take(SHARED_
 export function encodeSharedInfoRecord(
   w: ByteWriter,
   v: SharedInfoRecord,
-  o: number = w.reserveFor(v, SHARED_INFO_RECORD_SIZE),
+  o = w.reserveFor(v, SHARED_INFO_RECORD_SIZE),
 ): void {
   w.bytesAt(o, v.page, 4096, "page");
 }
@@ -614,7 +508,7 @@ export class SharedInfoRecordView implements SharedInfoRecord {
 }
 
 /** Claims one shared_info_record (or takes `o`, the position of one already claimed), checks it as {@link decodeSharedInfoRecord} does and returns a lazy view. */
-export function viewSharedInfoRecord(r: ByteReader, o: number = r.take(SHARED_INFO_RECORD_SIZE)): SharedInfoRecordView {
+export function viewSharedInfoRecord(r: ByteReader, o = r.take(SHARED_INFO_RECORD_SIZE)): SharedInfoRecordView {
   return new SharedInfoRecordView(r, o);
 }
 
@@ -643,7 +537,7 @@ export interface X86TscInfoRecord {
 export const X86_TSC_INFO_RECORD_SIZE = 24;
 
 /** Reads one x86_tsc_info_record: the next X86_TSC_INFO_RECORD_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeX86TscInfoRecord(r: ByteReader, o: number = r.take(X86_TSC_INFO_RECORD_SIZE)): X86TscInfoRecord {
+export function decodeX86TscInfoRecord(r: ByteReader, o = r.take(X86_TSC_INFO_RECORD_SIZE)): X86TscInfoRecord {
   r.zerosAt(o + 20, 4, "reserved");
   return {
     mode: r.u32At(o, true),
@@ -657,7 +551,7 @@ export function decodeX86TscInfoRecord(r: ByteReader, o: number = r.take(X86_TSC
 export function encodeX86TscInfoRecord(
   w: ByteWriter,
   v: X86TscInfoRecord,
-  o: number = w.reserveFor(v, X86_TSC_INFO_RECORD_SIZE),
+  o = w.reserveFor(v, X86_TSC_INFO_RECORD_SIZE),
 ): void {
   w.u32At(o, v.mode, true, "mode");
   w.u32At(o + 4, v.khz, true, "khz");
@@ -699,10 +593,7 @@ export class X86TscInfoRecordView implements X86TscInfoRecord {
 }
 
 /** Claims one x86_tsc_info_record (or takes `o`, the position of one already claimed), checks it as {@link decodeX86TscInfoRecord} does and returns a lazy view. */
-export function viewX86TscInfoRecord(
-  r: ByteReader,
-  o: number = r.take(X86_TSC_INFO_RECORD_SIZE),
-): X86TscInfoRecordView {
+export function viewX86TscInfoRecord(r: ByteReader, o = r.take(X86_TSC_INFO_RECORD_SIZE)): X86TscInfoRecordView {
   checkX86TscInfoRecordAt(r, o);
   return new X86TscInfoRecordView(r, o);
 }
@@ -715,25 +606,14 @@ export interface HvmContextRecord {
 
 /** Reads one hvm_context_record. */
 export function decodeHvmContextRecord(r: ByteReader): HvmContextRecord {
-  let at = "";
-  try {
-    at = "blob";
-    const blob = r.rest();
-    return { blob };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const blob = r.rest();
+  return { blob };
 }
 
 /** Writes one hvm_context_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmContextRecord(w: ByteWriter, v: HvmContextRecord): void {
-  let at = "";
-  try {
-    at = "blob";
-    w.bytes(v.blob);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.bytes(v.blob, undefined, "blob");
 }
 
 /** One HVM parameter (index into HVM_PARAM_*, value). */
@@ -748,12 +628,12 @@ export interface HvmParam {
 export const HVM_PARAM_SIZE = 16;
 
 /** Reads one hvm_param: the next HVM_PARAM_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeHvmParam(r: ByteReader, o: number = r.take(HVM_PARAM_SIZE)): HvmParam {
+export function decodeHvmParam(r: ByteReader, o = r.take(HVM_PARAM_SIZE)): HvmParam {
   return { index: r.u64At(o, true), value: r.u64At(o + 8, true) };
 }
 
 /** Writes one hvm_param: into the next HVM_PARAM_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeHvmParam(w: ByteWriter, v: HvmParam, o: number = w.reserveFor(v, HVM_PARAM_SIZE)): void {
+export function encodeHvmParam(w: ByteWriter, v: HvmParam, o = w.reserveFor(v, HVM_PARAM_SIZE)): void {
   w.u64At(o, v.index, true, "index");
   w.u64At(o + 8, v.value, true, "value");
 }
@@ -780,7 +660,7 @@ export class HvmParamView implements HvmParam {
 }
 
 /** Claims one hvm_param (or takes `o`, the position of one already claimed), checks it as {@link decodeHvmParam} does and returns a lazy view. */
-export function viewHvmParam(r: ByteReader, o: number = r.take(HVM_PARAM_SIZE)): HvmParamView {
+export function viewHvmParam(r: ByteReader, o = r.take(HVM_PARAM_SIZE)): HvmParamView {
   return new HvmParamView(r, o);
 }
 
@@ -792,40 +672,21 @@ export interface HvmParamsRecord {
 
 /** Reads one hvm_params_record. */
 export function decodeHvmParamsRecord(r: ByteReader): HvmParamsRecord {
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    const count_ = r.u32le();
-    at = "reserved";
-    r.zeros(4, true);
-    at = "params";
-    const params_count = r.count(count_, 16);
-    const params: HvmParam[] = [];
-    for (index = 0; index < params_count; index++) params.push(decodeHvmParam(r));
-    index = -1;
-    return { params };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const count_ = r.u32le("count");
+  r.zeros(4, true, "reserved");
+  const params_count = r.count(count_, 16, "params");
+  const params: HvmParam[] = [];
+  for (let i = 0; i < params_count; i++) params.push(r.nested(decodeHvmParam, "params", i));
+  return { params };
 }
 
 /** Writes one hvm_params_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeHvmParamsRecord(w: ByteWriter, v: HvmParamsRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "count";
-    w.u32le(v.params.length);
-    at = "reserved";
-    w.zeros(4);
-    at = "params";
-    if (!Array.isArray(v.params)) w.fail("an array is expected");
-    for (index = 0; index < v.params.length; index++) encodeHvmParam(w, v.params[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(w.lengthOf(v.params, "count", "params"), "count");
+  w.zeros(4);
+  w.array(v.params, "params");
+  for (let i = 0; i < v.params.length; i++) w.nested(encodeHvmParam, v.params[i]!, "params", i);
 }
 
 /** Body of the deprecated TOOLSTACK record, an opaque blob libxl 4.5 used for the HVM physmap. */
@@ -836,25 +697,14 @@ export interface ToolstackRecord {
 
 /** Reads one toolstack_record. */
 export function decodeToolstackRecord(r: ByteReader): ToolstackRecord {
-  let at = "";
-  try {
-    at = "data";
-    const data = r.rest();
-    return { data };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const data = r.rest();
+  return { data };
 }
 
 /** Writes one toolstack_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeToolstackRecord(w: ByteWriter, v: ToolstackRecord): void {
-  let at = "";
-  try {
-    at = "data";
-    w.bytes(v.data);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.bytes(v.data, undefined, "data");
 }
 
 /** Body of CHECKPOINT_DIRTY_PFN_LIST, sent on the COLO back channel only. */
@@ -865,26 +715,15 @@ export interface CheckpointDirtyPfnListRecord {
 
 /** Reads one checkpoint_dirty_pfn_list_record. */
 export function decodeCheckpointDirtyPfnListRecord(r: ByteReader): CheckpointDirtyPfnListRecord {
-  let at = "";
-  try {
-    at = "pfns";
-    if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`, r.pos, undefined, "length");
-    const pfns = r.typedArray("u64", r.remaining / 8, true);
-    return { pfns };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  if (r.remaining % 8 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 8`, r.pos, "pfns", "length");
+  const pfns = r.typedArray("u64", r.remaining / 8, true, "pfns");
+  return { pfns };
 }
 
 /** Writes one checkpoint_dirty_pfn_list_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeCheckpointDirtyPfnListRecord(w: ByteWriter, v: CheckpointDirtyPfnListRecord): void {
-  let at = "";
-  try {
-    at = "pfns";
-    w.typedArray("u64", v.pfns, undefined, true);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.typedArray("u64", v.pfns, undefined, true, "pfns");
 }
 
 /** One leaf of a CPUID policy (xen_cpuid_leaf_t). */
@@ -907,7 +746,7 @@ export interface CpuidLeaf {
 export const CPUID_LEAF_SIZE = 24;
 
 /** Reads one cpuid_leaf: the next CPUID_LEAF_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZE)): CpuidLeaf {
+export function decodeCpuidLeaf(r: ByteReader, o = r.take(CPUID_LEAF_SIZE)): CpuidLeaf {
   return {
     leaf: r.u32At(o, true),
     subleaf: r.u32At(o + 4, true),
@@ -919,7 +758,7 @@ export function decodeCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZ
 }
 
 /** Writes one cpuid_leaf: into the next CPUID_LEAF_SIZE bytes, or at `o`, a position already reserved; a bad value is an EncodeError naming the field. */
-export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o: number = w.reserveFor(v, CPUID_LEAF_SIZE)): void {
+export function encodeCpuidLeaf(w: ByteWriter, v: CpuidLeaf, o = w.reserveFor(v, CPUID_LEAF_SIZE)): void {
   w.u32At(o, v.leaf, true, "leaf");
   w.u32At(o + 4, v.subleaf, true, "subleaf");
   w.u32At(o + 8, v.eax, true, "eax");
@@ -962,7 +801,7 @@ export class CpuidLeafView implements CpuidLeaf {
 }
 
 /** Claims one cpuid_leaf (or takes `o`, the position of one already claimed), checks it as {@link decodeCpuidLeaf} does and returns a lazy view. */
-export function viewCpuidLeaf(r: ByteReader, o: number = r.take(CPUID_LEAF_SIZE)): CpuidLeafView {
+export function viewCpuidLeaf(r: ByteReader, o = r.take(CPUID_LEAF_SIZE)): CpuidLeafView {
   return new CpuidLeafView(r, o);
 }
 
@@ -974,32 +813,17 @@ export interface X86CpuidPolicyRecord {
 
 /** Reads one x86_cpuid_policy_record. */
 export function decodeX86CpuidPolicyRecord(r: ByteReader): X86CpuidPolicyRecord {
-  let at = "";
-  let index = -1;
-  try {
-    at = "leaves";
-    if (r.remaining % 24 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 24`, r.pos, undefined, "length");
-    const leaves: CpuidLeaf[] = [];
-    for (index = 0; r.remaining > 0; index++) leaves.push(decodeCpuidLeaf(r));
-    index = -1;
-    return { leaves };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  if (r.remaining % 24 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 24`, r.pos, "leaves", "length");
+  const leaves: CpuidLeaf[] = [];
+  for (let i = 0; r.remaining > 0; i++) leaves.push(r.nested(decodeCpuidLeaf, "leaves", i));
+  return { leaves };
 }
 
 /** Writes one x86_cpuid_policy_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86CpuidPolicyRecord(w: ByteWriter, v: X86CpuidPolicyRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "leaves";
-    if (!Array.isArray(v.leaves)) w.fail("an array is expected");
-    for (index = 0; index < v.leaves.length; index++) encodeCpuidLeaf(w, v.leaves[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.array(v.leaves, "leaves");
+  for (let i = 0; i < v.leaves.length; i++) w.nested(encodeCpuidLeaf, v.leaves[i]!, "leaves", i);
 }
 
 /** One MSR of an MSR policy (xen_msr_entry_t). */
@@ -1014,7 +838,7 @@ export interface MsrPolicyEntry {
 export const MSR_POLICY_ENTRY_SIZE = 16;
 
 /** Reads one msr_policy_entry: the next MSR_POLICY_ENTRY_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeMsrPolicyEntry(r: ByteReader, o: number = r.take(MSR_POLICY_ENTRY_SIZE)): MsrPolicyEntry {
+export function decodeMsrPolicyEntry(r: ByteReader, o = r.take(MSR_POLICY_ENTRY_SIZE)): MsrPolicyEntry {
   r.zerosAt(o + 4, 4, "flags");
   return { idx: r.u32At(o, true), val: r.u64At(o + 8, true) };
 }
@@ -1023,7 +847,7 @@ export function decodeMsrPolicyEntry(r: ByteReader, o: number = r.take(MSR_POLIC
 export function encodeMsrPolicyEntry(
   w: ByteWriter,
   v: MsrPolicyEntry,
-  o: number = w.reserveFor(v, MSR_POLICY_ENTRY_SIZE),
+  o = w.reserveFor(v, MSR_POLICY_ENTRY_SIZE),
 ): void {
   w.u32At(o, v.idx, true, "idx");
   w.zerosAt(o + 4, 4);
@@ -1057,7 +881,7 @@ export class MsrPolicyEntryView implements MsrPolicyEntry {
 }
 
 /** Claims one msr_policy_entry (or takes `o`, the position of one already claimed), checks it as {@link decodeMsrPolicyEntry} does and returns a lazy view. */
-export function viewMsrPolicyEntry(r: ByteReader, o: number = r.take(MSR_POLICY_ENTRY_SIZE)): MsrPolicyEntryView {
+export function viewMsrPolicyEntry(r: ByteReader, o = r.take(MSR_POLICY_ENTRY_SIZE)): MsrPolicyEntryView {
   checkMsrPolicyEntryAt(r, o);
   return new MsrPolicyEntryView(r, o);
 }
@@ -1070,32 +894,17 @@ export interface X86MsrPolicyRecord {
 
 /** Reads one x86_msr_policy_record. */
 export function decodeX86MsrPolicyRecord(r: ByteReader): X86MsrPolicyRecord {
-  let at = "";
-  let index = -1;
-  try {
-    at = "msrs";
-    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, undefined, "length");
-    const msrs: MsrPolicyEntry[] = [];
-    for (index = 0; r.remaining > 0; index++) msrs.push(decodeMsrPolicyEntry(r));
-    index = -1;
-    return { msrs };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, "msrs", "length");
+  const msrs: MsrPolicyEntry[] = [];
+  for (let i = 0; r.remaining > 0; i++) msrs.push(r.nested(decodeMsrPolicyEntry, "msrs", i));
+  return { msrs };
 }
 
 /** Writes one x86_msr_policy_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeX86MsrPolicyRecord(w: ByteWriter, v: X86MsrPolicyRecord): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "msrs";
-    if (!Array.isArray(v.msrs)) w.fail("an array is expected");
-    for (index = 0; index < v.msrs.length; index++) encodeMsrPolicyEntry(w, v.msrs[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.array(v.msrs, "msrs");
+  for (let i = 0; i < v.msrs.length; i++) w.nested(encodeMsrPolicyEntry, v.msrs[i]!, "msrs", i);
 }
 
 /**
@@ -1156,161 +965,152 @@ export interface LibxcRecord {
 /** Reads one libxc_record. */
 export function decodeLibxcRecord(r: ByteReader): LibxcRecord {
   const start = r.pos;
-  let at = "";
-  try {
-    at = "type";
-    const type = r.u32le();
-    at = "length";
-    const length_ = r.u32le();
-    at = "body";
-    const body_reader = r.sub(r.count(length_, 1));
-    let body_: LibxcRecordBody | undefined;
-    switch (type) {
-      case 0x0:
-        if (body_reader.remaining === 0) body_ = { type: "end" };
-        break;
-      case 0x1:
-        body_ = { type: "page_data", value: decodePageDataRecord(body_reader) };
-        break;
-      case 0x2:
-        if (body_reader.remaining === 8) body_ = { type: "x86_pv_info", value: decodeX86PvInfoRecord(body_reader) };
-        break;
-      case 0x3:
-        body_ = { type: "x86_pv_p2m_frames", value: decodeX86PvP2mFramesRecord(body_reader) };
-        break;
-      case 0x4:
-        body_ = { type: "x86_pv_vcpu_basic", value: decodeX86PvVcpuContextRecord(body_reader) };
-        break;
-      case 0x5:
-        body_ = { type: "x86_pv_vcpu_extended", value: decodeX86PvVcpuContextRecord(body_reader) };
-        break;
-      case 0x6:
-        body_ = { type: "x86_pv_vcpu_xsave", value: decodeX86PvVcpuXsaveRecord(body_reader) };
-        break;
-      case 0x7:
-        if (body_reader.remaining === 4096) body_ = { type: "shared_info", value: decodeSharedInfoRecord(body_reader) };
-        break;
-      case 0x8:
-        if (body_reader.remaining === 24) body_ = { type: "x86_tsc_info", value: decodeX86TscInfoRecord(body_reader) };
-        break;
-      case 0x9:
-        body_ = { type: "hvm_context", value: decodeHvmContextRecord(body_reader) };
-        break;
-      case 0xa:
-        body_ = { type: "hvm_params", value: decodeHvmParamsRecord(body_reader) };
-        break;
-      case 0xb:
-        body_ = { type: "toolstack", value: decodeToolstackRecord(body_reader) };
-        break;
-      case 0xc:
-        body_ = { type: "x86_pv_vcpu_msrs", value: decodeX86PvVcpuMsrsRecord(body_reader) };
-        break;
-      case 0xd:
-        if (body_reader.remaining === 0) body_ = { type: "verify" };
-        break;
-      case 0xe:
-        if (body_reader.remaining === 0) body_ = { type: "checkpoint" };
-        break;
-      case 0xf:
-        body_ = { type: "checkpoint_dirty_pfn_list", value: decodeCheckpointDirtyPfnListRecord(body_reader) };
-        break;
-      case 0x10:
-        if (body_reader.remaining === 0) body_ = { type: "static_data_end" };
-        break;
-      case 0x11:
-        body_ = { type: "x86_cpuid_policy", value: decodeX86CpuidPolicyRecord(body_reader) };
-        break;
-      case 0x12:
-        body_ = { type: "x86_msr_policy", value: decodeX86MsrPolicyRecord(body_reader) };
-        break;
-    }
-    body_ ??= { type: "unknown", selector: type, bytes: body_reader.rest() };
-    body_reader.expectEnd();
-    at = "_pad3";
-    r.alignTo(8, start, true);
-    return { body: body_ };
-  } catch (e) {
-    throw r.rethrow(e, at);
+  const type = r.u32le("type");
+  const length_ = r.u32le("length");
+  const body_reader = r.sub(r.count(length_, 1, "body"), "body");
+  let body_: LibxcRecordBody | undefined;
+  switch (type) {
+    case 0x0:
+      if (body_reader.remaining === 0) body_ = { type: "end" };
+      break;
+    case 0x1:
+      body_ = { type: "page_data", value: body_reader.nested(decodePageDataRecord, "body") };
+      break;
+    case 0x2:
+      if (body_reader.remaining === 8)
+        body_ = { type: "x86_pv_info", value: body_reader.nested(decodeX86PvInfoRecord, "body") };
+      break;
+    case 0x3:
+      body_ = { type: "x86_pv_p2m_frames", value: body_reader.nested(decodeX86PvP2mFramesRecord, "body") };
+      break;
+    case 0x4:
+      body_ = { type: "x86_pv_vcpu_basic", value: body_reader.nested(decodeX86PvVcpuContextRecord, "body") };
+      break;
+    case 0x5:
+      body_ = { type: "x86_pv_vcpu_extended", value: body_reader.nested(decodeX86PvVcpuContextRecord, "body") };
+      break;
+    case 0x6:
+      body_ = { type: "x86_pv_vcpu_xsave", value: body_reader.nested(decodeX86PvVcpuXsaveRecord, "body") };
+      break;
+    case 0x7:
+      if (body_reader.remaining === 4096)
+        body_ = { type: "shared_info", value: body_reader.nested(decodeSharedInfoRecord, "body") };
+      break;
+    case 0x8:
+      if (body_reader.remaining === 24)
+        body_ = { type: "x86_tsc_info", value: body_reader.nested(decodeX86TscInfoRecord, "body") };
+      break;
+    case 0x9:
+      body_ = { type: "hvm_context", value: body_reader.nested(decodeHvmContextRecord, "body") };
+      break;
+    case 0xa:
+      body_ = { type: "hvm_params", value: body_reader.nested(decodeHvmParamsRecord, "body") };
+      break;
+    case 0xb:
+      body_ = { type: "toolstack", value: body_reader.nested(decodeToolstackRecord, "body") };
+      break;
+    case 0xc:
+      body_ = { type: "x86_pv_vcpu_msrs", value: body_reader.nested(decodeX86PvVcpuMsrsRecord, "body") };
+      break;
+    case 0xd:
+      if (body_reader.remaining === 0) body_ = { type: "verify" };
+      break;
+    case 0xe:
+      if (body_reader.remaining === 0) body_ = { type: "checkpoint" };
+      break;
+    case 0xf:
+      body_ = {
+        type: "checkpoint_dirty_pfn_list",
+        value: body_reader.nested(decodeCheckpointDirtyPfnListRecord, "body"),
+      };
+      break;
+    case 0x10:
+      if (body_reader.remaining === 0) body_ = { type: "static_data_end" };
+      break;
+    case 0x11:
+      body_ = { type: "x86_cpuid_policy", value: body_reader.nested(decodeX86CpuidPolicyRecord, "body") };
+      break;
+    case 0x12:
+      body_ = { type: "x86_msr_policy", value: body_reader.nested(decodeX86MsrPolicyRecord, "body") };
+      break;
   }
+  body_ ??= { type: "unknown", selector: type, bytes: body_reader.rest() };
+  body_reader.expectEnd("body");
+  r.alignTo(8, start, true, "_pad3");
+  return { body: body_ };
 }
 
 /** Writes one libxc_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeLibxcRecord(w: ByteWriter, v: LibxcRecord): void {
+  w.objectAt(v, w.pos);
   const start = w.pos;
-  let at = "";
-  try {
-    at = "type";
-    const bodySelector = v.body.type === "unknown" ? v.body.selector : LIBXC_RECORD$BODY_CASES[v.body.type];
-    if (bodySelector === undefined) w.fail(`unknown case "${String(v.body?.type)}"`);
-    w.u32le(bodySelector);
-    at = "length";
-    const bodySizeAt = w.pos;
-    w.u32le(0);
-    at = "body";
-    const bodyStart = w.pos;
-    switch (v.body.type) {
-      case "end":
-        break;
-      case "page_data":
-        encodePageDataRecord(w, v.body.value);
-        break;
-      case "x86_pv_info":
-        encodeX86PvInfoRecord(w, v.body.value);
-        break;
-      case "x86_pv_p2m_frames":
-        encodeX86PvP2mFramesRecord(w, v.body.value);
-        break;
-      case "x86_pv_vcpu_basic":
-        encodeX86PvVcpuContextRecord(w, v.body.value);
-        break;
-      case "x86_pv_vcpu_extended":
-        encodeX86PvVcpuContextRecord(w, v.body.value);
-        break;
-      case "x86_pv_vcpu_xsave":
-        encodeX86PvVcpuXsaveRecord(w, v.body.value);
-        break;
-      case "shared_info":
-        encodeSharedInfoRecord(w, v.body.value);
-        break;
-      case "x86_tsc_info":
-        encodeX86TscInfoRecord(w, v.body.value);
-        break;
-      case "hvm_context":
-        encodeHvmContextRecord(w, v.body.value);
-        break;
-      case "hvm_params":
-        encodeHvmParamsRecord(w, v.body.value);
-        break;
-      case "toolstack":
-        encodeToolstackRecord(w, v.body.value);
-        break;
-      case "x86_pv_vcpu_msrs":
-        encodeX86PvVcpuMsrsRecord(w, v.body.value);
-        break;
-      case "verify":
-        break;
-      case "checkpoint":
-        break;
-      case "checkpoint_dirty_pfn_list":
-        encodeCheckpointDirtyPfnListRecord(w, v.body.value);
-        break;
-      case "static_data_end":
-        break;
-      case "x86_cpuid_policy":
-        encodeX86CpuidPolicyRecord(w, v.body.value);
-        break;
-      case "x86_msr_policy":
-        encodeX86MsrPolicyRecord(w, v.body.value);
-        break;
-      case "unknown":
-        w.bytes(v.body.bytes);
-        break;
-      default:
-        w.fail(`unknown case "${String((v.body as { type?: unknown }).type)}"`);
-    }
-    w.patchU32(bodySizeAt, w.pos - bodyStart, true);
-    w.alignTo(8, start);
-  } catch (e) {
-    throw w.rethrow(e, at);
+  w.objectAt(v.body, w.pos, "type");
+  const bodySelector = v.body.type === "unknown" ? v.body.selector : LIBXC_RECORD$BODY_CASES[v.body.type];
+  if (bodySelector === undefined) w.fail(`unknown case "${String(v.body.type)}"`, w.pos, "type");
+  w.u32le(bodySelector, "type");
+  const bodySizeAt = w.pos;
+  w.u32le(0);
+  const bodyStart = w.pos;
+  switch (v.body.type) {
+    case "end":
+      break;
+    case "page_data":
+      w.nested(encodePageDataRecord, v.body.value, "body");
+      break;
+    case "x86_pv_info":
+      w.nested(encodeX86PvInfoRecord, v.body.value, "body");
+      break;
+    case "x86_pv_p2m_frames":
+      w.nested(encodeX86PvP2mFramesRecord, v.body.value, "body");
+      break;
+    case "x86_pv_vcpu_basic":
+      w.nested(encodeX86PvVcpuContextRecord, v.body.value, "body");
+      break;
+    case "x86_pv_vcpu_extended":
+      w.nested(encodeX86PvVcpuContextRecord, v.body.value, "body");
+      break;
+    case "x86_pv_vcpu_xsave":
+      w.nested(encodeX86PvVcpuXsaveRecord, v.body.value, "body");
+      break;
+    case "shared_info":
+      w.nested(encodeSharedInfoRecord, v.body.value, "body");
+      break;
+    case "x86_tsc_info":
+      w.nested(encodeX86TscInfoRecord, v.body.value, "body");
+      break;
+    case "hvm_context":
+      w.nested(encodeHvmContextRecord, v.body.value, "body");
+      break;
+    case "hvm_params":
+      w.nested(encodeHvmParamsRecord, v.body.value, "body");
+      break;
+    case "toolstack":
+      w.nested(encodeToolstackRecord, v.body.value, "body");
+      break;
+    case "x86_pv_vcpu_msrs":
+      w.nested(encodeX86PvVcpuMsrsRecord, v.body.value, "body");
+      break;
+    case "verify":
+      break;
+    case "checkpoint":
+      break;
+    case "checkpoint_dirty_pfn_list":
+      w.nested(encodeCheckpointDirtyPfnListRecord, v.body.value, "body");
+      break;
+    case "static_data_end":
+      break;
+    case "x86_cpuid_policy":
+      w.nested(encodeX86CpuidPolicyRecord, v.body.value, "body");
+      break;
+    case "x86_msr_policy":
+      w.nested(encodeX86MsrPolicyRecord, v.body.value, "body");
+      break;
+    case "unknown":
+      w.bytes(v.body.bytes, undefined, "body");
+      break;
+    default:
+      w.fail(`unknown case "${String((v.body as { type?: unknown }).type)}"`, w.pos, "body");
   }
+  w.patchU32(bodySizeAt, w.pos - bodyStart, true, "body");
+  w.alignTo(8, start);
 }

@@ -61,7 +61,7 @@ export interface XenStreamToken {
 export const XEN_STREAM_TOKEN_SIZE = 12;
 
 /** Reads one xen_stream_token: the next XEN_STREAM_TOKEN_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeXenStreamToken(r: ByteReader, o: number = r.take(XEN_STREAM_TOKEN_SIZE)): XenStreamToken {
+export function decodeXenStreamToken(r: ByteReader, o = r.take(XEN_STREAM_TOKEN_SIZE)): XenStreamToken {
   r.zerosAt(o + 1, 3, "_pad1");
   return { layer: r.u8At(o), type: r.u32At(o + 4, true), section: r.u32At(o + 8, true) };
 }
@@ -70,7 +70,7 @@ export function decodeXenStreamToken(r: ByteReader, o: number = r.take(XEN_STREA
 export function encodeXenStreamToken(
   w: ByteWriter,
   v: XenStreamToken,
-  o: number = w.reserveFor(v, XEN_STREAM_TOKEN_SIZE),
+  o = w.reserveFor(v, XEN_STREAM_TOKEN_SIZE),
 ): void {
   w.u8At(o, v.layer, "layer");
   w.zerosAt(o + 1, 3);
@@ -108,7 +108,7 @@ export class XenStreamTokenView implements XenStreamToken {
 }
 
 /** Claims one xen_stream_token (or takes `o`, the position of one already claimed), checks it as {@link decodeXenStreamToken} does and returns a lazy view. */
-export function viewXenStreamToken(r: ByteReader, o: number = r.take(XEN_STREAM_TOKEN_SIZE)): XenStreamTokenView {
+export function viewXenStreamToken(r: ByteReader, o = r.take(XEN_STREAM_TOKEN_SIZE)): XenStreamTokenView {
   checkXenStreamTokenAt(r, o);
   return new XenStreamTokenView(r, o);
 }
@@ -147,90 +147,52 @@ export interface XenStreamLayout {
 /** Reads one xen_stream_layout. */
 export function decodeXenStreamLayout(r: ByteReader): XenStreamLayout {
   const start = r.pos;
-  let at = "";
-  let index = -1;
-  try {
-    at = "layer";
-    const layer = r.u8();
-    at = "libxc_version";
-    const libxcVersion = r.u8();
-    at = "xl_config_form";
-    const xlConfigForm = r.u8();
-    at = "reserved";
-    r.zeros(1, true);
-    at = "domain_type";
-    const domainType = r.u32le();
-    at = "libxl_options";
-    const libxlOptions = r.u32le();
-    at = "xl_mandatory_flags";
-    const xlMandatoryFlags = r.u32le();
-    at = "xl_optional_flags";
-    const xlOptionalFlags = r.u32le();
-    at = "xl_tail_length";
-    const xlTailLength = r.u32le();
-    at = "token_count";
-    const tokenCount = r.u32le();
-    at = "xl_tail";
-    const xlTail = r.bytesView(r.count(xlTailLength, 1));
-    at = "_pad11";
-    r.alignTo(8, start, true);
-    at = "tokens";
-    const tokens_count = r.count(tokenCount, 12);
-    const tokens: XenStreamToken[] = [];
-    for (index = 0; index < tokens_count; index++) tokens.push(decodeXenStreamToken(r));
-    index = -1;
-    return {
-      layer,
-      libxcVersion,
-      xlConfigForm,
-      domainType,
-      libxlOptions,
-      xlMandatoryFlags,
-      xlOptionalFlags,
-      xlTail,
-      tokens,
-    };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  const layer = r.u8("layer");
+  const libxcVersion = r.u8("libxc_version");
+  const xlConfigForm = r.u8("xl_config_form");
+  r.zeros(1, true, "reserved");
+  const domainType = r.u32le("domain_type");
+  const libxlOptions = r.u32le("libxl_options");
+  const xlMandatoryFlags = r.u32le("xl_mandatory_flags");
+  const xlOptionalFlags = r.u32le("xl_optional_flags");
+  const xlTailLength = r.u32le("xl_tail_length");
+  const tokenCount = r.u32le("token_count");
+  const xlTail = r.bytesView(r.count(xlTailLength, 1, "xl_tail"), "xl_tail");
+  r.alignTo(8, start, true, "_pad11");
+  const tokens_count = r.count(tokenCount, 12, "tokens");
+  const tokens: XenStreamToken[] = [];
+  for (let i = 0; i < tokens_count; i++) tokens.push(r.nested(decodeXenStreamToken, "tokens", i));
+  return {
+    layer,
+    libxcVersion,
+    xlConfigForm,
+    domainType,
+    libxlOptions,
+    xlMandatoryFlags,
+    xlOptionalFlags,
+    xlTail,
+    tokens,
+  };
 }
 
 /** Writes one xen_stream_layout; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenStreamLayout(w: ByteWriter, v: XenStreamLayout): void {
+  w.objectAt(v, w.pos);
   const start = w.pos;
-  let at = "";
-  let index = -1;
-  try {
-    at = "layer";
-    w.u8(v.layer);
-    at = "libxc_version";
-    w.u8(v.libxcVersion);
-    at = "xl_config_form";
-    w.u8(v.xlConfigForm);
-    at = "reserved";
-    w.zeros(1);
-    at = "domain_type";
-    w.u32le(v.domainType);
-    at = "libxl_options";
-    w.u32le(v.libxlOptions);
-    at = "xl_mandatory_flags";
-    w.u32le(v.xlMandatoryFlags);
-    at = "xl_optional_flags";
-    w.u32le(v.xlOptionalFlags);
-    at = "xl_tail_length";
-    w.u32le(v.xlTail.length);
-    at = "token_count";
-    w.u32le(v.tokens.length);
-    at = "xl_tail";
-    w.bytes(v.xlTail);
-    w.alignTo(8, start);
-    at = "tokens";
-    if (!Array.isArray(v.tokens)) w.fail("an array is expected");
-    for (index = 0; index < v.tokens.length; index++) encodeXenStreamToken(w, v.tokens[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.u8(v.layer, "layer");
+  w.u8(v.libxcVersion, "libxc_version");
+  w.u8(v.xlConfigForm, "xl_config_form");
+  w.zeros(1);
+  w.u32le(v.domainType, "domain_type");
+  w.u32le(v.libxlOptions, "libxl_options");
+  w.u32le(v.xlMandatoryFlags, "xl_mandatory_flags");
+  w.u32le(v.xlOptionalFlags, "xl_optional_flags");
+  w.u32le(w.lengthOf(v.xlTail, "xl_tail_length", "xl_tail"), "xl_tail_length");
+  w.u32le(w.lengthOf(v.tokens, "token_count", "tokens"), "token_count");
+  w.bytes(v.xlTail, undefined, "xl_tail");
+  w.alignTo(8, start);
+  w.array(v.tokens, "tokens");
+  for (let i = 0; i < v.tokens.length; i++) w.nested(encodeXenStreamToken, v.tokens[i]!, "tokens", i);
 }
 
 /** Where a XENIMAGE record says a section of the original image comes from. */
@@ -262,7 +224,7 @@ export const XENIMAGE_SECTION_SOURCE_SIZE = 16;
 /** Reads one xenimage_section_source: the next XENIMAGE_SECTION_SOURCE_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeXenimageSectionSource(
   r: ByteReader,
-  o: number = r.take(XENIMAGE_SECTION_SOURCE_SIZE),
+  o = r.take(XENIMAGE_SECTION_SOURCE_SIZE),
 ): XenimageSectionSource {
   r.zerosAt(o + 2, 2, "reserved");
   return {
@@ -278,7 +240,7 @@ export function decodeXenimageSectionSource(
 export function encodeXenimageSectionSource(
   w: ByteWriter,
   v: XenimageSectionSource,
-  o: number = w.reserveFor(v, XENIMAGE_SECTION_SOURCE_SIZE),
+  o = w.reserveFor(v, XENIMAGE_SECTION_SOURCE_SIZE),
 ): void {
   w.u8At(o, v.source, "source");
   w.u8At(o + 1, v.layer, "layer");
@@ -326,7 +288,7 @@ export class XenimageSectionSourceView implements XenimageSectionSource {
 /** Claims one xenimage_section_source (or takes `o`, the position of one already claimed), checks it as {@link decodeXenimageSectionSource} does and returns a lazy view. */
 export function viewXenimageSectionSource(
   r: ByteReader,
-  o: number = r.take(XENIMAGE_SECTION_SOURCE_SIZE),
+  o = r.take(XENIMAGE_SECTION_SOURCE_SIZE),
 ): XenimageSectionSourceView {
   checkXenimageSectionSourceAt(r, o);
   return new XenimageSectionSourceView(r, o);
@@ -340,32 +302,17 @@ export interface XenOfflineVcpus {
 
 /** Reads one xen_offline_vcpus. */
 export function decodeXenOfflineVcpus(r: ByteReader): XenOfflineVcpus {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_ids";
-    if (r.remaining % 4 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 4`, r.pos, undefined, "length");
-    const vcpuIds: number[] = [];
-    for (index = 0; r.remaining > 0; index++) vcpuIds.push(r.u32le());
-    index = -1;
-    return { vcpuIds };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  if (r.remaining % 4 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 4`, r.pos, "vcpu_ids", "length");
+  const vcpuIds: number[] = [];
+  for (let i = 0; r.remaining > 0; i++) vcpuIds.push(r.u32le("vcpu_ids", i));
+  return { vcpuIds };
 }
 
 /** Writes one xen_offline_vcpus; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenOfflineVcpus(w: ByteWriter, v: XenOfflineVcpus): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "vcpu_ids";
-    if (!Array.isArray(v.vcpuIds)) w.fail("an array is expected");
-    for (index = 0; index < v.vcpuIds.length; index++) w.u32le(v.vcpuIds[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.array(v.vcpuIds, "vcpu_ids");
+  for (let i = 0; i < v.vcpuIds.length; i++) w.u32le(v.vcpuIds[i]!, "vcpu_ids", i);
 }
 
 /** Body of the xenimage_sources section (0x7005). */
@@ -376,30 +323,15 @@ export interface XenimageSources {
 
 /** Reads one xenimage_sources. */
 export function decodeXenimageSources(r: ByteReader): XenimageSources {
-  let at = "";
-  let index = -1;
-  try {
-    at = "sources";
-    if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, undefined, "length");
-    const sources: XenimageSectionSource[] = [];
-    for (index = 0; r.remaining > 0; index++) sources.push(decodeXenimageSectionSource(r));
-    index = -1;
-    return { sources };
-  } catch (e) {
-    throw r.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  if (r.remaining % 16 !== 0) r.fail(`${r.remaining} bytes left, not a multiple of 16`, r.pos, "sources", "length");
+  const sources: XenimageSectionSource[] = [];
+  for (let i = 0; r.remaining > 0; i++) sources.push(r.nested(decodeXenimageSectionSource, "sources", i));
+  return { sources };
 }
 
 /** Writes one xenimage_sources; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXenimageSources(w: ByteWriter, v: XenimageSources): void {
-  let at = "";
-  let index = -1;
-  try {
-    at = "sources";
-    if (!Array.isArray(v.sources)) w.fail("an array is expected");
-    for (index = 0; index < v.sources.length; index++) encodeXenimageSectionSource(w, v.sources[index]!);
-    index = -1;
-  } catch (e) {
-    throw w.rethrow(e, index < 0 ? at : `${at}[${index}]`);
-  }
+  w.objectAt(v, w.pos);
+  w.array(v.sources, "sources");
+  for (let i = 0; i < v.sources.length; i++) w.nested(encodeXenimageSectionSource, v.sources[i]!, "sources", i);
 }

@@ -40,33 +40,18 @@ export interface EmulatorXenstoreDataRecord {
 
 /** Reads one emulator_xenstore_data_record. */
 export function decodeEmulatorXenstoreDataRecord(r: ByteReader): EmulatorXenstoreDataRecord {
-  let at = "";
-  try {
-    at = "emulator_id";
-    const emulatorId = r.u32le();
-    at = "index";
-    const index_ = r.u32le();
-    at = "data";
-    const data = r.rest();
-    return { emulatorId, index: index_, data };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const emulatorId = r.u32le("emulator_id");
+  const index_ = r.u32le("index");
+  const data = r.rest();
+  return { emulatorId, index: index_, data };
 }
 
 /** Writes one emulator_xenstore_data_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeEmulatorXenstoreDataRecord(w: ByteWriter, v: EmulatorXenstoreDataRecord): void {
-  let at = "";
-  try {
-    at = "emulator_id";
-    w.u32le(v.emulatorId);
-    at = "index";
-    w.u32le(v.index);
-    at = "data";
-    w.bytes(v.data);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(v.emulatorId, "emulator_id");
+  w.u32le(v.index, "index");
+  w.bytes(v.data, undefined, "data");
 }
 
 /** Body of EMULATOR_CONTEXT, the device model's state blob (for QEMU, its savevm format starting "QEVM"). */
@@ -81,33 +66,18 @@ export interface EmulatorContextRecord {
 
 /** Reads one emulator_context_record. */
 export function decodeEmulatorContextRecord(r: ByteReader): EmulatorContextRecord {
-  let at = "";
-  try {
-    at = "emulator_id";
-    const emulatorId = r.u32le();
-    at = "index";
-    const index_ = r.u32le();
-    at = "blob";
-    const blob = r.rest();
-    return { emulatorId, index: index_, blob };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const emulatorId = r.u32le("emulator_id");
+  const index_ = r.u32le("index");
+  const blob = r.rest();
+  return { emulatorId, index: index_, blob };
 }
 
 /** Writes one emulator_context_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeEmulatorContextRecord(w: ByteWriter, v: EmulatorContextRecord): void {
-  let at = "";
-  try {
-    at = "emulator_id";
-    w.u32le(v.emulatorId);
-    at = "index";
-    w.u32le(v.index);
-    at = "blob";
-    w.bytes(v.blob);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(v.emulatorId, "emulator_id");
+  w.u32le(v.index, "index");
+  w.bytes(v.blob, undefined, "blob");
 }
 
 /** The secondary's state in a COLO CHECKPOINT_STATE record. */
@@ -131,7 +101,7 @@ export const CHECKPOINT_STATE_RECORD_SIZE = 4;
 /** Reads one checkpoint_state_record: the next CHECKPOINT_STATE_RECORD_SIZE bytes, or those at `o`, a position already claimed. */
 export function decodeCheckpointStateRecord(
   r: ByteReader,
-  o: number = r.take(CHECKPOINT_STATE_RECORD_SIZE),
+  o = r.take(CHECKPOINT_STATE_RECORD_SIZE),
 ): CheckpointStateRecord {
   return { controlId: r.u32At(o, true) };
 }
@@ -140,7 +110,7 @@ export function decodeCheckpointStateRecord(
 export function encodeCheckpointStateRecord(
   w: ByteWriter,
   v: CheckpointStateRecord,
-  o: number = w.reserveFor(v, CHECKPOINT_STATE_RECORD_SIZE),
+  o = w.reserveFor(v, CHECKPOINT_STATE_RECORD_SIZE),
 ): void {
   w.u32At(o, v.controlId, true, "control_id");
 }
@@ -166,7 +136,7 @@ export class CheckpointStateRecordView implements CheckpointStateRecord {
 /** Claims one checkpoint_state_record (or takes `o`, the position of one already claimed), checks it as {@link decodeCheckpointStateRecord} does and returns a lazy view. */
 export function viewCheckpointStateRecord(
   r: ByteReader,
-  o: number = r.take(CHECKPOINT_STATE_RECORD_SIZE),
+  o = r.take(CHECKPOINT_STATE_RECORD_SIZE),
 ): CheckpointStateRecordView {
   return new CheckpointStateRecordView(r, o);
 }
@@ -203,85 +173,70 @@ export interface LibxlRecord {
 /** Reads one libxl_record. */
 export function decodeLibxlRecord(r: ByteReader): LibxlRecord {
   const start = r.pos;
-  let at = "";
-  try {
-    at = "type";
-    const type = r.u32le();
-    at = "length";
-    const length_ = r.u32le();
-    at = "body";
-    const body_reader = r.sub(r.count(length_, 1));
-    let body_: LibxlRecordBody | undefined;
-    switch (type) {
-      case 0x0:
-        if (body_reader.remaining === 0) body_ = { type: "end" };
-        break;
-      case 0x1:
-        if (body_reader.remaining === 0) body_ = { type: "libxc_context" };
-        break;
-      case 0x2:
-        body_ = { type: "emulator_xenstore_data", value: decodeEmulatorXenstoreDataRecord(body_reader) };
-        break;
-      case 0x3:
-        body_ = { type: "emulator_context", value: decodeEmulatorContextRecord(body_reader) };
-        break;
-      case 0x4:
-        if (body_reader.remaining === 0) body_ = { type: "checkpoint_end" };
-        break;
-      case 0x5:
-        if (body_reader.remaining === 4)
-          body_ = { type: "checkpoint_state", value: decodeCheckpointStateRecord(body_reader) };
-        break;
-    }
-    body_ ??= { type: "unknown", selector: type, bytes: body_reader.rest() };
-    body_reader.expectEnd();
-    at = "_pad3";
-    r.alignTo(8, start, true);
-    return { body: body_ };
-  } catch (e) {
-    throw r.rethrow(e, at);
+  const type = r.u32le("type");
+  const length_ = r.u32le("length");
+  const body_reader = r.sub(r.count(length_, 1, "body"), "body");
+  let body_: LibxlRecordBody | undefined;
+  switch (type) {
+    case 0x0:
+      if (body_reader.remaining === 0) body_ = { type: "end" };
+      break;
+    case 0x1:
+      if (body_reader.remaining === 0) body_ = { type: "libxc_context" };
+      break;
+    case 0x2:
+      body_ = { type: "emulator_xenstore_data", value: body_reader.nested(decodeEmulatorXenstoreDataRecord, "body") };
+      break;
+    case 0x3:
+      body_ = { type: "emulator_context", value: body_reader.nested(decodeEmulatorContextRecord, "body") };
+      break;
+    case 0x4:
+      if (body_reader.remaining === 0) body_ = { type: "checkpoint_end" };
+      break;
+    case 0x5:
+      if (body_reader.remaining === 4)
+        body_ = { type: "checkpoint_state", value: body_reader.nested(decodeCheckpointStateRecord, "body") };
+      break;
   }
+  body_ ??= { type: "unknown", selector: type, bytes: body_reader.rest() };
+  body_reader.expectEnd("body");
+  r.alignTo(8, start, true, "_pad3");
+  return { body: body_ };
 }
 
 /** Writes one libxl_record; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeLibxlRecord(w: ByteWriter, v: LibxlRecord): void {
+  w.objectAt(v, w.pos);
   const start = w.pos;
-  let at = "";
-  try {
-    at = "type";
-    const bodySelector = v.body.type === "unknown" ? v.body.selector : LIBXL_RECORD$BODY_CASES[v.body.type];
-    if (bodySelector === undefined) w.fail(`unknown case "${String(v.body?.type)}"`);
-    w.u32le(bodySelector);
-    at = "length";
-    const bodySizeAt = w.pos;
-    w.u32le(0);
-    at = "body";
-    const bodyStart = w.pos;
-    switch (v.body.type) {
-      case "end":
-        break;
-      case "libxc_context":
-        break;
-      case "emulator_xenstore_data":
-        encodeEmulatorXenstoreDataRecord(w, v.body.value);
-        break;
-      case "emulator_context":
-        encodeEmulatorContextRecord(w, v.body.value);
-        break;
-      case "checkpoint_end":
-        break;
-      case "checkpoint_state":
-        encodeCheckpointStateRecord(w, v.body.value);
-        break;
-      case "unknown":
-        w.bytes(v.body.bytes);
-        break;
-      default:
-        w.fail(`unknown case "${String((v.body as { type?: unknown }).type)}"`);
-    }
-    w.patchU32(bodySizeAt, w.pos - bodyStart, true);
-    w.alignTo(8, start);
-  } catch (e) {
-    throw w.rethrow(e, at);
+  w.objectAt(v.body, w.pos, "type");
+  const bodySelector = v.body.type === "unknown" ? v.body.selector : LIBXL_RECORD$BODY_CASES[v.body.type];
+  if (bodySelector === undefined) w.fail(`unknown case "${String(v.body.type)}"`, w.pos, "type");
+  w.u32le(bodySelector, "type");
+  const bodySizeAt = w.pos;
+  w.u32le(0);
+  const bodyStart = w.pos;
+  switch (v.body.type) {
+    case "end":
+      break;
+    case "libxc_context":
+      break;
+    case "emulator_xenstore_data":
+      w.nested(encodeEmulatorXenstoreDataRecord, v.body.value, "body");
+      break;
+    case "emulator_context":
+      w.nested(encodeEmulatorContextRecord, v.body.value, "body");
+      break;
+    case "checkpoint_end":
+      break;
+    case "checkpoint_state":
+      w.nested(encodeCheckpointStateRecord, v.body.value, "body");
+      break;
+    case "unknown":
+      w.bytes(v.body.bytes, undefined, "body");
+      break;
+    default:
+      w.fail(`unknown case "${String((v.body as { type?: unknown }).type)}"`, w.pos, "body");
   }
+  w.patchU32(bodySizeAt, w.pos - bodyStart, true, "body");
+  w.alignTo(8, start);
 }

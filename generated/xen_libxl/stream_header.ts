@@ -52,10 +52,7 @@ export const LIBXL_STREAM_HEADER_SIZE = 16;
 const LIBXL_STREAM_HEADER$IDENT = /* @__PURE__ */ Uint8Array.of(0x4c, 0x69, 0x62, 0x78, 0x6c, 0x46, 0x6d, 0x74);
 
 /** Reads one libxl_stream_header: the next LIBXL_STREAM_HEADER_SIZE bytes, or those at `o`, a position already claimed. */
-export function decodeLibxlStreamHeader(
-  r: ByteReader,
-  o: number = r.take(LIBXL_STREAM_HEADER_SIZE),
-): LibxlStreamHeader {
+export function decodeLibxlStreamHeader(r: ByteReader, o = r.take(LIBXL_STREAM_HEADER_SIZE)): LibxlStreamHeader {
   r.expectBytesAt(o, LIBXL_STREAM_HEADER$IDENT, "ident");
   const options = unpackLibxlStreamOptionsAt(r, o + 12, false, "options");
   return { version: r.u32At(o + 8, false), options };
@@ -65,7 +62,7 @@ export function decodeLibxlStreamHeader(
 export function encodeLibxlStreamHeader(
   w: ByteWriter,
   v: LibxlStreamHeader,
-  o: number = w.reserveFor(v, LIBXL_STREAM_HEADER_SIZE),
+  o = w.reserveFor(v, LIBXL_STREAM_HEADER_SIZE),
 ): void {
   w.bytesAt(o, LIBXL_STREAM_HEADER$IDENT, 8, "ident");
   w.u32At(o + 8, v.version, false, "version");
@@ -100,10 +97,7 @@ export class LibxlStreamHeaderView implements LibxlStreamHeader {
 }
 
 /** Claims one libxl_stream_header (or takes `o`, the position of one already claimed), checks it as {@link decodeLibxlStreamHeader} does and returns a lazy view. */
-export function viewLibxlStreamHeader(
-  r: ByteReader,
-  o: number = r.take(LIBXL_STREAM_HEADER_SIZE),
-): LibxlStreamHeaderView {
+export function viewLibxlStreamHeader(r: ByteReader, o = r.take(LIBXL_STREAM_HEADER_SIZE)): LibxlStreamHeaderView {
   checkLibxlStreamHeaderAt(r, o);
   return new LibxlStreamHeaderView(r, o);
 }

@@ -60,45 +60,24 @@ const XL_SAVE_HEADER$MAGIC = /* @__PURE__ */ Uint8Array.of(
 
 /** Reads one xl_save_header. */
 export function decodeXlSaveHeader(r: ByteReader): XlSaveHeader {
-  let at = "";
-  try {
-    at = "magic";
-    r.expectBytes(XL_SAVE_HEADER$MAGIC);
-    at = "byteorder";
-    r.expect(r.u32le(), 0x1020304, 4);
-    at = "mandatory_flags";
-    const mandatoryFlags = r.u32le();
-    at = "optional_flags";
-    const optionalFlags = r.u32le();
-    at = "optional_data_len";
-    const optionalDataLen = r.u32le();
-    at = "optional_data";
-    const optionalData = r.bytesView(r.count(optionalDataLen, 1));
-    return { mandatoryFlags, optionalFlags, optionalData };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  r.expectBytes(XL_SAVE_HEADER$MAGIC, "magic");
+  r.expect(r.u32le("byteorder"), 0x1020304, 4, "byteorder");
+  const mandatoryFlags = r.u32le("mandatory_flags");
+  const optionalFlags = r.u32le("optional_flags");
+  const optionalDataLen = r.u32le("optional_data_len");
+  const optionalData = r.bytesView(r.count(optionalDataLen, 1, "optional_data"), "optional_data");
+  return { mandatoryFlags, optionalFlags, optionalData };
 }
 
 /** Writes one xl_save_header; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXlSaveHeader(w: ByteWriter, v: XlSaveHeader): void {
-  let at = "";
-  try {
-    at = "magic";
-    w.bytes(XL_SAVE_HEADER$MAGIC);
-    at = "byteorder";
-    w.u32le(0x1020304);
-    at = "mandatory_flags";
-    w.u32le(v.mandatoryFlags);
-    at = "optional_flags";
-    w.u32le(v.optionalFlags);
-    at = "optional_data_len";
-    w.u32le(v.optionalData.length);
-    at = "optional_data";
-    w.bytes(v.optionalData);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.bytes(XL_SAVE_HEADER$MAGIC);
+  w.u32le(0x1020304, "byteorder");
+  w.u32le(v.mandatoryFlags, "mandatory_flags");
+  w.u32le(v.optionalFlags, "optional_flags");
+  w.u32le(w.lengthOf(v.optionalData, "optional_data_len", "optional_data"), "optional_data_len");
+  w.bytes(v.optionalData, undefined, "optional_data");
 }
 
 /** The optional data as xl writes it: the configuration's length and bytes (JSON with its terminating NUL when the JSON flag is set). xl reads the configuration and skips whatever follows it. */
@@ -111,31 +90,16 @@ export interface XlConfigData {
 
 /** Reads one xl_config_data. */
 export function decodeXlConfigData(r: ByteReader): XlConfigData {
-  let at = "";
-  try {
-    at = "config_len";
-    const configLen = r.u32le();
-    at = "config";
-    const config = r.bytesView(r.count(configLen, 1));
-    at = "tail";
-    const tail = r.rest();
-    return { config, tail };
-  } catch (e) {
-    throw r.rethrow(e, at);
-  }
+  const configLen = r.u32le("config_len");
+  const config = r.bytesView(r.count(configLen, 1, "config"), "config");
+  const tail = r.rest();
+  return { config, tail };
 }
 
 /** Writes one xl_config_data; a value out of range or of the wrong length is an EncodeError naming the field. */
 export function encodeXlConfigData(w: ByteWriter, v: XlConfigData): void {
-  let at = "";
-  try {
-    at = "config_len";
-    w.u32le(v.config.length);
-    at = "config";
-    w.bytes(v.config);
-    at = "tail";
-    w.bytes(v.tail);
-  } catch (e) {
-    throw w.rethrow(e, at);
-  }
+  w.objectAt(v, w.pos);
+  w.u32le(w.lengthOf(v.config, "config_len", "config"), "config_len");
+  w.bytes(v.config, undefined, "config");
+  w.bytes(v.tail, undefined, "tail");
 }

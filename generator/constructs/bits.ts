@@ -15,8 +15,9 @@ export const bitsConstruct: Construct<BitsDecl> = {
   // A read fails only where bits must be zero (checked reserved sub-fields, bits no sub-field covers).
   fallible: (t) => mustBeZero(t) !== 0n,
   tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
-  read: (m, field, t) => `${m.ref(t, `unpack${pascal(t.name)}At`)}(r, r.take(${t.base.size})${leArg(field, t.base.size)})`,
-  write: (m, field, t, value) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, w.reserve(${t.base.size}), ${value}${leArg(field, t.base.size)});`,
+  read: (m, field, t, named) =>
+    `${m.ref(t, `unpack${pascal(t.name)}At`)}(r, r.take(${t.base.size}, ${named})${mustBeZero(t) === 0n ? leArg(field, t.base.size) : `${leArgThen(field, t.base.size)}, ${named}`})`,
+  write: (m, field, t, value, named) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, w.reserve(${t.base.size}), ${value}${leArgThen(field, t.base.size)}, ${named});`,
   readAt: (m, field, t, at, r, named) =>
     `${m.ref(t, `unpack${pascal(t.name)}At`)}(${r}, ${at}${named === undefined ? leArg(field, t.base.size) : `${leArgThen(field, t.base.size)}, ${named}`})`,
   writeAt: (m, field, t, at, value, order, named) => `${m.ref(t, `pack${pascal(t.name)}At`)}(w, ${at}, ${value}${orderArgThen(field, t.base.size, order)}, ${named});`,

@@ -1,5 +1,6 @@
 import { compact } from "../emit/compact.js";
 import type { BytesType } from "../model/model.js";
+import { str } from "../emit/names.js";
 import type { Construct } from "./construct.js";
 
 /** Raw bytes: one run sized by its count, or (with `bytes: N` and a count) an array of N-byte runs. */
@@ -11,10 +12,10 @@ export const bytesConstruct: Construct<BytesType> = {
   byteOrdered: () => false,
   fallible: () => false,
   tsType: () => "Uint8Array",
-  read: (_m, _field, t) => `r.bytesView(${t.elementSize ?? 1})`,
-  write: (_m, _field, t, value) => `w.bytes(${value}, ${t.elementSize ?? 1});`,
-  decodeRun: (_field, _t, name, n) => [n === undefined ? `const ${name} = r.rest();` : `const ${name} = r.bytesView(${n});`],
-  encodeRun: (field, _t, value) => [field.count?.kind === "fixed" ? `w.bytes(${value}, ${field.count.value});` : `w.bytes(${value});`],
+  read: (_m, _field, t, named) => `r.bytesView(${t.elementSize ?? 1}, ${named})`,
+  write: (_m, _field, t, value, named) => `w.bytes(${value}, ${t.elementSize ?? 1}, ${named});`,
+  decodeRun: (field, _t, name, n) => [n === undefined ? `const ${name} = r.rest();` : `const ${name} = r.bytesView(${n}, ${str(field.name)});`],
+  encodeRun: (field, _t, value) => [`w.bytes(${value}, ${field.count?.kind === "fixed" ? field.count.value : "undefined"}, ${str(field.name)});`],
   readAt: (_m, field, t, at, r) => `${r}.bytesAt(${at}, ${t.elementSize ?? field.size})`,
   writeAt: (_m, field, t, at, value, _order, named) => `w.bytesAt(${at}, ${value}, ${t.elementSize ?? field.size}, ${named});`,
   schemaJson: (t) => compact([

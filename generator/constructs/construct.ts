@@ -43,16 +43,18 @@ export interface Construct<T extends FieldType = FieldType> {
   /** The encoding statements of an earlier field this one fills in (see {@link fills}). */
   encodeComputed?(struct: StructDecl, other: Field, field: Field): string[];
 
-  // Sequential code (variable-size structs): expressions over the reader `r` and writer `w`.
+  // Sequential code (variable-size structs): expressions over the reader `r` and writer `w`. A failing
+  // read or write names its field itself, through `named`: the trailing arguments naming the field
+  // (and element), as in the positional code below.
   /** An expression reading one element. */
-  read?(m: ModuleEmitter, field: Field, type: T): string;
+  read?(m: ModuleEmitter, field: Field, type: T, named: string): string;
   /** A statement writing one element `value`. */
-  write?(m: ModuleEmitter, field: Field, type: T, value: string): string;
+  write?(m: ModuleEmitter, field: Field, type: T, value: string, named: string): string;
   /** The statements decoding the whole field, when the construct decides all of it (padding, a switch). */
   decodeField?(m: ModuleEmitter, struct: StructDecl, field: Field, type: T): string[];
   /** The statements encoding the whole field, when the construct decides all of it. */
   encodeField?(m: ModuleEmitter, struct: StructDecl, field: Field, type: T): string[];
-  /** A field sized by its count as one value (a byte run, a string): its decoding statements. */
+  /** A field sized by its count as one value (a byte run, a string): its decoding statements (a failure names the field). */
   decodeRun?(field: Field, type: T, name: string, count: string | undefined): string[];
   /** A field sized by its count as one value: its encoding statements. */
   encodeRun?(field: Field, type: T, value: string): string[];

@@ -1,6 +1,6 @@
 import type { FieldType, IntType } from "../model/model.js";
 import { code } from "../emit/docs/doc-tree.js";
-import { intMethod, intTsType, leArg, leArgThen, orderArgThen } from "../emit/scalars.js";
+import { intMethod, intTsType, leArg, leArgThen, orderArgThen, writerOrderSlot } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
 
 /**
@@ -13,8 +13,8 @@ export function integerAccess<T extends FieldType>(base: (t: T) => IntType): Pic
     elementSize: (t) => base(t).size,
     repeats: () => true,
     byteOrdered: (t) => base(t).size > 1,
-    read: (_m, field, t) => `r.${intMethod(field, base(t))}()`,
-    write: (_m, field, t, value) => `w.${intMethod(field, base(t))}(${value});`,
+    read: (_m, field, t, named) => `r.${intMethod(field, base(t))}(${named})`,
+    write: (_m, field, t, value, named) => `w.${intMethod(field, base(t))}(${value}${writerOrderSlot(field, base(t).size)}, ${named});`,
     readAt: (_m, field, t, at, r, named) =>
       `${r}.${positional(intMethod(field, base(t)))}(${at}${named === undefined ? leArg(field, base(t).size) : `${leArgThen(field, base(t).size)}, ${named}`})`,
     writeAt: (_m, field, t, at, value, order, named) => `w.${positional(intMethod(field, base(t)))}(${at}, ${value}${orderArgThen(field, base(t).size, order)}, ${named});`,

@@ -1,4 +1,5 @@
 import type { PadType } from "../model/model.js";
+import { str } from "../emit/names.js";
 import type { Construct } from "./construct.js";
 
 /** Explicit padding: zero bytes, checked on read unless the schema says `reserved: ignore`. */
@@ -11,7 +12,7 @@ export const padConstruct: Construct<PadType> = {
   byteOrdered: () => false,
   fallible: (t, field) => field.reserved === "check" && t.size > 0,
   tsType: () => "never",
-  decodeField: (_m, _struct, field, t) => [`r.zeros(${t.size}, ${field.reserved !== "ignore"});`],
+  decodeField: (_m, _struct, field, t) => [`r.zeros(${t.size}, ${field.reserved !== "ignore"}, ${str(field.name)});`],
   encodeField: (_m, _struct, _field, t) => [`w.zeros(${t.size});`],
   schemaJson: (t) => ({ kind: "pad", size: t.size }),
   arbitrary: (_field, _t, gen) => gen.constantFrom([undefined]),

@@ -1,4 +1,5 @@
 import type { StringType } from "../model/model.js";
+import { str } from "../emit/names.js";
 import type { Construct } from "./construct.js";
 
 /** Text sized by its count: NUL-padded when fixed, the rest of the body (no terminator) with `rest`. */
@@ -10,8 +11,10 @@ export const stringConstruct: Construct<StringType> = {
   // Bytes after the first NUL must be zero, and the text must decode.
   fallible: () => true,
   tsType: () => "string",
-  decodeRun: (_field, t, name, n) => [n === undefined ? `const ${name} = r.text(r.remaining, ${t.encoding === "ascii"});` : `const ${name} = r.string(${n}, ${t.encoding === "ascii"});`],
-  encodeRun: (field, t, value) => [`w.string(${value}, ${field.count?.kind === "fixed" ? String(field.count.value) : "undefined"}, ${t.encoding === "ascii"});`],
+  decodeRun: (field, t, name, n) => [
+    n === undefined ? `const ${name} = r.text(r.remaining, ${t.encoding === "ascii"}, ${str(field.name)});` : `const ${name} = r.string(${n}, ${t.encoding === "ascii"}, ${str(field.name)});`,
+  ],
+  encodeRun: (field, t, value) => [`w.string(${value}, ${field.count?.kind === "fixed" ? String(field.count.value) : "undefined"}, ${t.encoding === "ascii"}, ${str(field.name)});`],
   readAt: (_m, field, t, at, r, named) => `${r}.stringAt(${at}, ${field.size}, ${t.encoding === "ascii"}${named === undefined ? "" : `, ${named}`})`,
   writeAt: (_m, field, t, at, value, _order, named) => `w.stringAt(${at}, ${value}, ${field.size}, ${t.encoding === "ascii"}, ${named});`,
   schemaJson: (t) => ({ kind: "string", encoding: t.encoding }),

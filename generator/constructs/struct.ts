@@ -11,8 +11,8 @@ export const structConstruct: Construct<StructDecl> = {
   byteOrdered: () => false,
   fallible: (t) => t.fields.some((f) => f.fallible),
   tsType: (m, _field, t) => m.ref(t, pascal(t.name), true),
-  read: (m, _field, t) => `${m.ref(t, `decode${pascal(t.name)}`)}(r)`,
-  write: (m, _field, t, value) => `${m.ref(t, `encode${pascal(t.name)}`)}(w, ${value});`,
+  read: (m, _field, t, named) => `r.nested(${m.ref(t, `decode${pascal(t.name)}`)}, ${named})`,
+  write: (m, _field, t, value, named) => `w.nested(${m.ref(t, `encode${pascal(t.name)}`)}, ${value}, ${named});`,
   readAt: (m, _field, t, at, r, named) =>
     named === undefined ? `${m.ref(t, `decode${pascal(t.name)}`)}(${r}, ${at})` : `${r}.nestedAt(${m.ref(t, `decode${pascal(t.name)}`)}, ${at}, ${named})`,
   writeAt: (m, _field, t, at, value, order, named) => `w.nestedAt(${m.ref(t, encoderAt(t, order))}, ${at}, ${value}, ${named});`,

@@ -3,7 +3,7 @@ import { code, joinText, type Text } from "../emit/docs/doc-tree.js";
 import { compact } from "../emit/compact.js";
 import type { ModuleEmitter } from "../emit/module-emitter.js";
 import { camel, fieldConstant, fieldLocal, literal, local, pascal, str } from "../emit/names.js";
-import { intBase, intMethod, intTsType } from "../emit/scalars.js";
+import { intBase, intMethod, intTsType, writerOrderSlot } from "../emit/scalars.js";
 import type { Construct } from "./construct.js";
 
 /**
@@ -90,20 +90,24 @@ function emitSwitchTypes(m: ModuleEmitter, struct: StructDecl, field: Field): vo
   m.file.constant(casesConstant(struct, field), undefined, `{ ${table} }`, `{ readonly [name: string]: ${selectorType} }`, false);
 }
 
-/** Decoding statements for a switch field: they leave the union value in the field's local. */
+/**
+ * Decoding statements for a switch field: they leave the union value in the field's local. Every
+ * failure names the field: the case's body is read through `nested`, which adds it to the path.
+ */
 function decodeSwitch(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
   const sw = switchOf(field);
   const name = local(field.name);
+  const named = str(field.name);
   const selector = local(sw.selector.name);
   const reader = sw.size === undefined ? "r" : fieldLocal(field.name, "reader");
   const out: string[] = [];
-  if (sw.size !== undefined) out.push(`const ${reader} = r.sub(r.count(${local(sw.size.name)}, 1));`);
+  if (sw.size !== undefined) out.push(`const ${reader} = r.sub(r.count(${local(sw.size.name)}, 1, ${named}), ${named});`);
   // With a bytes fallback, a case that does not take the body leaves the value unset, and the bytes
   // are kept after the switch.
   const keepsBytes = sw.fallback === "bytes";
   out.push(`let ${name}: ${switchTypeName(struct, field)}${keepsBytes ? " | undefined" : ""};`, `switch (${selector}) {`);
   for (const c of sw.cases) {
-    const value = c.struct === undefined ? `{ type: ${str(c.name)} }` : `{ type: ${str(c.name)}, value: ${m.ref(c.struct, `decode${pascal(c.struct.name)}`)}(${reader}) }`;
+    const value = c.struct === undefined ? `{ type: ${str(c.name)} }` : `{ type: ${str(c.name)}, value: ${reader}.nested(${m.ref(c.struct, `decode${pascal(c.struct.name)}`)}, ${named}) }`;
     // A body of another size than the case's (an older, shorter layout) keeps its bytes: nothing is lost.
     const expected = c.struct === undefined ? 0 : c.struct.size;
     if (sw.size !== undefined && keepsBytes && expected !== undefined) {
@@ -113,49 +117,57 @@ function decodeSwitch(m: ModuleEmitter, struct: StructDecl, field: Field): strin
   if (keepsBytes) out.push("}", `${name} ??= { type: "unknown", selector: ${selector}, bytes: ${reader}.rest() };`);
   else {
     out.push(
-      `default: ${name} = ${reader}.fail(\`unknown ${sw.selector.name} \${${selector}}\`, ${reader}.pos - ${intBase(sw.selector.type)!.size}, undefined, "field-value");`,
+      `default: ${name} = ${reader}.fail(\`unknown ${sw.selector.name} \${${selector}}\`, ${reader}.pos - ${intBase(sw.selector.type)!.size}, ${named}, "field-value");`,
       "}",
     );
   }
-  if (sw.size !== undefined) out.push(`${reader}.expectEnd();`);
+  if (sw.size !== undefined) out.push(`${reader}.expectEnd(${named});`);
   return out;
 }
 
-/** Encoding statements for a switch's selector or size field (written before the switch itself). */
+/**
+ * Encoding statements for a switch's selector or size field (written before the switch itself). A
+ * value that is not a case names the selector, as the selector's bytes are the ones it cannot fill.
+ */
 function encodeSwitchPart(struct: StructDecl, part: Field, switchField: Field): string[] {
   const sw = switchOf(switchField);
   const value = `v.${camel(switchField.name)}`;
   const method = intMethod(part, intBase(part.type)!);
+  const named = `${writerOrderSlot(part, intBase(part.type)!.size)}, ${str(part.name)}`;
   if (part === sw.selector) {
     const selector = `${camel(switchField.name)}Selector`;
     const known = `${casesConstant(struct, switchField)}[${value}.type]`;
     return [
+      `w.objectAt(${value}, w.pos, ${str(part.name)});`,
       `const ${selector} = ${sw.fallback === "bytes" ? `${value}.type === "unknown" ? ${value}.selector : ${known}` : known};`,
-      `if (${selector} === undefined) w.fail(\`unknown case "\${String(${value}?.type)}"\`);`,
-      `w.${method}(${selector});`,
+      `if (${selector} === undefined) w.fail(\`unknown case "\${String(${value}.type)}"\`, w.pos, ${str(part.name)});`,
+      `w.${method}(${selector}${named});`,
     ];
   }
   // The size is known once the body is written: reserve it now, patch it then.
   return [`const ${camel(switchField.name)}SizeAt = w.pos;`, `w.${method}(${intTsType(part, intBase(part.type)!) === "bigint" ? "0n" : "0"});`];
 }
 
-/** Encoding statements for the switch field itself, then the size patch. */
+/** Encoding statements for the switch field itself, then the size patch; a failure names the field. */
 function encodeSwitch(m: ModuleEmitter, field: Field): string[] {
   const sw = switchOf(field);
   const value = `v.${camel(field.name)}`;
+  const named = str(field.name);
   const start = `${camel(field.name)}Start`;
   const out = [`const ${start} = w.pos;`, `switch (${value}.type) {`];
   for (const c of sw.cases) {
-    out.push(c.struct === undefined ? `case ${str(c.name)}: break;` : `case ${str(c.name)}: ${m.ref(c.struct, `encode${pascal(c.struct.name)}`)}(w, ${value}.value); break;`);
+    out.push(
+      c.struct === undefined ? `case ${str(c.name)}: break;` : `case ${str(c.name)}: w.nested(${m.ref(c.struct, `encode${pascal(c.struct.name)}`)}, ${value}.value, ${named}); break;`,
+    );
   }
-  if (sw.fallback === "bytes") out.push(`case "unknown": w.bytes(${value}.bytes); break;`);
-  out.push(`default: w.fail(\`unknown case "\${String((${value} as { type?: unknown }).type)}"\`);`, "}");
+  if (sw.fallback === "bytes") out.push(`case "unknown": w.bytes(${value}.bytes, undefined, ${named}); break;`);
+  out.push(`default: w.fail(\`unknown case "\${String((${value} as { type?: unknown }).type)}"\`, w.pos, ${named});`, "}");
   if (sw.size !== undefined) {
     const base = intBase(sw.size.type)!;
     const patch = `patch${base.name.toUpperCase()}`;
-    const endian = sw.size.endian === "little" ? ", true" : sw.size.endian === "big" ? ", false" : "";
+    const endian = sw.size.endian === "little" ? ", true" : sw.size.endian === "big" ? ", false" : base.size === 1 ? "" : ", undefined";
     const length = base.size === 8 ? `BigInt(w.pos - ${start})` : `w.pos - ${start}`;
-    out.push(`w.${patch}(${camel(field.name)}SizeAt, ${length}${endian});`);
+    out.push(`w.${patch}(${camel(field.name)}SizeAt, ${length}${endian}, ${named});`);
   }
   return out;
 }

@@ -15,8 +15,8 @@ export const uuidConstruct: Construct<UuidType> = {
   // Any 16 bytes are a uuid.
   fallible: () => false,
   tsType: () => "string",
-  read: (m) => `${m.runtime("readUuidAt")}(r, r.take(16))`,
-  write: (m, _field, _t, value) => `${m.runtime("writeUuidAt")}(w, w.reserve(16), ${value});`,
+  read: (m, _field, _t, named) => `${m.runtime("readUuidAt")}(r, r.take(16, ${named}))`,
+  write: (m, _field, _t, value, named) => `${m.runtime("writeUuidAt")}(w, w.reserve(16), ${value}, ${named});`,
   readAt: (m, _field, _t, at, r) => `${m.runtime("readUuidAt")}(${r}, ${at})`,
   writeAt: (m, _field, _t, at, value, _order, named) => `${m.runtime("writeUuidAt")}(w, ${at}, ${value}, ${named});`,
   schemaJson: () => "uuid",

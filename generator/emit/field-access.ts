@@ -50,15 +50,6 @@ export function selfNamingCheck(m: ModuleEmitter, struct: StructDecl, f: Field, 
 }
 
 /**
- * A codec body that adds the field being read or written (`at`, and `index` in an array) to the path of
- * any error thrown through it, by the reader or writer `io`.
- */
-export function guardedBody(body: readonly string[], usesIndex: boolean, io: "r" | "w"): string[] {
-  const where = usesIndex ? "index < 0 ? at : `${at}[${index}]`" : "at";
-  return ['let at = "";', ...(usesIndex ? ["let index = -1;"] : []), "try {", ...body, "} catch (e) {", `throw ${io}.rethrow(e, ${where});`, "}"];
-}
-
-/**
  * A loop over the `n` elements of struct array `f` in one try/catch that names the failing element. The
  * nested codec is called directly: through r/w.nestedAt per element, vcpu context encode and decode
  * measured about 15 % slower (256 trap_ctxt entries each).

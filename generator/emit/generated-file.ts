@@ -12,8 +12,11 @@ export interface PropertySpec {
 export interface FunctionSpec {
   readonly name: string;
   readonly doc?: string | undefined;
-  /** Parameters; one with an `initializer` is optional, and the initializer its default. */
-  readonly params: readonly { name: string; type: string; initializer?: string }[];
+  /**
+   * Parameters; one with an `initializer` is optional, and the initializer its default (its type, when
+   * not given, is the initializer's).
+   */
+  readonly params: readonly { name: string; type?: string; initializer?: string }[];
   readonly returns: string;
   readonly body: readonly string[];
 }
@@ -86,7 +89,7 @@ export class GeneratedFile {
       name: spec.name,
       isExported: true,
       docs: spec.doc === undefined ? [] : [spec.doc],
-      parameters: spec.params.map((p) => ({ name: p.name, type: p.type, ...(p.initializer === undefined ? {} : { initializer: p.initializer }) })),
+      parameters: spec.params.map((p) => ({ name: p.name, ...(p.type === undefined ? {} : { type: p.type }), ...(p.initializer === undefined ? {} : { initializer: p.initializer }) })),
       returnType: spec.returns,
       statements: spec.body.join("\n"),
     });

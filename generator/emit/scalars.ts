@@ -66,6 +66,14 @@ export function leArg(field: { endian: string }, size: number): string {
   return field.endian === "little" ? ", true" : field.endian === "big" ? ", false" : "";
 }
 
+/**
+ * The byte-order slot of a sequential write that follows the writer's order (`w.u32(v, le?, name?)`)
+ * when the field's name follows it: `undefined`, the writer's order; nothing for a pinned method.
+ */
+export function writerOrderSlot(field: Field, size: number): string {
+  return size > 1 && field.endian === "context" ? ", undefined" : "";
+}
+
 /** {@link leArg} when more arguments follow: `undefined` stands for the writer's byte order. */
 export function leArgThen(field: { endian: string }, size: number): string {
   if (size === 1) return "";

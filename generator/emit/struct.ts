@@ -4,7 +4,7 @@ import { camel, constant, fieldLocal, literal, local, pascal, str } from "./name
 import { leArg, magicConstant, orderArgThen, typedArrayElement, typedArrayTsType } from "./scalars.js";
 import { encoderAt } from "../constructs/struct.js";
 import { emitView } from "./view.js";
-import { constructField, guardedBody, position, readAt, selfNamingCheck, structLoop, typedArrayReadAt } from "./field-access.js";
+import { constructField, position, readAt, selfNamingCheck, structLoop, typedArrayReadAt } from "./field-access.js";
 import { decodeValueCheck, encodeValueCheck, hasValueRule } from "./valid.js";
 
 /**
@@ -26,18 +26,23 @@ export function fieldTsType(m: ModuleEmitter, field: Field, struct: StructDecl):
   return field.isArray ? `${element}[]` : element;
 }
 
-/** An expression reading one element of `field` in sequence. */
-function readElement(m: ModuleEmitter, field: Field): string {
-  const read = constructField(field).read;
-  if (read === undefined) throw new Error(`no element reader for ${field.type.kind}`);
-  return read(m, field, field.type);
+/** The trailing arguments that name `field` (and element `index`, an expression) in a failing read or write. */
+function named(field: Field, index?: string): string {
+  return index === undefined ? str(field.name) : `${str(field.name)}, ${index}`;
 }
 
-/** A statement writing one element `value` of `field` in sequence. */
-function writeElement(m: ModuleEmitter, field: Field, value: string): string {
+/** An expression reading one element of `field` in sequence; a failure names the field (and element `index`). */
+function readElement(m: ModuleEmitter, field: Field, index?: string): string {
+  const read = constructField(field).read;
+  if (read === undefined) throw new Error(`no element reader for ${field.type.kind}`);
+  return read(m, field, field.type, named(field, index));
+}
+
+/** A statement writing one element `value` of `field` in sequence; a failure names the field (and element `index`). */
+function writeElement(m: ModuleEmitter, field: Field, value: string, index?: string): string {
   const write = constructField(field).write;
   if (write === undefined) throw new Error(`no element writer for ${field.type.kind}`);
-  return write(m, field, field.type, value);
+  return write(m, field, field.type, value, named(field, index));
 }
 
 /**
@@ -47,7 +52,7 @@ function writeElement(m: ModuleEmitter, field: Field, value: string): string {
 function writeAt(m: ModuleEmitter, field: Field, at: string, value: string, order: Endian, index?: string): string {
   const write = constructField(field).writeAt;
   if (write === undefined) throw new Error(`no positional writer for ${field.type.kind}`);
-  return write(m, field, field.type, at, value, order, index === undefined ? str(field.name) : `${str(field.name)}, ${index}`);
+  return write(m, field, field.type, at, value, order, named(field, index));
 }
 
 /** The module constant holding the enum values a `count_of` counts. */
@@ -82,17 +87,25 @@ function countedSetValues(count: Extract<Count, { kind: "count_of" }>): (number 
   return Array.from({ length: 2 ** count.bitField.width }, (_, v) => v).filter((v) => !excluded.has(v));
 }
 
-/** Decoding: statements that leave the field's value in its local (or just consume it when hidden). */
+/** The check, before a `rest` field, that the bytes left are whole elements of `size` bytes. */
+function wholeElements(field: Field, size: number): string {
+  return `if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`, r.pos, ${str(field.name)}, "length");`;
+}
+
+/**
+ * Decoding: statements that leave the field's value in its local (or just consume it when hidden).
+ * Each read or check that can fail names the field itself, so the decoder tracks no current field.
+ */
 function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
   const t = field.type;
   const c = constructField(field);
   const name = local(field.name);
   if (c.decodeField !== undefined) return c.decodeField(m, struct, field, t);
   if (field.constValue !== undefined) {
-    if (Array.isArray(field.constValue)) return [`r.expectBytes(${magicConstant(struct.name, field.name)});`];
-    return [`r.expect(${readElement(m, field)}, ${literal(field.constValue as number | bigint)}, ${field.elementSize});`];
+    if (Array.isArray(field.constValue)) return [`r.expectBytes(${magicConstant(struct.name, field.name)}, ${named(field)});`];
+    return [`r.expect(${readElement(m, field)}, ${literal(field.constValue as number | bigint)}, ${field.elementSize}, ${named(field)});`];
   }
-  if (field.reserved !== undefined && field.size !== undefined) return [`r.zeros(${field.size}, ${field.reserved !== "ignore"});`];
+  if (field.reserved !== undefined && field.size !== undefined) return [`r.zeros(${field.size}, ${field.reserved !== "ignore"}, ${named(field)});`];
 
   const count = field.count;
   if (!field.isArray && c.decodeRun !== undefined) {
@@ -101,25 +114,24 @@ function decodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
     return [...pre, ...c.decodeRun(field, t, name, n)];
   }
   if (count === undefined) {
-    return [`const ${name} = ${readElement(m, field)};`, ...(hasValueRule(field) ? decodeValueCheck(field, name, `r.pos - ${field.elementSize ?? 0}`, false) : [])];
+    return [`const ${name} = ${readElement(m, field)};`, ...(hasValueRule(field) ? decodeValueCheck(field, name, `r.pos - ${field.elementSize ?? 0}`) : [])];
   }
 
   const type = constructField(field).tsType(m, field, t, struct);
   const size = field.elementSize;
   if (field.typedArray) return decodeTypedArray(struct, field, count);
   if (count.kind === "rest") {
-    const out: string[] = [];
-    if (size !== undefined) {
-      out.push(`if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`, r.pos, undefined, "length");`);
-    }
-    out.push(`const ${name}: ${type}[] = [];`, `for (index = 0; r.remaining > 0; index++) ${name}.push(${readElement(m, field)});`, "index = -1;");
-    return out;
+    return [
+      ...(size === undefined ? [] : [wholeElements(field, size)]),
+      `const ${name}: ${type}[] = [];`,
+      `for (let i = 0; r.remaining > 0; i++) ${name}.push(${readElement(m, field, "i")});`,
+    ];
   }
   const pre: string[] = [];
   const n = countExpr(struct, field, count, size ?? 1, pre);
   const bound = count.kind === "field" || count.kind === "entries" ? fieldLocal(field.name, "count") : n;
   if (bound !== n) pre.push(`const ${bound} = ${n};`);
-  return [...pre, `const ${name}: ${type}[] = [];`, `for (index = 0; index < ${bound}; index++) ${name}.push(${readElement(m, field)});`, "index = -1;"];
+  return [...pre, `const ${name}: ${type}[] = [];`, `for (let i = 0; i < ${bound}; i++) ${name}.push(${readElement(m, field, "i")});`];
 }
 
 /**
@@ -138,21 +150,14 @@ function checkField(m: ModuleEmitter, struct: StructDecl, field: Field): string[
   if (!isByteRunArray(field)) return decodeField(m, struct, field);
   const size = field.elementSize!;
   const count = field.count!;
-  if (count.kind === "rest") {
-    return [`if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`, r.pos, undefined, "length");`, "r.take(r.remaining);"];
-  }
+  if (count.kind === "rest") return [wholeElements(field, size), "r.take(r.remaining);"];
   const pre: string[] = [];
   const n = countExpr(struct, field, count, size, pre);
   // A count_of's count is already a local; another count is bounded by the bytes left, then kept.
   const bound = count.kind === "count_of" ? n : fieldLocal(field.name, "count");
   if (bound !== n) pre.push(`const ${bound} = ${n};`);
-  return [
-    ...pre,
-    `index = Math.min(${bound}, Math.floor(r.remaining / ${size}));`,
-    `r.take(index * ${size});`,
-    `if (index < ${bound}) r.take(${size});`,
-    "index = -1;",
-  ];
+  const fit = fieldLocal(field.name, "fit");
+  return [...pre, `const ${fit} = Math.min(${bound}, Math.floor(r.remaining / ${size}));`, `r.take(${fit} * ${size});`, `if (${fit} < ${bound}) r.take(${size}, ${named(field, fit)});`];
 }
 
 /** Decoding a `repr: typed_array` field: one runtime call, a view of the input or a copy. */
@@ -160,27 +165,25 @@ function decodeTypedArray(struct: StructDecl, field: Field, count: Count): strin
   const name = local(field.name);
   const size = field.elementSize!;
   const element = str(typedArrayElement(field));
-  const le = leArg(field, size);
-  if (count.kind === "rest") {
-    return [
-      `if (r.remaining % ${size} !== 0) r.fail(\`\${r.remaining} bytes left, not a multiple of ${size}\`, r.pos, undefined, "length");`,
-      `const ${name} = r.typedArray(${element}, r.remaining / ${size}${le});`,
-    ];
-  }
+  const le = leArg(field, size) || ", undefined";
+  if (count.kind === "rest") return [wholeElements(field, size), `const ${name} = r.typedArray(${element}, r.remaining / ${size}${le}, ${named(field)});`];
   const pre: string[] = [];
   const n = countExpr(struct, field, count, size, pre);
-  return [...pre, `const ${name} = r.typedArray(${element}, ${n}${le});`];
+  return [...pre, `const ${name} = r.typedArray(${element}, ${n}${le}, ${named(field)});`];
 }
 
-/** An expression for a count while decoding; input-supplied counts are bounded by the bytes left. */
+/**
+ * An expression for a count while decoding; input-supplied counts are bounded by the bytes left (a
+ * count that is too big names the field it counts).
+ */
 function countExpr(struct: StructDecl, field: Field, count: Count, elementBytes: number, pre: string[]): string {
   switch (count.kind) {
     case "fixed":
       return String(count.value);
     case "field":
-      return `r.count(${local(count.field.name)}, ${elementBytes})`;
+      return `r.count(${local(count.field.name)}, ${elementBytes}, ${named(field)})`;
     case "entries":
-      return `r.count(ctx.entryCount, ${elementBytes})`;
+      return `r.count(ctx.entryCount, ${elementBytes}, ${named(field)})`;
     case "count_of": {
       const into = fieldLocal(field.name, "selected");
       pre.push(...countOf(struct, field, count, local(count.array.name), into));
@@ -196,12 +199,16 @@ function countedBy(struct: StructDecl, field: Field): Field[] {
   return struct.fields.filter((f) => f.count?.kind === "field" && f.count.field === field);
 }
 
-/** The length the encoder writes for a computed count field: bytes of a run or string, else elements. */
-function lengthOf(field: Field, value: string): string {
-  return field.type.kind === "string" ? `utf8Length(${value})` : `${value}.length`;
+/**
+ * The length the encoder writes into `count` for the field `user`: bytes of a string, else elements of
+ * an array or bytes of a run (`w.lengthOf`: a value without a length is an EncodeError naming `count`,
+ * the field being written).
+ */
+function lengthOf(count: Field, user: Field, value: string): string {
+  return user.type.kind === "string" ? `utf8Length(${value})` : `w.lengthOf(${value}, ${named(count)}, ${str(user.name)})`;
 }
 
-/** Encoding: statements that write the field from `v`. */
+/** Encoding: statements that write the field from `v`; each write or check that can fail names the field itself. */
 function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string[] {
   const t = field.type;
   const c = constructField(field);
@@ -218,9 +225,9 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
     if (user !== undefined) return constructField(user).encodeComputed!(struct, field, user);
     const users = countedBy(struct, field);
     if (users.some((u) => u.type.kind === "string")) m.runtime("utf8Length");
-    const [first, ...others] = users.map((u) => lengthOf(u, `v.${camel(u.name)}`));
+    const [first, ...others] = users.map((u) => lengthOf(field, u, `v.${camel(u.name)}`));
     const out = others.map(
-      (other, i) => `if (${other} !== ${first}) w.fail(${str(`${users[i + 1]!.name} and ${users[0]!.name} share the count ${field.name} but differ in length`)});`,
+      (other, i) => `if (${other} !== ${first}) w.fail(${str(`${users[i + 1]!.name} and ${users[0]!.name} share the count ${field.name} but differ in length`)}, w.pos, ${named(field)});`,
     );
     return [...out, writeElement(m, field, first!)];
   }
@@ -229,18 +236,16 @@ function encodeField(m: ModuleEmitter, struct: StructDecl, field: Field): string
   if (count === undefined) return [writeElement(m, field, value), ...encodeValueCheck(field, value, `w.pos - ${field.elementSize ?? 0}`)];
   if (field.typedArray) {
     const n = count.kind === "fixed" ? String(count.value) : "undefined";
-    const le = leArg(field, field.elementSize!);
-    return [`w.typedArray(${str(typedArrayElement(field))}, ${value}${le === "" && n === "undefined" ? "" : `, ${n}`}${le});`];
+    const le = leArg(field, field.elementSize!) || ", undefined";
+    return [`w.typedArray(${str(typedArrayElement(field))}, ${value}, ${n}${le}, ${named(field)});`];
   }
-  const out: string[] = [`if (!Array.isArray(${value})) w.fail("an array is expected");`];
-  if (count.kind === "fixed") {
-    out.push(`if (${value}.length !== ${count.value}) w.fail(\`\${${value}.length} elements given, exactly ${count.value} expected\`);`);
-  } else if (count.kind === "count_of") {
+  const out: string[] = [`w.array(${value}, ${named(field)}${count.kind === "fixed" ? `, ${count.value}` : ""});`];
+  if (count.kind === "count_of") {
     const into = fieldLocal(field.name, "selected");
     out.push(...countOf(struct, field, count, `v.${camel(count.array.name)}`, into));
-    out.push(`if (${value}.length !== ${into}) w.fail(\`\${${value}.length} elements given, ${count.array.name} calls for \${${into}}\`);`);
+    out.push(`if (${value}.length !== ${into}) w.fail(\`\${${value}.length} elements given, ${count.array.name} calls for \${${into}}\`, w.pos, ${named(field)});`);
   }
-  out.push(`for (index = 0; index < ${value}.length; index++) ${writeElement(m, field, `${value}[index]!`)}`, "index = -1;");
+  out.push(`for (let i = 0; i < ${value}.length; i++) ${writeElement(m, field, `${value}[i]!`, "i")}`);
   return out;
 }
 
@@ -282,31 +287,24 @@ export function emitStruct(m: ModuleEmitter, struct: StructDecl, doc = struct.do
     emitView(m, struct, name, (f) => fieldTsType(m, f, struct));
     return;
   }
+  // Sequential codecs: every read, write and check that can fail names its field (and element), so
+  // the bodies track no current field and need no try/catch.
   const usesStart = struct.fields.some((f) => f.type.kind === "align");
-  const usesIndex = struct.fields.some((f) => f.isArray && !f.typedArray);
   const usesCtx = struct.fields.some((f) => f.count?.kind === "entries");
-
-  const decode: string[] = [];
-  if (usesStart) decode.push("const start = r.pos;");
-  const body: string[] = [];
-  for (const f of struct.fields) {
-    body.push(`at = ${str(f.name)};`); // padding too: a bad pad is not the previous field's fault
-    body.push(...decodeField(m, struct, f));
-  }
-  body.push(`return { ${visible.map((f) => (camel(f.name) === local(f.name) ? camel(f.name) : `${camel(f.name)}: ${local(f.name)}`)).join(", ")} };`);
+  const prologue = usesStart ? ["const start = r.pos;"] : [];
   const params = [{ name: "r", type: m.runtime("ByteReader", true) }];
   if (usesCtx) params.push({ name: "ctx", type: `${m.runtime("SectionContext", true)}<unknown>` });
-  m.file.function({ name: `decode${name}`, doc: `Reads one ${struct.name}.`, params, returns: name, body: [...decode, ...guardedBody(body, usesIndex, "r")] });
-  if (hasStructureCheck(struct)) emitStructureCheck(m, struct, params, decode);
+  const decode = [...prologue, ...struct.fields.flatMap((f) => decodeField(m, struct, f)), `return ${fieldsObject(visible)};`];
+  m.file.function({ name: `decode${name}`, doc: `Reads one ${struct.name}.`, params, returns: name, body: decode });
+  if (hasStructureCheck(struct)) emitStructureCheck(m, struct, params, prologue);
+  // A value that is not an object is an EncodeError here, not a TypeError from its first field.
+  const encode = ["w.objectAt(v, w.pos);", ...(usesStart ? ["const start = w.pos;"] : []), ...struct.fields.flatMap((f) => encodeField(m, struct, f))];
+  emitEncoder(m, struct, name, encode);
+}
 
-  const encode: string[] = [];
-  if (usesStart) encode.push("const start = w.pos;");
-  const ebody: string[] = [];
-  for (const f of struct.fields) {
-    if (constructField(f).padding !== true) ebody.push(`at = ${str(f.name)};`);
-    ebody.push(...encodeField(m, struct, f));
-  }
-  emitEncoder(m, struct, name, [...encode, ...guardedBody(ebody, usesIndex, "w")]);
+/** The object literal of a decoder's result: each field's local under the field's property name. */
+function fieldsObject(fields: readonly Field[]): string {
+  return `{ ${fields.map((f) => (camel(f.name) === local(f.name) ? camel(f.name) : `${camel(f.name)}: ${local(f.name)}`)).join(", ")} }`;
 }
 
 /** True when a struct gets `checkX` besides `decodeX`: it has byte-run arrays, which a check need not take apart. */
@@ -331,18 +329,13 @@ function emitStructureCheck(m: ModuleEmitter, struct: StructDecl, params: { name
   const runs = struct.fields.filter((f) => !f.hidden && isByteRunArray(f));
   const kept = struct.fields.filter((f) => !f.hidden && !isByteRunArray(f));
   m.file.typeAlias(names.type, `What {@link ${names.check}} returns: a ${struct.name} without its byte runs.`, `Omit<${name}, ${runs.map((f) => str(camel(f.name))).join(" | ")}>`);
-  const body: string[] = [];
-  for (const f of struct.fields) {
-    body.push(`at = ${str(f.name)};`);
-    body.push(...checkField(m, struct, f));
-  }
-  body.push(`return { ${kept.map((f) => (camel(f.name) === local(f.name) ? camel(f.name) : `${camel(f.name)}: ${local(f.name)}`)).join(", ")} };`);
+  const body = [...struct.fields.flatMap((f) => checkField(m, struct, f)), `return ${fieldsObject(kept)};`];
   m.file.function({
     name: names.check,
     doc: `Checks one ${struct.name} as {@link decode${name}} does (every read, the same errors at the same offsets) without taking its byte runs apart: ${runs.map((f) => f.name).join(", ")} ${runs.length === 1 ? "is" : "are"} checked by length alone. Returns the other fields.`,
     params,
     returns: names.type,
-    body: [...prologue, ...guardedBody(body, true, "r")],
+    body: [...prologue, ...body],
   });
 }
 
@@ -391,7 +384,7 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
     doc: `Reads one ${struct.name}: the next ${size} bytes, or those at \`o\`, a position already claimed.`,
     params: [
       { name: "r", type: m.runtime("ByteReader", true) },
-      { name: "o", type: "number", initializer: `r.take(${size})` },
+      { name: "o", initializer: `r.take(${size})` },
     ],
     returns: typeName,
     body: decodeBody,
@@ -422,7 +415,7 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
           const encode = m.ref(f.type, encoderAt(f.type, order));
           writes.push(...structLoop("w", f, n, (i) => `${encode}(w, ${value}[${i}]!, ${at} + ${i} * ${f.elementSize!});`));
         } else writes.push(`for (let i = 0; i < ${n}; i++) ${writeAt(m, f, `${at} + i * ${f.elementSize!}`, `${value}[i]!`, order, "i")}`);
-      } else writes.push(writeAt(m, f, at, value, order), ...encodeValueCheck(f, value, at, true));
+      } else writes.push(writeAt(m, f, at, value, order), ...encodeValueCheck(f, value, at));
     }
     return writes;
   };
@@ -433,7 +426,7 @@ function emitPositionalCodec(m: ModuleEmitter, struct: StructDecl, typeName: str
   const publicParams = [
     { name: "w", type: writer },
     { name: "v", type: typeName },
-    { name: "o", type: "number", initializer: `w.reserveFor(v, ${size})` },
+    { name: "o", initializer: `w.reserveFor(v, ${size})` },
   ];
   // A struct that follows the writer's byte order gets an encoder per order, each with the order as a
   // constant in every write: one encoder passing the order along measured 10-20 % slower on cpuid_leaf.

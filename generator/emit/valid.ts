@@ -58,24 +58,18 @@ export function describeValueRule(field: Field): string | undefined {
   return parts.join(", ");
 }
 
-/**
- * The decoder's check of the value in `v` (read at position expression `at`), or none. `named`: the
- * error names the field itself (a caller that sets the error path for the field passes false).
- */
-export function decodeValueCheck(field: Field, v: string, at: string, named = true): string[] {
+/** The decoder's check of the value in `v` (read at position expression `at`), or none; its error names the field. */
+export function decodeValueCheck(field: Field, v: string, at: string): string[] {
   const rule = ruleOf(field);
   if (rule === undefined) return [];
   const message = `${field.name} \${${v}} is not allowed: it must be ${describeValueRule(field)}`;
-  return [`if (!(${allowed(field, rule, v)})) r.fail(\`${message}\`, ${at}, ${named ? str(field.name) : "undefined"}, "field-value");`];
+  return [`if (!(${allowed(field, rule, v)})) r.fail(\`${message}\`, ${at}, ${str(field.name)}, "field-value");`];
 }
 
-/**
- * The encoder's check of the value in `v` (written at position expression `at`), or none. `named`: the
- * error names the field itself (a caller that sets the error path for the field passes false).
- */
-export function encodeValueCheck(field: Field, v: string, at: string, named = false): string[] {
+/** The encoder's check of the value in `v` (written at position expression `at`), or none; its error names the field. */
+export function encodeValueCheck(field: Field, v: string, at: string): string[] {
   const rule = ruleOf(field);
   if (rule === undefined) return [];
   const message = `${field.name} \${String(${v})} is not allowed: it must be ${describeValueRule(field)}`;
-  return [`if (!(${allowed(field, rule, v)})) w.fail(\`${message}\`, ${at}${named ? `, ${str(field.name)}` : ""});`];
+  return [`if (!(${allowed(field, rule, v)})) w.fail(\`${message}\`, ${at}, ${str(field.name)});`];
 }

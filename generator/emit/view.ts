@@ -114,7 +114,7 @@ export function emitView(m: ModuleEmitter, struct: StructDecl, typeName: string,
     doc: `Claims one ${struct.name} (or takes \`o\`, the position of one already claimed), checks it as {@link decode${pascal(struct.name)}} does and returns a lazy view.`,
     params: [
       { name: "r", type: reader },
-      { name: "o", type: "number", initializer: `r.take(${size})` },
+      { name: "o", initializer: `r.take(${size})` },
     ],
     returns: names.cls,
     body: [...(checked ? [`${names.checkAt}(r, o);`] : []), `return new ${names.cls}(r, o);`],
