@@ -344,7 +344,8 @@ export class ByteReader {
    */
   sub(n: number, name?: string): ByteReader {
     const at = this.take(n, name);
-    return new ByteReader(this.bytes.subarray(at, at + n), { littleEndian: this.littleEndian, base: this.base + at, ...(this.section === undefined ? {} : { section: this.section }) });
+    const options = { littleEndian: this.littleEndian, base: this.base + at };
+    return new ByteReader(this.bytes.subarray(at, at + n), this.section === undefined ? options : { ...options, section: this.section });
   }
 
   /** Everything left, as a view. */

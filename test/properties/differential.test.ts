@@ -73,23 +73,31 @@ function sectionProperty(variant: SectionVariant, generated: Codec, reflective: 
 
 const { model } = compileSchemas("schema");
 if (model === undefined) throw new Error("schema/ does not compile");
+const goldenModel = compileSchemas("test/generator/fixtures/golden/schema").model!;
 
-describe("reflective and generated codecs agree on every section variant of the format (arbitrary values)", () => {
-  it.each(variantCases(model.sections, model.container.end))("%s", (_, section, variant) => {
+/** A property of the two codecs of one section variant. */
+type CodecProperty = (variant: SectionVariant, generated: Codec, reflective: Codec) => fc.IRawProperty<unknown[]>;
+
+/**
+ * A test per section variant of the format, and per section variant of the golden schema (which uses
+ * every construct of the language, `golden …`), each checking `property` over `runs` values.
+ */
+function forEveryVariant(property: CodecProperty, runs: { format: number; golden: number }): void {
+  it.each(variantCases(model!.sections, model!.container.end))("%s", (_, section, variant) => {
     const generated = sectionCodecByName.get(section.name) as unknown as Codec;
-    fc.assert(sectionProperty(variant, generated, reflectSectionCodec(schema.section(section.name)!)), { numRuns: 40 });
+    fc.assert(property(variant, generated, reflectSectionCodec(schema.section(section.name)!)), { numRuns: runs.format });
   });
-});
-
-describe("reflective and generated codecs agree on every construct of the language (the golden schema)", () => {
-  const goldenModel = compileSchemas("test/generator/fixtures/golden/schema").model!;
-  it.each(variantCases(goldenModel.sections, goldenModel.container.end))("%s", (_, section, variant) => {
+  it.each(variantCases(goldenModel.sections, goldenModel.container.end))("golden %s", (_, section, variant) => {
     const generated = golden.sectionCodecByName.get(section.name) as unknown as Codec;
-    fc.assert(sectionProperty(variant, generated, reflectSectionCodec(goldenSchema.section(section.name)!)), { numRuns: 60 });
+    fc.assert(property(variant, generated, reflectSectionCodec(goldenSchema.section(section.name)!)), { numRuns: runs.golden });
   });
+}
+
+describe("reflective and generated codecs agree on every section variant (arbitrary values)", () => {
+  forEveryVariant(sectionProperty, { format: 40, golden: 60 });
 });
 
-/** Random bytes through both decoders: the same failures (always typed), the same values. */
+/** Random bytes through both decoders: the same failures (always typed, the same message), the same values. */
 function bytesProperty(variant: SectionVariant, generated: Codec, reflective: Codec) {
   return fc.property(fc.uint8Array({ maxLength: 600 }), fc.bigInt({ min: 0n, max: 8n }), fc.constantFrom(0, 1, 2, 4, 8, 16, 24), fc.constantFrom(1, 2), (bytes, entryCount, entrySize, byteOrder) => {
     const header = headerFor(variant, byteOrder);
@@ -224,42 +232,15 @@ function badValueProperty(variant: SectionVariant, generated: Codec, reflective:
 }
 
 describe("a bad value inside a valid body: both encoders refuse it, the generated one naming the same field or one inside it", () => {
-  it.each(variantCases(model.sections, model.container.end))("%s", (_, section, variant) => {
-    const generated = sectionCodecByName.get(section.name) as unknown as Codec;
-    fc.assert(badValueProperty(variant, generated, reflectSectionCodec(schema.section(section.name)!)), { numRuns: 100 });
-  });
-
-  const goldenModel = compileSchemas("test/generator/fixtures/golden/schema").model!;
-  it.each(variantCases(goldenModel.sections, goldenModel.container.end))("golden %s", (_, section, variant) => {
-    const generated = golden.sectionCodecByName.get(section.name) as unknown as Codec;
-    fc.assert(badValueProperty(variant, generated, reflectSectionCodec(goldenSchema.section(section.name)!)), { numRuns: 100 });
-  });
+  forEveryVariant(badValueProperty, { format: 100, golden: 100 });
 });
 
 describe("on damaged valid bodies (cut short, a byte changed), both decoders report the same error in the same place", () => {
-  it.each(variantCases(model.sections, model.container.end))("%s", (_, section, variant) => {
-    const generated = sectionCodecByName.get(section.name) as unknown as Codec;
-    fc.assert(damagedProperty(variant, generated, reflectSectionCodec(schema.section(section.name)!)), { numRuns: 8 });
-  });
-
-  const goldenModel = compileSchemas("test/generator/fixtures/golden/schema").model!;
-  it.each(variantCases(goldenModel.sections, goldenModel.container.end))("golden %s", (_, section, variant) => {
-    const generated = golden.sectionCodecByName.get(section.name) as unknown as Codec;
-    fc.assert(damagedProperty(variant, generated, reflectSectionCodec(goldenSchema.section(section.name)!)), { numRuns: 12 });
-  });
+  forEveryVariant(damagedProperty, { format: 8, golden: 12 });
 });
 
-describe("on arbitrary bytes, the reflective decoder fails exactly when the generated one does, and only with typed errors", () => {
-  it.each(variantCases(model.sections, model.container.end))("%s", (_, section, variant) => {
-    const generated = sectionCodecByName.get(section.name) as unknown as Codec;
-    fc.assert(bytesProperty(variant, generated, reflectSectionCodec(schema.section(section.name)!)), { numRuns: 150 });
-  });
-
-  const goldenModel = compileSchemas("test/generator/fixtures/golden/schema").model!;
-  it.each(variantCases(goldenModel.sections, goldenModel.container.end))("golden %s", (_, section, variant) => {
-    const generated = golden.sectionCodecByName.get(section.name) as unknown as Codec;
-    fc.assert(bytesProperty(variant, generated, reflectSectionCodec(goldenSchema.section(section.name)!)), { numRuns: 200 });
-  });
+describe("on arbitrary bytes, both decoders fail alike (the same typed error, in the same place) or give the same value", () => {
+  forEveryVariant(bytesProperty, { format: 150, golden: 200 });
 });
 
 describe("reflective and generated codecs agree on every demo image", () => {
