@@ -22,6 +22,7 @@ import {
   encodeVcpuGuestContextX8632,
   encodeVcpuGuestContextX8664,
   GuestType,
+  imageFormat,
   PageTypeNames,
   type ImageInit,
   type ImageSection,
@@ -56,7 +57,9 @@ import {
   XenDumpcoreNoteType,
   type Elf64Shdr,
 } from "../../generated/elf/index.js";
-import { ByteWriter, EncodeError, hex, NIL_UUID } from "../../runtime/index.js";
+import { asEncodeError, ByteWriter, EncodeError, hex, NIL_UUID, XenImageError } from "../../runtime/index.js";
+import { prepareSection, type PreparedSection } from "../../runtime/container.js";
+import { prepareHeader } from "../../runtime/layout.js";
 import { encodeNote, noteSize } from "../elf/notes.js";
 import {
   ARM_PRSTATUS_ENTRY,
@@ -207,13 +210,59 @@ const shdr = (fields: Partial<Elf64Shdr>): Elf64Shdr => ({
   ...fields,
 });
 
+/** The sections an export carries over, whose bodies it reads. */
+const CARRIED: ReadonlySet<unknown> = new Set(["xen_version", "vcpu_context", "shared_info", "page_data", "pfn_map"]);
+
+/** Anything but an XenImageError thrown while checking, as an EncodeError. */
+function typedError(e: unknown): XenImageError {
+  return e instanceof XenImageError ? e : asEncodeError(e, "", 0);
+}
+
+/**
+ * Checks the image's shape by the writers' rules before the export reads it (an object, a header
+ * `encodeImage` takes, an array of sections, each of a known type or an optional unknown one) and
+ * returns each section prepared for encoding: a value of the wrong shape is an EncodeError, never a
+ * TypeError from deep in the planner.
+ */
+function checkShape(image: ImageInit): { readonly littleEndian: boolean; readonly sections: readonly PreparedSection[] } {
+  try {
+    if (image === null || typeof image !== "object") throw new EncodeError("invalid-value", "an image must be an object with a header and sections");
+    const { header, littleEndian } = prepareHeader(imageFormat, image.header);
+    if (!Array.isArray(image.sections)) throw new EncodeError("invalid-value", "the sections must be an array", { path: "sections" });
+    return { littleEndian, sections: image.sections.map((section, index) => prepareSection(imageFormat, section, index, header)) };
+  } catch (e) {
+    throw typedError(e);
+  }
+}
+
+/**
+ * Checks the body of each section the export carries over by encoding it into a scratch buffer, one
+ * section at a time: a value a writer would refuse is an EncodeError naming the section (by its type,
+ * as the exporter's other errors do), the field and the offset in the body. The cost is one more copy
+ * of the pages, into a buffer the size of the largest body.
+ */
+function checkCarriedBodies(image: ImageInit, shape: ReturnType<typeof checkShape>): void {
+  // One scratch writer, rewound for each body: it grows to the largest body once.
+  const scratch = new ByteWriter({ littleEndian: shape.littleEndian });
+  image.sections.forEach((section, index) => {
+    if (!CARRIED.has(section.type)) return;
+    try {
+      scratch.pos = 0;
+      shape.sections[index]!.write(scratch);
+    } catch (e) {
+      throw typedError(e).within({ section: section.type });
+    }
+  });
+}
+
 /**
  * Lays out the dump-core file of a core image without copying its pages. Throws an EncodeError when the
  * image cannot be one (no vcpu contexts, no hypervisor version, a PV guest without machine frames, an
  * architecture and guest type Xen does not dump, a page size other than 4096), listing every such reason
- * at once.
+ * at once. A value a writer would refuse is an EncodeError naming its section and field.
  */
 export function planDumpCore(image: ImageInit): DumpCorePlan {
+  const shape = checkShape(image);
   const { header, sections } = image;
   const losses: string[] = [];
   const pv = header.guestType === GuestType.pv;
@@ -235,7 +284,8 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
   }
   if (header.pageShift !== 12) refusals.push({ reason: `page_shift ${header.pageShift}: dump-core files of x86 and ARM guests have 4096-byte pages` });
   if (version === undefined) refusals.push({ reason: "a dump-core file needs the hypervisor's version: the image has no xen_version section", section: "xen_version" });
-  if (vcpuSection === undefined || vcpuSection.body.length === 0) refusals.push({ reason: "a dump-core file needs at least one vcpu context: the image has none", section: "vcpu_context" });
+  // A body that is not an array is left to checkCarriedBodies, which names what is wrong with it.
+  if (vcpuSection === undefined || (Array.isArray(vcpuSection.body) && vcpuSection.body.length === 0)) refusals.push({ reason: "a dump-core file needs at least one vcpu context: the image has none", section: "vcpu_context" });
   if (pv && pfnMap === undefined) refusals.push({ reason: "a PV guest's dump-core file gives each page its machine frame: the image has no pfn_map", section: "pfn_map" });
   if (refusals.length > 0 || machine === undefined || version === undefined || vcpuSection === undefined) {
     const named = refusals.flatMap((r) => (r.section === undefined ? [] : [r.section]));
@@ -244,9 +294,10 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
       named.length === 0 ? undefined : named.join(", "),
     );
   }
+  checkCarriedBodies(image, shape);
   const vcpus = vcpuSection.body;
   for (const s of sections) {
-    if (!["xen_version", "vcpu_context", "shared_info", "page_data", "pfn_map"].includes(s.type)) {
+    if (!CARRIED.has(s.type)) {
       losses.push(`${s.type === "unknown" ? `section type ${hex((s as { id: number }).id)}` : s.type}: dump-core files have no place for this section`);
     }
   }
@@ -348,18 +399,16 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
   });
   encodeNote(head, NOTE_NAME, XenDumpcoreNoteType.dumpcore_format_version, XEN_DUMPCORE_FORMAT_VERSION_SIZE, (w) => encodeXenDumpcoreFormatVersion(w, { version: FORMAT_VERSION }));
 
+  // Through nestedAt: a value of the wrong shape (a null context) is an EncodeError naming the element,
+  // as the generated encoders given a position leave foreign errors to their caller.
   try {
     vcpus.forEach((context, i) => {
       const at = head.reserve(entry);
-      try {
-        if (header.arch === Arch.x86_64) encodeVcpuGuestContextX8664(head, context as VcpuGuestContextX8664, at);
-        else if (header.arch === Arch.x86_32) {
-          encodeVcpuGuestContextX8632(head, context as VcpuGuestContextX8632, at);
-          head.zerosAt(at + X86_32_CONTEXT, X86_PRSTATUS_ENTRY - X86_32_CONTEXT);
-        } else encodeVcpuGuestContextArm(head, context as VcpuGuestContextArm, at);
-      } catch (e) {
-        throw e instanceof EncodeError ? e.within({ path: `[${i}]` }) : e;
-      }
+      if (header.arch === Arch.x86_64) head.nestedAt(encodeVcpuGuestContextX8664, at, context as VcpuGuestContextX8664, "", i);
+      else if (header.arch === Arch.x86_32) {
+        head.nestedAt(encodeVcpuGuestContextX8632, at, context as VcpuGuestContextX8632, "", i);
+        head.zerosAt(at + X86_32_CONTEXT, X86_PRSTATUS_ENTRY - X86_32_CONTEXT);
+      } else head.nestedAt(encodeVcpuGuestContextArm, at, context as VcpuGuestContextArm, "", i);
     });
   } catch (e) {
     throw e instanceof EncodeError ? e.within({ section: "vcpu_context" }) : e;
@@ -367,9 +416,9 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
   if (hasShared) {
     const at = head.reserve(PAGE_SIZE);
     try {
-      if (header.arch === Arch.x86_64) encodeSharedInfoPageX8664(head, shared as SharedInfoPageX8664, at);
-      else if (header.arch === Arch.x86_32) encodeSharedInfoPageX8632(head, shared as SharedInfoPageX8632, at);
-      else encodeSharedInfoPageArm(head, shared as SharedInfoPageArm, at);
+      if (header.arch === Arch.x86_64) head.nestedAt(encodeSharedInfoPageX8664, at, shared as SharedInfoPageX8664);
+      else if (header.arch === Arch.x86_32) head.nestedAt(encodeSharedInfoPageX8632, at, shared as SharedInfoPageX8632);
+      else head.nestedAt(encodeSharedInfoPageArm, at, shared as SharedInfoPageArm);
     } catch (e) {
       throw e instanceof EncodeError ? e.within({ section: "shared_info" }) : e;
     }

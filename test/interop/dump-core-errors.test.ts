@@ -183,4 +183,28 @@ describe("the dump-core exporter refuses images Xen's format cannot hold", () =>
     expect(e).toBeInstanceOf(EncodeError);
     expect([e.section, e.path]).toEqual(["vcpu_context", "[1].user_regs.rip"]);
   });
+  it("a body of the wrong shape is an EncodeError naming its section (and field), not a TypeError", () => {
+    const withBody = (type: string, body: (old: unknown) => unknown) =>
+      ({ ...pv, sections: pv.sections.map((s) => (s.type === type ? { ...s, body: body((s as { body: unknown }).body) } : s)) }) as ImageInit;
+    const cases: [string, (old: unknown) => unknown, string | undefined][] = [
+      ["vcpu_context", (old) => [(old as unknown[])[0], null], "[1]"],
+      ["vcpu_context", () => 7, undefined],
+      ["shared_info", () => null, undefined],
+      ["xen_version", () => 7, undefined],
+      ["pfn_map", () => [null], "[0]"],
+      ["page_data", () => null, undefined],
+      ["page_data", (old) => ({ ...(old as object), pfns: [{ pfn: -1, type: 0 }] }), "pfns[0]"],
+    ];
+    for (const [type, body, path] of cases) {
+      const e = thrown(() => exportDumpCore(withBody(type, body))) as EncodeError;
+      expect(e, `${type}: ${e.message}`).toBeInstanceOf(EncodeError);
+      expect(e.section).toBe(type);
+      if (path !== undefined) expect(e.path).toBe(path);
+    }
+  });
+  it("an image, header or section list of the wrong shape is an EncodeError", () => {
+    for (const image of [null, { ...pv, header: null }, { ...pv, sections: 7 }, { ...pv, sections: [...pv.sections, null] }]) {
+      expect(() => exportDumpCore(image as unknown as ImageInit)).toThrow(EncodeError);
+    }
+  });
 });
