@@ -22,7 +22,6 @@ import {
   encodeVcpuGuestContextX8632,
   encodeVcpuGuestContextX8664,
   GuestType,
-  imageFormat,
   PageTypeNames,
   type ImageInit,
   type ImageSection,
@@ -57,9 +56,8 @@ import {
   XenDumpcoreNoteType,
   type Elf64Shdr,
 } from "../../generated/elf/index.js";
-import { asEncodeError, ByteWriter, EncodeError, hex, NIL_UUID, XenImageError } from "../../runtime/index.js";
-import { prepareSection, type PreparedSection } from "../../runtime/container.js";
-import { prepareHeader } from "../../runtime/layout.js";
+import { ByteWriter, EncodeError, hex, NIL_UUID } from "../../runtime/index.js";
+import { checkImageShape, checkSectionBodies } from "../image-check.js";
 import { encodeNote, noteSize } from "../elf/notes.js";
 import {
   ARM_PRSTATUS_ENTRY,
@@ -213,48 +211,6 @@ const shdr = (fields: Partial<Elf64Shdr>): Elf64Shdr => ({
 /** The sections an export carries over, whose bodies it reads. */
 const CARRIED: ReadonlySet<unknown> = new Set(["xen_version", "vcpu_context", "shared_info", "page_data", "pfn_map"]);
 
-/** Anything but an XenImageError thrown while checking, as an EncodeError. */
-function typedError(e: unknown): XenImageError {
-  return e instanceof XenImageError ? e : asEncodeError(e, "", 0);
-}
-
-/**
- * Checks the image's shape by the writers' rules before the export reads it (an object, a header
- * `encodeImage` takes, an array of sections, each of a known type or an optional unknown one) and
- * returns each section prepared for encoding: a value of the wrong shape is an EncodeError, never a
- * TypeError from deep in the planner.
- */
-function checkShape(image: ImageInit): { readonly littleEndian: boolean; readonly sections: readonly PreparedSection[] } {
-  try {
-    if (image === null || typeof image !== "object") throw new EncodeError("invalid-value", "an image must be an object with a header and sections");
-    const { header, littleEndian } = prepareHeader(imageFormat, image.header);
-    if (!Array.isArray(image.sections)) throw new EncodeError("invalid-value", "the sections must be an array", { path: "sections" });
-    return { littleEndian, sections: image.sections.map((section, index) => prepareSection(imageFormat, section, index, header)) };
-  } catch (e) {
-    throw typedError(e);
-  }
-}
-
-/**
- * Checks the body of each section the export carries over by encoding it into a scratch buffer, one
- * section at a time: a value a writer would refuse is an EncodeError naming the section (by its type,
- * as the exporter's other errors do), the field and the offset in the body. The cost is one more copy
- * of the pages, into a buffer the size of the largest body.
- */
-function checkCarriedBodies(image: ImageInit, shape: ReturnType<typeof checkShape>): void {
-  // One scratch writer, rewound for each body: it grows to the largest body once.
-  const scratch = new ByteWriter({ littleEndian: shape.littleEndian });
-  image.sections.forEach((section, index) => {
-    if (!CARRIED.has(section.type)) return;
-    try {
-      scratch.pos = 0;
-      shape.sections[index]!.write(scratch);
-    } catch (e) {
-      throw typedError(e).within({ section: section.type });
-    }
-  });
-}
-
 /**
  * Lays out the dump-core file of a core image without copying its pages. Throws an EncodeError when the
  * image cannot be one (no vcpu contexts, no hypervisor version, a PV guest without machine frames, an
@@ -262,7 +218,7 @@ function checkCarriedBodies(image: ImageInit, shape: ReturnType<typeof checkShap
  * at once. A value a writer would refuse is an EncodeError naming its section and field.
  */
 export function planDumpCore(image: ImageInit): DumpCorePlan {
-  const shape = checkShape(image);
+  const checked = checkImageShape(image);
   const { header, sections } = image;
   const losses: string[] = [];
   const pv = header.guestType === GuestType.pv;
@@ -284,7 +240,7 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
   }
   if (header.pageShift !== 12) refusals.push({ reason: `page_shift ${header.pageShift}: dump-core files of x86 and ARM guests have 4096-byte pages` });
   if (version === undefined) refusals.push({ reason: "a dump-core file needs the hypervisor's version: the image has no xen_version section", section: "xen_version" });
-  // A body that is not an array is left to checkCarriedBodies, which names what is wrong with it.
+  // A body that is not an array is left to checkSectionBodies, which names what is wrong with it.
   if (vcpuSection === undefined || (Array.isArray(vcpuSection.body) && vcpuSection.body.length === 0)) refusals.push({ reason: "a dump-core file needs at least one vcpu context: the image has none", section: "vcpu_context" });
   if (pv && pfnMap === undefined) refusals.push({ reason: "a PV guest's dump-core file gives each page its machine frame: the image has no pfn_map", section: "pfn_map" });
   if (refusals.length > 0 || machine === undefined || version === undefined || vcpuSection === undefined) {
@@ -294,7 +250,7 @@ export function planDumpCore(image: ImageInit): DumpCorePlan {
       named.length === 0 ? undefined : named.join(", "),
     );
   }
-  checkCarriedBodies(image, shape);
+  checkSectionBodies(image, checked, "type", (type) => CARRIED.has(type));
   const vcpus = vcpuSection.body;
   for (const s of sections) {
     if (!CARRIED.has(s.type)) {

@@ -37,6 +37,7 @@ import { LIBXC_STRUCTURAL, LIBXL_STRUCTURAL, SECTION, XEN_PAGE_SHIFT, XENIMAGE_R
 import { type XenLayerName, type XenRecord, type XlHeaderInfo, writeXenStream } from "./framing.js";
 import { importXenStream } from "./import.js";
 import { frameRecord, type GuestShape, libxlRecordToPiece, rebuilds, recordToPiece, sectionToRecords, unframeRecords, vcpuIdOf } from "./mapping.js";
+import { checkImageShape, checkSectionBodies } from "../image-check.js";
 
 /** Options of {@link exportXenStream}. */
 export interface ExportOptions {
@@ -385,9 +386,10 @@ function build(plan: Plan, xenimage: XenRecord | undefined): Uint8Array {
  * records), or an xl save file with the guest_config section as its JSON configuration: by default
  * exactly the records Xen's saver writes, which Xen's verify-stream-v2 accepts. Pure and in memory. A
  * value no Xen record can hold, or that Xen's restorer would refuse, is an EncodeError naming the
- * section and the field.
+ * section and the field, and so is a value of the wrong shape (it is checked by the writers' rules first).
  */
 export function exportXenStream(image: ImageInit | Image, options: ExportOptions): Uint8Array {
+  const checked = checkImageShape(image as ImageInit);
   const header = headerInit(image.header);
   const where = (reason: string, path: string): EncodeError => new EncodeError("invalid-value", reason, { section: "header", path });
   if (header.imageType !== ImageType.save && header.imageType !== ImageType.migration) throw where(`image type ${header.imageType}: only save and migration images are Xen streams`, "image_type");
@@ -396,6 +398,8 @@ export function exportXenStream(image: ImageInit | Image, options: ExportOptions
   if (header.pageShift !== XEN_PAGE_SHIFT) throw where(`page_shift ${header.pageShift}: Xen's x86 restorer needs 12`, "page_shift");
   if (!["libxc", "libxl", "xl"].includes(options.layer)) throw new EncodeError("invalid-value", `unknown layer "${String(options.layer)}"`, { path: "layer" });
   const sections = image.sections as readonly ImageSection[];
+  // Once the header is known to be a Xen stream's: the bodies are checked against its layouts.
+  checkSectionBodies(image as ImageInit, checked, "indexed");
   const guest: GuestShape = { guestType: header.guestType, arch: header.arch };
   if (options.version !== undefined && options.version !== 2 && options.version !== 3) {
     throw new EncodeError("invalid-value", `version ${String(options.version)}: Xen's restorers read libxc streams of version 2 and 3`, { path: "version" });

@@ -204,4 +204,25 @@ describe("exporting images Xen streams cannot hold: typed errors", () => {
     expect(e.section).toBe(`page_data #${i}`);
     expect(e.path).toMatch(/pages/);
   });
+  it("a body of the wrong shape (null, a number, a null element, an empty object) names its section, at every layer", () => {
+    for (const guest of ["pv-x86_64", "hvm-x86_64"] as const) {
+      const g = syntheticGuest(guest, { seed: 1, vcpus: 2 }, ImageType.save);
+      g.sections.forEach((section, index) => {
+        if (section.type === "unknown") return;
+        for (const bad of [null, 7, [null], {}]) {
+          const sections = g.sections.map((s, k) => (k === index ? { ...s, body: bad } : s)) as ImageInit["sections"];
+          for (const layer of ["libxc", "libxl", "xl"] as const) {
+            let e: unknown;
+            try {
+              exportXenStream({ header: g.header, sections }, { layer });
+            } catch (thrown) {
+              e = thrown;
+            }
+            expect(e, `${guest} ${section.type} ${JSON.stringify(bad)} ${layer}: ${String(e)}`).toBeInstanceOf(EncodeError);
+            expect((e as EncodeError).section).toBe(`${section.type} #${index}`);
+          }
+        }
+      });
+    }
+  });
 });
